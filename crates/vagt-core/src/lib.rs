@@ -1,0 +1,21 @@
+//! Vagt's domain, free of I/O so that its rules are tested fast and exactly.
+//!
+//! Everything that crosses into the app from outside (a FHIR resource, a demo file, a form)
+//! is turned into these types at the edge, with units converted to the canonical unit of each
+//! [`Parameter`]. Storage, sync and UI build on these types and never re-interpret raw input.
+
+pub mod care;
+pub mod citizen;
+pub mod cohort;
+pub mod ecm;
+pub mod i18n;
+pub mod parameter;
+pub mod reading;
+pub mod time_util;
+pub mod units;
+
+pub use citizen::{Citizen, CitizenId, Diagnosis};
+pub use ecm::EcmLevel;
+pub use parameter::Parameter;
+pub use reading::{IncomingMeasurement, Reading, RejectReason, SourceRef};
+pub use time_util::Timestamp;

@@ -1,0 +1,159 @@
+//! Citizens and the worklist summary (each citizen with their latest reading per parameter).
+
+use crate::{Actor, Result, Store, StoreError, audit};
+use rusqlite::{OptionalExtension, Transaction};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use vagt_core::{Citizen, CitizenId, Diagnosis, Parameter, Timestamp};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LatestReading {
+    pub value: f64,
+    pub unit: &'static str,
+    pub effective_at: Timestamp,
+}
+
+/// One row of the worklist. Field names are a stable JSON contract (UI, `vagtctl --json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CitizenSummary {
+    pub id: String,
+    pub name: String,
+    pub birth_date: Option<String>,
+    pub diagnoses: Vec<Diagnosis>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub last_reading_at: Option<Timestamp>,
+    /// Keyed by parameter code.
+    pub latest: BTreeMap<Parameter, LatestReading>,
+}
+
+pub(crate) fn upsert_citizen_tx(tx: &Transaction<'_>, citizen: &Citizen, now: Timestamp) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO citizens (id, name, birth_date, phone, address, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, birth_date = excluded.birth_date,
+             phone = excluded.phone, address = excluded.address, updated_at = excluded.updated_at",
+    )?
+    .execute((
+        citizen.id.as_str(),
+        &citizen.name,
+        &citizen.birth_date,
+        &citizen.phone,
+        &citizen.address,
+        now.millis(),
+    ))?;
+    tx.prepare_cached("DELETE FROM citizen_diagnoses WHERE citizen_id = ?1")?
+        .execute([citizen.id.as_str()])?;
+    let mut insert = tx.prepare_cached("INSERT INTO citizen_diagnoses (citizen_id, diagnosis) VALUES (?1, ?2)")?;
+    for diagnosis in &citizen.diagnoses {
+        insert.execute((citizen.id.as_str(), diagnosis.code()))?;
+    }
+    Ok(())
+}
+
+impl Store {
+    pub fn upsert_citizen(&mut self, actor: &Actor, citizen: &Citizen) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let now = Timestamp::now();
+        upsert_citizen_tx(&tx, citizen, now)?;
+        audit::append_tx(&tx, actor, "citizen.upsert", Some(("citizen", citizen.id.as_str())), None, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn citizen(&mut self, actor: &Actor, id: &CitizenId) -> Result<Citizen> {
+        let found = self
+            .conn
+            .query_row(
+                "SELECT id, name, birth_date, phone, address FROM citizens WHERE id = ?1",
+                [id.as_str()],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let (_, name, birth_date, phone, address) =
+            found.ok_or_else(|| StoreError::UnknownCitizen(id.to_string()))?;
+        let diagnoses = self.diagnoses_by_citizen()?.remove(id.as_str()).unwrap_or_default();
+        self.audit(actor, "citizen.read", Some(("citizen", id.as_str())), None)?;
+        Ok(Citizen { id: id.clone(), name, birth_date, diagnoses, phone, address })
+    }
+
+    fn diagnoses_by_citizen(&self) -> Result<HashMap<String, Vec<Diagnosis>>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT citizen_id, diagnosis FROM citizen_diagnoses ORDER BY citizen_id, diagnosis")?;
+        let mut rows = stmt.query([])?;
+        let mut map: HashMap<String, Vec<Diagnosis>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let code: String = r.get(1)?;
+            let diagnosis = code.parse().map_err(|_| StoreError::Corrupt(format!("diagnosis {code:?}")))?;
+            map.entry(r.get(0)?).or_default().push(diagnosis);
+        }
+        Ok(map)
+    }
+
+    /// The worklist: every citizen with the latest current reading of each parameter, sorted
+    /// by name. Audited as one access to the list.
+    pub fn citizen_summaries(&mut self, actor: &Actor) -> Result<Vec<CitizenSummary>> {
+        let mut diagnoses = self.diagnoses_by_citizen()?;
+        let mut latest: HashMap<String, BTreeMap<Parameter, LatestReading>> = HashMap::new();
+        {
+            // SQLite returns the bare columns of the row holding max(): the latest reading.
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT citizen_id, parameter, value, max(effective_at) FROM readings
+                 WHERE is_current = 1 AND status <> 'entered_in_error'
+                 GROUP BY citizen_id, parameter",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let code: String = r.get(1)?;
+                let parameter: Parameter =
+                    code.parse().map_err(|_| StoreError::Corrupt(format!("parameter {code:?}")))?;
+                latest.entry(r.get(0)?).or_default().insert(
+                    parameter,
+                    LatestReading {
+                        value: r.get(2)?,
+                        unit: parameter.canonical_unit(),
+                        effective_at: Timestamp::from_millis(r.get(3)?),
+                    },
+                );
+            }
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, name, birth_date, phone, address FROM citizens ORDER BY name, id")?;
+        let summaries = stmt
+            .query_map([], |r| {
+                Ok(CitizenSummary {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    birth_date: r.get(2)?,
+                    diagnoses: Vec::new(),
+                    phone: r.get(3)?,
+                    address: r.get(4)?,
+                    last_reading_at: None,
+                    latest: BTreeMap::new(),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        drop(stmt);
+        let summaries = summaries
+            .into_iter()
+            .map(|mut s| {
+                s.diagnoses = diagnoses.remove(&s.id).unwrap_or_default();
+                s.latest = latest.remove(&s.id).unwrap_or_default();
+                s.last_reading_at = s.latest.values().map(|l| l.effective_at).max();
+                s
+            })
+            .collect();
+        self.audit(actor, "citizens.list", None, None)?;
+        Ok(summaries)
+    }
+}

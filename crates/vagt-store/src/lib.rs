@@ -1,0 +1,202 @@
+//! Vagt's offline-first store: one SQLite database per machine, encrypted with SQLCipher,
+//! whose key lives in the OS keyring. Everything the app shows comes from here, so it keeps
+//! working with no network; the sync fills it and drains its outbox.
+//!
+//! Opening is one small state machine (see [`Store::open`]): resolve the key, set the key and
+//! connection pragmas outside any transaction, prove the key decrypts the file, then create or
+//! upgrade the schema inside one immediate transaction.
+
+mod audit;
+mod citizens;
+mod demo;
+pub mod key;
+pub mod migrate;
+mod readings;
+mod status;
+
+pub use audit::{AuditEntry, ChainBreak};
+pub use citizens::{CitizenSummary, LatestReading};
+pub use demo::DemoReport;
+pub use key::{DbKey, KeySource};
+pub use readings::{IngestReport, RejectedInput, Rejection, StoredReading};
+pub use status::StoreStatus;
+
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use vagt_core::Timestamp;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no database at {path}; create one with `vagtctl --db {path} init`")]
+    NotFound { path: PathBuf },
+    #[error(
+        "the database at {path} cannot be decrypted: the key is wrong, or the file is not a Vagt \
+         database. A database copied from another machine cannot be opened without that \
+         machine's key"
+    )]
+    CannotDecrypt { path: PathBuf },
+    #[error(
+        "no key for the database at {path} in the OS keyring. The key was made when the database \
+         was created; if the file was moved or copied here, it cannot be opened"
+    )]
+    NoKeyForDatabase { path: PathBuf },
+    #[error("the key stored for {path} is damaged (not 64 hex digits)")]
+    DamagedKey { path: PathBuf },
+    #[error(transparent)]
+    Secrets(#[from] vagt_secrets::SecretsError),
+    #[error(
+        "the database was made by a newer Vagt (schema version {found}, this build knows up to \
+         {supported}); update Vagt on this machine"
+    )]
+    TooNew { found: i64, supported: i64 },
+    #[error("the file has tables but no Vagt schema version; it is not a Vagt database")]
+    NotAVagtDatabase,
+    #[error("upgrading the database from schema version {from} failed: {source}")]
+    Upgrade {
+        from: i64,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("no citizen with id {0}")]
+    UnknownCitizen(String),
+    #[error("the database holds a value Vagt cannot read ({0}); run `vagtctl status` and report it")]
+    Corrupt(String),
+    #[error("could not make a random key: {0}")]
+    Random(String),
+    #[error("could not resolve the path {path}: {source}")]
+    Path {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Who is acting, for the audit log: a user id (a nurse's login, an operator's OS account, or
+/// `system` for sync and rules).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor(pub String);
+
+impl Actor {
+    pub fn system() -> Self {
+        Actor("system".into())
+    }
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// The database must exist.
+    Existing,
+    /// Create it (and its key) when it does not exist.
+    CreateIfMissing,
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path`, with its key from `keys`.
+    pub fn open(path: &Path, keys: &KeySource<'_>, mode: OpenMode) -> Result<Store> {
+        let path = absolute(path)?;
+        let exists = path.exists();
+        let key = match (exists, mode) {
+            (true, _) => keys.existing_key(&path)?,
+            (false, OpenMode::CreateIfMissing) => keys.new_key(&path)?,
+            (false, OpenMode::Existing) => return Err(StoreError::NotFound { path }),
+        };
+        Self::open_with_key(&path, &key, mode)
+    }
+
+    /// Opens with a key already in hand (tests, and the key-resolution path above).
+    pub fn open_with_key(path: &Path, key: &DbKey, mode: OpenMode) -> Result<Store> {
+        let path = absolute(path)?;
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if mode == OpenMode::CreateIfMissing {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        } else if !path.exists() {
+            return Err(StoreError::NotFound { path });
+        }
+        let conn = Connection::open_with_flags(&path, flags)?;
+        // SQLCipher prints decryption failures to stderr itself; Vagt reports them as errors.
+        let _ = conn.pragma_update(None, "cipher_log_level", "NONE");
+        key.apply(&conn)?;
+        // The first read proves the key: SQLCipher only decrypts on first access.
+        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+            return Err(match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase) => StoreError::CannotDecrypt { path },
+                _ => StoreError::Sqlite(e),
+            });
+        }
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // WAL: readers never block the writer, so the UI stays responsive while a sync writes.
+        // synchronous=FULL: a committed transaction survives power loss ("loses nothing").
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn, path };
+        let outcome = migrate::migrate(&mut store.conn, &migrate::CURRENT)?;
+        if outcome == migrate::Outcome::Created {
+            store.init_new_database()?;
+        }
+        Ok(store)
+    }
+
+    fn init_new_database(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let id = key::random_hex(16)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO store_info (key, value) VALUES ('database_id', ?1), ('created_by', ?2)",
+            (id, concat!("vagt ", env!("CARGO_PKG_VERSION"))),
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO users (id, display_name, role, created_at) VALUES ('system', 'Vagt', 'system', ?1)",
+            [Timestamp::now().millis()],
+        )?;
+        audit::append_tx(&tx, &Actor::system(), "store.create", None, None, Timestamp::now())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Direct access for the crates that own other tables (sync, alarms) and for tests.
+    pub fn connection(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+/// An absolute path without requiring the file to exist (the key is stored per absolute path).
+fn absolute(path: &Path) -> Result<PathBuf> {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|source| StoreError::Path { path: path.to_path_buf(), source })?
+            .join(path)
+    };
+    // Canonicalise the directory (resolving symlinks and `..`), keep the file name.
+    match (joined.parent(), joined.file_name()) {
+        (Some(dir), Some(name)) if dir.exists() => Ok(dir
+            .canonicalize()
+            .map_err(|source| StoreError::Path { path: dir.to_path_buf(), source })?
+            .join(name)),
+        _ => Ok(joined),
+    }
+}

@@ -1,0 +1,284 @@
+//! Readings in, readings out. Ingest normalises at the edge (units, plausibility, clock) and
+//! writes accepted readings and rejected inputs in one transaction; a replay of the same input
+//! changes nothing.
+
+use crate::{Actor, Result, Store, StoreError, audit};
+use rusqlite::{OptionalExtension, Transaction};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use vagt_core::{CitizenId, IncomingMeasurement, Parameter, Reading, RejectReason, Timestamp};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IngestReport {
+    /// New readings stored.
+    pub accepted: usize,
+    /// Already stored (same source id and version): nothing changed.
+    pub duplicates: usize,
+    /// Kept in `rejected_input` for a human (including re-deliveries of known bad input).
+    pub rejected: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredReading {
+    pub parameter: Parameter,
+    pub value: f64,
+    pub unit: &'static str,
+    pub effective_at: Timestamp,
+    pub received_at: Timestamp,
+    pub source_id: String,
+    pub source_version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RejectedInput {
+    pub id: i64,
+    pub received_at: Timestamp,
+    pub source: String,
+    pub source_id: Option<String>,
+    pub resource_type: Option<String>,
+    pub reason_code: String,
+    pub reason: String,
+    pub payload: String,
+    pub status: String,
+}
+
+/// What an edge could not accept, ready to be kept.
+pub struct Rejection<'a> {
+    pub source: &'a str,
+    pub source_id: Option<&'a str>,
+    pub resource_type: Option<&'a str>,
+    pub reason_code: &'a str,
+    pub reason: String,
+    pub payload: String,
+}
+
+/// Stores one rejection; a re-delivered identical input is not stored twice.
+pub(crate) fn record_rejection_tx(tx: &Transaction<'_>, rejection: &Rejection<'_>, now: Timestamp) -> Result<bool> {
+    let mut hasher = Sha256::new();
+    hasher.update(rejection.source.as_bytes());
+    hasher.update([0]);
+    hasher.update(rejection.payload.as_bytes());
+    let fingerprint = hex::encode(hasher.finalize());
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO rejected_input
+                 (received_at, source, source_id, resource_type, reason_code, reason, payload, fingerprint)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (fingerprint) DO NOTHING",
+        )?
+        .execute((
+            now.millis(),
+            rejection.source,
+            rejection.source_id,
+            rejection.resource_type,
+            rejection.reason_code,
+            &rejection.reason,
+            &rejection.payload,
+            fingerprint,
+        ))?;
+    if inserted == 1 {
+        // Only codes and ids in the log: the payload may hold health data.
+        tracing::warn!(source = rejection.source, reason = rejection.reason_code, "input rejected and kept for review");
+    }
+    Ok(inserted == 1)
+}
+
+/// Stores a reading; returns false when this (source id, version) was already stored.
+pub(crate) fn insert_reading_tx(tx: &Transaction<'_>, reading: &Reading) -> Result<bool> {
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO readings (citizen_id, parameter, value, effective_at, received_at, source_id, source_version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (source_id, source_version) DO NOTHING",
+        )?
+        .execute((
+            reading.citizen_id.as_str(),
+            reading.parameter.code(),
+            reading.value,
+            reading.effective_at.millis(),
+            reading.received_at.millis(),
+            &reading.source.id,
+            &reading.source.version,
+        ))?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    // A new version of a source measurement supersedes older ones; versions are compared as
+    // numbers where both are numbers (FHIR servers count up), else the newest arrival wins.
+    let new_id = tx.last_insert_rowid();
+    let newer_exists: bool = {
+        let mut stmt = tx.prepare_cached("SELECT source_version FROM readings WHERE source_id = ?1 AND id <> ?2")?;
+        let others = stmt.query_map((&reading.source.id, new_id), |r| r.get::<_, String>(0))?;
+        let mut newer = false;
+        for other in others {
+            let other = other?;
+            if let (Ok(a), Ok(b)) = (other.parse::<u64>(), reading.source.version.parse::<u64>()) {
+                newer |= a > b;
+            }
+        }
+        newer
+    };
+    if newer_exists {
+        tx.prepare_cached("UPDATE readings SET is_current = 0 WHERE id = ?1")?.execute([new_id])?;
+    } else {
+        tx.prepare_cached("UPDATE readings SET is_current = 0 WHERE source_id = ?1 AND id <> ?2")?
+            .execute((&reading.source.id, new_id))?;
+    }
+    Ok(true)
+}
+
+pub(crate) fn ingest_tx(
+    tx: &Transaction<'_>,
+    source: &str,
+    measurements: Vec<IncomingMeasurement>,
+    received_at: Timestamp,
+) -> Result<IngestReport> {
+    let mut report = IngestReport::default();
+    for measurement in measurements {
+        let known: Option<i64> = tx
+            .prepare_cached("SELECT 1 FROM citizens WHERE id = ?1")?
+            .query_row([measurement.citizen_id.as_str()], |r| r.get(0))
+            .optional()?;
+        let outcome = match known {
+            None => Err(RejectReason::UnknownCitizen(measurement.citizen_id.clone())),
+            Some(_) => measurement.clone().normalise(received_at),
+        };
+        match outcome {
+            Ok(reading) => {
+                if insert_reading_tx(tx, &reading)? {
+                    report.accepted += 1;
+                } else {
+                    report.duplicates += 1;
+                }
+            }
+            Err(reason) => {
+                let payload = serde_json::to_string(&measurement)
+                    .map_err(|e| StoreError::Corrupt(format!("cannot serialise rejected input: {e}")))?;
+                record_rejection_tx(
+                    tx,
+                    &Rejection {
+                        source,
+                        source_id: Some(&measurement.source.id),
+                        resource_type: Some("measurement"),
+                        reason_code: reason.code(),
+                        reason: reason.to_string(),
+                        payload,
+                    },
+                    received_at,
+                )?;
+                report.rejected += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+impl Store {
+    /// Normalises and stores measurements in one transaction.
+    pub fn ingest(
+        &mut self,
+        actor: &Actor,
+        source: &str,
+        measurements: Vec<IncomingMeasurement>,
+        received_at: Timestamp,
+    ) -> Result<IngestReport> {
+        let tx = self.conn.transaction()?;
+        let report = ingest_tx(&tx, source, measurements, received_at)?;
+        let detail = serde_json::json!({ "source": source, "accepted": report.accepted, "rejected": report.rejected });
+        audit::append_tx(&tx, actor, "readings.ingest", None, Some(&detail), received_at)?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Keeps input an edge could not parse at all (a malformed resource) for a human.
+    pub fn record_rejection(&mut self, rejection: &Rejection<'_>) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let inserted = record_rejection_tx(&tx, rejection, Timestamp::now())?;
+        tx.commit()?;
+        Ok(inserted)
+    }
+
+    /// A citizen's current readings, oldest first, optionally of one parameter and since an instant.
+    pub fn readings(
+        &mut self,
+        actor: &Actor,
+        citizen: &CitizenId,
+        parameter: Option<Parameter>,
+        since: Option<Timestamp>,
+    ) -> Result<Vec<StoredReading>> {
+        let exists: Option<i64> = self
+            .conn
+            .query_row("SELECT 1 FROM citizens WHERE id = ?1", [citizen.as_str()], |r| r.get(0))
+            .optional()?;
+        if exists.is_none() {
+            return Err(StoreError::UnknownCitizen(citizen.to_string()));
+        }
+        let rows = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT parameter, value, effective_at, received_at, source_id, source_version
+                 FROM readings
+                 WHERE citizen_id = ?1 AND is_current = 1 AND status <> 'entered_in_error'
+                   AND (?2 IS NULL OR parameter = ?2) AND effective_at >= ?3
+                 ORDER BY effective_at, parameter",
+            )?;
+            let mapped = stmt.query_map(
+                (citizen.as_str(), parameter.map(Parameter::code), since.map_or(i64::MIN, Timestamp::millis)),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, f64>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                },
+            )?;
+            mapped.collect::<Result<Vec<_>, _>>()?
+        };
+        let readings = rows
+            .into_iter()
+            .map(|(code, value, effective_at, received_at, source_id, source_version)| {
+                let parameter: Parameter =
+                    code.parse().map_err(|_| StoreError::Corrupt(format!("parameter {code:?}")))?;
+                Ok(StoredReading {
+                    parameter,
+                    value,
+                    unit: parameter.canonical_unit(),
+                    effective_at: Timestamp::from_millis(effective_at),
+                    received_at: Timestamp::from_millis(received_at),
+                    source_id,
+                    source_version,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.audit(actor, "readings.read", Some(("citizen", citizen.as_str())), None)?;
+        Ok(readings)
+    }
+
+    /// Rejected inputs, newest first; `open_only` hides those a human has decided.
+    pub fn rejected(&mut self, actor: &Actor, open_only: bool) -> Result<Vec<RejectedInput>> {
+        let list = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, received_at, source, source_id, resource_type, reason_code, reason, payload, status
+                 FROM rejected_input WHERE (?1 = 0 OR status = 'open') ORDER BY received_at DESC, id DESC",
+            )?;
+            let rows = stmt.query_map([i64::from(open_only)], |r| {
+                Ok(RejectedInput {
+                    id: r.get(0)?,
+                    received_at: Timestamp::from_millis(r.get(1)?),
+                    source: r.get(2)?,
+                    source_id: r.get(3)?,
+                    resource_type: r.get(4)?,
+                    reason_code: r.get(5)?,
+                    reason: r.get(6)?,
+                    payload: r.get(7)?,
+                    status: r.get(8)?,
+                })
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        self.audit(actor, "rejected.list", None, None)?;
+        Ok(list)
+    }
+}

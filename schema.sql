@@ -1,0 +1,251 @@
+-- Vagt's SQLite schema: the single source of truth, applied whole to a new database by
+-- vagt-store. A database made by an older build is brought here by the upgrade steps in
+-- crates/vagt-store/migrations/, and a test checks that both paths give the same schema.
+--
+-- Conventions: STRICT tables; instants are INTEGER milliseconds since the Unix epoch (UTC);
+-- codes are lower-case snake_case text checked against their lists; JSON is TEXT checked by
+-- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
+-- here, because they do not persist in the file or cannot run inside a transaction.
+--
+-- Version: 1 (PRAGMA user_version, set by the store after applying this file).
+
+-- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
+-- build that created it.
+CREATE TABLE store_info (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+-- Everyone who acts in Vagt: nurses at the station, MAS nurses in the field, operators, and the
+-- system itself (sync, rules).
+CREATE TABLE users (
+    id           TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    role         TEXT NOT NULL CHECK (role IN ('nurse', 'mas_nurse', 'operator', 'system')),
+    created_at   INTEGER NOT NULL,
+    active       INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+) STRICT;
+
+CREATE TABLE citizens (
+    id                 TEXT PRIMARY KEY,
+    name               TEXT NOT NULL,
+    birth_date         TEXT,
+    phone              TEXT,
+    address            TEXT,
+    -- The backend resource this row mirrors, when it came from one.
+    source_id          TEXT UNIQUE,
+    source_version     TEXT,
+    created_at         INTEGER NOT NULL,
+    updated_at         INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE citizen_diagnoses (
+    citizen_id TEXT NOT NULL REFERENCES citizens (id) ON DELETE CASCADE,
+    diagnosis  TEXT NOT NULL CHECK (diagnosis IN ('copd', 'heart_failure', 'diabetes')),
+    PRIMARY KEY (citizen_id, diagnosis)
+) STRICT, WITHOUT ROWID;
+
+-- One row per version of a source measurement: replaying a sync never duplicates, a correction
+-- (a new version) is kept beside the one it corrects, and `is_current` marks the version that
+-- counts. Values are in the parameter's canonical unit.
+CREATE TABLE readings (
+    id                INTEGER PRIMARY KEY,
+    citizen_id        TEXT NOT NULL REFERENCES citizens (id),
+    parameter         TEXT NOT NULL CHECK (parameter IN (
+                          'spo2', 'pulse', 'fev1', 'fvc', 'temperature', 'weight',
+                          'systolic_bp', 'diastolic_bp', 'respiratory_rate', 'blood_glucose',
+                          'crp', 'cat_score', 'symptom_score')),
+    value             REAL NOT NULL,
+    effective_at      INTEGER NOT NULL,
+    received_at       INTEGER NOT NULL,
+    source_id         TEXT NOT NULL,
+    source_version    TEXT NOT NULL,
+    status            TEXT NOT NULL DEFAULT 'final'
+                          CHECK (status IN ('final', 'amended', 'entered_in_error')),
+    is_current        INTEGER NOT NULL DEFAULT 1 CHECK (is_current IN (0, 1)),
+    UNIQUE (source_id, source_version)
+) STRICT;
+
+CREATE INDEX readings_by_citizen_parameter_time
+    ON readings (citizen_id, parameter, effective_at)
+    WHERE is_current = 1;
+
+-- Input that could not be accepted, kept whole with its reason until a human decides.
+-- `fingerprint` (a hash of source and payload) makes a re-delivered bad input one row, not many.
+CREATE TABLE rejected_input (
+    id            INTEGER PRIMARY KEY,
+    received_at   INTEGER NOT NULL,
+    source        TEXT NOT NULL,
+    source_id     TEXT,
+    resource_type TEXT,
+    reason_code   TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    payload       TEXT NOT NULL,
+    fingerprint   TEXT NOT NULL UNIQUE,
+    status        TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved', 'dismissed')),
+    decided_by    TEXT REFERENCES users (id),
+    decided_at    INTEGER,
+    decision_note TEXT
+) STRICT;
+
+CREATE INDEX rejected_input_open ON rejected_input (received_at) WHERE status = 'open';
+
+-- Every ECM level a citizen has had, suggested by rules, confirmed by a nurse, or set by an
+-- event; the newest row of a kind is the current one of that kind.
+CREATE TABLE ecm_levels (
+    id         INTEGER PRIMARY KEY,
+    citizen_id TEXT NOT NULL REFERENCES citizens (id),
+    level      INTEGER NOT NULL CHECK (level BETWEEN 1 AND 6),
+    kind       TEXT NOT NULL CHECK (kind IN ('suggested', 'confirmed', 'event')),
+    set_at     INTEGER NOT NULL,
+    set_by     TEXT REFERENCES users (id),
+    reason     TEXT,
+    -- What caused it: the rule and readings, or the event (JSON).
+    cause      TEXT CHECK (cause IS NULL OR json_valid(cause))
+) STRICT;
+
+CREATE INDEX ecm_levels_by_citizen ON ecm_levels (citizen_id, kind, set_at);
+
+-- Yellow and red limits per parameter, for a diagnosis group (the defaults) or one citizen.
+CREATE TABLE thresholds (
+    id          INTEGER PRIMARY KEY,
+    scope       TEXT NOT NULL CHECK (scope IN ('group', 'citizen')),
+    scope_key   TEXT NOT NULL,
+    parameter   TEXT NOT NULL,
+    yellow_low  REAL,
+    yellow_high REAL,
+    red_low     REAL,
+    red_high    REAL,
+    updated_at  INTEGER NOT NULL,
+    updated_by  TEXT REFERENCES users (id),
+    UNIQUE (scope, scope_key, parameter)
+) STRICT;
+
+-- Alarms are latched until a named nurse acknowledges them. The id is derived from the cause,
+-- so two stations that raise the same alarm share one row.
+CREATE TABLE alarms (
+    id              TEXT PRIMARY KEY,
+    citizen_id      TEXT NOT NULL REFERENCES citizens (id),
+    kind            TEXT NOT NULL CHECK (kind IN (
+                        'level_rise', 'level_fall', 'suggestion_differs',
+                        'missed_measurement', 'rejected_reading')),
+    priority        TEXT NOT NULL CHECK (priority IN ('info', 'low', 'medium', 'high')),
+    raised_at       INTEGER NOT NULL,
+    cause           TEXT NOT NULL CHECK (json_valid(cause)),
+    state           TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'acknowledged')),
+    acknowledged_by TEXT REFERENCES users (id),
+    acknowledged_at INTEGER,
+    ack_comment     TEXT,
+    CHECK ((state = 'open') = (acknowledged_at IS NULL))
+) STRICT;
+
+CREATE INDEX alarms_open ON alarms (priority, raised_at) WHERE state = 'open';
+
+-- A snooze is one nurse's: it never silences the alarm for anyone else.
+CREATE TABLE alarm_snoozes (
+    alarm_id TEXT NOT NULL REFERENCES alarms (id) ON DELETE CASCADE,
+    user_id  TEXT NOT NULL REFERENCES users (id),
+    until    INTEGER NOT NULL,
+    PRIMARY KEY (alarm_id, user_id)
+) STRICT, WITHOUT ROWID;
+
+-- Calls on the 24-hour line. Ids are client-generated UUIDs so that a record made offline on a
+-- laptop keeps its identity when it reaches the backend.
+CREATE TABLE calls (
+    id             TEXT PRIMARY KEY,
+    citizen_id     TEXT REFERENCES citizens (id),
+    nurse_id       TEXT NOT NULL REFERENCES users (id),
+    direction      TEXT NOT NULL CHECK (direction IN ('incoming', 'outgoing')),
+    started_at     INTEGER NOT NULL,
+    ended_at       INTEGER,
+    summary        TEXT NOT NULL DEFAULT '',
+    assessed_level INTEGER CHECK (assessed_level IS NULL OR assessed_level BETWEEN 1 AND 6),
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+) STRICT;
+
+-- MAS acute nurse visits.
+CREATE TABLE dispatches (
+    id            TEXT PRIMARY KEY,
+    citizen_id    TEXT NOT NULL REFERENCES citizens (id),
+    dispatched_by TEXT NOT NULL REFERENCES users (id),
+    mas_nurse_id  TEXT REFERENCES users (id),
+    reason        TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN (
+                      'planned', 'en_route', 'on_site', 'completed', 'cancelled')),
+    dispatched_at INTEGER NOT NULL,
+    arrived_at    INTEGER,
+    completed_at  INTEGER,
+    samples       TEXT CHECK (samples IS NULL OR json_valid(samples)),
+    treatment     TEXT,
+    outcome       TEXT,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+) STRICT;
+
+-- Local changes waiting to reach the backend. `client_id` is sent as the resource's identifier
+-- with a conditional create, so a retry after a lost response never makes a second copy.
+CREATE TABLE outbox (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id       TEXT NOT NULL UNIQUE,
+    kind            TEXT NOT NULL CHECK (kind IN (
+                        'call', 'dispatch', 'alarm_ack', 'confirmed_level')),
+    entity_id       TEXT NOT NULL,
+    payload         TEXT NOT NULL CHECK (json_valid(payload)),
+    created_at      INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at INTEGER,
+    last_error      TEXT,
+    sent_at         INTEGER,
+    server_ref      TEXT
+) STRICT;
+
+CREATE INDEX outbox_pending ON outbox (seq) WHERE sent_at IS NULL;
+
+-- Where an incremental pull stopped, per backend and resource type. Written in the same
+-- transaction as the data it covers.
+CREATE TABLE sync_checkpoints (
+    backend       TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    last_updated  TEXT NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (backend, resource_type)
+) STRICT, WITHOUT ROWID;
+
+-- One row per sync attempt, for the status bar and operators.
+CREATE TABLE sync_runs (
+    id          INTEGER PRIMARY KEY,
+    backend     TEXT NOT NULL,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    outcome     TEXT CHECK (outcome IS NULL OR outcome IN ('ok', 'partial', 'failed')),
+    pulled      INTEGER NOT NULL DEFAULT 0,
+    pushed      INTEGER NOT NULL DEFAULT 0,
+    rejected    INTEGER NOT NULL DEFAULT 0,
+    error       TEXT
+) STRICT;
+
+-- Who did or saw what, append-only and hash-chained: each row's hash covers the previous row's
+-- hash, so a row changed or removed behind Vagt's back breaks the chain. Details never hold
+-- health data, only ids and action names.
+CREATE TABLE audit_log (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at           INTEGER NOT NULL,
+    actor        TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    subject_type TEXT,
+    subject_id   TEXT,
+    detail       TEXT CHECK (detail IS NULL OR json_valid(detail)),
+    prev_hash    TEXT NOT NULL,
+    hash         TEXT NOT NULL
+) STRICT;
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
