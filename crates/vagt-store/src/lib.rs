@@ -108,6 +108,11 @@ pub enum OpenMode {
 impl Store {
     /// Opens (or creates) the database at `path`, with its key from `keys`.
     pub fn open(path: &Path, keys: &KeySource<'_>, mode: OpenMode) -> Result<Store> {
+        if mode == OpenMode::CreateIfMissing
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Path { path: dir.to_path_buf(), source })?;
+        }
         let path = absolute(path)?;
         let exists = path.exists();
         let key = match (exists, mode) {
@@ -199,4 +204,31 @@ fn absolute(path: &Path) -> Result<PathBuf> {
             .join(name)),
         _ => Ok(joined),
     }
+}
+
+impl StoreError {
+    /// A stable code for the error's kind, for JSON output and the app's `{code, message}`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::NotFound { .. } => "database_not_found",
+            StoreError::CannotDecrypt { .. } => "cannot_decrypt",
+            StoreError::NoKeyForDatabase { .. } => "no_key_for_database",
+            StoreError::DamagedKey { .. } => "damaged_key",
+            StoreError::Secrets(vagt_secrets::SecretsError::Unavailable { .. }) => "keyring_unavailable",
+            StoreError::Secrets(vagt_secrets::SecretsError::Refused { .. }) => "keyring_refused",
+            StoreError::TooNew { .. } => "database_too_new",
+            StoreError::NotAVagtDatabase => "not_a_vagt_database",
+            StoreError::Upgrade { .. } => "upgrade_failed",
+            StoreError::UnknownCitizen(_) => "unknown_citizen",
+            StoreError::Corrupt(_) => "corrupt",
+            StoreError::Random(_) => "no_randomness",
+            StoreError::Path { .. } => "bad_path",
+            StoreError::Sqlite(_) => "database_error",
+        }
+    }
+}
+
+/// Where Vagt keeps its database when no path is given: the platform's data directory.
+pub fn default_database_path() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("vagt").join("vagt.db"))
 }

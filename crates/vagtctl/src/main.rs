@@ -1,0 +1,229 @@
+//! `vagtctl`: Vagt without a window. Operators, tests and benchmarks use it; every command takes
+//! `--json` and prints one JSON document on stdout, with field names that are kept stable
+//! (documented in the README).
+
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use vagt_core::cohort::CohortSpec;
+use vagt_core::{CitizenId, Parameter, Timestamp};
+use vagt_secrets::OsKeyring;
+use vagt_store::{Actor, KeySource, OpenMode, Store, StoreError};
+use zeroize::Zeroizing;
+
+mod output;
+
+#[derive(Debug, Parser)]
+#[command(name = "vagtctl", version, about = "Vagt, the NærKlinikken nurse station, headless")]
+struct Cli {
+    /// The database file [default: the platform data directory, e.g. ~/.local/share/vagt/vagt.db]
+    #[arg(long, global = true, env = "VAGT_DB")]
+    db: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Who is acting, for the audit log [default: the OS user].
+    #[arg(long = "as", global = true, env = "VAGT_USER", value_name = "USER")]
+    actor: Option<String>,
+    /// Use this passphrase as the database key instead of the OS keyring. Only for throwaway
+    /// demo databases: a passphrase on a command line is not a secret.
+    #[arg(long, global = true, env = "VAGT_THROWAWAY_KEY", value_name = "PASSPHRASE", hide_env_values = true)]
+    throwaway_key: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the encrypted database (and its key in the OS keyring).
+    Init,
+    /// Fill the database with the synthetic demo cohort.
+    Demo {
+        #[arg(long, default_value_t = CohortSpec::DEFAULT_SEED)]
+        seed: u64,
+        #[arg(long, default_value_t = CohortSpec::DEFAULT_CITIZENS)]
+        citizens: usize,
+        #[arg(long, default_value_t = CohortSpec::DEFAULT_DAYS)]
+        days: u32,
+        /// The cohort's "now" (RFC 3339) [default: the current time]
+        #[arg(long)]
+        end: Option<String>,
+    },
+    /// The citizens, each with their latest readings.
+    Citizens,
+    /// One citizen's readings, oldest first.
+    Readings {
+        citizen: String,
+        /// Only this parameter (spo2, pulse, fev1, ...).
+        #[arg(long)]
+        parameter: Option<String>,
+        /// Only readings at or after this instant (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Counts of citizens, readings, rejected inputs and outbox, and the last sync.
+    Status,
+    /// Inputs that were not accepted, with their reasons and raw payloads.
+    Rejected {
+        /// Include those already decided.
+        #[arg(long)]
+        all: bool,
+    },
+    /// The audit log, newest first.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Recompute the hash chain and report where it breaks.
+        #[arg(long)]
+        verify: bool,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl CliError {
+    fn code(&self) -> &'static str {
+        match self {
+            CliError::Store(e) => e.code(),
+            CliError::Usage(_) => "usage",
+            CliError::Output(_) => "output",
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VAGT_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            if json {
+                let doc = serde_json::json!({ "error": { "code": error.code(), "message": error.to_string() } });
+                let _ = writeln!(std::io::stdout(), "{doc}");
+            }
+            let _ = writeln!(std::io::stderr(), "vagtctl: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let db = match cli.db.clone().or_else(vagt_store::default_database_path) {
+        Some(db) => db,
+        None => return Err(CliError::Usage("no --db given and no data directory known; pass --db PATH".into())),
+    };
+    let actor = Actor(
+        cli.actor
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "operator".into()),
+    );
+    let keyring = OsKeyring::default();
+    let keys = match &cli.throwaway_key {
+        Some(passphrase) => KeySource::Throwaway(Zeroizing::new(passphrase.clone())),
+        None => KeySource::Keyring(&keyring),
+    };
+    let mode = match cli.command {
+        Command::Init | Command::Demo { .. } => OpenMode::CreateIfMissing,
+        _ => OpenMode::Existing,
+    };
+    let mut store = Store::open(&db, &keys, mode)?;
+    let out = output::Output { json: cli.json };
+    match cli.command {
+        Command::Init => {
+            let status = store.status()?;
+            out.print(&status, |w| {
+                writeln!(w, "database ready at {} (schema version {})", status.db_path, status.schema_version)
+            })
+        }
+        Command::Demo { seed, citizens, days, end } => {
+            let end = match end {
+                Some(text) => parse_time(&text)?,
+                None => Timestamp::now(),
+            };
+            let spec = CohortSpec { seed, citizens, days, end };
+            let report = store.load_demo(&actor, &spec)?;
+            out.print(&report, |w| {
+                writeln!(
+                    w,
+                    "demo cohort (seed {}): {} citizens, {} readings stored, {} already there, {} rejected and kept for review",
+                    report.seed, report.citizens, report.accepted, report.duplicates, report.rejected
+                )
+            })
+        }
+        Command::Citizens => {
+            let list = store.citizen_summaries(&actor)?;
+            out.print(&list, |w| output::citizens_table(w, &list, Timestamp::now()))
+        }
+        Command::Readings { citizen, parameter, since } => {
+            let citizen = CitizenId::new(citizen).map_err(|e| CliError::Usage(e.to_string()))?;
+            let parameter = parameter
+                .map(|p| p.parse::<Parameter>())
+                .transpose()
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let since = since.map(|s| parse_time(&s)).transpose()?;
+            let list = store.readings(&actor, &citizen, parameter, since)?;
+            out.print(&list, |w| output::readings_table(w, &list))
+        }
+        Command::Status => {
+            let status = store.status()?;
+            out.print(&status, |w| output::status_text(w, &status))
+        }
+        Command::Rejected { all } => {
+            let list = store.rejected(&actor, !all)?;
+            out.print(&list, |w| output::rejected_table(w, &list))
+        }
+        Command::Audit { limit, verify } => {
+            #[derive(Serialize)]
+            struct AuditReport {
+                entries: Vec<vagt_store::AuditEntry>,
+                chain_ok: Option<bool>,
+                chain_break: Option<vagt_store::ChainBreak>,
+            }
+            let chain_break = if verify { store.verify_audit_chain()? } else { None };
+            let report = AuditReport {
+                entries: store.audit_entries(limit)?,
+                chain_ok: verify.then_some(chain_break.is_none()),
+                chain_break,
+            };
+            out.print(&report, |w| {
+                for e in &report.entries {
+                    writeln!(
+                        w,
+                        "{:>6}  {}  {:<16} {:<18} {}",
+                        e.seq,
+                        e.at,
+                        e.actor,
+                        e.action,
+                        e.subject_id.as_deref().unwrap_or("")
+                    )?;
+                }
+                match (&report.chain_ok, &report.chain_break) {
+                    (Some(true), _) => writeln!(w, "hash chain verified"),
+                    (_, Some(b)) => writeln!(w, "HASH CHAIN BROKEN at entry {}: {}", b.seq, b.reason),
+                    _ => Ok(()),
+                }
+            })
+        }
+    }
+}
+
+fn parse_time(text: &str) -> Result<Timestamp, CliError> {
+    Timestamp::parse_rfc3339(text).map_err(|e| CliError::Usage(e.to_string()))
+}

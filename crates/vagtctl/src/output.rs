@@ -1,0 +1,110 @@
+//! Text and JSON output. JSON is the contract for scripts; text is for people at a terminal.
+
+use serde::Serialize;
+use std::io::{self, Write};
+use vagt_core::{Parameter, Timestamp};
+use vagt_store::{CitizenSummary, RejectedInput, StoreStatus, StoredReading};
+
+pub struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    pub fn print<T: Serialize>(
+        &self,
+        value: &T,
+        text: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), crate::CliError> {
+        let stdout = io::stdout();
+        let mut w = stdout.lock();
+        if self.json {
+            serde_json::to_writer_pretty(&mut w, value).map_err(io::Error::other)?;
+            writeln!(w)?;
+        } else {
+            text(&mut w)?;
+        }
+        Ok(())
+    }
+}
+
+fn format_value(parameter: Parameter, value: f64) -> String {
+    format!("{value:.prec$}", prec = parameter.display_decimals())
+}
+
+pub fn age(at: Timestamp, now: Timestamp) -> String {
+    let minutes = (now.millis() - at.millis()) / 60_000;
+    match minutes {
+        m if m < 60 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} h", m / 60),
+        m => format!("{} d", m / (24 * 60)),
+    }
+}
+
+pub fn citizens_table(w: &mut dyn Write, list: &[CitizenSummary], now: Timestamp) -> io::Result<()> {
+    writeln!(w, "{:<12} {:<24} {:<28} {:>8} {:>5} {:>5} {:>6}", "ID", "NAME", "DIAGNOSES", "LAST", "SPO2", "PULSE", "FEV1")?;
+    for c in list {
+        let diagnoses: Vec<&str> = c.diagnoses.iter().map(|d| d.code()).collect();
+        let cell = |p: Parameter| c.latest.get(&p).map(|l| format_value(p, l.value)).unwrap_or_default();
+        writeln!(
+            w,
+            "{:<12} {:<24} {:<28} {:>8} {:>5} {:>5} {:>6}",
+            c.id,
+            c.name,
+            diagnoses.join(","),
+            c.last_reading_at.map(|t| age(t, now)).unwrap_or_else(|| "never".into()),
+            cell(Parameter::Spo2),
+            cell(Parameter::Pulse),
+            cell(Parameter::Fev1),
+        )?;
+    }
+    writeln!(w, "{} citizens", list.len())
+}
+
+pub fn readings_table(w: &mut dyn Write, list: &[StoredReading]) -> io::Result<()> {
+    for r in list {
+        writeln!(w, "{}  {:<16} {:>8} {}", r.effective_at, r.parameter.code(), format_value(r.parameter, r.value), r.unit)?;
+    }
+    writeln!(w, "{} readings", list.len())
+}
+
+pub fn status_text(w: &mut dyn Write, s: &StoreStatus) -> io::Result<()> {
+    writeln!(w, "database       {}", s.db_path)?;
+    writeln!(w, "schema version {}", s.schema_version)?;
+    writeln!(w, "citizens       {}", s.citizens)?;
+    writeln!(w, "readings       {}", s.readings)?;
+    writeln!(w, "rejected       {} waiting for review", s.rejected)?;
+    writeln!(w, "outbox         {} to send", s.outbox)?;
+    match s.last_sync {
+        Some(t) => writeln!(w, "last sync      {t}"),
+        None => writeln!(w, "last sync      never"),
+    }
+}
+
+pub fn rejected_table(w: &mut dyn Write, list: &[RejectedInput]) -> io::Result<()> {
+    for r in list {
+        writeln!(
+            w,
+            "#{:<5} {}  {:<8} {:<18} {}  [{}]",
+            r.id,
+            r.received_at,
+            r.status,
+            r.reason_code,
+            r.reason,
+            r.source_id.as_deref().unwrap_or("-")
+        )?;
+    }
+    writeln!(w, "{} rejected inputs", list.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_naturally() {
+        let now = Timestamp::from_millis(100 * 86_400_000);
+        assert_eq!(age(now.plus_millis(-5 * 60_000), now), "5 min");
+        assert_eq!(age(now.plus_millis(-47 * 3_600_000), now), "47 h");
+        assert_eq!(age(now.plus_millis(-49 * 3_600_000), now), "2 d");
+    }
+}
