@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { catalogue, translate, type Lang, type Translate } from './i18n';
+import {
+  decimalsFor,
+  formatAge,
+  formatDateTime,
+  formatNumber,
+  formatValue,
+  HOUR_MS,
+  isStale,
+  MINUTE_MS,
+  unitLabel,
+} from './format';
+
+const tr = (lang: Lang): Translate => (key, params) => translate(catalogue, lang, key, params);
+const da = tr('da');
+const en = tr('en');
+
+const NOW = Date.parse('2025-03-10T12:00:00Z');
+const ago = (ms: number) => new Date(NOW - ms).toISOString();
+
+describe('formatAge', () => {
+  it('says never for a missing or unparseable timestamp', () => {
+    expect(formatAge(null, NOW, da)).toBe('aldrig');
+    expect(formatAge(null, NOW, en)).toBe('never');
+    expect(formatAge(undefined, NOW, en)).toBe('never');
+    expect(formatAge('not a date', NOW, da)).toBe('aldrig');
+  });
+
+  it('says just now under a minute and for future timestamps', () => {
+    expect(formatAge(ago(59_999), NOW, da)).toBe('lige nu');
+    expect(formatAge(ago(-5 * MINUTE_MS), NOW, en)).toBe('just now');
+  });
+
+  it('counts whole minutes under an hour', () => {
+    expect(formatAge(ago(MINUTE_MS), NOW, da)).toBe('1 min siden');
+    expect(formatAge(ago(59 * MINUTE_MS + 59_000), NOW, en)).toBe('59 min ago');
+  });
+
+  it('counts whole hours up to 48 h', () => {
+    expect(formatAge(ago(HOUR_MS), NOW, da)).toBe('1 t siden');
+    expect(formatAge(ago(3 * HOUR_MS + 20 * MINUTE_MS), NOW, da)).toBe('3 t siden');
+    expect(formatAge(ago(3 * HOUR_MS), NOW, en)).toBe('3 h ago');
+    expect(formatAge(ago(48 * HOUR_MS), NOW, da)).toBe('48 t siden');
+  });
+
+  it('switches to days beyond 48 h', () => {
+    expect(formatAge(ago(48 * HOUR_MS + 1), NOW, da)).toBe('2 d siden');
+    expect(formatAge(ago(10 * 24 * HOUR_MS + 5 * HOUR_MS), NOW, en)).toBe('10 d ago');
+  });
+
+  it('accepts RFC 3339 with offsets and fractions', () => {
+    expect(formatAge('2025-03-10T13:00:00+02:00', NOW, en)).toBe('1 h ago');
+    expect(formatAge('2025-03-10T09:00:00.123456Z', NOW, da)).toBe('2 t siden');
+  });
+});
+
+describe('isStale', () => {
+  it('is true with no reading', () => {
+    expect(isStale(null, NOW)).toBe(true);
+    expect(isStale('garbage', NOW)).toBe(true);
+  });
+  it('is false at exactly 48 h and true just past it', () => {
+    expect(isStale(ago(48 * HOUR_MS), NOW)).toBe(false);
+    expect(isStale(ago(48 * HOUR_MS + 1000), NOW)).toBe(true);
+    expect(isStale(ago(47 * HOUR_MS), NOW)).toBe(false);
+  });
+  it('is false for a reading in the future', () => {
+    expect(isStale(ago(-HOUR_MS), NOW)).toBe(false);
+  });
+});
+
+describe('unitLabel', () => {
+  it('maps UCUM codes to readable units', () => {
+    expect(unitLabel('Cel')).toBe('°C');
+    expect(unitLabel('mm[Hg]')).toBe('mmHg');
+    expect(unitLabel('/min')).toBe('/min');
+    expect(unitLabel('%')).toBe('%');
+    expect(unitLabel('L')).toBe('L');
+    expect(unitLabel('kg')).toBe('kg');
+    expect(unitLabel('mmol/L')).toBe('mmol/L');
+    expect(unitLabel('mg/L')).toBe('mg/L');
+  });
+  it('drops annotations and passes unknown units through', () => {
+    expect(unitLabel('{score}')).toBe('');
+    expect(unitLabel('{breaths}')).toBe('');
+    expect(unitLabel('')).toBe('');
+    expect(unitLabel('g/dL')).toBe('g/dL');
+  });
+});
+
+describe('formatNumber / formatValue', () => {
+  it('uses two decimals for spirometry, one for temperature/weight/glucose, none otherwise', () => {
+    expect(decimalsFor('fev1')).toBe(2);
+    expect(decimalsFor('fvc')).toBe(2);
+    expect(decimalsFor('temperature')).toBe(1);
+    expect(decimalsFor('weight')).toBe(1);
+    expect(decimalsFor('blood_glucose')).toBe(1);
+    expect(decimalsFor('spo2')).toBe(0);
+    expect(decimalsFor('crp')).toBe(0);
+    expect(decimalsFor('unknown_param')).toBe(0);
+  });
+
+  it('uses a decimal comma in Danish and a point in English', () => {
+    expect(formatNumber('temperature', 37.25, 'da')).toBe('37,3');
+    expect(formatNumber('temperature', 37.25, 'en')).toBe('37.3');
+    expect(formatNumber('fev1', 1.8, 'da')).toBe('1,80');
+    expect(formatNumber('weight', 1234.56, 'en')).toBe('1234.6');
+    expect(formatNumber('spo2', 93.6, 'da')).toBe('94');
+  });
+
+  it('formats values with units', () => {
+    expect(formatValue('temperature', { value: 38.04, unit: 'Cel' }, 'da')).toBe('38,0 °C');
+    expect(formatValue('spo2', { value: 92, unit: '%' }, 'en')).toBe('92 %');
+    expect(formatValue('pulse', { value: 88.4, unit: '/min' }, 'da')).toBe('88 /min');
+    expect(formatValue('fev1', { value: 1.234, unit: 'L' }, 'en')).toBe('1.23 L');
+    expect(formatValue('weight', { value: 82, unit: 'kg' }, 'da')).toBe('82,0 kg');
+    expect(formatValue('systolic_bp', { value: 141, unit: 'mm[Hg]' }, 'en')).toBe('141 mmHg');
+    expect(formatValue('blood_glucose', { value: 7.25, unit: 'mmol/L' }, 'da')).toBe('7,3 mmol/L');
+  });
+
+  it('shows scores without a unit', () => {
+    expect(formatValue('cat_score', { value: 17, unit: '{score}' }, 'da')).toBe('17');
+  });
+
+  it('is blank for a missing parameter or a non-finite value', () => {
+    expect(formatValue('spo2', undefined, 'da')).toBe('');
+    expect(formatValue('spo2', null, 'en')).toBe('');
+    expect(formatValue('spo2', { value: Number.NaN, unit: '%' }, 'en')).toBe('');
+  });
+});
+
+describe('formatDateTime', () => {
+  it('formats in the given time zone per language', () => {
+    const iso = '2025-03-05T13:07:00Z';
+    expect(formatDateTime(iso, 'da', 'Europe/Copenhagen')).toMatch(/05\.03\.2025.*14[.:]07/);
+    expect(formatDateTime(iso, 'en', 'UTC')).toMatch(/05\/03\/2025.*13:07/);
+  });
+  it('is blank without a timestamp', () => {
+    expect(formatDateTime(null, 'da')).toBe('');
+  });
+});

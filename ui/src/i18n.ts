@@ -1,0 +1,96 @@
+// Translation catalogue shared with the Rust side (assets/i18n/catalogue.json).
+import catalogueJson from '../../assets/i18n/catalogue.json';
+
+export type Lang = 'da' | 'en';
+export const LANGS: readonly Lang[] = ['da', 'en'];
+export const DEFAULT_LANG: Lang = 'da';
+export const LANG_STORAGE_KEY = 'vagt.lang';
+
+export type Entry = Record<Lang, string>;
+export type Catalogue = Record<string, Entry>;
+export type Params = Record<string, string | number>;
+export type Translate = (key: string, params?: Params) => string;
+
+export const catalogue: Catalogue = catalogueJson as Catalogue;
+
+/** Replaces `{name}` placeholders; unknown placeholders are left as they are. */
+export function interpolate(template: string, params?: Params): string {
+  if (!params) return template;
+  return template.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name: string) =>
+    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
+  );
+}
+
+/** Placeholder names used in a template, sorted and without duplicates. */
+export function placeholders(template: string): string[] {
+  const names = new Set<string>();
+  for (const m of template.matchAll(/\{([A-Za-z0-9_]+)\}/g)) names.add(m[1] as string);
+  return [...names].sort();
+}
+
+/**
+ * Pure lookup. When `params.count === 1` and a `<key>.one` entry exists it is used
+ * (singular). A missing key returns the key itself so the gap is visible, not fatal.
+ */
+export function translate(cat: Catalogue, lang: Lang, key: string, params?: Params): string {
+  let entry = cat[key];
+  if (params && Number(params.count) === 1 && cat[`${key}.one`]) entry = cat[`${key}.one`];
+  if (!entry) return key;
+  const text = entry[lang] ?? entry[DEFAULT_LANG] ?? key;
+  return interpolate(text, params);
+}
+
+export function isLang(value: unknown): value is Lang {
+  return typeof value === 'string' && (LANGS as readonly string[]).includes(value);
+}
+
+/** BCP 47 locale used for numbers and dates. */
+export function localeOf(lang: Lang): string {
+  return lang === 'da' ? 'da-DK' : 'en-GB';
+}
+
+// ---- current language (stateful, browser side) ----
+
+let current: Lang = DEFAULT_LANG;
+
+function storage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null; // storage can be disabled
+  }
+}
+
+/** Reads the persisted language (Danish when nothing valid is stored). */
+export function initLang(): Lang {
+  const stored = storage()?.getItem(LANG_STORAGE_KEY);
+  current = isLang(stored) ? stored : DEFAULT_LANG;
+  applyDocumentLang();
+  return current;
+}
+
+export function getLang(): Lang {
+  return current;
+}
+
+export function setLang(lang: Lang): void {
+  current = lang;
+  try {
+    storage()?.setItem(LANG_STORAGE_KEY, lang);
+  } catch {
+    /* quota or disabled storage: the switch still works for this session */
+  }
+  applyDocumentLang();
+}
+
+export function toggleLang(): Lang {
+  setLang(current === 'da' ? 'en' : 'da');
+  return current;
+}
+
+function applyDocumentLang(): void {
+  if (typeof document !== 'undefined') document.documentElement.lang = current;
+}
+
+/** Translates in the current language. */
+export const t: Translate = (key, params) => translate(catalogue, current, key, params);

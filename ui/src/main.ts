@@ -1,0 +1,355 @@
+// Vagt nurse-station worklist. DOM is built with createElement/textContent only:
+// the data is health data and the page runs under a strict CSP.
+import './style.css';
+import { listCitizens, storeStatus, type ApiError, type CitizenSummary, type StoreStatus } from './api';
+import { filterCitizens, moveSelection } from './filter';
+import { formatAge, formatDateTime, formatValue, isStale } from './format';
+import { getLang, initLang, t, toggleLang } from './i18n';
+
+/** The compact value columns, in order. */
+const KEY_PARAMETERS = ['spo2', 'pulse', 'fev1', 'temperature', 'weight'] as const;
+/** Ages are re-rendered this often so "3 t siden" does not go stale on screen. */
+const TICK_MS = 60_000;
+
+type LoadState = 'loading' | 'ready' | 'error';
+
+const state = {
+  load: 'loading' as LoadState,
+  citizens: [] as CitizenSummary[],
+  /** false until list_citizens has answered (an empty list is then a real "no citizens") */
+  citizensLoaded: false,
+  status: null as StoreStatus | null,
+  error: null as ApiError | null,
+  query: '',
+  selectedId: null as string | null,
+};
+
+// ---------- tiny DOM helper ----------
+
+type Attrs = Record<string, string | undefined>;
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  opts: { cls?: string; text?: string; attrs?: Attrs } = {},
+  children: Node[] = [],
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (opts.cls) node.className = opts.cls;
+  if (opts.text !== undefined) node.textContent = opts.text;
+  if (opts.attrs) {
+    for (const [k, v] of Object.entries(opts.attrs)) if (v !== undefined) node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+// ---------- static shell (built once, texts refreshed on language change) ----------
+
+const title = el('h1', { cls: 'app-title' });
+const headerCount = el('span', { cls: 'header-count', attrs: { 'data-testid': 'header-count' } });
+const langButton = el('button', {
+  cls: 'lang-switch',
+  attrs: { type: 'button', 'data-testid': 'lang-switch', 'aria-keyshortcuts': 'Alt+L' },
+});
+const header = el('header', { cls: 'app-header' }, [
+  el('div', { cls: 'title-group' }, [title, headerCount]),
+  langButton,
+]);
+
+const searchLabel = el('label', { cls: 'search-label', attrs: { for: 'search' } });
+const search = el('input', {
+  cls: 'search',
+  attrs: {
+    id: 'search',
+    type: 'search',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    'data-testid': 'search',
+    'aria-keyshortcuts': '/',
+    'aria-controls': 'citizen-table',
+  },
+});
+const searchHint = el('span', { cls: 'search-hint', attrs: { 'aria-hidden': 'true' } });
+const toolbar = el('div', { cls: 'toolbar' }, [searchLabel, search, searchHint]);
+
+const banner = el('div', { cls: 'error-banner', attrs: { role: 'alert', 'data-testid': 'error-banner' } });
+banner.hidden = true;
+
+const thead = el('thead');
+const tbody = el('tbody');
+const table = el('table', {
+  cls: 'citizen-table',
+  attrs: { id: 'citizen-table', 'data-testid': 'citizen-table', role: 'grid', 'aria-readonly': 'true', tabindex: '0' },
+}, [thead, tbody]);
+const emptyNote = el('p', { cls: 'empty-note', attrs: { 'data-testid': 'empty-note' } });
+const tableWrap = el('main', { cls: 'table-wrap' }, [table, emptyNote]);
+
+const keysHelp = el('p', { cls: 'keys-help', attrs: { 'data-testid': 'keys-help' } });
+const statusBar = el('footer', { cls: 'status-bar', attrs: { 'data-testid': 'status-bar' } });
+
+let rowEls: HTMLTableRowElement[] = [];
+let visible: CitizenSummary[] = [];
+
+// ---------- rendering ----------
+
+function renderTexts(): void {
+  document.title = t('app.title');
+  title.textContent = t('app.title');
+  langButton.textContent = t('lang.switch');
+  langButton.title = t('lang.switch.hint');
+  searchLabel.textContent = t('citizens.filter');
+  search.placeholder = t('citizens.filter');
+  searchHint.textContent = t('citizens.filter.hint');
+  table.setAttribute('aria-label', t('citizens.table.label'));
+  keysHelp.textContent = t('keys.help');
+  statusBar.setAttribute('aria-label', t('status.label'));
+}
+
+function renderHead(): void {
+  const cols: { text: string; cls?: string }[] = [
+    { text: t('citizens.col.name') },
+    { text: t('citizens.col.id') },
+    { text: t('citizens.col.diagnoses') },
+    { text: t('citizens.col.last') },
+    ...KEY_PARAMETERS.map((p) => ({ text: t(`parameter.${p}`), cls: 'num' })),
+  ];
+  const tr = el('tr', {}, cols.map((c) => el('th', { cls: c.cls, text: c.text, attrs: { scope: 'col' } })));
+  thead.replaceChildren(tr);
+}
+
+function buildRow(c: CitizenSummary, index: number, now: number): HTMLTableRowElement {
+  const lang = getLang();
+  const stale = isStale(c.last_reading_at, now);
+
+  const name = el('th', { cls: 'name', text: c.name, attrs: { scope: 'row', 'data-testid': 'citizen-name' } });
+  const id = el('td', { cls: 'cid', text: c.id });
+  const tags = el('td', { cls: 'diagnoses' },
+    c.diagnoses.map((d) => el('span', { cls: `tag tag-${d}`, text: t(`diagnosis.${d}`) })));
+
+  const age = el('td', { cls: 'age' });
+  if (stale) {
+    age.append(el('span', { cls: 'warn-mark', text: '⚠', attrs: { 'aria-hidden': 'true' } }));
+  }
+  age.append(el('span', { text: formatAge(c.last_reading_at, now, t) }));
+  if (stale) age.append(el('span', { cls: 'visually-hidden', text: ` (${t('citizens.stale')})` }));
+  const when = formatDateTime(c.last_reading_at, lang);
+  age.title = [stale ? t('citizens.stale') : '', when].filter(Boolean).join(' · ');
+
+  const values = KEY_PARAMETERS.map((p) => {
+    const reading = c.latest?.[p];
+    const text = formatValue(p, reading, lang);
+    const td = el('td', { cls: 'num', text, attrs: { 'data-parameter': p } });
+    if (reading && text) {
+      td.title = t('citizens.measured', {
+        parameter: t(`parameter.${p}`),
+        value: text,
+        time: formatAge(reading.effective_at, now, t),
+      });
+    }
+    return td;
+  });
+
+  const tr = el('tr', {
+    cls: stale ? 'citizen-row stale' : 'citizen-row',
+    attrs: {
+      id: `citizen-row-${index}`,
+      'data-testid': 'citizen-row',
+      'data-citizen-id': c.id,
+      'aria-selected': 'false',
+    },
+  }, [name, id, tags, age, ...values]);
+  tr.addEventListener('click', () => select(index, false));
+  return tr;
+}
+
+function renderTable(): void {
+  const now = Date.now();
+  renderHead();
+  visible = filterCitizens(state.citizens, state.query);
+  rowEls = visible.map((c, i) => buildRow(c, i, now));
+  tbody.replaceChildren(...rowEls);
+  table.hidden = !state.citizensLoaded;
+
+  const total = state.citizens.length;
+  headerCount.textContent = !state.citizensLoaded
+    ? ''
+    : visible.length === total
+      ? t('citizens.count', { count: total })
+      : t('citizens.count_filtered', { shown: visible.length, count: total });
+
+  let note = '';
+  if (state.load === 'loading') note = t('app.loading');
+  else if (total === 0 && state.citizensLoaded) note = t('citizens.empty');
+  else if (total > 0 && visible.length === 0) note = t('citizens.no_match', { query: state.query.trim() });
+  emptyNote.textContent = note;
+  emptyNote.hidden = note === '';
+
+  applySelection(false);
+}
+
+function renderStatus(): void {
+  const s = state.status;
+  if (!s) {
+    statusBar.replaceChildren();
+    return;
+  }
+  const item = (testid: string, text: string, count?: number, extra = '') =>
+    el('span', {
+      cls: `status-item ${extra}`.trim(),
+      text,
+      attrs: { 'data-testid': testid, 'data-count': count === undefined ? undefined : String(count) },
+    });
+  const sync = s.last_sync
+    ? t('status.last_sync', { time: formatDateTime(s.last_sync, getLang()) || s.last_sync })
+    : t('status.never_synced');
+  statusBar.replaceChildren(
+    item('status-citizens', t('status.citizens', { count: s.citizens }), s.citizens),
+    item('status-readings', t('status.readings', { count: s.readings }), s.readings),
+    item('status-rejected', t('status.rejected', { count: s.rejected }), s.rejected,
+      s.rejected > 0 ? 'attention' : ''),
+    item('status-outbox', t('status.outbox', { count: s.outbox }), s.outbox),
+    item('status-sync', sync, undefined, s.last_sync ? '' : 'muted'),
+    item('status-db', t('status.database', { path: s.db_path }), undefined, 'db-path'),
+  );
+}
+
+function renderError(): void {
+  if (state.error) {
+    banner.textContent = t('app.error', { message: state.error.message });
+    banner.dataset.code = state.error.code;
+    banner.hidden = false;
+  } else {
+    banner.textContent = '';
+    banner.hidden = true;
+  }
+}
+
+function renderAll(): void {
+  renderTexts();
+  renderTable();
+  renderStatus();
+  renderError();
+}
+
+// ---------- selection ----------
+
+function selectedIndex(): number {
+  return state.selectedId === null ? -1 : visible.findIndex((c) => c.id === state.selectedId);
+}
+
+function applySelection(scroll: boolean): void {
+  const idx = selectedIndex();
+  rowEls.forEach((row, i) => {
+    const on = i === idx;
+    row.setAttribute('aria-selected', on ? 'true' : 'false');
+    row.classList.toggle('selected', on);
+  });
+  const row = idx >= 0 ? rowEls[idx] : undefined;
+  if (row) {
+    table.setAttribute('aria-activedescendant', row.id);
+    if (scroll) row.scrollIntoView({ block: 'nearest' });
+  } else {
+    table.removeAttribute('aria-activedescendant');
+  }
+}
+
+function select(index: number, scroll = true): void {
+  state.selectedId = visible[index]?.id ?? null;
+  applySelection(scroll);
+}
+
+// ---------- input ----------
+
+function isEditable(node: Element | null): boolean {
+  if (!node) return false;
+  if (node instanceof HTMLInputElement || node instanceof HTMLTextAreaElement || node instanceof HTMLSelectElement) {
+    return true;
+  }
+  return node instanceof HTMLElement && node.isContentEditable;
+}
+
+function clearSearch(): void {
+  search.value = '';
+  state.query = '';
+  search.blur();
+  renderTable();
+}
+
+function switchLang(): void {
+  toggleLang();
+  renderAll();
+}
+
+function onKeyDown(e: KeyboardEvent): void {
+  if (e.altKey && !e.ctrlKey && !e.metaKey && (e.code === 'KeyL' || e.key.toLowerCase() === 'l')) {
+    e.preventDefault();
+    switchLang();
+    return;
+  }
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+
+  const inSearch = document.activeElement === search;
+  const inOtherField = !inSearch && isEditable(document.activeElement);
+
+  switch (e.key) {
+    case '/':
+      if (inSearch || inOtherField) return;
+      e.preventDefault();
+      search.focus();
+      search.select();
+      return;
+    case 'Escape':
+      if (inSearch || search.value !== '') {
+        e.preventDefault();
+        clearSearch();
+      }
+      return;
+    case 'ArrowDown':
+    case 'ArrowUp': {
+      if (inOtherField) return;
+      e.preventDefault();
+      const next = moveSelection(selectedIndex(), e.key === 'ArrowDown' ? 1 : -1, visible.length);
+      select(next);
+      return;
+    }
+  }
+}
+
+search.addEventListener('input', () => {
+  state.query = search.value;
+  renderTable();
+});
+langButton.addEventListener('click', switchLang);
+document.addEventListener('keydown', onKeyDown);
+
+// ---------- start ----------
+
+async function load(): Promise<void> {
+  const [citizens, status] = await Promise.allSettled([listCitizens(), storeStatus()]);
+  if (citizens.status === 'fulfilled') {
+    state.citizens = citizens.value;
+    state.citizensLoaded = true;
+  }
+  if (status.status === 'fulfilled') state.status = status.value;
+  const failed = [citizens, status].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  state.error = failed ? (failed.reason as ApiError) : null;
+  state.load = failed ? 'error' : 'ready';
+}
+
+async function start(): Promise<void> {
+  initLang();
+  document.body.dataset.state = 'loading';
+  document.body.replaceChildren(header, toolbar, banner, tableWrap, keysHelp, statusBar);
+  renderAll();
+  try {
+    await load();
+  } catch (err) {
+    state.load = 'error';
+    state.error = { code: 'ui', message: err instanceof Error ? err.message : String(err) };
+  }
+  renderAll();
+  document.body.dataset.state = state.load;
+  window.setInterval(renderTable, TICK_MS);
+}
+
+void start();
