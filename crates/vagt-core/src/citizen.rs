@@ -52,7 +52,11 @@ pub enum Diagnosis {
 }
 
 impl Diagnosis {
-    pub const ALL: [Diagnosis; 3] = [Diagnosis::Copd, Diagnosis::HeartFailure, Diagnosis::Diabetes];
+    pub const ALL: [Diagnosis; 3] = [
+        Diagnosis::Copd,
+        Diagnosis::HeartFailure,
+        Diagnosis::Diabetes,
+    ];
 
     pub const fn code(self) -> &'static str {
         match self {
@@ -98,6 +102,9 @@ mod tests {
         assert!(CitizenId::new("010143-1234").is_ok());
         assert_eq!(CitizenId::new(""), Err(CitizenIdError::Empty));
         assert_eq!(CitizenId::new("a b"), Err(CitizenIdError::BadCharacters));
-        assert_eq!(CitizenId::new("x".repeat(65)), Err(CitizenIdError::BadCharacters));
+        assert_eq!(
+            CitizenId::new("x".repeat(65)),
+            Err(CitizenIdError::BadCharacters)
+        );
     }
 }

@@ -110,13 +110,38 @@ const FIRST_NAMES: &[&str] = &[
     "Preben", "Aase", "Leif", "Gerda", "Arne", "Ellen", "Flemming", "Tove", "Mogens",
 ];
 const SURNAMES: &[&str] = &[
-    "Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen",
-    "Rasmussen", "Jørgensen", "Petersen", "Madsen", "Kristensen", "Olsen", "Thomsen",
-    "Christiansen", "Poulsen", "Johansen", "Møller", "Mortensen",
+    "Jensen",
+    "Nielsen",
+    "Hansen",
+    "Pedersen",
+    "Andersen",
+    "Christensen",
+    "Larsen",
+    "Sørensen",
+    "Rasmussen",
+    "Jørgensen",
+    "Petersen",
+    "Madsen",
+    "Kristensen",
+    "Olsen",
+    "Thomsen",
+    "Christiansen",
+    "Poulsen",
+    "Johansen",
+    "Møller",
+    "Mortensen",
 ];
 const STREETS: &[&str] = &[
-    "Algade", "Strandvejen", "Hovedgaden", "Nykøbingvej", "Vigvej", "Højbyvej", "Skovvej",
-    "Kirkestræde", "Bakkevej", "Havnevej",
+    "Algade",
+    "Strandvejen",
+    "Hovedgaden",
+    "Nykøbingvej",
+    "Vigvej",
+    "Højbyvej",
+    "Skovvej",
+    "Kirkestræde",
+    "Bakkevej",
+    "Havnevej",
 ];
 const TOWNS: &[&str] = &[
     "4500 Nykøbing Sj.",
@@ -173,16 +198,25 @@ pub fn generate(spec: &CohortSpec) -> Cohort {
         };
         let episodes = make_exacerbations(&mut rng, spec, index);
         // About one in fifteen has stopped measuring for the last few days.
-        let stopped_days = if index % 15 == 8 { 2 + rng.below(3) as u32 } else { 0 };
+        let stopped_days = if index % 15 == 8 {
+            2 + rng.below(3) as u32
+        } else {
+            0
+        };
 
-        let first_day = spec.end.start_of_day().plus_millis(-(i64::from(spec.days) * MILLIS_PER_DAY));
+        let first_day = spec
+            .end
+            .start_of_day()
+            .plus_millis(-(i64::from(spec.days) * MILLIS_PER_DAY));
         for day in 0..=spec.days {
             if day + stopped_days > spec.days || rng.chance(0.07) {
                 continue;
             }
             let day_start = first_day.plus_millis(i64::from(day) * MILLIS_PER_DAY);
+            let day_number = day_start.millis().div_euclid(MILLIS_PER_DAY);
             let at = day_start.plus_millis(
-                7 * 60 * MILLIS_PER_MINUTE + 30 * MILLIS_PER_MINUTE
+                7 * 60 * MILLIS_PER_MINUTE
+                    + 30 * MILLIS_PER_MINUTE
                     + rng.below(150) as i64 * MILLIS_PER_MINUTE,
             );
             if at > spec.end {
@@ -197,7 +231,13 @@ pub fn generate(spec: &CohortSpec) -> Cohort {
                     unit: unit.to_owned(),
                     effective_at: at,
                     source: SourceRef {
-                        id: format!("demo|Observation/{}-{}-{}", citizen.id, parameter.code(), day),
+                        // The absolute day, so ids stay stable when the cohort's end moves.
+                        id: format!(
+                            "demo|Observation/{}-{}-d{}",
+                            citizen.id,
+                            parameter.code(),
+                            day_number
+                        ),
                         version: "1".into(),
                     },
                 });
@@ -224,7 +264,11 @@ pub fn generate(spec: &CohortSpec) -> Cohort {
                 }
                 let temperature = baseline.temperature + 1.3 * s + 0.15 * rng.normal();
                 if devices.temperature_in_fahrenheit {
-                    add(Parameter::Temperature, round(temperature * 9.0 / 5.0 + 32.0, 1), "[degF]");
+                    add(
+                        Parameter::Temperature,
+                        round(temperature * 9.0 / 5.0 + 32.0, 1),
+                        "[degF]",
+                    );
                 } else {
                     add(Parameter::Temperature, round(temperature, 1), "Cel");
                 }
@@ -238,32 +282,57 @@ pub fn generate(spec: &CohortSpec) -> Cohort {
             if has(Diagnosis::HeartFailure) {
                 let weight = baseline.weight + 2.8 * s + 0.3 * rng.normal();
                 if devices.weight_in_pounds {
-                    add(Parameter::Weight, round(weight / 0.453_592_37, 1), "[lb_av]");
+                    add(
+                        Parameter::Weight,
+                        round(weight / 0.453_592_37, 1),
+                        "[lb_av]",
+                    );
                 } else {
                     add(Parameter::Weight, round(weight, 1), "kg");
                 }
-                add(Parameter::SystolicBp, round(baseline.systolic + 6.0 * rng.normal(), 0), "mm[Hg]");
-                add(Parameter::DiastolicBp, round(baseline.diastolic + 4.0 * rng.normal(), 0), "mm[Hg]");
+                add(
+                    Parameter::SystolicBp,
+                    round(baseline.systolic + 6.0 * rng.normal(), 0),
+                    "mm[Hg]",
+                );
+                add(
+                    Parameter::DiastolicBp,
+                    round(baseline.diastolic + 4.0 * rng.normal(), 0),
+                    "mm[Hg]",
+                );
             }
             if has(Diagnosis::Diabetes) {
                 let glucose = baseline.glucose + 3.0 * s + 1.0 * rng.normal();
-                add(Parameter::BloodGlucose, round(glucose.max(2.0), 1), "mmol/L");
+                add(
+                    Parameter::BloodGlucose,
+                    round(glucose.max(2.0), 1),
+                    "mmol/L",
+                );
             }
         }
 
-        add_bad_inputs(&mut measurements, &mut expected_rejections, &citizen, index, spec);
-        exacerbations.extend(episodes.into_iter().map(|(start, end, severity)| Exacerbation {
-            citizen_id: citizen.id.clone(),
-            start,
-            end,
-            severity,
-        }));
+        add_bad_inputs(
+            &mut measurements,
+            &mut expected_rejections,
+            &citizen,
+            index,
+            spec,
+        );
+        exacerbations.extend(
+            episodes
+                .into_iter()
+                .map(|(start, end, severity)| Exacerbation {
+                    citizen_id: citizen.id.clone(),
+                    start,
+                    end,
+                    severity,
+                }),
+        );
         citizens.push(citizen);
     }
 
-    measurements.sort_by(|a, b| {
-        (a.effective_at, &a.source.id).cmp(&(b.effective_at, &b.source.id))
-    });
+    measurements
+        .sort_by(|a, b| (a.effective_at, &a.source.id).cmp(&(b.effective_at, &b.source.id)));
     Cohort {
         citizens,
         measurements,
@@ -290,7 +359,13 @@ fn make_citizen(rng: &mut Rng, used_ids: &mut std::collections::HashSet<String>)
     let day = 1 + rng.below(28) as u32;
     // A CPR-shaped but synthetic id; re-drawn on the rare collision.
     let id = loop {
-        let candidate = format!("{:02}{:02}{:02}-{:04}", day, month, year % 100, rng.below(10_000));
+        let candidate = format!(
+            "{:02}{:02}{:02}-{:04}",
+            day,
+            month,
+            year % 100,
+            rng.below(10_000)
+        );
         if used_ids.insert(candidate.clone()) {
             break candidate;
         }
@@ -303,7 +378,12 @@ fn make_citizen(rng: &mut Rng, used_ids: &mut std::collections::HashSet<String>)
         rng.below(100),
         rng.below(100)
     );
-    let address = format!("{} {}, {}", rng.pick(STREETS), 1 + rng.below(120), rng.pick(TOWNS));
+    let address = format!(
+        "{} {}, {}",
+        rng.pick(STREETS),
+        1 + rng.below(120),
+        rng.pick(TOWNS)
+    );
     Citizen {
         id: CitizenId::new(id).expect("generated ids are digits and '-'"),
         name,
@@ -333,8 +413,15 @@ fn make_baseline(rng: &mut Rng) -> Baseline {
 
 /// (start, end, severity) of each episode. About one citizen in eight is in an exacerbation at
 /// the cohort's end, so a freshly made demo shows deteriorating citizens.
-fn make_exacerbations(rng: &mut Rng, spec: &CohortSpec, index: usize) -> Vec<(Timestamp, Timestamp, f64)> {
-    let period_start = spec.end.start_of_day().plus_millis(-(i64::from(spec.days) * MILLIS_PER_DAY));
+fn make_exacerbations(
+    rng: &mut Rng,
+    spec: &CohortSpec,
+    index: usize,
+) -> Vec<(Timestamp, Timestamp, f64)> {
+    let period_start = spec
+        .end
+        .start_of_day()
+        .plus_millis(-(i64::from(spec.days) * MILLIS_PER_DAY));
     let mut episodes = Vec::new();
     let past = rng.below(3);
     for _ in 0..past {
@@ -342,12 +429,23 @@ fn make_exacerbations(rng: &mut Rng, spec: &CohortSpec, index: usize) -> Vec<(Ti
         let latest_start = i64::from(spec.days).saturating_sub(length_days + 5).max(1);
         let start_day = rng.below(latest_start as u64) as i64;
         let start = period_start.plus_millis(start_day * MILLIS_PER_DAY);
-        episodes.push((start, start.plus_millis(length_days * MILLIS_PER_DAY), rng.range(0.5, 1.0)));
+        episodes.push((
+            start,
+            start.plus_millis(length_days * MILLIS_PER_DAY),
+            rng.range(0.5, 1.0),
+        ));
     }
     if index % 8 == 3 {
         let started_days_ago = 2 + rng.below(3) as i64;
-        let start = spec.end.start_of_day().plus_millis(-started_days_ago * MILLIS_PER_DAY);
-        episodes.push((start, start.plus_millis(10 * MILLIS_PER_DAY), rng.range(0.7, 1.0)));
+        let start = spec
+            .end
+            .start_of_day()
+            .plus_millis(-started_days_ago * MILLIS_PER_DAY);
+        episodes.push((
+            start,
+            start.plus_millis(10 * MILLIS_PER_DAY),
+            rng.range(0.7, 1.0),
+        ));
     }
     episodes
 }
@@ -376,16 +474,31 @@ fn add_bad_inputs(
     index: usize,
     spec: &CohortSpec,
 ) {
-    let yesterday = spec.end.start_of_day().plus_millis(-MILLIS_PER_DAY + 9 * 60 * MILLIS_PER_MINUTE);
+    let yesterday = spec
+        .end
+        .start_of_day()
+        .plus_millis(-MILLIS_PER_DAY + 9 * 60 * MILLIS_PER_MINUTE);
     let bad = match index {
         // An oximeter glitch.
         2 => Some((Parameter::Spo2, 150.0, "%", yesterday, "glitch")),
         // A scale set to an odd unit.
         6 => Some((Parameter::Weight, 12.6, "[stone_av]", yesterday, "stone")),
         // A device whose clock runs two days ahead.
-        10 => Some((Parameter::Pulse, 74.0, "/min", spec.end.plus_millis(2 * MILLIS_PER_DAY), "future")),
+        10 => Some((
+            Parameter::Pulse,
+            74.0,
+            "/min",
+            spec.end.plus_millis(2 * MILLIS_PER_DAY),
+            "future",
+        )),
         // A thermometer reporting in a pressure unit.
-        14 => Some((Parameter::Temperature, 37.2, "mm[Hg]", yesterday, "wrong-unit")),
+        14 => Some((
+            Parameter::Temperature,
+            37.2,
+            "mm[Hg]",
+            yesterday,
+            "wrong-unit",
+        )),
         _ => None,
     };
     if let Some((parameter, value, unit, at, tag)) = bad {
@@ -411,7 +524,10 @@ mod tests {
     use crate::reading::RejectReason;
 
     fn spec() -> CohortSpec {
-        CohortSpec::new(7, Timestamp::parse_rfc3339("2026-11-22T10:00:00Z").expect("valid"))
+        CohortSpec::new(
+            7,
+            Timestamp::parse_rfc3339("2026-11-22T10:00:00Z").expect("valid"),
+        )
     }
 
     #[test]
@@ -427,17 +543,48 @@ mod tests {
     fn cohort_has_the_expected_shape() {
         let cohort = generate(&spec());
         assert_eq!(cohort.citizens.len(), 50);
-        let copd = cohort.citizens.iter().filter(|c| c.diagnoses.contains(&Diagnosis::Copd)).count();
-        let hf = cohort.citizens.iter().filter(|c| c.diagnoses.contains(&Diagnosis::HeartFailure)).count();
-        let dm = cohort.citizens.iter().filter(|c| c.diagnoses.contains(&Diagnosis::Diabetes)).count();
+        let copd = cohort
+            .citizens
+            .iter()
+            .filter(|c| c.diagnoses.contains(&Diagnosis::Copd))
+            .count();
+        let hf = cohort
+            .citizens
+            .iter()
+            .filter(|c| c.diagnoses.contains(&Diagnosis::HeartFailure))
+            .count();
+        let dm = cohort
+            .citizens
+            .iter()
+            .filter(|c| c.diagnoses.contains(&Diagnosis::Diabetes))
+            .count();
         assert!(copd > 25, "most have COPD: {copd}");
-        assert!(hf > 0 && dm > 0, "some heart failure ({hf}) and diabetes ({dm})");
+        assert!(
+            hf > 0 && dm > 0,
+            "some heart failure ({hf}) and diabetes ({dm})"
+        );
         // Daily readings for ~120 days with ~7 % missed days, several parameters each.
-        assert!(cohort.measurements.len() > 20_000, "{}", cohort.measurements.len());
-        let ongoing = cohort.exacerbations.iter().filter(|e| e.end > spec().end).count();
+        assert!(
+            cohort.measurements.len() > 20_000,
+            "{}",
+            cohort.measurements.len()
+        );
+        let ongoing = cohort
+            .exacerbations
+            .iter()
+            .filter(|e| e.end > spec().end)
+            .count();
         assert!(ongoing >= 4, "ongoing exacerbations at the end: {ongoing}");
-        let ids: std::collections::HashSet<_> = cohort.measurements.iter().map(|m| (&m.source.id, &m.source.version)).collect();
-        assert_eq!(ids.len(), cohort.measurements.len(), "source ids are unique");
+        let ids: std::collections::HashSet<_> = cohort
+            .measurements
+            .iter()
+            .map(|m| (&m.source.id, &m.source.version))
+            .collect();
+        assert_eq!(
+            ids.len(),
+            cohort.measurements.len(),
+            "source ids are unique"
+        );
     }
 
     #[test]
@@ -453,13 +600,25 @@ mod tests {
         }
         let mut got: Vec<&str> = rejected.iter().map(|(id, _)| id.as_str()).collect();
         got.sort_unstable();
-        let mut want: Vec<&str> = cohort.expected_rejections.iter().map(String::as_str).collect();
+        let mut want: Vec<&str> = cohort
+            .expected_rejections
+            .iter()
+            .map(String::as_str)
+            .collect();
         want.sort_unstable();
         assert_eq!(got, want);
-        let codes: std::collections::BTreeSet<&str> = rejected.iter().map(|(_, r)| r.code()).collect();
+        let codes: std::collections::BTreeSet<&str> =
+            rejected.iter().map(|(_, r)| r.code()).collect();
         assert_eq!(
             codes,
-            ["from_the_future", "implausible_value", "unknown_unit", "wrong_unit"].into_iter().collect()
+            [
+                "from_the_future",
+                "implausible_value",
+                "unknown_unit",
+                "wrong_unit"
+            ]
+            .into_iter()
+            .collect()
         );
     }
 
@@ -482,9 +641,15 @@ mod tests {
                 .collect()
         };
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
-        let before = spo2_of(episode.start.plus_millis(-20 * MILLIS_PER_DAY), episode.start.plus_millis(-10 * MILLIS_PER_DAY));
+        let before = spo2_of(
+            episode.start.plus_millis(-20 * MILLIS_PER_DAY),
+            episode.start.plus_millis(-10 * MILLIS_PER_DAY),
+        );
         let during = spo2_of(episode.start.plus_millis(2 * MILLIS_PER_DAY), spec.end);
         assert!(!before.is_empty() && !during.is_empty());
-        assert!(mean(&during) < mean(&before) - 2.0, "SpO2 falls: {before:?} -> {during:?}");
+        assert!(
+            mean(&during) < mean(&before) - 2.0,
+            "SpO2 falls: {before:?} -> {during:?}"
+        );
     }
 }

@@ -80,6 +80,9 @@ mod tests {
         assert!(EcmLevel::new(-1).is_err());
         assert_eq!(EcmLevel::new(3).map(EcmLevel::get), Ok(3));
         assert!(serde_json::from_str::<EcmLevel>("9").is_err());
-        assert_eq!(serde_json::to_string(&EcmLevel::MAX).ok().as_deref(), Some("6"));
+        assert_eq!(
+            serde_json::to_string(&EcmLevel::MAX).ok().as_deref(),
+            Some("6")
+        );
     }
 }

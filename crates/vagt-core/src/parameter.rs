@@ -118,7 +118,9 @@ impl fmt::Display for Parameter {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown measurement parameter {0:?}; known: spo2, pulse, fev1, fvc, temperature, weight, systolic_bp, diastolic_bp, respiratory_rate, blood_glucose, crp, cat_score, symptom_score")]
+#[error(
+    "unknown measurement parameter {0:?}; known: spo2, pulse, fev1, fvc, temperature, weight, systolic_bp, diastolic_bp, respiratory_rate, blood_glucose, crp, cat_score, symptom_score"
+)]
 pub struct UnknownParameter(pub String);
 
 impl FromStr for Parameter {

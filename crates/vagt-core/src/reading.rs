@@ -146,9 +146,11 @@ mod tests {
     #[test]
     fn rejects_implausible_values_after_conversion() {
         // 150 lb is plausible as a weight; 150 % is not an SpO2.
-        assert!(incoming(Parameter::Weight, 150.0, "[lb_av]", 0)
-            .normalise(Timestamp::from_millis(0))
-            .is_ok());
+        assert!(
+            incoming(Parameter::Weight, 150.0, "[lb_av]", 0)
+                .normalise(Timestamp::from_millis(0))
+                .is_ok()
+        );
         let err = incoming(Parameter::Spo2, 150.0, "%", 0)
             .normalise(Timestamp::from_millis(0))
             .expect_err("implausible");
@@ -161,6 +163,9 @@ mod tests {
         let slightly_ahead = incoming(Parameter::Pulse, 70.0, "/min", now.millis() + 60_000);
         assert!(slightly_ahead.normalise(now).is_ok());
         let far_ahead = incoming(Parameter::Pulse, 70.0, "/min", now.millis() + 3_600_000);
-        assert_eq!(far_ahead.normalise(now).expect_err("future").code(), "from_the_future");
+        assert_eq!(
+            far_ahead.normalise(now).expect_err("future").code(),
+            "from_the_future"
+        );
     }
 }

@@ -38,12 +38,13 @@ impl Timestamp {
     }
 
     pub fn parse_rfc3339(input: &str) -> Result<Self, TimestampParseError> {
-        let parsed = OffsetDateTime::parse(input.trim(), &Rfc3339).map_err(|_| {
-            TimestampParseError {
+        let parsed =
+            OffsetDateTime::parse(input.trim(), &Rfc3339).map_err(|_| TimestampParseError {
                 input: input.to_owned(),
-            }
-        })?;
-        Ok(Timestamp((parsed.unix_timestamp_nanos() / 1_000_000) as i64))
+            })?;
+        Ok(Timestamp(
+            (parsed.unix_timestamp_nanos() / 1_000_000) as i64,
+        ))
     }
 
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-22T08:15:00.000Z`.

@@ -8,7 +8,9 @@ use crate::parameter::Parameter;
 pub enum UnitError {
     #[error("unknown unit {unit:?}")]
     Unknown { unit: String },
-    #[error("unit {unit:?} cannot express {parameter} (expected something convertible to {expected:?})")]
+    #[error(
+        "unit {unit:?} cannot express {parameter} (expected something convertible to {expected:?})"
+    )]
     WrongDimension {
         parameter: Parameter,
         unit: String,
@@ -142,7 +144,10 @@ mod tests {
         ];
         for (parameter, value, unit, expected) in cases {
             let got = to_canonical(parameter, value, unit).expect(unit);
-            assert!(close(got, expected), "{parameter} {value} {unit}: {got} != {expected}");
+            assert!(
+                close(got, expected),
+                "{parameter} {value} {unit}: {got} != {expected}"
+            );
         }
     }
 

@@ -147,7 +147,9 @@ mod tests {
 
     #[test]
     fn unavailable_error_tells_the_user_what_to_do() {
-        let err = MemorySecrets::unavailable().get("x").expect_err("unavailable");
+        let err = MemorySecrets::unavailable()
+            .get("x")
+            .expect_err("unavailable");
         let text = err.to_string();
         assert!(text.contains("keyring"), "{text}");
         assert!(text.contains("--throwaway-key"), "{text}");
@@ -158,7 +160,10 @@ mod tests {
         let store = MemorySecrets::default();
         assert!(store.get("a").expect("ok").is_none());
         store.set("a", "s3cret").expect("ok");
-        assert_eq!(store.get("a").expect("ok").as_deref().map(String::as_str), Some("s3cret"));
+        assert_eq!(
+            store.get("a").expect("ok").as_deref().map(String::as_str),
+            Some("s3cret")
+        );
         assert!(store.delete("a").expect("ok"));
         assert!(!store.delete("a").expect("ok"));
     }

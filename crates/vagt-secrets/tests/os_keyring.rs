@@ -19,8 +19,12 @@ fn secret_survives_a_new_keyring_handle_or_fails_clearly() {
             assert!(reader.delete(account).expect("delete"));
             assert!(reader.get(account).expect("read after delete").is_none());
         }
-        Err(SecretsError::Unavailable { .. }) if std::env::var_os("VAGT_REQUIRE_KEYRING").is_none() => {
-            eprintln!("no Secret Service on this bus; VAGT_REQUIRE_KEYRING unset, so only the error was checked");
+        Err(SecretsError::Unavailable { .. })
+            if std::env::var_os("VAGT_REQUIRE_KEYRING").is_none() =>
+        {
+            eprintln!(
+                "no Secret Service on this bus; VAGT_REQUIRE_KEYRING unset, so only the error was checked"
+            );
         }
         Err(other) => panic!("keyring failed: {other}"),
     }

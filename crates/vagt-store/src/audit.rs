@@ -62,7 +62,11 @@ pub(crate) fn append_tx(
     at: Timestamp,
 ) -> Result<()> {
     let prev_hash: String = tx
-        .query_row("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
+        .query_row(
+            "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
         .optional()?
         .unwrap_or_else(|| GENESIS_HASH.to_owned());
     let detail_text = detail.map(serde_json::Value::to_string);
@@ -133,7 +137,10 @@ impl Store {
             let prev_hash: String = r.get(7)?;
             let hash: String = r.get(8)?;
             if prev_hash != expected_prev {
-                return Ok(Some(ChainBreak { seq, reason: "previous entry missing or changed".into() }));
+                return Ok(Some(ChainBreak {
+                    seq,
+                    reason: "previous entry missing or changed".into(),
+                }));
             }
             let detail: Option<String> = r.get(6)?;
             let subject_type: Option<String> = r.get(4)?;
@@ -148,7 +155,10 @@ impl Store {
                 detail.as_deref(),
             );
             if recomputed != hash {
-                return Ok(Some(ChainBreak { seq, reason: "entry content changed".into() }));
+                return Ok(Some(ChainBreak {
+                    seq,
+                    reason: "entry content changed".into(),
+                }));
             }
             expected_prev = hash;
         }

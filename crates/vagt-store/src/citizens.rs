@@ -27,7 +27,11 @@ pub struct CitizenSummary {
     pub latest: BTreeMap<Parameter, LatestReading>,
 }
 
-pub(crate) fn upsert_citizen_tx(tx: &Transaction<'_>, citizen: &Citizen, now: Timestamp) -> Result<()> {
+pub(crate) fn upsert_citizen_tx(
+    tx: &Transaction<'_>,
+    citizen: &Citizen,
+    now: Timestamp,
+) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO citizens (id, name, birth_date, phone, address, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
@@ -44,7 +48,8 @@ pub(crate) fn upsert_citizen_tx(tx: &Transaction<'_>, citizen: &Citizen, now: Ti
     ))?;
     tx.prepare_cached("DELETE FROM citizen_diagnoses WHERE citizen_id = ?1")?
         .execute([citizen.id.as_str()])?;
-    let mut insert = tx.prepare_cached("INSERT INTO citizen_diagnoses (citizen_id, diagnosis) VALUES (?1, ?2)")?;
+    let mut insert =
+        tx.prepare_cached("INSERT INTO citizen_diagnoses (citizen_id, diagnosis) VALUES (?1, ?2)")?;
     for diagnosis in &citizen.diagnoses {
         insert.execute((citizen.id.as_str(), diagnosis.code()))?;
     }
@@ -56,7 +61,14 @@ impl Store {
         let tx = self.conn.transaction()?;
         let now = Timestamp::now();
         upsert_citizen_tx(&tx, citizen, now)?;
-        audit::append_tx(&tx, actor, "citizen.upsert", Some(("citizen", citizen.id.as_str())), None, now)?;
+        audit::append_tx(
+            &tx,
+            actor,
+            "citizen.upsert",
+            Some(("citizen", citizen.id.as_str())),
+            None,
+            now,
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -80,20 +92,32 @@ impl Store {
             .optional()?;
         let (_, name, birth_date, phone, address) =
             found.ok_or_else(|| StoreError::UnknownCitizen(id.to_string()))?;
-        let diagnoses = self.diagnoses_by_citizen()?.remove(id.as_str()).unwrap_or_default();
+        let diagnoses = self
+            .diagnoses_by_citizen()?
+            .remove(id.as_str())
+            .unwrap_or_default();
         self.audit(actor, "citizen.read", Some(("citizen", id.as_str())), None)?;
-        Ok(Citizen { id: id.clone(), name, birth_date, diagnoses, phone, address })
+        Ok(Citizen {
+            id: id.clone(),
+            name,
+            birth_date,
+            diagnoses,
+            phone,
+            address,
+        })
     }
 
     fn diagnoses_by_citizen(&self) -> Result<HashMap<String, Vec<Diagnosis>>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT citizen_id, diagnosis FROM citizen_diagnoses ORDER BY citizen_id, diagnosis")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT citizen_id, diagnosis FROM citizen_diagnoses ORDER BY citizen_id, diagnosis",
+        )?;
         let mut rows = stmt.query([])?;
         let mut map: HashMap<String, Vec<Diagnosis>> = HashMap::new();
         while let Some(r) = rows.next()? {
             let code: String = r.get(1)?;
-            let diagnosis = code.parse().map_err(|_| StoreError::Corrupt(format!("diagnosis {code:?}")))?;
+            let diagnosis = code
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("diagnosis {code:?}")))?;
             map.entry(r.get(0)?).or_default().push(diagnosis);
         }
         Ok(map)
@@ -114,8 +138,9 @@ impl Store {
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let code: String = r.get(1)?;
-                let parameter: Parameter =
-                    code.parse().map_err(|_| StoreError::Corrupt(format!("parameter {code:?}")))?;
+                let parameter: Parameter = code
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("parameter {code:?}")))?;
                 latest.entry(r.get(0)?).or_default().insert(
                     parameter,
                     LatestReading {
@@ -126,9 +151,9 @@ impl Store {
                 );
             }
         }
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, name, birth_date, phone, address FROM citizens ORDER BY name, id")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, birth_date, phone, address FROM citizens ORDER BY name, id",
+        )?;
         let summaries = stmt
             .query_map([], |r| {
                 Ok(CitizenSummary {

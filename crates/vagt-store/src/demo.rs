@@ -25,7 +25,14 @@ impl Store {
         }
         let report = readings::ingest_tx(&tx, "demo", cohort.measurements, now)?;
         let detail = serde_json::json!({ "seed": spec.seed, "citizens": cohort.citizens.len() });
-        audit::append_tx(&tx, actor, "demo.load", None, Some(&detail), Timestamp::now())?;
+        audit::append_tx(
+            &tx,
+            actor,
+            "demo.load",
+            None,
+            Some(&detail),
+            Timestamp::now(),
+        )?;
         tx.commit()?;
         Ok(DemoReport {
             seed: spec.seed,

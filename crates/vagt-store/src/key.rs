@@ -38,7 +38,8 @@ impl DbKey {
 
     pub fn generate() -> Result<(DbKey, Zeroizing<String>)> {
         let hex_digits = Zeroizing::new(random_hex(32)?);
-        let key = DbKey::from_hex(&hex_digits).ok_or_else(|| StoreError::Random("bad length".into()))?;
+        let key =
+            DbKey::from_hex(&hex_digits).ok_or_else(|| StoreError::Random("bad length".into()))?;
         Ok((key, hex_digits))
     }
 
@@ -71,10 +72,14 @@ impl KeySource<'_> {
         match self {
             KeySource::Throwaway(passphrase) => Ok(DbKey::from_passphrase(passphrase)),
             KeySource::Keyring(secrets) => {
-                let stored = secrets
-                    .get(&Self::account_for(path))?
-                    .ok_or_else(|| StoreError::NoKeyForDatabase { path: path.to_path_buf() })?;
-                DbKey::from_hex(&stored).ok_or_else(|| StoreError::DamagedKey { path: path.to_path_buf() })
+                let stored = secrets.get(&Self::account_for(path))?.ok_or_else(|| {
+                    StoreError::NoKeyForDatabase {
+                        path: path.to_path_buf(),
+                    }
+                })?;
+                DbKey::from_hex(&stored).ok_or_else(|| StoreError::DamagedKey {
+                    path: path.to_path_buf(),
+                })
             }
         }
     }

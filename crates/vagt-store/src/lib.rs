@@ -59,7 +59,9 @@ pub enum StoreError {
     },
     #[error("no citizen with id {0}")]
     UnknownCitizen(String),
-    #[error("the database holds a value Vagt cannot read ({0}); run `vagtctl status` and report it")]
+    #[error(
+        "the database holds a value Vagt cannot read ({0}); run `vagtctl status` and report it"
+    )]
     Corrupt(String),
     #[error("could not make a random key: {0}")]
     Random(String),
@@ -93,7 +95,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -111,7 +115,10 @@ impl Store {
         if mode == OpenMode::CreateIfMissing
             && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Path { path: dir.to_path_buf(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Path {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         let path = absolute(path)?;
         let exists = path.exists();
@@ -137,7 +144,9 @@ impl Store {
         let _ = conn.pragma_update(None, "cipher_log_level", "NONE");
         key.apply(&conn)?;
         // The first read proves the key: SQLCipher only decrypts on first access.
-        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
             return Err(match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::NotADatabase) => StoreError::CannotDecrypt { path },
                 _ => StoreError::Sqlite(e),
@@ -168,7 +177,14 @@ impl Store {
             "INSERT OR IGNORE INTO users (id, display_name, role, created_at) VALUES ('system', 'Vagt', 'system', ?1)",
             [Timestamp::now().millis()],
         )?;
-        audit::append_tx(&tx, &Actor::system(), "store.create", None, None, Timestamp::now())?;
+        audit::append_tx(
+            &tx,
+            &Actor::system(),
+            "store.create",
+            None,
+            None,
+            Timestamp::now(),
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -178,7 +194,9 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// Direct access for the crates that own other tables (sync, alarms) and for tests.
@@ -193,14 +211,20 @@ fn absolute(path: &Path) -> Result<PathBuf> {
         path.to_path_buf()
     } else {
         std::env::current_dir()
-            .map_err(|source| StoreError::Path { path: path.to_path_buf(), source })?
+            .map_err(|source| StoreError::Path {
+                path: path.to_path_buf(),
+                source,
+            })?
             .join(path)
     };
     // Canonicalise the directory (resolving symlinks and `..`), keep the file name.
     match (joined.parent(), joined.file_name()) {
         (Some(dir), Some(name)) if dir.exists() => Ok(dir
             .canonicalize()
-            .map_err(|source| StoreError::Path { path: dir.to_path_buf(), source })?
+            .map_err(|source| StoreError::Path {
+                path: dir.to_path_buf(),
+                source,
+            })?
             .join(name)),
         _ => Ok(joined),
     }
@@ -214,7 +238,9 @@ impl StoreError {
             StoreError::CannotDecrypt { .. } => "cannot_decrypt",
             StoreError::NoKeyForDatabase { .. } => "no_key_for_database",
             StoreError::DamagedKey { .. } => "damaged_key",
-            StoreError::Secrets(vagt_secrets::SecretsError::Unavailable { .. }) => "keyring_unavailable",
+            StoreError::Secrets(vagt_secrets::SecretsError::Unavailable { .. }) => {
+                "keyring_unavailable"
+            }
             StoreError::Secrets(vagt_secrets::SecretsError::Refused { .. }) => "keyring_refused",
             StoreError::TooNew { .. } => "database_too_new",
             StoreError::NotAVagtDatabase => "not_a_vagt_database",

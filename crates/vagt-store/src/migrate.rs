@@ -51,16 +51,26 @@ pub fn migrate(conn: &mut Connection, migrations: &Migrations) -> Result<Outcome
             let step = usize::try_from(version - 1)
                 .ok()
                 .and_then(|i| migrations.upgrades.get(i))
-                .ok_or(StoreError::TooNew { found, supported: migrations.version })?;
+                .ok_or(StoreError::TooNew {
+                    found,
+                    supported: migrations.version,
+                })?;
             tx.execute_batch(step)
-                .map_err(|source| StoreError::Upgrade { from: version, source })?;
+                .map_err(|source| StoreError::Upgrade {
+                    from: version,
+                    source,
+                })?;
         }
         Outcome::Upgraded { from: found }
     };
     tx.pragma_update(None, "user_version", migrations.version)?;
     tx.commit()?;
     if outcome != Outcome::UpToDate {
-        tracing::info!(?outcome, version = migrations.version, "database schema ready");
+        tracing::info!(
+            ?outcome,
+            version = migrations.version,
+            "database schema ready"
+        );
     }
     Ok(outcome)
 }
@@ -72,7 +82,10 @@ mod tests {
     #[test]
     fn schema_header_names_the_current_version() {
         let header = format!("-- Version: {} (PRAGMA user_version", CURRENT.version);
-        assert!(SCHEMA_SQL.contains(&header), "schema.sql must say `{header}`");
+        assert!(
+            SCHEMA_SQL.contains(&header),
+            "schema.sql must say `{header}`"
+        );
     }
 
     #[test]

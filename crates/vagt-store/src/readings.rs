@@ -53,7 +53,11 @@ pub struct Rejection<'a> {
 }
 
 /// Stores one rejection; a re-delivered identical input is not stored twice.
-pub(crate) fn record_rejection_tx(tx: &Transaction<'_>, rejection: &Rejection<'_>, now: Timestamp) -> Result<bool> {
+pub(crate) fn record_rejection_tx(
+    tx: &Transaction<'_>,
+    rejection: &Rejection<'_>,
+    now: Timestamp,
+) -> Result<bool> {
     let mut hasher = Sha256::new();
     hasher.update(rejection.source.as_bytes());
     hasher.update([0]);
@@ -78,7 +82,11 @@ pub(crate) fn record_rejection_tx(tx: &Transaction<'_>, rejection: &Rejection<'_
         ))?;
     if inserted == 1 {
         // Only codes and ids in the log: the payload may hold health data.
-        tracing::warn!(source = rejection.source, reason = rejection.reason_code, "input rejected and kept for review");
+        tracing::warn!(
+            source = rejection.source,
+            reason = rejection.reason_code,
+            "input rejected and kept for review"
+        );
     }
     Ok(inserted == 1)
 }
@@ -107,7 +115,9 @@ pub(crate) fn insert_reading_tx(tx: &Transaction<'_>, reading: &Reading) -> Resu
     // numbers where both are numbers (FHIR servers count up), else the newest arrival wins.
     let new_id = tx.last_insert_rowid();
     let newer_exists: bool = {
-        let mut stmt = tx.prepare_cached("SELECT source_version FROM readings WHERE source_id = ?1 AND id <> ?2")?;
+        let mut stmt = tx.prepare_cached(
+            "SELECT source_version FROM readings WHERE source_id = ?1 AND id <> ?2",
+        )?;
         let others = stmt.query_map((&reading.source.id, new_id), |r| r.get::<_, String>(0))?;
         let mut newer = false;
         for other in others {
@@ -119,7 +129,8 @@ pub(crate) fn insert_reading_tx(tx: &Transaction<'_>, reading: &Reading) -> Resu
         newer
     };
     if newer_exists {
-        tx.prepare_cached("UPDATE readings SET is_current = 0 WHERE id = ?1")?.execute([new_id])?;
+        tx.prepare_cached("UPDATE readings SET is_current = 0 WHERE id = ?1")?
+            .execute([new_id])?;
     } else {
         tx.prepare_cached("UPDATE readings SET is_current = 0 WHERE source_id = ?1 AND id <> ?2")?
             .execute((&reading.source.id, new_id))?;
@@ -152,8 +163,9 @@ pub(crate) fn ingest_tx(
                 }
             }
             Err(reason) => {
-                let payload = serde_json::to_string(&measurement)
-                    .map_err(|e| StoreError::Corrupt(format!("cannot serialise rejected input: {e}")))?;
+                let payload = serde_json::to_string(&measurement).map_err(|e| {
+                    StoreError::Corrupt(format!("cannot serialise rejected input: {e}"))
+                })?;
                 record_rejection_tx(
                     tx,
                     &Rejection {
@@ -185,7 +197,14 @@ impl Store {
         let tx = self.conn.transaction()?;
         let report = ingest_tx(&tx, source, measurements, received_at)?;
         let detail = serde_json::json!({ "source": source, "accepted": report.accepted, "rejected": report.rejected });
-        audit::append_tx(&tx, actor, "readings.ingest", None, Some(&detail), received_at)?;
+        audit::append_tx(
+            &tx,
+            actor,
+            "readings.ingest",
+            None,
+            Some(&detail),
+            received_at,
+        )?;
         tx.commit()?;
         Ok(report)
     }
@@ -208,7 +227,11 @@ impl Store {
     ) -> Result<Vec<StoredReading>> {
         let exists: Option<i64> = self
             .conn
-            .query_row("SELECT 1 FROM citizens WHERE id = ?1", [citizen.as_str()], |r| r.get(0))
+            .query_row(
+                "SELECT 1 FROM citizens WHERE id = ?1",
+                [citizen.as_str()],
+                |r| r.get(0),
+            )
             .optional()?;
         if exists.is_none() {
             return Err(StoreError::UnknownCitizen(citizen.to_string()));
@@ -222,7 +245,11 @@ impl Store {
                  ORDER BY effective_at, parameter",
             )?;
             let mapped = stmt.query_map(
-                (citizen.as_str(), parameter.map(Parameter::code), since.map_or(i64::MIN, Timestamp::millis)),
+                (
+                    citizen.as_str(),
+                    parameter.map(Parameter::code),
+                    since.map_or(i64::MIN, Timestamp::millis),
+                ),
                 |r| {
                     Ok((
                         r.get::<_, String>(0)?,
@@ -238,21 +265,29 @@ impl Store {
         };
         let readings = rows
             .into_iter()
-            .map(|(code, value, effective_at, received_at, source_id, source_version)| {
-                let parameter: Parameter =
-                    code.parse().map_err(|_| StoreError::Corrupt(format!("parameter {code:?}")))?;
-                Ok(StoredReading {
-                    parameter,
-                    value,
-                    unit: parameter.canonical_unit(),
-                    effective_at: Timestamp::from_millis(effective_at),
-                    received_at: Timestamp::from_millis(received_at),
-                    source_id,
-                    source_version,
-                })
-            })
+            .map(
+                |(code, value, effective_at, received_at, source_id, source_version)| {
+                    let parameter: Parameter = code
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt(format!("parameter {code:?}")))?;
+                    Ok(StoredReading {
+                        parameter,
+                        value,
+                        unit: parameter.canonical_unit(),
+                        effective_at: Timestamp::from_millis(effective_at),
+                        received_at: Timestamp::from_millis(received_at),
+                        source_id,
+                        source_version,
+                    })
+                },
+            )
             .collect::<Result<Vec<_>>>()?;
-        self.audit(actor, "readings.read", Some(("citizen", citizen.as_str())), None)?;
+        self.audit(
+            actor,
+            "readings.read",
+            Some(("citizen", citizen.as_str())),
+            None,
+        )?;
         Ok(readings)
     }
 

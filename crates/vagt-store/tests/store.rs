@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 use vagt_core::cohort::CohortSpec;
-use vagt_core::{Citizen, CitizenId, Diagnosis, IncomingMeasurement, Parameter, SourceRef, Timestamp};
+use vagt_core::{
+    Citizen, CitizenId, Diagnosis, IncomingMeasurement, Parameter, SourceRef, Timestamp,
+};
 use vagt_secrets::{MemorySecrets, SecretStore};
 use vagt_store::migrate::{self, Migrations, Outcome};
 use vagt_store::{Actor, DbKey, KeySource, OpenMode, Store, StoreError};
@@ -13,7 +15,8 @@ fn test_key() -> DbKey {
 
 fn new_store(dir: &Path) -> (Store, PathBuf) {
     let path = dir.join("vagt.db");
-    let store = Store::open_with_key(&path, &test_key(), OpenMode::CreateIfMissing).expect("create");
+    let store =
+        Store::open_with_key(&path, &test_key(), OpenMode::CreateIfMissing).expect("create");
     (store, path)
 }
 
@@ -32,14 +35,24 @@ fn citizen(id: &str) -> Citizen {
     }
 }
 
-fn measurement(citizen: &str, parameter: Parameter, value: f64, unit: &str, source: &str, version: &str) -> IncomingMeasurement {
+fn measurement(
+    citizen: &str,
+    parameter: Parameter,
+    value: f64,
+    unit: &str,
+    source: &str,
+    version: &str,
+) -> IncomingMeasurement {
     IncomingMeasurement {
         citizen_id: CitizenId::new(citizen).expect("valid"),
         parameter,
         value,
         unit: unit.into(),
         effective_at: Timestamp::parse_rfc3339("2026-11-20T08:00:00Z").expect("valid"),
-        source: SourceRef { id: source.into(), version: version.into() },
+        source: SourceRef {
+            id: source.into(),
+            version: version.into(),
+        },
     }
 }
 
@@ -51,24 +64,46 @@ fn now() -> Timestamp {
 fn fresh_database_gets_the_whole_schema_with_strict_tables() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut store, _) = new_store(dir.path());
-    assert_eq!(store.schema_version().expect("version"), migrate::CURRENT.version);
+    assert_eq!(
+        store.schema_version().expect("version"),
+        migrate::CURRENT.version
+    );
     let conn = store.connection();
     let tables: Vec<(String, String)> = conn
-        .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )
         .expect("prepare")
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("rows");
     for required in [
-        "citizens", "readings", "rejected_input", "ecm_levels", "thresholds", "alarms", "calls",
-        "dispatches", "outbox", "sync_checkpoints", "users", "audit_log",
+        "citizens",
+        "readings",
+        "rejected_input",
+        "ecm_levels",
+        "thresholds",
+        "alarms",
+        "calls",
+        "dispatches",
+        "outbox",
+        "sync_checkpoints",
+        "users",
+        "audit_log",
     ] {
-        let (_, sql) = tables.iter().find(|(n, _)| n == required).unwrap_or_else(|| panic!("table {required} missing"));
+        let (_, sql) = tables
+            .iter()
+            .find(|(n, _)| n == required)
+            .unwrap_or_else(|| panic!("table {required} missing"));
         assert!(sql.contains("STRICT"), "{required} is not STRICT");
     }
-    let fk: i64 = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).expect("pragma");
-    let journal: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).expect("pragma");
+    let fk: i64 = conn
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .expect("pragma");
+    let journal: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .expect("pragma");
     assert_eq!((fk, journal.as_str()), (1, "wal"));
 }
 
@@ -76,12 +111,20 @@ fn fresh_database_gets_the_whole_schema_with_strict_tables() {
 fn file_on_disk_is_encrypted_and_unreadable_without_its_key() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut store, path) = new_store(dir.path());
-    store.upsert_citizen(&nurse(), &citizen("secret-citizen")).expect("insert");
+    store
+        .upsert_citizen(&nurse(), &citizen("secret-citizen"))
+        .expect("insert");
     drop(store);
 
     let bytes = std::fs::read(&path).expect("read file");
-    assert!(!bytes.starts_with(b"SQLite format 3"), "plain SQLite header on disk");
-    assert!(!bytes.windows(14).any(|w| w == b"secret-citizen"), "plaintext in the file");
+    assert!(
+        !bytes.starts_with(b"SQLite format 3"),
+        "plain SQLite header on disk"
+    );
+    assert!(
+        !bytes.windows(14).any(|w| w == b"secret-citizen"),
+        "plaintext in the file"
+    );
 
     let wrong = DbKey::from_hex(&"cd".repeat(32)).expect("hex");
     let err = Store::open_with_key(&path, &wrong, OpenMode::Existing).expect_err("wrong key");
@@ -89,7 +132,8 @@ fn file_on_disk_is_encrypted_and_unreadable_without_its_key() {
     // A copy on another machine, opened with a passphrase guess, is just as unreadable.
     let copy = dir.path().join("copy.db");
     std::fs::copy(&path, &copy).expect("copy");
-    let err = Store::open_with_key(&copy, &DbKey::from_passphrase("vagt"), OpenMode::Existing).expect_err("no key");
+    let err = Store::open_with_key(&copy, &DbKey::from_passphrase("vagt"), OpenMode::Existing)
+        .expect_err("no key");
     assert!(matches!(err, StoreError::CannotDecrypt { .. }), "{err}");
     // And with the right key the copy opens.
     Store::open_with_key(&copy, &test_key(), OpenMode::Existing).expect("right key opens the copy");
@@ -104,53 +148,107 @@ fn keyring_key_source_creates_stores_and_finds_the_key() {
     let err = Store::open(&path, &keys, OpenMode::Existing).expect_err("missing");
     assert!(matches!(err, StoreError::NotFound { .. }));
     drop(Store::open(&path, &keys, OpenMode::CreateIfMissing).expect("create"));
-    let stored = secrets.get(&KeySource::account_for(&path)).expect("get").expect("key stored");
+    let stored = secrets
+        .get(&KeySource::account_for(&path))
+        .expect("get")
+        .expect("key stored");
     assert_eq!(stored.len(), 64, "a 256-bit key in hex");
     Store::open(&path, &keys, OpenMode::Existing).expect("reopen with the stored key");
 
     // The same file under another machine's keyring: no key, clear error.
     let other_machine = MemorySecrets::default();
-    let err = Store::open(&path, &KeySource::Keyring(&other_machine), OpenMode::Existing).expect_err("no key");
+    let err = Store::open(
+        &path,
+        &KeySource::Keyring(&other_machine),
+        OpenMode::Existing,
+    )
+    .expect_err("no key");
     assert!(matches!(err, StoreError::NoKeyForDatabase { .. }), "{err}");
     // No keyring at all: the error says what to do.
     let none = MemorySecrets::unavailable();
-    let err = Store::open(&dir.path().join("new.db"), &KeySource::Keyring(&none), OpenMode::CreateIfMissing)
-        .expect_err("unavailable");
+    let err = Store::open(
+        &dir.path().join("new.db"),
+        &KeySource::Keyring(&none),
+        OpenMode::CreateIfMissing,
+    )
+    .expect_err("unavailable");
     assert!(err.to_string().contains("--throwaway-key"), "{err}");
-    assert!(!dir.path().join("new.db").exists(), "no database without a key");
+    assert!(
+        !dir.path().join("new.db").exists(),
+        "no database without a key"
+    );
 }
 
 #[test]
 fn replayed_readings_are_stored_once_and_corrections_supersede() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut store, _) = new_store(dir.path());
-    store.upsert_citizen(&nurse(), &citizen("c1")).expect("citizen");
+    store
+        .upsert_citizen(&nurse(), &citizen("c1"))
+        .expect("citizen");
     let batch = vec![
-        measurement("c1", Parameter::Pulse, 72.0, "/min", "srv|Observation/1", "1"),
+        measurement(
+            "c1",
+            Parameter::Pulse,
+            72.0,
+            "/min",
+            "srv|Observation/1",
+            "1",
+        ),
         measurement("c1", Parameter::Spo2, 93.0, "%", "srv|Observation/2", "1"),
     ];
-    let first = store.ingest(&Actor::system(), "test", batch.clone(), now()).expect("ingest");
+    let first = store
+        .ingest(&Actor::system(), "test", batch.clone(), now())
+        .expect("ingest");
     assert_eq!((first.accepted, first.duplicates), (2, 0));
-    let again = store.ingest(&Actor::system(), "test", batch, now()).expect("replay");
+    let again = store
+        .ingest(&Actor::system(), "test", batch, now())
+        .expect("replay");
     assert_eq!((again.accepted, again.duplicates), (0, 2));
     assert_eq!(store.status().expect("status").readings, 2);
 
     // Version 3 arrives, then a late version 2: 3 stays the one that counts.
-    let v3 = measurement("c1", Parameter::Pulse, 80.0, "/min", "srv|Observation/1", "3");
-    let v2 = measurement("c1", Parameter::Pulse, 76.0, "/min", "srv|Observation/1", "2");
-    store.ingest(&Actor::system(), "test", vec![v3, v2], now()).expect("corrections");
+    let v3 = measurement(
+        "c1",
+        Parameter::Pulse,
+        80.0,
+        "/min",
+        "srv|Observation/1",
+        "3",
+    );
+    let v2 = measurement(
+        "c1",
+        Parameter::Pulse,
+        76.0,
+        "/min",
+        "srv|Observation/1",
+        "2",
+    );
+    store
+        .ingest(&Actor::system(), "test", vec![v3, v2], now())
+        .expect("corrections");
     let pulses = store
-        .readings(&nurse(), &CitizenId::new("c1").expect("id"), Some(Parameter::Pulse), None)
+        .readings(
+            &nurse(),
+            &CitizenId::new("c1").expect("id"),
+            Some(Parameter::Pulse),
+            None,
+        )
         .expect("readings");
     assert_eq!(pulses.len(), 1, "one current version: {pulses:?}");
-    assert_eq!((pulses[0].value, pulses[0].source_version.as_str()), (80.0, "3"));
+    assert_eq!(
+        (pulses[0].value, pulses[0].source_version.as_str()),
+        (80.0, "3")
+    );
 }
 
 #[test]
 fn units_are_converted_at_the_edge() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut store, _) = new_store(dir.path());
-    store.upsert_citizen(&nurse(), &citizen("c1")).expect("citizen");
+    store
+        .upsert_citizen(&nurse(), &citizen("c1"))
+        .expect("citizen");
     store
         .ingest(
             &Actor::system(),
@@ -175,27 +273,57 @@ fn units_are_converted_at_the_edge() {
 fn bad_input_is_rejected_with_a_reason_and_kept_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut store, _) = new_store(dir.path());
-    store.upsert_citizen(&nurse(), &citizen("c1")).expect("citizen");
+    store
+        .upsert_citizen(&nurse(), &citizen("c1"))
+        .expect("citizen");
     let mut future = measurement("c1", Parameter::Pulse, 70.0, "/min", "s|future", "1");
     future.effective_at = now().plus_millis(3 * 24 * 3_600_000);
     let bad = vec![
         measurement("c1", Parameter::Spo2, 150.0, "%", "s|glitch", "1"),
         measurement("c1", Parameter::Weight, 80.0, "mm[Hg]", "s|wrong", "1"),
-        measurement("c1", Parameter::Weight, 12.0, "[stone_av]", "s|unknown", "1"),
+        measurement(
+            "c1",
+            Parameter::Weight,
+            12.0,
+            "[stone_av]",
+            "s|unknown",
+            "1",
+        ),
         measurement("nobody", Parameter::Pulse, 70.0, "/min", "s|orphan", "1"),
         future,
     ];
-    let report = store.ingest(&Actor::system(), "test", bad.clone(), now()).expect("ingest");
+    let report = store
+        .ingest(&Actor::system(), "test", bad.clone(), now())
+        .expect("ingest");
     assert_eq!((report.accepted, report.rejected), (0, 5));
-    store.ingest(&Actor::system(), "test", bad, now()).expect("re-delivery");
+    store
+        .ingest(&Actor::system(), "test", bad, now())
+        .expect("re-delivery");
     let rejected = store.rejected(&nurse(), true).expect("list");
     assert_eq!(rejected.len(), 5, "re-delivered bad input is kept once");
     let mut codes: Vec<&str> = rejected.iter().map(|r| r.reason_code.as_str()).collect();
     codes.sort_unstable();
-    assert_eq!(codes, ["from_the_future", "implausible_value", "unknown_citizen", "unknown_unit", "wrong_unit"]);
-    let glitch = rejected.iter().find(|r| r.source_id.as_deref() == Some("s|glitch")).expect("kept");
-    assert!(glitch.reason.contains("150"), "reason names the value: {}", glitch.reason);
-    let raw: serde_json::Value = serde_json::from_str(&glitch.payload).expect("raw payload is JSON");
+    assert_eq!(
+        codes,
+        [
+            "from_the_future",
+            "implausible_value",
+            "unknown_citizen",
+            "unknown_unit",
+            "wrong_unit"
+        ]
+    );
+    let glitch = rejected
+        .iter()
+        .find(|r| r.source_id.as_deref() == Some("s|glitch"))
+        .expect("kept");
+    assert!(
+        glitch.reason.contains("150"),
+        "reason names the value: {}",
+        glitch.reason
+    );
+    let raw: serde_json::Value =
+        serde_json::from_str(&glitch.payload).expect("raw payload is JSON");
     assert_eq!(raw["value"], 150.0);
     assert_eq!(store.status().expect("status").rejected, 5);
 }
@@ -212,41 +340,76 @@ fn demo_cohort_loads_once_with_its_planted_rejections() {
     let again = store.load_demo(&nurse(), &spec).expect("again");
     assert_eq!((again.accepted, again.duplicates), (0, report.accepted));
     let status = store.status().expect("status");
-    assert_eq!((status.citizens, status.readings as usize, status.rejected), (50, report.accepted, 4));
+    assert_eq!(
+        (status.citizens, status.readings as usize, status.rejected),
+        (50, report.accepted, 4)
+    );
     let summaries = store.citizen_summaries(&nurse()).expect("list");
     assert_eq!(summaries.len(), 50);
-    assert!(summaries.iter().filter(|s| s.last_reading_at.is_some()).count() >= 49);
+    assert!(
+        summaries
+            .iter()
+            .filter(|s| s.last_reading_at.is_some())
+            .count()
+            >= 49
+    );
 }
 
 #[test]
 fn audit_log_is_append_only_and_tampering_breaks_the_chain() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut store, _) = new_store(dir.path());
-    store.upsert_citizen(&nurse(), &citizen("c1")).expect("citizen");
+    store
+        .upsert_citizen(&nurse(), &citizen("c1"))
+        .expect("citizen");
     store.citizen_summaries(&nurse()).expect("list");
-    store.readings(&nurse(), &CitizenId::new("c1").expect("id"), None, None).expect("read");
-    let actions: Vec<String> = store.audit_entries(10).expect("entries").into_iter().map(|e| e.action).collect();
-    assert_eq!(actions, ["readings.read", "citizens.list", "citizen.upsert", "store.create"]);
+    store
+        .readings(&nurse(), &CitizenId::new("c1").expect("id"), None, None)
+        .expect("read");
+    let actions: Vec<String> = store
+        .audit_entries(10)
+        .expect("entries")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "readings.read",
+            "citizens.list",
+            "citizen.upsert",
+            "store.create"
+        ]
+    );
     assert_eq!(store.verify_audit_chain().expect("verify"), None);
 
     let conn = store.connection();
-    assert!(conn.execute("UPDATE audit_log SET actor = 'mallory'", []).is_err());
+    assert!(
+        conn.execute("UPDATE audit_log SET actor = 'mallory'", [])
+            .is_err()
+    );
     assert!(conn.execute("DELETE FROM audit_log", []).is_err());
     // Someone with the key and a raw SQLite tool drops the guard and rewrites history.
     conn.execute_batch(
         "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE action = 'citizens.list';",
     )
     .expect("tamper");
-    let broken = store.verify_audit_chain().expect("verify").expect("chain must break");
+    let broken = store
+        .verify_audit_chain()
+        .expect("verify")
+        .expect("chain must break");
     assert_eq!(broken.reason, "entry content changed");
 }
 
 // --- migrations -------------------------------------------------------------------------
 
 const OLD_SCHEMA: &str = "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT;";
-const NEW_SCHEMA: &str =
-    "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, author TEXT NOT NULL DEFAULT 'unknown') STRICT;";
-const OLD: Migrations = Migrations { schema: OLD_SCHEMA, version: 1, upgrades: &[] };
+const NEW_SCHEMA: &str = "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, author TEXT NOT NULL DEFAULT 'unknown') STRICT;";
+const OLD: Migrations = Migrations {
+    schema: OLD_SCHEMA,
+    version: 1,
+    upgrades: &[],
+};
 const NEW: Migrations = Migrations {
     schema: NEW_SCHEMA,
     version: 2,
@@ -258,7 +421,12 @@ fn schema_of(conn: &rusqlite::Connection) -> Vec<String> {
         .expect("prepare")
         .query_map([], |r| r.get::<_, String>(0))
         .expect("query")
-        .map(|s| s.expect("row").split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|s| {
+            s.expect("row")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect()
 }
 
@@ -267,25 +435,54 @@ fn an_older_database_upgrades_keeping_its_data_and_a_newer_one_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("old.db");
     let mut old = rusqlite::Connection::open(&path).expect("open");
-    assert_eq!(migrate::migrate(&mut old, &OLD).expect("create"), Outcome::Created);
-    old.execute("INSERT INTO notes (body) VALUES ('kept')", []).expect("insert");
+    assert_eq!(
+        migrate::migrate(&mut old, &OLD).expect("create"),
+        Outcome::Created
+    );
+    old.execute("INSERT INTO notes (body) VALUES ('kept')", [])
+        .expect("insert");
     drop(old);
 
     let mut conn = rusqlite::Connection::open(&path).expect("open");
-    assert_eq!(migrate::migrate(&mut conn, &NEW).expect("upgrade"), Outcome::Upgraded { from: 1 });
-    let row: (String, String) = conn.query_row("SELECT body, author FROM notes", [], |r| Ok((r.get(0)?, r.get(1)?))).expect("row");
+    assert_eq!(
+        migrate::migrate(&mut conn, &NEW).expect("upgrade"),
+        Outcome::Upgraded { from: 1 }
+    );
+    let row: (String, String) = conn
+        .query_row("SELECT body, author FROM notes", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("row");
     assert_eq!(row, ("kept".into(), "unknown".into()));
-    assert_eq!(migrate::migrate(&mut conn, &NEW).expect("again"), Outcome::UpToDate);
+    assert_eq!(
+        migrate::migrate(&mut conn, &NEW).expect("again"),
+        Outcome::UpToDate
+    );
 
     let mut fresh = rusqlite::Connection::open_in_memory().expect("mem");
     migrate::migrate(&mut fresh, &NEW).expect("fresh");
-    let normalise = |v: Vec<String>| v.into_iter().map(|s| s.replace("ADD COLUMN ", "")).collect::<Vec<_>>();
+    let normalise = |v: Vec<String>| {
+        v.into_iter()
+            .map(|s| s.replace("ADD COLUMN ", ""))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(normalise(schema_of(&conn)), normalise(schema_of(&fresh)));
 
     // Opened by the older build again: refused, not damaged.
     let err = migrate::migrate(&mut conn, &OLD).expect_err("too new");
-    assert!(matches!(err, StoreError::TooNew { found: 2, supported: 1 }), "{err}");
-    let still: i64 = conn.query_row("SELECT count(*) FROM notes", [], |r| r.get(0)).expect("count");
+    assert!(
+        matches!(
+            err,
+            StoreError::TooNew {
+                found: 2,
+                supported: 1
+            }
+        ),
+        "{err}"
+    );
+    let still: i64 = conn
+        .query_row("SELECT count(*) FROM notes", [], |r| r.get(0))
+        .expect("count");
     assert_eq!(still, 1);
 }
 
@@ -302,12 +499,16 @@ fn two_processes_upgrading_at_once_upgrade_once() {
                 let path = path.clone();
                 s.spawn(move || {
                     let mut conn = rusqlite::Connection::open(&path).expect("open");
-                    conn.busy_timeout(std::time::Duration::from_secs(10)).expect("timeout");
+                    conn.busy_timeout(std::time::Duration::from_secs(10))
+                        .expect("timeout");
                     migrate::migrate(&mut conn, &NEW).expect("migrate")
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
     });
     assert!(outcomes.contains(&Outcome::Upgraded { from: 1 }));
     assert!(outcomes.contains(&Outcome::UpToDate), "{outcomes:?}");
@@ -316,8 +517,12 @@ fn two_processes_upgrading_at_once_upgrade_once() {
 #[test]
 fn a_foreign_sqlite_file_is_not_taken_for_a_vagt_database() {
     let mut conn = rusqlite::Connection::open_in_memory().expect("mem");
-    conn.execute_batch("CREATE TABLE something (x INTEGER)").expect("create");
-    assert!(matches!(migrate::migrate(&mut conn, &migrate::CURRENT), Err(StoreError::NotAVagtDatabase)));
+    conn.execute_batch("CREATE TABLE something (x INTEGER)")
+        .expect("create");
+    assert!(matches!(
+        migrate::migrate(&mut conn, &migrate::CURRENT),
+        Err(StoreError::NotAVagtDatabase)
+    ));
 }
 
 /// Every older schema version is kept as `fixtures/schema_vN.sql`: a real old database is
@@ -328,14 +533,23 @@ fn upgraded_databases_equal_a_fresh_one() {
     let mut fresh = rusqlite::Connection::open_in_memory().expect("mem");
     migrate::migrate(&mut fresh, &migrate::CURRENT).expect("fresh");
     let mut checked = 0;
+    // Empty while the schema is at version 1; it fills as upgrade steps are added.
+    #[allow(clippy::reversed_empty_ranges)]
     for version in 1..migrate::CURRENT.version {
         let old_sql = std::fs::read_to_string(fixtures.join(format!("schema_v{version}.sql")))
-            .unwrap_or_else(|e| panic!("fixtures/schema_v{version}.sql must keep the old schema: {e}"));
+            .unwrap_or_else(|e| {
+                panic!("fixtures/schema_v{version}.sql must keep the old schema: {e}")
+            });
         let mut conn = rusqlite::Connection::open_in_memory().expect("mem");
         conn.execute_batch(&old_sql).expect("old schema applies");
-        conn.pragma_update(None, "user_version", version).expect("version");
+        conn.pragma_update(None, "user_version", version)
+            .expect("version");
         migrate::migrate(&mut conn, &migrate::CURRENT).expect("upgrade");
-        assert_eq!(schema_of(&conn), schema_of(&fresh), "upgrade from v{version}");
+        assert_eq!(
+            schema_of(&conn),
+            schema_of(&fresh),
+            "upgrade from v{version}"
+        );
         checked += 1;
     }
     assert_eq!(checked, migrate::CURRENT.version - 1);

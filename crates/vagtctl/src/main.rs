@@ -16,7 +16,11 @@ use zeroize::Zeroizing;
 mod output;
 
 #[derive(Debug, Parser)]
-#[command(name = "vagtctl", version, about = "Vagt, the NærKlinikken nurse station, headless")]
+#[command(
+    name = "vagtctl",
+    version,
+    about = "Vagt, the NærKlinikken nurse station, headless"
+)]
 struct Cli {
     /// The database file [default: the platform data directory, e.g. ~/.local/share/vagt/vagt.db]
     #[arg(long, global = true, env = "VAGT_DB")]
@@ -29,7 +33,13 @@ struct Cli {
     actor: Option<String>,
     /// Use this passphrase as the database key instead of the OS keyring. Only for throwaway
     /// demo databases: a passphrase on a command line is not a secret.
-    #[arg(long, global = true, env = "VAGT_THROWAWAY_KEY", value_name = "PASSPHRASE", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "VAGT_THROWAWAY_KEY",
+        value_name = "PASSPHRASE",
+        hide_env_values = true
+    )]
     throwaway_key: Option<String>,
     #[command(subcommand)]
     command: Command,
@@ -104,7 +114,8 @@ impl CliError {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("VAGT_LOG").unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("VAGT_LOG")
+                .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -118,7 +129,10 @@ fn main() -> ExitCode {
                 let _ = writeln!(std::io::stdout(), "{doc}");
             }
             let _ = writeln!(std::io::stderr(), "vagtctl: {error}");
-            ExitCode::FAILURE
+            match error {
+                CliError::Usage(_) => ExitCode::from(2),
+                _ => ExitCode::FAILURE,
+            }
         }
     }
 }
@@ -126,7 +140,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), CliError> {
     let db = match cli.db.clone().or_else(vagt_store::default_database_path) {
         Some(db) => db,
-        None => return Err(CliError::Usage("no --db given and no data directory known; pass --db PATH".into())),
+        None => {
+            return Err(CliError::Usage(
+                "no --db given and no data directory known; pass --db PATH".into(),
+            ));
+        }
     };
     let actor = Actor(
         cli.actor
@@ -149,15 +167,29 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Init => {
             let status = store.status()?;
             out.print(&status, |w| {
-                writeln!(w, "database ready at {} (schema version {})", status.db_path, status.schema_version)
+                writeln!(
+                    w,
+                    "database ready at {} (schema version {})",
+                    status.db_path, status.schema_version
+                )
             })
         }
-        Command::Demo { seed, citizens, days, end } => {
+        Command::Demo {
+            seed,
+            citizens,
+            days,
+            end,
+        } => {
             let end = match end {
                 Some(text) => parse_time(&text)?,
                 None => Timestamp::now(),
             };
-            let spec = CohortSpec { seed, citizens, days, end };
+            let spec = CohortSpec {
+                seed,
+                citizens,
+                days,
+                end,
+            };
             let report = store.load_demo(&actor, &spec)?;
             out.print(&report, |w| {
                 writeln!(
@@ -169,9 +201,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Citizens => {
             let list = store.citizen_summaries(&actor)?;
-            out.print(&list, |w| output::citizens_table(w, &list, Timestamp::now()))
+            out.print(&list, |w| {
+                output::citizens_table(w, &list, Timestamp::now())
+            })
         }
-        Command::Readings { citizen, parameter, since } => {
+        Command::Readings {
+            citizen,
+            parameter,
+            since,
+        } => {
             let citizen = CitizenId::new(citizen).map_err(|e| CliError::Usage(e.to_string()))?;
             let parameter = parameter
                 .map(|p| p.parse::<Parameter>())
@@ -196,7 +234,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 chain_ok: Option<bool>,
                 chain_break: Option<vagt_store::ChainBreak>,
             }
-            let chain_break = if verify { store.verify_audit_chain()? } else { None };
+            let chain_break = if verify {
+                store.verify_audit_chain()?
+            } else {
+                None
+            };
             let report = AuditReport {
                 entries: store.audit_entries(limit)?,
                 chain_ok: verify.then_some(chain_break.is_none()),
@@ -216,7 +258,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 }
                 match (&report.chain_ok, &report.chain_break) {
                     (Some(true), _) => writeln!(w, "hash chain verified"),
-                    (_, Some(b)) => writeln!(w, "HASH CHAIN BROKEN at entry {}: {}", b.seq, b.reason),
+                    (_, Some(b)) => {
+                        writeln!(w, "HASH CHAIN BROKEN at entry {}: {}", b.seq, b.reason)
+                    }
                     _ => Ok(()),
                 }
             })

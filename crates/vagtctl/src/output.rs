@@ -40,18 +40,33 @@ pub fn age(at: Timestamp, now: Timestamp) -> String {
     }
 }
 
-pub fn citizens_table(w: &mut dyn Write, list: &[CitizenSummary], now: Timestamp) -> io::Result<()> {
-    writeln!(w, "{:<12} {:<24} {:<28} {:>8} {:>5} {:>5} {:>6}", "ID", "NAME", "DIAGNOSES", "LAST", "SPO2", "PULSE", "FEV1")?;
+pub fn citizens_table(
+    w: &mut dyn Write,
+    list: &[CitizenSummary],
+    now: Timestamp,
+) -> io::Result<()> {
+    writeln!(
+        w,
+        "{:<12} {:<24} {:<28} {:>8} {:>5} {:>5} {:>6}",
+        "ID", "NAME", "DIAGNOSES", "LAST", "SPO2", "PULSE", "FEV1"
+    )?;
     for c in list {
         let diagnoses: Vec<&str> = c.diagnoses.iter().map(|d| d.code()).collect();
-        let cell = |p: Parameter| c.latest.get(&p).map(|l| format_value(p, l.value)).unwrap_or_default();
+        let cell = |p: Parameter| {
+            c.latest
+                .get(&p)
+                .map(|l| format_value(p, l.value))
+                .unwrap_or_default()
+        };
         writeln!(
             w,
             "{:<12} {:<24} {:<28} {:>8} {:>5} {:>5} {:>6}",
             c.id,
             c.name,
             diagnoses.join(","),
-            c.last_reading_at.map(|t| age(t, now)).unwrap_or_else(|| "never".into()),
+            c.last_reading_at
+                .map(|t| age(t, now))
+                .unwrap_or_else(|| "never".into()),
             cell(Parameter::Spo2),
             cell(Parameter::Pulse),
             cell(Parameter::Fev1),
@@ -62,7 +77,14 @@ pub fn citizens_table(w: &mut dyn Write, list: &[CitizenSummary], now: Timestamp
 
 pub fn readings_table(w: &mut dyn Write, list: &[StoredReading]) -> io::Result<()> {
     for r in list {
-        writeln!(w, "{}  {:<16} {:>8} {}", r.effective_at, r.parameter.code(), format_value(r.parameter, r.value), r.unit)?;
+        writeln!(
+            w,
+            "{}  {:<16} {:>8} {}",
+            r.effective_at,
+            r.parameter.code(),
+            format_value(r.parameter, r.value),
+            r.unit
+        )?;
     }
     writeln!(w, "{} readings", list.len())
 }

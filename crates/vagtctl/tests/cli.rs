@@ -17,7 +17,11 @@ fn vagtctl(db: &Path, args: &[&str]) -> Output {
 }
 
 fn json_of(output: &Output) -> serde_json::Value {
-    assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).expect("stdout is one JSON document")
 }
 
@@ -30,7 +34,10 @@ fn init_demo_citizens_status_readings_round_trip() {
     let header = std::fs::read(&db).expect("file");
     assert!(!header.starts_with(b"SQLite format 3"));
 
-    let demo = json_of(&vagtctl(&db, &["demo", "--json", "--seed", "3", "--end", DEMO_END]));
+    let demo = json_of(&vagtctl(
+        &db,
+        &["demo", "--json", "--seed", "3", "--end", DEMO_END],
+    ));
     assert_eq!(demo["citizens"], 50);
     assert_eq!(demo["rejected"], 4);
 
@@ -38,17 +45,37 @@ fn init_demo_citizens_status_readings_round_trip() {
     let list = citizens.as_array().expect("an array");
     assert_eq!(list.len(), 50);
     let first = &list[0];
-    for key in ["id", "name", "birth_date", "diagnoses", "phone", "address", "last_reading_at", "latest"] {
+    for key in [
+        "id",
+        "name",
+        "birth_date",
+        "diagnoses",
+        "phone",
+        "address",
+        "last_reading_at",
+        "latest",
+    ] {
         assert!(first.get(key).is_some(), "key {key} missing in {first}");
     }
     let spo2 = &first["latest"]["spo2"];
     assert_eq!(spo2["unit"], "%");
-    assert!(spo2["value"].as_f64().is_some_and(|v| (50.0..=100.0).contains(&v)));
+    assert!(
+        spo2["value"]
+            .as_f64()
+            .is_some_and(|v| (50.0..=100.0).contains(&v))
+    );
 
     let id = first["id"].as_str().expect("id");
-    let readings = json_of(&vagtctl(&db, &["readings", id, "--parameter", "spo2", "--json"]));
+    let readings = json_of(&vagtctl(
+        &db,
+        &["readings", id, "--parameter", "spo2", "--json"],
+    ));
     let readings = readings.as_array().expect("array");
-    assert!(readings.len() > 90, "~120 days minus missed ones: {}", readings.len());
+    assert!(
+        readings.len() > 90,
+        "~120 days minus missed ones: {}",
+        readings.len()
+    );
     assert!(readings.iter().all(|r| r["parameter"] == "spo2"));
 
     let status = json_of(&vagtctl(&db, &["status", "--json"]));
@@ -59,14 +86,27 @@ fn init_demo_citizens_status_readings_round_trip() {
     assert_eq!(status["readings"], demo["accepted"]);
 
     let rejected = json_of(&vagtctl(&db, &["rejected", "--json"]));
-    let codes: std::collections::BTreeSet<&str> =
-        rejected.as_array().expect("array").iter().filter_map(|r| r["reason_code"].as_str()).collect();
+    let codes: std::collections::BTreeSet<&str> = rejected
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["reason_code"].as_str())
+        .collect();
     assert_eq!(codes.len(), 4, "{codes:?}");
 
     let audit = json_of(&vagtctl(&db, &["audit", "--verify", "--json"]));
     assert_eq!(audit["chain_ok"], true);
-    let actions: Vec<&str> = audit["entries"].as_array().expect("entries").iter().filter_map(|e| e["action"].as_str()).collect();
-    assert!(actions.contains(&"citizens.list") && actions.contains(&"readings.read") && actions.contains(&"demo.load"));
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"citizens.list")
+            && actions.contains(&"readings.read")
+            && actions.contains(&"demo.load")
+    );
 }
 
 #[test]
@@ -81,7 +121,14 @@ fn errors_are_clear_with_a_stable_code_and_a_failing_exit() {
     let db = dir.path().join("x.db");
     json_of(&vagtctl(&db, &["init", "--json"]));
     let wrong_key = Command::new(env!("CARGO_BIN_EXE_vagtctl"))
-        .args(["--db", db.to_str().expect("utf-8"), "--throwaway-key", "another", "status", "--json"])
+        .args([
+            "--db",
+            db.to_str().expect("utf-8"),
+            "--throwaway-key",
+            "another",
+            "status",
+            "--json",
+        ])
         .output()
         .expect("runs");
     assert!(!wrong_key.status.success());
@@ -92,6 +139,7 @@ fn errors_are_clear_with_a_stable_code_and_a_failing_exit() {
     let doc: serde_json::Value = serde_json::from_slice(&unknown.stdout).expect("json error");
     assert_eq!(doc["error"]["code"], "unknown_citizen");
     let bad_param = vagtctl(&db, &["readings", "x", "--parameter", "SpO2"]);
+    assert_eq!(bad_param.status.code(), Some(2), "a usage error");
     assert!(String::from_utf8_lossy(&bad_param.stderr).contains("unknown measurement parameter"));
 }
 
@@ -115,17 +163,39 @@ fn the_os_keyring_holds_the_database_key() {
             .expect("runs")
     };
     json_of(&run(&["init", "--json"]));
-    json_of(&run(&["demo", "--json", "--citizens", "5", "--days", "10", "--end", DEMO_END]));
+    json_of(&run(&[
+        "demo",
+        "--json",
+        "--citizens",
+        "5",
+        "--days",
+        "10",
+        "--end",
+        DEMO_END,
+    ]));
     let citizens = json_of(&run(&["citizens", "--json"]));
     assert_eq!(citizens.as_array().map(Vec::len), Some(5));
     // The key is in the keyring under the database's path, readable by other Secret Service clients.
-    let account = format!("database-key:{}", db.canonicalize().expect("path").display());
+    let account = format!(
+        "database-key:{}",
+        db.canonicalize().expect("path").display()
+    );
     let lookup = Command::new("secret-tool")
-        .args(["lookup", "service", "dk.naerklinikken.vagt", "username", &account])
+        .args([
+            "lookup",
+            "service",
+            "dk.naerklinikken.vagt",
+            "username",
+            &account,
+        ])
         .output()
         .expect("secret-tool runs");
     let stored = String::from_utf8_lossy(&lookup.stdout);
-    assert_eq!(stored.trim().len(), 64, "a 256-bit hex key is stored for {account}");
+    assert_eq!(
+        stored.trim().len(),
+        64,
+        "a 256-bit hex key is stored for {account}"
+    );
 
     // Without a session bus there is no keyring: the error says so and what to do.
     let no_bus = Command::new(env!("CARGO_BIN_EXE_vagtctl"))
@@ -133,12 +203,18 @@ fn the_os_keyring_holds_the_database_key() {
         .arg(dir.path().join("other.db"))
         .arg("init")
         .env_remove("VAGT_THROWAWAY_KEY")
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/vagt-test-bus")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/vagt-test-bus",
+        )
         .env_remove("DISPLAY")
         .output()
         .expect("runs");
     assert!(!no_bus.status.success());
     let stderr = String::from_utf8_lossy(&no_bus.stderr);
-    assert!(stderr.contains("keyring") && stderr.contains("--throwaway-key"), "{stderr}");
+    assert!(
+        stderr.contains("keyring") && stderr.contains("--throwaway-key"),
+        "{stderr}"
+    );
     assert!(!dir.path().join("other.db").exists());
 }

@@ -1,0 +1,78 @@
+# Shared by run-demo.sh and test.sh: install what a fresh Debian/Ubuntu machine lacks.
+# Sourced, not run. Idempotent: a machine that has everything is not touched.
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TARGET="${CARGO_TARGET_DIR:-$REPO/target}"
+TOOLS="$TARGET/tools"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "need root to install system packages: $*"; fi
+}
+
+# Build: WebKitGTK 4.1 and friends for Tauri, libssl (SQLCipher's crypto), libdbus (keyring).
+BUILD_PACKAGES="libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev"
+# Tests: a headless X server, the Secret Service, WebKit's WebDriver, screenshot tools.
+TEST_PACKAGES="xvfb xauth imagemagick webkit2gtk-driver gnome-keyring libsecret-tools dbus-x11 x11-utils xdotool curl"
+
+ensure_apt() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || die "missing system packages (${missing[*]}) and no apt-get to install them"
+  say "installing system packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_toolchains() {
+  command -v cargo >/dev/null || die "Rust is not installed: install it with rustup (https://rustup.rs), then run this again"
+  command -v node >/dev/null && command -v npm >/dev/null || ensure_apt nodejs npm
+  local major minor
+  IFS=. read -r major minor _ < <(node --version | tr -d v)
+  if [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -lt 19 ]; }; then
+    die "Node $(node --version) is too old for the UI build (Vite needs >= 20.19): install a newer Node (e.g. from NodeSource) and run this again"
+  fi
+}
+
+ensure_ui_packages() {
+  local stamp="$REPO/ui/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$REPO/ui/package-lock.json" -nt "$stamp" ]; then
+    say "installing UI packages (npm ci)"
+    (cd "$REPO/ui" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+build_ui() {
+  say "building the UI"
+  (cd "$REPO/ui" && npm run --silent build >/dev/null)
+}
+
+ensure_tauri_driver() {
+  if [ ! -x "$TOOLS/bin/tauri-driver" ]; then
+    say "installing tauri-driver (WebDriver for the real app window)"
+    cargo install tauri-driver --locked --quiet --root "$TOOLS"
+  fi
+}
+
+# Runs "$@" in a private D-Bus session with an unlocked gnome-keyring: the real Secret Service,
+# with a throwaway HOME so nothing touches the user's own keyring.
+with_test_keyring() {
+  local home
+  home="$(mktemp -d)"
+  mkdir -p "$home/run" && chmod 700 "$home/run"
+  # rustup and cargo find their homes through HOME unless told: keep the real ones.
+  RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" \
+  HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_RUNTIME_DIR="$home/run" \
+    dbus-run-session -- bash -c '
+      echo -n vagt-test | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
+      exec "$@"' vagt-keyring "$@"
+  local rc=$?
+  rm -rf "$home"
+  return $rc
+}

@@ -1,0 +1,120 @@
+//! The commands the web view may call. Each one parses, calls a crate, and maps the error to
+//! `{code, message}`; no logic lives here.
+
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use vagt_secrets::OsKeyring;
+use vagt_store::{Actor, CitizenSummary, KeySource, OpenMode, Store, StoreError, StoreStatus};
+use zeroize::Zeroizing;
+
+/// What the web view gets when a command fails: a stable code and a message for a nurse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommandError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl From<StoreError> for CommandError {
+    fn from(error: StoreError) -> Self {
+        CommandError {
+            code: error.code(),
+            message: error.to_string(),
+        }
+    }
+}
+
+pub struct AppState {
+    /// Why the store is not there, if it is not: every command then answers with this.
+    pub store: Result<Mutex<Store>, CommandError>,
+    pub actor: Actor,
+}
+
+impl AppState {
+    pub fn open(
+        db: Option<PathBuf>,
+        throwaway_key: Option<String>,
+        actor: Option<String>,
+    ) -> AppState {
+        let actor = Actor(
+            actor
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "nurse".into()),
+        );
+        let store = (|| {
+            let db = db.or_else(vagt_store::default_database_path).ok_or_else(|| CommandError {
+                code: "no_database_path",
+                message: "no database path given and no data directory known; start Vagt with --db PATH".into(),
+            })?;
+            let keyring = OsKeyring::default();
+            let keys = match throwaway_key {
+                Some(passphrase) => KeySource::Throwaway(Zeroizing::new(passphrase)),
+                None => KeySource::Keyring(&keyring),
+            };
+            Ok(Mutex::new(Store::open(
+                &db,
+                &keys,
+                OpenMode::CreateIfMissing,
+            )?))
+        })();
+        AppState { store, actor }
+    }
+
+    fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+    ) -> Result<T, CommandError> {
+        let store = self.store.as_ref().map_err(Clone::clone)?;
+        let mut guard = store.lock().map_err(|_| CommandError {
+            code: "internal",
+            message: "an earlier request failed while holding the database; restart Vagt".into(),
+        })?;
+        Ok(f(&mut guard)?)
+    }
+
+    pub fn citizens(&self) -> Result<Vec<CitizenSummary>, CommandError> {
+        self.with_store(|s| s.citizen_summaries(&self.actor))
+    }
+
+    pub fn status(&self) -> Result<StoreStatus, CommandError> {
+        self.with_store(|s| s.status())
+    }
+}
+
+// Async so that they run off the main (UI) thread.
+#[tauri::command]
+pub async fn list_citizens(
+    state: tauri::State<'_, AppState>,
+) -> Result<Vec<CitizenSummary>, CommandError> {
+    state.citizens()
+}
+
+#[tauri::command]
+pub async fn store_status(state: tauri::State<'_, AppState>) -> Result<StoreStatus, CommandError> {
+    state.status()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_answer_from_a_real_store_and_errors_keep_their_code() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("app.db");
+        let state = AppState::open(Some(db.clone()), Some("pw".into()), Some("nurse-a".into()));
+        assert_eq!(state.status().expect("status").citizens, 0);
+        assert!(state.citizens().expect("list").is_empty());
+
+        let wrong = AppState::open(Some(db), Some("other".into()), None);
+        let error = wrong.citizens().expect_err("wrong key");
+        assert_eq!(error.code, "cannot_decrypt");
+        let json = serde_json::to_value(&error).expect("serialises");
+        assert_eq!(json["code"], "cannot_decrypt");
+        assert!(
+            json["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("cannot be decrypted"))
+        );
+    }
+}
