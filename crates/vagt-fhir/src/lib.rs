@@ -1,0 +1,40 @@
+//! HL7 FHIR R4 JSON at Vagt's edge: the few resource shapes a sync reads, and their mapping
+//! into Vagt's domain.
+//!
+//! The telemedicine backend (the Danish national eHealth infrastructure "FUT", or any FHIR R4
+//! server) codes measurements in NPU/DNK, MedCom, LOINC or IEEE 11073 MDC terms; [`codes`]
+//! folds them onto Vagt's [`Parameter`](vagt_core::Parameter)s. Everything here is a pure
+//! function, so the mapping is tested exactly and without a server. Input comes from the
+//! network: a resource that does not fit becomes a [`Rejected`] value with a
+//! [`RejectReason`](vagt_core::RejectReason) a human can act on, never a panic. Units are passed
+//! through as the source gave them; [`vagt_core::IncomingMeasurement::normalise`] converts them.
+
+mod bundle;
+mod capability;
+pub mod codes;
+mod condition;
+mod error;
+mod observation;
+mod patient;
+mod reference;
+mod types;
+
+pub use bundle::{
+    Bundle, BundleEntry, BundleEntryRequest, BundleEntryResponse, BundleEntrySearch, BundleLink,
+    parse_bundle,
+};
+pub use capability::{
+    CapabilityInteraction, CapabilityResource, CapabilityRest, CapabilitySearchParam,
+    CapabilitySoftware, CapabilityStatement,
+};
+pub use codes::{CodeMeaning, diagnosis_for, meaning_of, parameter_for};
+pub use condition::map_condition;
+pub use error::{FhirError, Rejected};
+pub use observation::{ObservationUpdate, map_observation, retraction_covers};
+pub use patient::{PatientRecord, map_patient};
+pub use reference::{local_reference, split_reference};
+pub use types::{
+    Address, CodeableConcept, Coding, Condition, ContactPoint, HumanName, Identifier, Meta,
+    Observation, ObservationComponent, OperationOutcome, OperationOutcomeIssue, Patient, Period,
+    Quantity, Reference, Resource, parse_resource, resource_from_value, resource_type_of,
+};

@@ -1,0 +1,175 @@
+//! Patient → citizen.
+//!
+//! The citizen id is the CPR number (identifier system `urn:oid:1.2.208.176.1.2`) when the
+//! Patient carries one, so a citizen keeps one identity across servers; else the resource id.
+//! A CPR identifier that is not a usable citizen id is rejected rather than replaced by the
+//! resource id, which would give the same person a second identity. Diagnoses come from
+//! Conditions (see [`crate::map_condition`]), so they are left empty here.
+
+use crate::codes::system;
+use crate::error::Rejected;
+use crate::observation::version_of;
+use crate::types::{Address, ContactPoint, HumanName, Patient, non_empty, view};
+use serde_json::Value;
+use vagt_core::{Citizen, CitizenId};
+
+/// One Patient as a citizen, with the source it mirrors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatientRecord {
+    /// `{base}|Patient/{id}`.
+    pub resource_id: String,
+    /// `meta.versionId`, else `meta.lastUpdated`, else `"1"`.
+    pub version: String,
+    pub citizen: Citizen,
+}
+
+pub fn map_patient(resource: &Value, base: &str) -> Result<PatientRecord, Rejected> {
+    let patient: Patient = view(resource, Some(base))?;
+    let Some(id) = non_empty(patient.id.as_deref()) else {
+        return Err(Rejected::malformed(
+            "Patient has no id",
+            Some("Patient"),
+            None,
+        ));
+    };
+    let resource_id = format!("{base}|Patient/{id}");
+    let reject =
+        |message: String| Rejected::malformed(message, Some("Patient"), Some(resource_id.clone()));
+
+    let cpr = patient
+        .identifier
+        .iter()
+        .filter(|i| non_empty(i.system.as_deref()) == Some(system::CPR))
+        .find_map(|i| non_empty(i.value.as_deref()));
+    let citizen_id = match cpr {
+        Some(cpr) => CitizenId::new(cpr).map_err(|e| {
+            reject(format!(
+                "Patient CPR identifier is not a usable citizen id: {e}"
+            ))
+        })?,
+        None => CitizenId::new(id)
+            .map_err(|e| reject(format!("Patient id is not a usable citizen id: {e}")))?,
+    };
+    let name = display_name(&patient.name).ok_or_else(|| reject("Patient has no name".into()))?;
+
+    Ok(PatientRecord {
+        version: version_of(patient.meta.as_ref()),
+        citizen: Citizen {
+            id: citizen_id,
+            name,
+            birth_date: non_empty(patient.birth_date.as_deref())
+                .filter(|d| is_full_date(d))
+                .map(str::to_owned),
+            diagnoses: Vec::new(),
+            phone: phone(&patient.telecom),
+            address: address(&patient.address),
+        },
+        resource_id,
+    })
+}
+
+/// The official name, else the first current one: its `text`, else given names and family.
+fn display_name(names: &[HumanName]) -> Option<String> {
+    let official = names
+        .iter()
+        .filter(|n| n.use_.as_deref() == Some("official"));
+    let current = names.iter().filter(|n| n.use_.as_deref() != Some("old"));
+    official.chain(current).find_map(|name| {
+        if let Some(text) = non_empty(name.text.as_deref()) {
+            return Some(text.to_owned());
+        }
+        let parts: Vec<&str> = name
+            .given
+            .iter()
+            .map(|g| g.trim())
+            .chain(non_empty(name.family.as_deref()))
+            .filter(|p| !p.is_empty())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    })
+}
+
+/// A mobile number first, else any current phone.
+fn phone(telecom: &[ContactPoint]) -> Option<String> {
+    let phones = || {
+        telecom
+            .iter()
+            .filter(|t| t.system.as_deref() == Some("phone") && t.use_.as_deref() != Some("old"))
+    };
+    phones()
+        .filter(|t| t.use_.as_deref() == Some("mobile"))
+        .chain(phones())
+        .find_map(|t| non_empty(t.value.as_deref()))
+        .map(str::to_owned)
+}
+
+/// The home address first, else any current one, on one line: "street, postcode city".
+fn address(addresses: &[Address]) -> Option<String> {
+    let current = || {
+        addresses
+            .iter()
+            .filter(|a| a.use_.as_deref() != Some("old"))
+    };
+    current()
+        .filter(|a| a.use_.as_deref() == Some("home"))
+        .chain(current())
+        .find_map(|a| {
+            let lines = a.line.iter().map(|l| l.trim()).filter(|l| !l.is_empty());
+            let town: Vec<&str> = [a.postal_code.as_deref(), a.city.as_deref()]
+                .into_iter()
+                .filter_map(non_empty)
+                .collect();
+            let town = town.join(" ");
+            let parts: Vec<&str> = lines
+                .chain((!town.is_empty()).then_some(town.as_str()))
+                .collect();
+            if parts.is_empty() {
+                non_empty(a.text.as_deref()).map(str::to_owned)
+            } else {
+                Some(parts.join(", "))
+            }
+        })
+}
+
+/// `YYYY-MM-DD`; FHIR also allows `YYYY` and `YYYY-MM`, which the citizen record does not.
+fn is_full_date(date: &str) -> bool {
+    let bytes = date.as_bytes();
+    bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_dates_are_not_birth_dates() {
+        assert!(is_full_date("1943-01-01"));
+        assert!(!is_full_date("1943-01"));
+        assert!(!is_full_date("1943"));
+        assert!(!is_full_date("01-01-1943"));
+    }
+
+    #[test]
+    fn official_name_wins_over_an_earlier_nickname() {
+        let names = vec![
+            HumanName {
+                use_: Some("usual".into()),
+                given: vec!["Nanna".into()],
+                ..HumanName::default()
+            },
+            HumanName {
+                use_: Some("official".into()),
+                family: Some("Knudsen".into()),
+                given: vec!["Nancy".into(), "Ann".into()],
+                ..HumanName::default()
+            },
+        ];
+        assert_eq!(display_name(&names).as_deref(), Some("Nancy Ann Knudsen"));
+        assert_eq!(display_name(&[]), None);
+        assert_eq!(display_name(&[HumanName::default()]), None);
+    }
+}
