@@ -13,6 +13,7 @@ pub mod key;
 pub mod migrate;
 mod readings;
 mod status;
+mod sync;
 
 pub use audit::{AuditEntry, ChainBreak};
 pub use citizens::{CitizenSummary, LatestReading};
@@ -20,6 +21,7 @@ pub use demo::DemoReport;
 pub use key::{DbKey, KeySource};
 pub use readings::{IngestReport, RejectedInput, Rejection, StoredReading};
 pub use status::StoreStatus;
+pub use sync::{OutboxItem, PullBatch, PullReport, SourcedCitizen};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

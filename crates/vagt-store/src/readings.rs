@@ -43,19 +43,21 @@ pub struct RejectedInput {
 }
 
 /// What an edge could not accept, ready to be kept.
-pub struct Rejection<'a> {
-    pub source: &'a str,
-    pub source_id: Option<&'a str>,
-    pub resource_type: Option<&'a str>,
-    pub reason_code: &'a str,
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    pub source: String,
+    pub source_id: Option<String>,
+    pub resource_type: Option<String>,
+    pub reason_code: String,
     pub reason: String,
+    /// The raw input, as received.
     pub payload: String,
 }
 
 /// Stores one rejection; a re-delivered identical input is not stored twice.
 pub(crate) fn record_rejection_tx(
     tx: &Transaction<'_>,
-    rejection: &Rejection<'_>,
+    rejection: &Rejection,
     now: Timestamp,
 ) -> Result<bool> {
     let mut hasher = Sha256::new();
@@ -72,10 +74,10 @@ pub(crate) fn record_rejection_tx(
         )?
         .execute((
             now.millis(),
-            rejection.source,
-            rejection.source_id,
-            rejection.resource_type,
-            rejection.reason_code,
+            &rejection.source,
+            &rejection.source_id,
+            &rejection.resource_type,
+            &rejection.reason_code,
             &rejection.reason,
             &rejection.payload,
             fingerprint,
@@ -169,10 +171,10 @@ pub(crate) fn ingest_tx(
                 record_rejection_tx(
                     tx,
                     &Rejection {
-                        source,
-                        source_id: Some(&measurement.source.id),
-                        resource_type: Some("measurement"),
-                        reason_code: reason.code(),
+                        source: source.to_owned(),
+                        source_id: Some(measurement.source.id.clone()),
+                        resource_type: Some("measurement".into()),
+                        reason_code: reason.code().into(),
                         reason: reason.to_string(),
                         payload,
                     },
@@ -210,7 +212,7 @@ impl Store {
     }
 
     /// Keeps input an edge could not parse at all (a malformed resource) for a human.
-    pub fn record_rejection(&mut self, rejection: &Rejection<'_>) -> Result<bool> {
+    pub fn record_rejection(&mut self, rejection: &Rejection) -> Result<bool> {
         let tx = self.conn.transaction()?;
         let inserted = record_rejection_tx(&tx, rejection, Timestamp::now())?;
         tx.commit()?;

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use vagt_core::cohort::CohortSpec;
 use vagt_core::{CitizenId, Parameter, Timestamp};
-use vagt_secrets::OsKeyring;
+use vagt_secrets::{OsKeyring, SecretStore};
 use vagt_store::{Actor, KeySource, OpenMode, Store, StoreError};
 use zeroize::Zeroizing;
 
@@ -81,6 +81,22 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// The telemedicine backend: its URL (kept in the database) and token (kept in the OS keyring).
+    Backend {
+        #[command(subcommand)]
+        action: BackendAction,
+    },
+    /// Sync with the backend: pull new and changed resources, push the outbox.
+    Sync {
+        /// One run, then exit (non-zero if it failed). Without it, run every --interval seconds.
+        #[arg(long)]
+        once: bool,
+        /// The backend's FHIR base URL [default: the one set with `vagtctl backend set`]
+        #[arg(long)]
+        backend: Option<String>,
+        #[arg(long, default_value_t = 30)]
+        interval: u64,
+    },
     /// The audit log, newest first.
     Audit {
         #[arg(long, default_value_t = 50)]
@@ -91,12 +107,36 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum BackendAction {
+    /// Set the backend URL; asks for its bearer token on the terminal (or reads one line from
+    /// standard input) and stores it in the OS keyring.
+    Set {
+        url: String,
+        /// The backend needs no token.
+        #[arg(long)]
+        no_token: bool,
+    },
+    /// Show the configured backend and whether a token is stored (never the token).
+    Show,
+}
+
+const BACKEND_URL_SETTING: &str = "backend_url";
+
+fn token_account(url: &str) -> String {
+    format!("backend-token:{url}")
+}
+
 #[derive(Debug, thiserror::Error)]
 enum CliError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Sync(#[from] vagt_sync::SyncError),
+    #[error(transparent)]
+    Secrets(#[from] vagt_secrets::SecretsError),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -106,6 +146,11 @@ impl CliError {
         match self {
             CliError::Store(e) => e.code(),
             CliError::Usage(_) => "usage",
+            CliError::Sync(e) => e.code(),
+            CliError::Secrets(vagt_secrets::SecretsError::Unavailable { .. }) => {
+                "keyring_unavailable"
+            }
+            CliError::Secrets(_) => "keyring_refused",
             CliError::Output(_) => "output",
         }
     }
@@ -227,6 +272,104 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let list = store.rejected(&actor, !all)?;
             out.print(&list, |w| output::rejected_table(w, &list))
         }
+        Command::Backend {
+            action: BackendAction::Set { url, no_token },
+        } => {
+            let url = url.trim_end_matches('/').to_owned();
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(CliError::Usage(format!("{url:?} is not an http(s) URL")));
+            }
+            if no_token {
+                keyring.delete(&token_account(&url))?;
+            } else {
+                let token = Zeroizing::new(read_secret(&format!("Bearer token for {url}: "))?);
+                if token.trim().is_empty() {
+                    return Err(CliError::Usage(
+                        "an empty token; pass --no-token if the backend needs none".into(),
+                    ));
+                }
+                keyring.set(&token_account(&url), token.trim())?;
+            }
+            store.set_setting(&actor, BACKEND_URL_SETTING, &url)?;
+            let shown = serde_json::json!({ "backend": url, "token_stored": !no_token });
+            out.print(&shown, |w| {
+                writeln!(
+                    w,
+                    "backend set to {url}{}",
+                    if no_token {
+                        " (no token)"
+                    } else {
+                        "; token stored in the OS keyring"
+                    }
+                )
+            })
+        }
+        Command::Backend {
+            action: BackendAction::Show,
+        } => {
+            let url = store.setting(BACKEND_URL_SETTING)?;
+            let token_stored = match &url {
+                Some(u) => keyring.get(&token_account(u))?.is_some(),
+                None => false,
+            };
+            let shown = serde_json::json!({ "backend": url, "token_stored": token_stored });
+            out.print(&shown, |w| match &url {
+                Some(u) => writeln!(
+                    w,
+                    "backend {u}, token {}",
+                    if token_stored { "stored" } else { "not stored" }
+                ),
+                None => writeln!(w, "no backend set; use `vagtctl backend set URL`"),
+            })
+        }
+        Command::Sync {
+            once,
+            backend,
+            interval,
+        } => {
+            let url = match backend.or(store.setting(BACKEND_URL_SETTING)?) {
+                Some(url) => url,
+                None => {
+                    return Err(CliError::Usage(
+                        "no backend: pass --backend URL or run `vagtctl backend set URL`".into(),
+                    ));
+                }
+            };
+            // A backend without a token is fine (the demo); a keyring that cannot be read is
+            // then no obstacle either.
+            let token = match keyring.get(&token_account(&url)) {
+                Ok(token) => token,
+                Err(vagt_secrets::SecretsError::Unavailable { .. }) => None,
+                Err(e) => return Err(e.into()),
+            };
+            let client =
+                vagt_sync::FhirClient::new(&url, token, vagt_sync::RetryPolicy::default())?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(CliError::Output)?;
+            let config = vagt_sync::SyncConfig::default();
+            loop {
+                let mut show_progress = |p: &vagt_sync::Progress| output::progress_line(p);
+                let result = runtime.block_on(vagt_sync::sync_once(
+                    &mut store,
+                    &client,
+                    &config,
+                    &mut show_progress,
+                ));
+                match result {
+                    Ok(report) => out.print(&report, |w| output::sync_report(w, &report))?,
+                    Err(e) if !once => {
+                        let _ = writeln!(std::io::stderr(), "vagtctl: sync failed: {e}");
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                if once {
+                    return Ok(());
+                }
+                std::thread::sleep(std::time::Duration::from_secs(interval.max(1)));
+            }
+        }
         Command::Audit { limit, verify } => {
             #[derive(Serialize)]
             struct AuditReport {
@@ -265,6 +408,18 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 }
             })
         }
+    }
+}
+
+/// A secret from the terminal without echo, or one line from standard input when piped.
+fn read_secret(prompt: &str) -> Result<String, CliError> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        Ok(rpassword::prompt_password(prompt)?)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     }
 }
 

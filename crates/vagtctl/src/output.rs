@@ -118,6 +118,32 @@ pub fn rejected_table(w: &mut dyn Write, list: &[RejectedInput]) -> io::Result<(
     writeln!(w, "{} rejected inputs", list.len())
 }
 
+/// One line on stderr per page, so stdout stays one JSON document.
+pub fn progress_line(p: &vagt_sync::Progress) {
+    let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
+    let left = p
+        .seconds_left
+        .map(|s| format!(", ~{s:.0} s left"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        io::stderr(),
+        "sync {}: {}{} done, {:.0}/s{}",
+        p.resource_type,
+        p.done,
+        total,
+        p.per_second,
+        left
+    );
+}
+
+pub fn sync_report(w: &mut dyn Write, r: &vagt_sync::SyncReport) -> io::Result<()> {
+    writeln!(
+        w,
+        "sync ok: {} resources pulled ({} citizens, {} new readings, {} already there, {} retracted, {} rejected), {} pushed",
+        r.pulled, r.citizens, r.accepted, r.duplicates, r.retracted, r.rejected, r.pushed
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

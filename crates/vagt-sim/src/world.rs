@@ -1,0 +1,666 @@
+//! The simulated backend's data: the cohort loaded as FHIR resources, and the changes
+//! [`World::advance`] makes to it (new, late, corrected and retracted readings, new citizens).
+//! Every choice is drawn from the seed and a counter, so a run replays.
+
+use crate::fhir::{self, CodeStyle, ObservationContent};
+use crate::store::Store;
+use crate::{
+    AdvanceReport, AdvanceSpec, ChangedResource, ServerObservation, ServerPatient, ServerReadings,
+    ServerValue, SimConfig,
+};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+use vagt_core::cohort::{CohortSpec, Rng, generate};
+use vagt_core::time_util::{MILLIS_PER_DAY, MILLIS_PER_MINUTE};
+use vagt_core::{Citizen, CitizenId, IncomingMeasurement, Parameter, Timestamp};
+use vagt_fhir::CodeMeaning;
+
+/// The server's "now": the cohort's end plus the real time since the server started.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SimClock {
+    end: Timestamp,
+    started: Instant,
+}
+
+impl SimClock {
+    pub fn now(&self) -> Timestamp {
+        let elapsed = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        self.end.plus_millis(elapsed)
+    }
+}
+
+#[derive(Debug)]
+struct SimCitizen {
+    citizen: Citizen,
+    patient_id: String,
+    style: CodeStyle,
+    /// The latest good value and unit of each parameter: new readings vary around it.
+    last: BTreeMap<Parameter, (f64, String)>,
+}
+
+/// What the simulator knows an Observation says (the oracle a test compares a client with).
+#[derive(Debug, Clone)]
+pub(crate) struct ObservationInfo {
+    citizen: Option<usize>,
+    patient_id: Option<String>,
+    style: CodeStyle,
+    status: String,
+    effective_at: Option<Timestamp>,
+    values: Vec<ServerValue>,
+    bad: bool,
+    pushed: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct World {
+    pub store: Store,
+    pub clock: SimClock,
+    citizens: Vec<SimCitizen>,
+    by_cpr: HashMap<CitizenId, usize>,
+    by_patient: HashMap<String, usize>,
+    /// By store record index.
+    observations: BTreeMap<usize, ObservationInfo>,
+    /// Record indexes of generated (not pushed) Observations, in creation order.
+    generated: Vec<usize>,
+    seed: u64,
+    advances: u64,
+}
+
+/// When one cohort measurement is written, and whether it is planted bad.
+struct Load<'a> {
+    bad: &'a HashSet<String>,
+    /// The write time for a measurement's effective time.
+    write_at: &'a dyn Fn(Timestamp) -> Timestamp,
+}
+
+impl World {
+    pub fn new(config: &SimConfig) -> World {
+        let spec = CohortSpec {
+            seed: config.seed,
+            citizens: config.citizens,
+            days: config.days,
+            end: config.end,
+        };
+        let cohort = generate(&spec);
+        let mut world = World {
+            store: Store::default(),
+            clock: SimClock {
+                end: config.end,
+                started: Instant::now(),
+            },
+            citizens: Vec::new(),
+            by_cpr: HashMap::new(),
+            by_patient: HashMap::new(),
+            observations: BTreeMap::new(),
+            generated: Vec::new(),
+            seed: config.seed,
+            advances: 0,
+        };
+        // Patients and Conditions a day before the first reading, then readings in effective
+        // order, each written a couple of minutes after it was measured, all before `end`.
+        let first_day = config
+            .end
+            .start_of_day()
+            .plus_millis(-(i64::from(config.days) + 1) * MILLIS_PER_DAY);
+        for citizen in cohort.citizens {
+            world.add_citizen(citizen, first_day, None);
+        }
+        let bad: HashSet<String> = cohort.expected_rejections.into_iter().collect();
+        let latest = config.end.plus_millis(-MILLIS_PER_MINUTE);
+        let write_at =
+            move |effective: Timestamp| effective.plus_millis(2 * MILLIS_PER_MINUTE).min(latest);
+        let load = Load {
+            bad: &bad,
+            write_at: &write_at,
+        };
+        world.load_measurements(&cohort.measurements, &load, None);
+        world
+    }
+
+    fn add_citizen(
+        &mut self,
+        citizen: Citizen,
+        at: Timestamp,
+        mut report: Option<&mut AdvanceReport>,
+    ) -> usize {
+        let index = self.citizens.len();
+        let patient_id = self.store.new_id("Patient");
+        self.write_new(
+            fhir::patient(&patient_id, &citizen),
+            at,
+            report.as_deref_mut(),
+        );
+        for diagnosis in &citizen.diagnoses {
+            let id = self.store.new_id("Condition");
+            let condition = fhir::condition(&id, &patient_id, *diagnosis);
+            self.write_new(condition, at, report.as_deref_mut());
+        }
+        self.by_cpr.insert(citizen.id.clone(), index);
+        self.by_patient.insert(patient_id.clone(), index);
+        self.citizens.push(SimCitizen {
+            citizen,
+            patient_id,
+            style: CodeStyle::for_index(index),
+            last: BTreeMap::new(),
+        });
+        index
+    }
+
+    fn write_new(
+        &mut self,
+        resource: Value,
+        at: Timestamp,
+        report: Option<&mut AdvanceReport>,
+    ) -> Option<usize> {
+        let index = self.store.create(resource, at)?;
+        if let (Some(report), Some(record)) = (report, self.store.record(index)) {
+            report.changed.push(ChangedResource::of(record));
+        }
+        Some(index)
+    }
+
+    /// Writes cohort measurements as Observations, a blood-pressure pair as one panel where
+    /// the citizen's style has panels. Symptom scores have no code and are left out.
+    fn load_measurements(
+        &mut self,
+        measurements: &[IncomingMeasurement],
+        load: &Load<'_>,
+        mut report: Option<&mut AdvanceReport>,
+    ) {
+        let mut pending_bp: HashMap<(usize, Timestamp), (ServerValue, bool)> = HashMap::new();
+        for m in measurements {
+            let Some(&citizen) = self.by_cpr.get(&m.citizen_id) else {
+                continue;
+            };
+            if m.parameter == Parameter::SymptomScore {
+                continue;
+            }
+            let value = ServerValue {
+                parameter: m.parameter,
+                value: m.value,
+                unit: m.unit.clone(),
+            };
+            let bad = load.bad.contains(&m.source.id);
+            let is_bp = matches!(m.parameter, Parameter::SystolicBp | Parameter::DiastolicBp);
+            let panel_style = self
+                .citizens
+                .get(citizen)
+                .is_some_and(|c| c.style.bp_as_panel());
+            let values = if is_bp && panel_style {
+                match pending_bp.remove(&(citizen, m.effective_at)) {
+                    Some((partner, partner_bad)) if partner.parameter != m.parameter => {
+                        let mut pair = vec![partner, value];
+                        pair.sort_by_key(|v| v.parameter);
+                        self.add_observation(
+                            citizen,
+                            m.effective_at,
+                            pair,
+                            bad || partner_bad,
+                            (load.write_at)(m.effective_at),
+                            report.as_deref_mut(),
+                        );
+                        continue;
+                    }
+                    Some(other) => {
+                        pending_bp.insert((citizen, m.effective_at), other);
+                        vec![value]
+                    }
+                    None => {
+                        pending_bp.insert((citizen, m.effective_at), (value, bad));
+                        continue;
+                    }
+                }
+            } else {
+                vec![value]
+            };
+            let at = (load.write_at)(m.effective_at);
+            self.add_observation(
+                citizen,
+                m.effective_at,
+                values,
+                bad,
+                at,
+                report.as_deref_mut(),
+            );
+        }
+        // A pressure without its partner stays a single Observation.
+        let mut rest: Vec<_> = pending_bp.into_iter().collect();
+        rest.sort_by_key(|((citizen, effective), _)| (*effective, *citizen));
+        for ((citizen, effective), (value, bad)) in rest {
+            let at = (load.write_at)(effective);
+            self.add_observation(
+                citizen,
+                effective,
+                vec![value],
+                bad,
+                at,
+                report.as_deref_mut(),
+            );
+        }
+    }
+
+    fn add_observation(
+        &mut self,
+        citizen: usize,
+        effective_at: Timestamp,
+        values: Vec<ServerValue>,
+        bad: bool,
+        at: Timestamp,
+        report: Option<&mut AdvanceReport>,
+    ) -> Option<String> {
+        let sim_citizen = self.citizens.get(citizen)?;
+        let info = ObservationInfo {
+            citizen: Some(citizen),
+            patient_id: Some(sim_citizen.patient_id.clone()),
+            style: sim_citizen.style,
+            status: "final".into(),
+            effective_at: Some(effective_at),
+            values,
+            bad,
+            pushed: false,
+        };
+        let id = self.store.new_id("Observation");
+        let resource = observation_json(&id, &info)?;
+        let index = self.write_new(resource, at, report)?;
+        if !bad && let Some(sim_citizen) = self.citizens.get_mut(citizen) {
+            for v in &info.values {
+                sim_citizen
+                    .last
+                    .insert(v.parameter, (v.value, v.unit.clone()));
+            }
+        }
+        self.observations.insert(index, info);
+        self.generated.push(index);
+        Some(id)
+    }
+
+    /// Applies `spec`; `late_share` of the new readings become late ones (the `late` fault).
+    pub fn advance(&mut self, spec: &AdvanceSpec, late_share: f64) -> AdvanceReport {
+        self.advances += 1;
+        let mut rng = Rng::new(self.seed ^ self.advances.wrapping_mul(0xA076_1D64_78BD_642F));
+        let now = self.clock.now();
+        let moved = ((spec.new_readings as f64) * late_share.clamp(0.0, 1.0)).round() as usize;
+        let mut report = AdvanceReport::default();
+
+        for _ in 0..spec.new_readings.saturating_sub(moved) {
+            let ids = self.new_reading(&mut rng, now, now, &mut report);
+            report.new_readings.extend(ids);
+        }
+        for _ in 0..spec.late_readings + moved {
+            let days_ago = rng.range(1.0, 3.0);
+            let effective = now.plus_millis(-((days_ago * MILLIS_PER_DAY as f64) as i64));
+            let ids = self.new_reading(&mut rng, effective, now, &mut report);
+            report.late_readings.extend(ids);
+        }
+        let mut touched = HashSet::new();
+        for _ in 0..spec.corrections {
+            if let Some(id) = self.change_one(&mut rng, now, false, &mut touched, &mut report) {
+                report.corrections.push(id);
+            }
+        }
+        for _ in 0..spec.retractions {
+            if let Some(id) = self.change_one(&mut rng, now, true, &mut touched, &mut report) {
+                report.retractions.push(id);
+            }
+        }
+        for n in 0..spec.new_citizens {
+            if let Some(id) = self.new_citizen(now, n as u64, &mut report) {
+                report.new_patients.push(id);
+            }
+        }
+        report
+    }
+
+    /// One measurement by a random citizen: a random parameter they measure (both pressures
+    /// for blood pressure), near their last value, in their unit.
+    fn new_reading(
+        &mut self,
+        rng: &mut Rng,
+        effective: Timestamp,
+        now: Timestamp,
+        report: &mut AdvanceReport,
+    ) -> Vec<String> {
+        if self.citizens.is_empty() {
+            return Vec::new();
+        }
+        let citizen = rng.below(self.citizens.len() as u64) as usize;
+        let Some(sim_citizen) = self.citizens.get(citizen) else {
+            return Vec::new();
+        };
+        let mut measured: Vec<Parameter> = sim_citizen.last.keys().copied().collect();
+        if measured.is_empty() {
+            measured = vec![Parameter::Pulse, Parameter::Spo2];
+        }
+        let parameter = *rng.pick(&measured);
+        let parameters: &[Parameter] = match parameter {
+            Parameter::SystolicBp | Parameter::DiastolicBp => {
+                &[Parameter::SystolicBp, Parameter::DiastolicBp]
+            }
+            _ => std::slice::from_ref(&parameter),
+        };
+        let values: Vec<ServerValue> = parameters
+            .iter()
+            .map(|p| next_value(rng, *p, sim_citizen.last.get(p)))
+            .collect();
+        let panel = fhir::is_panel(sim_citizen.style, &values);
+        let groups: Vec<Vec<ServerValue>> = if panel {
+            vec![values]
+        } else {
+            values.into_iter().map(|v| vec![v]).collect()
+        };
+        let mut ids = Vec::new();
+        for group in groups {
+            ids.extend(self.add_observation(
+                citizen,
+                effective,
+                group,
+                false,
+                now,
+                Some(&mut *report),
+            ));
+        }
+        ids
+    }
+
+    /// Corrects (a new `amended` version with a changed value) or retracts (a new
+    /// `entered-in-error` version) one recent generated Observation not yet touched.
+    fn change_one(
+        &mut self,
+        rng: &mut Rng,
+        now: Timestamp,
+        retract: bool,
+        touched: &mut HashSet<usize>,
+        report: &mut AdvanceReport,
+    ) -> Option<String> {
+        let window = self.generated.len().min(500);
+        let recent = &self.generated[self.generated.len() - window..];
+        let index = (0..50).find_map(|_| {
+            let index = *recent.get(rng.below(window as u64) as usize)?;
+            let info = self.observations.get(&index)?;
+            let open = !info.bad && !info.pushed && info.status != "entered-in-error";
+            (open && !touched.contains(&index)).then_some(index)
+        })?;
+        touched.insert(index);
+        let mut info = self.observations.get(&index)?.clone();
+        if retract {
+            info.status = "entered-in-error".into();
+        } else {
+            info.status = "amended".into();
+            let first = info.values.first_mut()?;
+            *first = corrected(rng, first);
+        }
+        let id = self.store.record(index)?.id.clone();
+        let resource = observation_json(&id, &info)?;
+        self.store.update(index, resource, now)?;
+        if let Some(record) = self.store.record(index) {
+            report.changed.push(ChangedResource::of(record));
+        }
+        self.observations.insert(index, info);
+        Some(id)
+    }
+
+    /// A new citizen from the cohort generator (another seed), with a Patient, Conditions and
+    /// two days of readings.
+    fn new_citizen(
+        &mut self,
+        now: Timestamp,
+        n: u64,
+        report: &mut AdvanceReport,
+    ) -> Option<String> {
+        for attempt in 0..10u64 {
+            let key = self.advances.wrapping_mul(1000) + n * 10 + attempt;
+            let spec = CohortSpec {
+                seed: self.seed ^ 0x6E65_7763_6974_697A ^ key.wrapping_mul(0x9FB2_1C65_1E98_DF25),
+                citizens: 1,
+                days: 2,
+                end: now,
+            };
+            let cohort = generate(&spec);
+            let Some(citizen) = cohort.citizens.into_iter().next() else {
+                continue;
+            };
+            if self.by_cpr.contains_key(&citizen.id) {
+                continue;
+            }
+            let before = report.changed.len();
+            let index = self.add_citizen(citizen, now, Some(report));
+            let bad: HashSet<String> = cohort.expected_rejections.into_iter().collect();
+            let write_at = move |_: Timestamp| now;
+            let load = Load {
+                bad: &bad,
+                write_at: &write_at,
+            };
+            self.load_measurements(&cohort.measurements, &load, Some(report));
+            let ids: Vec<String> = report.changed[before..]
+                .iter()
+                .filter(|c| c.resource_type == "Observation")
+                .map(|c| c.id.clone())
+                .collect();
+            report.new_readings.extend(ids);
+            return self.citizens.get(index).map(|c| c.patient_id.clone());
+        }
+        None
+    }
+
+    /// Stores what a client created under the server id `id`. Returns its record index.
+    pub fn create_pushed(
+        &mut self,
+        mut resource: Value,
+        id: String,
+        now: Timestamp,
+    ) -> Option<usize> {
+        resource
+            .as_object_mut()?
+            .insert("id".into(), Value::String(id));
+        let index = self.store.create(resource, now)?;
+        self.note_pushed(index);
+        Some(index)
+    }
+
+    /// Records what a client created, so a pushed Observation shows in the snapshot.
+    fn note_pushed(&mut self, index: usize) {
+        let Some(record) = self.store.record(index) else {
+            return;
+        };
+        if record.resource_type != "Observation" {
+            return;
+        }
+        let resource = &record.current.resource;
+        let patient_id = record
+            .subject
+            .as_deref()
+            .and_then(|s| s.strip_prefix("Patient/"))
+            .map(str::to_owned);
+        let citizen = patient_id
+            .as_deref()
+            .and_then(|p| self.by_patient.get(p).copied());
+        let info = ObservationInfo {
+            citizen,
+            patient_id,
+            style: CodeStyle::Danish,
+            status: resource
+                .get("status")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            effective_at: resource
+                .get("effectiveDateTime")
+                .and_then(Value::as_str)
+                .and_then(|t| Timestamp::parse_rfc3339(t).ok()),
+            values: pushed_values(resource),
+            bad: false,
+            pushed: true,
+        };
+        self.observations.insert(index, info);
+    }
+
+    pub fn snapshot(&self) -> ServerReadings {
+        let mut readings = ServerReadings {
+            high_water: self.store.high_water(),
+            ..ServerReadings::default()
+        };
+        for (index, info) in &self.observations {
+            let Some(record) = self.store.record(*index) else {
+                continue;
+            };
+            if matches!(info.status.as_str(), "entered-in-error" | "cancelled") {
+                readings.retracted.push(record.id.clone());
+                continue;
+            }
+            readings.observations.push(ServerObservation {
+                id: record.id.clone(),
+                version_id: record.current.version_id.to_string(),
+                last_updated: record.current.last_updated,
+                status: info.status.clone(),
+                patient_id: info.patient_id.clone(),
+                citizen_id: info
+                    .citizen
+                    .and_then(|c| self.citizens.get(c))
+                    .map(|c| c.citizen.id.clone()),
+                effective_at: info.effective_at,
+                panel: fhir::is_panel(info.style, &info.values) && !info.pushed,
+                values: info.values.clone(),
+                bad_by_design: info.bad,
+                pushed: info.pushed,
+            });
+        }
+        for citizen in &self.citizens {
+            let Some(record) = self.store.get("Patient", &citizen.patient_id) else {
+                continue;
+            };
+            readings.patients.push(ServerPatient {
+                id: citizen.patient_id.clone(),
+                version_id: record.current.version_id.to_string(),
+                citizen_id: citizen.citizen.id.clone(),
+                diagnoses: citizen.citizen.diagnoses.clone(),
+            });
+        }
+        readings
+    }
+}
+
+fn observation_json(id: &str, info: &ObservationInfo) -> Option<Value> {
+    let content = ObservationContent {
+        style: info.style,
+        patient_id: info.patient_id.as_deref()?,
+        status: &info.status,
+        effective_at: info.effective_at?,
+        values: &info.values,
+    };
+    fhir::observation(id, &content)
+}
+
+/// Decimals a value is given in: the parameter's, except millilitres in tens.
+fn decimals(parameter: Parameter, unit: &str) -> i32 {
+    match unit {
+        "mL" | "ml" => -1,
+        "[lb_av]" | "[degF]" => 1,
+        _ => parameter.display_decimals() as i32,
+    }
+}
+
+fn round(value: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (value * f).round() / f
+}
+
+/// A typical value for a parameter without history, in its canonical unit.
+fn typical(parameter: Parameter) -> f64 {
+    use Parameter::*;
+    match parameter {
+        Spo2 => 94.0,
+        Pulse => 75.0,
+        Fev1 => 1.2,
+        Fvc => 2.2,
+        Temperature => 36.8,
+        Weight => 80.0,
+        SystolicBp => 130.0,
+        DiastolicBp => 80.0,
+        RespiratoryRate => 16.0,
+        BloodGlucose => 7.5,
+        Crp => 5.0,
+        CatScore => 15.0,
+        SymptomScore => 2.0,
+    }
+}
+
+/// The next reading near the last one, in the same unit.
+fn next_value(rng: &mut Rng, parameter: Parameter, last: Option<&(f64, String)>) -> ServerValue {
+    let (base, unit) = match last {
+        Some((value, unit)) => (*value, unit.clone()),
+        None => (typical(parameter), parameter.canonical_unit().to_owned()),
+    };
+    let spread = match parameter {
+        Parameter::Spo2 => 1.0,
+        Parameter::Temperature if unit == "[degF]" => 0.36,
+        Parameter::Temperature => 0.2,
+        _ => base.abs() * 0.03,
+    };
+    let mut value = round(base + spread * rng.normal(), decimals(parameter, &unit));
+    if unit == parameter.canonical_unit() {
+        let (low, high) = parameter.plausible_range();
+        value = value.clamp(low, high);
+    }
+    ServerValue {
+        parameter,
+        value,
+        unit,
+    }
+}
+
+/// A corrected value: visibly different from the old one, still plausible.
+fn corrected(rng: &mut Rng, old: &ServerValue) -> ServerValue {
+    let d = decimals(old.parameter, &old.unit);
+    let step = 10f64.powi(-d) * (1 + rng.below(4)) as f64;
+    let down = old.parameter == Parameter::Spo2 || (rng.chance(0.5) && old.value - step > 0.0);
+    let value = round(
+        if down {
+            old.value - step
+        } else {
+            old.value + step
+        },
+        d,
+    );
+    ServerValue {
+        value,
+        ..old.clone()
+    }
+}
+
+/// The values of a pushed Observation, read with the sync's own code table.
+fn pushed_values(resource: &Value) -> Vec<ServerValue> {
+    let measurement = |code: &Value| -> Option<Parameter> {
+        code.get("coding")?.as_array()?.iter().find_map(|c| {
+            match vagt_fhir::meaning_of(c.get("system")?.as_str()?, c.get("code")?.as_str()?)? {
+                CodeMeaning::Measurement(p) => Some(p),
+                CodeMeaning::BloodPressurePanel => None,
+            }
+        })
+    };
+    let value = |parameter: Parameter, holder: &Value| -> Option<ServerValue> {
+        let q = holder.get("valueQuantity")?;
+        let unit = q
+            .get("code")
+            .or_else(|| q.get("unit"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        Some(ServerValue {
+            parameter,
+            value: q.get("value")?.as_f64()?,
+            unit: unit.to_owned(),
+        })
+    };
+    if let Some(components) = resource.get("component").and_then(Value::as_array) {
+        return components
+            .iter()
+            .filter_map(|c| value(measurement(c.get("code")?)?, c))
+            .collect();
+    }
+    resource
+        .get("code")
+        .and_then(measurement)
+        .and_then(|p| value(p, resource))
+        .into_iter()
+        .collect()
+}

@@ -1,0 +1,85 @@
+//! When to try a request again, and how long to wait: exponential backoff with full jitter,
+//! never shorter than the server's `Retry-After`. Pure, so it is tested exactly.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// Whole-request limit (connect, send, read the body).
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(20),
+            request_timeout: Duration::from_secs(20),
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before attempt `attempt + 1` (attempt counts from 1), given a uniform `jitter`
+    /// in [0, 1) and the server's `Retry-After`, if it sent one.
+    pub fn delay(&self, attempt: u32, jitter: f64, retry_after: Option<Duration>) -> Duration {
+        let exponent = attempt.saturating_sub(1).min(20);
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1 << exponent)
+            .min(self.max_delay);
+        let jittered = ceiling.mul_f64(jitter.clamp(0.0, 1.0));
+        match retry_after {
+            Some(server_says) => jittered.max(server_says.min(Duration::from_secs(300))),
+            None => jittered,
+        }
+    }
+}
+
+/// `Retry-After` as seconds (the HTTP-date form is rare for FHIR servers; it is read as absent,
+/// which falls back to backoff).
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_exponentially_up_to_the_cap() {
+        let p = RetryPolicy::default();
+        let full = |attempt| p.delay(attempt, 0.999_999, None);
+        assert!(full(1) <= Duration::from_millis(200));
+        assert!(full(2) > Duration::from_millis(390) && full(2) <= Duration::from_millis(400));
+        assert!(full(4) > Duration::from_millis(1590) && full(4) <= Duration::from_millis(1600));
+        assert_eq!(p.delay(30, 0.999_999, None), p.max_delay.mul_f64(0.999_999));
+        assert_eq!(
+            p.delay(3, 0.0, None),
+            Duration::ZERO,
+            "full jitter may retry at once"
+        );
+    }
+
+    #[test]
+    fn retry_after_is_a_floor_but_bounded() {
+        let p = RetryPolicy::default();
+        assert_eq!(
+            p.delay(1, 0.0, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            p.delay(1, 0.0, Some(Duration::from_secs(86_400))),
+            Duration::from_secs(300)
+        );
+        assert_eq!(parse_retry_after(" 2 "), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+}

@@ -1,0 +1,237 @@
+//! The sync against `vagt-sim` over real HTTP on loopback, with a real encrypted store: the
+//! local set of readings must equal the server's exact set, whatever the network does.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+use vagt_core::Timestamp;
+use vagt_sim::{AdvanceSpec, FaultProfile, RunningSim, SimConfig};
+use vagt_store::{DbKey, OpenMode, Store};
+use vagt_sync::{FhirClient, RetryPolicy, SyncConfig, SyncReport, sync_once};
+
+/// source id -> (version, value in the canonical unit)
+type ReadingSet = BTreeMap<String, (String, f64)>;
+
+fn test_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 12,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(300),
+        request_timeout: Duration::from_secs(2),
+        connect_timeout: Duration::from_secs(1),
+    }
+}
+
+async fn sim(citizens: usize, days: u32, faults: FaultProfile) -> RunningSim {
+    vagt_sim::spawn(SimConfig {
+        seed: 42,
+        citizens,
+        days,
+        end: Timestamp::now(),
+        token: None,
+        faults,
+        fault_seed: 7,
+    })
+    .await
+    .expect("sim starts")
+}
+
+fn store(dir: &tempfile::TempDir) -> Store {
+    let key = DbKey::from_hex(&"5a".repeat(32)).expect("hex");
+    Store::open_with_key(&dir.path().join("sync.db"), &key, OpenMode::CreateIfMissing)
+        .expect("store")
+}
+
+async fn expected(sim: &RunningSim) -> (ReadingSet, usize) {
+    let snapshot = sim.snapshot().await;
+    (
+        snapshot.client_readings(&sim.base_url),
+        snapshot.bad_by_design(),
+    )
+}
+
+fn local(store: &Store) -> ReadingSet {
+    store
+        .current_reading_keys()
+        .expect("keys")
+        .into_iter()
+        .map(|(id, version, value)| (id, (version, value)))
+        .collect()
+}
+
+fn assert_same(local: &ReadingSet, expected: &ReadingSet) {
+    let missing: Vec<_> = expected
+        .keys()
+        .filter(|k| !local.contains_key(*k))
+        .take(5)
+        .collect();
+    let extra: Vec<_> = local
+        .keys()
+        .filter(|k| !expected.contains_key(*k))
+        .take(5)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}"
+    );
+    for (id, (version, value)) in expected {
+        let (got_version, got_value) = &local[id];
+        assert_eq!(got_version, version, "{id}");
+        assert!(
+            (got_value - value).abs() < 1e-6,
+            "{id}: {got_value} != {value}"
+        );
+    }
+}
+
+/// Runs syncs until one succeeds (a fault may make a run give up; the next resumes).
+async fn sync_until_ok(store: &mut Store, client: &FhirClient) -> SyncReport {
+    let config = SyncConfig {
+        page_size: 100,
+        ..SyncConfig::default()
+    };
+    for _ in 0..20 {
+        match sync_once(store, client, &config, &mut |_| {}).await {
+            Ok(report) => return report,
+            Err(e) => eprintln!("sync run failed, retrying: {e}"),
+        }
+    }
+    panic!("no sync run succeeded in 20 tries");
+}
+
+#[tokio::test]
+async fn first_sync_equals_the_server_a_second_adds_nothing_and_changes_arrive() {
+    let sim = sim(10, 30, FaultProfile::none()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(&dir);
+    let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+
+    let first = sync_until_ok(&mut store, &client).await;
+    let (want, bad) = expected(&sim).await;
+    assert!(want.len() > 1000, "a real cohort: {}", want.len());
+    assert_same(&local(&store), &want);
+    assert_eq!(
+        store.status().expect("status").rejected as usize,
+        bad,
+        "planted bad resources are kept as rejected"
+    );
+    assert_eq!(store.status().expect("status").citizens, 10);
+    assert!(first.accepted >= want.len());
+
+    let second = sync_until_ok(&mut store, &client).await;
+    assert_eq!(second.accepted, 0, "a second sync adds nothing: {second:?}");
+    assert_same(&local(&store), &want);
+
+    let changes = sim
+        .advance(AdvanceSpec {
+            new_readings: 15,
+            late_readings: 6,
+            corrections: 4,
+            retractions: 3,
+            new_citizens: 1,
+        })
+        .await;
+    assert_eq!(changes.late_readings.len(), 6);
+    sync_until_ok(&mut store, &client).await;
+    let (want, _) = expected(&sim).await;
+    let got = local(&store);
+    assert_same(&got, &want);
+    for late in &changes.late_readings {
+        assert!(
+            got.keys()
+                .any(|k| k.ends_with(&format!("Observation/{late}"))
+                    || k.contains(&format!("Observation/{late}#"))),
+            "late reading {late} arrived"
+        );
+    }
+    for retracted in &changes.retractions {
+        assert!(
+            !got.keys()
+                .any(|k| k.contains(&format!("Observation/{retracted}"))),
+            "retracted {retracted} is gone"
+        );
+    }
+    assert_eq!(
+        store.status().expect("status").citizens,
+        11,
+        "the new citizen arrived"
+    );
+    assert!(store.status().expect("status").last_sync.is_some());
+}
+
+#[tokio::test]
+async fn under_every_fault_profile_the_store_converges_to_the_server() {
+    for profile in ["slow", "flaky", "duplicates", "timeout", "hostile"] {
+        let faults = FaultProfile::named(profile).expect("profile");
+        let sim = sim(4, 12, faults).await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = store(&dir);
+        let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+        sync_until_ok(&mut store, &client).await;
+        sim.advance(AdvanceSpec {
+            new_readings: 8,
+            late_readings: 4,
+            corrections: 2,
+            retractions: 2,
+            new_citizens: 0,
+        })
+        .await;
+        sync_until_ok(&mut store, &client).await;
+        let (want, _) = expected(&sim).await;
+        let got = local(&store);
+        assert_same(&got, &want);
+        eprintln!("{profile}: converged on {} readings", got.len());
+    }
+}
+
+#[tokio::test]
+async fn outbox_items_reach_the_server_exactly_once_when_responses_are_lost() {
+    let mut faults = FaultProfile::flaky();
+    // Many cut answers: the server has made the resource, the client never hears of it.
+    faults.cut_rate = 0.4;
+    let sim = sim(2, 3, faults).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(&dir);
+    let mut client_ids = Vec::new();
+    for n in 0..6 {
+        let resource = serde_json::json!({
+            "resourceType": "Communication",
+            "status": "completed",
+            "payload": [{ "contentString": format!("call {n}") }]
+        });
+        client_ids.push(
+            store
+                .enqueue_outbox("call", &format!("call-{n}"), &resource)
+                .expect("enqueue"),
+        );
+    }
+    let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+    let mut pushed = 0;
+    for _ in 0..20 {
+        if let Ok(report) =
+            sync_once(&mut store, &client, &SyncConfig::default(), &mut |_| {}).await
+        {
+            pushed += report.pushed;
+            if store.status().expect("status").outbox == 0 {
+                break;
+            }
+        }
+    }
+    assert_eq!(store.status().expect("status").outbox, 0, "every item sent");
+    sim.set_faults(FaultProfile::none()).await;
+    let plain = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+    for client_id in &client_ids {
+        let response = plain
+            .get(&format!(
+                "Communication?identifier=urn:ietf:rfc:3986|{client_id}"
+            ))
+            .await
+            .expect("search");
+        let bundle = vagt_fhir::parse_bundle(&response.body).expect("bundle");
+        assert_eq!(
+            bundle.resources().count(),
+            1,
+            "exactly one copy of {client_id}"
+        );
+    }
+    assert!(pushed <= 6);
+}
