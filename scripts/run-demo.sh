@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Starts Vagt on a fresh demo database (the synthetic cohort), installing what is missing.
-# The database key goes to the OS keyring; on a machine without one (no desktop session),
-# a throwaway key is used for this demo database and the script says so.
+# Starts Vagt on the built-in demo backend: vagt-sim serves the synthetic cohort over FHIR R4
+# and keeps producing readings; a fresh demo database is synced from it (progress on the
+# terminal), then the app opens and keeps syncing, so new readings appear as they arrive.
+# Installs what is missing. The database key goes to the OS keyring; on a machine without one
+# (no desktop session) a throwaway key is used for this demo database, and the script says so.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
@@ -11,25 +13,41 @@ ensure_toolchains
 ensure_ui_packages
 build_ui
 say "building Vagt (the first build takes several minutes)"
-cargo build --quiet -p vagt -p vagtctl
+cargo build --quiet -p vagt -p vagtctl -p vagt-sim
 
 demo_dir="${VAGT_DEMO_DIR:-$REPO/.vagt-run}"
 mkdir -p "$demo_dir"
 db="$demo_dir/demo.db"
 rm -f "$db" "$db-wal" "$db-shm"
-if out=$("$TARGET"/debug/vagtctl --db "$db" init --json 2>/dev/null); then
-  :
-else
+
+say "starting the demo backend (vagt-sim)"
+"$TARGET"/debug/vagt-sim --port 0 --live >"$demo_dir/sim.out" 2>"$demo_dir/sim.log" &
+sim=$!
+trap 'kill "$sim" 2>/dev/null || true' EXIT
+backend=""
+for _ in $(seq 1 100); do
+  backend=$(sed -n 's/^vagt-sim listening on //p' "$demo_dir/sim.out")
+  [ -n "$backend" ] && break
+  kill -0 "$sim" 2>/dev/null || die "vagt-sim did not start: $(cat "$demo_dir/sim.log")"
+  sleep 0.1
+done
+[ -n "$backend" ] || die "vagt-sim did not say where it listens"
+say "demo backend at $backend"
+
+vagtctl() { "$TARGET"/debug/vagtctl --db "$db" "$@"; }
+if ! out=$(vagtctl init --json 2>/dev/null); then
   case "$out" in
     *keyring_unavailable*|*keyring_refused*)
       say "no OS keyring reachable: using a throwaway key for this demo database only"
       export VAGT_THROWAWAY_KEY="vagt-demo"
       rm -f "$db" "$db-wal" "$db-shm"
-      "$TARGET"/debug/vagtctl --db "$db" init --json >/dev/null
+      vagtctl init --json >/dev/null
       ;;
     *) die "could not create the demo database: $out" ;;
   esac
 fi
-"$TARGET"/debug/vagtctl --db "$db" demo
-say "starting Vagt on $db"
-exec "$TARGET"/debug/vagt --db "$db"
+vagtctl backend set "$backend" --no-token >/dev/null
+say "first sync from the demo backend"
+vagtctl sync --once
+say "starting Vagt on $db (it syncs every 10 s; close the window to stop)"
+"$TARGET"/debug/vagt --db "$db"

@@ -30,33 +30,42 @@ pub struct AppState {
     pub actor: Actor,
 }
 
+/// How to open the database: the same for the UI's connection and the sync's.
+#[derive(Clone)]
+pub struct StoreLocation {
+    pub db: Option<PathBuf>,
+    pub throwaway_key: Option<Zeroizing<String>>,
+}
+
+impl StoreLocation {
+    pub fn open(&self, mode: OpenMode) -> Result<Store, CommandError> {
+        let db = self
+            .db
+            .clone()
+            .or_else(vagt_store::default_database_path)
+            .ok_or_else(|| CommandError {
+                code: "no_database_path",
+                message:
+                    "no database path given and no data directory known; start Vagt with --db PATH"
+                        .into(),
+            })?;
+        let keyring = OsKeyring::default();
+        let keys = match &self.throwaway_key {
+            Some(passphrase) => KeySource::Throwaway(passphrase.clone()),
+            None => KeySource::Keyring(&keyring),
+        };
+        Ok(Store::open(&db, &keys, mode)?)
+    }
+}
+
 impl AppState {
-    pub fn open(
-        db: Option<PathBuf>,
-        throwaway_key: Option<String>,
-        actor: Option<String>,
-    ) -> AppState {
+    pub fn open(location: &StoreLocation, actor: Option<String>) -> AppState {
         let actor = Actor(
             actor
                 .or_else(|| std::env::var("USER").ok())
                 .unwrap_or_else(|| "nurse".into()),
         );
-        let store = (|| {
-            let db = db.or_else(vagt_store::default_database_path).ok_or_else(|| CommandError {
-                code: "no_database_path",
-                message: "no database path given and no data directory known; start Vagt with --db PATH".into(),
-            })?;
-            let keyring = OsKeyring::default();
-            let keys = match throwaway_key {
-                Some(passphrase) => KeySource::Throwaway(Zeroizing::new(passphrase)),
-                None => KeySource::Keyring(&keyring),
-            };
-            Ok(Mutex::new(Store::open(
-                &db,
-                &keys,
-                OpenMode::CreateIfMissing,
-            )?))
-        })();
+        let store = location.open(OpenMode::CreateIfMissing).map(Mutex::new);
         AppState { store, actor }
     }
 
@@ -102,11 +111,15 @@ mod tests {
     fn commands_answer_from_a_real_store_and_errors_keep_their_code() {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("app.db");
-        let state = AppState::open(Some(db.clone()), Some("pw".into()), Some("nurse-a".into()));
+        let location = |key: &str| StoreLocation {
+            db: Some(db.clone()),
+            throwaway_key: Some(Zeroizing::new(key.into())),
+        };
+        let state = AppState::open(&location("pw"), Some("nurse-a".into()));
         assert_eq!(state.status().expect("status").citizens, 0);
         assert!(state.citizens().expect("list").is_empty());
 
-        let wrong = AppState::open(Some(db), Some("other".into()), None);
+        let wrong = AppState::open(&location("other"), None);
         let error = wrong.citizens().expect_err("wrong key");
         assert_eq!(error.code, "cannot_decrypt");
         let json = serde_json::to_value(&error).expect("serialises");

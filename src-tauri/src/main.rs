@@ -5,6 +5,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod api;
+mod background_sync;
 
 use clap::Parser;
 use std::path::PathBuf;
@@ -28,6 +29,12 @@ struct Args {
     /// Who is using the station, for the audit log [default: the OS user].
     #[arg(long = "as", env = "VAGT_USER", value_name = "USER")]
     actor: Option<String>,
+    /// The telemedicine backend's FHIR base URL [default: the one set with `vagtctl backend set`]
+    #[arg(long, env = "VAGT_BACKEND")]
+    backend: Option<String>,
+    /// Seconds between syncs with the backend.
+    #[arg(long, default_value_t = 10)]
+    sync_interval: u64,
 }
 
 fn main() -> ExitCode {
@@ -39,15 +46,29 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let state = api::AppState::open(args.db, args.throwaway_key, args.actor);
-    if let Err(error) = &state.store {
+    let location = api::StoreLocation {
+        db: args.db,
+        throwaway_key: args.throwaway_key.map(zeroize::Zeroizing::new),
+    };
+    let state = api::AppState::open(&location, args.actor);
+    match &state.store {
         // The window still opens and shows this message: a nurse who starts Vagt from a menu
         // sees why it cannot work, instead of nothing.
-        tracing::error!(
+        Err(error) => tracing::error!(
             code = error.code,
             "Vagt cannot open its database: {}",
             error.message
-        );
+        ),
+        Ok(store) => {
+            let configured = store
+                .lock()
+                .ok()
+                .and_then(|s| s.setting(vagt_store::BACKEND_URL_SETTING).ok().flatten());
+            if let Some(backend) = args.backend.or(configured) {
+                let interval = std::time::Duration::from_secs(args.sync_interval.max(1));
+                background_sync::start(location, backend, interval);
+            }
+        }
     }
     let result = tauri::Builder::default()
         .manage(state)

@@ -43,6 +43,8 @@ export interface StoreStatus {
   rejected: number;
   outbox: number;
   last_sync: string | null;
+  /** Why the newest sync run failed; null after a success or before any sync. */
+  sync_error: string | null;
   schema_version: number;
   db_path: string;
 }

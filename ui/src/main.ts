@@ -209,6 +209,9 @@ function renderStatus(): void {
       s.rejected > 0 ? 'attention' : ''),
     item('status-outbox', t('status.outbox', { count: s.outbox }), s.outbox),
     item('status-sync', sync, undefined, s.last_sync ? '' : 'muted'),
+    ...(s.sync_error
+      ? [item('status-sync-error', t('status.sync_error', { message: s.sync_error }), undefined, 'attention')]
+      : []),
     item('status-db', t('status.database', { path: s.db_path }), undefined, 'db-path'),
   );
 }
@@ -324,6 +327,8 @@ document.addEventListener('keydown', onKeyDown);
 
 // ---------- start ----------
 
+const REFRESH_MS = 5_000;
+
 async function load(): Promise<void> {
   const [citizens, status] = await Promise.allSettled([listCitizens(), storeStatus()]);
   if (citizens.status === 'fulfilled') {
@@ -350,6 +355,30 @@ async function start(): Promise<void> {
   renderAll();
   document.body.dataset.state = state.load;
   window.setInterval(renderTable, TICK_MS);
+  window.setInterval(() => void refresh(), REFRESH_MS);
+}
+
+/** What in the status means the list may have changed. */
+function dataVersion(s: StoreStatus | null): string {
+  return s ? `${s.citizens}/${s.readings}/${s.rejected}/${s.last_sync ?? ''}` : '';
+}
+
+/**
+ * The background sync writes to the store; the status tells cheaply whether anything changed.
+ * The list (an audited read of health data) is fetched again only when it did.
+ */
+async function refresh(): Promise<void> {
+  if (state.load !== 'ready') return;
+  try {
+    const status = await storeStatus();
+    const changed = dataVersion(status) !== dataVersion(state.status);
+    state.status = status;
+    if (changed) state.citizens = await listCitizens();
+    renderAll();
+  } catch (err) {
+    state.error = err as ApiError;
+    renderError();
+  }
 }
 
 void start();

@@ -11,6 +11,11 @@ use zeroize::Zeroizing;
 /// The keyring service name every Vagt secret is stored under.
 pub const SERVICE: &str = "dk.naerklinikken.vagt";
 
+/// The keyring account of a backend's bearer token.
+pub fn backend_token_account(backend_url: &str) -> String {
+    format!("backend-token:{}", backend_url.trim_end_matches('/'))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsError {
     #[error(

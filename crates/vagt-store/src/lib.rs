@@ -256,6 +256,9 @@ impl StoreError {
     }
 }
 
+/// The `store_info` key of the backend's FHIR base URL (`vagtctl backend set`).
+pub const BACKEND_URL_SETTING: &str = "backend_url";
+
 /// Where Vagt keeps its database when no path is given: the platform's data directory.
 pub fn default_database_path() -> Option<PathBuf> {
     dirs::data_dir().map(|d| d.join("vagt").join("vagt.db"))

@@ -121,12 +121,6 @@ enum BackendAction {
     Show,
 }
 
-const BACKEND_URL_SETTING: &str = "backend_url";
-
-fn token_account(url: &str) -> String {
-    format!("backend-token:{url}")
-}
-
 #[derive(Debug, thiserror::Error)]
 enum CliError {
     #[error(transparent)]
@@ -280,7 +274,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 return Err(CliError::Usage(format!("{url:?} is not an http(s) URL")));
             }
             if no_token {
-                keyring.delete(&token_account(&url))?;
+                // No keyring means no token stored either: nothing to remove.
+                match keyring.delete(&vagt_secrets::backend_token_account(&url)) {
+                    Ok(_) | Err(vagt_secrets::SecretsError::Unavailable { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
             } else {
                 let token = Zeroizing::new(read_secret(&format!("Bearer token for {url}: "))?);
                 if token.trim().is_empty() {
@@ -288,9 +286,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
                         "an empty token; pass --no-token if the backend needs none".into(),
                     ));
                 }
-                keyring.set(&token_account(&url), token.trim())?;
+                keyring.set(&vagt_secrets::backend_token_account(&url), token.trim())?;
             }
-            store.set_setting(&actor, BACKEND_URL_SETTING, &url)?;
+            store.set_setting(&actor, vagt_store::BACKEND_URL_SETTING, &url)?;
             let shown = serde_json::json!({ "backend": url, "token_stored": !no_token });
             out.print(&shown, |w| {
                 writeln!(
@@ -307,9 +305,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backend {
             action: BackendAction::Show,
         } => {
-            let url = store.setting(BACKEND_URL_SETTING)?;
+            let url = store.setting(vagt_store::BACKEND_URL_SETTING)?;
             let token_stored = match &url {
-                Some(u) => keyring.get(&token_account(u))?.is_some(),
+                Some(u) => keyring
+                    .get(&vagt_secrets::backend_token_account(u))?
+                    .is_some(),
                 None => false,
             };
             let shown = serde_json::json!({ "backend": url, "token_stored": token_stored });
@@ -327,7 +327,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             backend,
             interval,
         } => {
-            let url = match backend.or(store.setting(BACKEND_URL_SETTING)?) {
+            let url = match backend.or(store.setting(vagt_store::BACKEND_URL_SETTING)?) {
                 Some(url) => url,
                 None => {
                     return Err(CliError::Usage(
@@ -337,7 +337,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             };
             // A backend without a token is fine (the demo); a keyring that cannot be read is
             // then no obstacle either.
-            let token = match keyring.get(&token_account(&url)) {
+            let token = match keyring.get(&vagt_secrets::backend_token_account(&url)) {
                 Ok(token) => token,
                 Err(vagt_secrets::SecretsError::Unavailable { .. }) => None,
                 Err(e) => return Err(e.into()),
