@@ -13,6 +13,7 @@ use vagt_secrets::{OsKeyring, SecretStore};
 use vagt_store::{Actor, KeySource, OpenMode, Store, StoreError};
 use zeroize::Zeroizing;
 
+mod bench;
 mod output;
 
 #[derive(Debug, Parser)]
@@ -97,6 +98,11 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         interval: u64,
     },
+    /// Measure throughput; figures are ratios within one run, not absolute promises.
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
     /// The audit log, newest first.
     Audit {
         #[arg(long, default_value_t = 50)]
@@ -104,6 +110,16 @@ enum Command {
         /// Recompute the hash chain and report where it breaks.
         #[arg(long)]
         verify: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchWhat {
+    /// FHIR Observations parsed, mapped, normalised and stored, against a raw SQLite insert of
+    /// the same rows into the same (encrypted) schema. Uses temporary databases, not --db.
+    Ingest {
+        #[arg(long, default_value_t = 100_000)]
+        readings: usize,
     },
 }
 
@@ -196,6 +212,14 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(passphrase) => KeySource::Throwaway(Zeroizing::new(passphrase.clone())),
         None => KeySource::Keyring(&keyring),
     };
+    if let Command::Bench {
+        what: BenchWhat::Ingest { readings },
+    } = cli.command
+    {
+        let report = bench::ingest(readings)?;
+        let out = output::Output { json: cli.json };
+        return out.print(&report, |w| bench::print(w, &report));
+    }
     let mode = match cli.command {
         Command::Init | Command::Demo { .. } => OpenMode::CreateIfMissing,
         _ => OpenMode::Existing,
@@ -370,6 +394,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 std::thread::sleep(std::time::Duration::from_secs(interval.max(1)));
             }
         }
+        Command::Bench { .. } => Ok(()),
         Command::Audit { limit, verify } => {
             #[derive(Serialize)]
             struct AuditReport {

@@ -218,3 +218,28 @@ fn the_os_keyring_holds_the_database_key() {
     );
     assert!(!dir.path().join("other.db").exists());
 }
+
+/// The benchmark runs and measures what it claims (all readings through the pipeline); its
+/// figures are for people to read, so no speed is asserted here.
+#[test]
+fn bench_ingest_runs_the_whole_pipeline() {
+    let output = Command::new(env!("CARGO_BIN_EXE_vagtctl"))
+        .args(["bench", "ingest", "--readings", "600", "--json"])
+        .output()
+        .expect("runs");
+    let report = json_of(&output);
+    assert_eq!(
+        report["readings"], 600,
+        "every generated reading was stored: {report}"
+    );
+    for key in [
+        "pipeline_readings_per_second",
+        "raw_insert_readings_per_second",
+        "ratio",
+    ] {
+        assert!(
+            report[key].as_f64().is_some_and(|v| v > 0.0),
+            "{key}: {report}"
+        );
+    }
+}

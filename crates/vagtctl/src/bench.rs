@@ -1,0 +1,239 @@
+//! `vagtctl bench ingest`: what parsing, mapping, normalising and the store's checks cost on
+//! top of writing the rows. Both sides write the same rows into the same encrypted schema in
+//! pages of the sync's size, in one run, so the ratio is meaningful on any machine.
+
+use crate::CliError;
+use serde::Serialize;
+use std::io::{self, Write};
+use std::time::Instant;
+use vagt_core::cohort::{CohortSpec, generate};
+use vagt_core::{CitizenId, Parameter, Timestamp};
+use vagt_store::{DbKey, OpenMode, PullBatch, Store};
+
+const PAGE: usize = 200;
+const BASE: &str = "http://bench.invalid/fhir";
+
+#[derive(Debug, Serialize)]
+pub struct IngestBench {
+    pub readings: usize,
+    pub pipeline_readings_per_second: f64,
+    pub raw_insert_readings_per_second: f64,
+    /// pipeline / raw; the target is at least 0.5.
+    pub ratio: f64,
+}
+
+/// LOINC codes the mapper knows, per parameter the cohort produces.
+fn loinc(parameter: Parameter) -> Option<&'static str> {
+    Some(match parameter {
+        Parameter::Spo2 => "59408-5",
+        Parameter::Pulse => "8867-4",
+        Parameter::Weight => "29463-7",
+        Parameter::Temperature => "8310-5",
+        Parameter::SystolicBp => "8480-6",
+        Parameter::DiastolicBp => "8462-4",
+        Parameter::Fev1 => "20150-9",
+        Parameter::Fvc => "19870-5",
+        Parameter::BloodGlucose => "15074-8",
+        _ => return None,
+    })
+}
+
+fn observation(
+    n: usize,
+    patient: usize,
+    parameter: Parameter,
+    value: f64,
+    unit: &str,
+    at: Timestamp,
+) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "Observation",
+        "id": format!("o{n}"),
+        "meta": { "versionId": "1", "lastUpdated": at.to_rfc3339() },
+        "status": "final",
+        "code": { "coding": [{ "system": "http://loinc.org", "code": loinc(parameter) }] },
+        "subject": { "reference": format!("Patient/p{patient}") },
+        "effectiveDateTime": at.to_rfc3339(),
+        "valueQuantity": { "value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit }
+    })
+}
+
+fn temp_store(dir: &tempfile_dir::Dir, name: &str) -> Result<Store, CliError> {
+    let key =
+        DbKey::from_hex(&"42".repeat(32)).ok_or_else(|| CliError::Usage("bad bench key".into()))?;
+    Ok(Store::open_with_key(
+        &dir.path().join(name),
+        &key,
+        OpenMode::CreateIfMissing,
+    )?)
+}
+
+pub fn ingest(readings: usize) -> Result<IngestBench, CliError> {
+    let end = Timestamp::now();
+    let cohort = generate(&CohortSpec {
+        seed: 1,
+        citizens: 50,
+        days: 400,
+        end,
+    });
+    let citizens: Vec<CitizenId> = cohort.citizens.iter().map(|c| c.id.clone()).collect();
+    let index_of = |id: &CitizenId| citizens.iter().position(|c| c == id).unwrap_or(0);
+    // Pages of FHIR JSON, as a server sends them.
+    let mut pages: Vec<Vec<u8>> = Vec::new();
+    let mut entries = Vec::with_capacity(PAGE);
+    let mut count = 0;
+    for m in cohort
+        .measurements
+        .iter()
+        .filter(|m| loinc(m.parameter).is_some() && m.effective_at <= end)
+        .cycle()
+    {
+        if count == readings {
+            break;
+        }
+        entries.push(serde_json::json!({ "resource": observation(count, index_of(&m.citizen_id), m.parameter, m.value, &m.unit, m.effective_at) }));
+        count += 1;
+        if entries.len() == PAGE || count == readings {
+            let bundle = serde_json::json!({ "resourceType": "Bundle", "type": "searchset", "entry": std::mem::take(&mut entries) });
+            pages.push(serde_json::to_vec(&bundle).map_err(io::Error::other)?);
+        }
+    }
+
+    let dir = tempfile_dir::Dir::new()?;
+    let mut pipeline = temp_store(&dir, "pipeline.db")?;
+    let mut raw = temp_store(&dir, "raw.db")?;
+    for (i, citizen) in cohort.citizens.iter().enumerate() {
+        for store in [&mut pipeline, &mut raw] {
+            let batch = PullBatch {
+                citizens: vec![vagt_store::SourcedCitizen {
+                    source_id: format!("{BASE}|Patient/p{i}"),
+                    source_version: "1".into(),
+                    citizen: citizen.clone(),
+                }],
+                ..PullBatch::default()
+            };
+            store.apply_pull(BASE, "Patient", batch, None, end)?;
+        }
+    }
+    let citizen_for = |reference: &str| -> Option<CitizenId> {
+        let index: usize = reference.strip_prefix("Patient/p")?.parse().ok()?;
+        citizens.get(index).cloned()
+    };
+
+    // The pipeline: parse, map, normalise, check, store; a transaction per page.
+    let mut rows = Vec::with_capacity(readings);
+    let started = Instant::now();
+    for page in &pages {
+        let bundle = vagt_fhir::parse_bundle(page).map_err(|e| CliError::Usage(e.to_string()))?;
+        let mut batch = PullBatch::default();
+        for resource in bundle.resources() {
+            if let Ok(vagt_fhir::ObservationUpdate::Measurements(m)) =
+                vagt_fhir::map_observation(resource, BASE, &citizen_for)
+            {
+                batch.measurements.extend(m);
+            }
+        }
+        rows.extend(batch.measurements.iter().filter_map(|m| {
+            let value = vagt_core::units::to_canonical(m.parameter, m.value, &m.unit).ok()?;
+            Some((
+                m.citizen_id.clone(),
+                m.parameter,
+                value,
+                m.effective_at,
+                m.source.id.clone(),
+            ))
+        }));
+        pipeline.apply_pull(BASE, "Observation", batch, Some(&end.to_rfc3339()), end)?;
+    }
+    let pipeline_seconds = started.elapsed().as_secs_f64();
+    let stored = pipeline.status()?.readings as usize;
+
+    // The floor: the same rows, already in hand, inserted with one prepared statement.
+    let insert_raw = |raw: &mut Store| -> Result<(), vagt_store::StoreError> {
+        for chunk in rows.chunks(PAGE) {
+            let tx = raw.connection().transaction()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO readings (citizen_id, parameter, value, effective_at, received_at, source_id, source_version)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, '1')",
+                )?;
+                for (citizen, parameter, value, at, source) in chunk {
+                    insert.execute((
+                        citizen.as_str(),
+                        parameter.code(),
+                        value,
+                        at.millis(),
+                        end.millis(),
+                        source,
+                    ))?;
+                }
+            }
+            tx.commit()?;
+        }
+        Ok(())
+    };
+    let started = Instant::now();
+    insert_raw(&mut raw)?;
+    let raw_seconds = started.elapsed().as_secs_f64();
+
+    let pipeline_rate = stored as f64 / pipeline_seconds.max(1e-9);
+    let raw_rate = rows.len() as f64 / raw_seconds.max(1e-9);
+    Ok(IngestBench {
+        readings: stored,
+        pipeline_readings_per_second: pipeline_rate,
+        raw_insert_readings_per_second: raw_rate,
+        ratio: pipeline_rate / raw_rate.max(1e-9),
+    })
+}
+
+pub fn print(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
+    writeln!(
+        w,
+        "ingest of {} readings (FHIR JSON pages of {PAGE}, encrypted store):",
+        r.readings
+    )?;
+    writeln!(
+        w,
+        "  parse + map + normalise + store  {:>10.0} readings/s",
+        r.pipeline_readings_per_second
+    )?;
+    writeln!(
+        w,
+        "  raw SQLite insert of the rows    {:>10.0} readings/s",
+        r.raw_insert_readings_per_second
+    )?;
+    writeln!(
+        w,
+        "  ratio                            {:>10.2}  (target >= 0.50)",
+        r.ratio
+    )
+}
+
+/// A temporary directory removed on drop, without a dependency for one use.
+mod tempfile_dir {
+    use std::path::{Path, PathBuf};
+
+    pub struct Dir(PathBuf);
+
+    impl Dir {
+        pub fn new() -> std::io::Result<Dir> {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let path =
+                std::env::temp_dir().join(format!("vagt-bench-{}-{nanos}", std::process::id()));
+            std::fs::create_dir_all(&path)?;
+            Ok(Dir(path))
+        }
+
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
