@@ -9,6 +9,7 @@ pub mod citizen;
 pub mod cohort;
 pub mod ecm;
 pub mod i18n;
+pub mod news2;
 pub mod parameter;
 pub mod reading;
 pub mod time_util;
