@@ -50,10 +50,7 @@ impl StoreLocation {
                         .into(),
             })?;
         let keyring = OsKeyring::default();
-        let keys = match &self.throwaway_key {
-            Some(passphrase) => KeySource::Throwaway(passphrase.clone()),
-            None => KeySource::Keyring(&keyring),
-        };
+        let keys = KeySource::choose(self.throwaway_key.clone(), &keyring);
         Ok(Store::open(&db, &keys, mode)?)
     }
 }

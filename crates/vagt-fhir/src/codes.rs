@@ -70,6 +70,26 @@ pub fn parameter_for(system: &str, code: &str) -> Option<Parameter> {
     }
 }
 
+/// The LOINC code Vagt writes for a parameter (for example in benchmarks and exports), where
+/// one exists; [`parameter_for`] reads each back to the same parameter.
+pub fn loinc_for(parameter: Parameter) -> Option<&'static str> {
+    use Parameter::*;
+    Some(match parameter {
+        Spo2 => "59408-5",
+        Pulse => "8867-4",
+        Weight => "29463-7",
+        Temperature => "8310-5",
+        SystolicBp => "8480-6",
+        DiastolicBp => "8462-4",
+        RespiratoryRate => "9279-1",
+        Fev1 => "20150-9",
+        Fvc => "19870-5",
+        BloodGlucose => "15074-8",
+        Crp => "1988-5",
+        CatScore | SymptomScore => return None,
+    })
+}
+
 /// What an Observation coding means, if Vagt knows the code.
 pub fn meaning_of(system: &str, code: &str) -> Option<CodeMeaning> {
     let code = code.trim();
@@ -205,6 +225,27 @@ fn snomed(code: &str) -> Option<Diagnosis> {
         // Diabetes mellitus; type 2; type 1.
         "73211009" | "44054006" | "46635009" => Some(Diagnosis::Diabetes),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod loinc_for_tests {
+    use super::*;
+
+    #[test]
+    fn every_written_loinc_code_reads_back_as_its_parameter() {
+        let mut written = 0;
+        for parameter in Parameter::ALL {
+            if let Some(code) = loinc_for(parameter) {
+                assert_eq!(
+                    parameter_for(system::LOINC, code),
+                    Some(parameter),
+                    "{code}"
+                );
+                written += 1;
+            }
+        }
+        assert_eq!(written, 11);
     }
 }
 

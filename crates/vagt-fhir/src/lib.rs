@@ -27,7 +27,7 @@ pub use capability::{
     CapabilityInteraction, CapabilityResource, CapabilityRest, CapabilitySearchParam,
     CapabilitySoftware, CapabilityStatement,
 };
-pub use codes::{CodeMeaning, diagnosis_for, meaning_of, parameter_for};
+pub use codes::{CodeMeaning, diagnosis_for, loinc_for, meaning_of, parameter_for};
 pub use condition::map_condition;
 pub use error::{FhirError, Rejected};
 pub use observation::{ObservationUpdate, map_observation, retraction_covers};

@@ -27,7 +27,8 @@ pub struct CitizenSummary {
     pub latest: BTreeMap<Parameter, LatestReading>,
 }
 
-pub(crate) fn upsert_citizen_tx(
+/// The citizen's row only; diagnoses are left as they are.
+pub(crate) fn upsert_citizen_row_tx(
     tx: &Transaction<'_>,
     citizen: &Citizen,
     now: Timestamp,
@@ -46,6 +47,16 @@ pub(crate) fn upsert_citizen_tx(
         &citizen.address,
         now.millis(),
     ))?;
+    Ok(())
+}
+
+/// The citizen's row and exactly their diagnoses (for sources that carry both, like the demo).
+pub(crate) fn upsert_citizen_tx(
+    tx: &Transaction<'_>,
+    citizen: &Citizen,
+    now: Timestamp,
+) -> Result<()> {
+    upsert_citizen_row_tx(tx, citizen, now)?;
     tx.prepare_cached("DELETE FROM citizen_diagnoses WHERE citizen_id = ?1")?
         .execute([citizen.id.as_str()])?;
     let mut insert =

@@ -63,7 +63,18 @@ pub enum KeySource<'a> {
     Throwaway(Zeroizing<String>),
 }
 
-impl KeySource<'_> {
+impl<'a> KeySource<'a> {
+    /// A throwaway passphrase when the user gave one, else the OS keyring.
+    pub fn choose(
+        throwaway: Option<Zeroizing<String>>,
+        keyring: &'a dyn SecretStore,
+    ) -> KeySource<'a> {
+        match throwaway {
+            Some(passphrase) => KeySource::Throwaway(passphrase),
+            None => KeySource::Keyring(keyring),
+        }
+    }
+
     pub fn account_for(path: &Path) -> String {
         format!("database-key:{}", path.display())
     }

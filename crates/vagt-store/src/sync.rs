@@ -48,29 +48,16 @@ pub struct OutboxItem {
     pub attempts: i64,
 }
 
+/// A Patient carries no diagnoses (those are Conditions), so only the row is updated.
 fn upsert_sourced_citizen_tx(
     tx: &Transaction<'_>,
     sourced: &SourcedCitizen,
     now: Timestamp,
 ) -> Result<()> {
-    // Diagnoses come from Condition resources; keep the ones already known.
-    let existing: Vec<Diagnosis> = {
-        let mut stmt =
-            tx.prepare_cached("SELECT diagnosis FROM citizen_diagnoses WHERE citizen_id = ?1")?;
-        let rows = stmt.query_map([sourced.citizen.id.as_str()], |r| r.get::<_, String>(0))?;
-        rows.filter_map(|r| r.ok().and_then(|code| code.parse().ok()))
-            .collect()
-    };
-    let mut citizen = sourced.citizen.clone();
-    for d in existing {
-        if !citizen.diagnoses.contains(&d) {
-            citizen.diagnoses.push(d);
-        }
-    }
-    citizens::upsert_citizen_tx(tx, &citizen, now)?;
+    citizens::upsert_citizen_row_tx(tx, &sourced.citizen, now)?;
     tx.prepare_cached("UPDATE citizens SET source_id = ?2, source_version = ?3 WHERE id = ?1")?
         .execute((
-            citizen.id.as_str(),
+            sourced.citizen.id.as_str(),
             &sourced.source_id,
             &sourced.source_version,
         ))?;

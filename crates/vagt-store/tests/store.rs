@@ -554,3 +554,44 @@ fn upgraded_databases_equal_a_fresh_one() {
     }
     assert_eq!(checked, migrate::CURRENT.version - 1);
 }
+
+#[test]
+fn a_re_pulled_patient_keeps_the_diagnoses_its_conditions_gave() {
+    use vagt_store::{PullBatch, SourcedCitizen};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut store, _) = new_store(dir.path());
+    let mut patient = citizen("c9");
+    patient.diagnoses.clear();
+    let patient_batch = || PullBatch {
+        citizens: vec![SourcedCitizen {
+            source_id: "srv|Patient/9".into(),
+            source_version: "1".into(),
+            citizen: patient.clone(),
+        }],
+        ..PullBatch::default()
+    };
+    store
+        .apply_pull("srv", "Patient", patient_batch(), None, now())
+        .expect("patient");
+    let conditions = PullBatch {
+        diagnoses: vec![(CitizenId::new("c9").expect("id"), Diagnosis::HeartFailure)],
+        ..PullBatch::default()
+    };
+    store
+        .apply_pull("srv", "Condition", conditions, None, now())
+        .expect("condition");
+    store
+        .apply_pull("srv", "Patient", patient_batch(), None, now())
+        .expect("patient again");
+    let c9 = store
+        .citizen(&nurse(), &CitizenId::new("c9").expect("id"))
+        .expect("read");
+    assert_eq!(c9.diagnoses, vec![Diagnosis::HeartFailure]);
+    assert_eq!(
+        store
+            .citizen_for_source("srv|Patient/9")
+            .expect("lookup")
+            .map(|c| c.to_string()),
+        Some("c9".into())
+    );
+}

@@ -3,7 +3,7 @@
 use crate::SyncError;
 use crate::client::FhirClient;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 use vagt_core::{CitizenId, Timestamp};
 use vagt_fhir::{ObservationUpdate, local_reference, map_condition, map_observation, map_patient};
@@ -235,14 +235,17 @@ async fn map_page(
     }
     let mut batch = PullBatch::default();
     let reject = |resource: &serde_json::Value, rejected| rejection(&base, resource, rejected);
-    fetch_unknown_patients(store, client, resources).await?;
-    let citizen_for = |reference: &str| -> Option<CitizenId> {
-        let local = local_reference(reference)?;
-        store
-            .citizen_for_source(&format!("{base}|{local}"))
-            .ok()
-            .flatten()
-    };
+    let subjects = subject_references(resources);
+    fetch_unknown_patients(store, client, &subjects).await?;
+    // Each distinct subject is looked up once per page, not once per resource.
+    let mut known: HashMap<String, CitizenId> = HashMap::new();
+    for local in subjects {
+        if let Some(citizen) = store.citizen_for_source(&format!("{base}|{local}"))? {
+            known.insert(local, citizen);
+        }
+    }
+    let citizen_for =
+        |reference: &str| -> Option<CitizenId> { known.get(&local_reference(reference)?).cloned() };
     for resource in resources {
         match resource_type {
             "Condition" => match map_condition(resource, &citizen_for) {
@@ -260,13 +263,9 @@ async fn map_page(
     Ok(batch)
 }
 
-async fn fetch_unknown_patients(
-    store: &mut Store,
-    client: &FhirClient,
-    resources: &[&serde_json::Value],
-) -> Result<(), SyncError> {
-    let base = client.base().to_owned();
-    let unknown: BTreeSet<String> = resources
+/// The local references (`Patient/123`) of the resources' subjects.
+fn subject_references(resources: &[&serde_json::Value]) -> BTreeSet<String> {
+    resources
         .iter()
         .filter_map(|r| {
             r.pointer("/subject/reference")
@@ -274,15 +273,26 @@ async fn fetch_unknown_patients(
         })
         .filter_map(local_reference)
         .filter(|local| local.starts_with("Patient/"))
-        .filter(|local| {
-            matches!(
-                store.citizen_for_source(&format!("{base}|{local}")),
-                Ok(None)
-            )
-        })
-        .collect();
+        .collect()
+}
+
+async fn fetch_unknown_patients(
+    store: &mut Store,
+    client: &FhirClient,
+    subjects: &BTreeSet<String>,
+) -> Result<(), SyncError> {
+    let base = client.base().to_owned();
+    let mut unknown = Vec::new();
+    for local in subjects {
+        if store
+            .citizen_for_source(&format!("{base}|{local}"))?
+            .is_none()
+        {
+            unknown.push(local);
+        }
+    }
     for local in unknown {
-        let response = match client.get(&local).await {
+        let response = match client.get(local).await {
             Ok(r) => r,
             // Gone or never there: the reading is rejected as for an unknown citizen.
             Err(SyncError::Rejected {

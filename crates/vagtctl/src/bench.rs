@@ -22,22 +22,6 @@ pub struct IngestBench {
     pub ratio: f64,
 }
 
-/// LOINC codes the mapper knows, per parameter the cohort produces.
-fn loinc(parameter: Parameter) -> Option<&'static str> {
-    Some(match parameter {
-        Parameter::Spo2 => "59408-5",
-        Parameter::Pulse => "8867-4",
-        Parameter::Weight => "29463-7",
-        Parameter::Temperature => "8310-5",
-        Parameter::SystolicBp => "8480-6",
-        Parameter::DiastolicBp => "8462-4",
-        Parameter::Fev1 => "20150-9",
-        Parameter::Fvc => "19870-5",
-        Parameter::BloodGlucose => "15074-8",
-        _ => return None,
-    })
-}
-
 fn observation(
     n: usize,
     patient: usize,
@@ -51,14 +35,14 @@ fn observation(
         "id": format!("o{n}"),
         "meta": { "versionId": "1", "lastUpdated": at.to_rfc3339() },
         "status": "final",
-        "code": { "coding": [{ "system": "http://loinc.org", "code": loinc(parameter) }] },
+        "code": { "coding": [{ "system": "http://loinc.org", "code": vagt_fhir::loinc_for(parameter) }] },
         "subject": { "reference": format!("Patient/p{patient}") },
         "effectiveDateTime": at.to_rfc3339(),
         "valueQuantity": { "value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit }
     })
 }
 
-fn temp_store(dir: &tempfile_dir::Dir, name: &str) -> Result<Store, CliError> {
+fn temp_store(dir: &tempfile::TempDir, name: &str) -> Result<Store, CliError> {
     let key =
         DbKey::from_hex(&"42".repeat(32)).ok_or_else(|| CliError::Usage("bad bench key".into()))?;
     Ok(Store::open_with_key(
@@ -85,7 +69,7 @@ pub fn ingest(readings: usize) -> Result<IngestBench, CliError> {
     for m in cohort
         .measurements
         .iter()
-        .filter(|m| loinc(m.parameter).is_some() && m.effective_at <= end)
+        .filter(|m| vagt_fhir::loinc_for(m.parameter).is_some() && m.effective_at <= end)
         .cycle()
     {
         if count == readings {
@@ -99,7 +83,7 @@ pub fn ingest(readings: usize) -> Result<IngestBench, CliError> {
         }
     }
 
-    let dir = tempfile_dir::Dir::new()?;
+    let dir = tempfile::tempdir()?;
     let mut pipeline = temp_store(&dir, "pipeline.db")?;
     let mut raw = temp_store(&dir, "raw.db")?;
     for (i, citizen) in cohort.citizens.iter().enumerate() {
@@ -207,33 +191,4 @@ pub fn print(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
         "  ratio                            {:>10.2}  (target >= 0.50)",
         r.ratio
     )
-}
-
-/// A temporary directory removed on drop, without a dependency for one use.
-mod tempfile_dir {
-    use std::path::{Path, PathBuf};
-
-    pub struct Dir(PathBuf);
-
-    impl Dir {
-        pub fn new() -> std::io::Result<Dir> {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            let path =
-                std::env::temp_dir().join(format!("vagt-bench-{}-{nanos}", std::process::id()));
-            std::fs::create_dir_all(&path)?;
-            Ok(Dir(path))
-        }
-
-        pub fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 }

@@ -208,10 +208,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             .unwrap_or_else(|| "operator".into()),
     );
     let keyring = OsKeyring::default();
-    let keys = match &cli.throwaway_key {
-        Some(passphrase) => KeySource::Throwaway(Zeroizing::new(passphrase.clone())),
-        None => KeySource::Keyring(&keyring),
-    };
+    let keys = KeySource::choose(cli.throwaway_key.clone().map(Zeroizing::new), &keyring);
     if let Command::Bench {
         what: BenchWhat::Ingest { readings },
     } = cli.command
@@ -394,6 +391,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 std::thread::sleep(std::time::Duration::from_secs(interval.max(1)));
             }
         }
+        // Handled above, before a database is opened: it uses temporary ones.
         Command::Bench { .. } => Ok(()),
         Command::Audit { limit, verify } => {
             #[derive(Serialize)]
