@@ -39,6 +39,9 @@ pub struct FaultProfile {
     pub hang_ms: u64,
     /// Share of `advance`'s new readings turned into late ones (effective 1-3 days ago).
     pub late_share: f64,
+    /// Search pages carry no `next` link, as some real servers do (Medplum's router): a client
+    /// must page by `_offset` or by its own `_lastUpdated` cursor.
+    pub omit_next_links: bool,
 }
 
 impl Default for FaultProfile {
@@ -49,7 +52,7 @@ impl Default for FaultProfile {
 
 impl FaultProfile {
     /// Names [`FaultProfile::named`] knows.
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 8] = [
         "none",
         "slow",
         "flaky",
@@ -57,6 +60,7 @@ impl FaultProfile {
         "late",
         "timeout",
         "hostile",
+        "no-next-links",
     ];
 
     pub fn none() -> Self {
@@ -73,6 +77,16 @@ impl FaultProfile {
             hang_every: 0,
             hang_ms: 60_000,
             late_share: 0.0,
+            omit_next_links: false,
+        }
+    }
+
+    /// Pages without `next` links; the client must continue a search itself.
+    pub fn no_next_links() -> Self {
+        FaultProfile {
+            name: "no-next-links".into(),
+            omit_next_links: true,
+            ..Self::none()
         }
     }
 
@@ -143,6 +157,7 @@ impl FaultProfile {
             "late" => Self::late(),
             "timeout" => Self::timeout(),
             "hostile" => Self::hostile(),
+            "no-next-links" => Self::no_next_links(),
             other => return Err(SimError::UnknownProfile(other.to_owned())),
         })
     }

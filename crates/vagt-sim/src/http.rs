@@ -386,6 +386,8 @@ struct SearchParams {
     high: i64,
     has_lower: bool,
     count: usize,
+    /// Matches skipped before the page starts (`_offset`).
+    offset: usize,
     summary_count: bool,
     identifier: Option<Token>,
     subject: Option<SubjectFilter>,
@@ -403,6 +405,7 @@ impl SearchParams {
             high: i64::MAX,
             has_lower: false,
             count: DEFAULT_COUNT,
+            offset: 0,
             summary_count: false,
             identifier: None,
             subject: None,
@@ -448,6 +451,13 @@ impl SearchParams {
                         ApiError::invalid(format!("_count {value:?} is not a number"))
                     })?;
                     params.count = count.min(MAX_COUNT);
+                }
+                "_offset" => {
+                    params.offset = value.trim().parse().map_err(|_| {
+                        ApiError::invalid(format!("_offset {value:?} is not a number"))
+                    })?;
+                    // A `next` link continues by cursor, never by offset.
+                    keep = false;
                 }
                 "_sort" => {
                     if value.trim() != "_lastUpdated" {
@@ -568,7 +578,7 @@ async fn search(
     let mut page: Vec<Hit> = Vec::with_capacity(fresh);
     for record in matching {
         total += 1;
-        if page.len() < fresh {
+        if total > params.offset && page.len() < fresh {
             page.push(hit(record));
         }
     }
@@ -582,7 +592,8 @@ async fn search(
     drop(world);
     entries.reverse();
     let next = match page.last() {
-        Some(last) if total > page.len() => {
+        _ if profile.omit_next_links => None,
+        Some(last) if total > params.offset + page.len() => {
             let mut pairs = params.keep.clone();
             pairs.push((
                 "_lastUpdated".into(),

@@ -74,7 +74,7 @@ pub enum SimError {
         source: std::io::Error,
     },
     #[error(
-        "unknown fault profile {0:?}; known: none, slow, flaky, duplicates, late, timeout, hostile"
+        "unknown fault profile {0:?}; known: none, slow, flaky, duplicates, late, timeout, hostile, no-next-links"
     )]
     UnknownProfile(String),
     #[error("the server stopped with an error: {0}")]

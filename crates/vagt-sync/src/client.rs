@@ -97,6 +97,28 @@ impl FhirClient {
             .await
     }
 
+    /// A plain create in one attempt, for servers without conditional create. It is never
+    /// retried here: after a lost response only a search can tell whether it was made, so the
+    /// caller searches before trying again.
+    pub async fn create_one_attempt(
+        &self,
+        resource_type: &str,
+        resource: &serde_json::Value,
+    ) -> Result<FhirResponse, SyncError> {
+        let body = serde_json::to_vec(resource).map_err(|e| SyncError::Setup(e.to_string()))?;
+        match self
+            .attempt(&Method::POST, &self.url(resource_type), Some(&body), None)
+            .await
+        {
+            Attempt::Done(response) => Ok(response),
+            Attempt::Fail(error) => Err(error),
+            Attempt::Retry { why, .. } => Err(SyncError::GaveUp {
+                attempts: 1,
+                last: why,
+            }),
+        }
+    }
+
     async fn send(
         &self,
         method: Method,

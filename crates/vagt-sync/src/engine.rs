@@ -1,9 +1,10 @@
 //! One sync run: pull each resource type incrementally, then push the outbox.
 
 use crate::SyncError;
+use crate::capabilities::{PullMode, ServerCapabilities};
 use crate::client::FhirClient;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 use vagt_core::{CitizenId, Timestamp};
 use vagt_fhir::{ObservationUpdate, local_reference, map_condition, map_observation, map_patient};
@@ -11,6 +12,9 @@ use vagt_store::{PullBatch, PullReport, Rejection, SourcedCitizen, Store};
 
 /// Pulled in this order, so a reading's citizen is known before the reading arrives.
 pub const PULLED_TYPES: [&str; 3] = ["Patient", "Condition", "Observation"];
+
+/// Without these there is nothing to watch; the others are pulled where the server has them.
+const REQUIRED_TYPES: [&str; 2] = ["Patient", "Observation"];
 
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
@@ -76,10 +80,39 @@ pub async fn sync_once(
     let run = store.begin_sync_run(client.base())?;
     let mut report = SyncReport::default();
     let result = async {
+        let capabilities = ServerCapabilities::fetch(client).await?;
         for resource_type in PULLED_TYPES {
-            pull_type(store, client, config, resource_type, &mut report, progress).await?;
+            let mode = capabilities.pull_mode(resource_type);
+            if mode == PullMode::Absent {
+                if REQUIRED_TYPES.contains(&resource_type) {
+                    return Err(SyncError::Unsupported(format!(
+                        "its CapabilityStatement offers no search of {resource_type}"
+                    )));
+                }
+                tracing::info!(
+                    resource_type,
+                    "the backend does not hold this type; skipped"
+                );
+                continue;
+            }
+            if mode == PullMode::Full {
+                tracing::warn!(
+                    resource_type,
+                    "no _lastUpdated search: pulling the whole type"
+                );
+            }
+            pull_type(
+                store,
+                client,
+                config,
+                mode,
+                resource_type,
+                &mut report,
+                progress,
+            )
+            .await?;
         }
-        push_outbox(store, client, config, &mut report).await
+        push_outbox(store, client, config, &capabilities, &mut report).await
     }
     .await;
     let (outcome, error) = match &result {
@@ -97,22 +130,45 @@ pub async fn sync_once(
     result.map(|()| report)
 }
 
-fn search_url(
-    resource_type: &str,
-    since: Option<Timestamp>,
-    page_size: usize,
-    summary_count: bool,
-) -> String {
-    let mut url = format!("{resource_type}?_sort=_lastUpdated");
+/// The lower bound of a search on `lastUpdated`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Lower {
+    None,
+    /// After the checkpoint (less the overlap).
+    After(Timestamp),
+    /// From a cursor of our own, ties included: resources sharing the cursor's instant may be
+    /// split across pages.
+    From(Timestamp),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Query {
+    lower: Lower,
+    sorted: bool,
+    offset: usize,
+}
+
+fn search_url(resource_type: &str, query: Query, page_size: usize, summary_count: bool) -> String {
+    let mut params: Vec<String> = Vec::new();
+    if query.sorted {
+        params.push("_sort=_lastUpdated".into());
+    }
     if summary_count {
-        url.push_str("&_summary=count");
+        params.push("_summary=count".into());
     } else {
-        url.push_str(&format!("&_count={page_size}"));
+        params.push(format!("_count={page_size}"));
     }
-    if let Some(since) = since {
-        url.push_str(&format!("&_lastUpdated=gt{}", since.to_rfc3339()));
+    match query.lower {
+        Lower::None => {}
+        Lower::After(t) => params.push(format!("_lastUpdated=gt{}", t.to_rfc3339())),
+        Lower::From(t) => params.push(format!("_lastUpdated=ge{}", t.to_rfc3339())),
     }
-    url
+    if query.offset > 0 {
+        params.push(format!("_offset={}", query.offset));
+    }
+    // `+` in an instant's offset would read as a space; Vagt writes UTC (`Z`), so the only
+    // characters needing care are `:` and those are allowed in a query.
+    format!("{resource_type}?{}", params.join("&"))
 }
 
 fn last_updated(resource: &serde_json::Value) -> Option<Timestamp> {
@@ -122,23 +178,43 @@ fn last_updated(resource: &serde_json::Value) -> Option<Timestamp> {
         .and_then(|s| Timestamp::parse_rfc3339(s).ok())
 }
 
+/// A resource version's identity within one pull, to tell a page that brings nothing new.
+fn version_key(resource: &serde_json::Value) -> Option<(String, String)> {
+    let id = resource.get("id")?.as_str()?;
+    let version = resource
+        .pointer("/meta/versionId")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    Some((id.to_owned(), version.to_owned()))
+}
+
 async fn pull_type(
     store: &mut Store,
     client: &FhirClient,
     config: &SyncConfig,
+    mode: PullMode,
     resource_type: &str,
     report: &mut SyncReport,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(), SyncError> {
     let backend = client.base().to_owned();
-    let checkpoint = store
-        .sync_checkpoint(&backend, resource_type)?
-        .and_then(|c| Timestamp::parse_rfc3339(&c).ok());
+    let incremental = mode == PullMode::Incremental;
+    let checkpoint = if incremental {
+        store
+            .sync_checkpoint(&backend, resource_type)?
+            .and_then(|c| Timestamp::parse_rfc3339(&c).ok())
+    } else {
+        None
+    };
     let overlap_ms = i64::try_from(config.overlap.as_millis()).unwrap_or(i64::MAX);
-    let since = checkpoint.map(|c| c.plus_millis(-overlap_ms));
+    let mut query = Query {
+        lower: checkpoint.map_or(Lower::None, |c| Lower::After(c.plus_millis(-overlap_ms))),
+        sorted: true,
+        offset: 0,
+    };
     // The total is only for progress: a server that cannot count is no reason to stop.
     let total = match client
-        .get(&search_url(resource_type, since, config.page_size, true))
+        .get(&search_url(resource_type, query, config.page_size, true))
         .await
     {
         Ok(r) => vagt_fhir::parse_bundle(&r.body).ok().and_then(|b| b.total),
@@ -146,28 +222,93 @@ async fn pull_type(
     };
     let started = Instant::now();
     let mut done = 0usize;
-    let mut next = Some(search_url(resource_type, since, config.page_size, false));
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut next = Some(search_url(resource_type, query, config.page_size, false));
     // Per-page checkpoints are safe only while the server returns pages in lastUpdated order;
     // otherwise the checkpoint moves once, after the last page.
     let mut in_order = true;
     let mut newest = checkpoint;
+    // Resources received for the current query, for `_offset` paging and its `total`.
+    let mut received_for_query = 0usize;
     while let Some(url) = next.take() {
-        let response = client.get(&url).await?;
+        let response = match client.get(&url).await {
+            // A server that refuses `_sort` is asked again without it; its pages may then come
+            // in any order, so the checkpoint waits for the last one.
+            Err(SyncError::Rejected { status: 400, .. }) if query.sorted && done == 0 => {
+                tracing::warn!(resource_type, "the backend refused _sort=_lastUpdated");
+                query.sorted = false;
+                in_order = false;
+                next = Some(search_url(resource_type, query, config.page_size, false));
+                continue;
+            }
+            other => other?,
+        };
         let bundle = vagt_fhir::parse_bundle(&response.body)
             .map_err(|e| SyncError::NotFhir(e.to_string()))?;
         let resources: Vec<&serde_json::Value> = bundle.resources().collect();
         let mut page_newest = newest;
+        let mut page_sorted = true;
+        let mut previous: Option<Timestamp> = None;
+        let mut fresh = 0usize;
         for resource in &resources {
             if let Some(t) = last_updated(resource) {
                 if newest.is_some_and(|n| t < n.plus_millis(-overlap_ms)) {
                     in_order = false;
                 }
+                if previous.is_some_and(|p| t < p) {
+                    page_sorted = false;
+                }
+                previous = Some(t);
                 page_newest = page_newest.max(Some(t));
             }
+            if version_key(resource).is_none_or(|key| seen.insert(key)) {
+                fresh += 1;
+            }
+        }
+        if !page_sorted {
+            in_order = false;
         }
         let batch = map_page(store, client, resource_type, &resources).await?;
-        next = bundle.next_link().map(str::to_owned);
-        let move_checkpoint = in_order || next.is_none();
+        received_for_query += resources.len();
+        next = match bundle.next_link() {
+            Some(link) => {
+                received_for_query = 0;
+                Some(link.to_owned())
+            }
+            None => {
+                let more_by_total = bundle
+                    .total
+                    .is_some_and(|t| usize::try_from(t).unwrap_or(usize::MAX) > received_for_query);
+                let full_page = resources.len() >= config.page_size;
+                // An offset page that brings nothing new means the server ignores `_offset`.
+                let stuck = fresh == 0 && query.offset > 0;
+                if stuck || !(full_page || more_by_total) {
+                    None
+                } else {
+                    // No link to follow, yet there may be more: continue by a cursor of our own
+                    // where the page is in order and moved it, else by offset on this query.
+                    let cursor = previous.filter(|_| page_sorted && query.sorted);
+                    let moved = match (cursor, query.lower) {
+                        (Some(c), Lower::From(old)) => c > old,
+                        (Some(_), _) => true,
+                        (None, _) => false,
+                    };
+                    match cursor {
+                        Some(c) if moved => {
+                            query.lower = Lower::From(c);
+                            query.offset = 0;
+                            received_for_query = 0;
+                        }
+                        _ => {
+                            query.offset = received_for_query;
+                            in_order = false;
+                        }
+                    }
+                    Some(search_url(resource_type, query, config.page_size, false))
+                }
+            }
+        };
+        let move_checkpoint = incremental && (in_order || next.is_none());
         let checkpoint_text = page_newest
             .filter(|_| move_checkpoint)
             .map(Timestamp::to_rfc3339);
@@ -318,6 +459,7 @@ async fn push_outbox(
     store: &mut Store,
     client: &FhirClient,
     config: &SyncConfig,
+    capabilities: &ServerCapabilities,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     const IDENTIFIER_SYSTEM: &str = "urn:ietf:rfc:3986";
@@ -338,10 +480,16 @@ async fn push_outbox(
             );
         }
         let condition = format!("identifier={IDENTIFIER_SYSTEM}|{}", item.client_id);
-        match client
-            .create_once(&resource_type, &resource, &condition)
-            .await
-        {
+        let created = if capabilities.conditional_create(&resource_type) {
+            client
+                .create_once(&resource_type, &resource, &condition)
+                .await
+        } else {
+            // Without conditional create, look for an earlier copy first. Only this station
+            // pushes this identifier, so nothing races between the search and the create.
+            find_then_create(client, &resource_type, &resource, &condition).await
+        };
+        match created {
             Ok(response) => {
                 let server_ref = response.location.unwrap_or_else(|| resource_type.clone());
                 store.mark_outbox_sent(item.seq, &server_ref)?;
@@ -358,4 +506,26 @@ async fn push_outbox(
         }
     }
     Ok(())
+}
+
+async fn find_then_create(
+    client: &FhirClient,
+    resource_type: &str,
+    resource: &serde_json::Value,
+    condition: &str,
+) -> Result<crate::client::FhirResponse, SyncError> {
+    let found = client.get(&format!("{resource_type}?{condition}")).await?;
+    let bundle =
+        vagt_fhir::parse_bundle(&found.body).map_err(|e| SyncError::NotFhir(e.to_string()))?;
+    if let Some(id) = bundle
+        .resources()
+        .find_map(|r| r.get("id").and_then(serde_json::Value::as_str))
+    {
+        return Ok(crate::client::FhirResponse {
+            status: found.status,
+            location: Some(format!("{resource_type}/{id}")),
+            body: Vec::new(),
+        });
+    }
+    client.create_one_attempt(resource_type, resource).await
 }

@@ -1,16 +1,19 @@
 //! The sync between Vagt's local store and a FHIR R4 telemedicine backend.
 //!
 //! Pull: Patients, then Conditions, then Observations, each incrementally by `_lastUpdated`
-//! with an overlap window, following `next` links; every page is applied to the store in one
+//! with an overlap window, following `next` links (or, from a server that gives none, its own
+//! `_lastUpdated` cursor, else `_offset`); every page is applied to the store in one
 //! transaction together with the checkpoint that covers it, so a crash anywhere loses nothing
 //! and a re-run duplicates nothing (readings are unique on source id + version).
 //! Push: the outbox, oldest first, each item created once on the server (`If-None-Exist` on
 //! the client-generated identifier), so a retry after a lost response makes no second copy.
 
+mod capabilities;
 pub mod client;
 mod engine;
 pub mod retry;
 
+pub use capabilities::{PullMode, ServerCapabilities};
 pub use client::FhirClient;
 pub use engine::{Progress, SyncConfig, SyncReport, sync_once};
 pub use retry::RetryPolicy;
@@ -30,6 +33,8 @@ pub enum SyncError {
     Rejected { status: u16, detail: String },
     #[error("the backend sent something that is not FHIR: {0}")]
     NotFhir(String),
+    #[error("the backend lacks something Vagt needs: {0}")]
+    Unsupported(String),
     #[error("the sync could not start: {0}")]
     Setup(String),
     #[error(transparent)]
@@ -43,6 +48,7 @@ impl SyncError {
             SyncError::Unauthorized { .. } => "unauthorized",
             SyncError::Rejected { .. } => "rejected_by_backend",
             SyncError::NotFhir(_) => "not_fhir",
+            SyncError::Unsupported(_) => "unsupported",
             SyncError::Setup(_) => "setup",
             SyncError::Store(e) => e.code(),
         }

@@ -160,8 +160,24 @@ async fn first_sync_equals_the_server_a_second_adds_nothing_and_changes_arrive()
 
 #[tokio::test]
 async fn under_every_fault_profile_the_store_converges_to_the_server() {
-    for profile in ["slow", "flaky", "duplicates", "timeout", "hostile"] {
-        let faults = FaultProfile::named(profile).expect("profile");
+    for profile in [
+        "slow",
+        "flaky",
+        "duplicates",
+        "timeout",
+        "hostile",
+        "no-next-links",
+        "hostile-without-next-links",
+    ] {
+        let faults = match profile {
+            // A real server's quirk under a bad network: the client pages by its own cursor
+            // while pages fail, repeat and hang.
+            "hostile-without-next-links" => FaultProfile {
+                omit_next_links: true,
+                ..FaultProfile::hostile()
+            },
+            named => FaultProfile::named(named).expect("profile"),
+        };
         let sim = sim(4, 12, faults).await;
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = store(&dir);

@@ -1,0 +1,153 @@
+//! What the backend says it can do (`GET [base]/metadata`), read once per run so that the sync
+//! uses only what the server has and falls back, or says clearly what is missing, where it lacks
+//! a feature. A server without a readable CapabilityStatement is taken at its word that it
+//! speaks FHIR R4; the responses then decide (see the engine's paging fallback).
+
+use crate::SyncError;
+use crate::client::FhirClient;
+use vagt_fhir::CapabilityStatement;
+
+/// The parts of a CapabilityStatement the sync acts on.
+#[derive(Debug, Clone, Default)]
+pub struct ServerCapabilities {
+    statement: Option<CapabilityStatement>,
+}
+
+/// How a type is pulled from this server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullMode {
+    /// By `_lastUpdated` after the checkpoint.
+    Incremental,
+    /// The server cannot search by `_lastUpdated`: every run reads the whole type. Exact but
+    /// slow; re-read resources are no-ops in the store.
+    Full,
+    /// The server does not hold this type at all.
+    Absent,
+}
+
+impl ServerCapabilities {
+    /// Reads `/metadata`. A missing or unreadable statement is no error (many servers guard or
+    /// trim it); a statement for another FHIR version is.
+    pub async fn fetch(client: &FhirClient) -> Result<Self, SyncError> {
+        let response = match client.get("metadata").await {
+            Ok(r) => r,
+            Err(SyncError::Rejected { status, .. }) => {
+                tracing::warn!(status, "the backend gives no CapabilityStatement");
+                return Ok(Self::default());
+            }
+            Err(e) => return Err(e),
+        };
+        let statement = match serde_json::from_slice::<CapabilityStatement>(&response.body) {
+            Ok(s) if s.resource_type == "CapabilityStatement" => s,
+            _ => {
+                tracing::warn!("the backend's /metadata is not a CapabilityStatement");
+                return Ok(Self::default());
+            }
+        };
+        Self::from_statement(statement)
+    }
+
+    pub fn from_statement(statement: CapabilityStatement) -> Result<Self, SyncError> {
+        if let Some(version) = statement.fhir_version.as_deref()
+            && !version.starts_with("4.0")
+        {
+            return Err(SyncError::Unsupported(format!(
+                "the backend speaks FHIR {version}; Vagt needs FHIR R4 (4.0.x)"
+            )));
+        }
+        Ok(ServerCapabilities {
+            statement: Some(statement),
+        })
+    }
+
+    /// The server's software name and version, for operators.
+    pub fn software(&self) -> Option<String> {
+        let software = self.statement.as_ref()?.software.as_ref()?;
+        let name = software.name.as_deref()?;
+        Some(match software.version.as_deref() {
+            Some(version) => format!("{name} {version}"),
+            None => name.to_owned(),
+        })
+    }
+
+    /// A type the statement does not list is absent; one listed without search parameters is
+    /// assumed to take the common ones (many servers list none).
+    pub fn pull_mode(&self, resource_type: &str) -> PullMode {
+        let Some(statement) = &self.statement else {
+            return PullMode::Incremental;
+        };
+        let Some(server) = statement.server() else {
+            return PullMode::Incremental;
+        };
+        if server.resource.is_empty() {
+            return PullMode::Incremental;
+        }
+        let Some(resource) = statement.resource(resource_type) else {
+            return PullMode::Absent;
+        };
+        let declared = !resource.search_param.is_empty() || !server.search_param.is_empty();
+        if !declared || statement.can_search(resource_type, "_lastUpdated") {
+            PullMode::Incremental
+        } else if resource.interaction.is_empty() || resource.supports("search-type") {
+            PullMode::Full
+        } else {
+            PullMode::Absent
+        }
+    }
+
+    /// Whether a conditional create (`If-None-Exist`) can be trusted for `resource_type`.
+    /// Only an explicit `conditionalCreate: false` says no.
+    pub fn conditional_create(&self, resource_type: &str) -> bool {
+        self.statement
+            .as_ref()
+            .and_then(|s| s.resource(resource_type))
+            .and_then(|r| r.conditional_create)
+            .unwrap_or(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement(json: &str) -> CapabilityStatement {
+        serde_json::from_str(json).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_type_missing_from_a_listing_is_absent_and_one_without_last_updated_is_pulled_whole() {
+        let caps = ServerCapabilities::from_statement(statement(
+            r#"{"resourceType":"CapabilityStatement","fhirVersion":"4.0.1","rest":[{"mode":"server",
+            "resource":[
+              {"type":"Patient","interaction":[{"code":"read"},{"code":"search-type"}],
+               "searchParam":[{"name":"_lastUpdated","type":"date"}]},
+              {"type":"Observation","interaction":[{"code":"search-type"}],
+               "searchParam":[{"name":"subject","type":"reference"}],"conditionalCreate":false},
+              {"type":"Condition"}]}]}"#,
+        ))
+        .map_err(|e| e.to_string());
+        let Ok(caps) = caps else {
+            panic!("R4 is accepted: {caps:?}");
+        };
+        assert_eq!(caps.pull_mode("Patient"), PullMode::Incremental);
+        assert_eq!(caps.pull_mode("Observation"), PullMode::Full);
+        assert_eq!(caps.pull_mode("Condition"), PullMode::Incremental);
+        assert_eq!(caps.pull_mode("QuestionnaireResponse"), PullMode::Absent);
+        assert!(!caps.conditional_create("Observation"));
+        assert!(caps.conditional_create("Communication"));
+    }
+
+    #[test]
+    fn another_fhir_version_is_refused_and_no_statement_means_try_everything() {
+        let stu3 = ServerCapabilities::from_statement(statement(
+            r#"{"resourceType":"CapabilityStatement","fhirVersion":"3.0.2"}"#,
+        ));
+        assert!(matches!(stu3, Err(SyncError::Unsupported(m)) if m.contains("3.0.2")));
+        let none = ServerCapabilities::default();
+        assert_eq!(
+            none.pull_mode("QuestionnaireResponse"),
+            PullMode::Incremental
+        );
+        assert!(none.conditional_create("Communication"));
+    }
+}
