@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 1 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 2 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -212,7 +212,11 @@ CREATE TABLE sync_checkpoints (
     PRIMARY KEY (backend, resource_type)
 ) STRICT, WITHOUT ROWID;
 
--- One row per sync attempt, for the status bar and operators.
+-- One row per sync attempt, for the status bar and operators. A running sync updates its
+-- progress and heartbeat per page, so any process (the app, `vagtctl status`) can show it; a
+-- run whose heartbeat stopped died without finishing. `error_code` is the SyncError code the UI
+-- translates; `behind` is how many Observations the server still had for Vagt at the end.
+-- (Columns after `error` were added in version 2, so they come last.)
 CREATE TABLE sync_runs (
     id          INTEGER PRIMARY KEY,
     backend     TEXT NOT NULL,
@@ -222,7 +226,14 @@ CREATE TABLE sync_runs (
     pulled      INTEGER NOT NULL DEFAULT 0,
     pushed      INTEGER NOT NULL DEFAULT 0,
     rejected    INTEGER NOT NULL DEFAULT 0,
-    error       TEXT
+    error          TEXT,
+    error_code     TEXT,
+    behind         INTEGER,
+    progress_type  TEXT,
+    progress_done  INTEGER,
+    progress_total INTEGER,
+    progress_rate  REAL,
+    heartbeat_at   INTEGER
 ) STRICT;
 
 -- Who did or saw what, append-only and hash-chained: each row's hash covers the previous row's

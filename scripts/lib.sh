@@ -48,6 +48,17 @@ ensure_ui_packages() {
   fi
 }
 
+# Medplum's FHIR router in a small Node wrapper: the real, standard FHIR server the sync's
+# integration test runs against (it brings its own Node 22 from npm).
+ensure_fhir_test_server() {
+  local dir="$REPO/tools/fhir-medplum"
+  local stamp="$dir/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+    say "installing the FHIR test server (npm ci in tools/fhir-medplum)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 build_ui() {
   say "building the UI"
   (cd "$REPO/ui" && npm run --silent build >/dev/null)

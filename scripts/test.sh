@@ -9,6 +9,7 @@ cd "$REPO"
 ensure_apt $BUILD_PACKAGES $TEST_PACKAGES
 ensure_toolchains
 ensure_ui_packages
+ensure_fhir_test_server
 build_ui
 
 passed=0
@@ -17,8 +18,8 @@ suite() { say "$1"; shift; "$@"; passed=$((passed + 1)); }
 suite "UI unit tests" bash -c 'cd ui && npm test --silent'
 suite "cargo fmt --check" cargo fmt --all --check
 suite "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
-suite "Rust tests (real SQLCipher files, real Secret Service)" \
-  with_test_keyring env VAGT_REQUIRE_KEYRING=1 cargo test --workspace --quiet
+suite "Rust tests (real SQLCipher files, real Secret Service, Medplum's FHIR server)" \
+  with_test_keyring env VAGT_REQUIRE_KEYRING=1 VAGT_REQUIRE_MEDPLUM=1 cargo test --workspace --quiet
 ensure_tauri_driver
 suite "end-to-end: the real app window under Xvfb" \
   with_test_keyring bash "$REPO/scripts/e2e.sh"

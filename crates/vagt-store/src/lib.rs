@@ -20,8 +20,8 @@ pub use citizens::{CitizenSummary, LatestReading};
 pub use demo::DemoReport;
 pub use key::{DbKey, KeySource};
 pub use readings::{IngestReport, RejectedInput, Rejection, StoredReading};
-pub use status::StoreStatus;
-pub use sync::{OutboxItem, PullBatch, PullReport, SourcedCitizen};
+pub use status::{StoreStatus, SyncState};
+pub use sync::{OutboxItem, PullBatch, PullReport, SourcedCitizen, SyncProgress, SyncRunEnd};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

@@ -18,8 +18,8 @@ pub struct Migrations {
 
 pub const CURRENT: Migrations = Migrations {
     schema: SCHEMA_SQL,
-    version: 1,
-    upgrades: &[],
+    version: 2,
+    upgrades: &[include_str!("../migrations/0001_to_0002.sql")],
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

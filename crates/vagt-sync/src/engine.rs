@@ -8,7 +8,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 use vagt_core::{CitizenId, Timestamp};
 use vagt_fhir::{ObservationUpdate, local_reference, map_condition, map_observation, map_patient};
-use vagt_store::{PullBatch, PullReport, Rejection, SourcedCitizen, Store};
+use vagt_store::{
+    PullBatch, PullReport, Rejection, SourcedCitizen, Store, SyncProgress, SyncRunEnd,
+};
 
 /// Pulled in this order, so a reading's citizen is known before the reading arrives.
 pub const PULLED_TYPES: [&str; 3] = ["Patient", "Condition", "Observation"];
@@ -57,6 +59,11 @@ pub struct SyncReport {
     pub retracted: usize,
     pub rejected: usize,
     pub pushed: usize,
+    /// The server's count of Observations to pull this run, when it gave one.
+    #[serde(skip)]
+    pub observations_total: Option<u64>,
+    #[serde(skip)]
+    pub observations_done: usize,
 }
 
 impl SyncReport {
@@ -105,8 +112,11 @@ pub async fn sync_once(
                 store,
                 client,
                 config,
-                mode,
-                resource_type,
+                PullOf {
+                    run,
+                    mode,
+                    resource_type,
+                },
                 &mut report,
                 progress,
             )
@@ -115,17 +125,29 @@ pub async fn sync_once(
         push_outbox(store, client, config, &capabilities, &mut report).await
     }
     .await;
-    let (outcome, error) = match &result {
-        Ok(()) => ("ok", None),
-        Err(e) => ("failed", Some(e.to_string())),
+    let message = result.as_ref().err().map(ToString::to_string);
+    let error = result
+        .as_ref()
+        .err()
+        .map(SyncError::code)
+        .zip(message.as_deref());
+    // After a whole run nothing counted is missing; a run cut short knows it only once the
+    // Observation pull has counted.
+    let behind = match (&result, report.observations_total) {
+        (Ok(()), _) => Some(0),
+        (Err(_), Some(total)) => Some(total.saturating_sub(report.observations_done as u64)),
+        (Err(_), None) => None,
     };
     store.finish_sync_run(
         run,
-        outcome,
-        report.pulled,
-        report.pushed,
-        report.rejected,
-        error.as_deref(),
+        &SyncRunEnd {
+            outcome: if result.is_ok() { "ok" } else { "failed" },
+            pulled: report.pulled,
+            pushed: report.pushed,
+            rejected: report.rejected,
+            error,
+            behind,
+        },
     )?;
     result.map(|()| report)
 }
@@ -188,15 +210,27 @@ fn version_key(resource: &serde_json::Value) -> Option<(String, String)> {
     Some((id.to_owned(), version.to_owned()))
 }
 
+/// One type's pull within a run.
+#[derive(Debug, Clone, Copy)]
+struct PullOf<'a> {
+    run: i64,
+    mode: PullMode,
+    resource_type: &'a str,
+}
+
 async fn pull_type(
     store: &mut Store,
     client: &FhirClient,
     config: &SyncConfig,
-    mode: PullMode,
-    resource_type: &str,
+    pull: PullOf<'_>,
     report: &mut SyncReport,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(), SyncError> {
+    let PullOf {
+        run,
+        mode,
+        resource_type,
+    } = pull;
     let backend = client.base().to_owned();
     let incremental = mode == PullMode::Incremental;
     let checkpoint = if incremental {
@@ -220,6 +254,9 @@ async fn pull_type(
         Ok(r) => vagt_fhir::parse_bundle(&r.body).ok().and_then(|b| b.total),
         Err(_) => None,
     };
+    if resource_type == "Observation" {
+        report.observations_total = total;
+    }
     let started = Instant::now();
     let mut done = 0usize;
     let mut seen: HashSet<(String, String)> = HashSet::new();
@@ -322,8 +359,20 @@ async fn pull_type(
         report.add(&page, resources.len());
         newest = page_newest;
         done += resources.len();
+        if resource_type == "Observation" {
+            report.observations_done = done;
+        }
         let elapsed = started.elapsed().as_secs_f64().max(1e-3);
         let per_second = done as f64 / elapsed;
+        store.record_sync_progress(
+            run,
+            &SyncProgress {
+                resource_type: resource_type.to_owned(),
+                done: done as u64,
+                total,
+                per_second,
+            },
+        )?;
         progress(&Progress {
             resource_type: resource_type.to_owned(),
             done,

@@ -251,3 +251,47 @@ async fn outbox_items_reach_the_server_exactly_once_when_responses_are_lost() {
     }
     assert!(pushed <= 6);
 }
+
+#[tokio::test]
+async fn the_status_says_online_after_a_sync_and_offline_with_its_code_when_the_backend_is_gone() {
+    let sim = sim(2, 3, FaultProfile::none()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(&dir);
+    let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+    let mut seen = Vec::new();
+    sync_once(&mut store, &client, &SyncConfig::default(), &mut |p| {
+        seen.push(p.clone())
+    })
+    .await
+    .expect("sync");
+    assert!(
+        seen.iter()
+            .any(|p| p.resource_type == "Observation" && p.total.is_some()),
+        "progress counts Observations: {seen:?}"
+    );
+    let status = store.status().expect("status");
+    assert_eq!(status.sync_state, vagt_store::SyncState::Online);
+    assert_eq!(status.readings_behind, Some(0));
+
+    sim.shutdown().await;
+    let quick = RetryPolicy {
+        max_attempts: 2,
+        ..test_policy()
+    };
+    let gone = FhirClient::new(&sim_url_of(&client), None, quick).expect("client");
+    let error = sync_once(&mut store, &gone, &SyncConfig::default(), &mut |_| {})
+        .await
+        .expect_err("the backend is gone");
+    assert_eq!(error.code(), "offline");
+    let status = store.status().expect("status");
+    assert_eq!(status.sync_state, vagt_store::SyncState::Offline);
+    assert_eq!(status.sync_error_code.as_deref(), Some("offline"));
+    assert!(
+        status.last_sync.is_some(),
+        "the last good sync is still shown"
+    );
+}
+
+fn sim_url_of(client: &FhirClient) -> String {
+    client.base().to_owned()
+}
