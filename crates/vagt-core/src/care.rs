@@ -1,6 +1,7 @@
 //! The care records that later parts of Vagt fill in: thresholds, alarms, calls, dispatches.
 //! The schema already holds them, so their shapes live here beside the other domain types.
 
+use crate::alarm::AlarmCause;
 use crate::citizen::CitizenId;
 use crate::ecm::EcmLevel;
 use crate::parameter::Parameter;
@@ -26,17 +27,59 @@ pub enum Triage {
     Red,
 }
 
+impl Triage {
+    pub const fn code(self) -> &'static str {
+        match self {
+            Triage::Green => "green",
+            Triage::Yellow => "yellow",
+            Triage::Red => "red",
+        }
+    }
+}
+
+/// Which of a [`Threshold`]'s four limits a value crossed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitKind {
+    YellowLow,
+    YellowHigh,
+    RedLow,
+    RedHigh,
+}
+
+impl LimitKind {
+    pub const fn code(self) -> &'static str {
+        match self {
+            LimitKind::YellowLow => "yellow_low",
+            LimitKind::YellowHigh => "yellow_high",
+            LimitKind::RedLow => "red_low",
+            LimitKind::RedHigh => "red_high",
+        }
+    }
+
+    pub const fn triage(self) -> Triage {
+        match self {
+            LimitKind::YellowLow | LimitKind::YellowHigh => Triage::Yellow,
+            LimitKind::RedLow | LimitKind::RedHigh => Triage::Red,
+        }
+    }
+}
+
 impl Threshold {
     pub fn classify(&self, value: f64) -> Triage {
-        let below = |limit: Option<f64>| limit.is_some_and(|l| value < l);
-        let above = |limit: Option<f64>| limit.is_some_and(|l| value > l);
-        if below(self.red_low) || above(self.red_high) {
-            Triage::Red
-        } else if below(self.yellow_low) || above(self.yellow_high) {
-            Triage::Yellow
-        } else {
-            Triage::Green
-        }
+        self.crossed(value)
+            .map_or(Triage::Green, |(kind, _)| kind.triage())
+    }
+
+    /// The most severe limit `value` crosses, with that limit's value; `None` when green.
+    pub fn crossed(&self, value: f64) -> Option<(LimitKind, f64)> {
+        let below = |limit: Option<f64>| limit.filter(|l| value < *l);
+        let above = |limit: Option<f64>| limit.filter(|l| value > *l);
+        below(self.red_low)
+            .map(|l| (LimitKind::RedLow, l))
+            .or_else(|| above(self.red_high).map(|l| (LimitKind::RedHigh, l)))
+            .or_else(|| below(self.yellow_low).map(|l| (LimitKind::YellowLow, l)))
+            .or_else(|| above(self.yellow_high).map(|l| (LimitKind::YellowHigh, l)))
     }
 }
 
@@ -50,6 +93,24 @@ pub enum AlarmKind {
     RejectedReading,
 }
 
+impl AlarmKind {
+    pub const fn code(self) -> &'static str {
+        match self {
+            AlarmKind::LevelRise => "level_rise",
+            AlarmKind::LevelFall => "level_fall",
+            AlarmKind::SuggestionDiffers => "suggestion_differs",
+            AlarmKind::MissedMeasurement => "missed_measurement",
+            AlarmKind::RejectedReading => "rejected_reading",
+        }
+    }
+
+    /// A standing alarm holds while its condition holds (see [`crate::alarm`]); the others
+    /// record something that happened.
+    pub const fn is_standing(self) -> bool {
+        matches!(self, AlarmKind::SuggestionDiffers)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmPriority {
@@ -59,6 +120,17 @@ pub enum AlarmPriority {
     High,
 }
 
+impl AlarmPriority {
+    pub const fn code(self) -> &'static str {
+        match self {
+            AlarmPriority::Info => "info",
+            AlarmPriority::Low => "low",
+            AlarmPriority::Medium => "medium",
+            AlarmPriority::High => "high",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alarm {
     /// Deterministic from the cause, so two stations computing the same alarm share it.
@@ -66,7 +138,10 @@ pub struct Alarm {
     pub citizen_id: CitizenId,
     pub kind: AlarmKind,
     pub priority: AlarmPriority,
+    /// When the cause happened, from the data (not the clock of the station that computed it).
     pub raised_at: Timestamp,
+    /// Codes and values only; the UI words it in the nurse's language.
+    pub cause: AlarmCause,
     pub acknowledged: Option<Acknowledgement>,
 }
 
@@ -138,5 +213,8 @@ mod tests {
         assert_eq!(spo2.classify(89.0), Triage::Yellow);
         assert_eq!(spo2.classify(85.0), Triage::Red);
         assert_eq!(spo2.classify(100.0), Triage::Green);
+        assert_eq!(spo2.crossed(85.0), Some((LimitKind::RedLow, 86.0)));
+        assert_eq!(spo2.crossed(89.5), Some((LimitKind::YellowLow, 90.0)));
+        assert_eq!(spo2.crossed(90.0), None);
     }
 }

@@ -15,6 +15,12 @@ pub struct EcmLevelOutOfRange(pub i64);
 impl EcmLevel {
     pub const MIN: EcmLevel = EcmLevel(1);
     pub const MAX: EcmLevel = EcmLevel(6);
+    pub const ECM1: EcmLevel = EcmLevel(1);
+    pub const ECM2: EcmLevel = EcmLevel(2);
+    pub const ECM3: EcmLevel = EcmLevel(3);
+    pub const ECM4: EcmLevel = EcmLevel(4);
+    pub const ECM5: EcmLevel = EcmLevel(5);
+    pub const ECM6: EcmLevel = EcmLevel(6);
 
     pub fn new(level: i64) -> Result<Self, EcmLevelOutOfRange> {
         match u8::try_from(level) {

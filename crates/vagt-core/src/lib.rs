@@ -4,19 +4,24 @@
 //! is turned into these types at the edge, with units converted to the canonical unit of each
 //! [`Parameter`]. Storage, sync and UI build on these types and never re-interpret raw input.
 
+pub mod alarm;
 pub mod care;
 pub mod citizen;
 pub mod cohort;
 pub mod ecm;
+pub mod ecm_engine;
 pub mod i18n;
 pub mod news2;
 pub mod parameter;
+pub mod plan;
 pub mod reading;
 pub mod time_util;
 pub mod units;
 
 pub use citizen::{Citizen, CitizenId, Diagnosis};
 pub use ecm::EcmLevel;
+pub use ecm_engine::{CareEvent, CareEventKind, EngineReading, Evaluation};
 pub use parameter::Parameter;
+pub use plan::{PlanDocument, PlanError, TriagePlan};
 pub use reading::{IncomingMeasurement, Reading, RejectReason, SourceRef};
 pub use time_util::Timestamp;
