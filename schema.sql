@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 2 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 3 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -85,7 +85,9 @@ CREATE TABLE rejected_input (
     status        TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved', 'dismissed')),
     decided_by    TEXT REFERENCES users (id),
     decided_at    INTEGER,
-    decision_note TEXT
+    decision_note TEXT,
+    -- Whose input it was, when that much could be read (added in version 3).
+    citizen_id    TEXT REFERENCES citizens (id)
 ) STRICT;
 
 CREATE INDEX rejected_input_open ON rejected_input (received_at) WHERE status = 'open';
@@ -101,25 +103,29 @@ CREATE TABLE ecm_levels (
     set_by     TEXT REFERENCES users (id),
     reason     TEXT,
     -- What caused it: the rule and readings, or the event (JSON).
-    cause      TEXT CHECK (cause IS NULL OR json_valid(cause))
+    cause      TEXT CHECK (cause IS NULL OR json_valid(cause)),
+    -- A nurse's decision's stable id: it names the decision in alarms and on the backend.
+    -- (Added in version 3, so last.)
+    decision_key TEXT
 ) STRICT;
 
 CREATE INDEX ecm_levels_by_citizen ON ecm_levels (citizen_id, kind, set_at);
 
--- Yellow and red limits per parameter, for a diagnosis group (the defaults) or one citizen.
-CREATE TABLE thresholds (
-    id          INTEGER PRIMARY KEY,
-    scope       TEXT NOT NULL CHECK (scope IN ('group', 'citizen')),
-    scope_key   TEXT NOT NULL,
-    parameter   TEXT NOT NULL,
-    yellow_low  REAL,
-    yellow_high REAL,
-    red_low     REAL,
-    red_high    REAL,
-    updated_at  INTEGER NOT NULL,
-    updated_by  TEXT REFERENCES users (id),
-    UNIQUE (scope, scope_key, parameter)
-) STRICT;
+CREATE UNIQUE INDEX ecm_levels_decision_key ON ecm_levels (decision_key)
+    WHERE decision_key IS NOT NULL;
+
+-- Each citizen's triage plan: the overrides a clinician made on the defaults of the citizen's
+-- diagnosis groups (built into Vagt), as the document itself (TOML), one row per revision, with
+-- who changed it and why. The newest revision is in force.
+CREATE TABLE triage_plan_revisions (
+    citizen_id TEXT NOT NULL REFERENCES citizens (id),
+    revision   INTEGER NOT NULL CHECK (revision >= 1),
+    document   TEXT NOT NULL,
+    changed_at INTEGER NOT NULL,
+    changed_by TEXT NOT NULL REFERENCES users (id),
+    reason     TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+    PRIMARY KEY (citizen_id, revision)
+) STRICT, WITHOUT ROWID;
 
 -- Alarms are latched until a named nurse acknowledges them. The id is derived from the cause,
 -- so two stations that raise the same alarm share one row.

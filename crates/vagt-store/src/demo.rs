@@ -12,6 +12,8 @@ pub struct DemoReport {
     pub accepted: usize,
     pub duplicates: usize,
     pub rejected: usize,
+    /// Alarms the loaded data raised (the cohort's exacerbations and silences).
+    pub alarms_raised: usize,
 }
 
 impl Store {
@@ -34,12 +36,14 @@ impl Store {
             Timestamp::now(),
         )?;
         tx.commit()?;
+        let evaluation = self.evaluate_alarms(now)?;
         Ok(DemoReport {
             seed: spec.seed,
             citizens: cohort.citizens.len(),
             accepted: report.accepted,
             duplicates: report.duplicates,
             rejected: report.rejected,
+            alarms_raised: evaluation.raised.len(),
         })
     }
 }

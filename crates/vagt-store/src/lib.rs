@@ -14,6 +14,7 @@ pub mod migrate;
 mod readings;
 mod status;
 mod sync;
+mod triage;
 
 pub use audit::{AuditEntry, ChainBreak};
 pub use citizens::{CitizenSummary, LatestReading};
@@ -22,6 +23,7 @@ pub use key::{DbKey, KeySource};
 pub use readings::{IngestReport, RejectedInput, Rejection, StoredReading};
 pub use status::{StoreStatus, SyncState};
 pub use sync::{OutboxItem, PullBatch, PullReport, SourcedCitizen, SyncProgress, SyncRunEnd};
+pub use triage::{AckOutcome, AlarmRow, EvaluationReport, PlanView, TriageError};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -73,6 +75,8 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Triage(#[from] triage::TriageError),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -251,6 +255,10 @@ impl StoreError {
             StoreError::Corrupt(_) => "corrupt",
             StoreError::Random(_) => "no_randomness",
             StoreError::Path { .. } => "bad_path",
+            StoreError::Triage(triage::TriageError::UnknownAlarm(_)) => "unknown_alarm",
+            StoreError::Triage(triage::TriageError::AmbiguousAlarm(_)) => "ambiguous_alarm",
+            StoreError::Triage(triage::TriageError::InvalidPlan(_)) => "invalid_plan",
+            StoreError::Triage(triage::TriageError::ReasonRequired) => "reason_required",
             StoreError::Sqlite(_) => "database_error",
         }
     }

@@ -18,8 +18,11 @@ pub struct Migrations {
 
 pub const CURRENT: Migrations = Migrations {
     schema: SCHEMA_SQL,
-    version: 2,
-    upgrades: &[include_str!("../migrations/0001_to_0002.sql")],
+    version: 3,
+    upgrades: &[
+        include_str!("../migrations/0001_to_0002.sql"),
+        include_str!("../migrations/0002_to_0003.sql"),
+    ],
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

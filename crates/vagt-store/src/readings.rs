@@ -52,6 +52,8 @@ pub struct Rejection {
     pub reason: String,
     /// The raw input, as received.
     pub payload: String,
+    /// Whose input it was, when the edge could tell; kept only for a citizen the store knows.
+    pub citizen_id: Option<String>,
 }
 
 /// Stores one rejection; a re-delivered identical input is not stored twice.
@@ -68,8 +70,9 @@ pub(crate) fn record_rejection_tx(
     let inserted = tx
         .prepare_cached(
             "INSERT INTO rejected_input
-                 (received_at, source, source_id, resource_type, reason_code, reason, payload, fingerprint)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 (received_at, source, source_id, resource_type, reason_code, reason, payload,
+                  fingerprint, citizen_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, (SELECT id FROM citizens WHERE id = ?9))
              ON CONFLICT (fingerprint) DO NOTHING",
         )?
         .execute((
@@ -81,6 +84,7 @@ pub(crate) fn record_rejection_tx(
             &rejection.reason,
             &rejection.payload,
             fingerprint,
+            &rejection.citizen_id,
         ))?;
     if inserted == 1 {
         // Only codes and ids in the log: the payload may hold health data.
@@ -177,6 +181,7 @@ pub(crate) fn ingest_tx(
                         reason_code: reason.code().into(),
                         reason: reason.to_string(),
                         payload,
+                        citizen_id: Some(measurement.citizen_id.as_str().to_owned()),
                     },
                     received_at,
                 )?;

@@ -213,11 +213,9 @@ impl Store {
         entity_id: &str,
         payload: &serde_json::Value,
     ) -> Result<String> {
-        let client_id = format!("urn:uuid:{}", crate::key::random_uuid()?);
-        self.conn.execute(
-            "INSERT INTO outbox (client_id, kind, entity_id, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            (&client_id, kind, entity_id, payload.to_string(), Timestamp::now().millis()),
-        )?;
+        let tx = self.conn.transaction()?;
+        let client_id = enqueue_outbox_tx(&tx, kind, entity_id, payload, Timestamp::now())?;
+        tx.commit()?;
         Ok(client_id)
     }
 
@@ -319,4 +317,21 @@ pub struct SyncProgress {
     /// From the server's count, when it gives one.
     pub total: Option<u64>,
     pub per_second: f64,
+}
+
+/// Queues a local change in the caller's transaction, so the change and its way to the backend
+/// are kept together or not at all.
+pub(crate) fn enqueue_outbox_tx(
+    tx: &rusqlite::Transaction<'_>,
+    kind: &str,
+    entity_id: &str,
+    payload: &serde_json::Value,
+    now: Timestamp,
+) -> Result<String> {
+    let client_id = format!("urn:uuid:{}", crate::key::random_uuid()?);
+    tx.execute(
+        "INSERT INTO outbox (client_id, kind, entity_id, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        (&client_id, kind, entity_id, payload.to_string(), now.millis()),
+    )?;
+    Ok(client_id)
 }

@@ -83,7 +83,7 @@ fn fresh_database_gets_the_whole_schema_with_strict_tables() {
         "readings",
         "rejected_input",
         "ecm_levels",
-        "thresholds",
+        "triage_plan_revisions",
         "alarms",
         "calls",
         "dispatches",
@@ -422,9 +422,13 @@ fn schema_of(conn: &rusqlite::Connection) -> Vec<String> {
         .query_map([], |r| r.get::<_, String>(0))
         .expect("query")
         .map(|s| {
-            // Whitespace is insignificant, and `ALTER TABLE … ADD COLUMN` places it differently
-            // from a hand-written `CREATE TABLE`.
+            // Comments and whitespace are insignificant, and `ALTER TABLE … ADD COLUMN` places
+            // them differently from a hand-written `CREATE TABLE`.
             s.expect("row")
+                .lines()
+                .map(|line| line.split("--").next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join(" ")
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ")

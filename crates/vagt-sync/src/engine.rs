@@ -59,6 +59,8 @@ pub struct SyncReport {
     pub retracted: usize,
     pub rejected: usize,
     pub pushed: usize,
+    /// Alarms raised by what this run brought (and by time passing).
+    pub alarms_raised: usize,
     /// The server's count of Observations to pull this run, when it gave one.
     #[serde(skip)]
     pub observations_total: Option<u64>,
@@ -125,6 +127,24 @@ pub async fn sync_once(
         push_outbox(store, client, config, &capabilities, &mut report).await
     }
     .await;
+    // Alarms are evaluated whatever the sync's outcome: offline, a missed measurement still
+    // comes due, and what did arrive must raise its alarms now.
+    let evaluated = store.evaluate_alarms(Timestamp::now());
+    let result = match (result, evaluated) {
+        (Ok(()), Ok(evaluation)) => {
+            report.alarms_raised = evaluation.raised.len();
+            Ok(())
+        }
+        (Ok(()), Err(e)) => Err(SyncError::Store(e)),
+        (Err(e), Ok(evaluation)) => {
+            report.alarms_raised = evaluation.raised.len();
+            Err(e)
+        }
+        (Err(e), Err(evaluation_error)) => {
+            tracing::error!(code = evaluation_error.code(), "alarm evaluation failed");
+            Err(e)
+        }
+    };
     let message = result.as_ref().err().map(ToString::to_string);
     let error = result
         .as_ref()
@@ -384,7 +404,12 @@ async fn pull_type(
     Ok(())
 }
 
-fn rejection(base: &str, resource: &serde_json::Value, rejected: vagt_fhir::Rejected) -> Rejection {
+fn rejection(
+    base: &str,
+    resource: &serde_json::Value,
+    rejected: vagt_fhir::Rejected,
+    citizen: Option<CitizenId>,
+) -> Rejection {
     Rejection {
         source: base.to_owned(),
         source_id: rejected.source_id,
@@ -392,6 +417,7 @@ fn rejection(base: &str, resource: &serde_json::Value, rejected: vagt_fhir::Reje
         reason_code: rejected.reason.code().to_owned(),
         reason: rejected.reason.to_string(),
         payload: resource.to_string(),
+        citizen_id: citizen.map(|c| c.as_str().to_owned()),
     }
 }
 
@@ -404,7 +430,9 @@ fn map_patients(base: &str, resources: &[&serde_json::Value]) -> PullBatch {
                 source_version: record.version,
                 citizen: record.citizen,
             }),
-            Err(rejected) => batch.rejections.push(rejection(base, resource, rejected)),
+            Err(rejected) => batch
+                .rejections
+                .push(rejection(base, resource, rejected, None)),
         }
     }
     batch
@@ -424,7 +452,7 @@ async fn map_page(
         return Ok(map_patients(&base, resources));
     }
     let mut batch = PullBatch::default();
-    let reject = |resource: &serde_json::Value, rejected| rejection(&base, resource, rejected);
+
     let subjects = subject_references(resources);
     fetch_unknown_patients(store, client, &subjects).await?;
     // Each distinct subject is looked up once per page, not once per resource.
@@ -436,6 +464,15 @@ async fn map_page(
     }
     let citizen_for =
         |reference: &str| -> Option<CitizenId> { known.get(&local_reference(reference)?).cloned() };
+    // A rejected reading is kept with its citizen where the subject is known, so an implausible
+    // value can raise that citizen's alarm.
+    let reject = |resource: &serde_json::Value, rejected| {
+        let citizen = resource
+            .pointer("/subject/reference")
+            .and_then(serde_json::Value::as_str)
+            .and_then(citizen_for);
+        rejection(&base, resource, rejected, citizen)
+    };
     for resource in resources {
         match resource_type {
             "Condition" => match map_condition(resource, &citizen_for) {

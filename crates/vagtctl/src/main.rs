@@ -8,7 +8,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use vagt_core::cohort::CohortSpec;
-use vagt_core::{CitizenId, Parameter, Timestamp};
+use vagt_core::plan::DocumentFormat;
+use vagt_core::{CitizenId, EcmLevel, Parameter, Timestamp};
 use vagt_secrets::{OsKeyring, SecretStore};
 use vagt_store::{Actor, KeySource, OpenMode, Store, StoreError};
 use zeroize::Zeroizing;
@@ -103,6 +104,31 @@ enum Command {
         #[command(subcommand)]
         what: BenchWhat,
     },
+    /// Alarms, open ones first, highest and newest first.
+    Alarms {
+        /// Only those not yet acknowledged.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Acknowledge an alarm as the nurse named by --as; the acknowledgement reaches the other
+    /// stations through the backend.
+    Ack {
+        alarm: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Evaluate every citizen now: suggested ECM levels and the alarms they require.
+    Evaluate,
+    /// A citizen's ECM level.
+    Level {
+        #[command(subcommand)]
+        action: LevelAction,
+    },
+    /// A citizen's triage plan: limits, relative rules and measuring schedule.
+    Plan {
+        #[command(subcommand)]
+        action: PlanAction,
+    },
     /// The audit log, newest first.
     Audit {
         #[arg(long, default_value_t = 50)]
@@ -120,6 +146,35 @@ enum BenchWhat {
     Ingest {
         #[arg(long, default_value_t = 100_000)]
         readings: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LevelAction {
+    /// The suggested and confirmed levels.
+    Show { citizen: String },
+    /// Set the confirmed level (1-6) as the nurse named by --as, with a reason.
+    Set {
+        citizen: String,
+        level: i64,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PlanAction {
+    /// The plan in force (defaults of the citizen's diagnoses with their overrides).
+    Show { citizen: String },
+    /// The citizen's overrides alone, as a document to edit and import again.
+    Export { citizen: String },
+    /// Replace the citizen's overrides with a TOML or JSON document (by its extension; `-` reads
+    /// TOML from standard input). Checked before it is kept; who and why are recorded.
+    Import {
+        citizen: String,
+        file: PathBuf,
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -282,6 +337,102 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Status => {
             let status = store.status()?;
             out.print(&status, |w| output::status_text(w, &status))
+        }
+        Command::Alarms { open } => {
+            let list = store.alarms(open, &actor)?;
+            out.print(&list, |w| output::alarms_table(w, &list, Timestamp::now()))
+        }
+        Command::Ack { alarm, comment } => {
+            let outcome =
+                store.acknowledge_alarm(&alarm, &actor, comment.as_deref(), Timestamp::now())?;
+            out.print(&outcome, |w| match &outcome {
+                vagt_store::AckOutcome::Acknowledged { alarm_id } => {
+                    writeln!(w, "alarm {alarm_id} acknowledged by {}", actor.0)
+                }
+                vagt_store::AckOutcome::AlreadyAcknowledged { alarm_id, by, at } => writeln!(
+                    w,
+                    "alarm {alarm_id} was already acknowledged by {by} at {}",
+                    at.to_rfc3339()
+                ),
+            })
+        }
+        Command::Evaluate => {
+            let report = store.evaluate_alarms(Timestamp::now())?;
+            out.print(&report, |w| {
+                writeln!(
+                    w,
+                    "{} citizens evaluated: {} level changes, {} alarms raised, {} cleared",
+                    report.citizens,
+                    report.level_changes,
+                    report.raised.len(),
+                    report.cleared
+                )
+            })
+        }
+        Command::Level {
+            action: LevelAction::Show { citizen },
+        } => {
+            let levels = serde_json::json!({
+                "citizen_id": citizen,
+                "suggested": store.latest_level(&citizen, "suggested")?,
+                "confirmed": store.latest_level(&citizen, "confirmed")?,
+            });
+            out.print(&levels, |w| {
+                writeln!(
+                    w,
+                    "{citizen}: suggested {}, confirmed {}",
+                    levels["suggested"], levels["confirmed"]
+                )
+            })
+        }
+        Command::Level {
+            action:
+                LevelAction::Set {
+                    citizen,
+                    level,
+                    reason,
+                },
+        } => {
+            let level = EcmLevel::new(level).map_err(|e| CliError::Usage(e.to_string()))?;
+            let key = store.confirm_level(&citizen, level, &actor, &reason, Timestamp::now())?;
+            let evaluation = store.evaluate_alarms(Timestamp::now())?;
+            let done = serde_json::json!({
+                "citizen_id": citizen, "confirmed": level, "decision_key": key,
+                "alarms_raised": evaluation.raised,
+            });
+            out.print(&done, |w| {
+                writeln!(w, "{citizen} confirmed at {level} by {}", actor.0)
+            })
+        }
+        Command::Plan {
+            action: PlanAction::Show { citizen },
+        } => {
+            let plan = store.plan(&citizen, &actor)?;
+            out.print(&plan, |w| w.write_all(plan.resolved.as_bytes()))
+        }
+        Command::Plan {
+            action: PlanAction::Export { citizen },
+        } => {
+            let plan = store.plan(&citizen, &actor)?;
+            out.print(&plan, |w| w.write_all(plan.overrides.as_bytes()))
+        }
+        Command::Plan {
+            action:
+                PlanAction::Import {
+                    citizen,
+                    file,
+                    reason,
+                },
+        } => {
+            let (text, format) = read_plan_file(&file)?;
+            let revision = store.set_plan(&citizen, &text, format, &actor, &reason)?;
+            let evaluation = store.evaluate_alarms(Timestamp::now())?;
+            let done = serde_json::json!({
+                "citizen_id": citizen, "revision": revision, "alarms_raised": evaluation.raised,
+            });
+            out.print(&done, |w| {
+                writeln!(w, "plan for {citizen} is now revision {revision}")
+            })
         }
         Command::Rejected { all } => {
             let list = store.rejected(&actor, !all)?;
@@ -448,4 +599,20 @@ fn read_secret(prompt: &str) -> Result<String, CliError> {
 
 fn parse_time(text: &str) -> Result<Timestamp, CliError> {
     Timestamp::parse_rfc3339(text).map_err(|e| CliError::Usage(e.to_string()))
+}
+
+fn read_plan_file(file: &std::path::Path) -> Result<(String, DocumentFormat), CliError> {
+    let format = match file.extension().and_then(|e| e.to_str()) {
+        Some("json") => DocumentFormat::Json,
+        _ => DocumentFormat::Toml,
+    };
+    let text = if file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+        text
+    } else {
+        std::fs::read_to_string(file)
+            .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?
+    };
+    Ok((text, format))
 }

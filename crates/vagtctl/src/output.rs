@@ -3,7 +3,7 @@
 use serde::Serialize;
 use std::io::{self, Write};
 use vagt_core::{Parameter, Timestamp};
-use vagt_store::{CitizenSummary, RejectedInput, StoreStatus, StoredReading};
+use vagt_store::{AlarmRow, CitizenSummary, RejectedInput, StoreStatus, StoredReading};
 
 pub struct Output {
     pub json: bool,
@@ -97,9 +97,29 @@ pub fn status_text(w: &mut dyn Write, s: &StoreStatus) -> io::Result<()> {
     writeln!(w, "rejected       {} waiting for review", s.rejected)?;
     writeln!(w, "outbox         {} to send", s.outbox)?;
     match s.last_sync {
-        Some(t) => writeln!(w, "last sync      {t}"),
-        None => writeln!(w, "last sync      never"),
+        Some(t) => writeln!(w, "last sync      {t}")?,
+        None => writeln!(w, "last sync      never")?,
     }
+    let state = serde_json::to_value(s.sync_state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    writeln!(w, "sync           {state}")?;
+    if let Some(p) = &s.sync_progress {
+        let total = p.total.map_or("?".to_owned(), |t| t.to_string());
+        writeln!(
+            w,
+            "               {} {}/{} at {:.0}/s",
+            p.resource_type, p.done, total, p.per_second
+        )?;
+    }
+    if let Some(behind) = s.readings_behind {
+        writeln!(w, "behind         {behind} readings")?;
+    }
+    if let (Some(code), Some(error)) = (&s.sync_error_code, &s.sync_error) {
+        writeln!(w, "sync error     [{code}] {error}")?;
+    }
+    Ok(())
 }
 
 pub fn rejected_table(w: &mut dyn Write, list: &[RejectedInput]) -> io::Result<()> {
@@ -142,6 +162,47 @@ pub fn sync_report(w: &mut dyn Write, r: &vagt_sync::SyncReport) -> io::Result<(
         "sync ok: {} resources pulled ({} citizens, {} new readings, {} already there, {} retracted, {} rejected), {} pushed",
         r.pulled, r.citizens, r.accepted, r.duplicates, r.retracted, r.rejected, r.pushed
     )
+}
+
+pub fn alarms_table(w: &mut dyn Write, list: &[AlarmRow], now: Timestamp) -> io::Result<()> {
+    writeln!(
+        w,
+        "{:<8} {:<6} {:<20} {:<12} {:<22} {:>7}  ID",
+        "PRIO", "STATE", "CITIZEN", "KIND", "CAUSE", "AGE"
+    )?;
+    for a in list {
+        let cause = match a.cause["type"].as_str() {
+            Some("suggested_change" | "confirmed_change") => format!(
+                "{} -> ECM{}",
+                a.cause["from"]
+                    .as_u64()
+                    .map_or("none".to_owned(), |l| format!("ECM{l}")),
+                a.cause["to"]
+            ),
+            Some("missed_measurement") => {
+                format!("no {}", a.cause["parameter"].as_str().unwrap_or("reading"))
+            }
+            Some(other) => other.to_owned(),
+            None => String::new(),
+        };
+        let state = if a.state == "open" { "OPEN" } else { "ack" };
+        writeln!(
+            w,
+            "{:<8} {:<6} {:<20} {:<12} {:<22} {:>7}  {}",
+            a.priority,
+            state,
+            truncate(&a.citizen_name, 20),
+            truncate(&a.kind, 12),
+            truncate(&cause, 22),
+            age(a.raised_at, now),
+            &a.id[..a.id.len().min(16)]
+        )?;
+    }
+    Ok(())
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    text.chars().take(width).collect()
 }
 
 #[cfg(test)]

@@ -243,3 +243,154 @@ fn bench_ingest_runs_the_whole_pipeline() {
         );
     }
 }
+
+#[test]
+fn demo_alarms_show_exacerbations_and_ack_closes_one_on_the_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("alarms.db");
+    json_of(&vagtctl(
+        &db,
+        &[
+            "--json",
+            "demo",
+            "--citizens",
+            "24",
+            "--days",
+            "30",
+            "--end",
+            DEMO_END,
+        ],
+    ));
+    let open = json_of(&vagtctl(&db, &["--json", "alarms", "--open"]));
+    let open = open.as_array().expect("a list");
+    let rises: Vec<&serde_json::Value> = open
+        .iter()
+        .filter(|a| a["kind"] == "level_rise" && a["cause"]["type"] == "suggested_change")
+        .collect();
+    // Citizens with index % 8 == 3 (3, 11, 19) are in an ongoing exacerbation.
+    assert!(rises.len() >= 3, "exacerbations show as rises: {open:?}");
+    for rise in &rises {
+        assert!(rise["cause"]["to"].as_u64().is_some_and(|to| to >= 2));
+        assert!(
+            rise["cause"]["trigger"]["finding"]["parameter"].is_string(),
+            "{rise}"
+        );
+    }
+
+    let alarm_id = rises[0]["id"].as_str().expect("id").to_owned();
+    let prefix = &alarm_id[..12];
+    let ack = vagtctl(
+        &db,
+        &[
+            "--as",
+            "sygeplejerske-mette",
+            "ack",
+            prefix,
+            "--comment",
+            "ringet op",
+        ],
+    );
+    assert!(
+        ack.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ack.stderr)
+    );
+    let still_open = json_of(&vagtctl(&db, &["--json", "alarms", "--open"]));
+    assert!(
+        !still_open
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|a| a["id"] == alarm_id.as_str())
+    );
+    let all = json_of(&vagtctl(&db, &["--json", "alarms"]));
+    let acked = all
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|a| a["id"] == alarm_id.as_str())
+        .expect("kept");
+    assert_eq!(acked["acknowledged_by"], "sygeplejerske-mette");
+    assert_eq!(acked["ack_comment"], "ringet op");
+
+    let audit = json_of(&vagtctl(&db, &["--json", "audit", "--limit", "20"]));
+    assert!(audit["entries"].as_array().expect("list").iter().any(|e| {
+        e["action"] == "alarm.acknowledge"
+            && e["actor"] == "sygeplejerske-mette"
+            && e["subject_id"] == alarm_id.as_str()
+    }));
+    let status = json_of(&vagtctl(&db, &["--json", "status"]));
+    assert_eq!(
+        status["outbox"], 1,
+        "the acknowledgement waits for the backend"
+    );
+
+    let unknown = vagtctl(&db, &["--json", "ack", "ffffffffffff"]);
+    assert!(!unknown.status.success());
+    assert_eq!(json_of_failure(&unknown)["error"]["code"], "unknown_alarm");
+}
+
+#[test]
+fn a_plan_is_exported_edited_imported_and_refused_when_wrong() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("plan.db");
+    json_of(&vagtctl(
+        &db,
+        &[
+            "--json",
+            "demo",
+            "--citizens",
+            "4",
+            "--days",
+            "10",
+            "--end",
+            DEMO_END,
+        ],
+    ));
+    let citizens = json_of(&vagtctl(&db, &["--json", "citizens"]));
+    let citizen = citizens[0]["id"].as_str().expect("id").to_owned();
+    let shown = vagtctl(&db, &["plan", "show", &citizen]);
+    assert!(shown.status.success());
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("[limits.spo2]"));
+
+    let file = dir.path().join("plan.toml");
+    std::fs::write(&file, "[limits.spo2]\nyellow_low = 91\nred_low = 87\n").expect("write");
+    let imported = json_of(&vagtctl(
+        &db,
+        &[
+            "--json",
+            "--as",
+            "dr-hansen",
+            "plan",
+            "import",
+            &citizen,
+            file.to_str().expect("utf8"),
+            "--reason",
+            "KOL, stabil på 91 %",
+        ],
+    ));
+    assert_eq!(imported["revision"], 1);
+    let exported = vagtctl(&db, &["plan", "export", &citizen]);
+    let exported = String::from_utf8_lossy(&exported.stdout).to_string();
+    assert!(exported.contains("yellow_low = 91"), "{exported}");
+
+    std::fs::write(&file, "[limits.spo2]\nyellow_low = 80\nred_low = 87\n").expect("write");
+    let refused = vagtctl(
+        &db,
+        &[
+            "--json",
+            "plan",
+            "import",
+            &citizen,
+            file.to_str().expect("utf8"),
+            "--reason",
+            "x",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert_eq!(json_of_failure(&refused)["error"]["code"], "invalid_plan");
+}
+
+fn json_of_failure(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).expect("an error document on stdout")
+}

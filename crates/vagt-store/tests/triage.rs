@@ -1,0 +1,302 @@
+//! Plans, levels and alarms in a real encrypted store: the cohort's exacerbations raise level
+//! rises, re-evaluation raises nothing new, acknowledgements are named, audited, queued for the
+//! backend, and close the same alarm at a second station.
+
+use std::path::Path;
+use vagt_core::Timestamp;
+use vagt_core::cohort::CohortSpec;
+use vagt_core::plan::DocumentFormat;
+use vagt_store::{AckOutcome, Actor, DbKey, OpenMode, Store, StoreError};
+
+fn store(dir: &Path, name: &str) -> Store {
+    let key = DbKey::from_hex(&"3c".repeat(32)).expect("hex");
+    Store::open_with_key(&dir.join(name), &key, OpenMode::CreateIfMissing).expect("store")
+}
+
+fn spec() -> CohortSpec {
+    CohortSpec {
+        seed: 2018,
+        citizens: 16,
+        days: 30,
+        end: Timestamp::parse_rfc3339("2026-11-20T12:00:00Z").expect("time"),
+    }
+}
+
+#[test]
+fn the_cohorts_exacerbations_raise_level_rises_and_the_same_data_raises_nothing_new() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(dir.path(), "a.db");
+    let demo = store.load_demo(&Actor::system(), &spec()).expect("demo");
+    assert!(demo.alarms_raised > 0, "the cohort raises alarms: {demo:?}");
+    let alarms = store
+        .alarms(true, &Actor("nurse-a".into()))
+        .expect("alarms");
+    assert_eq!(alarms.len(), demo.alarms_raised);
+    // Citizens 3 and 11 (index % 8 == 3) are in an ongoing exacerbation.
+    let rises: Vec<_> = alarms
+        .iter()
+        .filter(|a| a.kind == "level_rise" && a.cause["type"] == "suggested_change")
+        .collect();
+    assert!(
+        rises.len() >= 2,
+        "ongoing exacerbations are level rises: {:?}",
+        alarms
+            .iter()
+            .map(|a| (&a.kind, &a.citizen_id))
+            .collect::<Vec<_>>()
+    );
+    for rise in &rises {
+        assert!(rise.cause["to"].as_u64().is_some_and(|to| to >= 2));
+        assert!(
+            rise.cause["trigger"].is_object(),
+            "the cause names its trigger"
+        );
+    }
+    // Newest and highest first.
+    let rank = |p: &str| {
+        ["high", "medium", "low", "info"]
+            .iter()
+            .position(|x| *x == p)
+    };
+    assert!(
+        alarms
+            .windows(2)
+            .all(|w| rank(&w[0].priority) <= rank(&w[1].priority))
+    );
+    // Citizen 8 (index % 15 == 8) stopped measuring.
+    assert!(alarms.iter().any(|a| a.kind == "missed_measurement"));
+
+    let again = store.evaluate_alarms(spec().end).expect("again");
+    assert!(again.raised.is_empty(), "nothing new: {:?}", again.raised);
+    assert_eq!(again.level_changes, 0);
+}
+
+#[test]
+fn an_acknowledgement_is_named_audited_queued_and_closes_the_alarm_at_another_station() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut station_a = store(dir.path(), "a.db");
+    let mut station_b = store(dir.path(), "b.db");
+    station_a
+        .load_demo(&Actor::system(), &spec())
+        .expect("demo");
+    station_b
+        .load_demo(&Actor::system(), &spec())
+        .expect("demo");
+    let nurse = Actor("nurse-a".into());
+    let open_a = station_a.alarms(true, &nurse).expect("alarms");
+    let open_b = station_b.alarms(true, &nurse).expect("alarms");
+    let ids = |rows: &[vagt_store::AlarmRow]| rows.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&open_a), ids(&open_b), "two stations share alarm ids");
+
+    let alarm = &open_a[0];
+    let outcome = station_a
+        .acknowledge_alarm(
+            &alarm.id,
+            &nurse,
+            Some("ringet op, har det bedre"),
+            spec().end,
+        )
+        .expect("ack");
+    assert_eq!(
+        outcome,
+        AckOutcome::Acknowledged {
+            alarm_id: alarm.id.clone()
+        }
+    );
+    let after = station_a.alarms(false, &nurse).expect("alarms");
+    let acked = after.iter().find(|a| a.id == alarm.id).expect("kept");
+    assert_eq!(acked.state, "acknowledged");
+    assert_eq!(acked.acknowledged_by.as_deref(), Some("nurse-a"));
+    assert!(
+        !station_a
+            .alarms(true, &nurse)
+            .expect("open")
+            .iter()
+            .any(|a| a.id == alarm.id)
+    );
+
+    let queued = station_a.pending_outbox(10).expect("outbox");
+    let task = queued
+        .iter()
+        .find(|i| i.kind == "alarm_ack")
+        .expect("the acknowledgement waits for the backend");
+    assert_eq!(task.payload["resourceType"], "Task");
+    assert_eq!(
+        task.payload["focus"]["identifier"]["value"],
+        alarm.id.as_str()
+    );
+
+    let audit = station_a.audit_entries(20).expect("audit");
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "alarm.acknowledge" && e.actor == "nurse-a")
+    );
+
+    // Twice is harmless and says who was first.
+    let second = station_a
+        .acknowledge_alarm(&alarm.id, &Actor("nurse-b".into()), None, spec().end)
+        .expect("second ack");
+    assert!(matches!(second, AckOutcome::AlreadyAcknowledged { ref by, .. } if by == "nurse-a"));
+
+    // The backend brings station A's acknowledgement to station B.
+    station_b
+        .apply_remote_acknowledgement(&alarm.id, "nurse-a", spec().end, None)
+        .expect("remote ack");
+    assert!(
+        !station_b
+            .alarms(true, &nurse)
+            .expect("open")
+            .iter()
+            .any(|a| a.id == alarm.id),
+        "closed everywhere"
+    );
+    let unknown = station_b.acknowledge_alarm("nope", &nurse, None, spec().end);
+    assert!(matches!(unknown, Err(StoreError::Triage(_))));
+}
+
+#[test]
+fn a_nurses_level_decision_raises_its_alarm_and_a_differing_suggestion_stands_until_decided() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(dir.path(), "a.db");
+    store.load_demo(&Actor::system(), &spec()).expect("demo");
+    let nurse = Actor("nurse-a".into());
+    let rise = store
+        .alarms(true, &nurse)
+        .expect("alarms")
+        .into_iter()
+        .find(|a| a.kind == "level_rise")
+        .expect("a rise");
+    let suggested = store
+        .latest_level(&rise.citizen_id, "suggested")
+        .expect("level")
+        .expect("suggested");
+    // Confirm one level below the suggestion: the difference is itself an alarm.
+    let lower = vagt_core::EcmLevel::new(i64::from(suggested.get()) - 1).expect("level");
+    assert!(matches!(
+        store.confirm_level(&rise.citizen_id, lower, &nurse, " ", spec().end),
+        Err(StoreError::Triage(_))
+    ));
+    store
+        .confirm_level(
+            &rise.citizen_id,
+            lower,
+            &nurse,
+            "vurderet i telefon",
+            spec().end,
+        )
+        .expect("confirm");
+    store.evaluate_alarms(spec().end).expect("evaluate");
+    let open = store.alarms(true, &nurse).expect("alarms");
+    let differs = open
+        .iter()
+        .find(|a| a.kind == "suggestion_differs" && a.citizen_id == rise.citizen_id)
+        .expect("a differing suggestion is an alarm");
+    assert!(open.iter().any(|a| a.kind == "level_rise"
+        && a.citizen_id == rise.citizen_id
+        && a.cause["type"] == "confirmed_change"));
+    let differs_id = differs.id.clone();
+
+    // Deciding for the suggestion settles it; the standing alarm closes itself.
+    store
+        .confirm_level(
+            &rise.citizen_id,
+            suggested,
+            &nurse,
+            "enig med forslaget",
+            spec().end,
+        )
+        .expect("confirm");
+    store.evaluate_alarms(spec().end).expect("evaluate");
+    let all = store.alarms(false, &nurse).expect("alarms");
+    let closed = all.iter().find(|a| a.id == differs_id).expect("kept");
+    assert_eq!(closed.state, "acknowledged");
+    assert_eq!(closed.acknowledged_by.as_deref(), Some("system"));
+    assert!(
+        store
+            .pending_outbox(50)
+            .expect("outbox")
+            .iter()
+            .filter(|i| i.kind == "confirmed_level")
+            .count()
+            == 2
+    );
+}
+
+#[test]
+fn a_plan_change_is_checked_and_kept_with_who_and_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(dir.path(), "a.db");
+    store.load_demo(&Actor::system(), &spec()).expect("demo");
+    let nurse = Actor("nurse-a".into());
+    let citizen = store
+        .alarms(true, &nurse)
+        .expect("alarms")
+        .into_iter()
+        .find(|a| a.kind == "level_rise" && a.cause["type"] == "suggested_change")
+        .expect("a rise")
+        .citizen_id;
+    let before = store.plan(&citizen, &nurse).expect("plan");
+    assert_eq!(before.revision, None);
+    assert!(before.resolved.contains("spo2"), "{}", before.resolved);
+
+    let bad = store.set_plan(
+        &citizen,
+        "[limits.spo2]\nyellow_low = 80\nred_low = 90\n",
+        DocumentFormat::Toml,
+        &nurse,
+        "test",
+    );
+    assert!(
+        matches!(&bad, Err(e) if e.code() == "invalid_plan"),
+        "a yellow limit outside its red limit is refused: {bad:?}"
+    );
+    let no_reason = store.set_plan(&citizen, "", DocumentFormat::Toml, &nurse, "  ");
+    assert!(matches!(&no_reason, Err(e) if e.code() == "reason_required"));
+
+    // Limits so wide nothing is abnormal: the suggestion falls once the hold window passes.
+    let wide = r#"
+[limits.spo2]
+off = true
+[limits.pulse]
+off = true
+[limits.fev1]
+off = true
+[limits.temperature]
+off = true
+[limits.weight]
+off = true
+[limits.symptom_score]
+off = true
+[limits.cat_score]
+off = true
+[limits.systolic_bp]
+off = true
+[limits.diastolic_bp]
+off = true
+[limits.blood_glucose]
+off = true
+[limits.respiratory_rate]
+off = true
+"#;
+    let revision = store
+        .set_plan(
+            &citizen,
+            wide,
+            DocumentFormat::Toml,
+            &nurse,
+            "palliativ: ingen grænser",
+        )
+        .expect("set plan");
+    assert_eq!(revision, 1);
+    let after = store.plan(&citizen, &nurse).expect("plan");
+    assert_eq!(after.revision, Some(1));
+    assert_eq!(after.changed_by.as_deref(), Some("nurse-a"));
+    assert!(
+        store
+            .audit_entries(50)
+            .expect("audit")
+            .iter()
+            .any(|e| e.action == "plan.change" && e.actor == "nurse-a")
+    );
+}
