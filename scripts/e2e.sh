@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# The end-to-end smoke test: a demo database made by vagtctl with its key in the keyring, the
-# real app binary started by tauri-driver in a virtual X display, driven over WebDriver.
+# The end-to-end tests, the real app binary started by tauri-driver in a virtual X display and
+# driven over WebDriver:
+# 1. smoke: a demo database made by vagtctl with its key in the keyring;
+# 2. alarm: the app syncing with vagt-sim; a red reading posted to the backend must show in the
+#    alarm panel and as a desktop notification (dunst draws it, dbus-monitor records it).
 # Run by test.sh inside a test keyring session; screenshots land in e2e-artifacts/.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 
-cargo build --quiet -p vagt -p vagtctl
+cargo build --quiet -p vagt -p vagtctl -p vagt-sim
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+sim_pid=""
+trap '[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null; rm -rf "$work"' EXIT
 db="$work/e2e.db"
 citizens=12
 "$TARGET"/debug/vagtctl --db "$db" init --json >/dev/null
@@ -27,3 +31,45 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   done
   node ui/e2e/smoke.mjs
 '
+
+# --- 2. a red reading arriving through sync raises an alarm without a click ---
+"$TARGET"/debug/vagt-sim --port 0 --citizens 6 --days 10 >"$work/sim.out" 2>"$work/sim.err" &
+sim_pid=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$work/sim.out" 2>/dev/null && break; sleep 0.1; done
+fhir="$(sed -n 's/^vagt-sim listening on //p' "$work/sim.out")"
+[ -n "$fhir" ] || { cat "$work/sim.err" >&2; echo "vagt-sim did not start" >&2; exit 1; }
+sync_db="$work/sync.db"
+"$TARGET"/debug/vagtctl --db "$sync_db" init --json >/dev/null
+"$TARGET"/debug/vagtctl --db "$sync_db" backend set "$fhir" --no-token >/dev/null
+"$TARGET"/debug/vagtctl --db "$sync_db" sync --once 2>/dev/null
+# A citizen at ECM1 with no open alarm, and their Patient id on the backend.
+read -r patient_id citizen_name < <(
+  "$TARGET"/debug/vagtctl --db "$sync_db" --json citizens | FHIR="$fhir" node -e '
+    let input = ""; process.stdin.on("data", (d) => (input += d)).on("end", async () => {
+      const calm = JSON.parse(input).find((c) => c.suggested_level === 1 && c.open_alarms === 0);
+      if (!calm) { console.error("no calm citizen in the cohort"); process.exit(1); }
+      const bundle = await (await fetch(`${process.env.FHIR}/Patient?identifier=${calm.id}`)).json();
+      console.log(`${bundle.entry[0].resource.id} ${calm.name}`);
+    });')
+export VAGT_ARGS="[\"--db\",\"$sync_db\",\"--sync-interval\",\"2\"]" FHIR_BASE="$fhir" \
+  PATIENT_ID="$patient_id" CITIZEN_NAME="$citizen_name" NOTIFY_LOG="$work/notifications.log"
+xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+  "$TOOLS/bin/tauri-driver" --port 4444 >"$ARTIFACTS_DIR/tauri-driver-alarm.log" 2>&1 &
+  driver=$!
+  dunst >/dev/null 2>&1 &
+  daemon=$!
+  dbus-monitor --session "interface=org.freedesktop.Notifications,member=Notify" >"$NOTIFY_LOG" 2>&1 &
+  monitor=$!
+  trap "kill $driver $daemon $monitor 2>/dev/null || true" EXIT
+  for _ in $(seq 1 100); do
+    curl -fs http://127.0.0.1:4444/status 2>/dev/null | grep -q "\"ready\":true" && break
+    sleep 0.2
+  done
+  node ui/e2e/alarm.mjs
+'
+grep -q "Vagt: " "$work/notifications.log" || {
+  echo "no desktop notification reached the session bus" >&2
+  exit 1
+}
+echo "desktop notification sent: $(grep -A2 -m1 "Vagt: " "$work/notifications.log" | tr -s " " | tr "\n" " ")"
+

@@ -4,8 +4,12 @@
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use vagt_core::Timestamp;
 use vagt_secrets::OsKeyring;
-use vagt_store::{Actor, CitizenSummary, KeySource, OpenMode, Store, StoreError, StoreStatus};
+use vagt_store::{
+    AckOutcome, Actor, AlarmRow, CitizenSummary, KeySource, OpenMode, Store, StoreError,
+    StoreStatus,
+};
 use zeroize::Zeroizing;
 
 /// What the web view gets when a command fails: a stable code and a message for a nurse.
@@ -85,6 +89,18 @@ impl AppState {
     pub fn status(&self) -> Result<StoreStatus, CommandError> {
         self.with_store(|s| s.status())
     }
+
+    pub fn alarms(&self, open_only: bool) -> Result<Vec<AlarmRow>, CommandError> {
+        self.with_store(|s| s.alarms(open_only, &self.actor))
+    }
+
+    pub fn acknowledge(
+        &self,
+        alarm_id: &str,
+        comment: Option<&str>,
+    ) -> Result<AckOutcome, CommandError> {
+        self.with_store(|s| s.acknowledge_alarm(alarm_id, &self.actor, comment, Timestamp::now()))
+    }
 }
 
 // Async so that they run off the main (UI) thread.
@@ -98,6 +114,38 @@ pub async fn list_citizens(
 #[tauri::command]
 pub async fn store_status(state: tauri::State<'_, AppState>) -> Result<StoreStatus, CommandError> {
     state.status()
+}
+
+#[tauri::command]
+pub async fn list_alarms(
+    state: tauri::State<'_, AppState>,
+    open_only: bool,
+) -> Result<Vec<AlarmRow>, CommandError> {
+    state.alarms(open_only)
+}
+
+/// Acknowledged as the station's user (`--as`, else the OS user).
+#[tauri::command]
+pub async fn acknowledge_alarm(
+    state: tauri::State<'_, AppState>,
+    alarm_id: String,
+    comment: Option<String>,
+) -> Result<AckOutcome, CommandError> {
+    state.acknowledge(&alarm_id, comment.as_deref())
+}
+
+/// A desktop notification, worded by the UI in the nurse's language. A desktop without a
+/// notification service is no error: the alarm panel and the sound still show the alarm.
+#[tauri::command]
+pub async fn notify_alarm(app: tauri::AppHandle, title: String, body: String) -> bool {
+    use tauri_plugin_notification::NotificationExt;
+    match app.notification().builder().title(title).body(body).show() {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!("no desktop notification: {error}");
+            false
+        }
+    }
 }
 
 #[cfg(test)]
@@ -115,6 +163,12 @@ mod tests {
         let state = AppState::open(&location("pw"), Some("nurse-a".into()));
         assert_eq!(state.status().expect("status").citizens, 0);
         assert!(state.citizens().expect("list").is_empty());
+
+        assert!(state.alarms(true).expect("alarms").is_empty());
+        let unknown = state
+            .acknowledge("0123456789ab", None)
+            .expect_err("no such alarm");
+        assert_eq!(unknown.code, "unknown_alarm");
 
         let wrong = AppState::open(&location("other"), None);
         let error = wrong.citizens().expect_err("wrong key");

@@ -35,17 +35,58 @@ fn run(location: &StoreLocation, backend: &str, interval: Duration) -> Result<()
     let client =
         FhirClient::new(backend, token, RetryPolicy::default()).map_err(|e| e.to_string())?;
     let config = SyncConfig::default();
+    // While offline, a cheap probe runs often, so the sync starts the moment the network is back
+    // instead of after a whole interval (and a full retry cycle) later.
+    let probe = FhirClient::new(backend, None, probe_policy()).map_err(|e| e.to_string())?;
     loop {
-        match runtime.block_on(sync_once(&mut store, &client, &config, &mut |_| {})) {
-            Ok(report) => tracing::info!(
-                pulled = report.pulled,
-                accepted = report.accepted,
-                pushed = report.pushed,
-                "sync ok"
-            ),
+        let offline = match runtime.block_on(sync_once(&mut store, &client, &config, &mut |_| {}))
+        {
+            Ok(report) => {
+                tracing::info!(
+                    pulled = report.pulled,
+                    accepted = report.accepted,
+                    pushed = report.pushed,
+                    alarms = report.alarms_raised,
+                    "sync ok"
+                );
+                false
+            }
             // Recorded in sync_runs, which the status bar shows.
-            Err(e) => tracing::warn!(code = e.code(), "sync failed: {e}"),
+            Err(e) => {
+                tracing::warn!(code = e.code(), "sync failed: {e}");
+                e.code() == "offline"
+            }
+        };
+        if offline {
+            wait_for_network(&runtime, &probe, interval);
+        } else {
+            std::thread::sleep(interval);
         }
-        std::thread::sleep(interval);
+    }
+}
+
+fn probe_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 1,
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(3),
+        ..RetryPolicy::default()
+    }
+}
+
+/// Returns as soon as the backend answers at all (even with an error: it is reachable), or
+/// after `longest`, whichever is first.
+fn wait_for_network(runtime: &tokio::runtime::Runtime, probe: &FhirClient, longest: Duration) {
+    const PROBE_EVERY: Duration = Duration::from_secs(2);
+    let started = std::time::Instant::now();
+    while started.elapsed() < longest.max(PROBE_EVERY) {
+        std::thread::sleep(PROBE_EVERY);
+        match runtime.block_on(probe.get("metadata")) {
+            Err(vagt_sync::SyncError::GaveUp { .. }) => continue,
+            _ => {
+                tracing::info!("the backend answers again; syncing now");
+                return;
+            }
+        }
     }
 }

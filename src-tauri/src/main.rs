@@ -71,10 +71,14 @@ fn main() -> ExitCode {
         }
     }
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             api::list_citizens,
-            api::store_status
+            api::store_status,
+            api::list_alarms,
+            api::acknowledge_alarm,
+            api::notify_alarm
         ])
         .run(tauri::generate_context!());
     match result {

@@ -35,6 +35,53 @@ export interface CitizenSummary {
   /** RFC 3339, UTC */
   last_reading_at: string | null;
   latest: Partial<Record<ParameterCode, LatestValue>> & Record<string, LatestValue | undefined>;
+  /** ECM levels 1-6: suggested by the rules, and confirmed by a nurse. */
+  suggested_level: number | null;
+  confirmed_level: number | null;
+  open_alarms: number;
+  top_alarm_priority: AlarmPriority | null;
+}
+
+export type AlarmPriority = 'high' | 'medium' | 'low' | 'info';
+export type AlarmKind =
+  | 'level_rise'
+  | 'level_fall'
+  | 'suggestion_differs'
+  | 'missed_measurement'
+  | 'rejected_reading';
+
+/** Codes and values only (see vagt_core::alarm::AlarmCause); the UI words it. */
+export interface AlarmCause {
+  type: string;
+  [field: string]: unknown;
+}
+
+export interface AlarmRow {
+  id: string;
+  citizen_id: string;
+  citizen_name: string;
+  kind: AlarmKind;
+  priority: AlarmPriority;
+  /** RFC 3339, UTC: when the cause happened. */
+  raised_at: string;
+  cause: AlarmCause;
+  state: 'open' | 'acknowledged';
+  acknowledged_by: string | null;
+  acknowledged_at: string | null;
+  ack_comment: string | null;
+}
+
+export type AckOutcome =
+  | { outcome: 'acknowledged'; alarm_id: string }
+  | { outcome: 'already_acknowledged'; alarm_id: string; by: string; at: string };
+
+export type SyncState = 'never' | 'syncing' | 'online' | 'offline' | 'failing';
+
+export interface SyncProgress {
+  resource_type: string;
+  done: number;
+  total: number | null;
+  per_second: number;
 }
 
 export interface StoreStatus {
@@ -45,6 +92,14 @@ export interface StoreStatus {
   last_sync: string | null;
   /** Why the newest sync run failed; null after a success or before any sync. */
   sync_error: string | null;
+  /** That error's stable code, translated through the catalogue (`sync_error.<code>`). */
+  sync_error_code: string | null;
+  sync_state: SyncState;
+  sync_progress: SyncProgress | null;
+  readings_behind: number | null;
+  open_alarms: number;
+  open_high_alarms: number;
+  alarms_total: number;
   schema_version: number;
   db_path: string;
 }
@@ -84,4 +139,17 @@ export function listCitizens(): Promise<CitizenSummary[]> {
 
 export function storeStatus(): Promise<StoreStatus> {
   return call<StoreStatus>('store_status');
+}
+
+export function listAlarms(openOnly: boolean): Promise<AlarmRow[]> {
+  return call<AlarmRow[]>('list_alarms', { openOnly });
+}
+
+export function acknowledgeAlarm(alarmId: string, comment?: string): Promise<AckOutcome> {
+  return call<AckOutcome>('acknowledge_alarm', { alarmId, comment: comment ?? null });
+}
+
+/** Resolves false when the desktop has no notification service (the panel still shows it). */
+export function notifyAlarm(title: string, body: string): Promise<boolean> {
+  return call<boolean>('notify_alarm', { title, body });
 }

@@ -1,7 +1,20 @@
 // Vagt nurse-station worklist. DOM is built with createElement/textContent only:
 // the data is health data and the page runs under a strict CSP.
 import './style.css';
-import { listCitizens, storeStatus, type ApiError, type CitizenSummary, type StoreStatus } from './api';
+import highSound from '../../assets/sounds/alarm-high.wav';
+import lowSound from '../../assets/sounds/alarm-low.wav';
+import { describeCause, newAlarms, sortAlarms, sortWorklist, soundFor } from './alarms';
+import {
+  acknowledgeAlarm,
+  listAlarms,
+  listCitizens,
+  notifyAlarm,
+  storeStatus,
+  type AlarmRow,
+  type ApiError,
+  type CitizenSummary,
+  type StoreStatus,
+} from './api';
 import { filterCitizens, moveSelection } from './filter';
 import { formatAge, formatDateTime, formatValue, isStale } from './format';
 import { getLang, initLang, t, toggleLang } from './i18n';
@@ -22,6 +35,13 @@ const state = {
   error: null as ApiError | null,
   query: '',
   selectedId: null as string | null,
+  /** Open alarms, highest and newest first. */
+  alarms: [] as AlarmRow[],
+  /** Alarms already announced (sound, notification) at this station since it started. */
+  announced: new Set<string>(),
+  selectedAlarmId: null as string | null,
+  /** A short note after an acknowledgement (who, or who was first). */
+  ackNote: '',
 };
 
 // ---------- tiny DOM helper ----------
@@ -84,6 +104,20 @@ const table = el('table', {
 const emptyNote = el('p', { cls: 'empty-note', attrs: { 'data-testid': 'empty-note' } });
 const tableWrap = el('main', { cls: 'table-wrap' }, [table, emptyNote]);
 
+const alarmHeading = el('h2', { cls: 'alarm-heading' });
+const alarmCount = el('span', { cls: 'alarm-count', attrs: { 'data-testid': 'alarm-count' } });
+const alarmList = el('ul', {
+  cls: 'alarm-list',
+  attrs: { 'data-testid': 'alarm-list', role: 'listbox', tabindex: '0', 'aria-keyshortcuts': 'Alt+A' },
+});
+const alarmNote = el('p', { cls: 'alarm-note', attrs: { 'data-testid': 'alarm-note', role: 'status' } });
+const alarmPanel = el('section', {
+  cls: 'alarm-panel',
+  attrs: { 'data-testid': 'alarm-panel', 'aria-live': 'polite' },
+}, [el('div', { cls: 'alarm-head' }, [alarmHeading, alarmCount]), alarmList, alarmNote]);
+
+const sounds = { high: new Audio(highSound), low: new Audio(lowSound) };
+
 const keysHelp = el('p', { cls: 'keys-help', attrs: { 'data-testid': 'keys-help' } });
 const statusBar = el('footer', { cls: 'status-bar', attrs: { 'data-testid': 'status-bar' } });
 
@@ -101,7 +135,8 @@ function renderTexts(): void {
   search.placeholder = t('citizens.filter');
   searchHint.textContent = t('citizens.filter.hint');
   table.setAttribute('aria-label', t('citizens.table.label'));
-  keysHelp.textContent = t('keys.help');
+  keysHelp.textContent = `${t('keys.help')} · ${t('keys.alarms')}`;
+  alarmHeading.textContent = t('alarms.heading');
   statusBar.setAttribute('aria-label', t('status.label'));
 }
 
@@ -109,6 +144,7 @@ function renderHead(): void {
   const cols: { text: string; cls?: string }[] = [
     { text: t('citizens.col.name') },
     { text: t('citizens.col.id') },
+    { text: t('citizens.col.ecm'), cls: 'ecm' },
     { text: t('citizens.col.diagnoses') },
     { text: t('citizens.col.last') },
     ...KEY_PARAMETERS.map((p) => ({ text: t(`parameter.${p}`), cls: 'num' })),
@@ -149,6 +185,25 @@ function buildRow(c: CitizenSummary, index: number, now: number): HTMLTableRowEl
     return td;
   });
 
+  const level = c.confirmed_level ?? c.suggested_level;
+  const ecm = el('td', {
+    cls: `ecm${c.confirmed_level === null ? ' unconfirmed' : ''}${level !== null ? ` ecm-${level}` : ''}`,
+    attrs: { 'data-testid': 'citizen-ecm' },
+  });
+  if (level !== null) {
+    ecm.append(el('span', { cls: 'ecm-level', text: `ECM${level}` }));
+    ecm.title = c.confirmed_level !== null
+      ? t('citizens.ecm.confirmed', { level: `ECM${c.confirmed_level}` })
+      : t('citizens.ecm.suggested', { level: `ECM${level}` });
+  }
+  if (c.open_alarms > 0) {
+    ecm.append(el('span', {
+      cls: `alarm-dot priority-${c.top_alarm_priority ?? 'info'}`,
+      text: '●',
+      attrs: { title: t('citizens.alarms', { count: c.open_alarms }) },
+    }));
+  }
+
   const tr = el('tr', {
     cls: stale ? 'citizen-row stale' : 'citizen-row',
     attrs: {
@@ -157,7 +212,7 @@ function buildRow(c: CitizenSummary, index: number, now: number): HTMLTableRowEl
       'data-citizen-id': c.id,
       'aria-selected': 'false',
     },
-  }, [name, id, tags, age, ...values]);
+  }, [name, id, ecm, tags, age, ...values]);
   tr.addEventListener('click', () => select(index, false));
   return tr;
 }
@@ -165,7 +220,7 @@ function buildRow(c: CitizenSummary, index: number, now: number): HTMLTableRowEl
 function renderTable(): void {
   const now = Date.now();
   renderHead();
-  visible = filterCitizens(state.citizens, state.query);
+  visible = filterCitizens(sortWorklist(state.citizens), state.query);
   rowEls = visible.map((c, i) => buildRow(c, i, now));
   tbody.replaceChildren(...rowEls);
   table.hidden = !state.citizensLoaded;
@@ -202,18 +257,136 @@ function renderStatus(): void {
   const sync = s.last_sync
     ? t('status.last_sync', { time: formatDateTime(s.last_sync, getLang()) || s.last_sync })
     : t('status.never_synced');
+  const p = s.sync_progress;
+  const syncState = s.sync_state === 'syncing' && p
+    ? p.total !== null
+      ? t('status.sync.syncing', {
+        type: p.resource_type,
+        done: p.done,
+        total: p.total,
+        rate: Math.round(p.per_second),
+        left: formatSeconds(p.per_second > 0 ? (p.total - p.done) / p.per_second : 0),
+      })
+      : t('status.sync.syncing_nototal', { type: p.resource_type, done: p.done, rate: Math.round(p.per_second) })
+    : t(`status.sync.${s.sync_state}`);
+  // A known code reads in the nurse's language; an unknown one falls back to the message.
+  const errorKey = s.sync_error_code ? `sync_error.${s.sync_error_code}` : '';
+  const errorText = errorKey && t(errorKey) !== errorKey ? t(errorKey) : s.sync_error;
   statusBar.replaceChildren(
     item('status-citizens', t('status.citizens', { count: s.citizens }), s.citizens),
     item('status-readings', t('status.readings', { count: s.readings }), s.readings),
     item('status-rejected', t('status.rejected', { count: s.rejected }), s.rejected,
       s.rejected > 0 ? 'attention' : ''),
     item('status-outbox', t('status.outbox', { count: s.outbox }), s.outbox),
+    item('status-sync-state', syncState, undefined, `sync-${s.sync_state}`),
     item('status-sync', sync, undefined, s.last_sync ? '' : 'muted'),
-    ...(s.sync_error
-      ? [item('status-sync-error', t('status.sync_error', { message: s.sync_error }), undefined, 'attention')]
+    ...(s.readings_behind !== null && s.readings_behind > 0
+      ? [item('status-behind', t('status.behind', { count: s.readings_behind }), s.readings_behind)]
+      : []),
+    ...(errorText && s.sync_state !== 'online' && s.sync_state !== 'syncing'
+      ? [item('status-sync-error', t('status.sync_error', { message: errorText }), undefined, 'attention')]
       : []),
     item('status-db', t('status.database', { path: s.db_path }), undefined, 'db-path'),
   );
+}
+
+function formatSeconds(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 120 ? `${Math.round(s / 60)} min` : `${s} s`;
+}
+
+function renderAlarms(): void {
+  const now = Date.now();
+  const lang = getLang();
+  alarmCount.textContent = t('alarms.count', { count: state.alarms.length });
+  alarmPanel.classList.toggle('has-high', state.alarms.some((a) => a.priority === 'high'));
+  if (state.alarms.length === 0) {
+    alarmList.replaceChildren(el('li', { cls: 'alarm-none', text: t('alarms.none') }));
+  } else {
+    if (!state.alarms.some((a) => a.id === state.selectedAlarmId)) {
+      state.selectedAlarmId = state.alarms[0]?.id ?? null;
+    }
+    alarmList.replaceChildren(...state.alarms.map((a) => {
+      const button = el('button', {
+        cls: 'alarm-ack',
+        text: t('alarms.ack'),
+        attrs: { type: 'button', title: t('alarms.ack.hint'), 'data-testid': 'alarm-ack' },
+      });
+      button.addEventListener('click', (e) => {
+        e.stopPropagation();
+        void acknowledge(a.id);
+      });
+      const li = el('li', {
+        cls: `alarm-item priority-${a.priority}${a.id === state.selectedAlarmId ? ' selected' : ''}`,
+        attrs: {
+          'data-testid': 'alarm-item',
+          'data-alarm-id': a.id,
+          'data-priority': a.priority,
+          'data-kind': a.kind,
+          role: 'option',
+          'aria-selected': a.id === state.selectedAlarmId ? 'true' : 'false',
+        },
+      }, [
+        el('span', { cls: `alarm-priority priority-${a.priority}`, text: t(`alarms.priority.${a.priority}`) }),
+        el('span', { cls: 'alarm-citizen', text: a.citizen_name }),
+        el('span', { cls: 'alarm-kind', text: t(`alarms.kind.${a.kind}`) }),
+        el('span', { cls: 'alarm-cause', text: describeCause(a, t, lang) }),
+        el('span', { cls: 'alarm-age', text: formatAge(a.raised_at, now, t) }),
+        button,
+      ]);
+      li.addEventListener('click', () => {
+        state.selectedAlarmId = a.id;
+        renderAlarms();
+      });
+      return li;
+    }));
+  }
+  alarmNote.textContent = state.ackNote;
+  alarmNote.hidden = state.ackNote === '';
+}
+
+/** Sound and a desktop notification for alarms this station has not announced yet. */
+function announce(fresh: AlarmRow[]): void {
+  for (const a of fresh) state.announced.add(a.id);
+  const sound = soundFor(fresh);
+  if (sound) {
+    sounds[sound].currentTime = 0;
+    // Autoplay may be refused before the first key press; the panel still shows the alarm.
+    void sounds[sound].play().catch(() => undefined);
+  }
+  const top = sortAlarms(fresh)[0];
+  if (!top) return;
+  const title = t('alarms.notify.title', { priority: t(`alarms.priority.${top.priority}`).toLowerCase() });
+  const body = fresh.length === 1
+    ? t('alarms.notify.body', { citizen: top.citizen_name, kind: t(`alarms.kind.${top.kind}`) })
+    : t('alarms.notify.many', { count: fresh.length });
+  document.body.dataset.lastNotification = `${title} | ${body}`;
+  void notifyAlarm(title, body).catch(() => false);
+}
+
+async function loadAlarms(announceNew: boolean): Promise<void> {
+  state.alarms = sortAlarms(await listAlarms(true));
+  const fresh = newAlarms(state.alarms, state.announced);
+  if (announceNew) announce(fresh);
+  else for (const a of fresh) state.announced.add(a.id);
+  renderAlarms();
+}
+
+async function acknowledge(alarmId: string | null): Promise<void> {
+  if (!alarmId) return;
+  try {
+    const outcome = await acknowledgeAlarm(alarmId);
+    state.ackNote = outcome.outcome === 'acknowledged'
+      ? t('alarms.acked_done')
+      : t('alarms.already_acked', { nurse: outcome.by });
+    state.status = await storeStatus();
+    await loadAlarms(false);
+    state.citizens = await listCitizens();
+    renderAll();
+  } catch (err) {
+    state.error = err as ApiError;
+    renderError();
+  }
 }
 
 function renderError(): void {
@@ -230,6 +403,7 @@ function renderError(): void {
 function renderAll(): void {
   renderTexts();
   renderTable();
+  renderAlarms();
   renderStatus();
   renderError();
 }
@@ -289,12 +463,23 @@ function onKeyDown(e: KeyboardEvent): void {
     switchLang();
     return;
   }
+  if (e.altKey && !e.ctrlKey && !e.metaKey && (e.code === 'KeyA' || e.key.toLowerCase() === 'a')) {
+    e.preventDefault();
+    alarmList.focus();
+    return;
+  }
   if (e.ctrlKey || e.metaKey || e.altKey) return;
 
   const inSearch = document.activeElement === search;
   const inOtherField = !inSearch && isEditable(document.activeElement);
 
   switch (e.key) {
+    case 'k':
+    case 'K':
+      if (inSearch || inOtherField) return;
+      e.preventDefault();
+      void acknowledge(state.selectedAlarmId ?? state.alarms[0]?.id ?? null);
+      return;
     case '/':
       if (inSearch || inOtherField) return;
       e.preventDefault();
@@ -310,6 +495,14 @@ function onKeyDown(e: KeyboardEvent): void {
     case 'ArrowDown':
     case 'ArrowUp': {
       if (inOtherField) return;
+      if (document.activeElement === alarmList) {
+        e.preventDefault();
+        const at = state.alarms.findIndex((a) => a.id === state.selectedAlarmId);
+        const next = moveSelection(at, e.key === 'ArrowDown' ? 1 : -1, state.alarms.length);
+        state.selectedAlarmId = state.alarms[next]?.id ?? null;
+        renderAlarms();
+        return;
+      }
       e.preventDefault();
       const next = moveSelection(selectedIndex(), e.key === 'ArrowDown' ? 1 : -1, visible.length);
       select(next);
@@ -327,7 +520,8 @@ document.addEventListener('keydown', onKeyDown);
 
 // ---------- start ----------
 
-const REFRESH_MS = 5_000;
+// Short, so a new alarm shows within seconds of the sync that brought it.
+const REFRESH_MS = 2_000;
 
 async function load(): Promise<void> {
   const [citizens, status] = await Promise.allSettled([listCitizens(), storeStatus()]);
@@ -344,10 +538,12 @@ async function load(): Promise<void> {
 async function start(): Promise<void> {
   initLang();
   document.body.dataset.state = 'loading';
-  document.body.replaceChildren(header, toolbar, banner, tableWrap, keysHelp, statusBar);
+  document.body.replaceChildren(header, alarmPanel, toolbar, banner, tableWrap, keysHelp, statusBar);
   renderAll();
   try {
     await load();
+    // A nurse starting a shift hears what is already waiting.
+    if (state.load === 'ready') await loadAlarms(true);
   } catch (err) {
     state.load = 'error';
     state.error = { code: 'ui', message: err instanceof Error ? err.message : String(err) };
@@ -360,7 +556,9 @@ async function start(): Promise<void> {
 
 /** What in the status means the list may have changed. */
 function dataVersion(s: StoreStatus | null): string {
-  return s ? `${s.citizens}/${s.readings}/${s.rejected}/${s.last_sync ?? ''}` : '';
+  return s
+    ? `${s.citizens}/${s.readings}/${s.rejected}/${s.last_sync ?? ''}/${s.open_alarms}/${s.alarms_total}`
+    : '';
 }
 
 /**
@@ -373,7 +571,10 @@ async function refresh(): Promise<void> {
     const status = await storeStatus();
     const changed = dataVersion(status) !== dataVersion(state.status);
     state.status = status;
-    if (changed) state.citizens = await listCitizens();
+    if (changed) {
+      state.citizens = await listCitizens();
+      await loadAlarms(true);
+    }
     renderAll();
   } catch (err) {
     state.error = err as ApiError;

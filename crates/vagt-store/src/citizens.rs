@@ -25,6 +25,12 @@ pub struct CitizenSummary {
     pub last_reading_at: Option<Timestamp>,
     /// Keyed by parameter code.
     pub latest: BTreeMap<Parameter, LatestReading>,
+    /// The level the rules suggest, and the one a nurse confirmed (1-6).
+    pub suggested_level: Option<u8>,
+    pub confirmed_level: Option<u8>,
+    /// Alarms not yet acknowledged, and the highest priority among them.
+    pub open_alarms: i64,
+    pub top_alarm_priority: Option<String>,
 }
 
 /// The citizen's row only; diagnoses are left as they are.
@@ -176,13 +182,27 @@ impl Store {
                     address: r.get(4)?,
                     last_reading_at: None,
                     latest: BTreeMap::new(),
+                    suggested_level: None,
+                    confirmed_level: None,
+                    open_alarms: 0,
+                    top_alarm_priority: None,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         drop(stmt);
+        let mut levels = self.current_levels()?;
+        let mut alarms = self.open_alarm_counts()?;
         let summaries = summaries
             .into_iter()
             .map(|mut s| {
+                if let Some((suggested, confirmed)) = levels.remove(&s.id) {
+                    s.suggested_level = suggested;
+                    s.confirmed_level = confirmed;
+                }
+                if let Some((count, top)) = alarms.remove(&s.id) {
+                    s.open_alarms = count;
+                    s.top_alarm_priority = Some(top);
+                }
                 s.diagnoses = diagnoses.remove(&s.id).unwrap_or_default();
                 s.latest = latest.remove(&s.id).unwrap_or_default();
                 s.last_reading_at = s.latest.values().map(|l| l.effective_at).max();
@@ -191,5 +211,41 @@ impl Store {
             .collect();
         self.audit(actor, "citizens.list", None, None)?;
         Ok(summaries)
+    }
+
+    /// citizen -> (suggested, confirmed): the newest row of each kind.
+    fn current_levels(&self) -> Result<HashMap<String, (Option<u8>, Option<u8>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT citizen_id, kind, level FROM ecm_levels e
+             WHERE kind IN ('suggested', 'confirmed')
+               AND id = (SELECT max(id) FROM ecm_levels
+                         WHERE citizen_id = e.citizen_id AND kind = e.kind)",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut levels: HashMap<String, (Option<u8>, Option<u8>)> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let kind: String = r.get(1)?;
+            let level = u8::try_from(r.get::<_, i64>(2)?).ok();
+            let entry = levels.entry(r.get(0)?).or_default();
+            if kind == "suggested" {
+                entry.0 = level;
+            } else {
+                entry.1 = level;
+            }
+        }
+        Ok(levels)
+    }
+
+    /// citizen -> (open alarms, highest priority among them).
+    fn open_alarm_counts(&self) -> Result<HashMap<String, (i64, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT citizen_id, count(*),
+                    CASE min(CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1
+                                           WHEN 'low' THEN 2 ELSE 3 END)
+                        WHEN 0 THEN 'high' WHEN 1 THEN 'medium' WHEN 2 THEN 'low' ELSE 'info' END
+             FROM alarms WHERE state = 'open' GROUP BY citizen_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }

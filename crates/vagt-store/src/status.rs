@@ -27,6 +27,11 @@ pub struct StoreStatus {
     /// Readings the backend holds that this store has not got yet, as of the newest run that
     /// could tell; `null` when unknown (never synced, or offline before it could count).
     pub readings_behind: Option<i64>,
+    /// Alarms waiting for a nurse, and how many of them are high priority.
+    pub open_alarms: i64,
+    pub open_high_alarms: i64,
+    /// Every alarm ever raised here: with `open_alarms`, tells a poller that alarms changed.
+    pub alarms_total: i64,
     pub schema_version: i64,
     pub db_path: String,
 }
@@ -109,6 +114,11 @@ impl Store {
             sync_state,
             sync_progress: running,
             readings_behind,
+            open_alarms: count("SELECT count(*) FROM alarms WHERE state = 'open'")?,
+            open_high_alarms: count(
+                "SELECT count(*) FROM alarms WHERE state = 'open' AND priority = 'high'",
+            )?,
+            alarms_total: count("SELECT count(*) FROM alarms")?,
             schema_version: self.schema_version()?,
             db_path: self.path.display().to_string(),
         })

@@ -159,8 +159,8 @@ pub fn progress_line(p: &vagt_sync::Progress) {
 pub fn sync_report(w: &mut dyn Write, r: &vagt_sync::SyncReport) -> io::Result<()> {
     writeln!(
         w,
-        "sync ok: {} resources pulled ({} citizens, {} new readings, {} already there, {} retracted, {} rejected), {} pushed",
-        r.pulled, r.citizens, r.accepted, r.duplicates, r.retracted, r.rejected, r.pushed
+        "sync ok: {} resources pulled ({} citizens, {} new readings, {} already there, {} retracted, {} rejected), {} pushed, {} alarms raised",
+        r.pulled, r.citizens, r.accepted, r.duplicates, r.retracted, r.rejected, r.pushed, r.alarms_raised
     )
 }
 

@@ -1,0 +1,123 @@
+// WebDriver helpers shared by the end-to-end tests (plain Node >= 20, no dependencies): one
+// HTTP call per WebDriver command against tauri-driver.
+import { writeFileSync } from 'node:fs';
+
+const WD = (process.env.WEBDRIVER_URL || 'http://127.0.0.1:4444').replace(/\/+$/, '');
+const ELEMENT_KEY = 'element-6066-11e4-a52e-4f735466cecf';
+export const READY_TIMEOUT_MS = 60_000;
+export const SESSION_TIMEOUT_MS = 90_000;
+const REQUEST_TIMEOUT_MS = 20_000;
+
+export class SmokeError extends Error {}
+export const fail = (msg) => {
+  throw new SmokeError(msg);
+};
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const log = (msg) => console.error(`[e2e] ${msg}`);
+
+/** One WebDriver call; returns `value`, throws with the driver's error text. */
+export async function wd(method, path, body, timeoutMs = REQUEST_TIMEOUT_MS) {
+  let res;
+  try {
+    res = await fetch(`${WD}${path}`, {
+      method,
+      headers: body === undefined ? undefined : { 'content-type': 'application/json; charset=utf-8' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    const why = e?.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : e?.cause?.message || e?.message;
+    fail(`${method} ${path}: ${why}`);
+  }
+  const text = await res.text();
+  let json;
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    fail(`${method} ${path}: HTTP ${res.status}, not JSON: ${text.slice(0, 300)}`);
+  }
+  const value = json?.value;
+  if (!res.ok || (value && typeof value === 'object' && typeof value.error === 'string')) {
+    const err = value?.error ?? `HTTP ${res.status}`;
+    fail(`${method} ${path}: ${err}: ${value?.message ?? text.slice(0, 300)}`);
+  }
+  return value;
+}
+
+const elementId = (ref) => {
+  const id = ref?.[ELEMENT_KEY] ?? ref?.ELEMENT;
+  if (!id) fail(`not an element reference: ${JSON.stringify(ref)}`);
+  return id;
+};
+
+export function session(id) {
+  const s = `/session/${encodeURIComponent(id)}`;
+  return {
+    exec: (script, args = []) => wd('POST', `${s}/execute/sync`, { script, args }),
+    find: async (css) => elementId(await wd('POST', `${s}/element`, { using: 'css selector', value: css })),
+    findAll: async (css) => (await wd('POST', `${s}/elements`, { using: 'css selector', value: css })).map(elementId),
+    attr: (el, name) => wd('GET', `${s}/element/${el}/attribute/${encodeURIComponent(name)}`),
+    text: (el) => wd('GET', `${s}/element/${el}/text`),
+    click: (el) => wd('POST', `${s}/element/${el}/click`, {}),
+    type: (el, text) => wd('POST', `${s}/element/${el}/value`, { text }),
+    screenshot: () => wd('GET', `${s}/screenshot`, undefined, 60_000),
+    remove: () => wd('DELETE', s, undefined, 30_000),
+  };
+}
+
+/** Polls `check` (returns a value or undefined) until it yields, or fails after `ms`. */
+export async function waitFor(what, ms, check, intervalMs = 250) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (e) {
+      if (!(e instanceof SmokeError) || e.fatal) throw e;
+      last = e.message;
+    }
+    if (Date.now() > deadline) fail(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
+    await sleep(intervalMs);
+  }
+}
+
+export async function saveScreenshot(s, file) {
+  const b64 = await s.screenshot();
+  if (typeof b64 !== 'string' || b64.length === 0) fail('screenshot returned no data');
+  const buf = Buffer.from(b64, 'base64');
+  if (buf.subarray(1, 4).toString('latin1') !== 'PNG') fail('screenshot is not a PNG');
+  writeFileSync(file, buf);
+  log(`screenshot ${file} (${buf.length} bytes)`);
+}
+
+/** Starts the app in a new WebDriver session. */
+export async function startApp(bin, args) {
+  const created = await wd('POST', '/session', {
+    capabilities: {
+      alwaysMatch: {
+        browserName: 'wry',
+        'tauri:options': { application: bin, args },
+      },
+    },
+  }, SESSION_TIMEOUT_MS);
+  const sessionId = created?.sessionId;
+  if (!sessionId) fail(`no sessionId in new-session answer: ${JSON.stringify(created).slice(0, 300)}`);
+  return { id: sessionId, ...session(sessionId) };
+}
+
+/** Waits until the page says it is ready; an error state fails at once with its message. */
+export async function waitReady(s) {
+  return waitFor('data-state ready', READY_TIMEOUT_MS, async () => {
+    const st = await s.exec('return document.body ? (document.body.dataset.state || null) : null;');
+    if (st === 'error') {
+      const msg = await s.exec(
+        "var b = document.querySelector('[role=alert]'); return b ? b.textContent : '';",
+      );
+      const e = new SmokeError(`app reported an error: ${msg || '(no message)'}`);
+      e.fatal = true;
+      throw e;
+    }
+    return st === 'ready' ? st : undefined;
+  });
+}

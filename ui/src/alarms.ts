@@ -1,0 +1,99 @@
+// Pure helpers for the alarm panel, the worklist order and the signals: no DOM, no I/O.
+import type { AlarmPriority, AlarmRow, CitizenSummary } from './api';
+import type { Translate } from './i18n';
+
+const PRIORITY_RANK: Record<AlarmPriority, number> = { high: 0, medium: 1, low: 2, info: 3 };
+
+export function priorityRank(p: AlarmPriority | null | undefined): number {
+  return p ? PRIORITY_RANK[p] : 4;
+}
+
+/** Open first, then highest priority, then newest. */
+export function sortAlarms(alarms: readonly AlarmRow[]): AlarmRow[] {
+  return [...alarms].sort(
+    (a, b) =>
+      Number(b.state === 'open') - Number(a.state === 'open') ||
+      priorityRank(a.priority) - priorityRank(b.priority) ||
+      Date.parse(b.raised_at) - Date.parse(a.raised_at) ||
+      a.id.localeCompare(b.id),
+  );
+}
+
+/**
+ * The worklist order: open alarms by their highest priority, then the confirmed level (the
+ * suggestion when none is confirmed), then the oldest last reading (a silent citizen first),
+ * then name.
+ */
+export function sortWorklist(citizens: readonly CitizenSummary[]): CitizenSummary[] {
+  const level = (c: CitizenSummary) => c.confirmed_level ?? c.suggested_level ?? 0;
+  const lastAt = (c: CitizenSummary) =>
+    c.last_reading_at ? Date.parse(c.last_reading_at) : Number.NEGATIVE_INFINITY;
+  return [...citizens].sort(
+    (a, b) =>
+      priorityRank(a.open_alarms > 0 ? a.top_alarm_priority : null) -
+        priorityRank(b.open_alarms > 0 ? b.top_alarm_priority : null) ||
+      level(b) - level(a) ||
+      lastAt(a) - lastAt(b) ||
+      a.name.localeCompare(b.name, 'da'),
+  );
+}
+
+/** Open alarms not in `seen`: the ones to announce. */
+export function newAlarms(alarms: readonly AlarmRow[], seen: ReadonlySet<string>): AlarmRow[] {
+  return alarms.filter((a) => a.state === 'open' && !seen.has(a.id));
+}
+
+/** Which sound a set of new alarms calls for: the loud one if any is medium or high. */
+export function soundFor(alarms: readonly AlarmRow[]): 'high' | 'low' | null {
+  if (alarms.length === 0) return null;
+  return alarms.some((a) => priorityRank(a.priority) <= PRIORITY_RANK.medium) ? 'high' : 'low';
+}
+
+function levelText(level: unknown, t: Translate): string {
+  return typeof level === 'number' ? `ECM${level}` : t('alarms.level.none');
+}
+
+function formatNumber(value: unknown, lang: string): string {
+  return typeof value === 'number'
+    ? value.toLocaleString(lang === 'da' ? 'da-DK' : 'en-GB', { maximumFractionDigits: 1 })
+    : '';
+}
+
+/** One line that says what caused the alarm, in the nurse's language. */
+export function describeCause(alarm: AlarmRow, t: Translate, lang: string): string {
+  const c = alarm.cause;
+  switch (c.type) {
+    case 'suggested_change':
+    case 'confirmed_change': {
+      const change = t('alarms.cause.change', { from: levelText(c.from, t), to: levelText(c.to, t) });
+      if (c.type === 'confirmed_change' && typeof c.nurse === 'string') {
+        return `${change} · ${t('alarms.cause.by_nurse', { nurse: c.nurse })}`;
+      }
+      const trigger = c.trigger as { finding?: { parameter?: string; value?: number } } | null;
+      const finding = trigger?.finding;
+      if (finding?.parameter) {
+        return `${change} · ${t('alarms.cause.finding', {
+          parameter: t(`parameter.${finding.parameter}`),
+          value: formatNumber(finding.value, lang),
+        })}`;
+      }
+      return change;
+    }
+    case 'suggestion_differs':
+      return t('alarms.cause.differs', {
+        suggested: levelText(c.suggested, t),
+        confirmed: levelText(c.confirmed, t),
+      });
+    case 'missed_measurement':
+      return t('alarms.cause.missed', {
+        parameter: t(`parameter.${String(c.parameter)}`),
+        due: typeof c.due_at === 'string' ? new Date(c.due_at).toLocaleString(lang === 'da' ? 'da-DK' : 'en-GB', {
+          day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
+        }) : '',
+      });
+    case 'rejected_reading':
+      return typeof c.reason === 'string' ? c.reason : '';
+    default:
+      return '';
+  }
+}
