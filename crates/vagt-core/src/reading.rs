@@ -64,6 +64,10 @@ pub enum RejectReason {
     UnknownCitizen(CitizenId),
     #[error("unknown measurement code {system}|{code}")]
     UnknownCode { system: String, code: String },
+    /// A questionnaire response to a form Vagt does not know how to score: a score read from
+    /// another form's answers would be a wrong number, so a human decides.
+    #[error("unknown questionnaire {0}")]
+    UnknownQuestionnaire(String),
     #[error("malformed input: {0}")]
     Malformed(String),
 }
@@ -79,6 +83,7 @@ impl RejectReason {
             RejectReason::FromTheFuture { .. } => "from_the_future",
             RejectReason::UnknownCitizen(_) => "unknown_citizen",
             RejectReason::UnknownCode { .. } => "unknown_code",
+            RejectReason::UnknownQuestionnaire(_) => "unknown_questionnaire",
             RejectReason::Malformed(_) => "malformed",
         }
     }

@@ -22,7 +22,12 @@
 //!   term; SCADA is partition 2, so MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD 29112 is 160184).
 //!
 //! No MedCom, NPU or LOINC code was found for the clinic's own daily symptom score
-//! ([`Parameter::SymptomScore`]); it has no code here and arrives only from Vagt's own forms.
+//! ([`Parameter::SymptomScore`]); it has no code here and arrives only from Vagt's own forms,
+//! as QuestionnaireResponses to [`DAILY_SYMPTOMS`]. The CAT arrives either as an Observation
+//! (MCS88137) or as a response to [`CAT`]. No LOINC panel for the CAT could be verified (the
+//! test is GSK's copyrighted form; LOINC's published forms were not found to include it), so
+//! only Vagt's own canonical is accepted for it: guessing another form's item structure would
+//! risk a wrong score.
 
 use vagt_core::{Diagnosis, Parameter};
 
@@ -50,6 +55,78 @@ pub mod system {
     /// The Danish civil registration number (CPR).
     pub const CPR: &str = "urn:oid:1.2.208.176.1.2";
     pub const UCUM: &str = "http://unitsofmeasure.org";
+}
+
+/// A form Vagt scores: each item answered once with a `valueInteger` in `0..=item_max`, the
+/// answers summed to one reading of `parameter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScoredQuestionnaire {
+    /// `Questionnaire.url`; a response names it in `QuestionnaireResponse.questionnaire`.
+    pub canonical: &'static str,
+    pub parameter: Parameter,
+    /// The items' `linkId`s, in the form's order.
+    pub items: &'static [&'static str],
+    pub item_max: i64,
+}
+
+impl ScoredQuestionnaire {
+    /// The highest possible total: every item at its maximum.
+    pub const fn max_total(&self) -> i64 {
+        self.items.len() as i64 * self.item_max
+    }
+}
+
+/// NærKlinikken's daily symptom questionnaire, which the citizen answers at home each morning.
+/// Each item compares today with the citizen's usual days: 0 as usual, 1 a little worse, 2 much
+/// worse. Five items give [`Parameter::SymptomScore`] 0..10 (higher is worse).
+pub const DAILY_SYMPTOMS: ScoredQuestionnaire = ScoredQuestionnaire {
+    canonical: "http://naerklinikken.dk/fhir/Questionnaire/daily-symptoms",
+    parameter: Parameter::SymptomScore,
+    // Åndenød, hoste, mængde af slim, farve på slim, almen tilstand.
+    items: &[
+        "breathlessness",
+        "cough",
+        "sputum-amount",
+        "sputum-colour",
+        "wellbeing",
+    ],
+    item_max: 2,
+};
+
+/// The COPD Assessment Test: eight items scored 0..5, summed to [`Parameter::CatScore`] 0..40.
+pub const CAT: ScoredQuestionnaire = ScoredQuestionnaire {
+    canonical: "http://naerklinikken.dk/fhir/Questionnaire/cat",
+    parameter: Parameter::CatScore,
+    // In the test's order: cough, phlegm, chest tightness, breathlessness on a hill or stairs,
+    // activities at home, confidence leaving home, sleep, energy.
+    items: &[
+        "cough",
+        "phlegm",
+        "chest-tightness",
+        "breathlessness",
+        "activities",
+        "confidence",
+        "sleep",
+        "energy",
+    ],
+    item_max: 5,
+};
+
+/// The forms Vagt scores.
+pub const SCORED_QUESTIONNAIRES: [ScoredQuestionnaire; 2] = [DAILY_SYMPTOMS, CAT];
+
+/// The `linkId` of an optional item carrying the form's own total (as a form engine computes
+/// it); when present it must equal the sum of the answers.
+pub const TOTAL_LINK_ID: &str = "total";
+
+/// The scored form a `QuestionnaireResponse.questionnaire` names. A `|version` suffix is
+/// ignored: the items and their ranges are the same in every version Vagt knows, and a
+/// version that changed them would show as unknown or out-of-range answers.
+pub fn questionnaire_for(canonical: &str) -> Option<ScoredQuestionnaire> {
+    let url = canonical.split('|').next().unwrap_or_default().trim();
+    SCORED_QUESTIONNAIRES
+        .into_iter()
+        .find(|q| q.canonical == url)
 }
 
 /// What an Observation code means to Vagt.
@@ -359,6 +436,35 @@ mod tests {
         assert_eq!(parameter_for("http://loinc.org/", "8867-4"), None);
         assert_eq!(parameter_for("urn:oid:1.2.208.176.2.1", "npu03011"), None);
         assert_eq!(parameter_for("", "8867-4"), None);
+    }
+
+    #[test]
+    fn scored_questionnaires_are_found_by_canonical_with_or_without_a_version() {
+        assert_eq!(
+            questionnaire_for("http://naerklinikken.dk/fhir/Questionnaire/daily-symptoms"),
+            Some(DAILY_SYMPTOMS)
+        );
+        assert_eq!(
+            questionnaire_for(" http://naerklinikken.dk/fhir/Questionnaire/cat|2.1 "),
+            Some(CAT)
+        );
+        assert_eq!(
+            questionnaire_for("http://naerklinikken.dk/fhir/Questionnaire/cat/"),
+            None
+        );
+        assert_eq!(questionnaire_for(""), None);
+        // The totals are the parameters' plausible ranges, so a complete form is plausible.
+        for q in SCORED_QUESTIONNAIRES {
+            assert_eq!(
+                q.parameter.plausible_range(),
+                (0.0, q.max_total() as f64),
+                "{}",
+                q.canonical
+            );
+            let mut seen = std::collections::HashSet::new();
+            assert!(q.items.iter().all(|item| seen.insert(*item)));
+            assert!(!q.items.contains(&TOTAL_LINK_ID));
+        }
     }
 
     #[test]

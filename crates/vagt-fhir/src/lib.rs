@@ -1,5 +1,6 @@
 //! HL7 FHIR R4 JSON at Vagt's edge: the few resource shapes a sync reads, and their mapping
-//! into Vagt's domain.
+//! into Vagt's domain. Measurements arrive as Observations and, for the clinic's scored forms
+//! (the daily symptom questionnaire, the CAT), as QuestionnaireResponses.
 //!
 //! The telemedicine backend (the Danish national eHealth infrastructure "FUT", or any FHIR R4
 //! server) codes measurements in NPU/DNK, MedCom, LOINC or IEEE 11073 MDC terms; [`codes`]
@@ -16,6 +17,7 @@ mod condition;
 mod error;
 mod observation;
 mod patient;
+mod questionnaire;
 mod reference;
 mod types;
 
@@ -27,14 +29,19 @@ pub use capability::{
     CapabilityInteraction, CapabilityResource, CapabilityRest, CapabilitySearchParam,
     CapabilitySoftware, CapabilityStatement,
 };
-pub use codes::{CodeMeaning, diagnosis_for, loinc_for, meaning_of, parameter_for};
+pub use codes::{
+    CodeMeaning, ScoredQuestionnaire, diagnosis_for, loinc_for, meaning_of, parameter_for,
+    questionnaire_for,
+};
 pub use condition::map_condition;
 pub use error::{FhirError, Rejected};
 pub use observation::{ObservationUpdate, map_observation, retraction_covers};
 pub use patient::{PatientRecord, map_patient};
+pub use questionnaire::{QuestionnaireUpdate, map_questionnaire_response};
 pub use reference::{local_reference, split_reference};
 pub use types::{
     Address, CodeableConcept, Coding, Condition, ContactPoint, HumanName, Identifier, Meta,
     Observation, ObservationComponent, OperationOutcome, OperationOutcomeIssue, Patient, Period,
-    Quantity, Reference, Resource, parse_resource, resource_from_value, resource_type_of,
+    Quantity, QuestionnaireResponse, QuestionnaireResponseAnswer, QuestionnaireResponseItem,
+    Reference, Resource, parse_resource, resource_from_value, resource_type_of,
 };

@@ -220,14 +220,19 @@ fn effective_at(observation: &Observation) -> Result<Timestamp, RejectReason> {
                     .into(),
             )
         })?;
+    date_time(text, "effective time")
+}
+
+/// A FHIR dateTime that names an instant. `what` names the element in messages.
+pub(crate) fn date_time(text: &str, what: &str) -> Result<Timestamp, RejectReason> {
     if !text.contains('T') {
         return Err(RejectReason::Malformed(format!(
-            "effective time {text:?} is a date without a time of day"
+            "{what} {text:?} is a date without a time of day"
         )));
     }
     Timestamp::parse_rfc3339(text).map_err(|_| {
         RejectReason::Malformed(format!(
-            "effective time {text:?} is not a date-time with seconds and a time zone"
+            "{what} {text:?} is not a date-time with seconds and a time zone"
         ))
     })
 }

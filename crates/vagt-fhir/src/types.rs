@@ -265,6 +265,58 @@ pub struct ObservationComponent {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+pub struct QuestionnaireResponse {
+    pub resource_type: String,
+    pub id: Option<String>,
+    pub meta: Option<Meta>,
+    /// The canonical URL of the form answered, optionally `|version`.
+    pub questionnaire: Option<String>,
+    /// in-progress | completed | amended | entered-in-error | stopped
+    pub status: Option<String>,
+    pub subject: Option<Reference>,
+    /// When the answers were last edited (a dateTime).
+    pub authored: Option<String>,
+    pub item: Vec<QuestionnaireResponseItem>,
+}
+
+impl Resource for QuestionnaireResponse {
+    const TYPE: &'static str = "QuestionnaireResponse";
+}
+
+/// One question (or group of questions, through `item`) and its answers.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct QuestionnaireResponseItem {
+    pub link_id: Option<String>,
+    pub text: Option<String>,
+    pub answer: Vec<QuestionnaireResponseAnswer>,
+    pub item: Vec<QuestionnaireResponseItem>,
+}
+
+/// One answer. Its `value[x]` is kept as JSON: an answer of the wrong type or shape is for the
+/// mapper to name in a rejection, not a reason to fail reading the whole response.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct QuestionnaireResponseAnswer {
+    /// Follow-up questions nested under this answer.
+    pub item: Vec<QuestionnaireResponseItem>,
+    /// Every other element: `valueInteger`, `valueCoding`, …, extensions.
+    #[serde(flatten)]
+    pub elements: serde_json::Map<String, Value>,
+}
+
+impl QuestionnaireResponseAnswer {
+    /// The answer's `value[x]` element: its name (`valueInteger`) and value.
+    pub fn value(&self) -> Option<(&str, &Value)> {
+        self.elements
+            .iter()
+            .find(|(key, _)| key.starts_with("value"))
+            .map(|(key, value)| (key.as_str(), value))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct Patient {
     pub resource_type: String,
     pub id: Option<String>,

@@ -5,9 +5,9 @@
 use serde_json::{Value, json};
 use vagt_core::{CitizenId, Diagnosis, IncomingMeasurement, Parameter, RejectReason, Timestamp};
 use vagt_fhir::{
-    CapabilityStatement, FhirError, ObservationUpdate, Rejected, local_reference, map_condition,
-    map_observation, map_patient, parse_bundle, parse_resource, resource_type_of,
-    retraction_covers,
+    CapabilityStatement, FhirError, ObservationUpdate, QuestionnaireUpdate, Rejected,
+    local_reference, map_condition, map_observation, map_patient, map_questionnaire_response,
+    parse_bundle, parse_resource, resource_type_of, retraction_covers,
 };
 
 const BASE: &str = "https://ehealth.example/fhir";
@@ -630,6 +630,305 @@ mod rejected_observations {
             rejection(&resource).to_string(),
             "Observation https://ehealth.example/fhir|Observation/obs-1 rejected: malformed input: \
              Observation has no subject"
+        );
+    }
+}
+
+mod questionnaire_responses {
+    use super::*;
+
+    const DAILY: &str = "http://naerklinikken.dk/fhir/Questionnaire/daily-symptoms";
+    const CAT: &str = "http://naerklinikken.dk/fhir/Questionnaire/cat";
+    const SOURCE: &str = "https://ehealth.example/fhir|QuestionnaireResponse/qr-1";
+
+    fn item(link_id: &str, value: i64) -> Value {
+        json!({"linkId": link_id, "answer": [{"valueInteger": value}]})
+    }
+
+    /// A completed daily symptom questionnaire answered with `answers` in the form's order.
+    fn daily(answers: [i64; 5]) -> Value {
+        let links = [
+            "breathlessness",
+            "cough",
+            "sputum-amount",
+            "sputum-colour",
+            "wellbeing",
+        ];
+        let items: Vec<Value> = links
+            .iter()
+            .zip(answers)
+            .map(|(link, value)| item(link, value))
+            .collect();
+        json!({
+            "resourceType": "QuestionnaireResponse",
+            "id": "qr-1",
+            "meta": {"versionId": "2", "lastUpdated": "2026-11-22T08:05:00.000+00:00"},
+            "questionnaire": DAILY,
+            "status": "completed",
+            "subject": {"reference": "Patient/57174"},
+            "authored": "2026-11-22T08:04:10+01:00",
+            "item": items
+        })
+    }
+
+    fn map(resource: &Value) -> Result<QuestionnaireUpdate, Rejected> {
+        map_questionnaire_response(resource, BASE, &resolve)
+    }
+
+    fn score(resource: &Value) -> IncomingMeasurement {
+        match map(resource) {
+            Ok(QuestionnaireUpdate::Measurement(m)) => m,
+            other => panic!("expected a measurement, got {other:?}"),
+        }
+    }
+
+    fn rejection(resource: &Value) -> Rejected {
+        map(resource).expect_err("rejected")
+    }
+
+    fn items_mut(resource: &mut Value) -> &mut Vec<Value> {
+        resource["item"].as_array_mut().expect("items")
+    }
+
+    #[test]
+    fn a_completed_daily_symptom_questionnaire_is_one_symptom_score() {
+        let m = score(&daily([1, 2, 0, 1, 2]));
+        assert_eq!(m.citizen_id, citizen("2512489996"));
+        assert_eq!(m.parameter, Parameter::SymptomScore);
+        assert_eq!((m.value, m.unit.as_str()), (6.0, "{score}"));
+        assert_eq!(m.effective_at, at("2026-11-22T07:04:10Z"));
+        assert_eq!(m.source.id, SOURCE);
+        assert_eq!(m.source.version, "2");
+        assert_eq!(m.normalise(received()).expect("plausible").value, 6.0);
+
+        let worst = score(&daily([2; 5]));
+        assert_eq!(worst.value, 10.0);
+        assert!(
+            worst.normalise(received()).is_ok(),
+            "the maximum is plausible"
+        );
+    }
+
+    #[test]
+    fn a_cat_in_a_group_with_a_version_and_a_matching_total_is_one_cat_score() {
+        let answers = [
+            ("cough", 3),
+            ("phlegm", 2),
+            ("chest-tightness", 1),
+            ("breathlessness", 5),
+            ("activities", 4),
+            ("confidence", 0),
+            ("sleep", 2),
+            ("energy", 3),
+        ];
+        let items: Vec<Value> = answers.iter().map(|(l, v)| item(l, *v)).collect();
+        let resource = json!({
+            "resourceType": "QuestionnaireResponse", "id": "cat-7",
+            "questionnaire": format!("{CAT}|1.0"),
+            "status": "amended",
+            "subject": {"identifier": {"system": "urn:oid:1.2.208.176.1.2", "value": "2509479989"}},
+            "authored": "2026-11-21T10:00:00Z",
+            "item": [
+                {"linkId": "intro", "text": "Hvordan har du det med din KOL?"},
+                {"linkId": "questions", "item": items},
+                item("total", 20)
+            ]
+        });
+        let m = score(&resource);
+        assert_eq!(m.citizen_id, citizen("2509479989"));
+        assert_eq!((m.parameter, m.value), (Parameter::CatScore, 20.0));
+        assert_eq!(
+            m.source.id,
+            "https://ehealth.example/fhir|QuestionnaireResponse/cat-7"
+        );
+        assert_eq!(m.source.version, "1", "no meta: version 1");
+    }
+
+    #[test]
+    fn entered_in_error_retracts_and_unfinished_forms_are_pending() {
+        let mut withdrawn = json!({
+            "resourceType": "QuestionnaireResponse", "id": "qr-1", "status": "entered-in-error"
+        });
+        assert_eq!(
+            map(&withdrawn).expect("retraction"),
+            QuestionnaireUpdate::Retracted {
+                source_id: SOURCE.into()
+            }
+        );
+        // A retraction of a response whose reading was stored covers exactly that reading.
+        assert!(retraction_covers(SOURCE, &score(&daily([0; 5])).source.id));
+
+        for status in ["in-progress", "stopped"] {
+            // Half answered, and already about an unknown form: still only pending.
+            let mut half = daily([1, 1, 0, 0, 0]);
+            items_mut(&mut half).truncate(2);
+            half["status"] = json!(status);
+            assert_eq!(map(&half), Ok(QuestionnaireUpdate::Pending), "{status}");
+            withdrawn["status"] = json!(status);
+            assert_eq!(
+                map(&withdrawn),
+                Ok(QuestionnaireUpdate::Pending),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_or_unnamed_questionnaire_is_rejected() {
+        let mut resource = daily([0; 5]);
+        resource["questionnaire"] = json!("http://example.org/fhir/Questionnaire/phq-9|3");
+        let rejected = rejection(&resource);
+        assert_eq!(
+            rejected.reason,
+            RejectReason::UnknownQuestionnaire(
+                "http://example.org/fhir/Questionnaire/phq-9|3".into()
+            )
+        );
+        assert_eq!(rejected.reason.code(), "unknown_questionnaire");
+        assert_eq!(
+            rejected.resource_type.as_deref(),
+            Some("QuestionnaireResponse")
+        );
+        assert_eq!(rejected.source_id.as_deref(), Some(SOURCE));
+
+        resource
+            .as_object_mut()
+            .expect("object")
+            .remove("questionnaire");
+        assert!(malformed_message(&rejection(&resource)).contains("which questionnaire"));
+    }
+
+    #[test]
+    fn a_missing_subject_or_unknown_citizen_is_rejected() {
+        let mut resource = daily([0; 5]);
+        resource["subject"] = json!({"reference": "Patient/404"});
+        assert_eq!(
+            rejection(&resource).reason,
+            RejectReason::UnknownCitizen(citizen("404"))
+        );
+        resource.as_object_mut().expect("object").remove("subject");
+        assert_eq!(
+            malformed_message(&rejection(&resource)),
+            "QuestionnaireResponse has no subject"
+        );
+    }
+
+    #[test]
+    fn a_missing_or_date_only_authored_time_is_rejected() {
+        let mut resource = daily([0; 5]);
+        resource["authored"] = json!("2026-11-22");
+        assert!(malformed_message(&rejection(&resource)).contains("date without a time of day"));
+        resource.as_object_mut().expect("object").remove("authored");
+        assert_eq!(
+            malformed_message(&rejection(&resource)),
+            "QuestionnaireResponse has no authored time"
+        );
+    }
+
+    #[test]
+    fn answers_that_are_not_integers_or_out_of_range_are_rejected() {
+        let cases = [
+            (json!({"valueString": "1"}), "valueString"),
+            (json!({"valueDecimal": 1.5}), "not a valueInteger"),
+            (json!({"valueInteger": 1.5}), "not an integer"),
+            (
+                json!({"valueCoding": {"system": "http://loinc.org", "code": "LA6568-5"}}),
+                "valueCoding",
+            ),
+            (json!({"valueInteger": 3}), "outside its range 0..2"),
+            (json!({"valueInteger": -1}), "outside its range 0..2"),
+        ];
+        for (answer, expected) in cases {
+            let mut resource = daily([0; 5]);
+            resource["item"][1]["answer"] = json!([answer]);
+            let rejected = rejection(&resource);
+            let message = malformed_message(&rejected);
+            assert!(
+                message.contains("\"cough\"") && message.contains(expected),
+                "{message}"
+            );
+        }
+        let mut two = daily([0; 5]);
+        two["item"][1]["answer"] = json!([{"valueInteger": 0}, {"valueInteger": 1}]);
+        assert!(malformed_message(&rejection(&two)).contains("2 answers"));
+
+        let mut cat = daily([0; 5]);
+        cat["questionnaire"] = json!(CAT);
+        assert!(
+            malformed_message(&rejection(&cat)).contains("not in the questionnaire"),
+            "daily items are not CAT items"
+        );
+    }
+
+    #[test]
+    fn a_half_written_form_marked_completed_is_rejected() {
+        let mut resource = daily([2, 2, 0, 0, 0]);
+        items_mut(&mut resource).truncate(2);
+        // An item present without an answer is as missing as one left out.
+        items_mut(&mut resource).push(json!({"linkId": "sputum-amount", "answer": []}));
+        let rejected = rejection(&resource);
+        assert_eq!(rejected.reason.code(), "malformed");
+        assert_eq!(
+            malformed_message(&rejected),
+            "the form is marked done but 3 of its 5 items are unanswered: sputum-amount, \
+             sputum-colour, wellbeing"
+        );
+
+        // A total alone does not stand in for the answers.
+        let mut only_total = daily([0; 5]);
+        only_total["item"] = json!([item("total", 4)]);
+        assert!(malformed_message(&rejection(&only_total)).contains("5 of its 5"));
+    }
+
+    #[test]
+    fn a_total_that_disagrees_with_the_answers_and_repeated_items_are_rejected() {
+        let mut resource = daily([1, 1, 1, 0, 0]);
+        items_mut(&mut resource).push(item("total", 4));
+        assert_eq!(
+            malformed_message(&rejection(&resource)),
+            "the form's total 4 is not the sum of its answers (3)"
+        );
+        let mut matching = daily([1, 1, 1, 0, 0]);
+        items_mut(&mut matching).push(item("total", 3));
+        assert_eq!(score(&matching).value, 3.0);
+
+        let mut repeated = daily([1, 1, 1, 0, 0]);
+        items_mut(&mut repeated).push(item("cough", 2));
+        assert!(malformed_message(&rejection(&repeated)).contains("more than once"));
+
+        let mut extra = daily([0; 5]);
+        items_mut(&mut extra).push(item("appetite", 1));
+        assert!(malformed_message(&rejection(&extra)).contains("\"appetite\""));
+    }
+
+    #[test]
+    fn a_bad_status_no_id_or_another_resource_type_is_rejected() {
+        let mut resource = daily([0; 5]);
+        resource["status"] = json!("final");
+        assert!(malformed_message(&rejection(&resource)).contains("\"final\""));
+        resource.as_object_mut().expect("object").remove("status");
+        assert_eq!(
+            malformed_message(&rejection(&resource)),
+            "QuestionnaireResponse has no status"
+        );
+
+        let mut no_id = daily([0; 5]);
+        no_id.as_object_mut().expect("object").remove("id");
+        let rejected = rejection(&no_id);
+        assert_eq!(rejected.source_id, None);
+        assert_eq!(
+            malformed_message(&rejected),
+            "QuestionnaireResponse has no id"
+        );
+
+        let rejected = rejection(&observation("http://loinc.org", "8867-4", 70.0, "/min"));
+        assert_eq!(rejected.resource_type.as_deref(), Some("Observation"));
+        assert_eq!(
+            rejected.source_id.as_deref(),
+            Some("https://ehealth.example/fhir|Observation/obs-1")
+        );
+        assert!(
+            malformed_message(&rejected).contains("expected resourceType QuestionnaireResponse")
         );
     }
 }

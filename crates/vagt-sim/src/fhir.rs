@@ -1,6 +1,7 @@
 //! The FHIR R4 JSON the simulator serves: Patient, Condition and Observation built from the
-//! cohort, coded the way different backends code them, plus the CapabilityStatement and
-//! OperationOutcome. The inverse of `vagt_fhir`'s mappers, and tested against them.
+//! cohort, coded the way different backends code them, QuestionnaireResponses for the scored
+//! forms, plus the CapabilityStatement and OperationOutcome. The inverse of `vagt_fhir`'s
+//! mappers, and tested against them.
 
 use crate::ServerValue;
 use serde::{Deserialize, Serialize};
@@ -233,6 +234,36 @@ pub(crate) fn observation(id: &str, content: &ObservationContent<'_>) -> Option<
     Some(resource)
 }
 
+/// What a QuestionnaireResponse says.
+pub(crate) struct ResponseContent<'a> {
+    /// The form's canonical URL.
+    pub questionnaire: &'a str,
+    pub patient_id: &'a str,
+    pub status: &'a str,
+    pub authored: Timestamp,
+    /// (linkId, valueInteger), in the form's order; fewer than the form has while in progress.
+    pub answers: &'a [(String, i64)],
+}
+
+/// The QuestionnaireResponse (without `meta`, which the store sets), one flat item per answer,
+/// as a home-monitoring app records a short form.
+pub(crate) fn questionnaire_response(id: &str, content: &ResponseContent<'_>) -> Value {
+    let items: Vec<Value> = content
+        .answers
+        .iter()
+        .map(|(link_id, value)| json!({"linkId": link_id, "answer": [{"valueInteger": value}]}))
+        .collect();
+    json!({
+        "resourceType": "QuestionnaireResponse",
+        "id": id,
+        "questionnaire": content.questionnaire,
+        "status": content.status,
+        "subject": {"reference": format!("Patient/{}", content.patient_id)},
+        "authored": content.authored.to_rfc3339(),
+        "item": items,
+    })
+}
+
 fn vital_signs() -> Value {
     json!([{"coding": [{
         "system": "http://terminology.hl7.org/CodeSystem/observation-category",
@@ -317,7 +348,12 @@ pub(crate) fn operation_outcome(severity: &str, code: &str, diagnostics: &str) -
 }
 
 /// The resource types the server reads from the cohort.
-pub(crate) const SERVED_TYPES: [&str; 3] = ["Patient", "Condition", "Observation"];
+pub(crate) const SERVED_TYPES: [&str; 4] = [
+    "Patient",
+    "Condition",
+    "Observation",
+    "QuestionnaireResponse",
+];
 
 /// The resource types a client may create (what the nurse station pushes).
 pub(crate) const CREATABLE_TYPES: [&str; 7] = [

@@ -2,7 +2,8 @@
 //!
 //! It serves the synthetic cohort ([`vagt_core::cohort`]) as Patients, Conditions and
 //! Observations coded the ways real backends code them (Danish NPU/MedCom, LOINC, IEEE 11073
-//! MDC), changes it live ([`RunningSim::advance`]), takes what a nurse station pushes (create,
+//! MDC), with the symptom and CAT scores as QuestionnaireResponses to the clinic's forms (each
+//! score once, never also as an Observation), changes it live ([`RunningSim::advance`]), takes what a nurse station pushes (create,
 //! conditional create, transactions), and misbehaves on demand ([`FaultProfile`]). It is the
 //! sync's test double and the app's demo backend.
 //!
@@ -96,6 +97,13 @@ pub struct AdvanceSpec {
     pub retractions: usize,
     /// New citizens: a Patient, Conditions and two days of readings.
     pub new_citizens: usize,
+    /// Forms answered now: the daily symptom questionnaire, now and then a CAT. The first
+    /// finishes a form left in progress, if there is one (a new, `completed` version).
+    pub new_responses: usize,
+    /// Recent QuestionnaireResponses given a new `amended` version with one answer changed.
+    pub amended_responses: usize,
+    /// Recent QuestionnaireResponses given a new `entered-in-error` version.
+    pub retracted_responses: usize,
 }
 
 /// What an advance wrote. Ids are server ids (`o-000123`, `p-0051`).
@@ -108,6 +116,10 @@ pub struct AdvanceReport {
     pub retractions: Vec<String>,
     /// Patients of new citizens.
     pub new_patients: Vec<String>,
+    /// QuestionnaireResponses answered now (and those of new citizens).
+    pub new_responses: Vec<String>,
+    pub amended_responses: Vec<String>,
+    pub retracted_responses: Vec<String>,
     /// Every version written, in write order (= ascending `lastUpdated`).
     pub changed: Vec<ChangedResource>,
 }
@@ -138,6 +150,10 @@ pub struct ServerReadings {
     pub observations: Vec<ServerObservation>,
     /// Ids of Observations whose current version is `entered-in-error`.
     pub retracted: Vec<String>,
+    /// Every QuestionnaireResponse whose current version is not retracted, in creation order.
+    pub questionnaire_responses: Vec<ServerQuestionnaireResponse>,
+    /// Ids of QuestionnaireResponses whose current version is `entered-in-error`.
+    pub retracted_responses: Vec<String>,
     pub patients: Vec<ServerPatient>,
     /// The latest `lastUpdated` on the server (any resource type).
     pub high_water: Option<Timestamp>,
@@ -169,7 +185,8 @@ pub struct ServerObservation {
 impl ServerReadings {
     /// What a client that has synced everything must hold as current readings: source id ->
     /// (version, value in the canonical unit). Planted-bad and client-pushed Observations are
-    /// left out: a client rejects the first and wrote the second.
+    /// left out: a client rejects the first and wrote the second. So are planted-bad and
+    /// unfinished QuestionnaireResponses: the first is rejected, the second not a reading yet.
     pub fn client_readings(&self, base: &str) -> std::collections::BTreeMap<String, (String, f64)> {
         let mut readings = std::collections::BTreeMap::new();
         for observation in self
@@ -189,11 +206,31 @@ impl ServerReadings {
                 }
             }
         }
+        for response in &self.questionnaire_responses {
+            if let Some((_, score)) = response.reading() {
+                readings.insert(
+                    response.source_id(base),
+                    (response.version_id.clone(), score),
+                );
+            }
+        }
         readings
     }
 
+    /// Planted-bad resources of every type: what a client must reject.
     pub fn bad_by_design(&self) -> usize {
+        self.bad_observations_by_design() + self.bad_responses_by_design()
+    }
+
+    pub fn bad_observations_by_design(&self) -> usize {
         self.observations.iter().filter(|o| o.bad_by_design).count()
+    }
+
+    pub fn bad_responses_by_design(&self) -> usize {
+        self.questionnaire_responses
+            .iter()
+            .filter(|r| r.bad_by_design)
+            .count()
     }
 }
 
@@ -213,6 +250,43 @@ impl ServerObservation {
                 (v.parameter, source)
             })
             .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerQuestionnaireResponse {
+    pub id: String,
+    pub version_id: String,
+    pub last_updated: Timestamp,
+    /// `completed`, `amended` or `in-progress`.
+    pub status: String,
+    /// The form's canonical URL.
+    pub questionnaire: String,
+    pub patient_id: String,
+    pub citizen_id: CitizenId,
+    pub authored: Timestamp,
+    /// What the form scores: `None` for the planted form Vagt does not know.
+    pub parameter: Option<Parameter>,
+    /// (linkId, valueInteger) as served.
+    pub answers: Vec<(String, i64)>,
+    /// Planted bad (a form Vagt cannot score): a client must reject it.
+    pub bad_by_design: bool,
+}
+
+impl ServerQuestionnaireResponse {
+    /// The source id `vagt_fhir::map_questionnaire_response` gives its reading.
+    pub fn source_id(&self, base: &str) -> String {
+        format!("{base}|QuestionnaireResponse/{}", self.id)
+    }
+
+    /// The reading a client must hold for it: the parameter and the summed answers, for a
+    /// finished response that is not planted bad.
+    pub fn reading(&self) -> Option<(Parameter, f64)> {
+        let finished = matches!(self.status.as_str(), "completed" | "amended");
+        let parameter = self.parameter.filter(|_| finished && !self.bad_by_design)?;
+        let sum: i64 = self.answers.iter().map(|(_, value)| value).sum();
+        // Scores are at most 40; the conversion is exact.
+        Some((parameter, sum as f64))
     }
 }
 
@@ -417,5 +491,8 @@ fn live_tick(rng: &mut vagt_core::cohort::Rng, speed: f64) -> AdvanceSpec {
         corrections: count(0.05 * speed),
         retractions: count(0.02 * speed),
         new_citizens: count(0.002 * speed),
+        new_responses: count(0.1 * speed),
+        amended_responses: count(0.01 * speed),
+        retracted_responses: count(0.005 * speed),
     }
 }

@@ -33,7 +33,7 @@ struct Args {
     /// Require `Authorization: Bearer TOKEN` (also read from VAGT_SIM_TOKEN).
     #[arg(long, env = "VAGT_SIM_TOKEN", hide_env_values = true)]
     token: Option<String>,
-    /// Add readings, corrections and now and then a citizen every second.
+    /// Add readings, forms, corrections and now and then a citizen every second.
     #[arg(long)]
     live: bool,
     /// How much each live second does (1.0: about two readings).

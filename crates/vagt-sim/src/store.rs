@@ -98,7 +98,8 @@ impl Store {
     }
 
     /// A fresh server id: `p-0001` for Patients, `c-0001` Conditions, `o-000001`
-    /// Observations, `communication-1` and so on for what clients create.
+    /// Observations, `qr-000001` QuestionnaireResponses, `communication-1` and so on for what
+    /// clients create.
     pub fn new_id(&mut self, resource_type: &str) -> String {
         let counter = self.next_id.entry(resource_type.to_owned()).or_insert(0);
         *counter += 1;
@@ -107,6 +108,7 @@ impl Store {
             "Patient" => format!("p-{n:04}"),
             "Condition" => format!("c-{n:04}"),
             "Observation" => format!("o-{n:06}"),
+            "QuestionnaireResponse" => format!("qr-{n:06}"),
             other => format!("{}-{n}", other.to_ascii_lowercase()),
         }
     }

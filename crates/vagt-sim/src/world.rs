@@ -1,20 +1,28 @@
 //! The simulated backend's data: the cohort loaded as FHIR resources, and the changes
-//! [`World::advance`] makes to it (new, late, corrected and retracted readings, new citizens).
-//! Every choice is drawn from the seed and a counter, so a run replays.
+//! [`World::advance`] makes to it (new, late, corrected and retracted readings and forms, new
+//! citizens). Every choice is drawn from the seed and a counter, so a run replays.
+//!
+//! The cohort's symptom and CAT scores are served as QuestionnaireResponses to the clinic's
+//! forms, answers that sum to the score, and never also as Observations: each score exists
+//! once on the server, as it does in the clinic.
 
-use crate::fhir::{self, CodeStyle, ObservationContent};
+use crate::fhir::{self, CodeStyle, ObservationContent, ResponseContent};
 use crate::store::Store;
 use crate::{
-    AdvanceReport, AdvanceSpec, ChangedResource, ServerObservation, ServerPatient, ServerReadings,
-    ServerValue, SimConfig,
+    AdvanceReport, AdvanceSpec, ChangedResource, ServerObservation, ServerPatient,
+    ServerQuestionnaireResponse, ServerReadings, ServerValue, SimConfig,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 use vagt_core::cohort::{CohortSpec, Rng, generate};
 use vagt_core::time_util::{MILLIS_PER_DAY, MILLIS_PER_MINUTE};
-use vagt_core::{Citizen, CitizenId, IncomingMeasurement, Parameter, Timestamp};
-use vagt_fhir::CodeMeaning;
+use vagt_core::{Citizen, CitizenId, Diagnosis, IncomingMeasurement, Parameter, Timestamp};
+use vagt_fhir::codes::{CAT, DAILY_SYMPTOMS, SCORED_QUESTIONNAIRES, ScoredQuestionnaire};
+use vagt_fhir::{CodeMeaning, questionnaire_for};
+
+/// The form of the planted bad response: one the clinic uses that Vagt does not score.
+const UNSCORED_FORM: &str = "http://naerklinikken.dk/fhir/Questionnaire/wellbeing";
 
 /// The server's "now": the cohort's end plus the real time since the server started.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +60,30 @@ pub(crate) struct ObservationInfo {
     pushed: bool,
 }
 
+/// What the simulator knows a QuestionnaireResponse says.
+#[derive(Debug, Clone)]
+pub(crate) struct ResponseInfo {
+    citizen: usize,
+    patient_id: String,
+    questionnaire: String,
+    /// What the form scores; `None` for a form Vagt does not know.
+    parameter: Option<Parameter>,
+    status: String,
+    authored: Timestamp,
+    answers: Vec<(String, i64)>,
+    bad: bool,
+}
+
+impl ResponseInfo {
+    fn finished(&self) -> bool {
+        matches!(self.status.as_str(), "completed" | "amended")
+    }
+
+    fn total(&self) -> i64 {
+        self.answers.iter().map(|(_, value)| value).sum()
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct World {
     pub store: Store,
@@ -63,6 +95,10 @@ pub(crate) struct World {
     observations: BTreeMap<usize, ObservationInfo>,
     /// Record indexes of generated (not pushed) Observations, in creation order.
     generated: Vec<usize>,
+    /// By store record index.
+    responses: BTreeMap<usize, ResponseInfo>,
+    /// Record indexes of QuestionnaireResponses, in creation order.
+    generated_responses: Vec<usize>,
     seed: u64,
     advances: u64,
 }
@@ -94,6 +130,8 @@ impl World {
             by_patient: HashMap::new(),
             observations: BTreeMap::new(),
             generated: Vec::new(),
+            responses: BTreeMap::new(),
+            generated_responses: Vec::new(),
             seed: config.seed,
             advances: 0,
         };
@@ -115,7 +153,55 @@ impl World {
             write_at: &write_at,
         };
         world.load_measurements(&cohort.measurements, &load, None);
+        world.plant_responses(config.end);
         world
+    }
+
+    /// For the first citizen with COPD: a completed response to a form Vagt does not score
+    /// (planted bad), and today's daily form left half answered (in progress: no reading yet).
+    fn plant_responses(&mut self, end: Timestamp) {
+        let Some(citizen) = self
+            .citizens
+            .iter()
+            .position(|c| c.citizen.diagnoses.contains(&Diagnosis::Copd))
+        else {
+            return;
+        };
+        let Some(patient_id) = self.citizens.get(citizen).map(|c| c.patient_id.clone()) else {
+            return;
+        };
+        let yesterday = end
+            .start_of_day()
+            .plus_millis(-MILLIS_PER_DAY + 9 * 60 * MILLIS_PER_MINUTE);
+        let unscored = ResponseInfo {
+            citizen,
+            patient_id: patient_id.clone(),
+            questionnaire: UNSCORED_FORM.into(),
+            parameter: None,
+            status: "completed".into(),
+            authored: yesterday,
+            answers: vec![
+                ("mood".into(), 1),
+                ("appetite".into(), 2),
+                ("sleep".into(), 0),
+            ],
+            bad: true,
+        };
+        self.add_response(unscored, yesterday.plus_millis(2 * MILLIS_PER_MINUTE), None);
+        let started = end.plus_millis(-20 * MILLIS_PER_MINUTE);
+        let mut answers = split_score(&DAILY_SYMPTOMS, 3);
+        answers.truncate(2);
+        let half_done = ResponseInfo {
+            citizen,
+            patient_id,
+            questionnaire: DAILY_SYMPTOMS.canonical.into(),
+            parameter: Some(DAILY_SYMPTOMS.parameter),
+            status: "in-progress".into(),
+            authored: started,
+            answers,
+            bad: false,
+        };
+        self.add_response(half_done, started, None);
     }
 
     fn add_citizen(
@@ -161,7 +247,7 @@ impl World {
     }
 
     /// Writes cohort measurements as Observations, a blood-pressure pair as one panel where
-    /// the citizen's style has panels. Symptom scores have no code and are left out.
+    /// the citizen's style has panels, and scores as QuestionnaireResponses.
     fn load_measurements(
         &mut self,
         measurements: &[IncomingMeasurement],
@@ -173,7 +259,24 @@ impl World {
             let Some(&citizen) = self.by_cpr.get(&m.citizen_id) else {
                 continue;
             };
-            if m.parameter == Parameter::SymptomScore {
+            let bad = load.bad.contains(&m.source.id);
+            if let Some(form) = form_for(m.parameter)
+                && let Some(patient_id) = self.citizens.get(citizen).map(|c| c.patient_id.clone())
+            {
+                // The cohort's scores are whole numbers.
+                let total = m.value.round() as i64;
+                let info = ResponseInfo {
+                    citizen,
+                    patient_id,
+                    questionnaire: form.canonical.into(),
+                    parameter: Some(form.parameter),
+                    status: "completed".into(),
+                    authored: m.effective_at,
+                    answers: split_score(&form, total),
+                    bad,
+                };
+                let at = (load.write_at)(m.effective_at);
+                self.add_response(info, at, report.as_deref_mut());
                 continue;
             }
             let value = ServerValue {
@@ -181,7 +284,6 @@ impl World {
                 value: m.value,
                 unit: m.unit.clone(),
             };
-            let bad = load.bad.contains(&m.source.id);
             let is_bp = matches!(m.parameter, Parameter::SystolicBp | Parameter::DiastolicBp);
             let panel_style = self
                 .citizens
@@ -275,6 +377,141 @@ impl World {
         Some(id)
     }
 
+    fn add_response(
+        &mut self,
+        info: ResponseInfo,
+        at: Timestamp,
+        report: Option<&mut AdvanceReport>,
+    ) -> Option<String> {
+        let id = self.store.new_id("QuestionnaireResponse");
+        let index = self.write_new(response_json(&id, &info), at, report)?;
+        self.note_score(&info);
+        self.responses.insert(index, info);
+        self.generated_responses.push(index);
+        Some(id)
+    }
+
+    /// Writes a new version of response `index`.
+    fn update_response(
+        &mut self,
+        index: usize,
+        info: ResponseInfo,
+        now: Timestamp,
+        report: &mut AdvanceReport,
+    ) -> Option<String> {
+        let id = self.store.record(index)?.id.clone();
+        self.store.update(index, response_json(&id, &info), now)?;
+        if let Some(record) = self.store.record(index) {
+            report.changed.push(ChangedResource::of(record));
+        }
+        self.note_score(&info);
+        self.responses.insert(index, info);
+        Some(id)
+    }
+
+    /// A finished form's score is the citizen's latest: new forms vary around it.
+    fn note_score(&mut self, info: &ResponseInfo) {
+        if let (true, false, Some(parameter)) = (info.finished(), info.bad, info.parameter)
+            && let Some(citizen) = self.citizens.get_mut(info.citizen)
+        {
+            let unit = parameter.canonical_unit().to_owned();
+            citizen.last.insert(parameter, (info.total() as f64, unit));
+        }
+    }
+
+    /// A form answered now: the first one left in progress is finished, else a random citizen
+    /// (one with COPD, where there are any) answers the daily form, or now and then the CAT.
+    fn new_response(
+        &mut self,
+        rng: &mut Rng,
+        now: Timestamp,
+        report: &mut AdvanceReport,
+    ) -> Option<String> {
+        let unfinished = self.generated_responses.iter().copied().find(|index| {
+            self.responses
+                .get(index)
+                .is_some_and(|r| r.status == "in-progress")
+        });
+        if let Some(index) = unfinished {
+            let mut info = self.responses.get(&index)?.clone();
+            let form = questionnaire_for(&info.questionnaire)?;
+            let total = next_score(rng, &form, self.last_score(info.citizen, &form));
+            info.answers = split_score(&form, total);
+            info.status = "completed".into();
+            info.authored = now;
+            return self.update_response(index, info, now, report);
+        }
+        let has_copd = |c: &SimCitizen| c.citizen.diagnoses.contains(&Diagnosis::Copd);
+        let mut candidates: Vec<usize> = (0..self.citizens.len())
+            .filter(|i| self.citizens.get(*i).is_some_and(has_copd))
+            .collect();
+        if candidates.is_empty() {
+            candidates = (0..self.citizens.len()).collect();
+        }
+        if candidates.is_empty() {
+            return None;
+        }
+        let citizen = *rng.pick(&candidates);
+        let sim_citizen = self.citizens.get(citizen)?;
+        let form = if has_copd(sim_citizen) && rng.chance(1.0 / 7.0) {
+            CAT
+        } else {
+            DAILY_SYMPTOMS
+        };
+        let patient_id = sim_citizen.patient_id.clone();
+        let total = next_score(rng, &form, self.last_score(citizen, &form));
+        let info = ResponseInfo {
+            citizen,
+            patient_id,
+            questionnaire: form.canonical.into(),
+            parameter: Some(form.parameter),
+            status: "completed".into(),
+            authored: now,
+            answers: split_score(&form, total),
+            bad: false,
+        };
+        self.add_response(info, now, Some(report))
+    }
+
+    fn last_score(&self, citizen: usize, form: &ScoredQuestionnaire) -> Option<f64> {
+        let last = self.citizens.get(citizen)?.last.get(&form.parameter)?;
+        Some(last.0)
+    }
+
+    /// Amends (a new `amended` version with one answer one step off) or retracts (a new
+    /// `entered-in-error` version) one recent finished response not yet touched.
+    fn change_response(
+        &mut self,
+        rng: &mut Rng,
+        now: Timestamp,
+        retract: bool,
+        touched: &mut HashSet<usize>,
+        report: &mut AdvanceReport,
+    ) -> Option<String> {
+        let window = self.generated_responses.len().min(200);
+        let recent = &self.generated_responses[self.generated_responses.len() - window..];
+        let index = (0..50).find_map(|_| {
+            let index = *recent.get(rng.below(window as u64) as usize)?;
+            let info = self.responses.get(&index)?;
+            let open = !info.bad && info.finished();
+            (open && !touched.contains(&index)).then_some(index)
+        })?;
+        touched.insert(index);
+        let mut info = self.responses.get(&index)?.clone();
+        if retract {
+            info.status = "entered-in-error".into();
+        } else {
+            let form = questionnaire_for(&info.questionnaire)?;
+            info.status = "amended".into();
+            // `authored` stays: the score still describes the day it was answered for.
+            let item = rng.below(info.answers.len() as u64) as usize;
+            let (_, value) = info.answers.get_mut(item)?;
+            let up = *value == 0 || (*value < form.item_max && rng.chance(0.5));
+            *value += if up { 1 } else { -1 };
+        }
+        self.update_response(index, info, now, report)
+    }
+
     /// Applies `spec`; `late_share` of the new readings become late ones (the `late` fault).
     pub fn advance(&mut self, spec: &AdvanceSpec, late_share: f64) -> AdvanceReport {
         self.advances += 1;
@@ -304,6 +541,22 @@ impl World {
                 report.retractions.push(id);
             }
         }
+        for _ in 0..spec.new_responses {
+            if let Some(id) = self.new_response(&mut rng, now, &mut report) {
+                report.new_responses.push(id);
+            }
+        }
+        for _ in 0..spec.amended_responses {
+            if let Some(id) = self.change_response(&mut rng, now, false, &mut touched, &mut report)
+            {
+                report.amended_responses.push(id);
+            }
+        }
+        for _ in 0..spec.retracted_responses {
+            if let Some(id) = self.change_response(&mut rng, now, true, &mut touched, &mut report) {
+                report.retracted_responses.push(id);
+            }
+        }
         for n in 0..spec.new_citizens {
             if let Some(id) = self.new_citizen(now, n as u64, &mut report) {
                 report.new_patients.push(id);
@@ -328,7 +581,13 @@ impl World {
         let Some(sim_citizen) = self.citizens.get(citizen) else {
             return Vec::new();
         };
-        let mut measured: Vec<Parameter> = sim_citizen.last.keys().copied().collect();
+        // Scores come from forms (see `new_response`), never as Observations.
+        let mut measured: Vec<Parameter> = sim_citizen
+            .last
+            .keys()
+            .copied()
+            .filter(|p| form_for(*p).is_none())
+            .collect();
         if measured.is_empty() {
             measured = vec![Parameter::Pulse, Parameter::Spo2];
         }
@@ -432,12 +691,17 @@ impl World {
                 write_at: &write_at,
             };
             self.load_measurements(&cohort.measurements, &load, Some(report));
-            let ids: Vec<String> = report.changed[before..]
-                .iter()
-                .filter(|c| c.resource_type == "Observation")
-                .map(|c| c.id.clone())
-                .collect();
-            report.new_readings.extend(ids);
+            let of_type = |resource_type: &str| -> Vec<String> {
+                report.changed[before..]
+                    .iter()
+                    .filter(|c| c.resource_type == resource_type)
+                    .map(|c| c.id.clone())
+                    .collect()
+            };
+            let (observations, responses) =
+                (of_type("Observation"), of_type("QuestionnaireResponse"));
+            report.new_readings.extend(observations);
+            report.new_responses.extend(responses);
             return self.citizens.get(index).map(|c| c.patient_id.clone());
         }
         None
@@ -525,6 +789,33 @@ impl World {
                 pushed: info.pushed,
             });
         }
+        for (index, info) in &self.responses {
+            let Some(record) = self.store.record(*index) else {
+                continue;
+            };
+            if info.status == "entered-in-error" {
+                readings.retracted_responses.push(record.id.clone());
+                continue;
+            }
+            let Some(citizen) = self.citizens.get(info.citizen) else {
+                continue;
+            };
+            readings
+                .questionnaire_responses
+                .push(ServerQuestionnaireResponse {
+                    id: record.id.clone(),
+                    version_id: record.current.version_id.to_string(),
+                    last_updated: record.current.last_updated,
+                    status: info.status.clone(),
+                    questionnaire: info.questionnaire.clone(),
+                    patient_id: info.patient_id.clone(),
+                    citizen_id: citizen.citizen.id.clone(),
+                    authored: info.authored,
+                    parameter: info.parameter,
+                    answers: info.answers.clone(),
+                    bad_by_design: info.bad,
+                });
+        }
         for citizen in &self.citizens {
             let Some(record) = self.store.get("Patient", &citizen.patient_id) else {
                 continue;
@@ -549,6 +840,50 @@ fn observation_json(id: &str, info: &ObservationInfo) -> Option<Value> {
         values: &info.values,
     };
     fhir::observation(id, &content)
+}
+
+fn response_json(id: &str, info: &ResponseInfo) -> Value {
+    fhir::questionnaire_response(
+        id,
+        &ResponseContent {
+            questionnaire: &info.questionnaire,
+            patient_id: &info.patient_id,
+            status: &info.status,
+            authored: info.authored,
+            answers: &info.answers,
+        },
+    )
+}
+
+/// The form that gives a score, for the parameters that come from forms.
+fn form_for(parameter: Parameter) -> Option<ScoredQuestionnaire> {
+    SCORED_QUESTIONNAIRES
+        .into_iter()
+        .find(|form| form.parameter == parameter)
+}
+
+/// Answers summing to `total` (clamped to the form's range), spread as evenly as the items
+/// allow: the earlier items take the remainder.
+fn split_score(form: &ScoredQuestionnaire, total: i64) -> Vec<(String, i64)> {
+    let total = total.clamp(0, form.max_total());
+    let items = form.items.len().max(1) as i64;
+    let (each, rest) = (total / items, total % items);
+    form.items
+        .iter()
+        .zip(0..)
+        .map(|(link_id, n)| ((*link_id).to_owned(), each + i64::from(n < rest)))
+        .collect()
+}
+
+/// A new score near the last one.
+fn next_score(rng: &mut Rng, form: &ScoredQuestionnaire, last: Option<f64>) -> i64 {
+    let base = last.unwrap_or_else(|| typical(form.parameter));
+    let spread = if form.parameter == Parameter::CatScore {
+        2.0
+    } else {
+        0.8
+    };
+    ((base + spread * rng.normal()).round() as i64).clamp(0, form.max_total())
 }
 
 /// Decimals a value is given in: the parameter's, except millilitres in tens.

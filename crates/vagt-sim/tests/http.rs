@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use vagt_core::cohort::{CohortSpec, generate};
 use vagt_core::{CitizenId, Diagnosis, Parameter, Timestamp};
 use vagt_fhir::{
-    Bundle, CapabilityStatement, ObservationUpdate, local_reference, map_condition,
-    map_observation, map_patient, parse_bundle, parse_resource,
+    Bundle, CapabilityStatement, ObservationUpdate, QuestionnaireUpdate, local_reference,
+    map_condition, map_observation, map_patient, map_questionnaire_response, parse_bundle,
+    parse_resource,
 };
 use vagt_sim::{AdvanceSpec, FaultProfile, RunningSim, SimConfig};
 
@@ -113,7 +114,12 @@ async fn metadata_parses_with_vagt_fhir_types() {
     let capability: CapabilityStatement = parse_resource(&body).expect("a CapabilityStatement");
     assert_eq!(capability.fhir_version.as_deref(), Some("4.0.1"));
     assert!(capability.supports_transaction());
-    for resource_type in ["Patient", "Condition", "Observation"] {
+    for resource_type in [
+        "Patient",
+        "Condition",
+        "Observation",
+        "QuestionnaireResponse",
+    ] {
         for param in ["_lastUpdated", "_count", "_sort", "_summary", "identifier"] {
             assert!(
                 capability.can_search(resource_type, param),
@@ -241,13 +247,24 @@ async fn last_updated_gt_after_an_advance_returns_exactly_what_changed() {
             corrections: 2,
             retractions: 2,
             new_citizens: 1,
+            new_responses: 3,
+            amended_responses: 1,
+            retracted_responses: 1,
         })
         .await;
     assert_eq!(report.corrections.len(), 2);
     assert_eq!(report.retractions.len(), 2);
     assert_eq!(report.new_patients.len(), 1);
     assert!(report.late_readings.len() >= 3);
-    for resource_type in ["Observation", "Patient", "Condition"] {
+    assert!(report.new_responses.len() >= 3);
+    assert_eq!(report.amended_responses.len(), 1);
+    assert_eq!(report.retracted_responses.len(), 1);
+    for resource_type in [
+        "Observation",
+        "Patient",
+        "Condition",
+        "QuestionnaireResponse",
+    ] {
         let (changed, _) = page_all(
             &client,
             &format!(
@@ -1056,8 +1073,8 @@ async fn everything_served_maps_back_to_the_cohort_through_vagt_fhir() {
     let mut want_accepted = Readings::new();
     let mut want_rejected = Readings::new();
     for m in &cohort.measurements {
-        if m.parameter == Parameter::SymptomScore {
-            continue; // no backend code exists for the clinic's own score
+        if matches!(m.parameter, Parameter::SymptomScore | Parameter::CatScore) {
+            continue; // served as QuestionnaireResponses, checked below
         }
         let key = (
             m.citizen_id.to_string(),
@@ -1095,5 +1112,161 @@ async fn everything_served_maps_back_to_the_cohort_through_vagt_fhir() {
         bad_seen += usize::from(o.bad_by_design);
     }
     assert_eq!(bad_seen, 4);
+
+    // QuestionnaireResponses → the cohort's symptom and CAT scores, each once; the planted
+    // response to a form Vagt does not score is rejected, today's half-done form is pending.
+    let (responses, _) =
+        page_all(&client, &format!("{base}/QuestionnaireResponse?_count=500")).await;
+    let mut scores = Readings::new();
+    let (mut unknown, mut pending) = (0, 0);
+    for resource in &responses {
+        match map_questionnaire_response(resource, &base, &resolve) {
+            Ok(QuestionnaireUpdate::Measurement(m)) => {
+                assert!(m.clone().normalise(end()).is_ok(), "{m:?}");
+                let key = (
+                    m.citizen_id.to_string(),
+                    m.parameter,
+                    m.effective_at.millis(),
+                );
+                assert!(
+                    scores.insert(key, (m.value, m.unit)).is_none(),
+                    "one score per key"
+                );
+            }
+            Ok(QuestionnaireUpdate::Pending) => pending += 1,
+            Ok(QuestionnaireUpdate::Retracted { .. }) => panic!("nothing is retracted yet"),
+            Err(rejected) => {
+                assert_eq!(
+                    rejected.reason.code(),
+                    "unknown_questionnaire",
+                    "{rejected}"
+                );
+                unknown += 1;
+            }
+        }
+    }
+    let want_scores: Readings = cohort
+        .measurements
+        .iter()
+        .filter(|m| matches!(m.parameter, Parameter::SymptomScore | Parameter::CatScore))
+        .map(|m| {
+            let key = (
+                m.citizen_id.to_string(),
+                m.parameter,
+                m.effective_at.millis(),
+            );
+            (key, (m.value, m.unit.clone()))
+        })
+        .collect();
+    assert!(
+        want_scores.keys().any(|k| k.1 == Parameter::CatScore)
+            && want_scores.keys().any(|k| k.1 == Parameter::SymptomScore)
+    );
+    assert!(same(&scores, &want_scores), "scores differ");
+    assert_eq!((unknown, pending), (1, 1));
+    assert_eq!(snapshot.bad_responses_by_design(), 1);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn advances_finish_amend_and_retract_forms_and_the_snapshot_follows() {
+    let sim = start(config(6, 3)).await;
+    let base = sim.base_url.clone();
+    let before = sim.snapshot().await;
+    let before_readings = before.client_readings(&base);
+    let pending: Vec<_> = before
+        .questionnaire_responses
+        .iter()
+        .filter(|r| r.status == "in-progress")
+        .collect();
+    let [pending] = pending.as_slice() else {
+        panic!("one form left in progress: {pending:?}");
+    };
+    assert!(!before_readings.contains_key(&pending.source_id(&base)));
+    assert_eq!(before.bad_responses_by_design(), 1);
+    assert!(
+        before_readings
+            .keys()
+            .any(|k| k.contains("|QuestionnaireResponse/qr-")),
+        "scores are served as responses"
+    );
+    assert!(
+        before
+            .observations
+            .iter()
+            .flat_map(|o| &o.values)
+            .all(|v| !matches!(v.parameter, Parameter::SymptomScore | Parameter::CatScore)),
+        "and never also as Observations"
+    );
+
+    let report = sim
+        .advance(AdvanceSpec {
+            new_responses: 2,
+            amended_responses: 2,
+            retracted_responses: 1,
+            ..AdvanceSpec::default()
+        })
+        .await;
+    assert_eq!(
+        report.new_responses.first(),
+        Some(&pending.id),
+        "the form left in progress is finished first"
+    );
+    assert_eq!(report.new_responses.len(), 2);
+    assert_eq!(report.amended_responses.len(), 2);
+    assert_eq!(report.retracted_responses.len(), 1);
+    let after = sim.snapshot().await;
+    let readings = after.client_readings(&base);
+    let served = |id: &str| {
+        after
+            .questionnaire_responses
+            .iter()
+            .find(|r| r.id == id)
+            .expect("served")
+    };
+    let finished = served(&pending.id);
+    assert_eq!(finished.status, "completed");
+    assert_eq!(finished.version_id, "2");
+    assert!(readings.contains_key(&finished.source_id(&base)));
+
+    let client = client();
+    let resolve = |reference: &str| {
+        let local = local_reference(reference)?;
+        after
+            .patients
+            .iter()
+            .find(|p| local == format!("Patient/{}", p.id))
+            .map(|p| p.citizen_id.clone())
+    };
+    for id in &report.amended_responses {
+        let amended = served(id);
+        assert_eq!(amended.status, "amended");
+        let source = amended.source_id(&base);
+        let (version, value) = readings.get(&source).expect("a reading");
+        assert_eq!(version, &amended.version_id);
+        if let Some((_, old)) = before_readings.get(&source) {
+            assert_eq!((value - old).abs(), 1.0, "one answer one step off");
+        }
+        // The wire says what the snapshot says.
+        let resource: Value = client
+            .get(format!("{base}/QuestionnaireResponse/{id}"))
+            .send()
+            .await
+            .expect("read")
+            .json()
+            .await
+            .expect("json");
+        match map_questionnaire_response(&resource, &base, &resolve) {
+            Ok(QuestionnaireUpdate::Measurement(m)) => {
+                assert_eq!((&m.source.version, m.value), (version, *value));
+            }
+            other => panic!("an amended form is a score: {other:?}"),
+        }
+    }
+    for id in &report.retracted_responses {
+        assert!(after.retracted_responses.contains(id));
+        assert!(!after.questionnaire_responses.iter().any(|r| &r.id == id));
+        assert!(!readings.keys().any(|k| k.ends_with(&format!("/{id}"))));
+    }
     sim.shutdown().await;
 }

@@ -7,13 +7,22 @@ use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 use vagt_core::{CitizenId, Timestamp};
-use vagt_fhir::{ObservationUpdate, local_reference, map_condition, map_observation, map_patient};
+use vagt_fhir::{
+    ObservationUpdate, QuestionnaireUpdate, local_reference, map_condition, map_observation,
+    map_patient, map_questionnaire_response,
+};
 use vagt_store::{
     PullBatch, PullReport, Rejection, SourcedCitizen, Store, SyncProgress, SyncRunEnd,
 };
 
 /// Pulled in this order, so a reading's citizen is known before the reading arrives.
-pub const PULLED_TYPES: [&str; 3] = ["Patient", "Condition", "Observation"];
+/// QuestionnaireResponses carry the scored forms (symptom score, CAT); many servers hold none.
+pub const PULLED_TYPES: [&str; 4] = [
+    "Patient",
+    "Condition",
+    "Observation",
+    "QuestionnaireResponse",
+];
 
 /// Without these there is nothing to watch; the others are pulled where the server has them.
 const REQUIRED_TYPES: [&str; 2] = ["Patient", "Observation"];
@@ -480,6 +489,17 @@ async fn map_page(
                 Ok(None) => {}
                 Err(rejected) => batch.rejections.push(reject(resource, rejected)),
             },
+            "QuestionnaireResponse" => {
+                match map_questionnaire_response(resource, &base, &citizen_for) {
+                    Ok(QuestionnaireUpdate::Measurement(m)) => batch.measurements.push(m),
+                    Ok(QuestionnaireUpdate::Retracted { source_id }) => {
+                        batch.retractions.push(source_id);
+                    }
+                    // A form still being filled in: its completed version comes in a later pull.
+                    Ok(QuestionnaireUpdate::Pending) => {}
+                    Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+                }
+            }
             _ => match map_observation(resource, &base, &citizen_for) {
                 Ok(ObservationUpdate::Measurements(m)) => batch.measurements.extend(m),
                 Ok(ObservationUpdate::Retracted { source_id }) => batch.retractions.push(source_id),

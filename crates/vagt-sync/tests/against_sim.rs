@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::time::Duration;
-use vagt_core::Timestamp;
+use vagt_core::{Parameter, Timestamp};
 use vagt_sim::{AdvanceSpec, FaultProfile, RunningSim, SimConfig};
 use vagt_store::{DbKey, OpenMode, Store};
 use vagt_sync::{FhirClient, RetryPolicy, SyncConfig, SyncReport, sync_once};
@@ -116,6 +116,7 @@ async fn first_sync_equals_the_server_a_second_adds_nothing_and_changes_arrive()
     );
     assert_eq!(store.status().expect("status").citizens, 10);
     assert!(first.accepted >= want.len());
+    assert_scores_arrived(&mut store, &sim).await;
 
     let second = sync_until_ok(&mut store, &client).await;
     assert_eq!(second.accepted, 0, "a second sync adds nothing: {second:?}");
@@ -128,9 +129,13 @@ async fn first_sync_equals_the_server_a_second_adds_nothing_and_changes_arrive()
             corrections: 4,
             retractions: 3,
             new_citizens: 1,
+            new_responses: 5,
+            amended_responses: 2,
+            retracted_responses: 2,
         })
         .await;
     assert_eq!(changes.late_readings.len(), 6);
+    assert_eq!(changes.amended_responses.len(), 2);
     sync_until_ok(&mut store, &client).await;
     let (want, _) = expected(&sim).await;
     let got = local(&store);
@@ -148,6 +153,15 @@ async fn first_sync_equals_the_server_a_second_adds_nothing_and_changes_arrive()
             !got.keys()
                 .any(|k| k.contains(&format!("Observation/{retracted}"))),
             "retracted {retracted} is gone"
+        );
+    }
+    for retracted in &changes.retracted_responses {
+        assert!(
+            !got.contains_key(&format!(
+                "{}|QuestionnaireResponse/{retracted}",
+                sim.base_url
+            )),
+            "retracted form {retracted} is gone"
         );
     }
     assert_eq!(
@@ -189,6 +203,9 @@ async fn under_every_fault_profile_the_store_converges_to_the_server() {
             corrections: 2,
             retractions: 2,
             new_citizens: 0,
+            new_responses: 3,
+            amended_responses: 1,
+            retracted_responses: 1,
         })
         .await;
         sync_until_ok(&mut store, &client).await;
@@ -289,6 +306,58 @@ async fn the_status_says_online_after_a_sync_and_offline_with_its_code_when_the_
     assert!(
         status.last_sync.is_some(),
         "the last good sync is still shown"
+    );
+}
+
+/// Symptom and CAT scores came from QuestionnaireResponses, a form Vagt does not score was
+/// rejected, and a form still in progress gave nothing.
+async fn assert_scores_arrived(store: &mut Store, sim: &RunningSim) {
+    let snapshot = sim.snapshot().await;
+    let actor = vagt_store::Actor::system();
+    let mut seen = std::collections::BTreeSet::new();
+    for response in &snapshot.questionnaire_responses {
+        let Some((parameter, score)) = response.reading() else {
+            continue;
+        };
+        let readings = store
+            .readings(&actor, &response.citizen_id, Some(parameter), None)
+            .expect("readings");
+        let source = response.source_id(&sim.base_url);
+        let reading = readings
+            .iter()
+            .find(|r| r.source_id == source)
+            .unwrap_or_else(|| panic!("{source} arrived"));
+        assert_eq!(reading.value, score);
+        assert_eq!(reading.effective_at, response.authored);
+        seen.insert(parameter);
+    }
+    assert!(
+        seen.contains(&Parameter::SymptomScore) && seen.contains(&Parameter::CatScore),
+        "symptom-score and CAT readings arrived: {seen:?}"
+    );
+    let rejected = store.rejected(&actor, true).expect("rejected");
+    assert!(
+        rejected
+            .iter()
+            .any(|r| r.reason_code == "unknown_questionnaire"
+                && r.resource_type.as_deref() == Some("QuestionnaireResponse")),
+        "the response to an unscored form is kept as rejected"
+    );
+    let unfinished: Vec<String> = snapshot
+        .questionnaire_responses
+        .iter()
+        .filter(|r| r.status == "in-progress")
+        .map(|r| r.source_id(&sim.base_url))
+        .collect();
+    assert!(!unfinished.is_empty(), "the cohort has a form in progress");
+    let keys = local(store);
+    assert!(unfinished.iter().all(|source| !keys.contains_key(source)));
+    assert!(
+        rejected.iter().all(|r| r
+            .source_id
+            .as_ref()
+            .is_none_or(|id| !unfinished.contains(id))),
+        "a form in progress is not rejected"
     );
 }
 

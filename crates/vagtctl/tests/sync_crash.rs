@@ -58,6 +58,9 @@ fn a_sync_killed_at_random_points_loses_nothing_and_duplicates_nothing() {
                 corrections: 2,
                 retractions: 1,
                 new_citizens: usize::from(round == 4),
+                new_responses: 3,
+                amended_responses: 1,
+                retracted_responses: 1,
             }));
         }
         let mut child = sync_command(&db, &sim.base_url).spawn().expect("spawn");
