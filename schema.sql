@@ -155,6 +155,17 @@ CREATE TABLE alarm_snoozes (
     PRIMARY KEY (alarm_id, user_id)
 ) STRICT, WITHOUT ROWID;
 
+-- Acknowledgements made at other stations for alarms this store has not raised (yet), as the
+-- backend brought them: applied the moment this store raises the alarm, so an alarm already
+-- acknowledged elsewhere never opens here.
+CREATE TABLE remote_acknowledgements (
+    alarm_id        TEXT PRIMARY KEY,
+    acknowledged_by TEXT NOT NULL,
+    acknowledged_at INTEGER NOT NULL,
+    comment         TEXT,
+    received_at     INTEGER NOT NULL
+) STRICT;
+
 -- Calls on the 24-hour line. Ids are client-generated UUIDs so that a record made offline on a
 -- laptop keeps its identity when it reaches the backend.
 CREATE TABLE calls (

@@ -67,9 +67,10 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   done
   node ui/e2e/alarm.mjs
 '
-grep -q "Vagt: " "$work/notifications.log" || {
-  echo "no desktop notification reached the session bus" >&2
+# The app's notification for the new alarm went over the session bus to the daemon.
+grep -q "string \"$citizen_name: " "$work/notifications.log" || {
+  echo "no desktop notification for $citizen_name reached the session bus" >&2
   exit 1
 }
-echo "desktop notification sent: $(grep -A2 -m1 "Vagt: " "$work/notifications.log" | tr -s " " | tr "\n" " ")"
+echo "desktop notification sent: $(grep -B1 -m1 "string \"$citizen_name: " "$work/notifications.log" | tr -s " " | tr "\n" " ")"
 

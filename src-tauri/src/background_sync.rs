@@ -39,8 +39,7 @@ fn run(location: &StoreLocation, backend: &str, interval: Duration) -> Result<()
     // instead of after a whole interval (and a full retry cycle) later.
     let probe = FhirClient::new(backend, None, probe_policy()).map_err(|e| e.to_string())?;
     loop {
-        let offline = match runtime.block_on(sync_once(&mut store, &client, &config, &mut |_| {}))
-        {
+        let offline = match runtime.block_on(sync_once(&mut store, &client, &config, &mut |_| {})) {
             Ok(report) => {
                 tracing::info!(
                     pulled = report.pulled,

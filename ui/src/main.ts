@@ -40,6 +40,8 @@ const state = {
   /** Alarms already announced (sound, notification) at this station since it started. */
   announced: new Set<string>(),
   selectedAlarmId: null as string | null,
+  /** Whether the nurse chose the selected alarm; if not, the selection follows the top one. */
+  alarmChosen: false,
   /** A short note after an acknowledgement (who, or who was first). */
   ackNote: '',
 };
@@ -303,8 +305,10 @@ function renderAlarms(): void {
   if (state.alarms.length === 0) {
     alarmList.replaceChildren(el('li', { cls: 'alarm-none', text: t('alarms.none') }));
   } else {
-    if (!state.alarms.some((a) => a.id === state.selectedAlarmId)) {
+    // Until the nurse picks one, K acts on the most urgent alarm, even one that just arrived.
+    if (!state.alarmChosen || !state.alarms.some((a) => a.id === state.selectedAlarmId)) {
       state.selectedAlarmId = state.alarms[0]?.id ?? null;
+      state.alarmChosen = false;
     }
     alarmList.replaceChildren(...state.alarms.map((a) => {
       const button = el('button', {
@@ -336,6 +340,7 @@ function renderAlarms(): void {
       ]);
       li.addEventListener('click', () => {
         state.selectedAlarmId = a.id;
+        state.alarmChosen = true;
         renderAlarms();
       });
       return li;
@@ -357,9 +362,11 @@ function announce(fresh: AlarmRow[]): void {
   const top = sortAlarms(fresh)[0];
   if (!top) return;
   const title = t('alarms.notify.title', { priority: t(`alarms.priority.${top.priority}`).toLowerCase() });
+  // The most urgent one by name; the rest are in the panel.
+  const words = { citizen: top.citizen_name, kind: t(`alarms.kind.${top.kind}`) };
   const body = fresh.length === 1
-    ? t('alarms.notify.body', { citizen: top.citizen_name, kind: t(`alarms.kind.${top.kind}`) })
-    : t('alarms.notify.many', { count: fresh.length });
+    ? t('alarms.notify.body', words)
+    : t('alarms.notify.more', { ...words, more: fresh.length - 1 });
   document.body.dataset.lastNotification = `${title} | ${body}`;
   void notifyAlarm(title, body).catch(() => false);
 }
@@ -376,6 +383,7 @@ async function acknowledge(alarmId: string | null): Promise<void> {
   if (!alarmId) return;
   try {
     const outcome = await acknowledgeAlarm(alarmId);
+    state.alarmChosen = false;
     state.ackNote = outcome.outcome === 'acknowledged'
       ? t('alarms.acked_done')
       : t('alarms.already_acked', { nurse: outcome.by });
@@ -500,6 +508,7 @@ function onKeyDown(e: KeyboardEvent): void {
         const at = state.alarms.findIndex((a) => a.id === state.selectedAlarmId);
         const next = moveSelection(at, e.key === 'ArrowDown' ? 1 : -1, state.alarms.length);
         state.selectedAlarmId = state.alarms[next]?.id ?? null;
+        state.alarmChosen = true;
         renderAlarms();
         return;
       }

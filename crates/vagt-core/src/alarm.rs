@@ -66,6 +66,23 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
+/// The code system of what Vagt itself records at the backend (alarm acknowledgements as FHIR
+/// Tasks, confirmed levels as ClinicalImpressions).
+pub const VAGT_CODE_SYSTEM: &str = "urn:dk:naerklinikken:vagt";
+/// The code of an alarm acknowledgement in [`VAGT_CODE_SYSTEM`].
+pub const ALARM_ACK_CODE: &str = "alarm-ack";
+/// The identifier system of alarm ids (an acknowledgement's focus).
+pub const ALARM_ID_SYSTEM: &str = "urn:dk:naerklinikken:vagt:alarm";
+
+/// An acknowledgement, as it travels between stations through the backend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlarmAcknowledgement {
+    pub alarm_id: String,
+    pub nurse: String,
+    pub at: Timestamp,
+    pub comment: Option<String>,
+}
+
 /// A nurse setting the citizen's confirmed level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LevelDecision {

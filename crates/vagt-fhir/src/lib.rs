@@ -19,6 +19,7 @@ mod observation;
 mod patient;
 mod questionnaire;
 mod reference;
+mod task;
 mod types;
 
 pub use bundle::{
@@ -39,6 +40,7 @@ pub use observation::{ObservationUpdate, map_observation, retraction_covers};
 pub use patient::{PatientRecord, map_patient};
 pub use questionnaire::{QuestionnaireUpdate, map_questionnaire_response};
 pub use reference::{local_reference, split_reference};
+pub use task::map_acknowledgement_task;
 pub use types::{
     Address, CodeableConcept, Coding, Condition, ContactPoint, HumanName, Identifier, Meta,
     Observation, ObservationComponent, OperationOutcome, OperationOutcomeIssue, Patient, Period,

@@ -1,6 +1,7 @@
 -- Version 2 to 3: triage plans become documents with revisions (the per-parameter thresholds
 -- table, never filled, is replaced); a nurse's level decision gets a stable key; a rejected
--- input remembers whose it was, so an implausible reading can raise that citizen's alarm.
+-- input remembers whose it was, so an implausible reading can raise that citizen's alarm;
+-- acknowledgements from other stations wait for alarms this store has not raised yet.
 DROP TABLE thresholds;
 
 CREATE TABLE triage_plan_revisions (
@@ -19,3 +20,14 @@ CREATE UNIQUE INDEX ecm_levels_decision_key ON ecm_levels (decision_key)
     WHERE decision_key IS NOT NULL;
 
 ALTER TABLE rejected_input ADD COLUMN citizen_id TEXT REFERENCES citizens (id);
+
+-- Acknowledgements made at other stations for alarms this store has not raised (yet), as the
+-- backend brought them: applied the moment this store raises the alarm, so an alarm already
+-- acknowledged elsewhere never opens here.
+CREATE TABLE remote_acknowledgements (
+    alarm_id        TEXT PRIMARY KEY,
+    acknowledged_by TEXT NOT NULL,
+    acknowledged_at INTEGER NOT NULL,
+    comment         TEXT,
+    received_at     INTEGER NOT NULL
+) STRICT;

@@ -13,6 +13,9 @@ pub struct LatestReading {
     pub effective_at: Timestamp,
 }
 
+/// A citizen's (suggested, confirmed) ECM levels.
+type LevelPair = (Option<u8>, Option<u8>);
+
 /// One row of the worklist. Field names are a stable JSON contract (UI, `vagtctl --json`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CitizenSummary {
@@ -214,7 +217,7 @@ impl Store {
     }
 
     /// citizen -> (suggested, confirmed): the newest row of each kind.
-    fn current_levels(&self) -> Result<HashMap<String, (Option<u8>, Option<u8>)>> {
+    fn current_levels(&self) -> Result<HashMap<String, LevelPair>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT citizen_id, kind, level FROM ecm_levels e
              WHERE kind IN ('suggested', 'confirmed')
@@ -222,7 +225,7 @@ impl Store {
                          WHERE citizen_id = e.citizen_id AND kind = e.kind)",
         )?;
         let mut rows = stmt.query([])?;
-        let mut levels: HashMap<String, (Option<u8>, Option<u8>)> = HashMap::new();
+        let mut levels: HashMap<String, LevelPair> = HashMap::new();
         while let Some(r) = rows.next()? {
             let kind: String = r.get(1)?;
             let level = u8::try_from(r.get::<_, i64>(2)?).ok();

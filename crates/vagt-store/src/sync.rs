@@ -27,6 +27,8 @@ pub struct PullBatch {
     /// covers the readings split from it (`id#component`).
     pub retractions: Vec<String>,
     pub rejections: Vec<Rejection>,
+    /// Alarm acknowledgements made at other stations.
+    pub acknowledgements: Vec<vagt_core::alarm::AlarmAcknowledgement>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -130,6 +132,9 @@ impl Store {
         for rejection in &batch.rejections {
             record_rejection_tx(&tx, rejection, received_at)?;
             report.rejected += 1;
+        }
+        for ack in &batch.acknowledgements {
+            crate::triage::apply_remote_acknowledgement_tx(&tx, ack, received_at)?;
         }
         if let Some(checkpoint) = checkpoint {
             tx.prepare_cached(

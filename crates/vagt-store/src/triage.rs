@@ -13,7 +13,10 @@ use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
-use vagt_core::alarm::{AlarmInputs, LevelDecision, RejectedInput, required_alarms};
+use vagt_core::alarm::{
+    ALARM_ACK_CODE, ALARM_ID_SYSTEM, AlarmAcknowledgement, AlarmInputs, LevelDecision,
+    RejectedInput, VAGT_CODE_SYSTEM, required_alarms,
+};
 use vagt_core::care::Alarm;
 use vagt_core::ecm_engine::{EngineReading, evaluate};
 use vagt_core::plan::{
@@ -80,6 +83,10 @@ pub enum AckOutcome {
         alarm_id: String,
         by: String,
         at: Timestamp,
+    },
+    /// Made elsewhere for an alarm this store has not raised yet: applied when it does.
+    Waiting {
+        alarm_id: String,
     },
 }
 
@@ -241,6 +248,7 @@ impl Store {
         for alarm in &alarms {
             if insert_alarm_tx(&tx, alarm)? {
                 report.raised.push(alarm.id.clone());
+                apply_waiting_acknowledgement_tx(&tx, &alarm.id)?;
             }
         }
         // A standing alarm whose condition is gone (the suggestion and the confirmed level
@@ -339,27 +347,14 @@ impl Store {
         Ok(outcome)
     }
 
-    /// An acknowledgement made at another station, as the backend reported it.
+    /// An acknowledgement made at another station, as the backend reported it. For an alarm
+    /// this store has not raised, it waits and is applied when the alarm is raised here.
     pub fn apply_remote_acknowledgement(
         &mut self,
-        alarm_id: &str,
-        nurse: &str,
-        at: Timestamp,
-        comment: Option<&str>,
+        ack: &AlarmAcknowledgement,
     ) -> Result<AckOutcome> {
         let tx = self.conn.transaction()?;
-        ensure_user_tx(&tx, &Actor(nurse.to_owned()), at)?;
-        let outcome = acknowledge_tx(&tx, alarm_id, nurse, comment, at)?;
-        if matches!(outcome, AckOutcome::Acknowledged { .. }) {
-            audit::append_tx(
-                &tx,
-                &Actor::system(),
-                "alarm.acknowledged_elsewhere",
-                Some(("alarm", alarm_id)),
-                None,
-                Timestamp::now(),
-            )?;
-        }
+        let outcome = apply_remote_acknowledgement_tx(&tx, ack, Timestamp::now())?;
         tx.commit()?;
         Ok(outcome)
     }
@@ -403,7 +398,7 @@ impl Store {
         let payload = serde_json::json!({
             "resourceType": "ClinicalImpression",
             "status": "completed",
-            "code": {"coding": [{"system": "urn:dk:naerklinikken:vagt", "code": "ecm-level"}]},
+            "code": {"coding": [{"system": VAGT_CODE_SYSTEM, "code": "ecm-level"}]},
             "subject": citizen_source.as_deref().and_then(local_patient_reference)
                 .map(|r| serde_json::json!({"reference": r})),
             "date": now.to_rfc3339(),
@@ -603,6 +598,82 @@ struct PlanRevision {
     reason: String,
 }
 
+pub(crate) fn apply_remote_acknowledgement_tx(
+    tx: &Transaction<'_>,
+    ack: &AlarmAcknowledgement,
+    received_at: Timestamp,
+) -> Result<AckOutcome> {
+    let known: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM alarms WHERE id = ?1",
+        [&ack.alarm_id],
+        |r| r.get(0),
+    )?;
+    if !known {
+        tx.execute(
+            "INSERT INTO remote_acknowledgements
+                 (alarm_id, acknowledged_by, acknowledged_at, comment, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (alarm_id) DO NOTHING",
+            (
+                &ack.alarm_id,
+                &ack.nurse,
+                ack.at.millis(),
+                &ack.comment,
+                received_at.millis(),
+            ),
+        )?;
+        return Ok(AckOutcome::Waiting {
+            alarm_id: ack.alarm_id.clone(),
+        });
+    }
+    let outcome = acknowledge_tx(
+        tx,
+        &ack.alarm_id,
+        &ack.nurse,
+        ack.comment.as_deref(),
+        ack.at,
+    )?;
+    if matches!(outcome, AckOutcome::Acknowledged { .. }) {
+        audit::append_tx(
+            tx,
+            &Actor::system(),
+            "alarm.acknowledged_elsewhere",
+            Some(("alarm", &ack.alarm_id)),
+            None,
+            received_at,
+        )?;
+    }
+    Ok(outcome)
+}
+
+fn apply_waiting_acknowledgement_tx(tx: &Transaction<'_>, alarm_id: &str) -> Result<()> {
+    let waiting: Option<(String, i64, Option<String>)> = tx
+        .query_row(
+            "SELECT acknowledged_by, acknowledged_at, comment FROM remote_acknowledgements
+             WHERE alarm_id = ?1",
+            [alarm_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    if let Some((nurse, at, comment)) = waiting {
+        let at = Timestamp::from_millis(at);
+        acknowledge_tx(tx, alarm_id, &nurse, comment.as_deref(), at)?;
+        tx.execute(
+            "DELETE FROM remote_acknowledgements WHERE alarm_id = ?1",
+            [alarm_id],
+        )?;
+        audit::append_tx(
+            tx,
+            &Actor::system(),
+            "alarm.acknowledged_elsewhere",
+            Some(("alarm", alarm_id)),
+            None,
+            at,
+        )?;
+    }
+    Ok(())
+}
+
 /// Users are created on first use: an acknowledgement must name a user row.
 fn ensure_user_tx(tx: &Transaction<'_>, actor: &Actor, now: Timestamp) -> Result<()> {
     tx.prepare_cached(
@@ -710,8 +781,8 @@ fn ack_task(
         "resourceType": "Task",
         "status": "completed",
         "intent": "order",
-        "code": {"coding": [{"system": "urn:dk:naerklinikken:vagt", "code": "alarm-ack"}]},
-        "focus": {"identifier": {"system": "urn:dk:naerklinikken:vagt:alarm", "value": alarm_id}},
+        "code": {"coding": [{"system": VAGT_CODE_SYSTEM, "code": ALARM_ACK_CODE}]},
+        "focus": {"identifier": {"system": ALARM_ID_SYSTEM, "value": alarm_id}},
         "authoredOn": at.to_rfc3339(),
         "owner": {"display": nurse},
     });

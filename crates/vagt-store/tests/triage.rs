@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use vagt_core::Timestamp;
+use vagt_core::alarm::AlarmAcknowledgement;
 use vagt_core::cohort::CohortSpec;
 use vagt_core::plan::DocumentFormat;
 use vagt_store::{AckOutcome, Actor, DbKey, OpenMode, Store, StoreError};
@@ -140,8 +141,14 @@ fn an_acknowledgement_is_named_audited_queued_and_closes_the_alarm_at_another_st
     assert!(matches!(second, AckOutcome::AlreadyAcknowledged { ref by, .. } if by == "nurse-a"));
 
     // The backend brings station A's acknowledgement to station B.
+    let remote = |alarm_id: &str| AlarmAcknowledgement {
+        alarm_id: alarm_id.to_owned(),
+        nurse: "nurse-a".into(),
+        at: spec().end,
+        comment: None,
+    };
     station_b
-        .apply_remote_acknowledgement(&alarm.id, "nurse-a", spec().end, None)
+        .apply_remote_acknowledgement(&remote(&alarm.id))
         .expect("remote ack");
     assert!(
         !station_b
@@ -151,6 +158,28 @@ fn an_acknowledgement_is_named_audited_queued_and_closes_the_alarm_at_another_st
             .any(|a| a.id == alarm.id),
         "closed everywhere"
     );
+    // An acknowledgement for an alarm station C has not raised yet waits for it.
+    let mut station_c = store(dir.path(), "c.db");
+    assert_eq!(
+        station_c
+            .apply_remote_acknowledgement(&remote(&alarm.id))
+            .expect("waits"),
+        AckOutcome::Waiting {
+            alarm_id: alarm.id.clone()
+        }
+    );
+    station_c
+        .load_demo(&Actor::system(), &spec())
+        .expect("demo");
+    let c_alarm = station_c
+        .alarms(false, &nurse)
+        .expect("alarms")
+        .into_iter()
+        .find(|a| a.id == alarm.id)
+        .expect("raised at C too");
+    assert_eq!(c_alarm.state, "acknowledged", "never opened at C");
+    assert_eq!(c_alarm.acknowledged_by.as_deref(), Some("nurse-a"));
+
     let unknown = station_b.acknowledge_alarm("nope", &nurse, None, spec().end);
     assert!(matches!(unknown, Err(StoreError::Triage(_))));
 }

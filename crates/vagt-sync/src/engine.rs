@@ -8,8 +8,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 use vagt_core::{CitizenId, Timestamp};
 use vagt_fhir::{
-    ObservationUpdate, QuestionnaireUpdate, local_reference, map_condition, map_observation,
-    map_patient, map_questionnaire_response,
+    ObservationUpdate, QuestionnaireUpdate, local_reference, map_acknowledgement_task,
+    map_condition, map_observation, map_patient, map_questionnaire_response,
 };
 use vagt_store::{
     PullBatch, PullReport, Rejection, SourcedCitizen, Store, SyncProgress, SyncRunEnd,
@@ -17,11 +17,13 @@ use vagt_store::{
 
 /// Pulled in this order, so a reading's citizen is known before the reading arrives.
 /// QuestionnaireResponses carry the scored forms (symptom score, CAT); many servers hold none.
-pub const PULLED_TYPES: [&str; 4] = [
+/// Tasks carry alarm acknowledgements made at other stations.
+pub const PULLED_TYPES: [&str; 5] = [
     "Patient",
     "Condition",
     "Observation",
     "QuestionnaireResponse",
+    "Task",
 ];
 
 /// Without these there is nothing to watch; the others are pulled where the server has them.
@@ -486,6 +488,12 @@ async fn map_page(
         match resource_type {
             "Condition" => match map_condition(resource, &citizen_for) {
                 Ok(Some(diagnosis)) => batch.diagnoses.push(diagnosis),
+                Ok(None) => {}
+                Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+            },
+            "Task" => match map_acknowledgement_task(resource) {
+                Ok(Some(ack)) => batch.acknowledgements.push(ack),
+                // Not Vagt's: a backend holds many kinds of Task.
                 Ok(None) => {}
                 Err(rejected) => batch.rejections.push(reject(resource, rejected)),
             },

@@ -364,3 +364,48 @@ async fn assert_scores_arrived(store: &mut Store, sim: &RunningSim) {
 fn sim_url_of(client: &FhirClient) -> String {
     client.base().to_owned()
 }
+
+#[tokio::test]
+async fn an_acknowledgement_at_one_station_closes_the_alarm_at_another_through_the_backend() {
+    let sim = sim(6, 10, FaultProfile::none()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = DbKey::from_hex(&"5a".repeat(32)).expect("hex");
+    let open = |name: &str| {
+        Store::open_with_key(&dir.path().join(name), &key, OpenMode::CreateIfMissing)
+            .expect("store")
+    };
+    let (mut station_a, mut station_b) = (open("a.db"), open("b.db"));
+    let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+    sync_until_ok(&mut station_a, &client).await;
+    sync_until_ok(&mut station_b, &client).await;
+    let nurse = vagt_store::Actor("nurse-a".into());
+    let open_a = station_a.alarms(true, &nurse).expect("alarms");
+    let open_b = station_b.alarms(true, &nurse).expect("alarms");
+    let alarm = open_a.first().expect("the cohort raises alarms").id.clone();
+    assert!(
+        open_b.iter().any(|a| a.id == alarm),
+        "both stations raised it"
+    );
+
+    station_a
+        .acknowledge_alarm(&alarm, &nurse, Some("ringet op"), Timestamp::now())
+        .expect("ack");
+    let pushed = sync_until_ok(&mut station_a, &client).await;
+    assert!(
+        pushed.pushed >= 1,
+        "the acknowledgement went out: {pushed:?}"
+    );
+    sync_until_ok(&mut station_b, &client).await;
+    let at_b = station_b.alarms(false, &nurse).expect("alarms");
+    let closed = at_b.iter().find(|a| a.id == alarm).expect("kept at B");
+    assert_eq!(
+        closed.state, "acknowledged",
+        "closed at B by A's acknowledgement"
+    );
+    assert_eq!(closed.acknowledged_by.as_deref(), Some("nurse-a"));
+    assert_eq!(closed.ack_comment.as_deref(), Some("ringet op"));
+    // Station A pulls its own acknowledgement back: nothing changes, nothing is rejected.
+    let before = station_a.status().expect("status").rejected;
+    sync_until_ok(&mut station_a, &client).await;
+    assert_eq!(station_a.status().expect("status").rejected, before);
+}

@@ -354,6 +354,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     "alarm {alarm_id} was already acknowledged by {by} at {}",
                     at.to_rfc3339()
                 ),
+                vagt_store::AckOutcome::Waiting { alarm_id } => {
+                    writeln!(w, "alarm {alarm_id} is not raised here yet")
+                }
             })
         }
         Command::Evaluate => {

@@ -160,7 +160,14 @@ pub fn sync_report(w: &mut dyn Write, r: &vagt_sync::SyncReport) -> io::Result<(
     writeln!(
         w,
         "sync ok: {} resources pulled ({} citizens, {} new readings, {} already there, {} retracted, {} rejected), {} pushed, {} alarms raised",
-        r.pulled, r.citizens, r.accepted, r.duplicates, r.retracted, r.rejected, r.pushed, r.alarms_raised
+        r.pulled,
+        r.citizens,
+        r.accepted,
+        r.duplicates,
+        r.retracted,
+        r.rejected,
+        r.pushed,
+        r.alarms_raised
     )
 }
 
