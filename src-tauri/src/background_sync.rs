@@ -89,3 +89,51 @@ fn wait_for_network(runtime: &tokio::runtime::Runtime, probe: &FhirClient, longe
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    #[test]
+    fn the_offline_wait_ends_as_soon_as_the_backend_answers() {
+        // A port nobody listens on yet: the backend is "down".
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let probe = FhirClient::new(
+            &format!("http://127.0.0.1:{port}/fhir"),
+            None,
+            probe_policy(),
+        )
+        .expect("client");
+        // The backend comes back after 3 s and answers anything (a 404 still means reachable).
+        let backend = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(3));
+            let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind");
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+            }
+        });
+        let longest = Duration::from_secs(120);
+        let started = std::time::Instant::now();
+        wait_for_network(&runtime, &probe, longest);
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_secs(3),
+            "it waited for the backend: {waited:?}"
+        );
+        assert!(
+            waited < Duration::from_secs(30),
+            "it returned when the backend answered, not after the longest wait: {waited:?}"
+        );
+        backend.join().expect("backend thread");
+    }
+}
