@@ -19,18 +19,30 @@ citizens=12
 "$TARGET"/debug/vagtctl --db "$db" demo --citizens "$citizens" --days 30 --json >/dev/null
 
 mkdir -p "$REPO/e2e-artifacts"
-export VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" \
-  EXPECTED_CITIZENS="$citizens" ARTIFACTS_DIR="$REPO/e2e-artifacts" TOOLS
-xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
-  "$TOOLS/bin/tauri-driver" --port 4444 >"$ARTIFACTS_DIR/tauri-driver.log" 2>&1 &
-  driver=$!
-  trap "kill $driver 2>/dev/null || true" EXIT
-  for _ in $(seq 1 100); do
-    curl -fs http://127.0.0.1:4444/status 2>/dev/null | grep -q "\"ready\":true" && break
-    sleep 0.2
-  done
-  node ui/e2e/smoke.mjs
-'
+export ARTIFACTS_DIR="$REPO/e2e-artifacts" TOOLS
+
+# Runs ui/e2e/NAME.mjs against the app under a fresh Xvfb display, with tauri-driver, a
+# notification daemon (dunst) and a recorder of the notifications sent on the session bus.
+run_e2e() {
+  E2E_NAME="$1" NOTIFY_LOG="$work/notifications-$1.log" xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+    "$TOOLS/bin/tauri-driver" --port 4444 >"$ARTIFACTS_DIR/tauri-driver-$E2E_NAME.log" 2>&1 &
+    driver=$!
+    dunst >/dev/null 2>&1 &
+    daemon=$!
+    dbus-monitor --session "interface=org.freedesktop.Notifications,member=Notify" >"$NOTIFY_LOG" 2>&1 &
+    monitor=$!
+    trap "kill $driver $daemon $monitor 2>/dev/null || true" EXIT
+    for _ in $(seq 1 100); do
+      curl -fs http://127.0.0.1:4444/status 2>/dev/null | grep -q "\"ready\":true" && break
+      sleep 0.2
+    done
+    node "ui/e2e/$E2E_NAME.mjs"
+  '
+}
+
+# --- 1. the worklist of a demo database ---
+VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" EXPECTED_CITIZENS="$citizens" \
+  run_e2e smoke
 
 # --- 2. a red reading arriving through sync raises an alarm without a click ---
 "$TARGET"/debug/vagt-sim --port 0 --citizens 6 --days 10 >"$work/sim.out" 2>"$work/sim.err" &
@@ -51,26 +63,12 @@ read -r patient_id citizen_name < <(
       const bundle = await (await fetch(`${process.env.FHIR}/Patient?identifier=${calm.id}`)).json();
       console.log(`${bundle.entry[0].resource.id} ${calm.name}`);
     });')
-export VAGT_ARGS="[\"--db\",\"$sync_db\",\"--sync-interval\",\"2\"]" FHIR_BASE="$fhir" \
-  PATIENT_ID="$patient_id" CITIZEN_NAME="$citizen_name" NOTIFY_LOG="$work/notifications.log"
-xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
-  "$TOOLS/bin/tauri-driver" --port 4444 >"$ARTIFACTS_DIR/tauri-driver-alarm.log" 2>&1 &
-  driver=$!
-  dunst >/dev/null 2>&1 &
-  daemon=$!
-  dbus-monitor --session "interface=org.freedesktop.Notifications,member=Notify" >"$NOTIFY_LOG" 2>&1 &
-  monitor=$!
-  trap "kill $driver $daemon $monitor 2>/dev/null || true" EXIT
-  for _ in $(seq 1 100); do
-    curl -fs http://127.0.0.1:4444/status 2>/dev/null | grep -q "\"ready\":true" && break
-    sleep 0.2
-  done
-  node ui/e2e/alarm.mjs
-'
+VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$sync_db\",\"--sync-interval\",\"2\"]" \
+  FHIR_BASE="$fhir" PATIENT_ID="$patient_id" CITIZEN_NAME="$citizen_name" run_e2e alarm
 # The app's notification for the new alarm went over the session bus to the daemon.
-grep -q "string \"$citizen_name: " "$work/notifications.log" || {
+grep -q "string \"$citizen_name: " "$work/notifications-alarm.log" || {
   echo "no desktop notification for $citizen_name reached the session bus" >&2
   exit 1
 }
-echo "desktop notification sent: $(grep -B1 -m1 "string \"$citizen_name: " "$work/notifications.log" | tr -s " " | tr "\n" " ")"
+echo "desktop notification sent: $(grep -B1 -m1 "string \"$citizen_name: " "$work/notifications-alarm.log" | tr -s " " | tr "\n" " ")"
 
