@@ -488,15 +488,12 @@ impl World {
         touched: &mut HashSet<usize>,
         report: &mut AdvanceReport,
     ) -> Option<String> {
-        let window = self.generated_responses.len().min(200);
-        let recent = &self.generated_responses[self.generated_responses.len() - window..];
-        let index = (0..50).find_map(|_| {
-            let index = *recent.get(rng.below(window as u64) as usize)?;
-            let info = self.responses.get(&index)?;
-            let open = !info.bad && info.finished();
-            (open && !touched.contains(&index)).then_some(index)
+        let responses = &self.responses;
+        let index = pick_recent_untouched(rng, &self.generated_responses, 200, touched, |i| {
+            responses
+                .get(&i)
+                .is_some_and(|info| !info.bad && info.finished())
         })?;
-        touched.insert(index);
         let mut info = self.responses.get(&index)?.clone();
         if retract {
             info.status = "entered-in-error".into();
@@ -632,15 +629,12 @@ impl World {
         touched: &mut HashSet<usize>,
         report: &mut AdvanceReport,
     ) -> Option<String> {
-        let window = self.generated.len().min(500);
-        let recent = &self.generated[self.generated.len() - window..];
-        let index = (0..50).find_map(|_| {
-            let index = *recent.get(rng.below(window as u64) as usize)?;
-            let info = self.observations.get(&index)?;
-            let open = !info.bad && !info.pushed && info.status != "entered-in-error";
-            (open && !touched.contains(&index)).then_some(index)
+        let observations = &self.observations;
+        let index = pick_recent_untouched(rng, &self.generated, 500, touched, |i| {
+            observations
+                .get(&i)
+                .is_some_and(|info| !info.bad && !info.pushed && info.status != "entered-in-error")
         })?;
-        touched.insert(index);
         let mut info = self.observations.get(&index)?.clone();
         if retract {
             info.status = "entered-in-error".into();
@@ -998,4 +992,23 @@ fn pushed_values(resource: &Value) -> Vec<ServerValue> {
         .and_then(|p| value(p, resource))
         .into_iter()
         .collect()
+}
+
+/// One of the last `window` generated items that is `open` and not yet `touched` by this
+/// advance, drawn at random (giving up after 50 draws), and marked touched.
+fn pick_recent_untouched(
+    rng: &mut Rng,
+    generated: &[usize],
+    window: usize,
+    touched: &mut HashSet<usize>,
+    open: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    let window = generated.len().min(window);
+    let recent = &generated[generated.len() - window..];
+    let index = (0..50).find_map(|_| {
+        let index = *recent.get(rng.below(window as u64) as usize)?;
+        (open(index) && !touched.contains(&index)).then_some(index)
+    })?;
+    touched.insert(index);
+    Some(index)
 }

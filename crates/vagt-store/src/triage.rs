@@ -105,15 +105,7 @@ pub enum TriageError {
 impl Store {
     /// The plan in force for a citizen, with the overrides it was made from.
     pub fn plan(&mut self, citizen_id: &str, actor: &Actor) -> Result<PlanView> {
-        let diagnoses = self.citizen_diagnoses(citizen_id)?;
-        let latest = self.latest_plan_revision(citizen_id)?;
-        let overrides = match &latest {
-            Some(rev) => parse_plan_document(&rev.document, DocumentFormat::Toml)
-                .map_err(TriageError::from)?,
-            None => PlanDocument::default(),
-        };
-        let defaults = defaults_for(&diagnoses).map_err(TriageError::from)?;
-        let resolved = resolve(&defaults, &overrides).map_err(TriageError::from)?;
+        let (latest, overrides, resolved) = self.plan_in_force(citizen_id)?;
         self.audit(actor, "plan.read", Some(("citizen", citizen_id)), None)?;
         Ok(PlanView {
             citizen_id: citizen_id.to_owned(),
@@ -141,10 +133,8 @@ impl Store {
         if reason.trim().is_empty() {
             return Err(TriageError::ReasonRequired.into());
         }
-        let diagnoses = self.citizen_diagnoses(citizen_id)?;
         let overrides = parse_plan_document(text, format).map_err(TriageError::from)?;
-        let defaults = defaults_for(&diagnoses).map_err(TriageError::from)?;
-        resolve(&defaults, &overrides).map_err(TriageError::from)?;
+        self.resolve_for(citizen_id, &overrides)?;
         let document = overrides.to_toml().map_err(TriageError::from)?;
         let now = Timestamp::now();
         let tx = self.conn.transaction()?;
@@ -436,14 +426,29 @@ impl Store {
     }
 
     fn resolved_plan(&self, citizen_id: &str) -> Result<TriagePlan> {
-        let diagnoses = self.citizen_diagnoses(citizen_id)?;
-        let overrides = match self.latest_plan_revision(citizen_id)? {
+        Ok(self.plan_in_force(citizen_id)?.2)
+    }
+
+    /// The citizen's latest revision, its overrides, and the plan they give in force.
+    fn plan_in_force(
+        &self,
+        citizen_id: &str,
+    ) -> Result<(Option<PlanRevision>, PlanDocument, TriagePlan)> {
+        let latest = self.latest_plan_revision(citizen_id)?;
+        let overrides = match &latest {
             Some(rev) => parse_plan_document(&rev.document, DocumentFormat::Toml)
                 .map_err(TriageError::from)?,
             None => PlanDocument::default(),
         };
+        let resolved = self.resolve_for(citizen_id, &overrides)?;
+        Ok((latest, overrides, resolved))
+    }
+
+    /// `overrides` on the defaults of the citizen's diagnosis groups.
+    fn resolve_for(&self, citizen_id: &str, overrides: &PlanDocument) -> Result<TriagePlan> {
+        let diagnoses = self.citizen_diagnoses(citizen_id)?;
         let defaults = defaults_for(&diagnoses).map_err(TriageError::from)?;
-        Ok(resolve(&defaults, &overrides).map_err(TriageError::from)?)
+        Ok(resolve(&defaults, overrides).map_err(TriageError::from)?)
     }
 
     fn citizen_diagnoses(&self, citizen_id: &str) -> Result<Vec<Diagnosis>> {
