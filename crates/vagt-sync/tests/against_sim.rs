@@ -295,7 +295,7 @@ async fn the_status_says_online_after_a_sync_and_offline_with_its_code_when_the_
         max_attempts: 2,
         ..test_policy()
     };
-    let gone = FhirClient::new(&sim_url_of(&client), None, quick).expect("client");
+    let gone = FhirClient::new(client.base(), None, quick).expect("client");
     let error = sync_once(&mut store, &gone, &SyncConfig::default(), &mut |_| {})
         .await
         .expect_err("the backend is gone");
@@ -359,10 +359,6 @@ async fn assert_scores_arrived(store: &mut Store, sim: &RunningSim) {
             .is_none_or(|id| !unfinished.contains(id))),
         "a form in progress is not rejected"
     );
-}
-
-fn sim_url_of(client: &FhirClient) -> String {
-    client.base().to_owned()
 }
 
 #[tokio::test]
