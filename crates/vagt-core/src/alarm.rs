@@ -606,6 +606,29 @@ pub fn escalation_due(
     })
 }
 
+/// When the next escalation step after `now` falls due: the first step while none is due yet,
+/// else the step after the current one; `None` when acknowledged, when the priority has no rule,
+/// or when the last step is taken. A station re-reads its alarms then, so a step sounds on time
+/// without polling the store every second.
+pub fn next_escalation_at(
+    raised_at: Timestamp,
+    acknowledged: bool,
+    priority: AlarmPriority,
+    now: Timestamp,
+    policy: &EscalationPolicy,
+) -> Option<Timestamp> {
+    if acknowledged {
+        return None;
+    }
+    let rule = policy.rule(priority)?;
+    let first = raised_at.plus_millis(rule.after_ms.max(0));
+    let Some(current) = escalation_due(raised_at, acknowledged, priority, now, policy) else {
+        return Some(first);
+    };
+    let repeat = rule.repeat_ms.filter(|r| *r > 0)?;
+    (current.step < rule.max_steps.max(1)).then(|| current.due_at.plus_millis(repeat))
+}
+
 /// One nurse's snooze of one alarm (the store keeps one per alarm and nurse).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snooze {
@@ -616,12 +639,31 @@ pub struct Snooze {
 /// The latest instant a snooze of this alarm can last to: for a high alarm, its first
 /// escalation; `None` when snoozes are not capped.
 pub fn snooze_cap(alarm: &Alarm, policy: &EscalationPolicy) -> Option<Timestamp> {
-    if alarm.priority != AlarmPriority::High {
+    snooze_cap_for(alarm.priority, alarm.raised_at, policy)
+}
+
+/// [`snooze_cap`] from an alarm's priority and instant alone.
+pub fn snooze_cap_for(
+    priority: AlarmPriority,
+    raised_at: Timestamp,
+    policy: &EscalationPolicy,
+) -> Option<Timestamp> {
+    if priority != AlarmPriority::High {
         return None;
     }
     policy
         .rule(AlarmPriority::High)
-        .map(|r| alarm.raised_at.plus_millis(r.after_ms.max(0)))
+        .map(|r| raised_at.plus_millis(r.after_ms.max(0)))
+}
+
+/// Until when a snooze asked to last `until` keeps the alarm quiet: `until`, or the cap.
+pub fn snooze_ends_at(
+    priority: AlarmPriority,
+    raised_at: Timestamp,
+    until: Timestamp,
+    policy: &EscalationPolicy,
+) -> Timestamp {
+    snooze_cap_for(priority, raised_at, policy).map_or(until, |cap| cap.min(until))
 }
 
 /// Whether `nurse` has silenced `alarm` at `now` by her own snooze. Other nurses' snoozes never
@@ -634,11 +676,10 @@ pub fn is_silenced_for(
     now: Timestamp,
     policy: &EscalationPolicy,
 ) -> bool {
-    let cap = snooze_cap(alarm, policy);
     snoozes
         .iter()
         .filter(|s| s.nurse == nurse)
-        .any(|s| now < cap.map_or(s.until, |c| s.until.min(c)))
+        .any(|s| now < snooze_ends_at(alarm.priority, alarm.raised_at, s.until, policy))
 }
 
 #[cfg(test)]
@@ -743,6 +784,28 @@ mod tests {
         );
         assert_eq!(due(t(600), false, AlarmPriority::Low), None);
         assert_eq!(due(t(600), false, AlarmPriority::Info), None);
+    }
+
+    #[test]
+    fn the_next_step_is_known_until_the_last_one_is_taken() {
+        let policy = EscalationPolicy::default();
+        let next = |now, ack, p| next_escalation_at(t(0), ack, p, now, &policy);
+        assert_eq!(next(t(0), false, AlarmPriority::High), Some(t(5)));
+        assert_eq!(next(t(5), false, AlarmPriority::High), Some(t(10)));
+        assert_eq!(next(t(14), false, AlarmPriority::High), Some(t(15)));
+        assert_eq!(
+            next(t(15), false, AlarmPriority::High),
+            None,
+            "three steps at most"
+        );
+        assert_eq!(next(t(1), true, AlarmPriority::High), None, "acknowledged");
+        assert_eq!(next(t(1), false, AlarmPriority::Medium), Some(t(30)));
+        assert_eq!(
+            next(t(30), false, AlarmPriority::Medium),
+            None,
+            "one step only"
+        );
+        assert_eq!(next(t(1), false, AlarmPriority::Low), None);
     }
 
     #[test]

@@ -131,6 +131,22 @@ impl AlarmPriority {
     }
 }
 
+impl std::str::FromStr for AlarmPriority {
+    type Err = String;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        [
+            AlarmPriority::Info,
+            AlarmPriority::Low,
+            AlarmPriority::Medium,
+            AlarmPriority::High,
+        ]
+        .into_iter()
+        .find(|p| p.code() == code)
+        .ok_or_else(|| format!("unknown alarm priority {code:?}"))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alarm {
     /// Deterministic from the cause, so two stations computing the same alarm share it.

@@ -23,7 +23,10 @@ pub use key::{DbKey, KeySource};
 pub use readings::{IngestReport, RejectedInput, Rejection, StoredReading};
 pub use status::{StoreStatus, SyncState};
 pub use sync::{OutboxItem, PullBatch, PullReport, SourcedCitizen, SyncProgress, SyncRunEnd};
-pub use triage::{AckOutcome, AlarmRow, EvaluationReport, PlanView, TriageError};
+pub use triage::{
+    AckOutcome, AlarmRow, ESCALATION_POLICY_SETTING, EvaluationReport, MAX_SNOOZE_MINUTES,
+    PlanView, SnoozeOutcome, TriageError,
+};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -259,6 +262,11 @@ impl StoreError {
             StoreError::Triage(triage::TriageError::AmbiguousAlarm(_)) => "ambiguous_alarm",
             StoreError::Triage(triage::TriageError::InvalidPlan(_)) => "invalid_plan",
             StoreError::Triage(triage::TriageError::ReasonRequired) => "reason_required",
+            StoreError::Triage(triage::TriageError::AlarmNotOpen(_)) => "alarm_not_open",
+            StoreError::Triage(triage::TriageError::InvalidSnooze(_)) => "invalid_snooze",
+            StoreError::Triage(triage::TriageError::InvalidEscalationPolicy(_)) => {
+                "invalid_escalation_policy"
+            }
             StoreError::Sqlite(_) => "database_error",
         }
     }

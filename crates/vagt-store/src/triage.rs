@@ -14,10 +14,11 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 use vagt_core::alarm::{
-    ALARM_ACK_CODE, ALARM_ID_SYSTEM, AlarmAcknowledgement, AlarmInputs, LevelDecision,
-    RejectedInput, VAGT_CODE_SYSTEM, required_alarms,
+    ALARM_ACK_CODE, ALARM_ID_SYSTEM, AlarmAcknowledgement, AlarmInputs, EscalationPolicy,
+    EscalationStep, LevelDecision, RejectedInput, VAGT_CODE_SYSTEM, escalation_due,
+    next_escalation_at, required_alarms, snooze_ends_at,
 };
-use vagt_core::care::Alarm;
+use vagt_core::care::{Alarm, AlarmPriority};
 use vagt_core::ecm_engine::{EngineReading, evaluate};
 use vagt_core::plan::{
     DocumentFormat, PlanDocument, PlanError, TriagePlan, defaults_for, parse_plan_document, resolve,
@@ -27,6 +28,13 @@ use vagt_core::{CitizenId, Diagnosis, EcmLevel, Parameter, Timestamp};
 /// Readings older than this cannot move a level (the engine's lookback, hold and relative
 /// windows are all shorter), so they are not loaded for an evaluation.
 const EVALUATION_WINDOW_MS: i64 = 14 * 24 * 3_600_000;
+
+/// The `store_info` key of the escalation policy (JSON); the built-in default when absent.
+pub const ESCALATION_POLICY_SETTING: &str = "escalation_policy";
+
+/// The longest a nurse may snooze an alarm for herself: a snooze is a short "I am on it", not a
+/// way to hide an alarm for a shift.
+pub const MAX_SNOOZE_MINUTES: i64 = 120;
 
 /// A citizen's plan as a clinician reads it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,6 +65,24 @@ pub struct AlarmRow {
     pub acknowledged_by: Option<String>,
     pub acknowledged_at: Option<Timestamp>,
     pub ack_comment: Option<String>,
+    /// The escalation step reached at the time of reading (re-notify, louder, all stations);
+    /// `null` while none is due.
+    pub escalation: Option<EscalationStep>,
+    /// When the next step falls due, so a station can read again then.
+    pub next_escalation_at: Option<Timestamp>,
+    /// Until when the reading nurse's own snooze keeps the alarm quiet for her (a high alarm's
+    /// snooze ends at its first escalation); `null` when it is not snoozed by her.
+    pub snoozed_until: Option<Timestamp>,
+}
+
+/// A nurse's snooze, as kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SnoozeOutcome {
+    pub alarm_id: String,
+    pub nurse: String,
+    /// What was asked for, and until when it silences (earlier for a high alarm).
+    pub requested_until: Timestamp,
+    pub silenced_until: Timestamp,
 }
 
 /// What one evaluation did.
@@ -100,6 +126,12 @@ pub enum TriageError {
     InvalidPlan(#[from] PlanError),
     #[error("a reason is required: say why, for the record")]
     ReasonRequired,
+    #[error("alarm {0} is already acknowledged; there is nothing to snooze")]
+    AlarmNotOpen(String),
+    #[error("a snooze lasts from 1 to {MAX_SNOOZE_MINUTES} minutes, not {0}")]
+    InvalidSnooze(i64),
+    #[error("the escalation policy is not valid: {0}")]
+    InvalidEscalationPolicy(String),
 }
 
 impl Store {
@@ -264,9 +296,17 @@ impl Store {
         Ok(())
     }
 
-    /// Alarms, newest and highest first among the open ones. Reading them is audited.
-    pub fn alarms(&mut self, open_only: bool, actor: &Actor) -> Result<Vec<AlarmRow>> {
-        let rows = {
+    /// Alarms, newest and highest first among the open ones, with their escalation at `now` and
+    /// the reading nurse's own snoozes. Reading them is audited.
+    pub fn alarms(
+        &mut self,
+        open_only: bool,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Vec<AlarmRow>> {
+        let policy = self.escalation_policy()?;
+        let snoozes = self.snoozes_of(&actor.0)?;
+        let mut rows = {
             let mut stmt = self.conn.prepare_cached(
             "SELECT a.id, a.citizen_id, c.name, a.kind, a.priority, a.raised_at, a.cause, a.state,
                     a.acknowledged_by, a.acknowledged_at, a.ack_comment
@@ -290,10 +330,25 @@ impl Store {
                     acknowledged_by: r.get(8)?,
                     acknowledged_at: r.get::<_, Option<i64>>(9)?.map(Timestamp::from_millis),
                     ack_comment: r.get(10)?,
+                    escalation: None,
+                    next_escalation_at: None,
+                    snoozed_until: None,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?
         };
+        for row in &mut rows {
+            let priority = AlarmPriority::from_str(&row.priority).map_err(StoreError::Corrupt)?;
+            let acknowledged = row.state != "open";
+            row.escalation = escalation_due(row.raised_at, acknowledged, priority, now, &policy);
+            row.next_escalation_at =
+                next_escalation_at(row.raised_at, acknowledged, priority, now, &policy);
+            row.snoozed_until = snoozes
+                .get(&row.id)
+                .filter(|_| !acknowledged)
+                .map(|until| snooze_ends_at(priority, row.raised_at, *until, &policy))
+                .filter(|ends| now < *ends);
+        }
         self.audit(
             actor,
             "alarms.read",
@@ -335,6 +390,112 @@ impl Store {
         }
         tx.commit()?;
         Ok(outcome)
+    }
+
+    /// A nurse snoozes an open alarm for herself for `minutes`: it stays in every panel, and
+    /// sounds for every other nurse as before. A high alarm's snooze ends at its first
+    /// escalation. Snoozing again replaces her earlier snooze. Audited.
+    pub fn snooze_alarm(
+        &mut self,
+        alarm_id: &str,
+        actor: &Actor,
+        minutes: i64,
+        now: Timestamp,
+    ) -> Result<SnoozeOutcome> {
+        if !(1..=MAX_SNOOZE_MINUTES).contains(&minutes) {
+            return Err(TriageError::InvalidSnooze(minutes).into());
+        }
+        let policy = self.escalation_policy()?;
+        let requested_until = now.plus_millis(minutes * 60_000);
+        let tx = self.conn.transaction()?;
+        let alarm_id = resolve_alarm_id_tx(&tx, alarm_id)?;
+        let found: Option<(String, String, i64)> = tx
+            .query_row(
+                "SELECT state, priority, raised_at FROM alarms WHERE id = ?1",
+                [&alarm_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((state, priority, raised_at)) = found else {
+            return Err(TriageError::UnknownAlarm(alarm_id).into());
+        };
+        if state != "open" {
+            return Err(TriageError::AlarmNotOpen(alarm_id).into());
+        }
+        let priority = AlarmPriority::from_str(&priority).map_err(StoreError::Corrupt)?;
+        ensure_user_tx(&tx, actor, now)?;
+        tx.execute(
+            "INSERT INTO alarm_snoozes (alarm_id, user_id, until) VALUES (?1, ?2, ?3)
+             ON CONFLICT (alarm_id, user_id) DO UPDATE SET until = excluded.until",
+            (&alarm_id, &actor.0, requested_until.millis()),
+        )?;
+        audit::append_tx(
+            &tx,
+            actor,
+            "alarm.snooze",
+            Some(("alarm", &alarm_id)),
+            Some(&serde_json::json!({ "minutes": minutes })),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(SnoozeOutcome {
+            alarm_id,
+            nurse: actor.0.clone(),
+            requested_until,
+            silenced_until: snooze_ends_at(
+                priority,
+                Timestamp::from_millis(raised_at),
+                requested_until,
+                &policy,
+            ),
+        })
+    }
+
+    /// The escalation policy in force: the one set with [`Store::set_escalation_policy`], else
+    /// the built-in default (high after 5 min, every 5 min, 3 steps; medium once after 30 min).
+    pub fn escalation_policy(&self) -> Result<EscalationPolicy> {
+        match self.setting(ESCALATION_POLICY_SETTING)? {
+            None => Ok(EscalationPolicy::default()),
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("{ESCALATION_POLICY_SETTING}: {e}"))),
+        }
+    }
+
+    /// Replaces the escalation policy (checked: delays not negative, at least one step).
+    /// Audited as a setting.
+    pub fn set_escalation_policy(
+        &mut self,
+        policy: &EscalationPolicy,
+        actor: &Actor,
+    ) -> Result<()> {
+        for (name, rule) in [
+            ("high", policy.high),
+            ("medium", policy.medium),
+            ("low", policy.low),
+            ("info", policy.info),
+        ] {
+            let Some(rule) = rule else { continue };
+            if rule.after_ms < 0 || rule.repeat_ms.is_some_and(|r| r <= 0) || rule.max_steps < 1 {
+                return Err(TriageError::InvalidEscalationPolicy(format!(
+                    "{name}: after must be 0 or more, repeat more than 0, steps at least 1"
+                ))
+                .into());
+            }
+        }
+        let json = serde_json::to_string(policy)
+            .map_err(|e| TriageError::InvalidEscalationPolicy(e.to_string()))?;
+        self.set_setting(actor, ESCALATION_POLICY_SETTING, &json)
+    }
+
+    /// A nurse's snoozes still kept, by alarm id.
+    fn snoozes_of(&self, nurse: &str) -> Result<BTreeMap<String, Timestamp>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT alarm_id, until FROM alarm_snoozes WHERE user_id = ?1")?;
+        let rows = stmt.query_map([nurse], |r| {
+            Ok((r.get::<_, String>(0)?, Timestamp::from_millis(r.get(1)?)))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// An acknowledgement made at another station, as the backend reported it. For an alarm

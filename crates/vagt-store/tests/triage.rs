@@ -30,7 +30,7 @@ fn the_cohorts_exacerbations_raise_level_rises_and_the_same_data_raises_nothing_
     let demo = store.load_demo(&Actor::system(), &spec()).expect("demo");
     assert!(demo.alarms_raised > 0, "the cohort raises alarms: {demo:?}");
     let alarms = store
-        .alarms(true, &Actor("nurse-a".into()))
+        .alarms(true, &Actor("nurse-a".into()), Timestamp::now())
         .expect("alarms");
     assert_eq!(alarms.len(), demo.alarms_raised);
     // Citizens 3 and 11 (index % 8 == 3) are in an ongoing exacerbation.
@@ -84,8 +84,12 @@ fn an_acknowledgement_is_named_audited_queued_and_closes_the_alarm_at_another_st
         .load_demo(&Actor::system(), &spec())
         .expect("demo");
     let nurse = Actor("nurse-a".into());
-    let open_a = station_a.alarms(true, &nurse).expect("alarms");
-    let open_b = station_b.alarms(true, &nurse).expect("alarms");
+    let open_a = station_a
+        .alarms(true, &nurse, Timestamp::now())
+        .expect("alarms");
+    let open_b = station_b
+        .alarms(true, &nurse, Timestamp::now())
+        .expect("alarms");
     let ids = |rows: &[vagt_store::AlarmRow]| rows.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&open_a), ids(&open_b), "two stations share alarm ids");
 
@@ -104,13 +108,15 @@ fn an_acknowledgement_is_named_audited_queued_and_closes_the_alarm_at_another_st
             alarm_id: alarm.id.clone()
         }
     );
-    let after = station_a.alarms(false, &nurse).expect("alarms");
+    let after = station_a
+        .alarms(false, &nurse, Timestamp::now())
+        .expect("alarms");
     let acked = after.iter().find(|a| a.id == alarm.id).expect("kept");
     assert_eq!(acked.state, "acknowledged");
     assert_eq!(acked.acknowledged_by.as_deref(), Some("nurse-a"));
     assert!(
         !station_a
-            .alarms(true, &nurse)
+            .alarms(true, &nurse, Timestamp::now())
             .expect("open")
             .iter()
             .any(|a| a.id == alarm.id)
@@ -152,7 +158,7 @@ fn an_acknowledgement_is_named_audited_queued_and_closes_the_alarm_at_another_st
         .expect("remote ack");
     assert!(
         !station_b
-            .alarms(true, &nurse)
+            .alarms(true, &nurse, Timestamp::now())
             .expect("open")
             .iter()
             .any(|a| a.id == alarm.id),
@@ -172,7 +178,7 @@ fn an_acknowledgement_is_named_audited_queued_and_closes_the_alarm_at_another_st
         .load_demo(&Actor::system(), &spec())
         .expect("demo");
     let c_alarm = station_c
-        .alarms(false, &nurse)
+        .alarms(false, &nurse, Timestamp::now())
         .expect("alarms")
         .into_iter()
         .find(|a| a.id == alarm.id)
@@ -191,7 +197,7 @@ fn a_nurses_level_decision_raises_its_alarm_and_a_differing_suggestion_stands_un
     store.load_demo(&Actor::system(), &spec()).expect("demo");
     let nurse = Actor("nurse-a".into());
     let rise = store
-        .alarms(true, &nurse)
+        .alarms(true, &nurse, Timestamp::now())
         .expect("alarms")
         .into_iter()
         .find(|a| a.kind == "level_rise")
@@ -216,7 +222,9 @@ fn a_nurses_level_decision_raises_its_alarm_and_a_differing_suggestion_stands_un
         )
         .expect("confirm");
     store.evaluate_alarms(spec().end).expect("evaluate");
-    let open = store.alarms(true, &nurse).expect("alarms");
+    let open = store
+        .alarms(true, &nurse, Timestamp::now())
+        .expect("alarms");
     let differs = open
         .iter()
         .find(|a| a.kind == "suggestion_differs" && a.citizen_id == rise.citizen_id)
@@ -237,7 +245,9 @@ fn a_nurses_level_decision_raises_its_alarm_and_a_differing_suggestion_stands_un
         )
         .expect("confirm");
     store.evaluate_alarms(spec().end).expect("evaluate");
-    let all = store.alarms(false, &nurse).expect("alarms");
+    let all = store
+        .alarms(false, &nurse, Timestamp::now())
+        .expect("alarms");
     let closed = all.iter().find(|a| a.id == differs_id).expect("kept");
     assert_eq!(closed.state, "acknowledged");
     assert_eq!(closed.acknowledged_by.as_deref(), Some("system"));
@@ -259,7 +269,7 @@ fn a_plan_change_is_checked_and_kept_with_who_and_why() {
     store.load_demo(&Actor::system(), &spec()).expect("demo");
     let nurse = Actor("nurse-a".into());
     let citizen = store
-        .alarms(true, &nurse)
+        .alarms(true, &nurse, Timestamp::now())
         .expect("alarms")
         .into_iter()
         .find(|a| a.kind == "level_rise" && a.cause["type"] == "suggested_change")
@@ -328,4 +338,122 @@ off = true
             .iter()
             .any(|e| e.action == "plan.change" && e.actor == "nurse-a")
     );
+}
+
+#[test]
+fn a_snooze_is_one_nurses_and_an_unacknowledged_high_alarm_escalates_louder_to_all_stations() {
+    use vagt_core::alarm::{Audience, EscalationPolicy, EscalationRule, Loudness};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(dir.path(), "a.db");
+    store.load_demo(&Actor::system(), &spec()).expect("demo");
+    let (anne, bo) = (Actor("anne".into()), Actor("bo".into()));
+    let minutes = |m: i64| m * 60_000;
+    let listed = store.alarms(true, &anne, spec().end).expect("alarms");
+    let high = listed
+        .iter()
+        .find(|a| a.priority == "high")
+        .expect("the cohort has a high alarm")
+        .clone();
+    let medium = listed
+        .iter()
+        .find(|a| a.priority == "medium")
+        .expect("the cohort has a medium alarm")
+        .clone();
+    let at = |alarm: &vagt_store::AlarmRow, m: i64| alarm.raised_at.plus_millis(minutes(m));
+    let row = |store: &mut Store, nurse: &Actor, alarm: &vagt_store::AlarmRow, m: i64| {
+        store
+            .alarms(true, nurse, at(alarm, m))
+            .expect("alarms")
+            .into_iter()
+            .find(|a| a.id == alarm.id)
+            .expect("still open")
+    };
+
+    // The default policy: a high alarm escalates after 5 minutes, then every 5, three times.
+    let fresh = row(&mut store, &anne, &high, 1);
+    assert_eq!(fresh.escalation, None);
+    assert_eq!(fresh.next_escalation_at, Some(at(&high, 5)));
+    let first = row(&mut store, &anne, &high, 6).escalation.expect("due");
+    assert_eq!((first.step, first.loudness), (1, Loudness::Loud));
+    assert_eq!(first.audience, Audience::AllStations);
+    let last = row(&mut store, &anne, &high, 16);
+    let step = last.escalation.expect("due");
+    assert_eq!((step.step, step.loudness), (3, Loudness::Loudest));
+    assert_eq!(last.next_escalation_at, None, "no step after the third");
+
+    // Anne snoozes for 30 minutes; for a high alarm that ends at its first escalation, and it
+    // never silences Bo.
+    let snoozed = store
+        .snooze_alarm(&high.id[..8], &anne, 30, at(&high, 1))
+        .expect("snooze");
+    assert_eq!(snoozed.silenced_until, at(&high, 5));
+    assert_eq!(snoozed.requested_until, at(&high, 31));
+    assert_eq!(
+        row(&mut store, &anne, &high, 2).snoozed_until,
+        Some(at(&high, 5))
+    );
+    assert_eq!(row(&mut store, &bo, &high, 2).snoozed_until, None);
+    assert_eq!(row(&mut store, &anne, &high, 5).snoozed_until, None);
+    // A medium alarm's snooze lasts as asked.
+    store
+        .snooze_alarm(&medium.id, &anne, 30, at(&medium, 0))
+        .expect("snooze");
+    assert_eq!(
+        row(&mut store, &anne, &medium, 29).snoozed_until,
+        Some(at(&medium, 30))
+    );
+    assert_eq!(row(&mut store, &anne, &medium, 30).snoozed_until, None);
+    assert!(
+        store
+            .audit_entries(20)
+            .expect("audit")
+            .iter()
+            .any(|e| e.action == "alarm.snooze" && e.actor == "anne")
+    );
+
+    // Refused: no duration, too long, an alarm already acknowledged.
+    for bad in [0, 121, -5] {
+        let refused = store.snooze_alarm(&medium.id, &anne, bad, at(&medium, 0));
+        assert!(
+            matches!(&refused, Err(e) if e.code() == "invalid_snooze"),
+            "{bad}: {refused:?}"
+        );
+    }
+    store
+        .acknowledge_alarm(&medium.id, &bo, None, at(&medium, 1))
+        .expect("ack");
+    let closed = store.snooze_alarm(&medium.id, &anne, 10, at(&medium, 2));
+    assert!(
+        matches!(&closed, Err(e) if e.code() == "alarm_not_open"),
+        "{closed:?}"
+    );
+
+    // The policy is configuration: high alarms after one minute, once.
+    let policy = EscalationPolicy {
+        high: Some(EscalationRule {
+            after_ms: minutes(1),
+            repeat_ms: None,
+            max_steps: 1,
+            audience: Audience::AllStations,
+        }),
+        ..EscalationPolicy::default()
+    };
+    store
+        .set_escalation_policy(&policy, &Actor("operator".into()))
+        .expect("policy");
+    assert_eq!(store.escalation_policy().expect("policy"), policy);
+    let quick = row(&mut store, &bo, &high, 2);
+    assert_eq!(quick.escalation.map(|s| s.step), Some(1));
+    assert_eq!(quick.next_escalation_at, None);
+    let invalid = EscalationPolicy {
+        high: Some(EscalationRule {
+            max_steps: 0,
+            ..policy.high.expect("high")
+        }),
+        ..policy
+    };
+    assert!(matches!(
+        store.set_escalation_policy(&invalid, &Actor("operator".into())),
+        Err(e) if e.code() == "invalid_escalation_policy"
+    ));
 }

@@ -375,8 +375,12 @@ async fn an_acknowledgement_at_one_station_closes_the_alarm_at_another_through_t
     sync_until_ok(&mut station_a, &client).await;
     sync_until_ok(&mut station_b, &client).await;
     let nurse = vagt_store::Actor("nurse-a".into());
-    let open_a = station_a.alarms(true, &nurse).expect("alarms");
-    let open_b = station_b.alarms(true, &nurse).expect("alarms");
+    let open_a = station_a
+        .alarms(true, &nurse, Timestamp::now())
+        .expect("alarms");
+    let open_b = station_b
+        .alarms(true, &nurse, Timestamp::now())
+        .expect("alarms");
     let alarm = open_a.first().expect("the cohort raises alarms").id.clone();
     assert!(
         open_b.iter().any(|a| a.id == alarm),
@@ -392,7 +396,9 @@ async fn an_acknowledgement_at_one_station_closes_the_alarm_at_another_through_t
         "the acknowledgement went out: {pushed:?}"
     );
     sync_until_ok(&mut station_b, &client).await;
-    let at_b = station_b.alarms(false, &nurse).expect("alarms");
+    let at_b = station_b
+        .alarms(false, &nurse, Timestamp::now())
+        .expect("alarms");
     let closed = at_b.iter().find(|a| a.id == alarm).expect("kept at B");
     assert_eq!(
         closed.state, "acknowledged",

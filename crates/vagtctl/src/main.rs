@@ -7,6 +7,7 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use vagt_core::alarm::{Audience, EscalationRule};
 use vagt_core::cohort::CohortSpec;
 use vagt_core::plan::DocumentFormat;
 use vagt_core::{CitizenId, EcmLevel, Parameter, Timestamp};
@@ -117,6 +118,18 @@ enum Command {
         #[arg(long)]
         comment: Option<String>,
     },
+    /// Quiet an open alarm for yourself (--as) for some minutes; it still shows, and still
+    /// sounds for every other nurse. A high alarm's snooze ends at its first escalation.
+    Snooze {
+        alarm: String,
+        #[arg(long, default_value_t = 10)]
+        minutes: i64,
+    },
+    /// When unacknowledged alarms are re-notified, louder, to all stations.
+    Escalation {
+        #[command(subcommand)]
+        action: EscalationAction,
+    },
     /// Evaluate every citizen now: suggested ECM levels and the alarms they require.
     Evaluate,
     /// A citizen's ECM level.
@@ -146,6 +159,29 @@ enum BenchWhat {
     Ingest {
         #[arg(long, default_value_t = 100_000)]
         readings: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EscalationAction {
+    /// The policy in force, per priority.
+    Show,
+    /// Set the rule of one priority.
+    Set {
+        /// high, medium, low or info.
+        priority: String,
+        /// Minutes from the alarm to its first re-notification.
+        #[arg(long)]
+        after: Option<i64>,
+        /// Minutes between later re-notifications (without it: only one).
+        #[arg(long)]
+        repeat: Option<i64>,
+        /// Re-notifications at most.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+        /// This priority never escalates.
+        #[arg(long, conflicts_with_all = ["after", "repeat"])]
+        off: bool,
     },
 }
 
@@ -339,7 +375,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             out.print(&status, |w| output::status_text(w, &status))
         }
         Command::Alarms { open } => {
-            let list = store.alarms(open, &actor)?;
+            let list = store.alarms(open, &actor, Timestamp::now())?;
             out.print(&list, |w| output::alarms_table(w, &list, Timestamp::now()))
         }
         Command::Ack { alarm, comment } => {
@@ -358,6 +394,62 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     writeln!(w, "alarm {alarm_id} is not raised here yet")
                 }
             })
+        }
+        Command::Snooze { alarm, minutes } => {
+            let snoozed = store.snooze_alarm(&alarm, &actor, minutes, Timestamp::now())?;
+            out.print(&snoozed, |w| {
+                writeln!(
+                    w,
+                    "alarm {} quiet for {} until {}",
+                    snoozed.alarm_id,
+                    snoozed.nurse,
+                    snoozed.silenced_until.to_rfc3339()
+                )
+            })
+        }
+        Command::Escalation {
+            action: EscalationAction::Show,
+        } => {
+            let policy = store.escalation_policy()?;
+            out.print(&policy, |w| output::escalation_text(w, &policy))
+        }
+        Command::Escalation {
+            action:
+                EscalationAction::Set {
+                    priority,
+                    after,
+                    repeat,
+                    steps,
+                    off,
+                },
+        } => {
+            let mut policy = store.escalation_policy()?;
+            let rule = if off {
+                None
+            } else {
+                let after = after
+                    .ok_or_else(|| CliError::Usage("give --after MINUTES, or --off".into()))?;
+                Some(EscalationRule {
+                    after_ms: after.saturating_mul(60_000),
+                    repeat_ms: repeat.map(|r| r.saturating_mul(60_000)),
+                    max_steps: steps,
+                    audience: Audience::AllStations,
+                })
+            };
+            let slot = match priority.as_str() {
+                "high" => &mut policy.high,
+                "medium" => &mut policy.medium,
+                "low" => &mut policy.low,
+                "info" => &mut policy.info,
+                other => {
+                    return Err(CliError::Usage(format!(
+                        "priority {other:?} is not one of high, medium, low, info"
+                    )));
+                }
+            };
+            *slot = rule;
+            store.set_escalation_policy(&policy, &actor)?;
+            out.print(&policy, |w| output::escalation_text(w, &policy))
         }
         Command::Evaluate => {
             let report = store.evaluate_alarms(Timestamp::now())?;

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use std::io::{self, Write};
+use vagt_core::alarm::EscalationPolicy;
 use vagt_core::{Parameter, Timestamp};
 use vagt_store::{AlarmRow, CitizenSummary, RejectedInput, StoreStatus, StoredReading};
 
@@ -174,8 +175,8 @@ pub fn sync_report(w: &mut dyn Write, r: &vagt_sync::SyncReport) -> io::Result<(
 pub fn alarms_table(w: &mut dyn Write, list: &[AlarmRow], now: Timestamp) -> io::Result<()> {
     writeln!(
         w,
-        "{:<8} {:<6} {:<20} {:<12} {:<22} {:>7}  ID",
-        "PRIO", "STATE", "CITIZEN", "KIND", "CAUSE", "AGE"
+        "{:<8} {:<6} {:<20} {:<12} {:<22} {:>7} {:<10} ID",
+        "PRIO", "STATE", "CITIZEN", "KIND", "CAUSE", "AGE", "SIGNAL"
     )?;
     for a in list {
         let cause = match a.cause["type"].as_str() {
@@ -193,17 +194,51 @@ pub fn alarms_table(w: &mut dyn Write, list: &[AlarmRow], now: Timestamp) -> io:
             None => String::new(),
         };
         let state = if a.state == "open" { "OPEN" } else { "ack" };
+        // Escalated alarms say their step; a snooze says until when (the reader's own).
+        let signal = match (&a.escalation, a.snoozed_until) {
+            (_, Some(until)) => format!(
+                "quiet {}m",
+                (until.millis() - now.millis()).div_euclid(60_000) + 1
+            ),
+            (Some(step), None) => format!("escal. {}", step.step),
+            (None, None) => String::new(),
+        };
         writeln!(
             w,
-            "{:<8} {:<6} {:<20} {:<12} {:<22} {:>7}  {}",
+            "{:<8} {:<6} {:<20} {:<12} {:<22} {:>7} {:<10} {}",
             a.priority,
             state,
             truncate(&a.citizen_name, 20),
             truncate(&a.kind, 12),
             truncate(&cause, 22),
             age(a.raised_at, now),
+            signal,
             &a.id[..a.id.len().min(16)]
         )?;
+    }
+    Ok(())
+}
+
+pub fn escalation_text(w: &mut dyn Write, policy: &EscalationPolicy) -> io::Result<()> {
+    for (name, rule) in [
+        ("high", policy.high),
+        ("medium", policy.medium),
+        ("low", policy.low),
+        ("info", policy.info),
+    ] {
+        match rule {
+            None => writeln!(w, "{name:<7} never escalates")?,
+            Some(r) => writeln!(
+                w,
+                "{name:<7} after {} min{}, at most {} time(s), to all stations",
+                r.after_ms / 60_000,
+                r.repeat_ms.map_or(String::new(), |m| format!(
+                    ", then every {} min",
+                    m / 60_000
+                )),
+                r.max_steps
+            )?,
+        }
     }
     Ok(())
 }

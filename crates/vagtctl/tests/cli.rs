@@ -391,6 +391,136 @@ fn a_plan_is_exported_edited_imported_and_refused_when_wrong() {
     assert_eq!(json_of_failure(&refused)["error"]["code"], "invalid_plan");
 }
 
+#[test]
+fn a_snooze_quiets_one_nurse_and_escalation_is_configured_per_priority() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("snooze.db");
+    json_of(&vagtctl(
+        &db,
+        &[
+            "--json",
+            "demo",
+            "--citizens",
+            "24",
+            "--days",
+            "30",
+            "--end",
+            DEMO_END,
+        ],
+    ));
+    let policy = json_of(&vagtctl(&db, &["--json", "escalation", "show"]));
+    assert_eq!(policy["high"]["after_ms"], 300_000, "{policy}");
+
+    // The demo's alarms are days old: an unacknowledged high one is at its last step, louder,
+    // for all stations.
+    let open = json_of(&vagtctl(
+        &db,
+        &["--json", "--as", "anne", "alarms", "--open"],
+    ));
+    let open = open.as_array().expect("a list");
+    let high = open
+        .iter()
+        .find(|a| a["priority"] == "high")
+        .expect("a high alarm");
+    assert_eq!(high["escalation"]["step"], 3, "{high}");
+    assert_eq!(high["escalation"]["loudness"], "loudest");
+    assert_eq!(high["escalation"]["audience"], "all_stations");
+    let low = open
+        .iter()
+        .find(|a| a["priority"] == "low" || a["priority"] == "medium")
+        .expect("a low or medium alarm");
+    let low_id = low["id"].as_str().expect("id");
+
+    let snoozed = json_of(&vagtctl(
+        &db,
+        &[
+            "--json",
+            "--as",
+            "anne",
+            "snooze",
+            &low_id[..10],
+            "--minutes",
+            "30",
+        ],
+    ));
+    assert_eq!(snoozed["alarm_id"], low_id);
+    let quiet_for = |nurse: &str| {
+        json_of(&vagtctl(
+            &db,
+            &["--json", "--as", nurse, "alarms", "--open"],
+        ))
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|a| a["id"] == low_id)
+        .expect("still open, still shown")["snoozed_until"]
+            .clone()
+    };
+    assert_eq!(quiet_for("anne"), snoozed["silenced_until"]);
+    assert!(quiet_for("bo").is_null(), "anne's snooze is not bo's");
+    let text = vagtctl(&db, &["--as", "anne", "alarms", "--open"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("quiet 30m"));
+
+    let too_long = vagtctl(&db, &["--json", "snooze", low_id, "--minutes", "600"]);
+    assert_eq!(
+        json_of_failure(&too_long)["error"]["code"],
+        "invalid_snooze"
+    );
+
+    // High alarms made quieter by configuration, and on record.
+    let set = json_of(&vagtctl(
+        &db,
+        &[
+            "--json",
+            "--as",
+            "drift",
+            "escalation",
+            "set",
+            "high",
+            "--after",
+            "2",
+            "--repeat",
+            "2",
+            "--steps",
+            "5",
+        ],
+    ));
+    assert_eq!(set["high"]["max_steps"], 5);
+    let again = json_of(&vagtctl(&db, &["--json", "alarms", "--open"]));
+    let high_again = again
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|a| a["id"] == high["id"])
+        .expect("open");
+    assert_eq!(high_again["escalation"]["step"], 5);
+    json_of(&vagtctl(
+        &db,
+        &["--json", "escalation", "set", "high", "--off"],
+    ));
+    let off = json_of(&vagtctl(&db, &["--json", "alarms", "--open"]));
+    assert!(
+        off.as_array()
+            .expect("a list")
+            .iter()
+            .filter(|a| a["priority"] == "high")
+            .all(|a| a["escalation"].is_null())
+    );
+    let no_after = vagtctl(&db, &["escalation", "set", "medium"]);
+    assert_eq!(no_after.status.code(), Some(2), "a usage error");
+    let audit = json_of(&vagtctl(&db, &["--json", "audit", "--limit", "30"]));
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"alarm.snooze") && actions.contains(&"setting.set"),
+        "{actions:?}"
+    );
+}
+
 fn json_of_failure(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).expect("an error document on stdout")
 }
