@@ -54,6 +54,8 @@ sync_db="$work/sync.db"
 "$TARGET"/debug/vagtctl --db "$sync_db" init --json >/dev/null
 "$TARGET"/debug/vagtctl --db "$sync_db" backend set "$fhir" --no-token >/dev/null
 "$TARGET"/debug/vagtctl --db "$sync_db" sync --once 2>/dev/null
+# High alarms escalate after one minute here, so the test sees an escalation without waiting five.
+"$TARGET"/debug/vagtctl --db "$sync_db" --as e2e-operator escalation set high --after 1 >/dev/null
 # A citizen at ECM1 with no open alarm, and their Patient id on the backend.
 read -r patient_id citizen_name < <(
   "$TARGET"/debug/vagtctl --db "$sync_db" --json citizens | FHIR="$fhir" node -e '

@@ -7,6 +7,10 @@ fn main() {
             "store_status",
             "list_alarms",
             "acknowledge_alarm",
+            "snooze_alarm",
+            "confirm_level",
+            "citizen_plan",
+            "set_citizen_plan",
             "notify_alarm",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {

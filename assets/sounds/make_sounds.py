@@ -1,7 +1,9 @@
-"""Makes alarm-high.wav and alarm-low.wav: run `python3 make_sounds.py` in this directory.
+"""Makes alarm-high.wav, alarm-escalated.wav and alarm-low.wav: run `python3 make_sounds.py` in
+this directory.
 
 High: two bursts of three short pulses (880, 1175, 880 Hz), in the manner of IEC 60601-1-8's
-high-priority burst. Low: one soft 523 Hz tone. 16-bit mono, 22.05 kHz; a 10 ms attack and
+high-priority burst. Escalated: the same pulses higher (1175, 1568, 1175 Hz), at full
+amplitude, three bursts with shorter gaps, for an alarm nobody has acknowledged in time. Low: one soft 523 Hz tone. 16-bit mono, 22.05 kHz; a 10 ms attack and
 20 ms release keep them from clicking.
 """
 import math
@@ -38,3 +40,10 @@ for _ in range(2):
     high += silence(250)
 write("alarm-high.wav", high)
 write("alarm-low.wav", tone(523, 400, 0.4))
+
+escalated = []
+for _ in range(3):
+    for f in (1175, 1568, 1175):
+        escalated += tone(f, 120, 1.0) + silence(50)
+    escalated += silence(150)
+write("alarm-escalated.wav", escalated)

@@ -4,11 +4,12 @@
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use vagt_core::Timestamp;
+use vagt_core::plan::DocumentFormat;
+use vagt_core::{EcmLevel, Timestamp};
 use vagt_secrets::OsKeyring;
 use vagt_store::{
-    AckOutcome, Actor, AlarmRow, CitizenSummary, KeySource, OpenMode, Store, StoreError,
-    StoreStatus,
+    AckOutcome, Actor, AlarmRow, CitizenSummary, KeySource, OpenMode, PlanView, SnoozeOutcome,
+    Store, StoreError, StoreStatus,
 };
 use zeroize::Zeroizing;
 
@@ -91,7 +92,7 @@ impl AppState {
     }
 
     pub fn alarms(&self, open_only: bool) -> Result<Vec<AlarmRow>, CommandError> {
-        self.with_store(|s| s.alarms(open_only, &self.actor))
+        self.with_store(|s| s.alarms(open_only, &self.actor, Timestamp::now()))
     }
 
     pub fn acknowledge(
@@ -100,6 +101,53 @@ impl AppState {
         comment: Option<&str>,
     ) -> Result<AckOutcome, CommandError> {
         self.with_store(|s| s.acknowledge_alarm(alarm_id, &self.actor, comment, Timestamp::now()))
+    }
+
+    pub fn snooze(&self, alarm_id: &str, minutes: i64) -> Result<SnoozeOutcome, CommandError> {
+        self.with_store(|s| s.snooze_alarm(alarm_id, &self.actor, minutes, Timestamp::now()))
+    }
+
+    /// Sets the confirmed level, then evaluates at once so the worklist and the alarms agree
+    /// before the next sync.
+    pub fn confirm_level(
+        &self,
+        citizen_id: &str,
+        level: i64,
+        reason: &str,
+    ) -> Result<String, CommandError> {
+        let level = EcmLevel::new(level).map_err(|e| CommandError {
+            code: "invalid_level",
+            message: e.to_string(),
+        })?;
+        self.with_store(|s| {
+            let key = s.confirm_level(citizen_id, level, &self.actor, reason, Timestamp::now())?;
+            s.evaluate_alarms(Timestamp::now())?;
+            Ok(key)
+        })
+    }
+
+    pub fn plan(&self, citizen_id: &str) -> Result<PlanView, CommandError> {
+        self.with_store(|s| s.plan(citizen_id, &self.actor))
+    }
+
+    /// Replaces the citizen's plan overrides (TOML), then evaluates with the new plan.
+    pub fn set_plan(
+        &self,
+        citizen_id: &str,
+        overrides: &str,
+        reason: &str,
+    ) -> Result<PlanView, CommandError> {
+        self.with_store(|s| {
+            s.set_plan(
+                citizen_id,
+                overrides,
+                DocumentFormat::Toml,
+                &self.actor,
+                reason,
+            )?;
+            s.evaluate_alarms(Timestamp::now())?;
+            s.plan(citizen_id, &self.actor)
+        })
     }
 }
 
@@ -132,6 +180,44 @@ pub async fn acknowledge_alarm(
     comment: Option<String>,
 ) -> Result<AckOutcome, CommandError> {
     state.acknowledge(&alarm_id, comment.as_deref())
+}
+
+/// Quiet an alarm for this station's nurse only.
+#[tauri::command]
+pub async fn snooze_alarm(
+    state: tauri::State<'_, AppState>,
+    alarm_id: String,
+    minutes: i64,
+) -> Result<SnoozeOutcome, CommandError> {
+    state.snooze(&alarm_id, minutes)
+}
+
+#[tauri::command]
+pub async fn confirm_level(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+    level: i64,
+    reason: String,
+) -> Result<String, CommandError> {
+    state.confirm_level(&citizen_id, level, &reason)
+}
+
+#[tauri::command]
+pub async fn citizen_plan(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+) -> Result<PlanView, CommandError> {
+    state.plan(&citizen_id)
+}
+
+#[tauri::command]
+pub async fn set_citizen_plan(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+    overrides: String,
+    reason: String,
+) -> Result<PlanView, CommandError> {
+    state.set_plan(&citizen_id, &overrides, &reason)
 }
 
 /// A desktop notification, worded by the UI in the nurse's language. A desktop without a
@@ -169,6 +255,18 @@ mod tests {
             .acknowledge("0123456789ab", None)
             .expect_err("no such alarm");
         assert_eq!(unknown.code, "unknown_alarm");
+        let snooze = state.snooze("0123456789ab", 10).expect_err("no such alarm");
+        assert_eq!(snooze.code, "unknown_alarm");
+        let level = state
+            .confirm_level("nobody", 9, "test")
+            .expect_err("no ECM9");
+        assert_eq!(level.code, "invalid_level");
+        let citizen = state
+            .confirm_level("nobody", 3, "test")
+            .expect_err("no such citizen");
+        assert_eq!(citizen.code, "unknown_citizen");
+        let plan = state.plan("nobody").expect_err("no such citizen");
+        assert_eq!(plan.code, "unknown_citizen");
 
         let wrong = AppState::open(&location("other"), None);
         let error = wrong.citizens().expect_err("wrong key");

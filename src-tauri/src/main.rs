@@ -78,6 +78,10 @@ fn main() -> ExitCode {
             api::store_status,
             api::list_alarms,
             api::acknowledge_alarm,
+            api::snooze_alarm,
+            api::confirm_level,
+            api::citizen_plan,
+            api::set_citizen_plan,
             api::notify_alarm
         ])
         .run(tauri::generate_context!());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlarmRow, CitizenSummary } from './api';
-import { describeCause, newAlarms, sortAlarms, sortWorklist, soundFor } from './alarms';
+import { describeCause, nextWake, signalsDue, sortAlarms, sortWorklist, soundFor, type Heard } from './alarms';
 import { catalogue, translate, type Params } from './i18n';
 
 const t = (key: string, params?: Params) => translate(catalogue, 'da', key, params);
@@ -18,6 +18,9 @@ function alarm(id: string, priority: AlarmRow['priority'], raised_at: string, ex
     acknowledged_by: null,
     acknowledged_at: null,
     ack_comment: null,
+    escalation: null,
+    next_escalation_at: null,
+    snoozed_until: null,
     ...extra,
   };
 }
@@ -41,12 +44,49 @@ describe('alarm order and signals', () => {
     expect(sorted.map((a) => a.id)).toEqual(['c', 'b', 'a', 'd']);
   });
 
-  it('announces only open alarms not seen before, loud when any is medium or high', () => {
+  it('announces only open alarms not heard before, loud when any is medium or high', () => {
     const alarms = [alarm('a', 'low', 'x'), alarm('b', 'medium', 'x'), alarm('c', 'high', 'x', { state: 'acknowledged' })];
-    expect(newAlarms(alarms, new Set(['a'])).map((a) => a.id)).toEqual(['b']);
-    expect(soundFor(newAlarms(alarms, new Set(['a'])))).toBe('high');
+    const before = new Map<string, Heard>([['a', { step: 0, quiet: false }]]);
+    const { fresh, escalated, heard } = signalsDue(alarms, before);
+    expect(fresh.map((a) => a.id)).toEqual(['b']);
+    expect(escalated).toEqual([]);
+    expect([...heard.keys()]).toEqual(['a', 'b']);
+    expect(soundFor(fresh)).toBe('high');
     expect(soundFor([alarm('a', 'low', 'x'), alarm('e', 'info', 'x')])).toBe('low');
     expect(soundFor([])).toBeNull();
+  });
+
+  it('sounds each escalation step once, louder, and keeps a snoozed alarm quiet until the snooze ends', () => {
+    const step = (n: number) => ({ step: n, due_at: 'x', audience: 'all_stations' as const, loudness: 'loud' as const });
+    let heard = signalsDue([alarm('h', 'high', 'x')], new Map()).heard;
+    // Step 1 is due: it sounds again although announced before.
+    let signals = signalsDue([alarm('h', 'high', 'x', { escalation: step(1) })], heard);
+    expect(signals.escalated.map((a) => a.id)).toEqual(['h']);
+    expect(signals.fresh).toEqual([]);
+    heard = signals.heard;
+    // Read again at the same step: silence.
+    signals = signalsDue([alarm('h', 'high', 'x', { escalation: step(1) })], heard);
+    expect(signals.escalated).toEqual([]);
+    expect(signals.fresh).toEqual([]);
+    // Snoozed by this nurse: no sound, even when a step is reached meanwhile.
+    signals = signalsDue([alarm('h', 'high', 'x', { escalation: step(2), snoozed_until: 'y' })], signals.heard);
+    expect(signals.escalated).toEqual([]);
+    expect(signals.fresh).toEqual([]);
+    // The snooze has ended: the step reached meanwhile sounds, loud.
+    signals = signalsDue([alarm('h', 'high', 'x', { escalation: step(2) })], signals.heard);
+    expect(signals.escalated.map((a) => a.id)).toEqual(['h']);
+    // A snoozed alarm without a new step sounds normally when its snooze ends.
+    const quiet = signalsDue([alarm('m', 'medium', 'x', { snoozed_until: 'y' })], new Map());
+    expect(quiet.fresh).toEqual([]);
+    expect(signalsDue([alarm('m', 'medium', 'x')], quiet.heard).fresh.map((a) => a.id)).toEqual(['m']);
+  });
+
+  it('wakes at the earliest escalation or end of a snooze', () => {
+    expect(nextWake([alarm('a', 'low', 'x')])).toBeNull();
+    expect(nextWake([
+      alarm('a', 'high', 'x', { next_escalation_at: '2026-11-22T10:05:00Z' }),
+      alarm('b', 'medium', 'x', { snoozed_until: '2026-11-22T10:02:00Z', next_escalation_at: '2026-11-22T10:30:00Z' }),
+    ])).toBe(Date.parse('2026-11-22T10:02:00Z'));
   });
 
   it('orders the worklist by open alarms, then level, then the oldest last reading', () => {

@@ -38,9 +38,56 @@ export function sortWorklist(citizens: readonly CitizenSummary[]): CitizenSummar
   );
 }
 
-/** Open alarms not in `seen`: the ones to announce. */
-export function newAlarms(alarms: readonly AlarmRow[], seen: ReadonlySet<string>): AlarmRow[] {
-  return alarms.filter((a) => a.state === 'open' && !seen.has(a.id));
+/** What this station last signalled for an alarm: its escalation step, and whether it was quiet. */
+export interface Heard {
+  step: number;
+  quiet: boolean;
+}
+
+export interface Signals {
+  /** New here, or back from the nurse's snooze: the normal sound. */
+  fresh: AlarmRow[];
+  /** Reached a higher escalation step since last heard: the loudest sound, again. */
+  escalated: AlarmRow[];
+  /** What is heard now, for the open alarms only. */
+  heard: Map<string, Heard>;
+}
+
+/**
+ * Which open alarms must sound now, given what was heard before. A snoozed alarm is quiet for
+ * this nurse (it still shows); when her snooze ends it sounds again. Each escalation step
+ * sounds once, louder, even for an alarm this station has announced.
+ */
+export function signalsDue(alarms: readonly AlarmRow[], before: ReadonlyMap<string, Heard>): Signals {
+  const fresh: AlarmRow[] = [];
+  const escalated: AlarmRow[] = [];
+  const heard = new Map<string, Heard>();
+  for (const a of alarms) {
+    if (a.state !== 'open') continue;
+    const step = a.escalation?.step ?? 0;
+    const quiet = a.snoozed_until !== null;
+    const prev = before.get(a.id);
+    if (!quiet) {
+      if (prev && step > prev.step) escalated.push(a);
+      else if (!prev || prev.quiet) fresh.push(a);
+    }
+    // A step reached while quiet is not heard yet: it sounds when the snooze ends.
+    heard.set(a.id, { step: quiet ? (prev?.step ?? 0) : step, quiet });
+  }
+  return { fresh, escalated, heard };
+}
+
+/** The earliest instant (ms) at which an alarm escalates or a snooze ends, or null. */
+export function nextWake(alarms: readonly AlarmRow[]): number | null {
+  let next: number | null = null;
+  for (const a of alarms) {
+    for (const at of [a.next_escalation_at, a.snoozed_until]) {
+      if (!at) continue;
+      const ms = Date.parse(at);
+      if (!Number.isNaN(ms) && (next === null || ms < next)) next = ms;
+    }
+  }
+  return next;
 }
 
 /** Which sound a set of new alarms calls for: the loud one if any is medium or high. */

@@ -69,6 +69,36 @@ export interface AlarmRow {
   acknowledged_by: string | null;
   acknowledged_at: string | null;
   ack_comment: string | null;
+  /** The escalation step reached when read (re-notify, louder, to all stations), or null. */
+  escalation: EscalationStep | null;
+  /** RFC 3339: when the next step falls due; read the alarms again then. */
+  next_escalation_at: string | null;
+  /** RFC 3339: until when this station's nurse snoozed it for herself, or null. */
+  snoozed_until: string | null;
+}
+
+export interface EscalationStep {
+  step: number;
+  due_at: string;
+  audience: 'watching' | 'all_stations';
+  loudness: 'normal' | 'loud' | 'loudest';
+}
+
+export interface SnoozeOutcome {
+  alarm_id: string;
+  nurse: string;
+  requested_until: string;
+  silenced_until: string;
+}
+
+/** A citizen's triage plan as TOML documents: the overrides, and the plan they give in force. */
+export interface PlanView {
+  citizen_id: string;
+  revision: number | null;
+  changed_by: string | null;
+  reason: string | null;
+  overrides: string;
+  resolved: string;
 }
 
 export type AckOutcome =
@@ -147,6 +177,24 @@ export function listAlarms(openOnly: boolean): Promise<AlarmRow[]> {
 
 export function acknowledgeAlarm(alarmId: string, comment?: string): Promise<AckOutcome> {
   return call<AckOutcome>('acknowledge_alarm', { alarmId, comment: comment ?? null });
+}
+
+export function snoozeAlarm(alarmId: string, minutes: number): Promise<SnoozeOutcome> {
+  return call<SnoozeOutcome>('snooze_alarm', { alarmId, minutes });
+}
+
+/** Sets the confirmed ECM level (1-6) with a reason; resolves to the decision's key. */
+export function confirmLevel(citizenId: string, level: number, reason: string): Promise<string> {
+  return call<string>('confirm_level', { citizenId, level, reason });
+}
+
+export function citizenPlan(citizenId: string): Promise<PlanView> {
+  return call<PlanView>('citizen_plan', { citizenId });
+}
+
+/** Replaces the citizen's plan overrides (TOML) with a reason; resolves to the plan now in force. */
+export function setCitizenPlan(citizenId: string, overrides: string, reason: string): Promise<PlanView> {
+  return call<PlanView>('set_citizen_plan', { citizenId, overrides, reason });
 }
 
 /** Resolves false when the desktop has no notification service (the panel still shows it). */

@@ -1,28 +1,36 @@
 // Vagt nurse-station worklist. DOM is built with createElement/textContent only:
 // the data is health data and the page runs under a strict CSP.
 import './style.css';
+import escalatedSound from '../../assets/sounds/alarm-escalated.wav';
 import highSound from '../../assets/sounds/alarm-high.wav';
 import lowSound from '../../assets/sounds/alarm-low.wav';
-import { describeCause, newAlarms, sortAlarms, sortWorklist, soundFor } from './alarms';
+import { describeCause, nextWake, signalsDue, sortAlarms, sortWorklist, soundFor, type Heard } from './alarms';
 import {
   acknowledgeAlarm,
+  citizenPlan,
+  confirmLevel,
   listAlarms,
   listCitizens,
   notifyAlarm,
+  setCitizenPlan,
+  snoozeAlarm,
   storeStatus,
   type AlarmRow,
   type ApiError,
   type CitizenSummary,
+  type PlanView,
   type StoreStatus,
 } from './api';
 import { filterCitizens, moveSelection } from './filter';
 import { formatAge, formatDateTime, formatValue, isStale } from './format';
-import { getLang, initLang, t, toggleLang } from './i18n';
+import { getLang, initLang, t, toggleLang, type Lang } from './i18n';
 
 /** The compact value columns, in order. */
 const KEY_PARAMETERS = ['spo2', 'pulse', 'fev1', 'temperature', 'weight'] as const;
 /** Ages are re-rendered this often so "3 t siden" does not go stale on screen. */
 const TICK_MS = 60_000;
+/** U snoozes the selected alarm for this nurse for this long. */
+const SNOOZE_MINUTES = 10;
 
 type LoadState = 'loading' | 'ready' | 'error';
 
@@ -37,8 +45,10 @@ const state = {
   selectedId: null as string | null,
   /** Open alarms, highest and newest first. */
   alarms: [] as AlarmRow[],
-  /** Alarms already announced (sound, notification) at this station since it started. */
-  announced: new Set<string>(),
+  /** What this station last signalled per open alarm (escalation step, snoozed). */
+  heard: new Map<string, Heard>(),
+  /** When an alarm escalates or a snooze ends next (ms): the alarms are read again then. */
+  wakeAt: null as number | null,
   selectedAlarmId: null as string | null,
   /** Whether the nurse chose the selected alarm; if not, the selection follows the top one. */
   alarmChosen: false,
@@ -118,7 +128,10 @@ const alarmPanel = el('section', {
   attrs: { 'data-testid': 'alarm-panel', 'aria-live': 'polite' },
 }, [el('div', { cls: 'alarm-head' }, [alarmHeading, alarmCount]), alarmList, alarmNote]);
 
-const sounds = { high: new Audio(highSound), low: new Audio(lowSound) };
+const sounds = { escalated: new Audio(escalatedSound), high: new Audio(highSound), low: new Audio(lowSound) };
+// Ordinary alarms leave headroom; an escalation plays at full volume.
+sounds.high.volume = 0.7;
+sounds.low.volume = 0.6;
 
 const keysHelp = el('p', { cls: 'keys-help', attrs: { 'data-testid': 'keys-help' } });
 const statusBar = el('footer', { cls: 'status-bar', attrs: { 'data-testid': 'status-bar' } });
@@ -137,7 +150,7 @@ function renderTexts(): void {
   search.placeholder = t('citizens.filter');
   searchHint.textContent = t('citizens.filter.hint');
   table.setAttribute('aria-label', t('citizens.table.label'));
-  keysHelp.textContent = `${t('keys.help')} · ${t('keys.alarms')}`;
+  keysHelp.textContent = `${t('keys.help')} · ${t('keys.alarms')} · ${t('keys.citizen')}`;
   alarmHeading.textContent = t('alarms.heading');
   statusBar.setAttribute('aria-label', t('status.label'));
 }
@@ -336,8 +349,11 @@ function renderAlarms(): void {
         el('span', { cls: 'alarm-kind', text: t(`alarms.kind.${a.kind}`) }),
         el('span', { cls: 'alarm-cause', text: describeCause(a, t, lang) }),
         el('span', { cls: 'alarm-age', text: formatAge(a.raised_at, now, t) }),
+        ...alarmSignal(a, lang),
         button,
       ]);
+      if (a.escalation) li.classList.add('escalated');
+      if (a.snoozed_until) li.classList.add('snoozed');
       li.addEventListener('click', () => {
         state.selectedAlarmId = a.id;
         state.alarmChosen = true;
@@ -350,33 +366,85 @@ function renderAlarms(): void {
   alarmNote.hidden = state.ackNote === '';
 }
 
-/** Sound and a desktop notification for alarms this station has not announced yet. */
-function announce(fresh: AlarmRow[]): void {
-  for (const a of fresh) state.announced.add(a.id);
-  const sound = soundFor(fresh);
-  if (sound) {
-    sounds[sound].currentTime = 0;
-    // Autoplay may be refused before the first key press; the panel still shows the alarm.
-    void sounds[sound].play().catch(() => undefined);
+/** The escalation badge and the nurse's own snooze, for an alarm item. */
+function alarmSignal(a: AlarmRow, lang: Lang): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  if (a.escalation) {
+    out.push(el('span', {
+      cls: 'alarm-escalation',
+      text: t('alarms.escalated', { step: a.escalation.step }),
+      attrs: { 'data-testid': 'alarm-escalation', title: t('alarms.escalated.hint') },
+    }));
   }
-  const top = sortAlarms(fresh)[0];
+  if (a.snoozed_until) {
+    out.push(el('span', {
+      cls: 'alarm-snoozed',
+      text: t('alarms.snoozed', { time: formatDateTime(a.snoozed_until, lang) || a.snoozed_until }),
+      attrs: { 'data-testid': 'alarm-snoozed' },
+    }));
+  }
+  return out;
+}
+
+function play(sound: keyof typeof sounds): void {
+  sounds[sound].currentTime = 0;
+  // Autoplay may be refused before the first key press; the panel still shows the alarm.
+  void sounds[sound].play().catch(() => undefined);
+}
+
+function notify(title: string, alarms: AlarmRow[]): void {
+  const top = sortAlarms(alarms)[0];
   if (!top) return;
-  const title = t('alarms.notify.title', { priority: t(`alarms.priority.${top.priority}`).toLowerCase() });
   // The most urgent one by name; the rest are in the panel.
   const words = { citizen: top.citizen_name, kind: t(`alarms.kind.${top.kind}`) };
-  const body = fresh.length === 1
+  const body = alarms.length === 1
     ? t('alarms.notify.body', words)
-    : t('alarms.notify.more', { ...words, more: fresh.length - 1 });
+    : t('alarms.notify.more', { ...words, more: alarms.length - 1 });
   document.body.dataset.lastNotification = `${title} | ${body}`;
   void notifyAlarm(title, body).catch(() => false);
 }
 
+/**
+ * Sound and a desktop notification for alarms new at this station (or back from a snooze),
+ * and again, at full volume, for each escalation step nobody acknowledged in time.
+ */
+function announce(fresh: AlarmRow[], escalated: AlarmRow[]): void {
+  if (escalated.length > 0) {
+    play('escalated');
+    const top = sortAlarms(escalated)[0];
+    notify(t('alarms.notify.escalated', { step: top?.escalation?.step ?? 1 }), escalated);
+    return;
+  }
+  const sound = soundFor(fresh);
+  if (sound) play(sound);
+  const top = sortAlarms(fresh)[0];
+  if (top) {
+    notify(t('alarms.notify.title', { priority: t(`alarms.priority.${top.priority}`).toLowerCase() }), fresh);
+  }
+}
+
 async function loadAlarms(announceNew: boolean): Promise<void> {
   state.alarms = sortAlarms(await listAlarms(true));
-  const fresh = newAlarms(state.alarms, state.announced);
-  if (announceNew) announce(fresh);
-  else for (const a of fresh) state.announced.add(a.id);
+  const signals = signalsDue(state.alarms, state.heard);
+  state.heard = signals.heard;
+  state.wakeAt = nextWake(state.alarms);
+  if (announceNew) announce(signals.fresh, signals.escalated);
   renderAlarms();
+}
+
+async function snooze(alarmId: string | null): Promise<void> {
+  if (!alarmId) return;
+  try {
+    const outcome = await snoozeAlarm(alarmId, SNOOZE_MINUTES);
+    state.ackNote = t('alarms.snoozed_done', {
+      time: formatDateTime(outcome.silenced_until, getLang()) || outcome.silenced_until,
+    });
+    await loadAlarms(false);
+    renderAlarms();
+  } catch (err) {
+    state.error = err as ApiError;
+    renderError();
+  }
 }
 
 async function acknowledge(alarmId: string | null): Promise<void> {
@@ -414,6 +482,172 @@ function renderAll(): void {
   renderAlarms();
   renderStatus();
   renderError();
+}
+
+// ---------- dialogs: confirmed level, triage plan ----------
+
+function dialogShell(testid: string): {
+  dialog: HTMLDialogElement; heading: HTMLHeadingElement; body: HTMLDivElement;
+  error: HTMLParagraphElement; save: HTMLButtonElement; cancel: HTMLButtonElement;
+} {
+  const heading = el('h2', { cls: 'dialog-heading' });
+  const body = el('div', { cls: 'dialog-body' });
+  const error = el('p', { cls: 'dialog-error', attrs: { role: 'alert', 'data-testid': `${testid}-error` } });
+  const save = el('button', { cls: 'dialog-save', attrs: { type: 'submit', 'data-testid': `${testid}-save` } });
+  const cancel = el('button', { cls: 'dialog-cancel', attrs: { type: 'button' } });
+  const form = el('form', { attrs: { method: 'dialog' } },
+    [heading, body, error, el('div', { cls: 'dialog-buttons' }, [cancel, save])]);
+  const dialog = el('dialog', { cls: 'dialog', attrs: { 'data-testid': testid } }, [form]);
+  cancel.addEventListener('click', () => dialog.close());
+  form.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  return { dialog, heading, body, error, save, cancel };
+}
+
+const level = dialogShell('level-dialog');
+const levelDialog = level.dialog;
+const levelSelect = el('select', { cls: 'level-select', attrs: { 'data-testid': 'level-select' } });
+const levelReason = el('textarea', { cls: 'reason', attrs: { rows: '3', 'aria-required': 'true', 'data-testid': 'level-reason' } });
+const levelInfo = el('p', { cls: 'dialog-info' });
+const levelSelectText = el('span');
+const levelReasonText = el('span');
+level.body.append(
+  levelInfo,
+  el('label', {}, [levelSelectText, levelSelect]),
+  el('label', {}, [levelReasonText, levelReason]),
+);
+let levelCitizen: CitizenSummary | null = null;
+
+function openLevelDialog(c: CitizenSummary): void {
+  levelCitizen = c;
+  level.heading.textContent = t('level.heading', { name: c.name });
+  levelInfo.textContent = t('level.info', {
+    suggested: c.suggested_level !== null ? `ECM${c.suggested_level}` : t('alarms.level.none'),
+    confirmed: c.confirmed_level !== null ? `ECM${c.confirmed_level}` : t('alarms.level.none'),
+  });
+  levelSelectText.textContent = t('level.choose');
+  levelSelect.replaceChildren(...[1, 2, 3, 4, 5, 6].map((n) =>
+    el('option', { text: `ECM${n} · ${t(`ecm.${n}`)}`, attrs: { value: String(n) } })));
+  levelSelect.value = String(c.suggested_level ?? c.confirmed_level ?? 1);
+  levelReasonText.textContent = t('dialog.reason');
+  levelReason.value = '';
+  level.error.textContent = '';
+  level.save.textContent = t('dialog.save');
+  level.cancel.textContent = t('dialog.cancel');
+  levelDialog.showModal();
+  levelSelect.focus();
+}
+
+levelDialog.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const c = levelCitizen;
+  if (!c) return;
+  if (levelReason.value.trim() === '') {
+    level.error.textContent = t('dialog.reason_required');
+    levelReason.focus();
+    return;
+  }
+  void (async () => {
+    try {
+      await confirmLevel(c.id, Number(levelSelect.value), levelReason.value);
+      levelDialog.close();
+      state.ackNote = t('level.done', { name: c.name, level: `ECM${levelSelect.value}` });
+      state.citizens = await listCitizens();
+      state.status = await storeStatus();
+      await loadAlarms(true);
+      renderAll();
+    } catch (err) {
+      const apiError = err as ApiError;
+      level.error.textContent = errorText(apiError);
+    }
+  })();
+});
+
+const plan = dialogShell('plan-dialog');
+const planDialog = plan.dialog;
+planDialog.classList.add('plan-dialog');
+const planMeta = el('p', { cls: 'dialog-info', attrs: { 'data-testid': 'plan-meta' } });
+const planOverrides = el('textarea', {
+  cls: 'plan-text', attrs: { rows: '14', spellcheck: 'false', 'data-testid': 'plan-overrides' },
+});
+const planResolved = el('pre', { cls: 'plan-resolved', attrs: { 'data-testid': 'plan-resolved', tabindex: '0' } });
+const planReason = el('input', { cls: 'reason', attrs: { type: 'text', 'aria-required': 'true', 'data-testid': 'plan-reason' } });
+const planOverridesHeading = el('h3');
+const planResolvedHeading = el('h3');
+const planReasonText = el('span');
+plan.body.append(
+  planMeta,
+  el('div', { cls: 'plan-columns' }, [
+    el('div', {}, [planOverridesHeading, planOverrides]),
+    el('div', {}, [planResolvedHeading, planResolved]),
+  ]),
+  el('label', {}, [planReasonText, planReason]),
+);
+let planCitizen: CitizenSummary | null = null;
+
+function showPlan(view: PlanView): void {
+  planMeta.textContent = view.revision === null
+    ? t('plan.defaults')
+    : t('plan.revision', { revision: view.revision, by: view.changed_by ?? '', reason: view.reason ?? '' });
+  planOverrides.value = view.overrides;
+  planResolved.textContent = view.resolved;
+}
+
+async function openPlanDialog(c: CitizenSummary): Promise<void> {
+  try {
+    const view = await citizenPlan(c.id);
+    planCitizen = c;
+    plan.heading.textContent = t('plan.heading', { name: c.name });
+    planOverridesHeading.textContent = t('plan.overrides');
+    planResolvedHeading.textContent = t('plan.resolved');
+    planReasonText.textContent = t('dialog.reason');
+    plan.save.textContent = t('dialog.save');
+    plan.cancel.textContent = t('dialog.cancel');
+    plan.error.textContent = '';
+    planReason.value = '';
+    showPlan(view);
+    planDialog.showModal();
+    planOverrides.focus();
+  } catch (err) {
+    state.error = err as ApiError;
+    renderError();
+  }
+}
+
+planDialog.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const c = planCitizen;
+  if (!c) return;
+  if (planReason.value.trim() === '') {
+    plan.error.textContent = t('dialog.reason_required');
+    planReason.focus();
+    return;
+  }
+  void (async () => {
+    try {
+      const view = await setCitizenPlan(c.id, planOverrides.value, planReason.value);
+      showPlan(view);
+      planDialog.close();
+      state.ackNote = t('plan.done', { name: c.name, revision: view.revision ?? 0 });
+      state.citizens = await listCitizens();
+      state.status = await storeStatus();
+      await loadAlarms(true);
+      renderAll();
+    } catch (err) {
+      // Kept open with the nurse's text, so nothing she wrote is lost.
+      plan.error.textContent = errorText(err as ApiError);
+    }
+  })();
+});
+
+/** A known error code in the nurse's language, with the detail (e.g. the plan field) after it. */
+function errorText(error: ApiError): string {
+  const key = `error.${error.code}`;
+  return t(key) !== key ? `${t(key)} ${error.message}` : error.message;
 }
 
 // ---------- selection ----------
@@ -477,6 +711,8 @@ function onKeyDown(e: KeyboardEvent): void {
     return;
   }
   if (e.ctrlKey || e.metaKey || e.altKey) return;
+  // An open dialog has the keyboard (Esc closes it, Ctrl+Enter saves).
+  if (levelDialog.open || planDialog.open) return;
 
   const inSearch = document.activeElement === search;
   const inOtherField = !inSearch && isEditable(document.activeElement);
@@ -488,6 +724,30 @@ function onKeyDown(e: KeyboardEvent): void {
       e.preventDefault();
       void acknowledge(state.selectedAlarmId ?? state.alarms[0]?.id ?? null);
       return;
+    case 'u':
+    case 'U':
+      if (inSearch || inOtherField) return;
+      e.preventDefault();
+      void snooze(state.selectedAlarmId ?? state.alarms[0]?.id ?? null);
+      return;
+    case 'e':
+    case 'E': {
+      if (inSearch || inOtherField) return;
+      const c = visible[selectedIndex()];
+      if (!c) return;
+      e.preventDefault();
+      openLevelDialog(c);
+      return;
+    }
+    case 'p':
+    case 'P': {
+      if (inSearch || inOtherField) return;
+      const c = visible[selectedIndex()];
+      if (!c) return;
+      e.preventDefault();
+      void openPlanDialog(c);
+      return;
+    }
     case '/':
       if (inSearch || inOtherField) return;
       e.preventDefault();
@@ -547,7 +807,7 @@ async function load(): Promise<void> {
 async function start(): Promise<void> {
   initLang();
   document.body.dataset.state = 'loading';
-  document.body.replaceChildren(header, alarmPanel, toolbar, banner, tableWrap, keysHelp, statusBar);
+  document.body.replaceChildren(header, alarmPanel, toolbar, banner, tableWrap, keysHelp, statusBar, levelDialog, planDialog);
   renderAll();
   try {
     await load();
@@ -582,6 +842,9 @@ async function refresh(): Promise<void> {
     state.status = status;
     if (changed) {
       state.citizens = await listCitizens();
+      await loadAlarms(true);
+    } else if (state.wakeAt !== null && Date.now() >= state.wakeAt) {
+      // An escalation step is due or a snooze has ended: nothing in the data changed.
       await loadAlarms(true);
     }
     renderAll();
