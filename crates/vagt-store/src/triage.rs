@@ -13,13 +13,14 @@ use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
+use vagt_core::alarm::suggested_change_alarm;
 use vagt_core::alarm::{
     ALARM_ACK_CODE, ALARM_ID_SYSTEM, AlarmAcknowledgement, AlarmInputs, EscalationPolicy,
     EscalationStep, LevelDecision, RejectedInput, VAGT_CODE_SYSTEM, escalation_due,
     next_escalation_at, required_alarms, snooze_ends_at,
 };
 use vagt_core::care::{Alarm, AlarmPriority};
-use vagt_core::ecm_engine::{EngineReading, evaluate};
+use vagt_core::ecm_engine::{EngineReading, Evaluation, Transition, evaluate, replay};
 use vagt_core::plan::{
     DocumentFormat, PlanDocument, PlanError, TriagePlan, defaults_for, parse_plan_document, resolve,
 };
@@ -232,11 +233,34 @@ impl Store {
         let plan = self.resolved_plan(citizen)?;
         let readings = self.engine_readings(citizen, now)?;
         let last_reading_at = self.last_reading_at(citizen)?;
-        let previous_suggested = self.latest_level(citizen, "suggested")?;
+        let previous = self.latest_suggestion(citizen)?;
         let decisions = self.level_decisions(citizen)?;
         let rejected = self.implausible_inputs(citizen)?;
         let evaluation = evaluate(&plan, &readings, &[], now);
-        let alarms = required_alarms(&AlarmInputs {
+        // Changes this store never saw: a rise and a fall inside one offline gap (or in readings
+        // that arrived late). Each still gets its alarm, with the id a station that was online
+        // gave it. A first evaluation has nothing to catch up on.
+        let gap = match previous {
+            Some((level, set_at)) => missed_changes(
+                level,
+                replay(&plan, &readings, &[], now)
+                    .into_iter()
+                    .filter(|t| t.at > set_at),
+                &evaluation,
+            ),
+            None => Vec::new(),
+        };
+        let previous_suggested = gap
+            .last()
+            .map(|(_, t)| t.to)
+            .or(previous.map(|(level, _)| level));
+        let mut alarms: Vec<Alarm> = gap
+            .iter()
+            .filter_map(|(from, t)| {
+                suggested_change_alarm(&citizen_id, &plan, Some(*from), &t.evaluation)
+            })
+            .collect();
+        alarms.extend(required_alarms(&AlarmInputs {
             citizen_id: &citizen_id,
             plan: &plan,
             now,
@@ -246,24 +270,19 @@ impl Store {
             decisions: &decisions,
             last_reading_at: &last_reading_at,
             rejected: &rejected,
-        });
+        }));
         let required: BTreeSet<&str> = alarms.iter().map(|a| a.id.as_str()).collect();
         let tx = self.conn.transaction()?;
+        for (_, missed) in &gap {
+            insert_suggested_level_tx(&tx, citizen, &missed.evaluation, missed.at)?;
+            report.level_changes += 1;
+        }
         if previous_suggested != Some(evaluation.level) {
-            let cause = serde_json::json!({
-                "rule": evaluation.readings.rule,
-                "findings": evaluation.readings.findings,
-                "change": evaluation.change,
-            });
-            tx.execute(
-                "INSERT INTO ecm_levels (citizen_id, level, kind, set_at, set_by, cause)
-                 VALUES (?1, ?2, 'suggested', ?3, 'system', ?4)",
-                (
-                    citizen,
-                    i64::from(evaluation.level.get()),
-                    evaluation.since().unwrap_or(now).millis(),
-                    cause.to_string(),
-                ),
+            insert_suggested_level_tx(
+                &tx,
+                citizen,
+                &evaluation,
+                evaluation.since().unwrap_or(now),
             )?;
             report.level_changes += 1;
         }
@@ -570,6 +589,25 @@ impl Store {
         Ok(key)
     }
 
+    /// The latest suggested level and the instant it was set at (its change's data instant).
+    fn latest_suggestion(&self, citizen_id: &str) -> Result<Option<(EcmLevel, Timestamp)>> {
+        let row: Option<(i64, i64)> = self
+            .conn
+            .query_row(
+                "SELECT level, set_at FROM ecm_levels WHERE citizen_id = ?1 AND kind = 'suggested'
+                 ORDER BY id DESC LIMIT 1",
+                [citizen_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(level, at)| {
+            EcmLevel::new(level)
+                .map(|l| (l, Timestamp::from_millis(at)))
+                .map_err(|e| StoreError::Corrupt(e.to_string()))
+        })
+        .transpose()
+    }
+
     /// The latest level of a kind (`suggested`, `confirmed`), if any.
     pub fn latest_level(&self, citizen_id: &str, kind: &str) -> Result<Option<EcmLevel>> {
         let level: Option<i64> = self
@@ -755,6 +793,49 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// The changes of the suggested level between the stored level (`stored`) and the evaluation
+/// now, except the last one (the evaluation's own change, which the ordinary rules alarm), each
+/// with the level it changed from.
+fn missed_changes(
+    stored: EcmLevel,
+    replayed: impl Iterator<Item = Transition>,
+    now: &Evaluation,
+) -> Vec<(EcmLevel, Transition)> {
+    let mut level = stored;
+    let mut out = Vec::new();
+    for transition in replayed.filter(|t| Some(t.at) != now.since()) {
+        if transition.to != level {
+            let from = std::mem::replace(&mut level, transition.to);
+            out.push((from, transition));
+        }
+    }
+    out
+}
+
+fn insert_suggested_level_tx(
+    tx: &Transaction<'_>,
+    citizen: &str,
+    evaluation: &Evaluation,
+    set_at: Timestamp,
+) -> Result<()> {
+    let cause = serde_json::json!({
+        "rule": evaluation.readings.rule,
+        "findings": evaluation.readings.findings,
+        "change": evaluation.change,
+    });
+    tx.prepare_cached(
+        "INSERT INTO ecm_levels (citizen_id, level, kind, set_at, set_by, cause)
+         VALUES (?1, ?2, 'suggested', ?3, 'system', ?4)",
+    )?
+    .execute((
+        citizen,
+        i64::from(evaluation.level.get()),
+        set_at.millis(),
+        cause.to_string(),
+    ))?;
+    Ok(())
 }
 
 struct PlanRevision {

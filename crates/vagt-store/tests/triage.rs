@@ -457,3 +457,89 @@ fn a_snooze_is_one_nurses_and_an_unacknowledged_high_alarm_escalates_louder_to_a
         Err(e) if e.code() == "invalid_escalation_policy"
     ));
 }
+
+#[test]
+fn a_rise_and_fall_inside_one_offline_gap_each_raise_their_alarm_once() {
+    use vagt_core::{Citizen, CitizenId, Diagnosis, IncomingMeasurement, Parameter, SourceRef};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(dir.path(), "gap.db");
+    let system = Actor::system();
+    let id = CitizenId::new("gap-1").expect("id");
+    store
+        .upsert_citizen(
+            &system,
+            &Citizen {
+                id: id.clone(),
+                name: "Gap Test".into(),
+                birth_date: None,
+                diagnoses: vec![Diagnosis::Copd],
+                phone: None,
+                address: None,
+            },
+        )
+        .expect("citizen");
+    let t0 = Timestamp::parse_rfc3339("2026-11-10T08:00:00Z").expect("time");
+    let hours = |h: i64| t0.plus_millis(h * 3_600_000);
+    let spo2 = |n: usize, at: Timestamp, value: f64| IncomingMeasurement {
+        citizen_id: id.clone(),
+        parameter: Parameter::Spo2,
+        value,
+        unit: "%".into(),
+        effective_at: at,
+        source: SourceRef {
+            id: format!("obs-{n}"),
+            version: "1".into(),
+        },
+    };
+    store
+        .ingest(&system, "test", vec![spo2(0, t0, 96.0)], t0)
+        .expect("ingest");
+    let first = store.evaluate_alarms(hours(1)).expect("evaluate");
+    assert_eq!(first.level_changes, 1, "the first level is recorded");
+    let level_alarms = |store: &mut Store| {
+        let mut rows: Vec<(String, serde_json::Value, serde_json::Value)> = store
+            .alarms(false, &Actor("anne".into()), hours(100))
+            .expect("alarms")
+            .into_iter()
+            .filter(|a| a.kind == "level_rise" || a.kind == "level_fall")
+            .map(|a| (a.kind, a.cause["from"].clone(), a.cause["to"].clone()))
+            .collect();
+        rows.sort_by_key(|(kind, ..)| kind.clone());
+        rows
+    };
+    assert!(level_alarms(&mut store).is_empty(), "ECM1 from the start");
+
+    // Offline for three days: a red SpO2 two hours in, green again after, the fall held 24 h.
+    let mut gap = vec![spo2(1, hours(2), 80.0)];
+    gap.extend((0..6).map(|i| spo2(2 + i, hours(12 + 8 * i as i64), 96.0)));
+    store
+        .ingest(&system, "test", gap, hours(72))
+        .expect("ingest");
+    let back = store.evaluate_alarms(hours(72)).expect("evaluate");
+    assert_eq!(
+        store.latest_level("gap-1", "suggested").expect("level"),
+        vec_level(1),
+        "back at ECM1 when the station is online again"
+    );
+    assert_eq!(
+        back.level_changes, 2,
+        "the rise and the fall are both recorded"
+    );
+    assert_eq!(
+        level_alarms(&mut store),
+        vec![
+            ("level_fall".into(), 3.into(), 1.into()),
+            ("level_rise".into(), 1.into(), 3.into()),
+        ],
+        "a rise and a fall that happened while offline are alarms all the same"
+    );
+    let again = store.evaluate_alarms(hours(73)).expect("evaluate");
+    assert!(
+        again.raised.is_empty() && again.level_changes == 0,
+        "{again:?}"
+    );
+}
+
+fn vec_level(n: i64) -> Option<vagt_core::EcmLevel> {
+    Some(vagt_core::EcmLevel::new(n).expect("level"))
+}
