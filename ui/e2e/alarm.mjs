@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SmokeError, fail, log, saveScreenshot, startApp, waitFor, waitReady, wd } from './webdriver.mjs';
+import { SmokeError, fail, log, saveScreenshot, sleep, startApp, waitFor, waitReady, wd } from './webdriver.mjs';
 
 const ITEM = '[data-testid="alarm-item"]';
 
@@ -120,19 +120,31 @@ async function run() {
     });
     await saveScreenshot(s, join(artifacts, 'alarm-acknowledged.png'));
 
-    // U snoozes the (new) top alarm for this nurse only: it stays in the panel, marked.
-    const top = await s.exec(`var e = document.querySelector('${ITEM}'); return e ? e.dataset.alarmId : null;`);
-    if (top) {
+    // U on an escalated high alarm is refused, said in the panel; on a lower one it snoozes it
+    // for this nurse only: it stays in the panel, marked.
+    let refusal = '(the top alarm was not high)';
+    const top = await s.exec(`var e = document.querySelector('${ITEM}');
+      return e ? [e.dataset.priority, !!e.querySelector('[data-testid=alarm-escalation]')] : null;`);
+    if (top && top[0] === 'high' && top[1]) {
       await press(s, 'u');
-      await waitFor('the top alarm to show as snoozed', 10_000, async () =>
-        (await s.exec(`return document.querySelector('${ITEM}[data-alarm-id="${top}"] [data-testid=alarm-snoozed]') ? true : null;`)) ?? undefined);
-      log(`alarm ${top.slice(0, 12)} snoozed with U, still shown`);
+      refusal = await waitFor('the refusal to snooze an escalated high alarm', 10_000, async () => {
+        const note = await s.exec("return document.querySelector('[data-testid=alarm-note]').textContent || '';");
+        return note.includes('eskaleret') ? note : undefined;
+      });
     }
+    const lower = await s.exec(`var e = document.querySelector('${ITEM}:not([data-priority=high])');
+      if (!e) return null; e.click(); return e.dataset.alarmId;`);
+    if (!lower) fail('the cohort has no medium or low alarm to snooze');
+    await press(s, 'u');
+    await waitFor('the chosen alarm to show as snoozed', 10_000, async () =>
+      (await s.exec(`return document.querySelector('${ITEM}[data-alarm-id="${lower}"] [data-testid=alarm-snoozed]') ? true : null;`)) ?? undefined);
+    log(`alarm ${lower.slice(0, 12)} snoozed with U, still shown; "${refusal}" for the escalated one`);
 
     // E: the citizen's confirmed level, with a reason; the worklist shows it confirmed.
     const row = `[data-testid=citizen-row][data-citizen-id="' + arguments[0] + '"]`;
-    const citizenId = await s.exec(`var r = Array.from(document.querySelectorAll('[data-testid=citizen-row]')).find(function (r) {
-      return r.querySelector('[data-testid=citizen-name]').textContent === arguments[0]; });
+    const citizenId = await s.exec(`var name = arguments[0];
+      var r = Array.from(document.querySelectorAll('[data-testid=citizen-row]')).find(function (r) {
+        return r.querySelector('[data-testid=citizen-name]').textContent === name; });
       if (!r) return null; r.click(); return r.dataset.citizenId;`, [name]);
     if (!citizenId) fail(`${name} is not in the worklist`);
     await press(s, 'e');
@@ -161,6 +173,7 @@ async function run() {
       (await s.exec("return document.querySelector('[data-testid=plan-dialog-error]').textContent || null;")) ?? undefined);
     if (!refused.includes('Planen er ikke gyldig') || !refused.includes('yellow_low')) fail(`unclear refusal: ${refused}`);
     if (!(await dialogOpen(s, 'plan-dialog'))) fail('the dialog closed on a refused plan');
+    await sleep(500); // let WebKit paint the message before the screenshot
     await saveScreenshot(s, join(artifacts, 'plan-refused.png'));
     await fill(s, 'plan-overrides', '[limits.spo2]\nred_low = 78\nyellow_low = 85\n');
     await press(s, CONTROL, ENTER);

@@ -349,7 +349,7 @@ function renderAlarms(): void {
         el('span', { cls: 'alarm-kind', text: t(`alarms.kind.${a.kind}`) }),
         el('span', { cls: 'alarm-cause', text: describeCause(a, t, lang) }),
         el('span', { cls: 'alarm-age', text: formatAge(a.raised_at, now, t) }),
-        ...alarmSignal(a, lang),
+        alarmSignal(a, lang),
         button,
       ]);
       if (a.escalation) li.classList.add('escalated');
@@ -366,8 +366,8 @@ function renderAlarms(): void {
   alarmNote.hidden = state.ackNote === '';
 }
 
-/** The escalation badge and the nurse's own snooze, for an alarm item. */
-function alarmSignal(a: AlarmRow, lang: Lang): HTMLElement[] {
+/** The escalation badge and the nurse's own snooze, in one cell of an alarm item. */
+function alarmSignal(a: AlarmRow, lang: Lang): HTMLElement {
   const out: HTMLElement[] = [];
   if (a.escalation) {
     out.push(el('span', {
@@ -383,7 +383,7 @@ function alarmSignal(a: AlarmRow, lang: Lang): HTMLElement[] {
       attrs: { 'data-testid': 'alarm-snoozed' },
     }));
   }
-  return out;
+  return el('span', { cls: 'alarm-signal' }, out);
 }
 
 function play(sound: keyof typeof sounds): void {
@@ -440,10 +440,12 @@ async function snooze(alarmId: string | null): Promise<void> {
       time: formatDateTime(outcome.silenced_until, getLang()) || outcome.silenced_until,
     });
     await loadAlarms(false);
-    renderAlarms();
   } catch (err) {
-    state.error = err as ApiError;
-    renderError();
+    // A refusal (an escalated high alarm) is said where the nurse is looking, in her language.
+    const apiError = err as ApiError;
+    const key = `error.${apiError.code}`;
+    state.ackNote = t(key) !== key ? t(key) : apiError.message;
+    renderAlarms();
   }
 }
 

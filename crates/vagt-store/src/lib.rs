@@ -264,6 +264,9 @@ impl StoreError {
             StoreError::Triage(triage::TriageError::ReasonRequired) => "reason_required",
             StoreError::Triage(triage::TriageError::AlarmNotOpen(_)) => "alarm_not_open",
             StoreError::Triage(triage::TriageError::InvalidSnooze(_)) => "invalid_snooze",
+            StoreError::Triage(triage::TriageError::SnoozeAfterEscalation(_)) => {
+                "snooze_after_escalation"
+            }
             StoreError::Triage(triage::TriageError::InvalidEscalationPolicy(_)) => {
                 "invalid_escalation_policy"
             }

@@ -131,6 +131,10 @@ pub enum TriageError {
     AlarmNotOpen(String),
     #[error("a snooze lasts from 1 to {MAX_SNOOZE_MINUTES} minutes, not {0}")]
     InvalidSnooze(i64),
+    #[error(
+        "alarm {0} has escalated: a high alarm cannot be snoozed past its first escalation; acknowledge it"
+    )]
+    SnoozeAfterEscalation(String),
     #[error("the escalation policy is not valid: {0}")]
     InvalidEscalationPolicy(String),
 }
@@ -442,6 +446,15 @@ impl Store {
             return Err(TriageError::AlarmNotOpen(alarm_id).into());
         }
         let priority = AlarmPriority::from_str(&priority).map_err(StoreError::Corrupt)?;
+        let silenced_until = snooze_ends_at(
+            priority,
+            Timestamp::from_millis(raised_at),
+            requested_until,
+            &policy,
+        );
+        if silenced_until <= now {
+            return Err(TriageError::SnoozeAfterEscalation(alarm_id).into());
+        }
         ensure_user_tx(&tx, actor, now)?;
         tx.execute(
             "INSERT INTO alarm_snoozes (alarm_id, user_id, until) VALUES (?1, ?2, ?3)
@@ -461,12 +474,7 @@ impl Store {
             alarm_id,
             nurse: actor.0.clone(),
             requested_until,
-            silenced_until: snooze_ends_at(
-                priority,
-                Timestamp::from_millis(raised_at),
-                requested_until,
-                &policy,
-            ),
+            silenced_until,
         })
     }
 

@@ -394,6 +394,12 @@ fn a_snooze_is_one_nurses_and_an_unacknowledged_high_alarm_escalates_louder_to_a
     );
     assert_eq!(row(&mut store, &bo, &high, 2).snoozed_until, None);
     assert_eq!(row(&mut store, &anne, &high, 5).snoozed_until, None);
+    // Past its first escalation a high alarm cannot be snoozed at all; it must be seen to.
+    let late = store.snooze_alarm(&high.id, &bo, 30, at(&high, 6));
+    assert!(
+        matches!(&late, Err(e) if e.code() == "snooze_after_escalation"),
+        "{late:?}"
+    );
     // A medium alarm's snooze lasts as asked.
     store
         .snooze_alarm(&medium.id, &anne, 30, at(&medium, 0))
