@@ -203,7 +203,7 @@ impl Store {
         let previous_suggested = self.latest_level(citizen, "suggested")?;
         let decisions = self.level_decisions(citizen)?;
         let rejected = self.implausible_inputs(citizen)?;
-        let evaluation = evaluate(&plan, &readings, &[], now);
+        let evaluation = evaluate(&plan, &readings, &self.care_events(citizen, now)?, now);
         let alarms = required_alarms(&AlarmInputs {
             citizen_id: &citizen_id,
             plan: &plan,
@@ -593,6 +593,38 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The citizen's care events in force for an evaluation at `now`: the current version's
+    /// events of each encounter, none retracted, none after `now`. All of them, not a window:
+    /// an admission long ago may still hold.
+    fn care_events(&self, citizen_id: &str, now: Timestamp) -> Result<Vec<vagt_core::CareEvent>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kind, at, source_id, source_version FROM care_events
+             WHERE citizen_id = ?1 AND state = 'current' AND at <= ?2
+             ORDER BY at, id",
+        )?;
+        let rows = stmt.query_map((citizen_id, now.millis()), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut events = Vec::new();
+        for row in rows {
+            let (code, at, id, version) = row?;
+            let kind = vagt_core::CareEventKind::from_str(&code)
+                .map_err(|_| StoreError::Corrupt(format!("care event kind {code}")))?;
+            let source = vagt_core::SourceRef { id, version };
+            events.push(vagt_core::CareEvent {
+                kind,
+                at: Timestamp::from_millis(at),
+                key: vagt_core::CareEvent::key_of(&source, kind),
+            });
+        }
+        Ok(events)
     }
 }
 
