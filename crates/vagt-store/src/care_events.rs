@@ -12,11 +12,47 @@
 //! to remember it by, so an older version first seen after it would count again; a FHIR search
 //! only ever returns current versions, so a pull cannot bring one.
 
-use crate::Result;
 use crate::readings::{Rejection, record_rejection_tx};
+use crate::{Result, Store, StoreError};
 use rusqlite::{OptionalExtension, Transaction};
 use std::cmp::Ordering;
-use vagt_core::{CareEventUpdate, RejectReason, SourceRef, Timestamp};
+use std::str::FromStr;
+use vagt_core::{CareEvent, CareEventKind, CareEventUpdate, RejectReason, SourceRef, Timestamp};
+
+impl Store {
+    /// Every citizen's current care events, keyed as the engine keys them: what a sync must
+    /// make equal to the server's set.
+    pub fn current_care_events(&self) -> Result<Vec<CareEvent>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT kind, at, source_id, source_version FROM care_events
+             WHERE state = 'current' ORDER BY at, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (kind, at, id, version) = row?;
+            care_event(&kind, at, id, version)
+        })
+        .collect()
+    }
+}
+
+/// A stored row as the engine's event.
+pub(crate) fn care_event(kind: &str, at: i64, id: String, version: String) -> Result<CareEvent> {
+    let kind = CareEventKind::from_str(kind)
+        .map_err(|_| StoreError::Corrupt(format!("care event kind {kind}")))?;
+    Ok(CareEvent {
+        kind,
+        at: Timestamp::from_millis(at),
+        key: CareEvent::key_of(&SourceRef { id, version }, kind),
+    })
+}
 
 /// What applying one encounter version did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,10 +156,10 @@ fn reject_tx(
 ) -> Result<()> {
     let reason = RejectReason::UnknownCitizen(
         vagt_core::CitizenId::new(citizen_id)
-            .map_err(|e| crate::StoreError::Corrupt(format!("citizen id: {e}")))?,
+            .map_err(|e| StoreError::Corrupt(format!("citizen id: {e}")))?,
     );
     let payload = serde_json::to_string(update)
-        .map_err(|e| crate::StoreError::Corrupt(format!("cannot serialise rejected input: {e}")))?;
+        .map_err(|e| StoreError::Corrupt(format!("cannot serialise rejected input: {e}")))?;
     record_rejection_tx(
         tx,
         &Rejection {

@@ -612,19 +612,11 @@ impl Store {
                 r.get::<_, String>(3)?,
             ))
         })?;
-        let mut events = Vec::new();
-        for row in rows {
-            let (code, at, id, version) = row?;
-            let kind = vagt_core::CareEventKind::from_str(&code)
-                .map_err(|_| StoreError::Corrupt(format!("care event kind {code}")))?;
-            let source = vagt_core::SourceRef { id, version };
-            events.push(vagt_core::CareEvent {
-                kind,
-                at: Timestamp::from_millis(at),
-                key: vagt_core::CareEvent::key_of(&source, kind),
-            });
-        }
-        Ok(events)
+        rows.map(|row| {
+            let (kind, at, id, version) = row?;
+            crate::care_events::care_event(&kind, at, id, version)
+        })
+        .collect()
     }
 }
 
