@@ -148,7 +148,8 @@ impl FromStr for CareEventKind {
 pub struct CareEvent {
     pub kind: CareEventKind,
     pub at: Timestamp,
-    /// Stable id of the event record (e.g. the Encounter's `id#version` or a dispatch id).
+    /// Stable id of the event: [`CareEvent::key_of`] its source record (an Encounter's
+    /// version), or e.g. a dispatch id.
     pub key: String,
 }
 
