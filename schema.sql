@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 3 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 4 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -113,6 +113,28 @@ CREATE INDEX ecm_levels_by_citizen ON ecm_levels (citizen_id, kind, set_at);
 
 CREATE UNIQUE INDEX ecm_levels_decision_key ON ecm_levels (decision_key)
     WHERE decision_key IS NOT NULL;
+
+-- Care events the backend reported as Encounters: a MAS acute nurse's visit, an admission to a
+-- municipal acute bed or to hospital, a discharge. They set a floor under the suggested ECM
+-- level. One row per event per version of its source encounter, so a replayed pull changes
+-- nothing; the newest version's events are `current`, an older version's `superseded`, and an
+-- encounter entered in error has every event `retracted`. (Added in version 4.)
+CREATE TABLE care_events (
+    id             INTEGER PRIMARY KEY,
+    citizen_id     TEXT NOT NULL REFERENCES citizens (id),
+    kind           TEXT NOT NULL CHECK (kind IN (
+                       'mas_visit', 'acute_bed_admission', 'hospital_admission', 'discharge')),
+    at             INTEGER NOT NULL,
+    source_id      TEXT NOT NULL,
+    source_version TEXT NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'current'
+                       CHECK (state IN ('current', 'superseded', 'retracted')),
+    received_at    INTEGER NOT NULL,
+    UNIQUE (source_id, source_version, kind)
+) STRICT;
+
+CREATE INDEX care_events_current_by_citizen ON care_events (citizen_id, at)
+    WHERE state = 'current';
 
 -- Each citizen's triage plan: the overrides a clinician made on the defaults of the citizen's
 -- diagnosis groups (built into Vagt), as the document itself (TOML), one row per revision, with

@@ -33,6 +33,19 @@ function citizen(id: string, extra: Partial<CitizenSummary>): CitizenSummary {
   };
 }
 
+describe('care events in alarm causes', () => {
+  it('names the admission or its end', () => {
+    const admitted = alarm('a', 'high', 'x', {
+      cause: { type: 'suggested_change', source: 'event', from: 1, to: 6, trigger: { trigger: 'event', kind: 'hospital_admission', key: 'k' } },
+    });
+    expect(describeCause(admitted, t, 'da')).toBe('ECM1 → ECM6 · hospitalsindlæggelse');
+    const ended = alarm('b', 'info', 'x', {
+      cause: { type: 'suggested_change', from: 6, to: 1, trigger: { trigger: 'event_ended', kind: 'hospital_admission', key: 'k', ended_by: 'd' } },
+    });
+    expect(describeCause(ended, t, 'da')).toBe('ECM6 → ECM1 · hospitalsindlæggelse afsluttet');
+  });
+});
+
 describe('alarm order and signals', () => {
   it('puts open before acknowledged, high before low, newest first', () => {
     const sorted = sortAlarms([

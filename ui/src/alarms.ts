@@ -116,7 +116,14 @@ export function describeCause(alarm: AlarmRow, t: Translate, lang: string): stri
       if (c.type === 'confirmed_change' && typeof c.nurse === 'string') {
         return `${change} · ${t('alarms.cause.by_nurse', { nurse: c.nurse })}`;
       }
-      const trigger = c.trigger as { finding?: { parameter?: string; value?: number } } | null;
+      const trigger = c.trigger as {
+        trigger?: string; kind?: string; finding?: { parameter?: string; value?: number };
+      } | null;
+      // A care event from the backend (an admission, a MAS visit) or its end set the level.
+      if ((trigger?.trigger === 'event' || trigger?.trigger === 'event_ended') && trigger.kind) {
+        const event = t(`care_event.${trigger.kind}`);
+        return `${change} · ${trigger.trigger === 'event' ? event : t('alarms.cause.event_ended', { event })}`;
+      }
       const finding = trigger?.finding;
       if (finding?.parameter) {
         return `${change} · ${t('alarms.cause.finding', {

@@ -20,7 +20,7 @@ pub mod units;
 
 pub use citizen::{Citizen, CitizenId, Diagnosis};
 pub use ecm::EcmLevel;
-pub use ecm_engine::{CareEvent, CareEventKind, EngineReading, Evaluation};
+pub use ecm_engine::{CareEvent, CareEventKind, CareEventUpdate, EngineReading, Evaluation};
 pub use parameter::Parameter;
 pub use plan::{PlanDocument, PlanError, TriagePlan};
 pub use reading::{IncomingMeasurement, Reading, RejectReason, SourceRef};

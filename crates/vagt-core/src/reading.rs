@@ -55,7 +55,8 @@ pub enum RejectReason {
         low: f64,
         high: f64,
     },
-    #[error("measured at {effective_at}, which is after the time it was received ({received_at})")]
+    /// A measurement, or the start or end of an encounter, dated after it was received.
+    #[error("dated {effective_at}, which is after the time it was received ({received_at})")]
     FromTheFuture {
         effective_at: Timestamp,
         received_at: Timestamp,
@@ -68,6 +69,10 @@ pub enum RejectReason {
     /// another form's answers would be a wrong number, so a human decides.
     #[error("unknown questionnaire {0}")]
     UnknownQuestionnaire(String),
+    /// An encounter whose class says nothing Vagt can place (not an HL7 v3 encounter class):
+    /// whether the citizen was visited, admitted or neither is for a human to judge.
+    #[error("unknown encounter class {system}|{code}")]
+    UnknownEncounterClass { system: String, code: String },
     #[error("malformed input: {0}")]
     Malformed(String),
 }
@@ -84,6 +89,7 @@ impl RejectReason {
             RejectReason::UnknownCitizen(_) => "unknown_citizen",
             RejectReason::UnknownCode { .. } => "unknown_code",
             RejectReason::UnknownQuestionnaire(_) => "unknown_questionnaire",
+            RejectReason::UnknownEncounterClass { .. } => "unknown_encounter_class",
             RejectReason::Malformed(_) => "malformed",
         }
     }

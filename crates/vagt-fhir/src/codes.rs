@@ -55,6 +55,10 @@ pub mod system {
     /// The Danish civil registration number (CPR).
     pub const CPR: &str = "urn:oid:1.2.208.176.1.2";
     pub const UCUM: &str = "http://unitsofmeasure.org";
+    /// HL7 v3 ActCode, whose encounter codes (`HH`, `IMP`, …) an R4 `Encounter.class` takes.
+    pub const ACT_CODE: &str = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+    /// The same code system as FHIR before R4 wrote it; some servers still do.
+    pub const ACT_CODE_LEGACY: &str = "http://hl7.org/fhir/v3/ActCode";
 }
 
 /// A form Vagt scores: each item answered once with a `valueInteger` in `0..=item_max`, the

@@ -1,6 +1,7 @@
 //! HL7 FHIR R4 JSON at Vagt's edge: the few resource shapes a sync reads, and their mapping
 //! into Vagt's domain. Measurements arrive as Observations and, for the clinic's scored forms
-//! (the daily symptom questionnaire, the CAT), as QuestionnaireResponses.
+//! (the daily symptom questionnaire, the CAT), as QuestionnaireResponses; MAS visits,
+//! admissions and discharges arrive as Encounters.
 //!
 //! The telemedicine backend (the Danish national eHealth infrastructure "FUT", or any FHIR R4
 //! server) codes measurements in NPU/DNK, MedCom, LOINC or IEEE 11073 MDC terms; [`codes`]
@@ -14,6 +15,7 @@ mod bundle;
 mod capability;
 pub mod codes;
 mod condition;
+mod encounter;
 mod error;
 mod observation;
 mod patient;
@@ -35,6 +37,7 @@ pub use codes::{
     questionnaire_for,
 };
 pub use condition::map_condition;
+pub use encounter::{ACUTE_BED_CODE, map_encounter};
 pub use error::{FhirError, Rejected};
 pub use observation::{ObservationUpdate, map_observation, retraction_covers};
 pub use patient::{PatientRecord, map_patient};
@@ -42,8 +45,9 @@ pub use questionnaire::{QuestionnaireUpdate, map_questionnaire_response};
 pub use reference::{local_reference, split_reference};
 pub use task::map_acknowledgement_task;
 pub use types::{
-    Address, CodeableConcept, Coding, Condition, ContactPoint, HumanName, Identifier, Meta,
-    Observation, ObservationComponent, OperationOutcome, OperationOutcomeIssue, Patient, Period,
-    Quantity, QuestionnaireResponse, QuestionnaireResponseAnswer, QuestionnaireResponseItem,
-    Reference, Resource, parse_resource, resource_from_value, resource_type_of,
+    Address, CodeableConcept, Coding, Condition, ContactPoint, Encounter, HumanName, Identifier,
+    Meta, Observation, ObservationComponent, OperationOutcome, OperationOutcomeIssue, Patient,
+    Period, Quantity, QuestionnaireResponse, QuestionnaireResponseAnswer,
+    QuestionnaireResponseItem, Reference, Resource, parse_resource, resource_from_value,
+    resource_type_of,
 };

@@ -353,6 +353,28 @@ impl Resource for Condition {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+pub struct Encounter {
+    pub resource_type: String,
+    pub id: Option<String>,
+    pub meta: Option<Meta>,
+    /// planned | arrived | triaged | in-progress | onleave | finished | cancelled |
+    /// entered-in-error | unknown
+    pub status: Option<String>,
+    /// One Coding in R4, usually from HL7 v3 ActCode (`HH`, `IMP`, `ACUTE`, `AMB`, …).
+    pub class: Option<Coding>,
+    #[serde(rename = "type")]
+    pub type_: Vec<CodeableConcept>,
+    pub service_type: Option<CodeableConcept>,
+    pub subject: Option<Reference>,
+    pub period: Option<Period>,
+}
+
+impl Resource for Encounter {
+    const TYPE: &'static str = "Encounter";
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct OperationOutcome {
     pub resource_type: String,
     pub issue: Vec<OperationOutcomeIssue>,

@@ -1,7 +1,7 @@
 //! The FHIR R4 JSON the simulator serves: Patient, Condition and Observation built from the
 //! cohort, coded the way different backends code them, QuestionnaireResponses for the scored
-//! forms, plus the CapabilityStatement and OperationOutcome. The inverse of `vagt_fhir`'s
-//! mappers, and tested against them.
+//! forms, Encounters for MAS visits and admissions, plus the CapabilityStatement and
+//! OperationOutcome. The inverse of `vagt_fhir`'s mappers, and tested against them.
 
 use crate::ServerValue;
 use serde::{Deserialize, Serialize};
@@ -264,6 +264,59 @@ pub(crate) fn questionnaire_response(id: &str, content: &ResponseContent<'_>) ->
     })
 }
 
+/// What an Encounter says.
+pub(crate) struct EncounterContent<'a> {
+    pub patient_id: &'a str,
+    pub status: &'a str,
+    /// `Encounter.class`: (system, code).
+    pub class: (&'a str, &'a str),
+    /// A stay in a municipal acute bed (the clinic's `acute-bed` type), not in hospital.
+    pub acute_bed: bool,
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
+}
+
+/// The Encounter (without `meta`, which the store sets), as a municipal or regional care
+/// record writes a visit or a stay.
+pub(crate) fn encounter(id: &str, content: &EncounterContent<'_>) -> Value {
+    let (class_system, class_code) = content.class;
+    let display = match class_code {
+        "HH" => "home health",
+        "IMP" => "inpatient encounter",
+        "ACUTE" => "inpatient acute",
+        _ => "",
+    };
+    let mut class = json!({"system": class_system, "code": class_code});
+    if !display.is_empty() {
+        class["display"] = json!(display);
+    }
+    let mut period = json!({"start": content.start.to_rfc3339()});
+    if let Some(end) = content.end {
+        period["end"] = json!(end.to_rfc3339());
+    }
+    let mut resource = json!({
+        "resourceType": "Encounter",
+        "id": id,
+        "status": content.status,
+        "class": class,
+        "subject": {"reference": format!("Patient/{}", content.patient_id)},
+        "period": period,
+    });
+    if content.acute_bed {
+        resource["type"] = json!([{
+            "coding": [{
+                "system": vagt_core::alarm::VAGT_CODE_SYSTEM,
+                "code": vagt_fhir::ACUTE_BED_CODE,
+                "display": "Kommunal akutplads",
+            }],
+            "text": "Kommunal akutplads",
+        }]);
+    } else if class_code == "HH" {
+        resource["serviceType"] = json!({"text": "Akut sygepleje i hjemmet (MAS)"});
+    }
+    resource
+}
+
 fn vital_signs() -> Value {
     json!([{"coding": [{
         "system": "http://terminology.hl7.org/CodeSystem/observation-category",
@@ -348,11 +401,12 @@ pub(crate) fn operation_outcome(severity: &str, code: &str, diagnostics: &str) -
 }
 
 /// The resource types the server reads from the cohort.
-pub(crate) const SERVED_TYPES: [&str; 4] = [
+pub(crate) const SERVED_TYPES: [&str; 5] = [
     "Patient",
     "Condition",
     "Observation",
     "QuestionnaireResponse",
+    "Encounter",
 ];
 
 /// The resource types a client may create (what the nurse station pushes).

@@ -3,9 +3,12 @@
 //! It serves the synthetic cohort ([`vagt_core::cohort`]) as Patients, Conditions and
 //! Observations coded the ways real backends code them (Danish NPU/MedCom, LOINC, IEEE 11073
 //! MDC), with the symptom and CAT scores as QuestionnaireResponses to the clinic's forms (each
-//! score once, never also as an Observation), changes it live ([`RunningSim::advance`]), takes what a nurse station pushes (create,
-//! conditional create, transactions), and misbehaves on demand ([`FaultProfile`]). It is the
-//! sync's test double and the app's demo backend.
+//! score once, never also as an Observation) and a few Encounters along the exacerbations (a
+//! MAS visit, a hospital stay, a stay in a municipal acute bed), changes it live
+//! ([`RunningSim::advance`]), takes what a nurse station or another system pushes (create,
+//! conditional create, transactions; a created Encounter is served like the cohort's), and
+//! misbehaves on demand ([`FaultProfile`]). It is the sync's test double and the app's demo
+//! backend.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), vagt_sim::SimError> {
@@ -33,7 +36,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, RwLock, watch};
 use tokio::task::JoinHandle;
-use vagt_core::{CitizenId, Diagnosis, Parameter, Timestamp};
+use vagt_core::{CareEventKind, CitizenId, Diagnosis, Parameter, Timestamp};
 
 /// How a simulator starts.
 #[derive(Debug, Clone)]
@@ -155,6 +158,8 @@ pub struct ServerReadings {
     /// Ids of QuestionnaireResponses whose current version is `entered-in-error`.
     pub retracted_responses: Vec<String>,
     pub patients: Vec<ServerPatient>,
+    /// Every Encounter (generated or created by a client), in creation order.
+    pub encounters: Vec<ServerEncounter>,
     /// The latest `lastUpdated` on the server (any resource type).
     pub high_water: Option<Timestamp>,
 }
@@ -217,9 +222,34 @@ impl ServerReadings {
         readings
     }
 
+    /// The care events a client that has synced everything must hold as current: event key
+    /// ([`vagt_core::CareEvent::key_of`] the Encounter's source) -> (kind, time).
+    pub fn client_care_events(
+        &self,
+        base: &str,
+    ) -> std::collections::BTreeMap<String, (CareEventKind, Timestamp)> {
+        let mut events = std::collections::BTreeMap::new();
+        for encounter in &self.encounters {
+            let source = vagt_core::SourceRef {
+                id: encounter.source_id(base),
+                version: encounter.version_id.clone(),
+            };
+            for (kind, at) in &encounter.events {
+                events.insert(vagt_core::CareEvent::key_of(&source, *kind), (*kind, *at));
+            }
+        }
+        events
+    }
+
     /// Planted-bad resources of every type: what a client must reject.
     pub fn bad_by_design(&self) -> usize {
-        self.bad_observations_by_design() + self.bad_responses_by_design()
+        self.bad_observations_by_design()
+            + self.bad_responses_by_design()
+            + self.bad_encounters_by_design()
+    }
+
+    pub fn bad_encounters_by_design(&self) -> usize {
+        self.encounters.iter().filter(|e| e.bad_by_design).count()
     }
 
     pub fn bad_observations_by_design(&self) -> usize {
@@ -287,6 +317,35 @@ impl ServerQuestionnaireResponse {
         let sum: i64 = self.answers.iter().map(|(_, value)| value).sum();
         // Scores are at most 40; the conversion is exact.
         Some((parameter, sum as f64))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerEncounter {
+    pub id: String,
+    pub version_id: String,
+    pub last_updated: Timestamp,
+    /// `in-progress`, `finished`, or what a client pushed.
+    pub status: String,
+    /// `Encounter.class.code` (`HH`, `IMP`, …).
+    pub class: String,
+    /// The server's Patient id (`p-0001`).
+    pub patient_id: Option<String>,
+    pub citizen_id: Option<CitizenId>,
+    pub start: Option<Timestamp>,
+    pub end: Option<Timestamp>,
+    /// The care events its current version gives: what a client must hold for it.
+    pub events: Vec<(CareEventKind, Timestamp)>,
+    /// Planted bad by the simulator (a class Vagt cannot place): a client must reject it.
+    pub bad_by_design: bool,
+    /// Created by a client, not generated.
+    pub pushed: bool,
+}
+
+impl ServerEncounter {
+    /// The source id `vagt_fhir::map_encounter` gives its events.
+    pub fn source_id(&self, base: &str) -> String {
+        format!("{base}|Encounter/{}", self.id)
     }
 }
 

@@ -5,24 +5,35 @@
 //! The cohort's symptom and CAT scores are served as QuestionnaireResponses to the clinic's
 //! forms, answers that sum to the score, and never also as Observations: each score exists
 //! once on the server, as it does in the clinic.
+//!
+//! Encounters follow the cohort's exacerbations: a MAS visit a day into the first one still
+//! going on, a hospital stay at the peak of the most severe past one (written in progress,
+//! then finished with its discharge: two versions) and a stay in a municipal acute bed in the
+//! next most severe; plus one planted bad Encounter whose class Vagt cannot place.
 
-use crate::fhir::{self, CodeStyle, ObservationContent, ResponseContent};
+use crate::fhir::{self, CodeStyle, EncounterContent, ObservationContent, ResponseContent};
 use crate::store::Store;
 use crate::{
-    AdvanceReport, AdvanceSpec, ChangedResource, ServerObservation, ServerPatient,
+    AdvanceReport, AdvanceSpec, ChangedResource, ServerEncounter, ServerObservation, ServerPatient,
     ServerQuestionnaireResponse, ServerReadings, ServerValue, SimConfig,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
-use vagt_core::cohort::{CohortSpec, Rng, generate};
+use vagt_core::cohort::{CohortSpec, Exacerbation, Rng, generate};
 use vagt_core::time_util::{MILLIS_PER_DAY, MILLIS_PER_MINUTE};
-use vagt_core::{Citizen, CitizenId, Diagnosis, IncomingMeasurement, Parameter, Timestamp};
-use vagt_fhir::codes::{CAT, DAILY_SYMPTOMS, SCORED_QUESTIONNAIRES, ScoredQuestionnaire};
+use vagt_core::{
+    CareEventKind, CareEventUpdate, Citizen, CitizenId, Diagnosis, IncomingMeasurement, Parameter,
+    Timestamp,
+};
+use vagt_fhir::codes::{CAT, DAILY_SYMPTOMS, SCORED_QUESTIONNAIRES, ScoredQuestionnaire, system};
 use vagt_fhir::{CodeMeaning, questionnaire_for};
 
 /// The form of the planted bad response: one the clinic uses that Vagt does not score.
 const UNSCORED_FORM: &str = "http://naerklinikken.dk/fhir/Questionnaire/wellbeing";
+
+/// The class of the planted bad Encounter: a local code system Vagt does not know.
+const LOCAL_CLASS: (&str, &str) = ("urn:dk:example:kontakttype", "hjemmebesoeg");
 
 /// The server's "now": the cohort's end plus the real time since the server started.
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +95,31 @@ impl ResponseInfo {
     }
 }
 
+/// What the simulator knows an Encounter says.
+#[derive(Debug, Clone)]
+pub(crate) struct EncounterInfo {
+    citizen: Option<usize>,
+    patient_id: Option<String>,
+    status: String,
+    /// `Encounter.class`: (system, code).
+    class: (String, String),
+    start: Option<Timestamp>,
+    end: Option<Timestamp>,
+    /// The care events this version gives.
+    events: Vec<(CareEventKind, Timestamp)>,
+    bad: bool,
+    pushed: bool,
+}
+
+/// One generated stay or visit, as it is written.
+struct Stay {
+    citizen: usize,
+    class: &'static str,
+    acute_bed: bool,
+    start: Timestamp,
+    end: Timestamp,
+}
+
 #[derive(Debug)]
 pub(crate) struct World {
     pub store: Store,
@@ -99,6 +135,8 @@ pub(crate) struct World {
     responses: BTreeMap<usize, ResponseInfo>,
     /// Record indexes of QuestionnaireResponses, in creation order.
     generated_responses: Vec<usize>,
+    /// By store record index: generated and pushed Encounters.
+    encounters: BTreeMap<usize, EncounterInfo>,
     seed: u64,
     advances: u64,
 }
@@ -132,6 +170,7 @@ impl World {
             generated: Vec::new(),
             responses: BTreeMap::new(),
             generated_responses: Vec::new(),
+            encounters: BTreeMap::new(),
             seed: config.seed,
             advances: 0,
         };
@@ -154,7 +193,145 @@ impl World {
         };
         world.load_measurements(&cohort.measurements, &load, None);
         world.plant_responses(config.end);
+        world.add_encounters(&cohort.exacerbations, config.end);
         world
+    }
+
+    /// Encounters along the exacerbations (see the module docs), all before `end`.
+    fn add_encounters(&mut self, exacerbations: &[Exacerbation], end: Timestamp) {
+        const HOUR: i64 = 60 * MILLIS_PER_MINUTE;
+        let citizen_of = |e: &Exacerbation| self.by_cpr.get(&e.citizen_id).copied();
+        let mut stays = Vec::new();
+        if let Some(ongoing) = exacerbations.iter().find(|e| e.end > end)
+            && let Some(citizen) = citizen_of(ongoing)
+        {
+            let start = ongoing.start.plus_millis(MILLIS_PER_DAY + 10 * HOUR);
+            stays.push(Stay {
+                citizen,
+                class: "HH",
+                acute_bed: false,
+                start,
+                end: start.plus_millis(90 * MILLIS_PER_MINUTE),
+            });
+        }
+        // Most severe first; the sort is stable, so ties keep the cohort's order.
+        let mut past: Vec<&Exacerbation> = exacerbations
+            .iter()
+            .filter(|e| e.end <= end.plus_millis(-MILLIS_PER_DAY))
+            .collect();
+        past.sort_by(|a, b| b.severity.total_cmp(&a.severity));
+        for (episode, acute_bed) in past.into_iter().zip([false, true]) {
+            // Admitted at the ramp's peak, three days in; home two days later.
+            let start = episode.start.plus_millis(3 * MILLIS_PER_DAY + 14 * HOUR);
+            if let Some(citizen) = citizen_of(episode) {
+                stays.push(Stay {
+                    citizen,
+                    class: "IMP",
+                    acute_bed,
+                    start,
+                    end: start.plus_millis(2 * MILLIS_PER_DAY - 3 * HOUR),
+                });
+            }
+        }
+        let latest = end.plus_millis(-HOUR);
+        for stay in stays.iter().filter(|s| s.end <= latest) {
+            self.add_stay(stay);
+        }
+        if let Some(first) = self.citizens.first() {
+            let start = end.start_of_day().plus_millis(-MILLIS_PER_DAY + 9 * HOUR);
+            let info = EncounterInfo {
+                citizen: Some(0),
+                patient_id: Some(first.patient_id.clone()),
+                status: "finished".into(),
+                class: (LOCAL_CLASS.0.into(), LOCAL_CLASS.1.into()),
+                start: Some(start),
+                end: Some(start.plus_millis(HOUR)),
+                events: Vec::new(),
+                bad: true,
+                pushed: false,
+            };
+            self.write_encounter(None, info, start.plus_millis(HOUR));
+        }
+    }
+
+    /// A visit is written once, finished; a stay in progress at its start and finished, with
+    /// its discharge, at its end.
+    fn add_stay(&mut self, stay: &Stay) {
+        let Some(patient_id) = self
+            .citizens
+            .get(stay.citizen)
+            .map(|c| c.patient_id.clone())
+        else {
+            return;
+        };
+        let kind = match (stay.class, stay.acute_bed) {
+            ("HH", _) => CareEventKind::MasVisit,
+            (_, true) => CareEventKind::AcuteBedAdmission,
+            (_, false) => CareEventKind::HospitalAdmission,
+        };
+        let mut info = EncounterInfo {
+            citizen: Some(stay.citizen),
+            patient_id: Some(patient_id),
+            status: "finished".into(),
+            class: (system::ACT_CODE.into(), stay.class.into()),
+            start: Some(stay.start),
+            end: Some(stay.end),
+            events: vec![(kind, stay.start)],
+            bad: false,
+            pushed: false,
+        };
+        let half_hour = 30 * MILLIS_PER_MINUTE;
+        let index = if kind == CareEventKind::MasVisit {
+            None
+        } else {
+            let admitted = EncounterInfo {
+                status: "in-progress".into(),
+                end: None,
+                ..info.clone()
+            };
+            info.events.push((CareEventKind::Discharge, stay.end));
+            self.write_encounter(None, admitted, stay.start.plus_millis(half_hour))
+        };
+        self.write_encounter(index, info, stay.end.plus_millis(half_hour));
+    }
+
+    /// Writes `info` as a new Encounter, or as a new version of record `index`.
+    fn write_encounter(
+        &mut self,
+        index: Option<usize>,
+        info: EncounterInfo,
+        at: Timestamp,
+    ) -> Option<usize> {
+        let acute_bed = info
+            .events
+            .iter()
+            .any(|(kind, _)| *kind == CareEventKind::AcuteBedAdmission);
+        let content = |id: &str, info: &EncounterInfo| -> Option<Value> {
+            Some(fhir::encounter(
+                id,
+                &EncounterContent {
+                    patient_id: info.patient_id.as_deref()?,
+                    status: &info.status,
+                    class: (&info.class.0, &info.class.1),
+                    acute_bed,
+                    start: info.start?,
+                    end: info.end,
+                },
+            ))
+        };
+        let index = match index {
+            Some(index) => {
+                let id = self.store.record(index)?.id.clone();
+                self.store.update(index, content(&id, &info)?, at)?;
+                index
+            }
+            None => {
+                let id = self.store.new_id("Encounter");
+                self.write_new(content(&id, &info)?, at, None)?
+            }
+        };
+        self.encounters.insert(index, info);
+        Some(index)
     }
 
     /// For the first citizen with COPD: a completed response to a form Vagt does not score
@@ -716,14 +893,12 @@ impl World {
         Some(index)
     }
 
-    /// Records what a client created, so a pushed Observation shows in the snapshot.
+    /// Records what a client created, so a pushed Observation or Encounter shows in the
+    /// snapshot.
     fn note_pushed(&mut self, index: usize) {
         let Some(record) = self.store.record(index) else {
             return;
         };
-        if record.resource_type != "Observation" {
-            return;
-        }
         let resource = &record.current.resource;
         let patient_id = record
             .subject
@@ -733,6 +908,14 @@ impl World {
         let citizen = patient_id
             .as_deref()
             .and_then(|p| self.by_patient.get(p).copied());
+        if record.resource_type == "Encounter" {
+            let info = self.pushed_encounter(resource, patient_id, citizen);
+            self.encounters.insert(index, info);
+            return;
+        }
+        if record.resource_type != "Observation" {
+            return;
+        }
         let info = ObservationInfo {
             citizen,
             patient_id,
@@ -751,6 +934,53 @@ impl World {
             pushed: true,
         };
         self.observations.insert(index, info);
+    }
+
+    /// What a pushed Encounter says, read with the sync's own mapper (a client must hold the
+    /// events it gives; one it rejects gives none).
+    fn pushed_encounter(
+        &self,
+        resource: &Value,
+        patient_id: Option<String>,
+        citizen: Option<usize>,
+    ) -> EncounterInfo {
+        let text = |pointer: &str| {
+            resource
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let instant = |pointer: &str| text(pointer).and_then(|t| Timestamp::parse_rfc3339(&t).ok());
+        let cpr = citizen
+            .and_then(|c| self.citizens.get(c))
+            .map(|c| c.citizen.id.clone());
+        let resolve = |reference: &str| {
+            let local = vagt_fhir::local_reference(reference)?;
+            let patient = patient_id.as_deref()?;
+            (local == format!("Patient/{patient}"))
+                .then(|| cpr.clone())
+                .flatten()
+        };
+        let events = match vagt_fhir::map_encounter(resource, "sim", &resolve, self.clock.now()) {
+            Ok(CareEventUpdate::Events { events, .. }) => {
+                events.into_iter().map(|e| (e.kind, e.at)).collect()
+            }
+            _ => Vec::new(),
+        };
+        EncounterInfo {
+            citizen,
+            patient_id,
+            status: text("/status").unwrap_or_default(),
+            class: (
+                text("/class/system").unwrap_or_default(),
+                text("/class/code").unwrap_or_default(),
+            ),
+            start: instant("/period/start"),
+            end: instant("/period/end"),
+            events,
+            bad: false,
+            pushed: true,
+        }
     }
 
     pub fn snapshot(&self) -> ServerReadings {
@@ -809,6 +1039,28 @@ impl World {
                     answers: info.answers.clone(),
                     bad_by_design: info.bad,
                 });
+        }
+        for (index, info) in &self.encounters {
+            let Some(record) = self.store.record(*index) else {
+                continue;
+            };
+            readings.encounters.push(ServerEncounter {
+                id: record.id.clone(),
+                version_id: record.current.version_id.to_string(),
+                last_updated: record.current.last_updated,
+                status: info.status.clone(),
+                class: info.class.1.clone(),
+                patient_id: info.patient_id.clone(),
+                citizen_id: info
+                    .citizen
+                    .and_then(|c| self.citizens.get(c))
+                    .map(|c| c.citizen.id.clone()),
+                start: info.start,
+                end: info.end,
+                events: info.events.clone(),
+                bad_by_design: info.bad,
+                pushed: info.pushed,
+            });
         }
         for citizen in &self.citizens {
             let Some(record) = self.store.get("Patient", &citizen.patient_id) else {

@@ -7,11 +7,11 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 use vagt_core::cohort::{CohortSpec, generate};
-use vagt_core::{CitizenId, Diagnosis, Parameter, Timestamp};
+use vagt_core::{CareEventKind, CareEventUpdate, CitizenId, Diagnosis, Parameter, Timestamp};
 use vagt_fhir::{
     Bundle, CapabilityStatement, ObservationUpdate, QuestionnaireUpdate, local_reference,
-    map_condition, map_observation, map_patient, map_questionnaire_response, parse_bundle,
-    parse_resource,
+    map_condition, map_encounter, map_observation, map_patient, map_questionnaire_response,
+    parse_bundle, parse_resource,
 };
 use vagt_sim::{AdvanceSpec, FaultProfile, RunningSim, SimConfig};
 
@@ -119,6 +119,7 @@ async fn metadata_parses_with_vagt_fhir_types() {
         "Condition",
         "Observation",
         "QuestionnaireResponse",
+        "Encounter",
     ] {
         for param in ["_lastUpdated", "_count", "_sort", "_summary", "identifier"] {
             assert!(
@@ -1268,5 +1269,159 @@ async fn advances_finish_amend_and_retract_forms_and_the_snapshot_follows() {
         assert!(!after.questionnaire_responses.iter().any(|r| &r.id == id));
         assert!(!readings.keys().any(|k| k.ends_with(&format!("/{id}"))));
     }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn encounters_follow_the_exacerbations_page_by_last_updated_and_a_posted_one_is_served() {
+    let (seed, citizens, days) = (7, 16, 40);
+    let sim = start(config(citizens, days)).await;
+    let client = client();
+    let base = sim.base_url.clone();
+    let snapshot = sim.snapshot().await;
+    let cohort = generate(&CohortSpec {
+        seed,
+        citizens,
+        days,
+        end: end(),
+    });
+    let resolve = |reference: &str| {
+        let local = local_reference(reference)?;
+        snapshot
+            .patients
+            .iter()
+            .find(|p| local == format!("Patient/{}", p.id))
+            .map(|p| p.citizen_id.clone())
+    };
+
+    // Served in pages of two, sorted, and each maps to what the snapshot says.
+    let (served, pages) = page_all(
+        &client,
+        &format!("{base}/Encounter?_sort=_lastUpdated&_count=2"),
+    )
+    .await;
+    assert_eq!(served.len(), snapshot.encounters.len());
+    assert!(pages >= 2, "paged: {pages}");
+    assert_eq!(
+        total(&client, &format!("{base}/Encounter?_summary=count")).await,
+        served.len() as u64
+    );
+    let mut kinds = BTreeSet::new();
+    let mut rejected = 0;
+    for resource in &served {
+        let id = id_of(resource);
+        let known = snapshot
+            .encounters
+            .iter()
+            .find(|e| e.id == id)
+            .expect("in the snapshot");
+        assert_eq!(version_of(resource), known.version_id);
+        match map_encounter(resource, &base, &resolve, end()) {
+            Ok(CareEventUpdate::Events {
+                citizen_id, events, ..
+            }) => {
+                let got: Vec<_> = events.iter().map(|e| (e.kind, e.at)).collect();
+                assert_eq!(got, known.events, "{id}");
+                assert_eq!(Some(&citizen_id), known.citizen_id.as_ref());
+                // Each visit or stay begins inside one of the citizen's exacerbations.
+                let (first, start) = got[0];
+                assert!(
+                    cohort
+                        .exacerbations
+                        .iter()
+                        .any(|x| x.citizen_id == citizen_id && x.start <= start && start < x.end),
+                    "{id}: {first:?} at {start} is during an exacerbation"
+                );
+                kinds.extend(got.iter().map(|(kind, _)| *kind));
+            }
+            Err(reject) => {
+                assert_eq!(reject.reason.code(), "unknown_encounter_class", "{id}");
+                assert!(known.bad_by_design && known.events.is_empty());
+                rejected += 1;
+            }
+            other => panic!("{id}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        kinds,
+        BTreeSet::from([
+            CareEventKind::MasVisit,
+            CareEventKind::AcuteBedAdmission,
+            CareEventKind::HospitalAdmission,
+            CareEventKind::Discharge,
+        ])
+    );
+    assert_eq!((rejected, snapshot.bad_encounters_by_design()), (1, 1));
+
+    // A stay was written in progress, then finished: version 1 has no discharge yet.
+    let stay = snapshot
+        .encounters
+        .iter()
+        .find(|e| e.class == "IMP")
+        .expect("a stay");
+    assert_eq!(
+        (stay.version_id.as_str(), stay.status.as_str()),
+        ("2", "finished")
+    );
+    let first: Value = client
+        .get(format!("{base}/Encounter/{}/_history/1", stay.id))
+        .send()
+        .await
+        .expect("vread")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(first["status"], "in-progress");
+    assert!(first["period"].get("end").is_none());
+
+    // The same seed gives the same encounters.
+    let again = start(config(citizens, days)).await;
+    assert_eq!(again.snapshot().await.encounters, snapshot.encounters);
+    again.shutdown().await;
+
+    // Another system posts an admission: served by search after the mark, and in the snapshot.
+    let mark = snapshot.high_water.expect("data");
+    let patient = &snapshot.patients[1];
+    let admitted = end().plus_millis(-3_600_000);
+    let posted = client
+        .post(format!("{base}/Encounter"))
+        .header("content-type", "application/fhir+json")
+        .body(
+            json!({
+                "resourceType": "Encounter",
+                "status": "in-progress",
+                "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                          "code": "IMP"},
+                "subject": {"reference": format!("Patient/{}", patient.id)},
+                "period": {"start": admitted.to_rfc3339()},
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(posted.status(), StatusCode::CREATED);
+    let created: Value = posted.json().await.expect("json");
+    let (changed, _) = page_all(
+        &client,
+        &format!("{base}/Encounter?_lastUpdated=gt{}", mark.to_rfc3339()),
+    )
+    .await;
+    assert_eq!(
+        changed.iter().map(id_of).collect::<Vec<_>>(),
+        vec![id_of(&created)]
+    );
+    let after = sim.snapshot().await;
+    let pushed = after
+        .encounters
+        .iter()
+        .find(|e| e.id == id_of(&created))
+        .expect("in the snapshot");
+    assert!(pushed.pushed);
+    assert_eq!(pushed.citizen_id.as_ref(), Some(&patient.citizen_id));
+    assert_eq!(
+        pushed.events,
+        vec![(CareEventKind::HospitalAdmission, admitted)]
+    );
     sim.shutdown().await;
 }

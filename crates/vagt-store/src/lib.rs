@@ -7,6 +7,7 @@
 //! upgrade the schema inside one immediate transaction.
 
 mod audit;
+mod care_events;
 mod citizens;
 mod demo;
 pub mod key;

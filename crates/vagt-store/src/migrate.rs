@@ -18,10 +18,11 @@ pub struct Migrations {
 
 pub const CURRENT: Migrations = Migrations {
     schema: SCHEMA_SQL,
-    version: 3,
+    version: 4,
     upgrades: &[
         include_str!("../migrations/0001_to_0002.sql"),
         include_str!("../migrations/0002_to_0003.sql"),
+        include_str!("../migrations/0003_to_0004.sql"),
     ],
 };
 

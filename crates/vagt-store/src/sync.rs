@@ -2,11 +2,12 @@
 //! the checkpoint that covers it, so a crash at any point loses nothing and a re-run duplicates
 //! nothing. Also the outbox of local changes and the record of sync runs.
 
+use crate::care_events::{CareEventsApplied, apply_care_event_update_tx};
 use crate::readings::{Rejection, ingest_tx, record_rejection_tx};
 use crate::{Actor, IngestReport, Result, Store, audit, citizens};
 use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
-use vagt_core::{Citizen, CitizenId, Diagnosis, IncomingMeasurement, Timestamp};
+use vagt_core::{CareEventUpdate, Citizen, CitizenId, Diagnosis, IncomingMeasurement, Timestamp};
 
 /// A citizen as a backend resource describes them.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +30,8 @@ pub struct PullBatch {
     pub rejections: Vec<Rejection>,
     /// Alarm acknowledgements made at other stations.
     pub acknowledgements: Vec<vagt_core::alarm::AlarmAcknowledgement>,
+    /// Care events, one update per encounter version (MAS visits, admissions, discharges).
+    pub care_events: Vec<CareEventUpdate>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -38,6 +41,9 @@ pub struct PullReport {
     pub duplicates: usize,
     pub retracted: usize,
     pub rejected: usize,
+    /// Encounter versions that changed a citizen's care events (new events, or older ones
+    /// superseded or retracted); a replayed or older version counts none.
+    pub care_events: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -128,6 +134,13 @@ impl Store {
                        AND (source_id = ?1 OR substr(source_id, 1, length(?1) + 1) = ?1 || '#')",
                 )?
                 .execute([source_id])?;
+        }
+        for update in &batch.care_events {
+            match apply_care_event_update_tx(&tx, backend, update, received_at)? {
+                CareEventsApplied::Changed => report.care_events += 1,
+                CareEventsApplied::Unchanged => {}
+                CareEventsApplied::Rejected => report.rejected += 1,
+            }
         }
         for rejection in &batch.rejections {
             record_rejection_tx(&tx, rejection, received_at)?;

@@ -240,14 +240,15 @@ impl Store {
         let previous = self.latest_suggestion(citizen)?;
         let decisions = self.level_decisions(citizen)?;
         let rejected = self.implausible_inputs(citizen)?;
-        let evaluation = evaluate(&plan, &readings, &[], now);
+        let events = self.care_events(citizen, now)?;
+        let evaluation = evaluate(&plan, &readings, &events, now);
         // Changes this store never saw: a rise and a fall inside one offline gap (or in readings
         // that arrived late). Each still gets its alarm, with the id a station that was online
         // gave it. A first evaluation has nothing to catch up on.
         let gap = match previous {
             Some((level, set_at)) => missed_changes(
                 level,
-                replay(&plan, &readings, &[], now)
+                replay(&plan, &readings, &events, now)
                     .into_iter()
                     .filter(|t| t.at > set_at),
                 &evaluation,
@@ -800,6 +801,30 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The citizen's care events in force for an evaluation at `now`: the current version's
+    /// events of each encounter, none retracted, none after `now`. All of them, not a window:
+    /// an admission long ago may still hold.
+    fn care_events(&self, citizen_id: &str, now: Timestamp) -> Result<Vec<vagt_core::CareEvent>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kind, at, source_id, source_version FROM care_events
+             WHERE citizen_id = ?1 AND state = 'current' AND at <= ?2
+             ORDER BY at, id",
+        )?;
+        let rows = stmt.query_map((citizen_id, now.millis()), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (kind, at, id, version) = row?;
+            crate::care_events::care_event(&kind, at, id, version)
+        })
+        .collect()
     }
 }
 

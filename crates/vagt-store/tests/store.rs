@@ -551,12 +551,35 @@ fn upgraded_databases_equal_a_fresh_one() {
         conn.execute_batch(&old_sql).expect("old schema applies");
         conn.pragma_update(None, "user_version", version)
             .expect("version");
+        // A citizen and a reading every schema so far can hold, to see them survive.
+        conn.execute_batch(
+            "INSERT INTO citizens (id, name, created_at, updated_at) VALUES ('c1', 'Inge', 0, 0);
+             INSERT INTO readings (citizen_id, parameter, value, effective_at, received_at,
+                                   source_id, source_version)
+             VALUES ('c1', 'spo2', 93.0, 1, 2, 'srv|Observation/1', '1');",
+        )
+        .expect("old data");
         migrate::migrate(&mut conn, &migrate::CURRENT).expect("upgrade");
         assert_eq!(
             schema_of(&conn),
             schema_of(&fresh),
             "upgrade from v{version}"
         );
+        let kept: (String, f64) = conn
+            .query_row(
+                "SELECT r.citizen_id, r.value FROM readings r JOIN citizens c ON c.id = r.citizen_id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("the reading is kept");
+        assert_eq!(kept, ("c1".to_owned(), 93.0), "data kept from v{version}");
+        // Version 4's care events take the citizen's events at once.
+        conn.execute(
+            "INSERT INTO care_events (citizen_id, kind, at, source_id, source_version, received_at)
+             VALUES ('c1', 'hospital_admission', 3, 'srv|Encounter/1', '1', 4)",
+            [],
+        )
+        .expect("a care event after the upgrade");
         checked += 1;
     }
     assert_eq!(checked, migrate::CURRENT.version - 1);

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use vagt_core::{CitizenId, Timestamp};
 use vagt_fhir::{
     ObservationUpdate, QuestionnaireUpdate, local_reference, map_acknowledgement_task,
-    map_condition, map_observation, map_patient, map_questionnaire_response,
+    map_condition, map_encounter, map_observation, map_patient, map_questionnaire_response,
 };
 use vagt_store::{
     PullBatch, PullReport, Rejection, SourcedCitizen, Store, SyncProgress, SyncRunEnd,
@@ -17,12 +17,14 @@ use vagt_store::{
 
 /// Pulled in this order, so a reading's citizen is known before the reading arrives.
 /// QuestionnaireResponses carry the scored forms (symptom score, CAT); many servers hold none.
+/// Encounters carry care events (MAS visits, admissions, discharges) that set level floors.
 /// Tasks carry alarm acknowledgements made at other stations.
-pub const PULLED_TYPES: [&str; 5] = [
+pub const PULLED_TYPES: [&str; 6] = [
     "Patient",
     "Condition",
     "Observation",
     "QuestionnaireResponse",
+    "Encounter",
     "Task",
 ];
 
@@ -463,6 +465,8 @@ async fn map_page(
         return Ok(map_patients(&base, resources));
     }
     let mut batch = PullBatch::default();
+    // An encounter dated after this is from the future (beyond the tolerated clock skew).
+    let received_at = Timestamp::now();
 
     let subjects = subject_references(resources);
     fetch_unknown_patients(store, client, &subjects).await?;
@@ -489,6 +493,10 @@ async fn map_page(
             "Condition" => match map_condition(resource, &citizen_for) {
                 Ok(Some(diagnosis)) => batch.diagnoses.push(diagnosis),
                 Ok(None) => {}
+                Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+            },
+            "Encounter" => match map_encounter(resource, &base, &citizen_for, received_at) {
+                Ok(update) => batch.care_events.push(update),
                 Err(rejected) => batch.rejections.push(reject(resource, rejected)),
             },
             "Task" => match map_acknowledgement_task(resource) {

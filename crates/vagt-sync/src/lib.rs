@@ -1,7 +1,8 @@
 //! The sync between Vagt's local store and a FHIR R4 telemedicine backend.
 //!
 //! Pull: Patients, then Conditions, then Observations, then QuestionnaireResponses (the scored
-//! forms, where the server holds them), each incrementally by `_lastUpdated` with an overlap
+//! forms) and Encounters (MAS visits, admissions and discharges, as care events), where the
+//! server holds them, each incrementally by `_lastUpdated` with an overlap
 //! window, following `next` links (or, from a server that gives none, its own `_lastUpdated`
 //! cursor, else `_offset`); every page is applied to the store in one transaction together
 //! with the checkpoint that covers it, so a crash anywhere loses nothing and a re-run

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::time::Duration;
-use vagt_core::{Parameter, Timestamp};
+use vagt_core::{CareEventKind, EcmLevel, Parameter, Timestamp};
 use vagt_sim::{AdvanceSpec, FaultProfile, RunningSim, SimConfig};
 use vagt_store::{DbKey, OpenMode, Store};
 use vagt_sync::{FhirClient, RetryPolicy, SyncConfig, SyncReport, sync_once};
@@ -47,6 +47,22 @@ async fn expected(sim: &RunningSim) -> (ReadingSet, usize) {
         snapshot.client_readings(&sim.base_url),
         snapshot.bad_by_design(),
     )
+}
+
+/// event key -> (kind, time)
+type CareEventSet = BTreeMap<String, (CareEventKind, Timestamp)>;
+
+fn local_care_events(store: &Store) -> CareEventSet {
+    store
+        .current_care_events()
+        .expect("care events")
+        .into_iter()
+        .map(|e| (e.key, (e.kind, e.at)))
+        .collect()
+}
+
+async fn expected_care_events(sim: &RunningSim) -> CareEventSet {
+    sim.snapshot().await.client_care_events(&sim.base_url)
 }
 
 fn local(store: &Store) -> ReadingSet {
@@ -117,10 +133,29 @@ async fn first_sync_equals_the_server_a_second_adds_nothing_and_changes_arrive()
     assert_eq!(store.status().expect("status").citizens, 10);
     assert!(first.accepted >= want.len());
     assert_scores_arrived(&mut store, &sim).await;
+    let care_events = expected_care_events(&sim).await;
+    assert!(
+        care_events
+            .values()
+            .any(|(kind, _)| *kind == CareEventKind::HospitalAdmission),
+        "the cohort has a hospital stay: {care_events:?}"
+    );
+    assert_eq!(local_care_events(&store), care_events);
+    let rejected = store
+        .rejected(&vagt_store::Actor::system(), true)
+        .expect("rejected");
+    assert!(
+        rejected
+            .iter()
+            .any(|r| r.reason_code == "unknown_encounter_class"
+                && r.resource_type.as_deref() == Some("Encounter")),
+        "the planted Encounter is kept as rejected"
+    );
 
     let second = sync_until_ok(&mut store, &client).await;
     assert_eq!(second.accepted, 0, "a second sync adds nothing: {second:?}");
     assert_same(&local(&store), &want);
+    assert_eq!(local_care_events(&store), care_events);
 
     let changes = sim
         .advance(AdvanceSpec {
@@ -212,7 +247,17 @@ async fn under_every_fault_profile_the_store_converges_to_the_server() {
         let (want, _) = expected(&sim).await;
         let got = local(&store);
         assert_same(&got, &want);
-        eprintln!("{profile}: converged on {} readings", got.len());
+        let care_events = expected_care_events(&sim).await;
+        assert!(
+            !care_events.is_empty(),
+            "{profile}: the cohort has encounters"
+        );
+        assert_eq!(local_care_events(&store), care_events, "{profile}");
+        eprintln!(
+            "{profile}: converged on {} readings and {} care events",
+            got.len(),
+            care_events.len()
+        );
     }
 }
 
@@ -410,4 +455,107 @@ async fn an_acknowledgement_at_one_station_closes_the_alarm_at_another_through_t
     let before = station_a.status().expect("status").rejected;
     sync_until_ok(&mut station_a, &client).await;
     assert_eq!(station_a.status().expect("status").rejected, before);
+}
+
+/// Another system reports an admission: the backend holds an Encounter the station did not
+/// write.
+async fn post_encounter(sim: &RunningSim, encounter: serde_json::Value) -> String {
+    let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+    let created = client
+        .create_one_attempt("Encounter", &encounter)
+        .await
+        .expect("created");
+    let resource: serde_json::Value = serde_json::from_slice(&created.body).expect("json");
+    resource["id"].as_str().expect("an id").to_owned()
+}
+
+#[tokio::test]
+async fn a_hospital_admission_posted_to_the_backend_raises_the_citizen_to_ecm6_with_its_alarm() {
+    let sim = sim(6, 10, FaultProfile::none()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(&dir);
+    let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+    sync_until_ok(&mut store, &client).await;
+    let snapshot = sim.snapshot().await;
+    let patient = &snapshot.patients[1];
+    let citizen = patient.citizen_id.as_str();
+    let before = store.latest_level(citizen, "suggested").expect("level");
+    assert!(
+        before < EcmLevel::new(6).ok(),
+        "not in hospital yet: {before:?}"
+    );
+
+    let admitted = Timestamp::now().plus_millis(-30 * 60_000);
+    let id = post_encounter(
+        &sim,
+        serde_json::json!({
+            "resourceType": "Encounter",
+            "status": "in-progress",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                      "code": "IMP"},
+            "subject": {"reference": format!("Patient/{}", patient.id)},
+            "period": {"start": admitted.to_rfc3339()},
+        }),
+    )
+    .await;
+    // And a malformed one: no start, so Vagt cannot tell when the care began.
+    let malformed = post_encounter(
+        &sim,
+        serde_json::json!({
+            "resourceType": "Encounter",
+            "status": "in-progress",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                      "code": "IMP"},
+            "subject": {"reference": format!("Patient/{}", patient.id)},
+        }),
+    )
+    .await;
+    let report = sync_until_ok(&mut store, &client).await;
+    assert!(report.alarms_raised >= 1, "{report:?}");
+
+    assert_eq!(
+        store.latest_level(citizen, "suggested").expect("level"),
+        EcmLevel::new(6).ok(),
+        "admitted: ECM6"
+    );
+    let key = format!("{}|Encounter/{id}#hospital_admission#1", sim.base_url);
+    let nurse = vagt_store::Actor("nurse-a".into());
+    let alarms = store
+        .alarms(true, &nurse, Timestamp::now())
+        .expect("alarms");
+    let rise = alarms
+        .iter()
+        .find(|a| a.citizen_id == citizen && a.kind == "level_rise" && a.cause["to"] == 6)
+        .unwrap_or_else(|| panic!("a rise to ECM6: {alarms:?}"));
+    assert_eq!(rise.priority, "high");
+    assert_eq!(rise.cause["source"], "event");
+    assert_eq!(rise.cause["trigger"]["trigger"], "event");
+    assert_eq!(rise.cause["trigger"]["kind"], "hospital_admission");
+    assert_eq!(rise.cause["trigger"]["key"], key.as_str());
+    assert_eq!(local_care_events(&store), expected_care_events(&sim).await);
+
+    let rejected = store.rejected(&nurse, true).expect("rejected");
+    let kept: Vec<_> = rejected
+        .iter()
+        .filter(|r| {
+            r.source_id.as_deref() == Some(&format!("{}|Encounter/{malformed}", sim.base_url))
+        })
+        .collect();
+    let [kept] = kept.as_slice() else {
+        panic!("the malformed Encounter is kept once: {rejected:?}");
+    };
+    assert_eq!(kept.reason_code, "malformed");
+    assert!(kept.reason.contains("period.start"), "{}", kept.reason);
+    assert!(
+        kept.payload.contains(&malformed),
+        "the raw Encounter is kept"
+    );
+
+    // Pulled again (the overlap window): nothing new, nothing kept twice.
+    let again = sync_until_ok(&mut store, &client).await;
+    assert_eq!(again.alarms_raised, 0, "{again:?}");
+    assert_eq!(
+        store.rejected(&nurse, true).expect("rejected").len(),
+        rejected.len()
+    );
 }
