@@ -175,6 +175,8 @@ async function run() {
     if (!(await dialogOpen(s, 'plan-dialog'))) fail('the dialog closed on a refused plan');
     await sleep(500); // let WebKit paint the message before the screenshot
     await saveScreenshot(s, join(artifacts, 'plan-refused.png'));
+    const shown = await s.exec("var b = document.querySelector('[data-testid=error-banner]'); return b.hidden ? null : b.dataset.code + ': ' + b.textContent;");
+    if (shown) fail(`an error is shown behind the plan dialog: ${shown}`);
     await fill(s, 'plan-overrides', '[limits.spo2]\nred_low = 78\nyellow_low = 85\n');
     await press(s, CONTROL, ENTER);
     await waitFor('the plan dialog to close', 5_000, async () => ((await dialogOpen(s, 'plan-dialog')) ? undefined : true));
@@ -185,9 +187,18 @@ async function run() {
     const resolved = await s.exec("return document.querySelector('[data-testid=plan-resolved]').textContent;");
     if (!/red_low = 78/.test(resolved)) fail(`the plan in force does not show the change: ${resolved}`);
     await saveScreenshot(s, join(artifacts, 'plan.png'));
+    const banner = await s.exec("var b = document.querySelector('[data-testid=error-banner]'); return b.hidden ? null : b.textContent;");
+    if (banner) fail(`an error is shown: ${banner}`);
     await press(s, '\uE00C');
     log(`plan saved: ${meta}`);
     return `ALARM OK: ${name}'s red reading raised high alarm ${raised[0].slice(0, 12)}, notified "${notification}", escalated "${escalated}", acknowledged with K; U snoozed, E set ECM4, P saved a plan`;
+  } catch (e) {
+    try {
+      await saveScreenshot(s, join(artifacts, 'alarm-failure.png'));
+    } catch {
+      // the window may be gone; the error says why
+    }
+    throw e;
   } finally {
     try {
       await s.remove();

@@ -501,6 +501,9 @@ function dialogShell(testid: string): {
     [heading, body, error, el('div', { cls: 'dialog-buttons' }, [cancel, save])]);
   const dialog = el('dialog', { cls: 'dialog', attrs: { 'data-testid': testid } }, [form]);
   cancel.addEventListener('click', () => dialog.close());
+  // Back to the worklist, so the keys (E, P, K, arrows) act at once; a closed dialog's field
+  // must not keep the focus and swallow them.
+  dialog.addEventListener('close', () => table.focus({ preventScroll: true }));
   form.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
@@ -646,10 +649,17 @@ planDialog.addEventListener('submit', (e) => {
   })();
 });
 
-/** A known error code in the nurse's language, with the detail (e.g. the plan field) after it. */
+/**
+ * A known error code in the nurse's language. A text ending in ':' is followed by the detail
+ * (e.g. the plan field at fault), the part of the message after its own English lead-in.
+ */
 function errorText(error: ApiError): string {
   const key = `error.${error.code}`;
-  return t(key) !== key ? `${t(key)} ${error.message}` : error.message;
+  const text = t(key);
+  if (text === key) return error.message;
+  if (!text.endsWith(':')) return text;
+  const colon = error.message.indexOf(': ');
+  return `${text} ${colon >= 0 ? error.message.slice(colon + 2) : error.message}`;
 }
 
 // ---------- selection ----------
