@@ -219,3 +219,29 @@ fn the_summary_shows_news2_of_the_newest_recent_full_set_on_the_plans_scale() {
     let json = serde_json::to_value(summary_of(&list, "no-rr")).expect("json");
     assert!(json["news2"].is_null());
 }
+
+#[test]
+fn the_demo_cohort_gives_news2_to_citizens_who_measure_a_full_set() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(dir.path());
+    let spec = vagt_core::cohort::CohortSpec {
+        seed: 5,
+        citizens: 30,
+        days: 14,
+        end: now(),
+    };
+    store.load_demo(&Actor::system(), &spec).expect("demo");
+    let list = store.citizen_summaries_at(&nurse(), now()).expect("list");
+    let both = |s: &CitizenSummary| {
+        s.diagnoses.contains(&Diagnosis::Copd) && s.diagnoses.contains(&Diagnosis::HeartFailure)
+    };
+    assert!(
+        list.iter().any(both),
+        "the cohort has COPD with heart failure"
+    );
+    for s in &list {
+        // Only citizens with both diagnoses measure all five parameters; one who stopped
+        // measuring more than a week ago would have none, which 14 days do not produce.
+        assert_eq!(s.news2.is_some(), both(s), "{}: {:?}", s.id, s.diagnoses);
+    }
+}
