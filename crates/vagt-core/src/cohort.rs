@@ -203,6 +203,14 @@ pub fn generate(spec: &CohortSpec) -> Cohort {
         } else {
             0
         };
+        // Citizens with both COPD and heart failure measure temperature and blood pressure
+        // already; they also count their breaths, which completes a NEWS2 full set each day.
+        // From a stream of its own, so that every other reading of a seed stays as it was.
+        let counts_breaths = citizen.diagnoses.contains(&Diagnosis::Copd)
+            && citizen.diagnoses.contains(&Diagnosis::HeartFailure);
+        let mut breath_rng =
+            Rng::new(spec.seed ^ (index as u64 + 1).wrapping_mul(0x9FB2_1C65_1E98_DF25) ^ 0x5252);
+        let breath_baseline = breath_rng.range(14.0, 19.0);
 
         let first_day = spec
             .end
@@ -300,6 +308,10 @@ pub fn generate(spec: &CohortSpec) -> Cohort {
                     round(baseline.diastolic + 4.0 * rng.normal(), 0),
                     "mm[Hg]",
                 );
+            }
+            if counts_breaths {
+                let rate = breath_baseline + 7.0 * s + 1.2 * breath_rng.normal();
+                add(Parameter::RespiratoryRate, round(rate.max(8.0), 0), "/min");
             }
             if has(Diagnosis::Diabetes) {
                 let glucose = baseline.glucose + 3.0 * s + 1.0 * rng.normal();
@@ -584,6 +596,47 @@ mod tests {
             ids.len(),
             cohort.measurements.len(),
             "source ids are unique"
+        );
+    }
+
+    #[test]
+    fn citizens_with_copd_and_heart_failure_measure_a_daily_full_set() {
+        use crate::news2::{Assessed, SpO2Scale, TimedReading, newest_news2};
+        let spec = spec();
+        let cohort = generate(&spec);
+        let mut with_sets = 0;
+        for citizen in &cohort.citizens {
+            let both = citizen.diagnoses.contains(&Diagnosis::Copd)
+                && citizen.diagnoses.contains(&Diagnosis::HeartFailure);
+            let readings: Vec<TimedReading> = cohort
+                .measurements
+                .iter()
+                .filter(|m| m.citizen_id == citizen.id)
+                .filter_map(|m| m.clone().normalise(spec.end).ok())
+                .map(|r| TimedReading {
+                    parameter: r.parameter,
+                    value: r.value,
+                    effective_at: r.effective_at,
+                })
+                .collect();
+            let breaths = readings
+                .iter()
+                .filter(|r| r.parameter == Parameter::RespiratoryRate)
+                .count();
+            assert_eq!(breaths > 100, both, "{}: {breaths}", citizen.id);
+            assert!(
+                readings
+                    .iter()
+                    .filter(|r| r.parameter == Parameter::RespiratoryRate)
+                    .all(|r| (8.0..=40.0).contains(&r.value))
+            );
+            let news2 = newest_news2(&readings, SpO2Scale::Scale1, Assessed::NOTHING);
+            assert_eq!(news2.is_some(), both, "{}", citizen.id);
+            with_sets += usize::from(news2.is_some());
+        }
+        assert!(
+            with_sets >= 3,
+            "a few demo citizens show NEWS2: {with_sets}"
         );
     }
 

@@ -5,16 +5,47 @@
 //! The chart's bands are whole numbers for respiration rate, SpO2, systolic pressure and pulse;
 //! a measured value is rounded to the nearest whole number (halves up) before it is banded.
 //! Temperature bands have one decimal and are compared as given.
+//!
+//! # From home readings
+//!
+//! Citizens measure respiratory rate, SpO2, blood pressure, pulse and temperature at home, but
+//! no device reports consciousness (ACVPU) or whether the citizen breathes supplemental oxygen.
+//! [`newest_news2`] finds the newest *full set* among a citizen's readings (the five measured
+//! parameters within [`FULL_SET_WINDOW_MS`] of each other) and scores it. What was not measured
+//! is scored as Alert and room air unless the caller knows it ([`Assessed`]); those are the
+//! lowest values both parts can take (and air is also the lower case of the Scale 2 SpO2 part),
+//! so the result is then a floor: the citizen's NEWS2 is *at least* this total, and their risk
+//! at least this risk ([`FullSetScore::is_minimum`]).
 
+use crate::parameter::Parameter;
+use crate::time_util::{MILLIS_PER_MINUTE, Timestamp};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SpO2Scale {
     /// The usual scale.
+    #[default]
     Scale1,
     /// For a confirmed hypercapnic respiratory failure with a prescribed 88-92 % target.
     Scale2,
+}
+
+impl SpO2Scale {
+    /// The code used in plan documents and JSON.
+    pub const fn code(self) -> &'static str {
+        match self {
+            SpO2Scale::Scale1 => "scale1",
+            SpO2Scale::Scale2 => "scale2",
+        }
+    }
+
+    /// The scale with this code, if any.
+    pub fn from_code(code: &str) -> Option<SpO2Scale> {
+        [SpO2Scale::Scale1, SpO2Scale::Scale2]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
 }
 
 /// ACVPU: Alert, or new Confusion, or responds to Voice or Pain, or Unresponsive.
@@ -173,6 +204,202 @@ pub fn news2(vitals: &Vitals, scale: SpO2Scale) -> News2 {
         total,
         risk,
     }
+}
+
+/// The five readings of one full set lie within this span of each other (inclusive): from the
+/// oldest to the newest at most an hour, as for one round of observations.
+pub const FULL_SET_WINDOW_MS: i64 = 60 * MILLIS_PER_MINUTE;
+
+/// The parameters a full set measures; consciousness and oxygen are not measured at home.
+pub const FULL_SET_PARAMETERS: [Parameter; 5] = [
+    Parameter::RespiratoryRate,
+    Parameter::Spo2,
+    Parameter::SystolicBp,
+    Parameter::Pulse,
+    Parameter::Temperature,
+];
+
+/// One reading as the full-set search needs it: the value in the parameter's canonical unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimedReading {
+    pub parameter: Parameter,
+    pub value: f64,
+    pub effective_at: Timestamp,
+}
+
+/// A value used in a full set.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    /// In the parameter's canonical unit.
+    pub value: f64,
+    pub effective_at: Timestamp,
+}
+
+/// The readings of one full set, one per measured parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FullSet {
+    pub respiratory_rate: Measured,
+    pub spo2: Measured,
+    pub systolic_bp: Measured,
+    pub pulse: Measured,
+    pub temperature: Measured,
+}
+
+impl FullSet {
+    fn all(&self) -> [Measured; 5] {
+        [
+            self.respiratory_rate,
+            self.spo2,
+            self.systolic_bp,
+            self.pulse,
+            self.temperature,
+        ]
+    }
+
+    /// The set's instant: its newest reading.
+    pub fn at(&self) -> Timestamp {
+        self.all()
+            .iter()
+            .map(|m| m.effective_at)
+            .max()
+            .unwrap_or(self.pulse.effective_at)
+    }
+
+    /// Scores the set on `scale`, with what a nurse assessed; what she did not is assumed to
+    /// be Alert and room air, and the score is then a floor.
+    pub fn score(&self, scale: SpO2Scale, assessed: Assessed) -> FullSetScore {
+        let mut assumed = Vec::new();
+        if assessed.consciousness.is_none() {
+            assumed.push(AssumedPart::Consciousness);
+        }
+        if assessed.on_oxygen.is_none() {
+            assumed.push(AssumedPart::Oxygen);
+        }
+        let vitals = Vitals {
+            respiratory_rate: self.respiratory_rate.value,
+            spo2: self.spo2.value,
+            on_oxygen: assessed.on_oxygen.unwrap_or(false),
+            systolic_bp: self.systolic_bp.value,
+            pulse: self.pulse.value,
+            consciousness: assessed.consciousness.unwrap_or(Consciousness::Alert),
+            temperature: self.temperature.value,
+        };
+        FullSetScore {
+            at: self.at(),
+            scale,
+            score: news2(&vitals, scale),
+            readings: *self,
+            is_minimum: !assumed.is_empty(),
+            assumed,
+        }
+    }
+}
+
+/// What a nurse assesses rather than a device measures. `None` is not known: scored as Alert
+/// and room air, the lowest those parts can score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Assessed {
+    pub consciousness: Option<Consciousness>,
+    pub on_oxygen: Option<bool>,
+}
+
+impl Assessed {
+    /// Nothing assessed: home readings alone.
+    pub const NOTHING: Assessed = Assessed {
+        consciousness: None,
+        on_oxygen: None,
+    };
+}
+
+/// A part of NEWS2 scored on an assumption because it was not known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssumedPart {
+    /// Assumed Alert.
+    Consciousness,
+    /// Assumed room air.
+    Oxygen,
+}
+
+/// NEWS2 of a full set of readings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FullSetScore {
+    /// The set's instant: the newest of its readings.
+    pub at: Timestamp,
+    pub scale: SpO2Scale,
+    pub score: News2,
+    /// The readings scored.
+    pub readings: FullSet,
+    /// Parts scored as Alert and room air because nobody assessed them.
+    pub assumed: Vec<AssumedPart>,
+    /// True when anything was assumed: the true NEWS2 is `score.total` or more, and the true
+    /// risk `score.risk` or higher. False when every part was measured or assessed.
+    pub is_minimum: bool,
+}
+
+/// The newest full set among `readings` (any order, any parameters; other parameters and
+/// values that are not finite are ignored): the set whose newest reading is latest, taking for
+/// each parameter its newest reading within [`FULL_SET_WINDOW_MS`] before that instant. Of two
+/// readings of one parameter at the same instant, the later in `readings` is used.
+pub fn newest_full_set(readings: &[TimedReading]) -> Option<FullSet> {
+    let mut series: [Vec<Measured>; 5] = Default::default();
+    for r in readings.iter().filter(|r| r.value.is_finite()) {
+        if let Some(i) = FULL_SET_PARAMETERS.iter().position(|p| *p == r.parameter) {
+            series[i].push(Measured {
+                value: r.value,
+                effective_at: r.effective_at,
+            });
+        }
+    }
+    if series.iter().any(Vec::is_empty) {
+        return None;
+    }
+    for s in &mut series {
+        // Stable: readings at one instant keep their order, so the later one is found last.
+        s.sort_by_key(|m| m.effective_at);
+    }
+    let mut instants: Vec<Timestamp> = series.iter().flatten().map(|m| m.effective_at).collect();
+    instants.sort_unstable_by(|a, b| b.cmp(a));
+    instants.dedup();
+    // The newest full set's instant is one of the readings' instants: try them newest first.
+    instants.into_iter().find_map(|at| {
+        let mut chosen = [None; 5];
+        for (slot, s) in chosen.iter_mut().zip(&series) {
+            let newest = s[..s.partition_point(|m| m.effective_at <= at)].last()?;
+            if at.millis() - newest.effective_at.millis() > FULL_SET_WINDOW_MS {
+                return None;
+            }
+            *slot = Some(*newest);
+        }
+        let [
+            Some(respiratory_rate),
+            Some(spo2),
+            Some(systolic_bp),
+            Some(pulse),
+            Some(temperature),
+        ] = chosen
+        else {
+            return None;
+        };
+        Some(FullSet {
+            respiratory_rate,
+            spo2,
+            systolic_bp,
+            pulse,
+            temperature,
+        })
+    })
+}
+
+/// NEWS2 of the newest full set among `readings`, on `scale`, with what a nurse assessed
+/// ([`Assessed::NOTHING`] for home readings alone: the score is then a floor). `None` when the
+/// readings hold no full set.
+pub fn newest_news2(
+    readings: &[TimedReading],
+    scale: SpO2Scale,
+    assessed: Assessed,
+) -> Option<FullSetScore> {
+    newest_full_set(readings).map(|set| set.score(scale, assessed))
 }
 
 #[cfg(test)]
@@ -361,5 +588,259 @@ mod tests {
         assert_eq!(pulse_score(90.4), 0);
         assert_eq!(pulse_score(90.5), 1);
         assert_eq!(spo2_score(95.5, false, SpO2Scale::Scale1), 0);
+    }
+
+    // --- full sets from home readings ---------------------------------------------------
+
+    const MIN: i64 = MILLIS_PER_MINUTE;
+    /// 2026-11-22T08:00:00Z.
+    const T0: i64 = 1_795_334_400_000;
+
+    fn at(minutes: i64) -> Timestamp {
+        Timestamp::from_millis(T0 + minutes * MIN)
+    }
+
+    fn reading(parameter: Parameter, value: f64, minutes: i64) -> TimedReading {
+        TimedReading {
+            parameter,
+            value,
+            effective_at: at(minutes),
+        }
+    }
+
+    /// RR, SpO2, systolic, pulse, temperature, all measured at `minutes`.
+    fn set_at(minutes: i64, values: [f64; 5]) -> Vec<TimedReading> {
+        FULL_SET_PARAMETERS
+            .iter()
+            .zip(values)
+            .map(|(p, v)| reading(*p, v, minutes))
+            .collect()
+    }
+
+    fn parts(score: &News2) -> [u8; 7] {
+        [
+            score.respiratory_rate,
+            score.spo2,
+            score.oxygen,
+            score.systolic_bp,
+            score.pulse,
+            score.consciousness,
+            score.temperature,
+        ]
+    }
+
+    #[test]
+    fn known_full_sets_score_as_on_the_rcp_chart() {
+        // [RR, SpO2, systolic, pulse, temperature] -> [RR, SpO2, air/O2, SBP, pulse, ACVPU,
+        // temp] parts on Scale 1, read off the RCP 2017 chart, with Alert and air assumed.
+        let cases: [([f64; 5], [u8; 7], u8, Risk); 5] = [
+            (
+                [16.0, 97.0, 128.0, 72.0, 36.8],
+                [0, 0, 0, 0, 0, 0, 0],
+                0,
+                Risk::Low,
+            ),
+            (
+                [18.0, 95.0, 128.0, 88.0, 37.1],
+                [0, 1, 0, 0, 0, 0, 0],
+                1,
+                Risk::Low,
+            ),
+            // One red score (RR 26) alone is low-medium.
+            (
+                [26.0, 97.0, 135.0, 80.0, 36.9],
+                [3, 0, 0, 0, 0, 0, 0],
+                3,
+                Risk::LowMedium,
+            ),
+            (
+                [21.0, 94.0, 115.0, 95.0, 38.2],
+                [2, 1, 0, 0, 1, 0, 1],
+                5,
+                Risk::Medium,
+            ),
+            (
+                [22.0, 93.0, 105.0, 115.0, 38.5],
+                [2, 2, 0, 1, 2, 0, 1],
+                8,
+                Risk::High,
+            ),
+        ];
+        for (values, want_parts, total, risk) in cases {
+            let got = newest_news2(&set_at(0, values), SpO2Scale::Scale1, Assessed::NOTHING)
+                .expect("a full set");
+            assert_eq!(parts(&got.score), want_parts, "{values:?}");
+            assert_eq!(
+                (got.score.total, got.score.risk),
+                (total, risk),
+                "{values:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_set_spread_over_more_than_the_window_is_not_full() {
+        let values = [16.0, 97.0, 128.0, 72.0, 36.8];
+        // Respiratory rate an hour and a minute before the rest.
+        let mut spread = set_at(61, values);
+        spread[0] = reading(Parameter::RespiratoryRate, 16.0, 0);
+        assert_eq!(newest_full_set(&spread), None);
+        // Exactly the window apart still counts.
+        let mut edge = set_at(60, values);
+        edge[0] = reading(Parameter::RespiratoryRate, 16.0, 0);
+        let set = newest_full_set(&edge).expect("60 minutes is within the window");
+        assert_eq!(set.respiratory_rate.effective_at, at(0));
+        assert_eq!(set.at(), at(60));
+        // A missing parameter, or one that is not a number, leaves no set.
+        let without_rr: Vec<TimedReading> = set_at(0, values)
+            .into_iter()
+            .filter(|r| r.parameter != Parameter::RespiratoryRate)
+            .collect();
+        assert_eq!(newest_full_set(&without_rr), None);
+        let mut nan = set_at(0, values);
+        nan[3].value = f64::NAN;
+        assert_eq!(newest_full_set(&nan), None);
+    }
+
+    #[test]
+    fn the_newest_full_set_wins_with_the_newest_reading_of_each_parameter() {
+        let day = 24 * 60;
+        let mut readings = set_at(0, [16.0, 97.0, 128.0, 72.0, 36.8]);
+        readings.extend(set_at(day, [22.0, 93.0, 105.0, 115.0, 38.5]));
+        // Within yesterday's set a second, newer pulse 20 minutes later is the one used.
+        readings.push(reading(Parameter::Pulse, 95.0, day + 20));
+        // Today everything but the respiratory rate: not a full set, so yesterday's stands.
+        readings.extend(
+            set_at(2 * day, [30.0, 85.0, 85.0, 140.0, 40.0])
+                .into_iter()
+                .filter(|r| r.parameter != Parameter::RespiratoryRate),
+        );
+        // Other parameters do not matter; the order of the input does not either.
+        readings.push(reading(Parameter::Weight, 80.0, 2 * day));
+        readings.reverse();
+        let got = newest_news2(&readings, SpO2Scale::Scale1, Assessed::NOTHING).expect("a set");
+        assert_eq!(
+            got.at,
+            at(day + 20),
+            "the instant is the newest of the five"
+        );
+        assert_eq!(got.readings.pulse.value, 95.0);
+        assert_eq!(got.readings.respiratory_rate.value, 22.0);
+        assert_eq!(got.readings.temperature.effective_at, at(day));
+        // RR 22 (2), SpO2 93 (2), SBP 105 (1), pulse 95 (1), temperature 38.5 (1).
+        assert_eq!((got.score.total, got.score.risk), (7, Risk::High));
+
+        // Today's respiratory rate arrives 50 minutes after the rest: today's set is newest.
+        readings.push(reading(Parameter::RespiratoryRate, 30.0, 2 * day + 50));
+        let today = newest_full_set(&readings).expect("a set");
+        assert_eq!(today.at(), at(2 * day + 50));
+        assert_eq!(today.spo2.value, 85.0);
+    }
+
+    #[test]
+    fn scale_2_changes_the_spo2_part() {
+        // A COPD citizen at 89 % on air: 3 on Scale 1, on target (0) on Scale 2.
+        let readings = set_at(0, [18.0, 89.0, 128.0, 80.0, 37.0]);
+        let one = newest_news2(&readings, SpO2Scale::Scale1, Assessed::NOTHING).expect("set");
+        let two = newest_news2(&readings, SpO2Scale::Scale2, Assessed::NOTHING).expect("set");
+        assert_eq!(
+            (one.score.spo2, one.score.total, one.score.risk),
+            (3, 3, Risk::LowMedium)
+        );
+        assert_eq!(
+            (two.score.spo2, two.score.total, two.score.risk),
+            (0, 0, Risk::Low)
+        );
+        assert_eq!(
+            (one.scale, two.scale),
+            (SpO2Scale::Scale1, SpO2Scale::Scale2)
+        );
+    }
+
+    #[test]
+    fn unassessed_parts_make_a_floor_and_assessed_ones_make_it_exact() {
+        let readings = set_at(0, [18.0, 96.0, 128.0, 80.0, 37.0]);
+        let floor = newest_news2(&readings, SpO2Scale::Scale2, Assessed::NOTHING).expect("set");
+        assert_eq!(
+            floor.assumed,
+            [AssumedPart::Consciousness, AssumedPart::Oxygen]
+        );
+        assert!(floor.is_minimum);
+        assert_eq!((floor.score.consciousness, floor.score.oxygen), (0, 0));
+        assert_eq!(floor.score.total, 0);
+
+        // Known to be alert on air: the same number, now exact.
+        let alert_on_air = Assessed {
+            consciousness: Some(Consciousness::Alert),
+            on_oxygen: Some(false),
+        };
+        let exact = newest_news2(&readings, SpO2Scale::Scale2, alert_on_air).expect("set");
+        assert!(exact.assumed.is_empty() && !exact.is_minimum);
+        assert_eq!(exact.score, floor.score);
+
+        // One part known is still a floor for the other.
+        let only_oxygen = Assessed {
+            consciousness: None,
+            on_oxygen: Some(true),
+        };
+        let half = newest_news2(&readings, SpO2Scale::Scale2, only_oxygen).expect("set");
+        assert_eq!(half.assumed, [AssumedPart::Consciousness]);
+        assert!(half.is_minimum);
+        // On oxygen at 96 % on Scale 2: the oxygen part (2) and the SpO2 part (2).
+        assert_eq!(
+            (half.score.oxygen, half.score.spo2, half.score.total),
+            (2, 2, 4)
+        );
+
+        // Whatever the truth, it never scores below the floor, nor a lower risk.
+        for scale in [SpO2Scale::Scale1, SpO2Scale::Scale2] {
+            for spo2 in [80.0, 86.0, 90.0, 93.0, 95.0, 97.0, 100.0] {
+                let readings = set_at(0, [18.0, spo2, 128.0, 80.0, 37.0]);
+                let floor = newest_news2(&readings, scale, Assessed::NOTHING).expect("set");
+                for consciousness in [
+                    Consciousness::Alert,
+                    Consciousness::NewConfusion,
+                    Consciousness::Voice,
+                    Consciousness::Pain,
+                    Consciousness::Unresponsive,
+                ] {
+                    for on_oxygen in [false, true] {
+                        let truth = Assessed {
+                            consciousness: Some(consciousness),
+                            on_oxygen: Some(on_oxygen),
+                        };
+                        let exact = newest_news2(&readings, scale, truth).expect("set");
+                        assert!(
+                            exact.score.total >= floor.score.total
+                                && exact.score.risk >= floor.score.risk,
+                            "{scale:?} {spo2} {truth:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_set_score_serialises_with_stable_names() {
+        let got = newest_news2(
+            &set_at(0, [22.0, 93.0, 105.0, 115.0, 38.5]),
+            SpO2Scale::Scale1,
+            Assessed::NOTHING,
+        )
+        .expect("set");
+        let json = serde_json::to_value(&got).expect("json");
+        assert_eq!(json["at"], "2026-11-22T08:00:00.000Z");
+        assert_eq!(json["scale"], "scale1");
+        assert_eq!(json["score"]["total"], 8);
+        assert_eq!(json["score"]["risk"], "high");
+        assert_eq!(json["readings"]["respiratory_rate"]["value"], 22.0);
+        assert_eq!(
+            json["assumed"],
+            serde_json::json!(["consciousness", "oxygen"])
+        );
+        assert_eq!(json["is_minimum"], true);
+        assert_eq!(SpO2Scale::from_code("scale2"), Some(SpO2Scale::Scale2));
+        assert_eq!(SpO2Scale::from_code("2"), None);
     }
 }

@@ -55,6 +55,10 @@
 //! kind = "rise"                # rise: latest minus the lowest in the window
 //! amount = 2.0                 # ... more than this (canonical unit) is a finding
 //! window_hours = 72
+//!
+//! [news2]                      # optional
+//! spo2_scale = "scale2"        # scale1 (the default) | scale2: only when a clinician
+//!                              # prescribes it for confirmed hypercapnic respiratory failure
 //! ```
 //!
 //! In an override, `off = true` on a `[limits.*]`, `[schedule.*]` or `[[relative]]` entry removes
@@ -67,7 +71,9 @@
 //!   relative rules are united by id and, when two groups share an id, the more sensitive value
 //!   wins (smaller percent or amount, longer window, fewer readings needed, red over yellow);
 //!   engine times take the longer value and level mappings the higher level. Two groups must not
-//!   give one rule id different parameters or kinds ([`PlanError::ConflictingRule`]).
+//!   give one rule id different parameters or kinds ([`PlanError::ConflictingRule`]). Two
+//!   groups that name different NEWS2 SpO2 scales give Scale 1: Scale 2 is a prescription for
+//!   one citizen, not something a diagnosis implies.
 //! * **Layering** ([`overlay`]): a diagnosis section overrides `common`; a citizen's overrides
 //!   override the defaults. A field given in the upper layer wins even if it is looser: a
 //!   doctor's adjustment for one citizen is deliberate.
@@ -78,6 +84,7 @@
 use crate::care::{Threshold, Triage};
 use crate::citizen::Diagnosis;
 use crate::ecm::EcmLevel;
+use crate::news2::SpO2Scale;
 use crate::parameter::Parameter;
 use crate::time_util::MILLIS_PER_HOUR;
 use serde::{Deserialize, Serialize};
@@ -143,6 +150,12 @@ pub enum PlanError {
     OffWithValues { field: String },
     #[error("{field} is required")]
     MissingField { field: String },
+    #[error("{field} = {value:?} is not one of: {allowed}")]
+    UnknownValue {
+        field: String,
+        value: String,
+        allowed: &'static str,
+    },
     #[error("{field} does not apply to a `{kind}` rule")]
     FieldNotAllowed { field: String, kind: &'static str },
     #[error("{field}: a rule's colour must be yellow or red")]
@@ -216,6 +229,12 @@ impl LevelSection {
     fn is_empty(&self) -> bool {
         *self == LevelSection::default()
     }
+}
+
+/// `[news2]`: how the citizen's NEWS2 is scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct News2Section {
+    pub spo2_scale: Option<SpO2Scale>,
 }
 
 /// `[limits.<parameter>]`.
@@ -340,6 +359,7 @@ pub struct PlanDocument {
     pub schedule: BTreeMap<Parameter, ScheduleEntry>,
     /// Sorted by id after any merge; as written after parsing.
     pub relative: Vec<RelativeEntry>,
+    pub news2: News2Section,
 }
 
 // The wire form keeps parameter names as strings so that an unknown one gets a clear error
@@ -359,6 +379,22 @@ struct RawDocument {
     schedule: BTreeMap<String, ScheduleEntry>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     relative: Vec<RawRelative>,
+    #[serde(default, skip_serializing_if = "RawNews2::is_empty")]
+    news2: RawNews2,
+}
+
+// The scale as a string, so that a wrong one is refused naming its field.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNews2 {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    spo2_scale: Option<String>,
+}
+
+impl RawNews2 {
+    fn is_empty(&self) -> bool {
+        self.spo2_scale.is_none()
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -457,12 +493,25 @@ impl RawDocument {
                 off: raw.off,
             });
         }
+        let spo2_scale = match self.news2.spo2_scale {
+            Some(code) => {
+                Some(
+                    SpO2Scale::from_code(&code).ok_or_else(|| PlanError::UnknownValue {
+                        field: format!("{prefix}news2.spo2_scale"),
+                        value: code,
+                        allowed: "scale1, scale2",
+                    })?,
+                )
+            }
+            None => None,
+        };
         let doc = PlanDocument {
             engine: self.engine,
             levels: self.levels,
             limits,
             schedule,
             relative,
+            news2: News2Section { spo2_scale },
         };
         doc.check(prefix)?;
         Ok(doc)
@@ -506,6 +555,9 @@ impl PlanDocument {
                     off: r.off,
                 })
                 .collect(),
+            news2: RawNews2 {
+                spo2_scale: self.news2.spo2_scale.map(|s| s.code().to_owned()),
+            },
         }
     }
 
@@ -802,12 +854,19 @@ pub fn merge_tighter(a: &PlanDocument, b: &PlanDocument) -> PlanDocument {
             });
     }
 
+    // Scale 2 is prescribed per citizen; groups that disagree give the usual scale.
+    let spo2_scale = match (a.news2.spo2_scale, b.news2.spo2_scale) {
+        (Some(x), Some(y)) if x != y => Some(SpO2Scale::Scale1),
+        (x, y) => x.or(y),
+    };
+
     PlanDocument {
         engine,
         levels,
         limits,
         schedule,
         relative: relative.into_values().collect(),
+        news2: News2Section { spo2_scale },
     }
 }
 
@@ -897,6 +956,9 @@ pub fn overlay(base: &PlanDocument, upper: &PlanDocument) -> PlanDocument {
         limits,
         schedule,
         relative: relative.into_values().collect(),
+        news2: News2Section {
+            spo2_scale: upper.news2.spo2_scale.or(base.news2.spo2_scale),
+        },
     }
 }
 
@@ -1104,6 +1166,8 @@ pub struct TriagePlan {
     pub schedule: BTreeMap<Parameter, Schedule>,
     pub levels: LevelMapping,
     pub engine: EngineSettings,
+    /// The SpO2 scale of the citizen's NEWS2; Scale 1 unless the plan prescribes Scale 2.
+    pub news2_spo2_scale: SpO2Scale,
 }
 
 fn hours_to_ms(hours: f64) -> i64 {
@@ -1248,6 +1312,7 @@ pub fn resolve(defaults: &PlanDocument, overrides: &PlanDocument) -> Result<Tria
         schedule,
         levels,
         engine,
+        news2_spo2_scale: doc.news2.spo2_scale.unwrap_or_default(),
     })
 }
 
@@ -1330,6 +1395,9 @@ impl TriagePlan {
                     }
                 })
                 .collect(),
+            news2: News2Section {
+                spo2_scale: Some(self.news2_spo2_scale),
+            },
         }
     }
 }
@@ -1772,11 +1840,132 @@ mod tests {
             kind = "rise"
             amount = 2.0
             window_hours = 72
+            [news2]
+            spo2_scale = "scale2"
         "#;
         let doc = parse(text).unwrap();
         let plan = resolve(&PlanDocument::default(), &doc).unwrap();
         assert_eq!(plan.relative.len(), 2);
         assert_eq!(plan.relative[0].min_readings, 3);
+        assert_eq!(plan.news2_spo2_scale, SpO2Scale::Scale2);
+    }
+
+    #[test]
+    fn the_news2_spo2_scale_is_scale_1_unless_a_plan_prescribes_scale_2() {
+        // Scale 1 by default, for COPD too: a diagnosis alone does not mean Scale 2.
+        for diagnoses in [&[][..], &[Diagnosis::Copd][..], &Diagnosis::ALL[..]] {
+            let plan = TriagePlan::defaults(diagnoses).unwrap();
+            assert_eq!(plan.news2_spo2_scale, SpO2Scale::Scale1, "{diagnoses:?}");
+        }
+
+        // It parses, and a citizen's override wins over the defaults.
+        let doc = parse("[news2]\nspo2_scale = \"scale2\"").unwrap();
+        assert_eq!(doc.news2.spo2_scale, Some(SpO2Scale::Scale2));
+        let plan = resolve_over(&[Diagnosis::Copd], "[news2]\nspo2_scale = \"scale2\"").unwrap();
+        assert_eq!(plan.news2_spo2_scale, SpO2Scale::Scale2);
+        // ... and back: an override of Scale 1 over a layer that says Scale 2.
+        let back = resolve(&doc, &parse("[news2]\nspo2_scale = \"scale1\"").unwrap()).unwrap();
+        assert_eq!(back.news2_spo2_scale, SpO2Scale::Scale1);
+        // An override without the table inherits it.
+        let inherited = resolve(&doc, &parse("[engine]\nhold_hours = 12").unwrap()).unwrap();
+        assert_eq!(inherited.news2_spo2_scale, SpO2Scale::Scale2);
+
+        // It round-trips through TOML and JSON, as overrides and as a resolved plan.
+        let toml_text = doc.to_toml().unwrap();
+        assert!(
+            toml_text.contains("[news2]") && toml_text.contains("spo2_scale = \"scale2\""),
+            "{toml_text}"
+        );
+        assert_eq!(parse(&toml_text).unwrap(), doc);
+        assert_eq!(
+            parse_plan_document(&doc.to_json().unwrap(), DocumentFormat::Json).unwrap(),
+            doc
+        );
+        let snapshot = plan.to_document();
+        assert_eq!(snapshot.news2.spo2_scale, Some(SpO2Scale::Scale2));
+        assert_eq!(
+            resolve(
+                &parse(&snapshot.to_toml().unwrap()).unwrap(),
+                &PlanDocument::default()
+            )
+            .unwrap(),
+            plan
+        );
+        // A document without the table writes none.
+        assert!(!PlanDocument::default().to_toml().unwrap().contains("news2"));
+
+        // Two diagnosis groups that disagree give Scale 1.
+        let text =
+            "[copd.news2]\nspo2_scale = \"scale2\"\n[diabetes.news2]\nspo2_scale = \"scale1\"";
+        let defaults = DefaultPlans::parse(text, DocumentFormat::Toml).unwrap();
+        let both = resolve(
+            &defaults.defaults_for(&[Diagnosis::Copd, Diagnosis::Diabetes]),
+            &PlanDocument::default(),
+        )
+        .unwrap();
+        assert_eq!(both.news2_spo2_scale, SpO2Scale::Scale1);
+        let copd = resolve(
+            &defaults.defaults_for(&[Diagnosis::Copd, Diagnosis::HeartFailure]),
+            &PlanDocument::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            copd.news2_spo2_scale,
+            SpO2Scale::Scale2,
+            "a group alone keeps its scale"
+        );
+    }
+
+    #[test]
+    fn a_wrong_news2_spo2_scale_is_refused_naming_the_field() {
+        for (text, value) in [
+            ("[news2]\nspo2_scale = \"scale3\"", "scale3"),
+            ("[news2]\nspo2_scale = \"Scale 2\"", "Scale 2"),
+            ("[news2]\nspo2_scale = \"2\"", "2"),
+        ] {
+            let err = parse(text).unwrap_err();
+            assert_eq!(
+                err,
+                PlanError::UnknownValue {
+                    field: "news2.spo2_scale".into(),
+                    value: value.into(),
+                    allowed: "scale1, scale2",
+                }
+            );
+            assert!(
+                err.to_string().contains("news2.spo2_scale")
+                    && err.to_string().contains("scale1, scale2"),
+                "{err}"
+            );
+        }
+        let json = parse_plan_document(
+            r#"{"news2": {"spo2_scale": "scale9"}}"#,
+            DocumentFormat::Json,
+        );
+        assert!(
+            matches!(&json, Err(PlanError::UnknownValue { field, .. }) if field == "news2.spo2_scale"),
+            "{json:?}"
+        );
+        // In the defaults file the field is named with its section.
+        let defaults = DefaultPlans::parse(
+            "[copd.news2]\nspo2_scale = \"scale0\"",
+            DocumentFormat::Toml,
+        );
+        assert!(
+            matches!(&defaults, Err(PlanError::UnknownValue { field, .. }) if field == "copd.news2.spo2_scale"),
+            "{defaults:?}"
+        );
+        // A number, or a misspelt key, is a syntax error that names the culprit.
+        let number = parse("[news2]\nspo2_scale = 2").unwrap_err();
+        assert!(
+            matches!(&number, PlanError::Toml(m) if m.contains("spo2_scale")),
+            "{number}"
+        );
+        let typo = parse("[news2]\nspo2scale = \"scale2\"").unwrap_err();
+        assert!(
+            matches!(&typo, PlanError::Toml(m) if m.contains("spo2scale")),
+            "{typo}"
+        );
     }
 
     #[test]

@@ -1,10 +1,26 @@
-//! Citizens and the worklist summary (each citizen with their latest reading per parameter).
+//! Citizens and the worklist summary (each citizen with their latest reading per parameter and
+//! the NEWS2 of their newest full set of vitals).
 
 use crate::{Actor, Result, Store, StoreError, audit};
 use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use vagt_core::news2::{Assessed, FullSetScore, TimedReading, newest_full_set};
+use vagt_core::time_util::MILLIS_PER_DAY;
 use vagt_core::{Citizen, CitizenId, Diagnosis, Parameter, Timestamp};
+
+/// A full set older than this gives no NEWS2 in the summary: it no longer says how the citizen is.
+pub const NEWS2_MAX_AGE_MS: i64 = 7 * MILLIS_PER_DAY;
+
+// Citizens first (CROSS JOIN keeps that order), so that each citizen's readings are a search of
+// `readings_by_citizen_parameter_time` on (citizen, parameter, time) rather than a scan of every
+// reading; see the test `news2_readings_are_searched_by_index`.
+const NEWS2_READINGS_SQL: &str = "SELECT c.id, r.parameter, r.value, r.effective_at
+     FROM citizens c CROSS JOIN readings r
+     WHERE r.citizen_id = c.id AND r.is_current = 1 AND r.status <> 'entered_in_error'
+       AND r.parameter IN ('respiratory_rate', 'spo2', 'systolic_bp', 'pulse', 'temperature')
+       AND r.effective_at >= ?1
+     ORDER BY c.id, r.effective_at, r.id";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LatestReading {
@@ -34,6 +50,10 @@ pub struct CitizenSummary {
     /// Alarms not yet acknowledged, and the highest priority among them.
     pub open_alarms: i64,
     pub top_alarm_priority: Option<String>,
+    /// NEWS2 of the newest full set of home vitals of the last [`NEWS2_MAX_AGE_MS`], on the
+    /// SpO2 scale of the citizen's plan; `null` when there is none. Consciousness and oxygen are
+    /// not measured at home, so it is a floor (`is_minimum`): NEWS2 at least `score.total`.
+    pub news2: Option<FullSetScore>,
 }
 
 /// The citizen's row only; diagnoses are left as they are.
@@ -146,6 +166,15 @@ impl Store {
     /// The worklist: every citizen with the latest current reading of each parameter, sorted
     /// by name. Audited as one access to the list.
     pub fn citizen_summaries(&mut self, actor: &Actor) -> Result<Vec<CitizenSummary>> {
+        self.citizen_summaries_at(actor, Timestamp::now())
+    }
+
+    /// [`Store::citizen_summaries`] as of `now` (which full sets are recent enough for NEWS2).
+    pub fn citizen_summaries_at(
+        &mut self,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Vec<CitizenSummary>> {
         let mut diagnoses = self.diagnoses_by_citizen()?;
         let mut latest: HashMap<String, BTreeMap<Parameter, LatestReading>> = HashMap::new();
         {
@@ -189,12 +218,14 @@ impl Store {
                     confirmed_level: None,
                     open_alarms: 0,
                     top_alarm_priority: None,
+                    news2: None,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         drop(stmt);
         let mut levels = self.current_levels()?;
         let mut alarms = self.open_alarm_counts()?;
+        let mut news2 = self.news2_by_citizen(now)?;
         let summaries = summaries
             .into_iter()
             .map(|mut s| {
@@ -209,11 +240,86 @@ impl Store {
                 s.diagnoses = diagnoses.remove(&s.id).unwrap_or_default();
                 s.latest = latest.remove(&s.id).unwrap_or_default();
                 s.last_reading_at = s.latest.values().map(|l| l.effective_at).max();
+                s.news2 = news2.remove(&s.id);
                 s
             })
             .collect();
         self.audit(actor, "citizens.list", None, None)?;
         Ok(summaries)
+    }
+
+    /// NEWS2 of one citizen's newest full set of vitals in the [`NEWS2_MAX_AGE_MS`] before
+    /// `now`, on the SpO2 scale of their plan; `None` when there is none. A floor, as in the
+    /// summary. Audited as a read of the citizen's health data.
+    pub fn news2(
+        &mut self,
+        actor: &Actor,
+        citizen: &CitizenId,
+        now: Timestamp,
+    ) -> Result<Option<FullSetScore>> {
+        let exists: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM citizens WHERE id = ?1",
+                [citizen.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if exists.is_none() {
+            return Err(StoreError::UnknownCitizen(citizen.to_string()));
+        }
+        let readings = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT parameter, value, effective_at FROM readings
+                 WHERE citizen_id = ?1 AND is_current = 1 AND status <> 'entered_in_error'
+                   AND parameter IN ('respiratory_rate', 'spo2', 'systolic_bp', 'pulse', 'temperature')
+                   AND effective_at >= ?2
+                 ORDER BY effective_at, id",
+            )?;
+            let mut rows = stmt.query((citizen.as_str(), now.millis() - NEWS2_MAX_AGE_MS))?;
+            let mut readings = Vec::new();
+            while let Some(r) = rows.next()? {
+                readings.push(timed_reading(r.get(0)?, r.get(1)?, r.get(2)?)?);
+            }
+            readings
+        };
+        let score = match newest_full_set(&readings) {
+            Some(set) => {
+                let scale = self.resolved_plan(citizen.as_str())?.news2_spo2_scale;
+                Some(set.score(scale, Assessed::NOTHING))
+            }
+            None => None,
+        };
+        self.audit(
+            actor,
+            "news2.read",
+            Some(("citizen", citizen.as_str())),
+            None,
+        )?;
+        Ok(score)
+    }
+
+    /// citizen -> NEWS2 of their newest full set since `now` minus [`NEWS2_MAX_AGE_MS`], on the
+    /// scale of their plan. Only citizens with a full set have their plan resolved.
+    fn news2_by_citizen(&self, now: Timestamp) -> Result<HashMap<String, FullSetScore>> {
+        let mut by_citizen: BTreeMap<String, Vec<TimedReading>> = BTreeMap::new();
+        {
+            let mut stmt = self.conn.prepare_cached(NEWS2_READINGS_SQL)?;
+            let mut rows = stmt.query([now.millis() - NEWS2_MAX_AGE_MS])?;
+            while let Some(r) = rows.next()? {
+                let reading = timed_reading(r.get(1)?, r.get(2)?, r.get(3)?)?;
+                by_citizen.entry(r.get(0)?).or_default().push(reading);
+            }
+        }
+        let mut scores = HashMap::new();
+        for (citizen, readings) in by_citizen {
+            // The set does not depend on the scale: find it before resolving a plan.
+            if let Some(set) = newest_full_set(&readings) {
+                let scale = self.resolved_plan(&citizen)?.news2_spo2_scale;
+                scores.insert(citizen, set.score(scale, Assessed::NOTHING));
+            }
+        }
+        Ok(scores)
     }
 
     /// citizen -> (suggested, confirmed): the newest row of each kind.
@@ -250,5 +356,54 @@ impl Store {
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn timed_reading(code: String, value: f64, effective_at: i64) -> Result<TimedReading> {
+    let parameter: Parameter = code
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("parameter {code:?}")))?;
+    Ok(TimedReading {
+        parameter,
+        value,
+        effective_at: Timestamp::from_millis(effective_at),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The worklist reads a few hundred citizens' last week of vitals on every refresh: each
+    /// citizen's must be an index search, never a scan of all readings.
+    #[test]
+    fn news2_readings_are_searched_by_index() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = crate::DbKey::from_hex(&"5a".repeat(32)).expect("hex");
+        let store = Store::open_with_key(
+            &dir.path().join("plan.db"),
+            &key,
+            crate::OpenMode::CreateIfMissing,
+        )
+        .expect("store");
+        let mut stmt = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {NEWS2_READINGS_SQL}"))
+            .expect("explain");
+        let plan: Vec<String> = stmt
+            .query_map([0_i64], |r| r.get(3))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert!(
+            plan.iter().any(|step| step
+                == "SEARCH r USING INDEX readings_by_citizen_parameter_time \
+                    (citizen_id=? AND parameter=? AND effective_at>?)"),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| step.starts_with("SCAN r")),
+            "{plan:?}"
+        );
     }
 }

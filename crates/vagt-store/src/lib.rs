@@ -18,7 +18,7 @@ mod sync;
 mod triage;
 
 pub use audit::{AuditEntry, ChainBreak};
-pub use citizens::{CitizenSummary, LatestReading};
+pub use citizens::{CitizenSummary, LatestReading, NEWS2_MAX_AGE_MS};
 pub use demo::DemoReport;
 pub use key::{DbKey, KeySource};
 pub use readings::{IngestReport, RejectedInput, Rejection, StoredReading};

@@ -633,7 +633,7 @@ impl Store {
             .transpose()
     }
 
-    fn resolved_plan(&self, citizen_id: &str) -> Result<TriagePlan> {
+    pub(crate) fn resolved_plan(&self, citizen_id: &str) -> Result<TriagePlan> {
         Ok(self.plan_in_force(citizen_id)?.2)
     }
 

@@ -76,6 +76,10 @@ enum Command {
         #[arg(long)]
         since: Option<String>,
     },
+    /// NEWS2 of a citizen's newest full set of home vitals (respiratory rate, SpO2, systolic
+    /// pressure, pulse, temperature within an hour) of the last 7 days. Consciousness and oxygen
+    /// are not measured at home, so it is a floor: NEWS2 at least the total shown.
+    News2 { citizen: String },
     /// Counts of citizens, readings, rejected inputs and outbox, and the last sync.
     Status,
     /// Inputs that were not accepted, with their reasons and raw payloads.
@@ -369,6 +373,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let since = since.map(|s| parse_time(&s)).transpose()?;
             let list = store.readings(&actor, &citizen, parameter, since)?;
             out.print(&list, |w| output::readings_table(w, &list))
+        }
+        Command::News2 { citizen } => {
+            let citizen = CitizenId::new(citizen).map_err(|e| CliError::Usage(e.to_string()))?;
+            let now = Timestamp::now();
+            let news2 = store.news2(&actor, &citizen, now)?;
+            let shown = serde_json::json!({ "citizen_id": citizen.as_str(), "news2": news2 });
+            out.print(&shown, |w| {
+                output::news2_text(w, citizen.as_str(), news2.as_ref(), now)
+            })
         }
         Command::Status => {
             let status = store.status()?;

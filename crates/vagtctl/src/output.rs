@@ -3,8 +3,11 @@
 use serde::Serialize;
 use std::io::{self, Write};
 use vagt_core::alarm::EscalationPolicy;
+use vagt_core::news2::{AssumedPart, FULL_SET_WINDOW_MS, FullSetScore, Risk, SpO2Scale};
 use vagt_core::{Parameter, Timestamp};
-use vagt_store::{AlarmRow, CitizenSummary, RejectedInput, StoreStatus, StoredReading};
+use vagt_store::{
+    AlarmRow, CitizenSummary, NEWS2_MAX_AGE_MS, RejectedInput, StoreStatus, StoredReading,
+};
 
 pub struct Output {
     pub json: bool,
@@ -88,6 +91,111 @@ pub fn readings_table(w: &mut dyn Write, list: &[StoredReading]) -> io::Result<(
         )?;
     }
     writeln!(w, "{} readings", list.len())
+}
+
+pub fn news2_text(
+    w: &mut dyn Write,
+    citizen: &str,
+    news2: Option<&FullSetScore>,
+    now: Timestamp,
+) -> io::Result<()> {
+    let Some(n) = news2 else {
+        return writeln!(
+            w,
+            "{citizen}: no NEWS2: no full set of vitals (respiratory rate, SpO2, systolic BP, \
+             pulse and temperature within {} minutes) in the last {} days",
+            FULL_SET_WINDOW_MS / 60_000,
+            NEWS2_MAX_AGE_MS / 86_400_000
+        );
+    };
+    let s = &n.score;
+    let risk = match s.risk {
+        Risk::Low => "low",
+        Risk::LowMedium => "low-medium",
+        Risk::Medium => "medium",
+        Risk::High => "high",
+    };
+    let at_least = if n.is_minimum { "at least " } else { "" };
+    let or_higher = if n.is_minimum && s.risk != Risk::High {
+        " or higher"
+    } else {
+        ""
+    };
+    writeln!(
+        w,
+        "{citizen}: NEWS2 {at_least}{} (risk {risk}{or_higher}), full set at {} ({} ago), SpO2 {}",
+        s.total,
+        n.at,
+        age(n.at, now),
+        match n.scale {
+            SpO2Scale::Scale1 => "scale 1",
+            SpO2Scale::Scale2 => "scale 2",
+        },
+    )?;
+    let r = &n.readings;
+    let assumed = |part: AssumedPart, text: &str| {
+        if n.assumed.contains(&part) {
+            format!("{text} (assumed)")
+        } else {
+            text.to_owned()
+        }
+    };
+    let oxygen = assumed(
+        AssumedPart::Oxygen,
+        if s.oxygen > 0 { "oxygen" } else { "air" },
+    );
+    let consciousness = assumed(
+        AssumedPart::Consciousness,
+        if s.consciousness > 0 {
+            "not alert"
+        } else {
+            "alert"
+        },
+    );
+    let measured =
+        |p: Parameter, value: f64| format!("{} {}", format_value(p, value), p.canonical_unit());
+    let rows = [
+        (
+            "respiratory rate",
+            measured(Parameter::RespiratoryRate, r.respiratory_rate.value),
+            s.respiratory_rate,
+        ),
+        ("SpO2", measured(Parameter::Spo2, r.spo2.value), s.spo2),
+        ("air or oxygen", oxygen, s.oxygen),
+        (
+            "systolic BP",
+            measured(Parameter::SystolicBp, r.systolic_bp.value),
+            s.systolic_bp,
+        ),
+        ("pulse", measured(Parameter::Pulse, r.pulse.value), s.pulse),
+        ("consciousness", consciousness, s.consciousness),
+        (
+            "temperature",
+            measured(Parameter::Temperature, r.temperature.value),
+            s.temperature,
+        ),
+    ];
+    for (name, value, score) in rows {
+        writeln!(w, "  {name:<17} {value:<18} {score}")?;
+    }
+    writeln!(w, "  {:<17} {:<18} {}", "total", "", s.total)?;
+    if n.is_minimum {
+        let parts: Vec<&str> = n
+            .assumed
+            .iter()
+            .map(|part| match part {
+                AssumedPart::Consciousness => "consciousness (as alert)",
+                AssumedPart::Oxygen => "oxygen (as air)",
+            })
+            .collect();
+        writeln!(
+            w,
+            "Not measured at home, so scored at their lowest: {}. The true NEWS2 is {} or more.",
+            parts.join(", "),
+            s.total
+        )?;
+    }
+    Ok(())
 }
 
 pub fn status_text(w: &mut dyn Write, s: &StoreStatus) -> io::Result<()> {

@@ -54,6 +54,7 @@ fn init_demo_citizens_status_readings_round_trip() {
         "address",
         "last_reading_at",
         "latest",
+        "news2",
     ] {
         assert!(first.get(key).is_some(), "key {key} missing in {first}");
     }
@@ -518,6 +519,124 @@ fn a_snooze_quiets_one_nurse_and_escalation_is_configured_per_priority() {
     assert!(
         actions.contains(&"alarm.snooze") && actions.contains(&"setting.set"),
         "{actions:?}"
+    );
+}
+
+#[test]
+fn news2_shows_the_newest_full_set_as_a_floor_or_says_there_is_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("news2.db");
+    // The cohort ends now: NEWS2 counts only full sets of the last 7 days by the clock.
+    json_of(&vagtctl(
+        &db,
+        &["--json", "demo", "--citizens", "24", "--days", "10"],
+    ));
+    let citizens = json_of(&vagtctl(&db, &["--json", "citizens"]));
+    let citizens = citizens.as_array().expect("a list");
+    let has = |c: &serde_json::Value, d: &str| {
+        c["diagnoses"]
+            .as_array()
+            .is_some_and(|ds| ds.iter().any(|x| x == d))
+    };
+    // Citizens with COPD and heart failure measure all five vitals daily; the others do not.
+    let full = citizens
+        .iter()
+        .find(|c| has(c, "copd") && has(c, "heart_failure"))
+        .expect("a citizen with COPD and heart failure");
+    let partial = citizens
+        .iter()
+        .find(|c| !(has(c, "copd") && has(c, "heart_failure")))
+        .expect("a citizen without both");
+    let id = full["id"].as_str().expect("id");
+
+    let shown = json_of(&vagtctl(&db, &["--json", "--as", "nurse-eva", "news2", id]));
+    assert_eq!(shown["citizen_id"], id);
+    let news2 = &shown["news2"];
+    assert_eq!(news2, &full["news2"], "the same as in the worklist");
+    assert_eq!(news2["scale"], "scale1");
+    assert_eq!(news2["is_minimum"], true);
+    assert_eq!(
+        news2["assumed"],
+        serde_json::json!(["consciousness", "oxygen"])
+    );
+    let score = &news2["score"];
+    let parts: u64 = [
+        "respiratory_rate",
+        "spo2",
+        "oxygen",
+        "systolic_bp",
+        "pulse",
+        "consciousness",
+        "temperature",
+    ]
+    .iter()
+    .map(|p| score[p].as_u64().expect("a part score"))
+    .sum();
+    assert_eq!(score["total"].as_u64(), Some(parts));
+    assert_eq!(
+        (&score["oxygen"], &score["consciousness"]),
+        (&0.into(), &0.into())
+    );
+    assert!(
+        ["low", "low_medium", "medium", "high"].contains(&score["risk"].as_str().expect("risk"))
+    );
+    let at = news2["at"].as_str().expect("the set's instant");
+    for p in [
+        "respiratory_rate",
+        "spo2",
+        "systolic_bp",
+        "pulse",
+        "temperature",
+    ] {
+        let reading = &news2["readings"][p];
+        assert!(reading["value"].is_number(), "{p}: {news2}");
+        assert!(
+            reading["effective_at"].as_str().is_some_and(|t| t <= at),
+            "{p}: {news2}"
+        );
+    }
+
+    let text = vagtctl(&db, &["news2", id]);
+    assert!(text.status.success());
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(
+        text.contains(&format!("NEWS2 at least {}", score["total"])),
+        "{text}"
+    );
+    assert!(
+        text.contains("air (assumed)") && text.contains("alert (assumed)"),
+        "{text}"
+    );
+    assert!(text.contains("or more"), "{text}");
+
+    let partial_id = partial["id"].as_str().expect("id");
+    assert!(partial["news2"].is_null(), "{partial}");
+    let none = json_of(&vagtctl(&db, &["--json", "news2", partial_id]));
+    assert!(none["news2"].is_null(), "{none}");
+    let none_text = vagtctl(&db, &["news2", partial_id]);
+    assert!(
+        none_text.status.success(),
+        "no full set is an answer, not an error"
+    );
+    assert!(
+        String::from_utf8_lossy(&none_text.stdout).contains("no full set of vitals"),
+        "{}",
+        String::from_utf8_lossy(&none_text.stdout)
+    );
+
+    let unknown = vagtctl(&db, &["--json", "news2", "no-such-citizen"]);
+    assert!(!unknown.status.success());
+    assert_eq!(
+        json_of_failure(&unknown)["error"]["code"],
+        "unknown_citizen"
+    );
+
+    let audit = json_of(&vagtctl(&db, &["--json", "audit", "--limit", "10"]));
+    assert!(
+        audit["entries"].as_array().expect("list").iter().any(|e| {
+            e["action"] == "news2.read" && e["actor"] == "nurse-eva" && e["subject_id"] == id
+        }),
+        "{audit}"
     );
 }
 
