@@ -41,8 +41,12 @@ run_e2e() {
 }
 
 # --- 1. the worklist of a demo database ---
+news2="$("$TARGET"/debug/vagtctl --db "$db" --json citizens | node -e '
+  let input = ""; process.stdin.on("data", (d) => (input += d)).on("end", () =>
+    console.log(JSON.parse(input).filter((c) => c.news2 !== null).length));')"
+[ "$news2" -gt 0 ] || { echo "the demo cohort has no citizen with a full set of vitals" >&2; exit 1; }
 VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" EXPECTED_CITIZENS="$citizens" \
-  run_e2e smoke
+  EXPECTED_NEWS2="$news2" run_e2e smoke
 
 # --- 2. a red reading arriving through sync raises an alarm without a click ---
 "$TARGET"/debug/vagt-sim --port 0 --citizens 6 --days 10 >"$work/sim.out" 2>"$work/sim.err" &

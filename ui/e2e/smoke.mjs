@@ -74,6 +74,16 @@ async function run() {
     const statusCount = Number(await s.attr(await s.find('[data-testid="status-citizens"]'), 'data-count'));
     if (statusCount !== cfg.expected) fail(`status bar says ${statusCount} citizens, expected ${cfg.expected}`);
 
+    // The citizens with a full set of vitals show their NEWS2 (a floor: "≥N").
+    const expectedNews2 = Number(process.env.EXPECTED_NEWS2 ?? '-1');
+    const news2 = await s.exec(`return Array.from(document.querySelectorAll('[data-testid=citizen-news2]'))
+      .map(function (e) { return e.textContent; }).filter(function (t) { return t !== ''; });`);
+    if (expectedNews2 >= 0 && news2.length !== expectedNews2) {
+      fail(`expected ${expectedNews2} NEWS2 scores in the worklist, found ${JSON.stringify(news2)}`);
+    }
+    if (news2.some((t) => !/^≥\d+$/.test(t))) fail(`a NEWS2 from home readings must read as a floor: ${news2}`);
+    log(`NEWS2 shown for ${news2.length} citizens: ${news2.join(' ')}`);
+
     await saveScreenshot(s, join(cfg.artifacts, 'smoke.png'));
 
     // 4. language switch

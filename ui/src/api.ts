@@ -40,6 +40,23 @@ export interface CitizenSummary {
   confirmed_level: number | null;
   open_alarms: number;
   top_alarm_priority: AlarmPriority | null;
+  /** NEWS2 of the newest full set of vitals in the last 7 days, or null. */
+  news2: FullSetScore | null;
+}
+
+export type News2Risk = 'low' | 'low_medium' | 'medium' | 'high';
+
+export interface FullSetScore {
+  /** RFC 3339: the newest reading of the set. */
+  at: string;
+  scale: 'scale1' | 'scale2';
+  score: {
+    respiratory_rate: number; spo2: number; oxygen: number; systolic_bp: number; pulse: number;
+    consciousness: number; temperature: number; total: number; risk: News2Risk;
+  };
+  /** Parts not measured at home, scored at their lowest: the total is then a floor. */
+  assumed: ('consciousness' | 'oxygen')[];
+  is_minimum: boolean;
 }
 
 export type AlarmPriority = 'high' | 'medium' | 'low' | 'info';

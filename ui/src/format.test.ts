@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catalogue, translate, type Lang, type Translate } from './i18n';
-import {
-  decimalsFor,
-  formatAge,
-  formatDateTime,
-  formatNumber,
-  formatValue,
-  HOUR_MS,
-  isStale,
-  MINUTE_MS,
-  unitLabel,
-} from './format';
+import { HOUR_MS, MINUTE_MS, decimalsFor, formatAge, formatDateTime, formatNews2, formatNumber, formatValue, isStale, unitLabel } from './format';
 
 const tr = (lang: Lang): Translate => (key, params) => translate(catalogue, lang, key, params);
 const da = tr('da');
@@ -138,5 +128,12 @@ describe('formatDateTime', () => {
   });
   it('is blank without a timestamp', () => {
     expect(formatDateTime(null, 'da')).toBe('');
+  });
+});
+
+describe('NEWS2', () => {
+  it('marks a total from home readings as a floor', () => {
+    expect(formatNews2({ total: 7 }, true)).toBe('≥7');
+    expect(formatNews2({ total: 0 }, false)).toBe('0');
   });
 });

@@ -103,3 +103,8 @@ export function formatDateTime(iso: string | null | undefined, lang: Lang, timeZ
     ...(timeZone ? { timeZone } : {}),
   }).format(new Date(at));
 }
+
+/** A NEWS2 total as the worklist shows it: "≥7" when parts were assumed at their lowest. */
+export function formatNews2(score: { total: number }, isMinimum: boolean): string {
+  return `${isMinimum ? '≥' : ''}${score.total}`;
+}

@@ -22,7 +22,7 @@ import {
   type StoreStatus,
 } from './api';
 import { filterCitizens, moveSelection } from './filter';
-import { formatAge, formatDateTime, formatValue, isStale } from './format';
+import { formatAge, formatDateTime, formatNews2, formatValue, isStale } from './format';
 import { getLang, initLang, t, toggleLang, type Lang } from './i18n';
 
 /** The compact value columns, in order. */
@@ -160,6 +160,7 @@ function renderHead(): void {
     { text: t('citizens.col.name') },
     { text: t('citizens.col.id') },
     { text: t('citizens.col.ecm'), cls: 'ecm' },
+    { text: t('citizens.col.news2'), cls: 'news2' },
     { text: t('citizens.col.diagnoses') },
     { text: t('citizens.col.last') },
     ...KEY_PARAMETERS.map((p) => ({ text: t(`parameter.${p}`), cls: 'num' })),
@@ -219,6 +220,21 @@ function buildRow(c: CitizenSummary, index: number, now: number): HTMLTableRowEl
     }));
   }
 
+  const news2 = el('td', { cls: 'news2', attrs: { 'data-testid': 'citizen-news2' } });
+  if (c.news2) {
+    const n = c.news2;
+    news2.append(el('span', {
+      cls: `news2-score risk-${n.score.risk}`,
+      text: formatNews2(n.score, n.is_minimum),
+    }));
+    news2.title = [
+      t(`news2.risk.${n.score.risk}`),
+      t('news2.measured', { time: formatAge(n.at, now, t) }),
+      n.scale === 'scale2' ? t('news2.scale2') : '',
+      n.is_minimum ? t('news2.minimum') : '',
+    ].filter(Boolean).join(' · ');
+  }
+
   const tr = el('tr', {
     cls: stale ? 'citizen-row stale' : 'citizen-row',
     attrs: {
@@ -227,7 +243,7 @@ function buildRow(c: CitizenSummary, index: number, now: number): HTMLTableRowEl
       'data-citizen-id': c.id,
       'aria-selected': 'false',
     },
-  }, [name, id, ecm, tags, age, ...values]);
+  }, [name, id, ecm, news2, tags, age, ...values]);
   tr.addEventListener('click', () => select(index, false));
   return tr;
 }
