@@ -27,20 +27,28 @@ impl Store {
             "SELECT kind, at, source_id, source_version FROM care_events
              WHERE state = 'current' ORDER BY at, id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (kind, at, id, version) = row?;
-            care_event(&kind, at, id, version)
-        })
-        .collect()
+        collect_care_events(&mut stmt, [])
     }
+}
+
+/// The events of a query selecting `kind, at, source_id, source_version`.
+pub(crate) fn collect_care_events(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+) -> Result<Vec<CareEvent>> {
+    let rows = stmt.query_map(params, |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (kind, at, id, version) = row?;
+        care_event(&kind, at, id, version)
+    })
+    .collect()
 }
 
 /// A stored row as the engine's event.
@@ -92,11 +100,7 @@ pub(crate) fn apply_care_event_update_tx(
         CareEventUpdate::Events {
             citizen_id, events, ..
         } => {
-            let known: Option<i64> = tx
-                .prepare_cached("SELECT 1 FROM citizens WHERE id = ?1")?
-                .query_row([citizen_id.as_str()], |r| r.get(0))
-                .optional()?;
-            if known.is_none() {
+            if !crate::citizens::citizen_exists(tx, citizen_id.as_str())? {
                 reject_tx(tx, backend, update, citizen_id.as_str(), received_at)?;
                 return Ok(CareEventsApplied::Rejected);
             }

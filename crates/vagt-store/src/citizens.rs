@@ -56,6 +56,24 @@ pub struct CitizenSummary {
     pub news2: Option<FullSetScore>,
 }
 
+/// Whether the store knows the citizen; on a connection or inside a transaction.
+pub(crate) fn citizen_exists(conn: &rusqlite::Connection, citizen_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM citizens WHERE id = ?1")?
+        .query_row([citizen_id], |r| r.get::<_, i64>(0))
+        .optional()?
+        .is_some())
+}
+
+/// `Err(UnknownCitizen)` unless the store knows the citizen.
+pub(crate) fn require_citizen(conn: &rusqlite::Connection, citizen_id: &str) -> Result<()> {
+    if citizen_exists(conn, citizen_id)? {
+        Ok(())
+    } else {
+        Err(StoreError::UnknownCitizen(citizen_id.to_owned()))
+    }
+}
+
 /// The citizen's row only; diagnoses are left as they are.
 pub(crate) fn upsert_citizen_row_tx(
     tx: &Transaction<'_>,
@@ -257,17 +275,7 @@ impl Store {
         citizen: &CitizenId,
         now: Timestamp,
     ) -> Result<Option<FullSetScore>> {
-        let exists: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT 1 FROM citizens WHERE id = ?1",
-                [citizen.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if exists.is_none() {
-            return Err(StoreError::UnknownCitizen(citizen.to_string()));
-        }
+        require_citizen(&self.conn, citizen.as_str())?;
         let readings = {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT parameter, value, effective_at FROM readings

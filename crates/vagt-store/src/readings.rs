@@ -152,13 +152,11 @@ pub(crate) fn ingest_tx(
 ) -> Result<IngestReport> {
     let mut report = IngestReport::default();
     for measurement in measurements {
-        let known: Option<i64> = tx
-            .prepare_cached("SELECT 1 FROM citizens WHERE id = ?1")?
-            .query_row([measurement.citizen_id.as_str()], |r| r.get(0))
-            .optional()?;
-        let outcome = match known {
-            None => Err(RejectReason::UnknownCitizen(measurement.citizen_id.clone())),
-            Some(_) => measurement.clone().normalise(received_at),
+        let known = crate::citizens::citizen_exists(tx, measurement.citizen_id.as_str())?;
+        let outcome = if known {
+            measurement.clone().normalise(received_at)
+        } else {
+            Err(RejectReason::UnknownCitizen(measurement.citizen_id.clone()))
         };
         match outcome {
             Ok(reading) => {
@@ -232,17 +230,7 @@ impl Store {
         parameter: Option<Parameter>,
         since: Option<Timestamp>,
     ) -> Result<Vec<StoredReading>> {
-        let exists: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT 1 FROM citizens WHERE id = ?1",
-                [citizen.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if exists.is_none() {
-            return Err(StoreError::UnknownCitizen(citizen.to_string()));
-        }
+        crate::citizens::require_citizen(&self.conn, citizen.as_str())?;
         let rows = {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT parameter, value, effective_at, received_at, source_id, source_version

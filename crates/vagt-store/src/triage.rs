@@ -660,14 +660,7 @@ impl Store {
     }
 
     fn citizen_diagnoses(&self, citizen_id: &str) -> Result<Vec<Diagnosis>> {
-        let exists: bool = self.conn.query_row(
-            "SELECT count(*) > 0 FROM citizens WHERE id = ?1",
-            [citizen_id],
-            |r| r.get(0),
-        )?;
-        if !exists {
-            return Err(StoreError::UnknownCitizen(citizen_id.to_owned()));
-        }
+        crate::citizens::require_citizen(&self.conn, citizen_id)?;
         let mut stmt = self
             .conn
             .prepare_cached("SELECT diagnosis FROM citizen_diagnoses WHERE citizen_id = ?1")?;
@@ -812,19 +805,7 @@ impl Store {
              WHERE citizen_id = ?1 AND state = 'current' AND at <= ?2
              ORDER BY at, id",
         )?;
-        let rows = stmt.query_map((citizen_id, now.millis()), |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (kind, at, id, version) = row?;
-            crate::care_events::care_event(&kind, at, id, version)
-        })
-        .collect()
+        crate::care_events::collect_care_events(&mut stmt, (citizen_id, now.millis()))
     }
 }
 

@@ -249,19 +249,7 @@ fn bench_ingest_runs_the_whole_pipeline() {
 fn demo_alarms_show_exacerbations_and_ack_closes_one_on_the_record() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("alarms.db");
-    json_of(&vagtctl(
-        &db,
-        &[
-            "--json",
-            "demo",
-            "--citizens",
-            "24",
-            "--days",
-            "30",
-            "--end",
-            DEMO_END,
-        ],
-    ));
+    demo_at_fixed_end(&db, "24", "30");
     let open = json_of(&vagtctl(&db, &["--json", "alarms", "--open"]));
     let open = open.as_array().expect("a list");
     let rises: Vec<&serde_json::Value> = open
@@ -335,19 +323,7 @@ fn demo_alarms_show_exacerbations_and_ack_closes_one_on_the_record() {
 fn a_plan_is_exported_edited_imported_and_refused_when_wrong() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("plan.db");
-    json_of(&vagtctl(
-        &db,
-        &[
-            "--json",
-            "demo",
-            "--citizens",
-            "4",
-            "--days",
-            "10",
-            "--end",
-            DEMO_END,
-        ],
-    ));
+    demo_at_fixed_end(&db, "4", "10");
     let citizens = json_of(&vagtctl(&db, &["--json", "citizens"]));
     let citizen = citizens[0]["id"].as_str().expect("id").to_owned();
     let shown = vagtctl(&db, &["plan", "show", &citizen]);
@@ -396,19 +372,7 @@ fn a_plan_is_exported_edited_imported_and_refused_when_wrong() {
 fn a_snooze_quiets_one_nurse_and_escalation_is_configured_per_priority() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("snooze.db");
-    json_of(&vagtctl(
-        &db,
-        &[
-            "--json",
-            "demo",
-            "--citizens",
-            "24",
-            "--days",
-            "30",
-            "--end",
-            DEMO_END,
-        ],
-    ));
+    demo_at_fixed_end(&db, "24", "30");
     let policy = json_of(&vagtctl(&db, &["--json", "escalation", "show"]));
     assert_eq!(policy["high"]["after_ms"], 300_000, "{policy}");
 
@@ -638,6 +602,23 @@ fn news2_shows_the_newest_full_set_as_a_floor_or_says_there_is_none() {
         }),
         "{audit}"
     );
+}
+
+/// The demo cohort ending at `DEMO_END`, so its data are the same on every run.
+fn demo_at_fixed_end(db: &Path, citizens: &str, days: &str) {
+    json_of(&vagtctl(
+        db,
+        &[
+            "--json",
+            "demo",
+            "--citizens",
+            citizens,
+            "--days",
+            days,
+            "--end",
+            DEMO_END,
+        ],
+    ));
 }
 
 fn json_of_failure(output: &Output) -> serde_json::Value {
