@@ -41,6 +41,8 @@ const state = {
   citizensLoaded: false,
   status: null as StoreStatus | null,
   error: null as ApiError | null,
+  /** Whether the error shown came from the background refresh (cleared when one succeeds). */
+  errorFromRefresh: false,
   query: '',
   selectedId: null as string | null,
   /** Open alarms, highest and newest first. */
@@ -867,7 +869,6 @@ async function refresh(): Promise<void> {
   try {
     const status = await storeStatus();
     const changed = dataVersion(status) !== dataVersion(state.status);
-    state.status = status;
     if (changed) {
       state.citizens = await listCitizens();
       await loadAlarms(true);
@@ -875,9 +876,16 @@ async function refresh(): Promise<void> {
       // An escalation step is due or a snooze has ended: nothing in the data changed.
       await loadAlarms(true);
     }
+    // Only after the lists are in: a failed read is tried again on the next tick.
+    state.status = status;
+    if (state.errorFromRefresh) {
+      state.error = null;
+      state.errorFromRefresh = false;
+    }
     renderAll();
   } catch (err) {
     state.error = err as ApiError;
+    state.errorFromRefresh = true;
     renderError();
   }
 }

@@ -168,6 +168,12 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Every transaction takes the write lock when it begins. A deferred one that reads
+        // first (the audit chain's last hash, a citizen's current readings) and writes later
+        // fails at once with "database is locked" when the other connection (the app's, or the
+        // sync's) wrote in between, without waiting: SQLite cannot upgrade its stale snapshot.
+        let mut conn = conn;
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         let mut store = Store { conn, path };
         let outcome = migrate::migrate(&mut store.conn, &migrate::CURRENT)?;
         if outcome == migrate::Outcome::Created {

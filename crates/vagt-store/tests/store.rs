@@ -694,3 +694,48 @@ fn the_status_tells_never_syncing_offline_and_online_apart_with_codes_and_progre
     assert_eq!(status.readings_behind, Some(0));
     assert!(status.last_sync.is_some());
 }
+
+/// The app's connection and the sync's write the same file at once (reads are audited, so the
+/// UI writes too). A transaction that reads before it writes must wait for the other writer,
+/// never fail with "database is locked".
+#[test]
+fn two_connections_writing_at_once_wait_for_each_other_instead_of_failing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("vagt.db");
+    let spec = CohortSpec {
+        seed: 5,
+        citizens: 6,
+        days: 14,
+        end: now(),
+    };
+    Store::open_with_key(&path, &test_key(), OpenMode::CreateIfMissing)
+        .expect("create")
+        .load_demo(&Actor::system(), &spec)
+        .expect("demo");
+    let writer = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            let mut sync =
+                Store::open_with_key(&path, &test_key(), OpenMode::Existing).expect("open");
+            for round in 0..60 {
+                sync.set_setting(&Actor::system(), "probe", &round.to_string())
+                    .map_err(|e| format!("sync round {round}: {e}"))?;
+                sync.evaluate_alarms(now())
+                    .map_err(|e| format!("evaluation round {round}: {e}"))?;
+            }
+            Ok::<(), String>(())
+        })
+    };
+    let mut ui = Store::open_with_key(&path, &test_key(), OpenMode::Existing).expect("open");
+    for round in 0..150 {
+        ui.citizen_summaries(&nurse())
+            .unwrap_or_else(|e| panic!("ui round {round}: {e}"));
+        ui.alarms(true, &nurse(), now())
+            .unwrap_or_else(|e| panic!("ui round {round}: {e}"));
+    }
+    writer.join().expect("thread").expect("the sync's writes");
+    assert!(
+        ui.verify_audit_chain().expect("verify").is_none(),
+        "one unbroken chain"
+    );
+}
