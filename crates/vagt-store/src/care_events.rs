@@ -14,7 +14,7 @@
 
 use crate::readings::{Rejection, record_rejection_tx};
 use crate::{Result, Store, StoreError};
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::Transaction;
 use std::cmp::Ordering;
 use std::str::FromStr;
 use vagt_core::{CareEvent, CareEventKind, CareEventUpdate, RejectReason, SourceRef, Timestamp};

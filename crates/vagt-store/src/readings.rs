@@ -3,7 +3,7 @@
 //! changes nothing.
 
 use crate::{Actor, Result, Store, StoreError, audit};
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::Transaction;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use vagt_core::{CitizenId, IncomingMeasurement, Parameter, Reading, RejectReason, Timestamp};
