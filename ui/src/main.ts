@@ -460,9 +460,7 @@ async function snooze(alarmId: string | null): Promise<void> {
     await loadAlarms(false);
   } catch (err) {
     // A refusal (an escalated high alarm) is said where the nurse is looking, in her language.
-    const apiError = err as ApiError;
-    const key = `error.${apiError.code}`;
-    state.ackNote = t(key) !== key ? t(key) : apiError.message;
+    state.ackNote = errorText(err as ApiError);
     renderAlarms();
   }
 }

@@ -553,6 +553,26 @@ impl EscalationPolicy {
             AlarmPriority::Info => self.info.as_ref(),
         }
     }
+
+    /// The rule slot of one priority, to set or clear.
+    pub fn rule_mut(&mut self, priority: AlarmPriority) -> &mut Option<EscalationRule> {
+        match priority {
+            AlarmPriority::High => &mut self.high,
+            AlarmPriority::Medium => &mut self.medium,
+            AlarmPriority::Low => &mut self.low,
+            AlarmPriority::Info => &mut self.info,
+        }
+    }
+
+    /// Every priority with its rule, highest first.
+    pub fn rules(&self) -> [(AlarmPriority, Option<EscalationRule>); 4] {
+        [
+            (AlarmPriority::High, self.high),
+            (AlarmPriority::Medium, self.medium),
+            (AlarmPriority::Low, self.low),
+            (AlarmPriority::Info, self.info),
+        ]
+    }
 }
 
 /// A re-notification: step 1, 2, ... of the rule; the store sends each step once.

@@ -237,7 +237,7 @@ impl Store {
         let plan = self.resolved_plan(citizen)?;
         let readings = self.engine_readings(citizen, now)?;
         let last_reading_at = self.last_reading_at(citizen)?;
-        let previous = self.latest_suggestion(citizen)?;
+        let previous = self.latest_level_set(citizen, "suggested")?;
         let decisions = self.level_decisions(citizen)?;
         let rejected = self.implausible_inputs(citizen)?;
         let events = self.care_events(citizen, now)?;
@@ -496,13 +496,9 @@ impl Store {
         policy: &EscalationPolicy,
         actor: &Actor,
     ) -> Result<()> {
-        for (name, rule) in [
-            ("high", policy.high),
-            ("medium", policy.medium),
-            ("low", policy.low),
-            ("info", policy.info),
-        ] {
+        for (priority, rule) in policy.rules() {
             let Some(rule) = rule else { continue };
+            let name = priority.code();
             if rule.after_ms < 0 || rule.repeat_ms.is_some_and(|r| r <= 0) || rule.max_steps < 1 {
                 return Err(TriageError::InvalidEscalationPolicy(format!(
                     "{name}: after must be 0 or more, repeat more than 0, steps at least 1"
@@ -598,14 +594,26 @@ impl Store {
         Ok(key)
     }
 
-    /// The latest suggested level and the instant it was set at (its change's data instant).
-    fn latest_suggestion(&self, citizen_id: &str) -> Result<Option<(EcmLevel, Timestamp)>> {
+    /// The latest level of a kind (`suggested`, `confirmed`), if any.
+    pub fn latest_level(&self, citizen_id: &str, kind: &str) -> Result<Option<EcmLevel>> {
+        Ok(self
+            .latest_level_set(citizen_id, kind)?
+            .map(|(level, _)| level))
+    }
+
+    /// The latest level of a kind and the instant it was set at (for a suggestion, its
+    /// change's data instant).
+    fn latest_level_set(
+        &self,
+        citizen_id: &str,
+        kind: &str,
+    ) -> Result<Option<(EcmLevel, Timestamp)>> {
         let row: Option<(i64, i64)> = self
             .conn
             .query_row(
-                "SELECT level, set_at FROM ecm_levels WHERE citizen_id = ?1 AND kind = 'suggested'
+                "SELECT level, set_at FROM ecm_levels WHERE citizen_id = ?1 AND kind = ?2
                  ORDER BY id DESC LIMIT 1",
-                [citizen_id],
+                (citizen_id, kind),
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
@@ -615,22 +623,6 @@ impl Store {
                 .map_err(|e| StoreError::Corrupt(e.to_string()))
         })
         .transpose()
-    }
-
-    /// The latest level of a kind (`suggested`, `confirmed`), if any.
-    pub fn latest_level(&self, citizen_id: &str, kind: &str) -> Result<Option<EcmLevel>> {
-        let level: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT level FROM ecm_levels WHERE citizen_id = ?1 AND kind = ?2
-                 ORDER BY id DESC LIMIT 1",
-                (citizen_id, kind),
-                |r| r.get(0),
-            )
-            .optional()?;
-        level
-            .map(|l| EcmLevel::new(l).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .transpose()
     }
 
     pub(crate) fn resolved_plan(&self, citizen_id: &str) -> Result<TriagePlan> {

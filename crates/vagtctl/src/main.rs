@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use vagt_core::alarm::{Audience, EscalationRule};
+use vagt_core::care::AlarmPriority;
 use vagt_core::cohort::CohortSpec;
 use vagt_core::plan::DocumentFormat;
 use vagt_core::{CitizenId, EcmLevel, Parameter, Timestamp};
@@ -449,18 +450,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     audience: Audience::AllStations,
                 })
             };
-            let slot = match priority.as_str() {
-                "high" => &mut policy.high,
-                "medium" => &mut policy.medium,
-                "low" => &mut policy.low,
-                "info" => &mut policy.info,
-                other => {
-                    return Err(CliError::Usage(format!(
-                        "priority {other:?} is not one of high, medium, low, info"
-                    )));
-                }
-            };
-            *slot = rule;
+            let priority = priority.parse::<AlarmPriority>().map_err(|_| {
+                CliError::Usage(format!(
+                    "priority {priority:?} is not one of high, medium, low, info"
+                ))
+            })?;
+            *policy.rule_mut(priority) = rule;
             store.set_escalation_policy(&policy, &actor)?;
             out.print(&policy, |w| output::escalation_text(w, &policy))
         }

@@ -328,12 +328,8 @@ pub fn alarms_table(w: &mut dyn Write, list: &[AlarmRow], now: Timestamp) -> io:
 }
 
 pub fn escalation_text(w: &mut dyn Write, policy: &EscalationPolicy) -> io::Result<()> {
-    for (name, rule) in [
-        ("high", policy.high),
-        ("medium", policy.medium),
-        ("low", policy.low),
-        ("info", policy.info),
-    ] {
+    for (priority, rule) in policy.rules() {
+        let name = priority.code();
         match rule {
             None => writeln!(w, "{name:<7} never escalates")?,
             Some(r) => writeln!(
