@@ -3,14 +3,17 @@
 //! Everything that crosses into the app from outside (a FHIR resource, a demo file, a form)
 //! is turned into these types at the edge, with units converted to the canonical unit of each
 //! [`Parameter`]. Storage, sync and UI build on these types and never re-interpret raw input.
+//!
+//! The modules depend on each other in one direction only: `limits` and `care_event` under
+//! `plan`, `plan` under `ecm_engine`, and `ecm_engine` under `alarm`.
 
 pub mod alarm;
-pub mod care;
+pub mod care_event;
 pub mod citizen;
-pub mod cohort;
 pub mod ecm;
 pub mod ecm_engine;
 pub mod i18n;
+pub mod limits;
 pub mod news2;
 pub mod parameter;
 pub mod plan;
@@ -18,9 +21,10 @@ pub mod reading;
 pub mod time_util;
 pub mod units;
 
+pub use care_event::{CareEvent, CareEventKind, CareEventUpdate};
 pub use citizen::{Citizen, CitizenId, Diagnosis};
 pub use ecm::EcmLevel;
-pub use ecm_engine::{CareEvent, CareEventKind, CareEventUpdate, EngineReading, Evaluation};
+pub use ecm_engine::{EngineReading, Evaluation};
 pub use parameter::Parameter;
 pub use plan::{PlanDocument, PlanError, TriagePlan};
 pub use reading::{IncomingMeasurement, Reading, RejectReason, SourceRef};

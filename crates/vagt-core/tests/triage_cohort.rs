@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
-use vagt_core::cohort::{self, CohortSpec};
+use vagt_cohort::{self as cohort, CohortSpec};
 use vagt_core::ecm_engine::{EngineReading, Timeline};
 use vagt_core::plan::TriagePlan;
 use vagt_core::{EcmLevel, Timestamp};

@@ -6,11 +6,12 @@ mod common;
 
 use common::*;
 use std::collections::BTreeSet;
+use vagt_cohort::Rng;
 use vagt_core::Parameter::{Fev1, Pulse, Spo2, Temperature, Weight};
-use vagt_core::alarm::{self, AlarmCause, LevelDecision, RejectedInput};
-use vagt_core::care::{AlarmKind, Triage};
-use vagt_core::cohort::Rng;
-use vagt_core::ecm_engine::{self, CareEvent, CareEventKind, EngineReading, Timeline};
+use vagt_core::alarm::{self, AlarmCause, AlarmKind, LevelDecision, RejectedInput};
+use vagt_core::care_event::{CareEvent, CareEventKind};
+use vagt_core::ecm_engine::{self, EngineReading, Timeline};
+use vagt_core::limits::Triage;
 use vagt_core::plan::TriagePlan;
 use vagt_core::time_util::{MILLIS_PER_HOUR, MILLIS_PER_MINUTE};
 use vagt_core::{Diagnosis, EcmLevel, Parameter, Timestamp};

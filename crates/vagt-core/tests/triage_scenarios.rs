@@ -6,12 +6,11 @@ mod common;
 
 use common::*;
 use vagt_core::Parameter::{Fev1, Pulse, Spo2, Weight};
-use vagt_core::alarm::{self, AlarmCause, LevelDecision, RejectedInput};
-use vagt_core::care::{AlarmKind, AlarmPriority, LimitKind, Triage};
+use vagt_core::alarm::{self, AlarmCause, AlarmKind, AlarmPriority, LevelDecision, RejectedInput};
+use vagt_core::care_event::{CareEvent, CareEventKind};
 use vagt_core::ecm::LevelSource;
-use vagt_core::ecm_engine::{
-    self, CareEvent, CareEventKind, FindingRule, LevelRule, LevelTrigger, Timeline,
-};
+use vagt_core::ecm_engine::{self, FindingRule, LevelRule, LevelTrigger, Timeline};
+use vagt_core::limits::{LimitKind, Triage};
 use vagt_core::plan::RelativeKindCode;
 use vagt_core::{Diagnosis, EcmLevel, Timestamp};
 

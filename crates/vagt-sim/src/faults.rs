@@ -7,7 +7,7 @@
 use crate::SimError;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
-use vagt_core::cohort::Rng;
+use vagt_cohort::Rng;
 
 /// How badly the server behaves. Rates are per request, in 0..1, and drawn from one roll so
 /// they exclude each other (`error_rate + throttle_rate + cut_rate + stall_rate <= 1`).

@@ -59,9 +59,9 @@ impl Default for SimConfig {
     /// The demo cohort (seed 2018, 50 citizens, 120 days) ending now, no token, no faults.
     fn default() -> Self {
         SimConfig {
-            seed: vagt_core::cohort::CohortSpec::DEFAULT_SEED,
-            citizens: vagt_core::cohort::CohortSpec::DEFAULT_CITIZENS,
-            days: vagt_core::cohort::CohortSpec::DEFAULT_DAYS,
+            seed: vagt_cohort::CohortSpec::DEFAULT_SEED,
+            citizens: vagt_cohort::CohortSpec::DEFAULT_CITIZENS,
+            days: vagt_cohort::CohortSpec::DEFAULT_DAYS,
             end: Timestamp::now(),
             token: None,
             faults: FaultProfile::none(),
@@ -478,7 +478,7 @@ impl RunningSim {
         let shared = self.shared.clone();
         let seed = self.shared.fault_seed ^ 0x6C69_7665;
         let task = tokio::spawn(async move {
-            let mut rng = vagt_core::cohort::Rng::new(seed);
+            let mut rng = vagt_cohort::Rng::new(seed);
             let mut ticks = tokio::time::interval(Duration::from_secs(1));
             ticks.tick().await;
             loop {
@@ -538,7 +538,7 @@ impl Drop for RunningSim {
 }
 
 /// One second of a live demo at `speed`.
-fn live_tick(rng: &mut vagt_core::cohort::Rng, speed: f64) -> AdvanceSpec {
+fn live_tick(rng: &mut vagt_cohort::Rng, speed: f64) -> AdvanceSpec {
     let speed = speed.max(0.0);
     let mut count = |mean: f64| {
         let whole = mean.floor();

@@ -17,12 +17,12 @@ struct Args {
     #[arg(long)]
     port: u16,
     /// Cohort seed.
-    #[arg(long, default_value_t = vagt_core::cohort::CohortSpec::DEFAULT_SEED)]
+    #[arg(long, default_value_t = vagt_cohort::CohortSpec::DEFAULT_SEED)]
     seed: u64,
-    #[arg(long, default_value_t = vagt_core::cohort::CohortSpec::DEFAULT_CITIZENS)]
+    #[arg(long, default_value_t = vagt_cohort::CohortSpec::DEFAULT_CITIZENS)]
     citizens: usize,
     /// Days of history.
-    #[arg(long, default_value_t = vagt_core::cohort::CohortSpec::DEFAULT_DAYS)]
+    #[arg(long, default_value_t = vagt_cohort::CohortSpec::DEFAULT_DAYS)]
     days: u32,
     /// none, slow, flaky, duplicates, late, timeout or hostile.
     #[arg(long, default_value = "none")]

@@ -20,7 +20,7 @@ use crate::{
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
-use vagt_core::cohort::{CohortSpec, Exacerbation, Rng, generate};
+use vagt_cohort::{CohortSpec, Exacerbation, Rng, generate};
 use vagt_core::time_util::{MILLIS_PER_DAY, MILLIS_PER_MINUTE};
 use vagt_core::{
     CareEventKind, CareEventUpdate, Citizen, CitizenId, Diagnosis, IncomingMeasurement, Parameter,

@@ -6,7 +6,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
-use vagt_core::cohort::{CohortSpec, generate};
+use vagt_cohort::{CohortSpec, generate};
 use vagt_core::{CareEventKind, CareEventUpdate, CitizenId, Diagnosis, Parameter, Timestamp};
 use vagt_fhir::{
     Bundle, CapabilityStatement, ObservationUpdate, QuestionnaireUpdate, local_reference,

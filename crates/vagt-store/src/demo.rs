@@ -2,8 +2,8 @@
 
 use crate::{Actor, Result, Store, audit, citizens, readings};
 use serde::Serialize;
+use vagt_cohort::{self as cohort, CohortSpec};
 use vagt_core::Timestamp;
-use vagt_core::cohort::{self, CohortSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DemoReport {

@@ -224,7 +224,7 @@ fn the_summary_shows_news2_of_the_newest_recent_full_set_on_the_plans_scale() {
 fn the_demo_cohort_gives_news2_to_citizens_who_measure_a_full_set() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = store(dir.path());
-    let spec = vagt_core::cohort::CohortSpec {
+    let spec = vagt_cohort::CohortSpec {
         seed: 5,
         citizens: 30,
         days: 14,

@@ -1,7 +1,7 @@
 //! The store against real SQLCipher files in a temporary directory.
 
 use std::path::{Path, PathBuf};
-use vagt_core::cohort::CohortSpec;
+use vagt_cohort::CohortSpec;
 use vagt_core::{
     Citizen, CitizenId, Diagnosis, IncomingMeasurement, Parameter, SourceRef, Timestamp,
 };

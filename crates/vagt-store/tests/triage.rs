@@ -3,9 +3,9 @@
 //! backend, and close the same alarm at a second station.
 
 use std::path::Path;
+use vagt_cohort::CohortSpec;
 use vagt_core::Timestamp;
 use vagt_core::alarm::AlarmAcknowledgement;
-use vagt_core::cohort::CohortSpec;
 use vagt_core::plan::DocumentFormat;
 use vagt_store::{AckOutcome, Actor, DbKey, OpenMode, Store, StoreError};
 

@@ -5,9 +5,7 @@
 use crate::SyncError;
 use crate::retry::{RetryPolicy, parse_retry_after};
 use reqwest::{Method, StatusCode, header};
-use std::sync::Mutex;
 use std::time::Duration;
-use vagt_core::cohort::Rng;
 use zeroize::Zeroizing;
 
 pub struct FhirClient {
@@ -15,7 +13,6 @@ pub struct FhirClient {
     base: String,
     token: Option<Zeroizing<String>>,
     policy: RetryPolicy,
-    jitter: Mutex<Rng>,
 }
 
 impl std::fmt::Debug for FhirClient {
@@ -55,15 +52,11 @@ impl FhirClient {
             .user_agent(concat!("vagt/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SyncError::Setup(e.to_string()))?;
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64);
         Ok(FhirClient {
             http,
             base: base.trim_end_matches('/').to_owned(),
             token,
             policy,
-            jitter: Mutex::new(Rng::new(seed)),
         })
     }
 
@@ -142,7 +135,7 @@ impl FhirClient {
                             last: why,
                         });
                     }
-                    let jitter = self.jitter.lock().map_or(0.5, |mut rng| rng.unit());
+                    let jitter = full_jitter();
                     let wait = self.policy.delay(attempt, jitter, retry_after);
                     tracing::debug!(attempt, ?wait, reason = %why, "retrying FHIR request");
                     tokio::time::sleep(wait).await;
@@ -245,4 +238,10 @@ fn outcome_summary(body: &[u8]) -> String {
         .map(|o| o.summary())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "no OperationOutcome".into())
+}
+
+/// A uniform draw in [0, 1) for backoff jitter, from the OS: stations that lost the backend at
+/// the same moment must not retry in step. Without randomness, the middle of the range.
+fn full_jitter() -> f64 {
+    getrandom::u64().map_or(0.5, |bits| (bits >> 11) as f64 / (1u64 << 53) as f64)
 }

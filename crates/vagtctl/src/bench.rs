@@ -6,7 +6,7 @@ use crate::CliError;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::time::Instant;
-use vagt_core::cohort::{CohortSpec, generate};
+use vagt_cohort::{CohortSpec, generate};
 use vagt_core::{CitizenId, Parameter, Timestamp};
 use vagt_store::{DbKey, OpenMode, PullBatch, Store};
 

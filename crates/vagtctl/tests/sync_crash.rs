@@ -3,8 +3,8 @@
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use vagt_cohort::Rng;
 use vagt_core::Timestamp;
-use vagt_core::cohort::Rng;
 use vagt_sim::{AdvanceSpec, FaultProfile, SimConfig};
 use vagt_store::{DbKey, OpenMode, Store};
 

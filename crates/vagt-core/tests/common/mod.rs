@@ -1,9 +1,9 @@
 //! Helpers shared by the triage scenario and property tests.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use vagt_core::alarm::{self, AlarmInputs, LevelDecision, RejectedInput};
-use vagt_core::care::Alarm;
-use vagt_core::ecm_engine::{self, CareEvent, EngineReading, Evaluation};
+use vagt_core::alarm::{self, Alarm, AlarmInputs, LevelDecision, RejectedInput};
+use vagt_core::care_event::CareEvent;
+use vagt_core::ecm_engine::{self, EngineReading, Evaluation};
 use vagt_core::plan::TriagePlan;
 use vagt_core::time_util::{MILLIS_PER_DAY, MILLIS_PER_HOUR, MILLIS_PER_MINUTE};
 use vagt_core::{CitizenId, Diagnosis, EcmLevel, Parameter, Timestamp};

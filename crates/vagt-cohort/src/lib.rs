@@ -6,11 +6,14 @@
 //! the same citizens and readings everywhere. Nothing here is real: names, ids and phone numbers
 //! are drawn from lists and a random generator.
 
-use crate::citizen::{Citizen, CitizenId, Diagnosis};
-use crate::parameter::Parameter;
-use crate::reading::{IncomingMeasurement, SourceRef};
-use crate::time_util::{MILLIS_PER_DAY, MILLIS_PER_MINUTE, Timestamp};
+mod rng;
+
+pub use rng::Rng;
 use serde::Serialize;
+use vagt_core::citizen::{Citizen, CitizenId, Diagnosis};
+use vagt_core::parameter::Parameter;
+use vagt_core::reading::{IncomingMeasurement, SourceRef};
+use vagt_core::time_util::{MILLIS_PER_DAY, MILLIS_PER_MINUTE, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CohortSpec {
@@ -55,53 +58,6 @@ pub struct Cohort {
     pub exacerbations: Vec<Exacerbation>,
     /// Source ids of the measurements the generator made bad on purpose.
     pub expected_rejections: Vec<String>,
-}
-
-/// SplitMix64: tiny, fast, and the same sequence on every platform for a given seed.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    pub fn range(&mut self, low: f64, high: f64) -> f64 {
-        low + (high - low) * self.unit()
-    }
-
-    /// Uniform integer in [0, n); n must be > 0.
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-
-    pub fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-
-    /// Standard normal (Box-Muller).
-    pub fn normal(&mut self) -> f64 {
-        let u1 = self.unit().max(f64::MIN_POSITIVE);
-        let u2 = self.unit();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    }
-
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
 }
 
 const FIRST_NAMES: &[&str] = &[
@@ -531,178 +487,5 @@ fn add_bad_inputs(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::reading::RejectReason;
-
-    fn spec() -> CohortSpec {
-        CohortSpec::new(
-            7,
-            Timestamp::parse_rfc3339("2026-11-22T10:00:00Z").expect("valid"),
-        )
-    }
-
-    #[test]
-    fn same_seed_same_cohort_other_seed_other_cohort() {
-        let a = generate(&spec());
-        let b = generate(&spec());
-        assert_eq!(a, b);
-        let c = generate(&CohortSpec { seed: 8, ..spec() });
-        assert_ne!(a.citizens, c.citizens);
-    }
-
-    #[test]
-    fn cohort_has_the_expected_shape() {
-        let cohort = generate(&spec());
-        assert_eq!(cohort.citizens.len(), 50);
-        let copd = cohort
-            .citizens
-            .iter()
-            .filter(|c| c.diagnoses.contains(&Diagnosis::Copd))
-            .count();
-        let hf = cohort
-            .citizens
-            .iter()
-            .filter(|c| c.diagnoses.contains(&Diagnosis::HeartFailure))
-            .count();
-        let dm = cohort
-            .citizens
-            .iter()
-            .filter(|c| c.diagnoses.contains(&Diagnosis::Diabetes))
-            .count();
-        assert!(copd > 25, "most have COPD: {copd}");
-        assert!(
-            hf > 0 && dm > 0,
-            "some heart failure ({hf}) and diabetes ({dm})"
-        );
-        // Daily readings for ~120 days with ~7 % missed days, several parameters each.
-        assert!(
-            cohort.measurements.len() > 20_000,
-            "{}",
-            cohort.measurements.len()
-        );
-        let ongoing = cohort
-            .exacerbations
-            .iter()
-            .filter(|e| e.end > spec().end)
-            .count();
-        assert!(ongoing >= 4, "ongoing exacerbations at the end: {ongoing}");
-        let ids: std::collections::HashSet<_> = cohort
-            .measurements
-            .iter()
-            .map(|m| (&m.source.id, &m.source.version))
-            .collect();
-        assert_eq!(
-            ids.len(),
-            cohort.measurements.len(),
-            "source ids are unique"
-        );
-    }
-
-    #[test]
-    fn citizens_with_copd_and_heart_failure_measure_a_daily_full_set() {
-        use crate::news2::{Assessed, SpO2Scale, TimedReading, newest_news2};
-        let spec = spec();
-        let cohort = generate(&spec);
-        let mut with_sets = 0;
-        for citizen in &cohort.citizens {
-            let both = citizen.diagnoses.contains(&Diagnosis::Copd)
-                && citizen.diagnoses.contains(&Diagnosis::HeartFailure);
-            let readings: Vec<TimedReading> = cohort
-                .measurements
-                .iter()
-                .filter(|m| m.citizen_id == citizen.id)
-                .filter_map(|m| m.clone().normalise(spec.end).ok())
-                .map(|r| TimedReading {
-                    parameter: r.parameter,
-                    value: r.value,
-                    effective_at: r.effective_at,
-                })
-                .collect();
-            let breaths = readings
-                .iter()
-                .filter(|r| r.parameter == Parameter::RespiratoryRate)
-                .count();
-            assert_eq!(breaths > 100, both, "{}: {breaths}", citizen.id);
-            assert!(
-                readings
-                    .iter()
-                    .filter(|r| r.parameter == Parameter::RespiratoryRate)
-                    .all(|r| (8.0..=40.0).contains(&r.value))
-            );
-            let news2 = newest_news2(&readings, SpO2Scale::Scale1, Assessed::NOTHING);
-            assert_eq!(news2.is_some(), both, "{}", citizen.id);
-            with_sets += usize::from(news2.is_some());
-        }
-        assert!(
-            with_sets >= 3,
-            "a few demo citizens show NEWS2: {with_sets}"
-        );
-    }
-
-    #[test]
-    fn exactly_the_planted_bad_inputs_are_rejected() {
-        let cohort = generate(&spec());
-        let now = spec().end;
-        let mut rejected: Vec<(String, RejectReason)> = Vec::new();
-        for m in cohort.measurements {
-            let id = m.source.id.clone();
-            if let Err(reason) = m.normalise(now) {
-                rejected.push((id, reason));
-            }
-        }
-        let mut got: Vec<&str> = rejected.iter().map(|(id, _)| id.as_str()).collect();
-        got.sort_unstable();
-        let mut want: Vec<&str> = cohort
-            .expected_rejections
-            .iter()
-            .map(String::as_str)
-            .collect();
-        want.sort_unstable();
-        assert_eq!(got, want);
-        let codes: std::collections::BTreeSet<&str> =
-            rejected.iter().map(|(_, r)| r.code()).collect();
-        assert_eq!(
-            codes,
-            [
-                "from_the_future",
-                "implausible_value",
-                "unknown_unit",
-                "wrong_unit"
-            ]
-            .into_iter()
-            .collect()
-        );
-    }
-
-    #[test]
-    fn exacerbations_move_readings_the_clinical_way() {
-        let spec = spec();
-        let cohort = generate(&spec);
-        let episode = cohort
-            .exacerbations
-            .iter()
-            .find(|e| e.end > spec.end && e.severity > 0.7)
-            .expect("an ongoing severe exacerbation");
-        let spo2_of = |from: Timestamp, to: Timestamp| -> Vec<f64> {
-            cohort
-                .measurements
-                .iter()
-                .filter(|m| m.citizen_id == episode.citizen_id && m.parameter == Parameter::Spo2)
-                .filter(|m| m.effective_at >= from && m.effective_at < to)
-                .map(|m| m.value)
-                .collect()
-        };
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
-        let before = spo2_of(
-            episode.start.plus_millis(-20 * MILLIS_PER_DAY),
-            episode.start.plus_millis(-10 * MILLIS_PER_DAY),
-        );
-        let during = spo2_of(episode.start.plus_millis(2 * MILLIS_PER_DAY), spec.end);
-        assert!(!before.is_empty() && !during.is_empty());
-        assert!(
-            mean(&during) < mean(&before) - 2.0,
-            "SpO2 falls: {before:?} -> {during:?}"
-        );
-    }
-}
+#[allow(clippy::unwrap_used)]
+mod tests;

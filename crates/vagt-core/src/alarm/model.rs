@@ -1,0 +1,196 @@
+//! What an alarm is: its kind, priority, state and cause, and how its id is derived.
+
+use crate::citizen::CitizenId;
+use crate::ecm::{EcmLevel, LevelSource};
+use crate::ecm_engine::LevelTrigger;
+use crate::parameter::Parameter;
+use crate::time_util::Timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmKind {
+    LevelRise,
+    LevelFall,
+    SuggestionDiffers,
+    MissedMeasurement,
+    RejectedReading,
+}
+
+impl AlarmKind {
+    pub const fn code(self) -> &'static str {
+        match self {
+            AlarmKind::LevelRise => "level_rise",
+            AlarmKind::LevelFall => "level_fall",
+            AlarmKind::SuggestionDiffers => "suggestion_differs",
+            AlarmKind::MissedMeasurement => "missed_measurement",
+            AlarmKind::RejectedReading => "rejected_reading",
+        }
+    }
+
+    /// A standing alarm holds while its condition holds (see [`crate::alarm`]); the others
+    /// record something that happened.
+    pub const fn is_standing(self) -> bool {
+        matches!(self, AlarmKind::SuggestionDiffers)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmPriority {
+    Info,
+    Low,
+    Medium,
+    High,
+}
+
+impl AlarmPriority {
+    pub const fn code(self) -> &'static str {
+        match self {
+            AlarmPriority::Info => "info",
+            AlarmPriority::Low => "low",
+            AlarmPriority::Medium => "medium",
+            AlarmPriority::High => "high",
+        }
+    }
+}
+
+impl std::str::FromStr for AlarmPriority {
+    type Err = String;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        [
+            AlarmPriority::Info,
+            AlarmPriority::Low,
+            AlarmPriority::Medium,
+            AlarmPriority::High,
+        ]
+        .into_iter()
+        .find(|p| p.code() == code)
+        .ok_or_else(|| format!("unknown alarm priority {code:?}"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alarm {
+    /// Deterministic from the cause, so two stations computing the same alarm share it.
+    pub id: String,
+    pub citizen_id: CitizenId,
+    pub kind: AlarmKind,
+    pub priority: AlarmPriority,
+    /// When the cause happened, from the data (not the clock of the station that computed it).
+    pub raised_at: Timestamp,
+    /// Codes and values only; the UI words it in the nurse's language.
+    pub cause: AlarmCause,
+    pub acknowledged: Option<Acknowledgement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    pub by: String,
+    pub at: Timestamp,
+    pub comment: Option<String>,
+}
+/// The code system of what Vagt itself records at the backend (alarm acknowledgements as FHIR
+/// Tasks, confirmed levels as ClinicalImpressions).
+pub const VAGT_CODE_SYSTEM: &str = "urn:dk:naerklinikken:vagt";
+/// The code of an alarm acknowledgement in [`VAGT_CODE_SYSTEM`].
+pub const ALARM_ACK_CODE: &str = "alarm-ack";
+/// The identifier system of alarm ids (an acknowledgement's focus).
+pub const ALARM_ID_SYSTEM: &str = "urn:dk:naerklinikken:vagt:alarm";
+
+/// An acknowledgement, as it travels between stations through the backend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlarmAcknowledgement {
+    pub alarm_id: String,
+    pub nurse: String,
+    pub at: Timestamp,
+    pub comment: Option<String>,
+}
+
+/// A nurse setting the citizen's confirmed level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelDecision {
+    /// Stable id of the decision record (it travels through the outbox with this id).
+    pub key: String,
+    pub nurse: String,
+    pub at: Timestamp,
+    /// The confirmed level before this decision.
+    pub from: Option<EcmLevel>,
+    pub to: EcmLevel,
+}
+
+/// An input the edge refused (see [`crate::reading::RejectReason`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedInput {
+    /// Stable across stations, e.g. the source `id#version` or a hash of the raw input.
+    pub fingerprint: String,
+    /// [`crate::reading::RejectReason::code`], e.g. `implausible_value`.
+    pub reason: String,
+    pub parameter: Option<Parameter>,
+    pub received_at: Timestamp,
+}
+
+/// What caused an alarm: codes and values only, JSON-able; the UI words it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AlarmCause {
+    /// The suggested level changed (from readings or a care event).
+    SuggestedChange {
+        source: LevelSource,
+        from: Option<EcmLevel>,
+        to: EcmLevel,
+        /// The data instant of the change.
+        at: Timestamp,
+        trigger: Option<LevelTrigger>,
+    },
+    /// A nurse changed the confirmed level.
+    ConfirmedChange {
+        from: Option<EcmLevel>,
+        to: EcmLevel,
+        at: Timestamp,
+        decision_key: String,
+        nurse: String,
+    },
+    SuggestionDiffers {
+        suggested: EcmLevel,
+        suggested_since: Option<Timestamp>,
+        confirmed: Option<EcmLevel>,
+        decision_key: Option<String>,
+    },
+    MissedMeasurement {
+        parameter: Parameter,
+        last_at: Timestamp,
+        due_at: Timestamp,
+        grace_ms: i64,
+    },
+    RejectedReading {
+        fingerprint: String,
+        reason: String,
+        parameter: Option<Parameter>,
+    },
+}
+
+/// Everything [`required_alarms`] looks at, for one citizen.
+
+/// The deterministic id of an alarm: lowercase hex SHA-256 over a version tag, the citizen, the
+/// kind, and the cause's identifying parts, each length-prefixed so no two part lists collide.
+pub fn alarm_id(citizen_id: &CitizenId, kind: AlarmKind, parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    let mut field = |s: &str| {
+        hasher.update((s.len() as u64).to_be_bytes());
+        hasher.update(s.as_bytes());
+    };
+    field("vagt-alarm-v1");
+    field(citizen_id.as_str());
+    field(kind.code());
+    for part in parts {
+        field(part);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
