@@ -34,6 +34,15 @@ impl CitizenId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The id as a CPR number shown the Danish way (`DDMMYY-SSSS`), when it is one: ten digits,
+    /// with or without the dash. Nothing is derived from it.
+    pub fn as_cpr(&self) -> Option<String> {
+        let digits: String = self.0.chars().filter(|c| *c != '-').collect();
+        let dash_ok = !self.0.contains('-') || self.0.find('-') == Some(6);
+        (digits.len() == 10 && dash_ok && digits.chars().all(|c| c.is_ascii_digit()))
+            .then(|| format!("{}-{}", &digits[..6], &digits[6..]))
+    }
 }
 
 impl fmt::Display for CitizenId {
@@ -96,6 +105,16 @@ pub struct Citizen {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cpr_shows_as_ddmmyy_ssss_and_other_ids_are_not_cprs() {
+        let cpr = |id: &str| CitizenId::new(id).expect("id").as_cpr();
+        assert_eq!(cpr("0101501234").as_deref(), Some("010150-1234"));
+        assert_eq!(cpr("010150-1234").as_deref(), Some("010150-1234"));
+        assert_eq!(cpr("01015-01234"), None);
+        assert_eq!(cpr("patient-7"), None);
+        assert_eq!(cpr("123456789"), None);
+    }
 
     #[test]
     fn ids_reject_empty_and_odd_characters() {

@@ -75,6 +75,35 @@ impl LevelSource {
     }
 }
 
+/// The two levels the store keeps a history of: the one the rules suggest and the one a nurse
+/// confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelKind {
+    Suggested,
+    Confirmed,
+}
+
+impl LevelKind {
+    pub const fn code(self) -> &'static str {
+        match self {
+            LevelKind::Suggested => "suggested",
+            LevelKind::Confirmed => "confirmed",
+        }
+    }
+}
+
+impl std::str::FromStr for LevelKind {
+    type Err = String;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        [LevelKind::Suggested, LevelKind::Confirmed]
+            .into_iter()
+            .find(|k| k.code() == code)
+            .ok_or_else(|| format!("unknown level kind {code:?}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ pub mod ecm_engine;
 pub mod i18n;
 pub mod limits;
 pub mod news2;
+pub mod outbound;
 pub mod parameter;
 pub mod plan;
 pub mod reading;
@@ -23,7 +24,7 @@ pub mod units;
 
 pub use care_event::{CareEvent, CareEventKind, CareEventUpdate};
 pub use citizen::{Citizen, CitizenId, Diagnosis};
-pub use ecm::EcmLevel;
+pub use ecm::{EcmLevel, LevelKind};
 pub use ecm_engine::{EngineReading, Evaluation};
 pub use parameter::Parameter;
 pub use plan::{PlanDocument, PlanError, TriagePlan};

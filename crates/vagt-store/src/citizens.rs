@@ -5,9 +5,10 @@ use crate::{Actor, Result, Store, StoreError, audit};
 use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use vagt_core::alarm::AlarmPriority;
 use vagt_core::news2::{Assessed, FullSetScore, TimedReading, newest_full_set};
 use vagt_core::time_util::MILLIS_PER_DAY;
-use vagt_core::{Citizen, CitizenId, Diagnosis, Parameter, Timestamp};
+use vagt_core::{Citizen, CitizenId, Diagnosis, EcmLevel, Parameter, Timestamp};
 
 /// A full set older than this gives no NEWS2 in the summary: it no longer says how the citizen is.
 pub const NEWS2_MAX_AGE_MS: i64 = 7 * MILLIS_PER_DAY;
@@ -20,7 +21,12 @@ const NEWS2_READINGS_SQL: &str = "SELECT c.id, r.parameter, r.value, r.effective
      WHERE r.citizen_id = c.id AND r.is_current = 1 AND r.status <> 'entered_in_error'
        AND r.parameter IN ('respiratory_rate', 'spo2', 'systolic_bp', 'pulse', 'temperature')
        AND r.effective_at >= ?1
+       AND (?2 IS NULL OR c.id IN (SELECT value FROM json_each(?2)))
      ORDER BY c.id, r.effective_at, r.id";
+
+/// Which citizens a worklist read covers: all, or the ids in a JSON array (bound as `?N IS NULL
+/// OR id IN (SELECT value FROM json_each(?N))`, so one statement serves both).
+type Scope = Option<String>;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LatestReading {
@@ -30,12 +36,12 @@ pub struct LatestReading {
 }
 
 /// A citizen's (suggested, confirmed) ECM levels.
-type LevelPair = (Option<u8>, Option<u8>);
+type LevelPair = (Option<EcmLevel>, Option<EcmLevel>);
 
 /// One row of the worklist. Field names are a stable JSON contract (UI, `vagtctl --json`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CitizenSummary {
-    pub id: String,
+    pub id: CitizenId,
     pub name: String,
     pub birth_date: Option<String>,
     pub diagnoses: Vec<Diagnosis>,
@@ -45,11 +51,11 @@ pub struct CitizenSummary {
     /// Keyed by parameter code.
     pub latest: BTreeMap<Parameter, LatestReading>,
     /// The level the rules suggest, and the one a nurse confirmed (1-6).
-    pub suggested_level: Option<u8>,
-    pub confirmed_level: Option<u8>,
+    pub suggested_level: Option<EcmLevel>,
+    pub confirmed_level: Option<EcmLevel>,
     /// Alarms not yet acknowledged, and the highest priority among them.
     pub open_alarms: i64,
-    pub top_alarm_priority: Option<String>,
+    pub top_alarm_priority: Option<AlarmPriority>,
     /// NEWS2 of the newest full set of home vitals of the last [`NEWS2_MAX_AGE_MS`], on the
     /// SpO2 scale of the citizen's plan; `null` when there is none. Consciousness and oxygen are
     /// not measured at home, so it is a floor (`is_minimum`): NEWS2 at least `score.total`.
@@ -150,8 +156,9 @@ impl Store {
             .optional()?;
         let (_, name, birth_date, phone, address) =
             found.ok_or_else(|| StoreError::UnknownCitizen(id.to_string()))?;
+        let scope = Some(format!("[{}]", serde_json::Value::from(id.as_str())));
         let diagnoses = self
-            .diagnoses_by_citizen()?
+            .diagnoses_by_citizen(&scope)?
             .remove(id.as_str())
             .unwrap_or_default();
         self.audit(actor, "citizen.read", Some(("citizen", id.as_str())), None)?;
@@ -165,11 +172,23 @@ impl Store {
         })
     }
 
-    fn diagnoses_by_citizen(&self) -> Result<HashMap<String, Vec<Diagnosis>>> {
+    /// The backend resource the citizen mirrors (`{base}|Patient/123`), if they came from one.
+    pub fn citizen_source(&self, id: &CitizenId) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT source_id FROM citizens WHERE id = ?1")?
+            .query_row([id.as_str()], |r| r.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten())
+    }
+
+    fn diagnoses_by_citizen(&self, scope: &Scope) -> Result<HashMap<String, Vec<Diagnosis>>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT citizen_id, diagnosis FROM citizen_diagnoses ORDER BY citizen_id, diagnosis",
+            "SELECT citizen_id, diagnosis FROM citizen_diagnoses
+             WHERE (?1 IS NULL OR citizen_id IN (SELECT value FROM json_each(?1)))
+             ORDER BY citizen_id, diagnosis",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([scope])?;
         let mut map: HashMap<String, Vec<Diagnosis>> = HashMap::new();
         while let Some(r) = rows.next()? {
             let code: String = r.get(1)?;
@@ -193,16 +212,43 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<Vec<CitizenSummary>> {
-        let mut diagnoses = self.diagnoses_by_citizen()?;
+        let summaries = self.summaries(None, now)?;
+        self.audit(actor, "citizens.list", None, None)?;
+        Ok(summaries)
+    }
+
+    /// The worklist rows of `ids` only (those a change named), as of `now`; an id the store
+    /// does not know is left out. Audited as one access naming how many rows were read.
+    pub fn citizen_summaries_of(
+        &mut self,
+        actor: &Actor,
+        ids: &[CitizenId],
+        now: Timestamp,
+    ) -> Result<Vec<CitizenSummary>> {
+        let scope = serde_json::to_string(&ids)
+            .map_err(|e| StoreError::Corrupt(format!("citizen ids: {e}")))?;
+        let summaries = self.summaries(Some(scope), now)?;
+        self.audit(
+            actor,
+            "citizens.rows",
+            None,
+            Some(&serde_json::json!({ "rows": summaries.len() })),
+        )?;
+        Ok(summaries)
+    }
+
+    fn summaries(&self, scope: Scope, now: Timestamp) -> Result<Vec<CitizenSummary>> {
+        let mut diagnoses = self.diagnoses_by_citizen(&scope)?;
         let mut latest: HashMap<String, BTreeMap<Parameter, LatestReading>> = HashMap::new();
         {
             // SQLite returns the bare columns of the row holding max(): the latest reading.
             let mut stmt = self.conn.prepare_cached(
                 "SELECT citizen_id, parameter, value, max(effective_at) FROM readings
                  WHERE is_current = 1 AND status <> 'entered_in_error'
+                   AND (?1 IS NULL OR citizen_id IN (SELECT value FROM json_each(?1)))
                  GROUP BY citizen_id, parameter",
             )?;
-            let mut rows = stmt.query([])?;
+            let mut rows = stmt.query([&scope])?;
             while let Some(r) = rows.next()? {
                 let code: String = r.get(1)?;
                 let parameter: Parameter = code
@@ -218,52 +264,52 @@ impl Store {
                 );
             }
         }
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, birth_date, phone, address FROM citizens ORDER BY name, id",
-        )?;
-        let summaries = stmt
-            .query_map([], |r| {
-                Ok(CitizenSummary {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    birth_date: r.get(2)?,
-                    diagnoses: Vec::new(),
-                    phone: r.get(3)?,
-                    address: r.get(4)?,
-                    last_reading_at: None,
-                    latest: BTreeMap::new(),
-                    suggested_level: None,
-                    confirmed_level: None,
-                    open_alarms: 0,
-                    top_alarm_priority: None,
-                    news2: None,
-                })
+        let rows: Vec<(
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        )> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, name, birth_date, phone, address FROM citizens
+                 WHERE (?1 IS NULL OR id IN (SELECT value FROM json_each(?1)))
+                 ORDER BY name, id",
+            )?;
+            stmt.query_map([&scope], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?
-            .collect::<Result<Vec<_>, _>>()?;
-        drop(stmt);
-        let mut levels = self.current_levels()?;
-        let mut alarms = self.open_alarm_counts()?;
-        let mut news2 = self.news2_by_citizen(now)?;
-        let summaries = summaries
-            .into_iter()
-            .map(|mut s| {
-                if let Some((suggested, confirmed)) = levels.remove(&s.id) {
-                    s.suggested_level = suggested;
-                    s.confirmed_level = confirmed;
-                }
-                if let Some((count, top)) = alarms.remove(&s.id) {
-                    s.open_alarms = count;
-                    s.top_alarm_priority = Some(top);
-                }
-                s.diagnoses = diagnoses.remove(&s.id).unwrap_or_default();
-                s.latest = latest.remove(&s.id).unwrap_or_default();
-                s.last_reading_at = s.latest.values().map(|l| l.effective_at).max();
-                s.news2 = news2.remove(&s.id);
-                s
+            .collect::<Result<_, _>>()?
+        };
+        let mut levels = self.current_levels(&scope)?;
+        let mut alarms = self.open_alarm_counts(&scope)?;
+        let mut news2 = self.news2_by_citizen(&scope, now)?;
+        rows.into_iter()
+            .map(|(id, name, birth_date, phone, address)| {
+                let (suggested_level, confirmed_level) = levels.remove(&id).unwrap_or_default();
+                let (open_alarms, top_alarm_priority) = match alarms.remove(&id) {
+                    Some((count, top)) => (count, Some(top)),
+                    None => (0, None),
+                };
+                let latest = latest.remove(&id).unwrap_or_default();
+                Ok(CitizenSummary {
+                    diagnoses: diagnoses.remove(&id).unwrap_or_default(),
+                    last_reading_at: latest.values().map(|l| l.effective_at).max(),
+                    latest,
+                    news2: news2.remove(&id),
+                    id: CitizenId::new(id)
+                        .map_err(|e| StoreError::Corrupt(format!("citizen id: {e}")))?,
+                    name,
+                    birth_date,
+                    phone,
+                    address,
+                    suggested_level,
+                    confirmed_level,
+                    open_alarms,
+                    top_alarm_priority,
+                })
             })
-            .collect();
-        self.audit(actor, "citizens.list", None, None)?;
-        Ok(summaries)
+            .collect()
     }
 
     /// NEWS2 of one citizen's newest full set of vitals in the [`NEWS2_MAX_AGE_MS`] before
@@ -309,11 +355,15 @@ impl Store {
 
     /// citizen -> NEWS2 of their newest full set since `now` minus [`NEWS2_MAX_AGE_MS`], on the
     /// scale of their plan. Only citizens with a full set have their plan resolved.
-    fn news2_by_citizen(&self, now: Timestamp) -> Result<HashMap<String, FullSetScore>> {
+    fn news2_by_citizen(
+        &self,
+        scope: &Scope,
+        now: Timestamp,
+    ) -> Result<HashMap<String, FullSetScore>> {
         let mut by_citizen: BTreeMap<String, Vec<TimedReading>> = BTreeMap::new();
         {
             let mut stmt = self.conn.prepare_cached(NEWS2_READINGS_SQL)?;
-            let mut rows = stmt.query([now.millis() - NEWS2_MAX_AGE_MS])?;
+            let mut rows = stmt.query((now.millis() - NEWS2_MAX_AGE_MS, scope))?;
             while let Some(r) = rows.next()? {
                 let reading = timed_reading(r.get(1)?, r.get(2)?, r.get(3)?)?;
                 by_citizen.entry(r.get(0)?).or_default().push(reading);
@@ -331,18 +381,19 @@ impl Store {
     }
 
     /// citizen -> (suggested, confirmed): the newest row of each kind.
-    fn current_levels(&self) -> Result<HashMap<String, LevelPair>> {
+    fn current_levels(&self, scope: &Scope) -> Result<HashMap<String, LevelPair>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT citizen_id, kind, level FROM ecm_levels e
              WHERE kind IN ('suggested', 'confirmed')
+               AND (?1 IS NULL OR citizen_id IN (SELECT value FROM json_each(?1)))
                AND id = (SELECT max(id) FROM ecm_levels
                          WHERE citizen_id = e.citizen_id AND kind = e.kind)",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([scope])?;
         let mut levels: HashMap<String, LevelPair> = HashMap::new();
         while let Some(r) = rows.next()? {
             let kind: String = r.get(1)?;
-            let level = u8::try_from(r.get::<_, i64>(2)?).ok();
+            let level = EcmLevel::new(r.get(2)?).ok();
             let entry = levels.entry(r.get(0)?).or_default();
             if kind == "suggested" {
                 entry.0 = level;
@@ -354,16 +405,30 @@ impl Store {
     }
 
     /// citizen -> (open alarms, highest priority among them).
-    fn open_alarm_counts(&self) -> Result<HashMap<String, (i64, String)>> {
+    fn open_alarm_counts(&self, scope: &Scope) -> Result<HashMap<String, (i64, AlarmPriority)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT citizen_id, count(*),
                     CASE min(CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1
                                            WHEN 'low' THEN 2 ELSE 3 END)
                         WHEN 0 THEN 'high' WHEN 1 THEN 'medium' WHEN 2 THEN 'low' ELSE 'info' END
-             FROM alarms WHERE state = 'open' GROUP BY citizen_id",
+             FROM alarms WHERE state = 'open'
+               AND (?1 IS NULL OR citizen_id IN (SELECT value FROM json_each(?1)))
+             GROUP BY citizen_id",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows = stmt.query_map([scope], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut counts = HashMap::new();
+        for row in rows {
+            let (citizen, count, top) = row?;
+            let top = top.parse().map_err(StoreError::Corrupt)?;
+            counts.insert(citizen, (count, top));
+        }
+        Ok(counts)
     }
 }
 
@@ -399,7 +464,7 @@ mod tests {
             .prepare(&format!("EXPLAIN QUERY PLAN {NEWS2_READINGS_SQL}"))
             .expect("explain");
         let plan: Vec<String> = stmt
-            .query_map([0_i64], |r| r.get(3))
+            .query_map((0_i64, None::<String>), |r| r.get(3))
             .expect("rows")
             .collect::<Result<_, _>>()
             .expect("rows");

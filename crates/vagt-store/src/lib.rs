@@ -6,84 +6,50 @@
 //! connection pragmas outside any transaction, prove the key decrypts the file, then create or
 //! upgrade the schema inside one immediate transaction.
 
+mod alarm_rows;
+mod alarms;
 mod audit;
 mod care_events;
 mod citizens;
-mod demo;
+mod error;
+mod escalation;
+mod evaluation;
+mod import;
 pub mod key;
+mod levels;
 pub mod migrate;
+mod outbox;
+mod plans;
+mod pull;
 mod readings;
+mod remote_acks;
+mod settings;
+mod snoozes;
 mod status;
-mod sync;
-mod triage;
+mod sync_runs;
+mod users;
 
+pub use alarm_rows::AckOutcome;
+pub use alarms::{AlarmFilter, AlarmRow};
 pub use audit::{AuditEntry, ChainBreak};
 pub use citizens::{CitizenSummary, LatestReading, NEWS2_MAX_AGE_MS};
-pub use demo::DemoReport;
+pub use error::{MAX_SNOOZE_MINUTES, StoreError, TriageError};
+pub use escalation::ESCALATION_POLICY_SETTING;
+pub use evaluation::EvaluationReport;
 pub use key::{DbKey, KeySource};
+pub use levels::{LEVEL_HISTORY_LIMIT, LevelHistoryEntry};
+pub use outbox::{OutboxItem, OutboxRecord};
+pub use plans::{PlanCheck, PlanForm, PlanView};
+pub use pull::{PullBatch, PullReport, SourcedCitizen};
 pub use readings::{IngestReport, RejectedInput, Rejection, StoredReading};
+pub use settings::BACKEND_URL_SETTING;
+pub use snoozes::SnoozeOutcome;
 pub use status::{StoreStatus, SyncState};
-pub use sync::{OutboxItem, PullBatch, PullReport, SourcedCitizen, SyncProgress, SyncRunEnd};
-pub use triage::{
-    AckOutcome, AlarmRow, ESCALATION_POLICY_SETTING, EvaluationReport, MAX_SNOOZE_MINUTES,
-    PlanView, SnoozeOutcome, TriageError,
-};
+pub use sync_runs::{SyncProgress, SyncRunEnd};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use vagt_core::Timestamp;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("no database at {path}; create one with `vagtctl --db {path} init`")]
-    NotFound { path: PathBuf },
-    #[error(
-        "the database at {path} cannot be decrypted: the key is wrong, or the file is not a Vagt \
-         database. A database copied from another machine cannot be opened without that \
-         machine's key"
-    )]
-    CannotDecrypt { path: PathBuf },
-    #[error(
-        "no key for the database at {path} in the OS keyring. The key was made when the database \
-         was created; if the file was moved or copied here, it cannot be opened"
-    )]
-    NoKeyForDatabase { path: PathBuf },
-    #[error("the key stored for {path} is damaged (not 64 hex digits)")]
-    DamagedKey { path: PathBuf },
-    #[error(transparent)]
-    Secrets(#[from] vagt_secrets::SecretsError),
-    #[error(
-        "the database was made by a newer Vagt (schema version {found}, this build knows up to \
-         {supported}); update Vagt on this machine"
-    )]
-    TooNew { found: i64, supported: i64 },
-    #[error("the file has tables but no Vagt schema version; it is not a Vagt database")]
-    NotAVagtDatabase,
-    #[error("upgrading the database from schema version {from} failed: {source}")]
-    Upgrade {
-        from: i64,
-        #[source]
-        source: rusqlite::Error,
-    },
-    #[error("no citizen with id {0}")]
-    UnknownCitizen(String),
-    #[error(
-        "the database holds a value Vagt cannot read ({0}); run `vagtctl status` and report it"
-    )]
-    Corrupt(String),
-    #[error("could not make a random key: {0}")]
-    Random(String),
-    #[error("could not resolve the path {path}: {source}")]
-    Path {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error(transparent)]
-    Triage(#[from] triage::TriageError),
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-}
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -245,45 +211,6 @@ fn absolute(path: &Path) -> Result<PathBuf> {
         _ => Ok(joined),
     }
 }
-
-impl StoreError {
-    /// A stable code for the error's kind, for JSON output and the app's `{code, message}`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            StoreError::NotFound { .. } => "database_not_found",
-            StoreError::CannotDecrypt { .. } => "cannot_decrypt",
-            StoreError::NoKeyForDatabase { .. } => "no_key_for_database",
-            StoreError::DamagedKey { .. } => "damaged_key",
-            StoreError::Secrets(vagt_secrets::SecretsError::Unavailable { .. }) => {
-                "keyring_unavailable"
-            }
-            StoreError::Secrets(vagt_secrets::SecretsError::Refused { .. }) => "keyring_refused",
-            StoreError::TooNew { .. } => "database_too_new",
-            StoreError::NotAVagtDatabase => "not_a_vagt_database",
-            StoreError::Upgrade { .. } => "upgrade_failed",
-            StoreError::UnknownCitizen(_) => "unknown_citizen",
-            StoreError::Corrupt(_) => "corrupt",
-            StoreError::Random(_) => "no_randomness",
-            StoreError::Path { .. } => "bad_path",
-            StoreError::Triage(triage::TriageError::UnknownAlarm(_)) => "unknown_alarm",
-            StoreError::Triage(triage::TriageError::AmbiguousAlarm(_)) => "ambiguous_alarm",
-            StoreError::Triage(triage::TriageError::InvalidPlan(_)) => "invalid_plan",
-            StoreError::Triage(triage::TriageError::ReasonRequired) => "reason_required",
-            StoreError::Triage(triage::TriageError::AlarmNotOpen(_)) => "alarm_not_open",
-            StoreError::Triage(triage::TriageError::InvalidSnooze(_)) => "invalid_snooze",
-            StoreError::Triage(triage::TriageError::SnoozeAfterEscalation(_)) => {
-                "snooze_after_escalation"
-            }
-            StoreError::Triage(triage::TriageError::InvalidEscalationPolicy(_)) => {
-                "invalid_escalation_policy"
-            }
-            StoreError::Sqlite(_) => "database_error",
-        }
-    }
-}
-
-/// The `store_info` key of the backend's FHIR base URL (`vagtctl backend set`).
-pub const BACKEND_URL_SETTING: &str = "backend_url";
 
 /// Where Vagt keeps its database when no path is given: the platform's data directory.
 pub fn default_database_path() -> Option<PathBuf> {

@@ -16,6 +16,9 @@ pub struct IngestReport {
     pub duplicates: usize,
     /// Kept in `rejected_input` for a human (including re-deliveries of known bad input).
     pub rejected: usize,
+    /// The citizens with a new reading or a new rejected input of theirs.
+    #[serde(skip)]
+    pub changed_citizens: std::collections::BTreeSet<CitizenId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -162,6 +165,7 @@ pub(crate) fn ingest_tx(
             Ok(reading) => {
                 if insert_reading_tx(tx, &reading)? {
                     report.accepted += 1;
+                    report.changed_citizens.insert(reading.citizen_id.clone());
                 } else {
                     report.duplicates += 1;
                 }
@@ -170,7 +174,7 @@ pub(crate) fn ingest_tx(
                 let payload = serde_json::to_string(&measurement).map_err(|e| {
                     StoreError::Corrupt(format!("cannot serialise rejected input: {e}"))
                 })?;
-                record_rejection_tx(
+                let kept = record_rejection_tx(
                     tx,
                     &Rejection {
                         source: source.to_owned(),
@@ -183,6 +187,11 @@ pub(crate) fn ingest_tx(
                     },
                     received_at,
                 )?;
+                if kept && known {
+                    report
+                        .changed_citizens
+                        .insert(measurement.citizen_id.clone());
+                }
                 report.rejected += 1;
             }
         }

@@ -3,6 +3,8 @@
 //! lifts the floor; replays and older versions change nothing; events of an unknown citizen
 //! are kept for a human.
 
+mod common;
+use common::*;
 use std::path::Path;
 use vagt_core::{
     CareEvent, CareEventKind, CareEventUpdate, Citizen, CitizenId, Diagnosis, EcmLevel,
@@ -78,7 +80,9 @@ fn green_citizen(store: &mut Store) {
     pull(store, "Observation", observations, hours(-2));
     store.evaluate_alarms(t0()).expect("evaluate");
     assert_eq!(
-        store.latest_level("c1", "suggested").expect("level"),
+        store
+            .latest_level(&cid("c1"), LevelKind::Suggested)
+            .expect("level"),
         level(1)
     );
 }
@@ -144,10 +148,12 @@ fn row(kind: &str, version: &str, state: &str) -> (String, String, String) {
 /// The newest suggested-level alarm raised by an evaluation at `at`.
 fn evaluate(store: &mut Store, at: Timestamp) -> AlarmRow {
     let report = store.evaluate_alarms(at).expect("evaluate");
-    let alarms = store.alarms(false, &nurse(), at).expect("alarms");
+    let alarms = store
+        .alarms(AlarmFilter::All, &nurse(), at)
+        .expect("alarms");
     alarms
         .into_iter()
-        .filter(|a| report.raised.contains(&a.id) && a.cause["type"] == "suggested_change")
+        .filter(|a| report.raised.contains(&a.id) && json(&a.cause)["type"] == "suggested_change")
         .max_by_key(|a| a.raised_at)
         .unwrap_or_else(|| panic!("a level alarm raised at {at}: {report:?}"))
 }
@@ -170,18 +176,20 @@ fn a_hospital_admission_sets_ecm6_with_a_high_alarm_and_its_discharge_lets_the_l
     );
     let rise = evaluate(&mut store, hours(2));
     assert_eq!(
-        store.latest_level("c1", "suggested").expect("level"),
+        store
+            .latest_level(&cid("c1"), LevelKind::Suggested)
+            .expect("level"),
         level(6)
     );
     assert_eq!(
-        (rise.kind.as_str(), rise.priority.as_str()),
+        (rise.kind.code(), rise.priority.code()),
         ("level_rise", "high")
     );
     assert_eq!(rise.raised_at, admitted, "raised at the admission's time");
-    assert_eq!(rise.cause["source"], "event");
-    assert_eq!(rise.cause["to"], 6);
+    assert_eq!(json(&rise.cause)["source"], "event");
+    assert_eq!(json(&rise.cause)["to"], 6);
     assert_eq!(
-        rise.cause["trigger"],
+        json(&rise.cause)["trigger"],
         serde_json::json!({
             "trigger": "event",
             "kind": "hospital_admission",
@@ -228,18 +236,20 @@ fn a_hospital_admission_sets_ecm6_with_a_high_alarm_and_its_discharge_lets_the_l
     // hold, as an informational fall naming what ended and what ended it.
     let fall = evaluate(&mut store, hours(45));
     assert_eq!(
-        store.latest_level("c1", "suggested").expect("level"),
+        store
+            .latest_level(&cid("c1"), LevelKind::Suggested)
+            .expect("level"),
         level(1)
     );
     assert_eq!(
-        (fall.kind.as_str(), fall.priority.as_str()),
+        (fall.kind.code(), fall.priority.code()),
         ("level_fall", "info")
     );
     assert_eq!(fall.raised_at, discharged);
-    assert_eq!(fall.cause["trigger"]["trigger"], "event_ended");
-    assert_eq!(fall.cause["trigger"]["kind"], "hospital_admission");
+    assert_eq!(json(&fall.cause)["trigger"]["trigger"], "event_ended");
+    assert_eq!(json(&fall.cause)["trigger"]["kind"], "hospital_admission");
     assert_eq!(
-        fall.cause["trigger"]["ended_by"],
+        json(&fall.cause)["trigger"]["ended_by"],
         format!("{BACKEND}|Encounter/adm-1#discharge#2")
     );
     let again = store.evaluate_alarms(hours(46)).expect("evaluate");
@@ -264,7 +274,9 @@ fn an_encounter_entered_in_error_or_cancelled_lifts_the_floor_it_set() {
     pull_encounters(&mut store, vec![admission.clone()], admitted);
     evaluate(&mut store, hours(2));
     assert_eq!(
-        store.latest_level("c1", "suggested").expect("level"),
+        store
+            .latest_level(&cid("c1"), LevelKind::Suggested)
+            .expect("level"),
         level(6)
     );
 
@@ -285,9 +297,11 @@ fn an_encounter_entered_in_error_or_cancelled_lifts_the_floor_it_set() {
         vec![row("hospital_admission", "1", "retracted")]
     );
     let fall = evaluate(&mut store, hours(3));
-    assert_eq!(fall.kind, "level_fall");
+    assert_eq!(fall.kind, AlarmKind::LevelFall);
     assert_eq!(
-        store.latest_level("c1", "suggested").expect("level"),
+        store
+            .latest_level(&cid("c1"), LevelKind::Suggested)
+            .expect("level"),
         level(1),
         "no floor: back to the readings at once"
     );
@@ -298,7 +312,9 @@ fn an_encounter_entered_in_error_or_cancelled_lifts_the_floor_it_set() {
     pull_encounters(&mut store, vec![visit], visited);
     evaluate(&mut store, hours(6));
     assert_eq!(
-        store.latest_level("c1", "suggested").expect("level"),
+        store
+            .latest_level(&cid("c1"), LevelKind::Suggested)
+            .expect("level"),
         level(4)
     );
     let cancelled = CareEventUpdate::NoEvents {
@@ -311,7 +327,9 @@ fn an_encounter_entered_in_error_or_cancelled_lifts_the_floor_it_set() {
     assert_eq!(pull_encounters(&mut store, vec![cancelled], hours(7)), 0);
     evaluate(&mut store, hours(7));
     assert_eq!(
-        store.latest_level("c1", "suggested").expect("level"),
+        store
+            .latest_level(&cid("c1"), LevelKind::Suggested)
+            .expect("level"),
         level(1)
     );
 }
@@ -354,7 +372,9 @@ fn an_older_version_first_seen_after_a_newer_one_changes_nothing() {
     );
     store.evaluate_alarms(hours(7)).expect("evaluate");
     assert_eq!(
-        store.latest_level("c1", "suggested").expect("level"),
+        store
+            .latest_level(&cid("c1"), LevelKind::Suggested)
+            .expect("level"),
         level(1),
         "discharged, not back in hospital"
     );
@@ -403,19 +423,21 @@ fn an_admission_and_discharge_inside_one_offline_gap_each_raise_their_alarm() {
     let report = store.evaluate_alarms(hours(48)).expect("evaluate");
     assert_eq!(report.level_changes, 2, "{report:?}");
     assert_eq!(
-        store.latest_level("c1", "suggested").expect("level"),
+        store
+            .latest_level(&cid("c1"), LevelKind::Suggested)
+            .expect("level"),
         level(1)
     );
     let mut changes: Vec<(String, serde_json::Value, serde_json::Value, Timestamp)> = store
-        .alarms(false, &nurse(), hours(48))
+        .alarms(AlarmFilter::All, &nurse(), hours(48))
         .expect("alarms")
         .into_iter()
-        .filter(|a| report.raised.contains(&a.id) && a.cause["type"] == "suggested_change")
+        .filter(|a| report.raised.contains(&a.id) && json(&a.cause)["type"] == "suggested_change")
         .map(|a| {
             (
-                a.kind,
-                a.cause["from"].clone(),
-                a.cause["to"].clone(),
+                a.kind.code().to_owned(),
+                json(&a.cause)["from"].clone(),
+                json(&a.cause)["to"].clone(),
                 a.raised_at,
             )
         })

@@ -1,6 +1,8 @@
 //! NEWS2 in the worklist summary and per citizen: scored from current home readings on the
 //! SpO2 scale of the citizen's plan, as a floor, and only from a recent full set.
 
+mod common;
+use common::*;
 use std::path::Path;
 use vagt_core::news2::{AssumedPart, Risk, SpO2Scale};
 use vagt_core::plan::DocumentFormat;
@@ -78,7 +80,7 @@ fn full_set(citizen: &str, start: Timestamp) -> Vec<IncomingMeasurement> {
 }
 
 fn summary_of<'a>(list: &'a [CitizenSummary], id: &str) -> &'a CitizenSummary {
-    list.iter().find(|s| s.id == id).expect("listed")
+    list.iter().find(|s| s.id.as_str() == id).expect("listed")
 }
 
 #[test]
@@ -136,7 +138,7 @@ fn the_summary_shows_news2_of_the_newest_recent_full_set_on_the_plans_scale() {
 
     store
         .set_plan(
-            "scale2",
+            &cid("scale2"),
             "[news2]\nspo2_scale = \"scale2\"\n",
             DocumentFormat::Toml,
             &Actor("dr-hansen".into()),
@@ -230,7 +232,7 @@ fn the_demo_cohort_gives_news2_to_citizens_who_measure_a_full_set() {
         days: 14,
         end: now(),
     };
-    store.load_demo(&Actor::system(), &spec).expect("demo");
+    load_demo(&mut store, &Actor::system(), &spec).expect("demo");
     let list = store.citizen_summaries_at(&nurse(), now()).expect("list");
     let both = |s: &CitizenSummary| {
         s.diagnoses.contains(&Diagnosis::Copd) && s.diagnoses.contains(&Diagnosis::HeartFailure)

@@ -1,5 +1,7 @@
 //! The store against real SQLCipher files in a temporary directory.
 
+mod common;
+use common::*;
 use std::path::{Path, PathBuf};
 use vagt_cohort::CohortSpec;
 use vagt_core::{
@@ -333,11 +335,11 @@ fn demo_cohort_loads_once_with_its_planted_rejections() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut store, _) = new_store(dir.path());
     let spec = CohortSpec::new(11, now());
-    let report = store.load_demo(&nurse(), &spec).expect("demo");
+    let report = load_demo(&mut store, &nurse(), &spec).expect("demo");
     assert_eq!(report.citizens, 50);
     assert_eq!(report.rejected, 4);
     assert!(report.accepted > 20_000);
-    let again = store.load_demo(&nurse(), &spec).expect("again");
+    let again = load_demo(&mut store, &nurse(), &spec).expect("again");
     assert_eq!((again.accepted, again.duplicates), (0, report.accepted));
     let status = store.status().expect("status");
     assert_eq!(
@@ -708,10 +710,10 @@ fn two_connections_writing_at_once_wait_for_each_other_instead_of_failing() {
         days: 14,
         end: now(),
     };
-    Store::open_with_key(&path, &test_key(), OpenMode::CreateIfMissing)
-        .expect("create")
-        .load_demo(&Actor::system(), &spec)
-        .expect("demo");
+    let mut created =
+        Store::open_with_key(&path, &test_key(), OpenMode::CreateIfMissing).expect("create");
+    load_demo(&mut created, &Actor::system(), &spec).expect("demo");
+    drop(created);
     let writer = {
         let path = path.clone();
         std::thread::spawn(move || {
@@ -730,7 +732,7 @@ fn two_connections_writing_at_once_wait_for_each_other_instead_of_failing() {
     for round in 0..150 {
         ui.citizen_summaries(&nurse())
             .unwrap_or_else(|e| panic!("ui round {round}: {e}"));
-        ui.alarms(true, &nurse(), now())
+        ui.alarms(AlarmFilter::Open, &nurse(), now())
             .unwrap_or_else(|e| panic!("ui round {round}: {e}"));
     }
     writer.join().expect("thread").expect("the sync's writes");

@@ -2,6 +2,8 @@
 //! rises, re-evaluation raises nothing new, acknowledgements are named, audited, queued for the
 //! backend, and close the same alarm at a second station.
 
+mod common;
+use common::*;
 use std::path::Path;
 use vagt_cohort::CohortSpec;
 use vagt_core::Timestamp;
@@ -27,16 +29,20 @@ fn spec() -> CohortSpec {
 fn the_cohorts_exacerbations_raise_level_rises_and_the_same_data_raises_nothing_new() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = store(dir.path(), "a.db");
-    let demo = store.load_demo(&Actor::system(), &spec()).expect("demo");
+    let demo = load_demo(&mut store, &Actor::system(), &spec()).expect("demo");
     assert!(demo.alarms_raised > 0, "the cohort raises alarms: {demo:?}");
     let alarms = store
-        .alarms(true, &Actor("nurse-a".into()), Timestamp::now())
+        .alarms(
+            AlarmFilter::Open,
+            &Actor("nurse-a".into()),
+            Timestamp::now(),
+        )
         .expect("alarms");
     assert_eq!(alarms.len(), demo.alarms_raised);
     // Citizens 3 and 11 (index % 8 == 3) are in an ongoing exacerbation.
     let rises: Vec<_> = alarms
         .iter()
-        .filter(|a| a.kind == "level_rise" && a.cause["type"] == "suggested_change")
+        .filter(|a| a.kind == AlarmKind::LevelRise && json(&a.cause)["type"] == "suggested_change")
         .collect();
     assert!(
         rises.len() >= 2,
@@ -47,9 +53,9 @@ fn the_cohorts_exacerbations_raise_level_rises_and_the_same_data_raises_nothing_
             .collect::<Vec<_>>()
     );
     for rise in &rises {
-        assert!(rise.cause["to"].as_u64().is_some_and(|to| to >= 2));
+        assert!(json(&rise.cause)["to"].as_u64().is_some_and(|to| to >= 2));
         assert!(
-            rise.cause["trigger"].is_object(),
+            json(&rise.cause)["trigger"].is_object(),
             "the cause names its trigger"
         );
     }
@@ -62,10 +68,14 @@ fn the_cohorts_exacerbations_raise_level_rises_and_the_same_data_raises_nothing_
     assert!(
         alarms
             .windows(2)
-            .all(|w| rank(&w[0].priority) <= rank(&w[1].priority))
+            .all(|w| rank(w[0].priority.code()) <= rank(w[1].priority.code()))
     );
     // Citizen 8 (index % 15 == 8) stopped measuring.
-    assert!(alarms.iter().any(|a| a.kind == "missed_measurement"));
+    assert!(
+        alarms
+            .iter()
+            .any(|a| a.kind == AlarmKind::MissedMeasurement)
+    );
 
     let again = store.evaluate_alarms(spec().end).expect("again");
     assert!(again.raised.is_empty(), "nothing new: {:?}", again.raised);
@@ -77,18 +87,14 @@ fn an_acknowledgement_is_named_audited_queued_and_closes_the_alarm_at_another_st
     let dir = tempfile::tempdir().expect("tempdir");
     let mut station_a = store(dir.path(), "a.db");
     let mut station_b = store(dir.path(), "b.db");
-    station_a
-        .load_demo(&Actor::system(), &spec())
-        .expect("demo");
-    station_b
-        .load_demo(&Actor::system(), &spec())
-        .expect("demo");
+    load_demo(&mut station_a, &Actor::system(), &spec()).expect("demo");
+    load_demo(&mut station_b, &Actor::system(), &spec()).expect("demo");
     let nurse = Actor("nurse-a".into());
     let open_a = station_a
-        .alarms(true, &nurse, Timestamp::now())
+        .alarms(AlarmFilter::Open, &nurse, Timestamp::now())
         .expect("alarms");
     let open_b = station_b
-        .alarms(true, &nurse, Timestamp::now())
+        .alarms(AlarmFilter::Open, &nurse, Timestamp::now())
         .expect("alarms");
     let ids = |rows: &[vagt_store::AlarmRow]| rows.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&open_a), ids(&open_b), "two stations share alarm ids");
@@ -109,29 +115,29 @@ fn an_acknowledgement_is_named_audited_queued_and_closes_the_alarm_at_another_st
         }
     );
     let after = station_a
-        .alarms(false, &nurse, Timestamp::now())
+        .alarms(AlarmFilter::All, &nurse, Timestamp::now())
         .expect("alarms");
     let acked = after.iter().find(|a| a.id == alarm.id).expect("kept");
-    assert_eq!(acked.state, "acknowledged");
+    assert_eq!(acked.state, AlarmState::Acknowledged);
     assert_eq!(acked.acknowledged_by.as_deref(), Some("nurse-a"));
     assert!(
         !station_a
-            .alarms(true, &nurse, Timestamp::now())
+            .alarms(AlarmFilter::Open, &nurse, Timestamp::now())
             .expect("open")
             .iter()
             .any(|a| a.id == alarm.id)
     );
 
     let queued = station_a.pending_outbox(10).expect("outbox");
-    let task = queued
+    let queued_ack = queued
         .iter()
-        .find(|i| i.kind == "alarm_ack")
+        .find_map(|i| match &i.record {
+            OutboxRecord::Record(Outbound::AlarmAck { ack, .. }) => Some(ack),
+            _ => None,
+        })
         .expect("the acknowledgement waits for the backend");
-    assert_eq!(task.payload["resourceType"], "Task");
-    assert_eq!(
-        task.payload["focus"]["identifier"]["value"],
-        alarm.id.as_str()
-    );
+    assert_eq!(queued_ack.alarm_id, alarm.id);
+    assert_eq!(queued_ack.nurse, "nurse-a");
 
     let audit = station_a.audit_entries(20).expect("audit");
     assert!(
@@ -158,7 +164,7 @@ fn an_acknowledgement_is_named_audited_queued_and_closes_the_alarm_at_another_st
         .expect("remote ack");
     assert!(
         !station_b
-            .alarms(true, &nurse, Timestamp::now())
+            .alarms(AlarmFilter::Open, &nurse, Timestamp::now())
             .expect("open")
             .iter()
             .any(|a| a.id == alarm.id),
@@ -174,16 +180,14 @@ fn an_acknowledgement_is_named_audited_queued_and_closes_the_alarm_at_another_st
             alarm_id: alarm.id.clone()
         }
     );
-    station_c
-        .load_demo(&Actor::system(), &spec())
-        .expect("demo");
+    load_demo(&mut station_c, &Actor::system(), &spec()).expect("demo");
     let c_alarm = station_c
-        .alarms(false, &nurse, Timestamp::now())
+        .alarms(AlarmFilter::All, &nurse, Timestamp::now())
         .expect("alarms")
         .into_iter()
         .find(|a| a.id == alarm.id)
         .expect("raised at C too");
-    assert_eq!(c_alarm.state, "acknowledged", "never opened at C");
+    assert_eq!(c_alarm.state, AlarmState::Acknowledged, "never opened at C");
     assert_eq!(c_alarm.acknowledged_by.as_deref(), Some("nurse-a"));
 
     let unknown = station_b.acknowledge_alarm("nope", &nurse, None, spec().end);
@@ -194,16 +198,16 @@ fn an_acknowledgement_is_named_audited_queued_and_closes_the_alarm_at_another_st
 fn a_nurses_level_decision_raises_its_alarm_and_a_differing_suggestion_stands_until_decided() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = store(dir.path(), "a.db");
-    store.load_demo(&Actor::system(), &spec()).expect("demo");
+    load_demo(&mut store, &Actor::system(), &spec()).expect("demo");
     let nurse = Actor("nurse-a".into());
     let rise = store
-        .alarms(true, &nurse, Timestamp::now())
+        .alarms(AlarmFilter::Open, &nurse, Timestamp::now())
         .expect("alarms")
         .into_iter()
-        .find(|a| a.kind == "level_rise")
+        .find(|a| a.kind == AlarmKind::LevelRise)
         .expect("a rise");
     let suggested = store
-        .latest_level(&rise.citizen_id, "suggested")
+        .latest_level(&rise.citizen_id, LevelKind::Suggested)
         .expect("level")
         .expect("suggested");
     // Confirm one level below the suggestion: the difference is itself an alarm.
@@ -223,15 +227,15 @@ fn a_nurses_level_decision_raises_its_alarm_and_a_differing_suggestion_stands_un
         .expect("confirm");
     store.evaluate_alarms(spec().end).expect("evaluate");
     let open = store
-        .alarms(true, &nurse, Timestamp::now())
+        .alarms(AlarmFilter::Open, &nurse, Timestamp::now())
         .expect("alarms");
     let differs = open
         .iter()
-        .find(|a| a.kind == "suggestion_differs" && a.citizen_id == rise.citizen_id)
+        .find(|a| a.kind == AlarmKind::SuggestionDiffers && a.citizen_id == rise.citizen_id)
         .expect("a differing suggestion is an alarm");
-    assert!(open.iter().any(|a| a.kind == "level_rise"
+    assert!(open.iter().any(|a| a.kind == AlarmKind::LevelRise
         && a.citizen_id == rise.citizen_id
-        && a.cause["type"] == "confirmed_change"));
+        && json(&a.cause)["type"] == "confirmed_change"));
     let differs_id = differs.id.clone();
 
     // Deciding for the suggestion settles it; the standing alarm closes itself.
@@ -246,17 +250,20 @@ fn a_nurses_level_decision_raises_its_alarm_and_a_differing_suggestion_stands_un
         .expect("confirm");
     store.evaluate_alarms(spec().end).expect("evaluate");
     let all = store
-        .alarms(false, &nurse, Timestamp::now())
+        .alarms(AlarmFilter::All, &nurse, Timestamp::now())
         .expect("alarms");
     let closed = all.iter().find(|a| a.id == differs_id).expect("kept");
-    assert_eq!(closed.state, "acknowledged");
+    assert_eq!(closed.state, AlarmState::Acknowledged);
     assert_eq!(closed.acknowledged_by.as_deref(), Some("system"));
     assert!(
         store
             .pending_outbox(50)
             .expect("outbox")
             .iter()
-            .filter(|i| i.kind == "confirmed_level")
+            .filter(|i| matches!(
+                i.record,
+                OutboxRecord::Record(Outbound::ConfirmedLevel { .. })
+            ))
             .count()
             == 2
     );
@@ -266,13 +273,13 @@ fn a_nurses_level_decision_raises_its_alarm_and_a_differing_suggestion_stands_un
 fn a_plan_change_is_checked_and_kept_with_who_and_why() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = store(dir.path(), "a.db");
-    store.load_demo(&Actor::system(), &spec()).expect("demo");
+    load_demo(&mut store, &Actor::system(), &spec()).expect("demo");
     let nurse = Actor("nurse-a".into());
     let citizen = store
-        .alarms(true, &nurse, Timestamp::now())
+        .alarms(AlarmFilter::Open, &nurse, Timestamp::now())
         .expect("alarms")
         .into_iter()
-        .find(|a| a.kind == "level_rise" && a.cause["type"] == "suggested_change")
+        .find(|a| a.kind == AlarmKind::LevelRise && json(&a.cause)["type"] == "suggested_change")
         .expect("a rise")
         .citizen_id;
     let before = store.plan(&citizen, &nurse).expect("plan");
@@ -345,24 +352,26 @@ fn a_snooze_is_one_nurses_and_an_unacknowledged_high_alarm_escalates_louder_to_a
     use vagt_core::alarm::{Audience, EscalationPolicy, EscalationRule, Loudness};
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = store(dir.path(), "a.db");
-    store.load_demo(&Actor::system(), &spec()).expect("demo");
+    load_demo(&mut store, &Actor::system(), &spec()).expect("demo");
     let (anne, bo) = (Actor("anne".into()), Actor("bo".into()));
     let minutes = |m: i64| m * 60_000;
-    let listed = store.alarms(true, &anne, spec().end).expect("alarms");
+    let listed = store
+        .alarms(AlarmFilter::Open, &anne, spec().end)
+        .expect("alarms");
     let high = listed
         .iter()
-        .find(|a| a.priority == "high")
+        .find(|a| a.priority == AlarmPriority::High)
         .expect("the cohort has a high alarm")
         .clone();
     let medium = listed
         .iter()
-        .find(|a| a.priority == "medium")
+        .find(|a| a.priority == AlarmPriority::Medium)
         .expect("the cohort has a medium alarm")
         .clone();
     let at = |alarm: &vagt_store::AlarmRow, m: i64| alarm.raised_at.plus_millis(minutes(m));
     let row = |store: &mut Store, nurse: &Actor, alarm: &vagt_store::AlarmRow, m: i64| {
         store
-            .alarms(true, nurse, at(alarm, m))
+            .alarms(AlarmFilter::Open, nurse, at(alarm, m))
             .expect("alarms")
             .into_iter()
             .find(|a| a.id == alarm.id)
@@ -504,11 +513,17 @@ fn a_rise_and_fall_inside_one_offline_gap_each_raise_their_alarm_once() {
     assert_eq!(first.level_changes, 1, "the first level is recorded");
     let level_alarms = |store: &mut Store| {
         let mut rows: Vec<(String, serde_json::Value, serde_json::Value)> = store
-            .alarms(false, &Actor("anne".into()), hours(100))
+            .alarms(AlarmFilter::All, &Actor("anne".into()), hours(100))
             .expect("alarms")
             .into_iter()
-            .filter(|a| a.kind == "level_rise" || a.kind == "level_fall")
-            .map(|a| (a.kind, a.cause["from"].clone(), a.cause["to"].clone()))
+            .filter(|a| a.kind == AlarmKind::LevelRise || a.kind == AlarmKind::LevelFall)
+            .map(|a| {
+                (
+                    a.kind.code().to_owned(),
+                    json(&a.cause)["from"].clone(),
+                    json(&a.cause)["to"].clone(),
+                )
+            })
             .collect();
         rows.sort_by_key(|(kind, ..)| kind.clone());
         rows
@@ -523,7 +538,9 @@ fn a_rise_and_fall_inside_one_offline_gap_each_raise_their_alarm_once() {
         .expect("ingest");
     let back = store.evaluate_alarms(hours(72)).expect("evaluate");
     assert_eq!(
-        store.latest_level("gap-1", "suggested").expect("level"),
+        store
+            .latest_level(&cid("gap-1"), LevelKind::Suggested)
+            .expect("level"),
         vec_level(1),
         "back at ECM1 when the station is online again"
     );

@@ -10,9 +10,10 @@ use vagt_core::{CitizenId, Timestamp};
 use vagt_fhir::{
     ObservationUpdate, QuestionnaireUpdate, local_reference, map_acknowledgement_task,
     map_condition, map_encounter, map_observation, map_patient, map_questionnaire_response,
+    outbound_resource,
 };
 use vagt_store::{
-    PullBatch, PullReport, Rejection, SourcedCitizen, Store, SyncProgress, SyncRunEnd,
+    OutboxRecord, PullBatch, PullReport, Rejection, SourcedCitizen, Store, SyncProgress, SyncRunEnd,
 };
 
 /// Pulled in this order, so a reading's citizen is known before the reading arrives.
@@ -72,8 +73,15 @@ pub struct SyncReport {
     pub retracted: usize,
     pub rejected: usize,
     pub pushed: usize,
-    /// Alarms raised by what this run brought (and by time passing).
+    /// Alarms raised by what this run brought (and by time passing): filled in by whoever
+    /// evaluates after the run (the app's sync use case), not by the sync itself.
     pub alarms_raised: usize,
+    /// Acknowledgements from other stations this run applied.
+    #[serde(skip)]
+    pub acknowledgements: usize,
+    /// The citizens whose data this run changed: what must be evaluated and shown again.
+    #[serde(skip)]
+    pub changed_citizens: BTreeSet<CitizenId>,
     /// The server's count of Observations to pull this run, when it gave one.
     #[serde(skip)]
     pub observations_total: Option<u64>,
@@ -89,16 +97,40 @@ impl SyncReport {
         self.duplicates += page.duplicates;
         self.retracted += page.retracted;
         self.rejected += page.rejected;
+        self.acknowledgements += page.acknowledgements;
+        self.changed_citizens
+            .extend(page.changed_citizens.iter().cloned());
     }
 }
 
-/// One full run, recorded in `sync_runs` whatever its outcome.
+/// How a run went: what it did, even when it failed part-way (what it pulled before the
+/// failure is stored, and must still be evaluated), and whether it finished.
+#[derive(Debug)]
+pub struct SyncRun {
+    pub report: SyncReport,
+    pub result: Result<(), SyncError>,
+}
+
+/// One full run, recorded in `sync_runs` whatever its outcome; the report of a failed run is
+/// lost here, see [`sync_run`].
 pub async fn sync_once(
     store: &mut Store,
     client: &FhirClient,
     config: &SyncConfig,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<SyncReport, SyncError> {
+    let run = sync_run(store, client, config, progress).await?;
+    run.result.map(|()| run.report)
+}
+
+/// One full run, recorded in `sync_runs` whatever its outcome. `Err` only when the store
+/// itself fails to record the run.
+pub async fn sync_run(
+    store: &mut Store,
+    client: &FhirClient,
+    config: &SyncConfig,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<SyncRun, SyncError> {
     let run = store.begin_sync_run(client.base())?;
     let mut report = SyncReport::default();
     let result = async {
@@ -140,24 +172,8 @@ pub async fn sync_once(
         push_outbox(store, client, config, &capabilities, &mut report).await
     }
     .await;
-    // Alarms are evaluated whatever the sync's outcome: offline, a missed measurement still
-    // comes due, and what did arrive must raise its alarms now.
-    let evaluated = store.evaluate_alarms(Timestamp::now());
-    let result = match (result, evaluated) {
-        (Ok(()), Ok(evaluation)) => {
-            report.alarms_raised = evaluation.raised.len();
-            Ok(())
-        }
-        (Ok(()), Err(e)) => Err(SyncError::Store(e)),
-        (Err(e), Ok(evaluation)) => {
-            report.alarms_raised = evaluation.raised.len();
-            Err(e)
-        }
-        (Err(e), Err(evaluation_error)) => {
-            tracing::error!(code = evaluation_error.code(), "alarm evaluation failed");
-            Err(e)
-        }
-    };
+    // The rules are not applied here: whoever runs the sync evaluates what it changed (see
+    // `SyncReport::changed_citizens`), whatever the outcome, on its own clock.
     let message = result.as_ref().err().map(ToString::to_string);
     let error = result
         .as_ref()
@@ -182,7 +198,7 @@ pub async fn sync_once(
             behind,
         },
     )?;
-    result.map(|()| report)
+    Ok(SyncRun { report, result })
 }
 
 /// The lower bound of a search on `lastUpdated`.
@@ -585,8 +601,21 @@ async fn push_outbox(
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     const IDENTIFIER_SYSTEM: &str = "urn:ietf:rfc:3986";
+    let base = client.base().to_owned();
     for item in store.pending_outbox(config.push_limit)? {
-        let mut resource = item.payload.clone();
+        let mut resource = match &item.record {
+            OutboxRecord::Record(record) => {
+                // The citizen's Patient on this backend, looked up now: a citizen first known
+                // locally may have been pulled from the backend since the record was queued.
+                let patient = store
+                    .citizen_source(record.citizen_id())?
+                    .as_deref()
+                    .and_then(|source| source.strip_prefix(&format!("{base}|")).map(str::to_owned))
+                    .filter(|local| local.starts_with("Patient/"));
+                outbound_resource(record, patient.as_deref())
+            }
+            OutboxRecord::Fhir(resource) => resource.clone(),
+        };
         let Some(resource_type) = resource
             .get("resourceType")
             .and_then(|t| t.as_str())

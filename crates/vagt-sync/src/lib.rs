@@ -17,7 +17,7 @@ pub mod retry;
 
 pub use capabilities::{PullMode, ServerCapabilities};
 pub use client::FhirClient;
-pub use engine::{Progress, SyncConfig, SyncReport, sync_once};
+pub use engine::{Progress, SyncConfig, SyncReport, SyncRun, sync_once, sync_run};
 pub use retry::RetryPolicy;
 
 /// Why a sync did not finish. Messages are for a nurse or operator; codes for the UI and scripts.

@@ -3,9 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::time::Duration;
-use vagt_core::{CareEventKind, EcmLevel, Parameter, Timestamp};
+use vagt_core::alarm::{AlarmAcknowledgement, AlarmKind, AlarmPriority, AlarmState};
+use vagt_core::outbound::Outbound;
+use vagt_core::{CareEventKind, CitizenId, EcmLevel, LevelKind, Parameter, Timestamp};
 use vagt_sim::{AdvanceSpec, FaultProfile, RunningSim, SimConfig};
-use vagt_store::{DbKey, OpenMode, Store};
+use vagt_store::{AlarmFilter, DbKey, OpenMode, Store};
 use vagt_sync::{FhirClient, RetryPolicy, SyncConfig, SyncReport, sync_once};
 
 /// source id -> (version, value in the canonical unit)
@@ -107,7 +109,14 @@ async fn sync_until_ok(store: &mut Store, client: &FhirClient) -> SyncReport {
     };
     for _ in 0..20 {
         match sync_once(store, client, &config, &mut |_| {}).await {
-            Ok(report) => return report,
+            // As the app does after a run: the rules for the citizens it changed.
+            Ok(mut report) => {
+                let evaluation = store
+                    .evaluate_citizens(&report.changed_citizens, Timestamp::now())
+                    .expect("evaluate");
+                report.alarms_raised = evaluation.raised.len();
+                return report;
+            }
             Err(e) => eprintln!("sync run failed, retrying: {e}"),
         }
     }
@@ -270,17 +279,17 @@ async fn outbox_items_reach_the_server_exactly_once_when_responses_are_lost() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = store(&dir);
     let mut client_ids = Vec::new();
-    for n in 0..6 {
-        let resource = serde_json::json!({
-            "resourceType": "Communication",
-            "status": "completed",
-            "payload": [{ "contentString": format!("call {n}") }]
-        });
-        client_ids.push(
-            store
-                .enqueue_outbox("call", &format!("call-{n}"), &resource)
-                .expect("enqueue"),
-        );
+    for n in 0..6_u32 {
+        let record = Outbound::AlarmAck {
+            citizen_id: CitizenId::new("known-only-here").expect("id"),
+            ack: AlarmAcknowledgement {
+                alarm_id: format!("{n:064x}"),
+                nurse: "nurse-a".into(),
+                at: Timestamp::now(),
+                comment: Some(format!("call {n}")),
+            },
+        };
+        client_ids.push(store.enqueue_outbox(&record).expect("enqueue"));
     }
     let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
     let mut pushed = 0;
@@ -299,9 +308,7 @@ async fn outbox_items_reach_the_server_exactly_once_when_responses_are_lost() {
     let plain = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
     for client_id in &client_ids {
         let response = plain
-            .get(&format!(
-                "Communication?identifier=urn:ietf:rfc:3986|{client_id}"
-            ))
+            .get(&format!("Task?identifier=urn:ietf:rfc:3986|{client_id}"))
             .await
             .expect("search");
         let bundle = vagt_fhir::parse_bundle(&response.body).expect("bundle");
@@ -421,10 +428,10 @@ async fn an_acknowledgement_at_one_station_closes_the_alarm_at_another_through_t
     sync_until_ok(&mut station_b, &client).await;
     let nurse = vagt_store::Actor("nurse-a".into());
     let open_a = station_a
-        .alarms(true, &nurse, Timestamp::now())
+        .alarms(AlarmFilter::Open, &nurse, Timestamp::now())
         .expect("alarms");
     let open_b = station_b
-        .alarms(true, &nurse, Timestamp::now())
+        .alarms(AlarmFilter::Open, &nurse, Timestamp::now())
         .expect("alarms");
     let alarm = open_a.first().expect("the cohort raises alarms").id.clone();
     assert!(
@@ -442,11 +449,12 @@ async fn an_acknowledgement_at_one_station_closes_the_alarm_at_another_through_t
     );
     sync_until_ok(&mut station_b, &client).await;
     let at_b = station_b
-        .alarms(false, &nurse, Timestamp::now())
+        .alarms(AlarmFilter::All, &nurse, Timestamp::now())
         .expect("alarms");
     let closed = at_b.iter().find(|a| a.id == alarm).expect("kept at B");
     assert_eq!(
-        closed.state, "acknowledged",
+        closed.state,
+        AlarmState::Acknowledged,
         "closed at B by A's acknowledgement"
     );
     assert_eq!(closed.acknowledged_by.as_deref(), Some("nurse-a"));
@@ -478,8 +486,10 @@ async fn a_hospital_admission_posted_to_the_backend_raises_the_citizen_to_ecm6_w
     sync_until_ok(&mut store, &client).await;
     let snapshot = sim.snapshot().await;
     let patient = &snapshot.patients[1];
-    let citizen = patient.citizen_id.as_str();
-    let before = store.latest_level(citizen, "suggested").expect("level");
+    let citizen = &patient.citizen_id;
+    let before = store
+        .latest_level(citizen, LevelKind::Suggested)
+        .expect("level");
     assert!(
         before < EcmLevel::new(6).ok(),
         "not in hospital yet: {before:?}"
@@ -514,24 +524,29 @@ async fn a_hospital_admission_posted_to_the_backend_raises_the_citizen_to_ecm6_w
     assert!(report.alarms_raised >= 1, "{report:?}");
 
     assert_eq!(
-        store.latest_level(citizen, "suggested").expect("level"),
+        store
+            .latest_level(citizen, LevelKind::Suggested)
+            .expect("level"),
         EcmLevel::new(6).ok(),
         "admitted: ECM6"
     );
     let key = format!("{}|Encounter/{id}#hospital_admission#1", sim.base_url);
     let nurse = vagt_store::Actor("nurse-a".into());
     let alarms = store
-        .alarms(true, &nurse, Timestamp::now())
+        .alarms(AlarmFilter::Open, &nurse, Timestamp::now())
         .expect("alarms");
     let rise = alarms
         .iter()
-        .find(|a| a.citizen_id == citizen && a.kind == "level_rise" && a.cause["to"] == 6)
+        .find(|a| {
+            &a.citizen_id == citizen && a.kind == AlarmKind::LevelRise && json(&a.cause)["to"] == 6
+        })
         .unwrap_or_else(|| panic!("a rise to ECM6: {alarms:?}"));
-    assert_eq!(rise.priority, "high");
-    assert_eq!(rise.cause["source"], "event");
-    assert_eq!(rise.cause["trigger"]["trigger"], "event");
-    assert_eq!(rise.cause["trigger"]["kind"], "hospital_admission");
-    assert_eq!(rise.cause["trigger"]["key"], key.as_str());
+    assert_eq!(rise.priority, AlarmPriority::High);
+    let cause = json(&rise.cause);
+    assert_eq!(cause["source"], "event");
+    assert_eq!(cause["trigger"]["trigger"], "event");
+    assert_eq!(cause["trigger"]["kind"], "hospital_admission");
+    assert_eq!(cause["trigger"]["key"], key.as_str());
     assert_eq!(local_care_events(&store), expected_care_events(&sim).await);
 
     let rejected = store.rejected(&nurse, true).expect("rejected");
@@ -558,4 +573,8 @@ async fn a_hospital_admission_posted_to_the_backend_raises_the_citizen_to_ecm6_w
         store.rejected(&nurse, true).expect("rejected").len(),
         rejected.len()
     );
+}
+
+fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).expect("json")
 }

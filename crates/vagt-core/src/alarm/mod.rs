@@ -68,7 +68,7 @@ pub use escalation::{
 };
 pub use model::{
     ALARM_ACK_CODE, ALARM_ID_SYSTEM, Acknowledgement, Alarm, AlarmAcknowledgement, AlarmCause,
-    AlarmKind, AlarmPriority, LevelDecision, RejectedInput, VAGT_CODE_SYSTEM, alarm_id,
+    AlarmKind, AlarmPriority, AlarmState, LevelDecision, RejectedInput, VAGT_CODE_SYSTEM, alarm_id,
 };
 pub use rules::{
     AlarmInputs, decision_alarm, level_change_priority, missed_measurement_alarms,

@@ -34,6 +34,53 @@ impl AlarmKind {
     pub const fn is_standing(self) -> bool {
         matches!(self, AlarmKind::SuggestionDiffers)
     }
+
+    pub const ALL: [AlarmKind; 5] = [
+        AlarmKind::LevelRise,
+        AlarmKind::LevelFall,
+        AlarmKind::SuggestionDiffers,
+        AlarmKind::MissedMeasurement,
+        AlarmKind::RejectedReading,
+    ];
+}
+
+impl std::str::FromStr for AlarmKind {
+    type Err = String;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        AlarmKind::ALL
+            .into_iter()
+            .find(|k| k.code() == code)
+            .ok_or_else(|| format!("unknown alarm kind {code:?}"))
+    }
+}
+
+/// Whether an alarm still waits for a nurse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmState {
+    Open,
+    Acknowledged,
+}
+
+impl AlarmState {
+    pub const fn code(self) -> &'static str {
+        match self {
+            AlarmState::Open => "open",
+            AlarmState::Acknowledged => "acknowledged",
+        }
+    }
+}
+
+impl std::str::FromStr for AlarmState {
+    type Err = String;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        [AlarmState::Open, AlarmState::Acknowledged]
+            .into_iter()
+            .find(|k| k.code() == code)
+            .ok_or_else(|| format!("unknown alarm state {code:?}"))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -401,3 +401,19 @@ impl PlanDocument {
         serde_json::to_string_pretty(&self.to_raw()).map_err(|e| PlanError::Json(e.to_string()))
     }
 }
+
+// A plan crosses the app's boundary (the plan form) in its document form: parameters by name,
+// absent fields omitted, exactly what `to_json` writes.
+impl Serialize for PlanDocument {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_raw().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for PlanDocument {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        RawDocument::deserialize(deserializer)?
+            .into_document("")
+            .map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,207 @@
+//! Alarms as a nurse sees them: listed with their escalation step and her own snooze, and
+//! acknowledged by name. An acknowledgement is queued for the backend in the same transaction,
+//! so every other station closes the alarm too.
+
+use crate::alarm_rows::{AckOutcome, acknowledge_tx, resolve_alarm_id_tx};
+use crate::outbox::enqueue_outbox_tx;
+use crate::snoozes::snoozes_of;
+use crate::{Actor, Result, Store, StoreError, audit};
+use serde::Serialize;
+use std::str::FromStr;
+use vagt_core::alarm::{
+    AlarmAcknowledgement, AlarmCause, AlarmKind, AlarmPriority, AlarmState, EscalationStep,
+    escalation_due, next_escalation_at, snooze_ends_at,
+};
+use vagt_core::outbound::Outbound;
+use vagt_core::{CitizenId, Timestamp};
+
+/// An alarm as the panel, `vagtctl alarms` and the app show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlarmRow {
+    pub id: String,
+    pub citizen_id: CitizenId,
+    pub citizen_name: String,
+    pub kind: AlarmKind,
+    pub priority: AlarmPriority,
+    pub raised_at: Timestamp,
+    /// Codes and values; the UI words it.
+    pub cause: AlarmCause,
+    pub state: AlarmState,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at: Option<Timestamp>,
+    pub ack_comment: Option<String>,
+    /// The escalation step reached at the time of reading (re-notify, louder, all stations);
+    /// `null` while none is due.
+    pub escalation: Option<EscalationStep>,
+    /// When the next step falls due, so a station can read again then.
+    pub next_escalation_at: Option<Timestamp>,
+    /// Until when the reading nurse's own snooze keeps the alarm quiet for her (a high alarm's
+    /// snooze ends at its first escalation); `null` when it is not snoozed by her.
+    pub snoozed_until: Option<Timestamp>,
+}
+
+/// Which alarms a listing holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlarmFilter<'a> {
+    All,
+    Open,
+    /// Every alarm of one citizen, open and past.
+    Citizen(&'a CitizenId),
+}
+
+const ALARMS_SQL: &str = "SELECT a.id, a.citizen_id, c.name, a.kind, a.priority, a.raised_at,
+            a.cause, a.state, a.acknowledged_by, a.acknowledged_at, a.ack_comment
+     FROM alarms a JOIN citizens c ON c.id = a.citizen_id
+     WHERE (?1 = 0 OR a.state = 'open') AND (?2 IS NULL OR a.citizen_id = ?2)
+     ORDER BY a.state = 'open' DESC,
+              CASE a.priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 ELSE 3 END,
+              a.raised_at DESC, a.id";
+
+type RawAlarm = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
+
+fn typed(raw: RawAlarm) -> Result<AlarmRow> {
+    let (id, citizen, name, kind, priority, raised_at, cause, state, by, at, comment) = raw;
+    let corrupt = |what: &str, e: String| StoreError::Corrupt(format!("alarm {what}: {e}"));
+    Ok(AlarmRow {
+        citizen_id: CitizenId::new(citizen).map_err(|e| corrupt("citizen", e.to_string()))?,
+        citizen_name: name,
+        kind: AlarmKind::from_str(&kind).map_err(|e| corrupt("kind", e))?,
+        priority: AlarmPriority::from_str(&priority).map_err(|e| corrupt("priority", e))?,
+        raised_at: Timestamp::from_millis(raised_at),
+        cause: serde_json::from_str(&cause).map_err(|e| corrupt("cause", e.to_string()))?,
+        state: AlarmState::from_str(&state).map_err(|e| corrupt("state", e))?,
+        acknowledged_by: by,
+        acknowledged_at: at.map(Timestamp::from_millis),
+        ack_comment: comment,
+        escalation: None,
+        next_escalation_at: None,
+        snoozed_until: None,
+        id,
+    })
+}
+
+impl Store {
+    /// Alarms, open first, then highest priority and newest, with their escalation at `now` and
+    /// the reading nurse's own snoozes. Reading them is audited.
+    pub fn alarms(
+        &mut self,
+        filter: AlarmFilter<'_>,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Vec<AlarmRow>> {
+        let policy = self.escalation_policy()?;
+        let snoozes = snoozes_of(&self.conn, &actor.0)?;
+        let (open_only, citizen) = match filter {
+            AlarmFilter::All => (false, None),
+            AlarmFilter::Open => (true, None),
+            AlarmFilter::Citizen(c) => (false, Some(c.as_str())),
+        };
+        let raw: Vec<RawAlarm> = {
+            let mut stmt = self.conn.prepare_cached(ALARMS_SQL)?;
+            stmt.query_map((i64::from(open_only), citizen), |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                    r.get(10)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?
+        };
+        let mut rows = raw.into_iter().map(typed).collect::<Result<Vec<_>>>()?;
+        for row in &mut rows {
+            let acknowledged = row.state != AlarmState::Open;
+            let priority = row.priority;
+            row.escalation = escalation_due(row.raised_at, acknowledged, priority, now, &policy);
+            row.next_escalation_at =
+                next_escalation_at(row.raised_at, acknowledged, priority, now, &policy);
+            row.snoozed_until = snoozes
+                .get(&row.id)
+                .filter(|_| !acknowledged)
+                .map(|until| snooze_ends_at(priority, row.raised_at, *until, &policy))
+                .filter(|ends| now < *ends);
+        }
+        let subject = citizen.map(|c| ("citizen", c));
+        self.audit(
+            actor,
+            "alarms.read",
+            subject,
+            Some(&serde_json::json!({ "count": rows.len(), "open_only": open_only })),
+        )?;
+        Ok(rows)
+    }
+
+    /// A named nurse acknowledges an alarm, with an optional comment. The acknowledgement is
+    /// queued for the backend, so the other stations close the alarm too.
+    pub fn acknowledge_alarm(
+        &mut self,
+        alarm_id: &str,
+        actor: &Actor,
+        comment: Option<&str>,
+        now: Timestamp,
+    ) -> Result<AckOutcome> {
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+        let tx = self.conn.transaction()?;
+        let alarm_id = &resolve_alarm_id_tx(&tx, alarm_id)?;
+        let outcome = acknowledge_tx(&tx, alarm_id, &actor.0, comment, now)?;
+        if matches!(outcome, AckOutcome::Acknowledged { .. }) {
+            let citizen: String = tx.query_row(
+                "SELECT citizen_id FROM alarms WHERE id = ?1",
+                [alarm_id],
+                |r| r.get(0),
+            )?;
+            let citizen_id = CitizenId::new(citizen)
+                .map_err(|e| StoreError::Corrupt(format!("alarm citizen: {e}")))?;
+            let record = Outbound::AlarmAck {
+                citizen_id,
+                ack: AlarmAcknowledgement {
+                    alarm_id: alarm_id.clone(),
+                    nurse: actor.0.clone(),
+                    at: now,
+                    comment: comment.map(str::to_owned),
+                },
+            };
+            enqueue_outbox_tx(&tx, &record, now)?;
+            audit::append_tx(
+                &tx,
+                actor,
+                "alarm.acknowledge",
+                Some(("alarm", alarm_id)),
+                None,
+                now,
+            )?;
+        }
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// The citizen an alarm is about.
+    pub fn alarm_citizen(&self, alarm_id: &str) -> Result<Option<CitizenId>> {
+        use rusqlite::OptionalExtension;
+        let citizen: Option<String> = self
+            .conn
+            .prepare_cached("SELECT citizen_id FROM alarms WHERE id = ?1")?
+            .query_row([alarm_id], |r| r.get(0))
+            .optional()?;
+        Ok(citizen.and_then(|c| CitizenId::new(c).ok()))
+    }
+}

@@ -1,0 +1,231 @@
+//! ECM levels as kept: the suggestions the rules made and the levels nurses confirmed, each a
+//! row with when, by whom and why. A confirmed level goes to the backend through the outbox in
+//! the transaction that records it.
+
+use crate::outbox::enqueue_outbox_tx;
+use crate::users::ensure_user_tx;
+use crate::{Actor, Result, Store, StoreError, TriageError, audit};
+use rusqlite::{OptionalExtension, Transaction};
+use serde::Serialize;
+use std::str::FromStr;
+use vagt_core::alarm::LevelDecision;
+use vagt_core::ecm_engine::{Evaluation, LevelRule};
+use vagt_core::outbound::Outbound;
+use vagt_core::{CitizenId, EcmLevel, LevelKind, Timestamp};
+
+/// One row of a citizen's level history, as the citizen page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelHistoryEntry {
+    pub kind: LevelKind,
+    pub level: EcmLevel,
+    pub set_at: Timestamp,
+    /// The nurse, or `system` for a suggestion.
+    pub set_by: Option<String>,
+    /// A nurse's reason (confirmed levels).
+    pub reason: Option<String>,
+    /// Why the rules suggested it (suggested levels).
+    pub rule: Option<LevelRule>,
+}
+
+/// How many history rows a page shows at most: enough for months of a citizen's changes.
+pub const LEVEL_HISTORY_LIMIT: usize = 200;
+
+impl Store {
+    /// A nurse sets the citizen's confirmed level, with a reason. Returns the decision's key.
+    pub fn confirm_level(
+        &mut self,
+        citizen_id: &CitizenId,
+        level: EcmLevel,
+        actor: &Actor,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<String> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(TriageError::ReasonRequired.into());
+        }
+        crate::citizens::require_citizen(&self.conn, citizen_id.as_str())?;
+        let key = format!("urn:uuid:{}", crate::key::random_uuid()?);
+        let tx = self.conn.transaction()?;
+        ensure_user_tx(&tx, actor, now)?;
+        tx.execute(
+            "INSERT INTO ecm_levels (citizen_id, level, kind, set_at, set_by, reason, decision_key)
+             VALUES (?1, ?2, 'confirmed', ?3, ?4, ?5, ?6)",
+            (
+                citizen_id.as_str(),
+                i64::from(level.get()),
+                now.millis(),
+                &actor.0,
+                reason,
+                &key,
+            ),
+        )?;
+        let record = Outbound::ConfirmedLevel {
+            citizen_id: citizen_id.clone(),
+            key: key.clone(),
+            level,
+            nurse: actor.0.clone(),
+            at: now,
+            reason: reason.to_owned(),
+        };
+        enqueue_outbox_tx(&tx, &record, now)?;
+        audit::append_tx(
+            &tx,
+            actor,
+            "level.confirm",
+            Some(("citizen", citizen_id.as_str())),
+            Some(&serde_json::json!({ "level": level.get() })),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(key)
+    }
+
+    /// The latest level of a kind, if any.
+    pub fn latest_level(
+        &self,
+        citizen_id: &CitizenId,
+        kind: LevelKind,
+    ) -> Result<Option<EcmLevel>> {
+        Ok(self
+            .latest_level_set(citizen_id.as_str(), kind)?
+            .map(|(level, _)| level))
+    }
+
+    /// The latest level of a kind and the instant it was set at (for a suggestion, its
+    /// change's data instant).
+    pub(crate) fn latest_level_set(
+        &self,
+        citizen_id: &str,
+        kind: LevelKind,
+    ) -> Result<Option<(EcmLevel, Timestamp)>> {
+        let row: Option<(i64, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT level, set_at FROM ecm_levels WHERE citizen_id = ?1 AND kind = ?2
+                 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row((citizen_id, kind.code()), |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(level, at)| {
+            EcmLevel::new(level)
+                .map(|l| (l, Timestamp::from_millis(at)))
+                .map_err(|e| StoreError::Corrupt(e.to_string()))
+        })
+        .transpose()
+    }
+
+    /// The citizen's suggested and confirmed levels, newest first, at most
+    /// [`LEVEL_HISTORY_LIMIT`]. Audited as a read of the citizen's health data.
+    pub fn level_history(
+        &mut self,
+        citizen_id: &CitizenId,
+        actor: &Actor,
+    ) -> Result<Vec<LevelHistoryEntry>> {
+        crate::citizens::require_citizen(&self.conn, citizen_id.as_str())?;
+        let raw: Vec<(
+            String,
+            i64,
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        )> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT kind, level, set_at, set_by, reason, cause FROM ecm_levels
+                 WHERE citizen_id = ?1 AND kind IN ('suggested', 'confirmed')
+                 ORDER BY id DESC LIMIT ?2",
+            )?;
+            stmt.query_map((citizen_id.as_str(), LEVEL_HISTORY_LIMIT as i64), |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?
+        };
+        let history = raw
+            .into_iter()
+            .map(|(kind, level, set_at, set_by, reason, cause)| {
+                let rule = cause
+                    .as_deref()
+                    .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+                    .and_then(|c| serde_json::from_value::<LevelRule>(c["rule"].clone()).ok());
+                Ok(LevelHistoryEntry {
+                    kind: LevelKind::from_str(&kind).map_err(StoreError::Corrupt)?,
+                    level: EcmLevel::new(level).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    set_at: Timestamp::from_millis(set_at),
+                    set_by,
+                    reason,
+                    rule,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.audit(
+            actor,
+            "levels.read",
+            Some(("citizen", citizen_id.as_str())),
+            None,
+        )?;
+        Ok(history)
+    }
+
+    /// The nurses' decisions on the citizen's level, oldest first, each with the level before it.
+    pub(crate) fn level_decisions(&self, citizen_id: &str) -> Result<Vec<LevelDecision>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT decision_key, coalesce(set_by, ''), set_at, level FROM ecm_levels
+             WHERE citizen_id = ?1 AND kind = 'confirmed' AND decision_key IS NOT NULL
+             ORDER BY id",
+        )?;
+        let rows = stmt.query_map([citizen_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        let mut decisions: Vec<LevelDecision> = Vec::new();
+        for row in rows {
+            let (key, nurse, at, level) = row?;
+            let to = EcmLevel::new(level).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            decisions.push(LevelDecision {
+                key,
+                nurse,
+                at: Timestamp::from_millis(at),
+                from: decisions.last().map(|d| d.to),
+                to,
+            });
+        }
+        Ok(decisions)
+    }
+}
+
+/// Records a change of the suggested level, with the rule and findings behind it.
+pub(crate) fn insert_suggested_level_tx(
+    tx: &Transaction<'_>,
+    citizen: &str,
+    evaluation: &Evaluation,
+    set_at: Timestamp,
+) -> Result<()> {
+    let cause = serde_json::json!({
+        "rule": evaluation.readings.rule,
+        "findings": evaluation.readings.findings,
+        "change": evaluation.change,
+    });
+    tx.prepare_cached(
+        "INSERT INTO ecm_levels (citizen_id, level, kind, set_at, set_by, cause)
+         VALUES (?1, ?2, 'suggested', ?3, 'system', ?4)",
+    )?
+    .execute((
+        citizen,
+        i64::from(evaluation.level.get()),
+        set_at.millis(),
+        cause.to_string(),
+    ))?;
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! The store's side of a pull: each pulled page is applied in one transaction together with
+//! the checkpoint that covers it, so a crash at any point loses nothing and a re-run duplicates
+//! nothing.
+
+use crate::care_events::{CareEventsApplied, apply_care_event_update_tx};
+use crate::readings::{Rejection, ingest_tx, record_rejection_tx};
+use crate::remote_acks::apply_remote_acknowledgement_tx;
+use crate::{IngestReport, Result, Store, citizens};
+use rusqlite::{OptionalExtension, Transaction};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use vagt_core::{CareEventUpdate, Citizen, CitizenId, Diagnosis, IncomingMeasurement, Timestamp};
+
+/// A citizen as a backend resource describes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourcedCitizen {
+    /// E.g. `https://backend/fhir|Patient/123`.
+    pub source_id: String,
+    pub source_version: String,
+    pub citizen: Citizen,
+}
+
+/// Everything one pulled page holds, already mapped to the domain.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PullBatch {
+    pub citizens: Vec<SourcedCitizen>,
+    pub diagnoses: Vec<(CitizenId, Diagnosis)>,
+    pub measurements: Vec<IncomingMeasurement>,
+    /// Source ids of measurements the backend withdrew (`entered-in-error`). A source id also
+    /// covers the readings split from it (`id#component`).
+    pub retractions: Vec<String>,
+    pub rejections: Vec<Rejection>,
+    /// Alarm acknowledgements made at other stations.
+    pub acknowledgements: Vec<vagt_core::alarm::AlarmAcknowledgement>,
+    /// Care events, one update per encounter version (MAS visits, admissions, discharges).
+    pub care_events: Vec<CareEventUpdate>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PullReport {
+    pub citizens: usize,
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub retracted: usize,
+    pub rejected: usize,
+    /// Encounter versions that changed a citizen's care events (new events, or older ones
+    /// superseded or retracted); a replayed or older version counts none.
+    pub care_events: usize,
+    /// Acknowledgements from other stations applied (or kept waiting for their alarm).
+    pub acknowledgements: usize,
+    /// The citizens whose data this page changed: what the app re-reads and re-evaluates.
+    #[serde(skip)]
+    pub changed_citizens: BTreeSet<CitizenId>,
+}
+
+/// A Patient carries no diagnoses (those are Conditions), so only the row is updated.
+fn upsert_sourced_citizen_tx(
+    tx: &Transaction<'_>,
+    sourced: &SourcedCitizen,
+    now: Timestamp,
+) -> Result<()> {
+    citizens::upsert_citizen_row_tx(tx, &sourced.citizen, now)?;
+    tx.prepare_cached("UPDATE citizens SET source_id = ?2, source_version = ?3 WHERE id = ?1")?
+        .execute((
+            sourced.citizen.id.as_str(),
+            &sourced.source_id,
+            &sourced.source_version,
+        ))?;
+    Ok(())
+}
+
+impl Store {
+    /// Where the last pull of `resource_type` from `backend` stopped.
+    pub fn sync_checkpoint(&self, backend: &str, resource_type: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT last_updated FROM sync_checkpoints WHERE backend = ?1 AND resource_type = ?2",
+                (backend, resource_type),
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The citizen a backend resource (e.g. `base|Patient/123`) was stored as.
+    pub fn citizen_for_source(&self, source_id: &str) -> Result<Option<CitizenId>> {
+        let id: Option<String> = self
+            .conn
+            .prepare_cached("SELECT id FROM citizens WHERE source_id = ?1")?
+            .query_row([source_id], |r| r.get(0))
+            .optional()?;
+        Ok(id.and_then(|id| CitizenId::new(id).ok()))
+    }
+
+    /// Applies one pulled page and moves the checkpoint, atomically.
+    pub fn apply_pull(
+        &mut self,
+        backend: &str,
+        resource_type: &str,
+        batch: PullBatch,
+        checkpoint: Option<&str>,
+        received_at: Timestamp,
+    ) -> Result<PullReport> {
+        let tx = self.conn.transaction()?;
+        let mut report = PullReport {
+            citizens: batch.citizens.len(),
+            ..PullReport::default()
+        };
+        for sourced in &batch.citizens {
+            upsert_sourced_citizen_tx(&tx, sourced, received_at)?;
+            report.changed_citizens.insert(sourced.citizen.id.clone());
+        }
+        for (citizen, diagnosis) in &batch.diagnoses {
+            report.changed_citizens.insert(citizen.clone());
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO citizen_diagnoses (citizen_id, diagnosis) VALUES (?1, ?2)",
+            )?
+            .execute((citizen.as_str(), diagnosis.code()))?;
+        }
+        let IngestReport {
+            accepted,
+            duplicates,
+            rejected,
+            changed_citizens,
+        } = ingest_tx(&tx, backend, batch.measurements, received_at)?;
+        report.changed_citizens.extend(changed_citizens);
+        report.accepted = accepted;
+        report.duplicates = duplicates;
+        report.rejected = rejected;
+        for source_id in &batch.retractions {
+            let mut retracted_of = tx.prepare_cached(
+                "SELECT DISTINCT citizen_id FROM readings
+                 WHERE status <> 'entered_in_error'
+                   AND (source_id = ?1 OR substr(source_id, 1, length(?1) + 1) = ?1 || '#')",
+            )?;
+            for citizen in retracted_of.query_map([source_id], |r| r.get::<_, String>(0))? {
+                if let Ok(id) = CitizenId::new(citizen?) {
+                    report.changed_citizens.insert(id);
+                }
+            }
+            report.retracted += tx
+                .prepare_cached(
+                    "UPDATE readings SET status = 'entered_in_error'
+                     WHERE status <> 'entered_in_error'
+                       AND (source_id = ?1 OR substr(source_id, 1, length(?1) + 1) = ?1 || '#')",
+                )?
+                .execute([source_id])?;
+        }
+        for update in &batch.care_events {
+            if let CareEventUpdate::Events { citizen_id, .. } = update {
+                report.changed_citizens.insert(citizen_id.clone());
+            }
+            match apply_care_event_update_tx(&tx, backend, update, received_at)? {
+                CareEventsApplied::Changed => report.care_events += 1,
+                CareEventsApplied::Unchanged => {}
+                CareEventsApplied::Rejected => report.rejected += 1,
+            }
+        }
+        for rejection in &batch.rejections {
+            record_rejection_tx(&tx, rejection, received_at)?;
+            report.rejected += 1;
+        }
+        for ack in &batch.acknowledgements {
+            apply_remote_acknowledgement_tx(&tx, ack, received_at)?;
+            report.acknowledgements += 1;
+        }
+        if let Some(checkpoint) = checkpoint {
+            tx.prepare_cached(
+                "INSERT INTO sync_checkpoints (backend, resource_type, last_updated, updated_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (backend, resource_type) DO UPDATE
+                 SET last_updated = excluded.last_updated, updated_at = excluded.updated_at",
+            )?
+            .execute((backend, resource_type, checkpoint, received_at.millis()))?;
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// The current readings as (source id, version, value): what a sync must make equal to the
+    /// server's set.
+    pub fn current_reading_keys(&self) -> Result<Vec<(String, String, f64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT source_id, source_version, value FROM readings
+             WHERE is_current = 1 AND status <> 'entered_in_error' ORDER BY source_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
