@@ -3,14 +3,19 @@ fn main() {
     // the web view can call only what capabilities/default.json grants.
     let attributes =
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
-            "list_citizens",
+            "worklist",
+            "worklist_rows",
             "store_status",
             "list_alarms",
             "acknowledge_alarm",
             "snooze_alarm",
             "confirm_level",
-            "citizen_plan",
-            "set_citizen_plan",
+            "citizen_page",
+            "plan_form",
+            "check_plan",
+            "set_plan",
+            "plan_toml",
+            "set_plan_toml",
             "notify_alarm",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {

@@ -1,15 +1,22 @@
-//! Vagt's desktop app: a Tauri window over the crates. This file only wires things: it parses
-//! the command line, opens the store, and registers the commands in [`api`].
+//! Vagt's desktop app: a Tauri window over `vagt-app`. This file only wires things: it parses
+//! the command line, opens the session (as `vagtctl` does), starts the background work, turns
+//! store changes into window events, and registers the commands in [`commands`].
 
 // No console window behind the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-mod api;
-mod background_sync;
+mod commands;
 
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tauri::{Emitter, Manager};
+use vagt_app::{BackgroundPlan, StoreChanged, StoreLocation};
+
+/// The event the window listens to: what changed in the store (`StoreChanged`).
+pub const CHANGED_EVENT: &str = "vagt://changed";
 
 #[derive(Debug, Parser)]
 #[command(name = "vagt", version, about = "Vagt, the NærKlinikken nurse station")]
@@ -35,54 +42,53 @@ struct Args {
     /// Seconds between syncs with the backend.
     #[arg(long, default_value_t = 10)]
     sync_interval: u64,
+    /// Seconds between evaluations of every citizen (due measurements, holds running out).
+    #[arg(long, default_value_t = BackgroundPlan::DEFAULT_EVALUATE_EVERY.as_secs())]
+    evaluate_interval: u64,
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("VAGT_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    vagt_app::init_logging();
     let args = Args::parse();
-    let location = api::StoreLocation {
-        db: args.db,
-        throwaway_key: args.throwaway_key.map(zeroize::Zeroizing::new),
+    let location = StoreLocation {
+        db: args.db.clone(),
+        throwaway_key: args.throwaway_key.clone().map(zeroize::Zeroizing::new),
     };
-    let state = api::AppState::open(&location, args.actor);
-    match &state.store {
-        // The window still opens and shows this message: a nurse who starts Vagt from a menu
-        // sees why it cannot work, instead of nothing.
-        Err(error) => tracing::error!(
-            code = error.code,
-            "Vagt cannot open its database: {}",
-            error.message
-        ),
-        Ok(store) => {
-            let configured = store
-                .lock()
-                .ok()
-                .and_then(|s| s.setting(vagt_store::BACKEND_URL_SETTING).ok().flatten());
-            if let Some(backend) = args.backend.or(configured) {
-                let interval = std::time::Duration::from_secs(args.sync_interval.max(1));
-                background_sync::start(location, backend, interval);
-            }
-        }
-    }
+    let actor = vagt_app::resolve_actor(args.actor.clone());
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
-        .manage(state)
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            let sink = Arc::new(move |change: &StoreChanged| {
+                if let Err(error) = handle.emit(CHANGED_EVENT, change) {
+                    tracing::warn!("a change notice did not reach the window: {error}");
+                }
+            });
+            let plan = |backend| BackgroundPlan {
+                backend,
+                sync_every: Duration::from_secs(args.sync_interval.max(1)),
+                evaluate_every: Duration::from_secs(args.evaluate_interval.max(1)),
+            };
+            app.manage(commands::AppState::open(location, actor, sink, plan, args.backend));
+            open_maximised_the_first_time(app);
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
-            api::list_citizens,
-            api::store_status,
-            api::list_alarms,
-            api::acknowledge_alarm,
-            api::snooze_alarm,
-            api::confirm_level,
-            api::citizen_plan,
-            api::set_citizen_plan,
-            api::notify_alarm
+            commands::worklist,
+            commands::worklist_rows,
+            commands::store_status,
+            commands::list_alarms,
+            commands::acknowledge_alarm,
+            commands::snooze_alarm,
+            commands::confirm_level,
+            commands::citizen_page,
+            commands::plan_form,
+            commands::check_plan,
+            commands::set_plan,
+            commands::plan_toml,
+            commands::set_plan_toml,
+            commands::notify_alarm,
         ])
         .run(tauri::generate_context!());
     match result {
@@ -91,6 +97,21 @@ fn main() -> ExitCode {
             tracing::error!("the window could not start: {error}");
             eprintln!("vagt: the window could not start: {error}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The window plugin restores the size and place a nurse left it in; the first time there is
+/// none, and the station's screen is used whole.
+fn open_maximised_the_first_time(app: &tauri::App) {
+    let saved = app
+        .path()
+        .app_config_dir()
+        .map(|dir| dir.join(tauri_plugin_window_state::DEFAULT_FILENAME).exists())
+        .unwrap_or(false);
+    if !saved && let Some(window) = app.get_webview_window("main") {
+        if let Err(error) = window.maximize() {
+            tracing::warn!("the window could not be maximised: {error}");
         }
     }
 }

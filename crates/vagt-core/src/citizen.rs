@@ -6,7 +6,8 @@ use std::str::FromStr;
 
 /// The citizen's identifier (a CPR number or the backend's patient identifier). Opaque: Vagt
 /// never derives birth date or sex from it, and never writes it to a log.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(type = "string")]
 #[serde(transparent)]
 pub struct CitizenId(String);
 
@@ -51,7 +52,7 @@ impl fmt::Display for CitizenId {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Diagnosis {
     /// Chronic obstructive pulmonary disease (KOL).

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A level on the ECM ladder, 1 (stable) to 6 (acute hospital admission).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(type = "number")]
 #[serde(try_from = "u8", into = "u8")]
 pub struct EcmLevel(u8);
 
@@ -54,7 +55,7 @@ impl fmt::Display for EcmLevel {
 }
 
 /// Where a level came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LevelSource {
     /// Computed from readings against the citizen's thresholds; waits for a nurse.
@@ -77,7 +78,7 @@ impl LevelSource {
 
 /// The two levels the store keeps a history of: the one the rules suggest and the one a nurse
 /// confirmed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LevelKind {
     Suggested,

@@ -9,7 +9,7 @@ use vagt_core::Timestamp;
 use vagt_core::alarm::Alarm;
 
 /// How an acknowledgement went.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum AckOutcome {
     Acknowledged {

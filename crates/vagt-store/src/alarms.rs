@@ -16,7 +16,7 @@ use vagt_core::outbound::Outbound;
 use vagt_core::{CitizenId, Timestamp};
 
 /// An alarm as the panel, `vagtctl alarms` and the app show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct AlarmRow {
     pub id: String,
     pub citizen_id: CitizenId,

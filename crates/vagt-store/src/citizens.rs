@@ -28,7 +28,7 @@ const NEWS2_READINGS_SQL: &str = "SELECT c.id, r.parameter, r.value, r.effective
 /// OR id IN (SELECT value FROM json_each(?N))`, so one statement serves both).
 type Scope = Option<String>;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct LatestReading {
     pub value: f64,
     pub unit: &'static str,
@@ -39,7 +39,7 @@ pub struct LatestReading {
 type LevelPair = (Option<EcmLevel>, Option<EcmLevel>);
 
 /// One row of the worklist. Field names are a stable JSON contract (UI, `vagtctl --json`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct CitizenSummary {
     pub id: CitizenId,
     pub name: String,

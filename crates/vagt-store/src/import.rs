@@ -7,8 +7,8 @@ use vagt_core::{Citizen, IncomingMeasurement, Timestamp};
 
 impl Store {
     /// Upserts `citizens` and ingests `measurements` as received at `received_at`, in one
-    /// transaction; loading the same records twice adds nothing. `detail` goes to the audit log
-    /// (codes and counts only).
+    /// transaction; loading the same records twice adds nothing. Audited as `{source}.load` with
+    /// `detail` (codes and counts only).
     pub fn import_local(
         &mut self,
         actor: &Actor,
@@ -26,7 +26,7 @@ impl Store {
         audit::append_tx(
             &tx,
             actor,
-            "import.local",
+            &format!("{source}.load"),
             None,
             Some(detail),
             Timestamp::now(),

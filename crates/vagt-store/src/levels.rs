@@ -14,7 +14,7 @@ use vagt_core::outbound::Outbound;
 use vagt_core::{CitizenId, EcmLevel, LevelKind, Timestamp};
 
 /// One row of a citizen's level history, as the citizen page shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct LevelHistoryEntry {
     pub kind: LevelKind,
     pub level: EcmLevel,

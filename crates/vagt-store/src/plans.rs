@@ -7,13 +7,13 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 use std::str::FromStr;
 use vagt_core::plan::{
-    DocumentFormat, PlanDocument, PlanError, PlanProblem, TriagePlan, defaults_for,
+    DocumentFormat, PlanDocument, PlanDocumentWire, PlanError, PlanProblem, TriagePlan, defaults_for,
     parse_plan_document, plan_problems, resolve,
 };
 use vagt_core::{CitizenId, Diagnosis, Timestamp};
 
 /// A citizen's plan as TOML, for administrators and `vagtctl plan`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PlanView {
     pub citizen_id: CitizenId,
     /// The revision of the citizen's own overrides; `null` when the defaults apply unchanged.
@@ -28,22 +28,26 @@ pub struct PlanView {
 
 /// A citizen's plan as a form: the defaults of their diagnoses, their own overrides, and the
 /// plan in force, each as a document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PlanForm {
     pub citizen_id: CitizenId,
     pub revision: Option<i64>,
     pub changed_by: Option<String>,
     pub changed_at: Option<Timestamp>,
     pub reason: Option<String>,
+    #[ts(as = "PlanDocumentWire")]
     pub defaults: PlanDocument,
+    #[ts(as = "PlanDocumentWire")]
     pub overrides: PlanDocument,
+    #[ts(as = "PlanDocumentWire")]
     pub resolved: PlanDocument,
 }
 
 /// What a proposed set of overrides would give: every problem, or the plan in force.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PlanCheck {
     pub problems: Vec<PlanProblem>,
+    #[ts(as = "Option<PlanDocumentWire>")]
     pub resolved: Option<PlanDocument>,
 }
 
@@ -186,6 +190,11 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(revision)
+    }
+
+    /// The plan in force for the citizen, as the rules use it (to classify readings on a page).
+    pub fn triage_plan(&self, citizen_id: &CitizenId) -> Result<TriagePlan> {
+        self.resolved_plan(citizen_id.as_str())
     }
 
     /// The plan the rules use for the citizen now.

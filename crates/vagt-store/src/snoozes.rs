@@ -12,7 +12,7 @@ use vagt_core::Timestamp;
 use vagt_core::alarm::{AlarmPriority, snooze_ends_at};
 
 /// A nurse's snooze, as kept.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct SnoozeOutcome {
     pub alarm_id: String,
     pub nurse: String,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use vagt_core::Timestamp;
 
 /// Field names are a stable JSON contract (UI, `vagtctl status --json`, monitoring scripts).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct StoreStatus {
     pub citizens: i64,
     /// Current readings (superseded versions not counted).
@@ -37,7 +37,7 @@ pub struct StoreStatus {
 }
 
 /// The sync as a nurse sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
     /// No sync has run against this store.

@@ -82,7 +82,7 @@ pub struct SyncRunEnd<'a> {
 }
 
 /// Where a running sync has come, as the status shows it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct SyncProgress {
     pub resource_type: String,
     pub done: u64,

@@ -2,11 +2,14 @@
 
 use serde::Serialize;
 use std::io::{self, Write};
-use vagt_core::alarm::EscalationPolicy;
+use vagt_app::bench::{IngestBench, WorklistBench};
+use vagt_app::{AuditReport, BackendView, DemoReport, LevelsView};
+use vagt_core::alarm::{AlarmCause, AlarmState, EscalationPolicy};
 use vagt_core::news2::{AssumedPart, FULL_SET_WINDOW_MS, FullSetScore, Risk, SpO2Scale};
 use vagt_core::{Parameter, Timestamp};
 use vagt_store::{
-    AlarmRow, CitizenSummary, NEWS2_MAX_AGE_MS, RejectedInput, StoreStatus, StoredReading,
+    AckOutcome, AlarmRow, CitizenSummary, NEWS2_MAX_AGE_MS, RejectedInput, StoreStatus,
+    StoredReading,
 };
 
 pub struct Output {
@@ -287,21 +290,25 @@ pub fn alarms_table(w: &mut dyn Write, list: &[AlarmRow], now: Timestamp) -> io:
         "PRIO", "STATE", "CITIZEN", "KIND", "CAUSE", "AGE", "SIGNAL"
     )?;
     for a in list {
-        let cause = match a.cause["type"].as_str() {
-            Some("suggested_change" | "confirmed_change") => format!(
-                "{} -> ECM{}",
-                a.cause["from"]
-                    .as_u64()
-                    .map_or("none".to_owned(), |l| format!("ECM{l}")),
-                a.cause["to"]
-            ),
-            Some("missed_measurement") => {
-                format!("no {}", a.cause["parameter"].as_str().unwrap_or("reading"))
+        let level = |l: Option<vagt_core::EcmLevel>| l.map_or("none".to_owned(), |l| l.to_string());
+        let cause = match &a.cause {
+            AlarmCause::SuggestedChange { from, to, .. }
+            | AlarmCause::ConfirmedChange { from, to, .. } => {
+                format!("{} -> {to}", level(*from))
             }
-            Some(other) => other.to_owned(),
-            None => String::new(),
+            AlarmCause::SuggestionDiffers {
+                suggested,
+                confirmed,
+                ..
+            } => format!("{suggested} vs {}", level(*confirmed)),
+            AlarmCause::MissedMeasurement { parameter, .. } => format!("no {parameter}"),
+            AlarmCause::RejectedReading { reason, .. } => reason.clone(),
         };
-        let state = if a.state == "open" { "OPEN" } else { "ack" };
+        let state = if a.state == AlarmState::Open {
+            "OPEN"
+        } else {
+            "ack"
+        };
         // Escalated alarms say their step; a snooze says until when (the reader's own).
         let signal = match (&a.escalation, a.snoozed_until) {
             (_, Some(until)) => format!(
@@ -314,10 +321,10 @@ pub fn alarms_table(w: &mut dyn Write, list: &[AlarmRow], now: Timestamp) -> io:
         writeln!(
             w,
             "{:<8} {:<6} {:<20} {:<12} {:<22} {:>7} {:<10} {}",
-            a.priority,
+            a.priority.code(),
             state,
             truncate(&a.citizen_name, 20),
-            truncate(&a.kind, 12),
+            truncate(a.kind.code(), 12),
             truncate(&cause, 22),
             age(a.raised_at, now),
             signal,
@@ -345,6 +352,124 @@ pub fn escalation_text(w: &mut dyn Write, policy: &EscalationPolicy) -> io::Resu
         }
     }
     Ok(())
+}
+
+pub fn demo_text(w: &mut dyn Write, r: &DemoReport) -> io::Result<()> {
+    writeln!(
+        w,
+        "demo cohort (seed {}): {} citizens, {} readings stored, {} already there, {} rejected and kept for review",
+        r.seed, r.citizens, r.accepted, r.duplicates, r.rejected
+    )
+}
+
+pub fn ack_text(w: &mut dyn Write, outcome: &AckOutcome, nurse: &str) -> io::Result<()> {
+    match outcome {
+        AckOutcome::Acknowledged { alarm_id } => {
+            writeln!(w, "alarm {alarm_id} acknowledged by {nurse}")
+        }
+        AckOutcome::AlreadyAcknowledged { alarm_id, by, at } => writeln!(
+            w,
+            "alarm {alarm_id} was already acknowledged by {by} at {}",
+            at.to_rfc3339()
+        ),
+        AckOutcome::Waiting { alarm_id } => writeln!(w, "alarm {alarm_id} is not raised here yet"),
+    }
+}
+
+pub fn levels_text(w: &mut dyn Write, l: &LevelsView) -> io::Result<()> {
+    let shown = |level: Option<vagt_core::EcmLevel>| level.map_or("none".into(), |l| l.to_string());
+    writeln!(
+        w,
+        "{}: suggested {}, confirmed {}",
+        l.citizen_id,
+        shown(l.suggested),
+        shown(l.confirmed)
+    )
+}
+
+pub fn backend_text(w: &mut dyn Write, b: &BackendView) -> io::Result<()> {
+    match &b.backend {
+        Some(url) => writeln!(
+            w,
+            "backend {url}, token {}",
+            if b.token_stored {
+                "stored in the OS keyring"
+            } else {
+                "not stored"
+            }
+        ),
+        None => writeln!(w, "no backend set; use `vagtctl backend set URL`"),
+    }
+}
+
+pub fn audit_text(w: &mut dyn Write, report: &AuditReport) -> io::Result<()> {
+    for e in &report.entries {
+        writeln!(
+            w,
+            "{:>6}  {}  {:<16} {:<18} {}",
+            e.seq,
+            e.at,
+            e.actor,
+            e.action,
+            e.subject_id.as_deref().unwrap_or("")
+        )?;
+    }
+    match (&report.chain_ok, &report.chain_break) {
+        (Some(true), _) => writeln!(w, "hash chain verified"),
+        (_, Some(b)) => writeln!(w, "HASH CHAIN BROKEN at entry {}: {}", b.seq, b.reason),
+        _ => Ok(()),
+    }
+}
+
+pub fn ingest_bench_text(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
+    writeln!(
+        w,
+        "ingest of {} readings (FHIR JSON pages of 200, encrypted store):",
+        r.readings
+    )?;
+    writeln!(
+        w,
+        "  parse + map + normalise + store  {:>10.0} readings/s",
+        r.pipeline_readings_per_second
+    )?;
+    writeln!(
+        w,
+        "  raw SQLite insert of the rows    {:>10.0} readings/s",
+        r.raw_insert_readings_per_second
+    )?;
+    writeln!(
+        w,
+        "  ratio                            {:>10.2}  (target >= 0.50)",
+        r.ratio
+    )
+}
+
+pub fn worklist_bench_text(w: &mut dyn Write, r: &WorklistBench) -> io::Result<()> {
+    writeln!(
+        w,
+        "worklist of {} citizens, {} readings (median of {} runs):",
+        r.citizens, r.readings, r.runs
+    )?;
+    writeln!(
+        w,
+        "  whole worklist read                         {:>9.1} ms",
+        r.full_worklist_ms
+    )?;
+    writeln!(
+        w,
+        "  one new reading stored and evaluated        {:>9.1} ms",
+        r.new_reading_ms
+    )?;
+    writeln!(
+        w,
+        "  window's read after it (row, alarms, status) {:>8.1} ms",
+        r.after_one_reading_ms
+    )?;
+    writeln!(
+        w,
+        "  ratio (after one reading / whole worklist)  {:>9.3}",
+        r.ratio
+    )
 }
 
 fn truncate(text: &str, width: usize) -> String {

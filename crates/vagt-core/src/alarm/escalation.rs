@@ -5,7 +5,7 @@ use crate::alarm::model::{Alarm, AlarmPriority};
 use crate::time_util::{MILLIS_PER_MINUTE, Timestamp};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Audience {
     /// The station(s) already watching the citizen.
@@ -13,7 +13,7 @@ pub enum Audience {
     AllStations,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Loudness {
     Normal,
@@ -22,7 +22,7 @@ pub enum Loudness {
 }
 
 /// When an unacknowledged alarm of one priority is re-notified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct EscalationRule {
     /// Delay from `raised_at` to the first step.
     pub after_ms: i64,
@@ -33,7 +33,7 @@ pub struct EscalationRule {
     pub audience: Audience,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct EscalationPolicy {
     pub high: Option<EscalationRule>,
     pub medium: Option<EscalationRule>,
@@ -94,7 +94,7 @@ impl EscalationPolicy {
 }
 
 /// A re-notification: step 1, 2, ... of the rule; the store sends each step once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct EscalationStep {
     pub step: u32,
     pub due_at: Timestamp,

@@ -8,7 +8,7 @@ use crate::time_util::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmKind {
     LevelRise,
@@ -56,7 +56,7 @@ impl std::str::FromStr for AlarmKind {
 }
 
 /// Whether an alarm still waits for a nurse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmState {
     Open,
@@ -83,7 +83,7 @@ impl std::str::FromStr for AlarmState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmPriority {
     Info,
@@ -180,7 +180,7 @@ pub struct RejectedInput {
 }
 
 /// What caused an alarm: codes and values only, JSON-able; the UI words it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AlarmCause {
     /// The suggested level changed (from readings or a care event).

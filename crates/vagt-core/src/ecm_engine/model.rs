@@ -53,7 +53,7 @@ impl From<&Reading> for EngineReading {
 }
 
 /// Which rule of the plan produced a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FindingRule {
     Limit { limit: LimitKind },
@@ -61,7 +61,7 @@ pub enum FindingRule {
 }
 
 /// One reading outside the green: which reading, its value, the rule and the limit it crossed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Finding {
     pub parameter: Parameter,
     pub reading_key: String,
@@ -77,7 +77,7 @@ pub struct Finding {
 }
 
 /// Which line of the [`LevelMapping`] gave the readings level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LevelRule {
     AllGreen,
@@ -98,7 +98,7 @@ impl LevelRule {
 }
 
 /// Why the suggested level changed at an instant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "trigger", rename_all = "snake_case")]
 pub enum LevelTrigger {
     /// A reading at that instant crossed a limit or rule (a rise). The finding is the most

@@ -21,7 +21,7 @@ use crate::parameter::Parameter;
 use crate::time_util::{MILLIS_PER_MINUTE, Timestamp};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SpO2Scale {
     /// The usual scale.
@@ -77,7 +77,8 @@ pub struct Vitals {
     pub temperature: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "News2Risk")]
 #[serde(rename_all = "snake_case")]
 pub enum Risk {
     /// Aggregate 0-4, no single parameter scoring 3.
@@ -90,7 +91,8 @@ pub enum Risk {
     High,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "News2Score")]
 pub struct News2 {
     pub respiratory_rate: u8,
     pub spo2: u8,
@@ -228,7 +230,7 @@ pub struct TimedReading {
 }
 
 /// A value used in a full set.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Measured {
     /// In the parameter's canonical unit.
     pub value: f64,
@@ -236,7 +238,7 @@ pub struct Measured {
 }
 
 /// The readings of one full set, one per measured parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FullSet {
     pub respiratory_rate: Measured,
     pub spo2: Measured,
@@ -312,7 +314,7 @@ impl Assessed {
 }
 
 /// A part of NEWS2 scored on an assumption because it was not known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AssumedPart {
     /// Assumed Alert.
@@ -322,7 +324,7 @@ pub enum AssumedPart {
 }
 
 /// NEWS2 of a full set of readings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FullSetScore {
     /// The set's instant: the newest of its readings.
     pub at: Timestamp,

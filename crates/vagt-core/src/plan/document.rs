@@ -23,7 +23,7 @@ pub enum DocumentFormat {
 // ------------------------------------------------------------------------------------------
 
 /// `[engine]`: times in hours.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct EngineSection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41,7 +41,7 @@ impl EngineSection {
 }
 
 /// `[levels]`: the ECM level each finding or event suggests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct LevelSection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -73,7 +73,7 @@ pub struct News2Section {
 }
 
 /// `[limits.<parameter>]`.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,7 +102,7 @@ impl LimitsEntry {
 }
 
 /// `[schedule.<parameter>]`.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -124,7 +124,7 @@ impl ScheduleEntry {
 }
 
 /// How a relative rule compares the latest reading with the citizen's own earlier ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum RelativeKindCode {
     /// More than `percent` % below the median of the window.
@@ -197,11 +197,13 @@ pub struct PlanDocument {
     pub news2: News2Section,
 }
 
-// The wire form keeps parameter names as strings so that an unknown one gets a clear error
-// naming its section, rather than serde's generic "unknown variant".
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// A [`PlanDocument`] as written (TOML) and sent (JSON). The wire form keeps parameter names as
+/// strings so that an unknown one gets a clear error naming its section, rather than serde's
+/// generic "unknown variant"; the generated TypeScript names the parameters.
+#[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawDocument {
+#[ts(rename = "PlanDocument")]
+pub struct PlanDocumentWire {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     version: Option<u32>,
     #[serde(default, skip_serializing_if = "EngineSection::is_empty")]
@@ -209,34 +211,41 @@ pub(crate) struct RawDocument {
     #[serde(default, skip_serializing_if = "LevelSection::is_empty")]
     levels: LevelSection,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(as = "BTreeMap<Parameter, LimitsEntry>")]
     limits: BTreeMap<String, LimitsEntry>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(as = "BTreeMap<Parameter, ScheduleEntry>")]
     schedule: BTreeMap<String, ScheduleEntry>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    relative: Vec<RawRelative>,
-    #[serde(default, skip_serializing_if = "RawNews2::is_empty")]
-    news2: RawNews2,
+    relative: Vec<RelativeEntryWire>,
+    #[serde(default, skip_serializing_if = "News2SectionWire::is_empty")]
+    news2: News2SectionWire,
 }
 
-// The scale as a string, so that a wrong one is refused naming its field.
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// `[news2]` as written: the scale as a string, so that a wrong one is refused naming its field.
+#[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawNews2 {
+#[ts(rename = "News2Section")]
+pub struct News2SectionWire {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(as = "Option<SpO2Scale>")]
     spo2_scale: Option<String>,
 }
 
-impl RawNews2 {
+impl News2SectionWire {
     fn is_empty(&self) -> bool {
         self.spo2_scale.is_none()
     }
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// `[[relative]]` as written.
+#[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawRelative {
+#[ts(rename = "RelativeEntry")]
+pub struct RelativeEntryWire {
     id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(as = "Option<Parameter>")]
     parameter: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     kind: Option<RelativeKindCode>,
@@ -260,13 +269,13 @@ pub(crate) struct RawDefaults {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) version: Option<u32>,
     #[serde(default)]
-    pub(crate) common: RawDocument,
+    pub(crate) common: PlanDocumentWire,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) copd: Option<RawDocument>,
+    pub(crate) copd: Option<PlanDocumentWire>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) heart_failure: Option<RawDocument>,
+    pub(crate) heart_failure: Option<PlanDocumentWire>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) diabetes: Option<RawDocument>,
+    pub(crate) diabetes: Option<PlanDocumentWire>,
 }
 
 pub(crate) fn parse_text<T: serde::de::DeserializeOwned>(
@@ -298,7 +307,7 @@ pub(crate) fn parameter_named(section: &str, name: &str) -> Result<Parameter, Pl
     })
 }
 
-impl RawDocument {
+impl PlanDocumentWire {
     /// `prefix` is "" for a plain document or e.g. "copd." inside the defaults file.
     pub(crate) fn into_document(self, prefix: &str) -> Result<PlanDocument, PlanError> {
         check_version(self.version)?;
@@ -356,8 +365,8 @@ impl RawDocument {
 }
 
 impl PlanDocument {
-    fn to_raw(&self) -> RawDocument {
-        RawDocument {
+    fn to_raw(&self) -> PlanDocumentWire {
+        PlanDocumentWire {
             version: Some(PLAN_VERSION),
             engine: self.engine,
             levels: self.levels,
@@ -374,7 +383,7 @@ impl PlanDocument {
             relative: self
                 .relative
                 .iter()
-                .map(|r| RawRelative {
+                .map(|r| RelativeEntryWire {
                     id: r.id.clone(),
                     parameter: r.parameter.map(|p| p.code().to_owned()),
                     kind: r.kind,
@@ -386,7 +395,7 @@ impl PlanDocument {
                     off: r.off,
                 })
                 .collect(),
-            news2: RawNews2 {
+            news2: News2SectionWire {
                 spo2_scale: self.news2.spo2_scale.map(|s| s.code().to_owned()),
             },
         }
@@ -412,7 +421,7 @@ impl Serialize for PlanDocument {
 
 impl<'de> Deserialize<'de> for PlanDocument {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        RawDocument::deserialize(deserializer)?
+        PlanDocumentWire::deserialize(deserializer)?
             .into_document("")
             .map_err(serde::de::Error::custom)
     }

@@ -212,7 +212,7 @@ impl PlanError {
 /// One reason a plan is refused, as codes and values: the UI words it through its catalogue
 /// (`plan.problem.<code>`) and shows it at `field` (a path as in the document, e.g.
 /// `limits.spo2.yellow_low`). `message` is the English text, for logs and operators only.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PlanProblem {
     pub code: PlanProblemCode,
     pub field: Option<String>,
@@ -229,7 +229,7 @@ pub struct PlanProblem {
 }
 
 /// The kinds of [`PlanProblem`], one catalogue text each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanProblemCode {
     Syntax,

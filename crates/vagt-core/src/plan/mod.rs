@@ -93,8 +93,9 @@ mod validation;
 
 pub use defaults::{DEFAULTS_TOML, DefaultPlans, defaults_for};
 pub use document::{
-    DocumentFormat, EngineSection, LevelSection, LimitsEntry, News2Section, PLAN_VERSION,
-    PlanDocument, RelativeEntry, RelativeKindCode, ScheduleEntry,
+    DocumentFormat, EngineSection, LevelSection, LimitsEntry, News2Section, News2SectionWire,
+    PLAN_VERSION, PlanDocument, PlanDocumentWire, RelativeEntry, RelativeEntryWire,
+    RelativeKindCode, ScheduleEntry,
 };
 pub use error::{PlanError, PlanProblem, PlanProblemCode};
 pub use overlay::{merge_tighter, overlay};

@@ -4,7 +4,7 @@
 
 use crate::limits::Triage;
 use crate::plan::document::{
-    DocumentFormat, LimitsEntry, PlanDocument, RawDocument, RelativeEntry, RelativeKindCode,
+    DocumentFormat, LimitsEntry, PlanDocument, PlanDocumentWire, RelativeEntry, RelativeKindCode,
     parse_text,
 };
 use crate::plan::error::PlanError;
@@ -12,12 +12,12 @@ use crate::plan::error::PlanError;
 /// Parses one plan layer (a citizen's overrides, or a single diagnosis group) and checks every
 /// value that can be checked without the other layers.
 pub fn parse_plan_document(text: &str, format: DocumentFormat) -> Result<PlanDocument, PlanError> {
-    checked(parse_text::<RawDocument>(text, format)?, "")
+    checked(parse_text::<PlanDocumentWire>(text, format)?, "")
 }
 
 /// A raw layer as a document, refused with its first problem. `prefix` is "" for a plain
 /// document or e.g. "copd." inside the defaults file.
-pub(crate) fn checked(raw: RawDocument, prefix: &str) -> Result<PlanDocument, PlanError> {
+pub(crate) fn checked(raw: PlanDocumentWire, prefix: &str) -> Result<PlanDocument, PlanError> {
     let doc = raw.into_document(prefix)?;
     match document_problems(&doc, prefix).into_iter().next() {
         Some(first) => Err(first),

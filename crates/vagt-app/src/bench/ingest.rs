@@ -1,10 +1,10 @@
-//! `vagtctl bench ingest`: what parsing, mapping, normalising and the store's checks cost on
-//! top of writing the rows. Both sides write the same rows into the same encrypted schema in
+//! Ingest: what parsing, mapping, normalising and the store's checks cost on top of writing the
+//! rows. Both sides write the same rows into the same encrypted schema in
 //! pages of the sync's size, in one run, so the ratio is meaningful on any machine.
 
-use crate::CliError;
+use crate::AppError;
 use serde::Serialize;
-use std::io::{self, Write};
+use std::io;
 use std::time::Instant;
 use vagt_cohort::{CohortSpec, generate};
 use vagt_core::{CitizenId, Parameter, Timestamp};
@@ -42,9 +42,9 @@ fn observation(
     })
 }
 
-fn temp_store(dir: &tempfile::TempDir, name: &str) -> Result<Store, CliError> {
-    let key =
-        DbKey::from_hex(&"42".repeat(32)).ok_or_else(|| CliError::Usage("bad bench key".into()))?;
+fn temp_store(dir: &tempfile::TempDir, name: &str) -> Result<Store, AppError> {
+    let key = DbKey::from_hex(&"42".repeat(32))
+        .ok_or_else(|| AppError::invalid("usage", "bad bench key"))?;
     Ok(Store::open_with_key(
         &dir.path().join(name),
         &key,
@@ -52,7 +52,7 @@ fn temp_store(dir: &tempfile::TempDir, name: &str) -> Result<Store, CliError> {
     )?)
 }
 
-pub fn ingest(readings: usize) -> Result<IngestBench, CliError> {
+pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
     let end = Timestamp::now();
     let cohort = generate(&CohortSpec {
         seed: 1,
@@ -79,11 +79,17 @@ pub fn ingest(readings: usize) -> Result<IngestBench, CliError> {
         count += 1;
         if entries.len() == PAGE || count == readings {
             let bundle = serde_json::json!({ "resourceType": "Bundle", "type": "searchset", "entry": std::mem::take(&mut entries) });
-            pages.push(serde_json::to_vec(&bundle).map_err(io::Error::other)?);
+            pages.push(serde_json::to_vec(&bundle).map_err(|e| AppError::Io {
+                doing: "write a bench page",
+                source: io::Error::other(e),
+            })?);
         }
     }
 
-    let dir = tempfile::tempdir()?;
+    let dir = tempfile::tempdir().map_err(|source| AppError::Io {
+        doing: "make a temporary directory",
+        source,
+    })?;
     let mut pipeline = temp_store(&dir, "pipeline.db")?;
     let mut raw = temp_store(&dir, "raw.db")?;
     for (i, citizen) in cohort.citizens.iter().enumerate() {
@@ -108,7 +114,8 @@ pub fn ingest(readings: usize) -> Result<IngestBench, CliError> {
     let mut rows = Vec::with_capacity(readings);
     let started = Instant::now();
     for page in &pages {
-        let bundle = vagt_fhir::parse_bundle(page).map_err(|e| CliError::Usage(e.to_string()))?;
+        let bundle = vagt_fhir::parse_bundle(page)
+            .map_err(|e| AppError::invalid("usage", e.to_string()))?;
         let mut batch = PullBatch::default();
         for resource in bundle.resources() {
             if let Ok(vagt_fhir::ObservationUpdate::Measurements(m)) =
@@ -168,27 +175,4 @@ pub fn ingest(readings: usize) -> Result<IngestBench, CliError> {
         raw_insert_readings_per_second: raw_rate,
         ratio: pipeline_rate / raw_rate.max(1e-9),
     })
-}
-
-pub fn print(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
-    writeln!(
-        w,
-        "ingest of {} readings (FHIR JSON pages of {PAGE}, encrypted store):",
-        r.readings
-    )?;
-    writeln!(
-        w,
-        "  parse + map + normalise + store  {:>10.0} readings/s",
-        r.pipeline_readings_per_second
-    )?;
-    writeln!(
-        w,
-        "  raw SQLite insert of the rows    {:>10.0} readings/s",
-        r.raw_insert_readings_per_second
-    )?;
-    writeln!(
-        w,
-        "  ratio                            {:>10.2}  (target >= 0.50)",
-        r.ratio
-    )
 }

@@ -1,0 +1,276 @@
+//! What runs for as long as the app does, each on its own thread with its own database
+//! connection (WAL lets the window read while they write):
+//!
+//! - the sync, a run every interval; while the backend cannot be reached, a cheap probe every
+//!   2 s, so the sync starts the moment the network is back;
+//! - the rules' clock: every citizen evaluated at a fixed pace, so a measurement that comes due
+//!   or a hold that runs out raises its alarm however slow or stuck the backend is.
+//!
+//! Both tell the window what changed through the session's sink.
+
+use crate::backend::backend_client;
+use crate::follow_up::{Affected, follow_up};
+use crate::sync::{runtime, sync_and_follow_up};
+use crate::{AppError, ChangeSink, Session, StoreLocation};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use vagt_core::Timestamp;
+use vagt_store::OpenMode;
+use vagt_sync::{FhirClient, RetryPolicy, SyncConfig, SyncError};
+
+/// What to run in the background.
+#[derive(Debug, Clone)]
+pub struct BackgroundPlan {
+    /// The backend to sync with; no sync without one.
+    pub backend: Option<String>,
+    pub sync_every: Duration,
+    pub evaluate_every: Duration,
+}
+
+impl BackgroundPlan {
+    /// Every citizen is evaluated this often when nothing else asks: due measurements have
+    /// grace periods of hours, so minutes are prompt, and an idle station stays idle.
+    pub const DEFAULT_EVALUATE_EVERY: Duration = Duration::from_secs(300);
+}
+
+/// Stops the background threads when dropped (or on [`BackgroundHandle::stop`]).
+#[derive(Debug)]
+pub struct BackgroundHandle {
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl BackgroundHandle {
+    pub fn stop(mut self) {
+        self.stop_all();
+    }
+
+    fn stop_all(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for BackgroundHandle {
+    fn drop(&mut self) {
+        self.stop_all();
+    }
+}
+
+/// How often a stopped thread notices: the longest it sleeps at once.
+const TICK: Duration = Duration::from_millis(500);
+const PROBE_EVERY: Duration = Duration::from_secs(2);
+
+impl Session {
+    pub fn start_background(&self, plan: BackgroundPlan) -> Result<BackgroundHandle, AppError> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut threads = Vec::new();
+        let spawn = |name: &str, work: Box<dyn FnOnce() + Send>| {
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn(work)
+                .map_err(|source| AppError::Io {
+                    doing: "start a background thread",
+                    source,
+                })
+        };
+        if let Some(backend) = plan.backend.clone() {
+            let (location, sink, stop) = (self.location().clone(), self.sink_handle(), stop.clone());
+            let every = plan.sync_every;
+            threads.push(spawn(
+                "vagt-sync",
+                Box::new(move || {
+                    if let Err(e) = sync_loop(&location, &backend, every, sink.as_ref(), &stop) {
+                        tracing::error!(code = e.code(), "the background sync stopped: {e}");
+                    }
+                }),
+            )?);
+        }
+        let (location, sink, stop_clock) = (self.location().clone(), self.sink_handle(), stop.clone());
+        let every = plan.evaluate_every;
+        threads.push(spawn(
+            "vagt-clock",
+            Box::new(move || {
+                if let Err(e) = clock_loop(&location, every, sink.as_ref(), &stop_clock) {
+                    tracing::error!(code = e.code(), "the rules' clock stopped: {e}");
+                }
+            }),
+        )?);
+        Ok(BackgroundHandle { stop, threads })
+    }
+}
+
+/// Sleeps until `until` or until stopped; false when stopped.
+fn sleep_until(until: Instant, stop: &AtomicBool) -> bool {
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        let now = Instant::now();
+        if now >= until {
+            return true;
+        }
+        std::thread::sleep((until - now).min(TICK));
+    }
+}
+
+fn clock_loop(
+    location: &StoreLocation,
+    every: Duration,
+    sink: &dyn ChangeSink,
+    stop: &AtomicBool,
+) -> Result<(), AppError> {
+    let mut store = location.open(OpenMode::Existing)?;
+    while sleep_until(Instant::now() + every, stop) {
+        let report = follow_up(&mut store, Affected::Everyone, false, Timestamp::now(), sink)?;
+        if !report.raised.is_empty() {
+            tracing::info!(raised = report.raised.len(), "alarms raised on the clock");
+        }
+    }
+    Ok(())
+}
+
+fn sync_loop(
+    location: &StoreLocation,
+    backend: &str,
+    every: Duration,
+    sink: &dyn ChangeSink,
+    stop: &AtomicBool,
+) -> Result<(), AppError> {
+    let runtime = runtime()?;
+    let mut store = location.open(OpenMode::Existing)?;
+    let client = backend_client(backend, RetryPolicy::default())?;
+    let probe = FhirClient::new(backend, None, probe_policy())?;
+    let config = SyncConfig::default();
+    loop {
+        let result = runtime.block_on(sync_and_follow_up(
+            &mut store,
+            &client,
+            &config,
+            &mut |_| {},
+            sink,
+        ));
+        let offline = match result {
+            Ok(report) => {
+                tracing::info!(
+                    pulled = report.pulled,
+                    accepted = report.accepted,
+                    pushed = report.pushed,
+                    alarms = report.alarms_raised,
+                    "sync ok"
+                );
+                false
+            }
+            // Recorded in sync_runs, which the status bar shows.
+            Err(e) => {
+                tracing::warn!(code = e.code(), "sync failed: {e}");
+                e.code() == "offline"
+            }
+        };
+        let next = Instant::now() + every;
+        let awake = if offline {
+            wait_for_network(&runtime, &probe, next, stop)
+        } else {
+            sleep_until(next, stop)
+        };
+        if !awake {
+            return Ok(());
+        }
+    }
+}
+
+fn probe_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 1,
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(3),
+        ..RetryPolicy::default()
+    }
+}
+
+/// Returns as soon as the backend answers at all (even with an error: it is reachable), or at
+/// `until`, whichever is first; false when stopped.
+fn wait_for_network(
+    runtime: &tokio::runtime::Runtime,
+    probe: &FhirClient,
+    until: Instant,
+    stop: &AtomicBool,
+) -> bool {
+    loop {
+        if !sleep_until((Instant::now() + PROBE_EVERY).min(until), stop) {
+            return false;
+        }
+        if Instant::now() >= until {
+            return true;
+        }
+        match runtime.block_on(probe.get("metadata")) {
+            Err(SyncError::GaveUp { .. }) => continue,
+            _ => {
+                tracing::info!("the backend answers again; syncing now");
+                return true;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    #[test]
+    fn the_offline_wait_ends_as_soon_as_the_backend_answers() {
+        // A port nobody listens on yet: the backend is "down".
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let runtime = runtime().expect("runtime");
+        let probe = FhirClient::new(
+            &format!("http://127.0.0.1:{port}/fhir"),
+            None,
+            probe_policy(),
+        )
+        .expect("client");
+        // The backend comes back after 3 s and answers anything (a 404 still means reachable).
+        let backend = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(3));
+            let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind");
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+            }
+        });
+        let started = Instant::now();
+        let stop = AtomicBool::new(false);
+        assert!(wait_for_network(
+            &runtime,
+            &probe,
+            started + Duration::from_secs(120),
+            &stop
+        ));
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_secs(3),
+            "it waited for the backend: {waited:?}"
+        );
+        assert!(
+            waited < Duration::from_secs(30),
+            "it returned when the backend answered, not after the longest wait: {waited:?}"
+        );
+        backend.join().expect("backend thread");
+    }
+
+    #[test]
+    fn a_stopped_wait_returns_at_once() {
+        let stop = AtomicBool::new(true);
+        let started = Instant::now();
+        assert!(!sleep_until(started + Duration::from_secs(60), &stop));
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+}

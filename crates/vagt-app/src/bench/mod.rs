@@ -1,0 +1,8 @@
+//! Benchmarks `vagtctl bench` runs: each figure beside a reference measured in the same run, so
+//! the ratio means something on any machine.
+
+mod ingest;
+mod worklist;
+
+pub use ingest::{IngestBench, ingest};
+pub use worklist::{WorklistBench, worklist};

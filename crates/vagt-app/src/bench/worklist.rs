@@ -1,0 +1,119 @@
+//! The worklist read after a change: what the window reads when one new reading arrives for one
+//! citizen out of many (that citizen's row, the open alarms, the status), against reading the
+//! whole worklist, on the same database in the same run.
+
+use crate::follow_up::{Affected, follow_up};
+use crate::{AppError, NoWindow, Session, StoreLocation};
+use serde::Serialize;
+use std::time::Instant;
+use vagt_cohort::CohortSpec;
+use vagt_core::reading::{IncomingMeasurement, SourceRef};
+use vagt_core::{Parameter, Timestamp};
+use vagt_store::{Actor, OpenMode};
+use zeroize::Zeroizing;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WorklistBench {
+    pub citizens: usize,
+    pub readings: i64,
+    pub runs: usize,
+    /// The whole worklist, as the window reads it at start (median of the runs).
+    pub full_worklist_ms: f64,
+    /// Storing the new reading and evaluating its citizen (median).
+    pub new_reading_ms: f64,
+    /// What the window reads after the change notice: one row, the open alarms, the status
+    /// (median).
+    pub after_one_reading_ms: f64,
+    /// after_one_reading / full_worklist.
+    pub ratio: f64,
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn ms(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1000.0
+}
+
+pub fn worklist(citizens: usize, days: u32, runs: usize) -> Result<WorklistBench, AppError> {
+    let dir = tempfile::tempdir().map_err(|source| AppError::Io {
+        doing: "make a temporary directory",
+        source,
+    })?;
+    let session = Session::open(
+        StoreLocation {
+            db: Some(dir.path().join("bench.db")),
+            throwaway_key: Some(Zeroizing::new("bench".into())),
+        },
+        OpenMode::CreateIfMissing,
+    )?;
+    let actor = Actor("bench".into());
+    let end = Timestamp::now();
+    session.load_demo(
+        &actor,
+        &CohortSpec {
+            seed: 11,
+            citizens,
+            days,
+            end,
+        },
+    )?;
+    let list = session.worklist(&actor)?;
+    let target = list
+        .get(list.len() / 2)
+        .map(|c| c.id.clone())
+        .ok_or_else(|| AppError::invalid("usage", "the bench needs at least one citizen"))?;
+    let runs = runs.max(1);
+    let (mut full, mut write, mut after) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 0..runs {
+        let started = Instant::now();
+        let all = session.worklist(&actor)?;
+        full.push(ms(started));
+        std::hint::black_box(all);
+
+        let started = Instant::now();
+        {
+            let mut store = session.store()?;
+            let at = Timestamp::now();
+            let reading = IncomingMeasurement {
+                citizen_id: target.clone(),
+                parameter: Parameter::Spo2,
+                value: 95.0,
+                unit: "%".into(),
+                effective_at: at,
+                source: SourceRef {
+                    id: format!("bench-reading-{run}"),
+                    version: "1".into(),
+                },
+            };
+            let report = store.ingest(&actor, "bench", vec![reading], at)?;
+            follow_up(
+                &mut store,
+                Affected::Citizens(report.changed_citizens),
+                false,
+                at,
+                &NoWindow,
+            )?;
+        }
+        write.push(ms(started));
+
+        let started = Instant::now();
+        let row = session.worklist_rows(&actor, std::slice::from_ref(&target))?;
+        let alarms = session.alarms(&actor, true)?;
+        let status = session.status(&actor)?;
+        after.push(ms(started));
+        std::hint::black_box((row, alarms, status));
+    }
+    let (full, after) = (median(full), median(after));
+    Ok(WorklistBench {
+        citizens: list.len(),
+        readings: session.store_status()?.readings,
+        runs,
+        full_worklist_ms: full,
+        new_reading_ms: median(write),
+        after_one_reading_ms: after,
+        ratio: after / full.max(1e-9),
+    })
+}

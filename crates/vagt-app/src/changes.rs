@@ -1,0 +1,56 @@
+//! What changed in the store, pushed to whoever shows it (the app's window) instead of being
+//! polled: the citizens whose rows changed, and whether the alarms or the status did.
+
+use serde::Serialize;
+use std::collections::BTreeSet;
+use vagt_core::CitizenId;
+
+/// One change notice. The UI re-reads only what it names.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
+pub struct StoreChanged {
+    /// The citizens whose worklist rows changed; `null`: every citizen (re-read the list).
+    pub citizens: Option<Vec<CitizenId>>,
+    pub alarms: bool,
+    pub status: bool,
+}
+
+impl StoreChanged {
+    pub fn citizens(citizens: BTreeSet<CitizenId>, alarms: bool) -> Self {
+        StoreChanged {
+            citizens: Some(citizens.into_iter().collect()),
+            alarms,
+            status: true,
+        }
+    }
+
+    pub fn everything() -> Self {
+        StoreChanged {
+            citizens: None,
+            alarms: true,
+            status: true,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.citizens.as_ref().is_some_and(Vec::is_empty) && !self.alarms && !self.status
+    }
+}
+
+/// Where change notices go: the Tauri adapter emits them as events; `vagtctl` has no window.
+pub trait ChangeSink: Send + Sync {
+    fn changed(&self, change: &StoreChanged);
+}
+
+/// For callers with nobody to tell.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoWindow;
+
+impl ChangeSink for NoWindow {
+    fn changed(&self, _: &StoreChanged) {}
+}
+
+impl<F: Fn(&StoreChanged) + Send + Sync> ChangeSink for F {
+    fn changed(&self, change: &StoreChanged) {
+        self(change);
+    }
+}

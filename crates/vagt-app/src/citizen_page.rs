@@ -1,0 +1,103 @@
+//! One citizen's page: who they are, their level and its history, the plan in force, recent
+//! readings judged by that plan, and their alarms open and past. Trends, calls and visits will
+//! be added here.
+
+use crate::{AppError, Session};
+use serde::Serialize;
+use vagt_core::limits::Triage;
+use vagt_core::news2::FullSetScore;
+use vagt_core::{CitizenId, Diagnosis, EcmLevel, LevelKind, Parameter, Timestamp};
+use vagt_store::{Actor, AlarmFilter, AlarmRow, LevelHistoryEntry, PlanForm};
+
+/// How far back the page's readings go, and how many it shows at most.
+pub const PAGE_READINGS_WINDOW_MS: i64 = 7 * 24 * 3_600_000;
+pub const PAGE_READINGS_LIMIT: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct CitizenDetails {
+    pub id: CitizenId,
+    pub name: String,
+    /// The id shown as a CPR number (`DDMMYY-SSSS`) when it is one.
+    pub cpr: Option<String>,
+    pub birth_date: Option<String>,
+    pub diagnoses: Vec<Diagnosis>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+/// A reading on the page, judged by the plan in force now.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct PageReading {
+    pub parameter: Parameter,
+    pub value: f64,
+    pub unit: String,
+    pub effective_at: Timestamp,
+    /// `null` where the plan has no limits for the parameter.
+    pub triage: Option<Triage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct CitizenPage {
+    pub citizen: CitizenDetails,
+    pub suggested_level: Option<EcmLevel>,
+    pub confirmed_level: Option<EcmLevel>,
+    /// Newest first.
+    pub level_history: Vec<LevelHistoryEntry>,
+    pub plan: PlanForm,
+    /// The last 7 days, newest first, at most [`PAGE_READINGS_LIMIT`].
+    pub readings: Vec<PageReading>,
+    /// Open first, then past; highest priority and newest first.
+    pub alarms: Vec<AlarmRow>,
+    pub news2: Option<FullSetScore>,
+}
+
+impl Session {
+    /// Everything the citizen page shows. Each part's read is audited by the store.
+    pub fn citizen_page(&self, actor: &Actor, id: &CitizenId) -> Result<CitizenPage, AppError> {
+        let now = Timestamp::now();
+        let mut store = self.store()?;
+        let citizen = store.citizen(actor, id)?;
+        let plan = store.plan_form(id, actor)?;
+        let triage_plan = store.triage_plan(id)?;
+        let mut readings: Vec<PageReading> = store
+            .readings(
+                actor,
+                id,
+                None,
+                Some(now.plus_millis(-PAGE_READINGS_WINDOW_MS)),
+            )?
+            .into_iter()
+            .rev()
+            .take(PAGE_READINGS_LIMIT)
+            .map(|r| PageReading {
+                triage: triage_plan
+                    .thresholds
+                    .get(&r.parameter)
+                    .map(|t| t.classify(r.value)),
+                parameter: r.parameter,
+                value: r.value,
+                unit: r.unit.to_owned(),
+                effective_at: r.effective_at,
+            })
+            .collect();
+        readings.sort_by(|a, b| b.effective_at.cmp(&a.effective_at));
+        Ok(CitizenPage {
+            suggested_level: store.latest_level(id, LevelKind::Suggested)?,
+            confirmed_level: store.latest_level(id, LevelKind::Confirmed)?,
+            level_history: store.level_history(id, actor)?,
+            alarms: store.alarms(AlarmFilter::Citizen(id), actor, now)?,
+            news2: store.news2(actor, id, now)?,
+            citizen: CitizenDetails {
+                cpr: citizen.id.as_cpr(),
+                id: citizen.id,
+                name: citizen.name,
+                birth_date: citizen.birth_date,
+                diagnoses: citizen.diagnoses,
+                phone: citizen.phone,
+                address: citizen.address,
+            },
+            plan,
+            readings,
+        })
+    }
+}

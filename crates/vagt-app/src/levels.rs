@@ -1,0 +1,80 @@
+//! A citizen's ECM level: the suggested and confirmed levels, and a nurse confirming one.
+
+use crate::follow_up::{Affected, follow_up};
+use crate::{AppError, Session};
+use serde::Serialize;
+use vagt_core::{CitizenId, EcmLevel, LevelKind, Timestamp};
+use vagt_store::Actor;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelsView {
+    pub citizen_id: CitizenId,
+    pub suggested: Option<EcmLevel>,
+    pub confirmed: Option<EcmLevel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelConfirmed {
+    pub citizen_id: CitizenId,
+    pub confirmed: EcmLevel,
+    pub decision_key: String,
+    /// Alarms the decision raised (a change of the confirmed level alarms the other stations).
+    pub alarms_raised: Vec<String>,
+}
+
+/// A level typed as a number.
+pub fn parse_level(level: i64) -> Result<EcmLevel, AppError> {
+    EcmLevel::new(level).map_err(|e| AppError::invalid("invalid_level", e.to_string()))
+}
+
+impl Session {
+    pub fn levels(&self, citizen: &CitizenId) -> Result<LevelsView, AppError> {
+        let store = self.store()?;
+        Ok(LevelsView {
+            citizen_id: citizen.clone(),
+            suggested: store.latest_level(citizen, LevelKind::Suggested)?,
+            confirmed: store.latest_level(citizen, LevelKind::Confirmed)?,
+        })
+    }
+
+    /// Sets the citizen's confirmed level as `actor`, with a reason; the levels and alarms
+    /// agree with it at once, and it travels to every station.
+    pub fn confirm_level(
+        &self,
+        actor: &Actor,
+        citizen: &CitizenId,
+        level: EcmLevel,
+        reason: &str,
+    ) -> Result<LevelConfirmed, AppError> {
+        let mut store = self.store()?;
+        let now = Timestamp::now();
+        let decision_key = store.confirm_level(citizen, level, actor, reason, now)?;
+        let report = follow_up(
+            &mut store,
+            Affected::Citizens([citizen.clone()].into()),
+            true,
+            now,
+            self.sink(),
+        )?;
+        Ok(LevelConfirmed {
+            citizen_id: citizen.clone(),
+            confirmed: level,
+            decision_key,
+            alarms_raised: report.raised,
+        })
+    }
+}
+
+impl Session {
+    /// Every citizen evaluated now (`vagtctl evaluate`; the app's clock does it on its own).
+    pub fn evaluate_everyone(&self) -> Result<vagt_store::EvaluationReport, AppError> {
+        let mut store = self.store()?;
+        follow_up(
+            &mut store,
+            Affected::Everyone,
+            false,
+            Timestamp::now(),
+            self.sink(),
+        )
+    }
+}

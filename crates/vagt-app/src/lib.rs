@@ -1,0 +1,36 @@
+//! Vagt's use cases, in one place for the desktop app and `vagtctl`: a [`Session`] over this
+//! station's database, the acting user passed to every use case, the backend and its token,
+//! the background sync and the rules' clock.
+//!
+//! Each use case ends its follow-ups here ([`follow_up`]): the citizens a change affected are
+//! evaluated, and the window is told what to show again ([`StoreChanged`] through a
+//! [`ChangeSink`]). The adapters (`src-tauri`, `vagtctl`) only parse, call and map errors.
+
+mod alarms;
+mod background;
+mod backend;
+pub mod bench;
+mod changes;
+mod citizen_page;
+mod demo;
+mod error;
+pub mod follow_up;
+mod levels;
+mod plans;
+mod records;
+mod session;
+mod sync;
+
+pub use background::{BackgroundHandle, BackgroundPlan};
+pub use backend::{BackendView, backend_client, backend_token, check_backend_url};
+pub use changes::{ChangeSink, NoWindow, StoreChanged};
+pub use citizen_page::{
+    CitizenDetails, CitizenPage, PAGE_READINGS_LIMIT, PAGE_READINGS_WINDOW_MS, PageReading,
+};
+pub use demo::DemoReport;
+pub use error::{AppError, ErrorReport};
+pub use levels::{LevelConfirmed, LevelsView, parse_level};
+pub use plans::PlanChanged;
+pub use records::{AuditReport, StationStatus, parse_citizen};
+pub use session::{Session, StoreLocation, init_logging, resolve_actor};
+pub use sync::sync_and_follow_up;

@@ -1,0 +1,103 @@
+//! Reading what the station holds: the worklist (whole, or the rows a change named), the
+//! status, one citizen's readings and NEWS2, rejected input and the audit log.
+
+use crate::{AppError, Session};
+use serde::Serialize;
+use vagt_core::news2::FullSetScore;
+use vagt_core::{CitizenId, Parameter, Timestamp};
+use vagt_store::{
+    Actor, AuditEntry, ChainBreak, CitizenSummary, RejectedInput, StoreStatus, StoredReading,
+};
+
+/// The status bar's content: the store's counts and sync state, and who is signed in here.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct StationStatus {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub store: StoreStatus,
+    pub actor: String,
+}
+
+/// The audit log, newest first, and when asked, whether its hash chain holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    pub entries: Vec<AuditEntry>,
+    pub chain_ok: Option<bool>,
+    pub chain_break: Option<ChainBreak>,
+}
+
+/// A citizen id as typed by a user; one that cannot be an id names no citizen.
+pub fn parse_citizen(text: &str) -> Result<CitizenId, AppError> {
+    CitizenId::new(text.trim())
+        .map_err(|_| vagt_store::StoreError::UnknownCitizen(text.trim().to_owned()).into())
+}
+
+impl Session {
+    /// Every citizen's worklist row.
+    pub fn worklist(&self, actor: &Actor) -> Result<Vec<CitizenSummary>, AppError> {
+        Ok(self.store()?.citizen_summaries(actor)?)
+    }
+
+    /// The rows of the citizens a change named; a citizen no longer there is left out.
+    pub fn worklist_rows(
+        &self,
+        actor: &Actor,
+        citizens: &[CitizenId],
+    ) -> Result<Vec<CitizenSummary>, AppError> {
+        Ok(self
+            .store()?
+            .citizen_summaries_of(actor, citizens, Timestamp::now())?)
+    }
+
+    pub fn status(&self, actor: &Actor) -> Result<StationStatus, AppError> {
+        Ok(StationStatus {
+            store: self.store()?.status()?,
+            actor: actor.0.clone(),
+        })
+    }
+
+    /// The store's counts alone (no actor): what `vagtctl status` prints.
+    pub fn store_status(&self) -> Result<StoreStatus, AppError> {
+        Ok(self.store()?.status()?)
+    }
+
+    pub fn readings(
+        &self,
+        actor: &Actor,
+        citizen: &CitizenId,
+        parameter: Option<Parameter>,
+        since: Option<Timestamp>,
+    ) -> Result<Vec<StoredReading>, AppError> {
+        Ok(self
+            .store()?
+            .readings(actor, citizen, parameter, since)?)
+    }
+
+    /// NEWS2 of the citizen's newest full set of home vitals of the last 7 days (a floor).
+    pub fn news2(
+        &self,
+        actor: &Actor,
+        citizen: &CitizenId,
+        now: Timestamp,
+    ) -> Result<Option<FullSetScore>, AppError> {
+        Ok(self.store()?.news2(actor, citizen, now)?)
+    }
+
+    pub fn rejected(&self, actor: &Actor, all: bool) -> Result<Vec<RejectedInput>, AppError> {
+        Ok(self.store()?.rejected(actor, !all)?)
+    }
+
+    pub fn audit(&self, limit: usize, verify: bool) -> Result<AuditReport, AppError> {
+        let store = self.store()?;
+        let chain_break = if verify {
+            store.verify_audit_chain()?
+        } else {
+            None
+        };
+        Ok(AuditReport {
+            entries: store.audit_entries(limit)?,
+            chain_ok: verify.then_some(chain_break.is_none()),
+            chain_break,
+        })
+    }
+}

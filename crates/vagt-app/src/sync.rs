@@ -1,0 +1,69 @@
+//! Syncing with the backend as a use case: one run, then the rules for the citizens it changed,
+//! and the window told what to show again. The same for `vagtctl sync` and the app's background
+//! sync.
+
+use crate::backend::backend_client;
+use crate::follow_up::{Affected, follow_up};
+use crate::{AppError, ChangeSink, Session, StoreChanged};
+use vagt_core::Timestamp;
+use vagt_store::Store;
+use vagt_sync::{FhirClient, Progress, RetryPolicy, SyncConfig, SyncReport, sync_run};
+
+/// One run on `store`, then the follow-up of what it brought. What a failed run pulled before it
+/// failed is evaluated too; the run's error is returned after.
+pub async fn sync_and_follow_up(
+    store: &mut Store,
+    client: &FhirClient,
+    config: &SyncConfig,
+    progress: &mut dyn FnMut(&Progress),
+    sink: &dyn ChangeSink,
+) -> Result<SyncReport, AppError> {
+    let run = sync_run(store, client, config, progress).await?;
+    let mut report = run.report;
+    let evaluation = follow_up(
+        store,
+        Affected::Citizens(report.changed_citizens.clone()),
+        report.acknowledgements > 0,
+        Timestamp::now(),
+        sink,
+    )?;
+    report.alarms_raised = evaluation.raised.len();
+    // The last sync, its state and what waits to be sent changed, whatever else did.
+    sink.changed(&StoreChanged {
+        citizens: Some(Vec::new()),
+        alarms: false,
+        status: true,
+    });
+    run.result?;
+    Ok(report)
+}
+
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| AppError::Io {
+            doing: "start the sync's runtime",
+            source,
+        })
+}
+
+impl Session {
+    /// One sync run with `url` on this session's connection, with its follow-up.
+    pub fn sync_once(
+        &self,
+        url: &str,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<SyncReport, AppError> {
+        let client = backend_client(url, RetryPolicy::default())?;
+        let runtime = runtime()?;
+        let mut store = self.store()?;
+        runtime.block_on(sync_and_follow_up(
+            &mut store,
+            &client,
+            &SyncConfig::default(),
+            progress,
+            self.sink(),
+        ))
+    }
+}

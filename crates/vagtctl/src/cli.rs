@@ -1,0 +1,232 @@
+//! The command line: what `vagtctl` accepts. Parsing only; `commands.rs` carries each command
+//! out through `vagt-app`.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use vagt_cohort::CohortSpec;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vagtctl",
+    version,
+    about = "Vagt, the NærKlinikken nurse station, headless"
+)]
+pub struct Cli {
+    /// The database file [default: the platform data directory, e.g. ~/.local/share/vagt/vagt.db]
+    #[arg(long, global = true, env = "VAGT_DB")]
+    pub db: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Who is acting, for the audit log [default: the OS user].
+    #[arg(long = "as", global = true, env = "VAGT_USER", value_name = "USER")]
+    pub actor: Option<String>,
+    /// Use this passphrase as the database key instead of the OS keyring. Only for throwaway
+    /// demo databases: a passphrase on a command line is not a secret.
+    #[arg(
+        long,
+        global = true,
+        env = "VAGT_THROWAWAY_KEY",
+        value_name = "PASSPHRASE",
+        hide_env_values = true
+    )]
+    pub throwaway_key: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the encrypted database (and its key in the OS keyring).
+    Init,
+    /// Fill the database with the synthetic demo cohort.
+    Demo {
+        #[arg(long, default_value_t = CohortSpec::DEFAULT_SEED)]
+        seed: u64,
+        #[arg(long, default_value_t = CohortSpec::DEFAULT_CITIZENS)]
+        citizens: usize,
+        #[arg(long, default_value_t = CohortSpec::DEFAULT_DAYS)]
+        days: u32,
+        /// The cohort's "now" (RFC 3339) [default: the current time]
+        #[arg(long)]
+        end: Option<String>,
+    },
+    /// The citizens, each with their latest readings.
+    Citizens,
+    /// One citizen's readings, oldest first.
+    Readings {
+        citizen: String,
+        /// Only this parameter (spo2, pulse, fev1, ...).
+        #[arg(long)]
+        parameter: Option<String>,
+        /// Only readings at or after this instant (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// NEWS2 of a citizen's newest full set of home vitals (respiratory rate, SpO2, systolic
+    /// pressure, pulse, temperature within an hour) of the last 7 days. Consciousness and oxygen
+    /// are not measured at home, so it is a floor: NEWS2 at least the total shown.
+    News2 { citizen: String },
+    /// Counts of citizens, readings, rejected inputs and outbox, and the last sync.
+    Status,
+    /// Inputs that were not accepted, with their reasons and raw payloads.
+    Rejected {
+        /// Include those already decided.
+        #[arg(long)]
+        all: bool,
+    },
+    /// The telemedicine backend: its URL (kept in the database) and token (kept in the OS keyring).
+    Backend {
+        #[command(subcommand)]
+        action: BackendAction,
+    },
+    /// Sync with the backend: pull new and changed resources, push the outbox.
+    Sync {
+        /// One run, then exit (non-zero if it failed). Without it, run every --interval seconds.
+        #[arg(long)]
+        once: bool,
+        /// The backend's FHIR base URL [default: the one set with `vagtctl backend set`]
+        #[arg(long)]
+        backend: Option<String>,
+        #[arg(long, default_value_t = 30)]
+        interval: u64,
+    },
+    /// Measure throughput; figures are ratios within one run, not absolute promises.
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
+    /// Alarms, open ones first, highest and newest first.
+    Alarms {
+        /// Only those not yet acknowledged.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Acknowledge an alarm as the nurse named by --as; the acknowledgement reaches the other
+    /// stations through the backend.
+    Ack {
+        alarm: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Quiet an open alarm for yourself (--as) for some minutes; it still shows, and still
+    /// sounds for every other nurse. A high alarm's snooze ends at its first escalation.
+    Snooze {
+        alarm: String,
+        #[arg(long, default_value_t = 10)]
+        minutes: i64,
+    },
+    /// When unacknowledged alarms are re-notified, louder, to all stations.
+    Escalation {
+        #[command(subcommand)]
+        action: EscalationAction,
+    },
+    /// Evaluate every citizen now: suggested ECM levels and the alarms they require.
+    Evaluate,
+    /// A citizen's ECM level.
+    Level {
+        #[command(subcommand)]
+        action: LevelAction,
+    },
+    /// A citizen's triage plan: limits, relative rules and measuring schedule.
+    Plan {
+        #[command(subcommand)]
+        action: PlanAction,
+    },
+    /// The audit log, newest first.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Recompute the hash chain and report where it breaks.
+        #[arg(long)]
+        verify: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchWhat {
+    /// FHIR Observations parsed, mapped, normalised and stored, against a raw SQLite insert of
+    /// the same rows into the same (encrypted) schema. Uses temporary databases, not --db.
+    Ingest {
+        #[arg(long, default_value_t = 100_000)]
+        readings: usize,
+    },
+    /// What the window reads after one new reading for one citizen (their row, the open alarms,
+    /// the status), against the whole worklist, on a demo database of --citizens. Uses a
+    /// temporary database, not --db.
+    Worklist {
+        #[arg(long, default_value_t = 1_000)]
+        citizens: usize,
+        #[arg(long, default_value_t = CohortSpec::DEFAULT_DAYS)]
+        days: u32,
+        #[arg(long, default_value_t = 15)]
+        runs: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscalationAction {
+    /// The policy in force, per priority.
+    Show,
+    /// Set the rule of one priority.
+    Set {
+        /// high, medium, low or info.
+        priority: String,
+        /// Minutes from the alarm to its first re-notification.
+        #[arg(long)]
+        after: Option<i64>,
+        /// Minutes between later re-notifications (without it: only one).
+        #[arg(long)]
+        repeat: Option<i64>,
+        /// Re-notifications at most.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+        /// This priority never escalates.
+        #[arg(long, conflicts_with_all = ["after", "repeat"])]
+        off: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LevelAction {
+    /// The suggested and confirmed levels.
+    Show { citizen: String },
+    /// Set the confirmed level (1-6) as the nurse named by --as, with a reason.
+    Set {
+        citizen: String,
+        level: i64,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanAction {
+    /// The plan in force (defaults of the citizen's diagnoses with their overrides).
+    Show { citizen: String },
+    /// The citizen's overrides alone, as a document to edit and import again.
+    Export { citizen: String },
+    /// Replace the citizen's overrides with a TOML or JSON document (by its extension; `-` reads
+    /// TOML from standard input). Checked before it is kept; who and why are recorded.
+    Import {
+        citizen: String,
+        file: PathBuf,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackendAction {
+    /// Set the backend URL; asks for its bearer token on the terminal (or reads one line from
+    /// standard input) and stores it in the OS keyring.
+    Set {
+        url: String,
+        /// The backend needs no token.
+        #[arg(long)]
+        no_token: bool,
+    },
+    /// Show the configured backend and whether a token is stored (never the token).
+    Show,
+}
+

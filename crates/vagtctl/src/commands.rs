@@ -1,0 +1,339 @@
+//! Each command: parse what was typed, call the use case, print. No rule lives here.
+
+use crate::CliError;
+use crate::cli::{
+    BackendAction, BenchWhat, Cli, Command, EscalationAction, LevelAction, PlanAction,
+};
+use crate::output::{self, Output};
+use std::io::Write;
+use std::path::Path;
+use vagt_app::{AppError, Session, StoreLocation, parse_citizen, parse_level, resolve_actor};
+use vagt_cohort::CohortSpec;
+use vagt_core::alarm::{AlarmPriority, Audience, EscalationRule};
+use vagt_core::plan::DocumentFormat;
+use vagt_core::{Parameter, Timestamp};
+use vagt_store::OpenMode;
+use zeroize::Zeroizing;
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let out = Output { json: cli.json };
+    // Benchmarks use temporary databases of their own, never --db.
+    if let Command::Bench { what } = &cli.command {
+        return bench(&out, what);
+    }
+    let location = StoreLocation {
+        db: cli.db.clone(),
+        throwaway_key: cli.throwaway_key.clone().map(Zeroizing::new),
+    };
+    let mode = match cli.command {
+        Command::Init | Command::Demo { .. } => OpenMode::CreateIfMissing,
+        _ => OpenMode::Existing,
+    };
+    let session = Session::open(location, mode)?;
+    let actor = resolve_actor(cli.actor.clone());
+    match cli.command {
+        Command::Init => {
+            let status = session.store_status()?;
+            out.print(&status, |w| {
+                writeln!(
+                    w,
+                    "database ready at {} (schema version {})",
+                    status.db_path, status.schema_version
+                )
+            })
+        }
+        Command::Demo {
+            seed,
+            citizens,
+            days,
+            end,
+        } => {
+            let end = end.map(|t| parse_time(&t)).transpose()?;
+            let spec = CohortSpec {
+                seed,
+                citizens,
+                days,
+                end: end.unwrap_or_else(Timestamp::now),
+            };
+            let report = session.load_demo(&actor, &spec)?;
+            out.print(&report, |w| output::demo_text(w, &report))
+        }
+        Command::Citizens => {
+            let list = session.worklist(&actor)?;
+            out.print(&list, |w| {
+                output::citizens_table(w, &list, Timestamp::now())
+            })
+        }
+        Command::Readings {
+            citizen,
+            parameter,
+            since,
+        } => {
+            let citizen = parse_citizen(&citizen)?;
+            let parameter = parameter
+                .map(|p| p.parse::<Parameter>())
+                .transpose()
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let since = since.map(|s| parse_time(&s)).transpose()?;
+            let list = session.readings(&actor, &citizen, parameter, since)?;
+            out.print(&list, |w| output::readings_table(w, &list))
+        }
+        Command::News2 { citizen } => {
+            let citizen = parse_citizen(&citizen)?;
+            let now = Timestamp::now();
+            let news2 = session.news2(&actor, &citizen, now)?;
+            let shown = serde_json::json!({ "citizen_id": citizen, "news2": news2 });
+            out.print(&shown, |w| {
+                output::news2_text(w, citizen.as_str(), news2.as_ref(), now)
+            })
+        }
+        Command::Status => {
+            let status = session.store_status()?;
+            out.print(&status, |w| output::status_text(w, &status))
+        }
+        Command::Alarms { open } => {
+            let list = session.alarms(&actor, open)?;
+            out.print(&list, |w| output::alarms_table(w, &list, Timestamp::now()))
+        }
+        Command::Ack { alarm, comment } => {
+            let outcome = session.acknowledge(&actor, &alarm, comment.as_deref())?;
+            out.print(&outcome, |w| output::ack_text(w, &outcome, &actor.0))
+        }
+        Command::Snooze { alarm, minutes } => {
+            let snoozed = session.snooze(&actor, &alarm, minutes)?;
+            out.print(&snoozed, |w| {
+                writeln!(
+                    w,
+                    "alarm {} quiet for {} until {}",
+                    snoozed.alarm_id,
+                    snoozed.nurse,
+                    snoozed.silenced_until.to_rfc3339()
+                )
+            })
+        }
+        Command::Escalation { action } => escalation(&session, &out, &actor, action),
+        Command::Evaluate => {
+            let report = session.evaluate_everyone()?;
+            out.print(&report, |w| {
+                writeln!(
+                    w,
+                    "{} citizens evaluated: {} level changes, {} alarms raised, {} cleared",
+                    report.citizens,
+                    report.level_changes,
+                    report.raised.len(),
+                    report.cleared
+                )
+            })
+        }
+        Command::Level { action } => level(&session, &out, &actor, action),
+        Command::Plan { action } => plan(&session, &out, &actor, action),
+        Command::Rejected { all } => {
+            let list = session.rejected(&actor, all)?;
+            out.print(&list, |w| output::rejected_table(w, &list))
+        }
+        Command::Backend { action } => backend(&session, &out, &actor, action),
+        Command::Sync {
+            once,
+            backend,
+            interval,
+        } => {
+            let url = session.backend_url(backend.as_deref())?.ok_or_else(|| {
+                CliError::Usage(
+                    "no backend: pass --backend URL or run `vagtctl backend set URL`".into(),
+                )
+            })?;
+            loop {
+                let mut show_progress = |p: &vagt_sync::Progress| output::progress_line(p);
+                match session.sync_once(&url, &mut show_progress) {
+                    Ok(report) => out.print(&report, |w| output::sync_report(w, &report))?,
+                    Err(e) if !once => {
+                        let _ = writeln!(std::io::stderr(), "vagtctl: sync failed: {e}");
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                if once {
+                    return Ok(());
+                }
+                std::thread::sleep(std::time::Duration::from_secs(interval.max(1)));
+            }
+        }
+        Command::Audit { limit, verify } => {
+            let report = session.audit(limit, verify)?;
+            out.print(&report, |w| output::audit_text(w, &report))
+        }
+        // Handled above, before a database is opened.
+        Command::Bench { .. } => Ok(()),
+    }
+}
+
+fn bench(out: &Output, what: &BenchWhat) -> Result<(), CliError> {
+    match *what {
+        BenchWhat::Ingest { readings } => {
+            let report = vagt_app::bench::ingest(readings)?;
+            out.print(&report, |w| output::ingest_bench_text(w, &report))
+        }
+        BenchWhat::Worklist {
+            citizens,
+            days,
+            runs,
+        } => {
+            let report = vagt_app::bench::worklist(citizens, days, runs)?;
+            out.print(&report, |w| output::worklist_bench_text(w, &report))
+        }
+    }
+}
+
+fn escalation(
+    session: &Session,
+    out: &Output,
+    actor: &vagt_store::Actor,
+    action: EscalationAction,
+) -> Result<(), CliError> {
+    let policy = match action {
+        EscalationAction::Show => session.escalation_policy()?,
+        EscalationAction::Set {
+            priority,
+            after,
+            repeat,
+            steps,
+            off,
+        } => {
+            let priority = priority.parse::<AlarmPriority>().map_err(|_| {
+                CliError::Usage(format!(
+                    "priority {priority:?} is not one of high, medium, low, info"
+                ))
+            })?;
+            let rule = if off {
+                None
+            } else {
+                let after = after
+                    .ok_or_else(|| CliError::Usage("give --after MINUTES, or --off".into()))?;
+                Some(EscalationRule {
+                    after_ms: after.saturating_mul(60_000),
+                    repeat_ms: repeat.map(|r| r.saturating_mul(60_000)),
+                    max_steps: steps,
+                    audience: Audience::AllStations,
+                })
+            };
+            session.set_escalation_rule(actor, priority, rule)?
+        }
+    };
+    out.print(&policy, |w| output::escalation_text(w, &policy))
+}
+
+fn level(
+    session: &Session,
+    out: &Output,
+    actor: &vagt_store::Actor,
+    action: LevelAction,
+) -> Result<(), CliError> {
+    match action {
+        LevelAction::Show { citizen } => {
+            let levels = session.levels(&parse_citizen(&citizen)?)?;
+            out.print(&levels, |w| output::levels_text(w, &levels))
+        }
+        LevelAction::Set {
+            citizen,
+            level,
+            reason,
+        } => {
+            let citizen = parse_citizen(&citizen)?;
+            let done = session.confirm_level(actor, &citizen, parse_level(level)?, &reason)?;
+            out.print(&done, |w| {
+                writeln!(w, "{citizen} confirmed at {} by {}", done.confirmed, actor.0)
+            })
+        }
+    }
+}
+
+fn plan(
+    session: &Session,
+    out: &Output,
+    actor: &vagt_store::Actor,
+    action: PlanAction,
+) -> Result<(), CliError> {
+    match action {
+        PlanAction::Show { citizen } => {
+            let plan = session.plan_toml(actor, &parse_citizen(&citizen)?)?;
+            out.print(&plan, |w| w.write_all(plan.resolved.as_bytes()))
+        }
+        PlanAction::Export { citizen } => {
+            let plan = session.plan_toml(actor, &parse_citizen(&citizen)?)?;
+            out.print(&plan, |w| w.write_all(plan.overrides.as_bytes()))
+        }
+        PlanAction::Import {
+            citizen,
+            file,
+            reason,
+        } => {
+            let citizen = parse_citizen(&citizen)?;
+            let (text, format) = read_plan_file(&file)?;
+            let done = session.set_plan_text(actor, &citizen, &text, format, &reason)?;
+            out.print(&done, |w| {
+                writeln!(w, "plan for {citizen} is now revision {}", done.revision)
+            })
+        }
+    }
+}
+
+fn backend(
+    session: &Session,
+    out: &Output,
+    actor: &vagt_store::Actor,
+    action: BackendAction,
+) -> Result<(), CliError> {
+    let shown = match action {
+        BackendAction::Set { url, no_token } => {
+            // Checked before a token is asked for: a refused URL never gets one.
+            let url = vagt_app::check_backend_url(&url)?;
+            let token = if no_token {
+                None
+            } else {
+                Some(Zeroizing::new(read_secret(&format!(
+                    "Bearer token for {url}: "
+                ))?))
+            };
+            session.set_backend(actor, &url, token)?
+        }
+        BackendAction::Show => session.backend()?,
+    };
+    out.print(&shown, |w| output::backend_text(w, &shown))
+}
+
+/// A secret from the terminal without echo, or one line from standard input when piped.
+fn read_secret(prompt: &str) -> Result<String, CliError> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        Ok(rpassword::prompt_password(prompt)?)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+fn parse_time(text: &str) -> Result<Timestamp, CliError> {
+    Timestamp::parse_rfc3339(text).map_err(|e| CliError::Usage(e.to_string()))
+}
+
+fn read_plan_file(file: &Path) -> Result<(String, DocumentFormat), CliError> {
+    let format = match file.extension().and_then(|e| e.to_str()) {
+        Some("json") => DocumentFormat::Json,
+        _ => DocumentFormat::Toml,
+    };
+    let text = if file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+        text
+    } else {
+        std::fs::read_to_string(file)
+            .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?
+    };
+    Ok((text, format))
+}
+
+impl From<vagt_store::StoreError> for CliError {
+    fn from(error: vagt_store::StoreError) -> Self {
+        CliError::App(AppError::Store(error))
+    }
+}

@@ -1,0 +1,249 @@
+//! The commands the web view may call. Each one parses, calls a use case of `vagt-app` as the
+//! station's user, and maps the error to `{code, message}`; no logic lives here.
+
+use std::sync::Arc;
+use vagt_app::{
+    AppError, BackgroundHandle, BackgroundPlan, ChangeSink, CitizenPage, ErrorReport, Session,
+    StationStatus, StoreLocation, parse_citizen, parse_level,
+};
+use vagt_store::{
+    AckOutcome, Actor, AlarmRow, CitizenSummary, OpenMode, PlanCheck, PlanForm, PlanView,
+    SnoozeOutcome,
+};
+
+pub struct AppState {
+    /// Why the session is not there, if it is not: every command then answers with this, so
+    /// a nurse who starts Vagt from a menu sees why it cannot work, instead of nothing.
+    session: Result<Session, ErrorReport>,
+    actor: Actor,
+    /// Kept for as long as the app runs; dropping it stops the background threads.
+    _background: Option<BackgroundHandle>,
+}
+
+type Reply<T> = Result<T, ErrorReport>;
+
+impl AppState {
+    pub fn open(
+        location: StoreLocation,
+        actor: Actor,
+        sink: Arc<dyn ChangeSink>,
+        plan: impl FnOnce(Option<String>) -> BackgroundPlan,
+        backend: Option<String>,
+    ) -> AppState {
+        let session = Session::open(location, OpenMode::CreateIfMissing)
+            .map(|s| s.with_sink(sink))
+            .inspect_err(|e| tracing::error!(code = e.code(), "Vagt cannot open its database"));
+        let background = session.as_ref().ok().and_then(|session| {
+            let backend = match backend {
+                Some(url) => Some(url),
+                None => session.backend_url(None).ok().flatten(),
+            };
+            session
+                .start_background(plan(backend))
+                .inspect_err(|e| tracing::error!(code = e.code(), "no background work: {e}"))
+                .ok()
+        });
+        AppState {
+            session: session.map_err(|e| e.report()),
+            actor,
+            _background: background,
+        }
+    }
+
+    fn call<T>(&self, f: impl FnOnce(&Session, &Actor) -> Result<T, AppError>) -> Reply<T> {
+        let session = self.session.as_ref().map_err(Clone::clone)?;
+        f(session, &self.actor).map_err(|e| e.report())
+    }
+}
+
+// Async so that they run off the main (UI) thread.
+#[tauri::command]
+pub async fn worklist(state: tauri::State<'_, AppState>) -> Reply<Vec<CitizenSummary>> {
+    state.call(|s, a| s.worklist(a))
+}
+
+#[tauri::command]
+pub async fn worklist_rows(
+    state: tauri::State<'_, AppState>,
+    citizen_ids: Vec<String>,
+) -> Reply<Vec<CitizenSummary>> {
+    state.call(|s, a| {
+        let ids = citizen_ids
+            .iter()
+            .map(|id| parse_citizen(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        s.worklist_rows(a, &ids)
+    })
+}
+
+#[tauri::command]
+pub async fn store_status(state: tauri::State<'_, AppState>) -> Reply<StationStatus> {
+    state.call(|s, a| s.status(a))
+}
+
+#[tauri::command]
+pub async fn list_alarms(
+    state: tauri::State<'_, AppState>,
+    open_only: bool,
+) -> Reply<Vec<AlarmRow>> {
+    state.call(|s, a| s.alarms(a, open_only))
+}
+
+#[tauri::command]
+pub async fn acknowledge_alarm(
+    state: tauri::State<'_, AppState>,
+    alarm_id: String,
+    comment: Option<String>,
+) -> Reply<AckOutcome> {
+    state.call(|s, a| s.acknowledge(a, &alarm_id, comment.as_deref()))
+}
+
+/// Quiet an alarm for this station's nurse only.
+#[tauri::command]
+pub async fn snooze_alarm(
+    state: tauri::State<'_, AppState>,
+    alarm_id: String,
+    minutes: i64,
+) -> Reply<SnoozeOutcome> {
+    state.call(|s, a| s.snooze(a, &alarm_id, minutes))
+}
+
+/// Resolves to the decision's key.
+#[tauri::command]
+pub async fn confirm_level(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+    level: i64,
+    reason: String,
+) -> Reply<String> {
+    state.call(|s, a| {
+        let done = s.confirm_level(a, &parse_citizen(&citizen_id)?, parse_level(level)?, &reason)?;
+        Ok(done.decision_key)
+    })
+}
+
+#[tauri::command]
+pub async fn citizen_page(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+) -> Reply<CitizenPage> {
+    state.call(|s, a| s.citizen_page(a, &parse_citizen(&citizen_id)?))
+}
+
+#[tauri::command]
+pub async fn plan_form(state: tauri::State<'_, AppState>, citizen_id: String) -> Reply<PlanForm> {
+    state.call(|s, a| s.plan_form(a, &parse_citizen(&citizen_id)?))
+}
+
+#[tauri::command]
+pub async fn check_plan(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+    overrides: serde_json::Value,
+) -> Reply<PlanCheck> {
+    state.call(|s, _| s.check_plan(&parse_citizen(&citizen_id)?, &overrides))
+}
+
+#[tauri::command]
+pub async fn set_plan(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+    overrides: serde_json::Value,
+    reason: String,
+) -> Reply<PlanForm> {
+    state.call(|s, a| s.set_plan(a, &parse_citizen(&citizen_id)?, &overrides, &reason))
+}
+
+#[tauri::command]
+pub async fn plan_toml(state: tauri::State<'_, AppState>, citizen_id: String) -> Reply<PlanView> {
+    state.call(|s, a| s.plan_toml(a, &parse_citizen(&citizen_id)?))
+}
+
+#[tauri::command]
+pub async fn set_plan_toml(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+    toml: String,
+    reason: String,
+) -> Reply<PlanView> {
+    state.call(|s, a| {
+        let citizen = parse_citizen(&citizen_id)?;
+        s.set_plan_text(a, &citizen, &toml, vagt_core::plan::DocumentFormat::Toml, &reason)?;
+        s.plan_toml(a, &citizen)
+    })
+}
+
+/// A desktop notification, worded by the UI in the nurse's language. A desktop without a
+/// notification service is no error: the alarm panel and the sound still show the alarm.
+#[tauri::command]
+pub async fn notify_alarm(app: tauri::AppHandle, title: String, body: String) -> bool {
+    use tauri_plugin_notification::NotificationExt;
+    match app.notification().builder().title(title).body(body).show() {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!("no desktop notification: {error}");
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zeroize::Zeroizing;
+
+    fn state(db: &std::path::Path, key: &str) -> AppState {
+        let location = StoreLocation {
+            db: Some(db.to_path_buf()),
+            throwaway_key: Some(Zeroizing::new(key.into())),
+        };
+        let plan = |backend| BackgroundPlan {
+            backend,
+            sync_every: std::time::Duration::from_secs(3600),
+            evaluate_every: std::time::Duration::from_secs(3600),
+        };
+        AppState::open(
+            location,
+            Actor("nurse-a".into()),
+            Arc::new(vagt_app::NoWindow),
+            plan,
+            None,
+        )
+    }
+
+    #[test]
+    fn commands_answer_from_a_real_store_and_errors_keep_their_code() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("app.db");
+        let app = state(&db, "pw");
+        let status = app.call(|s, a| s.status(a)).expect("status");
+        assert_eq!((status.store.citizens, status.actor.as_str()), (0, "nurse-a"));
+        assert!(app.call(|s, a| s.worklist(a)).expect("list").is_empty());
+        assert!(app.call(|s, a| s.alarms(a, true)).expect("alarms").is_empty());
+
+        let unknown = app
+            .call(|s, a| s.acknowledge(a, "0123456789ab", None))
+            .expect_err("no such alarm");
+        assert_eq!(unknown.code, "unknown_alarm");
+        let level = app
+            .call(|s, a| s.confirm_level(a, &parse_citizen("nobody")?, parse_level(9)?, "x"))
+            .expect_err("no ECM9");
+        assert_eq!(level.code, "invalid_level");
+        let citizen = app
+            .call(|s, a| s.citizen_page(a, &parse_citizen("nobody")?))
+            .expect_err("no such citizen");
+        assert_eq!(citizen.code, "unknown_citizen");
+        drop(app);
+
+        let wrong = state(&db, "other");
+        let error = wrong.call(|s, a| s.worklist(a)).expect_err("wrong key");
+        assert_eq!(error.code, "cannot_decrypt");
+        let json = serde_json::to_value(&error).expect("serialises");
+        assert_eq!(json["code"], "cannot_decrypt");
+        assert!(
+            json["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("cannot be decrypted"))
+        );
+    }
+}
