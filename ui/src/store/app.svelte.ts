@@ -118,16 +118,21 @@ function merge(a: StoreChanged, b: StoreChanged): StoreChanged {
 /** Re-reads what a change names; changes arriving meanwhile are merged and read once after. */
 export function applyChange(change: StoreChanged): Promise<void> {
   pending = pending ? merge(pending, change) : change;
-  draining ??= (async () => {
+  draining ??= drain();
+  return draining;
+}
+
+async function drain(): Promise<void> {
+  try {
     while (pending) {
       const next = pending;
       pending = null;
       await reread(next);
     }
-  })().finally(() => {
+  } finally {
+    // Cleared in the same turn as the last look at `pending`, so no change is left unread.
     draining = null;
-  });
-  return draining;
+  }
 }
 
 function mergeRows(current: CitizenSummary[], ids: CitizenId[], fresh: CitizenSummary[]): CitizenSummary[] {
@@ -352,7 +357,8 @@ export async function start(): Promise<() => void> {
   const ticker = setInterval(tick, TICK_MS);
   const poller = setInterval(() => void poll(), POLL_MS);
   return () => {
-    unlisten?.();
+    // The window is going away (or a test's mock lacks unlisten): nothing left to stop.
+    void Promise.resolve().then(() => unlisten?.()).catch(() => undefined);
     clearInterval(ticker);
     clearInterval(poller);
     clearTimeout(wakeTimer);
