@@ -1,5 +1,6 @@
 // WebDriver helpers shared by the end-to-end tests (plain Node >= 20, no dependencies): one
 // HTTP call per WebDriver command against tauri-driver.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 
 const WD = (process.env.WEBDRIVER_URL || 'http://127.0.0.1:4444').replace(/\/+$/, '');
@@ -54,6 +55,8 @@ export function session(id) {
   const s = `/session/${encodeURIComponent(id)}`;
   return {
     exec: (script, args = []) => wd('POST', `${s}/execute/sync`, { script, args }),
+    /** Runs a script that calls its last argument when done. */
+    execAsync: (script, args = []) => wd('POST', `${s}/execute/async`, { script, args }, 30_000),
     find: async (css) => elementId(await wd('POST', `${s}/element`, { using: 'css selector', value: css })),
     findAll: async (css) => (await wd('POST', `${s}/elements`, { using: 'css selector', value: css })).map(elementId),
     attr: (el, name) => wd('GET', `${s}/element/${el}/attribute/${encodeURIComponent(name)}`),
@@ -61,6 +64,7 @@ export function session(id) {
     click: (el) => wd('POST', `${s}/element/${el}/click`, {}),
     type: (el, text) => wd('POST', `${s}/element/${el}/value`, { text }),
     screenshot: () => wd('GET', `${s}/screenshot`, undefined, 60_000),
+    setWindowRect: (rect) => wd('POST', `${s}/window/rect`, rect, 30_000),
     remove: () => wd('DELETE', s, undefined, 30_000),
   };
 }
@@ -82,7 +86,14 @@ export async function waitFor(what, ms, check, intervalMs = 250) {
   }
 }
 
+/** Resolves after the page has painted twice: what a screenshot then shows is what a nurse sees. */
+export async function afterRepaint(s) {
+  await s.execAsync(`var done = arguments[arguments.length - 1];
+    requestAnimationFrame(function () { requestAnimationFrame(function () { done(true); }); });`);
+}
+
 export async function saveScreenshot(s, file) {
+  await afterRepaint(s);
   const b64 = await s.screenshot();
   if (typeof b64 !== 'string' || b64.length === 0) fail('screenshot returned no data');
   const buf = Buffer.from(b64, 'base64');
@@ -120,4 +131,81 @@ export async function waitReady(s) {
     }
     return st === 'ready' ? st : undefined;
   });
+}
+
+const CONTROL = '\uE009';
+export const KEY = { CONTROL, ENTER: '\uE007', ESCAPE: '\uE00C', ALT: '\uE00A', DOWN: '\uE015' };
+
+/** Presses keys together (modifiers first) and lets them go in reverse order. */
+export async function press(s, ...keys) {
+  const down = keys.map((value) => ({ type: 'keyDown', value }));
+  const up = [...keys].reverse().map((value) => ({ type: 'keyUp', value }));
+  await wd('POST', `/session/${s.id}/actions`, { actions: [{ type: 'key', id: 'kbd', actions: [...down, ...up] }] });
+  await wd('DELETE', `/session/${s.id}/actions`);
+}
+
+/** Sets a field's value as typing would (an input event follows). `selector` is CSS. */
+export async function fill(s, selector, value) {
+  const ok = await s.exec(`var e = document.querySelector(arguments[0]); if (!e) return false; e.focus(); e.value = arguments[1];
+    e.dispatchEvent(new Event('input', { bubbles: true })); return true;`, [selector, value]);
+  if (!ok) fail(`no field ${selector}`);
+}
+
+export async function dialogOpen(s, testid) {
+  return s.exec(`var d = document.querySelector('[data-testid="${testid}"]'); return d ? d.open : null;`);
+}
+
+/** The error banner's text when it shows, else null. */
+export async function bannerText(s) {
+  return s.exec("var b = document.querySelector('[data-testid=error-banner]'); return b && !b.hidden ? (b.dataset.code + ': ' + b.textContent) : null;");
+}
+
+/**
+ * Every worklist row as [id, name, ecm, news2], read by scrolling the virtual list from top to
+ * bottom (only the rows in view are in the DOM), then back to the top.
+ */
+export async function collectRows(s) {
+  const seen = new Map();
+  const scroller = '[data-testid=worklist-scroll]';
+  await s.exec(`document.querySelector('${scroller}').scrollTop = 0; return true;`);
+  for (let guard = 0; guard < 10_000; guard++) {
+    await afterRepaint(s);
+    const page = await s.exec(`var sc = document.querySelector('${scroller}');
+      var rows = Array.from(document.querySelectorAll('[data-testid=citizen-row]')).map(function (r) {
+        return [r.dataset.citizenId, r.querySelector('[data-testid=citizen-name]').textContent,
+          r.querySelector('[data-testid=citizen-ecm]').textContent.trim(), r.querySelector('[data-testid=citizen-news2]').textContent.trim()];
+      });
+      var atEnd = sc.scrollTop + sc.clientHeight >= sc.scrollHeight - 1;
+      if (!atEnd) sc.scrollTop = sc.scrollTop + Math.max(32, sc.clientHeight - 64);
+      return [rows, atEnd];`);
+    for (const row of page[0]) seen.set(row[0], row);
+    if (page[1]) break;
+  }
+  await s.exec(`document.querySelector('${scroller}').scrollTop = 0; return true;`);
+  await afterRepaint(s);
+  return [...seen.values()];
+}
+
+/**
+ * Reads the store back through vagtctl: VAGTCTL is a JSON array, the command and its leading
+ * arguments (e.g. ["/repo/target/debug/vagtctl", "--db", "/tmp/x.db"]), or a plain path.
+ * Returns null when VAGTCTL is not set.
+ * TODO(issue 9): scripts/e2e.sh should always set VAGTCTL; then make its absence a failure.
+ */
+export function vagtctl(...args) {
+  const raw = process.env.VAGTCTL;
+  if (!raw) return null;
+  let prefix;
+  try {
+    prefix = raw.trim().startsWith('[') ? JSON.parse(raw) : [raw];
+  } catch (e) {
+    fail(`VAGTCTL is not a JSON array: ${e.message}`);
+  }
+  const [bin, ...lead] = prefix;
+  const out = execFileSync(bin, [...lead, '--json', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    return JSON.parse(out);
+  } catch {
+    fail(`vagtctl ${args.join(' ')} did not print JSON: ${out.slice(0, 300)}`);
+  }
 }

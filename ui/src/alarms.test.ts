@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { AlarmRow, CitizenSummary } from './api';
+import type { AlarmRow, CitizenSummary, Finding } from './bindings';
 import { describeCause, nextWake, signalsDue, sortAlarms, sortWorklist, soundFor, type Heard } from './alarms';
 import { catalogue, translate, type Params } from './i18n';
 
 const t = (key: string, params?: Params) => translate(catalogue, 'da', key, params);
+const AT = '2026-11-22T08:00:00Z';
+
+function finding(value: number): Finding {
+  return {
+    parameter: 'spo2', reading_key: 'r1', reading_at: AT, value, triage: 'red',
+    rule: { type: 'limit', limit: 'red_low' }, limit: 86, baseline: null,
+  };
+}
 
 function alarm(id: string, priority: AlarmRow['priority'], raised_at: string, extra: Partial<AlarmRow> = {}): AlarmRow {
   return {
@@ -13,7 +21,7 @@ function alarm(id: string, priority: AlarmRow['priority'], raised_at: string, ex
     kind: 'level_rise',
     priority,
     raised_at,
-    cause: { type: 'suggested_change', from: 1, to: 3, trigger: { trigger: 'reading', finding: { parameter: 'spo2', value: 85 } } },
+    cause: { type: 'suggested_change', source: 'suggested', from: 1, to: 3, at: AT, trigger: { trigger: 'reading', finding: finding(85) } },
     state: 'open',
     acknowledged_by: null,
     acknowledged_at: null,
@@ -36,11 +44,11 @@ function citizen(id: string, extra: Partial<CitizenSummary>): CitizenSummary {
 describe('care events in alarm causes', () => {
   it('names the admission or its end', () => {
     const admitted = alarm('a', 'high', 'x', {
-      cause: { type: 'suggested_change', source: 'event', from: 1, to: 6, trigger: { trigger: 'event', kind: 'hospital_admission', key: 'k' } },
+      cause: { type: 'suggested_change', source: 'event', from: 1, to: 6, at: AT, trigger: { trigger: 'event', kind: 'hospital_admission', key: 'k' } },
     });
     expect(describeCause(admitted, t, 'da')).toBe('ECM1 → ECM6 · hospitalsindlæggelse');
     const ended = alarm('b', 'info', 'x', {
-      cause: { type: 'suggested_change', from: 6, to: 1, trigger: { trigger: 'event_ended', kind: 'hospital_admission', key: 'k', ended_by: 'd' } },
+      cause: { type: 'suggested_change', source: 'event', from: 6, to: 1, at: AT, trigger: { trigger: 'event_ended', kind: 'hospital_admission', key: 'k', ended_by: 'd' } },
     });
     expect(describeCause(ended, t, 'da')).toBe('ECM6 → ECM1 · hospitalsindlæggelse afsluttet');
   });
@@ -115,12 +123,25 @@ describe('alarm order and signals', () => {
 
   it('words a cause in Danish from its codes', () => {
     expect(describeCause(alarm('a', 'high', 'x'), t, 'da')).toBe('ECM1 → ECM3 · SpO2 85');
+    const decimal = alarm('d', 'high', 'x', {
+      cause: { type: 'suggested_change', source: 'suggested', from: 1, to: 2, at: AT, trigger: { trigger: 'reading', finding: { ...finding(38.4), parameter: 'temperature' } } },
+    });
+    expect(describeCause(decimal, t, 'da')).toBe('ECM1 → ECM2 · Temp. 38,4');
     const missed = alarm('m', 'low', 'x', {
       kind: 'missed_measurement',
-      cause: { type: 'missed_measurement', parameter: 'weight', due_at: '2026-11-21T08:00:00Z' },
+      cause: { type: 'missed_measurement', parameter: 'weight', last_at: AT, due_at: '2026-11-21T08:00:00Z', grace_ms: 0 },
     });
-    expect(describeCause(missed, t, 'da')).toMatch(/^Vægt forventet /);
-    const nurse = alarm('n', 'medium', 'x', { cause: { type: 'confirmed_change', from: null, to: 2, nurse: 'mette' } });
+    // Due 09.00 in Copenhagen (08.00 UTC in winter), in Danish dates.
+    expect(describeCause(missed, t, 'da')).toBe('Vægt forventet 21.11.2026 09.00');
+    const nurse = alarm('n', 'medium', 'x', {
+      cause: { type: 'confirmed_change', from: null, to: 2, at: AT, decision_key: 'd', nurse: 'mette' },
+    });
     expect(describeCause(nurse, t, 'da')).toBe('intet → ECM2 · sat af mette');
+    const rejected = alarm('r', 'low', 'x', {
+      kind: 'rejected_reading',
+      cause: { type: 'rejected_reading', fingerprint: 'f', reason: 'value 900 is implausible', parameter: 'pulse' },
+    });
+    // The back end's English reason never reaches the Danish text.
+    expect(describeCause(rejected, t, 'da')).toBe('Puls: målingen kunne ikke godtages');
   });
 });

@@ -1,6 +1,7 @@
 // Pure helpers for the alarm panel, the worklist order and the signals: no DOM, no I/O.
-import type { AlarmPriority, AlarmRow, CitizenSummary } from './api';
-import type { Translate } from './i18n';
+import type { AlarmPriority, AlarmRow, CitizenSummary, EcmLevel } from './bindings';
+import { formatDateTime, formatPlain } from './format';
+import type { Lang, Translate } from './i18n';
 
 const PRIORITY_RANK: Record<AlarmPriority, number> = { high: 0, medium: 1, low: 2, info: 3 };
 
@@ -96,57 +97,41 @@ export function soundFor(alarms: readonly AlarmRow[]): 'high' | 'low' | null {
   return alarms.some((a) => priorityRank(a.priority) <= PRIORITY_RANK.medium) ? 'high' : 'low';
 }
 
-function levelText(level: unknown, t: Translate): string {
+export function levelText(level: EcmLevel | null | undefined, t: Translate): string {
   return typeof level === 'number' ? `ECM${level}` : t('alarms.level.none');
 }
 
-function formatNumber(value: unknown, lang: string): string {
-  return typeof value === 'number'
-    ? value.toLocaleString(lang === 'da' ? 'da-DK' : 'en-GB', { maximumFractionDigits: 1 })
-    : '';
-}
-
 /** One line that says what caused the alarm, in the nurse's language. */
-export function describeCause(alarm: AlarmRow, t: Translate, lang: string): string {
+export function describeCause(alarm: AlarmRow, t: Translate, lang: Lang): string {
   const c = alarm.cause;
   switch (c.type) {
     case 'suggested_change':
     case 'confirmed_change': {
       const change = t('alarms.cause.change', { from: levelText(c.from, t), to: levelText(c.to, t) });
-      if (c.type === 'confirmed_change' && typeof c.nurse === 'string') {
-        return `${change} · ${t('alarms.cause.by_nurse', { nurse: c.nurse })}`;
-      }
-      const trigger = c.trigger as {
-        trigger?: string; kind?: string; finding?: { parameter?: string; value?: number };
-      } | null;
+      if (c.type === 'confirmed_change') return `${change} · ${t('alarms.cause.by_nurse', { nurse: c.nurse })}`;
+      const trigger = c.trigger;
       // A care event from the backend (an admission, a MAS visit) or its end set the level.
-      if ((trigger?.trigger === 'event' || trigger?.trigger === 'event_ended') && trigger.kind) {
+      if (trigger?.trigger === 'event' || trigger?.trigger === 'event_ended') {
         const event = t(`care_event.${trigger.kind}`);
         return `${change} · ${trigger.trigger === 'event' ? event : t('alarms.cause.event_ended', { event })}`;
       }
-      const finding = trigger?.finding;
-      if (finding?.parameter) {
+      if (trigger?.trigger === 'readings_improved') return `${change} · ${t('alarms.cause.improved')}`;
+      const finding = trigger?.trigger === 'reading' ? trigger.finding : null;
+      if (finding) {
         return `${change} · ${t('alarms.cause.finding', {
           parameter: t(`parameter.${finding.parameter}`),
-          value: formatNumber(finding.value, lang),
+          value: formatPlain(finding.value, lang, 1),
         })}`;
       }
       return change;
     }
     case 'suggestion_differs':
-      return t('alarms.cause.differs', {
-        suggested: levelText(c.suggested, t),
-        confirmed: levelText(c.confirmed, t),
-      });
+      return t('alarms.cause.differs', { suggested: levelText(c.suggested, t), confirmed: levelText(c.confirmed, t) });
     case 'missed_measurement':
-      return t('alarms.cause.missed', {
-        parameter: t(`parameter.${String(c.parameter)}`),
-        due: typeof c.due_at === 'string' ? new Date(c.due_at).toLocaleString(lang === 'da' ? 'da-DK' : 'en-GB', {
-          day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
-        }) : '',
-      });
+      return t('alarms.cause.missed', { parameter: t(`parameter.${c.parameter}`), due: formatDateTime(c.due_at, lang) });
     case 'rejected_reading':
-      return typeof c.reason === 'string' ? c.reason : '';
+      // The reason is the back end's English text: the nurse reads the parameter, not it.
+      return c.parameter ? t('alarms.cause.rejected', { parameter: t(`parameter.${c.parameter}`) }) : t('alarms.cause.rejected_unknown');
     default:
       return '';
   }

@@ -1,16 +1,16 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkPlan, setPlan, storeStatus, toApiError, worklistRows } from './api';
 
-const invoke = vi.fn();
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
-
-const { listCitizens, storeStatus, toApiError } = await import('./api');
+afterEach(() => clearMocks());
 
 describe('toApiError', () => {
-  it('keeps the back end error shape', () => {
-    expect(toApiError({ code: 'db_locked', message: 'database is locked' })).toEqual({
-      code: 'db_locked',
-      message: 'database is locked',
+  it('keeps the back end error shape, and a refused plan its problems', () => {
+    expect(toApiError({ code: 'database_error', message: 'database is locked' })).toEqual({
+      code: 'database_error', message: 'database is locked',
     });
+    const problems = [{ code: 'negative', field: 'limits.spo2.red_low' }];
+    expect(toApiError({ code: 'invalid_plan', message: 'x', problems }).problems).toEqual(problems);
   });
   it('accepts strings, Errors and odd values', () => {
     expect(toApiError('boom')).toEqual({ code: 'unknown', message: 'boom' });
@@ -22,22 +22,26 @@ describe('toApiError', () => {
 });
 
 describe('commands', () => {
-  beforeEach(() => invoke.mockReset());
-
-  it('calls the right commands and passes results through', async () => {
-    invoke.mockResolvedValueOnce([{ id: 'c-1' }]);
-    await expect(listCitizens()).resolves.toEqual([{ id: 'c-1' }]);
-    expect(invoke).toHaveBeenLastCalledWith('list_citizens', undefined);
-
-    invoke.mockResolvedValueOnce({ citizens: 1 });
-    await expect(storeStatus()).resolves.toEqual({ citizens: 1 });
-    expect(invoke).toHaveBeenLastCalledWith('store_status', undefined);
+  it('sends the contract names with camelCase arguments', async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return cmd === 'check_plan' ? { problems: [], resolved: null } : [];
+    });
+    await worklistRows(['c-1']);
+    await checkPlan('c-1', { limits: { spo2: { red_low: 85 } } });
+    expect(calls).toEqual([
+      ['worklist_rows', { citizenIds: ['c-1'] }],
+      ['check_plan', { citizenId: 'c-1', overrides: { limits: { spo2: { red_low: 85 } } } }],
+    ]);
   });
 
   it('rejects with an ApiError', async () => {
-    invoke.mockRejectedValueOnce({ code: 'io', message: 'disk full' });
-    await expect(listCitizens()).rejects.toEqual({ code: 'io', message: 'disk full' });
-    invoke.mockRejectedValueOnce('plain');
+    mockIPC(() => {
+      throw { code: 'invalid_plan', message: 'limits.spo2.yellow_low = 80 lies outside', problems: [] };
+    });
+    await expect(setPlan('c-1', {}, 'why')).rejects.toMatchObject({ code: 'invalid_plan', problems: [] });
+    mockIPC(() => Promise.reject('plain'));
     await expect(storeStatus()).rejects.toEqual({ code: 'unknown', message: 'plain' });
   });
 });

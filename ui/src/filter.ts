@@ -17,11 +17,11 @@ export function filterCitizens<T extends Searchable>(items: readonly T[], query:
 }
 
 /**
- * Index after pressing Up (-1) or Down (+1) in a list of `count` rows; -1 means
- * "nothing selected". From nothing, Down goes to the first row and Up to the last.
+ * Index after moving by `delta` rows (±1 for arrows, ±a page) in a list of `count` rows; -1
+ * means "nothing selected". From nothing, down goes to the first row and up to the last.
  * The selection stops at the ends instead of wrapping.
  */
-export function moveSelection(current: number, delta: -1 | 1, count: number): number {
+export function moveSelection(current: number, delta: number, count: number): number {
   if (count <= 0) return -1;
   if (current < 0 || current >= count) return delta > 0 ? 0 : count - 1;
   return Math.min(count - 1, Math.max(0, current + delta));

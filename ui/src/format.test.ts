@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { catalogue, translate, type Lang, type Translate } from './i18n';
-import { HOUR_MS, MINUTE_MS, decimalsFor, formatAge, formatDateTime, formatNews2, formatNumber, formatValue, isStale, unitLabel } from './format';
+import {
+  HOUR_MS, MINUTE_MS, decimalsFor, formatAge, formatCpr, formatDate, formatDateTime, formatNews2, formatNumber, formatPlain,
+  formatValue, isStale, unitLabel,
+} from './format';
 
 const tr = (lang: Lang): Translate => (key, params) => translate(catalogue, lang, key, params);
 const da = tr('da');
@@ -126,8 +129,32 @@ describe('formatDateTime', () => {
     expect(formatDateTime(iso, 'da', 'Europe/Copenhagen')).toMatch(/05\.03\.2025.*14[.:]07/);
     expect(formatDateTime(iso, 'en', 'UTC')).toMatch(/05\/03\/2025.*13:07/);
   });
+  it('shows Copenhagen time by default, on a 24-hour clock, summer and winter', () => {
+    expect(formatDateTime('2026-12-01T21:30:00Z', 'da')).toBe('01.12.2026 22.30');
+    expect(formatDateTime('2026-07-01T21:30:00Z', 'da')).toBe('01.07.2026 23.30');
+    expect(formatDateTime('2026-12-01T21:30:00Z', 'en')).toBe('01/12/2026, 22:30');
+  });
   it('is blank without a timestamp', () => {
     expect(formatDateTime(null, 'da')).toBe('');
+  });
+});
+
+describe('formatDate / formatCpr / formatPlain', () => {
+  it('writes Danish dates as 01.12.2026 and keeps a plain date on its day', () => {
+    expect(formatDate('2026-12-01', 'da')).toBe('01.12.2026');
+    expect(formatDate('2026-12-01', 'en')).toBe('01/12/2026');
+    expect(formatDate('2026-11-30T23:30:00Z', 'da')).toBe('01.12.2026');
+    expect(formatDate(null, 'da')).toBe('');
+  });
+  it('shows a CPR number as DDMMYY-SSSS', () => {
+    expect(formatCpr('0112261234')).toBe('011226-1234');
+    expect(formatCpr('011226-1234')).toBe('011226-1234');
+    expect(formatCpr('c-001')).toBe('c-001');
+  });
+  it('uses a decimal comma in Danish', () => {
+    expect(formatPlain(94.5, 'da')).toBe('94,5');
+    expect(formatPlain(94.5, 'en')).toBe('94.5');
+    expect(formatPlain(null, 'da')).toBe('');
   });
 });
 

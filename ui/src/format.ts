@@ -1,5 +1,5 @@
 // Pure formatting helpers: ages, units and values. No DOM, no global clock.
-import { localeOf, type Lang, type Translate } from './i18n';
+import { localeOf, TIME_ZONE, type Lang, type Translate } from './i18n';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
@@ -93,15 +93,46 @@ export function formatValue(
   return unit ? `${num} ${unit}` : num;
 }
 
-/** Local date and time, e.g. "05.03.2025 14.07" (da) / "05/03/2025, 14:07" (en). */
-export function formatDateTime(iso: string | null | undefined, lang: Lang, timeZone?: string): string {
+/** Date and time in Copenhagen, "05.03.2025 14.07" (da) / "05/03/2025, 14:07" (en), 24-hour. */
+export function formatDateTime(iso: string | null | undefined, lang: Lang, timeZone: string = TIME_ZONE): string {
   const at = parseTime(iso);
   if (at === null) return '';
+  const locale = localeOf(lang);
+  // Date and time apart: ICU versions disagree on the separator between them.
+  const date = new Intl.DateTimeFormat(locale, { day: '2-digit', month: '2-digit', year: 'numeric', timeZone }).format(at);
+  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(at);
+  return lang === 'da' ? `${date} ${time}` : `${date}, ${time}`;
+}
+
+/** A calendar date as 01.12.2026 (da) or 01/12/2026 (en); a plain "YYYY-MM-DD" stays that day. */
+export function formatDate(value: string | null | undefined, lang: Lang): string {
+  if (!value) return '';
+  const plain = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (plain) return lang === 'da' ? `${plain[3]}.${plain[2]}.${plain[1]}` : `${plain[3]}/${plain[2]}/${plain[1]}`;
+  const at = parseTime(value);
+  if (at === null) return '';
   return new Intl.DateTimeFormat(localeOf(lang), {
-    dateStyle: 'short',
-    timeStyle: 'short',
-    ...(timeZone ? { timeZone } : {}),
+    day: '2-digit', month: '2-digit', year: 'numeric', timeZone: TIME_ZONE,
   }).format(new Date(at));
+}
+
+/** A plain number in the language's style (decimal comma in Danish), up to `decimals`. */
+export function formatPlain(value: number | null | undefined, lang: Lang, decimals = 2): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '';
+  return new Intl.NumberFormat(localeOf(lang), { maximumFractionDigits: decimals, useGrouping: false }).format(value);
+}
+
+/** A CPR number as DDMMYY-SSSS; anything that is not ten digits is shown as given. */
+export function formatCpr(cpr: string | null | undefined): string {
+  if (!cpr) return '';
+  const digits = cpr.replace(/\D/g, '');
+  return digits.length === 10 ? `${digits.slice(0, 6)}-${digits.slice(6)}` : cpr;
+}
+
+/** Seconds left as "45 s" or "3 min". */
+export function formatSeconds(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 120 ? `${Math.round(s / 60)} min` : `${s} s`;
 }
 
 /** A NEWS2 total as the worklist shows it: "≥7" when parts were assumed at their lowest. */

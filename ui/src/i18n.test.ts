@@ -1,5 +1,66 @@
+// @vitest-environment node
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { catalogue, interpolate, isLang, placeholders, translate, type Catalogue } from './i18n';
+import { KEYMAP } from './keymap';
+import { LIMIT_FIELDS, PARAMETERS, RELATIVE_KINDS, RULE_NUMBER_FIELDS, SCHEDULE_FIELDS } from './plandraft';
+
+const SRC = new URL('.', import.meta.url).pathname;
+
+/** The UI's source files, tests aside. */
+function sources(dir = SRC): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'test' ? [] : sources(path);
+    return /\.(ts|svelte)$/.test(e.name) && !e.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+/** Keys written out: t('key' ...) anywhere, and the key map's texts. */
+function literalKeys(): Set<string> {
+  const keys = new Set(KEYMAP.map((b) => b.text));
+  for (const file of sources()) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/\bt\(\s*'([a-z0-9_.]+)'/g)) keys.add(m[1] as string);
+  }
+  return keys;
+}
+
+/** Keys built from a prefix and a value: t(`prefix.${value}`). */
+function templatePrefixes(): Set<string> {
+  const out = new Set<string>();
+  for (const file of sources()) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/\bt\(\s*`([a-z0-9_.]+\.)\$\{/g)) out.add(m[1] as string);
+  }
+  return out;
+}
+
+const PROBLEM_CODES = ['syntax', 'unsupported_version', 'unknown_parameter', 'not_finite', 'not_positive', 'negative',
+  'out_of_range', 'yellow_outside_red', 'low_not_below_high', 'off_with_values', 'missing_field', 'unknown_value',
+  'field_not_allowed', 'green_rule', 'bad_rule_id', 'duplicate_rule', 'conflicting_rule', 'mapping_not_monotone'];
+
+/** Every family of keys the code builds, with every value it can be built with. */
+const FAMILIES: Record<string, readonly (string | number)[]> = {
+  'alarms.kind.': ['level_rise', 'level_fall', 'suggestion_differs', 'missed_measurement', 'rejected_reading'],
+  'alarms.priority.': ['high', 'medium', 'low', 'info'],
+  'care_event.': ['mas_visit', 'acute_bed', 'acute_bed_admission', 'hospital_admission', 'discharge'],
+  'diagnosis.': ['copd', 'heart_failure', 'diabetes'],
+  'ecm.': [1, 2, 3, 4, 5, 6],
+  'level.rule.': ['all_green', 'one_yellow', 'two_yellows', 'any_red'],
+  'news2.risk.': ['low', 'low_medium', 'medium', 'high'],
+  'news2.scale.': ['scale1', 'scale2'],
+  'page.level.kind.': ['suggested', 'confirmed'],
+  'parameter.': PARAMETERS,
+  'plan.col.': [...LIMIT_FIELDS, ...SCHEDULE_FIELDS],
+  'plan.field.': [...LIMIT_FIELDS, ...SCHEDULE_FIELDS, 'limits.off', 'schedule.off', 'news2.spo2_scale',
+    'engine.hold_hours', 'engine.lookback_hours', 'engine.mas_visit_hold_hours', 'levels.all_green', 'levels.one_yellow',
+    'levels.two_yellows', 'levels.any_red', 'levels.mas_visit', 'levels.acute_bed', 'levels.hospital'],
+  'plan.field.relative.': ['parameter', 'kind', ...RULE_NUMBER_FIELDS, 'colour', 'off'],
+  'plan.kind.': RELATIVE_KINDS,
+  'plan.section.': ['limits', 'schedule'],
+  'status.sync.': ['never', 'syncing', 'online', 'offline', 'failing'],
+  'triage.': ['green', 'yellow', 'red'],
+};
 
 describe('interpolate', () => {
   it('replaces every occurrence of known placeholders', () => {
@@ -62,19 +123,23 @@ describe('catalogue', () => {
     }
   });
 
-  it('has every key the UI uses', () => {
-    const used = [
-      'app.title', 'app.loading', 'app.error', 'lang.switch', 'lang.switch.hint',
-      'citizens.count', 'citizens.count_filtered', 'citizens.empty', 'citizens.no_match',
-      'citizens.filter', 'citizens.filter.hint', 'citizens.table.label', 'citizens.stale',
-      'citizens.measured', 'citizens.col.name', 'citizens.col.id', 'citizens.col.diagnoses',
-      'citizens.col.last', 'citizens.never', 'age.just_now', 'age.minutes', 'age.hours', 'age.days',
-      'diagnosis.copd', 'diagnosis.heart_failure', 'diagnosis.diabetes',
-      'parameter.spo2', 'parameter.pulse', 'parameter.fev1', 'parameter.temperature', 'parameter.weight',
-      'status.label', 'status.citizens', 'status.readings', 'status.rejected', 'status.outbox',
-      'status.never_synced', 'status.last_sync', 'status.database', 'keys.help',
-    ];
-    for (const key of used) expect(catalogue[key], key).toBeDefined();
+  it('has every key the code names, literally or by family', () => {
+    const missing = [...literalKeys()].filter((key) => !(key in catalogue));
+    expect(missing).toEqual([]);
+    for (const prefix of templatePrefixes()) {
+      const members = FAMILIES[prefix];
+      expect(members, `a new key family \`${prefix}\${...}\`: list its members in FAMILIES`).toBeDefined();
+      for (const m of members ?? []) expect(catalogue[`${prefix}${m}`], `${prefix}${m}`).toBeDefined();
+    }
+  });
+
+  it('words every error code the README lists, and every plan problem code', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = /- Error codes:([\s\S]*?)\n\n/.exec(readme)?.[1] ?? '';
+    const codes = [...block.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
+    expect(codes.length).toBeGreaterThan(15);
+    for (const code of codes) expect(catalogue[`error.${code}`], `error.${code}`).toBeDefined();
+    for (const code of PROBLEM_CODES) expect(catalogue[`plan.problem.${code}`], `plan.problem.${code}`).toBeDefined();
   });
 });
 

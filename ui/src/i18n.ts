@@ -1,10 +1,13 @@
-// Translation catalogue shared with the Rust side (assets/i18n/catalogue.json).
+// Translation catalogue shared with the Rust side (assets/i18n/catalogue.json). Pure: the
+// language in force lives in the store.
 import catalogueJson from '../../assets/i18n/catalogue.json';
 
 export type Lang = 'da' | 'en';
 export const LANGS: readonly Lang[] = ['da', 'en'];
 export const DEFAULT_LANG: Lang = 'da';
 export const LANG_STORAGE_KEY = 'vagt.lang';
+/** Every time a nurse reads is in the clinic's zone, whatever the machine's. */
+export const TIME_ZONE = 'Europe/Copenhagen';
 
 export type Entry = Record<Lang, string>;
 export type Catalogue = Record<string, Entry>;
@@ -40,6 +43,10 @@ export function translate(cat: Catalogue, lang: Lang, key: string, params?: Para
   return interpolate(text, params);
 }
 
+export function hasKey(key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(catalogue, key);
+}
+
 export function isLang(value: unknown): value is Lang {
   return typeof value === 'string' && (LANGS as readonly string[]).includes(value);
 }
@@ -48,49 +55,3 @@ export function isLang(value: unknown): value is Lang {
 export function localeOf(lang: Lang): string {
   return lang === 'da' ? 'da-DK' : 'en-GB';
 }
-
-// ---- current language (stateful, browser side) ----
-
-let current: Lang = DEFAULT_LANG;
-
-function storage(): Storage | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
-  } catch {
-    return null; // storage can be disabled
-  }
-}
-
-/** Reads the persisted language (Danish when nothing valid is stored). */
-export function initLang(): Lang {
-  const stored = storage()?.getItem(LANG_STORAGE_KEY);
-  current = isLang(stored) ? stored : DEFAULT_LANG;
-  applyDocumentLang();
-  return current;
-}
-
-export function getLang(): Lang {
-  return current;
-}
-
-export function setLang(lang: Lang): void {
-  current = lang;
-  try {
-    storage()?.setItem(LANG_STORAGE_KEY, lang);
-  } catch {
-    /* quota or disabled storage: the switch still works for this session */
-  }
-  applyDocumentLang();
-}
-
-export function toggleLang(): Lang {
-  setLang(current === 'da' ? 'en' : 'da');
-  return current;
-}
-
-function applyDocumentLang(): void {
-  if (typeof document !== 'undefined') document.documentElement.lang = current;
-}
-
-/** Translates in the current language. */
-export const t: Translate = (key, params) => translate(catalogue, current, key, params);

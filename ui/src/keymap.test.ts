@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { bindingFor, KEYMAP, keyFor, keyName } from './keymap';
+import { catalogue } from './i18n';
+
+const ev = (key: string, extra: Partial<KeyboardEvent> = {}) => ({
+  key, code: extra.code ?? '', altKey: false, ctrlKey: false, metaKey: false, shiftKey: false, ...extra,
+});
+
+describe('the key map table', () => {
+  it('has no key twice and no action twice', () => {
+    const keys = KEYMAP.map((b) => b.keys);
+    expect(new Set(keys).size).toBe(keys.length);
+    const actions = KEYMAP.map((b) => b.action);
+    expect(new Set(actions).size).toBe(actions.length);
+  });
+
+  it('explains every key from the catalogue', () => {
+    for (const b of KEYMAP) expect(catalogue[b.text], b.text).toBeDefined();
+  });
+
+  it('names keys the way the table spells them', () => {
+    expect(keyName(ev('k'))).toBe('K');
+    expect(keyName(ev('K', { shiftKey: true }))).toBe('K');
+    expect(keyName(ev('?', { shiftKey: true }))).toBe('?');
+    // Alt+L by the physical key, whatever character the layout makes of it.
+    expect(keyName(ev('¬', { altKey: true, code: 'KeyL' }))).toBe('Alt+L');
+    expect(keyName(ev('Enter', { ctrlKey: true }))).toBe('Ctrl+Enter');
+    expect(keyName(ev('Shift'))).toBe('');
+  });
+
+  it('finds the action of a key press', () => {
+    expect(bindingFor(ev('k'))?.action).toBe('ack');
+    expect(bindingFor(ev('a', { altKey: true, code: 'KeyA' }))?.action).toBe('alarms');
+    expect(bindingFor(ev('Enter', { ctrlKey: true }))?.action).toBe('save');
+    expect(bindingFor(ev('x'))).toBeUndefined();
+    expect(keyFor('back')).toBe('Esc');
+  });
+});

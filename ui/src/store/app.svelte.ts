@@ -1,0 +1,377 @@
+// The store's core: the worklist, the alarms, the status, the view and the citizen page. With
+// dialogs.svelte.ts it is the UI's one store (see index.ts): state lives only here and changes
+// only through the named functions. Components read `store` (getters) and call the functions.
+import { nextWake, signalsDue, sortAlarms, sortWorklist, type Heard } from '../alarms';
+import * as api from '../api';
+import type { ApiError } from '../api';
+import type { AlarmRow, CitizenId, CitizenPage, CitizenSummary, StoreChanged, StoreStatus } from '../bindings';
+import { filterCitizens, moveSelection } from '../filter';
+import { formatDateTime } from '../format';
+import { catalogue, DEFAULT_LANG, isLang, LANG_STORAGE_KEY, translate, type Lang, type Params } from '../i18n';
+import { announce } from '../signals';
+import { errorText } from '../wording';
+
+/** U snoozes the selected alarm for this nurse for this long. */
+export const SNOOZE_MINUTES = 10;
+/** Ages on screen are re-rendered this often, and nothing else runs on a clock when idle. */
+export const TICK_MS = 60_000;
+/** The fallback poll: catches changes made by another process (vagtctl). */
+export const POLL_MS = 30_000;
+const RETRY_FIRST_MS = 5_000;
+const RETRY_MAX_MS = 60_000;
+
+export type View = { kind: 'worklist' } | { kind: 'citizen'; id: CitizenId };
+export type AlarmScope = 'panel' | 'page';
+
+// ---------- state ----------
+let lang = $state<Lang>(DEFAULT_LANG);
+let now = $state(Date.now());
+let load = $state<'loading' | 'ready' | 'error'>('loading');
+let error = $state.raw<ApiError | null>(null);
+let errorFromRefresh = false;
+let note = $state('');
+
+// Raw: 10,000 rows are replaced, never mutated, so they need no deep proxies.
+let rows = $state.raw<CitizenSummary[]>([]);
+let rowsLoaded = $state(false);
+let query = $state('');
+let selectedId = $state<CitizenId | null>(null);
+let pageSize = 10;
+const sorted = $derived(sortWorklist(rows));
+const visible = $derived(filterCitizens(sorted, query));
+const selectedIndex = $derived(selectedId === null ? -1 : visible.findIndex((c) => c.id === selectedId));
+
+let alarms = $state.raw<AlarmRow[]>([]);
+let chosenAlarmId = $state<string | null>(null);
+// Until the nurse picks one, K acts on the most urgent alarm, even one that just arrived.
+const panelAlarmId = $derived(
+  chosenAlarmId !== null && alarms.some((a) => a.id === chosenAlarmId) ? chosenAlarmId : (alarms[0]?.id ?? null),
+);
+let heard = new Map<string, Heard>();
+let status = $state.raw<StoreStatus | null>(null);
+
+let view = $state.raw<View>({ kind: 'worklist' });
+let page = $state.raw<CitizenPage | null>(null);
+let pageError = $state('');
+let chosenPageAlarmId = $state<string | null>(null);
+const pageAlarmId = $derived.by(() => {
+  const open = page?.alarms.filter((a) => a.state === 'open') ?? [];
+  return open.some((a) => a.id === chosenPageAlarmId) ? chosenPageAlarmId : (open[0]?.id ?? null);
+});
+
+let helpOpen = $state(false);
+
+/** Translates in the nurse's language; reading it makes a component follow a switch. */
+export function t(key: string, params?: Params): string {
+  return translate(catalogue, lang, key, params);
+}
+
+export const store = {
+  get lang() { return lang; }, get now() { return now; }, get load() { return load; },
+  get error() { return error; }, get note() { return note; }, get rowsLoaded() { return rowsLoaded; },
+  get total() { return rows.length; }, get visible() { return visible; }, get query() { return query; },
+  get selectedId() { return selectedId; }, get selectedIndex() { return selectedIndex; },
+  get alarms() { return alarms; }, get panelAlarmId() { return panelAlarmId; }, get status() { return status; },
+  get view() { return view; }, get page() { return page; }, get pageError() { return pageError; },
+  get pageAlarmId() { return pageAlarmId; }, get helpOpen() { return helpOpen; },
+};
+
+// ---------- language and clock ----------
+function storage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null; // storage can be disabled
+  }
+}
+
+export function setLanguage(next: Lang): void {
+  lang = next;
+  try {
+    storage()?.setItem(LANG_STORAGE_KEY, next);
+  } catch {
+    // quota or disabled storage: the switch still works for this session
+  }
+  if (typeof document !== 'undefined') document.documentElement.lang = next;
+}
+
+export function toggleLanguage(): void {
+  setLanguage(lang === 'da' ? 'en' : 'da');
+}
+
+export function tick(): void {
+  now = Date.now();
+}
+
+// ---------- changes: pushed by the back end, re-read only where named ----------
+let pending: StoreChanged | null = null;
+let draining: Promise<void> | null = null;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+let retryDelay = RETRY_FIRST_MS;
+let wakeTimer: ReturnType<typeof setTimeout> | undefined;
+
+function merge(a: StoreChanged, b: StoreChanged): StoreChanged {
+  const citizens = a.citizens === null || b.citizens === null ? null : [...new Set([...a.citizens, ...b.citizens])];
+  return { citizens, alarms: a.alarms || b.alarms, status: a.status || b.status };
+}
+
+/** Re-reads what a change names; changes arriving meanwhile are merged and read once after. */
+export function applyChange(change: StoreChanged): Promise<void> {
+  pending = pending ? merge(pending, change) : change;
+  draining ??= drain();
+  return draining;
+}
+
+async function drain(): Promise<void> {
+  try {
+    while (pending) {
+      const next = pending;
+      pending = null;
+      await reread(next);
+    }
+  } finally {
+    // Cleared in the same turn as the last look at `pending`, so no change is left unread.
+    draining = null;
+  }
+}
+
+function mergeRows(current: CitizenSummary[], ids: CitizenId[], fresh: CitizenSummary[]): CitizenSummary[] {
+  const named = new Set(ids);
+  const byId = new Map(fresh.map((c) => [c.id, c]));
+  const out: CitizenSummary[] = [];
+  for (const c of current) {
+    // A named id missing from the answer was removed from the store.
+    if (!named.has(c.id)) out.push(c);
+    else if (byId.has(c.id)) {
+      out.push(byId.get(c.id) as CitizenSummary);
+      byId.delete(c.id);
+    }
+  }
+  return out.concat([...byId.values()]);
+}
+
+async function reread(change: StoreChanged): Promise<void> {
+  const jobs: Promise<unknown>[] = [];
+  const ids = change.citizens;
+  if (ids === null) {
+    jobs.push(api.worklist().then((r) => {
+      rows = r;
+      rowsLoaded = true;
+    }));
+  } else if (ids.length > 0) {
+    jobs.push(api.worklistRows(ids).then((r) => {
+      rows = mergeRows(rows, ids, r);
+    }));
+  }
+  if (change.alarms) jobs.push(loadAlarms(true));
+  if (change.status) jobs.push(api.storeStatus().then(setStatus));
+  const shown = view.kind === 'citizen' ? view.id : null;
+  if (shown !== null && (ids === null || ids.includes(shown) || change.alarms)) jobs.push(readPage(shown));
+  const failed = (await Promise.allSettled(jobs)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    error = api.toApiError(failed.reason);
+    errorFromRefresh = true;
+    if (!rowsLoaded) load = 'error';
+    retryLater(change);
+    return;
+  }
+  retryDelay = RETRY_FIRST_MS;
+  if (errorFromRefresh) {
+    error = null;
+    errorFromRefresh = false;
+  }
+  if (rowsLoaded) load = 'ready';
+}
+
+/** A failed read is tried again, less often the longer it fails. */
+function retryLater(change: StoreChanged): void {
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(() => void applyChange(change), retryDelay);
+  retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
+}
+
+/** Only a status that differs is stored, so an unchanged poll re-renders nothing. */
+function setStatus(next: StoreStatus): void {
+  if (JSON.stringify(next) !== JSON.stringify(status)) status = next;
+}
+
+/** What in the status means the data may have changed (another process wrote). */
+function dataVersion(s: StoreStatus | null): string {
+  return s ? `${s.citizens}/${s.readings}/${s.rejected}/${s.last_sync ?? ''}/${s.open_alarms}/${s.alarms_total}/${s.outbox}` : '';
+}
+
+/** The slow fallback: one store_status; everything is read again only if it moved. */
+export async function poll(): Promise<void> {
+  if (load !== 'ready') return;
+  try {
+    const next = await api.storeStatus();
+    if (dataVersion(next) !== dataVersion(status)) await applyChange({ citizens: null, alarms: true, status: true });
+    else setStatus(next);
+  } catch (err) {
+    error = api.toApiError(err);
+    errorFromRefresh = true;
+  }
+}
+
+async function loadAlarms(announceNew: boolean): Promise<void> {
+  const list = sortAlarms(await api.listAlarms(true));
+  alarms = list;
+  const signals = signalsDue(list, heard);
+  heard = signals.heard;
+  scheduleWake(nextWake(list));
+  if (announceNew) announce(signals.fresh, signals.escalated, t);
+}
+
+/** One timer at the next escalation step or end of a snooze: the alarms are read then. */
+function scheduleWake(at: number | null): void {
+  clearTimeout(wakeTimer);
+  if (at === null) return;
+  const delay = Math.min(Math.max(at - Date.now(), 0) + 250, 2 ** 31 - 1);
+  wakeTimer = setTimeout(() => void applyChange({ citizens: [], alarms: true, status: false }), delay);
+}
+
+// ---------- worklist ----------
+export function setQuery(next: string): void {
+  query = next;
+}
+
+export function setPageSize(rowsPerPage: number): void {
+  pageSize = Math.max(1, rowsPerPage);
+}
+
+export function selectCitizen(id: CitizenId | null): void {
+  selectedId = id;
+}
+
+export function moveCitizen(step: 'up' | 'down' | 'page_up' | 'page_down' | 'first' | 'last'): void {
+  const n = visible.length;
+  const delta = { up: -1, down: 1, page_up: -pageSize, page_down: pageSize, first: -n, last: n }[step];
+  selectedId = visible[moveSelection(selectedIndex, delta, n)]?.id ?? null;
+}
+
+// ---------- alarms ----------
+export function chooseAlarm(scope: AlarmScope, id: string): void {
+  if (scope === 'panel') chosenAlarmId = id;
+  else chosenPageAlarmId = id;
+}
+
+export function moveAlarm(scope: AlarmScope, delta: number): void {
+  const list = scope === 'panel' ? alarms : (page?.alarms.filter((a) => a.state === 'open') ?? []);
+  const current = scope === 'panel' ? panelAlarmId : pageAlarmId;
+  const next = list[moveSelection(list.findIndex((a) => a.id === current), delta, list.length)];
+  if (next) chooseAlarm(scope, next.id);
+}
+
+function findAlarm(id: string): AlarmRow | undefined {
+  return alarms.find((a) => a.id === id) ?? page?.alarms.find((a) => a.id === id);
+}
+
+export async function acknowledge(scope: AlarmScope, id?: string): Promise<void> {
+  const alarmId = id ?? (scope === 'panel' ? panelAlarmId : pageAlarmId);
+  if (!alarmId) return;
+  const alarm = findAlarm(alarmId);
+  try {
+    const outcome = await api.acknowledgeAlarm(alarmId, null);
+    if (scope === 'panel') chosenAlarmId = null;
+    note = outcome.outcome === 'acknowledged' ? t('alarms.acked_done')
+      : outcome.outcome === 'waiting' ? t('alarms.ack_waiting')
+        : t('alarms.already_acked', { nurse: outcome.by });
+    await applyChange({ citizens: alarm ? [alarm.citizen_id] : [], alarms: true, status: true });
+  } catch (err) {
+    // Said where the nurse is looking, in her language.
+    note = errorText(api.toApiError(err), t);
+  }
+}
+
+export async function snooze(scope: AlarmScope, id?: string): Promise<void> {
+  const alarmId = id ?? (scope === 'panel' ? panelAlarmId : pageAlarmId);
+  if (!alarmId) return;
+  try {
+    const outcome = await api.snoozeAlarm(alarmId, SNOOZE_MINUTES);
+    note = t('alarms.snoozed_done', { time: formatDateTime(outcome.silenced_until, lang) });
+    await applyChange({ citizens: [], alarms: true, status: false });
+  } catch (err) {
+    // A refusal (an escalated high alarm) is said in the panel, in the nurse's language.
+    note = errorText(api.toApiError(err), t);
+  }
+}
+
+// ---------- the citizen page ----------
+async function readPage(id: CitizenId): Promise<void> {
+  try {
+    const next = await api.citizenPage(id);
+    if (view.kind === 'citizen' && view.id === id) {
+      page = next;
+      pageError = '';
+    }
+  } catch (err) {
+    if (view.kind === 'citizen' && view.id === id) pageError = errorText(api.toApiError(err), t);
+  }
+}
+
+export async function openCitizen(id: CitizenId): Promise<void> {
+  selectedId = id;
+  view = { kind: 'citizen', id };
+  page = null;
+  pageError = '';
+  chosenPageAlarmId = null;
+  await readPage(id);
+}
+
+export function closeCitizen(): void {
+  view = { kind: 'worklist' };
+  page = null;
+  pageError = '';
+}
+
+export function toggleHelp(open = !helpOpen): void {
+  helpOpen = open;
+}
+
+export function setNote(text: string): void {
+  note = text;
+}
+
+export function setError(next: ApiError | null): void {
+  error = next;
+}
+
+// ---------- start ----------
+let started = false;
+
+/** Reads everything once, then follows the back end's change events; returns a stop function. */
+export async function start(): Promise<() => void> {
+  const stored = storage()?.getItem(LANG_STORAGE_KEY);
+  setLanguage(isLang(stored) ? stored : DEFAULT_LANG);
+  if (started) return () => undefined;
+  started = true;
+  let unlisten: (() => void) | null = null;
+  try {
+    unlisten = await api.onStoreChanged((change) => void applyChange(change));
+  } catch (err) {
+    // Without events the fallback poll still brings changes, only later.
+    error = api.toApiError(err);
+  }
+  // A nurse starting a shift hears what is already waiting.
+  await applyChange({ citizens: null, alarms: true, status: true });
+  const ticker = setInterval(tick, TICK_MS);
+  const poller = setInterval(() => void poll(), POLL_MS);
+  return () => {
+    // The window is going away (or a test's mock lacks unlisten): nothing left to stop.
+    void Promise.resolve().then(() => unlisten?.()).catch(() => undefined);
+    clearInterval(ticker);
+    clearInterval(poller);
+    clearTimeout(wakeTimer);
+    clearTimeout(retryTimer);
+    started = false;
+  };
+}
+
+/** Puts the store back as at launch (tests mount the app many times). */
+export function resetApp(): void {
+  rows = []; rowsLoaded = false; query = ''; selectedId = null; alarms = []; chosenAlarmId = null;
+  heard = new Map(); status = null; view = { kind: 'worklist' }; page = null; pageError = '';
+  helpOpen = false; note = ''; error = null; errorFromRefresh = false; load = 'loading';
+  pending = null; started = false; retryDelay = RETRY_FIRST_MS;
+  clearTimeout(wakeTimer); clearTimeout(retryTimer);
+}
