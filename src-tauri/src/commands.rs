@@ -117,7 +117,12 @@ pub async fn confirm_level(
     reason: String,
 ) -> Reply<String> {
     state.call(|s, a| {
-        let done = s.confirm_level(a, &parse_citizen(&citizen_id)?, parse_level(level)?, &reason)?;
+        let done = s.confirm_level(
+            a,
+            &parse_citizen(&citizen_id)?,
+            parse_level(level)?,
+            &reason,
+        )?;
         Ok(done.decision_key)
     })
 }
@@ -168,7 +173,13 @@ pub async fn set_plan_toml(
 ) -> Reply<PlanView> {
     state.call(|s, a| {
         let citizen = parse_citizen(&citizen_id)?;
-        s.set_plan_text(a, &citizen, &toml, vagt_core::plan::DocumentFormat::Toml, &reason)?;
+        s.set_plan_text(
+            a,
+            &citizen,
+            &toml,
+            vagt_core::plan::DocumentFormat::Toml,
+            &reason,
+        )?;
         s.plan_toml(a, &citizen)
     })
 }
@@ -217,9 +228,16 @@ mod tests {
         let db = dir.path().join("app.db");
         let app = state(&db, "pw");
         let status = app.call(|s, a| s.status(a)).expect("status");
-        assert_eq!((status.store.citizens, status.actor.as_str()), (0, "nurse-a"));
+        assert_eq!(
+            (status.store.citizens, status.actor.as_str()),
+            (0, "nurse-a")
+        );
         assert!(app.call(|s, a| s.worklist(a)).expect("list").is_empty());
-        assert!(app.call(|s, a| s.alarms(a, true)).expect("alarms").is_empty());
+        assert!(
+            app.call(|s, a| s.alarms(a, true))
+                .expect("alarms")
+                .is_empty()
+        );
 
         let unknown = app
             .call(|s, a| s.acknowledge(a, "0123456789ab", None))

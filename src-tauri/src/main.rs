@@ -15,9 +15,6 @@ use std::time::Duration;
 use tauri::{Emitter, Manager};
 use vagt_app::{BackgroundPlan, StoreChanged, StoreLocation};
 
-/// The event the window listens to: what changed in the store (`StoreChanged`).
-pub const CHANGED_EVENT: &str = "vagt://changed";
-
 #[derive(Debug, Parser)]
 #[command(name = "vagt", version, about = "Vagt, the NærKlinikken nurse station")]
 struct Args {
@@ -61,7 +58,7 @@ fn main() -> ExitCode {
         .setup(move |app| {
             let handle = app.handle().clone();
             let sink = Arc::new(move |change: &StoreChanged| {
-                if let Err(error) = handle.emit(CHANGED_EVENT, change) {
+                if let Err(error) = handle.emit(vagt_app::STORE_CHANGED_EVENT, change) {
                     tracing::warn!("a change notice did not reach the window: {error}");
                 }
             });
@@ -70,7 +67,13 @@ fn main() -> ExitCode {
                 sync_every: Duration::from_secs(args.sync_interval.max(1)),
                 evaluate_every: Duration::from_secs(args.evaluate_interval.max(1)),
             };
-            app.manage(commands::AppState::open(location, actor, sink, plan, args.backend));
+            app.manage(commands::AppState::open(
+                location,
+                actor,
+                sink,
+                plan,
+                args.backend,
+            ));
             open_maximised_the_first_time(app);
             Ok(())
         })
@@ -107,11 +110,15 @@ fn open_maximised_the_first_time(app: &tauri::App) {
     let saved = app
         .path()
         .app_config_dir()
-        .map(|dir| dir.join(tauri_plugin_window_state::DEFAULT_FILENAME).exists())
+        .map(|dir| {
+            dir.join(tauri_plugin_window_state::DEFAULT_FILENAME)
+                .exists()
+        })
         .unwrap_or(false);
-    if !saved && let Some(window) = app.get_webview_window("main") {
-        if let Err(error) = window.maximize() {
-            tracing::warn!("the window could not be maximised: {error}");
-        }
+    if !saved
+        && let Some(window) = app.get_webview_window("main")
+        && let Err(error) = window.maximize()
+    {
+        tracing::warn!("the window could not be maximised: {error}");
     }
 }

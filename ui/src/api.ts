@@ -1,19 +1,20 @@
 // Typed wrappers over the Tauri commands and the change event of the Rust back end.
-// Types come only from ./bindings (generated from Rust later); this file adds no shapes of
-// its own except the error a wrapper rejects with.
+// Types come only from ./bindings (generated from the Rust types); this file adds no shapes
+// of its own.
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import { STORE_CHANGED_EVENT } from './bindings';
 import type {
   AckOutcome, AlarmRow, CitizenId, CitizenPage, CitizenSummary, CommandError, PlanCheck,
-  PlanDocument, PlanForm, PlanProblem, PlanView, SnoozeOutcome, StoreChanged, StoreStatus,
+  PlanDocument, PlanForm, PlanProblem, PlanView, SnoozeOutcome, StoreChanged, StationStatus,
 } from './bindings';
 
 export type * from './bindings';
 
 /** A failed command: the back end's `{code, message}`; `problems` only for `invalid_plan`. */
-export type ApiError = CommandError & { problems?: PlanProblem[] };
+export type ApiError = CommandError;
 
-export const CHANGED_EVENT = 'vagt://changed';
+export const CHANGED_EVENT = STORE_CHANGED_EVENT;
 
 /** Whatever a rejected invoke gives (the back end's error, a string, an Error) as an ApiError. */
 export function toApiError(err: unknown): ApiError {
@@ -47,7 +48,7 @@ export const worklist = (): Promise<CitizenSummary[]> => call('worklist');
 export const worklistRows = (citizenIds: CitizenId[]): Promise<CitizenSummary[]> =>
   call('worklist_rows', { citizenIds });
 
-export const storeStatus = (): Promise<StoreStatus> => call('store_status');
+export const storeStatus = (): Promise<StationStatus> => call('store_status');
 
 export const listAlarms = (openOnly: boolean): Promise<AlarmRow[]> => call('list_alarms', { openOnly });
 

@@ -1,141 +1,353 @@
-// The types of the boundary with the Rust back end (commands and the `vagt://changed` event).
-// Written by hand from the contract until ts-rs generates this file; it will be overwritten,
-// so nothing but the contract's types belongs here.
+// Generated from the Rust types by `cargo test -p vagt-app --test bindings`
+// (VAGT_UPDATE_BINDINGS=1 rewrites it). Do not edit: change the Rust types.
+
+/** The window event that carries a `StoreChanged`. */
+export const STORE_CHANGED_EVENT = "vagt://changed";
 
 export type Timestamp = string;
+
 export type CitizenId = string;
-export type AlarmId = string;
+
 export type EcmLevel = number;
-export type Parameter = "spo2" | "pulse" | "fev1" | "fvc" | "temperature" | "weight" | "systolic_bp"
-  | "diastolic_bp" | "respiratory_rate" | "blood_glucose" | "crp" | "cat_score" | "symptom_score";
+
+export type Parameter = "spo2" | "pulse" | "fev1" | "fvc" | "temperature" | "weight" | "systolic_bp" | "diastolic_bp" | "respiratory_rate" | "blood_glucose" | "crp" | "cat_score" | "symptom_score";
+
 export type Diagnosis = "copd" | "heart_failure" | "diabetes";
+
 export type Triage = "green" | "yellow" | "red";
-export type AlarmKind = "level_rise" | "level_fall" | "suggestion_differs" | "missed_measurement" | "rejected_reading";
-export type AlarmPriority = "high" | "medium" | "low" | "info";
-export type AlarmState = "open" | "acknowledged";
-export type LevelKind = "suggested" | "confirmed";
-export type LevelSource = "suggested" | "confirmed" | "event";
-export type LevelRule = "all_green" | "one_yellow" | "two_yellows" | "any_red";
-export type CareEventKind = "mas_visit" | "acute_bed" | "hospital_admission" | "discharge";
-export type Audience = "watching" | "all_stations";
-export type Loudness = "normal" | "loud" | "loudest";
-export type SyncState = "never" | "syncing" | "online" | "offline" | "failing";
-export type SpO2Scale = "scale1" | "scale2";
-export type News2Risk = "low" | "low_medium" | "medium" | "high";
-export type RelativeKindCode = "below_median" | "above_median" | "rise" | "fall";
+
 export type LimitKind = "yellow_low" | "yellow_high" | "red_low" | "red_high";
+
+export type LevelKind = "suggested" | "confirmed";
+
+export type LevelSource = "suggested" | "confirmed" | "event";
+
+export type CareEventKind = "mas_visit" | "acute_bed_admission" | "hospital_admission" | "discharge";
+
+export type LevelRule = "all_green" | "one_yellow" | "two_yellows" | "any_red";
+
+export type RelativeKindCode = "below_median" | "above_median" | "rise" | "fall";
+
+export type AlarmKind = "level_rise" | "level_fall" | "suggestion_differs" | "missed_measurement" | "rejected_reading";
+
+export type AlarmPriority = "info" | "low" | "medium" | "high";
+
+export type AlarmState = "open" | "acknowledged";
+
+export type AlarmCause = { "type": "suggested_change", source: LevelSource, from: EcmLevel | null, to: EcmLevel, 
+/**
+ * The data instant of the change.
+ */
+at: Timestamp, trigger: LevelTrigger | null, } | { "type": "confirmed_change", from: EcmLevel | null, to: EcmLevel, at: Timestamp, decision_key: string, nurse: string, } | { "type": "suggestion_differs", suggested: EcmLevel, suggested_since: Timestamp | null, confirmed: EcmLevel | null, decision_key: string | null, } | { "type": "missed_measurement", parameter: Parameter, last_at: Timestamp, due_at: Timestamp, grace_ms: number, } | { "type": "rejected_reading", fingerprint: string, reason: string, parameter: Parameter | null, };
+
+export type LevelTrigger = { "trigger": "reading", finding: Finding | null, } | { "trigger": "readings_improved" } | { "trigger": "event", kind: CareEventKind, key: string, } | { "trigger": "event_ended", kind: CareEventKind, key: string, ended_by: string | null, };
+
+export type Finding = { parameter: Parameter, reading_key: string, reading_at: Timestamp, value: number, triage: Triage, rule: FindingRule, 
+/**
+ * The value the reading crossed: the limit, or for a relative rule the computed bound
+ * (e.g. 80 % of the median).
+ */
+limit: number, 
+/**
+ * For relative rules: the median (or the lowest / highest reading) of the window.
+ */
+baseline: number | null, };
+
+export type FindingRule = { "type": "limit", limit: LimitKind, } | { "type": "relative", id: string, kind: RelativeKindCode, };
+
+export type Audience = "watching" | "all_stations";
+
+export type Loudness = "normal" | "loud" | "loudest";
+
+export type EscalationStep = { step: number, due_at: Timestamp, audience: Audience, loudness: Loudness, };
+
+export type EscalationRule = { 
+/**
+ * Delay from `raised_at` to the first step.
+ */
+after_ms: number, 
+/**
+ * Delay between later steps; `None`: only one step.
+ */
+repeat_ms: number | null, 
+/**
+ * Steps beyond this are not taken (at least 1).
+ */
+max_steps: number, audience: Audience, };
+
+export type EscalationPolicy = { high: EscalationRule | null, medium: EscalationRule | null, low: EscalationRule | null, info: EscalationRule | null, };
+
+export type SpO2Scale = "scale1" | "scale2";
+
+export type News2Risk = "low" | "low_medium" | "medium" | "high";
+
+export type News2Score = { respiratory_rate: number, spo2: number, oxygen: number, systolic_bp: number, pulse: number, consciousness: number, temperature: number, total: number, risk: News2Risk, };
+
+export type Measured = { 
+/**
+ * In the parameter's canonical unit.
+ */
+value: number, effective_at: Timestamp, };
+
+export type FullSet = { respiratory_rate: Measured, spo2: Measured, systolic_bp: Measured, pulse: Measured, temperature: Measured, };
+
 export type AssumedPart = "consciousness" | "oxygen";
 
-export type LatestReading = { value: number, unit: string, effective_at: Timestamp };
+export type FullSetScore = { 
+/**
+ * The set's instant: the newest of its readings.
+ */
+at: Timestamp, scale: SpO2Scale, score: News2Score, 
+/**
+ * The readings scored.
+ */
+readings: FullSet, 
+/**
+ * Parts scored as Alert and room air because nobody assessed them.
+ */
+assumed: Array<AssumedPart>, 
+/**
+ * True when anything was assumed: the true NEWS2 is `score.total` or more, and the true
+ * risk `score.risk` or higher. False when every part was measured or assessed.
+ */
+is_minimum: boolean, };
 
-export type News2 = {
-  respiratory_rate: number, spo2: number, oxygen: number, systolic_bp: number, pulse: number,
-  consciousness: number, temperature: number, total: number, risk: News2Risk,
-};
-export type Measured = { value: number, effective_at: Timestamp };
-export type FullSet = {
-  respiratory_rate: Measured, spo2: Measured, systolic_bp: Measured, pulse: Measured, temperature: Measured,
-};
-export type FullSetScore = {
-  at: Timestamp, scale: SpO2Scale, score: News2, readings: FullSet, assumed: AssumedPart[], is_minimum: boolean,
-};
+export type PlanDocument = { version?: number | null, engine?: EngineSection, levels?: LevelSection, limits?: { [key in Parameter]?: LimitsEntry }, schedule?: { [key in Parameter]?: ScheduleEntry }, relative?: Array<RelativeEntry>, news2?: News2Section, };
 
-export type CitizenSummary = {
-  id: CitizenId, name: string, birth_date: string | null, diagnoses: Diagnosis[], phone: string | null,
-  address: string | null, last_reading_at: Timestamp | null, latest: { [key in Parameter]?: LatestReading },
-  suggested_level: EcmLevel | null, confirmed_level: EcmLevel | null, open_alarms: number,
-  top_alarm_priority: AlarmPriority | null, news2: FullSetScore | null,
-};
+export type LimitsEntry = { yellow_low?: number | null, yellow_high?: number | null, red_low?: number | null, red_high?: number | null, off?: boolean | null, };
 
-export type FindingRule = { type: "limit", limit: LimitKind } | { type: "relative", id: string, kind: RelativeKindCode };
-export type Finding = {
-  parameter: Parameter, reading_key: string, reading_at: Timestamp, value: number, triage: Triage,
-  rule: FindingRule, limit: number, baseline: number | null,
-};
-export type LevelTrigger =
-  | { trigger: "reading", finding: Finding | null }
-  | { trigger: "readings_improved" }
-  | { trigger: "event", kind: CareEventKind, key: string }
-  | { trigger: "event_ended", kind: CareEventKind, key: string, ended_by: string | null };
-export type AlarmCause =
-  | { type: "suggested_change", source: LevelSource, from: EcmLevel | null, to: EcmLevel, at: Timestamp, trigger: LevelTrigger | null }
-  | { type: "confirmed_change", from: EcmLevel | null, to: EcmLevel, at: Timestamp, decision_key: string, nurse: string }
-  | { type: "suggestion_differs", suggested: EcmLevel, suggested_since: Timestamp | null, confirmed: EcmLevel | null, decision_key: string | null }
-  | { type: "missed_measurement", parameter: Parameter, last_at: Timestamp, due_at: Timestamp, grace_ms: number }
-  | { type: "rejected_reading", fingerprint: string, reason: string, parameter: Parameter | null };
+export type ScheduleEntry = { every_hours?: number | null, grace_hours?: number | null, off?: boolean | null, };
 
-export type EscalationStep = { step: number, due_at: Timestamp, audience: Audience, loudness: Loudness };
+export type RelativeEntry = { id: string, parameter?: Parameter | null, kind?: RelativeKindCode | null, percent?: number | null, amount?: number | null, window_hours?: number | null, min_readings?: number | null, colour?: Triage | null, off?: boolean | null, };
 
-export type AlarmRow = {
-  id: AlarmId, citizen_id: CitizenId, citizen_name: string, kind: AlarmKind, priority: AlarmPriority,
-  raised_at: Timestamp, cause: AlarmCause, state: AlarmState, acknowledged_by: string | null,
-  acknowledged_at: Timestamp | null, ack_comment: string | null, escalation: EscalationStep | null,
-  next_escalation_at: Timestamp | null, snoozed_until: Timestamp | null,
-};
+export type EngineSection = { hold_hours?: number | null, lookback_hours?: number | null, mas_visit_hold_hours?: number | null, };
 
-export type AckOutcome =
-  | { outcome: "acknowledged", alarm_id: AlarmId }
-  | { outcome: "already_acknowledged", alarm_id: AlarmId, by: string, at: Timestamp }
-  | { outcome: "waiting", alarm_id: AlarmId };
-export type SnoozeOutcome = { alarm_id: AlarmId, nurse: string, requested_until: Timestamp, silenced_until: Timestamp };
+export type LevelSection = { all_green?: EcmLevel | null, one_yellow?: EcmLevel | null, two_yellows?: EcmLevel | null, any_red?: EcmLevel | null, mas_visit?: EcmLevel | null, acute_bed?: EcmLevel | null, hospital?: EcmLevel | null, };
 
-export type SyncProgress = { resource_type: string, done: number, total: number | null, per_second: number };
-export type StoreStatus = {
-  citizens: number, readings: number, rejected: number, outbox: number, last_sync: Timestamp | null,
-  sync_error: string | null, sync_error_code: string | null, sync_state: SyncState,
-  sync_progress: SyncProgress | null, readings_behind: number | null, open_alarms: number,
-  open_high_alarms: number, alarms_total: number, schema_version: number, db_path: string, actor: string,
-};
+export type News2Section = { spo2_scale?: SpO2Scale | null, };
 
-export type CommandError = { code: string, message: string };
+export type PlanProblem = { code: PlanProblemCode, field: string | null, value: number | null, 
+/**
+ * The field it clashes with, and that field's value.
+ */
+other_field: string | null, other_value: number | null, 
+/**
+ * The allowed range, where one applies.
+ */
+low: number | null, high: number | null, 
+/**
+ * A detail that is not a number: a parser's message, an unknown name.
+ */
+text: string | null, message: string, };
 
-export type PlanView = {
-  citizen_id: CitizenId, revision: number | null, changed_by: string | null, reason: string | null,
-  overrides: string, resolved: string,
-};
+export type PlanProblemCode = "syntax" | "unsupported_version" | "unknown_parameter" | "not_finite" | "not_positive" | "negative" | "out_of_range" | "yellow_outside_red" | "low_not_below_high" | "off_with_values" | "missing_field" | "unknown_value" | "field_not_allowed" | "green_rule" | "bad_rule_id" | "duplicate_rule" | "conflicting_rule" | "mapping_not_monotone";
 
-/** What changed in the store; the UI re-reads only that. citizens null = all of them. */
-export type StoreChanged = { citizens: CitizenId[] | null, alarms: boolean, status: boolean };
+export type CitizenSummary = { id: CitizenId, name: string, birth_date: string | null, diagnoses: Array<Diagnosis>, phone: string | null, address: string | null, last_reading_at: Timestamp | null, 
+/**
+ * Keyed by parameter code.
+ */
+latest: { [key in Parameter]?: LatestReading }, 
+/**
+ * The level the rules suggest, and the one a nurse confirmed (1-6).
+ */
+suggested_level: EcmLevel | null, confirmed_level: EcmLevel | null, 
+/**
+ * Alarms not yet acknowledged, and the highest priority among them.
+ */
+open_alarms: number, top_alarm_priority: AlarmPriority | null, 
+/**
+ * NEWS2 of the newest full set of home vitals of the last [`NEWS2_MAX_AGE_MS`], on the
+ * SpO2 scale of the citizen's plan; `null` when there is none. Consciousness and oxygen are
+ * not measured at home, so it is a floor (`is_minimum`): NEWS2 at least `score.total`.
+ */
+news2: FullSetScore | null, };
 
-export type CitizenDetails = { id: CitizenId, name: string, cpr: string | null,
-  birth_date: string | null, diagnoses: Diagnosis[], phone: string | null, address: string | null };
-export type LevelHistoryEntry = { kind: LevelKind, level: EcmLevel, set_at: Timestamp,
-  set_by: string | null, reason: string | null, rule: LevelRule | null };
-export type PageReading = { parameter: Parameter, value: number, unit: string, effective_at: Timestamp,
-  triage: Triage | null };
-export type CitizenPage = {
-  citizen: CitizenDetails,
-  suggested_level: EcmLevel | null, confirmed_level: EcmLevel | null,
-  level_history: LevelHistoryEntry[],
-  plan: PlanForm,
-  readings: PageReading[],
-  alarms: AlarmRow[],
-  news2: FullSetScore | null,
-};
+export type LatestReading = { value: number, unit: string, effective_at: Timestamp, };
 
-/** A plan document as JSON: every field optional (absent or null = inherited). */
-export type LimitsEntry = { yellow_low?: number | null, yellow_high?: number | null, red_low?: number | null, red_high?: number | null, off?: boolean | null };
-export type ScheduleEntry = { every_hours?: number | null, grace_hours?: number | null, off?: boolean | null };
-export type RelativeEntry = { id: string, parameter?: Parameter | null, kind?: RelativeKindCode | null, percent?: number | null,
-  amount?: number | null, window_hours?: number | null, min_readings?: number | null, colour?: Triage | null, off?: boolean | null };
-export type EngineSection = { hold_hours?: number | null, lookback_hours?: number | null, mas_visit_hold_hours?: number | null };
-export type LevelSection = { all_green?: EcmLevel | null, one_yellow?: EcmLevel | null, two_yellows?: EcmLevel | null,
-  any_red?: EcmLevel | null, mas_visit?: EcmLevel | null, acute_bed?: EcmLevel | null, hospital?: EcmLevel | null };
-export type News2Section = { spo2_scale?: SpO2Scale | null };
-export type PlanDocument = { engine?: EngineSection, levels?: LevelSection, limits?: { [key in Parameter]?: LimitsEntry },
-  schedule?: { [key in Parameter]?: ScheduleEntry }, relative?: RelativeEntry[], news2?: News2Section };
+export type AlarmRow = { id: string, citizen_id: CitizenId, citizen_name: string, kind: AlarmKind, priority: AlarmPriority, raised_at: Timestamp, 
+/**
+ * Codes and values; the UI words it.
+ */
+cause: AlarmCause, state: AlarmState, acknowledged_by: string | null, acknowledged_at: Timestamp | null, ack_comment: string | null, 
+/**
+ * The escalation step reached at the time of reading (re-notify, louder, all stations);
+ * `null` while none is due.
+ */
+escalation: EscalationStep | null, 
+/**
+ * When the next step falls due, so a station can read again then.
+ */
+next_escalation_at: Timestamp | null, 
+/**
+ * Until when the reading nurse's own snooze keeps the alarm quiet for her (a high alarm's
+ * snooze ends at its first escalation); `null` when it is not snoozed by her.
+ */
+snoozed_until: Timestamp | null, };
 
-/** The plan of one citizen as a form: the diagnosis defaults, the citizen's overrides, the result. */
-export type PlanForm = { citizen_id: CitizenId, revision: number | null, changed_by: string | null,
-  changed_at: Timestamp | null, reason: string | null,
-  defaults: PlanDocument, overrides: PlanDocument, resolved: PlanDocument };
+export type AckOutcome = { "outcome": "acknowledged", alarm_id: string, } | { "outcome": "already_acknowledged", alarm_id: string, by: string, at: Timestamp, } | { "outcome": "waiting", alarm_id: string, };
 
-export type PlanProblemCode = "syntax" | "unsupported_version" | "unknown_parameter" | "not_finite" | "not_positive"
-  | "negative" | "out_of_range" | "yellow_outside_red" | "low_not_below_high" | "off_with_values" | "missing_field"
-  | "unknown_value" | "field_not_allowed" | "green_rule" | "bad_rule_id" | "duplicate_rule" | "conflicting_rule"
-  | "mapping_not_monotone";
-/** One reason a plan is refused: a code and its values, worded by the UI through the catalogue. */
-export type PlanProblem = { code: PlanProblemCode, field: string | null, value: number | null,
-  other_field: string | null, other_value: number | null, low: number | null, high: number | null,
-  text: string | null, message: string };
-export type PlanCheck = { problems: PlanProblem[], resolved: PlanDocument | null };
+export type SnoozeOutcome = { alarm_id: string, nurse: string, 
+/**
+ * What was asked for, and until when it silences (earlier for a high alarm).
+ */
+requested_until: Timestamp, silenced_until: Timestamp, };
+
+export type StoreStatus = { citizens: number, 
+/**
+ * Current readings (superseded versions not counted).
+ */
+readings: number, 
+/**
+ * Rejected inputs still waiting for a human.
+ */
+rejected: number, 
+/**
+ * Local changes not yet accepted by the backend.
+ */
+outbox: number, 
+/**
+ * When the last successful sync finished, if ever.
+ */
+last_sync: Timestamp | null, 
+/**
+ * Why the newest sync run failed, when it did (words for a nurse); `null` after a success.
+ */
+sync_error: string | null, 
+/**
+ * The stable code of that error (`offline`, `unauthorized`, ...), for the UI's catalogue.
+ */
+sync_error_code: string | null, sync_state: SyncState, 
+/**
+ * A running sync's progress (with `sync_state` `syncing`).
+ */
+sync_progress: SyncProgress | null, 
+/**
+ * Readings the backend holds that this store has not got yet, as of the newest run that
+ * could tell; `null` when unknown (never synced, or offline before it could count).
+ */
+readings_behind: number | null, 
+/**
+ * Alarms waiting for a nurse, and how many of them are high priority.
+ */
+open_alarms: number, open_high_alarms: number, 
+/**
+ * Every alarm ever raised here: with `open_alarms`, tells a poller that alarms changed.
+ */
+alarms_total: number, schema_version: number, db_path: string, };
+
+export type SyncState = "never" | "syncing" | "online" | "offline" | "failing";
+
+export type SyncProgress = { resource_type: string, done: number, 
+/**
+ * From the server's count, when it gives one.
+ */
+total: number | null, per_second: number, };
+
+export type PlanView = { citizen_id: CitizenId, 
+/**
+ * The revision of the citizen's own overrides; `null` when the defaults apply unchanged.
+ */
+revision: number | null, changed_by: string | null, reason: string | null, 
+/**
+ * The citizen's overrides (TOML).
+ */
+overrides: string, 
+/**
+ * The plan in force: the defaults of the citizen's diagnoses with the overrides (TOML).
+ */
+resolved: string, };
+
+export type PlanForm = { citizen_id: CitizenId, revision: number | null, changed_by: string | null, changed_at: Timestamp | null, reason: string | null, defaults: PlanDocument, overrides: PlanDocument, resolved: PlanDocument, };
+
+export type PlanCheck = { problems: Array<PlanProblem>, resolved: PlanDocument | null, };
+
+export type LevelHistoryEntry = { kind: LevelKind, level: EcmLevel, set_at: Timestamp, 
+/**
+ * The nurse, or `system` for a suggestion.
+ */
+set_by: string | null, 
+/**
+ * A nurse's reason (confirmed levels).
+ */
+reason: string | null, 
+/**
+ * Why the rules suggested it (suggested levels).
+ */
+rule: LevelRule | null, };
+
+export type StationStatus = { actor: string, citizens: number, 
+/**
+ * Current readings (superseded versions not counted).
+ */
+readings: number, 
+/**
+ * Rejected inputs still waiting for a human.
+ */
+rejected: number, 
+/**
+ * Local changes not yet accepted by the backend.
+ */
+outbox: number, 
+/**
+ * When the last successful sync finished, if ever.
+ */
+last_sync: Timestamp | null, 
+/**
+ * Why the newest sync run failed, when it did (words for a nurse); `null` after a success.
+ */
+sync_error: string | null, 
+/**
+ * The stable code of that error (`offline`, `unauthorized`, ...), for the UI's catalogue.
+ */
+sync_error_code: string | null, sync_state: SyncState, 
+/**
+ * A running sync's progress (with `sync_state` `syncing`).
+ */
+sync_progress: SyncProgress | null, 
+/**
+ * Readings the backend holds that this store has not got yet, as of the newest run that
+ * could tell; `null` when unknown (never synced, or offline before it could count).
+ */
+readings_behind: number | null, 
+/**
+ * Alarms waiting for a nurse, and how many of them are high priority.
+ */
+open_alarms: number, open_high_alarms: number, 
+/**
+ * Every alarm ever raised here: with `open_alarms`, tells a poller that alarms changed.
+ */
+alarms_total: number, schema_version: number, db_path: string, };
+
+export type CitizenDetails = { id: CitizenId, name: string, 
+/**
+ * The id shown as a CPR number (`DDMMYY-SSSS`) when it is one.
+ */
+cpr: string | null, birth_date: string | null, diagnoses: Array<Diagnosis>, phone: string | null, address: string | null, };
+
+export type PageReading = { parameter: Parameter, value: number, unit: string, effective_at: Timestamp, 
+/**
+ * `null` where the plan has no limits for the parameter.
+ */
+triage: Triage | null, };
+
+export type CitizenPage = { citizen: CitizenDetails, suggested_level: EcmLevel | null, confirmed_level: EcmLevel | null, 
+/**
+ * Newest first.
+ */
+level_history: Array<LevelHistoryEntry>, plan: PlanForm, 
+/**
+ * The last 7 days, newest first, at most [`PAGE_READINGS_LIMIT`].
+ */
+readings: Array<PageReading>, 
+/**
+ * Open first, then past; highest priority and newest first.
+ */
+alarms: Array<AlarmRow>, news2: FullSetScore | null, };
+
+export type StoreChanged = { 
+/**
+ * The citizens whose worklist rows changed; `null`: every citizen (re-read the list).
+ */
+citizens: Array<CitizenId> | null, alarms: boolean, status: boolean, };
+
+export type CommandError = { code: string, message: string, problems?: Array<PlanProblem>, };

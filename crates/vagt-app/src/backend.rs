@@ -95,7 +95,8 @@ impl Session {
                 Err(e) => return Err(e.into()),
             },
         }
-        self.store()?.set_setting(actor, BACKEND_URL_SETTING, &url)?;
+        self.store()?
+            .set_setting(actor, BACKEND_URL_SETTING, &url)?;
         Ok(BackendView {
             backend: Some(url),
             token_stored: token.is_some(),
@@ -131,7 +132,9 @@ mod tests {
     fn plain_http_is_refused_except_to_this_machine() {
         assert!(check_backend_url("https://telemed.example.org/fhir/").is_ok());
         assert_eq!(
-            check_backend_url("https://telemed.example.org/fhir/").ok().as_deref(),
+            check_backend_url("https://telemed.example.org/fhir/")
+                .ok()
+                .as_deref(),
             Some("https://telemed.example.org/fhir")
         );
         for ok in [

@@ -79,7 +79,8 @@ impl Session {
                 })
         };
         if let Some(backend) = plan.backend.clone() {
-            let (location, sink, stop) = (self.location().clone(), self.sink_handle(), stop.clone());
+            let (location, sink, stop) =
+                (self.location().clone(), self.sink_handle(), stop.clone());
             let every = plan.sync_every;
             threads.push(spawn(
                 "vagt-sync",
@@ -90,7 +91,8 @@ impl Session {
                 }),
             )?);
         }
-        let (location, sink, stop_clock) = (self.location().clone(), self.sink_handle(), stop.clone());
+        let (location, sink, stop_clock) =
+            (self.location().clone(), self.sink_handle(), stop.clone());
         let every = plan.evaluate_every;
         threads.push(spawn(
             "vagt-clock",
@@ -126,7 +128,13 @@ fn clock_loop(
 ) -> Result<(), AppError> {
     let mut store = location.open(OpenMode::Existing)?;
     while sleep_until(Instant::now() + every, stop) {
-        let report = follow_up(&mut store, Affected::Everyone, false, Timestamp::now(), sink)?;
+        let report = follow_up(
+            &mut store,
+            Affected::Everyone,
+            false,
+            Timestamp::now(),
+            sink,
+        )?;
         if !report.raised.is_empty() {
             tracing::info!(raised = report.raised.len(), "alarms raised on the clock");
         }

@@ -5,6 +5,9 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 use vagt_core::CitizenId;
 
+/// The window event that carries a [`StoreChanged`].
+pub const STORE_CHANGED_EVENT: &str = "vagt://changed";
+
 /// One change notice. The UI re-reads only what it names.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct StoreChanged {

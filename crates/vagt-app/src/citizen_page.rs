@@ -80,7 +80,7 @@ impl Session {
                 effective_at: r.effective_at,
             })
             .collect();
-        readings.sort_by(|a, b| b.effective_at.cmp(&a.effective_at));
+        readings.sort_by_key(|r| std::cmp::Reverse(r.effective_at));
         Ok(CitizenPage {
             suggested_level: store.latest_level(id, LevelKind::Suggested)?,
             confirmed_level: store.latest_level(id, LevelKind::Confirmed)?,

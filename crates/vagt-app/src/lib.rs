@@ -7,8 +7,8 @@
 //! [`ChangeSink`]). The adapters (`src-tauri`, `vagtctl`) only parse, call and map errors.
 
 mod alarms;
-mod background;
 mod backend;
+mod background;
 pub mod bench;
 mod changes;
 mod citizen_page;
@@ -21,9 +21,9 @@ mod records;
 mod session;
 mod sync;
 
-pub use background::{BackgroundHandle, BackgroundPlan};
 pub use backend::{BackendView, backend_client, backend_token, check_backend_url};
-pub use changes::{ChangeSink, NoWindow, StoreChanged};
+pub use background::{BackgroundHandle, BackgroundPlan};
+pub use changes::{ChangeSink, NoWindow, STORE_CHANGED_EVENT, StoreChanged};
 pub use citizen_page::{
     CitizenDetails, CitizenPage, PAGE_READINGS_LIMIT, PAGE_READINGS_WINDOW_MS, PageReading,
 };

@@ -68,9 +68,7 @@ impl Session {
         parameter: Option<Parameter>,
         since: Option<Timestamp>,
     ) -> Result<Vec<StoredReading>, AppError> {
-        Ok(self
-            .store()?
-            .readings(actor, citizen, parameter, since)?)
+        Ok(self.store()?.readings(actor, citizen, parameter, since)?)
     }
 
     /// NEWS2 of the citizen's newest full set of home vitals of the last 7 days (a floor).

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
 /// What the backend or a nurse reports about where the citizen is being cared for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CareEventKind {
     /// A MAS acute nurse treats the citizen at home.

@@ -24,6 +24,15 @@ const NEWS2_READINGS_SQL: &str = "SELECT c.id, r.parameter, r.value, r.effective
        AND (?2 IS NULL OR c.id IN (SELECT value FROM json_each(?2)))
      ORDER BY c.id, r.effective_at, r.id";
 
+/// A citizen's columns: id, name, birth date, phone, address.
+type CitizenRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// Which citizens a worklist read covers: all, or the ids in a JSON array (bound as `?N IS NULL
 /// OR id IN (SELECT value FROM json_each(?N))`, so one statement serves both).
 type Scope = Option<String>;
@@ -264,13 +273,7 @@ impl Store {
                 );
             }
         }
-        let rows: Vec<(
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        )> = {
+        let rows: Vec<CitizenRow> = {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT id, name, birth_date, phone, address FROM citizens
                  WHERE (?1 IS NULL OR id IN (SELECT value FROM json_each(?1)))

@@ -27,6 +27,16 @@ pub struct LevelHistoryEntry {
     pub rule: Option<LevelRule>,
 }
 
+/// A level row's columns: kind, level, set at, set by, reason, cause.
+type LevelRow = (
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// How many history rows a page shows at most: enough for months of a citizen's changes.
 pub const LEVEL_HISTORY_LIMIT: usize = 200;
 
@@ -123,14 +133,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Vec<LevelHistoryEntry>> {
         crate::citizens::require_citizen(&self.conn, citizen_id.as_str())?;
-        let raw: Vec<(
-            String,
-            i64,
-            i64,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        )> = {
+        let raw: Vec<LevelRow> = {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT kind, level, set_at, set_by, reason, cause FROM ecm_levels
                  WHERE citizen_id = ?1 AND kind IN ('suggested', 'confirmed')

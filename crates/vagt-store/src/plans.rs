@@ -7,8 +7,8 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 use std::str::FromStr;
 use vagt_core::plan::{
-    DocumentFormat, PlanDocument, PlanDocumentWire, PlanError, PlanProblem, TriagePlan, defaults_for,
-    parse_plan_document, plan_problems, resolve,
+    DocumentFormat, PlanDocument, PlanDocumentWire, PlanError, PlanProblem, TriagePlan,
+    defaults_for, parse_plan_document, plan_problems, resolve,
 };
 use vagt_core::{CitizenId, Diagnosis, Timestamp};
 

@@ -229,4 +229,3 @@ pub enum BackendAction {
     /// Show the configured backend and whether a token is stored (never the token).
     Show,
 }
-

@@ -240,7 +240,11 @@ fn level(
             let citizen = parse_citizen(&citizen)?;
             let done = session.confirm_level(actor, &citizen, parse_level(level)?, &reason)?;
             out.print(&done, |w| {
-                writeln!(w, "{citizen} confirmed at {} by {}", done.confirmed, actor.0)
+                writeln!(
+                    w,
+                    "{citizen} confirmed at {} by {}",
+                    done.confirmed, actor.0
+                )
             })
         }
     }

@@ -4,7 +4,7 @@
 import { nextWake, signalsDue, sortAlarms, sortWorklist, type Heard } from '../alarms';
 import * as api from '../api';
 import type { ApiError } from '../api';
-import type { AlarmRow, CitizenId, CitizenPage, CitizenSummary, StoreChanged, StoreStatus } from '../bindings';
+import type { AlarmRow, CitizenId, CitizenPage, CitizenSummary, StoreChanged, StationStatus } from '../bindings';
 import { filterCitizens, moveSelection } from '../filter';
 import { formatDateTime } from '../format';
 import { catalogue, DEFAULT_LANG, isLang, LANG_STORAGE_KEY, translate, type Lang, type Params } from '../i18n';
@@ -48,7 +48,7 @@ const panelAlarmId = $derived(
   chosenAlarmId !== null && alarms.some((a) => a.id === chosenAlarmId) ? chosenAlarmId : (alarms[0]?.id ?? null),
 );
 let heard = new Map<string, Heard>();
-let status = $state.raw<StoreStatus | null>(null);
+let status = $state.raw<StationStatus | null>(null);
 
 let view = $state.raw<View>({ kind: 'worklist' });
 let page = $state.raw<CitizenPage | null>(null);
@@ -191,12 +191,12 @@ function retryLater(change: StoreChanged): void {
 }
 
 /** Only a status that differs is stored, so an unchanged poll re-renders nothing. */
-function setStatus(next: StoreStatus): void {
+function setStatus(next: StationStatus): void {
   if (JSON.stringify(next) !== JSON.stringify(status)) status = next;
 }
 
 /** What in the status means the data may have changed (another process wrote). */
-function dataVersion(s: StoreStatus | null): string {
+function dataVersion(s: StationStatus | null): string {
   return s ? `${s.citizens}/${s.readings}/${s.rejected}/${s.last_sync ?? ''}/${s.open_alarms}/${s.alarms_total}/${s.outbox}` : '';
 }
 

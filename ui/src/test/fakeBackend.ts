@@ -2,7 +2,7 @@
 // and a log of every command called, so tests can say what the UI read and when.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type {
-  AlarmRow, CitizenPage, CitizenSummary, PlanCheck, PlanForm, PlanProblem, StoreStatus,
+  AlarmRow, CitizenPage, CitizenSummary, PlanCheck, PlanForm, PlanProblem, StationStatus,
 } from '../bindings';
 
 export const NOW = '2026-11-22T08:00:00.000Z';
@@ -26,7 +26,7 @@ export function alarm(id: string, citizenId: string, name: string, priority: Ala
   };
 }
 
-export function status(extra: Partial<StoreStatus> = {}): StoreStatus {
+export function status(extra: Partial<StationStatus> = {}): StationStatus {
   return {
     citizens: 0, readings: 0, rejected: 0, outbox: 0, last_sync: NOW, sync_error: null, sync_error_code: null,
     sync_state: 'online', sync_progress: null, readings_behind: null, open_alarms: 0, open_high_alarms: 0,

@@ -114,8 +114,8 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
     let mut rows = Vec::with_capacity(readings);
     let started = Instant::now();
     for page in &pages {
-        let bundle = vagt_fhir::parse_bundle(page)
-            .map_err(|e| AppError::invalid("usage", e.to_string()))?;
+        let bundle =
+            vagt_fhir::parse_bundle(page).map_err(|e| AppError::invalid("usage", e.to_string()))?;
         let mut batch = PullBatch::default();
         for resource in bundle.resources() {
             if let Ok(vagt_fhir::ObservationUpdate::Measurements(m)) =

@@ -219,8 +219,6 @@ pub enum AlarmCause {
     },
 }
 
-/// Everything [`required_alarms`] looks at, for one citizen.
-
 /// The deterministic id of an alarm: lowercase hex SHA-256 over a version tag, the citizen, the
 /// kind, and the cause's identifying parts, each length-prefixed so no two part lists collide.
 pub fn alarm_id(citizen_id: &CitizenId, kind: AlarmKind, parts: &[&str]) -> String {

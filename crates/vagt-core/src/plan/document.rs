@@ -124,7 +124,9 @@ impl ScheduleEntry {
 }
 
 /// How a relative rule compares the latest reading with the citizen's own earlier ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RelativeKindCode {
     /// More than `percent` % below the median of the window.

@@ -1,0 +1,74 @@
+//! `ui/src/bindings.ts` is generated from the Rust types that cross into the web view, so the
+//! UI and the back end cannot drift apart. This test fails when the file is stale; regenerate
+//! it with `VAGT_UPDATE_BINDINGS=1 cargo test -p vagt-app --test bindings`.
+
+use ts_rs::{Config, TS};
+
+macro_rules! declarations {
+    ($cfg:expr; $($ty:ty),* $(,)?) => {
+        vec![$(format!("export {}", <$ty as TS>::decl($cfg))),*]
+    };
+}
+
+fn generated() -> String {
+    // Counts are far below 2^53: numbers, not bigints.
+    let cfg = Config::new().with_large_int("number");
+    let cfg = &cfg;
+    use vagt_core::alarm::*;
+    use vagt_core::ecm_engine::*;
+    use vagt_core::news2::*;
+    use vagt_core::plan::*;
+    let declarations = declarations![cfg;
+        // Scalars and codes.
+        vagt_core::Timestamp, vagt_core::CitizenId, vagt_core::EcmLevel, vagt_core::Parameter,
+        vagt_core::Diagnosis, vagt_core::limits::Triage, vagt_core::limits::LimitKind,
+        vagt_core::LevelKind, vagt_core::ecm::LevelSource, vagt_core::CareEventKind,
+        LevelRule, RelativeKindCode,
+        // Alarms.
+        AlarmKind, AlarmPriority, AlarmState, AlarmCause, LevelTrigger, Finding, FindingRule,
+        Audience, Loudness, EscalationStep, EscalationRule, EscalationPolicy,
+        // NEWS2.
+        SpO2Scale, Risk, News2, Measured, FullSet, AssumedPart, FullSetScore,
+        // Plans.
+        PlanDocumentWire, LimitsEntry, ScheduleEntry, RelativeEntryWire, EngineSection,
+        LevelSection, News2SectionWire, PlanProblem, PlanProblemCode,
+        // What the store answers.
+        vagt_store::CitizenSummary, vagt_store::LatestReading, vagt_store::AlarmRow,
+        vagt_store::AckOutcome, vagt_store::SnoozeOutcome, vagt_store::StoreStatus,
+        vagt_store::SyncState, vagt_store::SyncProgress, vagt_store::PlanView,
+        vagt_store::PlanForm, vagt_store::PlanCheck, vagt_store::LevelHistoryEntry,
+        // What the use cases answer.
+        vagt_app::StationStatus, vagt_app::CitizenDetails, vagt_app::PageReading,
+        vagt_app::CitizenPage, vagt_app::StoreChanged, vagt_app::ErrorReport,
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by `cargo test -p vagt-app --test bindings`\n\
+         // (VAGT_UPDATE_BINDINGS=1 rewrites it). Do not edit: change the Rust types.\n\n",
+    );
+    out.push_str(&format!(
+        "/** The window event that carries a `StoreChanged`. */\nexport const STORE_CHANGED_EVENT = {:?};\n\n",
+        vagt_app::STORE_CHANGED_EVENT
+    ));
+    for declaration in declarations {
+        out.push_str(&declaration);
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[test]
+fn ui_bindings_are_generated_from_the_rust_types() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings.ts");
+    let want = generated();
+    if std::env::var_os("VAGT_UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &want).expect("write bindings");
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "ui/src/bindings.ts is stale: regenerate it with \
+         `VAGT_UPDATE_BINDINGS=1 cargo test -p vagt-app --test bindings`"
+    );
+}
