@@ -14,9 +14,10 @@ work="$(mktemp -d)"
 sim_pid=""
 trap '[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null; rm -rf "$work"' EXIT
 db="$work/e2e.db"
-citizens=12
+# Enough citizens that the worklist scrolls under the alarm panel on both screens.
+citizens=300
 "$TARGET"/debug/vagtctl --db "$db" init --json >/dev/null
-"$TARGET"/debug/vagtctl --db "$db" demo --citizens "$citizens" --days 30 --json >/dev/null
+"$TARGET"/debug/vagtctl --db "$db" demo --citizens "$citizens" --days 14 --json >/dev/null
 
 mkdir -p "$REPO/e2e-artifacts"
 export ARTIFACTS_DIR="$REPO/e2e-artifacts" TOOLS
@@ -24,7 +25,7 @@ export ARTIFACTS_DIR="$REPO/e2e-artifacts" TOOLS
 # Runs ui/e2e/NAME.mjs against the app under a fresh Xvfb display, with tauri-driver, a
 # notification daemon (dunst) and a recorder of the notifications sent on the session bus.
 run_e2e() {
-  E2E_NAME="$1" NOTIFY_LOG="$work/notifications-$1.log" xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+  E2E_NAME="$1" NOTIFY_LOG="$work/notifications-$1.log" xvfb-run -a -s "-screen 0 1920x1080x24" bash -c '
     "$TOOLS/bin/tauri-driver" --port 4444 >"$ARTIFACTS_DIR/tauri-driver-$E2E_NAME.log" 2>&1 &
     driver=$!
     dunst >/dev/null 2>&1 &
@@ -46,7 +47,7 @@ news2="$("$TARGET"/debug/vagtctl --db "$db" --json citizens | node -e '
     console.log(JSON.parse(input).filter((c) => c.news2 !== null).length));')"
 [ "$news2" -gt 0 ] || { echo "the demo cohort has no citizen with a full set of vitals" >&2; exit 1; }
 VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" EXPECTED_CITIZENS="$citizens" \
-  EXPECTED_NEWS2="$news2" run_e2e smoke
+  EXPECTED_NEWS2="$news2" VAGTCTL="[\"$TARGET/debug/vagtctl\",\"--db\",\"$db\"]" run_e2e smoke
 
 # --- 2. a red reading arriving through sync raises an alarm without a click ---
 "$TARGET"/debug/vagt-sim --port 0 --citizens 6 --days 10 >"$work/sim.out" 2>"$work/sim.err" &
@@ -69,8 +70,10 @@ read -r patient_id citizen_name < <(
       const bundle = await (await fetch(`${process.env.FHIR}/Patient?identifier=${calm.id}`)).json();
       console.log(`${bundle.entry[0].resource.id} ${calm.name}`);
     });')
-VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$sync_db\",\"--sync-interval\",\"2\"]" \
-  FHIR_BASE="$fhir" PATIENT_ID="$patient_id" CITIZEN_NAME="$citizen_name" run_e2e alarm
+VAGT_BIN="$TARGET/debug/vagt" \
+  VAGT_ARGS="[\"--db\",\"$sync_db\",\"--sync-interval\",\"2\",\"--as\",\"sygeplejerske-mette\"]" \
+  FHIR_BASE="$fhir" PATIENT_ID="$patient_id" CITIZEN_NAME="$citizen_name" \
+  VAGTCTL="[\"$TARGET/debug/vagtctl\",\"--db\",\"$sync_db\"]" run_e2e alarm
 # The app's notification for the new alarm went over the session bus to the daemon.
 grep -q "string \"$citizen_name: " "$work/notifications-alarm.log" || {
   echo "no desktop notification for $citizen_name reached the session bus" >&2

@@ -182,7 +182,10 @@ async function run() {
     // 5. search for the first row's name
     let searched = '(skipped: no rows)';
     if (rows > 0) {
-      const name = (await s.text(await s.find(`${ROW} [data-testid="citizen-name"]`))).trim();
+      // textContent, not the WebDriver text: the virtual list keeps a row or two rendered
+      // above the scrolled view, and WebDriver reads no text from what is not in view.
+      const name = String(await s.exec(`var e = document.querySelector('${ROW} [data-testid="citizen-name"]');
+        return e ? e.textContent : '';`)).trim();
       if (!name) fail('first row has no name text');
       await s.type(await s.find('[data-testid="search"]'), name);
       const filtered = await waitFor(`search "${name}" to filter rows`, 5_000, async () => {

@@ -51,6 +51,7 @@ pub fn resolve_actor(named: Option<String>) -> Actor {
     Actor(
         named
             .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+            .or_else(|| std::env::var("LOGNAME").ok().filter(|u| !u.is_empty()))
             .or_else(|| std::env::var("USERNAME").ok().filter(|u| !u.is_empty()))
             .unwrap_or_else(|| "unknown-user".into()),
     )
