@@ -4,7 +4,7 @@
 //! ones the CLI and `POST /admin/faults` know. Draws are deterministic: request number `n` of a
 //! server with fault seed `s` always gets the same fault, so a failing test replays.
 
-use crate::SimError;
+use crate::error::SimError;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 use vagt_cohort::Rng;

@@ -3,7 +3,7 @@
 //! forms, Encounters for MAS visits and admissions, plus the CapabilityStatement and
 //! OperationOutcome. The inverse of `vagt_fhir`'s mappers, and tested against them.
 
-use crate::ServerValue;
+use crate::readings::ServerValue;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use vagt_core::{Citizen, Diagnosis, Parameter, Timestamp};

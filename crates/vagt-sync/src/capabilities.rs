@@ -3,8 +3,8 @@
 //! a feature. A server without a readable CapabilityStatement is taken at its word that it
 //! speaks FHIR R4; the responses then decide (see the engine's paging fallback).
 
-use crate::SyncError;
 use crate::client::FhirClient;
+use crate::error::SyncError;
 use vagt_fhir::CapabilityStatement;
 
 /// The parts of a CapabilityStatement the sync acts on.

@@ -2,7 +2,7 @@
 //! try (connection faults, cut or truncated bodies, 429, 5xx), bearer auth. Nothing here knows
 //! about the store.
 
-use crate::SyncError;
+use crate::error::SyncError;
 use crate::retry::{RetryPolicy, parse_retry_after};
 use reqwest::{Method, StatusCode, header};
 use std::time::Duration;

@@ -1,0 +1,123 @@
+//! What stands in front of the endpoints: the bearer token check, and the injected faults
+//! (latency, errors, throttling, stalls, cut connections) drawn per request.
+
+use crate::faults::FaultKind;
+use crate::http::response::ApiError;
+use crate::shared::Shared;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+pub(super) async fn auth(State(st): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    if let Some(token) = &st.token
+        && request.uri().path() != "/fhir/metadata"
+    {
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, credentials)| credentials.trim());
+        if given != Some(token.as_str()) {
+            tracing::debug!("request without a valid bearer token");
+            let mut response = ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "login",
+                "a valid bearer token is required",
+            )
+            .into_response();
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"vagt-sim\""),
+            );
+            return response;
+        }
+    }
+    next.run(request).await
+}
+
+/// Latency, errors, throttling, stalls and cut connections on the FHIR endpoints (not on
+/// `/fhir/metadata` nor `/admin/*`).
+pub(super) async fn faults(
+    State(st): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if path == "/fhir/metadata" || !(path == "/fhir" || path.starts_with("/fhir/")) {
+        return next.run(request).await;
+    }
+    let profile = st.faults.read().await.clone();
+    let n = st.requests.fetch_add(1, Ordering::Relaxed);
+    let fault = profile.draw(st.fault_seed, n);
+    if fault.latency_ms > 0 {
+        st.sleep(fault.latency_ms).await;
+    }
+    if fault.kind != FaultKind::None {
+        tracing::debug!(fault = ?fault.kind, "injecting a fault");
+    }
+    match fault.kind {
+        FaultKind::None => next.run(request).await,
+        FaultKind::Unavailable => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "transient",
+            "injected fault: service unavailable",
+        )
+        .into_response(),
+        FaultKind::InternalError => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "exception",
+            "injected fault: internal error",
+        )
+        .into_response(),
+        FaultKind::Throttled => {
+            let mut response = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                "injected fault: too many requests",
+            )
+            .into_response();
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(profile.retry_after_secs),
+            );
+            response
+        }
+        FaultKind::Stall(ms) => {
+            st.sleep(ms).await;
+            next.run(request).await
+        }
+        FaultKind::Cut => cut(next.run(request).await).await,
+    }
+}
+
+/// The response's headers and the first half of its body, then a broken connection.
+async fn cut(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let half = bytes.slice(..bytes.len() / 2);
+    parts.headers.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(bytes.len().max(1)),
+    );
+    // The error comes a moment after the half, so that the headers and the half are flushed
+    // first (an immediate error makes hyper drop its buffered head: an empty reply instead).
+    let body = futures_util::stream::unfold(Some(half), |half| async move {
+        match half {
+            Some(half) => Some((Ok(half), None)),
+            None => {
+                tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+                let cut = std::io::Error::other("injected fault: connection cut");
+                Some((Err::<Bytes, _>(cut), None))
+            }
+        }
+    });
+    Response::from_parts(parts, Body::from_stream(body))
+}

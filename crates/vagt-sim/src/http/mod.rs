@@ -1,0 +1,58 @@
+//! The FHIR REST API and the admin endpoints, with bearer auth and fault injection as
+//! middleware. This module only routes; each child has one job:
+//!
+//! - [`response`]: how every endpoint answers, and the checks that end in an error;
+//! - [`middleware`]: the bearer token and the injected faults;
+//! - [`query`]: the query string, decoded and encoded;
+//! - [`read`](mod@read): the CapabilityStatement, read and vread;
+//! - [`search`](mod@search): search and cursor paging;
+//! - [`create`](mod@create): create and conditional create;
+//! - [`transaction`](mod@transaction): transaction Bundles;
+//! - [`admin`]: the simulator's controls outside FHIR.
+
+mod admin;
+mod create;
+mod middleware;
+mod query;
+mod read;
+mod response;
+mod search;
+mod transaction;
+
+use crate::shared::Shared;
+use admin::{admin_advance, admin_faults, admin_get_faults, admin_snapshot};
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use create::create;
+use read::{metadata, read, vread};
+use response::ApiError;
+use search::search;
+use std::sync::Arc;
+use transaction::transaction;
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/fhir/metadata", get(metadata))
+        .route("/fhir", post(transaction))
+        .route("/fhir/{resource_type}", get(search).post(create))
+        .route("/fhir/{resource_type}/{id}", get(read))
+        .route("/fhir/{resource_type}/{id}/_history/{version}", get(vread))
+        .route("/admin/advance", post(admin_advance))
+        .route("/admin/faults", post(admin_faults).get(admin_get_faults))
+        .route("/admin/snapshot", get(admin_snapshot))
+        .fallback(no_such_endpoint)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            middleware::auth,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            middleware::faults,
+        ))
+        .with_state(shared)
+}
+
+async fn no_such_endpoint() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not-supported", "no such endpoint")
+}

@@ -1,0 +1,134 @@
+//! What the simulated world holds: the store, its clock, the citizens and, for each stored
+//! resource the simulator wrote or took, what it knows that resource says (the oracle a test
+//! compares a client with). Its own module so that every job on the world (loading,
+//! advancing, taking pushes, the snapshot) shares one definition and none of them owns it.
+
+use crate::fhir::CodeStyle;
+use crate::readings::ServerValue;
+use crate::store::Store;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+use vagt_core::{CareEventKind, Citizen, CitizenId, Parameter, Timestamp};
+
+/// The server's "now": the cohort's end plus the real time since the server started.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SimClock {
+    end: Timestamp,
+    started: Instant,
+}
+
+impl SimClock {
+    pub fn now(&self) -> Timestamp {
+        let elapsed = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        self.end.plus_millis(elapsed)
+    }
+}
+
+/// A cohort citizen as the server holds them: their Patient, how their readings are coded.
+#[derive(Debug)]
+pub(super) struct SimCitizen {
+    pub(super) citizen: Citizen,
+    pub(super) patient_id: String,
+    pub(super) style: CodeStyle,
+    /// The latest good value and unit of each parameter: new readings vary around it.
+    pub(super) last: BTreeMap<Parameter, (f64, String)>,
+}
+
+/// What the simulator knows an Observation says (the oracle a test compares a client with).
+#[derive(Debug, Clone)]
+pub(super) struct ObservationInfo {
+    pub(super) citizen: Option<usize>,
+    pub(super) patient_id: Option<String>,
+    pub(super) style: CodeStyle,
+    pub(super) status: String,
+    pub(super) effective_at: Option<Timestamp>,
+    pub(super) values: Vec<ServerValue>,
+    pub(super) bad: bool,
+    pub(super) pushed: bool,
+}
+
+/// What the simulator knows a QuestionnaireResponse says.
+#[derive(Debug, Clone)]
+pub(super) struct ResponseInfo {
+    pub(super) citizen: usize,
+    pub(super) patient_id: String,
+    pub(super) questionnaire: String,
+    /// What the form scores; `None` for a form Vagt does not know.
+    pub(super) parameter: Option<Parameter>,
+    pub(super) status: String,
+    pub(super) authored: Timestamp,
+    pub(super) answers: Vec<(String, i64)>,
+    pub(super) bad: bool,
+}
+
+impl ResponseInfo {
+    pub(super) fn finished(&self) -> bool {
+        matches!(self.status.as_str(), "completed" | "amended")
+    }
+
+    pub(super) fn total(&self) -> i64 {
+        self.answers.iter().map(|(_, value)| value).sum()
+    }
+}
+
+/// What the simulator knows an Encounter says.
+#[derive(Debug, Clone)]
+pub(super) struct EncounterInfo {
+    pub(super) citizen: Option<usize>,
+    pub(super) patient_id: Option<String>,
+    pub(super) status: String,
+    /// `Encounter.class`: (system, code).
+    pub(super) class: (String, String),
+    pub(super) start: Option<Timestamp>,
+    pub(super) end: Option<Timestamp>,
+    /// The care events this version gives.
+    pub(super) events: Vec<(CareEventKind, Timestamp)>,
+    pub(super) bad: bool,
+    pub(super) pushed: bool,
+}
+
+/// The simulated backend's data: the versioned store, and what the simulator knows each
+/// resource it holds says.
+#[derive(Debug)]
+pub(crate) struct World {
+    pub store: Store,
+    pub clock: SimClock,
+    pub(super) citizens: Vec<SimCitizen>,
+    pub(super) by_cpr: HashMap<CitizenId, usize>,
+    pub(super) by_patient: HashMap<String, usize>,
+    /// By store record index.
+    pub(super) observations: BTreeMap<usize, ObservationInfo>,
+    /// Record indexes of generated (not pushed) Observations, in creation order.
+    pub(super) generated: Vec<usize>,
+    /// By store record index.
+    pub(super) responses: BTreeMap<usize, ResponseInfo>,
+    /// Record indexes of QuestionnaireResponses, in creation order.
+    pub(super) generated_responses: Vec<usize>,
+    /// By store record index: generated and pushed Encounters.
+    pub(super) encounters: BTreeMap<usize, EncounterInfo>,
+    pub(super) seed: u64,
+    pub(super) advances: u64,
+}
+
+impl World {
+    /// A world with nothing in it yet, its clock starting now at `end` (see `load`).
+    pub(super) fn empty(seed: u64, end: Timestamp) -> World {
+        World {
+            store: Store::default(),
+            clock: SimClock {
+                end,
+                started: Instant::now(),
+            },
+            citizens: Vec::new(),
+            by_cpr: HashMap::new(),
+            by_patient: HashMap::new(),
+            observations: BTreeMap::new(),
+            generated: Vec::new(),
+            responses: BTreeMap::new(),
+            generated_responses: Vec::new(),
+            encounters: BTreeMap::new(),
+            seed,
+            advances: 0,
+        }
+    }
+}

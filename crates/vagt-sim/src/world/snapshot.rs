@@ -1,0 +1,102 @@
+//! The oracle: what a client that has synced everything must hold now, read off the world.
+
+use crate::fhir;
+use crate::readings::{
+    ServerEncounter, ServerObservation, ServerPatient, ServerQuestionnaireResponse, ServerReadings,
+};
+use crate::world::model::World;
+
+impl World {
+    pub fn snapshot(&self) -> ServerReadings {
+        let mut readings = ServerReadings {
+            high_water: self.store.high_water(),
+            ..ServerReadings::default()
+        };
+        for (index, info) in &self.observations {
+            let Some(record) = self.store.record(*index) else {
+                continue;
+            };
+            if matches!(info.status.as_str(), "entered-in-error" | "cancelled") {
+                readings.retracted.push(record.id.clone());
+                continue;
+            }
+            readings.observations.push(ServerObservation {
+                id: record.id.clone(),
+                version_id: record.current.version_id.to_string(),
+                last_updated: record.current.last_updated,
+                status: info.status.clone(),
+                patient_id: info.patient_id.clone(),
+                citizen_id: info
+                    .citizen
+                    .and_then(|c| self.citizens.get(c))
+                    .map(|c| c.citizen.id.clone()),
+                effective_at: info.effective_at,
+                panel: fhir::is_panel(info.style, &info.values) && !info.pushed,
+                values: info.values.clone(),
+                bad_by_design: info.bad,
+                pushed: info.pushed,
+            });
+        }
+        for (index, info) in &self.responses {
+            let Some(record) = self.store.record(*index) else {
+                continue;
+            };
+            if info.status == "entered-in-error" {
+                readings.retracted_responses.push(record.id.clone());
+                continue;
+            }
+            let Some(citizen) = self.citizens.get(info.citizen) else {
+                continue;
+            };
+            readings
+                .questionnaire_responses
+                .push(ServerQuestionnaireResponse {
+                    id: record.id.clone(),
+                    version_id: record.current.version_id.to_string(),
+                    last_updated: record.current.last_updated,
+                    status: info.status.clone(),
+                    questionnaire: info.questionnaire.clone(),
+                    patient_id: info.patient_id.clone(),
+                    citizen_id: citizen.citizen.id.clone(),
+                    authored: info.authored,
+                    parameter: info.parameter,
+                    answers: info.answers.clone(),
+                    bad_by_design: info.bad,
+                });
+        }
+        for (index, info) in &self.encounters {
+            let Some(record) = self.store.record(*index) else {
+                continue;
+            };
+            readings.encounters.push(ServerEncounter {
+                id: record.id.clone(),
+                version_id: record.current.version_id.to_string(),
+                last_updated: record.current.last_updated,
+                status: info.status.clone(),
+                class: info.class.1.clone(),
+                patient_id: info.patient_id.clone(),
+                citizen_id: info
+                    .citizen
+                    .and_then(|c| self.citizens.get(c))
+                    .map(|c| c.citizen.id.clone()),
+                start: info.start,
+                end: info.end,
+                events: info.events.clone(),
+                bad_by_design: info.bad,
+                pushed: info.pushed,
+            });
+        }
+        for citizen in &self.citizens {
+            let Some(record) = self.store.get("Patient", &citizen.patient_id) else {
+                continue;
+            };
+            readings.patients.push(ServerPatient {
+                id: citizen.patient_id.clone(),
+                version_id: record.current.version_id.to_string(),
+                citizen_id: citizen.citizen.id.clone(),
+                diagnoses: citizen.citizen.diagnoses.clone(),
+            });
+        }
+        readings
+    }
+}

@@ -1,0 +1,173 @@
+//! Turning a page of FHIR resources into the domain with `vagt_fhir`'s mappers: what is
+//! accepted, what is retracted, what is rejected and why. Citizens a page refers to but the
+//! store has not seen are fetched first.
+
+use crate::client::FhirClient;
+use crate::error::SyncError;
+use std::collections::{BTreeSet, HashMap};
+use vagt_core::{CitizenId, Timestamp};
+use vagt_fhir::{
+    ObservationUpdate, QuestionnaireUpdate, local_reference, map_acknowledgement_task,
+    map_condition, map_encounter, map_observation, map_patient, map_questionnaire_response,
+};
+use vagt_store::{PullBatch, Rejection, SourcedCitizen, Store};
+
+fn rejection(
+    base: &str,
+    resource: &serde_json::Value,
+    rejected: vagt_fhir::Rejected,
+    citizen: Option<CitizenId>,
+) -> Rejection {
+    Rejection {
+        source: base.to_owned(),
+        source_id: rejected.source_id,
+        resource_type: rejected.resource_type,
+        reason_code: rejected.reason.code().to_owned(),
+        reason: rejected.reason.to_string(),
+        payload: resource.to_string(),
+        citizen_id: citizen.map(|c| c.as_str().to_owned()),
+    }
+}
+
+fn map_patients(base: &str, resources: &[&serde_json::Value]) -> PullBatch {
+    let mut batch = PullBatch::default();
+    for resource in resources {
+        match map_patient(resource, base) {
+            Ok(record) => batch.citizens.push(SourcedCitizen {
+                source_id: record.resource_id,
+                source_version: record.version,
+                citizen: record.citizen,
+            }),
+            Err(rejected) => batch
+                .rejections
+                .push(rejection(base, resource, rejected, None)),
+        }
+    }
+    batch
+}
+
+/// Maps one page to the domain. References to citizens this store has not seen yet (a Patient
+/// created after the Patient pull) are fetched first, so no reading is rejected for arriving
+/// before its citizen.
+pub(super) async fn map_page(
+    store: &mut Store,
+    client: &FhirClient,
+    resource_type: &str,
+    resources: &[&serde_json::Value],
+) -> Result<PullBatch, SyncError> {
+    let base = client.base().to_owned();
+    if resource_type == "Patient" {
+        return Ok(map_patients(&base, resources));
+    }
+    let mut batch = PullBatch::default();
+    // An encounter dated after this is from the future (beyond the tolerated clock skew).
+    let received_at = Timestamp::now();
+
+    let subjects = subject_references(resources);
+    fetch_unknown_patients(store, client, &subjects).await?;
+    // Each distinct subject is looked up once per page, not once per resource.
+    let mut known: HashMap<String, CitizenId> = HashMap::new();
+    for local in subjects {
+        if let Some(citizen) = store.citizen_for_source(&format!("{base}|{local}"))? {
+            known.insert(local, citizen);
+        }
+    }
+    let citizen_for =
+        |reference: &str| -> Option<CitizenId> { known.get(&local_reference(reference)?).cloned() };
+    // A rejected reading is kept with its citizen where the subject is known, so an implausible
+    // value can raise that citizen's alarm.
+    let reject = |resource: &serde_json::Value, rejected| {
+        let citizen = resource
+            .pointer("/subject/reference")
+            .and_then(serde_json::Value::as_str)
+            .and_then(citizen_for);
+        rejection(&base, resource, rejected, citizen)
+    };
+    for resource in resources {
+        match resource_type {
+            "Condition" => match map_condition(resource, &citizen_for) {
+                Ok(Some(diagnosis)) => batch.diagnoses.push(diagnosis),
+                Ok(None) => {}
+                Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+            },
+            "Encounter" => match map_encounter(resource, &base, &citizen_for, received_at) {
+                Ok(update) => batch.care_events.push(update),
+                Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+            },
+            "Task" => match map_acknowledgement_task(resource) {
+                Ok(Some(ack)) => batch.acknowledgements.push(ack),
+                // Not Vagt's: a backend holds many kinds of Task.
+                Ok(None) => {}
+                Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+            },
+            "QuestionnaireResponse" => {
+                match map_questionnaire_response(resource, &base, &citizen_for) {
+                    Ok(QuestionnaireUpdate::Measurement(m)) => batch.measurements.push(m),
+                    Ok(QuestionnaireUpdate::Retracted { source_id }) => {
+                        batch.retractions.push(source_id);
+                    }
+                    // A form still being filled in: its completed version comes in a later pull.
+                    Ok(QuestionnaireUpdate::Pending) => {}
+                    Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+                }
+            }
+            _ => match map_observation(resource, &base, &citizen_for) {
+                Ok(ObservationUpdate::Measurements(m)) => batch.measurements.extend(m),
+                Ok(ObservationUpdate::Retracted { source_id }) => batch.retractions.push(source_id),
+                Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+            },
+        }
+    }
+    Ok(batch)
+}
+
+/// The local references (`Patient/123`) of the resources' subjects.
+fn subject_references(resources: &[&serde_json::Value]) -> BTreeSet<String> {
+    resources
+        .iter()
+        .filter_map(|r| {
+            r.pointer("/subject/reference")
+                .and_then(serde_json::Value::as_str)
+        })
+        .filter_map(local_reference)
+        .filter(|local| local.starts_with("Patient/"))
+        .collect()
+}
+
+async fn fetch_unknown_patients(
+    store: &mut Store,
+    client: &FhirClient,
+    subjects: &BTreeSet<String>,
+) -> Result<(), SyncError> {
+    let base = client.base().to_owned();
+    let mut unknown = Vec::new();
+    for local in subjects {
+        if store
+            .citizen_for_source(&format!("{base}|{local}"))?
+            .is_none()
+        {
+            unknown.push(local);
+        }
+    }
+    for local in unknown {
+        let response = match client.get(local).await {
+            Ok(r) => r,
+            // Gone or never there: the reading is rejected as for an unknown citizen.
+            Err(SyncError::Rejected {
+                status: 404 | 410, ..
+            }) => continue,
+            Err(e) => return Err(e),
+        };
+        let Ok(resource) = serde_json::from_slice::<serde_json::Value>(&response.body) else {
+            continue;
+        };
+        store.apply_pull(
+            &base,
+            "Patient",
+            map_patients(&base, &[&resource]),
+            None,
+            Timestamp::now(),
+        )?;
+    }
+    Ok(())
+}

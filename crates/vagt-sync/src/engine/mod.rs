@@ -1,0 +1,21 @@
+//! One sync run: pull each resource type incrementally, then push the outbox.
+//!
+//! Split by job:
+//!
+//! - [`config`]: what a run is given;
+//! - [`report`]: what it tells its caller;
+//! - [`run`]: the run itself, type by type, then the outbox;
+//! - [`pull`]: pulling one type, with its paging and checkpoint;
+//! - [`map`]: a page turned into the domain;
+//! - [`push`]: the outbox.
+
+mod config;
+mod map;
+mod pull;
+mod push;
+mod report;
+mod run;
+
+pub use config::SyncConfig;
+pub use report::{Progress, SyncReport, SyncRun};
+pub use run::{sync_once, sync_run};

@@ -1,0 +1,246 @@
+//! Pulling one resource type: a search from the checkpoint (less the overlap), its pages
+//! followed by `next` links or, from a server that gives none, by a cursor of our own or
+//! `_offset`; each page stored in one transaction with the checkpoint that covers it.
+
+use crate::capabilities::PullMode;
+use crate::client::FhirClient;
+use crate::engine::config::SyncConfig;
+use crate::engine::map::map_page;
+use crate::engine::report::{Progress, SyncReport};
+use crate::error::SyncError;
+use std::collections::HashSet;
+use std::time::Instant;
+use vagt_core::Timestamp;
+use vagt_store::{Store, SyncProgress};
+
+/// The lower bound of a search on `lastUpdated`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Lower {
+    None,
+    /// After the checkpoint (less the overlap).
+    After(Timestamp),
+    /// From a cursor of our own, ties included: resources sharing the cursor's instant may be
+    /// split across pages.
+    From(Timestamp),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Query {
+    lower: Lower,
+    sorted: bool,
+    offset: usize,
+}
+
+fn search_url(resource_type: &str, query: Query, page_size: usize, summary_count: bool) -> String {
+    let mut params: Vec<String> = Vec::new();
+    if query.sorted {
+        params.push("_sort=_lastUpdated".into());
+    }
+    if summary_count {
+        params.push("_summary=count".into());
+    } else {
+        params.push(format!("_count={page_size}"));
+    }
+    match query.lower {
+        Lower::None => {}
+        Lower::After(t) => params.push(format!("_lastUpdated=gt{}", t.to_rfc3339())),
+        Lower::From(t) => params.push(format!("_lastUpdated=ge{}", t.to_rfc3339())),
+    }
+    if query.offset > 0 {
+        params.push(format!("_offset={}", query.offset));
+    }
+    // `+` in an instant's offset would read as a space; Vagt writes UTC (`Z`), so the only
+    // characters needing care are `:` and those are allowed in a query.
+    format!("{resource_type}?{}", params.join("&"))
+}
+
+fn last_updated(resource: &serde_json::Value) -> Option<Timestamp> {
+    resource
+        .pointer("/meta/lastUpdated")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|s| Timestamp::parse_rfc3339(s).ok())
+}
+
+/// A resource version's identity within one pull, to tell a page that brings nothing new.
+fn version_key(resource: &serde_json::Value) -> Option<(String, String)> {
+    let id = resource.get("id")?.as_str()?;
+    let version = resource
+        .pointer("/meta/versionId")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    Some((id.to_owned(), version.to_owned()))
+}
+
+/// One type's pull within a run.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PullOf<'a> {
+    pub(super) run: i64,
+    pub(super) mode: PullMode,
+    pub(super) resource_type: &'a str,
+}
+
+pub(super) async fn pull_type(
+    store: &mut Store,
+    client: &FhirClient,
+    config: &SyncConfig,
+    pull: PullOf<'_>,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<(), SyncError> {
+    let PullOf {
+        run,
+        mode,
+        resource_type,
+    } = pull;
+    let backend = client.base().to_owned();
+    let incremental = mode == PullMode::Incremental;
+    let checkpoint = if incremental {
+        store
+            .sync_checkpoint(&backend, resource_type)?
+            .and_then(|c| Timestamp::parse_rfc3339(&c).ok())
+    } else {
+        None
+    };
+    let overlap_ms = i64::try_from(config.overlap.as_millis()).unwrap_or(i64::MAX);
+    let mut query = Query {
+        lower: checkpoint.map_or(Lower::None, |c| Lower::After(c.plus_millis(-overlap_ms))),
+        sorted: true,
+        offset: 0,
+    };
+    // The total is only for progress: a server that cannot count is no reason to stop.
+    let total = match client
+        .get(&search_url(resource_type, query, config.page_size, true))
+        .await
+    {
+        Ok(r) => vagt_fhir::parse_bundle(&r.body).ok().and_then(|b| b.total),
+        Err(_) => None,
+    };
+    if resource_type == "Observation" {
+        report.observations_total = total;
+    }
+    let started = Instant::now();
+    let mut done = 0usize;
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut next = Some(search_url(resource_type, query, config.page_size, false));
+    // Per-page checkpoints are safe only while the server returns pages in lastUpdated order;
+    // otherwise the checkpoint moves once, after the last page.
+    let mut in_order = true;
+    let mut newest = checkpoint;
+    // Resources received for the current query, for `_offset` paging and its `total`.
+    let mut received_for_query = 0usize;
+    while let Some(url) = next.take() {
+        let response = match client.get(&url).await {
+            // A server that refuses `_sort` is asked again without it; its pages may then come
+            // in any order, so the checkpoint waits for the last one.
+            Err(SyncError::Rejected { status: 400, .. }) if query.sorted && done == 0 => {
+                tracing::warn!(resource_type, "the backend refused _sort=_lastUpdated");
+                query.sorted = false;
+                in_order = false;
+                next = Some(search_url(resource_type, query, config.page_size, false));
+                continue;
+            }
+            other => other?,
+        };
+        let bundle = vagt_fhir::parse_bundle(&response.body)
+            .map_err(|e| SyncError::NotFhir(e.to_string()))?;
+        let resources: Vec<&serde_json::Value> = bundle.resources().collect();
+        let mut page_newest = newest;
+        let mut page_sorted = true;
+        let mut previous: Option<Timestamp> = None;
+        let mut fresh = 0usize;
+        for resource in &resources {
+            if let Some(t) = last_updated(resource) {
+                if newest.is_some_and(|n| t < n.plus_millis(-overlap_ms)) {
+                    in_order = false;
+                }
+                if previous.is_some_and(|p| t < p) {
+                    page_sorted = false;
+                }
+                previous = Some(t);
+                page_newest = page_newest.max(Some(t));
+            }
+            if version_key(resource).is_none_or(|key| seen.insert(key)) {
+                fresh += 1;
+            }
+        }
+        if !page_sorted {
+            in_order = false;
+        }
+        let batch = map_page(store, client, resource_type, &resources).await?;
+        received_for_query += resources.len();
+        next = match bundle.next_link() {
+            Some(link) => {
+                received_for_query = 0;
+                Some(link.to_owned())
+            }
+            None => {
+                let more_by_total = bundle
+                    .total
+                    .is_some_and(|t| usize::try_from(t).unwrap_or(usize::MAX) > received_for_query);
+                let full_page = resources.len() >= config.page_size;
+                // An offset page that brings nothing new means the server ignores `_offset`.
+                let stuck = fresh == 0 && query.offset > 0;
+                if stuck || !(full_page || more_by_total) {
+                    None
+                } else {
+                    // No link to follow, yet there may be more: continue by a cursor of our own
+                    // where the page is in order and moved it, else by offset on this query.
+                    let cursor = previous.filter(|_| page_sorted && query.sorted);
+                    let moved = match (cursor, query.lower) {
+                        (Some(c), Lower::From(old)) => c > old,
+                        (Some(_), _) => true,
+                        (None, _) => false,
+                    };
+                    match cursor {
+                        Some(c) if moved => {
+                            query.lower = Lower::From(c);
+                            query.offset = 0;
+                            received_for_query = 0;
+                        }
+                        _ => {
+                            query.offset = received_for_query;
+                            in_order = false;
+                        }
+                    }
+                    Some(search_url(resource_type, query, config.page_size, false))
+                }
+            }
+        };
+        let move_checkpoint = incremental && (in_order || next.is_none());
+        let checkpoint_text = page_newest
+            .filter(|_| move_checkpoint)
+            .map(Timestamp::to_rfc3339);
+        let page = store.apply_pull(
+            &backend,
+            resource_type,
+            batch,
+            checkpoint_text.as_deref(),
+            Timestamp::now(),
+        )?;
+        report.add(&page, resources.len());
+        newest = page_newest;
+        done += resources.len();
+        if resource_type == "Observation" {
+            report.observations_done = done;
+        }
+        let elapsed = started.elapsed().as_secs_f64().max(1e-3);
+        let per_second = done as f64 / elapsed;
+        store.record_sync_progress(
+            run,
+            &SyncProgress {
+                resource_type: resource_type.to_owned(),
+                done: done as u64,
+                total,
+                per_second,
+            },
+        )?;
+        progress(&Progress {
+            resource_type: resource_type.to_owned(),
+            done,
+            total,
+            per_second,
+            seconds_left: total.map(|t| (t as f64 - done as f64).max(0.0) / per_second.max(1e-9)),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! One full run: the server's capabilities, then each type pulled in order, then the outbox
+//! pushed; recorded in `sync_runs` whatever its outcome.
+
+use crate::capabilities::{PullMode, ServerCapabilities};
+use crate::client::FhirClient;
+use crate::engine::config::SyncConfig;
+use crate::engine::pull::{PullOf, pull_type};
+use crate::engine::push::push_outbox;
+use crate::engine::report::{Progress, SyncReport, SyncRun};
+use crate::error::SyncError;
+use vagt_store::{Store, SyncRunEnd};
+
+/// Pulled in this order, so a reading's citizen is known before the reading arrives.
+/// QuestionnaireResponses carry the scored forms (symptom score, CAT); many servers hold none.
+/// Encounters carry care events (MAS visits, admissions, discharges) that set level floors.
+/// Tasks carry alarm acknowledgements made at other stations.
+pub const PULLED_TYPES: [&str; 6] = [
+    "Patient",
+    "Condition",
+    "Observation",
+    "QuestionnaireResponse",
+    "Encounter",
+    "Task",
+];
+
+/// Without these there is nothing to watch; the others are pulled where the server has them.
+const REQUIRED_TYPES: [&str; 2] = ["Patient", "Observation"];
+
+/// One full run, recorded in `sync_runs` whatever its outcome; the report of a failed run is
+/// lost here, see [`sync_run`].
+pub async fn sync_once(
+    store: &mut Store,
+    client: &FhirClient,
+    config: &SyncConfig,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<SyncReport, SyncError> {
+    let run = sync_run(store, client, config, progress).await?;
+    run.result.map(|()| run.report)
+}
+
+/// One full run, recorded in `sync_runs` whatever its outcome. `Err` only when the store
+/// itself fails to record the run.
+pub async fn sync_run(
+    store: &mut Store,
+    client: &FhirClient,
+    config: &SyncConfig,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<SyncRun, SyncError> {
+    let run = store.begin_sync_run(client.base())?;
+    let mut report = SyncReport::default();
+    let result = async {
+        let capabilities = ServerCapabilities::fetch(client).await?;
+        for resource_type in PULLED_TYPES {
+            let mode = capabilities.pull_mode(resource_type);
+            if mode == PullMode::Absent {
+                if REQUIRED_TYPES.contains(&resource_type) {
+                    return Err(SyncError::Unsupported(format!(
+                        "its CapabilityStatement offers no search of {resource_type}"
+                    )));
+                }
+                tracing::info!(
+                    resource_type,
+                    "the backend does not hold this type; skipped"
+                );
+                continue;
+            }
+            if mode == PullMode::Full {
+                tracing::warn!(
+                    resource_type,
+                    "no _lastUpdated search: pulling the whole type"
+                );
+            }
+            pull_type(
+                store,
+                client,
+                config,
+                PullOf {
+                    run,
+                    mode,
+                    resource_type,
+                },
+                &mut report,
+                progress,
+            )
+            .await?;
+        }
+        push_outbox(store, client, config, &capabilities, &mut report).await
+    }
+    .await;
+    // The rules are not applied here: whoever runs the sync evaluates what it changed (see
+    // `SyncReport::changed_citizens`), whatever the outcome, on its own clock.
+    let message = result.as_ref().err().map(ToString::to_string);
+    let error = result
+        .as_ref()
+        .err()
+        .map(SyncError::code)
+        .zip(message.as_deref());
+    // After a whole run nothing counted is missing; a run cut short knows it only once the
+    // Observation pull has counted.
+    let behind = match (&result, report.observations_total) {
+        (Ok(()), _) => Some(0),
+        (Err(_), Some(total)) => Some(total.saturating_sub(report.observations_done as u64)),
+        (Err(_), None) => None,
+    };
+    store.finish_sync_run(
+        run,
+        &SyncRunEnd {
+            outcome: if result.is_ok() { "ok" } else { "failed" },
+            pulled: report.pulled,
+            pushed: report.pushed,
+            rejected: report.rejected,
+            error,
+            behind,
+        },
+    )?;
+    Ok(SyncRun { report, result })
+}
