@@ -116,6 +116,14 @@ async function run() {
     log(`escalated: "${escalated}"`);
     await saveScreenshot(s, join(artifacts, 'alarm-escalated.png'));
 
+    // U on the escalated high alarm is refused, said in the panel: a snooze must not hide an
+    // escalating emergency.
+    await press(s, 'u');
+    const refusal = await waitFor('the refusal to snooze the escalated high alarm', 10_000, async () => {
+      const note = await s.exec("return document.querySelector('[data-testid=alarm-note]').textContent || '';");
+      return note.includes('eskaleret') ? note : undefined;
+    });
+
     // One key acknowledges the selected (top) alarm.
     await press(s, 'k');
     await waitFor('the alarm to leave the panel', 10_000, async () => {
@@ -133,18 +141,7 @@ async function run() {
     });
     log('the acknowledgement reached the backend as a Task through the outbox');
 
-    // U on an escalated high alarm is refused, said in the panel; on a lower one it snoozes it
-    // for this nurse only: it stays in the panel, marked.
-    let refusal = '(the top alarm was not high)';
-    const top = await s.exec(`var e = document.querySelector('${ITEM}');
-      return e ? [e.dataset.priority, !!e.querySelector('[data-testid=alarm-escalation]')] : null;`);
-    if (top && top[0] === 'high' && top[1]) {
-      await press(s, 'u');
-      refusal = await waitFor('the refusal to snooze an escalated high alarm', 10_000, async () => {
-        const note = await s.exec("return document.querySelector('[data-testid=alarm-note]').textContent || '';");
-        return note.includes('eskaleret') ? note : undefined;
-      });
-    }
+    // U on a lower alarm snoozes it for this nurse only: it stays in the panel, marked.
     const lower = await s.exec(`var e = document.querySelector('${ITEM}:not([data-priority=high])');
       if (!e) return null; e.click(); return e.dataset.alarmId;`);
     if (!lower) fail('the cohort has no medium or low alarm to snooze');
