@@ -21,7 +21,7 @@ const NEWS2_READINGS_SQL: &str = "SELECT c.id, r.parameter, r.value, r.effective
      WHERE r.citizen_id = c.id AND r.is_current = 1 AND r.status <> 'entered_in_error'
        AND r.parameter IN ('respiratory_rate', 'spo2', 'systolic_bp', 'pulse', 'temperature')
        AND r.effective_at >= ?1
-       AND (?2 IS NULL OR c.id IN (SELECT value FROM json_each(?2)))
+       AND SCOPE(c.id, 2)
      ORDER BY c.id, r.effective_at, r.id";
 
 /// A citizen's columns: id, name, birth date, phone, address.
@@ -33,9 +33,39 @@ type CitizenRow = (
     Option<String>,
 );
 
-/// Which citizens a worklist read covers: all, or the ids in a JSON array (bound as `?N IS NULL
-/// OR id IN (SELECT value FROM json_each(?N))`, so one statement serves both).
+/// Each citizen's latest current reading per parameter: SQLite returns the bare columns of the
+/// row holding max().
+const LATEST_READINGS_SQL: &str = "SELECT citizen_id, parameter, value, max(effective_at)
+     FROM readings
+     WHERE is_current = 1 AND status <> 'entered_in_error' AND SCOPE(citizen_id, 1)
+     GROUP BY citizen_id, parameter";
+
+/// Which citizens a worklist read covers: all (`None`), or the ids in a JSON array.
 type Scope = Option<String>;
+
+/// `sql` with each `SCOPE(column, n)` made the scope's filter on `column`, its JSON array bound
+/// as `?n`. Two statements, not one `?n IS NULL OR column IN (...)`: SQLite cannot use an index
+/// through that OR, and a one-row read became a scan of every reading.
+fn scoped(sql: &str, scope: &Scope) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find("SCOPE(") {
+        out.push_str(&rest[..at]);
+        let args_end = rest[at..].find(')').map_or(rest.len(), |e| at + e);
+        let (column, param) = rest[at + 6..args_end]
+            .split_once(',')
+            .map_or(("", ""), |(c, p)| (c.trim(), p.trim()));
+        match scope {
+            None => out.push_str(&format!("?{param} IS NULL")),
+            Some(_) => out.push_str(&format!(
+                "{column} IN (SELECT value FROM json_each(?{param}))"
+            )),
+        }
+        rest = &rest[(args_end + 1).min(rest.len())..];
+    }
+    out.push_str(rest);
+    out
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct LatestReading {
@@ -192,11 +222,12 @@ impl Store {
     }
 
     fn diagnoses_by_citizen(&self, scope: &Scope) -> Result<HashMap<String, Vec<Diagnosis>>> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&scoped(
             "SELECT citizen_id, diagnosis FROM citizen_diagnoses
-             WHERE (?1 IS NULL OR citizen_id IN (SELECT value FROM json_each(?1)))
+             WHERE SCOPE(citizen_id, 1)
              ORDER BY citizen_id, diagnosis",
-        )?;
+            scope,
+        ))?;
         let mut rows = stmt.query([scope])?;
         let mut map: HashMap<String, Vec<Diagnosis>> = HashMap::new();
         while let Some(r) = rows.next()? {
@@ -251,12 +282,9 @@ impl Store {
         let mut latest: HashMap<String, BTreeMap<Parameter, LatestReading>> = HashMap::new();
         {
             // SQLite returns the bare columns of the row holding max(): the latest reading.
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT citizen_id, parameter, value, max(effective_at) FROM readings
-                 WHERE is_current = 1 AND status <> 'entered_in_error'
-                   AND (?1 IS NULL OR citizen_id IN (SELECT value FROM json_each(?1)))
-                 GROUP BY citizen_id, parameter",
-            )?;
+            let mut stmt = self
+                .conn
+                .prepare_cached(&scoped(LATEST_READINGS_SQL, &scope))?;
             let mut rows = stmt.query([&scope])?;
             while let Some(r) = rows.next()? {
                 let code: String = r.get(1)?;
@@ -274,11 +302,12 @@ impl Store {
             }
         }
         let rows: Vec<CitizenRow> = {
-            let mut stmt = self.conn.prepare_cached(
+            let mut stmt = self.conn.prepare_cached(&scoped(
                 "SELECT id, name, birth_date, phone, address FROM citizens
-                 WHERE (?1 IS NULL OR id IN (SELECT value FROM json_each(?1)))
+                 WHERE SCOPE(id, 1)
                  ORDER BY name, id",
-            )?;
+                &scope,
+            ))?;
             stmt.query_map([&scope], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?
@@ -365,7 +394,9 @@ impl Store {
     ) -> Result<HashMap<String, FullSetScore>> {
         let mut by_citizen: BTreeMap<String, Vec<TimedReading>> = BTreeMap::new();
         {
-            let mut stmt = self.conn.prepare_cached(NEWS2_READINGS_SQL)?;
+            let mut stmt = self
+                .conn
+                .prepare_cached(&scoped(NEWS2_READINGS_SQL, scope))?;
             let mut rows = stmt.query((now.millis() - NEWS2_MAX_AGE_MS, scope))?;
             while let Some(r) = rows.next()? {
                 let reading = timed_reading(r.get(1)?, r.get(2)?, r.get(3)?)?;
@@ -385,13 +416,14 @@ impl Store {
 
     /// citizen -> (suggested, confirmed): the newest row of each kind.
     fn current_levels(&self, scope: &Scope) -> Result<HashMap<String, LevelPair>> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&scoped(
             "SELECT citizen_id, kind, level FROM ecm_levels e
              WHERE kind IN ('suggested', 'confirmed')
-               AND (?1 IS NULL OR citizen_id IN (SELECT value FROM json_each(?1)))
+               AND SCOPE(citizen_id, 1)
                AND id = (SELECT max(id) FROM ecm_levels
                          WHERE citizen_id = e.citizen_id AND kind = e.kind)",
-        )?;
+            scope,
+        ))?;
         let mut rows = stmt.query([scope])?;
         let mut levels: HashMap<String, LevelPair> = HashMap::new();
         while let Some(r) = rows.next()? {
@@ -409,15 +441,16 @@ impl Store {
 
     /// citizen -> (open alarms, highest priority among them).
     fn open_alarm_counts(&self, scope: &Scope) -> Result<HashMap<String, (i64, AlarmPriority)>> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&scoped(
             "SELECT citizen_id, count(*),
                     CASE min(CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1
                                            WHEN 'low' THEN 2 ELSE 3 END)
                         WHEN 0 THEN 'high' WHEN 1 THEN 'medium' WHEN 2 THEN 'low' ELSE 'info' END
              FROM alarms WHERE state = 'open'
-               AND (?1 IS NULL OR citizen_id IN (SELECT value FROM json_each(?1)))
+               AND SCOPE(citizen_id, 1)
              GROUP BY citizen_id",
-        )?;
+            scope,
+        ))?;
         let rows = stmt.query_map([scope], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -452,33 +485,67 @@ mod tests {
 
     /// The worklist reads a few hundred citizens' last week of vitals on every refresh: each
     /// citizen's must be an index search, never a scan of all readings.
-    #[test]
-    fn news2_readings_are_searched_by_index() {
-        let dir = tempfile::tempdir().expect("tempdir");
+    fn plan_of(store: &Store, sql: &str, params: impl rusqlite::Params) -> Vec<String> {
+        let mut stmt = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("explain");
+        stmt.query_map(params, |r| r.get(3))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    }
+
+    fn store(dir: &tempfile::TempDir) -> Store {
         let key = crate::DbKey::from_hex(&"5a".repeat(32)).expect("hex");
-        let store = Store::open_with_key(
+        Store::open_with_key(
             &dir.path().join("plan.db"),
             &key,
             crate::OpenMode::CreateIfMissing,
         )
-        .expect("store");
-        let mut stmt = store
-            .conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {NEWS2_READINGS_SQL}"))
-            .expect("explain");
-        let plan: Vec<String> = stmt
-            .query_map((0_i64, None::<String>), |r| r.get(3))
-            .expect("rows")
-            .collect::<Result<_, _>>()
-            .expect("rows");
+        .expect("store")
+    }
+
+    /// The worklist reads a few hundred citizens' last week of vitals on every refresh: each
+    /// citizen's must be an index search, never a scan of all readings.
+    #[test]
+    fn news2_readings_are_searched_by_index() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(&dir);
+        for scope in [None, Some("[\"c1\"]".to_owned())] {
+            let plan = plan_of(
+                &store,
+                &scoped(NEWS2_READINGS_SQL, &scope),
+                (0_i64, scope.clone()),
+            );
+            assert!(
+                plan.iter().any(|step| step
+                    == "SEARCH r USING INDEX readings_by_citizen_parameter_time \
+                        (citizen_id=? AND parameter=? AND effective_at>?)"),
+                "{plan:?}"
+            );
+            assert!(
+                !plan.iter().any(|step| step.starts_with("SCAN r")),
+                "{plan:?}"
+            );
+        }
+    }
+
+    /// After a change the window reads the rows it names: the latest readings of those citizens
+    /// only, by index, not a scan of every reading.
+    #[test]
+    fn rows_of_named_citizens_are_read_by_index() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(&dir);
+        let sql = scoped(LATEST_READINGS_SQL, &Some("[\"c1\"]".into()));
+        let plan = plan_of(&store, &sql, ["[\"c1\"]"]);
         assert!(
-            plan.iter().any(|step| step
-                == "SEARCH r USING INDEX readings_by_citizen_parameter_time \
-                    (citizen_id=? AND parameter=? AND effective_at>?)"),
+            plan.iter()
+                .any(|step| step.starts_with("SEARCH readings USING INDEX")),
             "{plan:?}"
         );
         assert!(
-            !plan.iter().any(|step| step.starts_with("SCAN r")),
+            !plan.iter().any(|step| step.starts_with("SCAN readings")),
             "{plan:?}"
         );
     }

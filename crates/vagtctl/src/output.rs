@@ -467,6 +467,11 @@ pub fn worklist_bench_text(w: &mut dyn Write, r: &WorklistBench) -> io::Result<(
     )?;
     writeln!(
         w,
+        "    that citizen's row {:.1} ms, the open alarms {:.1} ms, the status {:.1} ms",
+        r.row_ms, r.open_alarms_ms, r.status_ms
+    )?;
+    writeln!(
+        w,
         "  ratio (after one reading / whole worklist)  {:>9.3}",
         r.ratio
     )

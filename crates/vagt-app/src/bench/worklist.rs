@@ -22,8 +22,11 @@ pub struct WorklistBench {
     /// Storing the new reading and evaluating its citizen (median).
     pub new_reading_ms: f64,
     /// What the window reads after the change notice: one row, the open alarms, the status
-    /// (median).
+    /// (median of their sum), and each part (medians).
     pub after_one_reading_ms: f64,
+    pub row_ms: f64,
+    pub open_alarms_ms: f64,
+    pub status_ms: f64,
     /// after_one_reading / full_worklist.
     pub ratio: f64,
 }
@@ -67,6 +70,7 @@ pub fn worklist(citizens: usize, days: u32, runs: usize) -> Result<WorklistBench
         .ok_or_else(|| AppError::invalid("usage", "the bench needs at least one citizen"))?;
     let runs = runs.max(1);
     let (mut full, mut write, mut after) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut rows, mut alarms_read, mut statuses) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..runs {
         let started = Instant::now();
         let all = session.worklist(&actor)?;
@@ -101,9 +105,15 @@ pub fn worklist(citizens: usize, days: u32, runs: usize) -> Result<WorklistBench
 
         let started = Instant::now();
         let row = session.worklist_rows(&actor, std::slice::from_ref(&target))?;
+        let row_done = ms(started);
         let alarms = session.alarms(&actor, true)?;
+        let alarms_done = ms(started);
         let status = session.status(&actor)?;
-        after.push(ms(started));
+        let all_done = ms(started);
+        after.push(all_done);
+        rows.push(row_done);
+        alarms_read.push(alarms_done - row_done);
+        statuses.push(all_done - alarms_done);
         std::hint::black_box((row, alarms, status));
     }
     let (full, after) = (median(full), median(after));
@@ -114,6 +124,9 @@ pub fn worklist(citizens: usize, days: u32, runs: usize) -> Result<WorklistBench
         full_worklist_ms: full,
         new_reading_ms: median(write),
         after_one_reading_ms: after,
+        row_ms: median(rows),
+        open_alarms_ms: median(alarms_read),
+        status_ms: median(statuses),
         ratio: after / full.max(1e-9),
     })
 }
