@@ -1,4 +1,7 @@
 fn main() {
+    // The web assets are embedded at compile time; a rebuilt UI must rebuild the app, or it
+    // ships the previous one.
+    println!("cargo:rerun-if-changed=../ui/dist");
     // App commands are declared so that each needs an explicit permission in a capability:
     // the web view can call only what capabilities/default.json grants.
     let attributes =

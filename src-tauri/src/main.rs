@@ -45,6 +45,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    prefer_shared_memory_rendering();
     vagt_app::init_logging();
     let args = Args::parse();
     let location = StoreLocation {
@@ -100,6 +101,22 @@ fn main() -> ExitCode {
             tracing::error!("the window could not start: {error}");
             eprintln!("vagt: the window could not start: {error}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// WebKitGTK's DMA-BUF renderer draws every frame through OpenGL; where OpenGL is software (a
+/// laptop without a GPU driver, a virtual machine, Xvfb) a flashing alarm badge then kept a
+/// quarter of a core busy, against 6 % with the shared-memory renderer
+/// (`scripts/measure-idle.sh`, 1,000 citizens). A value set by the user is kept
+/// (`WEBKIT_DISABLE_DMABUF_RENDERER=0` brings the DMA-BUF renderer back).
+fn prefer_shared_memory_rendering() {
+    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
+        #[allow(unsafe_code)]
+        // SAFETY: the first thing `main` does, before any thread exists that could read the
+        // environment at the same time.
+        unsafe {
+            std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
         }
     }
 }
