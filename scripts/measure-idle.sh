@@ -3,7 +3,8 @@
 # process) on a demo database of N citizens, no backend, under Xvfb. It waits for the worklist
 # to be shown and settle, then samples CPU time and resident memory for a while.
 #   scripts/measure-idle.sh [CITIZENS] [SECONDS]     (defaults 1000 and 60)
-# Prints one JSON document. Uses the debug build unless PROFILE=release.
+# Prints one JSON document. Uses the debug build unless PROFILE=release. CALM=1 acknowledges
+# every alarm first: a station where nothing flashes.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
@@ -18,6 +19,11 @@ db="$work/idle.db"
 export VAGT_THROWAWAY_KEY=idle-measure HOME="$work/home"
 mkdir -p "$HOME"
 "$TARGET/$profile/vagtctl" --db "$db" demo --citizens "$citizens" --days 30 --json >/dev/null
+if [ "${CALM:-0}" = 1 ]; then
+  "$TARGET/$profile/vagtctl" --db "$db" --json alarms --open \
+    | python3 -c 'import json, sys; print("\n".join(a["id"] for a in json.load(sys.stdin)))' \
+    | while read -r alarm; do "$TARGET/$profile/vagtctl" --db "$db" --as measure ack "$alarm" >/dev/null; done
+fi
 WORK="$work" DB="$db" BIN="$TARGET/$profile/vagt" SECONDS_TO_SAMPLE="$seconds" CITIZENS="$citizens" \
   xvfb-run -a -s "-screen 0 1920x1080x24" python3 - <<'PY'
 import json, os, subprocess, time
