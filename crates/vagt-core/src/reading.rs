@@ -75,6 +75,13 @@ pub enum RejectReason {
     UnknownEncounterClass { system: String, code: String },
     #[error("malformed input: {0}")]
     Malformed(String),
+    /// A text longer than any real one (a name, an address): kept for a human, not shown.
+    #[error("{field} is {length} characters long; at most {max} are accepted")]
+    TooLong {
+        field: &'static str,
+        length: usize,
+        max: usize,
+    },
 }
 
 impl RejectReason {
@@ -91,6 +98,7 @@ impl RejectReason {
             RejectReason::UnknownQuestionnaire(_) => "unknown_questionnaire",
             RejectReason::UnknownEncounterClass { .. } => "unknown_encounter_class",
             RejectReason::Malformed(_) => "malformed",
+            RejectReason::TooLong { .. } => "too_long",
         }
     }
 }

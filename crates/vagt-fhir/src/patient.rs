@@ -11,7 +11,7 @@ use crate::error::Rejected;
 use crate::observation::version_of;
 use crate::types::{Address, ContactPoint, HumanName, Patient, non_empty, view};
 use serde_json::Value;
-use vagt_core::{Citizen, CitizenId};
+use vagt_core::{Citizen, CitizenId, RejectReason};
 
 /// One Patient as a citizen, with the source it mirrors.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +51,24 @@ pub fn map_patient(resource: &Value, base: &str) -> Result<PatientRecord, Reject
             .map_err(|e| reject(format!("Patient id is not a usable citizen id: {e}")))?,
     };
     let name = display_name(&patient.name).ok_or_else(|| reject("Patient has no name".into()))?;
+    let phone = phone(&patient.telecom);
+    let address = address(&patient.address);
+    // No real name or address is this long; a megabyte of "name" is kept for a human, not
+    // shown on every screen and terminal.
+    for (field, text, max) in [
+        ("name", Some(&name), MAX_NAME_CHARS),
+        ("phone", phone.as_ref(), MAX_PHONE_CHARS),
+        ("address", address.as_ref(), MAX_ADDRESS_CHARS),
+    ] {
+        let length = text.map_or(0, |t| t.chars().count());
+        if length > max {
+            return Err(Rejected {
+                reason: RejectReason::TooLong { field, length, max },
+                resource_type: Some("Patient".into()),
+                source_id: Some(resource_id.clone()),
+            });
+        }
+    }
 
     Ok(PatientRecord {
         version: version_of(patient.meta.as_ref()),
@@ -61,12 +79,17 @@ pub fn map_patient(resource: &Value, base: &str) -> Result<PatientRecord, Reject
                 .filter(|d| is_full_date(d))
                 .map(str::to_owned),
             diagnoses: Vec::new(),
-            phone: phone(&patient.telecom),
-            address: address(&patient.address),
+            phone,
+            address,
         },
         resource_id,
     })
 }
+
+/// The longest name, phone number and address accepted from a backend.
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_PHONE_CHARS: usize = 50;
+pub const MAX_ADDRESS_CHARS: usize = 300;
 
 /// The official name, else the first current one: its `text`, else given names and family.
 fn display_name(names: &[HumanName]) -> Option<String> {
@@ -171,5 +194,22 @@ mod tests {
         assert_eq!(display_name(&names).as_deref(), Some("Nancy Ann Knudsen"));
         assert_eq!(display_name(&[]), None);
         assert_eq!(display_name(&[HumanName::default()]), None);
+    }
+
+    #[test]
+    fn a_name_longer_than_any_real_one_is_rejected_not_stored() {
+        let patient = |name: String| {
+            serde_json::json!({
+                "resourceType": "Patient", "id": "7", "name": [{"text": name}]
+            })
+        };
+        assert!(map_patient(&patient("Inge Jensen".into()), "https://x/fhir").is_ok());
+        let long = "Å".repeat(MAX_NAME_CHARS + 1);
+        let rejected = map_patient(&patient(long), "https://x/fhir").expect_err("too long");
+        assert_eq!(rejected.reason.code(), "too_long");
+        assert_eq!(
+            rejected.source_id.as_deref(),
+            Some("https://x/fhir|Patient/7")
+        );
     }
 }
