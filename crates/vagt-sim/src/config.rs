@@ -1,7 +1,8 @@
-//! How a simulator starts: the cohort, the clock, the token and the faults. Plain data, so a
-//! test, the CLI and the demo each build their own.
+//! How a simulator starts: the cohort, the clock, the token and the faults; and where it
+//! listens, over HTTP or HTTPS. Plain data, so a test, the CLI and the demo each build their own.
 
 use crate::faults::FaultProfile;
+use std::net::SocketAddr;
 use vagt_core::Timestamp;
 
 /// How a simulator starts.
@@ -33,5 +34,42 @@ impl Default for SimConfig {
             faults: FaultProfile::none(),
             fault_seed: 1,
         }
+    }
+}
+
+/// Where and how a simulator listens: separate from [`SimConfig`], which says what it serves.
+#[derive(Debug, Clone)]
+pub struct ListenConfig {
+    /// Port 0: any free port.
+    pub addr: SocketAddr,
+    /// Serve HTTPS with this certificate and key instead of plain HTTP.
+    pub tls: Option<TlsFiles>,
+}
+
+impl Default for ListenConfig {
+    /// Plain HTTP on `127.0.0.1`, any free port.
+    fn default() -> Self {
+        ListenConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: None,
+        }
+    }
+}
+
+/// A certificate chain (leaf first) and its private key, both PEM, for serving HTTPS: what a
+/// test of a region's private CA needs.
+#[derive(Clone)]
+pub struct TlsFiles {
+    pub cert_pem: Vec<u8>,
+    pub key_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsFiles {
+    // The key stays out of logs and test output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsFiles")
+            .field("cert_pem", &format_args!("{} bytes", self.cert_pem.len()))
+            .field("key_pem", &"<redacted>")
+            .finish()
     }
 }

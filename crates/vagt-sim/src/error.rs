@@ -1,5 +1,5 @@
 //! Why a simulator could not start or serve. Its own module because both the faults (an
-//! unknown profile name) and the server (binding, serving) end in it.
+//! unknown profile name) and the server (binding, serving, its trap and TLS) end in it.
 
 use std::net::SocketAddr;
 
@@ -11,9 +11,13 @@ pub enum SimError {
         source: std::io::Error,
     },
     #[error(
-        "unknown fault profile {0:?}; known: none, slow, flaky, duplicates, late, timeout, hostile, no-next-links"
+        "unknown fault profile {0:?}; known: none, slow, flaky, duplicates, late, timeout, hostile, no-next-links, foreign-next, self-next, huge-body, endless-body, future-stamp, poison-entry, not-a-bundle, busy, escape-names"
     )]
     UnknownProfile(String),
+    #[error("cannot open the trap listener of the foreign-next fault: {0}")]
+    Trap(std::io::Error),
+    #[error("cannot serve HTTPS: {0}")]
+    Tls(String),
     #[error("the server stopped with an error: {0}")]
     Serve(std::io::Error),
 }

@@ -3,11 +3,18 @@
 //! A [`FaultProfile`] is plain data, so a test can build its own; the named profiles are the
 //! ones the CLI and `POST /admin/faults` know. Draws are deterministic: request number `n` of a
 //! server with fault seed `s` always gets the same fault, so a failing test replays.
+//!
+//! Besides the faults of an unreliable backend there are those of a hostile or broken one
+//! ([`hostile`](mod@hostile)): links to other origins or to the page itself, bodies too large
+//! or endless, future timestamps, unparseable entries, a non-Bundle, a server busy for
+//! minutes, names that drive a terminal. Each is off by default and deterministic.
 
 use crate::error::SimError;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 use vagt_cohort::Rng;
+
+mod hostile;
 
 /// How badly the server behaves. Rates are per request, in 0..1, and drawn from one roll so
 /// they exclude each other (`error_rate + throttle_rate + cut_rate + stall_rate <= 1`).
@@ -42,6 +49,29 @@ pub struct FaultProfile {
     /// Search pages carry no `next` link, as some real servers do (Medplum's router): a client
     /// must page by `_offset` or by its own `_lastUpdated` cursor.
     pub omit_next_links: bool,
+    /// Search pages with entries link `next` to the trap, a listener on another loopback port
+    /// that records what it receives (`GET /admin/trap`): a client that follows it would send
+    /// its token to another origin. Same path and query as the real next page.
+    pub foreign_next: bool,
+    /// Every search page links `next` to its own URL, so paging by links never ends.
+    pub self_next: bool,
+    /// Observation searches answer a body of this many bytes (0 = off), its `Content-Length`
+    /// declared and streamed, never held whole by the simulator.
+    pub huge_body_bytes: u64,
+    /// Observation searches answer a chunked body that never ends.
+    pub endless_body: bool,
+    /// Every 10th Observation (chosen by id) in a search page says `meta.lastUpdated`
+    /// `2999-12-31T23:59:59.000Z`; the stored resource is unchanged.
+    pub future_stamp: bool,
+    /// Observation search pages start with three entries no strict JSON parser takes: nested
+    /// 20,000 deep, the number `1e309`, a bare `NaN` (ids `poison-deep`, `poison-big`,
+    /// `poison-nan`). The rest of the page is as usual.
+    pub poison_entries: bool,
+    /// Observation searches answer `200` with a Patient instead of a Bundle.
+    pub not_a_bundle: bool,
+    /// Patient names in reads and searches carry terminal escapes and bidi controls, and the
+    /// first Patient's name is 4 MiB long.
+    pub escape_names: bool,
 }
 
 impl Default for FaultProfile {
@@ -52,7 +82,7 @@ impl Default for FaultProfile {
 
 impl FaultProfile {
     /// Names [`FaultProfile::named`] knows.
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 17] = [
         "none",
         "slow",
         "flaky",
@@ -61,6 +91,15 @@ impl FaultProfile {
         "timeout",
         "hostile",
         "no-next-links",
+        "foreign-next",
+        "self-next",
+        "huge-body",
+        "endless-body",
+        "future-stamp",
+        "poison-entry",
+        "not-a-bundle",
+        "busy",
+        "escape-names",
     ];
 
     pub fn none() -> Self {
@@ -78,6 +117,14 @@ impl FaultProfile {
             hang_ms: 60_000,
             late_share: 0.0,
             omit_next_links: false,
+            foreign_next: false,
+            self_next: false,
+            huge_body_bytes: 0,
+            endless_body: false,
+            future_stamp: false,
+            poison_entries: false,
+            not_a_bundle: false,
+            escape_names: false,
         }
     }
 
@@ -158,6 +205,15 @@ impl FaultProfile {
             "timeout" => Self::timeout(),
             "hostile" => Self::hostile(),
             "no-next-links" => Self::no_next_links(),
+            "foreign-next" => Self::foreign_next(),
+            "self-next" => Self::self_next(),
+            "huge-body" => Self::huge_body(),
+            "endless-body" => Self::endless_body(),
+            "future-stamp" => Self::future_stamp(),
+            "poison-entry" => Self::poison_entry(),
+            "not-a-bundle" => Self::not_a_bundle(),
+            "busy" => Self::busy(),
+            "escape-names" => Self::escape_names(),
             other => return Err(SimError::UnknownProfile(other.to_owned())),
         })
     }
@@ -253,6 +309,10 @@ mod tests {
             );
         }
         assert!(FaultProfile::named("chaos").is_err());
+        let message = SimError::UnknownProfile("chaos".into()).to_string();
+        for name in FaultProfile::NAMES {
+            assert!(message.contains(name), "{name} is listed in {message}");
+        }
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! MAS visit, a hospital stay, a stay in a municipal acute bed), changes it live
 //! ([`RunningSim::advance`]), takes what a nurse station or another system pushes (create,
 //! conditional create, transactions; a created Encounter is served like the cohort's), and
-//! misbehaves on demand ([`FaultProfile`]). It is the sync's test double and the app's demo
-//! backend.
+//! misbehaves on demand ([`FaultProfile`]), from an unreliable network to a hostile server.
+//! It serves plain HTTP or, with a certificate, HTTPS ([`spawn_with`]). It is the sync's test
+//! double and the app's demo backend.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), vagt_sim::SimError> {
@@ -27,19 +28,24 @@ mod error;
 mod faults;
 mod fhir;
 mod http;
+mod pki;
 mod readings;
 mod server;
 mod shared;
 mod store;
+mod tls;
+mod trap;
 mod world;
 
 pub use changes::{AdvanceReport, AdvanceSpec, ChangedResource};
-pub use config::SimConfig;
+pub use config::{ListenConfig, SimConfig, TlsFiles};
 pub use error::SimError;
 pub use faults::FaultProfile;
 pub use fhir::CodeStyle;
+pub use pki::{PrivateCa, private_ca};
 pub use readings::{
     ServerEncounter, ServerObservation, ServerPatient, ServerQuestionnaireResponse, ServerReadings,
     ServerValue,
 };
-pub use server::{RunningSim, spawn, spawn_on};
+pub use server::{RunningSim, spawn, spawn_on, spawn_with};
+pub use trap::TrapReport;

@@ -1,11 +1,13 @@
 //! `vagt-sim`: run the simulated telemedicine backend for a demo or a script.
 //!
-//! Prints one line, `vagt-sim listening on http://127.0.0.1:PORT/fhir`, once it serves.
+//! Prints one line, `vagt-sim listening on http://127.0.0.1:PORT/fhir`, once it serves
+//! (`https://` with `--tls-cert` and `--tls-key`).
 
 use clap::Parser;
 use std::io::Write;
 use std::net::SocketAddr;
-use vagt_sim::{FaultProfile, SimConfig};
+use std::path::PathBuf;
+use vagt_sim::{FaultProfile, ListenConfig, SimConfig, TlsFiles};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -24,7 +26,9 @@ struct Args {
     /// Days of history.
     #[arg(long, default_value_t = vagt_cohort::CohortSpec::DEFAULT_DAYS)]
     days: u32,
-    /// none, slow, flaky, duplicates, late, timeout or hostile.
+    /// none, slow, flaky, duplicates, late, timeout, hostile, no-next-links, foreign-next,
+    /// self-next, huge-body, endless-body, future-stamp, poison-entry, not-a-bundle, busy or
+    /// escape-names.
     #[arg(long, default_value = "none")]
     faults: String,
     /// Seed of the fault draws.
@@ -39,6 +43,12 @@ struct Args {
     /// How much each live second does (1.0: about two readings).
     #[arg(long, default_value_t = 1.0)]
     speed: f64,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key.
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +59,11 @@ enum MainError {
     Runtime(std::io::Error),
     #[error("cannot write to stdout: {0}")]
     Stdout(std::io::Error),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -71,6 +86,20 @@ fn main() -> std::process::ExitCode {
 
 fn run(args: Args) -> Result<(), MainError> {
     let faults = FaultProfile::named(&args.faults)?;
+    let read = |path: &PathBuf| {
+        std::fs::read(path).map_err(|source| MainError::Read {
+            path: path.clone(),
+            source,
+        })
+    };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert_pem: read(cert)?,
+            key_pem: read(key)?,
+        }),
+        // clap requires both or neither.
+        _ => None,
+    };
     let config = SimConfig {
         seed: args.seed,
         citizens: args.citizens,
@@ -86,7 +115,7 @@ fn run(args: Args) -> Result<(), MainError> {
         .map_err(MainError::Runtime)?;
     runtime.block_on(async move {
         let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
-        let mut sim = vagt_sim::spawn_on(config, addr).await?;
+        let mut sim = vagt_sim::spawn_with(config, ListenConfig { addr, tls }).await?;
         if args.live {
             sim.start_live(args.speed);
         }

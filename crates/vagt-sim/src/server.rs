@@ -1,13 +1,15 @@
-//! Starting, running and stopping a simulator: the listener, the router on it, the live task
-//! and the handle a test or the binary holds.
+//! Starting, running and stopping a simulator: the listener (plain or TLS), the router on it,
+//! the live task and the handle a test or the binary holds.
 
 use crate::changes::{AdvanceReport, AdvanceSpec};
-use crate::config::SimConfig;
+use crate::config::{ListenConfig, SimConfig};
 use crate::error::SimError;
 use crate::faults::FaultProfile;
 use crate::http;
 use crate::readings::ServerReadings;
 use crate::shared::Shared;
+use crate::tls;
+use crate::trap::TrapReport;
 use crate::world::World;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,7 +19,7 @@ use tokio::task::JoinHandle;
 
 /// A simulator serving on loopback. Dropping it stops the server too.
 pub struct RunningSim {
-    /// The FHIR base, e.g. `http://127.0.0.1:41234/fhir`.
+    /// The FHIR base, e.g. `http://127.0.0.1:41234/fhir` (`https://` when serving TLS).
     pub base_url: String,
     pub addr: SocketAddr,
     shared: Arc<Shared>,
@@ -28,20 +30,30 @@ pub struct RunningSim {
 
 /// Starts a simulator on `127.0.0.1` at a free port.
 pub async fn spawn(config: SimConfig) -> Result<RunningSim, SimError> {
-    spawn_on(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    spawn_with(config, ListenConfig::default()).await
 }
 
 /// Starts a simulator on `addr` (port 0: any free port).
 pub async fn spawn_on(config: SimConfig, addr: SocketAddr) -> Result<RunningSim, SimError> {
+    spawn_with(config, ListenConfig { addr, tls: None }).await
+}
+
+/// Starts a simulator as `listen` says: where, and over HTTP or HTTPS.
+pub async fn spawn_with(config: SimConfig, listen: ListenConfig) -> Result<RunningSim, SimError> {
+    // A bad certificate is the caller's error: found before anything listens.
+    let tls = listen.tls.as_ref().map(tls::server_config).transpose()?;
+    let addr = listen.addr;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| SimError::Bind { addr, source })?;
     let addr = listener
         .local_addr()
         .map_err(|source| SimError::Bind { addr, source })?;
-    let base_url = format!("http://{addr}/fhir");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{addr}/fhir");
     let world = World::new(&config);
     let (stop, stop_rx) = watch::channel(false);
+    let foreign_next = config.faults.foreign_next;
     let shared = Arc::new(Shared {
         world: Mutex::new(world),
         faults: RwLock::new(config.faults),
@@ -51,17 +63,34 @@ pub async fn spawn_on(config: SimConfig, addr: SocketAddr) -> Result<RunningSim,
         requests: Default::default(),
         searches: Default::default(),
         stop: stop_rx.clone(),
+        trap: Default::default(),
     });
+    // Open before serving, so the trap's address is known from the start.
+    if foreign_next {
+        shared.trap().await.map_err(SimError::Trap)?;
+    }
     let router = http::router(shared.clone());
-    let mut stop_signal = stop_rx;
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stop_signal.wait_for(|stopped| *stopped).await;
+    let mut stop_signal = stop_rx.clone();
+    let stopped = async move {
+        let _ = stop_signal.wait_for(|stopped| *stopped).await;
+    };
+    let server = match tls {
+        None => tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(stopped)
+                .await
+        }),
+        Some(tls) => {
+            let listener = tls::TlsListener::new(listener, tls, stop_rx)
+                .map_err(|source| SimError::Bind { addr, source })?;
+            tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(stopped)
+                    .await
             })
-            .await
-    });
-    tracing::info!(%addr, "vagt-sim serving");
+        }
+    };
+    tracing::info!(%addr, %scheme, "vagt-sim serving");
     Ok(RunningSim {
         base_url,
         addr,
@@ -80,8 +109,12 @@ impl RunningSim {
 
     /// Replaces the fault profile for the following requests.
     pub async fn set_faults(&self, profile: FaultProfile) {
-        tracing::info!(profile = %profile.name, "fault profile set");
-        *self.shared.faults.write().await = profile;
+        self.shared.set_faults(profile).await;
+    }
+
+    /// What the `foreign-next` fault's trap has received, as `GET /admin/trap` answers.
+    pub fn trap_report(&self) -> TrapReport {
+        self.shared.trap_report()
     }
 
     pub async fn faults(&self) -> FaultProfile {

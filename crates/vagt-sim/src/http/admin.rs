@@ -1,5 +1,5 @@
 //! The simulator's controls, outside FHIR: advance the data, set or read the fault profile,
-//! take the snapshot a test compares a client with.
+//! take the snapshot a test compares a client with, read what the `foreign-next` trap received.
 
 use crate::changes::AdvanceSpec;
 use crate::faults::FaultProfile;
@@ -47,8 +47,7 @@ pub(super) async fn admin_faults(
         }
         (None, None) => return Err(ApiError::invalid("give a profile or a custom profile")),
     };
-    tracing::info!(profile = %profile.name, "fault profile set");
-    *st.faults.write().await = profile.clone();
+    st.set_faults(profile.clone()).await;
     Ok(axum::Json(profile).into_response())
 }
 
@@ -59,4 +58,9 @@ pub(super) async fn admin_get_faults(State(st): State<Arc<Shared>>) -> Response 
 pub(super) async fn admin_snapshot(State(st): State<Arc<Shared>>) -> Response {
     let snapshot = st.world.lock().await.snapshot();
     axum::Json(snapshot).into_response()
+}
+
+/// `{"url": ..., "requests": N, "authorization": [...]}`: what reached the trap.
+pub(super) async fn admin_trap(State(st): State<Arc<Shared>>) -> Response {
+    axum::Json(st.trap_report()).into_response()
 }

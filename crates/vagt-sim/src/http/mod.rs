@@ -3,6 +3,7 @@
 //!
 //! - [`response`]: how every endpoint answers, and the checks that end in an error;
 //! - [`middleware`]: the bearer token and the injected faults;
+//! - [`hostile`] and [`bodies`]: a hostile server's search pages and bodies;
 //! - [`query`]: the query string, decoded and encoded;
 //! - [`read`](mod@read): the CapabilityStatement, read and vread;
 //! - [`search`](mod@search): search and cursor paging;
@@ -11,7 +12,9 @@
 //! - [`admin`]: the simulator's controls outside FHIR.
 
 mod admin;
+mod bodies;
 mod create;
+mod hostile;
 mod middleware;
 mod query;
 mod read;
@@ -20,7 +23,7 @@ mod search;
 mod transaction;
 
 use crate::shared::Shared;
-use admin::{admin_advance, admin_faults, admin_get_faults, admin_snapshot};
+use admin::{admin_advance, admin_faults, admin_get_faults, admin_snapshot, admin_trap};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -41,6 +44,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/admin/advance", post(admin_advance))
         .route("/admin/faults", post(admin_faults).get(admin_get_faults))
         .route("/admin/snapshot", get(admin_snapshot))
+        .route("/admin/trap", get(admin_trap))
         .fallback(no_such_endpoint)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),

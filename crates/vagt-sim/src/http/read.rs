@@ -1,9 +1,12 @@
 //! The endpoints that read one thing: the CapabilityStatement, a resource's current version
-//! (read) and any earlier one (vread), each version with its ETag.
+//! (read) and any earlier one (vread), each version with its ETag. The `escape-names` fault
+//! acts here too, on a served copy.
 
 use crate::fhir;
+use crate::http::hostile;
 use crate::http::response::{ApiError, check_type, fhir_response, resource_response};
 use crate::shared::Shared;
+use crate::store::Version;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -29,7 +32,7 @@ pub(super) async fn read(
         .ok_or_else(|| ApiError::not_found(format!("{resource_type}/{id} is not known")))?;
     let version = record.current.clone();
     drop(world);
-    Ok(resource_response(StatusCode::OK, &version, None))
+    Ok(served(&st, version).await)
 }
 
 pub(super) async fn vread(
@@ -51,5 +54,14 @@ pub(super) async fn vread(
             ApiError::not_found(format!("{resource_type}/{id} has no version {version:?}"))
         })?;
     drop(world);
-    Ok(resource_response(StatusCode::OK, &found, None))
+    Ok(served(&st, found).await)
+}
+
+/// `version` as the fault profile has it look.
+async fn served(st: &Shared, mut version: Version) -> Response {
+    let profile = st.faults.read().await.clone();
+    if let Some(rewritten) = hostile::rewrite_read(&profile, &version.resource) {
+        version.resource = Arc::new(rewritten);
+    }
+    resource_response(StatusCode::OK, &version, None)
 }

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use vagt_core::Timestamp;
 
-const FHIR_JSON: &str = "application/fhir+json; charset=utf-8";
+pub(super) const FHIR_JSON: &str = "application/fhir+json; charset=utf-8";
 
 /// An error answered with an OperationOutcome.
 #[derive(Debug)]
@@ -45,7 +45,11 @@ impl IntoResponse for ApiError {
 }
 
 pub(super) fn fhir_response(status: StatusCode, body: &Value) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    fhir_bytes_response(status, serde_json::to_vec(body).unwrap_or_default())
+}
+
+/// A FHIR body already serialized (or, for a hostile fault, not quite JSON).
+pub(super) fn fhir_bytes_response(status: StatusCode, bytes: Vec<u8>) -> Response {
     let mut response = (status, bytes).into_response();
     response
         .headers_mut()

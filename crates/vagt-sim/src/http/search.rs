@@ -1,10 +1,13 @@
 //! Search and paging. Pages follow a cursor on `_lastUpdated`: a `next` link is the original
 //! query with its lower bound replaced by `_lastUpdated=gt{last entry's lastUpdated}` (and
 //! `_page=n`, which only marks it as a continued page), so paging stays exact while new data
-//! arrives. The `duplicates`, `timeout` and `no-next-links` faults act here.
+//! arrives. The `duplicates`, `timeout` and `no-next-links` faults act here, and the hostile
+//! ones on a page ([`hostile`](super::hostile)) or instead of it ([`bodies`](super::bodies)).
 
+use crate::http::bodies;
+use crate::http::hostile::{self, NextLink};
 use crate::http::query::{encode_pairs, instant_range, query_pairs};
-use crate::http::response::{ApiError, check_type, fhir_response};
+use crate::http::response::{ApiError, check_type, fhir_bytes_response, fhir_response};
 use crate::shared::Shared;
 use crate::store::{Record, Token, Version};
 use axum::extract::{Path, RawQuery, State};
@@ -189,10 +192,29 @@ pub(super) async fn search(
         tracing::debug!("injecting a fault: hanging a search");
         st.sleep(profile.hang_ms).await;
     }
+    if let Some(replaced) = bodies::replacement(&profile, &resource_type, &st.stop) {
+        return Ok(replaced);
+    }
+    let trap = if profile.foreign_next {
+        let trap = st.trap().await.map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "exception",
+                format!("cannot open the trap: {e}"),
+            )
+        })?;
+        Some(trap.base_url.as_str())
+    } else {
+        None
+    };
     let base = &st.base_url;
-    let self_url = match raw.as_deref() {
-        Some(q) if !q.is_empty() => format!("{base}/{resource_type}?{q}"),
-        _ => format!("{base}/{resource_type}"),
+    let self_url = self_url_of(base, &resource_type, raw.as_deref());
+    let mut next = NextLink {
+        base,
+        trap,
+        self_url: &self_url,
+        cursor: None,
+        more: false,
     };
     let mut bundle = json!({
         "resourceType": "Bundle",
@@ -210,7 +232,7 @@ pub(super) async fn search(
         let total = matching.count();
         drop(world);
         bundle["total"] = json!(total);
-        bundle["link"] = json!([{"relation": "self", "url": self_url}]);
+        bundle["link"] = links(hostile::next_link(&profile, &next).as_deref(), &self_url);
         return Ok(fhir_response(StatusCode::OK, &bundle));
     }
     // Unstable paging: a continued page starts with entries the previous page ended with.
@@ -238,38 +260,58 @@ pub(super) async fn search(
         .collect();
     drop(world);
     entries.reverse();
-    let next = match page.last() {
-        _ if profile.omit_next_links => None,
-        Some(last) if total > params.offset + page.len() => {
-            let mut pairs = params.keep.clone();
-            pairs.push((
-                "_lastUpdated".into(),
-                format!("gt{}", last.version.last_updated.to_rfc3339()),
-            ));
-            pairs.push(("_page".into(), (params.page + 1).to_string()));
-            Some(format!("{base}/{resource_type}?{}", encode_pairs(&pairs)))
-        }
-        _ => None,
-    };
+    // The cursor is the stored lastUpdated, whatever a fault makes the page say.
+    let cursor = page.last().map(|last| {
+        let mut pairs = params.keep.clone();
+        pairs.push((
+            "_lastUpdated".into(),
+            format!("gt{}", last.version.last_updated.to_rfc3339()),
+        ));
+        pairs.push(("_page".into(), (params.page + 1).to_string()));
+        format!("{resource_type}?{}", encode_pairs(&pairs))
+    });
+    next.cursor = cursor.as_deref();
+    next.more = total > params.offset + page.len();
     entries.extend(page);
 
-    let mut links = vec![json!({"relation": "self", "url": self_url})];
-    if let Some(next) = next {
-        links.push(json!({"relation": "next", "url": next}));
-    }
     bundle["total"] = json!(total);
-    bundle["link"] = Value::Array(links);
-    bundle["entry"] = entries
+    bundle["link"] = links(hostile::next_link(&profile, &next).as_deref(), &self_url);
+    let entries: Vec<Value> = entries
         .into_iter()
         .map(|h| {
+            let mut resource = (*h.version.resource).clone();
+            hostile::rewrite(&profile, &mut resource);
             json!({
                 "fullUrl": format!("{base}/{resource_type}/{}", h.id),
-                "resource": *h.version.resource,
+                "resource": resource,
                 "search": {"mode": "match"},
             })
         })
         .collect();
+    if profile.poison_entries && resource_type == "Observation" {
+        tracing::debug!("injecting a fault: poison entries");
+        let page = hostile::poisoned_page(bundle, &entries, base);
+        return Ok(fhir_bytes_response(StatusCode::OK, page));
+    }
+    bundle["entry"] = Value::Array(entries);
     Ok(fhir_response(StatusCode::OK, &bundle))
+}
+
+/// The request's own absolute URL.
+fn self_url_of(base: &str, resource_type: &str, raw: Option<&str>) -> String {
+    match raw {
+        Some(q) if !q.is_empty() => format!("{base}/{resource_type}?{q}"),
+        _ => format!("{base}/{resource_type}"),
+    }
+}
+
+/// A page's links: `self`, and `next` when there is one.
+fn links(next: Option<&str>, self_url: &str) -> Value {
+    let mut links = vec![json!({"relation": "self", "url": self_url})];
+    if let Some(next) = next {
+        links.push(json!({"relation": "next", "url": next}));
+    }
+    Value::Array(links)
 }
 
 #[cfg(test)]
