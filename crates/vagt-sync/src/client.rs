@@ -1,18 +1,49 @@
 //! HTTP to a FHIR R4 server: timeouts on every request, retries of what can succeed on a second
-//! try (connection faults, cut or truncated bodies, 429, 5xx), bearer auth. Nothing here knows
-//! about the store.
+//! try (connection faults, cut bodies, 429, 5xx) within a budget, bearer auth. Nothing here
+//! knows about the store.
+//!
+//! A hostile or broken server cannot take more than it is given: the token goes only to the
+//! backend's own origin (scheme, host and port), never to a host a link names; plain `http` is
+//! refused except to this machine; an answer is read as a stream and refused once it passes a
+//! byte cap (before reading, when its `Content-Length` says so); and a `Retry-After` longer than
+//! the client will wait ends the request instead of holding the sync.
 
 use crate::error::SyncError;
 use crate::retry::{RetryPolicy, parse_retry_after};
-use reqwest::{Method, StatusCode, header};
-use std::time::Duration;
+use reqwest::{Method, StatusCode, Url, header};
+use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
+
+/// How the client talks to the network, beyond timing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transport {
+    /// The largest answer read; a larger one is refused, not retried.
+    pub max_body_bytes: u64,
+    /// A certificate authority (PEM) trusted besides the OS trust store, for a region's private
+    /// CA.
+    pub extra_ca_pem: Option<Vec<u8>>,
+}
+
+impl Transport {
+    pub const DEFAULT_MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Transport {
+            max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
+            extra_ca_pem: None,
+        }
+    }
+}
 
 pub struct FhirClient {
     http: reqwest::Client,
     base: String,
+    base_url: Url,
     token: Option<Zeroizing<String>>,
     policy: RetryPolicy,
+    max_body_bytes: u64,
 }
 
 impl std::fmt::Debug for FhirClient {
@@ -40,23 +71,89 @@ enum Attempt {
     Fail(SyncError),
 }
 
+/// Whether `host` is this machine (where plain `http` cannot be overheard).
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The backend's base URL, checked: `https`, or `http` only to this machine. Trailing slashes
+/// are dropped.
+pub fn check_backend_url(base: &str) -> Result<Url, SyncError> {
+    let trimmed = base.trim().trim_end_matches('/');
+    let url = Url::parse(trimmed)
+        .map_err(|e| SyncError::Setup(format!("{trimmed:?} is not a URL: {e}")))?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| SyncError::Setup(format!("{trimmed:?} names no host")))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback_host(host) => Ok(url),
+        "http" => Err(SyncError::InsecureBackend {
+            url: trimmed.to_owned(),
+        }),
+        other => Err(SyncError::Setup(format!(
+            "{trimmed:?} is not an http(s) URL (scheme {other})"
+        ))),
+    }
+}
+
+fn origin_of(url: &Url) -> (String, Option<String>, Option<u16>) {
+    (
+        url.scheme().to_owned(),
+        url.host_str().map(str::to_ascii_lowercase),
+        url.port_or_known_default(),
+    )
+}
+
 impl FhirClient {
     pub fn new(
         base: &str,
         token: Option<Zeroizing<String>>,
         policy: RetryPolicy,
     ) -> Result<Self, SyncError> {
-        let http = reqwest::Client::builder()
+        Self::with_transport(base, token, policy, Transport::default())
+    }
+
+    pub fn with_transport(
+        base: &str,
+        token: Option<Zeroizing<String>>,
+        policy: RetryPolicy,
+        transport: Transport,
+    ) -> Result<Self, SyncError> {
+        let base_url = check_backend_url(base)?;
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(policy.connect_timeout)
             .timeout(policy.request_timeout)
-            .user_agent(concat!("vagt/", env!("CARGO_PKG_VERSION")))
+            // A redirect could carry the token to another host; FHIR servers do not need them.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("vagt/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = &transport.extra_ca_pem {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| SyncError::Setup(format!("the extra CA file is not PEM: {e}")))?;
+            if certificates.is_empty() {
+                return Err(SyncError::Setup(
+                    "the extra CA file holds no certificate".into(),
+                ));
+            }
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let http = builder
             .build()
             .map_err(|e| SyncError::Setup(e.to_string()))?;
         Ok(FhirClient {
             http,
-            base: base.trim_end_matches('/').to_owned(),
+            base: base.trim().trim_end_matches('/').to_owned(),
+            base_url,
             token,
             policy,
+            max_body_bytes: transport.max_body_bytes,
         })
     }
 
@@ -64,13 +161,36 @@ impl FhirClient {
         &self.base
     }
 
-    /// An absolute URL for a path relative to the base (`Observation?…`), or the URL itself.
-    pub fn url(&self, path_or_url: &str) -> String {
-        if path_or_url.starts_with("http://") || path_or_url.starts_with("https://") {
-            path_or_url.to_owned()
+    /// An absolute URL for a path relative to the base (`Observation?…`), or a URL the server
+    /// gave (a `next` link), which must be on the backend's own origin.
+    pub fn url(&self, path_or_url: &str) -> Result<Url, SyncError> {
+        let relative = !(path_or_url.starts_with("http://")
+            || path_or_url.starts_with("https://")
+            || path_or_url.starts_with("//"));
+        let parsed = if relative {
+            Url::parse(&format!(
+                "{}/{}",
+                self.base,
+                path_or_url.trim_start_matches('/')
+            ))
         } else {
-            format!("{}/{}", self.base, path_or_url.trim_start_matches('/'))
+            // `//host/path` takes the base's scheme, then is checked like any other URL.
+            self.base_url.join(path_or_url)
+        };
+        let url = parsed.map_err(|e| {
+            SyncError::NotFhir(format!("the backend gave a URL that is not one: {e}"))
+        })?;
+        if origin_of(&url) != origin_of(&self.base_url) {
+            return Err(SyncError::ForeignUrl {
+                origin: format!(
+                    "{}://{}{}",
+                    url.scheme(),
+                    url.host_str().unwrap_or(""),
+                    url.port().map(|p| format!(":{p}")).unwrap_or_default()
+                ),
+            });
         }
+        Ok(url)
     }
 
     pub async fn get(&self, path_or_url: &str) -> Result<FhirResponse, SyncError> {
@@ -99,10 +219,8 @@ impl FhirClient {
         resource: &serde_json::Value,
     ) -> Result<FhirResponse, SyncError> {
         let body = serde_json::to_vec(resource).map_err(|e| SyncError::Setup(e.to_string()))?;
-        match self
-            .attempt(&Method::POST, &self.url(resource_type), Some(&body), None)
-            .await
-        {
+        let url = self.url(resource_type)?;
+        match self.attempt(&Method::POST, url, Some(&body), None).await {
             Attempt::Done(response) => Ok(response),
             Attempt::Fail(error) => Err(error),
             Attempt::Retry { why, .. } => Err(SyncError::GaveUp {
@@ -119,24 +237,32 @@ impl FhirClient {
         body: Option<Vec<u8>>,
         if_none_exist: Option<&str>,
     ) -> Result<FhirResponse, SyncError> {
-        let url = self.url(path_or_url);
+        let url = self.url(path_or_url)?;
+        let started = Instant::now();
         let mut attempt = 1;
         loop {
             match self
-                .attempt(&method, &url, body.as_deref(), if_none_exist)
+                .attempt(&method, url.clone(), body.as_deref(), if_none_exist)
                 .await
             {
                 Attempt::Done(response) => return Ok(response),
                 Attempt::Fail(error) => return Err(error),
                 Attempt::Retry { why, retry_after } => {
-                    if attempt >= self.policy.max_attempts {
+                    // A server that asks for a longer pause than the client waits is busy:
+                    // say so, and let the caller come back later, instead of holding the run.
+                    if let Some(asked) = retry_after.filter(|a| *a > self.policy.max_retry_after) {
+                        return Err(SyncError::Busy {
+                            seconds: asked.as_secs(),
+                        });
+                    }
+                    let wait = self.policy.delay(attempt, full_jitter(), retry_after);
+                    let over_budget = started.elapsed() + wait > self.policy.request_budget;
+                    if attempt >= self.policy.max_attempts || over_budget {
                         return Err(SyncError::GaveUp {
                             attempts: attempt,
                             last: why,
                         });
                     }
-                    let jitter = full_jitter();
-                    let wait = self.policy.delay(attempt, jitter, retry_after);
                     tracing::debug!(attempt, ?wait, reason = %why, "retrying FHIR request");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
@@ -148,7 +274,7 @@ impl FhirClient {
     async fn attempt(
         &self,
         method: &Method,
-        url: &str,
+        url: Url,
         body: Option<&[u8]>,
         if_none_exist: Option<&str>,
     ) -> Attempt {
@@ -156,6 +282,8 @@ impl FhirClient {
             .http
             .request(method.clone(), url)
             .header(header::ACCEPT, "application/fhir+json");
+        // Every URL here passed the origin check in `url`: the token only ever goes to the
+        // backend.
         if let Some(token) = &self.token {
             request = request.bearer_auth(token.as_str());
         }
@@ -167,8 +295,15 @@ impl FhirClient {
         if let Some(condition) = if_none_exist {
             request = request.header("If-None-Exist", condition);
         }
-        let response = match request.send().await {
+        let mut response = match request.send().await {
             Ok(r) => r,
+            // Not something a second try mends: the backend's certificate is not one this
+            // machine trusts (a region's own CA needs `--ca-file`).
+            Err(e) if is_certificate_error(&e) => {
+                return Attempt::Fail(SyncError::UntrustedCertificate {
+                    detail: error_chain(&e),
+                });
+            }
             Err(e) => {
                 return Attempt::Retry {
                     why: describe(&e),
@@ -188,16 +323,30 @@ impl FhirClient {
             .or_else(|| response.headers().get("Content-Location"))
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        // Read the whole body before deciding: a cut connection shows here, not at send.
-        let body = match response.bytes().await {
-            Ok(b) => b.to_vec(),
-            Err(e) => {
-                return Attempt::Retry {
-                    why: format!("the answer was cut off ({})", describe(&e)),
-                    retry_after,
-                };
+        let limit = self.max_body_bytes;
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Attempt::Fail(SyncError::TooLarge { limit_bytes: limit });
+        }
+        // Read the whole body before deciding (a cut connection shows here, not at send), as a
+        // stream with a cap: an endless body is refused, never buffered.
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > limit {
+                        return Attempt::Fail(SyncError::TooLarge { limit_bytes: limit });
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Attempt::Retry {
+                        why: format!("the answer was cut off ({})", describe(&e)),
+                        retry_after,
+                    };
+                }
             }
-        };
+        }
         match status.as_u16() {
             200..=299 => Attempt::Done(FhirResponse {
                 status,
@@ -219,6 +368,26 @@ impl FhirClient {
     }
 }
 
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Whether a connection failed on the server's certificate. reqwest does not expose the TLS
+/// library's error type, so its chain is read.
+fn is_certificate_error(error: &reqwest::Error) -> bool {
+    error.is_connect()
+        && error_chain(error)
+            .to_ascii_lowercase()
+            .contains("certificate")
+}
+
 fn describe(error: &reqwest::Error) -> String {
     if error.is_timeout() {
         "timed out".into()
@@ -231,17 +400,91 @@ fn describe(error: &reqwest::Error) -> String {
     }
 }
 
-/// The diagnostics of an OperationOutcome body, or a short note that there were none.
+/// The diagnostics of an OperationOutcome body, or a short note that there were none. Capped:
+/// the detail ends up in the sync's error message.
 fn outcome_summary(body: &[u8]) -> String {
-    serde_json::from_slice::<vagt_fhir::OperationOutcome>(body)
+    let summary = serde_json::from_slice::<vagt_fhir::OperationOutcome>(body)
         .ok()
         .map(|o| o.summary())
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "no OperationOutcome".into())
+        .unwrap_or_else(|| "no OperationOutcome".into());
+    summary.chars().take(500).collect()
 }
 
 /// A uniform draw in [0, 1) for backoff jitter, from the OS: stations that lost the backend at
 /// the same moment must not retry in step. Without randomness, the middle of the range.
 fn full_jitter() -> f64 {
     getrandom::u64().map_or(0.5, |bits| (bits >> 11) as f64 / (1u64 << 53) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_followed_only_on_the_backends_own_origin() {
+        let client = FhirClient::new(
+            "https://telemed.example/fhir/",
+            None,
+            RetryPolicy::default(),
+        )
+        .expect("client");
+        assert_eq!(
+            client
+                .url("Observation?_count=2")
+                .expect("relative")
+                .as_str(),
+            "https://telemed.example/fhir/Observation?_count=2"
+        );
+        assert!(
+            client
+                .url("https://telemed.example/fhir/Observation?page=2")
+                .is_ok()
+        );
+        assert!(client.url("https://TELEMED.example:443/fhir/x").is_ok());
+        for foreign in [
+            "https://telemed.example:8443/fhir/Observation",
+            "http://telemed.example/fhir/Observation",
+            "https://evil.example/fhir/Observation",
+            "https://telemed.example.evil.example/fhir",
+            "//evil.example/fhir/Observation",
+        ] {
+            let error = client.url(foreign).expect_err(foreign);
+            assert_eq!(error.code(), "foreign_url", "{foreign}");
+        }
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_to_this_machine() {
+        for ok in [
+            "https://telemed.example/fhir",
+            "http://127.0.0.1:8080/fhir",
+            "http://localhost/fhir",
+            "http://[::1]:9/fhir",
+        ] {
+            assert!(check_backend_url(ok).is_ok(), "{ok}");
+        }
+        let error = FhirClient::new("http://telemed.example/fhir", None, RetryPolicy::default())
+            .expect_err("plain http");
+        assert_eq!(error.code(), "insecure_backend");
+        for bad in ["ftp://127.0.0.1/fhir", "telemed.example", "http://"] {
+            assert!(check_backend_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_extra_ca_file_must_hold_a_certificate() {
+        let transport = Transport {
+            extra_ca_pem: Some(b"not a certificate".to_vec()),
+            ..Transport::default()
+        };
+        let error = FhirClient::with_transport(
+            "https://telemed.example/fhir",
+            None,
+            RetryPolicy::default(),
+            transport,
+        )
+        .expect_err("no certificate");
+        assert_eq!(error.code(), "setup");
+    }
 }

@@ -17,7 +17,7 @@ mod error;
 pub mod retry;
 
 pub use capabilities::{PullMode, ServerCapabilities};
-pub use client::FhirClient;
+pub use client::{FhirClient, Transport, check_backend_url, is_loopback_host};
 pub use engine::{Progress, SyncConfig, SyncReport, SyncRun, sync_once, sync_run};
 pub use error::SyncError;
 pub use retry::RetryPolicy;

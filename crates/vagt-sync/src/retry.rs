@@ -1,5 +1,6 @@
 //! When to try a request again, and how long to wait: exponential backoff with full jitter,
-//! never shorter than the server's `Retry-After`. Pure, so it is tested exactly.
+//! never shorter than the server's `Retry-After`, within a budget per request. Pure, so it is
+//! tested exactly.
 
 use std::time::Duration;
 
@@ -9,9 +10,14 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     pub base_delay: Duration,
     pub max_delay: Duration,
-    /// Whole-request limit (connect, send, read the body).
+    /// Whole-attempt limit (connect, send, read the body).
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
+    /// The longest `Retry-After` the client waits; a server asking for more is busy, and the
+    /// request ends (the sync comes back later) instead of holding the run.
+    pub max_retry_after: Duration,
+    /// All attempts of one request, waits included, end within this.
+    pub request_budget: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -22,6 +28,8 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(20),
             request_timeout: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
+            request_budget: Duration::from_secs(120),
         }
     }
 }
@@ -37,7 +45,7 @@ impl RetryPolicy {
             .min(self.max_delay);
         let jittered = ceiling.mul_f64(jitter.clamp(0.0, 1.0));
         match retry_after {
-            Some(server_says) => jittered.max(server_says.min(Duration::from_secs(300))),
+            Some(server_says) => jittered.max(server_says.min(self.max_retry_after)),
             None => jittered,
         }
     }
@@ -77,7 +85,7 @@ mod tests {
         );
         assert_eq!(
             p.delay(1, 0.0, Some(Duration::from_secs(86_400))),
-            Duration::from_secs(300)
+            p.max_retry_after
         );
         assert_eq!(parse_retry_after(" 2 "), Some(Duration::from_secs(2)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);

@@ -87,6 +87,7 @@ fn policy() -> RetryPolicy {
         max_delay: Duration::from_millis(200),
         request_timeout: Duration::from_secs(20),
         connect_timeout: Duration::from_secs(2),
+        ..RetryPolicy::default()
     }
 }
 

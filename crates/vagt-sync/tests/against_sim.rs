@@ -20,6 +20,7 @@ fn test_policy() -> RetryPolicy {
         max_delay: Duration::from_millis(300),
         request_timeout: Duration::from_secs(2),
         connect_timeout: Duration::from_secs(1),
+        ..RetryPolicy::default()
     }
 }
 

@@ -1,4 +1,4 @@
-//! What a run is given: page size, overlap and push limit. Plain data, shared by the run, the
+//! What a run is given: page size, overlap, push limit and its bounds. Plain data, shared by the run, the
 //! pull and the push.
 
 use std::time::Duration;
@@ -12,6 +12,11 @@ pub struct SyncConfig {
     pub overlap: Duration,
     /// Outbox items pushed per run at most.
     pub push_limit: usize,
+    /// Pages of one type in one run at most; the rest comes in the next run.
+    pub max_pages_per_type: usize,
+    /// A run stops pulling after this long (the outbox still gets its turn); the next run goes
+    /// on from the checkpoints.
+    pub run_budget: Duration,
 }
 
 impl Default for SyncConfig {
@@ -20,6 +25,8 @@ impl Default for SyncConfig {
             page_size: 200,
             overlap: Duration::from_secs(120),
             push_limit: 500,
+            max_pages_per_type: 5_000,
+            run_budget: Duration::from_secs(600),
         }
     }
 }

@@ -10,8 +10,9 @@ use crate::engine::report::{Progress, SyncReport};
 use crate::error::SyncError;
 use std::collections::HashSet;
 use std::time::Instant;
-use vagt_core::Timestamp;
-use vagt_store::{Store, SyncProgress};
+use vagt_core::reading::CLOCK_SKEW_TOLERANCE_MS;
+use vagt_core::{RejectReason, Timestamp};
+use vagt_store::{Rejection, Store, SyncProgress};
 
 /// The lower bound of a search on `lastUpdated`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,6 +78,28 @@ pub(super) struct PullOf<'a> {
     pub(super) run: i64,
     pub(super) mode: PullMode,
     pub(super) resource_type: &'a str,
+    /// When the run's budget ends.
+    pub(super) deadline: Instant,
+}
+
+/// What a page brought that is not a resource to map: an entry that does not parse, or a
+/// resource stamped later than now (a clock, or a server, gone wrong). Kept for a human.
+fn kept_apart(
+    base: &str,
+    resource_type: &str,
+    payload: String,
+    reason: RejectReason,
+    source_id: Option<String>,
+) -> Rejection {
+    Rejection {
+        source: base.to_owned(),
+        source_id,
+        resource_type: Some(resource_type.to_owned()),
+        reason_code: reason.code().to_owned(),
+        reason: reason.to_string(),
+        payload,
+        citizen_id: None,
+    }
 }
 
 pub(super) async fn pull_type(
@@ -91,6 +114,7 @@ pub(super) async fn pull_type(
         run,
         mode,
         resource_type,
+        deadline,
     } = pull;
     let backend = client.base().to_owned();
     let incremental = mode == PullMode::Incremental;
@@ -119,6 +143,9 @@ pub(super) async fn pull_type(
         report.observations_total = total;
     }
     let started = Instant::now();
+    // Pages asked for in this pull: a link back to one of them is a loop, not more data.
+    let mut visited: HashSet<String> = HashSet::new();
+    let mut pages = 0usize;
     let mut done = 0usize;
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let mut next = Some(search_url(resource_type, query, config.page_size, false));
@@ -129,6 +156,25 @@ pub(super) async fn pull_type(
     // Resources received for the current query, for `_offset` paging and its `total`.
     let mut received_for_query = 0usize;
     while let Some(url) = next.take() {
+        if !visited.insert(url.clone()) {
+            return Err(SyncError::PagingLoop {
+                resource_type: resource_type.to_owned(),
+            });
+        }
+        pages += 1;
+        if pages > config.max_pages_per_type {
+            return Err(SyncError::PageLimit {
+                resource_type: resource_type.to_owned(),
+                pages: config.max_pages_per_type,
+            });
+        }
+        // The first page of each type is always asked for, so a run over its budget still
+        // moves every type on, and the runs after it finish the pull.
+        if pages > 1 && Instant::now() >= deadline {
+            return Err(SyncError::RunBudget {
+                seconds: config.run_budget.as_secs(),
+            });
+        }
         let response = match client.get(&url).await {
             // A server that refuses `_sort` is asked again without it; its pages may then come
             // in any order, so the checkpoint waits for the last one.
@@ -141,9 +187,55 @@ pub(super) async fn pull_type(
             }
             other => other?,
         };
-        let bundle = vagt_fhir::parse_bundle(&response.body)
-            .map_err(|e| SyncError::NotFhir(e.to_string()))?;
-        let resources: Vec<&serde_json::Value> = bundle.resources().collect();
+        let received_at = Timestamp::now();
+        let page = match vagt_fhir::read_page(&response.body) {
+            Ok(page) => page,
+            // Kept with its reason; the other types still get their turn.
+            Err(not_a_bundle) => {
+                store.record_rejection(&kept_apart(
+                    &backend,
+                    resource_type,
+                    String::from_utf8_lossy(&response.body).into_owned(),
+                    RejectReason::Malformed(not_a_bundle.to_string()),
+                    None,
+                ))?;
+                return Err(SyncError::NotFhir(not_a_bundle.to_string()));
+            }
+        };
+        let bundle = page.bundle;
+        let mut apart: Vec<Rejection> = page
+            .broken
+            .into_iter()
+            .map(|broken| {
+                kept_apart(
+                    &backend,
+                    resource_type,
+                    broken.raw,
+                    RejectReason::Malformed(format!("the entry does not parse: {}", broken.error)),
+                    None,
+                )
+            })
+            .collect();
+        // Nothing is believed to have changed after now (and a little clock skew): such a
+        // stamp would move the checkpoint past everything the server will ever hold.
+        let latest_believable = received_at.plus_millis(CLOCK_SKEW_TOLERANCE_MS);
+        let mut resources: Vec<&serde_json::Value> = Vec::new();
+        for resource in bundle.resources() {
+            match last_updated(resource) {
+                Some(stamp) if stamp > latest_believable => apart.push(kept_apart(
+                    &backend,
+                    resource_type,
+                    resource.to_string(),
+                    RejectReason::FromTheFuture {
+                        effective_at: stamp,
+                        received_at,
+                    },
+                    version_key(resource)
+                        .map(|(id, _)| format!("{base}|{resource_type}/{id}", base = backend)),
+                )),
+                _ => resources.push(resource),
+            }
+        }
         let mut page_newest = newest;
         let mut page_sorted = true;
         let mut previous: Option<Timestamp> = None;
@@ -166,9 +258,23 @@ pub(super) async fn pull_type(
         if !page_sorted {
             in_order = false;
         }
-        let batch = map_page(store, client, resource_type, &resources).await?;
+        let mut batch = map_page(store, client, resource_type, &resources).await?;
+        batch.rejections.extend(apart);
         received_for_query += resources.len();
-        next = match bundle.next_link() {
+        // A link to another origin is not followed (the token never goes there): the page is
+        // continued as one without a link, by a cursor of our own.
+        let link = bundle.next_link().filter(|link| match client.url(link) {
+            Ok(_) => true,
+            Err(refused) => {
+                tracing::warn!(
+                    resource_type,
+                    code = refused.code(),
+                    "a next link was not followed"
+                );
+                false
+            }
+        });
+        next = match link {
             Some(link) => {
                 received_for_query = 0;
                 Some(link.to_owned())

@@ -8,6 +8,7 @@ use crate::engine::pull::{PullOf, pull_type};
 use crate::engine::push::push_outbox;
 use crate::engine::report::{Progress, SyncReport, SyncRun};
 use crate::error::SyncError;
+use std::time::Instant;
 use vagt_store::{Store, SyncRunEnd};
 
 /// Pulled in this order, so a reading's citizen is known before the reading arrives.
@@ -48,8 +49,12 @@ pub async fn sync_run(
 ) -> Result<SyncRun, SyncError> {
     let run = store.begin_sync_run(client.base())?;
     let mut report = SyncReport::default();
+    let deadline = Instant::now() + config.run_budget;
     let result = async {
         let capabilities = ServerCapabilities::fetch(client).await?;
+        // A type the backend serves badly ends alone, with its error kept for the end of the
+        // run; the other types and the outbox still get their turn.
+        let mut first_error: Option<SyncError> = None;
         for resource_type in PULLED_TYPES {
             let mode = capabilities.pull_mode(resource_type);
             if mode == PullMode::Absent {
@@ -70,7 +75,7 @@ pub async fn sync_run(
                     "no _lastUpdated search: pulling the whole type"
                 );
             }
-            pull_type(
+            let pulled = pull_type(
                 store,
                 client,
                 config,
@@ -78,13 +83,32 @@ pub async fn sync_run(
                     run,
                     mode,
                     resource_type,
+                    deadline,
                 },
                 &mut report,
                 progress,
             )
-            .await?;
+            .await;
+            match pulled {
+                Ok(()) => {}
+                Err(e) if e.ends_only_this_type() => {
+                    tracing::warn!(
+                        resource_type,
+                        code = e.code(),
+                        "the pull of a type ended: {e}"
+                    );
+                    first_error.get_or_insert(e);
+                }
+                // Out of time: what nurses recorded still goes out before the run ends.
+                Err(e @ SyncError::RunBudget { .. }) => {
+                    first_error.get_or_insert(e);
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
         }
-        push_outbox(store, client, config, &capabilities, &mut report).await
+        push_outbox(store, client, config, &capabilities, &mut report).await?;
+        first_error.map_or(Ok(()), Err)
     }
     .await;
     // The rules are not applied here: whoever runs the sync evaluates what it changed (see
