@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of Vagt, from a fresh Debian/Ubuntu machine: installs what is missing, then runs
 # formatting and lint checks, the UI's unit tests, all Rust tests (the keyring ones against the
-# real Secret Service), and an end-to-end test of the real app window under Xvfb.
+# real Secret Service), a bounded fuzzing of the FHIR parsers, and end-to-end tests of the real
+# app window under Xvfb.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
@@ -20,6 +21,7 @@ suite "cargo fmt --check" cargo fmt --all --check
 suite "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 suite "Rust tests (real SQLCipher files, real Secret Service, Medplum's FHIR server)" \
   with_test_keyring env VAGT_REQUIRE_KEYRING=1 VAGT_REQUIRE_MEDPLUM=1 cargo test --workspace --quiet
+suite "fuzzing every FHIR parser and mapper (10 s a target)" bash "$REPO/scripts/fuzz.sh" 10
 ensure_tauri_driver
 suite "end-to-end: the real app window under Xvfb" \
   with_test_keyring bash "$REPO/scripts/e2e.sh"

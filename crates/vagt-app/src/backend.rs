@@ -5,7 +5,7 @@ use crate::{AppError, Session};
 use serde::Serialize;
 use vagt_secrets::{OsKeyring, SecretStore, SecretsError};
 use vagt_store::{Actor, BACKEND_URL_SETTING};
-use vagt_sync::{FhirClient, RetryPolicy};
+use vagt_sync::{FhirClient, RetryPolicy, Transport};
 use zeroize::Zeroizing;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -13,46 +13,16 @@ pub struct BackendView {
     pub backend: Option<String>,
     /// Whether a token is in the keyring (never the token itself).
     pub token_stored: bool,
+    /// The CA file trusted besides the OS trust store, if one is set.
+    pub ca_file: Option<String>,
 }
 
 /// The backend's FHIR base URL, checked: `https`, or plain `http` only to this machine (the
 /// demo backend), so health data and the token never cross a network in clear text.
 pub fn check_backend_url(url: &str) -> Result<String, AppError> {
-    let url = url.trim().trim_end_matches('/');
-    let refuse = |why: &str| AppError::invalid("bad_backend_url", format!("{url:?} {why}"));
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| refuse("is not an http(s) URL"))?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = match authority.rsplit_once('@') {
-        Some((_, host)) => host,
-        None => authority,
-    };
-    let host = if host.starts_with('[') {
-        host.split(']').next().map_or(host, |h| &h[1..])
-    } else {
-        host.rsplit_once(':').map_or(host, |(h, _)| h)
-    };
-    if host.is_empty() {
-        return Err(refuse("names no host"));
-    }
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" => Ok(url.to_owned()),
-        "http" if is_loopback(host) => Ok(url.to_owned()),
-        "http" => Err(refuse(
-            "uses plain http to another machine: health data and the token would cross the \
-             network unencrypted; use https",
-        )),
-        _ => Err(refuse("is not an http(s) URL")),
-    }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host == "::1"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    vagt_sync::check_backend_url(url)
+        .map(|_| url.trim().trim_end_matches('/').to_owned())
+        .map_err(|e| AppError::invalid("bad_backend_url", e.to_string()))
 }
 
 /// The stored token for `url`. No Secret Service at all (a bare server) means no token, which a
@@ -65,9 +35,34 @@ pub fn backend_token(url: &str) -> Result<Option<Zeroizing<String>>, AppError> {
     }
 }
 
-/// A FHIR client for `url` with its stored token.
-pub fn backend_client(url: &str, policy: RetryPolicy) -> Result<FhirClient, AppError> {
-    Ok(FhirClient::new(url, backend_token(url)?, policy)?)
+/// The `store_info` key of a certificate authority file (PEM) trusted for the backend besides
+/// the OS trust store: a region's private CA.
+pub const BACKEND_CA_FILE_SETTING: &str = "backend_ca_file";
+
+/// A FHIR client for `url` with its stored token, trusting `ca_file` besides the OS trust store.
+pub fn backend_client(
+    url: &str,
+    ca_file: Option<&std::path::Path>,
+    policy: RetryPolicy,
+) -> Result<FhirClient, AppError> {
+    let extra_ca_pem = ca_file
+        .map(|path| {
+            std::fs::read(path).map_err(|source| AppError::Io {
+                doing: "read the backend's CA file",
+                source,
+            })
+        })
+        .transpose()?;
+    let transport = Transport {
+        extra_ca_pem,
+        ..Transport::default()
+    };
+    Ok(FhirClient::with_transport(
+        url,
+        backend_token(url)?,
+        policy,
+        transport,
+    )?)
 }
 
 impl Session {
@@ -77,8 +72,12 @@ impl Session {
         actor: &Actor,
         url: &str,
         token: Option<Zeroizing<String>>,
+        ca_file: Option<&std::path::Path>,
     ) -> Result<BackendView, AppError> {
         let url = check_backend_url(url)?;
+        // A CA file that cannot be read or holds no certificate is refused now, not at the
+        // first sync.
+        backend_client(&url, ca_file, RetryPolicy::default())?;
         let keyring = OsKeyring::default();
         let account = vagt_secrets::backend_token_account(&url);
         match &token {
@@ -95,11 +94,18 @@ impl Session {
                 Err(e) => return Err(e.into()),
             },
         }
-        self.store()?
-            .set_setting(actor, BACKEND_URL_SETTING, &url)?;
+        let mut store = self.store()?;
+        store.set_setting(actor, BACKEND_URL_SETTING, &url)?;
+        let ca_file = ca_file.map(|p| p.display().to_string());
+        store.set_setting(
+            actor,
+            BACKEND_CA_FILE_SETTING,
+            ca_file.as_deref().unwrap_or(""),
+        )?;
         Ok(BackendView {
             backend: Some(url),
             token_stored: token.is_some(),
+            ca_file,
         })
     }
 
@@ -112,7 +118,17 @@ impl Session {
         Ok(BackendView {
             backend,
             token_stored,
+            ca_file: self.backend_ca_file()?.map(|p| p.display().to_string()),
         })
+    }
+
+    /// The CA file set for the backend, if any.
+    pub fn backend_ca_file(&self) -> Result<Option<std::path::PathBuf>, AppError> {
+        Ok(self
+            .store()?
+            .setting(BACKEND_CA_FILE_SETTING)?
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from))
     }
 
     /// The backend to sync with: the one given, else the one set.
@@ -150,7 +166,6 @@ mod tests {
             "http://127.0.0.1.evil.example/fhir",
             "ftp://127.0.0.1/fhir",
             "telemed.example.org",
-            "https:///fhir",
         ] {
             let error = check_backend_url(bad).expect_err(bad);
             assert_eq!(error.code(), "bad_backend_url", "{bad}");

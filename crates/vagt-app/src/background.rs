@@ -8,7 +8,7 @@
 //!
 //! Both tell the window what changed through the session's sink.
 
-use crate::backend::backend_client;
+use crate::backend::{BACKEND_CA_FILE_SETTING, backend_client};
 use crate::follow_up::{Affected, follow_up};
 use crate::sync::{runtime, sync_and_follow_up};
 use crate::{AppError, ChangeSink, Session, StoreLocation};
@@ -64,6 +64,8 @@ impl Drop for BackgroundHandle {
 /// How often a stopped thread notices: the longest it sleeps at once.
 const TICK: Duration = Duration::from_millis(500);
 const PROBE_EVERY: Duration = Duration::from_secs(2);
+/// The longest a busy backend keeps the sync away: alarms wait for data meanwhile.
+const MAX_BUSY_PAUSE: Duration = Duration::from_secs(600);
 
 impl Session {
     pub fn start_background(&self, plan: BackgroundPlan) -> Result<BackgroundHandle, AppError> {
@@ -151,7 +153,11 @@ fn sync_loop(
 ) -> Result<(), AppError> {
     let runtime = runtime()?;
     let mut store = location.open(OpenMode::Existing)?;
-    let client = backend_client(backend, RetryPolicy::default())?;
+    let ca_file = store
+        .setting(BACKEND_CA_FILE_SETTING)?
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from);
+    let client = backend_client(backend, ca_file.as_deref(), RetryPolicy::default())?;
     let probe = FhirClient::new(backend, None, probe_policy())?;
     let config = SyncConfig::default();
     loop {
@@ -162,6 +168,16 @@ fn sync_loop(
             &mut |_| {},
             sink,
         ));
+        // A busy backend said how long to leave it alone: that long (within reason), not the
+        // usual interval and not a probe every 2 s.
+        if let Err(AppError::Sync(SyncError::Busy { seconds })) = &result {
+            tracing::warn!(seconds, "the backend is busy; waiting before the next run");
+            let pause = Duration::from_secs(*seconds).clamp(every, MAX_BUSY_PAUSE);
+            if !sleep_until(Instant::now() + pause, stop) {
+                return Ok(());
+            }
+            continue;
+        }
         let offline = match result {
             Ok(report) => {
                 tracing::info!(

@@ -55,7 +55,8 @@ impl Session {
         url: &str,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<SyncReport, AppError> {
-        let client = backend_client(url, RetryPolicy::default())?;
+        let ca_file = self.backend_ca_file()?;
+        let client = backend_client(url, ca_file.as_deref(), RetryPolicy::default())?;
         let runtime = runtime()?;
         let mut store = self.store()?;
         runtime.block_on(sync_and_follow_up(

@@ -225,6 +225,10 @@ pub enum BackendAction {
         /// The backend needs no token.
         #[arg(long)]
         no_token: bool,
+        /// A certificate authority (PEM file) to trust for the backend besides the OS trust
+        /// store, e.g. a region's private CA.
+        #[arg(long, value_name = "PEM")]
+        ca_file: Option<PathBuf>,
     },
     /// Show the configured backend and whether a token is stored (never the token).
     Show,

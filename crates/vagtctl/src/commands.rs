@@ -147,7 +147,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 match session.sync_once(&url, &mut show_progress) {
                     Ok(report) => out.print(&report, |w| output::sync_report(w, &report))?,
                     Err(e) if !once => {
-                        let _ = writeln!(std::io::stderr(), "vagtctl: sync failed: {e}");
+                        let message = output::terminal_safe(&e.to_string());
+                        let _ = writeln!(std::io::stderr(), "vagtctl: sync failed: {message}");
                     }
                     Err(e) => return Err(e.into()),
                 }
@@ -287,7 +288,11 @@ fn backend(
     action: BackendAction,
 ) -> Result<(), CliError> {
     let shown = match action {
-        BackendAction::Set { url, no_token } => {
+        BackendAction::Set {
+            url,
+            no_token,
+            ca_file,
+        } => {
             // Checked before a token is asked for: a refused URL never gets one.
             let url = vagt_app::check_backend_url(&url)?;
             let token = if no_token {
@@ -297,7 +302,7 @@ fn backend(
                     "Bearer token for {url}: "
                 ))?))
             };
-            session.set_backend(actor, &url, token)?
+            session.set_backend(actor, &url, token, ca_file.as_deref())?
         }
         BackendAction::Show => session.backend()?,
     };

@@ -59,7 +59,10 @@ fn main() -> ExitCode {
             if json {
                 let _ = writeln!(std::io::stdout(), "{}", error.report());
             }
-            let _ = writeln!(std::io::stderr(), "vagtctl: {error}");
+            // An error may quote the backend (an OperationOutcome): nothing in it may steer the
+            // terminal.
+            let message = output::terminal_safe(&error.to_string());
+            let _ = writeln!(std::io::stderr(), "vagtctl: {message}");
             if error.is_usage() {
                 ExitCode::from(2)
             } else {

@@ -25,13 +25,29 @@ impl Output {
         let stdout = io::stdout();
         let mut w = stdout.lock();
         if self.json {
+            // serde_json escapes control characters; a terminal reading JSON sees no escape.
             serde_json::to_writer_pretty(&mut w, value).map_err(io::Error::other)?;
             writeln!(w)?;
         } else {
-            text(&mut w)?;
+            let mut buffer = Vec::new();
+            text(&mut buffer)?;
+            w.write_all(terminal_safe(&String::from_utf8_lossy(&buffer)).as_bytes())?;
         }
         Ok(())
     }
+}
+
+/// Text from a backend (a name, a reason) may hold escape sequences that recolour a terminal,
+/// move its cursor or ring its bell, and bidi controls that reorder what is shown: every
+/// control character but newline and tab is dropped before text reaches a terminal.
+pub fn terminal_safe(text: &str) -> String {
+    const BIDI: [char; 12] = [
+        '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
+        '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+    ];
+    text.chars()
+        .filter(|c| matches!(c, '\n' | '\t') || !(c.is_control() || BIDI.contains(c)))
+        .collect()
 }
 
 fn format_value(parameter: Parameter, value: f64) -> String {
@@ -484,6 +500,13 @@ fn truncate(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escape_sequences_bells_and_bidi_controls_never_reach_the_terminal() {
+        let hostile = "Inge\u{1b}[31mRed\u{7}\u{202E}desrever\u{9b}2J\nnext\tline";
+        assert_eq!(terminal_safe(hostile), "Inge[31mReddesrever2J\nnext\tline");
+        assert_eq!(terminal_safe("Søren Ærø"), "Søren Ærø");
+    }
 
     #[test]
     fn ages_read_naturally() {
