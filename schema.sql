@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 4 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 5 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -38,6 +38,38 @@ CREATE TABLE citizens (
     created_at         INTEGER NOT NULL,
     updated_at         INTEGER NOT NULL
 ) STRICT;
+
+-- A citizen's enrolments in the clinic's monitoring, as the backend records them
+-- (EpisodeOfCare): their measurement schedule counts from the start of the active one, so a
+-- citizen who never measures is still missed. A citizen with none here is monitored from the
+-- first time this station saw them (`citizens.created_at`). (Added in version 5.)
+CREATE TABLE enrolments (
+    source_id      TEXT PRIMARY KEY,
+    source_version TEXT NOT NULL,
+    citizen_id     TEXT NOT NULL REFERENCES citizens (id),
+    status         TEXT NOT NULL CHECK (status IN (
+                       'planned', 'waitlist', 'active', 'onhold', 'finished', 'cancelled',
+                       'entered_in_error')),
+    start_at       INTEGER,
+    end_at         INTEGER,
+    received_at    INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX enrolments_by_citizen ON enrolments (citizen_id);
+
+-- When each citizen's alarms were last worked out, and when they must be again though no data
+-- arrives (a measurement falling due, a hold running out, a change leaving the horizon). Data
+-- that changes a citizen sets `next_due_at` to 0 in the same transaction, so an evaluation
+-- after a sync or a restart takes exactly the citizens whose inputs changed or whose time came.
+-- NULL: only new data can change anything. (Added in version 5.)
+CREATE TABLE citizen_evaluations (
+    citizen_id   TEXT PRIMARY KEY REFERENCES citizens (id),
+    evaluated_at INTEGER,
+    next_due_at  INTEGER
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX citizen_evaluations_due ON citizen_evaluations (next_due_at)
+    WHERE next_due_at IS NOT NULL;
 
 CREATE TABLE citizen_diagnoses (
     citizen_id TEXT NOT NULL REFERENCES citizens (id) ON DELETE CASCADE,
@@ -138,19 +170,53 @@ CREATE INDEX care_events_current_by_citizen ON care_events (citizen_id, at)
 
 -- Each citizen's triage plan: the overrides a clinician made on the defaults of the citizen's
 -- diagnosis groups (built into Vagt), as the document itself (TOML), one row per revision, with
--- who changed it and why. The newest revision is in force.
+-- who changed it and why. A revision has a key that travels with it to the backend and back,
+-- and names the revisions it was made on (`triage_plan_bases`): two revisions made on the same
+-- base (two nurses, two stations, offline) are a conflict a nurse settles; until then the
+-- newest (changed_at, key) is in force on every station. `source_id` is the backend resource
+-- it came from, NULL for one made here. (Keyed and based in version 5.)
 CREATE TABLE triage_plan_revisions (
+    key        TEXT PRIMARY KEY,
     citizen_id TEXT NOT NULL REFERENCES citizens (id),
     revision   INTEGER NOT NULL CHECK (revision >= 1),
     document   TEXT NOT NULL,
     changed_at INTEGER NOT NULL,
     changed_by TEXT NOT NULL REFERENCES users (id),
     reason     TEXT NOT NULL CHECK (length(trim(reason)) > 0),
-    PRIMARY KEY (citizen_id, revision)
+    source_id  TEXT
+) STRICT;
+
+CREATE INDEX triage_plan_revisions_by_citizen
+    ON triage_plan_revisions (citizen_id, changed_at);
+
+-- The revisions each revision was made on. A base may arrive after the revision that names it,
+-- so it is no foreign key.
+CREATE TABLE triage_plan_bases (
+    revision_key TEXT NOT NULL REFERENCES triage_plan_revisions (key),
+    base_key     TEXT NOT NULL,
+    PRIMARY KEY (revision_key, base_key)
 ) STRICT, WITHOUT ROWID;
 
--- Alarms are latched until a named nurse acknowledges them. The id is derived from the cause,
--- so two stations that raise the same alarm share one row.
+CREATE INDEX triage_plan_bases_by_base ON triage_plan_bases (base_key);
+
+-- Settings the whole clinic shares (the escalation policy), one row per change, travelling
+-- through the backend like a plan revision; the newest (changed_at, key) of a name is in force
+-- on every station. (Added in version 5.)
+CREATE TABLE shared_settings (
+    key        TEXT PRIMARY KEY,
+    name       TEXT NOT NULL CHECK (name IN ('escalation_policy')),
+    value      TEXT NOT NULL CHECK (json_valid(value)),
+    changed_at INTEGER NOT NULL,
+    changed_by TEXT NOT NULL REFERENCES users (id),
+    source_id  TEXT
+) STRICT;
+
+CREATE INDEX shared_settings_by_name ON shared_settings (name, changed_at);
+
+-- Alarms are latched until a named nurse acknowledges them, or until their condition ends
+-- (`resolved`: a missed measurement whose reading came, a change older than the horizon); an
+-- acknowledged alarm stays acknowledged. The id is derived from the cause, so two stations that
+-- raise the same alarm share one row. (Resolved in version 5.)
 CREATE TABLE alarms (
     id              TEXT PRIMARY KEY,
     citizen_id      TEXT NOT NULL REFERENCES citizens (id),
@@ -160,14 +226,22 @@ CREATE TABLE alarms (
     priority        TEXT NOT NULL CHECK (priority IN ('info', 'low', 'medium', 'high')),
     raised_at       INTEGER NOT NULL,
     cause           TEXT NOT NULL CHECK (json_valid(cause)),
-    state           TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'acknowledged')),
+    state           TEXT NOT NULL DEFAULT 'open'
+                        CHECK (state IN ('open', 'acknowledged', 'resolved')),
     acknowledged_by TEXT REFERENCES users (id),
     acknowledged_at INTEGER,
     ack_comment     TEXT,
-    CHECK ((state = 'open') = (acknowledged_at IS NULL))
+    resolved_at     INTEGER,
+    resolved_reason TEXT CHECK (resolved_reason IS NULL OR resolved_reason IN (
+                        'measured', 'superseded', 'expired', 'withdrawn', 'decided',
+                        'cleared')),
+    CHECK ((state = 'acknowledged') = (acknowledged_at IS NOT NULL)),
+    CHECK ((state = 'resolved') = (resolved_at IS NOT NULL AND resolved_reason IS NOT NULL))
 ) STRICT;
 
 CREATE INDEX alarms_open ON alarms (priority, raised_at) WHERE state = 'open';
+
+CREATE INDEX alarms_open_by_citizen ON alarms (citizen_id) WHERE state = 'open';
 
 -- A snooze is one nurse's: it never silences the alarm for anyone else.
 CREATE TABLE alarm_snoozes (
@@ -223,12 +297,16 @@ CREATE TABLE dispatches (
 ) STRICT;
 
 -- Local changes waiting to reach the backend. `client_id` is sent as the resource's identifier
--- with a conditional create, so a retry after a lost response never makes a second copy.
+-- with a conditional create, so a retry after a lost response never makes a second copy; a
+-- record with a key of its own (a level decision, a plan revision, a shared setting) is sent
+-- under that key, so every station reads it back as the same record. (Plan revisions and
+-- shared settings since version 5.)
 CREATE TABLE outbox (
     seq             INTEGER PRIMARY KEY AUTOINCREMENT,
     client_id       TEXT NOT NULL UNIQUE,
     kind            TEXT NOT NULL CHECK (kind IN (
-                        'call', 'dispatch', 'alarm_ack', 'confirmed_level')),
+                        'call', 'dispatch', 'alarm_ack', 'confirmed_level',
+                        'plan_revision', 'shared_setting')),
     entity_id       TEXT NOT NULL,
     payload         TEXT NOT NULL CHECK (json_valid(payload)),
     created_at      INTEGER NOT NULL,
@@ -274,6 +352,89 @@ CREATE TABLE sync_runs (
     progress_rate  REAL,
     heartbeat_at   INTEGER
 ) STRICT;
+
+-- Whatever changes a citizen's inputs makes the citizen due for evaluation at once, in the same
+-- transaction, whichever path wrote it (a sync, a nurse, an import). (Added in version 5.)
+CREATE TRIGGER citizens_make_due AFTER INSERT ON citizens
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+CREATE TRIGGER citizen_diagnoses_added_make_due AFTER INSERT ON citizen_diagnoses
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+CREATE TRIGGER citizen_diagnoses_removed_make_due AFTER DELETE ON citizen_diagnoses
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (OLD.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+CREATE TRIGGER readings_added_make_due AFTER INSERT ON readings
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+CREATE TRIGGER readings_changed_make_due AFTER UPDATE OF is_current, status ON readings
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+CREATE TRIGGER care_events_added_make_due AFTER INSERT ON care_events
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+CREATE TRIGGER care_events_changed_make_due AFTER UPDATE OF state ON care_events
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+CREATE TRIGGER enrolments_added_make_due AFTER INSERT ON enrolments
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+CREATE TRIGGER enrolments_changed_make_due AFTER UPDATE ON enrolments
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+CREATE TRIGGER decisions_make_due AFTER INSERT ON ecm_levels
+    WHEN NEW.kind = 'confirmed'
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+CREATE TRIGGER plan_revisions_make_due AFTER INSERT ON triage_plan_revisions
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+CREATE TRIGGER rejected_input_added_make_due AFTER INSERT ON rejected_input
+    WHEN NEW.citizen_id IS NOT NULL
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+CREATE TRIGGER rejected_input_decided_make_due AFTER UPDATE OF status ON rejected_input
+    WHEN NEW.citizen_id IS NOT NULL
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
 
 -- Who did or saw what, append-only and hash-chained: each row's hash covers the previous row's
 -- hash, so a row changed or removed behind Vagt's back breaks the chain. Details never hold

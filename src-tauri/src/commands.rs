@@ -7,8 +7,8 @@ use vagt_app::{
     StationStatus, StoreLocation, parse_citizen, parse_level,
 };
 use vagt_store::{
-    AckOutcome, Actor, AlarmRow, CitizenSummary, OpenMode, PlanCheck, PlanForm, PlanView,
-    SnoozeOutcome,
+    AckOutcome, Actor, AlarmEpisode, AlarmRow, CitizenSummary, OpenMode, PlanCheck, PlanForm,
+    PlanView, SnoozeOutcome,
 };
 
 pub struct AppState {
@@ -98,6 +98,30 @@ pub async fn acknowledge_alarm(
     state.call(|s, a| s.acknowledge(a, &alarm_id, comment.as_deref()))
 }
 
+/// One row per citizen who needs attention, every open cause under it.
+#[tauri::command]
+pub async fn alarm_episodes(state: tauri::State<'_, AppState>) -> Reply<Vec<AlarmEpisode>> {
+    state.call(|s, a| s.alarm_episodes(a))
+}
+
+/// Acknowledge a citizen's episode: the causes the nurse was shown.
+#[tauri::command]
+pub async fn acknowledge_episode(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+    alarm_ids: Vec<String>,
+    comment: Option<String>,
+) -> Reply<Vec<AckOutcome>> {
+    state.call(|s, a| {
+        s.acknowledge_episode(
+            a,
+            &parse_citizen(&citizen_id)?,
+            &alarm_ids,
+            comment.as_deref(),
+        )
+    })
+}
+
 /// Quiet an alarm for this station's nurse only.
 #[tauri::command]
 pub async fn snooze_alarm(
@@ -155,8 +179,9 @@ pub async fn set_plan(
     citizen_id: String,
     overrides: serde_json::Value,
     reason: String,
+    bases: Vec<String>,
 ) -> Reply<PlanForm> {
-    state.call(|s, a| s.set_plan(a, &parse_citizen(&citizen_id)?, &overrides, &reason))
+    state.call(|s, a| s.set_plan(a, &parse_citizen(&citizen_id)?, &overrides, &reason, &bases))
 }
 
 #[tauri::command]
@@ -170,6 +195,7 @@ pub async fn set_plan_toml(
     citizen_id: String,
     toml: String,
     reason: String,
+    bases: Vec<String>,
 ) -> Reply<PlanView> {
     state.call(|s, a| {
         let citizen = parse_citizen(&citizen_id)?;
@@ -179,6 +205,7 @@ pub async fn set_plan_toml(
             &toml,
             vagt_core::plan::DocumentFormat::Toml,
             &reason,
+            Some(&bases),
         )?;
         s.plan_toml(a, &citizen)
     })

@@ -84,6 +84,8 @@ fn main() -> ExitCode {
             commands::store_status,
             commands::list_alarms,
             commands::acknowledge_alarm,
+            commands::alarm_episodes,
+            commands::acknowledge_episode,
             commands::snooze_alarm,
             commands::confirm_level,
             commands::citizen_page,

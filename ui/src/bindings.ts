@@ -28,17 +28,17 @@ export type LevelRule = "all_green" | "one_yellow" | "two_yellows" | "any_red";
 
 export type RelativeKindCode = "below_median" | "above_median" | "rise" | "fall";
 
-export type AlarmKind = "level_rise" | "level_fall" | "suggestion_differs" | "missed_measurement" | "rejected_reading";
+export type AlarmKind = "level_rise" | "level_fall" | "suggestion_differs" | "missed_measurement" | "rejected_reading" | "plan_conflict";
 
 export type AlarmPriority = "info" | "low" | "medium" | "high";
 
-export type AlarmState = "open" | "acknowledged";
+export type AlarmState = "open" | "acknowledged" | "resolved";
 
 export type AlarmCause = { "type": "suggested_change", source: LevelSource, from: EcmLevel | null, to: EcmLevel, 
 /**
  * The data instant of the change.
  */
-at: Timestamp, trigger: LevelTrigger | null, } | { "type": "confirmed_change", from: EcmLevel | null, to: EcmLevel, at: Timestamp, decision_key: string, nurse: string, } | { "type": "suggestion_differs", suggested: EcmLevel, suggested_since: Timestamp | null, confirmed: EcmLevel | null, decision_key: string | null, } | { "type": "missed_measurement", parameter: Parameter, last_at: Timestamp, due_at: Timestamp, grace_ms: number, } | { "type": "rejected_reading", fingerprint: string, reason: string, parameter: Parameter | null, };
+at: Timestamp, trigger: LevelTrigger | null, } | { "type": "confirmed_change", from: EcmLevel | null, to: EcmLevel, at: Timestamp, decision_key: string, nurse: string, } | { "type": "suggestion_differs", suggested: EcmLevel, suggested_since: Timestamp | null, confirmed: EcmLevel | null, decision_key: string | null, } | { "type": "missed_measurement", parameter: Parameter, last_at: Timestamp, due_at: Timestamp, grace_ms: number, } | { "type": "rejected_reading", fingerprint: string, reason: string, parameter: Parameter | null, } | { "type": "plan_conflict", revisions: Array<PlanHead>, };
 
 export type LevelTrigger = { "trigger": "reading", finding: Finding | null, } | { "trigger": "readings_improved" } | { "trigger": "event", kind: CareEventKind, key: string, } | { "trigger": "event_ended", kind: CareEventKind, key: string, ended_by: string | null, };
 
@@ -170,6 +170,10 @@ export type AlarmRow = { id: string, citizen_id: CitizenId, citizen_name: string
  */
 cause: AlarmCause, state: AlarmState, acknowledged_by: string | null, acknowledged_at: Timestamp | null, ack_comment: string | null, 
 /**
+ * When and why it ended by itself, when it did (state `resolved`).
+ */
+resolved_at: Timestamp | null, resolved_reason: ResolvedReason | null, 
+/**
  * The escalation step reached at the time of reading (re-notify, louder, all stations);
  * `null` while none is due.
  */
@@ -247,7 +251,15 @@ export type PlanView = { citizen_id: CitizenId,
 /**
  * The revision of the citizen's own overrides; `null` when the defaults apply unchanged.
  */
-revision: number | null, changed_by: string | null, reason: string | null, 
+revision: number | null, 
+/**
+ * The key of that revision, to name as the base of the next one.
+ */
+key: string | null, changed_by: string | null, reason: string | null, 
+/**
+ * Other newest revisions, in conflict with the one in force.
+ */
+conflicts: Array<PlanRevisionSummary>, 
 /**
  * The citizen's overrides (TOML).
  */
@@ -257,7 +269,16 @@ overrides: string,
  */
 resolved: string, };
 
-export type PlanForm = { citizen_id: CitizenId, revision: number | null, changed_by: string | null, changed_at: Timestamp | null, reason: string | null, defaults: PlanDocument, overrides: PlanDocument, resolved: PlanDocument, };
+export type PlanForm = { citizen_id: CitizenId, revision: number | null, 
+/**
+ * The revision in force; the form sends it back as the base of the change.
+ */
+key: string | null, changed_by: string | null, changed_at: Timestamp | null, reason: string | null, 
+/**
+ * Other newest revisions, in conflict with the one in force: saving the form settles
+ * them (the nurse has seen them).
+ */
+conflicts: Array<PlanRevisionSummary>, defaults: PlanDocument, overrides: PlanDocument, resolved: PlanDocument, };
 
 export type PlanCheck = { problems: Array<PlanProblem>, resolved: PlanDocument | null, };
 

@@ -1,10 +1,11 @@
-//! Alarms: listing them, a nurse acknowledging one (for every station) or snoozing one (for
-//! herself), and the clinic's escalation policy.
+//! Alarms: listing them, one episode per citizen who needs attention, a nurse acknowledging an
+//! alarm or an episode (for every station) or snoozing one (for herself), and the clinic's
+//! escalation policy.
 
 use crate::{AppError, Session, StoreChanged};
-use vagt_core::Timestamp;
 use vagt_core::alarm::{AlarmPriority, EscalationPolicy, EscalationRule};
-use vagt_store::{AckOutcome, Actor, AlarmFilter, AlarmRow, SnoozeOutcome};
+use vagt_core::{CitizenId, Timestamp};
+use vagt_store::{AckOutcome, Actor, AlarmEpisode, AlarmFilter, AlarmRow, SnoozeOutcome};
 
 impl Session {
     pub fn alarms(&self, actor: &Actor, open_only: bool) -> Result<Vec<AlarmRow>, AppError> {
@@ -30,6 +31,39 @@ impl Session {
             self.sink().changed(&StoreChanged::citizens(citizens, true));
         }
         Ok(outcome)
+    }
+
+    /// One row per citizen who needs attention, every open cause under it, most urgent first.
+    pub fn alarm_episodes(&self, actor: &Actor) -> Result<Vec<AlarmEpisode>, AppError> {
+        Ok(self.store()?.alarm_episodes(actor, Timestamp::now())?)
+    }
+
+    /// Acknowledges a citizen's episode as `actor`: the causes she was shown (`alarm_ids`),
+    /// each travelling to every station. A cause that came after she looked opens the episode
+    /// again.
+    pub fn acknowledge_episode(
+        &self,
+        actor: &Actor,
+        citizen: &CitizenId,
+        alarm_ids: &[String],
+        comment: Option<&str>,
+    ) -> Result<Vec<AckOutcome>, AppError> {
+        if alarm_ids.is_empty() {
+            return Err(AppError::invalid(
+                "no_alarm_given",
+                "name the alarms the episode showed",
+            ));
+        }
+        let outcomes = self.store()?.acknowledge_episode(
+            citizen,
+            alarm_ids,
+            actor,
+            comment,
+            Timestamp::now(),
+        )?;
+        self.sink()
+            .changed(&StoreChanged::citizens([citizen.clone()].into(), true));
+        Ok(outcomes)
     }
 
     /// Quiets an open alarm for `actor` alone, 1 to 120 minutes.

@@ -12,6 +12,7 @@ use crate::backend::{BACKEND_CA_FILE_SETTING, backend_client};
 use crate::follow_up::{Affected, follow_up};
 use crate::sync::{runtime, sync_and_follow_up};
 use crate::{AppError, ChangeSink, Session, StoreLocation};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -130,9 +131,10 @@ fn clock_loop(
 ) -> Result<(), AppError> {
     let mut store = location.open(OpenMode::Existing)?;
     while sleep_until(Instant::now() + every, stop) {
+        // Only the citizens whose time came: the store knows them by index.
         let report = follow_up(
             &mut store,
-            Affected::Everyone,
+            Affected::Citizens(BTreeSet::new()),
             false,
             Timestamp::now(),
             sink,

@@ -7,16 +7,17 @@ use std::collections::BTreeSet;
 use vagt_core::{CitizenId, Timestamp};
 use vagt_store::{EvaluationReport, Store};
 
-/// Whose levels and alarms a change may have moved.
+/// Whose rows a change may have moved, for the window to read again.
 #[derive(Debug, Clone)]
 pub enum Affected {
     Citizens(BTreeSet<CitizenId>),
-    /// Time passed for everyone (missed measurements, holds running out), or a bulk load.
+    /// Any row (a bulk load): the window reads everything again.
     Everyone,
 }
 
-/// Evaluates the affected citizens at `now` and tells `sink` which rows and whether the alarms
-/// changed. `alarms_changed` forces the alarm flag (an acknowledgement arrived, say).
+/// Evaluates every citizen whose inputs changed or whose time came (the store knows which:
+/// whatever wrote their data made them due) at `now`, and tells `sink` which rows and whether
+/// the alarms changed. `alarms_changed` forces the alarm flag (an acknowledgement arrived, say).
 pub fn follow_up(
     store: &mut Store,
     affected: Affected,
@@ -24,13 +25,15 @@ pub fn follow_up(
     now: Timestamp,
     sink: &dyn ChangeSink,
 ) -> Result<EvaluationReport, AppError> {
-    let (report, mut shown) = match affected {
-        Affected::Citizens(citizens) => (store.evaluate_citizens(&citizens, now)?, citizens),
-        Affected::Everyone => (store.evaluate_alarms(now)?, BTreeSet::new()),
+    let report = store.evaluate_due(now)?;
+    let alarms = alarms_changed || !report.raised.is_empty() || report.resolved > 0;
+    let change = match affected {
+        Affected::Citizens(mut shown) => {
+            shown.extend(report.changed_citizens.iter().cloned());
+            StoreChanged::citizens(shown, alarms)
+        }
+        Affected::Everyone => StoreChanged::everything(),
     };
-    shown.extend(report.changed_citizens.iter().cloned());
-    let alarms = alarms_changed || !report.raised.is_empty() || report.cleared > 0;
-    let change = StoreChanged::citizens(shown, alarms);
     if !change.citizens.as_ref().is_some_and(Vec::is_empty) || alarms {
         sink.changed(&change);
     }

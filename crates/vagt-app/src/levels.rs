@@ -65,16 +65,36 @@ impl Session {
     }
 }
 
+/// Which citizens an evaluation takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvaluationScope {
+    /// Those whose inputs changed or whose time came (what the app does on its own).
+    Due,
+    /// Every citizen (an operator's full re-evaluation).
+    All,
+}
+
 impl Session {
-    /// Every citizen evaluated now (`vagtctl evaluate`; the app's clock does it on its own).
-    pub fn evaluate_everyone(&self) -> Result<vagt_store::EvaluationReport, AppError> {
+    /// Evaluates now (`vagtctl evaluate`; the app's clock does it on its own).
+    pub fn evaluate(
+        &self,
+        scope: EvaluationScope,
+    ) -> Result<vagt_store::EvaluationReport, AppError> {
         let mut store = self.store()?;
-        follow_up(
-            &mut store,
-            Affected::Everyone,
-            false,
-            Timestamp::now(),
-            self.sink(),
-        )
+        let now = Timestamp::now();
+        match scope {
+            EvaluationScope::Due => follow_up(
+                &mut store,
+                Affected::Citizens(std::collections::BTreeSet::new()),
+                false,
+                now,
+                self.sink(),
+            ),
+            EvaluationScope::All => {
+                let report = store.evaluate_alarms(now)?;
+                self.sink().changed(&crate::StoreChanged::everything());
+                Ok(report)
+            }
+        }
     }
 }

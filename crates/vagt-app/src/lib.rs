@@ -29,7 +29,7 @@ pub use citizen_page::{
 };
 pub use demo::DemoReport;
 pub use error::{AppError, ErrorReport};
-pub use levels::{LevelConfirmed, LevelsView, parse_level};
+pub use levels::{EvaluationScope, LevelConfirmed, LevelsView, parse_level};
 pub use plans::PlanChanged;
 pub use records::{AuditReport, StationStatus, parse_citizen};
 pub use session::{Session, StoreLocation, init_logging, resolve_actor};

@@ -12,6 +12,10 @@ use vagt_store::{Actor, PlanCheck, PlanForm, PlanView};
 pub struct PlanChanged {
     pub citizen_id: CitizenId,
     pub revision: i64,
+    pub key: String,
+    /// Other newest revisions the change did not settle (made meanwhile at another station):
+    /// still a conflict for a nurse.
+    pub conflicts: usize,
     /// Alarms the new limits raised at once.
     pub alarms_raised: Vec<String>,
 }
@@ -42,22 +46,32 @@ impl Session {
             .check_plan(citizen, &json_text(overrides)?, DocumentFormat::Json)?)
     }
 
-    /// Saves the form's overrides with a reason; refused with every problem when the plan is
-    /// not valid.
+    /// Saves the form's overrides with a reason, made on the revisions the form showed
+    /// (`bases`: its `key` and `conflicts`); refused with every problem when the plan is not
+    /// valid.
     pub fn set_plan(
         &self,
         actor: &Actor,
         citizen: &CitizenId,
         overrides: &serde_json::Value,
         reason: &str,
+        bases: &[String],
     ) -> Result<PlanForm, AppError> {
         let text = json_text(overrides)?;
-        self.set_plan_text(actor, citizen, &text, DocumentFormat::Json, reason)?;
+        self.set_plan_text(
+            actor,
+            citizen,
+            &text,
+            DocumentFormat::Json,
+            reason,
+            Some(bases),
+        )?;
         self.plan_form(actor, citizen)
     }
 
     /// Saves overrides given as a document (TOML or JSON), for `vagtctl plan import` and the
-    /// TOML mode of the form.
+    /// TOML mode of the form. `bases`: the revisions the change was made on; `None`, the newest
+    /// now (an operator reads and writes at once).
     pub fn set_plan_text(
         &self,
         actor: &Actor,
@@ -65,13 +79,14 @@ impl Session {
         text: &str,
         format: DocumentFormat,
         reason: &str,
+        bases: Option<&[String]>,
     ) -> Result<PlanChanged, AppError> {
         let mut store = self.store()?;
         let check = store.check_plan(citizen, text, format)?;
         if !check.problems.is_empty() {
             return Err(AppError::InvalidPlan(check.problems));
         }
-        let revision = store.set_plan(citizen, text, format, actor, reason)?;
+        let saved = store.set_plan(citizen, text, format, actor, reason, bases)?;
         let report = follow_up(
             &mut store,
             Affected::Citizens([citizen.clone()].into()),
@@ -81,7 +96,9 @@ impl Session {
         )?;
         Ok(PlanChanged {
             citizen_id: citizen.clone(),
-            revision,
+            revision: saved.revision,
+            key: saved.key,
+            conflicts: saved.conflicts,
             alarms_raised: report.raised,
         })
     }

@@ -1,12 +1,58 @@
 //! What a nurse records at one station that every other station must get: the records that
 //! travel to the backend through the outbox. Domain records only; `vagt-fhir` turns each into
-//! the FHIR resource that carries it.
+//! the FHIR resource that carries it, and reads it back from that resource at every station.
 
 use crate::alarm::AlarmAcknowledgement;
 use crate::citizen::CitizenId;
 use crate::ecm::EcmLevel;
 use crate::time_util::Timestamp;
 use serde::{Deserialize, Serialize};
+
+/// A revision of a citizen's triage plan, as it travels: the whole overrides document, who
+/// changed it and why, and the revisions it was made on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRevisionRecord {
+    pub citizen_id: CitizenId,
+    /// Stable across stations (a `urn:uuid:`).
+    pub key: String,
+    /// The revisions the nurse saw when she made this one (none for a first revision).
+    pub bases: Vec<String>,
+    /// 1 + the highest revision number among the bases: two revisions made on the same base
+    /// share a number.
+    pub revision: i64,
+    /// The citizen's overrides (TOML).
+    pub document: String,
+    pub changed_at: Timestamp,
+    pub changed_by: String,
+    pub reason: String,
+}
+
+/// The names of the settings the whole clinic shares.
+pub const ESCALATION_POLICY: &str = "escalation_policy";
+
+/// A change of a setting the whole clinic shares (the escalation policy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedSettingRecord {
+    pub key: String,
+    /// E.g. [`ESCALATION_POLICY`].
+    pub name: String,
+    /// The value as JSON text.
+    pub value: String,
+    pub changed_at: Timestamp,
+    pub changed_by: String,
+}
+
+/// A nurse's decision on a citizen's confirmed ECM level, as it travels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelDecisionRecord {
+    pub citizen_id: CitizenId,
+    /// The decision's stable key (also the record's entity id).
+    pub key: String,
+    pub level: EcmLevel,
+    pub nurse: String,
+    pub at: Timestamp,
+    pub reason: String,
+}
 
 /// One record on its way to the backend.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,15 +64,11 @@ pub enum Outbound {
         ack: AlarmAcknowledgement,
     },
     /// A nurse set the citizen's confirmed ECM level, with her reason.
-    ConfirmedLevel {
-        citizen_id: CitizenId,
-        /// The decision's stable key (also the record's entity id).
-        key: String,
-        level: EcmLevel,
-        nurse: String,
-        at: Timestamp,
-        reason: String,
-    },
+    ConfirmedLevel(LevelDecisionRecord),
+    /// A nurse changed the citizen's triage plan, with her reason.
+    PlanRevision(PlanRevisionRecord),
+    /// Someone changed a setting the whole clinic shares.
+    SharedSetting(SharedSettingRecord),
 }
 
 impl Outbound {
@@ -34,23 +76,38 @@ impl Outbound {
     pub const fn kind(&self) -> &'static str {
         match self {
             Outbound::AlarmAck { .. } => "alarm_ack",
-            Outbound::ConfirmedLevel { .. } => "confirmed_level",
+            Outbound::ConfirmedLevel(_) => "confirmed_level",
+            Outbound::PlanRevision(_) => "plan_revision",
+            Outbound::SharedSetting(_) => "shared_setting",
         }
     }
 
-    /// What the record is about: the alarm acknowledged, or the decision's key.
+    /// What the record is about: the alarm acknowledged, or the record's own key.
     pub fn entity_id(&self) -> &str {
         match self {
             Outbound::AlarmAck { ack, .. } => &ack.alarm_id,
-            Outbound::ConfirmedLevel { key, .. } => key,
+            _ => self.key().unwrap_or_default(),
         }
     }
 
-    pub fn citizen_id(&self) -> &CitizenId {
+    /// The record's own stable key, when it has one: it goes to the backend as the resource's
+    /// identifier, so every station reads the record back as the same one.
+    pub fn key(&self) -> Option<&str> {
         match self {
-            Outbound::AlarmAck { citizen_id, .. } | Outbound::ConfirmedLevel { citizen_id, .. } => {
-                citizen_id
-            }
+            Outbound::AlarmAck { .. } => None,
+            Outbound::ConfirmedLevel(d) => Some(&d.key),
+            Outbound::PlanRevision(r) => Some(&r.key),
+            Outbound::SharedSetting(s) => Some(&s.key),
+        }
+    }
+
+    /// The citizen the record is about; none for a clinic-wide setting.
+    pub fn citizen_id(&self) -> Option<&CitizenId> {
+        match self {
+            Outbound::AlarmAck { citizen_id, .. } => Some(citizen_id),
+            Outbound::ConfirmedLevel(d) => Some(&d.citizen_id),
+            Outbound::PlanRevision(r) => Some(&r.citizen_id),
+            Outbound::SharedSetting(_) => None,
         }
     }
 }

@@ -5,14 +5,17 @@
 mod common;
 
 use common::*;
-use vagt_core::Parameter::{Fev1, Pulse, Spo2, Weight};
-use vagt_core::alarm::{self, AlarmCause, AlarmKind, AlarmPriority, LevelDecision, RejectedInput};
+use vagt_core::Parameter::{BloodGlucose, Fev1, Pulse, Spo2, Weight};
+use vagt_core::alarm::{
+    self, Alarm, AlarmCause, AlarmKind, AlarmPriority, LevelDecision, RejectedInput,
+};
 use vagt_core::care_event::{CareEvent, CareEventKind};
 use vagt_core::ecm::LevelSource;
 use vagt_core::ecm_engine::{self, FindingRule, LevelRule, LevelTrigger, Timeline};
+use vagt_core::enrolment::Monitoring;
 use vagt_core::limits::{LimitKind, Triage};
 use vagt_core::plan::RelativeKindCode;
-use vagt_core::{Diagnosis, EcmLevel, Timestamp};
+use vagt_core::{Diagnosis, EcmLevel, Parameter, Timestamp};
 
 /// (at, from, to) of each transition.
 fn steps(transitions: &[ecm_engine::Transition]) -> Vec<(Timestamp, Option<u8>, u8)> {
@@ -169,6 +172,16 @@ fn noisy_readings_around_a_limit_rise_once_and_fall_once() {
     assert_eq!(kinds, vec![AlarmKind::LevelRise, AlarmKind::LevelFall]);
 }
 
+/// The missed-measurement alarms of one parameter.
+fn missed_of(alarms: Vec<Alarm>, parameter: Parameter) -> Vec<Alarm> {
+    alarms
+        .into_iter()
+        .filter(|a| {
+            matches!(a.cause, AlarmCause::MissedMeasurement { parameter: p, .. } if p == parameter)
+        })
+        .collect()
+}
+
 #[test]
 fn missed_measurement_is_raised_exactly_when_due_plus_grace_passes() {
     let plan = plan(&[Diagnosis::Copd]);
@@ -178,12 +191,13 @@ fn missed_measurement_is_raised_exactly_when_due_plus_grace_passes() {
         events: vec![],
         decisions: vec![],
         rejected: vec![],
+        monitoring: Monitoring::Since { start: at(0, 0, 0) },
     };
     // SpO2: every 24 h, 6 h grace. Due day 1 08:00, missed from day 1 14:00.
     let just_before = Timestamp::from_millis(at(1, 14, 0).millis() - 1);
-    assert!(station.alarms(Some(level(1)), just_before).is_empty());
+    assert!(missed_of(station.alarms(just_before), Spo2).is_empty());
 
-    let alarms = station.alarms(Some(level(1)), at(1, 14, 0));
+    let alarms = missed_of(station.alarms(at(1, 14, 0)), Spo2);
     assert_eq!(alarms.len(), 1, "{alarms:?}");
     let missed = &alarms[0];
     assert_eq!(missed.kind, AlarmKind::MissedMeasurement);
@@ -199,12 +213,12 @@ fn missed_measurement_is_raised_exactly_when_due_plus_grace_passes() {
         }
     );
     // Still the same alarm (same id) until the next due time passes.
-    let later = station.alarms(Some(level(1)), at(2, 13, 59));
+    let later = missed_of(station.alarms(at(2, 13, 59)), Spo2);
     assert_eq!(
         later.iter().map(|a| &a.id).collect::<Vec<_>>(),
         vec![&missed.id]
     );
-    let next = station.alarms(Some(level(1)), at(2, 14, 0));
+    let next = missed_of(station.alarms(at(2, 14, 0)), Spo2);
     assert_eq!(next.len(), 1);
     assert_ne!(next[0].id, missed.id);
     assert!(matches!(
@@ -221,13 +235,98 @@ fn missed_measurement_is_raised_exactly_when_due_plus_grace_passes() {
         }],
         ..station
     };
-    let in_hospital = admitted.alarms(Some(level(6)), at(1, 14, 0));
+    let in_hospital = admitted.alarms(at(1, 14, 0));
     assert!(
         in_hospital
             .iter()
             .all(|a| a.kind != AlarmKind::MissedMeasurement),
         "{in_hospital:?}"
     );
+}
+
+#[test]
+fn a_citizen_who_never_measures_is_missed_from_enrolment() {
+    let plan = plan(&[Diagnosis::Diabetes]);
+    let enrolled = at(0, 10, 0);
+    let station = Station {
+        plan: &plan,
+        readings: vec![],
+        events: vec![],
+        decisions: vec![],
+        rejected: vec![],
+        monitoring: Monitoring::Since { start: enrolled },
+    };
+    // Blood glucose (and the common SpO2 and pulse): every 24 h, 6 h grace, counted from
+    // enrolment.
+    let first_missed = at(1, 16, 0);
+    assert!(
+        station
+            .alarms(first_missed.plus_millis(-1))
+            .iter()
+            .all(|a| a.kind != AlarmKind::MissedMeasurement)
+    );
+    let glucose = missed_of(station.alarms(first_missed), BloodGlucose);
+    assert_eq!(glucose.len(), 1, "{glucose:?}");
+    assert!(matches!(
+        glucose[0].cause,
+        AlarmCause::MissedMeasurement { last_at, due_at, .. }
+            if last_at == enrolled && due_at == at(1, 10, 0)
+    ));
+    // Every scheduled parameter is missed, one alarm each.
+    let missed = station.alarms(first_missed);
+    assert_eq!(missed.len(), plan.schedule.len(), "{missed:?}");
+
+    // Not monitored (the enrolment ended): nothing is missed.
+    let ended = Station {
+        monitoring: Monitoring::Ended,
+        ..station
+    };
+    assert!(ended.alarms(at(9, 0, 0)).is_empty());
+}
+
+#[test]
+fn a_missed_measurement_is_no_longer_required_once_its_reading_arrives() {
+    let plan = plan(&[Diagnosis::Copd]);
+    let mut station = Station {
+        plan: &plan,
+        readings: vec![reading(Spo2, 95.0, at(0, 8, 0))],
+        events: vec![],
+        decisions: vec![],
+        rejected: vec![],
+        monitoring: Monitoring::Since { start: at(0, 0, 0) },
+    };
+    let missed = missed_of(station.alarms(at(1, 15, 0)), Spo2);
+    assert_eq!(missed.len(), 1);
+    station.readings.push(reading(Spo2, 96.0, at(1, 15, 30)));
+    assert!(missed_of(station.alarms(at(1, 16, 0)), Spo2).is_empty());
+    // A reading counted from enrolment re-enrolled later: the schedule starts again then.
+    station.monitoring = Monitoring::Since { start: at(5, 0, 0) };
+    assert!(missed_of(station.alarms(at(5, 12, 0)), Spo2).is_empty());
+    let again = missed_of(station.alarms(at(6, 6, 0)), Spo2);
+    assert!(matches!(
+        again.as_slice(),
+        [a] if matches!(a.cause, AlarmCause::MissedMeasurement { last_at, .. } if last_at == at(5, 0, 0))
+    ));
+}
+
+#[test]
+fn a_missed_measurement_of_a_citizen_grown_severe_is_a_new_medium_alarm() {
+    let plan = plan(&[Diagnosis::Copd]);
+    let mut station = Station {
+        plan: &plan,
+        readings: vec![reading(Pulse, 80.0, at(0, 8, 0))],
+        events: vec![],
+        decisions: vec![],
+        rejected: vec![],
+        monitoring: Monitoring::Since { start: at(0, 0, 0) },
+    };
+    let calm = missed_of(station.alarms(at(1, 15, 0)), Pulse);
+    assert_eq!(calm[0].priority, AlarmPriority::Low);
+    // A red SpO2 makes the citizen ECM3: the same missed pulse now matters more.
+    station.readings.push(reading(Spo2, 84.0, at(1, 15, 10)));
+    let severe = missed_of(station.alarms(at(1, 15, 20)), Pulse);
+    assert_eq!(severe[0].priority, AlarmPriority::Medium);
+    assert_ne!(severe[0].id, calm[0].id);
 }
 
 #[test]
@@ -471,6 +570,7 @@ fn two_stations_computing_the_same_alarm_share_its_id() {
         events: vec![],
         decisions: vec![],
         rejected: rejected.clone(),
+        monitoring: Monitoring::Ended,
     };
     // Station B got the readings in another order and evaluates a few minutes later.
     let mut reversed = readings;
@@ -481,28 +581,38 @@ fn two_stations_computing_the_same_alarm_share_its_id() {
         events: vec![],
         decisions: vec![],
         rejected,
+        monitoring: Monitoring::Ended,
     };
-    let alarms_a = a.alarms(Some(level(1)), at(1, 9, 30));
-    let alarms_b = b.alarms(Some(level(1)), at(1, 9, 41));
+    let alarms_a = a.alarms(at(1, 9, 30));
+    let alarms_b = b.alarms(at(1, 9, 41));
     assert_eq!(alarms_a, alarms_b);
     let mut kinds: Vec<&str> = alarms_a.iter().map(|a| a.kind.code()).collect();
     kinds.sort_unstable();
-    assert_eq!(
-        kinds,
-        vec!["level_rise", "rejected_reading", "suggestion_differs"]
-    );
+    assert_eq!(kinds, vec!["level_rise", "rejected_reading"]);
     assert!(alarms_a.iter().all(|a| a.id.len() == 64));
 
-    // Evaluating again after storing the new level raises nothing new.
-    let again = a.alarms(Some(level(3)), at(1, 10, 0));
+    // Evaluating again later raises nothing new, and the rise is still required until it
+    // leaves the horizon (72 h, the COPD plan's look-back).
+    let again = a.alarms(at(1, 10, 0));
+    assert_eq!(again, alarms_a);
+    let horizon = alarm::change_horizon_ms(&plan);
+    assert_eq!(horizon, 72 * 3_600_000);
+    let rise_at = at(1, 8, 0);
     assert!(
-        again.iter().all(|x| alarms_a.iter().any(|y| y.id == x.id)),
-        "{again:?}"
+        a.alarms(rise_at.plus_millis(horizon - 1))
+            .iter()
+            .any(|x| x.kind == AlarmKind::LevelRise)
+    );
+    assert!(
+        a.alarms(rise_at.plus_millis(horizon))
+            .iter()
+            .all(|x| x.kind != AlarmKind::LevelRise),
+        "a change older than the horizon is history"
     );
 }
 
 #[test]
-fn a_nurse_decision_raises_its_alarm_and_settles_the_difference() {
+fn a_nurse_decision_raises_its_alarm_and_a_differing_suggestion_raises_none() {
     let plan = plan(&[Diagnosis::Copd]);
     let readings = vec![
         reading(Spo2, 95.0, at(0, 8, 0)),
@@ -521,33 +631,36 @@ fn a_nurse_decision_raises_its_alarm_and_settles_the_difference() {
         events: vec![],
         decisions: vec![first.clone()],
         rejected: vec![],
+        monitoring: Monitoring::Ended,
     };
-    let alarms = station.alarms(Some(level(3)), at(1, 9, 0));
-    // ECM1 confirmed from nothing is no change; the suggestion (3) differs from it.
+    let alarms = station.alarms(at(1, 9, 0));
+    // ECM1 confirmed from nothing is no change; the suggestion (3) differs from it, which is
+    // the rise itself, one alarm.
     assert_eq!(alarms.len(), 1, "{alarms:?}");
-    assert_eq!(alarms[0].kind, AlarmKind::SuggestionDiffers);
-    assert_eq!(alarms[0].priority, AlarmPriority::Medium);
+    assert_eq!(alarms[0].kind, AlarmKind::LevelRise);
+    assert_eq!(alarms[0].priority, AlarmPriority::High);
     assert_eq!(alarms[0].raised_at, at(1, 8, 0));
+    let rise = alarms[0].clone();
 
     station.decisions.push(LevelDecision {
         key: "decision-2".into(),
         nurse: "nurse.bo".into(),
         at: at(1, 9, 30),
-        from: Some(level(1)),
+        from: None,
         to: level(3),
     });
-    let alarms = station.alarms(Some(level(3)), at(1, 10, 0));
-    assert_eq!(alarms.len(), 1, "{alarms:?}");
-    assert_eq!(alarms[0].kind, AlarmKind::LevelRise);
+    let alarms = station.alarms(at(1, 10, 0));
+    assert_eq!(alarms.len(), 2, "{alarms:?}");
+    assert_eq!(alarms[0], rise, "the rise stays until acknowledged");
+    let decided = &alarms[1];
+    assert_eq!(decided.kind, AlarmKind::LevelRise);
     // A nurse's own change is one step lower than the same suggested change.
-    assert_eq!(alarms[0].priority, AlarmPriority::Medium);
+    assert_eq!(decided.priority, AlarmPriority::Medium);
     assert!(matches!(
-        &alarms[0].cause,
-        AlarmCause::ConfirmedChange { decision_key, nurse, .. }
-            if decision_key == "decision-2" && nurse == "nurse.bo"
+        &decided.cause,
+        AlarmCause::ConfirmedChange { decision_key, nurse, from: Some(from), .. }
+            if decision_key == "decision-2" && nurse == "nurse.bo" && *from == level(1)
     ));
-    // The standing suggestion_differs alarm is no longer required: the store may close it.
-    assert!(alarms.iter().all(|a| !a.kind.is_standing()));
     assert_eq!(
         alarm::decision_alarm(&citizen(), &plan, &first),
         None,

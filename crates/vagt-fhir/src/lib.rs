@@ -22,6 +22,7 @@ mod outbound;
 mod page;
 mod patient;
 mod questionnaire;
+mod records;
 mod reference;
 mod task;
 mod types;
@@ -42,10 +43,16 @@ pub use condition::map_condition;
 pub use encounter::{ACUTE_BED_CODE, map_encounter};
 pub use error::{FhirError, Rejected};
 pub use observation::{ObservationUpdate, map_observation, retraction_covers};
-pub use outbound::{ECM_LEVEL_CODE, outbound_resource};
+pub use outbound::{
+    ECM_LEVEL_CODE, ECM_LEVEL_SYSTEM, EXTENSION_BASE, PLAN_REVISION_CODE, RECORD_IDENTIFIER_SYSTEM,
+    SHARED_SETTING_CODE, outbound_resource,
+};
 pub use page::{BrokenEntry, NotABundle, Page, read_page};
 pub use patient::{MAX_ADDRESS_CHARS, MAX_NAME_CHARS, MAX_PHONE_CHARS, PatientRecord, map_patient};
 pub use questionnaire::{QuestionnaireUpdate, map_questionnaire_response};
+pub use records::{
+    BasicRecord, MAX_RECORD_TEXT_BYTES, map_basic, map_episode_of_care, map_level_decision,
+};
 pub use reference::{local_reference, split_reference};
 pub use task::map_acknowledgement_task;
 pub use types::{

@@ -21,6 +21,9 @@ pub struct AdvanceSpec {
     pub retractions: usize,
     /// New citizens: a Patient, Conditions and two days of readings.
     pub new_citizens: usize,
+    /// New citizens enrolled two days ago who have never measured: a Patient, Conditions and
+    /// an EpisodeOfCare, and no reading, ever.
+    pub silent_citizens: usize,
     /// Forms answered now: the daily symptom questionnaire, now and then a CAT. The first
     /// finishes a form left in progress, if there is one (a new, `completed` version).
     pub new_responses: usize,

@@ -365,6 +365,18 @@ fn address_of(text: &str) -> Value {
     }
 }
 
+/// The citizen's enrolment in the clinic's monitoring: an active EpisodeOfCare from `start`.
+pub(crate) fn episode_of_care(id: &str, patient_id: &str, start: Timestamp) -> Value {
+    json!({
+        "resourceType": "EpisodeOfCare",
+        "id": id,
+        "status": "active",
+        "type": [{"text": "Telemedicinsk monitorering"}],
+        "patient": {"reference": format!("Patient/{patient_id}")},
+        "period": {"start": start.to_rfc3339()},
+    })
+}
+
 /// An active, confirmed Condition coded in ICD-10.
 pub(crate) fn condition(id: &str, patient_id: &str, diagnosis: Diagnosis) -> Value {
     let (code, display) = match diagnosis {
@@ -401,16 +413,19 @@ pub(crate) fn operation_outcome(severity: &str, code: &str, diagnostics: &str) -
 }
 
 /// The resource types the server reads from the cohort.
-pub(crate) const SERVED_TYPES: [&str; 5] = [
+pub(crate) const SERVED_TYPES: [&str; 6] = [
     "Patient",
+    "EpisodeOfCare",
     "Condition",
     "Observation",
     "QuestionnaireResponse",
     "Encounter",
 ];
 
-/// The resource types a client may create (what the nurse station pushes).
-pub(crate) const CREATABLE_TYPES: [&str; 7] = [
+/// The resource types a client may create (what the nurse station pushes: acknowledgements as
+/// Tasks, confirmed levels as ClinicalImpressions, plan revisions and shared settings as Basic).
+pub(crate) const CREATABLE_TYPES: [&str; 8] = [
+    "Basic",
     "Communication",
     "Encounter",
     "Task",

@@ -207,5 +207,7 @@ fn live_tick(rng: &mut vagt_cohort::Rng, speed: f64) -> AdvanceSpec {
         new_responses: count(0.1 * speed),
         amended_responses: count(0.01 * speed),
         retracted_responses: count(0.005 * speed),
+        // The live demo keeps its cohort; a never-measuring citizen is added by a test.
+        silent_citizens: 0,
     }
 }

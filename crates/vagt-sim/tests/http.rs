@@ -251,11 +251,12 @@ async fn last_updated_gt_after_an_advance_returns_exactly_what_changed() {
             new_responses: 3,
             amended_responses: 1,
             retracted_responses: 1,
+            silent_citizens: 1,
         })
         .await;
     assert_eq!(report.corrections.len(), 2);
     assert_eq!(report.retractions.len(), 2);
-    assert_eq!(report.new_patients.len(), 1);
+    assert_eq!(report.new_patients.len(), 2, "one measuring, one silent");
     assert!(report.late_readings.len() >= 3);
     assert!(report.new_responses.len() >= 3);
     assert_eq!(report.amended_responses.len(), 1);
@@ -263,6 +264,7 @@ async fn last_updated_gt_after_an_advance_returns_exactly_what_changed() {
     for resource_type in [
         "Observation",
         "Patient",
+        "EpisodeOfCare",
         "Condition",
         "QuestionnaireResponse",
     ] {

@@ -5,12 +5,13 @@
 use crate::alarm_rows::{AckOutcome, acknowledge_tx, resolve_alarm_id_tx};
 use crate::outbox::enqueue_outbox_tx;
 use crate::snoozes::snoozes_of;
-use crate::{Actor, Result, Store, StoreError, audit};
+use crate::{Actor, Result, Store, StoreError, TriageError, audit};
+use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
 use std::str::FromStr;
 use vagt_core::alarm::{
     AlarmAcknowledgement, AlarmCause, AlarmKind, AlarmPriority, AlarmState, EscalationStep,
-    escalation_due, next_escalation_at, snooze_ends_at,
+    ResolvedReason, escalation_due, next_escalation_at, snooze_ends_at,
 };
 use vagt_core::outbound::Outbound;
 use vagt_core::{CitizenId, Timestamp};
@@ -30,6 +31,9 @@ pub struct AlarmRow {
     pub acknowledged_by: Option<String>,
     pub acknowledged_at: Option<Timestamp>,
     pub ack_comment: Option<String>,
+    /// When and why it ended by itself, when it did (state `resolved`).
+    pub resolved_at: Option<Timestamp>,
+    pub resolved_reason: Option<ResolvedReason>,
     /// The escalation step reached at the time of reading (re-notify, louder, all stations);
     /// `null` while none is due.
     pub escalation: Option<EscalationStep>,
@@ -50,7 +54,8 @@ pub enum AlarmFilter<'a> {
 }
 
 const ALARMS_SQL: &str = "SELECT a.id, a.citizen_id, c.name, a.kind, a.priority, a.raised_at,
-            a.cause, a.state, a.acknowledged_by, a.acknowledged_at, a.ack_comment
+            a.cause, a.state, a.acknowledged_by, a.acknowledged_at, a.ack_comment,
+            a.resolved_at, a.resolved_reason
      FROM alarms a JOIN citizens c ON c.id = a.citizen_id
      WHERE (?1 = 0 OR a.state = 'open') AND (?2 IS NULL OR a.citizen_id = ?2)
      ORDER BY a.state = 'open' DESC,
@@ -69,10 +74,26 @@ type RawAlarm = (
     Option<String>,
     Option<i64>,
     Option<String>,
+    Option<i64>,
+    Option<String>,
 );
 
 fn typed(raw: RawAlarm) -> Result<AlarmRow> {
-    let (id, citizen, name, kind, priority, raised_at, cause, state, by, at, comment) = raw;
+    let (
+        id,
+        citizen,
+        name,
+        kind,
+        priority,
+        raised_at,
+        cause,
+        state,
+        by,
+        at,
+        comment,
+        resolved_at,
+        resolved_reason,
+    ) = raw;
     let corrupt = |what: &str, e: String| StoreError::Corrupt(format!("alarm {what}: {e}"));
     Ok(AlarmRow {
         citizen_id: CitizenId::new(citizen).map_err(|e| corrupt("citizen", e.to_string()))?,
@@ -85,6 +106,11 @@ fn typed(raw: RawAlarm) -> Result<AlarmRow> {
         acknowledged_by: by,
         acknowledged_at: at.map(Timestamp::from_millis),
         ack_comment: comment,
+        resolved_at: resolved_at.map(Timestamp::from_millis),
+        resolved_reason: resolved_reason
+            .map(|r| ResolvedReason::from_str(&r))
+            .transpose()
+            .map_err(|e| corrupt("resolved reason", e))?,
         escalation: None,
         next_escalation_at: None,
         snoozed_until: None,
@@ -123,6 +149,8 @@ impl Store {
                     r.get(8)?,
                     r.get(9)?,
                     r.get(10)?,
+                    r.get(11)?,
+                    r.get(12)?,
                 ))
             })?
             .collect::<Result<_, _>>()?
@@ -161,42 +189,51 @@ impl Store {
     ) -> Result<AckOutcome> {
         let comment = comment.map(str::trim).filter(|c| !c.is_empty());
         let tx = self.conn.transaction()?;
-        let alarm_id = &resolve_alarm_id_tx(&tx, alarm_id)?;
-        let outcome = acknowledge_tx(&tx, alarm_id, &actor.0, comment, now)?;
-        if matches!(outcome, AckOutcome::Acknowledged { .. }) {
-            let citizen: String = tx.query_row(
-                "SELECT citizen_id FROM alarms WHERE id = ?1",
-                [alarm_id],
-                |r| r.get(0),
-            )?;
-            let citizen_id = CitizenId::new(citizen)
-                .map_err(|e| StoreError::Corrupt(format!("alarm citizen: {e}")))?;
-            let record = Outbound::AlarmAck {
-                citizen_id,
-                ack: AlarmAcknowledgement {
-                    alarm_id: alarm_id.clone(),
-                    nurse: actor.0.clone(),
-                    at: now,
-                    comment: comment.map(str::to_owned),
-                },
-            };
-            enqueue_outbox_tx(&tx, &record, now)?;
-            audit::append_tx(
-                &tx,
-                actor,
-                "alarm.acknowledge",
-                Some(("alarm", alarm_id)),
-                None,
-                now,
-            )?;
-        }
+        let alarm_id = resolve_alarm_id_tx(&tx, alarm_id)?;
+        let outcome = acknowledge_here_tx(&tx, &alarm_id, actor, comment, now)?;
         tx.commit()?;
         Ok(outcome)
     }
 
+    /// A named nurse acknowledges a citizen's episode: the causes she was shown (`alarm_ids`),
+    /// each queued for the backend, in one transaction. A cause that came after she looked is
+    /// not among them and keeps the episode open. Every id must be the citizen's.
+    pub fn acknowledge_episode(
+        &mut self,
+        citizen_id: &CitizenId,
+        alarm_ids: &[String],
+        actor: &Actor,
+        comment: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Vec<AckOutcome>> {
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+        let tx = self.conn.transaction()?;
+        let mut outcomes = Vec::with_capacity(alarm_ids.len());
+        for given in alarm_ids {
+            let alarm_id = resolve_alarm_id_tx(&tx, given)?;
+            let owner: Option<String> = tx
+                .prepare_cached("SELECT citizen_id FROM alarms WHERE id = ?1")?
+                .query_row([&alarm_id], |r| r.get(0))
+                .optional()?;
+            if owner.as_deref() != Some(citizen_id.as_str()) {
+                return Err(TriageError::UnknownAlarm(given.clone()).into());
+            }
+            outcomes.push(acknowledge_here_tx(&tx, &alarm_id, actor, comment, now)?);
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    }
+
+    /// The open alarms as episodes: one per citizen who needs attention, with the highest
+    /// priority among their causes and every cause under it, the most urgent first. Audited as
+    /// a read of alarms.
+    pub fn alarm_episodes(&mut self, actor: &Actor, now: Timestamp) -> Result<Vec<AlarmEpisode>> {
+        let open = self.alarms(AlarmFilter::Open, actor, now)?;
+        Ok(episodes_of(open))
+    }
+
     /// The citizen an alarm is about.
     pub fn alarm_citizen(&self, alarm_id: &str) -> Result<Option<CitizenId>> {
-        use rusqlite::OptionalExtension;
         let citizen: Option<String> = self
             .conn
             .prepare_cached("SELECT citizen_id FROM alarms WHERE id = ?1")?
@@ -204,4 +241,124 @@ impl Store {
             .optional()?;
         Ok(citizen.and_then(|c| CitizenId::new(c).ok()))
     }
+}
+
+/// Acknowledges one alarm by a nurse at this station and, when that changed it, queues the
+/// acknowledgement and audits it.
+fn acknowledge_here_tx(
+    tx: &Transaction<'_>,
+    alarm_id: &str,
+    actor: &Actor,
+    comment: Option<&str>,
+    now: Timestamp,
+) -> Result<AckOutcome> {
+    let outcome = acknowledge_tx(tx, alarm_id, &actor.0, comment, now, false)?;
+    if matches!(outcome, AckOutcome::Acknowledged { .. }) {
+        let citizen: String = tx.query_row(
+            "SELECT citizen_id FROM alarms WHERE id = ?1",
+            [alarm_id],
+            |r| r.get(0),
+        )?;
+        let citizen_id = CitizenId::new(citizen)
+            .map_err(|e| StoreError::Corrupt(format!("alarm citizen: {e}")))?;
+        let record = Outbound::AlarmAck {
+            citizen_id,
+            ack: AlarmAcknowledgement {
+                alarm_id: alarm_id.to_owned(),
+                nurse: actor.0.clone(),
+                at: now,
+                comment: comment.map(str::to_owned),
+            },
+        };
+        enqueue_outbox_tx(tx, &record, now)?;
+        audit::append_tx(
+            tx,
+            actor,
+            "alarm.acknowledge",
+            Some(("alarm", alarm_id)),
+            None,
+            now,
+        )?;
+    }
+    Ok(outcome)
+}
+
+/// One citizen who needs attention: their open alarms under one row.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct AlarmEpisode {
+    pub citizen_id: CitizenId,
+    pub citizen_name: String,
+    /// The highest priority among the causes.
+    pub priority: AlarmPriority,
+    /// The newest cause's time.
+    pub raised_at: Timestamp,
+    /// The furthest escalation step among the causes, if any is due.
+    pub escalation: Option<EscalationStep>,
+    /// The soonest next step among the causes.
+    pub next_escalation_at: Option<Timestamp>,
+    /// Until when the reading nurse's snoozes keep every cause quiet for her; `null` unless
+    /// all are snoozed.
+    pub snoozed_until: Option<Timestamp>,
+    /// Every open cause, most urgent first; acknowledging the episode acknowledges these.
+    pub causes: Vec<AlarmRow>,
+}
+
+/// Groups open alarms (as [`Store::alarms`] orders them) by citizen, most urgent first: by
+/// priority, then escalation step, then the newest cause.
+pub fn episodes_of(open: Vec<AlarmRow>) -> Vec<AlarmEpisode> {
+    let mut by_citizen: Vec<AlarmEpisode> = Vec::new();
+    let mut index: std::collections::HashMap<CitizenId, usize> = std::collections::HashMap::new();
+    for row in open.into_iter().filter(|r| r.state == AlarmState::Open) {
+        match index.get(&row.citizen_id) {
+            Some(&i) => by_citizen[i].causes.push(row),
+            None => {
+                index.insert(row.citizen_id.clone(), by_citizen.len());
+                by_citizen.push(AlarmEpisode {
+                    citizen_id: row.citizen_id.clone(),
+                    citizen_name: row.citizen_name.clone(),
+                    priority: row.priority,
+                    raised_at: row.raised_at,
+                    escalation: None,
+                    next_escalation_at: None,
+                    snoozed_until: None,
+                    causes: vec![row],
+                });
+            }
+        }
+    }
+    for episode in &mut by_citizen {
+        let causes = &episode.causes;
+        episode.priority = causes
+            .iter()
+            .map(|c| c.priority)
+            .max()
+            .unwrap_or(episode.priority);
+        episode.raised_at = causes
+            .iter()
+            .map(|c| c.raised_at)
+            .max()
+            .unwrap_or(episode.raised_at);
+        episode.escalation = causes
+            .iter()
+            .filter_map(|c| c.escalation.map(|e| (c.priority, e)))
+            .max_by_key(|(priority, e)| (*priority, e.step))
+            .map(|(_, e)| e);
+        episode.next_escalation_at = causes.iter().filter_map(|c| c.next_escalation_at).min();
+        episode.snoozed_until = if causes.iter().all(|c| c.snoozed_until.is_some()) {
+            causes.iter().filter_map(|c| c.snoozed_until).min()
+        } else {
+            None
+        };
+    }
+    by_citizen.sort_by(|a, b| {
+        b.priority
+            .cmp(&a.priority)
+            .then_with(|| {
+                let step = |e: &AlarmEpisode| e.escalation.as_ref().map_or(0, |s| s.step);
+                step(b).cmp(&step(a))
+            })
+            .then(b.raised_at.cmp(&a.raised_at))
+            .then_with(|| a.citizen_id.cmp(&b.citizen_id))
+    });
+    by_citizen
 }

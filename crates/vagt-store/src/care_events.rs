@@ -69,8 +69,9 @@ pub(crate) enum CareEventsApplied {
     Changed,
     /// A version already stored, an older one, or one that leaves nothing to change.
     Unchanged,
-    /// Events of a citizen this store does not know: kept in `rejected_input`.
-    Rejected,
+    /// Events of a citizen this store does not know: kept in `rejected_input` (`new` unless
+    /// the same input was kept before).
+    Rejected { new: bool },
 }
 
 /// Applies one encounter version's care events in the caller's transaction.
@@ -101,8 +102,8 @@ pub(crate) fn apply_care_event_update_tx(
             citizen_id, events, ..
         } => {
             if !crate::citizens::citizen_exists(tx, citizen_id.as_str())? {
-                reject_tx(tx, backend, update, citizen_id.as_str(), received_at)?;
-                return Ok(CareEventsApplied::Rejected);
+                let new = reject_tx(tx, backend, update, citizen_id.as_str(), received_at)?;
+                return Ok(CareEventsApplied::Rejected { new });
             }
             let superseded = supersede_tx(tx, source)?;
             let mut insert = tx.prepare_cached(
@@ -157,7 +158,7 @@ fn reject_tx(
     update: &CareEventUpdate,
     citizen_id: &str,
     received_at: Timestamp,
-) -> Result<()> {
+) -> Result<bool> {
     let reason = RejectReason::UnknownCitizen(
         vagt_core::CitizenId::new(citizen_id)
             .map_err(|e| StoreError::Corrupt(format!("citizen id: {e}")))?,
@@ -176,12 +177,11 @@ fn reject_tx(
             citizen_id: None,
         },
         received_at,
-    )?;
-    Ok(())
+    )
 }
 
 /// How version `a` of a record stands to version `b`, when that can be told.
-fn compare_versions(a: &str, b: &str) -> Option<Ordering> {
+pub(crate) fn compare_versions(a: &str, b: &str) -> Option<Ordering> {
     if let (Ok(a), Ok(b)) = (a.parse::<u64>(), b.parse::<u64>()) {
         return Some(a.cmp(&b));
     }

@@ -371,7 +371,8 @@ impl Store {
         };
         let score = match newest_full_set(&readings) {
             Some(set) => {
-                let scale = self.resolved_plan(citizen.as_str())?.news2_spo2_scale;
+                let scale =
+                    crate::plans::resolved_plan(&self.conn, citizen.as_str())?.news2_spo2_scale;
                 Some(set.score(scale, Assessed::NOTHING))
             }
             None => None,
@@ -407,7 +408,7 @@ impl Store {
         for (citizen, readings) in by_citizen {
             // The set does not depend on the scale: find it before resolving a plan.
             if let Some(set) = newest_full_set(&readings) {
-                let scale = self.resolved_plan(&citizen)?.news2_spo2_scale;
+                let scale = crate::plans::resolved_plan(&self.conn, &citizen)?.news2_spo2_scale;
                 scores.insert(citizen, set.score(scale, Assessed::NOTHING));
             }
         }
@@ -420,8 +421,9 @@ impl Store {
             "SELECT citizen_id, kind, level FROM ecm_levels e
              WHERE kind IN ('suggested', 'confirmed')
                AND SCOPE(citizen_id, 1)
-               AND id = (SELECT max(id) FROM ecm_levels
-                         WHERE citizen_id = e.citizen_id AND kind = e.kind)",
+               AND id = (SELECT id FROM ecm_levels
+                         WHERE citizen_id = e.citizen_id AND kind = e.kind
+                         ORDER BY set_at DESC, decision_key DESC, id DESC LIMIT 1)",
             scope,
         ))?;
         let mut rows = stmt.query([scope])?;

@@ -80,6 +80,8 @@ pub enum TriageError {
     SnoozeAfterEscalation(String),
     #[error("the escalation policy is not valid: {0}")]
     InvalidEscalationPolicy(String),
+    #[error("no revision {0} of this citizen's plan; open the plan again")]
+    UnknownPlanRevision(String),
 }
 
 impl StoreError {
@@ -111,6 +113,7 @@ impl StoreError {
             StoreError::Triage(TriageError::InvalidEscalationPolicy(_)) => {
                 "invalid_escalation_policy"
             }
+            StoreError::Triage(TriageError::UnknownPlanRevision(_)) => "unknown_plan_revision",
             StoreError::Sqlite(_) => "database_error",
         }
     }

@@ -1,57 +1,98 @@
-//! The rules applied to the store: for each citizen, the current readings and care events
-//! against their plan (the pure ECM engine and alarm rules of `vagt_core`), the suggested level
-//! recorded when it changes, and every alarm the rules require raised once.
+//! The rules applied to the store: for each citizen, their readings, care events, decisions,
+//! enrolment and plan through the pure ECM engine and alarm rules of `vagt_core`; the
+//! suggested level's changes recorded; every alarm the rules require raised once, and every open
+//! one they no longer require resolved.
 //!
-//! Alarm ids come from their cause, so a re-evaluation of the same data inserts nothing, and
-//! two stations share one alarm. A citizen can be evaluated alone: the app evaluates just the
-//! citizens a sync or a nurse changed.
+//! Everything an evaluation reads is data every station holds alike once synced, and a first
+//! evaluation replays the horizon like any other, so two stations that synced the same data hold
+//! the same levels and alarms, with the same ids and states, whenever each started.
+//!
+//! Evaluation by change: data that changes a citizen makes them due at once (triggers in
+//! `schema.sql`, in the writing transaction), and each evaluation stores when the citizen is due
+//! next though nothing arrives ([`vagt_core::alarm::next_due_at`]). [`Store::evaluate_due`]
+//! takes exactly the due citizens, by index, never scanning everyone.
 
-use crate::alarm_rows::insert_alarm_tx;
-use crate::levels::insert_suggested_level_tx;
+use crate::alarm_rows::{Raised, raise_alarm_tx, resolve_alarm_tx};
+use crate::enrolments::citizen_monitoring;
+use crate::levels::{insert_suggested_level_tx, latest_level_set, level_decisions};
+use crate::plans::{plan_heads, resolved_plan};
 use crate::remote_acks::apply_waiting_acknowledgement_tx;
 use crate::{Actor, Result, Store, StoreError};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 use vagt_core::alarm::{
-    Alarm, AlarmInputs, RejectedInput, required_alarms, suggested_change_alarm,
+    Alarm, AlarmCause, AlarmInputs, AlarmKind, RejectedInput, ResolvedReason, change_horizon_ms,
+    next_due_at, readings_window_ms, required_alarms,
 };
-use vagt_core::ecm_engine::{EngineReading, Evaluation, Transition, evaluate, replay};
-use vagt_core::{CitizenId, EcmLevel, LevelKind, Parameter, Timestamp};
+use vagt_core::ecm_engine::{EngineReading, Timeline};
+use vagt_core::{CitizenId, LevelKind, Parameter, Timestamp};
 
-/// Readings older than this cannot move a level (the engine's lookback, hold and relative
-/// windows are all shorter), so they are not loaded for an evaluation.
-const EVALUATION_WINDOW_MS: i64 = 14 * 24 * 3_600_000;
+/// Citizens evaluated in one transaction: the write lock is held for a few of them at a time,
+/// so a sync or a nurse never waits long.
+const CITIZENS_PER_TRANSACTION: usize = 32;
 
 /// What one evaluation did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EvaluationReport {
     pub citizens: usize,
-    /// Citizens whose suggested level changed.
+    /// Changes of the suggested level newly recorded.
     pub level_changes: usize,
-    /// Ids of the alarms this evaluation raised.
+    /// Ids of the alarms this evaluation raised (new, or back after being resolved).
     pub raised: Vec<String>,
-    /// Standing alarms closed because their condition is gone.
-    pub cleared: usize,
+    /// Open alarms resolved because their condition ended.
+    pub resolved: usize,
     /// The citizens whose level or alarms this evaluation changed.
     #[serde(skip)]
     pub changed_citizens: BTreeSet<CitizenId>,
 }
 
+impl EvaluationReport {
+    fn changed_anything(&self) -> bool {
+        self.level_changes > 0 || !self.raised.is_empty() || self.resolved > 0
+    }
+}
+
 impl Store {
-    /// Evaluates every citizen at `now`: suggested levels, and the alarms they and the other
-    /// rules require. Safe to run as often as wanted: the same data raises nothing new.
+    /// Evaluates the citizens whose inputs changed since their last evaluation, or whose next
+    /// due time has come, at `now`. What the app runs after a sync and on its clock.
+    pub fn evaluate_due(&mut self, now: Timestamp) -> Result<EvaluationReport> {
+        let due: Vec<String> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT citizen_id FROM citizen_evaluations
+                 WHERE next_due_at IS NOT NULL AND next_due_at <= ?1
+                 ORDER BY next_due_at, citizen_id",
+            )?;
+            stmt.query_map([now.millis()], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        self.evaluate_these(&due, now)
+    }
+
+    /// How many citizens [`Store::evaluate_due`] would evaluate at `now`.
+    pub fn due_citizens(&self, now: Timestamp) -> Result<usize> {
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM citizen_evaluations
+             WHERE next_due_at IS NOT NULL AND next_due_at <= ?1",
+            [now.millis()],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+
+    /// Evaluates every citizen at `now`, due or not (an operator's full re-evaluation; the
+    /// benchmark's reference). Safe to run as often as wanted: the same data changes nothing.
     pub fn evaluate_alarms(&mut self, now: Timestamp) -> Result<EvaluationReport> {
         let citizens: Vec<String> = {
             let mut stmt = self.conn.prepare("SELECT id FROM citizens ORDER BY id")?;
             stmt.query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?
         };
-        self.evaluate_these(citizens.iter().map(String::as_str), now)
+        self.evaluate_these(&citizens, now)
     }
 
-    /// Evaluates only `citizens` at `now` (those a sync or a nurse changed); one unknown to
-    /// the store is passed over.
+    /// Evaluates only `citizens` at `now`; one unknown to the store is passed over.
     pub fn evaluate_citizens(
         &mut self,
         citizens: &BTreeSet<CitizenId>,
@@ -65,26 +106,30 @@ impl Store {
                     .transpose()
             })
             .collect::<Result<_>>()?;
-        self.evaluate_these(known.iter().map(String::as_str), now)
+        self.evaluate_these(&known, now)
     }
 
-    fn evaluate_these<'a>(
-        &mut self,
-        citizens: impl Iterator<Item = &'a str>,
-        now: Timestamp,
-    ) -> Result<EvaluationReport> {
+    fn evaluate_these(&mut self, citizens: &[String], now: Timestamp) -> Result<EvaluationReport> {
         let mut report = EvaluationReport::default();
-        for citizen in citizens {
-            let before = (report.level_changes, report.raised.len(), report.cleared);
-            self.evaluate_citizen(citizen, now, &mut report)?;
-            report.citizens += 1;
-            if before != (report.level_changes, report.raised.len(), report.cleared)
-                && let Ok(id) = CitizenId::new(citizen)
-            {
-                report.changed_citizens.insert(id);
+        for chunk in citizens.chunks(CITIZENS_PER_TRANSACTION) {
+            // Immediate: the inputs read and the results written are one consistent step, and a
+            // write by another process in between waits rather than being marked done unseen.
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for citizen in chunk {
+                let before = (report.level_changes, report.raised.len(), report.resolved);
+                evaluate_citizen_tx(&tx, citizen, now, &mut report)?;
+                report.citizens += 1;
+                if before != (report.level_changes, report.raised.len(), report.resolved)
+                    && let Ok(id) = CitizenId::new(citizen.as_str())
+                {
+                    report.changed_citizens.insert(id);
+                }
             }
+            tx.commit()?;
         }
-        if report.level_changes > 0 || !report.raised.is_empty() || report.cleared > 0 {
+        if report.changed_anything() {
             self.audit(
                 &Actor::system(),
                 "alarms.evaluate",
@@ -92,208 +137,272 @@ impl Store {
                 Some(&serde_json::json!({
                     "level_changes": report.level_changes,
                     "raised": report.raised.len(),
-                    "cleared": report.cleared,
+                    "resolved": report.resolved,
                 })),
             )?;
         }
         Ok(report)
     }
+}
 
-    fn evaluate_citizen(
-        &mut self,
-        citizen: &str,
-        now: Timestamp,
-        report: &mut EvaluationReport,
-    ) -> Result<()> {
-        let citizen_id =
-            CitizenId::new(citizen).map_err(|e| StoreError::Corrupt(format!("citizen id: {e}")))?;
-        let plan = self.resolved_plan(citizen)?;
-        let readings = self.engine_readings(citizen, now)?;
-        let last_reading_at = self.last_reading_at(citizen)?;
-        let previous = self.latest_level_set(citizen, LevelKind::Suggested)?;
-        let decisions = self.level_decisions(citizen)?;
-        let rejected = self.implausible_inputs(citizen)?;
-        let events = self.care_events(citizen, now)?;
-        let evaluation = evaluate(&plan, &readings, &events, now);
-        // Changes this store never saw: a rise and a fall inside one offline gap (or in readings
-        // that arrived late). Each still gets its alarm, with the id a station that was online
-        // gave it. A first evaluation has nothing to catch up on.
-        let gap = match previous {
-            Some((level, set_at)) => missed_changes(
-                level,
-                replay(&plan, &readings, &events, now)
-                    .into_iter()
-                    .filter(|t| t.at > set_at),
-                &evaluation,
-            ),
-            None => Vec::new(),
-        };
-        let previous_suggested = gap
-            .last()
-            .map(|(_, t)| t.to)
-            .or(previous.map(|(level, _)| level));
-        let mut alarms: Vec<Alarm> = gap
-            .iter()
-            .filter_map(|(from, t)| {
-                suggested_change_alarm(&citizen_id, &plan, Some(*from), &t.evaluation)
-            })
-            .collect();
-        alarms.extend(required_alarms(&AlarmInputs {
-            citizen_id: &citizen_id,
-            plan: &plan,
-            now,
-            previous_suggested,
-            evaluation: &evaluation,
-            confirmed: decisions.last(),
-            decisions: &decisions,
-            last_reading_at: &last_reading_at,
-            rejected: &rejected,
-        }));
-        let required: BTreeSet<&str> = alarms.iter().map(|a| a.id.as_str()).collect();
-        let tx = self.conn.transaction()?;
-        for (_, missed) in &gap {
-            insert_suggested_level_tx(&tx, citizen, &missed.evaluation, missed.at)?;
+/// One citizen's evaluation at `now`, in the caller's transaction.
+fn evaluate_citizen_tx(
+    tx: &Transaction<'_>,
+    citizen: &str,
+    now: Timestamp,
+    report: &mut EvaluationReport,
+) -> Result<()> {
+    let citizen_id =
+        CitizenId::new(citizen).map_err(|e| StoreError::Corrupt(format!("citizen id: {e}")))?;
+    let plan = resolved_plan(tx, citizen)?;
+    let readings = engine_readings(
+        tx,
+        citizen,
+        now.plus_millis(-readings_window_ms(&plan)),
+        now,
+    )?;
+    let events = care_events(tx, citizen, now)?;
+    let decisions = level_decisions(tx, citizen)?;
+    let last_reading_at = last_reading_at(tx, citizen, now)?;
+    let monitoring = citizen_monitoring(tx, citizen, now)?;
+    let rejected = implausible_inputs(tx, citizen)?;
+    let heads = plan_heads(tx, citizen)?;
+
+    let timeline = Timeline::new(&plan, &readings, &events);
+    let evaluation = timeline.evaluate(now);
+    let horizon = change_horizon_ms(&plan);
+    let transitions = timeline.transitions_between(now.plus_millis(-horizon), now);
+    let required = required_alarms(&AlarmInputs {
+        citizen_id: &citizen_id,
+        plan: &plan,
+        now,
+        transitions: &transitions,
+        evaluation: &evaluation,
+        decisions: &decisions,
+        last_reading_at: &last_reading_at,
+        monitoring,
+        rejected: &rejected,
+        plan_heads: &heads,
+    });
+
+    // The suggested level's changes in the horizon, each once; then the level now, so the
+    // latest recorded suggestion is the engine's at every station.
+    for t in &transitions {
+        if insert_suggested_level_tx(tx, citizen, &t.evaluation, t.at)? {
             report.level_changes += 1;
         }
-        if previous_suggested != Some(evaluation.level) {
-            insert_suggested_level_tx(
-                &tx,
-                citizen,
-                &evaluation,
-                evaluation.since().unwrap_or(now),
-            )?;
-            report.level_changes += 1;
-        }
-        for alarm in &alarms {
-            if insert_alarm_tx(&tx, alarm)? {
+    }
+    let recorded = latest_level_set(tx, citizen, LevelKind::Suggested)?.map(|(level, _)| level);
+    if recorded != Some(evaluation.level)
+        && insert_suggested_level_tx(tx, citizen, &evaluation, evaluation.since().unwrap_or(now))?
+    {
+        report.level_changes += 1;
+    }
+
+    for alarm in &required {
+        match raise_alarm_tx(tx, alarm)? {
+            Raised::New | Raised::Reopened => {
                 report.raised.push(alarm.id.clone());
-                apply_waiting_acknowledgement_tx(&tx, &alarm.id)?;
+                apply_waiting_acknowledgement_tx(tx, &alarm.id)?;
             }
+            Raised::Held => {}
         }
-        // A standing alarm whose condition is gone (the suggestion and the confirmed level
-        // agree again) closes itself, on record as the system's.
-        let standing: Vec<String> = {
-            let mut stmt = tx.prepare_cached(
-                "SELECT id FROM alarms
-                 WHERE citizen_id = ?1 AND state = 'open' AND kind = 'suggestion_differs'",
-            )?;
-            stmt.query_map([citizen], |r| r.get(0))?
-                .collect::<Result<_, _>>()?
-        };
-        for id in standing.iter().filter(|id| !required.contains(id.as_str())) {
-            tx.execute(
-                "UPDATE alarms SET state = 'acknowledged', acknowledged_by = 'system',
-                        acknowledged_at = ?2, ack_comment = 'condition_cleared'
-                 WHERE id = ?1 AND state = 'open'",
-                (id, now.millis()),
-            )?;
-            report.cleared += 1;
+    }
+    let required_ids: BTreeSet<&str> = required.iter().map(|a| a.id.as_str()).collect();
+    for (id, kind, raised_at, cause) in open_alarms(tx, citizen)? {
+        if required_ids.contains(id.as_str()) {
+            continue;
         }
-        tx.commit()?;
-        Ok(())
+        let reason = why_ended(
+            kind,
+            raised_at,
+            &cause,
+            &required,
+            &last_reading_at,
+            now.plus_millis(-horizon),
+        );
+        if resolve_alarm_tx(tx, &id, reason, now)? {
+            report.resolved += 1;
+        }
     }
 
-    fn engine_readings(&self, citizen_id: &str, now: Timestamp) -> Result<Vec<EngineReading>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT parameter, value, effective_at, source_id, source_version FROM readings
-             WHERE citizen_id = ?1 AND is_current = 1 AND status <> 'entered_in_error'
-               AND effective_at BETWEEN ?2 AND ?3
-             ORDER BY effective_at",
-        )?;
-        let rows = stmt.query_map(
-            (
-                citizen_id,
-                now.millis() - EVALUATION_WINDOW_MS,
-                now.millis(),
-            ),
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, f64>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
+    let oldest_change = required
+        .iter()
+        .filter(|a| matches!(a.kind, AlarmKind::LevelRise | AlarmKind::LevelFall))
+        .map(|a| a.raised_at)
+        .min();
+    let next = next_due_at(
+        &plan,
+        now,
+        timeline.next_change_after(now),
+        &last_reading_at,
+        monitoring,
+        oldest_change,
+    );
+    tx.prepare_cached(
+        "INSERT INTO citizen_evaluations (citizen_id, evaluated_at, next_due_at)
+         VALUES (?1, ?2, ?3)
+         ON CONFLICT (citizen_id) DO UPDATE
+         SET evaluated_at = excluded.evaluated_at, next_due_at = excluded.next_due_at",
+    )?
+    .execute((citizen, now.millis(), next.map(Timestamp::millis)))?;
+    Ok(())
+}
+
+/// Why an open alarm the rules no longer require ended.
+fn why_ended(
+    kind: AlarmKind,
+    raised_at: Timestamp,
+    cause: &AlarmCause,
+    required: &[Alarm],
+    last_reading_at: &BTreeMap<Parameter, Timestamp>,
+    horizon_start: Timestamp,
+) -> ResolvedReason {
+    match (kind, cause) {
+        (
+            AlarmKind::MissedMeasurement,
+            AlarmCause::MissedMeasurement {
+                parameter, last_at, ..
             },
-        )?;
-        let mut readings = Vec::new();
-        for row in rows {
-            let (code, value, at, source_id, version) = row?;
-            let parameter = Parameter::from_str(&code)
-                .map_err(|_| StoreError::Corrupt(format!("parameter {code}")))?;
-            readings.push(EngineReading::new(
-                parameter,
-                value,
-                Timestamp::from_millis(at),
-                format!("{source_id}#{version}"),
-            ));
-        }
-        Ok(readings)
-    }
-
-    fn last_reading_at(&self, citizen_id: &str) -> Result<BTreeMap<Parameter, Timestamp>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT parameter, max(effective_at) FROM readings
-             WHERE citizen_id = ?1 AND is_current = 1 AND status <> 'entered_in_error'
-             GROUP BY parameter",
-        )?;
-        let rows = stmt.query_map([citizen_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        let mut last = BTreeMap::new();
-        for row in rows {
-            let (code, at) = row?;
-            if let Ok(parameter) = Parameter::from_str(&code) {
-                last.insert(parameter, Timestamp::from_millis(at));
+        ) => {
+            if last_reading_at.get(parameter).is_some_and(|t| t > last_at) {
+                ResolvedReason::Measured
+            } else if required.iter().any(|a| {
+                matches!(&a.cause, AlarmCause::MissedMeasurement { parameter: p, .. } if p == parameter)
+            }) {
+                ResolvedReason::Superseded
+            } else {
+                ResolvedReason::Withdrawn
             }
         }
-        Ok(last)
-    }
-
-    fn implausible_inputs(&self, citizen_id: &str) -> Result<Vec<RejectedInput>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT fingerprint, reason_code, received_at FROM rejected_input
-             WHERE citizen_id = ?1 AND status = 'open' AND reason_code = 'implausible_value'",
-        )?;
-        let rows = stmt.query_map([citizen_id], |r| {
-            Ok(RejectedInput {
-                fingerprint: r.get(0)?,
-                reason: r.get(1)?,
-                parameter: None,
-                received_at: Timestamp::from_millis(r.get(2)?),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// The citizen's care events in force for an evaluation at `now`: the current version's
-    /// events of each encounter, none retracted, none after `now`. All of them, not a window:
-    /// an admission long ago may still hold.
-    fn care_events(&self, citizen_id: &str, now: Timestamp) -> Result<Vec<vagt_core::CareEvent>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, at, source_id, source_version FROM care_events
-             WHERE citizen_id = ?1 AND state = 'current' AND at <= ?2
-             ORDER BY at, id",
-        )?;
-        crate::care_events::collect_care_events(&mut stmt, (citizen_id, now.millis()))
+        (AlarmKind::LevelRise | AlarmKind::LevelFall, _) if raised_at <= horizon_start => {
+            ResolvedReason::Expired
+        }
+        (AlarmKind::LevelRise | AlarmKind::LevelFall | AlarmKind::MissedMeasurement, _) => {
+            ResolvedReason::Withdrawn
+        }
+        (AlarmKind::RejectedReading | AlarmKind::PlanConflict, _) => ResolvedReason::Decided,
+        (AlarmKind::SuggestionDiffers, _) => ResolvedReason::Cleared,
     }
 }
 
-/// The changes of the suggested level between the stored level (`stored`) and the evaluation
-/// now, except the last one (the evaluation's own change, which the ordinary rules alarm), each
-/// with the level it changed from.
-fn missed_changes(
-    stored: EcmLevel,
-    replayed: impl Iterator<Item = Transition>,
-    now: &Evaluation,
-) -> Vec<(EcmLevel, Transition)> {
-    let mut level = stored;
-    let mut out = Vec::new();
-    for transition in replayed.filter(|t| Some(t.at) != now.since()) {
-        if transition.to != level {
-            let from = std::mem::replace(&mut level, transition.to);
-            out.push((from, transition));
+type OpenAlarm = (String, AlarmKind, Timestamp, AlarmCause);
+
+fn open_alarms(conn: &Connection, citizen: &str) -> Result<Vec<OpenAlarm>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, raised_at, cause FROM alarms WHERE citizen_id = ?1 AND state = 'open'",
+    )?;
+    let rows = stmt.query_map([citizen], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let corrupt = |what: &str, e: String| StoreError::Corrupt(format!("alarm {what}: {e}"));
+    let mut open = Vec::new();
+    for row in rows {
+        let (id, kind, raised_at, cause) = row?;
+        open.push((
+            id,
+            AlarmKind::from_str(&kind).map_err(|e| corrupt("kind", e))?,
+            Timestamp::from_millis(raised_at),
+            serde_json::from_str(&cause).map_err(|e| corrupt("cause", e.to_string()))?,
+        ));
+    }
+    Ok(open)
+}
+
+fn engine_readings(
+    conn: &Connection,
+    citizen_id: &str,
+    from: Timestamp,
+    now: Timestamp,
+) -> Result<Vec<EngineReading>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT parameter, value, effective_at, source_id, source_version FROM readings
+         WHERE citizen_id = ?1 AND is_current = 1 AND status <> 'entered_in_error'
+           AND effective_at BETWEEN ?2 AND ?3
+         ORDER BY effective_at",
+    )?;
+    let rows = stmt.query_map((citizen_id, from.millis(), now.millis()), |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, f64>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+        ))
+    })?;
+    let mut readings = Vec::new();
+    for row in rows {
+        let (code, value, at, source_id, version) = row?;
+        let parameter = Parameter::from_str(&code)
+            .map_err(|_| StoreError::Corrupt(format!("parameter {code}")))?;
+        readings.push(EngineReading::new(
+            parameter,
+            value,
+            Timestamp::from_millis(at),
+            format!("{source_id}#{version}"),
+        ));
+    }
+    Ok(readings)
+}
+
+/// The effective time of each parameter's latest reading up to `now`.
+fn last_reading_at(
+    conn: &Connection,
+    citizen_id: &str,
+    now: Timestamp,
+) -> Result<BTreeMap<Parameter, Timestamp>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT parameter, max(effective_at) FROM readings
+         WHERE citizen_id = ?1 AND is_current = 1 AND status <> 'entered_in_error'
+           AND effective_at <= ?2
+         GROUP BY parameter",
+    )?;
+    let rows = stmt.query_map((citizen_id, now.millis()), |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    let mut last = BTreeMap::new();
+    for row in rows {
+        let (code, at) = row?;
+        if let Ok(parameter) = Parameter::from_str(&code) {
+            last.insert(parameter, Timestamp::from_millis(at));
         }
     }
-    out
+    Ok(last)
+}
+
+fn implausible_inputs(conn: &Connection, citizen_id: &str) -> Result<Vec<RejectedInput>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT fingerprint, reason_code, received_at FROM rejected_input
+         WHERE citizen_id = ?1 AND status = 'open' AND reason_code = 'implausible_value'",
+    )?;
+    let rows = stmt.query_map([citizen_id], |r| {
+        Ok(RejectedInput {
+            fingerprint: r.get(0)?,
+            reason: r.get(1)?,
+            parameter: None,
+            received_at: Timestamp::from_millis(r.get(2)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The citizen's care events in force for an evaluation at `now`: the current version's events
+/// of each encounter, none retracted, none after `now`. All of them, not a window: an admission
+/// long ago may still hold.
+fn care_events(
+    conn: &Connection,
+    citizen_id: &str,
+    now: Timestamp,
+) -> Result<Vec<vagt_core::CareEvent>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, at, source_id, source_version FROM care_events
+         WHERE citizen_id = ?1 AND state = 'current' AND at <= ?2
+         ORDER BY at, id",
+    )?;
+    crate::care_events::collect_care_events(&mut stmt, (citizen_id, now.millis()))
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::str::FromStr;
 use vagt_core::alarm::LevelDecision;
 use vagt_core::ecm_engine::{Evaluation, LevelRule};
-use vagt_core::outbound::Outbound;
+use vagt_core::outbound::{LevelDecisionRecord, Outbound};
 use vagt_core::{CitizenId, EcmLevel, LevelKind, Timestamp};
 
 /// One row of a citizen's level history, as the citizen page shows it.
@@ -70,14 +70,14 @@ impl Store {
                 &key,
             ),
         )?;
-        let record = Outbound::ConfirmedLevel {
+        let record = Outbound::ConfirmedLevel(LevelDecisionRecord {
             citizen_id: citizen_id.clone(),
             key: key.clone(),
             level,
             nurse: actor.0.clone(),
             at: now,
             reason: reason.to_owned(),
-        };
+        });
         enqueue_outbox_tx(&tx, &record, now)?;
         audit::append_tx(
             &tx,
@@ -97,32 +97,7 @@ impl Store {
         citizen_id: &CitizenId,
         kind: LevelKind,
     ) -> Result<Option<EcmLevel>> {
-        Ok(self
-            .latest_level_set(citizen_id.as_str(), kind)?
-            .map(|(level, _)| level))
-    }
-
-    /// The latest level of a kind and the instant it was set at (for a suggestion, its
-    /// change's data instant).
-    pub(crate) fn latest_level_set(
-        &self,
-        citizen_id: &str,
-        kind: LevelKind,
-    ) -> Result<Option<(EcmLevel, Timestamp)>> {
-        let row: Option<(i64, i64)> = self
-            .conn
-            .prepare_cached(
-                "SELECT level, set_at FROM ecm_levels WHERE citizen_id = ?1 AND kind = ?2
-                 ORDER BY id DESC LIMIT 1",
-            )?
-            .query_row((citizen_id, kind.code()), |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        row.map(|(level, at)| {
-            EcmLevel::new(level)
-                .map(|l| (l, Timestamp::from_millis(at)))
-                .map_err(|e| StoreError::Corrupt(e.to_string()))
-        })
-        .transpose()
+        Ok(latest_level_set(&self.conn, citizen_id.as_str(), kind)?.map(|(level, _)| level))
     }
 
     /// The citizen's suggested and confirmed levels, newest first, at most
@@ -137,7 +112,7 @@ impl Store {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT kind, level, set_at, set_by, reason, cause FROM ecm_levels
                  WHERE citizen_id = ?1 AND kind IN ('suggested', 'confirmed')
-                 ORDER BY id DESC LIMIT ?2",
+                 ORDER BY set_at DESC, decision_key DESC, id DESC LIMIT ?2",
             )?;
             stmt.query_map((citizen_id.as_str(), LEVEL_HISTORY_LIMIT as i64), |r| {
                 Ok((
@@ -176,45 +151,119 @@ impl Store {
         )?;
         Ok(history)
     }
-
-    /// The nurses' decisions on the citizen's level, oldest first, each with the level before it.
-    pub(crate) fn level_decisions(&self, citizen_id: &str) -> Result<Vec<LevelDecision>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT decision_key, coalesce(set_by, ''), set_at, level FROM ecm_levels
-             WHERE citizen_id = ?1 AND kind = 'confirmed' AND decision_key IS NOT NULL
-             ORDER BY id",
-        )?;
-        let rows = stmt.query_map([citizen_id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
-        })?;
-        let mut decisions: Vec<LevelDecision> = Vec::new();
-        for row in rows {
-            let (key, nurse, at, level) = row?;
-            let to = EcmLevel::new(level).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            decisions.push(LevelDecision {
-                key,
-                nurse,
-                at: Timestamp::from_millis(at),
-                from: decisions.last().map(|d| d.to),
-                to,
-            });
-        }
-        Ok(decisions)
-    }
 }
 
-/// Records a change of the suggested level, with the rule and findings behind it.
+/// The latest level of a kind (by the instant it was set at, then the decision's key) and that
+/// instant (for a suggestion, its change's data instant).
+pub(crate) fn latest_level_set(
+    conn: &rusqlite::Connection,
+    citizen_id: &str,
+    kind: LevelKind,
+) -> Result<Option<(EcmLevel, Timestamp)>> {
+    let row: Option<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT level, set_at FROM ecm_levels WHERE citizen_id = ?1 AND kind = ?2
+             ORDER BY set_at DESC, decision_key DESC, id DESC LIMIT 1",
+        )?
+        .query_row((citizen_id, kind.code()), |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    row.map(|(level, at)| {
+        EcmLevel::new(level)
+            .map(|l| (l, Timestamp::from_millis(at)))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
+    })
+    .transpose()
+}
+
+/// The nurses' decisions on the citizen's level, oldest first by (set_at, key), each with the
+/// level before it: the same order, and so the same `from`, at every station that holds them.
+pub(crate) fn level_decisions(
+    conn: &rusqlite::Connection,
+    citizen_id: &str,
+) -> Result<Vec<LevelDecision>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT decision_key, coalesce(set_by, ''), set_at, level FROM ecm_levels
+             WHERE citizen_id = ?1 AND kind = 'confirmed' AND decision_key IS NOT NULL
+             ORDER BY set_at, decision_key",
+    )?;
+    let rows = stmt.query_map([citizen_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    let mut decisions: Vec<LevelDecision> = Vec::new();
+    for row in rows {
+        let (key, nurse, at, level) = row?;
+        let to = EcmLevel::new(level).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        decisions.push(LevelDecision {
+            key,
+            nurse,
+            at: Timestamp::from_millis(at),
+            from: decisions.last().map(|d| d.to),
+            to,
+        });
+    }
+    Ok(decisions)
+}
+
+/// Applies a nurse's decision made at another station (or here, read back): kept once, by its
+/// key. True when it was new.
+pub(crate) fn apply_remote_decision_tx(
+    tx: &Transaction<'_>,
+    decision: &LevelDecisionRecord,
+    received_at: Timestamp,
+) -> Result<bool> {
+    ensure_user_tx(tx, &Actor(decision.nurse.clone()), received_at)?;
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO ecm_levels (citizen_id, level, kind, set_at, set_by, reason, decision_key)
+             VALUES (?1, ?2, 'confirmed', ?3, ?4, ?5, ?6)
+             ON CONFLICT (decision_key) WHERE decision_key IS NOT NULL DO NOTHING",
+        )?
+        .execute((
+            decision.citizen_id.as_str(),
+            i64::from(decision.level.get()),
+            decision.at.millis(),
+            &decision.nurse,
+            &decision.reason,
+            &decision.key,
+        ))?;
+    if inserted == 1 {
+        audit::append_tx(
+            tx,
+            &Actor::system(),
+            "level.confirmed_elsewhere",
+            Some(("citizen", decision.citizen_id.as_str())),
+            Some(&serde_json::json!({ "level": decision.level.get() })),
+            received_at,
+        )?;
+    }
+    Ok(inserted == 1)
+}
+
+/// Records a change of the suggested level, with the rule and findings behind it, unless that
+/// change (the level at that instant) is recorded already. True when it was new.
 pub(crate) fn insert_suggested_level_tx(
     tx: &Transaction<'_>,
     citizen: &str,
     evaluation: &Evaluation,
     set_at: Timestamp,
-) -> Result<()> {
+) -> Result<bool> {
+    let known: bool = tx
+        .prepare_cached(
+            "SELECT count(*) > 0 FROM ecm_levels
+             WHERE citizen_id = ?1 AND kind = 'suggested' AND set_at = ?2 AND level = ?3",
+        )?
+        .query_row(
+            (citizen, set_at.millis(), i64::from(evaluation.level.get())),
+            |r| r.get(0),
+        )?;
+    if known {
+        return Ok(false);
+    }
     let cause = serde_json::json!({
         "rule": evaluation.readings.rule,
         "findings": evaluation.readings.findings,
@@ -230,5 +279,5 @@ pub(crate) fn insert_suggested_level_tx(
         set_at.millis(),
         cause.to_string(),
     ))?;
-    Ok(())
+    Ok(true)
 }

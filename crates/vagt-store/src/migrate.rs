@@ -18,11 +18,12 @@ pub struct Migrations {
 
 pub const CURRENT: Migrations = Migrations {
     schema: SCHEMA_SQL,
-    version: 4,
+    version: 5,
     upgrades: &[
         include_str!("../migrations/0001_to_0002.sql"),
         include_str!("../migrations/0002_to_0003.sql"),
         include_str!("../migrations/0003_to_0004.sql"),
+        include_str!("../migrations/0004_to_0005.sql"),
     ],
 };
 

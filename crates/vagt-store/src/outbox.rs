@@ -28,13 +28,17 @@ pub struct OutboxItem {
     pub attempts: i64,
 }
 
-/// Queues a record in the caller's transaction. Returns its client id.
+/// Queues a record in the caller's transaction. Returns its client id: the record's own key
+/// when it has one (so every station reads it back as the same record), else a new UUID.
 pub(crate) fn enqueue_outbox_tx(
     tx: &Transaction<'_>,
     record: &Outbound,
     now: Timestamp,
 ) -> Result<String> {
-    let client_id = format!("urn:uuid:{}", crate::key::random_uuid()?);
+    let client_id = match record.key() {
+        Some(key) => key.to_owned(),
+        None => format!("urn:uuid:{}", crate::key::random_uuid()?),
+    };
     let payload = serde_json::to_string(record)
         .map_err(|e| StoreError::Corrupt(format!("outbox record: {e}")))?;
     tx.prepare_cached(

@@ -3,13 +3,31 @@
 //! nothing.
 
 use crate::care_events::{CareEventsApplied, apply_care_event_update_tx};
+use crate::enrolments::apply_enrolment_tx;
+use crate::escalation::apply_remote_shared_setting_tx;
+use crate::levels::apply_remote_decision_tx;
+use crate::plans::{RevisionApplied, apply_remote_plan_revision_tx};
 use crate::readings::{Rejection, ingest_tx, record_rejection_tx};
 use crate::remote_acks::apply_remote_acknowledgement_tx;
-use crate::{IngestReport, Result, Store, citizens};
+use crate::{IngestReport, Result, Store, StoreError, citizens};
 use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
 use std::collections::BTreeSet;
-use vagt_core::{CareEventUpdate, Citizen, CitizenId, Diagnosis, IncomingMeasurement, Timestamp};
+use vagt_core::outbound::{LevelDecisionRecord, PlanRevisionRecord, SharedSettingRecord};
+use vagt_core::{
+    CareEventUpdate, Citizen, CitizenId, Diagnosis, Enrolment, IncomingMeasurement, Timestamp,
+};
+
+/// A record of Vagt's read back from the backend, with where it came from and the resource as
+/// received (kept for a human if the record cannot be taken).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pulled<T> {
+    /// E.g. `https://backend/fhir|Basic/12`.
+    pub source_id: String,
+    pub resource_type: String,
+    pub payload: String,
+    pub record: T,
+}
 
 /// A citizen as a backend resource describes them.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +52,14 @@ pub struct PullBatch {
     pub acknowledgements: Vec<vagt_core::alarm::AlarmAcknowledgement>,
     /// Care events, one update per encounter version (MAS visits, admissions, discharges).
     pub care_events: Vec<CareEventUpdate>,
+    /// Citizens' enrolments (EpisodeOfCare versions).
+    pub enrolments: Vec<Enrolment>,
+    /// Nurses' decisions on confirmed levels, from every station.
+    pub decisions: Vec<LevelDecisionRecord>,
+    /// Plan revisions, from every station.
+    pub plan_revisions: Vec<Pulled<PlanRevisionRecord>>,
+    /// Changes of settings the clinic shares, from every station.
+    pub shared_settings: Vec<Pulled<SharedSettingRecord>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -42,12 +68,15 @@ pub struct PullReport {
     pub accepted: usize,
     pub duplicates: usize,
     pub retracted: usize,
+    /// Inputs newly kept for a human (one kept before and delivered again counts none).
     pub rejected: usize,
     /// Encounter versions that changed a citizen's care events (new events, or older ones
     /// superseded or retracted); a replayed or older version counts none.
     pub care_events: usize,
     /// Acknowledgements from other stations applied (or kept waiting for their alarm).
     pub acknowledgements: usize,
+    /// Decisions, plan revisions and shared settings new to this store.
+    pub records: usize,
     /// The citizens whose data this page changed: what the app re-reads and re-evaluates.
     #[serde(skip)]
     pub changed_citizens: BTreeSet<CitizenId>,
@@ -67,6 +96,25 @@ fn upsert_sourced_citizen_tx(
             &sourced.source_version,
         ))?;
     Ok(())
+}
+
+/// A pulled record the store refused (a plan that does not fit the citizen's defaults, a
+/// setting this Vagt does not know), as a rejection kept for a human.
+fn refused_record<T>(
+    backend: &str,
+    pulled: &Pulled<T>,
+    refused: &crate::TriageError,
+    citizen: Option<&CitizenId>,
+) -> Rejection {
+    Rejection {
+        source: backend.to_owned(),
+        source_id: Some(pulled.source_id.clone()),
+        resource_type: Some(pulled.resource_type.clone()),
+        reason_code: "refused_record".into(),
+        reason: refused.to_string(),
+        payload: pulled.payload.clone(),
+        citizen_id: citizen.map(|c| c.as_str().to_owned()),
+    }
 }
 
 impl Store {
@@ -153,12 +201,63 @@ impl Store {
             match apply_care_event_update_tx(&tx, backend, update, received_at)? {
                 CareEventsApplied::Changed => report.care_events += 1,
                 CareEventsApplied::Unchanged => {}
-                CareEventsApplied::Rejected => report.rejected += 1,
+                CareEventsApplied::Rejected { new } => report.rejected += usize::from(new),
+            }
+        }
+        for enrolment in &batch.enrolments {
+            if apply_enrolment_tx(&tx, enrolment, received_at)? {
+                report.changed_citizens.insert(enrolment.citizen_id.clone());
+            }
+        }
+        for decision in &batch.decisions {
+            if apply_remote_decision_tx(&tx, decision, received_at)? {
+                report.records += 1;
+                report.changed_citizens.insert(decision.citizen_id.clone());
+            }
+        }
+        for pulled in &batch.plan_revisions {
+            match apply_remote_plan_revision_tx(&tx, &pulled.record, &pulled.source_id, received_at)
+            {
+                Ok(RevisionApplied::New) => {
+                    report.records += 1;
+                    report
+                        .changed_citizens
+                        .insert(pulled.record.citizen_id.clone());
+                }
+                Ok(RevisionApplied::Known) => {}
+                Err(StoreError::Triage(refused)) => {
+                    let kept = record_rejection_tx(
+                        &tx,
+                        &refused_record(backend, pulled, &refused, Some(&pulled.record.citizen_id)),
+                        received_at,
+                    )?;
+                    report.rejected += usize::from(kept);
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        for pulled in &batch.shared_settings {
+            match apply_remote_shared_setting_tx(
+                &tx,
+                &pulled.record,
+                &pulled.source_id,
+                received_at,
+            ) {
+                Ok(new) => report.records += usize::from(new),
+                Err(StoreError::Triage(refused)) => {
+                    let kept = record_rejection_tx(
+                        &tx,
+                        &refused_record(backend, pulled, &refused, None),
+                        received_at,
+                    )?;
+                    report.rejected += usize::from(kept);
+                }
+                Err(other) => return Err(other),
             }
         }
         for rejection in &batch.rejections {
-            record_rejection_tx(&tx, rejection, received_at)?;
-            report.rejected += 1;
+            let kept = record_rejection_tx(&tx, rejection, received_at)?;
+            report.rejected += usize::from(kept);
         }
         for ack in &batch.acknowledgements {
             apply_remote_acknowledgement_tx(&tx, ack, received_at)?;

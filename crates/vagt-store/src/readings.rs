@@ -14,7 +14,8 @@ pub struct IngestReport {
     pub accepted: usize,
     /// Already stored (same source id and version): nothing changed.
     pub duplicates: usize,
-    /// Kept in `rejected_input` for a human (including re-deliveries of known bad input).
+    /// Newly kept in `rejected_input` for a human (a re-delivery of input kept before is not
+    /// counted again).
     pub rejected: usize,
     /// The citizens with a new reading or a new rejected input of theirs.
     #[serde(skip)]
@@ -192,7 +193,7 @@ pub(crate) fn ingest_tx(
                         .changed_citizens
                         .insert(measurement.citizen_id.clone());
                 }
-                report.rejected += 1;
+                report.rejected += usize::from(kept);
             }
         }
     }

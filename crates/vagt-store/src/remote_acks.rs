@@ -36,7 +36,10 @@ pub(crate) fn apply_remote_acknowledgement_tx(
             "INSERT INTO remote_acknowledgements
                  (alarm_id, acknowledged_by, acknowledged_at, comment, received_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (alarm_id) DO NOTHING",
+             ON CONFLICT (alarm_id) DO UPDATE SET acknowledged_by = excluded.acknowledged_by,
+                 acknowledged_at = excluded.acknowledged_at, comment = excluded.comment
+             WHERE (excluded.acknowledged_at, excluded.acknowledged_by)
+                 < (acknowledged_at, acknowledged_by)",
             (
                 &ack.alarm_id,
                 &ack.nurse,
@@ -55,6 +58,7 @@ pub(crate) fn apply_remote_acknowledgement_tx(
         &ack.nurse,
         ack.comment.as_deref(),
         ack.at,
+        true,
     )?;
     if matches!(outcome, AckOutcome::Acknowledged { .. }) {
         audit::append_tx(
@@ -80,7 +84,7 @@ pub(crate) fn apply_waiting_acknowledgement_tx(tx: &Transaction<'_>, alarm_id: &
         .optional()?;
     if let Some((nurse, at, comment)) = waiting {
         let at = Timestamp::from_millis(at);
-        acknowledge_tx(tx, alarm_id, &nurse, comment.as_deref(), at)?;
+        acknowledge_tx(tx, alarm_id, &nurse, comment.as_deref(), at, true)?;
         tx.execute(
             "DELETE FROM remote_acknowledgements WHERE alarm_id = ?1",
             [alarm_id],

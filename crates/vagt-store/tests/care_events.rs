@@ -155,7 +155,12 @@ fn evaluate(store: &mut Store, at: Timestamp) -> AlarmRow {
         .into_iter()
         .filter(|a| report.raised.contains(&a.id) && json(&a.cause)["type"] == "suggested_change")
         .max_by_key(|a| a.raised_at)
-        .unwrap_or_else(|| panic!("a level alarm raised at {at}: {report:?}"))
+        .unwrap_or_else(|| {
+            let all = store
+                .alarms(AlarmFilter::All, &nurse(), at)
+                .expect("alarms");
+            panic!("a level alarm raised at {at}: {report:?}\n{all:#?}")
+        })
 }
 
 #[test]
@@ -272,7 +277,8 @@ fn an_encounter_entered_in_error_or_cancelled_lifts_the_floor_it_set() {
         &[(CareEventKind::HospitalAdmission, admitted)],
     );
     pull_encounters(&mut store, vec![admission.clone()], admitted);
-    evaluate(&mut store, hours(2));
+    let rise = evaluate(&mut store, hours(2));
+    assert_eq!(rise.kind, AlarmKind::LevelRise);
     assert_eq!(
         store
             .latest_level(&cid("c1"), LevelKind::Suggested)
@@ -296,8 +302,20 @@ fn an_encounter_entered_in_error_or_cancelled_lifts_the_floor_it_set() {
         stored(&mut store, "adm-2"),
         vec![row("hospital_admission", "1", "retracted")]
     );
-    let fall = evaluate(&mut store, hours(3));
-    assert_eq!(fall.kind, AlarmKind::LevelFall);
+    // The data no longer shows an admission at all: its rise is withdrawn (no fall is raised
+    // for a change that never happened), and the level is the readings' again.
+    store.evaluate_due(hours(3)).expect("evaluate");
+    let withdrawn = store
+        .alarms(AlarmFilter::All, &nurse(), hours(3))
+        .expect("alarms")
+        .into_iter()
+        .find(|a| a.id == rise.id)
+        .expect("the rise is kept");
+    assert_eq!(withdrawn.state, vagt_core::alarm::AlarmState::Resolved);
+    assert_eq!(
+        withdrawn.resolved_reason,
+        Some(vagt_core::alarm::ResolvedReason::Withdrawn)
+    );
     assert_eq!(
         store
             .latest_level(&cid("c1"), LevelKind::Suggested)
@@ -325,7 +343,11 @@ fn an_encounter_entered_in_error_or_cancelled_lifts_the_floor_it_set() {
         1
     );
     assert_eq!(pull_encounters(&mut store, vec![cancelled], hours(7)), 0);
-    evaluate(&mut store, hours(7));
+    let report = store.evaluate_due(hours(7)).expect("evaluate");
+    assert_eq!(
+        report.resolved, 1,
+        "the visit's rise is withdrawn: {report:?}"
+    );
     assert_eq!(
         store
             .latest_level(&cid("c1"), LevelKind::Suggested)
@@ -394,7 +416,11 @@ fn events_of_a_citizen_the_store_does_not_know_are_kept_for_a_human() {
         ..PullBatch::default()
     };
     let report = pull(&mut store, "Encounter", batch, t0());
-    assert_eq!((report.care_events, report.rejected), (0, 2));
+    assert_eq!(
+        (report.care_events, report.rejected),
+        (0, 1),
+        "a re-delivery is not counted again"
+    );
     let rejected = store.rejected(&nurse(), true).expect("rejected");
     assert_eq!(rejected.len(), 1, "kept once: {rejected:?}");
     assert_eq!(rejected[0].reason_code, "unknown_citizen");

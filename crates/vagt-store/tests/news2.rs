@@ -143,6 +143,7 @@ fn the_summary_shows_news2_of_the_newest_recent_full_set_on_the_plans_scale() {
             DocumentFormat::Toml,
             &Actor("dr-hansen".into()),
             "hypercapnisk respirationssvigt, mål 88-92 %",
+            None,
         )
         .expect("plan");
 

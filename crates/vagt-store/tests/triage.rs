@@ -195,7 +195,7 @@ fn an_acknowledgement_is_named_audited_queued_and_closes_the_alarm_at_another_st
 }
 
 #[test]
-fn a_nurses_level_decision_raises_its_alarm_and_a_differing_suggestion_stands_until_decided() {
+fn a_nurses_level_decision_raises_its_alarm_and_a_differing_suggestion_raises_none() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = store(dir.path(), "a.db");
     load_demo(&mut store, &Actor::system(), &spec()).expect("demo");
@@ -210,7 +210,7 @@ fn a_nurses_level_decision_raises_its_alarm_and_a_differing_suggestion_stands_un
         .latest_level(&rise.citizen_id, LevelKind::Suggested)
         .expect("level")
         .expect("suggested");
-    // Confirm one level below the suggestion: the difference is itself an alarm.
+    // Confirm one level below the suggestion.
     let lower = vagt_core::EcmLevel::new(i64::from(suggested.get()) - 1).expect("level");
     assert!(matches!(
         store.confirm_level(&rise.citizen_id, lower, &nurse, " ", spec().end),
@@ -225,36 +225,45 @@ fn a_nurses_level_decision_raises_its_alarm_and_a_differing_suggestion_stands_un
             spec().end,
         )
         .expect("confirm");
-    store.evaluate_alarms(spec().end).expect("evaluate");
+    store.evaluate_due(spec().end).expect("evaluate");
     let open = store
         .alarms(AlarmFilter::Open, &nurse, Timestamp::now())
         .expect("alarms");
-    let differs = open
+    // The decision is an alarm (for the other stations); the suggestion that differs from it
+    // is no second one: it is the rise already open.
+    let of_citizen: Vec<_> = open
         .iter()
-        .find(|a| a.kind == AlarmKind::SuggestionDiffers && a.citizen_id == rise.citizen_id)
-        .expect("a differing suggestion is an alarm");
-    assert!(open.iter().any(|a| a.kind == AlarmKind::LevelRise
-        && a.citizen_id == rise.citizen_id
+        .filter(|a| a.citizen_id == rise.citizen_id)
+        .collect();
+    assert!(
+        of_citizen
+            .iter()
+            .all(|a| a.kind != AlarmKind::SuggestionDiffers),
+        "{of_citizen:?}"
+    );
+    assert!(of_citizen.iter().any(|a| a.id == rise.id));
+    assert!(of_citizen.iter().any(|a| a.kind == AlarmKind::LevelRise
         && json(&a.cause)["type"] == "confirmed_change"));
-    let differs_id = differs.id.clone();
 
-    // Deciding for the suggestion settles it; the standing alarm closes itself.
+    // Deciding for the suggestion is one more decision: a rise of the confirmed level.
     store
         .confirm_level(
             &rise.citizen_id,
             suggested,
             &nurse,
             "enig med forslaget",
-            spec().end,
+            spec().end.plus_millis(60_000),
         )
         .expect("confirm");
-    store.evaluate_alarms(spec().end).expect("evaluate");
-    let all = store
-        .alarms(AlarmFilter::All, &nurse, Timestamp::now())
-        .expect("alarms");
-    let closed = all.iter().find(|a| a.id == differs_id).expect("kept");
-    assert_eq!(closed.state, AlarmState::Acknowledged);
-    assert_eq!(closed.acknowledged_by.as_deref(), Some("system"));
+    store
+        .evaluate_due(spec().end.plus_millis(60_000))
+        .expect("evaluate");
+    assert_eq!(
+        store
+            .latest_level(&rise.citizen_id, LevelKind::Confirmed)
+            .expect("level"),
+        Some(suggested)
+    );
     assert!(
         store
             .pending_outbox(50)
@@ -292,12 +301,13 @@ fn a_plan_change_is_checked_and_kept_with_who_and_why() {
         DocumentFormat::Toml,
         &nurse,
         "test",
+        None,
     );
     assert!(
         matches!(&bad, Err(e) if e.code() == "invalid_plan"),
         "a yellow limit outside its red limit is refused: {bad:?}"
     );
-    let no_reason = store.set_plan(&citizen, "", DocumentFormat::Toml, &nurse, "  ");
+    let no_reason = store.set_plan(&citizen, "", DocumentFormat::Toml, &nurse, "  ", None);
     assert!(matches!(&no_reason, Err(e) if e.code() == "reason_required"));
 
     // Limits so wide nothing is abnormal: the suggestion falls once the hold window passes.
@@ -332,9 +342,11 @@ off = true
             DocumentFormat::Toml,
             &nurse,
             "palliativ: ingen grænser",
+            None,
         )
         .expect("set plan");
-    assert_eq!(revision, 1);
+    assert_eq!(revision.revision, 1);
+    assert_eq!(revision.conflicts, 0);
     let after = store.plan(&citizen, &nurse).expect("plan");
     assert_eq!(after.revision, Some(1));
     assert_eq!(after.changed_by.as_deref(), Some("nurse-a"));

@@ -7,7 +7,7 @@ use vagt_core::alarm::{AlarmAcknowledgement, AlarmKind, AlarmPriority, AlarmStat
 use vagt_core::outbound::Outbound;
 use vagt_core::{CareEventKind, CitizenId, EcmLevel, LevelKind, Parameter, Timestamp};
 use vagt_sim::{AdvanceSpec, FaultProfile, RunningSim, SimConfig};
-use vagt_store::{AlarmFilter, DbKey, OpenMode, Store};
+use vagt_store::{Actor, AlarmFilter, DbKey, OpenMode, Store};
 use vagt_sync::{FhirClient, RetryPolicy, SyncConfig, SyncReport, sync_once};
 
 /// source id -> (version, value in the canonical unit)
@@ -112,9 +112,7 @@ async fn sync_until_ok(store: &mut Store, client: &FhirClient) -> SyncReport {
         match sync_once(store, client, &config, &mut |_| {}).await {
             // As the app does after a run: the rules for the citizens it changed.
             Ok(mut report) => {
-                let evaluation = store
-                    .evaluate_citizens(&report.changed_citizens, Timestamp::now())
-                    .expect("evaluate");
+                let evaluation = store.evaluate_due(Timestamp::now()).expect("evaluate");
                 report.alarms_raised = evaluation.raised.len();
                 return report;
             }
@@ -177,6 +175,7 @@ async fn first_sync_equals_the_server_a_second_adds_nothing_and_changes_arrive()
             new_responses: 5,
             amended_responses: 2,
             retracted_responses: 2,
+            silent_citizens: 1,
         })
         .await;
     assert_eq!(changes.late_readings.len(), 6);
@@ -211,9 +210,27 @@ async fn first_sync_equals_the_server_a_second_adds_nothing_and_changes_arrive()
     }
     assert_eq!(
         store.status().expect("status").citizens,
-        11,
-        "the new citizen arrived"
+        12,
+        "the new citizens arrived, one measuring and one who never has"
     );
+    // The citizen enrolled two days ago who never measured is missed, counted from the
+    // enrolment the backend records (their EpisodeOfCare), not from when this store met them.
+    let silent = changes.new_patients.last().expect("a silent citizen");
+    let silent = store
+        .citizen_for_source(&format!("{}|Patient/{silent}", sim.base_url))
+        .expect("lookup")
+        .expect("the silent citizen is known");
+    let missed: Vec<_> = store
+        .alarms(
+            AlarmFilter::Citizen(&silent),
+            &Actor("nurse".into()),
+            Timestamp::now(),
+        )
+        .expect("alarms")
+        .into_iter()
+        .filter(|a| a.kind == AlarmKind::MissedMeasurement && a.state == AlarmState::Open)
+        .collect();
+    assert!(!missed.is_empty(), "a never-measuring citizen is missed");
     assert!(store.status().expect("status").last_sync.is_some());
 }
 
@@ -251,6 +268,7 @@ async fn under_every_fault_profile_the_store_converges_to_the_server() {
             new_responses: 3,
             amended_responses: 1,
             retracted_responses: 1,
+            silent_citizens: 0,
         })
         .await;
         sync_until_ok(&mut store, &client).await;

@@ -102,10 +102,16 @@ pub enum Command {
         #[arg(long)]
         open: bool,
     },
+    /// One row per citizen who needs attention: the highest priority, and every open cause.
+    Episodes,
     /// Acknowledge an alarm as the nurse named by --as; the acknowledgement reaches the other
-    /// stations through the backend.
+    /// stations through the backend. With --citizen, acknowledge the citizen's episode: the
+    /// alarms named (ids or prefixes), or every open cause when none is named.
     Ack {
-        alarm: String,
+        /// The alarm(s); none with --citizen means every open cause of the citizen.
+        alarms: Vec<String>,
+        #[arg(long)]
+        citizen: Option<String>,
         #[arg(long)]
         comment: Option<String>,
     },
@@ -121,8 +127,13 @@ pub enum Command {
         #[command(subcommand)]
         action: EscalationAction,
     },
-    /// Evaluate every citizen now: suggested ECM levels and the alarms they require.
-    Evaluate,
+    /// Evaluate now the citizens whose data changed or whose time came (what the app does on
+    /// its own): suggested ECM levels and the alarms they require.
+    Evaluate {
+        /// Every citizen, due or not.
+        #[arg(long)]
+        all: bool,
+    },
     /// A citizen's ECM level.
     Level {
         #[command(subcommand)]
@@ -213,7 +224,14 @@ pub enum PlanAction {
         file: PathBuf,
         #[arg(long)]
         reason: String,
+        /// The revision(s) the document was made from (`plan show --json` gives `key` and
+        /// `conflicts`) [default: the newest now]. A newest revision not named stays in
+        /// conflict with this one.
+        #[arg(long = "base", value_name = "KEY")]
+        bases: Vec<String>,
     },
+    /// The revisions in conflict: two or more made from the same one, at different stations.
+    Conflicts { citizen: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -95,8 +95,47 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let list = session.alarms(&actor, open)?;
             out.print(&list, |w| output::alarms_table(w, &list, Timestamp::now()))
         }
-        Command::Ack { alarm, comment } => {
-            let outcome = session.acknowledge(&actor, &alarm, comment.as_deref())?;
+        Command::Episodes => {
+            let episodes = session.alarm_episodes(&actor)?;
+            out.print(&episodes, |w| {
+                output::episodes_table(w, &episodes, Timestamp::now())
+            })
+        }
+        Command::Ack {
+            alarms,
+            citizen: Some(citizen),
+            comment,
+        } => {
+            let citizen = parse_citizen(&citizen)?;
+            let alarms = if alarms.is_empty() {
+                session
+                    .alarm_episodes(&actor)?
+                    .into_iter()
+                    .filter(|e| e.citizen_id == citizen)
+                    .flat_map(|e| e.causes.into_iter().map(|c| c.id))
+                    .collect()
+            } else {
+                alarms
+            };
+            let outcomes =
+                session.acknowledge_episode(&actor, &citizen, &alarms, comment.as_deref())?;
+            out.print(&outcomes, |w| {
+                outcomes
+                    .iter()
+                    .try_for_each(|o| output::ack_text(w, o, &actor.0))
+            })
+        }
+        Command::Ack {
+            alarms,
+            citizen: None,
+            comment,
+        } => {
+            let [alarm] = alarms.as_slice() else {
+                return Err(CliError::Usage(
+                    "name one alarm, or a citizen (--citizen) and their alarms".into(),
+                ));
+            };
+            let outcome = session.acknowledge(&actor, alarm, comment.as_deref())?;
             out.print(&outcome, |w| output::ack_text(w, &outcome, &actor.0))
         }
         Command::Snooze { alarm, minutes } => {
@@ -112,16 +151,21 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             })
         }
         Command::Escalation { action } => escalation(&session, &out, &actor, action),
-        Command::Evaluate => {
-            let report = session.evaluate_everyone()?;
+        Command::Evaluate { all } => {
+            let scope = if all {
+                vagt_app::EvaluationScope::All
+            } else {
+                vagt_app::EvaluationScope::Due
+            };
+            let report = session.evaluate(scope)?;
             out.print(&report, |w| {
                 writeln!(
                     w,
-                    "{} citizens evaluated: {} level changes, {} alarms raised, {} cleared",
+                    "{} citizens evaluated: {} level changes, {} alarms raised, {} resolved",
                     report.citizens,
                     report.level_changes,
                     report.raised.len(),
-                    report.cleared
+                    report.resolved
                 )
             })
         }
@@ -270,13 +314,27 @@ fn plan(
             citizen,
             file,
             reason,
+            bases,
         } => {
             let citizen = parse_citizen(&citizen)?;
             let (text, format) = read_plan_file(&file)?;
-            let done = session.set_plan_text(actor, &citizen, &text, format, &reason)?;
+            let bases = (!bases.is_empty()).then_some(bases.as_slice());
+            let done = session.set_plan_text(actor, &citizen, &text, format, &reason, bases)?;
             out.print(&done, |w| {
-                writeln!(w, "plan for {citizen} is now revision {}", done.revision)
+                writeln!(w, "plan for {citizen} is now revision {}", done.revision)?;
+                if done.conflicts > 0 {
+                    writeln!(
+                        w,
+                        "{} other newest revision(s) conflict with it: see `vagtctl plan conflicts {citizen}`",
+                        done.conflicts
+                    )?;
+                }
+                Ok(())
             })
+        }
+        PlanAction::Conflicts { citizen } => {
+            let plan = session.plan_toml(actor, &parse_citizen(&citizen)?)?;
+            out.print(&plan, |w| output::plan_conflicts_text(w, &plan))
         }
     }
 }

@@ -319,11 +319,12 @@ pub fn alarms_table(w: &mut dyn Write, list: &[AlarmRow], now: Timestamp) -> io:
             } => format!("{suggested} vs {}", level(*confirmed)),
             AlarmCause::MissedMeasurement { parameter, .. } => format!("no {parameter}"),
             AlarmCause::RejectedReading { reason, .. } => reason.clone(),
+            AlarmCause::PlanConflict { revisions } => format!("{} plan heads", revisions.len()),
         };
-        let state = if a.state == AlarmState::Open {
-            "OPEN"
-        } else {
-            "ack"
+        let state = match a.state {
+            AlarmState::Open => "OPEN",
+            AlarmState::Acknowledged => "ack",
+            AlarmState::Resolved => "ended",
         };
         // Escalated alarms say their step; a snooze says until when (the reader's own).
         let signal = match (&a.escalation, a.snoozed_until) {
@@ -348,6 +349,77 @@ pub fn alarms_table(w: &mut dyn Write, list: &[AlarmRow], now: Timestamp) -> io:
         )?;
     }
     Ok(())
+}
+
+/// One line per episode, its causes indented under it.
+pub fn episodes_table(
+    w: &mut dyn Write,
+    episodes: &[vagt_store::AlarmEpisode],
+    now: Timestamp,
+) -> io::Result<()> {
+    writeln!(
+        w,
+        "{:<8} {:<24} {:>6} {:>7} {:<10} CITIZEN ID",
+        "PRIO", "CITIZEN", "CAUSES", "AGE", "SIGNAL"
+    )?;
+    for e in episodes {
+        let signal = match (&e.escalation, e.snoozed_until) {
+            (_, Some(_)) => "quiet".to_owned(),
+            (Some(step), None) => format!("escal. {}", step.step),
+            (None, None) => String::new(),
+        };
+        writeln!(
+            w,
+            "{:<8} {:<24} {:>6} {:>7} {:<10} {}",
+            e.priority.code(),
+            truncate(&e.citizen_name, 24),
+            e.causes.len(),
+            age(e.raised_at, now),
+            signal,
+            e.citizen_id
+        )?;
+        for c in &e.causes {
+            writeln!(
+                w,
+                "  - {:<7} {:<18} {:>7} {}",
+                c.priority.code(),
+                truncate(c.kind.code(), 18),
+                age(c.raised_at, now),
+                &c.id[..c.id.len().min(16)]
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The revisions of a plan that conflict, and how to settle them.
+pub fn plan_conflicts_text(w: &mut dyn Write, plan: &vagt_store::PlanView) -> io::Result<()> {
+    if plan.conflicts.is_empty() {
+        return writeln!(w, "no conflict: revision {:?} is in force", plan.revision);
+    }
+    writeln!(
+        w,
+        "in force: revision {} ({}) by {}: {}",
+        plan.revision.unwrap_or(0),
+        plan.key.as_deref().unwrap_or("-"),
+        plan.changed_by.as_deref().unwrap_or("-"),
+        plan.reason.as_deref().unwrap_or("-"),
+    )?;
+    for other in &plan.conflicts {
+        writeln!(
+            w,
+            "in conflict: revision {} ({}) by {} at {}: {}",
+            other.revision,
+            other.key,
+            other.changed_by,
+            other.changed_at.to_rfc3339(),
+            other.reason
+        )?;
+    }
+    writeln!(
+        w,
+        "settle it: `vagtctl plan import CITIZEN FILE --reason ... --base KEY --base KEY` naming every revision above"
+    )
 }
 
 pub fn escalation_text(w: &mut dyn Write, policy: &EscalationPolicy) -> io::Result<()> {

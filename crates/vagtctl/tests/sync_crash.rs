@@ -61,6 +61,7 @@ fn a_sync_killed_at_random_points_loses_nothing_and_duplicates_nothing() {
                 new_responses: 3,
                 amended_responses: 1,
                 retracted_responses: 1,
+                silent_citizens: usize::from(round == 7),
             }));
         }
         let mut child = sync_command(&db, &sim.base_url).spawn().expect("spawn");

@@ -63,12 +63,13 @@ impl Default for EscalationPolicy {
 }
 
 impl EscalationPolicy {
+    /// The rule of a priority. Low and info alarms are for awareness (IEC 60601-1-8): they
+    /// never escalate, whatever a policy says.
     pub fn rule(&self, priority: AlarmPriority) -> Option<&EscalationRule> {
         match priority {
             AlarmPriority::High => self.high.as_ref(),
             AlarmPriority::Medium => self.medium.as_ref(),
-            AlarmPriority::Low => self.low.as_ref(),
-            AlarmPriority::Info => self.info.as_ref(),
+            AlarmPriority::Low | AlarmPriority::Info => None,
         }
     }
 

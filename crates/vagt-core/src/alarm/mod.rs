@@ -1,36 +1,32 @@
-//! Alarm rules: which alarms must exist for a citizen, given the engine's evaluation and what
-//! nurses and the backend have recorded; plus escalation and per-nurse snooze.
+//! Alarm rules: which alarms must exist for a citizen, given what the data says (readings,
+//! events, nurses' decisions, enrolment); plus escalation and per-nurse snooze.
 //!
-//! Pure: the store calls [`required_alarms`] after each sync or decision and inserts every
-//! returned alarm whose id it does not have yet. Ids are derived from the cause only
-//! ([`alarm_id`]), so re-evaluating the same data returns the same ids (nothing new), and two
-//! stations computing the same alarm from the same data share its row.
+//! Pure, and a function of data every station holds alike once synced: the store calls
+//! [`required_alarms`] and inserts every returned alarm whose id it does not have yet, and
+//! closes the open ones no longer returned (a missed measurement whose reading came, a change the
+//! data no longer shows, a change older than the horizon). Ids are derived from the cause only
+//! ([`alarm_id`]), so two stations that synced the same data hold the same alarms, whenever each
+//! started and however often each evaluated.
 //!
 //! # Rules
 //!
 //! | kind | when | id from |
 //! |---|---|---|
-//! | `level_rise` / `level_fall` (suggested) | the suggested level differs from the previous known one | citizen, kind, source, from, to, the data instant of the change ([`Evaluation::since`]) |
-//! | `level_rise` / `level_fall` (confirmed) | a nurse's [`LevelDecision`] changes the confirmed level | citizen, kind, from, to, decision key |
-//! | `suggestion_differs` | suggested ≠ confirmed; *standing*: it holds until a decision makes them equal | citizen, suggested, its since, confirmed, decision key |
-//! | `missed_measurement` | a scheduled parameter's last reading + interval (the due time) + grace has passed | citizen, parameter, due time |
-//! | `rejected_reading` | an input was rejected (e.g. implausible value) | citizen, input fingerprint |
+//! | `level_rise` / `level_fall` (suggested) | a change of the suggested level within the horizon ([`change_horizon_ms`]), found by replaying the data ([`crate::ecm_engine::Timeline::transitions_between`]) | citizen, kind, source, from, to, the data instant of the change |
+//! | `level_rise` / `level_fall` (confirmed) | a nurse's [`LevelDecision`] within the horizon changes the confirmed level | citizen, kind, from, to, decision key |
+//! | `missed_measurement` | a scheduled parameter's last reading (or the start of monitoring, if later) + interval (the due time) + grace has passed | citizen, parameter, due time, priority |
+//! | `rejected_reading` | an input was rejected (e.g. implausible value) and is still open | citizen, input fingerprint |
+//! | `plan_conflict` | the citizen's plan has two or more newest revisions (made from the same one at two stations) | citizen, the revisions' keys |
 //!
-//! "No level" (`None`, a citizen never evaluated or never assessed) counts as the plan's
-//! `all_green` level when deciding whether something changed, so a new citizen whose first
-//! evaluation is green raises nothing, while one who arrives red raises a rise from `None`.
+//! A suggestion that differs from the confirmed level is no alarm of its own: it is the change
+//! it came from, and the worklist shows the level unconfirmed until a nurse decides.
 //!
-//! A standing alarm ([`AlarmKind::is_standing`]) whose id is no longer returned has lost its
-//! condition; the store may close it. The others record something that happened and stay until
-//! acknowledged.
+//! Missed measurements: only the most recent missed due time per parameter is required, so a
+//! citizen away for a week does not flood the station; an earlier one, and one whose reading
+//! has arrived, is closed. None are raised while an acute-bed or hospital admission is in force
+//! (nobody measures at home then).
 //!
-//! Missed measurements: only the most recent missed due time per parameter is returned, so a
-//! citizen away for a week does not flood the station; each new due time that passes gives a new
-//! id. None are raised while an acute-bed or hospital admission is in force (nobody measures at
-//! home then). The anchor is the last reading's effective time; a store that wants alarms for a
-//! parameter never measured passes the start of monitoring as its "last reading".
-//!
-//! # Priorities
+//! # Priorities (IEC 60601-1-8: high, immediate response; medium, prompt; low, awareness)
 //!
 //! | change | priority |
 //! |---|---|
@@ -41,10 +37,17 @@
 //!
 //! A change a nurse made herself (confirmed) is one step lower (high → medium, medium → low,
 //! low → info): she already knows; the alarm is for the other stations. Event-driven changes
-//! (admission, discharge) are treated like suggested ones. `suggestion_differs` is medium when
-//! the suggestion is above the confirmed level, low when below. `missed_measurement` is medium
-//! when the citizen's suggested or confirmed level is ECM3 or above, else low.
-//! `rejected_reading` is low.
+//! (admission, discharge) are treated like suggested ones. `missed_measurement` is medium when
+//! the citizen's suggested or confirmed level is ECM3 or above, else low. `rejected_reading` is
+//! low, and so is `plan_conflict`. Low and info alarms are shown, never sounded, and never
+//! escalate.
+//!
+//! # Ending
+//!
+//! An open alarm the rules no longer require is resolved, with a [`ResolvedReason`]: a
+//! missed measurement when its reading comes (or a newer one takes its place), a change when it
+//! leaves the horizon (or the data no longer shows it), a rejected reading or plan conflict
+//! when a nurse decides it. An acknowledged alarm stays acknowledged.
 //!
 //! # Escalation and snooze
 //!
@@ -68,9 +71,11 @@ pub use escalation::{
 };
 pub use model::{
     ALARM_ACK_CODE, ALARM_ID_SYSTEM, Acknowledgement, Alarm, AlarmAcknowledgement, AlarmCause,
-    AlarmKind, AlarmPriority, AlarmState, LevelDecision, RejectedInput, VAGT_CODE_SYSTEM, alarm_id,
+    AlarmKind, AlarmPriority, AlarmState, LevelDecision, PlanHead, RejectedInput, ResolvedReason,
+    VAGT_CODE_SYSTEM, alarm_id,
 };
 pub use rules::{
-    AlarmInputs, decision_alarm, level_change_priority, missed_measurement_alarms,
-    rejected_reading_alarm, required_alarms, suggested_change_alarm, suggestion_differs_alarm,
+    AlarmInputs, change_horizon_ms, decision_alarm, level_change_priority,
+    missed_measurement_alarms, next_due_at, plan_conflict_alarm, readings_window_ms,
+    rejected_reading_alarm, required_alarms, suggested_change_alarm,
 };

@@ -16,6 +16,9 @@ pub enum AlarmKind {
     SuggestionDiffers,
     MissedMeasurement,
     RejectedReading,
+    /// Two nurses changed the citizen's plan from the same revision (offline, at two
+    /// stations): a nurse settles which applies.
+    PlanConflict,
 }
 
 impl AlarmKind {
@@ -26,21 +29,17 @@ impl AlarmKind {
             AlarmKind::SuggestionDiffers => "suggestion_differs",
             AlarmKind::MissedMeasurement => "missed_measurement",
             AlarmKind::RejectedReading => "rejected_reading",
+            AlarmKind::PlanConflict => "plan_conflict",
         }
     }
 
-    /// A standing alarm holds while its condition holds (see [`crate::alarm`]); the others
-    /// record something that happened.
-    pub const fn is_standing(self) -> bool {
-        matches!(self, AlarmKind::SuggestionDiffers)
-    }
-
-    pub const ALL: [AlarmKind; 5] = [
+    pub const ALL: [AlarmKind; 6] = [
         AlarmKind::LevelRise,
         AlarmKind::LevelFall,
         AlarmKind::SuggestionDiffers,
         AlarmKind::MissedMeasurement,
         AlarmKind::RejectedReading,
+        AlarmKind::PlanConflict,
     ];
 }
 
@@ -61,6 +60,8 @@ impl std::str::FromStr for AlarmKind {
 pub enum AlarmState {
     Open,
     Acknowledged,
+    /// Its condition ended before anyone acknowledged it (see [`ResolvedReason`]).
+    Resolved,
 }
 
 impl AlarmState {
@@ -68,6 +69,7 @@ impl AlarmState {
         match self {
             AlarmState::Open => "open",
             AlarmState::Acknowledged => "acknowledged",
+            AlarmState::Resolved => "resolved",
         }
     }
 }
@@ -76,10 +78,67 @@ impl std::str::FromStr for AlarmState {
     type Err = String;
 
     fn from_str(code: &str) -> Result<Self, Self::Err> {
-        [AlarmState::Open, AlarmState::Acknowledged]
+        [
+            AlarmState::Open,
+            AlarmState::Acknowledged,
+            AlarmState::Resolved,
+        ]
+        .into_iter()
+        .find(|k| k.code() == code)
+        .ok_or_else(|| format!("unknown alarm state {code:?}"))
+    }
+}
+
+/// Why an unacknowledged alarm ended by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ResolvedReason {
+    /// The missing measurement arrived.
+    Measured,
+    /// A newer alarm of the same condition took its place (a later due time, a higher
+    /// priority).
+    Superseded,
+    /// The change is older than the horizon: history now.
+    Expired,
+    /// The data no longer shows it (a reading entered in error, a late reading that changed
+    /// the course).
+    Withdrawn,
+    /// A nurse decided the matter elsewhere (a rejected input, a plan conflict settled).
+    Decided,
+    /// Its condition is no alarm any more (a "suggestion differs" of an older Vagt).
+    Cleared,
+}
+
+impl ResolvedReason {
+    pub const ALL: [ResolvedReason; 6] = [
+        ResolvedReason::Measured,
+        ResolvedReason::Superseded,
+        ResolvedReason::Expired,
+        ResolvedReason::Withdrawn,
+        ResolvedReason::Decided,
+        ResolvedReason::Cleared,
+    ];
+
+    pub const fn code(self) -> &'static str {
+        match self {
+            ResolvedReason::Measured => "measured",
+            ResolvedReason::Superseded => "superseded",
+            ResolvedReason::Expired => "expired",
+            ResolvedReason::Withdrawn => "withdrawn",
+            ResolvedReason::Decided => "decided",
+            ResolvedReason::Cleared => "cleared",
+        }
+    }
+}
+
+impl std::str::FromStr for ResolvedReason {
+    type Err = String;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        ResolvedReason::ALL
             .into_iter()
-            .find(|k| k.code() == code)
-            .ok_or_else(|| format!("unknown alarm state {code:?}"))
+            .find(|r| r.code() == code)
+            .ok_or_else(|| format!("unknown resolved reason {code:?}"))
     }
 }
 
@@ -217,6 +276,17 @@ pub enum AlarmCause {
         reason: String,
         parameter: Option<Parameter>,
     },
+    /// The citizen's plan has more than one newest revision; `revisions` are their keys,
+    /// sorted, with who made each.
+    PlanConflict { revisions: Vec<PlanHead> },
+}
+
+/// One of the newest revisions of a citizen's plan, as a conflict names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
+pub struct PlanHead {
+    pub key: String,
+    pub changed_by: String,
+    pub changed_at: Timestamp,
 }
 
 /// The deterministic id of an alarm: lowercase hex SHA-256 over a version tag, the citizen, the

@@ -2,35 +2,62 @@
 //! confirmed level, missed measurements and rejected readings. See the [`crate::alarm`] docs.
 
 use crate::alarm::model::{
-    Alarm, AlarmCause, AlarmKind, AlarmPriority, LevelDecision, RejectedInput, alarm_id,
+    Alarm, AlarmCause, AlarmKind, AlarmPriority, LevelDecision, PlanHead, RejectedInput, alarm_id,
 };
 use crate::care_event::CareEventKind;
 use crate::citizen::CitizenId;
 use crate::ecm::{EcmLevel, LevelSource};
-use crate::ecm_engine::Evaluation;
+use crate::ecm_engine::{Evaluation, Transition};
+use crate::enrolment::Monitoring;
 use crate::parameter::Parameter;
 use crate::plan::TriagePlan;
 use crate::time_util::Timestamp;
 use std::collections::BTreeMap;
 
-/// Everything [`required_alarms`] looks at, for one citizen.
-
+/// Everything [`required_alarms`] looks at, for one citizen. Every input is data every station
+/// holds alike once synced (readings, events, decisions, enrolment), never what one station
+/// happened to record before, so every station requires the same alarms with the same ids.
 #[derive(Debug, Clone, Copy)]
 pub struct AlarmInputs<'a> {
     pub citizen_id: &'a CitizenId,
     pub plan: &'a TriagePlan,
     pub now: Timestamp,
-    /// The suggested level last stored for the citizen (`None`: never evaluated).
-    pub previous_suggested: Option<EcmLevel>,
+    /// The changes of the suggested level in the horizon, `(now - horizon, now]`, each with the
+    /// level before it ([`crate::ecm_engine::Timeline::transitions_between`]).
+    pub transitions: &'a [Transition],
     /// The engine's evaluation at `now`.
     pub evaluation: &'a Evaluation,
-    /// The decision in force (the latest), if any nurse ever assessed the citizen.
-    pub confirmed: Option<&'a LevelDecision>,
-    /// Decisions to raise change alarms for; passing all of them again is harmless.
+    /// Every decision on the citizen's confirmed level, oldest first, each with the level it
+    /// changed from.
     pub decisions: &'a [LevelDecision],
     /// Effective time of the last reading per parameter.
     pub last_reading_at: &'a BTreeMap<Parameter, Timestamp>,
+    /// Whether, and since when, the clinic watches the citizen's measurements: the schedule
+    /// counts from there ([`Monitoring::anchor`]), so a parameter never measured is missed too.
+    pub monitoring: Monitoring,
     pub rejected: &'a [RejectedInput],
+    /// The newest revisions of the citizen's plan (none: the defaults apply); more than one is
+    /// a conflict.
+    pub plan_heads: &'a [PlanHead],
+}
+
+/// How long a change of level raises its alarm: a change older than this is history (the
+/// citizen's level and the worklist still show it), and its alarm, if nobody acknowledged it,
+/// expires. The plan's look-back, at least a day.
+pub fn change_horizon_ms(plan: &TriagePlan) -> i64 {
+    plan.engine.lookback_ms.max(24 * 3_600_000)
+}
+
+/// How far back a citizen's readings matter to an evaluation at any instant of the horizon:
+/// the horizon, plus the hold (a level holds that long), the look-back (a reading counts that
+/// long) and the longest relative window (its baseline). Older readings cannot move a level
+/// in the horizon, so a store need not load them.
+pub fn readings_window_ms(plan: &TriagePlan) -> i64 {
+    let relative = plan.relative.iter().map(|r| r.window_ms).max().unwrap_or(0);
+    change_horizon_ms(plan)
+        .saturating_add(plan.engine.hold_ms)
+        .saturating_add(plan.engine.lookback_ms)
+        .saturating_add(relative)
 }
 
 fn level_code(level: Option<EcmLevel>) -> String {
@@ -78,41 +105,38 @@ fn direction(baseline: EcmLevel, from: Option<EcmLevel>, to: EcmLevel) -> Option
     }
 }
 
-/// The rise or fall alarm when the suggested level differs from `previous`.
-pub fn suggested_change_alarm(
-    citizen_id: &CitizenId,
-    plan: &TriagePlan,
-    previous: Option<EcmLevel>,
-    evaluation: &Evaluation,
-) -> Option<Alarm> {
-    let to = evaluation.level;
-    let kind = direction(plan.levels.all_green, previous, to)?;
-    let since = evaluation.since();
-    let source = evaluation.source;
+/// The rise or fall alarm of one change of the suggested level.
+pub fn suggested_change_alarm(citizen_id: &CitizenId, transition: &Transition) -> Option<Alarm> {
+    let from = transition.from?;
+    let to = transition.to;
+    let kind = direction(from, Some(from), to)?;
+    let source = transition.evaluation.source;
     let id = alarm_id(
         citizen_id,
         kind,
         &[
             source.code(),
-            &level_code(previous),
+            &level_code(Some(from)),
             &level_code(Some(to)),
-            &time_code(since),
+            &time_code(Some(transition.at)),
         ],
     );
     Some(Alarm {
         id,
         citizen_id: citizen_id.clone(),
         kind,
-        priority: level_change_priority(source, previous.unwrap_or(plan.levels.all_green), to),
-        // Without a data-derived change instant (stored level from data since corrected) the
-        // evaluation instant is the best we know.
-        raised_at: since.unwrap_or(evaluation.at),
+        priority: level_change_priority(source, from, to),
+        raised_at: transition.at,
         cause: AlarmCause::SuggestedChange {
             source,
-            from: previous,
+            from: Some(from),
             to,
-            at: since.unwrap_or(evaluation.at),
-            trigger: evaluation.change.as_ref().map(|c| c.trigger.clone()),
+            at: transition.at,
+            trigger: transition
+                .evaluation
+                .change
+                .as_ref()
+                .map(|c| c.trigger.clone()),
         },
         acknowledged: None,
     })
@@ -156,62 +180,15 @@ pub fn decision_alarm(
     })
 }
 
-/// The standing alarm while the suggestion differs from the confirmed level.
-pub fn suggestion_differs_alarm(
-    citizen_id: &CitizenId,
-    plan: &TriagePlan,
-    evaluation: &Evaluation,
-    confirmed: Option<&LevelDecision>,
-) -> Option<Alarm> {
-    let suggested = evaluation.level;
-    let confirmed_level = confirmed.map(|d| d.to);
-    if suggested == confirmed_level.unwrap_or(plan.levels.all_green) {
-        return None;
-    }
-    let since = evaluation.since();
-    let decision_key = confirmed.map(|d| d.key.clone());
-    let kind = AlarmKind::SuggestionDiffers;
-    let id = alarm_id(
-        citizen_id,
-        kind,
-        &[
-            &level_code(Some(suggested)),
-            &time_code(since),
-            &level_code(confirmed_level),
-            decision_key.as_deref().unwrap_or("-"),
-        ],
-    );
-    // They began to differ at whichever came last: the suggestion's change or the decision.
-    let raised_at = match (since, confirmed.map(|d| d.at)) {
-        (Some(a), Some(b)) => a.max(b),
-        (a, b) => a.or(b).unwrap_or(evaluation.at),
-    };
-    let above = confirmed_level.is_none_or(|c| suggested > c);
-    Some(Alarm {
-        id,
-        citizen_id: citizen_id.clone(),
-        kind,
-        priority: if above {
-            AlarmPriority::Medium
-        } else {
-            AlarmPriority::Low
-        },
-        raised_at,
-        cause: AlarmCause::SuggestionDiffers {
-            suggested,
-            suggested_since: since,
-            confirmed: confirmed_level,
-            decision_key,
-        },
-        acknowledged: None,
-    })
-}
-
-/// One alarm per scheduled parameter whose latest due time plus grace has passed at `now`.
+/// One alarm per scheduled parameter whose latest due time plus grace has passed at `now`,
+/// counted from its last reading or the start of monitoring ([`Monitoring::anchor`]). Its id
+/// holds the due time and the priority: a later due time, or a citizen grown more severe,
+/// is a new alarm, and the old one ends.
 pub fn missed_measurement_alarms(
     citizen_id: &CitizenId,
     plan: &TriagePlan,
     last_reading_at: &BTreeMap<Parameter, Timestamp>,
+    monitoring: Monitoring,
     evaluation: &Evaluation,
     confirmed: Option<EcmLevel>,
     now: Timestamp,
@@ -233,7 +210,7 @@ pub fn missed_measurement_alarms(
     };
     let mut out = Vec::new();
     for (parameter, schedule) in &plan.schedule {
-        let Some(last) = last_reading_at.get(parameter) else {
+        let Some(last) = monitoring.anchor(last_reading_at.get(parameter).copied()) else {
             continue;
         };
         let every = schedule.every_ms.max(1);
@@ -249,7 +226,11 @@ pub fn missed_measurement_alarms(
             id: alarm_id(
                 citizen_id,
                 kind,
-                &[parameter.code(), &due_at.millis().to_string()],
+                &[
+                    parameter.code(),
+                    &due_at.millis().to_string(),
+                    priority.code(),
+                ],
             ),
             citizen_id: citizen_id.clone(),
             kind,
@@ -257,7 +238,7 @@ pub fn missed_measurement_alarms(
             raised_at: due_at.plus_millis(schedule.grace_ms),
             cause: AlarmCause::MissedMeasurement {
                 parameter: *parameter,
-                last_at: *last,
+                last_at: last,
                 due_at,
                 grace_ms: schedule.grace_ms,
             },
@@ -284,40 +265,64 @@ pub fn rejected_reading_alarm(citizen_id: &CitizenId, rejected: &RejectedInput) 
     }
 }
 
+/// The alarm of a conflict between two or more newest plan revisions, if there is one. Its id
+/// is the set of revisions, so a third revision joining the conflict is a new alarm.
+pub fn plan_conflict_alarm(citizen_id: &CitizenId, heads: &[PlanHead]) -> Option<Alarm> {
+    if heads.len() < 2 {
+        return None;
+    }
+    let mut heads = heads.to_vec();
+    heads.sort();
+    heads.dedup_by(|a, b| a.key == b.key);
+    let kind = AlarmKind::PlanConflict;
+    let keys: Vec<&str> = heads.iter().map(|h| h.key.as_str()).collect();
+    Some(Alarm {
+        id: alarm_id(citizen_id, kind, &keys),
+        citizen_id: citizen_id.clone(),
+        kind,
+        priority: AlarmPriority::Low,
+        raised_at: heads.iter().map(|h| h.changed_at).max()?,
+        cause: AlarmCause::PlanConflict { revisions: heads },
+        acknowledged: None,
+    })
+}
+
 /// Every alarm that must exist for the citizen now, sorted by (raised_at, id), ids unique.
+/// Changes older than [`change_horizon_ms`] raise none.
 pub fn required_alarms(inputs: &AlarmInputs<'_>) -> Vec<Alarm> {
     let AlarmInputs {
         citizen_id,
         plan,
         now,
-        previous_suggested,
+        transitions,
         evaluation,
-        confirmed,
         decisions,
         last_reading_at,
+        monitoring,
         rejected,
+        plan_heads,
     } = *inputs;
+    let since = now.plus_millis(-change_horizon_ms(plan));
     let mut out: Vec<Alarm> = Vec::new();
-    out.extend(suggested_change_alarm(
-        citizen_id,
-        plan,
-        previous_suggested,
-        evaluation,
-    ));
+    out.extend(
+        transitions
+            .iter()
+            .filter(|t| t.at > since)
+            .filter_map(|t| suggested_change_alarm(citizen_id, t)),
+    );
     out.extend(
         decisions
             .iter()
+            .filter(|d| d.at > since)
             .filter_map(|d| decision_alarm(citizen_id, plan, d)),
     );
-    out.extend(suggestion_differs_alarm(
-        citizen_id, plan, evaluation, confirmed,
-    ));
     out.extend(missed_measurement_alarms(
         citizen_id,
         plan,
         last_reading_at,
+        monitoring,
         evaluation,
-        confirmed.map(|d| d.to),
+        decisions.last().map(|d| d.to),
         now,
     ));
     out.extend(
@@ -325,7 +330,35 @@ pub fn required_alarms(inputs: &AlarmInputs<'_>) -> Vec<Alarm> {
             .iter()
             .map(|r| rejected_reading_alarm(citizen_id, r)),
     );
+    out.extend(plan_conflict_alarm(citizen_id, plan_heads));
     out.sort_by(|a, b| (a.raised_at, &a.id).cmp(&(b.raised_at, &b.id)));
     out.dedup_by(|a, b| a.id == b.id);
     out
+}
+
+/// When the citizen must be evaluated again though no data arrives: the engine's next possible
+/// change, the next measurement that falls due (its grace included), or the expiry of the
+/// oldest change still in the horizon. `None`: only new data can change anything.
+pub fn next_due_at(
+    plan: &TriagePlan,
+    now: Timestamp,
+    next_engine_change: Option<Timestamp>,
+    last_reading_at: &BTreeMap<Parameter, Timestamp>,
+    monitoring: Monitoring,
+    oldest_change_in_horizon: Option<Timestamp>,
+) -> Option<Timestamp> {
+    let mut due: Vec<Timestamp> = Vec::new();
+    due.extend(next_engine_change.filter(|t| *t > now));
+    for (parameter, schedule) in &plan.schedule {
+        let Some(last) = monitoring.anchor(last_reading_at.get(parameter).copied()) else {
+            continue;
+        };
+        let every = schedule.every_ms.max(1);
+        // The next k >= 1 with last + k * every + grace > now.
+        let overdue = now.millis() - last.millis() - schedule.grace_ms;
+        let k = overdue.div_euclid(every).max(0) + 1;
+        due.push(last.plus_millis(k.saturating_mul(every) + schedule.grace_ms));
+    }
+    due.extend(oldest_change_in_horizon.map(|at| at.plus_millis(change_horizon_ms(plan))));
+    due.into_iter().filter(|t| *t > now).min()
 }

@@ -47,4 +47,4 @@ pub use model::{
     EngineReading, Evaluation, Finding, FindingRule, LevelChange, LevelRule, LevelTrigger,
     ReadingLevel, ReadingsBasis, Transition,
 };
-pub use timeline::{Timeline, evaluate, levels_at_readings, replay};
+pub use timeline::{Timeline, evaluate, levels_at_readings, replay, transitions_between};

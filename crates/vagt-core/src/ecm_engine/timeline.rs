@@ -451,6 +451,36 @@ impl<'p> Timeline<'p> {
         self.instant(t).findings
     }
 
+    /// The changes of the suggested level in `(after, until]`, each with the level just
+    /// before it. Only data decides them, not where a station began to look: every station that
+    /// holds the same readings and events finds the same changes with the same `from`.
+    pub fn transitions_between(&self, after: Timestamp, until: Timestamp) -> Vec<Transition> {
+        let mut previous = self.level_at(after);
+        let mut out = Vec::new();
+        let start = self.candidates.partition_point(|c| *c <= after);
+        for &at in self.candidates[start..].iter().take_while(|c| **c <= until) {
+            let level = self.level_at(at);
+            if level != previous {
+                out.push(Transition {
+                    at,
+                    from: Some(previous),
+                    to: level,
+                    evaluation: self.evaluate(at),
+                });
+                previous = level;
+            }
+        }
+        out
+    }
+
+    /// The first instant after `t` at which the suggested level may change with no new data
+    /// (a reading ageing out of the look-back, a hold running out, a MAS visit's hold ending):
+    /// when a citizen must be evaluated again though nothing arrived.
+    pub fn next_change_after(&self, t: Timestamp) -> Option<Timestamp> {
+        let at = self.candidates.partition_point(|c| *c <= t);
+        self.candidates.get(at).copied()
+    }
+
     /// Every change of the suggested level up to `until`, in time order; the first entry (from
     /// `None`) is the level at the first instant with data or events.
     pub fn replay(&self, until: Timestamp) -> Vec<Transition> {
@@ -505,6 +535,17 @@ pub fn evaluate(
     now: Timestamp,
 ) -> Evaluation {
     Timeline::new(plan, readings, events).evaluate(now)
+}
+
+/// The changes of the suggested level in `(after, until]`; see [`Timeline::transitions_between`].
+pub fn transitions_between(
+    plan: &TriagePlan,
+    readings: &[EngineReading],
+    events: &[CareEvent],
+    after: Timestamp,
+    until: Timestamp,
+) -> Vec<Transition> {
+    Timeline::new(plan, readings, events).transitions_between(after, until)
 }
 
 /// Every change of the suggested level up to `until`; see [`Timeline::replay`].

@@ -4,6 +4,7 @@
 use vagt_core::alarm::{self, Alarm, AlarmInputs, LevelDecision, RejectedInput};
 use vagt_core::care_event::CareEvent;
 use vagt_core::ecm_engine::{self, EngineReading, Evaluation};
+use vagt_core::enrolment::Monitoring;
 use vagt_core::plan::TriagePlan;
 use vagt_core::time_util::{MILLIS_PER_DAY, MILLIS_PER_HOUR, MILLIS_PER_MINUTE};
 use vagt_core::{CitizenId, Diagnosis, EcmLevel, Parameter, Timestamp};
@@ -41,15 +42,21 @@ pub fn level(n: i64) -> EcmLevel {
     EcmLevel::new(n).unwrap()
 }
 
-/// The alarms for the citizen at `now`, with nothing but readings (no decisions, rejections
-/// or schedule anchors).
+/// The rise or fall alarm of a change of the suggested level to `evaluation` from `previous`
+/// (`None`: the plan's all-green level, as before any data).
 pub fn level_alarms(
     plan: &TriagePlan,
     previous: Option<EcmLevel>,
     evaluation: &Evaluation,
 ) -> Vec<Alarm> {
     let c = citizen();
-    alarm::suggested_change_alarm(&c, plan, previous, evaluation)
+    let transition = ecm_engine::Transition {
+        at: evaluation.since().unwrap_or(evaluation.at),
+        from: Some(previous.unwrap_or(plan.levels.all_green)),
+        to: evaluation.level,
+        evaluation: evaluation.clone(),
+    };
+    alarm::suggested_change_alarm(&c, &transition)
         .into_iter()
         .collect()
 }
@@ -59,8 +66,10 @@ pub struct Station<'a> {
     pub plan: &'a TriagePlan,
     pub readings: Vec<EngineReading>,
     pub events: Vec<CareEvent>,
+    /// Oldest first by (at, key); `from` is filled in by [`Station::alarms`].
     pub decisions: Vec<LevelDecision>,
     pub rejected: Vec<RejectedInput>,
+    pub monitoring: Monitoring,
 }
 
 impl Station<'_> {
@@ -79,25 +88,43 @@ impl Station<'_> {
         last
     }
 
-    pub fn alarms(&self, previous: Option<EcmLevel>, now: Timestamp) -> Vec<Alarm> {
-        let evaluation = self.evaluate(now);
-        let last = self.last_reading_at(now);
-        let confirmed = self
+    /// The decisions made by `now`, ordered by (at, key), each with the level before it.
+    pub fn decisions_at(&self, now: Timestamp) -> Vec<LevelDecision> {
+        let mut decisions: Vec<LevelDecision> = self
             .decisions
             .iter()
             .filter(|d| d.at <= now)
-            .max_by(|a, b| (a.at, &a.key).cmp(&(b.at, &b.key)));
+            .cloned()
+            .collect();
+        decisions.sort_by(|a, b| (a.at, &a.key).cmp(&(b.at, &b.key)));
+        let mut before = None;
+        for d in &mut decisions {
+            d.from = before;
+            before = Some(d.to);
+        }
+        decisions
+    }
+
+    /// Every alarm the rules require at `now`, from the data alone.
+    pub fn alarms(&self, now: Timestamp) -> Vec<Alarm> {
+        let timeline = ecm_engine::Timeline::new(self.plan, &self.readings, &self.events);
+        let evaluation = timeline.evaluate(now);
+        let horizon = alarm::change_horizon_ms(self.plan);
+        let transitions = timeline.transitions_between(now.plus_millis(-horizon), now);
+        let last = self.last_reading_at(now);
+        let decisions = self.decisions_at(now);
         let c = citizen();
         alarm::required_alarms(&AlarmInputs {
             citizen_id: &c,
             plan: self.plan,
             now,
-            previous_suggested: previous,
+            transitions: &transitions,
             evaluation: &evaluation,
-            confirmed,
-            decisions: &self.decisions,
+            decisions: &decisions,
             last_reading_at: &last,
+            monitoring: self.monitoring,
             rejected: &self.rejected,
+            plan_heads: &[],
         })
     }
 }

@@ -63,7 +63,12 @@ impl World {
             }
         }
         for n in 0..spec.new_citizens {
-            if let Some(id) = self.new_citizen(now, n as u64, &mut report) {
+            if let Some(id) = self.new_citizen(now, n as u64, false, &mut report) {
+                report.new_patients.push(id);
+            }
+        }
+        for n in 0..spec.silent_citizens {
+            if let Some(id) = self.new_citizen(now, 500 + n as u64, true, &mut report) {
                 report.new_patients.push(id);
             }
         }
@@ -82,7 +87,13 @@ impl World {
         if self.citizens.is_empty() {
             return Vec::new();
         }
-        let citizen = rng.below(self.citizens.len() as u64) as usize;
+        let measuring: Vec<usize> = (0..self.citizens.len())
+            .filter(|i| self.citizens.get(*i).is_some_and(|c| !c.silent))
+            .collect();
+        if measuring.is_empty() {
+            return Vec::new();
+        }
+        let citizen = *rng.pick(&measuring);
         let Some(sim_citizen) = self.citizens.get(citizen) else {
             return Vec::new();
         };
@@ -154,12 +165,14 @@ impl World {
         self.update_observation(index, info, now, report)
     }
 
-    /// A new citizen from the cohort generator (another seed), with a Patient, Conditions and
-    /// two days of readings.
+    /// A new citizen from the cohort generator (another seed), with a Patient, Conditions, an
+    /// EpisodeOfCare and two days of readings; a `silent` one enrolled two days ago, with no
+    /// reading then or ever.
     fn new_citizen(
         &mut self,
         now: Timestamp,
         n: u64,
+        silent: bool,
         report: &mut AdvanceReport,
     ) -> Option<String> {
         for attempt in 0..10u64 {
@@ -178,7 +191,18 @@ impl World {
                 continue;
             }
             let before = report.changed.len();
-            let index = self.add_citizen(citizen, now, Some(report));
+            let enrolled_at = if silent {
+                now.plus_millis(-2 * MILLIS_PER_DAY)
+            } else {
+                now
+            };
+            let index = self.add_citizen(citizen, now, enrolled_at, Some(report));
+            if silent {
+                if let Some(c) = self.citizens.get_mut(index) {
+                    c.silent = true;
+                }
+                return self.citizens.get(index).map(|c| c.patient_id.clone());
+            }
             let bad: HashSet<String> = cohort.expected_rejections.into_iter().collect();
             let write_at = move |_: Timestamp| now;
             let load = Load {

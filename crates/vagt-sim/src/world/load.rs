@@ -60,7 +60,7 @@ impl World {
             .start_of_day()
             .plus_millis(-(i64::from(config.days) + 1) * MILLIS_PER_DAY);
         for citizen in cohort.citizens {
-            world.add_citizen(citizen, first_day, None);
+            world.add_citizen(citizen, first_day, first_day, None);
         }
         let bad: HashSet<String> = cohort.expected_rejections.into_iter().collect();
         let latest = config.end.plus_millis(-MILLIS_PER_MINUTE);

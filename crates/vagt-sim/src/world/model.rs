@@ -32,6 +32,8 @@ pub(super) struct SimCitizen {
     pub(super) style: CodeStyle,
     /// The latest good value and unit of each parameter: new readings vary around it.
     pub(super) last: BTreeMap<Parameter, (f64, String)>,
+    /// Enrolled but never measuring: no new reading is drawn for them.
+    pub(super) silent: bool,
 }
 
 /// What the simulator knows an Observation says (the oracle a test compares a client with).

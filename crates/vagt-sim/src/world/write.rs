@@ -26,16 +26,25 @@ impl World {
         Some(index)
     }
 
+    /// A citizen's Patient, Conditions and their enrolment (an active EpisodeOfCare from
+    /// `enrolled_at`), written at `at`.
     pub(super) fn add_citizen(
         &mut self,
         citizen: Citizen,
         at: Timestamp,
+        enrolled_at: Timestamp,
         mut report: Option<&mut AdvanceReport>,
     ) -> usize {
         let index = self.citizens.len();
         let patient_id = self.store.new_id("Patient");
         self.write_new(
             fhir::patient(&patient_id, &citizen),
+            at,
+            report.as_deref_mut(),
+        );
+        let episode_id = self.store.new_id("EpisodeOfCare");
+        self.write_new(
+            fhir::episode_of_care(&episode_id, &patient_id, enrolled_at),
             at,
             report.as_deref_mut(),
         );
@@ -51,6 +60,7 @@ impl World {
             patient_id,
             style: CodeStyle::for_index(index),
             last: BTreeMap::new(),
+            silent: false,
         });
         index
     }

@@ -7,10 +7,11 @@ use crate::error::SyncError;
 use std::collections::{BTreeSet, HashMap};
 use vagt_core::{CitizenId, Timestamp};
 use vagt_fhir::{
-    ObservationUpdate, QuestionnaireUpdate, local_reference, map_acknowledgement_task,
-    map_condition, map_encounter, map_observation, map_patient, map_questionnaire_response,
+    BasicRecord, ObservationUpdate, QuestionnaireUpdate, local_reference, map_acknowledgement_task,
+    map_basic, map_condition, map_encounter, map_episode_of_care, map_level_decision,
+    map_observation, map_patient, map_questionnaire_response,
 };
-use vagt_store::{PullBatch, Rejection, SourcedCitizen, Store};
+use vagt_store::{PullBatch, Pulled, Rejection, SourcedCitizen, Store};
 
 fn rejection(
     base: &str,
@@ -79,9 +80,17 @@ pub(super) async fn map_page(
     let reject = |resource: &serde_json::Value, rejected| {
         let citizen = resource
             .pointer("/subject/reference")
+            .or_else(|| resource.pointer("/patient/reference"))
             .and_then(serde_json::Value::as_str)
             .and_then(citizen_for);
         rejection(&base, resource, rejected, citizen)
+    };
+    let pulled = |resource: &serde_json::Value| -> (String, String) {
+        let id = resource
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        (format!("{base}|{resource_type}/{id}"), resource.to_string())
     };
     for resource in resources {
         match resource_type {
@@ -92,6 +101,43 @@ pub(super) async fn map_page(
             },
             "Encounter" => match map_encounter(resource, &base, &citizen_for, received_at) {
                 Ok(update) => batch.care_events.push(update),
+                Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+            },
+            "EpisodeOfCare" => {
+                match map_episode_of_care(resource, &base, &citizen_for, received_at) {
+                    Ok(enrolment) => batch.enrolments.push(enrolment),
+                    Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+                }
+            }
+            "ClinicalImpression" => {
+                match map_level_decision(resource, &base, &citizen_for, received_at) {
+                    Ok(Some(decision)) => batch.decisions.push(decision),
+                    // Not Vagt's: a backend holds many kinds of ClinicalImpression.
+                    Ok(None) => {}
+                    Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+                }
+            }
+            "Basic" => match map_basic(resource, &base, &citizen_for, received_at) {
+                Ok(Some(record)) => {
+                    let (source_id, payload) = pulled(resource);
+                    match record {
+                        BasicRecord::PlanRevision(record) => batch.plan_revisions.push(Pulled {
+                            source_id,
+                            resource_type: "Basic".into(),
+                            payload,
+                            record,
+                        }),
+                        BasicRecord::SharedSetting(record) => {
+                            batch.shared_settings.push(Pulled {
+                                source_id,
+                                resource_type: "Basic".into(),
+                                payload,
+                                record,
+                            });
+                        }
+                    }
+                }
+                Ok(None) => {}
                 Err(rejected) => batch.rejections.push(reject(resource, rejected)),
             },
             "Task" => match map_acknowledgement_task(resource) {
@@ -121,12 +167,14 @@ pub(super) async fn map_page(
     Ok(batch)
 }
 
-/// The local references (`Patient/123`) of the resources' subjects.
+/// The local references (`Patient/123`) of the resources' subjects (an EpisodeOfCare's
+/// `patient`).
 fn subject_references(resources: &[&serde_json::Value]) -> BTreeSet<String> {
     resources
         .iter()
         .filter_map(|r| {
             r.pointer("/subject/reference")
+                .or_else(|| r.pointer("/patient/reference"))
                 .and_then(serde_json::Value::as_str)
         })
         .filter_map(local_reference)

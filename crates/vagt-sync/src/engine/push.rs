@@ -17,15 +17,18 @@ pub(super) async fn push_outbox(
     capabilities: &ServerCapabilities,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
-    const IDENTIFIER_SYSTEM: &str = "urn:ietf:rfc:3986";
+    const IDENTIFIER_SYSTEM: &str = vagt_fhir::RECORD_IDENTIFIER_SYSTEM;
     let base = client.base().to_owned();
     for item in store.pending_outbox(config.push_limit)? {
         let mut resource = match &item.record {
             OutboxRecord::Record(record) => {
                 // The citizen's Patient on this backend, looked up now: a citizen first known
                 // locally may have been pulled from the backend since the record was queued.
-                let patient = store
-                    .citizen_source(record.citizen_id())?
+                let source = match record.citizen_id() {
+                    Some(citizen) => store.citizen_source(citizen)?,
+                    None => None,
+                };
+                let patient = source
                     .as_deref()
                     .and_then(|source| source.strip_prefix(&format!("{base}|")).map(str::to_owned))
                     .filter(|local| local.starts_with("Patient/"));

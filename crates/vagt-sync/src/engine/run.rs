@@ -12,15 +12,20 @@ use std::time::Instant;
 use vagt_store::{Store, SyncRunEnd};
 
 /// Pulled in this order, so a reading's citizen is known before the reading arrives.
-/// QuestionnaireResponses carry the scored forms (symptom score, CAT); many servers hold none.
-/// Encounters carry care events (MAS visits, admissions, discharges) that set level floors.
-/// Tasks carry alarm acknowledgements made at other stations.
-pub const PULLED_TYPES: [&str; 6] = [
+/// EpisodeOfCare carries citizens' enrolments (when monitoring starts). QuestionnaireResponses
+/// carry the scored forms (symptom score, CAT); many servers hold none. Encounters carry care
+/// events (MAS visits, admissions, discharges) that set level floors. Basic carries the plan
+/// revisions and shared settings nurses made at any station, ClinicalImpressions their
+/// confirmed levels, and Tasks their alarm acknowledgements.
+pub const PULLED_TYPES: [&str; 9] = [
     "Patient",
+    "EpisodeOfCare",
     "Condition",
     "Observation",
     "QuestionnaireResponse",
     "Encounter",
+    "Basic",
+    "ClinicalImpression",
     "Task",
 ];
 
