@@ -63,9 +63,12 @@ CREATE INDEX enrolments_by_citizen ON enrolments (citizen_id);
 -- after a sync or a restart takes exactly the citizens whose inputs changed or whose time came.
 -- NULL: only new data can change anything. (Added in version 5.)
 CREATE TABLE citizen_evaluations (
-    citizen_id   TEXT PRIMARY KEY REFERENCES citizens (id),
-    evaluated_at INTEGER,
-    next_due_at  INTEGER
+    citizen_id      TEXT PRIMARY KEY REFERENCES citizens (id),
+    evaluated_at    INTEGER,
+    next_due_at     INTEGER,
+    -- The suggested level at the last evaluation and since when: what the worklist shows.
+    suggested_level INTEGER CHECK (suggested_level IS NULL OR suggested_level BETWEEN 1 AND 6),
+    suggested_since INTEGER
 ) STRICT, WITHOUT ROWID;
 
 CREATE INDEX citizen_evaluations_due ON citizen_evaluations (next_due_at)
@@ -125,7 +128,9 @@ CREATE TABLE rejected_input (
 CREATE INDEX rejected_input_open ON rejected_input (received_at) WHERE status = 'open';
 
 -- Every ECM level a citizen has had, suggested by rules, confirmed by a nurse, or set by an
--- event; the newest row of a kind is the current one of that kind.
+-- event. The newest confirmed row (by set_at, then decision_key) is the confirmed level; the
+-- suggested rows are the rules' changes as the data shows them (those within the horizon are
+-- replayed by every evaluation), and the current suggestion is `citizen_evaluations`'.
 CREATE TABLE ecm_levels (
     id         INTEGER PRIMARY KEY,
     citizen_id TEXT NOT NULL REFERENCES citizens (id),
@@ -222,7 +227,7 @@ CREATE TABLE alarms (
     citizen_id      TEXT NOT NULL REFERENCES citizens (id),
     kind            TEXT NOT NULL CHECK (kind IN (
                         'level_rise', 'level_fall', 'suggestion_differs',
-                        'missed_measurement', 'rejected_reading')),
+                        'missed_measurement', 'rejected_reading', 'plan_conflict')),
     priority        TEXT NOT NULL CHECK (priority IN ('info', 'low', 'medium', 'high')),
     raised_at       INTEGER NOT NULL,
     cause           TEXT NOT NULL CHECK (json_valid(cause)),

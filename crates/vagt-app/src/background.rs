@@ -31,9 +31,10 @@ pub struct BackgroundPlan {
 }
 
 impl BackgroundPlan {
-    /// Every citizen is evaluated this often when nothing else asks: due measurements have
-    /// grace periods of hours, so minutes are prompt, and an idle station stays idle.
-    pub const DEFAULT_EVALUATE_EVERY: Duration = Duration::from_secs(300);
+    /// The rules' clock looks for citizens whose time came this often: a look by index that
+    /// finds none costs nothing, so an idle station stays idle, and a measurement falling due
+    /// is alarmed within a minute.
+    pub const DEFAULT_EVALUATE_EVERY: Duration = Duration::from_secs(60);
 }
 
 /// Stops the background threads when dropped (or on [`BackgroundHandle::stop`]).

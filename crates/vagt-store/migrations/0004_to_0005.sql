@@ -25,9 +25,12 @@ CREATE TABLE enrolments (
 CREATE INDEX enrolments_by_citizen ON enrolments (citizen_id);
 
 CREATE TABLE citizen_evaluations (
-    citizen_id   TEXT PRIMARY KEY REFERENCES citizens (id),
-    evaluated_at INTEGER,
-    next_due_at  INTEGER
+    citizen_id      TEXT PRIMARY KEY REFERENCES citizens (id),
+    evaluated_at    INTEGER,
+    next_due_at     INTEGER,
+    -- The suggested level at the last evaluation and since when: what the worklist shows.
+    suggested_level INTEGER CHECK (suggested_level IS NULL OR suggested_level BETWEEN 1 AND 6),
+    suggested_since INTEGER
 ) STRICT, WITHOUT ROWID;
 
 CREATE INDEX citizen_evaluations_due ON citizen_evaluations (next_due_at)
@@ -46,7 +49,7 @@ CREATE TABLE alarms (
     citizen_id      TEXT NOT NULL REFERENCES citizens (id),
     kind            TEXT NOT NULL CHECK (kind IN (
                         'level_rise', 'level_fall', 'suggestion_differs',
-                        'missed_measurement', 'rejected_reading')),
+                        'missed_measurement', 'rejected_reading', 'plan_conflict')),
     priority        TEXT NOT NULL CHECK (priority IN ('info', 'low', 'medium', 'high')),
     raised_at       INTEGER NOT NULL,
     cause           TEXT NOT NULL CHECK (json_valid(cause)),

@@ -101,7 +101,7 @@ pub(crate) fn apply_care_event_update_tx(
         CareEventUpdate::Events {
             citizen_id, events, ..
         } => {
-            if !crate::citizens::citizen_exists(tx, citizen_id.as_str())? {
+            if !crate::citizen_rows::citizen_exists(tx, citizen_id.as_str())? {
                 let new = reject_tx(tx, backend, update, citizen_id.as_str(), received_at)?;
                 return Ok(CareEventsApplied::Rejected { new });
             }

@@ -101,24 +101,6 @@ pub struct CitizenSummary {
     pub news2: Option<FullSetScore>,
 }
 
-/// Whether the store knows the citizen; on a connection or inside a transaction.
-pub(crate) fn citizen_exists(conn: &rusqlite::Connection, citizen_id: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM citizens WHERE id = ?1")?
-        .query_row([citizen_id], |r| r.get::<_, i64>(0))
-        .optional()?
-        .is_some())
-}
-
-/// `Err(UnknownCitizen)` unless the store knows the citizen.
-pub(crate) fn require_citizen(conn: &rusqlite::Connection, citizen_id: &str) -> Result<()> {
-    if citizen_exists(conn, citizen_id)? {
-        Ok(())
-    } else {
-        Err(StoreError::UnknownCitizen(citizen_id.to_owned()))
-    }
-}
-
 /// The citizen's row only; diagnoses are left as they are.
 pub(crate) fn upsert_citizen_row_tx(
     tx: &Transaction<'_>,
@@ -353,7 +335,7 @@ impl Store {
         citizen: &CitizenId,
         now: Timestamp,
     ) -> Result<Option<FullSetScore>> {
-        require_citizen(&self.conn, citizen.as_str())?;
+        crate::citizen_rows::require_citizen(&self.conn, citizen.as_str())?;
         let readings = {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT parameter, value, effective_at FROM readings
@@ -415,28 +397,33 @@ impl Store {
         Ok(scores)
     }
 
-    /// citizen -> (suggested, confirmed): the newest row of each kind.
+    /// citizen -> (suggested, confirmed): the last evaluation's suggestion, and the newest
+    /// decision (by set_at, then key).
     fn current_levels(&self, scope: &Scope) -> Result<HashMap<String, LevelPair>> {
+        let mut levels: HashMap<String, LevelPair> = HashMap::new();
+        {
+            let mut stmt = self.conn.prepare_cached(&scoped(
+                "SELECT citizen_id, suggested_level FROM citizen_evaluations
+                 WHERE suggested_level IS NOT NULL AND SCOPE(citizen_id, 1)",
+                scope,
+            ))?;
+            let mut rows = stmt.query([scope])?;
+            while let Some(r) = rows.next()? {
+                levels.entry(r.get(0)?).or_default().0 = EcmLevel::new(r.get(1)?).ok();
+            }
+        }
         let mut stmt = self.conn.prepare_cached(&scoped(
-            "SELECT citizen_id, kind, level FROM ecm_levels e
-             WHERE kind IN ('suggested', 'confirmed')
+            "SELECT citizen_id, level FROM ecm_levels e
+             WHERE kind = 'confirmed'
                AND SCOPE(citizen_id, 1)
                AND id = (SELECT id FROM ecm_levels
-                         WHERE citizen_id = e.citizen_id AND kind = e.kind
+                         WHERE citizen_id = e.citizen_id AND kind = 'confirmed'
                          ORDER BY set_at DESC, decision_key DESC, id DESC LIMIT 1)",
             scope,
         ))?;
         let mut rows = stmt.query([scope])?;
-        let mut levels: HashMap<String, LevelPair> = HashMap::new();
         while let Some(r) = rows.next()? {
-            let kind: String = r.get(1)?;
-            let level = EcmLevel::new(r.get(2)?).ok();
-            let entry = levels.entry(r.get(0)?).or_default();
-            if kind == "suggested" {
-                entry.0 = level;
-            } else {
-                entry.1 = level;
-            }
+            levels.entry(r.get(0)?).or_default().1 = EcmLevel::new(r.get(1)?).ok();
         }
         Ok(levels)
     }

@@ -101,7 +101,7 @@ impl Store {
         let known: Vec<String> = citizens
             .iter()
             .filter_map(|c| {
-                crate::citizens::citizen_exists(&self.conn, c.as_str())
+                crate::citizen_rows::citizen_exists(&self.conn, c.as_str())
                     .map(|known| known.then(|| c.as_str().to_owned()))
                     .transpose()
             })
@@ -185,18 +185,19 @@ fn evaluate_citizen_tx(
         plan_heads: &heads,
     });
 
-    // The suggested level's changes in the horizon, each once; then the level now, so the
-    // latest recorded suggestion is the engine's at every station.
-    for t in &transitions {
-        if insert_suggested_level_tx(tx, citizen, &t.evaluation, t.at)? {
+    // The suggested level's history in the horizon is what the data shows now: a change no
+    // longer shown (a reading entered in error, a plan changed) is taken out, a new one in.
+    let horizon_start = now.plus_millis(-horizon);
+    report.level_changes += replace_suggested_history_tx(tx, citizen, &transitions, horizon_start)?;
+    let recorded = latest_level_set(tx, citizen, LevelKind::Suggested)?.map(|(level, _)| level);
+    if recorded != Some(evaluation.level) {
+        let since = evaluation
+            .since()
+            .unwrap_or(horizon_start)
+            .min(horizon_start);
+        if insert_suggested_level_tx(tx, citizen, &evaluation, since)? {
             report.level_changes += 1;
         }
-    }
-    let recorded = latest_level_set(tx, citizen, LevelKind::Suggested)?.map(|(level, _)| level);
-    if recorded != Some(evaluation.level)
-        && insert_suggested_level_tx(tx, citizen, &evaluation, evaluation.since().unwrap_or(now))?
-    {
-        report.level_changes += 1;
     }
 
     for alarm in &required {
@@ -240,13 +241,62 @@ fn evaluate_citizen_tx(
         oldest_change,
     );
     tx.prepare_cached(
-        "INSERT INTO citizen_evaluations (citizen_id, evaluated_at, next_due_at)
-         VALUES (?1, ?2, ?3)
+        "INSERT INTO citizen_evaluations
+             (citizen_id, evaluated_at, next_due_at, suggested_level, suggested_since)
+         VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (citizen_id) DO UPDATE
-         SET evaluated_at = excluded.evaluated_at, next_due_at = excluded.next_due_at",
+         SET evaluated_at = excluded.evaluated_at, next_due_at = excluded.next_due_at,
+             suggested_level = excluded.suggested_level,
+             suggested_since = excluded.suggested_since",
     )?
-    .execute((citizen, now.millis(), next.map(Timestamp::millis)))?;
+    .execute((
+        citizen,
+        now.millis(),
+        next.map(Timestamp::millis),
+        i64::from(evaluation.level.get()),
+        evaluation.since().map(Timestamp::millis),
+    ))?;
     Ok(())
+}
+
+/// Makes the citizen's suggested-level rows after `horizon_start` the replay's transitions:
+/// removes the others, adds the missing. How many rows it changed.
+fn replace_suggested_history_tx(
+    tx: &Transaction<'_>,
+    citizen: &str,
+    transitions: &[vagt_core::ecm_engine::Transition],
+    horizon_start: Timestamp,
+) -> Result<usize> {
+    let wanted: BTreeSet<(i64, i64)> = transitions
+        .iter()
+        .map(|t| (t.at.millis(), i64::from(t.to.get())))
+        .collect();
+    let held: Vec<(i64, i64, i64)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, set_at, level FROM ecm_levels
+             WHERE citizen_id = ?1 AND kind = 'suggested' AND set_at > ?2",
+        )?;
+        stmt.query_map((citizen, horizon_start.millis()), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?
+    };
+    let mut changed = 0;
+    let mut kept = BTreeSet::new();
+    for (id, set_at, level) in held {
+        if wanted.contains(&(set_at, level)) && kept.insert((set_at, level)) {
+            continue;
+        }
+        tx.prepare_cached("DELETE FROM ecm_levels WHERE id = ?1")?
+            .execute([id])?;
+        changed += 1;
+    }
+    for t in transitions {
+        if insert_suggested_level_tx(tx, citizen, &t.evaluation, t.at)? {
+            changed += 1;
+        }
+    }
+    Ok(changed)
 }
 
 /// Why an open alarm the rules no longer require ended.

@@ -54,7 +54,7 @@ impl Store {
         if reason.is_empty() {
             return Err(TriageError::ReasonRequired.into());
         }
-        crate::citizens::require_citizen(&self.conn, citizen_id.as_str())?;
+        crate::citizen_rows::require_citizen(&self.conn, citizen_id.as_str())?;
         let key = format!("urn:uuid:{}", crate::key::random_uuid()?);
         let tx = self.conn.transaction()?;
         ensure_user_tx(&tx, actor, now)?;
@@ -91,12 +91,26 @@ impl Store {
         Ok(key)
     }
 
-    /// The latest level of a kind, if any.
+    /// The citizen's current level of a kind, if any: the suggestion of the last evaluation,
+    /// or the newest decision.
     pub fn latest_level(
         &self,
         citizen_id: &CitizenId,
         kind: LevelKind,
     ) -> Result<Option<EcmLevel>> {
+        if kind == LevelKind::Suggested {
+            let level: Option<Option<i64>> = self
+                .conn
+                .prepare_cached(
+                    "SELECT suggested_level FROM citizen_evaluations WHERE citizen_id = ?1",
+                )?
+                .query_row([citizen_id.as_str()], |r| r.get(0))
+                .optional()?;
+            return level
+                .flatten()
+                .map(|l| EcmLevel::new(l).map_err(|e| StoreError::Corrupt(e.to_string())))
+                .transpose();
+        }
         Ok(latest_level_set(&self.conn, citizen_id.as_str(), kind)?.map(|(level, _)| level))
     }
 
@@ -107,7 +121,7 @@ impl Store {
         citizen_id: &CitizenId,
         actor: &Actor,
     ) -> Result<Vec<LevelHistoryEntry>> {
-        crate::citizens::require_citizen(&self.conn, citizen_id.as_str())?;
+        crate::citizen_rows::require_citizen(&self.conn, citizen_id.as_str())?;
         let raw: Vec<LevelRow> = {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT kind, level, set_at, set_by, reason, cause FROM ecm_levels

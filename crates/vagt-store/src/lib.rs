@@ -10,6 +10,7 @@ mod alarm_rows;
 mod alarms;
 mod audit;
 mod care_events;
+mod citizen_rows;
 mod citizens;
 mod enrolments;
 mod error;

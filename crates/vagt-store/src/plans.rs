@@ -162,7 +162,7 @@ pub(crate) fn plan_heads(conn: &Connection, citizen_id: &str) -> Result<Vec<Plan
 }
 
 fn citizen_diagnoses(conn: &Connection, citizen_id: &str) -> Result<Vec<Diagnosis>> {
-    crate::citizens::require_citizen(conn, citizen_id)?;
+    crate::citizen_rows::require_citizen(conn, citizen_id)?;
     let mut stmt =
         conn.prepare_cached("SELECT diagnosis FROM citizen_diagnoses WHERE citizen_id = ?1")?;
     let codes: Vec<String> = stmt

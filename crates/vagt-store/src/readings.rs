@@ -156,7 +156,7 @@ pub(crate) fn ingest_tx(
 ) -> Result<IngestReport> {
     let mut report = IngestReport::default();
     for measurement in measurements {
-        let known = crate::citizens::citizen_exists(tx, measurement.citizen_id.as_str())?;
+        let known = crate::citizen_rows::citizen_exists(tx, measurement.citizen_id.as_str())?;
         let outcome = if known {
             measurement.clone().normalise(received_at)
         } else {
@@ -240,7 +240,7 @@ impl Store {
         parameter: Option<Parameter>,
         since: Option<Timestamp>,
     ) -> Result<Vec<StoredReading>> {
-        crate::citizens::require_citizen(&self.conn, citizen.as_str())?;
+        crate::citizen_rows::require_citizen(&self.conn, citizen.as_str())?;
         let rows = {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT parameter, value, effective_at, received_at, source_id, source_version

@@ -1,11 +1,12 @@
 //! Care events from the backend's Encounters in a real encrypted store: an admission sets the
 //! ECM6 floor with a high alarm naming it, the discharge lets the level fall, a retraction
 //! lifts the floor; replays and older versions change nothing; events of an unknown citizen
-//! are kept for a human.
+//! are kept for a human. A missed measurement ends when its reading arrives.
 
 mod common;
 use common::*;
 use std::path::Path;
+use vagt_core::alarm::ResolvedReason;
 use vagt_core::{
     CareEvent, CareEventKind, CareEventUpdate, Citizen, CitizenId, Diagnosis, EcmLevel,
     IncomingMeasurement, Parameter, SourceRef, Timestamp,
@@ -483,4 +484,97 @@ fn an_admission_and_discharge_inside_one_offline_gap_each_raise_their_alarm() {
             .raised
             .is_empty()
     );
+}
+
+/// A missed measurement is a condition that ends: the reading that was missing resolves it
+/// (kept in the history as resolved, reason `measured`), with no nurse needed.
+#[test]
+fn a_missed_measurement_clears_when_its_reading_arrives_and_stays_in_the_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(dir.path());
+    green_citizen(&mut store);
+    // Two days without a reading: the plan's schedule and its grace have passed.
+    let late = hours(48);
+    store.evaluate_alarms(late).expect("evaluate");
+    let missed: Vec<AlarmRow> = store
+        .alarms(AlarmFilter::Open, &nurse(), late)
+        .expect("alarms")
+        .into_iter()
+        .filter(|a| a.kind == AlarmKind::MissedMeasurement)
+        .collect();
+    assert!(!missed.is_empty(), "a missed measurement after two days");
+
+    // The readings come: every missed alarm of the parameters measured ends by itself.
+    let measured_at = hours(49);
+    let reading = |n: u32, parameter: Parameter, value: f64, unit: &str| IncomingMeasurement {
+        citizen_id: citizen_id(),
+        parameter,
+        value,
+        unit: unit.into(),
+        effective_at: measured_at,
+        source: SourceRef {
+            id: format!("{BACKEND}|Observation/{n}"),
+            version: "1".into(),
+        },
+    };
+    let mut measurements = vec![
+        reading(11, Parameter::Spo2, 95.0, "%"),
+        reading(12, Parameter::Pulse, 72.0, "/min"),
+    ];
+    // Whatever else the plan asked for, with a green value.
+    for (n, alarm) in missed.iter().enumerate() {
+        let parameter = json(&alarm.cause)["parameter"].as_str().map(str::to_owned);
+        if let Some(code) = parameter {
+            let p: Parameter = code.parse().expect("parameter");
+            if !matches!(p, Parameter::Spo2 | Parameter::Pulse) {
+                let (value, unit) = green_value(p);
+                measurements.push(reading(20 + n as u32, p, value, unit));
+            }
+        }
+    }
+    pull(
+        &mut store,
+        "Observation",
+        PullBatch {
+            measurements,
+            ..PullBatch::default()
+        },
+        measured_at,
+    );
+    store
+        .evaluate_alarms(measured_at.plus_millis(60_000))
+        .expect("evaluate");
+    let all = store
+        .alarms(AlarmFilter::All, &nurse(), measured_at)
+        .expect("alarms");
+    for before in &missed {
+        let now = all
+            .iter()
+            .find(|a| a.id == before.id)
+            .expect("kept in the history");
+        assert_eq!(now.state, AlarmState::Resolved, "{now:?}");
+        assert_eq!(now.resolved_reason, Some(ResolvedReason::Measured));
+        assert_eq!(now.acknowledged_by, None, "nobody had to acknowledge it");
+    }
+    assert!(
+        store
+            .alarms(AlarmFilter::Open, &nurse(), measured_at)
+            .expect("alarms")
+            .iter()
+            .all(|a| a.kind != AlarmKind::MissedMeasurement),
+        "no missed measurement left open"
+    );
+}
+
+/// A value inside every default limit, in the parameter's unit.
+fn green_value(parameter: Parameter) -> (f64, &'static str) {
+    match parameter {
+        Parameter::Temperature => (36.8, "Cel"),
+        Parameter::Weight => (80.0, "kg"),
+        Parameter::RespiratoryRate => (16.0, "/min"),
+        Parameter::SymptomScore => (0.0, "{score}"),
+        Parameter::CatScore => (8.0, "{score}"),
+        Parameter::Fev1 => (2.5, "L"),
+        other => panic!("no green value for {other:?} in this test"),
+    }
 }

@@ -741,3 +741,163 @@ fn two_connections_writing_at_once_wait_for_each_other_instead_of_failing() {
         "one unbroken chain"
     );
 }
+
+/// Every alarm kind, state and end reason the rules know fits the table's checks, and so does
+/// every kind the outbox queues: a new one the schema forgot fails here, not in a sync.
+#[test]
+fn every_code_the_rules_and_the_outbox_know_fits_the_schema() {
+    use vagt_core::alarm::{AlarmKind, ResolvedReason};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut store, _) = new_store(dir.path());
+    store
+        .upsert_citizen(&nurse(), &citizen("c1"))
+        .expect("citizen");
+    let conn = store.connection();
+    for (n, kind) in AlarmKind::ALL.into_iter().enumerate() {
+        conn.execute(
+            "INSERT INTO alarms (id, citizen_id, kind, priority, raised_at, cause)
+             VALUES (?1, 'c1', ?2, 'low', 0, '{}')",
+            (format!("kind-{n}"), kind.code()),
+        )
+        .unwrap_or_else(|e| panic!("alarm kind {}: {e}", kind.code()));
+    }
+    for (n, reason) in ResolvedReason::ALL.into_iter().enumerate() {
+        conn.execute(
+            "INSERT INTO alarms (id, citizen_id, kind, priority, raised_at, cause, state,
+                                 resolved_at, resolved_reason)
+             VALUES (?1, 'c1', 'level_rise', 'low', 0, '{}', 'resolved', 1, ?2)",
+            (format!("resolved-{n}"), reason.code()),
+        )
+        .unwrap_or_else(|e| panic!("resolved reason {}: {e}", reason.code()));
+    }
+    for kind in [
+        "call",
+        "dispatch",
+        "alarm_ack",
+        "confirmed_level",
+        "plan_revision",
+        "shared_setting",
+    ] {
+        conn.execute(
+            "INSERT INTO outbox (client_id, kind, entity_id, payload, created_at)
+             VALUES (?1, ?1, 'x', '{}', 0)",
+            [kind],
+        )
+        .unwrap_or_else(|e| panic!("outbox kind {kind}: {e}"));
+    }
+}
+
+/// A station of version 4 upgraded: the alarms its rules closed as `system` are resolved, its
+/// plan revisions and escalation policy are keyed and queued for the backend in the form the
+/// sync reads, and every citizen is due for an evaluation under the new rules.
+#[test]
+fn a_version_4_station_keeps_its_alarms_plans_and_policy_and_queues_them() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let old_sql = std::fs::read_to_string(fixtures.join("schema_v4.sql")).expect("fixture");
+    let mut conn = rusqlite::Connection::open_in_memory().expect("mem");
+    conn.execute_batch(&old_sql).expect("old schema");
+    conn.pragma_update(None, "user_version", 4)
+        .expect("version");
+    conn.execute_batch(
+        r#"INSERT INTO users (id, display_name, role, created_at) VALUES
+               ('system', 'Vagt', 'system', 0), ('anne', 'anne', 'nurse', 0);
+           INSERT INTO citizens (id, name, created_at, updated_at) VALUES ('c1', 'Inge', 0, 0);
+           INSERT INTO alarms (id, citizen_id, kind, priority, raised_at, cause, state,
+                               acknowledged_by, acknowledged_at, ack_comment) VALUES
+               ('a-closed', 'c1', 'suggestion_differs', 'medium', 5, '{}', 'acknowledged',
+                'system', 9, 'condition_cleared'),
+               ('a-acked', 'c1', 'level_rise', 'high', 5, '{}', 'acknowledged', 'anne', 7, 'ok');
+           INSERT INTO alarms (id, citizen_id, kind, priority, raised_at, cause)
+               VALUES ('a-open', 'c1', 'level_rise', 'high', 6, '{}');
+           INSERT INTO alarm_snoozes (alarm_id, user_id, until) VALUES ('a-open', 'anne', 99);
+           INSERT INTO triage_plan_revisions
+               (citizen_id, revision, document, changed_at, changed_by, reason) VALUES
+               ('c1', 1, '[news2]', 1767571200000, 'anne', 'first'),
+               ('c1', 2, '', 1767571260000, 'anne', 'second');
+           INSERT INTO store_info (key, value)
+               VALUES ('escalation_policy', '{"high":null,"medium":null}');"#,
+    )
+    .expect("old data");
+    migrate::migrate(&mut conn, &migrate::CURRENT).expect("upgrade");
+
+    let state = |id: &str| -> (String, Option<String>, Option<String>) {
+        conn.query_row(
+            "SELECT state, acknowledged_by, resolved_reason FROM alarms WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("alarm")
+    };
+    assert_eq!(
+        state("a-closed"),
+        ("resolved".into(), None, Some("cleared".into()))
+    );
+    assert_eq!(
+        state("a-acked"),
+        ("acknowledged".into(), Some("anne".into()), None)
+    );
+    assert_eq!(state("a-open"), ("open".into(), None, None));
+    let snoozed: i64 = conn
+        .query_row("SELECT count(*) FROM alarm_snoozes", [], |r| r.get(0))
+        .expect("snoozes");
+    assert_eq!(snoozed, 1, "the snooze survived the rebuild");
+
+    let bases: Vec<(i64, Option<i64>)> = conn
+        .prepare(
+            "SELECT r.revision, (SELECT b2.revision FROM triage_plan_bases b
+                                 JOIN triage_plan_revisions b2 ON b2.key = b.base_key
+                                 WHERE b.revision_key = r.key)
+             FROM triage_plan_revisions r ORDER BY r.revision",
+        )
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(
+        bases,
+        vec![(1, None), (2, Some(1))],
+        "revision 2 is made on 1"
+    );
+    let due: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM citizen_evaluations WHERE next_due_at = 0",
+            [],
+            |r| r.get(0),
+        )
+        .expect("due");
+    assert_eq!(due, 1);
+    let policy: String = conn
+        .query_row(
+            "SELECT value FROM shared_settings WHERE name = 'escalation_policy'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the policy became the clinic's");
+    assert!(policy.contains("high"));
+
+    // The queued records decode as the outbox's records, ready for the sync.
+    let payloads: Vec<String> = conn
+        .prepare("SELECT payload FROM outbox ORDER BY seq")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(
+        payloads.len(),
+        3,
+        "two plan revisions and the policy: {payloads:?}"
+    );
+    for payload in &payloads {
+        let record: vagt_core::outbound::Outbound =
+            serde_json::from_str(payload).unwrap_or_else(|e| panic!("{payload}: {e}"));
+        if let vagt_core::outbound::Outbound::PlanRevision(revision) = &record {
+            assert_eq!(
+                revision.changed_at.millis() % 60_000,
+                0,
+                "instants kept to the ms"
+            );
+        }
+    }
+}

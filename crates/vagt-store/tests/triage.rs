@@ -244,6 +244,24 @@ fn a_nurses_level_decision_raises_its_alarm_and_a_differing_suggestion_raises_no
     assert!(of_citizen.iter().any(|a| a.id == rise.id));
     assert!(of_citizen.iter().any(|a| a.kind == AlarmKind::LevelRise
         && json(&a.cause)["type"] == "confirmed_change"));
+    // The panel shows one row for the citizen, gathering the rise and the decision.
+    let episodes = store
+        .alarm_episodes(&nurse, Timestamp::now())
+        .expect("episodes");
+    let rows: Vec<_> = episodes
+        .iter()
+        .filter(|e| e.citizen_id == rise.citizen_id)
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let cause_ids: Vec<&str> = rows[0].causes.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(cause_ids.len(), of_citizen.len());
+    assert!(cause_ids.contains(&rise.id.as_str()));
+    assert!(
+        rows[0]
+            .causes
+            .iter()
+            .any(|c| json(&c.cause)["type"] == "confirmed_change")
+    );
 
     // Deciding for the suggestion is one more decision: a rise of the confirmed level.
     store

@@ -26,7 +26,11 @@ pub struct SyncReport {
     pub accepted: usize,
     pub duplicates: usize,
     pub retracted: usize,
+    /// Inputs newly kept for a human (a re-delivery of one kept before counts none).
     pub rejected: usize,
+    /// Nurses' records from any station (confirmed levels, plan revisions, shared settings)
+    /// new to this store.
+    pub records: usize,
     pub pushed: usize,
     /// Alarms raised by what this run brought (and by time passing): filled in by whoever
     /// evaluates after the run (the app's sync use case), not by the sync itself.
@@ -52,6 +56,7 @@ impl SyncReport {
         self.duplicates += page.duplicates;
         self.retracted += page.retracted;
         self.rejected += page.rejected;
+        self.records += page.records;
         self.acknowledgements += page.acknowledgements;
         self.changed_citizens
             .extend(page.changed_citizens.iter().cloned());
