@@ -73,8 +73,8 @@ function loadDefinitions() {
 
 // The router has no `metadata` route: GET /metadata would be taken as a search of a resource
 // type called "metadata" and answer an empty searchset. So this wrapper answers it with a
-// minimal CapabilityStatement listing only what was checked against this router with curl
-// (see README.md); it says nothing about the rest.
+// minimal CapabilityStatement listing the types Vagt uses, each exercised by the integration
+// tests (see README.md); it says nothing about the rest.
 const ROUTER_VERSION = JSON.parse(
   readFileSync(new URL('./node_modules/@medplum/fhir-router/package.json', import.meta.url), 'utf8')
 ).version;
@@ -87,9 +87,23 @@ function capabilityStatement() {
     { name: 'identifier', type: 'token' },
   ];
   const observation = [...common, { name: 'subject', type: 'reference' }, { name: 'status', type: 'token' }];
-  // Condition and Communication are stored and searched by the same generic router code as the
-  // two checked with curl; Vagt's integration test pulls Conditions and pushes Communications.
-  const resource = ['Patient', 'Observation', 'Condition', 'Communication'].map((type) => ({
+  // Every type Vagt's sync pulls or pushes. The router stores and searches them all with the
+  // same generic code as the two first checked with curl (Patient, Observation); the
+  // integration tests pull each and push Tasks, ClinicalImpressions and Basic through Vagt's
+  // outbox (conditional create on `identifier`).
+  const types = [
+    'Patient',
+    'EpisodeOfCare',
+    'Condition',
+    'Observation',
+    'QuestionnaireResponse',
+    'Encounter',
+    'Basic',
+    'ClinicalImpression',
+    'Task',
+    'Communication',
+  ];
+  const resource = types.map((type) => ({
     type,
     interaction,
     versioning: 'versioned-update',

@@ -4,12 +4,16 @@
 //! cursor (and by `_offset` within ties) and must not read meaning into version ids.
 //!
 //! The fixtures are a small `vagt-sim` cohort copied resource by resource (same ids) into
-//! Medplum, so the expected readings come from the simulator's own account of them. The
-//! wrapper's CapabilityStatement lists no QuestionnaireResponse, so none is copied and the
-//! sync must skip that type without failing.
+//! Medplum, so the expected readings come from the simulator's own account of them. No
+//! QuestionnaireResponse or Encounter is copied: the sync must find those types empty without
+//! failing. Pushes go through the store's outbox, as the app's do: a nurse's acknowledgements,
+//! confirmed levels, plan revisions and the escalation policy reach a second station through
+//! Medplum (the scenario in `common/stations.rs`, also run against `vagt-sim`).
 //!
 //! Needs `npm ci` in `tools/fhir-medplum` (scripts/test.sh does it and sets
 //! `VAGT_REQUIRE_MEDPLUM=1`); without it the test says so and passes only when not required.
+
+mod common;
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -163,14 +167,21 @@ fn assert_same(got: &BTreeMap<String, f64>, want: &BTreeMap<String, f64>) {
     }
 }
 
-#[tokio::test]
-async fn the_sync_works_against_medplums_fhir_router() {
-    let Some(medplum) = start_medplum() else {
-        return;
-    };
-    let http = reqwest::Client::new();
-    let sim = vagt_sim::spawn(SimConfig {
-        seed: 11,
+/// Copies the simulator's resources of `types` into Medplum, keeping ids; how many.
+async fn copy_cohort(http: &reqwest::Client, sim: &str, medplum: &str, types: &[&str]) -> usize {
+    let mut copied = 0;
+    for resource_type in types {
+        for resource in resources(http, &format!("{sim}/{resource_type}?_count=500")).await {
+            put(http, medplum, resource).await;
+            copied += 1;
+        }
+    }
+    copied
+}
+
+async fn small_sim(seed: u64) -> vagt_sim::RunningSim {
+    vagt_sim::spawn(SimConfig {
+        seed,
         citizens: 3,
         days: 3,
         end: Timestamp::now(),
@@ -179,21 +190,69 @@ async fn the_sync_works_against_medplums_fhir_router() {
         fault_seed: 1,
     })
     .await
-    .expect("sim");
+    .expect("sim")
+}
 
-    // Copy the simulator's cohort into Medplum, keeping ids.
-    let mut copied = 0;
-    for resource_type in ["Patient", "Condition", "Observation"] {
-        for resource in resources(
-            &http,
-            &format!("{}/{resource_type}?_count=500", sim.base_url),
-        )
-        .await
-        {
-            put(&http, &medplum.base, resource).await;
-            copied += 1;
-        }
+#[tokio::test]
+async fn decisions_plans_and_the_policy_travel_between_stations_through_medplum() {
+    let Some(medplum) = start_medplum() else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let sim = small_sim(12).await;
+    // Enrolments too: both stations then count missed measurements from the backend's record,
+    // not from when each first saw a citizen.
+    copy_cohort(
+        &http,
+        &sim.base_url,
+        &medplum.base,
+        &["Patient", "EpisodeOfCare", "Condition", "Observation"],
+    )
+    .await;
+    sim.shutdown().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = FhirClient::new(&medplum.base, None, policy()).expect("client");
+    // Small pages: every page but the last ends without a `next` link to follow.
+    common::stations::decisions_plans_and_policy_travel(&client, dir.path(), 7).await;
+    // What went out is on the server once each, as the standard resources Vagt uses.
+    for (resource_type, at_least) in [("Task", 1), ("ClinicalImpression", 1), ("Basic", 4)] {
+        let held = resources(&http, &format!("{}/{resource_type}", medplum.base)).await;
+        assert!(
+            held.len() >= at_least,
+            "{resource_type}: {} on the server",
+            held.len()
+        );
+        let mut keys: Vec<&str> = held
+            .iter()
+            .filter_map(|r| r["identifier"][0]["value"].as_str())
+            .collect();
+        let count = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(
+            keys.len(),
+            count,
+            "{resource_type}: one copy of each record"
+        );
     }
+    drop(medplum);
+}
+
+#[tokio::test]
+async fn the_sync_works_against_medplums_fhir_router() {
+    let Some(medplum) = start_medplum() else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let sim = small_sim(11).await;
+
+    let copied = copy_cohort(
+        &http,
+        &sim.base_url,
+        &medplum.base,
+        &["Patient", "Condition", "Observation"],
+    )
+    .await;
     let snapshot = sim.snapshot().await;
     let mut want = values(snapshot.client_readings(&medplum.base));
     want.retain(|source, _| !source.contains("|QuestionnaireResponse/"));

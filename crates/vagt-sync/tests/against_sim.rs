@@ -1,6 +1,8 @@
 //! The sync against `vagt-sim` over real HTTP on loopback, with a real encrypted store: the
 //! local set of readings must equal the server's exact set, whatever the network does.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 use vagt_core::alarm::{AlarmAcknowledgement, AlarmKind, AlarmPriority, AlarmState};
@@ -162,6 +164,8 @@ async fn first_sync_equals_the_server_a_second_adds_nothing_and_changes_arrive()
 
     let second = sync_until_ok(&mut store, &client).await;
     assert_eq!(second.accepted, 0, "a second sync adds nothing: {second:?}");
+    // The overlap window re-delivers the planted bad resources; they are not new rejections.
+    assert_eq!(second.rejected, 0, "nothing newly rejected: {second:?}");
     assert_same(&local(&store), &want);
     assert_eq!(local_care_events(&store), care_events);
 
@@ -482,6 +486,35 @@ async fn an_acknowledgement_at_one_station_closes_the_alarm_at_another_through_t
     let before = station_a.status().expect("status").rejected;
     sync_until_ok(&mut station_a, &client).await;
     assert_eq!(station_a.status().expect("status").rejected, before);
+
+    // A third station, set up after the acknowledgement (a new laptop), holds the same alarm,
+    // acknowledged as at A: its first evaluation replays the horizon and the acknowledgement
+    // waiting for it applies. It sounds nothing the clinic has already handled.
+    let mut station_c = open("c.db");
+    sync_until_ok(&mut station_c, &client).await;
+    let at_c = station_c
+        .alarms(AlarmFilter::All, &nurse, Timestamp::now())
+        .expect("alarms");
+    let same = at_c
+        .iter()
+        .find(|a| a.id == alarm)
+        .expect("raised at C too");
+    assert_eq!(same.state, AlarmState::Acknowledged);
+    assert_eq!(same.acknowledged_by.as_deref(), Some("nurse-a"));
+    let at = Timestamp::now();
+    common::stations::assert_agree(
+        &common::stations::agreed_state(&mut station_a, at),
+        &common::stations::agreed_state(&mut station_c, at),
+        "A and C, which started later",
+    );
+}
+
+#[tokio::test]
+async fn decisions_plans_and_the_policy_travel_between_stations_through_vagt_sim() {
+    let sim = sim(5, 10, FaultProfile::none()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+    common::stations::decisions_plans_and_policy_travel(&client, dir.path(), 100).await;
 }
 
 /// Another system reports an admission: the backend holds an Encounter the station did not
@@ -596,4 +629,58 @@ async fn a_hospital_admission_posted_to_the_backend_raises_the_citizen_to_ecm6_w
 
 fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).expect("json")
+}
+
+/// The alarm load a fresh station opens with, on the simulator's default cohort: one episode
+/// row at most per citizen, each gathering every open cause of its citizen (a rise and the
+/// suggestion that differs from the confirmed level are one alarm, not two). The figures are in
+/// the README.
+#[tokio::test]
+async fn a_fresh_station_on_the_default_cohort_opens_with_at_most_one_row_per_citizen() {
+    let sim = vagt_sim::spawn(SimConfig::default()).await.expect("sim");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(&dir);
+    let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+    sync_until_ok(&mut store, &client).await;
+    let nurse = Actor("nurse".into());
+    let citizens = store.status().expect("status").citizens;
+    let open = store
+        .alarms(AlarmFilter::Open, &nurse, Timestamp::now())
+        .expect("alarms");
+    let episodes = store
+        .alarm_episodes(&nurse, Timestamp::now())
+        .expect("episodes");
+    eprintln!(
+        "default cohort: {citizens} citizens, {} episode rows, {} open alarms ({} high, {} medium)",
+        episodes.len(),
+        open.len(),
+        open.iter()
+            .filter(|a| a.priority == AlarmPriority::High)
+            .count(),
+        open.iter()
+            .filter(|a| a.priority == AlarmPriority::Medium)
+            .count(),
+    );
+    let mut rows: Vec<&CitizenId> = episodes.iter().map(|e| &e.citizen_id).collect();
+    rows.sort();
+    rows.dedup();
+    assert_eq!(rows.len(), episodes.len(), "one row per citizen");
+    assert!(episodes.len() as i64 <= citizens);
+    assert_eq!(
+        episodes.iter().map(|e| e.causes.len()).sum::<usize>(),
+        open.len(),
+        "every open alarm is a cause under its citizen's row"
+    );
+    for episode in &episodes {
+        assert!(
+            episode
+                .causes
+                .iter()
+                .all(|c| c.citizen_id == episode.citizen_id && c.priority <= episode.priority)
+        );
+    }
+    assert!(
+        open.iter().all(|a| a.kind != AlarmKind::SuggestionDiffers),
+        "no second alarm for a differing suggestion"
+    );
 }

@@ -1,0 +1,4 @@
+//! Helpers shared by the sync's integration tests.
+#![allow(dead_code)]
+
+pub mod stations;
