@@ -173,6 +173,17 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 15)]
         runs: usize,
     },
+    /// The rules after a sync that brought one new reading (only the citizens whose data
+    /// changed or whose time came), against evaluating every citizen, on a demo database of
+    /// --citizens. Uses a temporary database, not --db.
+    Evaluation {
+        #[arg(long, default_value_t = 1_000)]
+        citizens: usize,
+        #[arg(long, default_value_t = CohortSpec::DEFAULT_DAYS)]
+        days: u32,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]

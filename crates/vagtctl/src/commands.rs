@@ -225,6 +225,14 @@ fn bench(out: &Output, what: &BenchWhat) -> Result<(), CliError> {
             let report = vagt_app::bench::worklist(citizens, days, runs)?;
             out.print(&report, |w| output::worklist_bench_text(w, &report))
         }
+        BenchWhat::Evaluation {
+            citizens,
+            days,
+            runs,
+        } => {
+            let report = vagt_app::bench::evaluation(citizens, days, runs)?;
+            out.print(&report, |w| output::evaluation_bench_text(w, &report))
+        }
     }
 }
 

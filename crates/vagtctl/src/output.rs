@@ -532,6 +532,37 @@ pub fn ingest_bench_text(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
     )
 }
 
+pub fn evaluation_bench_text(
+    w: &mut dyn Write,
+    r: &vagt_app::bench::EvaluationBench,
+) -> io::Result<()> {
+    writeln!(
+        w,
+        "rules after a sync with one new reading, {} citizens, {} readings (median of {} runs):",
+        r.citizens, r.readings, r.runs
+    )?;
+    writeln!(
+        w,
+        "  the page stored (one reading)               {:>9.1} ms",
+        r.pull_ms
+    )?;
+    writeln!(
+        w,
+        "  evaluation by change ({} citizen(s) due)     {:>9.1} ms",
+        r.by_change_citizens, r.by_change_ms
+    )?;
+    writeln!(
+        w,
+        "  every citizen evaluated (reference)         {:>9.1} ms",
+        r.full_ms
+    )?;
+    writeln!(
+        w,
+        "  ratio (by change / every citizen)           {:>9.4}",
+        r.ratio
+    )
+}
+
 pub fn worklist_bench_text(w: &mut dyn Write, r: &WorklistBench) -> io::Result<()> {
     writeln!(
         w,
