@@ -11,6 +11,8 @@ fn main() {
             "store_status",
             "list_alarms",
             "acknowledge_alarm",
+            "alarm_episodes",
+            "acknowledge_episode",
             "snooze_alarm",
             "confirm_level",
             "citizen_page",

@@ -39,7 +39,8 @@ struct Args {
     /// Seconds between syncs with the backend.
     #[arg(long, default_value_t = 10)]
     sync_interval: u64,
-    /// Seconds between evaluations of every citizen (due measurements, holds running out).
+    /// Seconds between looks for citizens whose time came (due measurements, holds running
+    /// out, changes leaving the horizon).
     #[arg(long, default_value_t = BackgroundPlan::DEFAULT_EVALUATE_EVERY.as_secs())]
     evaluate_interval: u64,
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // End-to-end: a red reading reaches the backend while the app runs; the app's background sync
 // brings it, the rules raise a high alarm, and it shows in the alarm panel and as a desktop
-// notification without any click. Unacknowledged, it escalates (the script sets high alarms to
-// escalate after one minute): the panel marks it and the notification comes again, louder. Then
-// one key (K) acknowledges it, U snoozes the next one for this nurse, E sets the citizen's
-// confirmed level and P edits the triage plan as a form: a yellow limit outside its red one is
-// refused with its field named in Danish, a valid one is saved.
+// notification without any click. The panel has one row per citizen (an episode), each open
+// cause under the name. Unacknowledged, it escalates (the script sets high alarms to escalate
+// after one minute): the citizen's row is marked and the notification comes again, louder. Then
+// one key (K) acknowledges the causes the row shows, U snoozes another citizen's row for this
+// nurse, E sets the citizen's confirmed level and P edits the triage plan as a form: a yellow
+// limit outside its red one is refused with its field named in Danish, a valid one is saved.
 //
 // Env: VAGT_BIN, VAGT_ARGS (JSON array), FHIR_BASE (the vagt-sim the app syncs with),
 //      PATIENT_ID (a Patient on it whose level is ECM1), CITIZEN_NAME, ARTIFACTS_DIR,
@@ -21,6 +22,12 @@ import {
 } from './webdriver.mjs';
 
 const ITEM = '[data-testid="alarm-item"]';
+/** In a page script: the panel row (a citizen's episode) that shows alarm `id` among its causes. */
+const ROW_OF = `function rowOf(id) {
+  return Array.from(document.querySelectorAll('${ITEM}')).find(function (r) {
+    return r.dataset.alarmId === id || (r.dataset.alarmIds || '').split(' ').indexOf(id) >= 0;
+  }) || null;
+}`;
 const field = (path) => `[data-testid="plan-field"][data-field="${path}"] input`;
 const problemAt = (path) => `[data-testid="plan-problem"][data-field="${path}"]`;
 
@@ -41,10 +48,28 @@ async function postRedReading(base, patientId) {
   if (res.status !== 201) fail(`the backend did not take the reading: HTTP ${res.status}`);
 }
 
+/** Every open alarm the panel shows, one entry per cause: [id, priority, kind, citizen name]. */
 async function alarmIds(s) {
-  return s.exec(`return Array.from(document.querySelectorAll('${ITEM}')).map(function (e) {
-    return [e.dataset.alarmId, e.dataset.priority, e.dataset.kind, e.querySelector('.alarm-citizen').textContent];
-  });`);
+  return s.exec(`var out = [];
+    Array.from(document.querySelectorAll('${ITEM}')).forEach(function (row) {
+      var name = row.querySelector('.alarm-citizen').textContent;
+      Array.from(row.querySelectorAll('[data-testid=alarm-cause]')).forEach(function (c) {
+        out.push([c.dataset.alarmId, c.dataset.priority, c.dataset.kind, name]);
+      });
+    });
+    return out;`);
+}
+
+/** Chooses the row that shows alarm `id` (as a click does) and puts the focus in the panel. */
+async function chooseRowOf(s, id) {
+  const citizen = await s.exec(`${ROW_OF}
+    var r = rowOf(arguments[0]); if (!r) return null;
+    r.click(); document.getElementById('alarm-list').focus(); return r.dataset.citizenId;`, [id]);
+  if (!citizen) fail(`no panel row shows alarm ${id.slice(0, 12)} to choose`);
+  await waitFor(`the row of alarm ${id.slice(0, 12)} to be chosen`, 5_000, async () =>
+    (await s.exec(`var r = document.querySelector('${ITEM}[data-citizen-id="' + arguments[0] + '"]');
+      return r && r.getAttribute('aria-selected') === 'true' ? true : null;`, [citizen])) ?? undefined);
+  return citizen;
 }
 
 /** Waits until dbus-monitor has recorded a Notify call whose strings contain all of `words`. */
@@ -95,8 +120,13 @@ async function run() {
       (await s.exec('return document.body.dataset.lastNotification || null;')) ?? undefined);
     if (!notification.includes(name)) fail(`the notification does not name the citizen: ${notification}`);
     await notifiedOnBus('the alarm notification', [`${name}: `]);
-    const first = await s.exec(`return document.querySelector('${ITEM}').dataset.alarmId;`);
-    if (first !== raised[0]) fail('the new high alarm is not first in the panel');
+    // The citizen's row is at the top: only rows as high (an escalated one, say) may precede it.
+    const place = await s.exec(`${ROW_OF}
+      var rows = Array.from(document.querySelectorAll('${ITEM}')); var i = rows.indexOf(rowOf(arguments[0]));
+      return [i, rows.slice(0, Math.max(i, 0)).every(function (r) { return r.dataset.priority === 'high'; }),
+        i >= 0 ? rows[i].dataset.priority : null, i >= 0 ? rows[i].dataset.alarmIds : null];`, [raised[0]]);
+    if (place[0] < 0 || !place[1] || place[2] !== 'high') fail(`the new high alarm's row is not at the top of the panel: ${JSON.stringify(place)}`);
+    log(`the citizen's row is row ${place[0] + 1}, with causes ${place[3].split(' ').map((id) => id.slice(0, 8)).join(', ')}`);
     await saveScreenshot(s, join(artifacts, 'alarm.png'));
     // The whole X screen too: the window and, drawn by the notification daemon, the bubble.
     try {
@@ -108,28 +138,36 @@ async function run() {
 
     // Nobody acknowledges: after a minute it escalates, marked and notified again, louder.
     const escalated = await waitFor('the alarm to escalate', 90_000, async () =>
-      (await s.exec(`var e = document.querySelector('${ITEM}[data-alarm-id="${raised[0]}"] [data-testid=alarm-escalation]');
+      (await s.exec(`${ROW_OF}
+        var r = rowOf(arguments[0]); var e = r && r.querySelector('[data-testid=alarm-escalation]');
         var n = document.body.dataset.lastNotification || '';
-        return e && n.indexOf('ESKALERET') >= 0 ? n : null;`)) ?? undefined);
+        return e && n.indexOf('ESKALERET') >= 0 ? n : null;`, [raised[0]])) ?? undefined);
     if (!escalated.includes(name)) fail(`the escalation does not name the citizen: ${escalated}`);
     await notifiedOnBus('the escalated notification', ['ESKALERET', `${name}: `]);
     log(`escalated: "${escalated}"`);
     await saveScreenshot(s, join(artifacts, 'alarm-escalated.png'));
 
-    // U on the escalated high alarm is refused, said in the panel: a snooze must not hide an
-    // escalating emergency.
+    // U on the escalated high alarm's row is refused, said in the panel: a snooze must not hide
+    // an escalating emergency. The row is chosen first: another escalated row may be on top.
+    const raisedCitizen = await chooseRowOf(s, raised[0]);
     await press(s, 'u');
     const refusal = await waitFor('the refusal to snooze the escalated high alarm', 10_000, async () => {
       const note = await s.exec("return document.querySelector('[data-testid=alarm-note]').textContent || '';");
       return note.includes('eskaleret') ? note : undefined;
     });
 
-    // One key acknowledges the selected (top) alarm.
+    // One key acknowledges the causes the selected row shows, the new alarm among them: it
+    // leaves the panel (the row too, unless a cause came after the key was pressed).
+    const shown = await s.exec(`${ROW_OF} var r = rowOf(arguments[0]);
+      return r && r.getAttribute('aria-selected') === 'true' ? r.dataset.alarmIds : null;`, [raised[0]]);
+    if (!shown) fail('the row of the new alarm is no longer the chosen one');
     await press(s, 'k');
     await waitFor('the alarm to leave the panel', 10_000, async () => {
       const now = await alarmIds(s);
       return now.some(([id]) => id === raised[0]) ? undefined : true;
     });
+    const left = await s.exec(`return document.querySelector('${ITEM}[data-citizen-id="' + arguments[0] + '"]') ? 'stays' : 'left';`, [raisedCitizen]);
+    log(`K acknowledged ${shown.split(' ').length} shown cause(s); the citizen's row ${left === 'left' ? 'left the panel' : 'stays for a cause that came later'}`);
     await saveScreenshot(s, join(artifacts, 'alarm-acknowledged.png'));
     const keptAlarm = vagtctl("alarms").find((a) => a.id === raised[0]);
     if (!keptAlarm || keptAlarm.acknowledged_by !== actor) fail(`the store does not say ${actor} acknowledged it: ${JSON.stringify(keptAlarm)}`);
@@ -141,14 +179,15 @@ async function run() {
     });
     log('the acknowledgement reached the backend as a Task through the outbox');
 
-    // U on a lower alarm snoozes it for this nurse only: it stays in the panel, marked.
+    // U on a lower row snoozes each of its causes for this nurse only: it stays in the panel,
+    // marked.
     const lower = await s.exec(`var e = document.querySelector('${ITEM}:not([data-priority=high])');
-      if (!e) return null; e.click(); return e.dataset.alarmId;`);
+      if (!e) return null; e.click(); document.getElementById('alarm-list').focus(); return e.dataset.citizenId;`);
     if (!lower) fail('the cohort has no medium or low alarm to snooze');
     await press(s, 'u');
-    await waitFor('the chosen alarm to show as snoozed', 10_000, async () =>
-      (await s.exec(`return document.querySelector('${ITEM}[data-alarm-id="${lower}"] [data-testid=alarm-snoozed]') ? true : null;`)) ?? undefined);
-    log(`alarm ${lower.slice(0, 12)} snoozed with U, still shown; "${refusal}" for the escalated one`);
+    await waitFor('the chosen row to show as snoozed', 10_000, async () =>
+      (await s.exec(`return document.querySelector('${ITEM}[data-citizen-id="' + arguments[0] + '"] [data-testid=alarm-snoozed]') ? true : null;`, [lower])) ?? undefined);
+    log(`${lower}'s row snoozed with U, still shown; "${refusal}" for the escalated one`);
 
     // E: the citizen's confirmed level, with a reason; the worklist shows it confirmed.
     await fill(s, '[data-testid=search]', name);

@@ -1,6 +1,7 @@
 // The UI in a plain browser over the tests' fake back end, for looking at layouts without the
 // Rust app: `npm run mock`, then open http://localhost:5173/preview/?citizens=1000&alarms=12.
 // Not part of the production build (index.html is its only entry).
+import type { AlarmRow } from '../src/bindings';
 import { alarm, citizen, installFake } from '../src/test/fakeBackend';
 
 const params = new URLSearchParams(location.search);
@@ -19,21 +20,55 @@ const citizens = Array.from({ length: count }, (_, i) => citizen(i, {
     weight: { value: 70 + (i % 30) / 3, unit: 'kg', effective_at: new Date().toISOString() },
   },
 }));
-const alarms = Array.from({ length: Math.min(alarmCount, count) }, (_, i) =>
-  alarm(`a${i}`, citizens[i]!.id, citizens[i]!.name, priorities[i % priorities.length]!));
+// Some citizens have several causes (an episode of three, one of two), of every kind.
+const owner = [0, 0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8];
+const causes: Partial<AlarmRow>[] = [
+  {},
+  { kind: 'missed_measurement', cause: { type: 'missed_measurement', parameter: 'weight', last_at: '2026-11-20T08:00:00Z', due_at: '2026-11-21T08:00:00Z', grace_ms: 0 } },
+  { kind: 'rejected_reading', cause: { type: 'rejected_reading', fingerprint: 'f', reason: 'implausible', parameter: 'pulse' } },
+  { kind: 'plan_conflict', cause: { type: 'plan_conflict', revisions: [
+    { key: 'k1', changed_by: 'anne', changed_at: new Date(Date.now() - 20 * 60_000).toISOString() },
+    { key: 'k2', changed_by: 'bo', changed_at: new Date(Date.now() - 15 * 60_000).toISOString() },
+  ] } },
+];
+const alarms = Array.from({ length: Math.min(alarmCount, count) }, (_, i) => {
+  const c = citizens[owner[i] ?? i - 3]!;
+  return alarm(`a${i}`, c.id, c.name, priorities[i % priorities.length]!, causes[i % causes.length]);
+});
+if (alarms[0]) alarms[0].escalation = { step: 1, due_at: new Date().toISOString(), audience: 'all_stations', loudness: 'loudest' };
 for (const a of alarms) {
   const c = citizens.find((x) => x.id === a.citizen_id)!;
   c.open_alarms += 1;
   c.top_alarm_priority ??= a.priority;
 }
-installFake(citizens, alarms);
+// Citizen 0's history: alarms that ended by themselves, each with its reason.
+const reasons = ['measured', 'expired', 'withdrawn', 'superseded', 'decided', 'cleared'] as const;
+for (const [i, reason] of reasons.entries()) {
+  alarms.push(alarm(`r${i}`, citizens[0]!.id, citizens[0]!.name, 'low', {
+    ...causes[i % causes.length], state: 'resolved', resolved_reason: reason,
+    raised_at: '2026-11-19T08:00:00Z', resolved_at: '2026-11-22T08:00:00Z',
+  }));
+}
+const fake = installFake(citizens, alarms);
+// &conflict=1: the plan was changed at two stations.
+if (params.get('conflict')) {
+  fake.plan = {
+    revision: 2, key: 'urn:uuid:anne-2', changed_by: 'anne', changed_at: new Date(Date.now() - 20 * 60_000).toISOString(),
+    reason: 'lavere SpO2-mål aftalt med lægen', conflicts: [{
+      key: 'urn:uuid:bo-2', revision: 2, changed_by: 'bo', changed_at: new Date(Date.now() - 15 * 60_000).toISOString(),
+      reason: 'vejes hver dag', overrides: '[schedule.weight]\nevery_hours = 24\ngrace_hours = 6\n',
+    }],
+  };
+}
 if (params.get('lang')) localStorage.setItem('vagt.lang', params.get('lang')!);
 await import('../src/main');
-// ?open=c-00001 opens a citizen's page, &plan=1 its plan dialog, &level=1 the level dialog.
+// ?open=c-00001 opens a citizen's page, &plan=1 its plan dialog (&toml=1 in TOML), &level=1 the
+// level dialog.
 const store = await import('../src/store');
 await new Promise((r) => setTimeout(r, 300));
 if (params.get('open')) await store.openCitizen(params.get('open')!);
 if (params.get('plan')) await store.openPlanDialog();
+if (params.get('toml')) await store.setPlanMode('toml');
 if (params.get('level')) store.openLevelDialog();
 // &set=limits.spo2.yellow_low:80,limits.spo2.red_low:90 types into the plan form.
 for (const pair of (params.get('set') ?? '').split(',').filter(Boolean)) {

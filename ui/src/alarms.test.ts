@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AlarmRow, CitizenSummary, Finding } from './bindings';
-import { describeCause, nextWake, signalsDue, sortAlarms, sortWorklist, soundFor, type Heard } from './alarms';
+import {
+  describeCause, nextWake, resolvedText, signalsDue, sortAlarms, sortWorklist, soundFor, type Heard,
+} from './alarms';
 import { catalogue, translate, type Params } from './i18n';
 
 const t = (key: string, params?: Params) => translate(catalogue, 'da', key, params);
+const en = (key: string, params?: Params) => translate(catalogue, 'en', key, params);
 const AT = '2026-11-22T08:00:00Z';
 
 function finding(value: number): Finding {
@@ -26,6 +29,8 @@ function alarm(id: string, priority: AlarmRow['priority'], raised_at: string, ex
     acknowledged_by: null,
     acknowledged_at: null,
     ack_comment: null,
+    resolved_at: null,
+    resolved_reason: null,
     escalation: null,
     next_escalation_at: null,
     snoozed_until: null,
@@ -143,5 +148,42 @@ describe('alarm order and signals', () => {
     });
     // The back end's English reason never reaches the Danish text.
     expect(describeCause(rejected, t, 'da')).toBe('Puls: målingen kunne ikke godtages');
+  });
+});
+
+describe('plan conflicts and alarms that ended by themselves', () => {
+  it('words a plan conflict with who changed the plan and when, and the key that opens it', () => {
+    const conflict = alarm('p', 'medium', 'x', {
+      kind: 'plan_conflict',
+      cause: { type: 'plan_conflict', revisions: [
+        { key: 'k1', changed_by: 'anne', changed_at: '2026-11-22T09:02:00Z' },
+        { key: 'k2', changed_by: 'bo', changed_at: '2026-11-22T09:05:00Z' },
+      ] },
+    });
+    // Today in Copenhagen (10.02 there): only the clock.
+    const now = Date.parse('2026-11-22T12:00:00Z');
+    expect(describeCause(conflict, t, 'da', now)).toBe('Planen er ændret to steder (anne 10.02, bo 10.05) – åbn planen (P)');
+    expect(describeCause(conflict, en, 'en', now)).toBe('Plan changed in two places (anne 10:02, bo 10:05) – open the plan (P)');
+    // Another day: the date too.
+    expect(describeCause(conflict, t, 'da', Date.parse('2026-11-24T12:00:00Z'))).toContain('anne 22.11.2026 10.02');
+    expect(t('alarms.kind.plan_conflict')).toBe('Plankonflikt');
+  });
+
+  it('says why a resolved alarm ended, in both languages', () => {
+    const resolved = (reason: NonNullable<AlarmRow['resolved_reason']>, extra: Partial<AlarmRow> = {}) =>
+      alarm('r', 'low', '2026-11-19T08:00:00Z', { state: 'resolved', resolved_reason: reason, resolved_at: null, ...extra });
+    expect(resolvedText(resolved('measured'), t)).toBe('Løst: målingen kom');
+    expect(resolvedText(resolved('measured'), en)).toBe('Resolved: the measurement arrived');
+    expect(resolvedText(resolved('superseded'), t)).toBe('Afløst af en nyere alarm');
+    expect(resolvedText(resolved('withdrawn'), t)).toBe('Trukket tilbage: data viser den ikke længere');
+    expect(resolvedText(resolved('decided'), t)).toBe('Afgjort af en sygeplejerske');
+    expect(resolvedText(resolved('cleared'), t)).toBe('Ikke længere en alarm');
+    // Expired: how old the change was when it left the horizon, not a number written in.
+    expect(resolvedText(resolved('expired', { resolved_at: '2026-11-22T08:30:00Z' }), t)).toBe('Udløbet (ældre end 3 døgn)');
+    expect(resolvedText(resolved('expired', { resolved_at: '2026-11-20T08:00:00Z' }), en)).toBe('Expired (older than 1 day)');
+    expect(resolvedText(resolved('expired'), t)).toBe('Udløbet: for gammel til at være en alarm');
+    // Open and acknowledged alarms did not end by themselves.
+    expect(resolvedText(alarm('o', 'high', 'x'), t)).toBe('');
+    expect(resolvedText(alarm('a', 'high', 'x', { state: 'acknowledged' }), t)).toBe('');
   });
 });

@@ -1,9 +1,12 @@
 // Pure helpers for the alarm panel, the worklist order and the signals: no DOM, no I/O.
-import type { AlarmPriority, AlarmRow, CitizenSummary, EcmLevel } from './bindings';
-import { formatDateTime, formatPlain } from './format';
+import type { AlarmPriority, AlarmRow, CitizenSummary, EcmLevel, PlanHead } from './bindings';
+import { formatDateTime, formatPlain, formatSpan, formatWhen, parseTime } from './format';
 import type { Lang, Translate } from './i18n';
+import { keyFor } from './keymap';
 
 const PRIORITY_RANK: Record<AlarmPriority, number> = { high: 0, medium: 1, low: 2, info: 3 };
+/** Each priority's shape, beside its word: never colour alone. */
+export const PRIORITY_ICON: Record<AlarmPriority, string> = { high: '▲', medium: '◆', low: '■', info: 'ℹ' };
 
 export function priorityRank(p: AlarmPriority | null | undefined): number {
   return p ? PRIORITY_RANK[p] : 4;
@@ -101,8 +104,21 @@ export function levelText(level: EcmLevel | null | undefined, t: Translate): str
   return typeof level === 'number' ? `ECM${level}` : t('alarms.level.none');
 }
 
-/** One line that says what caused the alarm, in the nurse's language. */
-export function describeCause(alarm: AlarmRow, t: Translate, lang: Lang): string {
+/** "to steder" / "in two places": how many newest revisions a citizen's plan has. */
+export function placesText(count: number, t: Translate): string {
+  return count === 2 ? t('plan.conflict.two_places') : t('plan.conflict.places', { count });
+}
+
+/** "Anne 10.02, Bo 10.05": who made each of a plan's newest revisions, and when. */
+export function revisionsText(revisions: readonly Pick<PlanHead, 'changed_by' | 'changed_at'>[], lang: Lang, now: number): string {
+  return revisions.map((r) => `${r.changed_by} ${formatWhen(r.changed_at, lang, now)}`).join(', ');
+}
+
+/**
+ * One line that says what caused the alarm, in the nurse's language. `now` only shortens a
+ * time of today to the clock.
+ */
+export function describeCause(alarm: AlarmRow, t: Translate, lang: Lang, now: number = Date.now()): string {
   const c = alarm.cause;
   switch (c.type) {
     case 'suggested_change':
@@ -132,7 +148,28 @@ export function describeCause(alarm: AlarmRow, t: Translate, lang: Lang): string
     case 'rejected_reading':
       // The reason is the back end's English text: the nurse reads the parameter, not it.
       return c.parameter ? t('alarms.cause.rejected', { parameter: t(`parameter.${c.parameter}`) }) : t('alarms.cause.rejected_unknown');
+    case 'plan_conflict':
+      return t('alarms.cause.plan_conflict', {
+        places: placesText(c.revisions.length, t), who: revisionsText(c.revisions, lang, now), key: keyFor('plan'),
+      });
     default:
       return '';
   }
+}
+
+/**
+ * Why an alarm ended by itself, before anyone acknowledged it ("Løst: målingen kom"); '' for
+ * one that did not. An expired change says how old it was when it left the horizon.
+ */
+export function resolvedText(alarm: AlarmRow, t: Translate): string {
+  const reason = alarm.state === 'resolved' ? alarm.resolved_reason : null;
+  if (!reason) return alarm.state === 'resolved' ? t('alarms.resolved.unknown') : '';
+  if (reason === 'expired') {
+    const raised = parseTime(alarm.raised_at);
+    const resolved = parseTime(alarm.resolved_at);
+    if (raised !== null && resolved !== null && resolved > raised) {
+      return t('alarms.resolved.expired_age', { age: formatSpan(resolved - raised, t) });
+    }
+  }
+  return t(`alarms.resolved.${reason}`);
 }

@@ -1,6 +1,6 @@
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkPlan, setPlan, storeStatus, toApiError, worklistRows } from './api';
+import { acknowledgeEpisode, alarmEpisodes, checkPlan, setPlan, setPlanToml, storeStatus, toApiError, worklistRows } from './api';
 
 afterEach(() => clearMocks());
 
@@ -30,9 +30,17 @@ describe('commands', () => {
     });
     await worklistRows(['c-1']);
     await checkPlan('c-1', { limits: { spo2: { red_low: 85 } } });
+    await alarmEpisodes();
+    await acknowledgeEpisode('c-1', ['a1', 'a2']);
+    await setPlan('c-1', {}, 'why', ['k1', 'k2']);
+    await setPlanToml('c-1', '', 'why', []);
     expect(calls).toEqual([
       ['worklist_rows', { citizenIds: ['c-1'] }],
       ['check_plan', { citizenId: 'c-1', overrides: { limits: { spo2: { red_low: 85 } } } }],
+      ['alarm_episodes', {}],
+      ['acknowledge_episode', { citizenId: 'c-1', alarmIds: ['a1', 'a2'], comment: null }],
+      ['set_plan', { citizenId: 'c-1', overrides: {}, reason: 'why', bases: ['k1', 'k2'] }],
+      ['set_plan_toml', { citizenId: 'c-1', toml: '', reason: 'why', bases: [] }],
     ]);
   });
 
@@ -40,7 +48,7 @@ describe('commands', () => {
     mockIPC(() => {
       throw { code: 'invalid_plan', message: 'limits.spo2.yellow_low = 80 lies outside', problems: [] };
     });
-    await expect(setPlan('c-1', {}, 'why')).rejects.toMatchObject({ code: 'invalid_plan', problems: [] });
+    await expect(setPlan('c-1', {}, 'why', [])).rejects.toMatchObject({ code: 'invalid_plan', problems: [] });
     mockIPC(() => Promise.reject('plain'));
     await expect(storeStatus()).rejects.toEqual({ code: 'unknown', message: 'plain' });
   });

@@ -5,7 +5,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { STORE_CHANGED_EVENT } from './bindings';
 import type {
-  AckOutcome, AlarmRow, CitizenId, CitizenPage, CitizenSummary, CommandError, PlanCheck,
+  AckOutcome, AlarmEpisode, AlarmRow, CitizenId, CitizenPage, CitizenSummary, CommandError, PlanCheck,
   PlanDocument, PlanForm, PlanProblem, PlanView, SnoozeOutcome, StoreChanged, StationStatus,
 } from './bindings';
 
@@ -55,6 +55,17 @@ export const listAlarms = (openOnly: boolean): Promise<AlarmRow[]> => call('list
 export const acknowledgeAlarm = (alarmId: string, comment: string | null = null): Promise<AckOutcome> =>
   call('acknowledge_alarm', { alarmId, comment });
 
+/** One row per citizen who needs attention, every open cause under it, most urgent first. */
+export const alarmEpisodes = (): Promise<AlarmEpisode[]> => call('alarm_episodes');
+
+/**
+ * Acknowledges the causes of a citizen's episode the nurse was shown (`alarmIds`); a cause
+ * that came later keeps the episode open.
+ */
+export const acknowledgeEpisode = (
+  citizenId: CitizenId, alarmIds: string[], comment: string | null = null,
+): Promise<AckOutcome[]> => call('acknowledge_episode', { citizenId, alarmIds, comment });
+
 export const snoozeAlarm = (alarmId: string, minutes: number): Promise<SnoozeOutcome> =>
   call('snooze_alarm', { alarmId, minutes });
 
@@ -69,13 +80,16 @@ export const planForm = (citizenId: CitizenId): Promise<PlanForm> => call('plan_
 export const checkPlan = (citizenId: CitizenId, overrides: PlanDocument): Promise<PlanCheck> =>
   call('check_plan', { citizenId, overrides });
 
-export const setPlan = (citizenId: CitizenId, overrides: PlanDocument, reason: string): Promise<PlanForm> =>
-  call('set_plan', { citizenId, overrides, reason });
+/** `bases`: the plan revisions the nurse saw (plandraft's `planBases`); `[]` on the defaults. */
+export const setPlan = (
+  citizenId: CitizenId, overrides: PlanDocument, reason: string, bases: string[],
+): Promise<PlanForm> => call('set_plan', { citizenId, overrides, reason, bases });
 
 export const planToml = (citizenId: CitizenId): Promise<PlanView> => call('plan_toml', { citizenId });
 
-export const setPlanToml = (citizenId: CitizenId, toml: string, reason: string): Promise<PlanView> =>
-  call('set_plan_toml', { citizenId, toml, reason });
+/** `bases` as for setPlan. */
+export const setPlanToml = (citizenId: CitizenId, toml: string, reason: string, bases: string[]): Promise<PlanView> =>
+  call('set_plan_toml', { citizenId, toml, reason, bases });
 
 /** Resolves false when the desktop has no notification service (the panel still shows it). */
 export const notifyAlarm = (title: string, body: string): Promise<boolean> => call('notify_alarm', { title, body });

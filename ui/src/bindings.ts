@@ -34,11 +34,15 @@ export type AlarmPriority = "info" | "low" | "medium" | "high";
 
 export type AlarmState = "open" | "acknowledged" | "resolved";
 
+export type ResolvedReason = "measured" | "superseded" | "expired" | "withdrawn" | "decided" | "cleared";
+
 export type AlarmCause = { "type": "suggested_change", source: LevelSource, from: EcmLevel | null, to: EcmLevel, 
 /**
  * The data instant of the change.
  */
 at: Timestamp, trigger: LevelTrigger | null, } | { "type": "confirmed_change", from: EcmLevel | null, to: EcmLevel, at: Timestamp, decision_key: string, nurse: string, } | { "type": "suggestion_differs", suggested: EcmLevel, suggested_since: Timestamp | null, confirmed: EcmLevel | null, decision_key: string | null, } | { "type": "missed_measurement", parameter: Parameter, last_at: Timestamp, due_at: Timestamp, grace_ms: number, } | { "type": "rejected_reading", fingerprint: string, reason: string, parameter: Parameter | null, } | { "type": "plan_conflict", revisions: Array<PlanHead>, };
+
+export type PlanHead = { key: string, changed_by: string, changed_at: Timestamp, };
 
 export type LevelTrigger = { "trigger": "reading", finding: Finding | null, } | { "trigger": "readings_improved" } | { "trigger": "event", kind: CareEventKind, key: string, } | { "trigger": "event_ended", kind: CareEventKind, key: string, ended_by: string | null, };
 
@@ -187,6 +191,39 @@ next_escalation_at: Timestamp | null,
  * snooze ends at its first escalation); `null` when it is not snoozed by her.
  */
 snoozed_until: Timestamp | null, };
+
+export type AlarmEpisode = { citizen_id: CitizenId, citizen_name: string, 
+/**
+ * The highest priority among the causes.
+ */
+priority: AlarmPriority, 
+/**
+ * The newest cause's time.
+ */
+raised_at: Timestamp, 
+/**
+ * The furthest escalation step among the causes, if any is due.
+ */
+escalation: EscalationStep | null, 
+/**
+ * The soonest next step among the causes.
+ */
+next_escalation_at: Timestamp | null, 
+/**
+ * Until when the reading nurse's snoozes keep every cause quiet for her; `null` unless
+ * all are snoozed.
+ */
+snoozed_until: Timestamp | null, 
+/**
+ * Every open cause, most urgent first; acknowledging the episode acknowledges these.
+ */
+causes: Array<AlarmRow>, };
+
+export type PlanRevisionSummary = { key: string, revision: number, changed_by: string, changed_at: Timestamp, reason: string, 
+/**
+ * Its overrides (TOML), to compare with the one in force.
+ */
+overrides: string, };
 
 export type AckOutcome = { "outcome": "acknowledged", alarm_id: string, } | { "outcome": "already_acknowledged", alarm_id: string, by: string, at: Timestamp, } | { "outcome": "waiting", alarm_id: string, };
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { catalogue, translate, type Lang, type Translate } from './i18n';
 import {
-  HOUR_MS, MINUTE_MS, decimalsFor, formatAge, formatCpr, formatDate, formatDateTime, formatNews2, formatNumber, formatPlain,
-  formatValue, isStale, unitLabel,
+  DAY_MS, HOUR_MS, MINUTE_MS, decimalsFor, formatAge, formatCpr, formatDate, formatDateTime, formatNews2, formatNumber,
+  formatPlain, formatSpan, formatValue, formatWhen, isStale, unitLabel,
 } from './format';
 
 const tr = (lang: Lang): Translate => (key, params) => translate(catalogue, lang, key, params);
@@ -162,5 +162,27 @@ describe('NEWS2', () => {
   it('marks a total from home readings as a floor', () => {
     expect(formatNews2({ total: 7 }, true)).toBe('≥7');
     expect(formatNews2({ total: 0 }, false)).toBe('0');
+  });
+});
+
+describe('formatWhen', () => {
+  it('gives only the clock for today in Copenhagen, else date and time', () => {
+    // NOW is 13.00 on 10 March in Copenhagen.
+    expect(formatWhen('2025-03-10T09:02:00Z', 'da', NOW)).toBe('10.02');
+    expect(formatWhen('2025-03-10T09:02:00Z', 'en', NOW)).toBe('10:02');
+    // 23.30 UTC on the 9th is 00.30 on the 10th in Copenhagen: today.
+    expect(formatWhen('2025-03-09T23:30:00Z', 'da', NOW)).toBe('00.30');
+    expect(formatWhen('2025-03-09T22:30:00Z', 'da', NOW)).toBe('09.03.2025 23.30');
+    expect(formatWhen(null, 'da', NOW)).toBe('');
+  });
+});
+
+describe('formatSpan', () => {
+  it('gives whole days from a day on, else whole hours, singular for one', () => {
+    expect(formatSpan(3 * DAY_MS + 5 * HOUR_MS, da)).toBe('3 døgn');
+    expect(formatSpan(DAY_MS, en)).toBe('1 day');
+    expect(formatSpan(2 * DAY_MS, en)).toBe('2 days');
+    expect(formatSpan(5 * HOUR_MS + 59 * MINUTE_MS, da)).toBe('5 timer');
+    expect(formatSpan(HOUR_MS, da)).toBe('1 time');
   });
 });

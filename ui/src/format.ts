@@ -104,6 +104,27 @@ export function formatDateTime(iso: string | null | undefined, lang: Lang, timeZ
   return lang === 'da' ? `${date} ${time}` : `${date}, ${time}`;
 }
 
+/** The Copenhagen calendar day of an instant, as "2026-11-22". */
+function dayOf(at: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone }).format(at);
+}
+
+/** Only the time ("10.02" / "10:02") when it is today in Copenhagen, else date and time. */
+export function formatWhen(iso: string | null | undefined, lang: Lang, now: number, timeZone: string = TIME_ZONE): string {
+  const at = parseTime(iso);
+  if (at === null) return '';
+  if (dayOf(at, timeZone) !== dayOf(now, timeZone)) return formatDateTime(iso, lang, timeZone);
+  return new Intl.DateTimeFormat(localeOf(lang), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(at);
+}
+
+/** A length of time as whole days ("3 døgn") from a day on, else whole hours ("5 timer"). */
+export function formatSpan(ms: number, tr: Translate): string {
+  const span = Math.max(0, ms);
+  return span >= DAY_MS
+    ? tr('span.days', { count: Math.floor(span / DAY_MS) })
+    : tr('span.hours', { count: Math.floor(span / HOUR_MS) });
+}
+
 /** A calendar date as 01.12.2026 (da) or 01/12/2026 (en); a plain "YYYY-MM-DD" stays that day. */
 export function formatDate(value: string | null | undefined, lang: Lang): string {
   if (!value) return '';

@@ -41,8 +41,9 @@ const PROBLEM_CODES = ['syntax', 'unsupported_version', 'unknown_parameter', 'no
 
 /** Every family of keys the code builds, with every value it can be built with. */
 const FAMILIES: Record<string, readonly (string | number)[]> = {
-  'alarms.kind.': ['level_rise', 'level_fall', 'suggestion_differs', 'missed_measurement', 'rejected_reading'],
+  'alarms.kind.': ['level_rise', 'level_fall', 'suggestion_differs', 'missed_measurement', 'rejected_reading', 'plan_conflict'],
   'alarms.priority.': ['high', 'medium', 'low', 'info'],
+  'alarms.resolved.': ['measured', 'superseded', 'expired', 'withdrawn', 'decided', 'cleared'],
   'care_event.': ['mas_visit', 'acute_bed', 'acute_bed_admission', 'hospital_admission', 'discharge'],
   'diagnosis.': ['copd', 'heart_failure', 'diabetes'],
   'ecm.': [1, 2, 3, 4, 5, 6],

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanForm, PlanProblem } from './bindings';
-import { documentOf, draftOf, formPaths, groupProblems, parseNumber, ruleIdsOf, valueAt } from './plandraft';
+import { documentOf, draftOf, formPaths, groupProblems, parseNumber, planBases, ruleIdsOf, valueAt } from './plandraft';
 
 const form: PlanForm = {
-  citizen_id: 'c-1', revision: 2, changed_by: 'mette', changed_at: '2026-11-22T08:00:00Z', reason: 'aftalt',
+  citizen_id: 'c-1', revision: 2, key: 'k2', changed_by: 'mette', changed_at: '2026-11-22T08:00:00Z', reason: 'aftalt',
+  conflicts: [],
   defaults: {
     limits: { spo2: { yellow_low: 90, red_low: 86 } },
     relative: [{ id: 'fev1_below_7d_median', parameter: 'fev1', kind: 'below_median', percent: 20 }],
@@ -54,5 +55,14 @@ describe('the plan draft', () => {
     const { byField, general } = groupProblems([p('limits.spo2.red_low'), p('limits.spo2'), p('engine.hold_hours'), p(null)], paths);
     expect([...byField.keys()]).toEqual(['limits.spo2.red_low', 'limits.spo2.off']);
     expect(general.map((g) => g.field)).toEqual(['engine.hold_hours', null]);
+  });
+});
+
+describe('the bases of a plan change', () => {
+  it('are the revision in force and every one in conflict with it, none on the defaults', () => {
+    expect(planBases(form)).toEqual(['k2']);
+    const other = { key: 'k3', revision: 2, changed_by: 'bo', changed_at: '2026-11-22T08:05:00Z', reason: 'r', overrides: '' };
+    expect(planBases({ ...form, conflicts: [other] })).toEqual(['k2', 'k3']);
+    expect(planBases({ key: null, conflicts: [] })).toEqual([]);
   });
 });

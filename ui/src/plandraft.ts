@@ -35,6 +35,14 @@ export function valueAt(doc: PlanDocument, path: string): unknown {
   return (part[name] as Json | undefined)?.[leaf];
 }
 
+/**
+ * The plan revisions a change is made on: the one in force and every one in conflict with it,
+ * as the nurse saw them (`[]` while the defaults apply). Saving on all of them settles a conflict.
+ */
+export function planBases(plan: Pick<PlanForm, 'key' | 'conflicts'>): string[] {
+  return [plan.key, ...plan.conflicts.map((c) => c.key)].filter((k): k is string => typeof k === 'string');
+}
+
 /** The ids of every relative rule the defaults or the overrides know, defaults first. */
 export function ruleIdsOf(form: PlanForm): string[] {
   const ids = [...(form.defaults.relative ?? []), ...(form.overrides.relative ?? [])].map((r) => r.id);

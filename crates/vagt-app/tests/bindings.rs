@@ -25,7 +25,8 @@ fn generated() -> String {
         vagt_core::LevelKind, vagt_core::ecm::LevelSource, vagt_core::CareEventKind,
         LevelRule, RelativeKindCode,
         // Alarms.
-        AlarmKind, AlarmPriority, AlarmState, AlarmCause, LevelTrigger, Finding, FindingRule,
+        AlarmKind, AlarmPriority, AlarmState, ResolvedReason, AlarmCause, PlanHead, LevelTrigger,
+        Finding, FindingRule,
         Audience, Loudness, EscalationStep, EscalationRule, EscalationPolicy,
         // NEWS2.
         SpO2Scale, Risk, News2, Measured, FullSet, AssumedPart, FullSetScore,
@@ -34,6 +35,7 @@ fn generated() -> String {
         LevelSection, News2SectionWire, PlanProblem, PlanProblemCode,
         // What the store answers.
         vagt_store::CitizenSummary, vagt_store::LatestReading, vagt_store::AlarmRow,
+        vagt_store::AlarmEpisode, vagt_store::PlanRevisionSummary,
         vagt_store::AckOutcome, vagt_store::SnoozeOutcome, vagt_store::StoreStatus,
         vagt_store::SyncState, vagt_store::SyncProgress, vagt_store::PlanView,
         vagt_store::PlanForm, vagt_store::PlanCheck, vagt_store::LevelHistoryEntry,

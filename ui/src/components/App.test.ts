@@ -76,7 +76,7 @@ describe('the worklist', () => {
     await waitFor(() => expect(screen.getByText('Ændret Navn')).toBeTruthy());
     expect(fake.callsOf('worklist_rows')).toEqual([{ citizenIds: ['c-00007'] }]);
     expect(fake.callsOf('worklist')).toEqual([]);
-    expect(fake.callsOf('list_alarms')).toEqual([]);
+    expect(fake.callsOf('alarm_episodes')).toEqual([]);
     // A removed citizen leaves the list.
     fake.citizens.splice(3, 1);
     await emit('vagt://changed', { citizens: ['c-00003'], alarms: false, status: false });
@@ -86,10 +86,10 @@ describe('the worklist', () => {
 });
 
 describe('keys', () => {
-  it('K acknowledges the selected alarm', async () => {
+  it('K acknowledges the selected citizen\'s alarms', async () => {
     const fake = await startApp(5, [alarm('a1', 'c-00001', 'Borger 00001', 'high'), alarm('a2', 'c-00002', 'Borger 00002', 'medium')]);
-    expect(screen.getByTestId('alarm-count').textContent).toBe('2 åbne alarmer');
-    // Alt+A, then down to the second alarm.
+    expect(screen.getByTestId('alarm-count').textContent).toBe('2 borgere kræver opmærksomhed');
+    // Alt+A, then down to the second row.
     await press('a', { altKey: true, code: 'KeyA' });
     expect(document.activeElement?.id).toBe('alarm-list');
     await press('ArrowDown');
@@ -97,7 +97,7 @@ describe('keys', () => {
     expect(screen.getAllByTestId('alarm-item')[1]!.getAttribute('aria-selected')).toBe('true');
     fake.reset();
     await press('k');
-    await waitFor(() => expect(fake.callsOf('acknowledge_alarm')).toEqual([{ alarmId: 'a2', comment: null }]));
+    await waitFor(() => expect(fake.callsOf('acknowledge_episode')).toEqual([{ citizenId: 'c-00002', alarmIds: ['a2'], comment: null }]));
     await waitFor(() => expect(screen.getByTestId('alarm-note').textContent).toBe('Alarmen er kvitteret.'));
   });
 
@@ -170,8 +170,10 @@ describe('the plan form', () => {
     await fireEvent.input(input('limits.spo2.red_low'), { target: { value: '78' } });
     await fireEvent.keyDown(screen.getByTestId('plan-reason'), { key: 'Enter', ctrlKey: true });
     await waitFor(() => expect((screen.getByTestId('plan-dialog') as HTMLDialogElement).open).toBe(false));
+    // On the defaults there is no revision to build on.
     expect(fake.callsOf('set_plan').at(-1)).toEqual({
       citizenId: 'c-00000', overrides: { limits: { spo2: { red_low: 78, yellow_low: 80 } } }, reason: 'lavere mål aftalt med læge',
+      bases: [],
     });
   });
 });

@@ -1,18 +1,16 @@
-// The store's core: the worklist, the alarms, the status, the view and the citizen page. With
-// dialogs.svelte.ts it is the UI's one store (see index.ts): state lives only here and changes
-// only through the named functions. Components read `store` (getters) and call the functions.
+// The store's core: the worklist, the alarm episodes, the status, the view and the citizen
+// page. With alarms.svelte.ts and dialogs.svelte.ts it is the UI's one store (see index.ts):
+// state lives only there and changes only through the named functions. Components read `store`
+// (getters) and call the functions.
 import { nextWake, signalsDue, sortAlarms, sortWorklist, type Heard } from '../alarms';
 import * as api from '../api';
 import type { ApiError } from '../api';
-import type { AlarmRow, CitizenId, CitizenPage, CitizenSummary, StoreChanged, StationStatus } from '../bindings';
+import type { AlarmEpisode, CitizenId, CitizenPage, CitizenSummary, StoreChanged, StationStatus } from '../bindings';
 import { filterCitizens, moveSelection } from '../filter';
-import { formatDateTime } from '../format';
 import { catalogue, DEFAULT_LANG, isLang, LANG_STORAGE_KEY, translate, type Lang, type Params } from '../i18n';
 import { announce } from '../signals';
 import { errorText } from '../wording';
 
-/** U snoozes the selected alarm for this nurse for this long. */
-export const SNOOZE_MINUTES = 10;
 /** Ages on screen are re-rendered this often, and nothing else runs on a clock when idle. */
 export const TICK_MS = 60_000;
 /** The fallback poll: catches changes made by another process (vagtctl). */
@@ -21,7 +19,6 @@ const RETRY_FIRST_MS = 5_000;
 const RETRY_MAX_MS = 60_000;
 
 export type View = { kind: 'worklist' } | { kind: 'citizen'; id: CitizenId };
-export type AlarmScope = 'panel' | 'page';
 
 // ---------- state ----------
 let lang = $state<Lang>(DEFAULT_LANG);
@@ -41,23 +38,15 @@ const sorted = $derived(sortWorklist(rows));
 const visible = $derived(filterCitizens(sorted, query));
 const selectedIndex = $derived(selectedId === null ? -1 : visible.findIndex((c) => c.id === selectedId));
 
-let alarms = $state.raw<AlarmRow[]>([]);
-let chosenAlarmId = $state<string | null>(null);
-// Until the nurse picks one, K acts on the most urgent alarm, even one that just arrived.
-const panelAlarmId = $derived(
-  chosenAlarmId !== null && alarms.some((a) => a.id === chosenAlarmId) ? chosenAlarmId : (alarms[0]?.id ?? null),
-);
+// One per citizen who needs attention, most urgent first, each with its open causes.
+let episodes = $state.raw<AlarmEpisode[]>([]);
+const causeCount = $derived(episodes.reduce((n, e) => n + e.causes.length, 0));
 let heard = new Map<string, Heard>();
 let status = $state.raw<StationStatus | null>(null);
 
 let view = $state.raw<View>({ kind: 'worklist' });
 let page = $state.raw<CitizenPage | null>(null);
 let pageError = $state('');
-let chosenPageAlarmId = $state<string | null>(null);
-const pageAlarmId = $derived.by(() => {
-  const open = page?.alarms.filter((a) => a.state === 'open') ?? [];
-  return open.some((a) => a.id === chosenPageAlarmId) ? chosenPageAlarmId : (open[0]?.id ?? null);
-});
 
 let helpOpen = $state(false);
 
@@ -71,9 +60,9 @@ export const store = {
   get error() { return error; }, get note() { return note; }, get rowsLoaded() { return rowsLoaded; },
   get total() { return rows.length; }, get visible() { return visible; }, get query() { return query; },
   get selectedId() { return selectedId; }, get selectedIndex() { return selectedIndex; },
-  get alarms() { return alarms; }, get panelAlarmId() { return panelAlarmId; }, get status() { return status; },
+  get episodes() { return episodes; }, get causeCount() { return causeCount; }, get status() { return status; },
   get view() { return view; }, get page() { return page; }, get pageError() { return pageError; },
-  get pageAlarmId() { return pageAlarmId; }, get helpOpen() { return helpOpen; },
+  get helpOpen() { return helpOpen; },
 };
 
 // ---------- language and clock ----------
@@ -213,12 +202,14 @@ export async function poll(): Promise<void> {
   }
 }
 
+/** The episodes; sounds, notifications and the wake-up timer still go by each cause. */
 async function loadAlarms(announceNew: boolean): Promise<void> {
-  const list = sortAlarms(await api.listAlarms(true));
-  alarms = list;
-  const signals = signalsDue(list, heard);
+  const list = await api.alarmEpisodes();
+  episodes = list;
+  const causes = sortAlarms(list.flatMap((e) => e.causes));
+  const signals = signalsDue(causes, heard);
   heard = signals.heard;
-  scheduleWake(nextWake(list));
+  scheduleWake(nextWake(causes));
   if (announceNew) announce(signals.fresh, signals.escalated, t);
 }
 
@@ -249,51 +240,9 @@ export function moveCitizen(step: 'up' | 'down' | 'page_up' | 'page_down' | 'fir
   selectedId = visible[moveSelection(selectedIndex, delta, n)]?.id ?? null;
 }
 
-// ---------- alarms ----------
-export function chooseAlarm(scope: AlarmScope, id: string): void {
-  if (scope === 'panel') chosenAlarmId = id;
-  else chosenPageAlarmId = id;
-}
-
-export function moveAlarm(scope: AlarmScope, delta: number): void {
-  const list = scope === 'panel' ? alarms : (page?.alarms.filter((a) => a.state === 'open') ?? []);
-  const current = scope === 'panel' ? panelAlarmId : pageAlarmId;
-  const next = list[moveSelection(list.findIndex((a) => a.id === current), delta, list.length)];
-  if (next) chooseAlarm(scope, next.id);
-}
-
-function findAlarm(id: string): AlarmRow | undefined {
-  return alarms.find((a) => a.id === id) ?? page?.alarms.find((a) => a.id === id);
-}
-
-export async function acknowledge(scope: AlarmScope, id?: string): Promise<void> {
-  const alarmId = id ?? (scope === 'panel' ? panelAlarmId : pageAlarmId);
-  if (!alarmId) return;
-  const alarm = findAlarm(alarmId);
-  try {
-    const outcome = await api.acknowledgeAlarm(alarmId, null);
-    if (scope === 'panel') chosenAlarmId = null;
-    note = outcome.outcome === 'acknowledged' ? t('alarms.acked_done')
-      : outcome.outcome === 'waiting' ? t('alarms.ack_waiting')
-        : t('alarms.already_acked', { nurse: outcome.by });
-    await applyChange({ citizens: alarm ? [alarm.citizen_id] : [], alarms: true, status: true });
-  } catch (err) {
-    // Said where the nurse is looking, in her language.
-    note = errorText(api.toApiError(err), t);
-  }
-}
-
-export async function snooze(scope: AlarmScope, id?: string): Promise<void> {
-  const alarmId = id ?? (scope === 'panel' ? panelAlarmId : pageAlarmId);
-  if (!alarmId) return;
-  try {
-    const outcome = await api.snoozeAlarm(alarmId, SNOOZE_MINUTES);
-    note = t('alarms.snoozed_done', { time: formatDateTime(outcome.silenced_until, lang) });
-    await applyChange({ citizens: [], alarms: true, status: false });
-  } catch (err) {
-    // A refusal (an escalated high alarm) is said in the panel, in the nurse's language.
-    note = errorText(api.toApiError(err), t);
-  }
+/** A worklist row by id (any row, not only the visible ones). */
+export function citizenById(id: CitizenId): CitizenSummary | undefined {
+  return rows.find((c) => c.id === id);
 }
 
 // ---------- the citizen page ----------
@@ -314,7 +263,6 @@ export async function openCitizen(id: CitizenId): Promise<void> {
   view = { kind: 'citizen', id };
   page = null;
   pageError = '';
-  chosenPageAlarmId = null;
   await readPage(id);
 }
 
@@ -369,7 +317,7 @@ export async function start(): Promise<() => void> {
 
 /** Puts the store back as at launch (tests mount the app many times). */
 export function resetApp(): void {
-  rows = []; rowsLoaded = false; query = ''; selectedId = null; alarms = []; chosenAlarmId = null;
+  rows = []; rowsLoaded = false; query = ''; selectedId = null; episodes = [];
   heard = new Map(); status = null; view = { kind: 'worklist' }; page = null; pageError = '';
   helpOpen = false; note = ''; error = null; errorFromRefresh = false; load = 'loading';
   pending = null; started = false; retryDelay = RETRY_FIRST_MS;

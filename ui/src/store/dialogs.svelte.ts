@@ -2,9 +2,9 @@
 // Part of the UI's one store (see index.ts); what was typed lives here, so a refusal keeps it.
 import * as api from '../api';
 import type { CitizenId, PlanForm, PlanProblem, PlanView } from '../bindings';
-import { documentOf, draftOf, formPaths, RULE_ID, type Draft } from '../plandraft';
+import { documentOf, draftOf, formPaths, planBases, RULE_ID, type Draft } from '../plandraft';
 import { errorText } from '../wording';
-import { applyChange, setError, setNote, store, t } from './app.svelte';
+import { applyChange, citizenById, setError, setNote, store, t } from './app.svelte';
 
 /** check_plan is called this long after the last keystroke. */
 export const CHECK_DEBOUNCE_MS = 150;
@@ -42,10 +42,20 @@ export const dialogs = {
   get planReasonMissing() { return planReasonMissing; }, get planView() { return planView; },
   get planTomlText() { return planTomlText; }, get newRuleText() { return newRuleText; },
   get newRuleInvalid() { return newRuleInvalid; },
+  /** The revisions in conflict with the one in force, as the mode shown read them. */
+  get planConflicts() { return (planMode === 'toml' ? planView?.conflicts : plan?.conflicts) ?? []; },
 };
 
-/** Whom E and P act on: the citizen of the open page, else the selected row. */
-function dialogCitizen(): DialogCitizen | null {
+/**
+ * Whom E and P act on: a citizen named by the caller (the alarm panel's selected row), else
+ * the citizen of the open page, else the selected worklist row.
+ */
+function dialogCitizen(named: CitizenId | null): DialogCitizen | null {
+  if (named !== null) {
+    const c = citizenById(named);
+    const name = c?.name ?? store.episodes.find((e) => e.citizen_id === named)?.citizen_name ?? named;
+    return { id: named, name, suggested: c?.suggested_level ?? null, confirmed: c?.confirmed_level ?? null };
+  }
   const page = store.page;
   if (store.view.kind === 'citizen') {
     if (!page) return null;
@@ -60,8 +70,8 @@ export function closeDialog(): void {
   dialog = null;
 }
 
-export function openLevelDialog(): boolean {
-  const citizen = dialogCitizen();
+export function openLevelDialog(citizenId: CitizenId | null = null): boolean {
+  const citizen = dialogCitizen(citizenId);
   if (!citizen) return false;
   levelChoice = citizen.suggested ?? citizen.confirmed ?? 1;
   levelReason = '';
@@ -98,8 +108,8 @@ export async function submitLevel(): Promise<boolean> {
   }
 }
 
-export async function openPlanDialog(): Promise<boolean> {
-  const citizen = dialogCitizen();
+export async function openPlanDialog(citizenId: CitizenId | null = null): Promise<boolean> {
+  const citizen = dialogCitizen(citizenId);
   if (!citizen) return false;
   try {
     showPlanForm(await api.planForm(citizen.id));
@@ -210,11 +220,14 @@ export async function submitPlan(): Promise<boolean> {
   try {
     clearTimeout(checkTimer);
     checkSeq++;
-    const revision = planMode === 'form'
-      ? (await api.setPlan(target.id, planDraft.doc, planReason)).revision
-      : (await api.setPlanToml(target.id, planTomlText, planReason)).revision;
+    // The bases are the revisions the nurse was shown, conflicts included: saving settles them.
+    const saved = planMode === 'form'
+      ? await api.setPlan(target.id, planDraft.doc, planReason, planBases(plan))
+      : await api.setPlanToml(target.id, planTomlText, planReason, planBases(planView ?? plan));
     dialog = null;
-    setNote(t('plan.done', { name: target.name, revision: revision ?? 0 }));
+    // Another station saved meanwhile: the new revision is in conflict with that one.
+    const key = saved.conflicts.length > 0 ? 'plan.done_conflict' : 'plan.done';
+    setNote(t(key, { name: target.name, revision: saved.revision ?? 0 }));
     await applyChange({ citizens: [target.id], alarms: true, status: true });
     return true;
   } catch (err) {

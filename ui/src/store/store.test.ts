@@ -34,7 +34,7 @@ describe('an idle window', () => {
     fake.reset();
     fake.citizens.push(citizen(2));
     await vi.advanceTimersByTimeAsync(POLL_MS);
-    expect(fake.calls.map((c) => c.cmd).sort()).toEqual(['list_alarms', 'store_status', 'store_status', 'worklist']);
+    expect(fake.calls.map((c) => c.cmd).sort()).toEqual(['alarm_episodes', 'store_status', 'store_status', 'worklist']);
     expect(store.total).toBe(2);
     stop();
   });
@@ -47,7 +47,7 @@ describe('an idle window', () => {
     fake.reset();
     due.next_escalation_at = null;
     await vi.advanceTimersByTimeAsync(91_000);
-    expect(fake.callsOf('list_alarms')).toEqual([{ openOnly: true }]);
+    expect(fake.callsOf('alarm_episodes')).toEqual([{}]);
     expect(fake.callsOf('worklist')).toEqual([]);
     stop();
   });
@@ -64,7 +64,7 @@ describe('changes', () => {
     await first;
     await vi.advanceTimersByTimeAsync(0);
     expect(fake.callsOf('worklist_rows')).toEqual([{ citizenIds: ['c-00001'] }, { citizenIds: ['c-00002', 'c-00003'] }]);
-    expect(fake.callsOf('list_alarms')).toHaveLength(1);
+    expect(fake.callsOf('alarm_episodes')).toHaveLength(1);
     expect(fake.callsOf('store_status')).toHaveLength(1);
     stop();
   });

@@ -1,8 +1,10 @@
-// A stand-in for the Rust back end behind mockIPC: a cohort of citizens, open alarms, a plan,
-// and a log of every command called, so tests can say what the UI read and when.
+// A stand-in for the Rust back end behind mockIPC: a cohort of citizens, open alarms (also as
+// episodes, one per citizen), a plan, and a log of every command called, so tests can say what
+// the UI read and when.
 import { mockIPC } from '@tauri-apps/api/mocks';
+import { sortAlarms } from '../alarms';
 import type {
-  AlarmRow, CitizenPage, CitizenSummary, PlanCheck, PlanForm, PlanProblem, StationStatus,
+  AlarmEpisode, AlarmRow, CitizenPage, CitizenSummary, PlanCheck, PlanForm, PlanProblem, PlanView, StationStatus,
 } from '../bindings';
 
 export const NOW = '2026-11-22T08:00:00.000Z';
@@ -17,13 +19,40 @@ export function citizen(i: number, extra: Partial<CitizenSummary> = {}): Citizen
   };
 }
 
-export function alarm(id: string, citizenId: string, name: string, priority: AlarmRow['priority']): AlarmRow {
+export function alarm(
+  id: string, citizenId: string, name: string, priority: AlarmRow['priority'], extra: Partial<AlarmRow> = {},
+): AlarmRow {
   return {
     id, citizen_id: citizenId, citizen_name: name, kind: 'level_rise', priority, raised_at: NOW,
     cause: { type: 'suggested_change', source: 'suggested', from: 1, to: 3, at: NOW, trigger: { trigger: 'readings_improved' } },
-    state: 'open', acknowledged_by: null, acknowledged_at: null, ack_comment: null, escalation: null,
-    next_escalation_at: null, snoozed_until: null,
+    state: 'open', acknowledged_by: null, acknowledged_at: null, ack_comment: null, resolved_at: null,
+    resolved_reason: null, escalation: null, next_escalation_at: null, snoozed_until: null, ...extra,
   };
+}
+
+/** The open alarms as the back end groups them: one episode per citizen, most urgent first. */
+export function episodesOf(alarms: readonly AlarmRow[]): AlarmEpisode[] {
+  const out = new Map<string, AlarmEpisode>();
+  for (const a of sortAlarms(alarms.filter((x) => x.state === 'open'))) {
+    const e = out.get(a.citizen_id);
+    if (e) {
+      e.causes.push(a);
+      if (Date.parse(a.raised_at) > Date.parse(e.raised_at)) e.raised_at = a.raised_at;
+      if ((a.escalation?.step ?? 0) > (e.escalation?.step ?? 0)) e.escalation = a.escalation;
+      continue;
+    }
+    out.set(a.citizen_id, {
+      citizen_id: a.citizen_id, citizen_name: a.citizen_name, priority: a.priority, raised_at: a.raised_at,
+      escalation: a.escalation, next_escalation_at: a.next_escalation_at, snoozed_until: a.snoozed_until, causes: [a],
+    });
+  }
+  for (const e of out.values()) {
+    const snoozed = e.causes.map((a) => a.snoozed_until);
+    e.snoozed_until = snoozed.every((x) => x !== null) ? snoozed.sort()[0] ?? null : null;
+    const next = e.causes.map((a) => a.next_escalation_at).filter((x): x is string => x !== null).sort();
+    e.next_escalation_at = next[0] ?? null;
+  }
+  return [...out.values()];
 }
 
 export function status(extra: Partial<StationStatus> = {}): StationStatus {
@@ -36,7 +65,7 @@ export function status(extra: Partial<StationStatus> = {}): StationStatus {
 
 export function planForm(citizenId: string): PlanForm {
   return {
-    citizen_id: citizenId, revision: null, changed_by: null, changed_at: null, reason: null,
+    citizen_id: citizenId, revision: null, key: null, changed_by: null, changed_at: null, reason: null, conflicts: [],
     defaults: { limits: { spo2: { yellow_low: 90, red_low: 86 } }, schedule: { spo2: { every_hours: 24, grace_hours: 6 } } },
     overrides: {}, resolved: { limits: { spo2: { yellow_low: 90, red_low: 86 } } },
   };
@@ -61,6 +90,10 @@ function checkSpo2(overrides: PlanForm['overrides']): PlanCheck {
 export interface Fake {
   citizens: CitizenSummary[];
   alarms: AlarmRow[];
+  /** Laid over every plan the fake answers (a revision, a conflict). */
+  plan: Partial<PlanForm>;
+  /** Alarms whose snooze is refused, as the back end refuses an escalated high alarm. */
+  refuseSnooze: Set<string>;
   calls: { cmd: string; args: Record<string, unknown> }[];
   callsOf: (cmd: string) => Record<string, unknown>[];
   reset: () => void;
@@ -69,7 +102,7 @@ export interface Fake {
 /** Installs the fake back end; every command answers from `fake`'s lists. */
 export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = []): Fake {
   const fake: Fake = {
-    citizens, alarms, calls: [],
+    citizens, alarms, plan: {}, refuseSnooze: new Set(), calls: [],
     callsOf: (cmd) => fake.calls.filter((c) => c.cmd === cmd).map((c) => c.args),
     reset: () => {
       fake.calls.length = 0;
@@ -79,20 +112,42 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
     const args = (raw ?? {}) as Record<string, unknown>;
     fake.calls.push({ cmd, args });
     const id = args.citizenId as string;
+    const plan = (): PlanForm => ({ ...planForm(id), ...fake.plan });
     switch (cmd) {
       case 'worklist': return fake.citizens;
       case 'worklist_rows': return fake.citizens.filter((c) => (args.citizenIds as string[]).includes(c.id));
       case 'store_status': return status({ citizens: fake.citizens.length, open_alarms: fake.alarms.length });
       case 'list_alarms': return fake.alarms;
+      case 'alarm_episodes': return episodesOf(fake.alarms);
       case 'acknowledge_alarm': return { outcome: 'acknowledged', alarm_id: args.alarmId };
-      case 'snooze_alarm': return { alarm_id: args.alarmId, nurse: 'mette', requested_until: NOW, silenced_until: NOW };
+      case 'acknowledge_episode': return (args.alarmIds as string[]).map((alarm_id) => ({ outcome: 'acknowledged', alarm_id }));
+      case 'snooze_alarm':
+        if (fake.refuseSnooze.has(args.alarmId as string)) {
+          throw { code: 'snooze_after_escalation', message: 'a high alarm cannot be snoozed after it escalated' };
+        }
+        return { alarm_id: args.alarmId, nurse: 'mette', requested_until: NOW, silenced_until: NOW };
       case 'notify_alarm': return true;
-      case 'plan_form': return planForm(id);
+      case 'plan_form': return plan();
+      case 'plan_toml': {
+        const p = plan();
+        const view: PlanView = {
+          citizen_id: id, revision: p.revision, key: p.key, changed_by: p.changed_by, reason: p.reason,
+          conflicts: p.conflicts, overrides: '[limits.spo2]\nred_low = 85\n', resolved: '[limits.spo2]\nred_low = 85\nyellow_low = 90\n',
+        };
+        return view;
+      }
+      case 'set_plan_toml': {
+        const view: PlanView = {
+          citizen_id: id, revision: (fake.plan.revision ?? 0) + 1, key: 'urn:uuid:saved', changed_by: 'mette',
+          reason: args.reason as string, conflicts: [], overrides: args.toml as string, resolved: args.toml as string,
+        };
+        return view;
+      }
       case 'check_plan': return checkSpo2(args.overrides as PlanForm['overrides']);
       case 'set_plan': {
         const check = checkSpo2(args.overrides as PlanForm['overrides']);
         if (check.problems.length) throw { code: 'invalid_plan', message: 'the plan is not valid', problems: check.problems };
-        return { ...planForm(id), revision: 1, overrides: args.overrides };
+        return { ...plan(), revision: (fake.plan.revision ?? 0) + 1, conflicts: [], overrides: args.overrides };
       }
       case 'citizen_page': {
         const c = fake.citizens.find((x) => x.id === id);
@@ -104,7 +159,7 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
             { kind: 'confirmed', level: 2, set_at: NOW, set_by: 'mette', reason: 'aftalt i telefon', rule: null },
             { kind: 'suggested', level: 3, set_at: NOW, set_by: null, reason: null, rule: 'any_red' },
           ],
-          plan: planForm(c.id),
+          plan: { ...planForm(c.id), ...fake.plan },
           readings: [{ parameter: 'spo2', value: 85, unit: '%', effective_at: NOW, triage: 'red' }],
           alarms: fake.alarms.filter((a) => a.citizen_id === c.id),
           news2: null,

@@ -1,0 +1,215 @@
+// The alarm panel as episodes (one row per citizen, the causes under it) and a citizen's alarm
+// history, over the mocked back end: what shows, and what K, U, E, P and Enter send.
+import { emit } from '@tauri-apps/api/event';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { tick } from 'svelte';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { AlarmRow } from '../bindings';
+import { resetStore, setLanguage } from '../store';
+import { alarm, citizen, installFake } from '../test/fakeBackend';
+import App from './App.svelte';
+
+beforeEach(() => {
+  resetStore();
+  localStorage.clear();
+  setLanguage('da');
+});
+
+const press = (key: string, extra: Partial<KeyboardEventInit> = {}) =>
+  fireEvent.keyDown(document.activeElement ?? document.body, { key, bubbles: true, ...extra });
+const rows = () => screen.getAllByTestId('alarm-item');
+const row = (citizenId: string) => document.querySelector(`[data-testid="alarm-item"][data-citizen-id="${citizenId}"]`) as HTMLElement;
+const causesOf = (el: HTMLElement) => within(el).getAllByTestId('alarm-cause');
+const step = (n: number) => ({ step: n, due_at: '2026-11-22T08:05:00Z', audience: 'all_stations' as const, loudness: 'loudest' as const });
+
+/** Borger 00001: a high level rise and a low missed weight; Borger 00002: a medium rise. */
+function cohort(): AlarmRow[] {
+  return [
+    alarm('a1', 'c-00001', 'Borger 00001', 'high', { escalation: step(1) }),
+    alarm('a3', 'c-00001', 'Borger 00001', 'low', {
+      kind: 'missed_measurement',
+      cause: { type: 'missed_measurement', parameter: 'weight', last_at: '2026-11-20T08:00:00Z', due_at: '2026-11-21T08:00:00Z', grace_ms: 0 },
+    }),
+    alarm('a2', 'c-00002', 'Borger 00002', 'medium'),
+  ];
+}
+
+async function startApp(alarms: AlarmRow[]) {
+  const fake = installFake(Array.from({ length: 4 }, (_, i) => citizen(i)), alarms);
+  render(App);
+  await waitFor(() => expect(document.body.dataset.state).toBe('ready'));
+  await tick();
+  return fake;
+}
+
+async function focusPanel(): Promise<void> {
+  await press('a', { altKey: true, code: 'KeyA' });
+  expect(document.activeElement?.id).toBe('alarm-list');
+}
+
+describe('the alarm panel', () => {
+  it('shows one row per citizen, every cause under the name, most urgent first', async () => {
+    const fake = await startApp(cohort());
+    expect(fake.callsOf('alarm_episodes')).toHaveLength(1);
+    expect(fake.callsOf('list_alarms')).toEqual([]);
+    expect(rows().map((r) => r.dataset.citizenId)).toEqual(['c-00001', 'c-00002']);
+    expect(screen.getByTestId('alarm-count').textContent).toBe('2 borgere kræver opmærksomhed (3 alarmer)');
+    const first = row('c-00001');
+    expect(first.dataset.priority).toBe('high');
+    expect(first.dataset.alarmId).toBe('a1');
+    expect(first.dataset.alarmIds).toBe('a1 a3');
+    expect(first.querySelector('.alarm-citizen')?.textContent).toBe('Borger 00001');
+    expect(within(first).getByTestId('alarm-escalation').textContent?.trim()).toBe('Eskaleret (1)');
+    const causes = causesOf(first);
+    expect(causes.map((c) => [c.dataset.alarmId, c.dataset.priority, c.dataset.kind])).toEqual([
+      ['a1', 'high', 'level_rise'], ['a3', 'low', 'missed_measurement'],
+    ]);
+    // Each cause worded as a single alarm was: priority, kind, cause, age.
+    expect(causes[0]!.textContent).toContain('Høj');
+    expect(causes[0]!.textContent).toContain('ECM-niveau steget');
+    expect(causes[0]!.textContent).toContain('ECM1 → ECM3 · målingerne er bedre');
+    expect(causes[1]!.textContent).toContain('Lav');
+    expect(causes[1]!.textContent).toContain('Vægt forventet 21.11.2026 09.00');
+    expect(within(row('c-00002')).queryByTestId('alarm-escalation')).toBeNull();
+    // In English too, from the catalogue.
+    await press('l', { altKey: true, code: 'KeyL' });
+    await tick();
+    expect(screen.getByTestId('alarm-count').textContent).toBe('2 citizens need attention (3 alarms)');
+    expect(causesOf(row('c-00001'))[1]!.textContent).toContain('Missed measurement');
+  });
+
+  it('sounds and notifies by cause, with the texts it always had', async () => {
+    await startApp(cohort());
+    await waitFor(() => expect(document.body.dataset.lastNotification).toBe('Vagt: høj alarm | Borger 00001: ECM-niveau steget (+2 flere)'));
+  });
+
+  it('K acknowledges exactly the causes the row shows, not one that came later', async () => {
+    const fake = await startApp(cohort());
+    await focusPanel();
+    // A new cause reaches the back end, but the panel has not read it yet.
+    fake.alarms.push(alarm('a4', 'c-00001', 'Borger 00001', 'medium'));
+    fake.reset();
+    await press('k');
+    await waitFor(() => expect(fake.callsOf('acknowledge_episode')).toEqual([{ citizenId: 'c-00001', alarmIds: ['a1', 'a3'], comment: null }]));
+    expect(fake.callsOf('acknowledge_alarm')).toEqual([]);
+    await waitFor(() => expect(screen.getByTestId('alarm-note').textContent).toBe('2 alarmer for Borger 00001 er kvitteret.'));
+    // The panel reads the episodes again: the row stays for the cause that came later.
+    await waitFor(() => expect(fake.callsOf('alarm_episodes').length).toBeGreaterThan(0));
+  });
+
+  it('the Kvittér button acknowledges its own row', async () => {
+    const fake = await startApp(cohort());
+    fake.reset();
+    await fireEvent.click(within(row('c-00002')).getByTestId('alarm-ack'));
+    await waitFor(() => expect(fake.callsOf('acknowledge_episode')).toEqual([{ citizenId: 'c-00002', alarmIds: ['a2'], comment: null }]));
+  });
+
+  it('U snoozes each cause for this nurse, and says a refusal in Danish', async () => {
+    const fake = await startApp(cohort());
+    fake.refuseSnooze.add('a1');
+    await focusPanel();
+    fake.reset();
+    await press('u');
+    await waitFor(() => expect(fake.callsOf('snooze_alarm')).toEqual([{ alarmId: 'a1', minutes: 10 }, { alarmId: 'a3', minutes: 10 }]));
+    await waitFor(() => expect(screen.getByTestId('alarm-note').textContent)
+      .toBe('En høj alarm kan ikke udsættes, når den er eskaleret: kvittér den.'));
+    // The second row: snoozed, said with the time it sounds again.
+    await press('ArrowDown');
+    fake.reset();
+    await press('u');
+    await waitFor(() => expect(fake.callsOf('snooze_alarm')).toEqual([{ alarmId: 'a2', minutes: 10 }]));
+    await waitFor(() => expect(screen.getByTestId('alarm-note').textContent).toMatch(/^Udsat for dig til 22\.11\.2026 09\.00\./));
+  });
+
+  it('marks a row snoozed when every cause is, and a single cause when only it is', async () => {
+    const alarms = cohort();
+    alarms[1]!.snoozed_until = '2026-11-22T08:10:00Z';
+    alarms[2]!.snoozed_until = '2026-11-22T08:10:00Z';
+    await startApp(alarms);
+    expect(within(row('c-00002')).getByTestId('alarm-snoozed').textContent).toContain('Udsat for dig til');
+    expect(within(row('c-00001')).queryByTestId('alarm-snoozed')).toBeNull();
+    expect(within(causesOf(row('c-00001'))[1]!).getByTestId('alarm-cause-snoozed').textContent?.trim()).toBe('udsat for dig');
+  });
+
+  it('arrows move between rows; Enter opens, E and P act on the selected row\'s citizen', async () => {
+    const fake = await startApp(cohort());
+    await focusPanel();
+    await press('ArrowDown');
+    await tick();
+    expect(row('c-00002').getAttribute('aria-selected')).toBe('true');
+    expect(row('c-00001').getAttribute('aria-selected')).toBe('false');
+    await press('p');
+    await waitFor(() => expect((screen.getByTestId('plan-dialog') as HTMLDialogElement).open).toBe(true));
+    expect(screen.getByText('Triageplan for Borger 00002')).toBeTruthy();
+    expect(fake.callsOf('plan_form')).toEqual([{ citizenId: 'c-00002' }]);
+    (screen.getByTestId('plan-dialog') as HTMLDialogElement).close();
+    await tick();
+    document.getElementById('alarm-list')?.focus();
+    await press('e');
+    await waitFor(() => expect((screen.getByTestId('level-dialog') as HTMLDialogElement).open).toBe(true));
+    expect(screen.getByTestId('level-dialog').textContent).toContain('Borger 00002');
+    (screen.getByTestId('level-dialog') as HTMLDialogElement).close();
+    await tick();
+    document.getElementById('alarm-list')?.focus();
+    await press('Enter');
+    await waitFor(() => expect(screen.getByTestId('citizen-page-name').textContent).toBe('Borger 00002'));
+  });
+
+  it('reads the episodes again when the back end says alarms changed', async () => {
+    const fake = await startApp(cohort());
+    fake.alarms.splice(0, 2);
+    await emit('vagt://changed', { citizens: [], alarms: true, status: false });
+    await waitFor(() => expect(rows().map((r) => r.dataset.citizenId)).toEqual(['c-00002']));
+    expect(screen.getByTestId('alarm-count').textContent).toBe('1 borger kræver opmærksomhed');
+  });
+});
+
+describe('a citizen\'s alarm history', () => {
+  it('shows an alarm that ended by itself as resolved, with why, in both languages', async () => {
+    const resolved = (id: string, reason: NonNullable<AlarmRow['resolved_reason']>, extra: Partial<AlarmRow> = {}) =>
+      alarm(id, 'c-00001', 'Borger 00001', 'low', { state: 'resolved', resolved_reason: reason, resolved_at: '2026-11-22T09:00:00Z', ...extra });
+    await startApp([
+      alarm('open', 'c-00001', 'Borger 00001', 'medium'),
+      resolved('r1', 'measured', { kind: 'missed_measurement', cause: { type: 'missed_measurement', parameter: 'weight', last_at: '2026-11-20T08:00:00Z', due_at: '2026-11-21T08:00:00Z', grace_ms: 0 } }),
+      resolved('r2', 'expired', { raised_at: '2026-11-19T08:00:00Z' }),
+      resolved('r3', 'withdrawn'),
+      resolved('r4', 'superseded'),
+      resolved('r5', 'decided', { kind: 'plan_conflict', cause: { type: 'plan_conflict', revisions: [] } }),
+      resolved('r6', 'cleared', { kind: 'suggestion_differs', cause: { type: 'suggestion_differs', suggested: 3, suggested_since: null, confirmed: 2, decision_key: null } }),
+    ]);
+    await focusPanel();
+    await press('Enter');
+    const past = await waitFor(() => screen.getByTestId('page-alarms-past'));
+    const reasons = () => within(past).getAllByTestId('alarm-resolved').map((e) => [e.dataset.reason, e.textContent?.trim()]);
+    expect(Object.fromEntries(reasons())).toEqual({
+      measured: 'Løst: målingen kom',
+      expired: 'Udløbet (ældre end 3 døgn)',
+      withdrawn: 'Trukket tilbage: data viser den ikke længere',
+      superseded: 'Afløst af en nyere alarm',
+      decided: 'Afgjort af en sygeplejerske',
+      cleared: 'Ikke længere en alarm',
+    });
+    for (const item of within(past).getAllByTestId('alarm-item')) expect(item.dataset.state).toBe('resolved');
+    // An old kind still reads.
+    expect(past.textContent).toContain('Forslag afviger fra bekræftet niveau');
+    // The open one stays above, with K on the page acting on it alone.
+    expect(within(screen.getByTestId('page-alarms')).getAllByTestId('alarm-item').map((e) => e.dataset.alarmId)).toEqual(['open']);
+    await press('l', { altKey: true, code: 'KeyL' });
+    await tick();
+    expect(Object.fromEntries(reasons()).measured).toBe('Resolved: the measurement arrived');
+    expect(Object.fromEntries(reasons()).expired).toBe('Expired (older than 3 days)');
+  });
+
+  it('K on the page acknowledges the chosen alarm alone', async () => {
+    const fake = await startApp(cohort());
+    await focusPanel();
+    await press('Enter');
+    await waitFor(() => expect(screen.getByTestId('citizen-page-name').textContent).toBe('Borger 00001'));
+    screen.getByTestId('page-alarms').focus();
+    await press('ArrowDown');
+    fake.reset();
+    await press('k');
+    await waitFor(() => expect(fake.callsOf('acknowledge_alarm')).toEqual([{ alarmId: 'a3', comment: null }]));
+    expect(fake.callsOf('acknowledge_episode')).toEqual([]);
+  });
+});
