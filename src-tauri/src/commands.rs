@@ -76,6 +76,71 @@ pub async fn worklist_rows(
     })
 }
 
+/// The citizen's trend plot as SVG with its points, for the citizen page.
+#[tauri::command]
+pub async fn citizen_trend(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+    range: String,
+    lang: String,
+    width: Option<u32>,
+) -> Reply<vagt_plot::Rendered> {
+    state.call(|s, a| {
+        let layout = vagt_plot::Layout {
+            width: width.unwrap_or(vagt_plot::style::WIDTH).clamp(480, 2400),
+            ..vagt_plot::Layout::default()
+        };
+        s.trend(
+            a,
+            &parse_citizen(&citizen_id)?,
+            vagt_app::parse_range(&range)?,
+            vagt_app::parse_language(&lang)?,
+            layout,
+            vagt_core::Timestamp::now(),
+        )
+    })
+}
+
+/// Writes the trend as a PDF for the GP into the nurse's documents folder (Vagt/); its path.
+#[tauri::command]
+pub async fn export_trend_pdf(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+    range: String,
+    lang: String,
+) -> Reply<String> {
+    state.call(|s, a| {
+        let dir = dirs::document_dir()
+            .or_else(dirs::home_dir)
+            .ok_or(AppError::NoDatabasePath)?
+            .join("Vagt");
+        let path = s.export_trend_pdf_to(
+            a,
+            &parse_citizen(&citizen_id)?,
+            vagt_app::parse_range(&range)?,
+            vagt_app::parse_language(&lang)?,
+            &dir,
+            vagt_core::Timestamp::now(),
+        )?;
+        Ok(path.display().to_string())
+    })
+}
+
+/// 7-day sparklines of the worklist rows in view.
+#[tauri::command]
+pub async fn sparklines(
+    state: tauri::State<'_, AppState>,
+    citizen_ids: Vec<String>,
+) -> Reply<Vec<vagt_app::Sparkline>> {
+    state.call(|s, a| {
+        let ids = citizen_ids
+            .iter()
+            .map(|id| parse_citizen(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        s.sparklines(a, &ids, vagt_core::Timestamp::now())
+    })
+}
+
 #[tauri::command]
 pub async fn store_status(state: tauri::State<'_, AppState>) -> Reply<StationStatus> {
     state.call(|s, a| s.status(a))

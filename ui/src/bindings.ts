@@ -409,3 +409,45 @@ export type StoreChanged = {
 citizens: Array<CitizenId> | null, alarms: boolean, status: boolean, };
 
 export type CommandError = { code: string, message: string, problems?: Array<PlanProblem>, };
+
+export type Sparkline = { citizen_id: CitizenId, parameter: Parameter, 
+/**
+ * Oldest first, at most [`SPARKLINE_POINTS`]: each bucket's lowest and highest reading.
+ */
+points: Array<SparkPoint>, 
+/**
+ * The worst colour among all the readings (not only those kept).
+ */
+worst: Triage, };
+
+export type SparkPoint = { at: Timestamp, value: number, triage: Triage, };
+
+export type Rendered = { svg: string, width: number, height: number, panels: Array<PanelBox>, 
+/**
+ * In time order within each panel, panels top to bottom.
+ */
+points: Array<HoverPoint>, };
+
+export type PanelBox = { panel: PanelKey, top: number, height: number, 
+/**
+ * Points before thinning, and drawn.
+ */
+readings: number, drawn: number, };
+
+export type HoverPoint = { panel: PanelKey, parameter: Parameter, x: number, y: number, at: Timestamp, value: number, unit: string, triage: Triage, source: string, limits: LimitsInForce, };
+
+export type PanelKey = { "kind": "parameter", "parameter": Parameter } | { "kind": "fev1_percent" } | { "kind": "blood_pressure" };
+
+export type LimitsInForce = { yellow_low: number | null, yellow_high: number | null, red_low: number | null, red_high: number | null, 
+/**
+ * A relative rule's bound at this reading (e.g. 80 % of the week's median), if any.
+ */
+relative_bound: number | null, 
+/**
+ * Where the limits came from (the plan revision, or the defaults).
+ */
+source: string, };
+
+export type Window = { from: Timestamp, to: Timestamp, };
+
+export type TrendRange = { "kind": "48h" } | { "kind": "7d" } | { "kind": "30d" } | { "kind": "90d" } | { "kind": "1y" } | { "kind": "all" } | { "kind": "custom", from: Timestamp, to: Timestamp, };

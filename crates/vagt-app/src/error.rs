@@ -21,6 +21,8 @@ pub enum AppError {
     NoDatabasePath,
     #[error("an earlier request failed while holding the database; restart Vagt")]
     Poisoned,
+    #[error(transparent)]
+    Plot(#[from] vagt_plot::PlotError),
     #[error("cannot {doing}: {source}")]
     Io {
         doing: &'static str,
@@ -55,6 +57,7 @@ impl AppError {
             AppError::InvalidPlan(_) => "invalid_plan",
             AppError::NoDatabasePath => "no_database_path",
             AppError::Poisoned => "internal",
+            AppError::Plot(e) => e.code(),
             AppError::Io { .. } => "io",
         }
     }

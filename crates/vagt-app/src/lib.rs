@@ -20,6 +20,7 @@ mod plans;
 mod records;
 mod session;
 mod sync;
+mod trend;
 
 pub use backend::{BackendView, backend_client, backend_token, check_backend_url};
 pub use background::{BackgroundHandle, BackgroundPlan};
@@ -34,3 +35,7 @@ pub use plans::PlanChanged;
 pub use records::{AuditReport, StationStatus, parse_citizen};
 pub use session::{Session, StoreLocation, init_logging, resolve_actor};
 pub use sync::sync_and_follow_up;
+pub use trend::{
+    SPARKLINE_POINTS, SPARKLINE_WINDOW_MS, SparkPoint, Sparkline, format_of, parse_language,
+    parse_range, render,
+};

@@ -42,6 +42,10 @@ fn generated() -> String {
         // What the use cases answer.
         vagt_app::StationStatus, vagt_app::CitizenDetails, vagt_app::PageReading,
         vagt_app::CitizenPage, vagt_app::StoreChanged, vagt_app::ErrorReport,
+        vagt_app::Sparkline, vagt_app::SparkPoint,
+        // Trend plots.
+        vagt_plot::Rendered, vagt_plot::PanelBox, vagt_plot::HoverPoint, vagt_plot::PanelKey,
+        vagt_plot::LimitsInForce, vagt_plot::Window, vagt_plot::TrendRange,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p vagt-app --test bindings`\n\

@@ -81,6 +81,71 @@ impl Timestamp {
     }
 }
 
+/// A wall-clock reading in Copenhagen: the clinic's time, on plots and in printouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalTime {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
+    /// Minutes east of UTC: 60 (CET) or 120 (CEST).
+    pub offset_minutes: i32,
+}
+
+/// Last Sunday of a month at 01:00 UTC, when the EU changes its clocks (March and October).
+fn eu_switch(year: i32, month: time::Month) -> Option<i64> {
+    let next_month_first = match month {
+        time::Month::December => time::Date::from_calendar_date(year + 1, time::Month::January, 1),
+        m => time::Date::from_calendar_date(year, m.next(), 1),
+    }
+    .ok()?;
+    let last = next_month_first.previous_day()?;
+    let back = i64::from(last.weekday().number_days_from_sunday());
+    let sunday = last.to_julian_day() as i64 - back;
+    let epoch = time::Date::from_calendar_date(1970, time::Month::January, 1)
+        .ok()?
+        .to_julian_day() as i64;
+    Some((sunday - epoch) * MILLIS_PER_DAY + MILLIS_PER_HOUR)
+}
+
+impl Timestamp {
+    /// Midnight UTC at the start of a calendar day; `None` for a date that does not exist.
+    pub fn utc_midnight(year: i32, month: u8, day: u8) -> Option<Timestamp> {
+        let month = time::Month::try_from(month).ok()?;
+        let date = time::Date::from_calendar_date(year, month, day).ok()?;
+        let epoch = time::Date::from_calendar_date(1970, time::Month::January, 1)
+            .ok()?
+            .to_julian_day();
+        Some(Timestamp(
+            i64::from(date.to_julian_day() - epoch) * MILLIS_PER_DAY,
+        ))
+    }
+
+    /// This instant on Copenhagen's clock (CET, CEST from the last Sunday of March to the
+    /// last Sunday of October, both at 01:00 UTC); `None` outside the calendar's range.
+    pub fn copenhagen(self) -> Option<LocalTime> {
+        let utc = OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000).ok()?;
+        let year = utc.year();
+        let summer_from = eu_switch(year, time::Month::March)?;
+        let summer_to = eu_switch(year, time::Month::October)?;
+        let offset_minutes = if (summer_from..summer_to).contains(&self.0) {
+            120
+        } else {
+            60
+        };
+        let local = utc.checked_add(time::Duration::minutes(i64::from(offset_minutes)))?;
+        Some(LocalTime {
+            year: local.year(),
+            month: u8::from(local.month()),
+            day: local.day(),
+            hour: local.hour(),
+            minute: local.minute(),
+            offset_minutes,
+        })
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_rfc3339())
@@ -102,6 +167,29 @@ impl<'de> Deserialize<'de> for Timestamp {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn copenhagen_follows_the_eu_clock_changes() {
+        let at = |text: &str| Timestamp::parse_rfc3339(text).expect("time");
+        // 2026: CEST from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        let winter = at("2026-03-29T00:59:00Z").copenhagen().expect("local");
+        assert_eq!(
+            (winter.hour, winter.minute, winter.offset_minutes),
+            (1, 59, 60)
+        );
+        let summer = at("2026-03-29T01:00:00Z").copenhagen().expect("local");
+        assert_eq!((summer.hour, summer.offset_minutes), (3, 120));
+        let autumn = at("2026-10-25T00:59:00Z").copenhagen().expect("local");
+        assert_eq!((autumn.hour, autumn.offset_minutes), (2, 120));
+        let back = at("2026-10-25T01:00:00Z").copenhagen().expect("local");
+        assert_eq!((back.hour, back.offset_minutes), (2, 60));
+        let new_year = at("2026-12-31T23:30:00Z").copenhagen().expect("local");
+        assert_eq!(
+            (new_year.year, new_year.month, new_year.day, new_year.hour),
+            (2027, 1, 1, 0)
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -29,6 +29,7 @@ mod settings;
 mod snoozes;
 mod status;
 mod sync_runs;
+mod trend;
 mod users;
 
 pub use alarm_rows::AckOutcome;
@@ -48,6 +49,7 @@ pub use settings::BACKEND_URL_SETTING;
 pub use snoozes::SnoozeOutcome;
 pub use status::{StoreStatus, SyncState};
 pub use sync_runs::{SyncProgress, SyncRunEnd};
+pub use trend::{PlanHistoryStep, TrendReadingRow, TrendRows};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

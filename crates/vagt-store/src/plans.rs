@@ -200,6 +200,49 @@ fn plan_in_force(conn: &Connection, citizen_id: &str) -> Result<PlanInForce> {
     })
 }
 
+/// Every plan the citizen has had, oldest first: the defaults, then each revision (in the
+/// order the rules break ties: time, then key) resolved on them. A revision that no longer
+/// resolves (the defaults changed under it) is left out: the one before stays in force.
+pub(crate) fn plan_history(
+    conn: &Connection,
+    citizen_id: &str,
+) -> Result<Vec<crate::trend::PlanHistoryStep>> {
+    let defaults = defaults_of(conn, citizen_id)?;
+    let mut steps = vec![crate::trend::PlanHistoryStep {
+        from: Timestamp::from_millis(i64::MIN),
+        revision: 0,
+        changed_by: None,
+        plan: resolve(&defaults, &PlanDocument::default()).map_err(TriageError::from)?,
+    }];
+    let mut stmt = conn.prepare_cached(
+        "SELECT revision, document, changed_at, changed_by FROM triage_plan_revisions
+         WHERE citizen_id = ?1 ORDER BY changed_at, key",
+    )?;
+    let rows = stmt.query_map([citizen_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (revision, document, changed_at, changed_by) = row?;
+        let resolved = parse_plan_document(&document, DocumentFormat::Toml)
+            .ok()
+            .and_then(|overrides| resolve(&defaults, &overrides).ok());
+        if let Some(plan) = resolved {
+            steps.push(crate::trend::PlanHistoryStep {
+                from: Timestamp::from_millis(changed_at),
+                revision,
+                changed_by: Some(changed_by),
+                plan,
+            });
+        }
+    }
+    Ok(steps)
+}
+
 /// The plan the rules use for the citizen now.
 pub(crate) fn resolved_plan(conn: &Connection, citizen_id: &str) -> Result<TriagePlan> {
     Ok(plan_in_force(conn, citizen_id)?.resolved)

@@ -303,22 +303,40 @@ impl Store {
                 "SELECT id, received_at, source, source_id, resource_type, reason_code, reason, payload, status
                  FROM rejected_input WHERE (?1 = 0 OR status = 'open') ORDER BY received_at DESC, id DESC",
             )?;
-            let rows = stmt.query_map([i64::from(open_only)], |r| {
-                Ok(RejectedInput {
-                    id: r.get(0)?,
-                    received_at: Timestamp::from_millis(r.get(1)?),
-                    source: r.get(2)?,
-                    source_id: r.get(3)?,
-                    resource_type: r.get(4)?,
-                    reason_code: r.get(5)?,
-                    reason: r.get(6)?,
-                    payload: r.get(7)?,
-                    status: r.get(8)?,
-                })
-            })?;
+            let rows = stmt.query_map([i64::from(open_only)], rejected_row)?;
             rows.collect::<Result<Vec<_>, _>>()?
         };
         self.audit(actor, "rejected.list", None, None)?;
         Ok(list)
     }
+}
+
+/// The inputs kept for a human that belonged to a citizen, oldest first, whatever their state
+/// (a trend plot marks them all).
+pub(crate) fn rejected_of_citizen(
+    conn: &rusqlite::Connection,
+    citizen_id: &str,
+) -> Result<Vec<RejectedInput>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, received_at, source, source_id, resource_type, reason_code, reason, payload, status
+         FROM rejected_input WHERE citizen_id = ?1 ORDER BY received_at, id",
+    )?;
+    let rows = stmt.query_map([citizen_id], rejected_row)?;
+    Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// A `rejected_input` row selected as `id, received_at, source, source_id, resource_type,
+/// reason_code, reason, payload, status`.
+fn rejected_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RejectedInput> {
+    Ok(RejectedInput {
+        id: r.get(0)?,
+        received_at: Timestamp::from_millis(r.get(1)?),
+        source: r.get(2)?,
+        source_id: r.get(3)?,
+        resource_type: r.get(4)?,
+        reason_code: r.get(5)?,
+        reason: r.get(6)?,
+        payload: r.get(7)?,
+        status: r.get(8)?,
+    })
 }

@@ -69,6 +69,22 @@ pub enum Command {
     News2 { citizen: String },
     /// Counts of citizens, readings, rejected inputs and outbox, and the last sync.
     Status,
+    /// A citizen's trend plot (readings, the limits as they were, baseline, levels, events),
+    /// written as SVG, PNG or PDF by the file's extension.
+    Plot {
+        citizen: String,
+        /// 48h, 7d, 30d, 90d, 1y, all, or FROM..TO (RFC 3339).
+        #[arg(long, default_value = "30d")]
+        range: String,
+        #[arg(long, value_name = "FILE.svg|png|pdf")]
+        out: PathBuf,
+        /// The language of the plot's texts: da or en.
+        #[arg(long, default_value = "da")]
+        lang: String,
+        /// Where the fixed ranges end (RFC 3339) [default: the current time]
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// Inputs that were not accepted, with their reasons and raw payloads.
     Rejected {
         /// Include those already decided.

@@ -87,6 +87,36 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 output::news2_text(w, citizen.as_str(), news2.as_ref(), now)
             })
         }
+        Command::Plot {
+            citizen,
+            range,
+            out: file,
+            lang,
+            at,
+        } => {
+            let citizen = parse_citizen(&citizen)?;
+            let range = vagt_app::parse_range(&range)?;
+            let language = vagt_app::parse_language(&lang)?;
+            let format = vagt_app::format_of(&file)?;
+            let now = at
+                .map(|t| parse_time(&t))
+                .transpose()?
+                .unwrap_or_else(Timestamp::now);
+            let (rendered, bytes) =
+                session.export_trend(&actor, &citizen, range, language, format, now)?;
+            write_atomically(&file, &bytes)?;
+            let shown = serde_json::json!({
+                "path": file,
+                "bytes": bytes.len(),
+                "width": rendered.width,
+                "height": rendered.height,
+                "panels": rendered.panels,
+                "points": rendered.points.len(),
+            });
+            out.print(&shown, |w| {
+                output::plot_text(w, &file, bytes.len(), &rendered)
+            })
+        }
         Command::Status => {
             let status = session.store_status()?;
             out.print(&status, |w| output::status_text(w, &status))
@@ -411,4 +441,20 @@ impl From<vagt_store::StoreError> for CliError {
     fn from(error: vagt_store::StoreError) -> Self {
         CliError::App(AppError::Store(error))
     }
+}
+
+/// Writes a file whole or not at all: a plot interrupted half-way never replaces a good one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let io = |source: std::io::Error| AppError::Io {
+        doing: "write the plot",
+        source,
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
 }

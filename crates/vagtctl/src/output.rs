@@ -217,6 +217,32 @@ pub fn news2_text(
     Ok(())
 }
 
+pub fn plot_text(
+    w: &mut dyn Write,
+    path: &std::path::Path,
+    bytes: usize,
+    rendered: &vagt_plot::Rendered,
+) -> io::Result<()> {
+    writeln!(
+        w,
+        "wrote {} ({} bytes, {}x{} px)",
+        path.display(),
+        bytes,
+        rendered.width,
+        rendered.height
+    )?;
+    for panel in &rendered.panels {
+        writeln!(
+            w,
+            "  {:<16} {:>8} readings, {:>6} drawn",
+            panel.panel.code(),
+            panel.readings,
+            panel.drawn
+        )?;
+    }
+    Ok(())
+}
+
 pub fn status_text(w: &mut dyn Write, s: &StoreStatus) -> io::Result<()> {
     writeln!(w, "database       {}", s.db_path)?;
     writeln!(w, "schema version {}", s.schema_version)?;

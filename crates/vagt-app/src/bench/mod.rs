@@ -3,8 +3,10 @@
 
 mod evaluation;
 mod ingest;
+mod trend;
 mod worklist;
 
 pub use evaluation::{EvaluationBench, evaluation};
 pub use ingest::{IngestBench, ingest};
+pub use trend::TrendFixture;
 pub use worklist::{WorklistBench, worklist};

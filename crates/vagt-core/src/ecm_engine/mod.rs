@@ -47,4 +47,7 @@ pub use model::{
     EngineReading, Evaluation, Finding, FindingRule, LevelChange, LevelRule, LevelTrigger,
     ReadingLevel, ReadingsBasis, Transition,
 };
-pub use timeline::{Timeline, evaluate, levels_at_readings, replay, transitions_between};
+pub use timeline::{
+    Timeline, breaks_relative, evaluate, levels_at_readings, relative_bound, replay,
+    transitions_between,
+};

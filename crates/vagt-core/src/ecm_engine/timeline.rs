@@ -76,6 +76,41 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
+/// The rule's bound and its baseline for a reading preceded by `window` (the values of the
+/// rule's window before it, in any order); `None` with fewer than the rule's minimum. The plots
+/// draw the same bound the rules judge by.
+pub fn relative_bound(rule: &RelativeRule, window: &mut [f64]) -> Option<(f64, f64)> {
+    if window.len() < rule.min_readings.max(1) {
+        return None;
+    }
+    Some(match rule.kind {
+        RelativeKind::BelowMedian { percent } => {
+            let m = median(window);
+            (m * (1.0 - percent / 100.0), m)
+        }
+        RelativeKind::AboveMedian { percent } => {
+            let m = median(window);
+            (m * (1.0 + percent / 100.0), m)
+        }
+        RelativeKind::Rise { amount } => {
+            let low = window.iter().copied().fold(f64::INFINITY, f64::min);
+            (low + amount, low)
+        }
+        RelativeKind::Fall { amount } => {
+            let high = window.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (high - amount, high)
+        }
+    })
+}
+
+/// Whether `value` breaks a relative rule whose bound is `bound`.
+pub fn breaks_relative(kind: RelativeKind, value: f64, bound: f64) -> bool {
+    match kind {
+        RelativeKind::BelowMedian { .. } | RelativeKind::Fall { .. } => value < bound,
+        RelativeKind::AboveMedian { .. } | RelativeKind::Rise { .. } => value > bound,
+    }
+}
+
 /// `Some((bound, baseline))` when the latest reading (index `i`) breaks the rule.
 fn relative_check(rule: &RelativeRule, points: &[Point], i: usize) -> Option<(f64, f64)> {
     let latest = &points[i];
@@ -83,31 +118,8 @@ fn relative_check(rule: &RelativeRule, points: &[Point], i: usize) -> Option<(f6
     let start = points.partition_point(|p| p.at < from);
     let end = points.partition_point(|p| p.at < latest.at);
     let mut window: Vec<f64> = points.get(start..end)?.iter().map(|p| p.value).collect();
-    if window.len() < rule.min_readings.max(1) {
-        return None;
-    }
-    let value = latest.value;
-    let (bound, baseline, broken) = match rule.kind {
-        RelativeKind::BelowMedian { percent } => {
-            let m = median(&mut window);
-            let bound = m * (1.0 - percent / 100.0);
-            (bound, m, value < bound)
-        }
-        RelativeKind::AboveMedian { percent } => {
-            let m = median(&mut window);
-            let bound = m * (1.0 + percent / 100.0);
-            (bound, m, value > bound)
-        }
-        RelativeKind::Rise { amount } => {
-            let low = window.iter().copied().fold(f64::INFINITY, f64::min);
-            (low + amount, low, value > low + amount)
-        }
-        RelativeKind::Fall { amount } => {
-            let high = window.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            (high - amount, high, value < high - amount)
-        }
-    };
-    broken.then_some((bound, baseline))
+    let (bound, baseline) = relative_bound(rule, &mut window)?;
+    breaks_relative(rule.kind, latest.value, bound).then_some((bound, baseline))
 }
 
 /// One citizen's readings and events, indexed for evaluation at any instant. Build it once and
