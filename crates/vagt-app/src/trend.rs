@@ -91,15 +91,21 @@ fn rejected_mark(input: &RejectedInput, citizen: &CitizenId) -> RejectedMark {
     } else {
         RejectedKind::Rejected
     };
-    let placed = serde_json::from_str::<serde_json::Value>(&input.payload)
-        .ok()
-        .and_then(|resource| {
-            map_observation(&resource, "rejected", &|_: &str| Some(citizen.clone())).ok()
-        })
-        .and_then(|update| match update {
-            ObservationUpdate::Measurements(m) => m.into_iter().next(),
-            ObservationUpdate::Retracted { .. } => None,
-        });
+    // A station's own import keeps the measurement as it was given; a backend's input is its
+    // FHIR resource.
+    let placed = if input.resource_type.as_deref() == Some("measurement") {
+        serde_json::from_str::<vagt_core::IncomingMeasurement>(&input.payload).ok()
+    } else {
+        serde_json::from_str::<serde_json::Value>(&input.payload)
+            .ok()
+            .and_then(|resource| {
+                map_observation(&resource, "rejected", &|_: &str| Some(citizen.clone())).ok()
+            })
+            .and_then(|update| match update {
+                ObservationUpdate::Measurements(m) => m.into_iter().next(),
+                ObservationUpdate::Retracted { .. } => None,
+            })
+    };
     match placed {
         Some(m) => RejectedMark {
             at: m.effective_at,

@@ -119,11 +119,11 @@ impl Words<'_> {
     fn panel_title(&self, key: PanelKey) -> String {
         match key {
             PanelKey::Parameter(p) => {
-                format!(
-                    "{} ({})",
-                    self.get(&format!("parameter.{}", p.code())),
-                    unit_text(p)
-                )
+                let name = self.get(&format!("parameter.{}", p.code()));
+                match unit_text(p) {
+                    "" => name,
+                    unit => format!("{name} ({unit})"),
+                }
             }
             PanelKey::Fev1PercentOfBaseline => self.get("plot.panel.fev1_percent"),
             PanelKey::BloodPressure => format!("{} (mmHg)", self.get("plot.panel.blood_pressure")),
@@ -136,7 +136,8 @@ fn unit_text(parameter: Parameter) -> &'static str {
     match parameter.canonical_unit() {
         "Cel" => "°C",
         "mm[Hg]" => "mmHg",
-        "{score}" => "point",
+        // A score has no unit to name.
+        "{score}" => "",
         other => other,
     }
 }
