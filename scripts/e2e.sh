@@ -2,6 +2,8 @@
 # The end-to-end tests, the real app binary started by tauri-driver in a virtual X display and
 # driven over WebDriver:
 # 1. smoke: a demo database made by vagtctl with its key in the keyring;
+#    trend: on the same database, the worklist's sparklines and a citizen's trend plot (keyboard
+#    cursor, both screen sizes);
 # 2. alarm: the app syncing with vagt-sim; a red reading posted to the backend must show in the
 #    alarm panel and as a desktop notification (dunst draws it, dbus-monitor records it).
 # Run by test.sh inside a test keyring session; screenshots land in e2e-artifacts/.
@@ -41,13 +43,20 @@ run_e2e() {
   '
 }
 
+# E2E_ONLY=smoke|trend|alarm runs one of them (while working on it); CI runs all.
+want() { [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = "$1" ]; }
+
 # --- 1. the worklist of a demo database ---
 news2="$("$TARGET"/debug/vagtctl --db "$db" --json citizens | node -e '
   let input = ""; process.stdin.on("data", (d) => (input += d)).on("end", () =>
     console.log(JSON.parse(input).filter((c) => c.news2 !== null).length));')"
 [ "$news2" -gt 0 ] || { echo "the demo cohort has no citizen with a full set of vitals" >&2; exit 1; }
-VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" EXPECTED_CITIZENS="$citizens" \
+want smoke && VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" EXPECTED_CITIZENS="$citizens" \
   EXPECTED_NEWS2="$news2" VAGTCTL="[\"$TARGET/debug/vagtctl\",\"--db\",\"$db\"]" run_e2e smoke
+
+# --- 1b. the sparklines and a citizen's trend plot, on the same database ---
+want trend && VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" run_e2e trend
+want alarm || exit 0
 
 # --- 2. a red reading arriving through sync raises an alarm without a click ---
 "$TARGET"/debug/vagt-sim --port 0 --citizens 6 --days 10 >"$work/sim.out" 2>"$work/sim.err" &

@@ -62,11 +62,18 @@ if (params.get('conflict')) {
 }
 if (params.get('lang')) localStorage.setItem('vagt.lang', params.get('lang')!);
 await import('../src/main');
-// ?open=c-00001 opens a citizen's page, &plan=1 its plan dialog (&toml=1 in TOML), &level=1 the
-// level dialog.
+// ?open=c-00001 opens a citizen's page (&range=30d its trend period, &cursor=3 the plot focused
+// and its cursor on the fourth point), &plan=1 its plan dialog (&toml=1 in TOML), &level=1 the level dialog.
 const store = await import('../src/store');
 await new Promise((r) => setTimeout(r, 300));
 if (params.get('open')) await store.openCitizen(params.get('open')!);
+if (params.get('range')) store.setTrendRange(params.get('range') as typeof store.TREND_RANGES[number]);
+if (params.get('cursor')) {
+  for (let i = 0; i < 50 && !store.trend.rendered; i++) await new Promise((r) => setTimeout(r, 100));
+  // As the keys would: the plot focused (and so in view), the cursor on the point.
+  document.getElementById('trend-plot')?.focus();
+  store.setTrendCursor(Number(params.get('cursor')));
+}
 if (params.get('plan')) await store.openPlanDialog();
 if (params.get('toml')) await store.setPlanMode('toml');
 if (params.get('level')) store.openLevelDialog();

@@ -6,7 +6,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { STORE_CHANGED_EVENT } from './bindings';
 import type {
   AckOutcome, AlarmEpisode, AlarmRow, CitizenId, CitizenPage, CitizenSummary, CommandError, PlanCheck,
-  PlanDocument, PlanForm, PlanProblem, PlanView, SnoozeOutcome, StoreChanged, StationStatus,
+  PlanDocument, PlanForm, PlanProblem, PlanView, Rendered, SnoozeOutcome, Sparkline, StoreChanged, StationStatus,
 } from './bindings';
 
 export type * from './bindings';
@@ -74,6 +74,21 @@ export const confirmLevel = (citizenId: CitizenId, level: number, reason: string
   call('confirm_level', { citizenId, level, reason });
 
 export const citizenPage = (citizenId: CitizenId): Promise<CitizenPage> => call('citizen_page', { citizenId });
+
+/**
+ * The citizen's trend plot: an SVG document and its points in the SVG's pixels. `range` is
+ * "48h", "7d", "30d", "90d", "1y", "all" or "FROM..TO" (RFC 3339); `width` in px (480-2400).
+ */
+export const citizenTrend = (
+  citizenId: CitizenId, range: string, lang: 'da' | 'en', width?: number,
+): Promise<Rendered> => call('citizen_trend', width === undefined ? { citizenId, range, lang } : { citizenId, range, lang, width });
+
+/** Writes the trend as a PDF for the GP (into ~/Documents/Vagt/); resolves to its path. */
+export const exportTrendPdf = (citizenId: CitizenId, range: string, lang: 'da' | 'en'): Promise<string> =>
+  call('export_trend_pdf', { citizenId, range, lang });
+
+/** 7-day sparklines of these citizens; a citizen with no readings in the week has none. */
+export const sparklines = (citizenIds: CitizenId[]): Promise<Sparkline[]> => call('sparklines', { citizenIds });
 
 export const planForm = (citizenId: CitizenId): Promise<PlanForm> => call('plan_form', { citizenId });
 

@@ -59,6 +59,7 @@ const FAMILIES: Record<string, readonly (string | number)[]> = {
   'plan.field.relative.': ['parameter', 'kind', ...RULE_NUMBER_FIELDS, 'colour', 'off'],
   'plan.kind.': RELATIVE_KINDS,
   'plan.section.': ['limits', 'schedule'],
+  'plot.range.': ['48h', '7d', '30d', '90d', '1y', 'all'],
   'status.sync.': ['never', 'syncing', 'online', 'offline', 'failing'],
   'triage.': ['green', 'yellow', 'red'],
 };

@@ -14,8 +14,23 @@ describe('the key map table', () => {
     expect(new Set(actions).size).toBe(actions.length);
   });
 
-  it('explains every key from the catalogue', () => {
+  it('explains every key from the catalogue, and what it does in the trend plot', () => {
     for (const b of KEYMAP) expect(catalogue[b.text], b.text).toBeDefined();
+    for (const b of KEYMAP.filter((k) => k.inPlot)) expect(catalogue[b.inPlot!], b.inPlot).toBeDefined();
+  });
+
+  it('has keys for the trend plot: the cursor, the periods 1-6, T to focus and G to export', () => {
+    expect(bindingFor(ev('ArrowLeft'))?.action).toBe('left');
+    expect(bindingFor(ev('ArrowRight'))?.action).toBe('right');
+    expect(['1', '2', '3', '4', '5', '6'].map((k) => bindingFor(ev(k))?.action)).toEqual([
+      'range_48h', 'range_7d', 'range_30d', 'range_90d', 'range_1y', 'range_all',
+    ]);
+    expect(bindingFor(ev('t'))?.action).toBe('trend');
+    expect(bindingFor(ev('g'))?.action).toBe('export');
+    // Shift+1 makes "!": no period.
+    expect(bindingFor(ev('!', { shiftKey: true }))).toBeUndefined();
+    expect(keyFor('left')).toBe('←');
+    expect(keyFor('range_1y')).toBe('5');
   });
 
   it('names keys the way the table spells them', () => {

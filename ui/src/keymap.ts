@@ -3,7 +3,9 @@
 
 export type Action =
   | 'search' | 'down' | 'up' | 'page_down' | 'page_up' | 'first' | 'last' | 'open' | 'back'
-  | 'ack' | 'snooze' | 'level' | 'plan' | 'alarms' | 'lang' | 'help' | 'save';
+  | 'ack' | 'snooze' | 'level' | 'plan' | 'alarms' | 'lang' | 'help' | 'save'
+  | 'left' | 'right' | 'trend' | 'export'
+  | 'range_48h' | 'range_7d' | 'range_30d' | 'range_90d' | 'range_1y' | 'range_all';
 
 export interface KeyBinding {
   /** The key as `keyName` names an event, e.g. "K", "Alt+L", "Ctrl+Enter", "ArrowDown". */
@@ -13,29 +15,41 @@ export interface KeyBinding {
   readonly text: string;
   /** Acts while the focus is in a text field (otherwise the field gets the key). */
   readonly inFields?: boolean;
+  /** Catalogue key of what it does in the trend plot, when that differs. */
+  readonly inPlot?: string;
 }
 
 export const KEYMAP: readonly KeyBinding[] = [
   { keys: '/', action: 'search', text: 'keys.search' },
-  { keys: 'ArrowDown', action: 'down', text: 'keys.down' },
-  { keys: 'ArrowUp', action: 'up', text: 'keys.up' },
+  { keys: 'ArrowDown', action: 'down', text: 'keys.down', inPlot: 'keys.plot.down' },
+  { keys: 'ArrowUp', action: 'up', text: 'keys.up', inPlot: 'keys.plot.up' },
+  { keys: 'ArrowLeft', action: 'left', text: 'keys.plot.prev' },
+  { keys: 'ArrowRight', action: 'right', text: 'keys.plot.next' },
   { keys: 'PageDown', action: 'page_down', text: 'keys.page_down' },
   { keys: 'PageUp', action: 'page_up', text: 'keys.page_up' },
-  { keys: 'Home', action: 'first', text: 'keys.first' },
-  { keys: 'End', action: 'last', text: 'keys.last' },
+  { keys: 'Home', action: 'first', text: 'keys.first', inPlot: 'keys.plot.first' },
+  { keys: 'End', action: 'last', text: 'keys.last', inPlot: 'keys.plot.last' },
   { keys: 'Enter', action: 'open', text: 'keys.open' },
   { keys: 'Escape', action: 'back', text: 'keys.back', inFields: true },
   { keys: 'K', action: 'ack', text: 'keys.ack' },
   { keys: 'U', action: 'snooze', text: 'keys.snooze' },
   { keys: 'E', action: 'level', text: 'keys.level' },
   { keys: 'P', action: 'plan', text: 'keys.plan' },
+  { keys: 'T', action: 'trend', text: 'keys.trend' },
+  { keys: '1', action: 'range_48h', text: 'keys.range.48h' },
+  { keys: '2', action: 'range_7d', text: 'keys.range.7d' },
+  { keys: '3', action: 'range_30d', text: 'keys.range.30d' },
+  { keys: '4', action: 'range_90d', text: 'keys.range.90d' },
+  { keys: '5', action: 'range_1y', text: 'keys.range.1y' },
+  { keys: '6', action: 'range_all', text: 'keys.range.all' },
+  { keys: 'G', action: 'export', text: 'keys.export' },
   { keys: 'Alt+A', action: 'alarms', text: 'keys.alarms_focus', inFields: true },
   { keys: 'Alt+L', action: 'lang', text: 'keys.lang', inFields: true },
   { keys: '?', action: 'help', text: 'keys.help_overlay' },
   { keys: 'Ctrl+Enter', action: 'save', text: 'keys.save', inFields: true },
 ];
 
-const NAMED = new Set(['ArrowDown', 'ArrowUp', 'PageDown', 'PageUp', 'Home', 'End', 'Enter', 'Escape']);
+const NAMED = new Set(['ArrowDown', 'ArrowUp', 'ArrowLeft', 'ArrowRight', 'PageDown', 'PageUp', 'Home', 'End', 'Enter', 'Escape']);
 
 /**
  * The name of the key an event stands for, in the table's spelling. Letters are named by the
@@ -59,7 +73,8 @@ export function bindingFor(e: Parameters<typeof keyName>[0]): KeyBinding | undef
 /** The key as shown to a nurse: arrows as signs, the rest as written. */
 export function keyLabel(keys: string): string {
   return keys
-    .replace('ArrowDown', '↓').replace('ArrowUp', '↑').replace('Escape', 'Esc')
+    .replace('ArrowDown', '↓').replace('ArrowUp', '↑').replace('ArrowLeft', '←').replace('ArrowRight', '→')
+    .replace('Escape', 'Esc')
     .replace('PageDown', 'Page Down').replace('PageUp', 'Page Up');
 }
 

@@ -333,7 +333,7 @@ fn draw_panel(
         root.draw(&Text::new(
             words.panel_title(panel.key),
             (style::LEFT as i32 + 2, 4),
-            bold(12),
+            bold(13),
         ))
         .map_err(draw_err)?;
         let xs = (x_from..x_to).with_key_points(ticks.iter().map(|t| t.at).collect());
@@ -350,7 +350,7 @@ fn draw_panel(
             .y_labels(5)
             .y_label_formatter(&y_format)
             .x_label_formatter(&|_: &i64| String::new())
-            .label_style(font(11))
+            .label_style(font(12))
             .bold_line_style(style::GRID)
             .light_line_style(TRANSPARENT)
             .axis_style(style::TEXT_MUTED)
@@ -572,7 +572,7 @@ fn levels(
         root.draw(&Text::new(
             words.get("plot.panel.levels"),
             (style::LEFT as i32 + 2, 4),
-            bold(12),
+            bold(13),
         ))
         .map_err(draw_err)?;
         let xs = (x_from..x_to).with_key_points(ticks.iter().map(|t| t.at).collect());
@@ -595,7 +595,7 @@ fn levels(
             .configure_mesh()
             .y_label_formatter(&y_format)
             .x_label_formatter(&x_format)
-            .label_style(font(11))
+            .label_style(font(12))
             .bold_line_style(style::GRID)
             .light_line_style(TRANSPARENT)
             .axis_style(style::TEXT_MUTED)

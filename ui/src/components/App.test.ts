@@ -61,11 +61,11 @@ describe('the worklist', () => {
   it('shows its column headers in both languages', async () => {
     await startApp(3);
     const headers = () => [...document.querySelectorAll('#citizen-table thead th')].map((th) => th.textContent?.trim());
-    expect(headers()).toEqual(['Navn', 'Id', 'ECM', 'NEWS2', 'Diagnoser', 'Seneste måling', 'SpO2', 'Puls', 'FEV1', 'Temp.', 'Vægt']);
+    expect(headers()).toEqual(['Navn', 'Id', 'ECM', 'NEWS2', 'Diagnoser', 'Seneste måling', 'Forløb 7 d', 'SpO2', 'Puls', 'FEV1', 'Temp.', 'Vægt']);
     await press('l', { altKey: true, code: 'KeyL' });
     await tick();
     expect(document.documentElement.lang).toBe('en');
-    expect(headers()).toEqual(['Name', 'Id', 'ECM', 'NEWS2', 'Diagnoses', 'Last reading', 'SpO2', 'Pulse', 'FEV1', 'Temp.', 'Weight']);
+    expect(headers()).toEqual(['Name', 'Id', 'ECM', 'NEWS2', 'Diagnoses', 'Last reading', 'Trend 7 d', 'SpO2', 'Pulse', 'FEV1', 'Temp.', 'Weight']);
   });
 
   it('re-reads only the row a vagt://changed event names', async () => {

@@ -104,8 +104,19 @@ function merge(a: StoreChanged, b: StoreChanged): StoreChanged {
   return { citizens, alarms: a.alarms || b.alarms, status: a.status || b.status };
 }
 
+/** Told of every change as it arrives, e.g. to drop what a cache holds of the citizens named. */
+export type ChangeWatcher = (change: StoreChanged) => void;
+const watchers = new Set<ChangeWatcher>();
+
+/** Calls `watcher` with each change the store applies; returns a function that stops it. */
+export function watchChanges(watcher: ChangeWatcher): () => void {
+  watchers.add(watcher);
+  return () => void watchers.delete(watcher);
+}
+
 /** Re-reads what a change names; changes arriving meanwhile are merged and read once after. */
 export function applyChange(change: StoreChanged): Promise<void> {
+  for (const watcher of watchers) watcher(change);
   pending = pending ? merge(pending, change) : change;
   draining ??= drain();
   return draining;

@@ -1,18 +1,25 @@
-// The UI's one store, in three files to stay readable: app.svelte.ts (worklist, alarm episodes,
-// status, view, citizen page), alarms.svelte.ts (the chosen alarm, K and U) and
-// dialogs.svelte.ts (the level and plan dialogs). Components import it from here and change
-// state only through these functions.
+// The UI's one store, in five files to stay readable: app.svelte.ts (worklist, alarm episodes,
+// status, view, citizen page), alarms.svelte.ts (the chosen alarm, K and U),
+// dialogs.svelte.ts (the level and plan dialogs), trend.svelte.ts (the citizen's trend plot)
+// and sparklines.svelte.ts (the worklist's 7-day sparklines). Components import it from here
+// and change state only through these functions.
 import { resetAlarms } from './alarms.svelte';
 import { resetApp } from './app.svelte';
 import { resetDialogs } from './dialogs.svelte';
+import { resetSparklines } from './sparklines.svelte';
+import { resetTrend } from './trend.svelte';
 
 export * from './app.svelte';
 export * from './alarms.svelte';
 export * from './dialogs.svelte';
+export * from './sparklines.svelte';
+export * from './trend.svelte';
 
 /** Puts the store back as at launch (tests mount the app many times). */
 export function resetStore(): void {
   resetApp();
   resetAlarms();
   resetDialogs();
+  resetTrend();
+  resetSparklines();
 }

@@ -1,10 +1,11 @@
 // A stand-in for the Rust back end behind mockIPC: a cohort of citizens, open alarms (also as
-// episodes, one per citizen), a plan, and a log of every command called, so tests can say what
-// the UI read and when.
+// episodes, one per citizen), a plan, a small trend plot and sparklines, and a log of every
+// command called, so tests can say what the UI read and when.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { sortAlarms } from '../alarms';
 import type {
-  AlarmEpisode, AlarmRow, CitizenPage, CitizenSummary, PlanCheck, PlanForm, PlanProblem, PlanView, StationStatus,
+  AlarmEpisode, AlarmRow, CitizenPage, CitizenSummary, HoverPoint, LimitsInForce, PanelBox, Parameter, PlanCheck, PlanForm,
+  PlanProblem, PlanView, Rendered, Sparkline, SparkPoint, StationStatus, Triage,
 } from '../bindings';
 
 export const NOW = '2026-11-22T08:00:00.000Z';
@@ -87,6 +88,92 @@ function checkSpo2(overrides: PlanForm['overrides']): PlanCheck {
   return { problems: yellow < red ? [yellowOutsideRed(yellow, red)] : [], resolved: null };
 }
 
+/** SpO2 limits of the fake's plan, as the trend's points carry them. */
+export const SPO2_LIMITS: LimitsInForce = {
+  yellow_low: 92, yellow_high: null, red_low: 88, red_high: null, relative_bound: null, source: 'plan rev. 2, mette, 20.11.2026',
+};
+/** Temperature limits, with a relative bound. */
+export const TEMP_LIMITS: LimitsInForce = {
+  yellow_low: null, yellow_high: 37.5, red_low: null, red_high: 38.5, relative_bound: 37.8, source: 'standardplan',
+};
+
+function judge(limits: LimitsInForce, v: number): Triage {
+  if ((limits.red_low !== null && v < limits.red_low) || (limits.red_high !== null && v > limits.red_high)) return 'red';
+  if ((limits.yellow_low !== null && v < limits.yellow_low) || (limits.yellow_high !== null && v > limits.yellow_high)) return 'yellow';
+  return 'green';
+}
+
+const escapeXml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/**
+ * A small trend plot in the real one's shape: a header, a SpO2 and a temperature panel of five
+ * daily readings each (three in 48 h), the level strip and the legend, as SVG groups with the
+ * real ids, and the points in the SVG's pixels.
+ */
+export function trendOf(name: string, range: string, width = 1200): Rendered {
+  const HEADER = 60;
+  const PANEL = 160;
+  const n = range === '48h' ? 3 : 5;
+  const series: { parameter: Parameter; unit: string; limits: LimitsInForce; values: number[] }[] = [
+    { parameter: 'spo2', unit: '%', limits: SPO2_LIMITS, values: [95, 93, 91, 87, 94] },
+    { parameter: 'temperature', unit: '°C', limits: TEMP_LIMITS, values: [36.8, 37.2, 38.6, 37.6, 36.9] },
+  ];
+  const panels: PanelBox[] = [];
+  const points: HoverPoint[] = [];
+  let svg = '';
+  let top = HEADER;
+  for (const s of series) {
+    const values = s.values.slice(-n);
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    const xs = values.map((_, i) => Math.round(80 + (i * (width - 160)) / Math.max(1, n - 1)));
+    const ys = values.map((v) => Math.round(20 + ((hi - v) / Math.max(1e-9, hi - lo)) * (PANEL - 40)));
+    panels.push({ panel: { kind: 'parameter', parameter: s.parameter }, top, height: PANEL, readings: n, drawn: n });
+    const dots = values.map((v, i) => {
+      const triage = judge(s.limits, v);
+      points.push({
+        panel: { kind: 'parameter', parameter: s.parameter }, parameter: s.parameter, x: xs[i]!, y: top + ys[i]!,
+        at: new Date(Date.parse(NOW) - (n - 1 - i) * 86_400_000).toISOString(), value: v, unit: s.unit, triage,
+        source: `Observation/${s.parameter}-${i}`, limits: s.limits,
+      });
+      const fill = { green: '#1d6b2c', yellow: '#a67c00', red: '#b3161b' }[triage];
+      return `<circle cx="${xs[i]}" cy="${ys[i]}" r="4" fill="${fill}"/>`;
+    });
+    svg += `<g id="panel-${s.parameter}" transform="translate(0,${top})"><rect x="60" y="0" width="${width - 120}" height="${PANEL}" fill="#fff" stroke="#d5dae0"/>`
+      + `<text x="64" y="14" font-size="12">${s.parameter}</text>`
+      + `<polyline fill="none" stroke="#545d68" points="${xs.map((x, i) => `${x},${ys[i]}`).join(' ')}"/>${dots.join('')}</g>
+`;
+    top += PANEL;
+  }
+  const height = top + 80;
+  const doc = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans">
+`
+    + `<g id="header" transform="translate(0,0)"><text x="60" y="24" font-size="16" font-weight="bold">${escapeXml(name)} · ${escapeXml(range)}</text></g>
+`
+    + svg
+    + `<g id="levels" transform="translate(0,${top})"><rect x="60" y="0" width="${width - 120}" height="40" fill="#eceff2"/></g>
+`
+    + `<g id="legend" transform="translate(0,${top + 40})"><text x="60" y="24" font-size="12">grøn · gul · rød</text></g>
+</svg>
+`;
+  return { svg: doc, width, height, panels, points };
+}
+
+/**
+ * A citizen's 7-day SpO2 sparkline, up to now (the clock the worklist draws it by); every
+ * eleventh citizen (10, 21, …) measured nothing.
+ */
+export function sparklineOf(c: CitizenSummary, index: number, now = Date.now()): Sparkline | null {
+  if (index % 11 === 10) return null;
+  const points: SparkPoint[] = Array.from({ length: 14 }, (_, k) => {
+    const value = 86 + ((index + k * 3) % 11);
+    return { at: new Date(now - (13 - k) * 12 * 3_600_000).toISOString(), value, triage: judge(SPO2_LIMITS, value) };
+  });
+  const rank = { green: 0, yellow: 1, red: 2 } as const;
+  const worst = points.reduce<Triage>((w, p) => (rank[p.triage] > rank[w] ? p.triage : w), 'green');
+  return { citizen_id: c.id, parameter: 'spo2', points, worst };
+}
+
 export interface Fake {
   citizens: CitizenSummary[];
   alarms: AlarmRow[];
@@ -94,6 +181,10 @@ export interface Fake {
   plan: Partial<PlanForm>;
   /** Alarms whose snooze is refused, as the back end refuses an escalated high alarm. */
   refuseSnooze: Set<string>;
+  /** When set, citizen_trend fails with it. */
+  trendError: { code: string; message: string } | null;
+  /** What export_trend_pdf answers; with trendError set it fails too. */
+  exportPath: string;
   calls: { cmd: string; args: Record<string, unknown> }[];
   callsOf: (cmd: string) => Record<string, unknown>[];
   reset: () => void;
@@ -102,7 +193,8 @@ export interface Fake {
 /** Installs the fake back end; every command answers from `fake`'s lists. */
 export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = []): Fake {
   const fake: Fake = {
-    citizens, alarms, plan: {}, refuseSnooze: new Set(), calls: [],
+    citizens, alarms, plan: {}, refuseSnooze: new Set(), trendError: null,
+    exportPath: '/home/mette/Documents/Vagt/Vagt-trend-20261122-0800.pdf', calls: [],
     callsOf: (cmd) => fake.calls.filter((c) => c.cmd === cmd).map((c) => c.args),
     reset: () => {
       fake.calls.length = 0;
@@ -165,6 +257,26 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
           news2: null,
         };
         return page;
+      }
+      case 'citizen_trend': {
+        const c = fake.citizens.find((x) => x.id === id);
+        if (!c) throw { code: 'unknown_citizen', message: `no citizen ${id}` };
+        if (fake.trendError) throw fake.trendError;
+        const range = args.range as string;
+        if (!/^(48h|7d|30d|90d|1y|all)$/.test(range) && !range.includes('..')) throw { code: 'bad_range', message: `unknown range ${range}` };
+        const width = Math.min(2400, Math.max(480, (args.width as number | undefined) ?? 1200));
+        return trendOf(c.name, range, width);
+      }
+      case 'export_trend_pdf':
+        if (!fake.citizens.some((x) => x.id === id)) throw { code: 'unknown_citizen', message: `no citizen ${id}` };
+        if (fake.trendError) throw fake.trendError;
+        return fake.exportPath;
+      case 'sparklines': {
+        const wanted = new Set(args.citizenIds as string[]);
+        return fake.citizens.flatMap((c, i) => {
+          const spark = wanted.has(c.id) ? sparklineOf(c, i) : null;
+          return spark ? [spark] : [];
+        });
       }
       default: throw { code: 'unknown_command', message: `no command ${cmd}` };
     }

@@ -1,0 +1,45 @@
+// The worklist's 7-day sparkline as geometry: where each reading sits in a small box. Pure.
+import type { SparkPoint, Triage } from './bindings';
+import { DAY_MS, parseTime } from './format';
+
+export const SPARK_WINDOW_MS = 7 * DAY_MS;
+
+export interface SparkDot {
+  x: number;
+  y: number;
+  triage: Triage;
+}
+
+export interface SparkShape {
+  /** The `points` attribute of the line through the readings. */
+  line: string;
+  /** Reds last, so they are drawn on top. */
+  dots: SparkDot[];
+}
+
+const round = (v: number) => Math.round(v * 10) / 10;
+
+/**
+ * Readings placed in a `width` x `height` box: time left to right over the seven days up to
+ * `now` (a gap in the line is a gap in the measuring), value bottom to top over their own
+ * range, `pad` px kept free at the edges so dots are not cut.
+ */
+export function sparkShape(points: readonly SparkPoint[], now: number, width: number, height: number, pad = 2.5): SparkShape {
+  const timed = points
+    .map((p) => ({ p, at: parseTime(p.at) }))
+    .filter((x): x is { p: SparkPoint; at: number } => x.at !== null && Number.isFinite(x.p.value));
+  if (timed.length === 0) return { line: '', dots: [] };
+  const from = Math.min(now - SPARK_WINDOW_MS, timed[0]!.at);
+  const to = Math.max(now, timed[timed.length - 1]!.at, from + 1);
+  const values = timed.map((x) => x.p.value);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const xOf = (at: number) => round(pad + ((at - from) / (to - from)) * (width - 2 * pad));
+  const yOf = (v: number) => round(hi === lo ? height / 2 : pad + ((hi - v) / (hi - lo)) * (height - 2 * pad));
+  const dots = timed.map(({ p, at }) => ({ x: xOf(at), y: yOf(p.value), triage: p.triage }));
+  const rank: Record<Triage, number> = { green: 0, yellow: 1, red: 2 };
+  return {
+    line: dots.map((d) => `${d.x},${d.y}`).join(' '),
+    dots: [...dots].sort((a, b) => rank[a.triage] - rank[b.triage]),
+  };
+}
