@@ -2,14 +2,13 @@
 //! citizens whose data changed or whose time came are evaluated) against evaluating every
 //! citizen, on the same database in the same run.
 
-use crate::{AppError, Session, StoreLocation};
+use crate::AppError;
 use serde::Serialize;
 use std::time::Instant;
 use vagt_cohort::CohortSpec;
 use vagt_core::reading::{IncomingMeasurement, SourceRef};
 use vagt_core::{Parameter, Timestamp};
-use vagt_store::{Actor, OpenMode, PullBatch};
-use zeroize::Zeroizing;
+use vagt_store::{Actor, PullBatch};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EvaluationBench {
@@ -38,17 +37,8 @@ fn ms(started: Instant) -> f64 {
 }
 
 pub fn evaluation(citizens: usize, days: u32, runs: usize) -> Result<EvaluationBench, AppError> {
-    let dir = tempfile::tempdir().map_err(|source| AppError::Io {
-        doing: "make a temporary directory",
-        source,
-    })?;
-    let session = Session::open(
-        StoreLocation {
-            db: Some(dir.path().join("bench.db")),
-            throwaway_key: Some(Zeroizing::new("bench".into())),
-        },
-        OpenMode::CreateIfMissing,
-    )?;
+    // The directory lives as long as the session uses it.
+    let (_dir, session) = super::temporary_session()?;
     let actor = Actor("bench".into());
     let end = Timestamp::now();
     session.load_demo(

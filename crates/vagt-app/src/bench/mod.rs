@@ -10,3 +10,20 @@ pub use evaluation::{EvaluationBench, evaluation};
 pub use ingest::{IngestBench, ingest};
 pub use trend::TrendFixture;
 pub use worklist::{WorklistBench, worklist};
+
+/// A session on a throwaway encrypted database in a temporary directory (removed when the
+/// directory is dropped).
+fn temporary_session() -> Result<(tempfile::TempDir, crate::Session), crate::AppError> {
+    let dir = tempfile::tempdir().map_err(|source| crate::AppError::Io {
+        doing: "make a temporary directory",
+        source,
+    })?;
+    let session = crate::Session::open(
+        crate::StoreLocation {
+            db: Some(dir.path().join("bench.db")),
+            throwaway_key: Some(zeroize::Zeroizing::new("bench".into())),
+        },
+        vagt_store::OpenMode::CreateIfMissing,
+    )?;
+    Ok((dir, session))
+}

@@ -2,15 +2,14 @@
 //! a year of four parameters every 4 hours, or three years of SpO2 a minute, in a real
 //! encrypted store; the plot drawn to SVG, beside just reading the same rows.
 
-use crate::{AppError, Session, StoreLocation};
+use crate::{AppError, Session};
 use tempfile::TempDir;
 use vagt_core::i18n::Language;
 use vagt_core::reading::{IncomingMeasurement, SourceRef};
 use vagt_core::time_util::{MILLIS_PER_DAY, MILLIS_PER_HOUR, MILLIS_PER_MINUTE};
 use vagt_core::{Citizen, CitizenId, Diagnosis, Parameter, Timestamp};
 use vagt_plot::{Layout, TrendRange, TrendSource};
-use vagt_store::{Actor, OpenMode};
-use zeroize::Zeroizing;
+use vagt_store::Actor;
 
 pub struct TrendFixture {
     // Holds the database's directory for as long as the fixture lives.
@@ -37,17 +36,7 @@ fn value(parameter: Parameter, n: usize) -> f64 {
 
 impl TrendFixture {
     fn new(parameters: &[Parameter], every_ms: i64, days: i64) -> Result<Self, AppError> {
-        let dir = tempfile::tempdir().map_err(|source| AppError::Io {
-            doing: "make a temporary directory",
-            source,
-        })?;
-        let session = Session::open(
-            StoreLocation {
-                db: Some(dir.path().join("bench.db")),
-                throwaway_key: Some(Zeroizing::new("bench".into())),
-            },
-            OpenMode::CreateIfMissing,
-        )?;
+        let (dir, session) = super::temporary_session()?;
         let actor = Actor("bench".into());
         let citizen =
             CitizenId::new("0101431234").map_err(|e| AppError::invalid("usage", e.to_string()))?;

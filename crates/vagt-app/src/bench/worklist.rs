@@ -3,14 +3,13 @@
 //! whole worklist, on the same database in the same run.
 
 use crate::follow_up::{Affected, follow_up};
-use crate::{AppError, NoWindow, Session, StoreLocation};
+use crate::{AppError, NoWindow};
 use serde::Serialize;
 use std::time::Instant;
 use vagt_cohort::CohortSpec;
 use vagt_core::reading::{IncomingMeasurement, SourceRef};
 use vagt_core::{Parameter, Timestamp};
-use vagt_store::{Actor, OpenMode};
-use zeroize::Zeroizing;
+use vagt_store::Actor;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct WorklistBench {
@@ -41,17 +40,8 @@ fn ms(started: Instant) -> f64 {
 }
 
 pub fn worklist(citizens: usize, days: u32, runs: usize) -> Result<WorklistBench, AppError> {
-    let dir = tempfile::tempdir().map_err(|source| AppError::Io {
-        doing: "make a temporary directory",
-        source,
-    })?;
-    let session = Session::open(
-        StoreLocation {
-            db: Some(dir.path().join("bench.db")),
-            throwaway_key: Some(Zeroizing::new("bench".into())),
-        },
-        OpenMode::CreateIfMissing,
-    )?;
+    // The directory lives as long as the session uses it.
+    let (_dir, session) = super::temporary_session()?;
     let actor = Actor("bench".into());
     let end = Timestamp::now();
     session.load_demo(
