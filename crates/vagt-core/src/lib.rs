@@ -8,6 +8,7 @@
 //! `plan`, `plan` under `ecm_engine`, and `ecm_engine` under `alarm`.
 
 pub mod alarm;
+pub mod call;
 pub mod care_event;
 pub mod citizen;
 pub mod ecm;

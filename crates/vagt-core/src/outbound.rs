@@ -3,6 +3,7 @@
 //! the FHIR resource that carries it, and reads it back from that resource at every station.
 
 use crate::alarm::AlarmAcknowledgement;
+use crate::call::CallRecord;
 use crate::citizen::CitizenId;
 use crate::ecm::EcmLevel;
 use crate::time_util::Timestamp;
@@ -69,6 +70,8 @@ pub enum Outbound {
     PlanRevision(PlanRevisionRecord),
     /// Someone changed a setting the whole clinic shares.
     SharedSetting(SharedSettingRecord),
+    /// A nurse logged a telephone call.
+    Call(Box<CallRecord>),
 }
 
 impl Outbound {
@@ -79,6 +82,7 @@ impl Outbound {
             Outbound::ConfirmedLevel(_) => "confirmed_level",
             Outbound::PlanRevision(_) => "plan_revision",
             Outbound::SharedSetting(_) => "shared_setting",
+            Outbound::Call(_) => "call",
         }
     }
 
@@ -98,6 +102,7 @@ impl Outbound {
             Outbound::ConfirmedLevel(d) => Some(&d.key),
             Outbound::PlanRevision(r) => Some(&r.key),
             Outbound::SharedSetting(s) => Some(&s.key),
+            Outbound::Call(c) => Some(&c.key),
         }
     }
 
@@ -108,6 +113,7 @@ impl Outbound {
             Outbound::ConfirmedLevel(d) => Some(&d.citizen_id),
             Outbound::PlanRevision(r) => Some(&r.citizen_id),
             Outbound::SharedSetting(_) => None,
+            Outbound::Call(c) => c.citizen_id.as_ref(),
         }
     }
 }

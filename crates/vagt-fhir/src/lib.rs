@@ -51,7 +51,8 @@ pub use page::{BrokenEntry, NotABundle, Page, read_page};
 pub use patient::{MAX_ADDRESS_CHARS, MAX_NAME_CHARS, MAX_PHONE_CHARS, PatientRecord, map_patient};
 pub use questionnaire::{QuestionnaireUpdate, map_questionnaire_response};
 pub use records::{
-    BasicRecord, MAX_RECORD_TEXT_BYTES, map_basic, map_episode_of_care, map_level_decision,
+    BasicRecord, MAX_RECORD_TEXT_BYTES, map_basic, map_call, map_episode_of_care,
+    map_level_decision,
 };
 pub use reference::{local_reference, split_reference};
 pub use task::map_acknowledgement_task;

@@ -12,6 +12,7 @@
 use serde_json::{Value, json};
 use vagt_core::Timestamp;
 use vagt_core::alarm::{ALARM_ACK_CODE, ALARM_ID_SYSTEM, VAGT_CODE_SYSTEM};
+use vagt_core::call::CallRecord;
 use vagt_core::outbound::{LevelDecisionRecord, Outbound, PlanRevisionRecord, SharedSettingRecord};
 
 /// The code of a ClinicalImpression that records a confirmed ECM level.
@@ -22,6 +23,11 @@ pub const ECM_LEVEL_SYSTEM: &str = "urn:dk:naerklinikken:vagt:ecm-level";
 pub const PLAN_REVISION_CODE: &str = "triage-plan-revision";
 /// The code of a Basic resource that records a change of a setting the clinic shares.
 pub const SHARED_SETTING_CODE: &str = "shared-setting";
+/// The category code of a Communication that records a telephone call.
+pub const CALL_CODE: &str = "phone-call";
+/// HL7 v3 ParticipationMode: how a communication took place (`PHONE`: telephone).
+pub const PARTICIPATION_MODE_SYSTEM: &str =
+    "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode";
 /// The identifier system of a record's key (a `urn:uuid:`, RFC 3986).
 pub const RECORD_IDENTIFIER_SYSTEM: &str = "urn:ietf:rfc:3986";
 
@@ -34,6 +40,8 @@ pub(crate) const EXT_REASON: &str = "reason";
 pub(crate) const EXT_PLAN_DOCUMENT: &str = "plan-document";
 pub(crate) const EXT_SETTING_NAME: &str = "setting-name";
 pub(crate) const EXT_SETTING_VALUE: &str = "setting-value";
+/// The whole call as Vagt keeps it (JSON), beside the standard fields any system reads.
+pub(crate) const EXT_CALL_RECORD: &str = "call-record";
 
 /// The resource for `record`. `patient` is the citizen's Patient on this backend
 /// (`Patient/123`), when the store knows it; a citizen known only locally goes without.
@@ -61,7 +69,61 @@ pub fn outbound_resource(record: &Outbound, patient: Option<&str>) -> Value {
         Outbound::ConfirmedLevel(decision) => clinical_impression(subject, decision),
         Outbound::PlanRevision(revision) => plan_revision(subject, revision),
         Outbound::SharedSetting(setting) => shared_setting(setting),
+        Outbound::Call(call) => communication(subject, call),
     }
+}
+
+/// A call as a Communication by telephone: what any FHIR system reads (when, who, why, what
+/// was said and advised, as text) and the whole record in Vagt's extension.
+fn communication(subject: Option<Value>, call: &CallRecord) -> Value {
+    let mut said = Vec::new();
+    for report in &call.symptoms {
+        let mark = if report.present { "+" } else { "-" };
+        let detail = if report.detail.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", report.detail)
+        };
+        said.push(format!("{mark}{}{detail}", report.symptom.code()));
+    }
+    let mut payload = Vec::new();
+    if !said.is_empty() {
+        payload.push(json!({ "contentString": format!("symptoms: {}", said.join("; ")) }));
+    }
+    if !call.advice.is_empty() {
+        payload.push(json!({ "contentString": format!("advice: {}", call.advice) }));
+    }
+    for medicine in &call.medicine {
+        payload.push(json!({
+            "contentString": format!("medicine started: {} {}", medicine.drug, medicine.dose)
+        }));
+    }
+    if let Some(level) = call.assessed_level {
+        payload.push(json!({ "contentString": format!("assessment: ECM{}", level.get()) }));
+    }
+    let record = serde_json::to_string(call).unwrap_or_default();
+    let mut resource = json!({
+        "resourceType": "Communication",
+        "status": "completed",
+        "category": [{"coding": [{"system": VAGT_CODE_SYSTEM, "code": CALL_CODE}]}],
+        "medium": [{"coding": [{
+            "system": PARTICIPATION_MODE_SYSTEM, "code": "PHONE", "display": "telephone"
+        }]}],
+        "sent": call.started_at.to_rfc3339(),
+        "received": call.ended_at.to_rfc3339(),
+        "reasonCode": [{"text": call.reason}],
+        "extension": [extension(EXT_CALL_RECORD, "valueString", json!(record))],
+    });
+    if let Some(subject) = subject {
+        resource["subject"] = subject;
+    }
+    if !payload.is_empty() {
+        resource["payload"] = Value::Array(payload);
+    }
+    if !call.notes.is_empty() {
+        resource["note"] = json!([{ "text": call.notes }]);
+    }
+    resource
 }
 
 fn clinical_impression(subject: Option<Value>, decision: &LevelDecisionRecord) -> Value {
@@ -187,5 +249,80 @@ mod tests {
         );
         assert_eq!(impression["note"][0]["text"], "MAS-besøg");
         assert!(impression["subject"].is_null());
+    }
+
+    #[test]
+    fn a_call_travels_as_a_communication_by_telephone_and_reads_back_whole() {
+        use vagt_core::call::*;
+        let citizen = CitizenId::new("0101501234").expect("id");
+        let call = CallRecord {
+            key: "urn:uuid:call-1".into(),
+            citizen_id: Some(citizen.clone()),
+            caller_name: String::new(),
+            direction: CallDirection::Inbound,
+            caller: CallerRole::Citizen,
+            started_at: Timestamp::from_millis(1_767_571_200_000),
+            ended_at: Timestamp::from_millis(1_767_571_500_000),
+            nurse: "anne".into(),
+            reason: "åndenød".into(),
+            symptoms: vec![SymptomReport {
+                symptom: Symptom::SputumColour,
+                present: true,
+                detail: "grønt".into(),
+            }],
+            notes: "hoster".into(),
+            advice: "ring igen".into(),
+            medicine: vec![MedicineStarted {
+                drug: "Prednisolon".into(),
+                dose: "37,5 mg".into(),
+            }],
+            e_doctor_consulted: true,
+            assessed_level: Some(vagt_core::EcmLevel::ECM4),
+            follow_up_at: None,
+            answers_alarm: None,
+        };
+        let mut resource =
+            outbound_resource(&Outbound::Call(Box::new(call.clone())), Some("Patient/7"));
+        assert_eq!(resource["resourceType"], "Communication");
+        assert_eq!(resource["medium"][0]["coding"][0]["code"], "PHONE");
+        assert_eq!(resource["subject"]["reference"], "Patient/7");
+        assert_eq!(resource["reasonCode"][0]["text"], "åndenød");
+        assert_eq!(
+            resource["payload"][0]["contentString"],
+            "symptoms: +sputum_colour: grønt"
+        );
+        // The push sets the identifier and the server the id.
+        resource["identifier"] = json!([{ "system": RECORD_IDENTIFIER_SYSTEM, "value": call.key }]);
+        resource["id"] = json!("9");
+        let citizen_for = |r: &str| (r == "Patient/7").then(|| citizen.clone());
+        let read = crate::map_call(
+            &resource,
+            "https://b/fhir",
+            &citizen_for,
+            Timestamp::from_millis(1_767_571_600_000),
+        );
+        assert_eq!(read, Ok(Some(call.clone())));
+        // Another citizen as the subject than the record's: refused, kept for a human.
+        let other = |_: &str| Some(CitizenId::new("0202501234").expect("id"));
+        assert!(
+            crate::map_call(
+                &resource,
+                "https://b/fhir",
+                &other,
+                Timestamp::from_millis(1_767_571_600_000)
+            )
+            .is_err()
+        );
+        // Someone else's Communication is passed over.
+        let foreign = json!({ "resourceType": "Communication", "id": "3", "status": "completed" });
+        assert_eq!(
+            crate::map_call(
+                &foreign,
+                "https://b/fhir",
+                &citizen_for,
+                Timestamp::from_millis(0)
+            ),
+            Ok(None)
+        );
     }
 }

@@ -13,9 +13,9 @@
 use crate::error::Rejected;
 use crate::observation::{date_time, version_of};
 use crate::outbound::{
-    ECM_LEVEL_CODE, ECM_LEVEL_SYSTEM, EXT_BASED_ON, EXT_CHANGED_AT, EXT_PLAN_DOCUMENT, EXT_REASON,
-    EXT_REVISION, EXT_SETTING_NAME, EXT_SETTING_VALUE, EXTENSION_BASE, PLAN_REVISION_CODE,
-    RECORD_IDENTIFIER_SYSTEM, SHARED_SETTING_CODE,
+    CALL_CODE, ECM_LEVEL_CODE, ECM_LEVEL_SYSTEM, EXT_BASED_ON, EXT_CALL_RECORD, EXT_CHANGED_AT,
+    EXT_PLAN_DOCUMENT, EXT_REASON, EXT_REVISION, EXT_SETTING_NAME, EXT_SETTING_VALUE,
+    EXTENSION_BASE, PLAN_REVISION_CODE, RECORD_IDENTIFIER_SYSTEM, SHARED_SETTING_CODE,
 };
 use crate::reference::resolve_subject;
 use crate::types::{Meta, Reference, non_empty};
@@ -328,6 +328,57 @@ pub fn map_episode_of_care(
         start,
         end,
     })
+}
+
+/// A telephone call from a Communication categorised as a call in [`VAGT_CODE_SYSTEM`] with
+/// the call's record in its extension; `Ok(None)` for any other Communication. The record's
+/// key must be the resource's, and its citizen the one the subject names.
+pub fn map_call(
+    resource: &Value,
+    base: &str,
+    citizen_for: &dyn Fn(&str) -> Option<CitizenId>,
+    received_at: Timestamp,
+) -> Result<Option<vagt_core::call::CallRecord>, Rejected> {
+    let is_call = resource
+        .get("category")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("coding")?.as_array())
+        .flatten()
+        .any(|c| {
+            c.get("system").and_then(Value::as_str) == Some(VAGT_CODE_SYSTEM)
+                && c.get("code").and_then(Value::as_str) == Some(CALL_CODE)
+        });
+    if !is_call {
+        return Ok(None);
+    }
+    let r = Reader::new(resource, "Communication", base);
+    if str_at(resource, "/status") == Some("entered-in-error") {
+        return Err(r.malformed("a call entered in error is for a nurse to look at"));
+    }
+    let key = r.key()?;
+    let text = r.extension_text(EXT_CALL_RECORD)?;
+    let call: vagt_core::call::CallRecord = serde_json::from_str(&text)
+        .map_err(|e| r.malformed(&format!("the call record cannot be read: {e}")))?;
+    if call.key != key {
+        return Err(r.malformed("the call record's key is not the resource's"));
+    }
+    if resource.get("subject").is_some_and(|s| !s.is_null()) {
+        let citizen = r.citizen("/subject", citizen_for)?;
+        if call.citizen_id.as_ref() != Some(&citizen) {
+            return Err(r.malformed("the call record's citizen is not the subject"));
+        }
+    }
+    let problems = call.problems(received_at);
+    if let Some(first) = problems.first() {
+        return Err(r.malformed(&format!(
+            "the call cannot be kept: {} ({})",
+            first.field,
+            first.code.code()
+        )));
+    }
+    Ok(Some(call))
 }
 
 #[cfg(test)]
