@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 5 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 6 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -270,16 +270,32 @@ CREATE TABLE remote_acknowledgements (
 -- Calls on the 24-hour line. Ids are client-generated UUIDs so that a record made offline on a
 -- laptop keeps its identity when it reaches the backend.
 CREATE TABLE calls (
-    id             TEXT PRIMARY KEY,
-    citizen_id     TEXT REFERENCES citizens (id),
-    nurse_id       TEXT NOT NULL REFERENCES users (id),
-    direction      TEXT NOT NULL CHECK (direction IN ('incoming', 'outgoing')),
-    started_at     INTEGER NOT NULL,
-    ended_at       INTEGER,
-    summary        TEXT NOT NULL DEFAULT '',
-    assessed_level INTEGER CHECK (assessed_level IS NULL OR assessed_level BETWEEN 1 AND 6),
-    created_at     INTEGER NOT NULL,
-    updated_at     INTEGER NOT NULL
+    key          TEXT PRIMARY KEY,
+    -- NULL for an unknown caller (logged by name, linked later).
+    citizen_id   TEXT REFERENCES citizens (id),
+    direction    TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+    nurse        TEXT NOT NULL,
+    started_at   INTEGER NOT NULL,
+    ended_at     INTEGER NOT NULL,
+    -- The whole call as it travels (vagt_core::call::CallRecord): calls are append-only.
+    record       TEXT NOT NULL CHECK (json_valid(record)),
+    -- Where the backend keeps it, once pushed or pulled.
+    source_id    TEXT,
+    received_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX calls_by_citizen ON calls (citizen_id, started_at);
+CREATE INDEX calls_by_time ON calls (started_at);
+
+-- A form being filled in (a call on the phone, a visit in a home), kept as it is typed so a
+-- crash or a restart loses nothing; removed when the record is saved or the nurse discards it.
+CREATE TABLE form_drafts (
+    id          TEXT PRIMARY KEY,
+    nurse       TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('call', 'visit', 'dispatch')),
+    citizen_id  TEXT REFERENCES citizens (id),
+    form        TEXT NOT NULL CHECK (json_valid(form)),
+    updated_at  INTEGER NOT NULL
 ) STRICT;
 
 -- MAS acute nurse visits.

@@ -245,7 +245,7 @@ impl Store {
 
 /// Acknowledges one alarm by a nurse at this station and, when that changed it, queues the
 /// acknowledgement and audits it.
-fn acknowledge_here_tx(
+pub(crate) fn acknowledge_here_tx(
     tx: &Transaction<'_>,
     alarm_id: &str,
     actor: &Actor,

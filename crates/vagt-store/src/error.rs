@@ -56,6 +56,11 @@ pub enum StoreError {
     },
     #[error(transparent)]
     Triage(#[from] TriageError),
+    /// A call that cannot be recorded, with every field that is wrong.
+    #[error("the call cannot be recorded: {}", call_problems(.0))]
+    InvalidCall(Vec<vagt_core::call::CallProblem>),
+    #[error("no call with key {0}")]
+    UnknownCall(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -101,6 +106,8 @@ impl StoreError {
             StoreError::Upgrade { .. } => "upgrade_failed",
             StoreError::UnknownCitizen(_) => "unknown_citizen",
             StoreError::Corrupt(_) => "corrupt",
+            StoreError::InvalidCall(_) => "invalid_call",
+            StoreError::UnknownCall(_) => "unknown_call",
             StoreError::Random(_) => "no_randomness",
             StoreError::Path { .. } => "bad_path",
             StoreError::Triage(TriageError::UnknownAlarm(_)) => "unknown_alarm",
@@ -117,4 +124,12 @@ impl StoreError {
             StoreError::Sqlite(_) => "database_error",
         }
     }
+}
+
+fn call_problems(problems: &[vagt_core::call::CallProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{} ({})", p.field, p.code.code()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

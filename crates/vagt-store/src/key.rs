@@ -126,3 +126,8 @@ pub(crate) fn random_uuid() -> Result<String> {
         &h[20..32]
     ))
 }
+
+/// A new key for a record that travels between stations (`urn:uuid:` and a random UUID).
+pub fn new_record_key() -> Result<String> {
+    Ok(format!("urn:uuid:{}", random_uuid()?))
+}

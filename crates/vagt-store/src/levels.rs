@@ -55,38 +55,8 @@ impl Store {
             return Err(TriageError::ReasonRequired.into());
         }
         crate::citizen_rows::require_citizen(&self.conn, citizen_id.as_str())?;
-        let key = format!("urn:uuid:{}", crate::key::random_uuid()?);
         let tx = self.conn.transaction()?;
-        ensure_user_tx(&tx, actor, now)?;
-        tx.execute(
-            "INSERT INTO ecm_levels (citizen_id, level, kind, set_at, set_by, reason, decision_key)
-             VALUES (?1, ?2, 'confirmed', ?3, ?4, ?5, ?6)",
-            (
-                citizen_id.as_str(),
-                i64::from(level.get()),
-                now.millis(),
-                &actor.0,
-                reason,
-                &key,
-            ),
-        )?;
-        let record = Outbound::ConfirmedLevel(LevelDecisionRecord {
-            citizen_id: citizen_id.clone(),
-            key: key.clone(),
-            level,
-            nurse: actor.0.clone(),
-            at: now,
-            reason: reason.to_owned(),
-        });
-        enqueue_outbox_tx(&tx, &record, now)?;
-        audit::append_tx(
-            &tx,
-            actor,
-            "level.confirm",
-            Some(("citizen", citizen_id.as_str())),
-            Some(&serde_json::json!({ "level": level.get() })),
-            now,
-        )?;
+        let key = confirm_level_tx(&tx, citizen_id, level, actor, reason, now)?;
         tx.commit()?;
         Ok(key)
     }
@@ -294,4 +264,48 @@ pub(crate) fn insert_suggested_level_tx(
         cause.to_string(),
     ))?;
     Ok(true)
+}
+
+/// Records a nurse's confirmed level in the caller's transaction, queued for the backend and
+/// audited; its decision key. `reason` must not be empty.
+pub(crate) fn confirm_level_tx(
+    tx: &rusqlite::Transaction<'_>,
+    citizen_id: &CitizenId,
+    level: EcmLevel,
+    actor: &Actor,
+    reason: &str,
+    now: Timestamp,
+) -> Result<String> {
+    let key = format!("urn:uuid:{}", crate::key::random_uuid()?);
+    ensure_user_tx(tx, actor, now)?;
+    tx.execute(
+        "INSERT INTO ecm_levels (citizen_id, level, kind, set_at, set_by, reason, decision_key)
+         VALUES (?1, ?2, 'confirmed', ?3, ?4, ?5, ?6)",
+        (
+            citizen_id.as_str(),
+            i64::from(level.get()),
+            now.millis(),
+            &actor.0,
+            reason,
+            &key,
+        ),
+    )?;
+    let record = Outbound::ConfirmedLevel(LevelDecisionRecord {
+        citizen_id: citizen_id.clone(),
+        key: key.clone(),
+        level,
+        nurse: actor.0.clone(),
+        at: now,
+        reason: reason.to_owned(),
+    });
+    enqueue_outbox_tx(tx, &record, now)?;
+    audit::append_tx(
+        tx,
+        actor,
+        "level.confirm",
+        Some(("citizen", citizen_id.as_str())),
+        Some(&serde_json::json!({ "level": level.get() })),
+        now,
+    )?;
+    Ok(key)
 }

@@ -9,6 +9,7 @@
 mod alarm_rows;
 mod alarms;
 mod audit;
+mod calls;
 mod care_events;
 mod citizen_rows;
 mod citizens;
@@ -35,6 +36,7 @@ mod users;
 pub use alarm_rows::AckOutcome;
 pub use alarms::{AlarmEpisode, AlarmFilter, AlarmRow, episodes_of};
 pub use audit::{AuditEntry, ChainBreak};
+pub use calls::{CallSaved, FormDraft};
 pub use citizens::{CitizenSummary, LatestReading, NEWS2_MAX_AGE_MS};
 pub use error::{MAX_SNOOZE_MINUTES, StoreError, TriageError};
 pub use escalation::ESCALATION_POLICY_SETTING;

@@ -2,6 +2,7 @@
 //! the checkpoint that covers it, so a crash at any point loses nothing and a re-run duplicates
 //! nothing.
 
+use crate::calls::{CallApplied, apply_remote_call_tx};
 use crate::care_events::{CareEventsApplied, apply_care_event_update_tx};
 use crate::enrolments::apply_enrolment_tx;
 use crate::escalation::apply_remote_shared_setting_tx;
@@ -60,6 +61,8 @@ pub struct PullBatch {
     pub plan_revisions: Vec<Pulled<PlanRevisionRecord>>,
     /// Changes of settings the clinic shares, from every station.
     pub shared_settings: Vec<Pulled<SharedSettingRecord>>,
+    /// Telephone calls, from every station.
+    pub calls: Vec<Pulled<vagt_core::call::CallRecord>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -103,7 +106,7 @@ fn upsert_sourced_citizen_tx(
 fn refused_record<T>(
     backend: &str,
     pulled: &Pulled<T>,
-    refused: &crate::TriageError,
+    refused: &dyn std::fmt::Display,
     citizen: Option<&CitizenId>,
 ) -> Rejection {
     Rejection {
@@ -248,6 +251,33 @@ impl Store {
                     let kept = record_rejection_tx(
                         &tx,
                         &refused_record(backend, pulled, &refused, None),
+                        received_at,
+                    )?;
+                    report.rejected += usize::from(kept);
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        for pulled in &batch.calls {
+            match apply_remote_call_tx(&tx, &pulled.record, &pulled.source_id, received_at) {
+                Ok(CallApplied::New) => {
+                    report.records += 1;
+                    if let Some(citizen) = &pulled.record.citizen_id {
+                        report.changed_citizens.insert(citizen.clone());
+                    }
+                }
+                Ok(CallApplied::Known) => {}
+                // A call that does not hold together, or of a citizen this store does not
+                // know: kept for a human, the rest of the page goes on.
+                Err(refused @ (StoreError::InvalidCall(_) | StoreError::UnknownCitizen(_))) => {
+                    let known = match &pulled.record.citizen_id {
+                        Some(c) => crate::citizen_rows::citizen_exists(&tx, c.as_str())?,
+                        None => false,
+                    };
+                    let citizen = pulled.record.citizen_id.as_ref().filter(|_| known);
+                    let kept = record_rejection_tx(
+                        &tx,
+                        &refused_record(backend, pulled, &refused, citizen),
                         received_at,
                     )?;
                     report.rejected += usize::from(kept);

@@ -220,6 +220,12 @@ impl Clinic {
                         payload: "{}".into(),
                         record,
                     }),
+                    Outbound::Call(record) => batch.calls.push(Pulled {
+                        source_id,
+                        resource_type: "Communication".into(),
+                        payload: "{}".into(),
+                        record: *record,
+                    }),
                 },
             }
         }

@@ -88,6 +88,7 @@ fn fresh_database_gets_the_whole_schema_with_strict_tables() {
         "triage_plan_revisions",
         "alarms",
         "calls",
+        "form_drafts",
         "dispatches",
         "outbox",
         "sync_checkpoints",
