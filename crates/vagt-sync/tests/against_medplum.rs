@@ -424,3 +424,33 @@ async fn the_sync_works_against_medplums_fhir_router() {
     sim.shutdown().await;
     drop(medplum);
 }
+
+#[tokio::test]
+async fn calls_logged_in_the_field_with_the_backend_down_reach_every_station_through_medplum() {
+    let Some(medplum) = start_medplum() else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let sim = small_sim(3).await;
+    copy_cohort(
+        &http,
+        &sim.base_url,
+        &medplum.base,
+        &["Patient", "Condition", "Observation"],
+    )
+    .await;
+    sim.shutdown().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = FhirClient::new(&medplum.base, None, policy()).expect("client");
+    let mut shift = common::stations::FieldShift::offline(&client, dir.path(), 7).await;
+    shift.back_online(&client).await;
+    shift.check(&client).await;
+    // Standard Communications by telephone, one each.
+    let held = resources(&http, &format!("{}/Communication", medplum.base)).await;
+    assert_eq!(held.len(), shift.keys.len());
+    for call in &held {
+        assert_eq!(call["medium"][0]["coding"][0]["code"], "PHONE");
+        assert_eq!(call["status"], "completed");
+    }
+    drop(medplum);
+}

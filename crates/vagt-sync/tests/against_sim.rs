@@ -294,6 +294,23 @@ async fn under_every_fault_profile_the_store_converges_to_the_server() {
 }
 
 #[tokio::test]
+async fn calls_logged_in_the_field_with_the_backend_down_reach_every_station_once() {
+    let sim = sim(4, 5, FaultProfile::none()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+    let mut shift = common::stations::FieldShift::offline(&client, dir.path(), 50).await;
+    // The network returns with many answers cut: the server has made the call, the laptop
+    // never hears of it, and retries.
+    let mut cut = FaultProfile::flaky();
+    cut.cut_rate = 0.4;
+    sim.set_faults(cut).await;
+    shift.back_online(&client).await;
+    sim.set_faults(FaultProfile::none()).await;
+    shift.check(&client).await;
+    assert_eq!(shift.keys.len(), 10);
+}
+
+#[tokio::test]
 async fn outbox_items_reach_the_server_exactly_once_when_responses_are_lost() {
     let mut faults = FaultProfile::flaky();
     // Many cut answers: the server has made the resource, the client never hears of it.

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use vagt_core::{CitizenId, Timestamp};
 use vagt_fhir::{
     BasicRecord, ObservationUpdate, QuestionnaireUpdate, local_reference, map_acknowledgement_task,
-    map_basic, map_condition, map_encounter, map_episode_of_care, map_level_decision,
+    map_basic, map_call, map_condition, map_encounter, map_episode_of_care, map_level_decision,
     map_observation, map_patient, map_questionnaire_response,
 };
 use vagt_store::{PullBatch, Pulled, Rejection, SourcedCitizen, Store};
@@ -137,6 +137,20 @@ pub(super) async fn map_page(
                         }
                     }
                 }
+                Ok(None) => {}
+                Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+            },
+            "Communication" => match map_call(resource, &base, &citizen_for, received_at) {
+                Ok(Some(record)) => {
+                    let (source_id, payload) = pulled(resource);
+                    batch.calls.push(Pulled {
+                        source_id,
+                        resource_type: "Communication".into(),
+                        payload,
+                        record,
+                    });
+                }
+                // Not Vagt's call: a backend holds many kinds of Communication.
                 Ok(None) => {}
                 Err(rejected) => batch.rejections.push(reject(resource, rejected)),
             },

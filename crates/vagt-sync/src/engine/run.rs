@@ -16,8 +16,8 @@ use vagt_store::{Store, SyncRunEnd};
 /// carry the scored forms (symptom score, CAT); many servers hold none. Encounters carry care
 /// events (MAS visits, admissions, discharges) that set level floors. Basic carries the plan
 /// revisions and shared settings nurses made at any station, ClinicalImpressions their
-/// confirmed levels, and Tasks their alarm acknowledgements.
-pub const PULLED_TYPES: [&str; 9] = [
+/// confirmed levels, Tasks their alarm acknowledgements, and Communications their calls.
+pub const PULLED_TYPES: [&str; 10] = [
     "Patient",
     "EpisodeOfCare",
     "Condition",
@@ -27,6 +27,7 @@ pub const PULLED_TYPES: [&str; 9] = [
     "Basic",
     "ClinicalImpression",
     "Task",
+    "Communication",
 ];
 
 /// Without these there is nothing to watch; the others are pulled where the server has them.

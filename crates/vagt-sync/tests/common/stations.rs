@@ -269,3 +269,171 @@ pub async fn decisions_plans_and_policy_travel(client: &FhirClient, dir: &Path, 
         "the conflict's alarm ended"
     );
 }
+
+/// A call as a nurse logs it `minutes_ago` minutes back, for `citizen` (or an unknown caller).
+pub fn call_form(
+    citizen: Option<&CitizenId>,
+    minutes_ago: i64,
+    reason: &str,
+    level: Option<i64>,
+) -> vagt_core::call::CallRecord {
+    use vagt_core::call::*;
+    let started_at = Timestamp::now().plus_millis(-minutes_ago * 60_000);
+    CallRecord {
+        key: vagt_store::key::new_record_key().expect("key"),
+        citizen_id: citizen.cloned(),
+        caller_name: if citizen.is_none() {
+            "datter, Lise Holm".into()
+        } else {
+            String::new()
+        },
+        direction: CallDirection::Inbound,
+        caller: if citizen.is_none() {
+            CallerRole::Relative
+        } else {
+            CallerRole::Citizen
+        },
+        started_at,
+        ended_at: started_at.plus_millis(6 * 60_000),
+        nurse: "nurse-mas".into(),
+        reason: reason.into(),
+        symptoms: vec![
+            SymptomReport {
+                symptom: Symptom::Breathlessness,
+                present: true,
+                detail: "mere end vanligt".into(),
+            },
+            SymptomReport {
+                symptom: Symptom::Fever,
+                present: false,
+                detail: String::new(),
+            },
+        ],
+        notes: "hoster om natten".into(),
+        advice: "ring igen ved forværring".into(),
+        medicine: vec![MedicineStarted {
+            drug: "Prednisolon".into(),
+            dose: "37,5 mg i 5 dage".into(),
+        }],
+        e_doctor_consulted: minutes_ago % 2 == 0,
+        assessed_level: level.map(|l| EcmLevel::new(l).expect("level")),
+        follow_up_at: Some(started_at.plus_millis(4 * 3_600_000)),
+        answers_alarm: None,
+    }
+}
+
+/// A field shift with the backend down: a MAS laptop (A) logs many calls with no network,
+/// then the network returns and A pushes (the caller may cut answers meanwhile); every call is
+/// then on the server exactly once, and station B holds the very same calls.
+pub struct FieldShift {
+    pub a: Store,
+    pub b: Store,
+    pub keys: Vec<String>,
+    assessed: CitizenId,
+    page_size: usize,
+}
+
+impl FieldShift {
+    /// Both stations synced once; then, with the backend unreachable, ten calls logged at A
+    /// (one from an unknown caller).
+    pub async fn offline(client: &FhirClient, dir: &Path, page_size: usize) -> FieldShift {
+        let mut a = open_station(dir, "laptop.db");
+        let mut b = open_station(dir, "station.db");
+        sync_station(&mut a, client, page_size).await;
+        sync_station(&mut b, client, page_size).await;
+        let nurse = Actor("nurse-mas".into());
+        let mut citizens: Vec<CitizenId> = a
+            .citizen_summaries(&nurse)
+            .expect("summaries")
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        citizens.sort();
+        let quick = vagt_sync::RetryPolicy {
+            max_attempts: 1,
+            connect_timeout: std::time::Duration::from_millis(300),
+            request_timeout: std::time::Duration::from_millis(500),
+            ..vagt_sync::RetryPolicy::default()
+        };
+        let down = FhirClient::new("http://127.0.0.1:9/fhir", None, quick).expect("client");
+        assert!(
+            sync_once(&mut a, &down, &SyncConfig::default(), &mut |_| {})
+                .await
+                .is_err(),
+            "the backend is down"
+        );
+        let mut keys = Vec::new();
+        for (n, citizen) in citizens.iter().cycle().take(9).enumerate() {
+            let call = call_form(
+                Some(citizen),
+                90 - n as i64 * 5,
+                &format!("opkald {n}: åndenød"),
+                (n % 3 == 0).then_some(3),
+            );
+            a.record_call(&nurse, &call, None, Timestamp::now())
+                .expect("logged offline");
+            keys.push(call.key);
+        }
+        let unknown = call_form(None, 20, "pårørende ringer, kender ikke CPR", None);
+        a.record_call(&nurse, &unknown, None, Timestamp::now())
+            .expect("an unknown caller is logged too");
+        keys.push(unknown.key);
+        assert!(
+            a.status().expect("status").outbox >= keys.len() as i64,
+            "queued while offline"
+        );
+        FieldShift {
+            a,
+            b,
+            keys,
+            assessed: citizens[0].clone(),
+            page_size,
+        }
+    }
+
+    /// The network is back: A syncs through `back` until its outbox is empty.
+    pub async fn back_online(&mut self, back: &FhirClient) {
+        for _ in 0..40 {
+            let _ = sync_once(&mut self.a, back, &SyncConfig::default(), &mut |_| {}).await;
+            if self.a.status().expect("status").outbox == 0 {
+                return;
+            }
+        }
+        panic!("the outbox never emptied");
+    }
+
+    /// Every call once on the server, and the same calls at B after it syncs.
+    pub async fn check(&mut self, client: &FhirClient) {
+        for key in &self.keys {
+            let response = client
+                .get(&format!("Communication?identifier=urn:ietf:rfc:3986|{key}"))
+                .await
+                .expect("search");
+            let bundle = vagt_fhir::parse_bundle(&response.body).expect("bundle");
+            assert_eq!(bundle.resources().count(), 1, "exactly one copy of {key}");
+        }
+        sync_station(&mut self.b, client, self.page_size).await;
+        let reader = Actor("reader".into());
+        let mut at_a = self.a.calls(&reader, None, None).expect("calls");
+        let mut at_b = self.b.calls(&reader, None, None).expect("calls");
+        at_a.sort_by(|x, y| x.key.cmp(&y.key));
+        at_b.sort_by(|x, y| x.key.cmp(&y.key));
+        assert_eq!(at_a.len(), self.keys.len());
+        assert_eq!(at_b, at_a, "station B holds the calls A logged offline");
+        let again = sync_station(&mut self.b, client, self.page_size).await;
+        assert_eq!(
+            self.b.calls(&reader, None, None).expect("calls").len(),
+            self.keys.len()
+        );
+        assert_eq!(again.rejected, 0, "{again:?}");
+        // The nurse's assessment is her confirmed level at both stations.
+        for store in [&mut self.a, &mut self.b] {
+            assert_eq!(
+                store
+                    .latest_level(&self.assessed, LevelKind::Confirmed)
+                    .expect("level"),
+                Some(EcmLevel::new(3).expect("level"))
+            );
+        }
+    }
+}
