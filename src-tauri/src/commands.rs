@@ -126,6 +126,52 @@ pub async fn export_trend_pdf(
     })
 }
 
+/// Logs a call as the station's user, with what it sets off.
+#[tauri::command]
+pub async fn record_call(
+    state: tauri::State<'_, AppState>,
+    form: vagt_app::CallForm,
+) -> Reply<vagt_app::CallRecorded> {
+    state.call(|s, a| s.record_call(a, form))
+}
+
+/// Calls, newest first: one citizen's, or all.
+#[tauri::command]
+pub async fn list_calls(
+    state: tauri::State<'_, AppState>,
+    citizen_id: Option<String>,
+) -> Reply<Vec<vagt_core::call::CallRecord>> {
+    state.call(|s, a| {
+        let citizen = citizen_id.as_deref().map(parse_citizen).transpose()?;
+        s.calls(a, citizen.as_ref(), None)
+    })
+}
+
+/// Keeps a form as it is typed.
+#[tauri::command]
+pub async fn save_draft(
+    state: tauri::State<'_, AppState>,
+    id: String,
+    kind: String,
+    citizen_id: Option<String>,
+    form: serde_json::Value,
+) -> Reply<()> {
+    state.call(|s, a| {
+        let citizen = citizen_id.as_deref().map(parse_citizen).transpose()?;
+        s.save_draft(a, &id, &kind, citizen.as_ref(), &form)
+    })
+}
+
+#[tauri::command]
+pub async fn list_drafts(state: tauri::State<'_, AppState>) -> Reply<Vec<vagt_store::FormDraft>> {
+    state.call(|s, a| s.drafts(a))
+}
+
+#[tauri::command]
+pub async fn discard_draft(state: tauri::State<'_, AppState>, id: String) -> Reply<bool> {
+    state.call(|s, a| s.discard_draft(a, &id))
+}
+
 /// 7-day sparklines of the worklist rows in view.
 #[tauri::command]
 pub async fn sparklines(

@@ -408,7 +408,11 @@ export type StoreChanged = {
  */
 citizens: Array<CitizenId> | null, alarms: boolean, status: boolean, };
 
-export type CommandError = { code: string, message: string, problems?: Array<PlanProblem>, };
+export type CommandError = { code: string, message: string, problems?: Array<PlanProblem>, 
+/**
+ * For a refused call: every field that is wrong.
+ */
+call_problems?: Array<CallProblem>, };
 
 export type Sparkline = { citizen_id: CitizenId, parameter: Parameter, 
 /**
@@ -421,6 +425,78 @@ points: Array<SparkPoint>,
 worst: Triage, };
 
 export type SparkPoint = { at: Timestamp, value: number, triage: Triage, };
+
+export type CallForm = { citizen_id: CitizenId | null, caller_name: string, direction: CallDirection, caller: CallerRole, started_at: Timestamp, ended_at: Timestamp, reason: string, symptoms: Array<SymptomReport>, notes: string, advice: string, medicine: Array<MedicineStarted>, e_doctor_consulted: boolean, assessed_level: EcmLevel | null, follow_up_at: Timestamp | null, answers_alarm: string | null, 
+/**
+ * The draft this form was kept as while it was typed: removed when the call is saved.
+ */
+draft_id: string | null, };
+
+export type CallRecorded = { call: CallRecord, saved: CallSaved, 
+/**
+ * Alarms the nurse's assessment raised (a change of the confirmed level).
+ */
+alarms_raised: Array<string>, };
+
+export type CallSaved = { key: string, 
+/**
+ * The decision key of the confirmed level the nurse's assessment set, if she gave one.
+ */
+level_decision: string | null, 
+/**
+ * The alarm the call answered, now acknowledged (or already acknowledged by someone).
+ */
+answered_alarm: string | null, };
+
+export type FormDraft = { id: string, kind: string, citizen_id: CitizenId | null, form: unknown, updated_at: Timestamp, };
+
+export type CallRecord = { 
+/**
+ * Stable across stations (a `urn:uuid:`).
+ */
+key: string, 
+/**
+ * `None` for an unknown caller; such a call can be linked to a citizen later.
+ */
+citizen_id: CitizenId | null, 
+/**
+ * Who the caller said they were, when no citizen is known (or a relative's name).
+ */
+caller_name?: string, direction: CallDirection, caller: CallerRole, started_at: Timestamp, ended_at: Timestamp, nurse: string, reason: string, symptoms: Array<SymptomReport>, 
+/**
+ * What else the citizen said, in the nurse's words.
+ */
+notes?: string, advice?: string, medicine: Array<MedicineStarted>, e_doctor_consulted: boolean, 
+/**
+ * The nurse's ECM assessment: it is also recorded as her confirmed level.
+ */
+assessed_level: EcmLevel | null, 
+/**
+ * When to call back; a reminder when it falls due.
+ */
+follow_up_at: Timestamp | null, 
+/**
+ * The alarm the call answers; logging the call acknowledges it.
+ */
+answers_alarm: string | null, };
+
+export type CallDirection = "inbound" | "outbound";
+
+export type CallerRole = "citizen" | "relative" | "gp" | "home_care" | "hospital" | "other";
+
+export type Symptom = "breathlessness" | "sputum_amount" | "sputum_colour" | "cough" | "fever" | "swelling" | "weight_gain";
+
+export type SymptomReport = { symptom: Symptom, present: boolean, detail?: string, };
+
+export type MedicineStarted = { drug: string, dose: string, };
+
+export type CallProblem = { 
+/**
+ * The form's field: `reason`, `ended_at`, `symptoms.cough`, `medicine.0.dose`, ...
+ */
+field: string, code: CallProblemCode, };
+
+export type CallProblemCode = "missing" | "too_long" | "ends_before_start" | "from_the_future" | "follow_up_in_the_past" | "follow_up_too_far" | "duplicate_symptom";
 
 export type Rendered = { svg: string, width: number, height: number, panels: Array<PanelBox>, 
 /**

@@ -66,7 +66,10 @@ impl AppError {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            AppError::Invalid { .. } | AppError::NoDatabasePath | AppError::InvalidPlan(_)
+            AppError::Invalid { .. }
+                | AppError::NoDatabasePath
+                | AppError::InvalidPlan(_)
+                | AppError::Store(vagt_store::StoreError::InvalidCall(_))
         )
     }
 
@@ -79,10 +82,17 @@ impl AppError {
             )) => Some(vec![e.problem()]),
             _ => None,
         };
+        let call_problems = match self {
+            AppError::Store(vagt_store::StoreError::InvalidCall(problems)) => {
+                Some(problems.clone())
+            }
+            _ => None,
+        };
         ErrorReport {
             code: self.code(),
             message: self.to_string(),
             problems,
+            call_problems,
         }
     }
 }
@@ -97,4 +107,8 @@ pub struct ErrorReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub problems: Option<Vec<PlanProblem>>,
+    /// For a refused call: every field that is wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub call_problems: Option<Vec<vagt_core::call::CallProblem>>,
 }

@@ -10,6 +10,7 @@ mod alarms;
 mod backend;
 mod background;
 pub mod bench;
+mod calls;
 mod changes;
 mod citizen_page;
 mod demo;
@@ -24,6 +25,7 @@ mod trend;
 
 pub use backend::{BackendView, backend_client, backend_token, check_backend_url};
 pub use background::{BackgroundHandle, BackgroundPlan};
+pub use calls::{CallForm, CallRecorded};
 pub use changes::{ChangeSink, NoWindow, STORE_CHANGED_EVENT, StoreChanged};
 pub use citizen_page::{
     CitizenDetails, CitizenPage, PAGE_READINGS_LIMIT, PAGE_READINGS_WINDOW_MS, PageReading,

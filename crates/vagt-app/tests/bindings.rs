@@ -42,7 +42,12 @@ fn generated() -> String {
         // What the use cases answer.
         vagt_app::StationStatus, vagt_app::CitizenDetails, vagt_app::PageReading,
         vagt_app::CitizenPage, vagt_app::StoreChanged, vagt_app::ErrorReport,
-        vagt_app::Sparkline, vagt_app::SparkPoint,
+        vagt_app::Sparkline, vagt_app::SparkPoint, vagt_app::CallForm, vagt_app::CallRecorded,
+        vagt_store::CallSaved, vagt_store::FormDraft,
+        // Calls.
+        vagt_core::call::CallRecord, vagt_core::call::CallDirection, vagt_core::call::CallerRole,
+        vagt_core::call::Symptom, vagt_core::call::SymptomReport, vagt_core::call::MedicineStarted,
+        vagt_core::call::CallProblem, vagt_core::call::CallProblemCode,
         // Trend plots.
         vagt_plot::Rendered, vagt_plot::PanelBox, vagt_plot::HoverPoint, vagt_plot::PanelKey,
         vagt_plot::LimitsInForce, vagt_plot::Window, vagt_plot::TrendRange,

@@ -155,6 +155,11 @@ pub enum Command {
         #[command(subcommand)]
         action: LevelAction,
     },
+    /// The call log: log a call, list calls, show one.
+    Call {
+        #[command(subcommand)]
+        action: CallAction,
+    },
     /// A citizen's triage plan: limits, relative rules and measuring schedule.
     Plan {
         #[command(subcommand)]
@@ -236,6 +241,65 @@ pub enum LevelAction {
         #[arg(long)]
         reason: String,
     },
+}
+
+// Parsed once per process: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum CallAction {
+    /// Log a call as the nurse named by --as. Her assessment (--level) becomes her confirmed
+    /// level; the alarm it answers (--alarm) is acknowledged.
+    Add {
+        /// The citizen; leave out for an unknown caller (then --caller-name).
+        citizen: Option<String>,
+        #[arg(long)]
+        reason: String,
+        /// in (the citizen called) or out (the nurse called).
+        #[arg(long, default_value = "in")]
+        direction: String,
+        /// citizen, relative, gp, home_care, hospital or other.
+        #[arg(long, default_value = "citizen")]
+        caller: String,
+        #[arg(long, default_value = "")]
+        caller_name: String,
+        /// When it started (RFC 3339) [default: --minutes before now]
+        #[arg(long)]
+        started: Option<String>,
+        /// How long it lasted.
+        #[arg(long, default_value_t = 5)]
+        minutes: i64,
+        /// A symptom as CODE, CODE=no, or CODE:words (breathlessness, sputum_amount,
+        /// sputum_colour, cough, fever, swelling, weight_gain); repeat for more.
+        #[arg(long = "symptom")]
+        symptoms: Vec<String>,
+        #[arg(long, default_value = "")]
+        notes: String,
+        #[arg(long, default_value = "")]
+        advice: String,
+        /// Medicine started from the box, as DRUG:DOSE; repeat for more.
+        #[arg(long = "medicine")]
+        medicine: Vec<String>,
+        #[arg(long)]
+        e_doctor: bool,
+        /// The nurse's ECM assessment (1-6).
+        #[arg(long)]
+        level: Option<i64>,
+        /// Call back this many hours after the call ended.
+        #[arg(long)]
+        follow_up_hours: Option<f64>,
+        /// The alarm the call answers (an id or its beginning).
+        #[arg(long)]
+        alarm: Option<String>,
+    },
+    /// Calls, newest first: one citizen's, or all.
+    List {
+        citizen: Option<String>,
+        /// Only calls started at or after this instant (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// One call, by its key or the beginning of it.
+    Show { key: String },
 }
 
 #[derive(Debug, Subcommand)]

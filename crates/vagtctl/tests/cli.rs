@@ -748,3 +748,121 @@ fn a_trend_is_plotted_as_svg_png_and_pdf_with_the_limits_as_they_were() {
         "{audit}"
     );
 }
+
+#[test]
+fn a_call_is_logged_listed_and_shown_and_a_wrong_one_names_its_fields() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("calls.db");
+    demo_at_fixed_end(&db, "6", "10");
+    let citizens = json_of(&vagtctl(&db, &["--json", "citizens"]));
+    let citizen = citizens[0]["id"].as_str().expect("id").to_owned();
+    let logged = json_of(&vagtctl(
+        &db,
+        &[
+            "--json",
+            "--as",
+            "nurse-eva",
+            "call",
+            "add",
+            &citizen,
+            "--reason",
+            "mere åndenød i nat",
+            "--minutes",
+            "7",
+            "--symptom",
+            "breathlessness:mere end vanligt",
+            "--symptom",
+            "fever=no",
+            "--advice",
+            "start prednisolon",
+            "--medicine",
+            "Prednisolon:37,5 mg i 5 dage",
+            "--level",
+            "3",
+            "--follow-up-hours",
+            "4",
+        ],
+    ));
+    let key = logged["call"]["key"].as_str().expect("key").to_owned();
+    assert!(key.starts_with("urn:uuid:"));
+    assert_eq!(logged["call"]["nurse"], "nurse-eva");
+    assert_eq!(logged["call"]["symptoms"][1]["present"], false);
+    assert!(logged["saved"]["level_decision"].is_string());
+    let levels = json_of(&vagtctl(&db, &["--json", "level", "show", &citizen]));
+    assert_eq!(
+        levels["confirmed"], 3,
+        "the assessment is her confirmed level"
+    );
+
+    let unknown = json_of(&vagtctl(
+        &db,
+        &[
+            "--json",
+            "call",
+            "add",
+            "--caller",
+            "relative",
+            "--caller-name",
+            "søn, Jens",
+            "--reason",
+            "ukendt borger",
+        ],
+    ));
+    assert!(unknown["call"]["citizen_id"].is_null());
+
+    let listed = json_of(&vagtctl(&db, &["--json", "call", "list"]));
+    assert_eq!(listed.as_array().expect("list").len(), 2);
+    let of_citizen = json_of(&vagtctl(&db, &["--json", "call", "list", &citizen]));
+    assert_eq!(of_citizen.as_array().expect("list").len(), 1);
+    let shown = vagtctl(&db, &["call", "show", &key[..16]]);
+    assert!(shown.status.success());
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains("mere åndenød i nat") && text.contains("ECM3"),
+        "{text}"
+    );
+
+    let wrong = vagtctl(
+        &db,
+        &[
+            "--json",
+            "call",
+            "add",
+            &citizen,
+            "--reason",
+            " ",
+            "--follow-up-hours=-2",
+        ],
+    );
+    assert_eq!(wrong.status.code(), Some(2));
+    let error = json_of_failure(&wrong);
+    assert_eq!(error["error"]["code"], "invalid_call");
+    let fields: Vec<&str> = error["error"]["call_problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["field"].as_str())
+        .collect();
+    assert_eq!(fields, vec!["reason", "follow_up_at"]);
+    let bad_symptom = vagtctl(
+        &db,
+        &[
+            "call",
+            "add",
+            &citizen,
+            "--reason",
+            "x",
+            "--symptom",
+            "nausea",
+        ],
+    );
+    assert_eq!(bad_symptom.status.code(), Some(2));
+    let audit = json_of(&vagtctl(&db, &["--json", "audit", "--limit", "30"]));
+    assert!(
+        audit["entries"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|e| { e["action"] == "call.record" && e["actor"] == "nurse-eva" })
+    );
+}
