@@ -4,6 +4,8 @@
 # 1. smoke: a demo database made by vagtctl with its key in the keyring;
 #    trend: on the same database, the worklist's sparklines and a citizen's trend plot (keyboard
 #    cursor, both screen sizes);
+#    call: on the same database, a call logged with the keyboard only from a citizen's page, then
+#    in the page's call list and the store (read back with vagtctl);
 # 2. alarm: the app syncing with vagt-sim; a red reading posted to the backend must show in the
 #    alarm panel and as a desktop notification (dunst draws it, dbus-monitor records it).
 # Run by test.sh inside a test keyring session; screenshots land in e2e-artifacts/.
@@ -43,7 +45,7 @@ run_e2e() {
   '
 }
 
-# E2E_ONLY=smoke|trend|alarm runs one of them (while working on it); CI runs all.
+# E2E_ONLY=smoke|trend|call|alarm runs one of them (while working on it); CI runs all.
 want() { [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = "$1" ]; }
 
 # --- 1. the worklist of a demo database ---
@@ -56,6 +58,10 @@ want smoke && VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" EXPEC
 
 # --- 1b. the sparklines and a citizen's trend plot, on the same database ---
 want trend && VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" run_e2e trend
+
+# --- 1c. a call logged by the keyboard, on the same database ---
+want call && VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" \
+  VAGTCTL="[\"$TARGET/debug/vagtctl\",\"--db\",\"$db\"]" run_e2e call
 want alarm || exit 0
 
 # --- 2. a red reading arriving through sync raises an alarm without a click ---

@@ -2,7 +2,8 @@
 // Rust app: `npm run mock`, then open http://localhost:5173/preview/?citizens=1000&alarms=12.
 // Not part of the production build (index.html is its only entry).
 import type { AlarmRow } from '../src/bindings';
-import { alarm, citizen, installFake } from '../src/test/fakeBackend';
+import { draftPayload, emptyForm } from '../src/callform';
+import { alarm, callRecord, citizen, installFake } from '../src/test/fakeBackend';
 
 const params = new URLSearchParams(location.search);
 const count = Number(params.get('citizens') ?? 1000);
@@ -60,10 +61,30 @@ if (params.get('conflict')) {
     }],
   };
 }
+// Citizen 0's call log: a few calls of every kind.
+const ago = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
+fake.callLog = [
+  callRecord('urn:uuid:call-1', citizens[0]!.id, ago(2), {
+    reason: 'mere åndenød end vanligt, hoster grønt slim', assessed_level: 3, follow_up_at: ago(-2), advice: 'start prednisolon og amoxicillin fra boksen',
+    symptoms: [{ symptom: 'breathlessness', present: true, detail: 'ved påklædning' }, { symptom: 'sputum_colour', present: true, detail: 'grønt' },
+      { symptom: 'fever', present: false }],
+    medicine: [{ drug: 'Prednisolon', dose: '37,5 mg x 1 i 5 dage' }, { drug: 'Amoxicillin', dose: '750 mg x 3' }], e_doctor_consulted: true,
+    answers_alarm: 'a0',
+  }, 9),
+  callRecord('urn:uuid:call-2', citizens[0]!.id, ago(26), { direction: 'outbound', caller: 'relative', caller_name: 'Bo (søn)', reason: 'kontrol efter udskrivelse', assessed_level: 2, nurse: 'anne' }),
+  callRecord('urn:uuid:call-3', citizens[0]!.id, ago(75), { caller: 'home_care', reason: 'vægt steget 2 kg på 3 dage', symptoms: [{ symptom: 'weight_gain', present: true, detail: '2 kg' }, { symptom: 'swelling', present: true }] }),
+];
+// &draft=1: a call left unfinished, offered at start.
+if (params.get('draft')) {
+  const state = { ...emptyForm(), reason: 'svimmel om morgenen' };
+  fake.drafts = [{ id: 'draft-1', kind: 'call', citizen_id: citizens[1]!.id, updated_at: ago(1),
+    form: draftPayload(state, { citizenId: citizens[1]!.id, citizenName: citizens[1]!.name, suggested: 2, confirmed: 2 }, Date.parse(ago(1.2)), Date.parse(ago(1))) }];
+}
 if (params.get('lang')) localStorage.setItem('vagt.lang', params.get('lang')!);
 await import('../src/main');
 // ?open=c-00001 opens a citizen's page (&range=30d its trend period, &cursor=3 the plot focused
-// and its cursor on the fourth point), &plan=1 its plan dialog (&toml=1 in TOML), &level=1 the level dialog.
+// and its cursor on the fourth point), &plan=1 its plan dialog (&toml=1 in TOML), &level=1 the level dialog,
+// &call=1 the call form (&call=unknown for an unknown caller, &fill=1 with something typed).
 const store = await import('../src/store');
 await new Promise((r) => setTimeout(r, 300));
 if (params.get('open')) await store.openCitizen(params.get('open')!);
@@ -77,6 +98,31 @@ if (params.get('cursor')) {
 if (params.get('plan')) await store.openPlanDialog();
 if (params.get('toml')) await store.setPlanMode('toml');
 if (params.get('level')) store.openLevelDialog();
+// &scroll=calls brings the page's call log into view (&expand=1 with its newest call opened).
+if (params.get('scroll')) {
+  for (let i = 0; i < 50 && !document.querySelector('[data-testid="call-log-row"]'); i++) await new Promise((r) => setTimeout(r, 100));
+  if (params.get('expand')) document.querySelector<HTMLElement>('[data-testid="call-log-toggle"]')?.click();
+  const section = document.querySelector(`[data-testid="section-${params.get('scroll')}"]`);
+  const scroller = document.querySelector('.page-scroll');
+  if (section && scroller) scroller.scrollTop += section.getBoundingClientRect().top - scroller.getBoundingClientRect().top - 8;
+}
+if (params.get('call')) {
+  if (!params.get('open')) store.selectCitizen(citizens[0]!.id);
+  store.openCall({ unknown: params.get('call') === 'unknown' });
+  if (params.get('fill')) {
+    store.setCallText('reason', 'mere åndenød, hoster grønt slim');
+    store.setSymptomAnswer('breathlessness', 'yes');
+    store.setSymptomDetail('breathlessness', 'ved påklædning');
+    store.setSymptomAnswer('sputum_colour', 'yes');
+    store.setSymptomDetail('sputum_colour', 'grønt');
+    store.setSymptomAnswer('fever', 'no');
+    store.setCallText('advice', 'start prednisolon fra boksen');
+    store.setMedicine(store.addMedicine(), 'drug', 'Prednisolon');
+    store.setMedicine(0, 'dose', '37,5 mg');
+    store.setCallLevel(3);
+    store.setCallText('followUpHours', '4');
+  }
+}
 // &set=limits.spo2.yellow_low:80,limits.spo2.red_low:90 types into the plan form.
 for (const pair of (params.get('set') ?? '').split(',').filter(Boolean)) {
   const [path, value] = pair.split(':');

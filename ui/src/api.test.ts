@@ -1,6 +1,9 @@
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acknowledgeEpisode, alarmEpisodes, checkPlan, setPlan, setPlanToml, storeStatus, toApiError, worklistRows } from './api';
+import {
+  acknowledgeEpisode, alarmEpisodes, checkPlan, discardDraft, listCalls, listDrafts, saveDraft, setPlan, setPlanToml, storeStatus,
+  toApiError, worklistRows,
+} from './api';
 
 afterEach(() => clearMocks());
 
@@ -11,6 +14,8 @@ describe('toApiError', () => {
     });
     const problems = [{ code: 'negative', field: 'limits.spo2.red_low' }];
     expect(toApiError({ code: 'invalid_plan', message: 'x', problems }).problems).toEqual(problems);
+    const callProblems = [{ field: 'symptoms.cough', code: 'too_long' }];
+    expect(toApiError({ code: 'invalid_call', message: 'x', call_problems: callProblems }).call_problems).toEqual(callProblems);
   });
   it('accepts strings, Errors and odd values', () => {
     expect(toApiError('boom')).toEqual({ code: 'unknown', message: 'boom' });
@@ -41,6 +46,28 @@ describe('commands', () => {
       ['acknowledge_episode', { citizenId: 'c-1', alarmIds: ['a1', 'a2'], comment: null }],
       ['set_plan', { citizenId: 'c-1', overrides: {}, reason: 'why', bases: ['k1', 'k2'] }],
       ['set_plan_toml', { citizenId: 'c-1', toml: '', reason: 'why', bases: [] }],
+    ]);
+  });
+
+  it('sends the call log\'s and the drafts\' arguments as the commands name them', async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return cmd === 'discard_draft' ? true : cmd === 'save_draft' ? null : [];
+    });
+    await listCalls('c-1');
+    await listCalls();
+    await saveDraft('d-1', 'call', 'c-1', { v: 1 });
+    await saveDraft('d-2', 'call', null, { v: 1 });
+    await listDrafts();
+    await discardDraft('d-1');
+    expect(calls).toEqual([
+      ['list_calls', { citizenId: 'c-1' }],
+      ['list_calls', {}],
+      ['save_draft', { id: 'd-1', kind: 'call', citizenId: 'c-1', form: { v: 1 } }],
+      ['save_draft', { id: 'd-2', kind: 'call', form: { v: 1 } }],
+      ['list_drafts', {}],
+      ['discard_draft', { id: 'd-1' }],
     ]);
   });
 

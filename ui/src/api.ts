@@ -5,13 +5,17 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { STORE_CHANGED_EVENT } from './bindings';
 import type {
-  AckOutcome, AlarmEpisode, AlarmRow, CitizenId, CitizenPage, CitizenSummary, CommandError, PlanCheck,
+  AckOutcome, AlarmEpisode, AlarmRow, CallForm, CallProblem, CallRecord, CallRecorded, CitizenId, CitizenPage,
+  CitizenSummary, CommandError, FormDraft, PlanCheck,
   PlanDocument, PlanForm, PlanProblem, PlanView, Rendered, SnoozeOutcome, Sparkline, StoreChanged, StationStatus,
 } from './bindings';
 
 export type * from './bindings';
 
-/** A failed command: the back end's `{code, message}`; `problems` only for `invalid_plan`. */
+/**
+ * A failed command: the back end's `{code, message}`; `problems` only for `invalid_plan`,
+ * `call_problems` only for `invalid_call`.
+ */
 export type ApiError = CommandError;
 
 export const CHANGED_EVENT = STORE_CHANGED_EVENT;
@@ -23,6 +27,7 @@ export function toApiError(err: unknown): ApiError {
     if (typeof o.message === 'string' && o.message) {
       const out: ApiError = { code: typeof o.code === 'string' ? o.code : 'unknown', message: o.message };
       if (Array.isArray(o.problems)) out.problems = o.problems as PlanProblem[];
+      if (Array.isArray(o.call_problems)) out.call_problems = o.call_problems as CallProblem[];
       return out;
     }
   }
@@ -105,6 +110,26 @@ export const planToml = (citizenId: CitizenId): Promise<PlanView> => call('plan_
 /** `bases` as for setPlan. */
 export const setPlanToml = (citizenId: CitizenId, toml: string, reason: string, bases: string[]): Promise<PlanView> =>
   call('set_plan_toml', { citizenId, toml, reason, bases });
+
+/**
+ * Logs a call as the station's nurse: her assessment becomes the confirmed level, the alarm it
+ * answers is acknowledged, and the draft it was kept under (`form.draft_id`) is removed.
+ */
+export const recordCall = (form: CallForm): Promise<CallRecorded> => call('record_call', { form });
+
+/** Calls, newest first: one citizen's, or all. */
+export const listCalls = (citizenId?: CitizenId): Promise<CallRecord[]> =>
+  call('list_calls', citizenId === undefined ? {} : { citizenId });
+
+/** Keeps a form as it is typed (`kind` "call"), under an id the form chose. */
+export const saveDraft = (id: string, kind: 'call', citizenId: CitizenId | null, form: unknown): Promise<null> =>
+  call('save_draft', citizenId === null ? { id, kind, form } : { id, kind, citizenId, form });
+
+/** The nurse's drafts, newest first: what she was typing when Vagt last closed. */
+export const listDrafts = (): Promise<FormDraft[]> => call('list_drafts');
+
+/** Throws a draft away; false when there was none. */
+export const discardDraft = (id: string): Promise<boolean> => call('discard_draft', { id });
 
 /** Resolves false when the desktop has no notification service (the panel still shows it). */
 export const notifyAlarm = (title: string, body: string): Promise<boolean> => call('notify_alarm', { title, body });

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { catalogue, interpolate, isLang, placeholders, translate, type Catalogue } from './i18n';
+import { CALLER_ROLES, DIRECTIONS, SYMPTOMS } from './callform';
 import { KEYMAP } from './keymap';
 import { LIMIT_FIELDS, PARAMETERS, RELATIVE_KINDS, RULE_NUMBER_FIELDS, SCHEDULE_FIELDS } from './plandraft';
 
@@ -44,6 +45,13 @@ const FAMILIES: Record<string, readonly (string | number)[]> = {
   'alarms.kind.': ['level_rise', 'level_fall', 'suggestion_differs', 'missed_measurement', 'rejected_reading', 'plan_conflict'],
   'alarms.priority.': ['high', 'medium', 'low', 'info'],
   'alarms.resolved.': ['measured', 'superseded', 'expired', 'withdrawn', 'decided', 'cleared'],
+  'call.answer.': ['unasked', 'yes', 'no'],
+  'call.caller.': CALLER_ROLES,
+  'call.direction.': DIRECTIONS,
+  // The back end's codes, and those the form finds itself.
+  'call.problem.': ['missing', 'too_long', 'ends_before_start', 'from_the_future', 'follow_up_in_the_past', 'follow_up_too_far',
+    'duplicate_symptom', 'not_a_number', 'no_answer', 'unknown_alarm'],
+  'call.symptom.': SYMPTOMS,
   'care_event.': ['mas_visit', 'acute_bed', 'acute_bed_admission', 'hospital_admission', 'discharge'],
   'diagnosis.': ['copd', 'heart_failure', 'diabetes'],
   'ecm.': [1, 2, 3, 4, 5, 6],
@@ -138,7 +146,8 @@ describe('catalogue', () => {
   it('words every error code the README lists, and every plan problem code', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const block = /- Error codes:([\s\S]*?)\n\n/.exec(readme)?.[1] ?? '';
-    const codes = [...block.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
+    // What is in parentheses describes a code (`invalid_call` with `call_problems`): not a code.
+    const codes = [...block.replace(/\([^)]*\)/g, '').matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
     expect(codes.length).toBeGreaterThan(15);
     for (const code of codes) expect(catalogue[`error.${code}`], `error.${code}`).toBeDefined();
     for (const code of PROBLEM_CODES) expect(catalogue[`plan.problem.${code}`], `plan.problem.${code}`).toBeDefined();

@@ -33,6 +33,13 @@ describe('the key map table', () => {
     expect(keyFor('range_1y')).toBe('5');
   });
 
+  it('has O for a call with the selected citizen and Alt+O for an unknown caller', () => {
+    expect(bindingFor(ev('o'))?.action).toBe('call');
+    expect(bindingFor(ev('ø', { altKey: true, code: 'KeyO' }))?.action).toBe('call_unknown');
+    expect(keyFor('call')).toBe('O');
+    expect(keyFor('call_unknown')).toBe('Alt+O');
+  });
+
   it('names keys the way the table spells them', () => {
     expect(keyName(ev('k'))).toBe('K');
     expect(keyName(ev('K', { shiftKey: true }))).toBe('K');

@@ -1,10 +1,12 @@
-// The UI's one store, in five files to stay readable: app.svelte.ts (worklist, alarm episodes,
+// The UI's one store, in six files to stay readable: app.svelte.ts (worklist, alarm episodes,
 // status, view, citizen page), alarms.svelte.ts (the chosen alarm, K and U),
-// dialogs.svelte.ts (the level and plan dialogs), trend.svelte.ts (the citizen's trend plot)
-// and sparklines.svelte.ts (the worklist's 7-day sparklines). Components import it from here
+// dialogs.svelte.ts (the level and plan dialogs), calls.svelte.ts (the call form, its drafts
+// and the citizen's calls), trend.svelte.ts (the citizen's trend plot) and
+// sparklines.svelte.ts (the worklist's 7-day sparklines). Components import it from here
 // and change state only through these functions.
 import { resetAlarms } from './alarms.svelte';
 import { resetApp } from './app.svelte';
+import { resetCalls } from './calls.svelte';
 import { resetDialogs } from './dialogs.svelte';
 import { resetSparklines } from './sparklines.svelte';
 import { resetTrend } from './trend.svelte';
@@ -12,6 +14,7 @@ import { resetTrend } from './trend.svelte';
 export * from './app.svelte';
 export * from './alarms.svelte';
 export * from './dialogs.svelte';
+export * from './calls.svelte';
 export * from './sparklines.svelte';
 export * from './trend.svelte';
 
@@ -20,6 +23,7 @@ export function resetStore(): void {
   resetApp();
   resetAlarms();
   resetDialogs();
+  resetCalls();
   resetTrend();
   resetSparklines();
 }

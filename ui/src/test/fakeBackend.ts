@@ -1,11 +1,13 @@
 // A stand-in for the Rust back end behind mockIPC: a cohort of citizens, open alarms (also as
-// episodes, one per citizen), a plan, a small trend plot and sparklines, and a log of every
-// command called, so tests can say what the UI read and when.
+// episodes, one per citizen), a plan, a small trend plot and sparklines, the call log and the
+// nurse's form drafts, and a log of every command called, so tests can say what the UI read
+// and when.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { sortAlarms } from '../alarms';
 import type {
-  AlarmEpisode, AlarmRow, CitizenPage, CitizenSummary, HoverPoint, LimitsInForce, PanelBox, Parameter, PlanCheck, PlanForm,
-  PlanProblem, PlanView, Rendered, Sparkline, SparkPoint, StationStatus, Triage,
+  AlarmEpisode, AlarmRow, CallForm, CallProblem, CallRecord, CallRecorded, CitizenPage, CitizenSummary, FormDraft, HoverPoint,
+  LimitsInForce, PanelBox, Parameter, PlanCheck, PlanForm, PlanProblem, PlanView, Rendered, Sparkline, SparkPoint, StationStatus,
+  Triage,
 } from '../bindings';
 
 export const NOW = '2026-11-22T08:00:00.000Z';
@@ -174,6 +176,25 @@ export function sparklineOf(c: CitizenSummary, index: number, now = Date.now()):
   return { citizen_id: c.id, parameter: 'spo2', points, worst };
 }
 
+/** A logged call in the back end's shape, at `startedAt`, lasting `minutes`. */
+export function callRecord(key: string, citizenId: string | null, startedAt: string, extra: Partial<CallRecord> = {}, minutes = 6): CallRecord {
+  return {
+    key, citizen_id: citizenId, direction: 'inbound', caller: 'citizen', started_at: startedAt,
+    ended_at: new Date(Date.parse(startedAt) + minutes * 60_000).toISOString(), nurse: 'mette', reason: 'åndenød',
+    symptoms: [], medicine: [], e_doctor_consulted: false, assessed_level: null, follow_up_at: null, answers_alarm: null,
+    ...extra,
+  };
+}
+
+/** What the real back end refuses of a call (the checks a test can reach). */
+function callProblems(form: CallForm): CallProblem[] {
+  const out: CallProblem[] = [];
+  if (!form.reason.trim()) out.push({ field: 'reason', code: 'missing' });
+  if (form.citizen_id === null && !form.caller_name.trim()) out.push({ field: 'caller_name', code: 'missing' });
+  if (Date.parse(form.ended_at) < Date.parse(form.started_at)) out.push({ field: 'ended_at', code: 'ends_before_start' });
+  return out;
+}
+
 export interface Fake {
   citizens: CitizenSummary[];
   alarms: AlarmRow[];
@@ -185,6 +206,14 @@ export interface Fake {
   trendError: { code: string; message: string } | null;
   /** What export_trend_pdf answers; with trendError set it fails too. */
   exportPath: string;
+  /** The call log, as record_call keeps it and list_calls reads it. */
+  callLog: CallRecord[];
+  /** The nurse's form drafts. */
+  drafts: FormDraft[];
+  /** When set, record_call fails with it (an `invalid_call` with its `call_problems`). */
+  callRefusal: { code: string; message: string; call_problems?: CallProblem[] } | null;
+  /** Confirmed levels set by calls, shown on the citizen page (else ECM2). */
+  confirmed: Record<string, number>;
   calls: { cmd: string; args: Record<string, unknown> }[];
   callsOf: (cmd: string) => Record<string, unknown>[];
   reset: () => void;
@@ -194,7 +223,8 @@ export interface Fake {
 export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = []): Fake {
   const fake: Fake = {
     citizens, alarms, plan: {}, refuseSnooze: new Set(), trendError: null,
-    exportPath: '/home/mette/Documents/Vagt/Vagt-trend-20261122-0800.pdf', calls: [],
+    exportPath: '/home/mette/Documents/Vagt/Vagt-trend-20261122-0800.pdf', callLog: [], drafts: [], callRefusal: null,
+    confirmed: {}, calls: [],
     callsOf: (cmd) => fake.calls.filter((c) => c.cmd === cmd).map((c) => c.args),
     reset: () => {
       fake.calls.length = 0;
@@ -246,7 +276,7 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
         if (!c) throw { code: 'unknown_citizen', message: `no citizen ${id}` };
         const page: CitizenPage = {
           citizen: { id: c.id, name: c.name, cpr: '0103501234', birth_date: c.birth_date, diagnoses: c.diagnoses, phone: '12 34 56 78', address: 'Havnevej 1, 4500 Nykøbing Sj.' },
-          suggested_level: 3, confirmed_level: 2,
+          suggested_level: 3, confirmed_level: fake.confirmed[c.id] ?? 2,
           level_history: [
             { kind: 'confirmed', level: 2, set_at: NOW, set_by: 'mette', reason: 'aftalt i telefon', rule: null },
             { kind: 'suggested', level: 3, set_at: NOW, set_by: null, reason: null, rule: 'any_red' },
@@ -277,6 +307,52 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
           const spark = wanted.has(c.id) ? sparklineOf(c, i) : null;
           return spark ? [spark] : [];
         });
+      }
+      case 'record_call': {
+        const form = args.form as CallForm;
+        if (fake.callRefusal) throw fake.callRefusal;
+        const problems = callProblems(form);
+        if (problems.length) throw { code: 'invalid_call', message: 'the call does not hold together', call_problems: problems };
+        if (form.answers_alarm && !fake.alarms.some((a) => a.id === form.answers_alarm)) {
+          throw { code: 'unknown_alarm', message: `no alarm ${form.answers_alarm}` };
+        }
+        const { draft_id: draftId, ...rest } = form;
+        const call: CallRecord = { ...rest, key: `urn:uuid:call-${fake.callLog.length + 1}`, nurse: 'mette' };
+        fake.callLog.unshift(call);
+        if (draftId) fake.drafts = fake.drafts.filter((d) => d.id !== draftId);
+        const citizenId = form.citizen_id;
+        if (citizenId !== null && form.assessed_level !== null) {
+          fake.confirmed[citizenId] = form.assessed_level;
+          const i = fake.citizens.findIndex((c) => c.id === citizenId);
+          if (i >= 0) fake.citizens[i] = { ...fake.citizens[i]!, confirmed_level: form.assessed_level };
+        }
+        if (form.answers_alarm) fake.alarms = fake.alarms.filter((a) => a.id !== form.answers_alarm);
+        const recorded: CallRecorded = {
+          call, alarms_raised: [],
+          saved: {
+            key: call.key, level_decision: citizenId !== null && form.assessed_level !== null ? 'urn:uuid:decision' : null,
+            answered_alarm: form.answers_alarm,
+          },
+        };
+        return recorded;
+      }
+      case 'list_calls':
+        return fake.callLog
+          .filter((c) => args.citizenId === undefined || c.citizen_id === args.citizenId)
+          .sort((a, b) => Date.parse(b.started_at) - Date.parse(a.started_at));
+      case 'save_draft': {
+        const draft: FormDraft = {
+          id: args.id as string, kind: args.kind as string, citizen_id: (args.citizenId as string | undefined) ?? null,
+          form: args.form, updated_at: new Date().toISOString(),
+        };
+        fake.drafts = [draft, ...fake.drafts.filter((d) => d.id !== draft.id)];
+        return null;
+      }
+      case 'list_drafts': return [...fake.drafts].sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
+      case 'discard_draft': {
+        const before = fake.drafts.length;
+        fake.drafts = fake.drafts.filter((d) => d.id !== args.id);
+        return fake.drafts.length < before;
       }
       default: throw { code: 'unknown_command', message: `no command ${cmd}` };
     }
