@@ -89,8 +89,11 @@ function capabilityStatement() {
   const observation = [...common, { name: 'subject', type: 'reference' }, { name: 'status', type: 'token' }];
   // Every type Vagt's sync pulls or pushes. The router stores and searches them all with the
   // same generic code as the two first checked with curl (Patient, Observation); the
-  // integration tests pull each and push Tasks, ClinicalImpressions and Basic through Vagt's
-  // outbox (conditional create on `identifier`).
+  // integration tests pull each and push Tasks, ClinicalImpressions, Basic and Communications
+  // through Vagt's outbox (conditional create on `identifier`). MedicationRequest (the medicine
+  // box), MedicationAdministration and Procedure are for MAS visits (issue 13): checked with
+  // real requests to create, de-duplicate a conditional create, pull by `_lastUpdated` and
+  // answer a stale `If-Match` with 412.
   const types = [
     'Patient',
     'EpisodeOfCare',
@@ -102,6 +105,9 @@ function capabilityStatement() {
     'ClinicalImpression',
     'Task',
     'Communication',
+    'MedicationRequest',
+    'MedicationAdministration',
+    'Procedure',
   ];
   const resource = types.map((type) => ({
     type,

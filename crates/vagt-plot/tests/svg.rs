@@ -499,3 +499,72 @@ fn the_pdf_is_made_from_the_same_svg_with_the_font_embedded() {
     assert!(text.contains("FontFile2"), "the font is embedded");
     assert!(text.contains("DejaVu"), "and it is the shipped one");
 }
+
+#[test]
+fn blood_pressure_is_one_panel_of_two_lines_banded_by_the_systolic_limits() {
+    let defaults = defaults_for(&[Diagnosis::HeartFailure]).expect("defaults");
+    let overrides = parse_plan_document("version = 1", DocumentFormat::Toml).expect("doc");
+    let heart_failure = resolve(&defaults, &overrides).expect("plan");
+    let window = Window {
+        from: end().plus_millis(-7 * MILLIS_PER_DAY),
+        to: end(),
+    };
+    let mut readings = Vec::new();
+    for day in 0..7 {
+        let at = window
+            .from
+            .plus_millis(day * MILLIS_PER_DAY + MILLIS_PER_HOUR);
+        readings.push(reading(Parameter::SystolicBp, 130.0 + day as f64 * 6.0, at));
+        readings.push(reading(Parameter::DiastolicBp, 80.0 + day as f64, at));
+    }
+    let source = TrendSource {
+        citizen_name: "Hans Hjerte".into(),
+        citizen_id: "020202-2222".into(),
+        window,
+        readings,
+        plans: vec![PlanStep {
+            from: Timestamp::from_millis(i64::MIN),
+            plan: heart_failure,
+            label: "standardplan".into(),
+        }],
+        levels: vec![],
+        events: vec![],
+        rejected: vec![],
+        made_at: end(),
+    };
+    let rendered = render(&source);
+    let ids: Vec<&str> = rendered.panels.iter().map(|p| p.panel.code()).collect();
+    assert!(ids.contains(&"blood_pressure"), "{ids:?}");
+    assert!(
+        !ids.contains(&"systolic_bp") && !ids.contains(&"diastolic_bp"),
+        "one panel for the pair: {ids:?}"
+    );
+    let panel = group(&rendered.svg, "panel-blood_pressure");
+    let line_of = |colour| {
+        let stroke = hex(colour);
+        panel
+            .iter()
+            .filter(|(t, a)| t == "polyline" && a.get("stroke") == Some(&stroke))
+            .count()
+    };
+    assert_eq!(line_of(style::LINE), 1, "the systolic line");
+    assert_eq!(line_of(style::LINE_SECOND), 1, "the diastolic line");
+    // Yellow above 160 (the last days) and below 100; red beyond 180 and 90.
+    assert_eq!(with_fill(&panel, "rect", style::BAND_YELLOW).len(), 2);
+    assert_eq!(with_fill(&panel, "rect", style::BAND_RED).len(), 2);
+    let hovered: Vec<Parameter> = rendered
+        .points
+        .iter()
+        .filter(|p| p.panel.code() == "blood_pressure")
+        .map(|p| p.parameter)
+        .collect();
+    assert_eq!(hovered.len(), 14);
+    assert!(hovered.contains(&Parameter::SystolicBp) && hovered.contains(&Parameter::DiastolicBp));
+    // 166 and 172 mmHg systolic are over the yellow limit: coloured so.
+    assert!(
+        rendered
+            .points
+            .iter()
+            .any(|p| p.parameter == Parameter::SystolicBp && p.triage == Triage::Yellow)
+    );
+}
