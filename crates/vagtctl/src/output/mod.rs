@@ -1,8 +1,12 @@
 //! Text and JSON output. JSON is the contract for scripts; text is for people at a terminal.
 
 use serde::Serialize;
+
+mod bench;
+mod calls;
+pub use bench::{evaluation_bench_text, ingest_bench_text, worklist_bench_text};
+pub use calls::{call_text, calls_table, plot_text};
 use std::io::{self, Write};
-use vagt_app::bench::{IngestBench, WorklistBench};
 use vagt_app::{AuditReport, BackendView, DemoReport, LevelsView};
 use vagt_core::alarm::{AlarmCause, AlarmState, EscalationPolicy};
 use vagt_core::news2::{AssumedPart, FULL_SET_WINDOW_MS, FullSetScore, Risk, SpO2Scale};
@@ -212,97 +216,6 @@ pub fn news2_text(
             "Not measured at home, so scored at their lowest: {}. The true NEWS2 is {} or more.",
             parts.join(", "),
             s.total
-        )?;
-    }
-    Ok(())
-}
-
-pub fn calls_table(w: &mut dyn Write, calls: &[vagt_core::call::CallRecord]) -> io::Result<()> {
-    writeln!(
-        w,
-        "{:<20} {:<13} {:<4} {:<12} {:<5} reason",
-        "started", "citizen", "dir", "nurse", "level"
-    )?;
-    for call in calls {
-        writeln!(
-            w,
-            "{:<20} {:<13} {:<4} {:<12} {:<5} {}",
-            call.started_at.to_rfc3339().get(..19).unwrap_or_default(),
-            call.citizen_id.as_ref().map_or_else(
-                || format!("({})", call.caller_name),
-                |c| c.as_str().to_owned()
-            ),
-            match call.direction {
-                vagt_core::call::CallDirection::Inbound => "in",
-                vagt_core::call::CallDirection::Outbound => "out",
-            },
-            call.nurse,
-            call.assessed_level
-                .map_or_else(String::new, |l| format!("ECM{}", l.get())),
-            call.reason
-        )?;
-    }
-    Ok(())
-}
-
-pub fn call_text(w: &mut dyn Write, call: &vagt_core::call::CallRecord) -> io::Result<()> {
-    writeln!(w, "call {}", call.key)?;
-    writeln!(
-        w,
-        "  {} – {} by {}",
-        call.started_at, call.ended_at, call.nurse
-    )?;
-    match &call.citizen_id {
-        Some(c) => writeln!(w, "  citizen {c}")?,
-        None => writeln!(w, "  unknown caller: {}", call.caller_name)?,
-    }
-    writeln!(w, "  reason: {}", call.reason)?;
-    for s in &call.symptoms {
-        let mark = if s.present { "+" } else { "-" };
-        writeln!(w, "  {mark} {} {}", s.symptom.code(), s.detail)?;
-    }
-    if !call.notes.is_empty() {
-        writeln!(w, "  notes: {}", call.notes)?;
-    }
-    if !call.advice.is_empty() {
-        writeln!(w, "  advice: {}", call.advice)?;
-    }
-    for m in &call.medicine {
-        writeln!(w, "  medicine: {} {}", m.drug, m.dose)?;
-    }
-    if call.e_doctor_consulted {
-        writeln!(w, "  e-doctor consulted")?;
-    }
-    if let Some(level) = call.assessed_level {
-        writeln!(w, "  assessment: ECM{}", level.get())?;
-    }
-    if let Some(at) = call.follow_up_at {
-        writeln!(w, "  call back at {at}")?;
-    }
-    Ok(())
-}
-
-pub fn plot_text(
-    w: &mut dyn Write,
-    path: &std::path::Path,
-    bytes: usize,
-    rendered: &vagt_plot::Rendered,
-) -> io::Result<()> {
-    writeln!(
-        w,
-        "wrote {} ({} bytes, {}x{} px)",
-        path.display(),
-        bytes,
-        rendered.width,
-        rendered.height
-    )?;
-    for panel in &rendered.panels {
-        writeln!(
-            w,
-            "  {:<16} {:>8} readings, {:>6} drawn",
-            panel.panel.code(),
-            panel.readings,
-            panel.drawn
         )?;
     }
     Ok(())
@@ -598,93 +511,6 @@ pub fn audit_text(w: &mut dyn Write, report: &AuditReport) -> io::Result<()> {
         (_, Some(b)) => writeln!(w, "HASH CHAIN BROKEN at entry {}: {}", b.seq, b.reason),
         _ => Ok(()),
     }
-}
-
-pub fn ingest_bench_text(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
-    writeln!(
-        w,
-        "ingest of {} readings (FHIR JSON pages of 200, encrypted store):",
-        r.readings
-    )?;
-    writeln!(
-        w,
-        "  parse + map + normalise + store  {:>10.0} readings/s",
-        r.pipeline_readings_per_second
-    )?;
-    writeln!(
-        w,
-        "  raw SQLite insert of the rows    {:>10.0} readings/s",
-        r.raw_insert_readings_per_second
-    )?;
-    writeln!(
-        w,
-        "  ratio                            {:>10.2}  (target >= 0.50)",
-        r.ratio
-    )
-}
-
-pub fn evaluation_bench_text(
-    w: &mut dyn Write,
-    r: &vagt_app::bench::EvaluationBench,
-) -> io::Result<()> {
-    writeln!(
-        w,
-        "rules after a sync with one new reading, {} citizens, {} readings (median of {} runs):",
-        r.citizens, r.readings, r.runs
-    )?;
-    writeln!(
-        w,
-        "  the page stored (one reading)               {:>9.1} ms",
-        r.pull_ms
-    )?;
-    writeln!(
-        w,
-        "  evaluation by change ({} citizen(s) due)     {:>9.1} ms",
-        r.by_change_citizens, r.by_change_ms
-    )?;
-    writeln!(
-        w,
-        "  every citizen evaluated (reference)         {:>9.1} ms",
-        r.full_ms
-    )?;
-    writeln!(
-        w,
-        "  ratio (by change / every citizen)           {:>9.4}",
-        r.ratio
-    )
-}
-
-pub fn worklist_bench_text(w: &mut dyn Write, r: &WorklistBench) -> io::Result<()> {
-    writeln!(
-        w,
-        "worklist of {} citizens, {} readings (median of {} runs):",
-        r.citizens, r.readings, r.runs
-    )?;
-    writeln!(
-        w,
-        "  whole worklist read                         {:>9.1} ms",
-        r.full_worklist_ms
-    )?;
-    writeln!(
-        w,
-        "  one new reading stored and evaluated        {:>9.1} ms",
-        r.new_reading_ms
-    )?;
-    writeln!(
-        w,
-        "  window's read after it (row, alarms, status) {:>8.1} ms",
-        r.after_one_reading_ms
-    )?;
-    writeln!(
-        w,
-        "    that citizen's row {:.1} ms, the open alarms {:.1} ms, the status {:.1} ms",
-        r.row_ms, r.open_alarms_ms, r.status_ms
-    )?;
-    writeln!(
-        w,
-        "  ratio (after one reading / whole worklist)  {:>9.3}",
-        r.ratio
-    )
 }
 
 fn truncate(text: &str, width: usize) -> String {
