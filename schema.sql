@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 6 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 7 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -227,7 +227,8 @@ CREATE TABLE alarms (
     citizen_id      TEXT NOT NULL REFERENCES citizens (id),
     kind            TEXT NOT NULL CHECK (kind IN (
                         'level_rise', 'level_fall', 'suggestion_differs',
-                        'missed_measurement', 'rejected_reading', 'plan_conflict')),
+                        'missed_measurement', 'rejected_reading', 'plan_conflict',
+                        'dispatch_conflict')),
     priority        TEXT NOT NULL CHECK (priority IN ('info', 'low', 'medium', 'high')),
     raised_at       INTEGER NOT NULL,
     cause           TEXT NOT NULL CHECK (json_valid(cause)),
@@ -298,24 +299,39 @@ CREATE TABLE form_drafts (
     updated_at  INTEGER NOT NULL
 ) STRICT;
 
--- MAS acute nurse visits.
+-- Dispatches of the MAS acute nurse (since version 7). A dispatch is edited at the station and on
+-- the MAS laptop, often offline, so it is kept as the log of its steps (`dispatch_steps`,
+-- append-only, merged by key with what other stations made); the row holds what follows from
+-- the steps (vagt_core::dispatch), for the dispatch board and the worklist.
 CREATE TABLE dispatches (
-    id            TEXT PRIMARY KEY,
-    citizen_id    TEXT NOT NULL REFERENCES citizens (id),
-    dispatched_by TEXT NOT NULL REFERENCES users (id),
-    mas_nurse_id  TEXT REFERENCES users (id),
-    reason        TEXT NOT NULL,
-    status        TEXT NOT NULL CHECK (status IN (
-                      'planned', 'en_route', 'on_site', 'completed', 'cancelled')),
-    dispatched_at INTEGER NOT NULL,
-    arrived_at    INTEGER,
-    completed_at  INTEGER,
-    samples       TEXT CHECK (samples IS NULL OR json_valid(samples)),
-    treatment     TEXT,
-    outcome       TEXT,
-    created_at    INTEGER NOT NULL,
-    updated_at    INTEGER NOT NULL
+    key          TEXT PRIMARY KEY,
+    citizen_id   TEXT NOT NULL REFERENCES citizens (id),
+    state        TEXT NOT NULL CHECK (state IN (
+                     'requested', 'en_route', 'arrived', 'completed', 'cancelled')),
+    urgency      TEXT NOT NULL CHECK (urgency IN ('immediate', 'urgent', 'planned')),
+    assigned_to  TEXT,
+    requested_at INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    -- 1 while two stations' edits of one field disagree and no nurse has settled them.
+    in_conflict  INTEGER NOT NULL DEFAULT 0 CHECK (in_conflict IN (0, 1)),
+    -- Where the backend keeps it (`Task/<id>`), once pushed or pulled.
+    source_id    TEXT
 ) STRICT;
+
+CREATE INDEX dispatches_open ON dispatches (requested_at)
+    WHERE state IN ('requested', 'en_route', 'arrived');
+CREATE INDEX dispatches_by_citizen ON dispatches (citizen_id, requested_at);
+
+CREATE TABLE dispatch_steps (
+    key          TEXT PRIMARY KEY,
+    dispatch_key TEXT NOT NULL REFERENCES dispatches (key),
+    at           INTEGER NOT NULL,
+    -- The step as it travels (vagt_core::dispatch::DispatchStep).
+    step         TEXT NOT NULL CHECK (json_valid(step)),
+    received_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX dispatch_steps_by_dispatch ON dispatch_steps (dispatch_key, at);
 
 -- Local changes waiting to reach the backend. `client_id` is sent as the resource's identifier
 -- with a conditional create, so a retry after a lost response never makes a second copy; a
@@ -432,6 +448,20 @@ END;
 
 CREATE TRIGGER decisions_make_due AFTER INSERT ON ecm_levels
     WHEN NEW.kind = 'confirmed'
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+-- A dispatch conflict raises and ends an alarm (since version 7).
+CREATE TRIGGER dispatch_conflict_make_due AFTER UPDATE OF in_conflict ON dispatches
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+CREATE TRIGGER dispatch_in_conflict_make_due AFTER INSERT ON dispatches
+    WHEN NEW.in_conflict = 1
 BEGIN
     INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
         ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;

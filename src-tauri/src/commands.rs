@@ -147,6 +147,38 @@ pub async fn list_calls(
     })
 }
 
+/// Sends the MAS nurse to a citizen.
+#[tauri::command]
+pub async fn request_dispatch(
+    state: tauri::State<'_, AppState>,
+    form: vagt_app::DispatchForm,
+) -> Reply<vagt_app::DispatchChanged> {
+    state.call(|s, a| s.request_dispatch(a, form))
+}
+
+/// Moves a dispatch on (its state, its nurse, its urgency), or settles a conflict.
+#[tauri::command]
+pub async fn change_dispatch(
+    state: tauri::State<'_, AppState>,
+    key: String,
+    edit: vagt_app::DispatchEdit,
+) -> Reply<vagt_app::DispatchChanged> {
+    state.call(|s, a| s.change_dispatch(a, &key, edit))
+}
+
+/// The dispatch board (open dispatches), or every dispatch of one citizen.
+#[tauri::command]
+pub async fn list_dispatches(
+    state: tauri::State<'_, AppState>,
+    citizen_id: Option<String>,
+    open_only: bool,
+) -> Reply<Vec<vagt_core::dispatch::Dispatch>> {
+    state.call(|s, a| {
+        let citizen = citizen_id.as_deref().map(parse_citizen).transpose()?;
+        s.dispatches(a, citizen.as_ref(), open_only)
+    })
+}
+
 /// Keeps a form as it is typed.
 #[tauri::command]
 pub async fn save_draft(

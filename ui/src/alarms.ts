@@ -152,6 +152,10 @@ export function describeCause(alarm: AlarmRow, t: Translate, lang: Lang, now: nu
       return t('alarms.cause.plan_conflict', {
         places: placesText(c.revisions.length, t), who: revisionsText(c.revisions, lang, now), key: keyFor('plan'),
       });
+    case 'dispatch_conflict':
+      return t('alarms.cause.dispatch_conflict', {
+        fields: c.fields.map((f) => t(`dispatch.field.${f}`)).join(', '), key: keyFor('board'),
+      });
     default:
       return '';
   }

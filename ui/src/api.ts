@@ -6,7 +6,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { STORE_CHANGED_EVENT } from './bindings';
 import type {
   AckOutcome, AlarmEpisode, AlarmRow, CallForm, CallProblem, CallRecord, CallRecorded, CitizenId, CitizenPage,
-  CitizenSummary, CommandError, FormDraft, PlanCheck,
+  CitizenSummary, CommandError, Dispatch, DispatchChanged, DispatchEdit, DispatchForm, DispatchProblem, FormDraft, PlanCheck,
   PlanDocument, PlanForm, PlanProblem, PlanView, Rendered, SnoozeOutcome, Sparkline, StoreChanged, StationStatus,
 } from './bindings';
 
@@ -14,7 +14,7 @@ export type * from './bindings';
 
 /**
  * A failed command: the back end's `{code, message}`; `problems` only for `invalid_plan`,
- * `call_problems` only for `invalid_call`.
+ * `call_problems` only for `invalid_call`, `dispatch_problems` only for `invalid_dispatch`.
  */
 export type ApiError = CommandError;
 
@@ -28,6 +28,7 @@ export function toApiError(err: unknown): ApiError {
       const out: ApiError = { code: typeof o.code === 'string' ? o.code : 'unknown', message: o.message };
       if (Array.isArray(o.problems)) out.problems = o.problems as PlanProblem[];
       if (Array.isArray(o.call_problems)) out.call_problems = o.call_problems as CallProblem[];
+      if (Array.isArray(o.dispatch_problems)) out.dispatch_problems = o.dispatch_problems as DispatchProblem[];
       return out;
     }
   }
@@ -120,6 +121,17 @@ export const recordCall = (form: CallForm): Promise<CallRecorded> => call('recor
 /** Calls, newest first: one citizen's, or all. */
 export const listCalls = (citizenId?: CitizenId): Promise<CallRecord[]> =>
   call('list_calls', citizenId === undefined ? {} : { citizenId });
+
+/** Sends the MAS nurse to a citizen. */
+export const requestDispatch = (form: DispatchForm): Promise<DispatchChanged> => call('request_dispatch', { form });
+
+/** Moves a dispatch on, reassigns it or changes its urgency; a state in conflict is settled by choosing one of its versions. */
+export const changeDispatch = (key: string, edit: DispatchEdit): Promise<DispatchChanged> =>
+  call('change_dispatch', { key, edit });
+
+/** The dispatch board (`openOnly`), or every dispatch of one citizen. */
+export const listDispatches = (openOnly: boolean, citizenId?: CitizenId): Promise<Dispatch[]> =>
+  call('list_dispatches', citizenId === undefined ? { openOnly } : { openOnly, citizenId });
 
 /** Keeps a form as it is typed (`kind` "call"), under an id the form chose. */
 export const saveDraft = (id: string, kind: 'call', citizenId: CitizenId | null, form: unknown): Promise<null> =>

@@ -28,7 +28,7 @@ export type LevelRule = "all_green" | "one_yellow" | "two_yellows" | "any_red";
 
 export type RelativeKindCode = "below_median" | "above_median" | "rise" | "fall";
 
-export type AlarmKind = "level_rise" | "level_fall" | "suggestion_differs" | "missed_measurement" | "rejected_reading" | "plan_conflict";
+export type AlarmKind = "level_rise" | "level_fall" | "suggestion_differs" | "missed_measurement" | "rejected_reading" | "plan_conflict" | "dispatch_conflict";
 
 export type AlarmPriority = "info" | "low" | "medium" | "high";
 
@@ -40,7 +40,7 @@ export type AlarmCause = { "type": "suggested_change", source: LevelSource, from
 /**
  * The data instant of the change.
  */
-at: Timestamp, trigger: LevelTrigger | null, } | { "type": "confirmed_change", from: EcmLevel | null, to: EcmLevel, at: Timestamp, decision_key: string, nurse: string, } | { "type": "suggestion_differs", suggested: EcmLevel, suggested_since: Timestamp | null, confirmed: EcmLevel | null, decision_key: string | null, } | { "type": "missed_measurement", parameter: Parameter, last_at: Timestamp, due_at: Timestamp, grace_ms: number, } | { "type": "rejected_reading", fingerprint: string, reason: string, parameter: Parameter | null, } | { "type": "plan_conflict", revisions: Array<PlanHead>, };
+at: Timestamp, trigger: LevelTrigger | null, } | { "type": "confirmed_change", from: EcmLevel | null, to: EcmLevel, at: Timestamp, decision_key: string, nurse: string, } | { "type": "suggestion_differs", suggested: EcmLevel, suggested_since: Timestamp | null, confirmed: EcmLevel | null, decision_key: string | null, } | { "type": "missed_measurement", parameter: Parameter, last_at: Timestamp, due_at: Timestamp, grace_ms: number, } | { "type": "rejected_reading", fingerprint: string, reason: string, parameter: Parameter | null, } | { "type": "plan_conflict", revisions: Array<PlanHead>, } | { "type": "dispatch_conflict", dispatch_key: string, fields: Array<DispatchField>, steps: Array<string>, };
 
 export type PlanHead = { key: string, changed_by: string, changed_at: Timestamp, };
 
@@ -164,7 +164,11 @@ open_alarms: number, top_alarm_priority: AlarmPriority | null,
  * SpO2 scale of the citizen's plan; `null` when there is none. Consciousness and oxygen are
  * not measured at home, so it is a floor (`is_minimum`): NEWS2 at least `score.total`.
  */
-news2: FullSetScore | null, };
+news2: FullSetScore | null, 
+/**
+ * Where the citizen's newest open MAS dispatch is (`null`: none open).
+ */
+open_dispatch: DispatchState | null, };
 
 export type LatestReading = { value: number, unit: string, effective_at: Timestamp, };
 
@@ -412,7 +416,11 @@ export type CommandError = { code: string, message: string, problems?: Array<Pla
 /**
  * For a refused call: every field that is wrong.
  */
-call_problems?: Array<CallProblem>, };
+call_problems?: Array<CallProblem>, 
+/**
+ * For a refused dispatch or change of one: every field that is wrong.
+ */
+dispatch_problems?: Array<DispatchProblem>, };
 
 export type Sparkline = { citizen_id: CitizenId, parameter: Parameter, 
 /**
@@ -449,6 +457,70 @@ level_decision: string | null,
 answered_alarm: string | null, };
 
 export type FormDraft = { id: string, kind: string, citizen_id: CitizenId | null, form: unknown, updated_at: Timestamp, };
+
+export type Dispatch = { key: string, citizen_id: CitizenId, state: DispatchState, urgency: DispatchUrgency, reason: string, assigned_to: string | null, outcome: VisitOutcome | null, requested_at: Timestamp, requested_by: string, updated_at: Timestamp, 
+/**
+ * Every state change, in the order the steps are applied.
+ */
+history: Array<StateEntry>, 
+/**
+ * Fields that need a nurse to settle them; empty in the usual case.
+ */
+conflicts: Array<DispatchConflict>, 
+/**
+ * The newest steps: a new step is made on all of them.
+ */
+heads: Array<string>, };
+
+export type DispatchState = "requested" | "en_route" | "arrived" | "completed" | "cancelled";
+
+export type DispatchUrgency = "immediate" | "urgent" | "planned";
+
+export type VisitOutcome = "stays_home" | "municipal_acute_bed" | "hospital_admission";
+
+export type DispatchField = "state" | "assigned_to" | "urgency";
+
+export type DispatchConflict = { field: DispatchField, 
+/**
+ * Every version, oldest first; the last is the one shown meanwhile.
+ */
+versions: Array<ConflictVersion>, };
+
+export type ConflictVersion = { step: string, 
+/**
+ * The value as its code (`en_route`, a nurse's name, `urgent`; empty: nobody assigned).
+ */
+value: string, by: string, at: Timestamp, };
+
+export type StateEntry = { state: DispatchState, at: Timestamp, by: string, note: string, };
+
+export type DispatchProblem = { 
+/**
+ * `reason`, `steps.2.note`, `state`, ...
+ */
+field: string, code: DispatchProblemCode, };
+
+export type DispatchProblemCode = "missing" | "too_long" | "from_the_future" | "no_request" | "not_allowed" | "outcome" | "duplicate";
+
+export type DispatchForm = { citizen_id: CitizenId, urgency: DispatchUrgency, reason: string, assigned_to: string | null, };
+
+export type DispatchEdit = { "change": "state", to: DispatchState, outcome: VisitOutcome | null, note: string, } | { "change": "assigned", nurse: string | null, } | { "change": "urgency", urgency: DispatchUrgency, };
+
+export type DispatchChanged = { saved: DispatchSaved, 
+/**
+ * Alarms it raised (an admission's change of the confirmed level).
+ */
+alarms_raised: Array<string>, };
+
+export type DispatchSaved = { dispatch: Dispatch, 
+/**
+ * The new step's key.
+ */
+step: string, 
+/**
+ * The decision key of the confirmed level an admission set, if it set one.
+ */
+level_decision: string | null, };
 
 export type CallRecord = { 
 /**

@@ -42,7 +42,7 @@ const PROBLEM_CODES = ['syntax', 'unsupported_version', 'unknown_parameter', 'no
 
 /** Every family of keys the code builds, with every value it can be built with. */
 const FAMILIES: Record<string, readonly (string | number)[]> = {
-  'alarms.kind.': ['level_rise', 'level_fall', 'suggestion_differs', 'missed_measurement', 'rejected_reading', 'plan_conflict'],
+  'alarms.kind.': ['level_rise', 'level_fall', 'suggestion_differs', 'missed_measurement', 'rejected_reading', 'plan_conflict', 'dispatch_conflict'],
   'alarms.priority.': ['high', 'medium', 'low', 'info'],
   'alarms.resolved.': ['measured', 'superseded', 'expired', 'withdrawn', 'decided', 'cleared'],
   'call.answer.': ['unasked', 'yes', 'no'],
@@ -54,6 +54,10 @@ const FAMILIES: Record<string, readonly (string | number)[]> = {
   'call.symptom.': SYMPTOMS,
   'care_event.': ['mas_visit', 'acute_bed', 'acute_bed_admission', 'hospital_admission', 'discharge'],
   'diagnosis.': ['copd', 'heart_failure', 'diabetes'],
+  'dispatch.field.': ['state', 'assigned_to', 'urgency'],
+  'dispatch.outcome.': ['stays_home', 'municipal_acute_bed', 'hospital_admission'],
+  'dispatch.state.': ['requested', 'en_route', 'arrived', 'completed', 'cancelled'],
+  'dispatch.urgency.': ['immediate', 'urgent', 'planned'],
   'ecm.': [1, 2, 3, 4, 5, 6],
   'level.rule.': ['all_green', 'one_yellow', 'two_yellows', 'any_red'],
   'news2.risk.': ['low', 'low_medium', 'medium', 'high'],

@@ -70,6 +70,7 @@ impl AppError {
                 | AppError::NoDatabasePath
                 | AppError::InvalidPlan(_)
                 | AppError::Store(vagt_store::StoreError::InvalidCall(_))
+                | AppError::Store(vagt_store::StoreError::InvalidDispatch(_))
         )
     }
 
@@ -88,11 +89,18 @@ impl AppError {
             }
             _ => None,
         };
+        let dispatch_problems = match self {
+            AppError::Store(vagt_store::StoreError::InvalidDispatch(problems)) => {
+                Some(problems.clone())
+            }
+            _ => None,
+        };
         ErrorReport {
             code: self.code(),
             message: self.to_string(),
             problems,
             call_problems,
+            dispatch_problems,
         }
     }
 }
@@ -111,4 +119,8 @@ pub struct ErrorReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub call_problems: Option<Vec<vagt_core::call::CallProblem>>,
+    /// For a refused dispatch or change of one: every field that is wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub dispatch_problems: Option<Vec<vagt_core::dispatch::DispatchProblem>>,
 }

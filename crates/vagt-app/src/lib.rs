@@ -14,6 +14,7 @@ mod calls;
 mod changes;
 mod citizen_page;
 mod demo;
+mod dispatches;
 mod error;
 pub mod follow_up;
 mod levels;
@@ -31,6 +32,7 @@ pub use citizen_page::{
     CitizenDetails, CitizenPage, PAGE_READINGS_LIMIT, PAGE_READINGS_WINDOW_MS, PageReading,
 };
 pub use demo::DemoReport;
+pub use dispatches::{DispatchChanged, DispatchEdit, DispatchForm};
 pub use error::{AppError, ErrorReport};
 pub use levels::{EvaluationScope, LevelConfirmed, LevelsView, parse_level};
 pub use plans::PlanChanged;

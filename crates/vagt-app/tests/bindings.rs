@@ -44,6 +44,14 @@ fn generated() -> String {
         vagt_app::CitizenPage, vagt_app::StoreChanged, vagt_app::ErrorReport,
         vagt_app::Sparkline, vagt_app::SparkPoint, vagt_app::CallForm, vagt_app::CallRecorded,
         vagt_store::CallSaved, vagt_store::FormDraft,
+        // MAS dispatches.
+        vagt_core::dispatch::Dispatch, vagt_core::dispatch::DispatchState,
+        vagt_core::dispatch::DispatchUrgency, vagt_core::dispatch::VisitOutcome,
+        vagt_core::dispatch::DispatchField, vagt_core::dispatch::DispatchConflict,
+        vagt_core::dispatch::ConflictVersion, vagt_core::dispatch::StateEntry,
+        vagt_core::dispatch::DispatchProblem, vagt_core::dispatch::DispatchProblemCode,
+        vagt_app::DispatchForm, vagt_app::DispatchEdit, vagt_app::DispatchChanged,
+        vagt_store::DispatchSaved,
         // Calls.
         vagt_core::call::CallRecord, vagt_core::call::CallDirection, vagt_core::call::CallerRole,
         vagt_core::call::Symptom, vagt_core::call::SymptomReport, vagt_core::call::MedicineStarted,

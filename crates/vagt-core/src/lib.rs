@@ -11,6 +11,7 @@ pub mod alarm;
 pub mod call;
 pub mod care_event;
 pub mod citizen;
+pub mod dispatch;
 pub mod ecm;
 pub mod ecm_engine;
 pub mod enrolment;

@@ -5,6 +5,7 @@
 use crate::alarm::AlarmAcknowledgement;
 use crate::call::CallRecord;
 use crate::citizen::CitizenId;
+use crate::dispatch::DispatchRecord;
 use crate::ecm::EcmLevel;
 use crate::time_util::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -72,6 +73,9 @@ pub enum Outbound {
     SharedSetting(SharedSettingRecord),
     /// A nurse logged a telephone call.
     Call(Box<CallRecord>),
+    /// A nurse requested or moved on a MAS dispatch: the dispatch with every step this station
+    /// held then, the new step last (the push merges it with what the backend holds).
+    Dispatch(Box<DispatchRecord>),
 }
 
 impl Outbound {
@@ -83,19 +87,23 @@ impl Outbound {
             Outbound::PlanRevision(_) => "plan_revision",
             Outbound::SharedSetting(_) => "shared_setting",
             Outbound::Call(_) => "call",
+            Outbound::Dispatch(_) => "dispatch",
         }
     }
 
-    /// What the record is about: the alarm acknowledged, or the record's own key.
+    /// What the record is about: the alarm acknowledged, the dispatch, or the record's own key.
     pub fn entity_id(&self) -> &str {
         match self {
             Outbound::AlarmAck { ack, .. } => &ack.alarm_id,
+            Outbound::Dispatch(d) => &d.key,
             _ => self.key().unwrap_or_default(),
         }
     }
 
     /// The record's own stable key, when it has one: it goes to the backend as the resource's
-    /// identifier, so every station reads the record back as the same one.
+    /// identifier, so every station reads the record back as the same one. A dispatch is
+    /// edited, so each of its outbox items is keyed by the step it was queued for (the last); the dispatch's own key
+    /// ([`Outbound::entity_id`]) is its identifier on the backend.
     pub fn key(&self) -> Option<&str> {
         match self {
             Outbound::AlarmAck { .. } => None,
@@ -103,6 +111,7 @@ impl Outbound {
             Outbound::PlanRevision(r) => Some(&r.key),
             Outbound::SharedSetting(s) => Some(&s.key),
             Outbound::Call(c) => Some(&c.key),
+            Outbound::Dispatch(d) => d.steps.last().map(|s| s.key.as_str()),
         }
     }
 
@@ -114,6 +123,7 @@ impl Outbound {
             Outbound::PlanRevision(r) => Some(&r.citizen_id),
             Outbound::SharedSetting(_) => None,
             Outbound::Call(c) => c.citizen_id.as_ref(),
+            Outbound::Dispatch(d) => Some(&d.citizen_id),
         }
     }
 }

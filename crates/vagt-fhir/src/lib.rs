@@ -15,6 +15,7 @@ mod bundle;
 mod capability;
 pub mod codes;
 mod condition;
+mod dispatch;
 mod encounter;
 mod error;
 mod observation;
@@ -40,6 +41,9 @@ pub use codes::{
     questionnaire_for,
 };
 pub use condition::map_condition;
+pub use dispatch::{
+    DISPATCH_STATE_SYSTEM, is_dispatch_task, map_dispatch_task, task_status, version_id,
+};
 pub use encounter::{ACUTE_BED_CODE, map_encounter};
 pub use error::{FhirError, Rejected};
 pub use observation::{ObservationUpdate, map_observation, retraction_covers};

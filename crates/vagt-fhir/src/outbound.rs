@@ -70,6 +70,7 @@ pub fn outbound_resource(record: &Outbound, patient: Option<&str>) -> Value {
         Outbound::PlanRevision(revision) => plan_revision(subject, revision),
         Outbound::SharedSetting(setting) => shared_setting(setting),
         Outbound::Call(call) => communication(subject, call),
+        Outbound::Dispatch(dispatch) => crate::dispatch::dispatch_task(subject, dispatch),
     }
 }
 
@@ -143,7 +144,7 @@ fn clinical_impression(subject: Option<Value>, decision: &LevelDecisionRecord) -
     })
 }
 
-fn extension(name: &str, value_type: &str, value: Value) -> Value {
+pub(crate) fn extension(name: &str, value_type: &str, value: Value) -> Value {
     let mut ext = json!({ "url": format!("{EXTENSION_BASE}{name}") });
     ext[value_type] = value;
     ext

@@ -47,19 +47,19 @@ fn vagt_code(resource: &Value) -> Option<&str> {
         .as_str()
 }
 
-fn str_at<'a>(resource: &'a Value, pointer: &str) -> Option<&'a str> {
+pub(crate) fn str_at<'a>(resource: &'a Value, pointer: &str) -> Option<&'a str> {
     non_empty(resource.pointer(pointer).and_then(Value::as_str))
 }
 
 /// Reads one resource of Vagt's, with the rejection it earns when a part is wrong.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     resource: &'a Value,
     resource_type: &'static str,
     source_id: Option<String>,
 }
 
 impl<'a> Reader<'a> {
-    fn new(resource: &'a Value, resource_type: &'static str, base: &str) -> Self {
+    pub(crate) fn new(resource: &'a Value, resource_type: &'static str, base: &str) -> Self {
         let source_id = str_at(resource, "/id").map(|id| format!("{base}|{resource_type}/{id}"));
         Reader {
             resource,
@@ -72,7 +72,7 @@ impl<'a> Reader<'a> {
         Rejected::new(reason, Some(self.resource_type), self.source_id.clone())
     }
 
-    fn malformed(&self, why: &str) -> Rejected {
+    pub(crate) fn malformed(&self, why: &str) -> Rejected {
         self.reject(RejectReason::Malformed(format!(
             "{}: {why}",
             self.resource_type
@@ -80,7 +80,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The record's key: its identifier in the record system, else its resource.
-    fn key(&self) -> Result<String, Rejected> {
+    pub(crate) fn key(&self) -> Result<String, Rejected> {
         let from_identifier = self
             .resource
             .get("identifier")
@@ -95,7 +95,7 @@ impl<'a> Reader<'a> {
             .ok_or_else(|| self.malformed("no identifier and no id"))
     }
 
-    fn citizen(
+    pub(crate) fn citizen(
         &self,
         pointer: &str,
         citizen_for: &dyn Fn(&str) -> Option<CitizenId>,
@@ -164,7 +164,7 @@ impl<'a> Reader<'a> {
         self.extensions(name).next().and_then(|e| e.get(value_type))
     }
 
-    fn extension_text(&self, name: &str) -> Result<String, Rejected> {
+    pub(crate) fn extension_text(&self, name: &str) -> Result<String, Rejected> {
         // Kept as written (a document's last newline included); only a blank one is refused.
         let text = self
             .extension(name, "valueString")

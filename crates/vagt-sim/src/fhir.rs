@@ -435,6 +435,10 @@ pub(crate) const CREATABLE_TYPES: [&str; 8] = [
     "AuditEvent",
 ];
 
+/// The resource types a client may update (`PUT`, with `If-Match`): a MAS dispatch's Task
+/// changes as the visit goes on. Updating a missing resource is refused (no update-as-create).
+pub(crate) const UPDATABLE_TYPES: [&str; 1] = ["Task"];
+
 pub(crate) fn is_known_type(resource_type: &str) -> bool {
     SERVED_TYPES.contains(&resource_type) || CREATABLE_TYPES.contains(&resource_type)
 }
@@ -467,6 +471,9 @@ pub(crate) fn capability_statement(base_url: &str, now: Timestamp) -> Value {
             let mut interactions = vec!["read", "vread", "search-type"];
             if CREATABLE_TYPES.contains(resource_type) {
                 interactions.push("create");
+            }
+            if UPDATABLE_TYPES.contains(resource_type) {
+                interactions.push("update");
             }
             json!({
                 "type": resource_type,

@@ -118,6 +118,13 @@ impl Store {
         self.records.get(*index)
     }
 
+    /// The record index of `resource_type/id`.
+    pub fn index_of(&self, resource_type: &str, id: &str) -> Option<usize> {
+        self.index
+            .get(&(resource_type.to_owned(), id.to_owned()))
+            .copied()
+    }
+
     pub fn record(&self, index: usize) -> Option<&Record> {
         self.records.get(index)
     }

@@ -99,6 +99,8 @@ pub struct CitizenSummary {
     /// SpO2 scale of the citizen's plan; `null` when there is none. Consciousness and oxygen are
     /// not measured at home, so it is a floor (`is_minimum`): NEWS2 at least `score.total`.
     pub news2: Option<FullSetScore>,
+    /// Where the citizen's newest open MAS dispatch is (`null`: none open).
+    pub open_dispatch: Option<vagt_core::dispatch::DispatchState>,
 }
 
 /// The citizen's row only; diagnoses are left as they are.
@@ -298,6 +300,7 @@ impl Store {
         let mut levels = self.current_levels(&scope)?;
         let mut alarms = self.open_alarm_counts(&scope)?;
         let mut news2 = self.news2_by_citizen(&scope, now)?;
+        let mut dispatches = self.open_dispatches(&scope)?;
         rows.into_iter()
             .map(|(id, name, birth_date, phone, address)| {
                 let (suggested_level, confirmed_level) = levels.remove(&id).unwrap_or_default();
@@ -311,6 +314,7 @@ impl Store {
                     last_reading_at: latest.values().map(|l| l.effective_at).max(),
                     latest,
                     news2: news2.remove(&id),
+                    open_dispatch: dispatches.remove(&id),
                     id: CitizenId::new(id)
                         .map_err(|e| StoreError::Corrupt(format!("citizen id: {e}")))?,
                     name,
@@ -429,6 +433,28 @@ impl Store {
     }
 
     /// citizen -> (open alarms, highest priority among them).
+    /// The state of each citizen's newest open dispatch (by the partial index of open ones).
+    fn open_dispatches(
+        &self,
+        scope: &Scope,
+    ) -> Result<HashMap<String, vagt_core::dispatch::DispatchState>> {
+        let mut stmt = self.conn.prepare_cached(&scoped(
+            "SELECT citizen_id, state FROM dispatches
+             WHERE state IN ('requested', 'en_route', 'arrived') AND SCOPE(citizen_id, 1)
+             ORDER BY requested_at",
+            scope,
+        ))?;
+        let rows = stmt.query_map([scope], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut states = HashMap::new();
+        for row in rows {
+            let (citizen, state) = row?;
+            states.insert(citizen, state.parse().map_err(StoreError::Corrupt)?);
+        }
+        Ok(states)
+    }
+
     fn open_alarm_counts(&self, scope: &Scope) -> Result<HashMap<String, (i64, AlarmPriority)>> {
         let mut stmt = self.conn.prepare_cached(&scoped(
             "SELECT citizen_id, count(*),

@@ -61,6 +61,11 @@ pub enum StoreError {
     InvalidCall(Vec<vagt_core::call::CallProblem>),
     #[error("no call with key {0}")]
     UnknownCall(String),
+    /// A dispatch, or a change of one, that cannot be kept, with every field that is wrong.
+    #[error("the dispatch cannot be saved: {}", dispatch_problems(.0))]
+    InvalidDispatch(Vec<vagt_core::dispatch::DispatchProblem>),
+    #[error("no dispatch with key {0}")]
+    UnknownDispatch(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -108,6 +113,8 @@ impl StoreError {
             StoreError::Corrupt(_) => "corrupt",
             StoreError::InvalidCall(_) => "invalid_call",
             StoreError::UnknownCall(_) => "unknown_call",
+            StoreError::InvalidDispatch(_) => "invalid_dispatch",
+            StoreError::UnknownDispatch(_) => "unknown_dispatch",
             StoreError::Random(_) => "no_randomness",
             StoreError::Path { .. } => "bad_path",
             StoreError::Triage(TriageError::UnknownAlarm(_)) => "unknown_alarm",
@@ -130,6 +137,14 @@ fn call_problems(problems: &[vagt_core::call::CallProblem]) -> String {
     problems
         .iter()
         .map(|p| format!("{} ({})", p.field, p.code.code()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn dispatch_problems(problems: &[vagt_core::dispatch::DispatchProblem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -167,6 +167,7 @@ fn evaluate_citizen_tx(
     let monitoring = citizen_monitoring(tx, citizen, now)?;
     let rejected = implausible_inputs(tx, citizen)?;
     let heads = plan_heads(tx, citizen)?;
+    let dispatch_conflicts = crate::dispatches::dispatch_conflicts(tx, citizen)?;
 
     let timeline = Timeline::new(&plan, &readings, &events);
     let evaluation = timeline.evaluate(now);
@@ -183,6 +184,7 @@ fn evaluate_citizen_tx(
         monitoring,
         rejected: &rejected,
         plan_heads: &heads,
+        dispatch_conflicts: &dispatch_conflicts,
     });
 
     // The suggested level's history in the horizon is what the data shows now: a change no
@@ -331,7 +333,10 @@ fn why_ended(
         (AlarmKind::LevelRise | AlarmKind::LevelFall | AlarmKind::MissedMeasurement, _) => {
             ResolvedReason::Withdrawn
         }
-        (AlarmKind::RejectedReading | AlarmKind::PlanConflict, _) => ResolvedReason::Decided,
+        (
+            AlarmKind::RejectedReading | AlarmKind::PlanConflict | AlarmKind::DispatchConflict,
+            _,
+        ) => ResolvedReason::Decided,
         (AlarmKind::SuggestionDiffers, _) => ResolvedReason::Cleared,
     }
 }

@@ -18,13 +18,14 @@ pub struct Migrations {
 
 pub const CURRENT: Migrations = Migrations {
     schema: SCHEMA_SQL,
-    version: 6,
+    version: 7,
     upgrades: &[
         include_str!("../migrations/0001_to_0002.sql"),
         include_str!("../migrations/0002_to_0003.sql"),
         include_str!("../migrations/0003_to_0004.sql"),
         include_str!("../migrations/0004_to_0005.sql"),
         include_str!("../migrations/0005_to_0006.sql"),
+        include_str!("../migrations/0006_to_0007.sql"),
     ],
 };
 

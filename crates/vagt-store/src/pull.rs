@@ -4,6 +4,7 @@
 
 use crate::calls::{CallApplied, apply_remote_call_tx};
 use crate::care_events::{CareEventsApplied, apply_care_event_update_tx};
+use crate::dispatches::{DispatchApplied, apply_remote_dispatch_tx};
 use crate::enrolments::apply_enrolment_tx;
 use crate::escalation::apply_remote_shared_setting_tx;
 use crate::levels::apply_remote_decision_tx;
@@ -63,6 +64,8 @@ pub struct PullBatch {
     pub shared_settings: Vec<Pulled<SharedSettingRecord>>,
     /// Telephone calls, from every station.
     pub calls: Vec<Pulled<vagt_core::call::CallRecord>>,
+    /// MAS dispatches, as the backend holds them (every station's steps).
+    pub dispatches: Vec<Pulled<vagt_core::dispatch::DispatchRecord>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -275,6 +278,33 @@ impl Store {
                         None => false,
                     };
                     let citizen = pulled.record.citizen_id.as_ref().filter(|_| known);
+                    let kept = record_rejection_tx(
+                        &tx,
+                        &refused_record(backend, pulled, &refused, citizen),
+                        received_at,
+                    )?;
+                    report.rejected += usize::from(kept);
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        for pulled in &batch.dispatches {
+            match apply_remote_dispatch_tx(&tx, &pulled.record, &pulled.source_id, received_at) {
+                Ok(DispatchApplied::Changed) => {
+                    report.records += 1;
+                    report
+                        .changed_citizens
+                        .insert(pulled.record.citizen_id.clone());
+                }
+                Ok(DispatchApplied::Known) => {}
+                // A dispatch that does not hold together (alone or with the steps held here),
+                // or of a citizen this store does not know: kept for a human.
+                Err(refused @ (StoreError::InvalidDispatch(_) | StoreError::UnknownCitizen(_))) => {
+                    let known = crate::citizen_rows::citizen_exists(
+                        &tx,
+                        pulled.record.citizen_id.as_str(),
+                    )?;
+                    let citizen = Some(&pulled.record.citizen_id).filter(|_| known);
                     let kept = record_rejection_tx(
                         &tx,
                         &refused_record(backend, pulled, &refused, citizen),

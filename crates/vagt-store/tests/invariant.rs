@@ -7,13 +7,15 @@
 //! the store's pull API, and pushes its outbox into the log. Random histories (proptest, which
 //! shrinks a failure to a short one) interleave readings, some late or implausible, with
 //! stations joining, syncing, evaluating, restarting, acknowledging, confirming levels and
-//! changing plans. At the end every station syncs until it has everything, all evaluate at one
+//! changing plans, and requesting and moving on MAS dispatches (conflicting edits included). At
+//! the end every station syncs until it has everything, all evaluate at one
 //! instant, and their states must be equal. `PROPTEST_CASES` sets how many histories.
 
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use vagt_core::alarm::{Audience, EscalationPolicy, EscalationRule};
+use vagt_core::dispatch::{DispatchChange, DispatchState, DispatchUrgency, VisitOutcome};
 use vagt_core::outbound::Outbound;
 use vagt_core::plan::DocumentFormat;
 use vagt_core::{
@@ -83,6 +85,14 @@ enum Step {
         station: usize,
         minutes: u8,
     },
+    /// A MAS dispatch for the citizen: requested (action 0, or when the station holds no open
+    /// one), else the newest one moved on, reassigned or made more urgent (not every move is
+    /// allowed from where it stands; a refused one changes nothing).
+    Dispatch {
+        station: usize,
+        citizen: usize,
+        action: u8,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -98,9 +108,11 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (station.clone(), 0..8usize).prop_map(|(station, pick)| Step::Ack { station, pick }),
         1 => (station.clone(), citizen.clone(), 1..=6u8)
             .prop_map(|(station, citizen, level)| Step::Confirm { station, citizen, level }),
-        1 => (station.clone(), citizen, 0..PLANS.len())
+        1 => (station.clone(), citizen.clone(), 0..PLANS.len())
             .prop_map(|(station, citizen, plan)| Step::Plan { station, citizen, plan }),
-        1 => (station, 1..60u8).prop_map(|(station, minutes)| Step::Policy { station, minutes }),
+        1 => (station.clone(), 1..60u8).prop_map(|(station, minutes)| Step::Policy { station, minutes }),
+        4 => (station, citizen, 0..16u8)
+            .prop_map(|(station, citizen, action)| Step::Dispatch { station, citizen, action }),
     ]
 }
 
@@ -226,6 +238,12 @@ impl Clinic {
                         payload: "{}".into(),
                         record: *record,
                     }),
+                    Outbound::Dispatch(record) => batch.dispatches.push(Pulled {
+                        source_id,
+                        resource_type: "Task".into(),
+                        payload: "{}".into(),
+                        record: *record,
+                    }),
                 },
             }
         }
@@ -339,6 +357,57 @@ impl Clinic {
                     .set_escalation_policy(&policy, &nurse)
                     .expect("policy");
             }
+            Step::Dispatch {
+                station,
+                citizen,
+                action,
+            } if active(&station) => {
+                let st = &mut self.stations[station];
+                let nurse = st.nurse.clone();
+                let store = st.store();
+                let citizen = citizen_id(citizen);
+                let newest = store
+                    .dispatches(&nurse, Some(&citizen), true)
+                    .ok()
+                    .and_then(|d| d.into_iter().next());
+                let state = |to, outcome| DispatchChange::State {
+                    to,
+                    outcome,
+                    note: String::new(),
+                };
+                match newest {
+                    Some(dispatch) if action > 0 => {
+                        let change = match action % 8 {
+                            1 => state(DispatchState::EnRoute, None),
+                            2 => state(DispatchState::Arrived, None),
+                            3 => state(
+                                DispatchState::Completed,
+                                Some(VisitOutcome::HospitalAdmission),
+                            ),
+                            4 => state(DispatchState::Cancelled, None),
+                            5 => DispatchChange::Assigned {
+                                nurse: Some(format!("mas-{station}")),
+                            },
+                            6 => DispatchChange::Urgency {
+                                urgency: DispatchUrgency::Immediate,
+                            },
+                            _ => state(DispatchState::Completed, Some(VisitOutcome::StaysHome)),
+                        };
+                        let _ = store.change_dispatch(&nurse, &dispatch.key, change, now);
+                    }
+                    // A station that has not pulled the citizen yet cannot send anyone.
+                    _ => {
+                        let _ = store.request_dispatch(
+                            &nurse,
+                            &citizen,
+                            DispatchUrgency::Urgent,
+                            "besøg",
+                            Some("mas-0"),
+                            now,
+                        );
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -373,6 +442,13 @@ fn held(store: &mut Store, at: Timestamp) -> Held {
         ));
     }
     summary.push(format!("{:?}", store.escalation_policy().expect("policy")));
+    summary.extend(
+        store
+            .dispatches(&reader, None, false)
+            .expect("dispatches")
+            .into_iter()
+            .map(|d| format!("{d:?}")),
+    );
     let all = store.alarms(AlarmFilter::All, &reader, at).expect("alarms");
     let mut open: Vec<String> = all
         .iter()

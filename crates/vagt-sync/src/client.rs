@@ -62,6 +62,14 @@ pub struct FhirResponse {
     pub body: Vec<u8>,
 }
 
+/// The condition a write is made on.
+enum Condition {
+    /// Create only if no resource matches the search (a retried create finds the first copy).
+    IfNoneExist(String),
+    /// Update only if the resource is still at this ETag.
+    IfMatch(String),
+}
+
 enum Attempt {
     Done(FhirResponse),
     Retry {
@@ -230,6 +238,28 @@ impl FhirClient {
         }
     }
 
+    /// An update of `resource_type/id` that the server makes only if the resource is still at
+    /// `version` (`If-Match: W/"version"`): another station's update in between makes it
+    /// answer 412, [`SyncError::Rejected`] with that status, and the caller merges and tries
+    /// again. Without a version (a server that keeps none) the update is unconditional.
+    pub async fn update_if_match(
+        &self,
+        resource_type: &str,
+        id: &str,
+        resource: &serde_json::Value,
+        version: Option<&str>,
+    ) -> Result<FhirResponse, SyncError> {
+        let body = serde_json::to_vec(resource).map_err(|e| SyncError::Setup(e.to_string()))?;
+        let condition = version.map(|v| Condition::IfMatch(format!("W/\"{v}\"")));
+        self.send_with(
+            Method::PUT,
+            &format!("{resource_type}/{id}"),
+            Some(body),
+            condition.as_ref(),
+        )
+        .await
+    }
+
     async fn send(
         &self,
         method: Method,
@@ -237,12 +267,24 @@ impl FhirClient {
         body: Option<Vec<u8>>,
         if_none_exist: Option<&str>,
     ) -> Result<FhirResponse, SyncError> {
+        let condition = if_none_exist.map(|c| Condition::IfNoneExist(c.to_owned()));
+        self.send_with(method, path_or_url, body, condition.as_ref())
+            .await
+    }
+
+    async fn send_with(
+        &self,
+        method: Method,
+        path_or_url: &str,
+        body: Option<Vec<u8>>,
+        condition: Option<&Condition>,
+    ) -> Result<FhirResponse, SyncError> {
         let url = self.url(path_or_url)?;
         let started = Instant::now();
         let mut attempt = 1;
         loop {
             match self
-                .attempt(&method, url.clone(), body.as_deref(), if_none_exist)
+                .attempt(&method, url.clone(), body.as_deref(), condition)
                 .await
             {
                 Attempt::Done(response) => return Ok(response),
@@ -276,7 +318,7 @@ impl FhirClient {
         method: &Method,
         url: Url,
         body: Option<&[u8]>,
-        if_none_exist: Option<&str>,
+        condition: Option<&Condition>,
     ) -> Attempt {
         let mut request = self
             .http
@@ -292,8 +334,12 @@ impl FhirClient {
                 .header(header::CONTENT_TYPE, "application/fhir+json")
                 .body(body.to_vec());
         }
-        if let Some(condition) = if_none_exist {
-            request = request.header("If-None-Exist", condition);
+        match condition {
+            Some(Condition::IfNoneExist(search)) => {
+                request = request.header("If-None-Exist", search);
+            }
+            Some(Condition::IfMatch(etag)) => request = request.header(header::IF_MATCH, etag),
+            None => {}
         }
         let mut response = match request.send().await {
             Ok(r) => r,

@@ -426,6 +426,35 @@ async fn the_sync_works_against_medplums_fhir_router() {
 }
 
 #[tokio::test]
+async fn one_dispatch_edited_at_two_stations_through_medplum() {
+    let Some(medplum) = start_medplum() else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let sim = small_sim(2).await;
+    copy_cohort(
+        &http,
+        &sim.base_url,
+        &medplum.base,
+        &["Patient", "Condition"],
+    )
+    .await;
+    sim.shutdown().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = FhirClient::new(&medplum.base, None, policy()).expect("client");
+    common::dispatch::one_dispatch_edited_at_two_stations(&client, dir.path(), 7).await;
+    // A standard Task any system reads: one, in the end state, with Medplum's own versions.
+    let held = resources(&http, &format!("{}/Task", medplum.base)).await;
+    let dispatches: Vec<&Value> = held
+        .iter()
+        .filter(|t| t["code"]["coding"][0]["code"] == "mas-dispatch")
+        .collect();
+    assert_eq!(dispatches.len(), 1);
+    assert_eq!(dispatches[0]["status"], "completed");
+    assert_eq!(dispatches[0]["intent"], "order");
+}
+
+#[tokio::test]
 async fn calls_logged_in_the_field_with_the_backend_down_reach_every_station_through_medplum() {
     let Some(medplum) = start_medplum() else {
         return;

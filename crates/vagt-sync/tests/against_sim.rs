@@ -311,6 +311,18 @@ async fn calls_logged_in_the_field_with_the_backend_down_reach_every_station_onc
 }
 
 #[tokio::test]
+async fn one_dispatch_edited_at_two_stations_keeps_both_edits_and_shows_a_conflict_alike() {
+    // Many answers cut: an update made on the server that the station never hears of is sent
+    // again, meets a newer version (412), and is merged, never applied twice.
+    let mut cut = FaultProfile::none();
+    cut.cut_rate = 0.3;
+    let sim = sim(3, 3, cut).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+    common::dispatch::one_dispatch_edited_at_two_stations(&client, dir.path(), 50).await;
+}
+
+#[tokio::test]
 async fn outbox_items_reach_the_server_exactly_once_when_responses_are_lost() {
     let mut faults = FaultProfile::flaky();
     // Many cut answers: the server has made the resource, the client never hears of it.

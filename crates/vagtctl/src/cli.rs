@@ -160,6 +160,11 @@ pub enum Command {
         #[command(subcommand)]
         action: CallAction,
     },
+    /// MAS dispatches: send the mobile acute nurse, move a dispatch on, the dispatch board.
+    Dispatch {
+        #[command(subcommand)]
+        action: DispatchAction,
+    },
     /// A citizen's triage plan: limits, relative rules and measuring schedule.
     Plan {
         #[command(subcommand)]
@@ -299,6 +304,47 @@ pub enum CallAction {
         since: Option<String>,
     },
     /// One call, by its key or the beginning of it.
+    Show { key: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DispatchAction {
+    /// Send the MAS nurse to a citizen, as the nurse named by --as.
+    New {
+        citizen: String,
+        #[arg(long)]
+        reason: String,
+        /// immediate, urgent or planned.
+        #[arg(long, default_value = "urgent")]
+        urgency: String,
+        /// The MAS nurse who goes.
+        #[arg(long)]
+        nurse: Option<String>,
+    },
+    /// Move a dispatch on: en_route, arrived, completed (with --outcome) or cancelled. A state
+    /// in conflict is settled by choosing one of its versions.
+    State {
+        /// The dispatch's key or its beginning (at least 8 characters).
+        key: String,
+        state: String,
+        /// stays_home, municipal_acute_bed (ECM5) or hospital_admission (ECM6).
+        #[arg(long)]
+        outcome: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Give the dispatch to a MAS nurse (none: take it back).
+    Assign { key: String, nurse: Option<String> },
+    /// Change how soon the MAS nurse must be there.
+    Urgency { key: String, urgency: String },
+    /// The dispatch board (open dispatches), or one citizen's dispatches.
+    List {
+        citizen: Option<String>,
+        /// Completed and cancelled dispatches too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// One dispatch with its history and any conflict.
     Show { key: String },
 }
 

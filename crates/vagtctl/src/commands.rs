@@ -201,6 +201,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Level { action } => level(&session, &out, &actor, action),
         Command::Call { action } => call(&session, &out, &actor, action),
+        Command::Dispatch { action } => crate::dispatch::dispatch(&session, &out, &actor, action),
         Command::Plan { action } => plan(&session, &out, &actor, action),
         Command::Rejected { all } => {
             let list = session.rejected(&actor, all)?;
@@ -357,7 +358,10 @@ fn parse_symptom(text: &str) -> Result<vagt_core::call::SymptomReport, CliError>
     })
 }
 
-fn parse_choice<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, CliError> {
+pub(crate) fn parse_choice<T: serde::de::DeserializeOwned>(
+    what: &str,
+    text: &str,
+) -> Result<T, CliError> {
     serde_json::from_value(serde_json::Value::String(text.trim().to_owned()))
         .map_err(|_| CliError::Usage(format!("unknown {what} {text:?}")))
 }

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 mod cli;
 mod commands;
+mod dispatch;
 mod output;
 
 /// What can go wrong in `vagtctl` itself, around the use cases.

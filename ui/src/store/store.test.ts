@@ -34,7 +34,7 @@ describe('an idle window', () => {
     fake.reset();
     fake.citizens.push(citizen(2));
     await vi.advanceTimersByTimeAsync(POLL_MS);
-    expect(fake.calls.map((c) => c.cmd).sort()).toEqual(['alarm_episodes', 'store_status', 'store_status', 'worklist']);
+    expect(fake.calls.map((c) => c.cmd).sort()).toEqual(['alarm_episodes', 'list_dispatches', 'store_status', 'store_status', 'worklist']);
     expect(store.total).toBe(2);
     stop();
   });

@@ -1,11 +1,12 @@
 // A stand-in for the Rust back end behind mockIPC: a cohort of citizens, open alarms (also as
-// episodes, one per citizen), a plan, a small trend plot and sparklines, the call log and the
-// nurse's form drafts, and a log of every command called, so tests can say what the UI read
+// episodes, one per citizen), a plan, a small trend plot and sparklines, the call log, the
+// nurse's form drafts and MAS dispatches, and a log of every command called, so tests can say what the UI read
 // and when.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { sortAlarms } from '../alarms';
 import type {
-  AlarmEpisode, AlarmRow, CallForm, CallProblem, CallRecord, CallRecorded, CitizenPage, CitizenSummary, FormDraft, HoverPoint,
+  AlarmEpisode, AlarmRow, CallForm, CallProblem, CallRecord, CallRecorded, CitizenPage, CitizenSummary, Dispatch, DispatchChanged,
+  DispatchEdit, DispatchForm, FormDraft, HoverPoint,
   LimitsInForce, PanelBox, Parameter, PlanCheck, PlanForm, PlanProblem, PlanView, Rendered, Sparkline, SparkPoint, StationStatus,
   Triage,
 } from '../bindings';
@@ -18,7 +19,7 @@ export function citizen(i: number, extra: Partial<CitizenSummary> = {}): Citizen
     id, name: `Borger ${String(i).padStart(5, '0')}`, birth_date: '1950-03-01', diagnoses: ['copd'], phone: null,
     address: null, last_reading_at: new Date().toISOString(),
     latest: { spo2: { value: 94, unit: '%', effective_at: new Date().toISOString() } },
-    suggested_level: 1, confirmed_level: 1, open_alarms: 0, top_alarm_priority: null, news2: null, ...extra,
+    suggested_level: 1, confirmed_level: 1, open_alarms: 0, top_alarm_priority: null, news2: null, open_dispatch: null, ...extra,
   };
 }
 
@@ -214,9 +215,25 @@ export interface Fake {
   callRefusal: { code: string; message: string; call_problems?: CallProblem[] } | null;
   /** Confirmed levels set by calls, shown on the citizen page (else ECM2). */
   confirmed: Record<string, number>;
+  /** MAS dispatches, as request_dispatch and change_dispatch keep them. */
+  dispatches: Dispatch[];
   calls: { cmd: string; args: Record<string, unknown> }[];
   callsOf: (cmd: string) => Record<string, unknown>[];
   reset: () => void;
+}
+
+/** A dispatch just requested, as the back end answers it. */
+export function dispatchOf(form: DispatchForm, n: number, extra: Partial<Dispatch> = {}): Dispatch {
+  return {
+    key: `urn:uuid:dispatch-${n}`, citizen_id: form.citizen_id, state: 'requested', urgency: form.urgency,
+    reason: form.reason, assigned_to: form.assigned_to, outcome: null, requested_at: NOW, requested_by: 'mette',
+    updated_at: NOW, history: [{ state: 'requested', at: NOW, by: 'mette', note: '' }], conflicts: [],
+    heads: [`step-${n}`], ...extra,
+  };
+}
+
+function changed(d: Dispatch, decision: string | null): DispatchChanged {
+  return { saved: { dispatch: d, step: `step-${d.history.length}`, level_decision: decision }, alarms_raised: decision ? ['a-level'] : [] };
 }
 
 /** Installs the fake back end; every command answers from `fake`'s lists. */
@@ -224,7 +241,7 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
   const fake: Fake = {
     citizens, alarms, plan: {}, refuseSnooze: new Set(), trendError: null,
     exportPath: '/home/mette/Documents/Vagt/Vagt-trend-20261122-0800.pdf', callLog: [], drafts: [], callRefusal: null,
-    confirmed: {}, calls: [],
+    confirmed: {}, dispatches: [], calls: [],
     callsOf: (cmd) => fake.calls.filter((c) => c.cmd === cmd).map((c) => c.args),
     reset: () => {
       fake.calls.length = 0;
@@ -336,6 +353,35 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
         };
         return recorded;
       }
+      case 'request_dispatch': {
+        const form = args.form as DispatchForm;
+        if (form.reason.trim() === '') {
+          throw { code: 'invalid_dispatch', message: 'no reason', dispatch_problems: [{ field: 'steps.0.reason', code: 'missing' }] };
+        }
+        const d = dispatchOf(form, fake.dispatches.length + 1);
+        fake.dispatches.push(d);
+        return changed(d, null);
+      }
+      case 'change_dispatch': {
+        const i = fake.dispatches.findIndex((d) => d.key === args.key);
+        const edit = args.edit as DispatchEdit;
+        if (i < 0) throw { code: 'unknown_dispatch', message: `no dispatch ${String(args.key)}` };
+        const d = { ...fake.dispatches[i]! };
+        if (edit.change === 'state') {
+          d.state = edit.to;
+          d.outcome = edit.outcome;
+          d.conflicts = [];
+          d.history = [...d.history, { state: edit.to, at: NOW, by: 'mette', note: edit.note }];
+        } else if (edit.change === 'assigned') d.assigned_to = edit.nurse;
+        else d.urgency = edit.urgency;
+        fake.dispatches[i] = d;
+        const admitted = edit.change === 'state' && edit.outcome === 'hospital_admission';
+        if (admitted) fake.confirmed[d.citizen_id] = 6;
+        return changed(d, admitted ? 'urn:uuid:decision' : null);
+      }
+      case 'list_dispatches':
+        return fake.dispatches.filter((d) => (!args.openOnly || !['completed', 'cancelled'].includes(d.state))
+          && (args.citizenId === undefined || d.citizen_id === args.citizenId));
       case 'list_calls':
         return fake.callLog
           .filter((c) => args.citizenId === undefined || c.citizen_id === args.citizenId)

@@ -17,6 +17,7 @@
 //! | `missed_measurement` | a scheduled parameter's last reading (or the start of monitoring, if later) + interval (the due time) + grace has passed | citizen, parameter, due time, priority |
 //! | `rejected_reading` | an input was rejected (e.g. implausible value) and is still open | citizen, input fingerprint |
 //! | `plan_conflict` | the citizen's plan has two or more newest revisions (made from the same one at two stations) | citizen, the revisions' keys |
+//! | `dispatch_conflict` | two stations set a field of one of the citizen's MAS dispatches differently, and no nurse has settled it | citizen, the dispatch, the conflicting steps |
 //!
 //! A suggestion that differs from the confirmed level is no alarm of its own: it is the change
 //! it came from, and the worklist shows the level unconfirmed until a nurse decides.
@@ -39,15 +40,15 @@
 //! low → info): she already knows; the alarm is for the other stations. Event-driven changes
 //! (admission, discharge) are treated like suggested ones. `missed_measurement` is medium when
 //! the citizen's suggested or confirmed level is ECM3 or above, else low. `rejected_reading` is
-//! low, and so is `plan_conflict`. Low and info alarms are shown, never sounded, and never
+//! low, and so is `plan_conflict`; `dispatch_conflict` is medium. Low and info alarms are shown, never sounded, and never
 //! escalate.
 //!
 //! # Ending
 //!
 //! An open alarm the rules no longer require is resolved, with a [`ResolvedReason`]: a
 //! missed measurement when its reading comes (or a newer one takes its place), a change when it
-//! leaves the horizon (or the data no longer shows it), a rejected reading or plan conflict
-//! when a nurse decides it. An acknowledged alarm stays acknowledged.
+//! leaves the horizon (or the data no longer shows it), a rejected reading, a plan conflict or
+//! a dispatch conflict when a nurse decides it. An acknowledged alarm stays acknowledged.
 //!
 //! # Escalation and snooze
 //!
@@ -71,11 +72,11 @@ pub use escalation::{
 };
 pub use model::{
     ALARM_ACK_CODE, ALARM_ID_SYSTEM, Acknowledgement, Alarm, AlarmAcknowledgement, AlarmCause,
-    AlarmKind, AlarmPriority, AlarmState, LevelDecision, PlanHead, RejectedInput, ResolvedReason,
-    VAGT_CODE_SYSTEM, alarm_id,
+    AlarmKind, AlarmPriority, AlarmState, DispatchInConflict, LevelDecision, PlanHead,
+    RejectedInput, ResolvedReason, VAGT_CODE_SYSTEM, alarm_id,
 };
 pub use rules::{
-    AlarmInputs, change_horizon_ms, decision_alarm, level_change_priority,
+    AlarmInputs, change_horizon_ms, decision_alarm, dispatch_conflict_alarm, level_change_priority,
     missed_measurement_alarms, next_due_at, plan_conflict_alarm, readings_window_ms,
     rejected_reading_alarm, required_alarms, suggested_change_alarm,
 };

@@ -19,6 +19,9 @@ pub enum AlarmKind {
     /// Two nurses changed the citizen's plan from the same revision (offline, at two
     /// stations): a nurse settles which applies.
     PlanConflict,
+    /// Two stations set a field of a MAS dispatch differently (its state, its nurse, its
+    /// urgency): a nurse settles which applies.
+    DispatchConflict,
 }
 
 impl AlarmKind {
@@ -30,16 +33,18 @@ impl AlarmKind {
             AlarmKind::MissedMeasurement => "missed_measurement",
             AlarmKind::RejectedReading => "rejected_reading",
             AlarmKind::PlanConflict => "plan_conflict",
+            AlarmKind::DispatchConflict => "dispatch_conflict",
         }
     }
 
-    pub const ALL: [AlarmKind; 6] = [
+    pub const ALL: [AlarmKind; 7] = [
         AlarmKind::LevelRise,
         AlarmKind::LevelFall,
         AlarmKind::SuggestionDiffers,
         AlarmKind::MissedMeasurement,
         AlarmKind::RejectedReading,
         AlarmKind::PlanConflict,
+        AlarmKind::DispatchConflict,
     ];
 }
 
@@ -279,6 +284,41 @@ pub enum AlarmCause {
     /// The citizen's plan has more than one newest revision; `revisions` are their keys,
     /// sorted, with who made each.
     PlanConflict { revisions: Vec<PlanHead> },
+    /// A MAS dispatch has fields two stations set differently; `steps` are the conflicting
+    /// steps' keys, sorted.
+    DispatchConflict {
+        dispatch_key: String,
+        fields: Vec<crate::dispatch::DispatchField>,
+        steps: Vec<String>,
+    },
+}
+
+/// A dispatch of the citizen's whose edits conflict, as its alarm names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DispatchInConflict {
+    pub dispatch_key: String,
+    pub fields: Vec<crate::dispatch::DispatchField>,
+    /// The conflicting steps' keys.
+    pub steps: Vec<String>,
+    /// The latest conflicting step.
+    pub at: Timestamp,
+}
+
+impl DispatchInConflict {
+    /// The conflict in a dispatch, if it has one.
+    pub fn of(dispatch: &crate::dispatch::Dispatch) -> Option<Self> {
+        let versions = dispatch.conflicts.iter().flat_map(|c| &c.versions);
+        let at = versions.clone().map(|v| v.at).max()?;
+        let mut steps: Vec<String> = versions.map(|v| v.step.clone()).collect();
+        steps.sort();
+        steps.dedup();
+        Some(DispatchInConflict {
+            dispatch_key: dispatch.key.clone(),
+            fields: dispatch.conflicts.iter().map(|c| c.field).collect(),
+            steps,
+            at,
+        })
+    }
 }
 
 /// One of the newest revisions of a citizen's plan, as a conflict names it.

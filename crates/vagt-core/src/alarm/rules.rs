@@ -2,7 +2,8 @@
 //! confirmed level, missed measurements and rejected readings. See the [`crate::alarm`] docs.
 
 use crate::alarm::model::{
-    Alarm, AlarmCause, AlarmKind, AlarmPriority, LevelDecision, PlanHead, RejectedInput, alarm_id,
+    Alarm, AlarmCause, AlarmKind, AlarmPriority, DispatchInConflict, LevelDecision, PlanHead,
+    RejectedInput, alarm_id,
 };
 use crate::care_event::CareEventKind;
 use crate::citizen::CitizenId;
@@ -39,6 +40,8 @@ pub struct AlarmInputs<'a> {
     /// The newest revisions of the citizen's plan (none: the defaults apply); more than one is
     /// a conflict.
     pub plan_heads: &'a [PlanHead],
+    /// The citizen's dispatches whose edits conflict.
+    pub dispatch_conflicts: &'a [DispatchInConflict],
 }
 
 /// How long a change of level raises its alarm: a change older than this is history (the
@@ -287,6 +290,28 @@ pub fn plan_conflict_alarm(citizen_id: &CitizenId, heads: &[PlanHead]) -> Option
     })
 }
 
+/// The alarm of a dispatch whose edits conflict. Its id is the dispatch and the conflicting
+/// steps, so a further conflicting edit is a new alarm. Medium: until it is settled, nobody
+/// knows for sure whether the MAS nurse is on her way.
+pub fn dispatch_conflict_alarm(citizen_id: &CitizenId, conflict: &DispatchInConflict) -> Alarm {
+    let kind = AlarmKind::DispatchConflict;
+    let mut parts: Vec<&str> = vec![conflict.dispatch_key.as_str()];
+    parts.extend(conflict.steps.iter().map(String::as_str));
+    Alarm {
+        id: alarm_id(citizen_id, kind, &parts),
+        citizen_id: citizen_id.clone(),
+        kind,
+        priority: AlarmPriority::Medium,
+        raised_at: conflict.at,
+        cause: AlarmCause::DispatchConflict {
+            dispatch_key: conflict.dispatch_key.clone(),
+            fields: conflict.fields.clone(),
+            steps: conflict.steps.clone(),
+        },
+        acknowledged: None,
+    }
+}
+
 /// Every alarm that must exist for the citizen now, sorted by (raised_at, id), ids unique.
 /// Changes older than [`change_horizon_ms`] raise none.
 pub fn required_alarms(inputs: &AlarmInputs<'_>) -> Vec<Alarm> {
@@ -301,6 +326,7 @@ pub fn required_alarms(inputs: &AlarmInputs<'_>) -> Vec<Alarm> {
         monitoring,
         rejected,
         plan_heads,
+        dispatch_conflicts,
     } = *inputs;
     let since = now.plus_millis(-change_horizon_ms(plan));
     let mut out: Vec<Alarm> = Vec::new();
@@ -331,6 +357,11 @@ pub fn required_alarms(inputs: &AlarmInputs<'_>) -> Vec<Alarm> {
             .map(|r| rejected_reading_alarm(citizen_id, r)),
     );
     out.extend(plan_conflict_alarm(citizen_id, plan_heads));
+    out.extend(
+        dispatch_conflicts
+            .iter()
+            .map(|c| dispatch_conflict_alarm(citizen_id, c)),
+    );
     out.sort_by(|a, b| (a.raised_at, &a.id).cmp(&(b.raised_at, &b.id)));
     out.dedup_by(|a, b| a.id == b.id);
     out

@@ -125,6 +125,7 @@ impl Station<'_> {
             monitoring: self.monitoring,
             rejected: &self.rejected,
             plan_heads: &[],
+            dispatch_conflicts: &[],
         })
     }
 }

@@ -8,6 +8,7 @@
 //! - [`read`](mod@read): the CapabilityStatement, read and vread;
 //! - [`search`](mod@search): search and cursor paging;
 //! - [`create`](mod@create): create and conditional create;
+//! - [`update`](mod@update): update with `If-Match`;
 //! - [`transaction`](mod@transaction): transaction Bundles;
 //! - [`admin`]: the simulator's controls outside FHIR.
 
@@ -21,6 +22,7 @@ mod read;
 mod response;
 mod search;
 mod transaction;
+mod update;
 
 use crate::shared::Shared;
 use admin::{admin_advance, admin_faults, admin_get_faults, admin_snapshot, admin_trap};
@@ -33,13 +35,14 @@ use response::ApiError;
 use search::search;
 use std::sync::Arc;
 use transaction::transaction;
+use update::update;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/fhir/metadata", get(metadata))
         .route("/fhir", post(transaction))
         .route("/fhir/{resource_type}", get(search).post(create))
-        .route("/fhir/{resource_type}/{id}", get(read))
+        .route("/fhir/{resource_type}/{id}", get(read).put(update))
         .route("/fhir/{resource_type}/{id}/_history/{version}", get(vread))
         .route("/admin/advance", post(admin_advance))
         .route("/admin/faults", post(admin_faults).get(admin_get_faults))

@@ -81,6 +81,7 @@ pub(super) async fn map_page(
         let citizen = resource
             .pointer("/subject/reference")
             .or_else(|| resource.pointer("/patient/reference"))
+            .or_else(|| resource.pointer("/for/reference"))
             .and_then(serde_json::Value::as_str)
             .and_then(citizen_for);
         rejection(&base, resource, rejected, citizen)
@@ -154,6 +155,21 @@ pub(super) async fn map_page(
                 Ok(None) => {}
                 Err(rejected) => batch.rejections.push(reject(resource, rejected)),
             },
+            "Task" if vagt_fhir::is_dispatch_task(resource) => {
+                match vagt_fhir::map_dispatch_task(resource, &base, &citizen_for, received_at) {
+                    Ok(Some(record)) => {
+                        let (source_id, payload) = pulled(resource);
+                        batch.dispatches.push(Pulled {
+                            source_id,
+                            resource_type: "Task".into(),
+                            payload,
+                            record,
+                        });
+                    }
+                    Ok(None) => {}
+                    Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+                }
+            }
             "Task" => match map_acknowledgement_task(resource) {
                 Ok(Some(ack)) => batch.acknowledgements.push(ack),
                 // Not Vagt's: a backend holds many kinds of Task.
@@ -189,6 +205,7 @@ fn subject_references(resources: &[&serde_json::Value]) -> BTreeSet<String> {
         .filter_map(|r| {
             r.pointer("/subject/reference")
                 .or_else(|| r.pointer("/patient/reference"))
+                .or_else(|| r.pointer("/for/reference"))
                 .and_then(serde_json::Value::as_str)
         })
         .filter_map(local_reference)

@@ -7,12 +7,14 @@
 //! - [`run`]: the run itself, type by type, then the outbox;
 //! - [`pull`]: pulling one type, with its paging and checkpoint;
 //! - [`map`]: a page turned into the domain;
-//! - [`push`]: the outbox.
+//! - [`push`]: the outbox;
+//! - [`push_dispatch`]: a dispatch, merged with the backend's copy and written with `If-Match`.
 
 mod config;
 mod map;
 mod pull;
 mod push;
+mod push_dispatch;
 mod report;
 mod run;
 

@@ -5,8 +5,10 @@
 use crate::capabilities::ServerCapabilities;
 use crate::client::{FhirClient, FhirResponse};
 use crate::engine::config::SyncConfig;
+use crate::engine::push_dispatch::push_dispatch;
 use crate::engine::report::SyncReport;
 use crate::error::SyncError;
+use vagt_core::outbound::Outbound;
 use vagt_fhir::outbound_resource;
 use vagt_store::{OutboxRecord, Store};
 
@@ -20,18 +22,25 @@ pub(super) async fn push_outbox(
     const IDENTIFIER_SYSTEM: &str = vagt_fhir::RECORD_IDENTIFIER_SYSTEM;
     let base = client.base().to_owned();
     for item in store.pending_outbox(config.push_limit)? {
+        if let OutboxRecord::Record(Outbound::Dispatch(dispatch)) = &item.record {
+            let patient = patient_of(store, &base, &dispatch.citizen_id)?;
+            let pushed = push_dispatch(
+                store,
+                client,
+                dispatch,
+                patient.as_deref(),
+                capabilities.conditional_create("Task"),
+            )
+            .await;
+            settle(store, item.seq, pushed, report)?;
+            continue;
+        }
         let mut resource = match &item.record {
             OutboxRecord::Record(record) => {
-                // The citizen's Patient on this backend, looked up now: a citizen first known
-                // locally may have been pulled from the backend since the record was queued.
-                let source = match record.citizen_id() {
-                    Some(citizen) => store.citizen_source(citizen)?,
+                let patient = match record.citizen_id() {
+                    Some(citizen) => patient_of(store, &base, citizen)?,
                     None => None,
                 };
-                let patient = source
-                    .as_deref()
-                    .and_then(|source| source.strip_prefix(&format!("{base}|")).map(str::to_owned))
-                    .filter(|local| local.starts_with("Patient/"));
                 outbound_resource(record, patient.as_deref())
             }
             OutboxRecord::Fhir(resource) => resource.clone(),
@@ -60,23 +69,49 @@ pub(super) async fn push_outbox(
             // pushes this identifier, so nothing races between the search and the create.
             find_then_create(client, &resource_type, &resource, &condition).await
         };
-        match created {
-            Ok(response) => {
-                let server_ref = response.location.unwrap_or_else(|| resource_type.clone());
-                store.mark_outbox_sent(item.seq, &server_ref)?;
-                report.pushed += 1;
-            }
-            // A refusal of this item must not hold back the others; it stays queued with its error.
-            Err(SyncError::Rejected { status, detail }) => {
-                store.mark_outbox_failed(item.seq, &format!("HTTP {status}: {detail}"))?;
-            }
-            Err(e) => {
-                store.mark_outbox_failed(item.seq, &e.to_string())?;
-                return Err(e);
-            }
-        }
+        let pushed = created.map(|response| response.location.unwrap_or(resource_type));
+        settle(store, item.seq, pushed, report)?;
     }
     Ok(())
+}
+
+/// The citizen's Patient on this backend (`Patient/123`), looked up at push time: a citizen
+/// first known locally may have been pulled from the backend since the record was queued.
+fn patient_of(
+    store: &Store,
+    base: &str,
+    citizen: &vagt_core::CitizenId,
+) -> Result<Option<String>, SyncError> {
+    Ok(store
+        .citizen_source(citizen)?
+        .as_deref()
+        .and_then(|source| source.strip_prefix(&format!("{base}|")).map(str::to_owned))
+        .filter(|local| local.starts_with("Patient/")))
+}
+
+/// Marks an outbox item after its push: sent, or failed and kept. A refusal of one item must
+/// not hold back the others (it stays queued with its error); any other failure ends the push.
+fn settle(
+    store: &mut Store,
+    seq: i64,
+    pushed: Result<String, SyncError>,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    match pushed {
+        Ok(server_ref) => {
+            store.mark_outbox_sent(seq, &server_ref)?;
+            report.pushed += 1;
+            Ok(())
+        }
+        Err(SyncError::Rejected { status, detail }) => {
+            store.mark_outbox_failed(seq, &format!("HTTP {status}: {detail}"))?;
+            Ok(())
+        }
+        Err(e) => {
+            store.mark_outbox_failed(seq, &e.to_string())?;
+            Err(e)
+        }
+    }
 }
 
 async fn find_then_create(

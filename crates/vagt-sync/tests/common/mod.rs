@@ -1,4 +1,5 @@
 //! Helpers shared by the sync's integration tests.
 #![allow(dead_code)]
 
+pub mod dispatch;
 pub mod stations;

@@ -4,8 +4,10 @@ use serde::Serialize;
 
 mod bench;
 mod calls;
+mod dispatches;
 pub use bench::{evaluation_bench_text, ingest_bench_text, worklist_bench_text};
 pub use calls::{call_text, calls_table, plot_text};
+pub use dispatches::{dispatch_text, dispatches_table};
 use std::io::{self, Write};
 use vagt_app::{AuditReport, BackendView, DemoReport, LevelsView};
 use vagt_core::alarm::{AlarmCause, AlarmState, EscalationPolicy};
@@ -324,6 +326,14 @@ pub fn alarms_table(w: &mut dyn Write, list: &[AlarmRow], now: Timestamp) -> io:
             AlarmCause::MissedMeasurement { parameter, .. } => format!("no {parameter}"),
             AlarmCause::RejectedReading { reason, .. } => reason.clone(),
             AlarmCause::PlanConflict { revisions } => format!("{} plan heads", revisions.len()),
+            AlarmCause::DispatchConflict { fields, .. } => format!(
+                "dispatch: {}",
+                fields
+                    .iter()
+                    .map(|f| f.code())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         };
         let state = match a.state {
             AlarmState::Open => "OPEN",
