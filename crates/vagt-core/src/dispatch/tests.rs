@@ -1,4 +1,5 @@
 use super::*;
+use crate::ecm::EcmLevel;
 
 fn t(minutes: i64) -> Timestamp {
     Timestamp::parse_rfc3339("2026-12-01T20:00:00Z")
