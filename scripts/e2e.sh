@@ -6,6 +6,8 @@
 #    cursor, both screen sizes);
 #    call: on the same database, a call logged with the keyboard only from a citizen's page, then
 #    in the page's call list and the store (read back with vagtctl);
+#    dispatch: on the same database, the MAS nurse sent with the keys and the dispatch moved on
+#    from the board to a hospital admission (ECM6 and its alarm; read back with vagtctl);
 # 2. alarm: the app syncing with vagt-sim; a red reading posted to the backend must show in the
 #    alarm panel and as a desktop notification (dunst draws it, dbus-monitor records it).
 # Run by test.sh inside a test keyring session; screenshots land in e2e-artifacts/.
@@ -45,7 +47,7 @@ run_e2e() {
   '
 }
 
-# E2E_ONLY=smoke|trend|call|alarm runs one of them (while working on it); CI runs all.
+# E2E_ONLY=smoke|trend|call|dispatch|alarm runs one of them (while working on it); CI runs all.
 want() { [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = "$1" ]; }
 
 # --- 1. the worklist of a demo database ---
@@ -62,6 +64,10 @@ want trend && VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" run_e
 # --- 1c. a call logged by the keyboard, on the same database ---
 want call && VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" \
   VAGTCTL="[\"$TARGET/debug/vagtctl\",\"--db\",\"$db\"]" run_e2e call
+
+# --- 1d. a MAS dispatch sent and carried to a hospital admission by the keyboard ---
+want dispatch && VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" \
+  VAGTCTL="[\"$TARGET/debug/vagtctl\",\"--db\",\"$db\"]" run_e2e dispatch
 want alarm || exit 0
 
 # --- 2. a red reading arriving through sync raises an alarm without a click ---
