@@ -228,7 +228,7 @@ CREATE TABLE alarms (
     kind            TEXT NOT NULL CHECK (kind IN (
                         'level_rise', 'level_fall', 'suggestion_differs',
                         'missed_measurement', 'rejected_reading', 'plan_conflict',
-                        'dispatch_conflict')),
+                        'dispatch_conflict', 'follow_up_due')),
     priority        TEXT NOT NULL CHECK (priority IN ('info', 'low', 'medium', 'high')),
     raised_at       INTEGER NOT NULL,
     cause           TEXT NOT NULL CHECK (json_valid(cause)),
@@ -462,6 +462,15 @@ END;
 
 CREATE TRIGGER dispatch_in_conflict_make_due AFTER INSERT ON dispatches
     WHEN NEW.in_conflict = 1
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+-- A call may promise a call-back (its alarm falls due) or be one (it ends the alarm).
+-- (Since version 7.)
+CREATE TRIGGER calls_added_make_due AFTER INSERT ON calls
+    WHEN NEW.citizen_id IS NOT NULL
 BEGIN
     INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
         ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;

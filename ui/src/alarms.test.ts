@@ -169,6 +169,21 @@ describe('plan conflicts and alarms that ended by themselves', () => {
     expect(t('alarms.kind.plan_conflict')).toBe('Plankonflikt');
   });
 
+  it('words a due call-back and a dispatch conflict with the key that acts on them', () => {
+    const callBack = alarm('f', 'medium', '2026-11-22T13:00:00Z', {
+      kind: 'follow_up_due',
+      cause: { type: 'follow_up_due', call_key: 'urn:uuid:c1', due_at: '2026-11-22T13:00:00Z', nurse: 'anne' },
+    });
+    expect(describeCause(callBack, t, 'da')).toBe('Aftalt opkald 22.11.2026 14.00 (anne) – ring op (O)');
+    expect(describeCause(callBack, en, 'en')).toBe('Call-back promised for 22/11/2026, 14:00 (anne) – call now (O)');
+    const dispatch = alarm('d', 'medium', '2026-11-22T13:00:00Z', {
+      kind: 'dispatch_conflict',
+      cause: { type: 'dispatch_conflict', dispatch_key: 'urn:uuid:d1', fields: ['state', 'assigned_to'], steps: ['a', 'b'] },
+    });
+    expect(describeCause(dispatch, t, 'da')).toBe(
+      'To vagter har ændret et MAS-udkald forskelligt (status, MAS-sygeplejerske) – vælg på udkaldstavlen (B)');
+  });
+
   it('says why a resolved alarm ended, in both languages', () => {
     const resolved = (reason: NonNullable<AlarmRow['resolved_reason']>, extra: Partial<AlarmRow> = {}) =>
       alarm('r', 'low', '2026-11-19T08:00:00Z', { state: 'resolved', resolved_reason: reason, resolved_at: null, ...extra });

@@ -152,6 +152,8 @@ export function describeCause(alarm: AlarmRow, t: Translate, lang: Lang, now: nu
       return t('alarms.cause.plan_conflict', {
         places: placesText(c.revisions.length, t), who: revisionsText(c.revisions, lang, now), key: keyFor('plan'),
       });
+    case 'follow_up_due':
+      return t('alarms.cause.follow_up_due', { time: formatDateTime(c.due_at, lang), nurse: c.nurse, key: keyFor('call') });
     case 'dispatch_conflict':
       return t('alarms.cause.dispatch_conflict', {
         fields: c.fields.map((f) => t(`dispatch.field.${f}`)).join(', '), key: keyFor('board'),

@@ -28,7 +28,7 @@ export type LevelRule = "all_green" | "one_yellow" | "two_yellows" | "any_red";
 
 export type RelativeKindCode = "below_median" | "above_median" | "rise" | "fall";
 
-export type AlarmKind = "level_rise" | "level_fall" | "suggestion_differs" | "missed_measurement" | "rejected_reading" | "plan_conflict" | "dispatch_conflict";
+export type AlarmKind = "level_rise" | "level_fall" | "suggestion_differs" | "missed_measurement" | "rejected_reading" | "plan_conflict" | "dispatch_conflict" | "follow_up_due";
 
 export type AlarmPriority = "info" | "low" | "medium" | "high";
 
@@ -40,7 +40,7 @@ export type AlarmCause = { "type": "suggested_change", source: LevelSource, from
 /**
  * The data instant of the change.
  */
-at: Timestamp, trigger: LevelTrigger | null, } | { "type": "confirmed_change", from: EcmLevel | null, to: EcmLevel, at: Timestamp, decision_key: string, nurse: string, } | { "type": "suggestion_differs", suggested: EcmLevel, suggested_since: Timestamp | null, confirmed: EcmLevel | null, decision_key: string | null, } | { "type": "missed_measurement", parameter: Parameter, last_at: Timestamp, due_at: Timestamp, grace_ms: number, } | { "type": "rejected_reading", fingerprint: string, reason: string, parameter: Parameter | null, } | { "type": "plan_conflict", revisions: Array<PlanHead>, } | { "type": "dispatch_conflict", dispatch_key: string, fields: Array<DispatchField>, steps: Array<string>, };
+at: Timestamp, trigger: LevelTrigger | null, } | { "type": "confirmed_change", from: EcmLevel | null, to: EcmLevel, at: Timestamp, decision_key: string, nurse: string, } | { "type": "suggestion_differs", suggested: EcmLevel, suggested_since: Timestamp | null, confirmed: EcmLevel | null, decision_key: string | null, } | { "type": "missed_measurement", parameter: Parameter, last_at: Timestamp, due_at: Timestamp, grace_ms: number, } | { "type": "rejected_reading", fingerprint: string, reason: string, parameter: Parameter | null, } | { "type": "plan_conflict", revisions: Array<PlanHead>, } | { "type": "dispatch_conflict", dispatch_key: string, fields: Array<DispatchField>, steps: Array<string>, } | { "type": "follow_up_due", call_key: string, due_at: Timestamp, nurse: string, };
 
 export type PlanHead = { key: string, changed_by: string, changed_at: Timestamp, };
 

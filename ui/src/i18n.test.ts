@@ -42,7 +42,7 @@ const PROBLEM_CODES = ['syntax', 'unsupported_version', 'unknown_parameter', 'no
 
 /** Every family of keys the code builds, with every value it can be built with. */
 const FAMILIES: Record<string, readonly (string | number)[]> = {
-  'alarms.kind.': ['level_rise', 'level_fall', 'suggestion_differs', 'missed_measurement', 'rejected_reading', 'plan_conflict', 'dispatch_conflict'],
+  'alarms.kind.': ['level_rise', 'level_fall', 'suggestion_differs', 'missed_measurement', 'rejected_reading', 'plan_conflict', 'dispatch_conflict', 'follow_up_due'],
   'alarms.priority.': ['high', 'medium', 'low', 'info'],
   'alarms.resolved.': ['measured', 'superseded', 'expired', 'withdrawn', 'decided', 'cleared'],
   'call.answer.': ['unasked', 'yes', 'no'],

@@ -2,7 +2,8 @@
 -- * `dispatches` is made anew: the placeholder of version 1 was never written to. A dispatch is
 --   the log of its steps, merged across stations, and a row of what follows from them.
 -- * A dispatch whose edits conflict makes its citizen due, so the conflict alarm is raised;
---   alarms take the kind `dispatch_conflict`. `alarms` is rebuilt for its kind check (renamed,
+--   so does a call (a call-back it promises falls due, or it is the call-back); alarms take
+--   the kinds `dispatch_conflict` and `follow_up_due`. `alarms` is rebuilt for its kind check (renamed,
 --   created anew, copied, dropped), with `alarm_snoozes`, its child, first (as in 4 to 5).
 
 DROP TABLE dispatches;
@@ -55,6 +56,15 @@ BEGIN
         ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
 END;
 
+-- A call may promise a call-back (its alarm falls due) or be one (it ends the alarm).
+-- (Since version 7.)
+CREATE TRIGGER calls_added_make_due AFTER INSERT ON calls
+    WHEN NEW.citizen_id IS NOT NULL
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
 -- Alarms and their snoozes, for the new kind.
 ALTER TABLE alarm_snoozes RENAME TO alarm_snoozes_v6;
 ALTER TABLE alarms RENAME TO alarms_v6;
@@ -65,7 +75,7 @@ CREATE TABLE alarms (
     kind            TEXT NOT NULL CHECK (kind IN (
                         'level_rise', 'level_fall', 'suggestion_differs',
                         'missed_measurement', 'rejected_reading', 'plan_conflict',
-                        'dispatch_conflict')),
+                        'dispatch_conflict', 'follow_up_due')),
     priority        TEXT NOT NULL CHECK (priority IN ('info', 'low', 'medium', 'high')),
     raised_at       INTEGER NOT NULL,
     cause           TEXT NOT NULL CHECK (json_valid(cause)),

@@ -98,6 +98,36 @@ pub(crate) fn apply_remote_call_tx(
     }
 }
 
+/// The call-backs promised to the citizen and not yet made: calls with a follow-up time after
+/// which no call to or from the citizen started, for the alarm rules.
+pub(crate) fn pending_follow_ups(
+    conn: &rusqlite::Connection,
+    citizen: &str,
+) -> Result<Vec<vagt_core::alarm::FollowUp>> {
+    let rows: Vec<String> = conn
+        .prepare_cached(
+            "SELECT c.record FROM calls c
+             WHERE c.citizen_id = ?1
+               AND json_extract(c.record, '$.follow_up_at') IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM calls later
+                               WHERE later.citizen_id = c.citizen_id
+                                 AND later.started_at >= c.ended_at AND later.key <> c.key)
+             ORDER BY c.started_at, c.key",
+        )?
+        .query_map([citizen], |r| r.get(0))?
+        .collect::<std::result::Result<_, _>>()?;
+    Ok(calls_of(rows)?
+        .into_iter()
+        .filter_map(|call| {
+            Some(vagt_core::alarm::FollowUp {
+                due_at: call.follow_up_at?,
+                call_key: call.key,
+                nurse: call.nurse,
+            })
+        })
+        .collect())
+}
+
 fn calls_of(rows: Vec<String>) -> Result<Vec<CallRecord>> {
     rows.iter()
         .map(|text| {

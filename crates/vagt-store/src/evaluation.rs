@@ -168,6 +168,7 @@ fn evaluate_citizen_tx(
     let rejected = implausible_inputs(tx, citizen)?;
     let heads = plan_heads(tx, citizen)?;
     let dispatch_conflicts = crate::dispatches::dispatch_conflicts(tx, citizen)?;
+    let follow_ups = crate::calls::pending_follow_ups(tx, citizen)?;
 
     let timeline = Timeline::new(&plan, &readings, &events);
     let evaluation = timeline.evaluate(now);
@@ -185,6 +186,7 @@ fn evaluate_citizen_tx(
         rejected: &rejected,
         plan_heads: &heads,
         dispatch_conflicts: &dispatch_conflicts,
+        follow_ups: &follow_ups,
     });
 
     // The suggested level's history in the horizon is what the data shows now: a change no
@@ -242,6 +244,13 @@ fn evaluate_citizen_tx(
         monitoring,
         oldest_change,
     );
+    // A promised call-back falls due with no new data.
+    let next_follow_up = follow_ups
+        .iter()
+        .map(|f| f.due_at)
+        .filter(|t| *t > now)
+        .min();
+    let next = next.into_iter().chain(next_follow_up).min();
     tx.prepare_cached(
         "INSERT INTO citizen_evaluations
              (citizen_id, evaluated_at, next_due_at, suggested_level, suggested_since)
@@ -334,7 +343,10 @@ fn why_ended(
             ResolvedReason::Withdrawn
         }
         (
-            AlarmKind::RejectedReading | AlarmKind::PlanConflict | AlarmKind::DispatchConflict,
+            AlarmKind::RejectedReading
+            | AlarmKind::PlanConflict
+            | AlarmKind::DispatchConflict
+            | AlarmKind::FollowUpDue,
             _,
         ) => ResolvedReason::Decided,
         (AlarmKind::SuggestionDiffers, _) => ResolvedReason::Cleared,

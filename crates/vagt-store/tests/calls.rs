@@ -297,3 +297,71 @@ fn a_call_from_the_backend_is_kept_once_and_a_bad_one_is_kept_for_a_human() {
     // Read back, it is not queued again.
     assert!(!outbox_kinds(&store).contains(&"call".to_owned()));
 }
+
+#[test]
+fn a_promised_call_back_raises_its_alarm_when_due_and_the_next_call_ends_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = loaded(dir.path());
+    let nurse = Actor("nurse-a".into());
+    let citizen = store
+        .citizen_summaries(&nurse)
+        .expect("summaries")
+        .into_iter()
+        .map(|c| c.id)
+        .min()
+        .expect("a citizen");
+    let at = end().plus_millis(60_000);
+    let mut promising = call("urn:uuid:promise", Some(&citizen), at);
+    let due = at.plus_millis(2 * 3_600_000);
+    promising.follow_up_at = Some(due);
+    store
+        .record_call(&nurse, &promising, None, at.plus_millis(9 * 60_000))
+        .expect("recorded");
+    let call_backs = |store: &mut Store, now: Timestamp| {
+        store
+            .alarms(AlarmFilter::Citizen(&citizen), &Actor("reader".into()), now)
+            .expect("alarms")
+            .into_iter()
+            .filter(|a| a.kind == AlarmKind::FollowUpDue)
+            .map(|a| (a.id, a.state, a.priority))
+            .collect::<Vec<_>>()
+    };
+    // Not before it is due; the store wakes for it with no new data.
+    store
+        .evaluate_due(due.plus_millis(-60_000))
+        .expect("evaluate");
+    assert!(call_backs(&mut store, due).is_empty());
+    assert!(store.due_citizens(due.plus_millis(-60_000)).expect("due") == 0);
+    assert!(
+        store.due_citizens(due).expect("due") >= 1,
+        "due at the promised time"
+    );
+    store
+        .evaluate_due(due.plus_millis(60_000))
+        .expect("evaluate");
+    let raised = call_backs(&mut store, due);
+    assert_eq!(raised.len(), 1, "{raised:?}");
+    assert_eq!(raised[0].1, AlarmState::Open);
+    assert_eq!(raised[0].2, vagt_core::alarm::AlarmPriority::Medium);
+    // The call-back is made: the alarm ends, decided, and stays in the history.
+    let back_at = due.plus_millis(5 * 60_000);
+    let mut back = call("urn:uuid:back", Some(&citizen), back_at);
+    back.direction = CallDirection::Outbound;
+    store
+        .record_call(&nurse, &back, None, back_at.plus_millis(9 * 60_000))
+        .expect("recorded");
+    store
+        .evaluate_due(back_at.plus_millis(10 * 60_000))
+        .expect("evaluate");
+    let ended = store
+        .alarms(AlarmFilter::Citizen(&citizen), &nurse, back_at)
+        .expect("alarms")
+        .into_iter()
+        .find(|a| a.id == raised[0].0)
+        .expect("kept");
+    assert_eq!(ended.state, AlarmState::Resolved);
+    assert_eq!(
+        ended.resolved_reason,
+        Some(vagt_core::alarm::ResolvedReason::Decided)
+    );
+}

@@ -18,6 +18,7 @@
 //! | `rejected_reading` | an input was rejected (e.g. implausible value) and is still open | citizen, input fingerprint |
 //! | `plan_conflict` | the citizen's plan has two or more newest revisions (made from the same one at two stations) | citizen, the revisions' keys |
 //! | `dispatch_conflict` | two stations set a field of one of the citizen's MAS dispatches differently, and no nurse has settled it | citizen, the dispatch, the conflicting steps |
+//! | `follow_up_due` | a call-back a nurse promised in a call is due, and no later call to or from the citizen was logged | citizen, the call |
 //!
 //! A suggestion that differs from the confirmed level is no alarm of its own: it is the change
 //! it came from, and the worklist shows the level unconfirmed until a nurse decides.
@@ -40,7 +41,7 @@
 //! low → info): she already knows; the alarm is for the other stations. Event-driven changes
 //! (admission, discharge) are treated like suggested ones. `missed_measurement` is medium when
 //! the citizen's suggested or confirmed level is ECM3 or above, else low. `rejected_reading` is
-//! low, and so is `plan_conflict`; `dispatch_conflict` is medium. Low and info alarms are shown, never sounded, and never
+//! low, and so is `plan_conflict`; `dispatch_conflict` and `follow_up_due` are medium. Low and info alarms are shown, never sounded, and never
 //! escalate.
 //!
 //! # Ending
@@ -48,7 +49,8 @@
 //! An open alarm the rules no longer require is resolved, with a [`ResolvedReason`]: a
 //! missed measurement when its reading comes (or a newer one takes its place), a change when it
 //! leaves the horizon (or the data no longer shows it), a rejected reading, a plan conflict or
-//! a dispatch conflict when a nurse decides it. An acknowledged alarm stays acknowledged.
+//! a dispatch conflict when a nurse decides it, a call-back when the next call is logged. An
+//! acknowledged alarm stays acknowledged.
 //!
 //! # Escalation and snooze
 //!
@@ -72,11 +74,11 @@ pub use escalation::{
 };
 pub use model::{
     ALARM_ACK_CODE, ALARM_ID_SYSTEM, Acknowledgement, Alarm, AlarmAcknowledgement, AlarmCause,
-    AlarmKind, AlarmPriority, AlarmState, DispatchInConflict, LevelDecision, PlanHead,
+    AlarmKind, AlarmPriority, AlarmState, DispatchInConflict, FollowUp, LevelDecision, PlanHead,
     RejectedInput, ResolvedReason, VAGT_CODE_SYSTEM, alarm_id,
 };
 pub use rules::{
-    AlarmInputs, change_horizon_ms, decision_alarm, dispatch_conflict_alarm, level_change_priority,
-    missed_measurement_alarms, next_due_at, plan_conflict_alarm, readings_window_ms,
-    rejected_reading_alarm, required_alarms, suggested_change_alarm,
+    AlarmInputs, change_horizon_ms, decision_alarm, dispatch_conflict_alarm, follow_up_alarm,
+    level_change_priority, missed_measurement_alarms, next_due_at, plan_conflict_alarm,
+    readings_window_ms, rejected_reading_alarm, required_alarms, suggested_change_alarm,
 };

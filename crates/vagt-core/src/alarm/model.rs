@@ -22,6 +22,8 @@ pub enum AlarmKind {
     /// Two stations set a field of a MAS dispatch differently (its state, its nurse, its
     /// urgency): a nurse settles which applies.
     DispatchConflict,
+    /// A nurse promised a call-back and its time has come; the next call to the citizen ends it.
+    FollowUpDue,
 }
 
 impl AlarmKind {
@@ -34,10 +36,11 @@ impl AlarmKind {
             AlarmKind::RejectedReading => "rejected_reading",
             AlarmKind::PlanConflict => "plan_conflict",
             AlarmKind::DispatchConflict => "dispatch_conflict",
+            AlarmKind::FollowUpDue => "follow_up_due",
         }
     }
 
-    pub const ALL: [AlarmKind; 7] = [
+    pub const ALL: [AlarmKind; 8] = [
         AlarmKind::LevelRise,
         AlarmKind::LevelFall,
         AlarmKind::SuggestionDiffers,
@@ -45,6 +48,7 @@ impl AlarmKind {
         AlarmKind::RejectedReading,
         AlarmKind::PlanConflict,
         AlarmKind::DispatchConflict,
+        AlarmKind::FollowUpDue,
     ];
 }
 
@@ -291,6 +295,21 @@ pub enum AlarmCause {
         fields: Vec<crate::dispatch::DispatchField>,
         steps: Vec<String>,
     },
+    /// A call-back promised in the call `call_key` is due.
+    FollowUpDue {
+        call_key: String,
+        due_at: Timestamp,
+        nurse: String,
+    },
+}
+
+/// A call-back a nurse promised in a call, not yet made: no later call to or from the citizen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub call_key: String,
+    pub due_at: Timestamp,
+    /// Who promised it.
+    pub nurse: String,
 }
 
 /// A dispatch of the citizen's whose edits conflict, as its alarm names it.

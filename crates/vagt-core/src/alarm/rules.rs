@@ -2,8 +2,8 @@
 //! confirmed level, missed measurements and rejected readings. See the [`crate::alarm`] docs.
 
 use crate::alarm::model::{
-    Alarm, AlarmCause, AlarmKind, AlarmPriority, DispatchInConflict, LevelDecision, PlanHead,
-    RejectedInput, alarm_id,
+    Alarm, AlarmCause, AlarmKind, AlarmPriority, DispatchInConflict, FollowUp, LevelDecision,
+    PlanHead, RejectedInput, alarm_id,
 };
 use crate::care_event::CareEventKind;
 use crate::citizen::CitizenId;
@@ -42,6 +42,8 @@ pub struct AlarmInputs<'a> {
     pub plan_heads: &'a [PlanHead],
     /// The citizen's dispatches whose edits conflict.
     pub dispatch_conflicts: &'a [DispatchInConflict],
+    /// Call-backs promised to the citizen and not yet made.
+    pub follow_ups: &'a [FollowUp],
 }
 
 /// How long a change of level raises its alarm: a change older than this is history (the
@@ -312,6 +314,32 @@ pub fn dispatch_conflict_alarm(citizen_id: &CitizenId, conflict: &DispatchInConf
     }
 }
 
+/// The alarm of a call-back that is due, if it is. Medium: a promise to a citizen at home, who
+/// waits by the phone. Its id is the call's key, so every station raises the same one.
+pub fn follow_up_alarm(
+    citizen_id: &CitizenId,
+    follow_up: &FollowUp,
+    now: Timestamp,
+) -> Option<Alarm> {
+    if follow_up.due_at > now {
+        return None;
+    }
+    let kind = AlarmKind::FollowUpDue;
+    Some(Alarm {
+        id: alarm_id(citizen_id, kind, &[&follow_up.call_key]),
+        citizen_id: citizen_id.clone(),
+        kind,
+        priority: AlarmPriority::Medium,
+        raised_at: follow_up.due_at,
+        cause: AlarmCause::FollowUpDue {
+            call_key: follow_up.call_key.clone(),
+            due_at: follow_up.due_at,
+            nurse: follow_up.nurse.clone(),
+        },
+        acknowledged: None,
+    })
+}
+
 /// Every alarm that must exist for the citizen now, sorted by (raised_at, id), ids unique.
 /// Changes older than [`change_horizon_ms`] raise none.
 pub fn required_alarms(inputs: &AlarmInputs<'_>) -> Vec<Alarm> {
@@ -327,6 +355,7 @@ pub fn required_alarms(inputs: &AlarmInputs<'_>) -> Vec<Alarm> {
         rejected,
         plan_heads,
         dispatch_conflicts,
+        follow_ups,
     } = *inputs;
     let since = now.plus_millis(-change_horizon_ms(plan));
     let mut out: Vec<Alarm> = Vec::new();
@@ -361,6 +390,11 @@ pub fn required_alarms(inputs: &AlarmInputs<'_>) -> Vec<Alarm> {
         dispatch_conflicts
             .iter()
             .map(|c| dispatch_conflict_alarm(citizen_id, c)),
+    );
+    out.extend(
+        follow_ups
+            .iter()
+            .filter_map(|f| follow_up_alarm(citizen_id, f, now)),
     );
     out.sort_by(|a, b| (a.raised_at, &a.id).cmp(&(b.raised_at, &b.id)));
     out.dedup_by(|a, b| a.id == b.id);

@@ -126,6 +126,7 @@ impl Station<'_> {
             rejected: &self.rejected,
             plan_heads: &[],
             dispatch_conflicts: &[],
+            follow_ups: &[],
         })
     }
 }

@@ -2,4 +2,5 @@
 #![allow(dead_code)]
 
 pub mod dispatch;
+pub mod sim;
 pub mod stations;

@@ -326,6 +326,9 @@ pub fn alarms_table(w: &mut dyn Write, list: &[AlarmRow], now: Timestamp) -> io:
             AlarmCause::MissedMeasurement { parameter, .. } => format!("no {parameter}"),
             AlarmCause::RejectedReading { reason, .. } => reason.clone(),
             AlarmCause::PlanConflict { revisions } => format!("{} plan heads", revisions.len()),
+            AlarmCause::FollowUpDue { due_at, nurse, .. } => {
+                format!("call back (promised by {nurse} for {due_at})")
+            }
             AlarmCause::DispatchConflict { fields, .. } => format!(
                 "dispatch: {}",
                 fields
