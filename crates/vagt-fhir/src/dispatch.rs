@@ -19,7 +19,7 @@ pub const DISPATCH_STATE_SYSTEM: &str = "urn:dk:naerklinikken:vagt:dispatch-stat
 
 /// FHIR `Task.status` for a dispatch state: on the way and in the home are both in progress;
 /// the business status says which.
-pub fn task_status(state: DispatchState) -> &'static str {
+fn task_status(state: DispatchState) -> &'static str {
     match state {
         DispatchState::Requested => "requested",
         DispatchState::EnRoute | DispatchState::Arrived => "in-progress",

@@ -41,9 +41,7 @@ pub use codes::{
     questionnaire_for,
 };
 pub use condition::map_condition;
-pub use dispatch::{
-    DISPATCH_STATE_SYSTEM, is_dispatch_task, map_dispatch_task, task_status, version_id,
-};
+pub use dispatch::{DISPATCH_STATE_SYSTEM, is_dispatch_task, map_dispatch_task, version_id};
 pub use encounter::{ACUTE_BED_CODE, map_encounter};
 pub use error::{FhirError, Rejected};
 pub use observation::{ObservationUpdate, map_observation, retraction_covers};

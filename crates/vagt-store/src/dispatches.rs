@@ -88,6 +88,7 @@ fn merge_tx(
     }
     let merged = match &held {
         Some(held) => held.merged(record),
+        // Merged with itself: the steps deduplicated by key and put in the canonical order.
         None => record.merged(record),
     };
     let problems = merged.problems(now);
