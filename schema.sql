@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 7 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 8 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -333,16 +333,57 @@ CREATE TABLE dispatch_steps (
 
 CREATE INDEX dispatch_steps_by_dispatch ON dispatch_steps (dispatch_key, at);
 
+-- The medicine box (since version 8): each citizen's pre-prescribed drugs, read from the
+-- backend's MedicationRequests; a nurse starts one on the phone or gives it on a visit. A
+-- prescription stopped or withdrawn on the backend stays here, out of the box (`in_box` 0).
+CREATE TABLE medicine_box (
+    source_id      TEXT PRIMARY KEY,
+    citizen_id     TEXT NOT NULL REFERENCES citizens (id),
+    drug           TEXT NOT NULL,
+    atc            TEXT,
+    dose           TEXT NOT NULL,
+    when_to_start  TEXT NOT NULL,
+    prescribed_at  INTEGER,
+    in_box         INTEGER NOT NULL CHECK (in_box IN (0, 1)),
+    source_version TEXT NOT NULL,
+    received_at    INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX medicine_box_by_citizen ON medicine_box (citizen_id) WHERE in_box = 1;
+
+-- MAS visits (since version 8), recorded once in the home (often offline) and never edited,
+-- keyed by the visit's travelling key with its whole record as JSON
+-- (vagt_core::visit::VisitRecord); the columns are what lists and the handover read.
+CREATE TABLE visits (
+    key          TEXT PRIMARY KEY,
+    citizen_id   TEXT NOT NULL REFERENCES citizens (id),
+    dispatch_key TEXT,
+    nurse        TEXT NOT NULL,
+    arrived_at   INTEGER NOT NULL,
+    left_at      INTEGER NOT NULL,
+    outcome      TEXT NOT NULL CHECK (outcome IN (
+                     'stays_home', 'municipal_acute_bed', 'hospital_admission')),
+    -- The visit's exact NEWS2 total.
+    news2        INTEGER NOT NULL,
+    record       TEXT NOT NULL CHECK (json_valid(record)),
+    -- Where the backend keeps it (`Encounter/<id>`), once pushed or pulled.
+    source_id    TEXT,
+    received_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX visits_by_citizen ON visits (citizen_id, arrived_at);
+CREATE INDEX visits_by_time ON visits (arrived_at);
+
 -- Local changes waiting to reach the backend. `client_id` is sent as the resource's identifier
 -- with a conditional create, so a retry after a lost response never makes a second copy; a
 -- record with a key of its own (a level decision, a plan revision, a shared setting) is sent
 -- under that key, so every station reads it back as the same record. (Plan revisions and
--- shared settings since version 5.)
+-- shared settings since version 5, visits since version 8.)
 CREATE TABLE outbox (
     seq             INTEGER PRIMARY KEY AUTOINCREMENT,
     client_id       TEXT NOT NULL UNIQUE,
     kind            TEXT NOT NULL CHECK (kind IN (
-                        'call', 'dispatch', 'alarm_ack', 'confirmed_level',
+                        'call', 'dispatch', 'visit', 'alarm_ack', 'confirmed_level',
                         'plan_revision', 'shared_setting')),
     entity_id       TEXT NOT NULL,
     payload         TEXT NOT NULL CHECK (json_valid(payload)),

@@ -24,6 +24,8 @@ fn main() {
             "request_dispatch",
             "change_dispatch",
             "list_dispatches",
+            "record_visit",
+            "medicine_box",
             "save_draft",
             "list_drafts",
             "discard_draft",

@@ -20,7 +20,8 @@ pub struct AppState {
     _background: Option<BackgroundHandle>,
 }
 
-type Reply<T> = Result<T, ErrorReport>;
+// Boxed: a report carries the refused form's problems, too large to move around by value.
+type Reply<T> = Result<T, Box<ErrorReport>>;
 
 impl AppState {
     pub fn open(
@@ -51,8 +52,8 @@ impl AppState {
     }
 
     fn call<T>(&self, f: impl FnOnce(&Session, &Actor) -> Result<T, AppError>) -> Reply<T> {
-        let session = self.session.as_ref().map_err(Clone::clone)?;
-        f(session, &self.actor).map_err(|e| e.report())
+        let session = self.session.as_ref().map_err(|e| Box::new(e.clone()))?;
+        f(session, &self.actor).map_err(|e| Box::new(e.report()))
     }
 }
 
@@ -177,6 +178,24 @@ pub async fn list_dispatches(
         let citizen = citizen_id.as_deref().map(parse_citizen).transpose()?;
         s.dispatches(a, citizen.as_ref(), open_only)
     })
+}
+
+/// Records a MAS visit as the station's (or laptop's) user, with what it sets off.
+#[tauri::command]
+pub async fn record_visit(
+    state: tauri::State<'_, AppState>,
+    form: vagt_app::VisitForm,
+) -> Reply<vagt_app::VisitRecorded> {
+    state.call(|s, a| s.record_visit(a, form))
+}
+
+/// A citizen's medicine box, for the call and visit forms.
+#[tauri::command]
+pub async fn medicine_box(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+) -> Reply<Vec<vagt_core::medicine::BoxedMedicine>> {
+    state.call(|s, a| s.medicine_box(a, &parse_citizen(&citizen_id)?))
 }
 
 /// Keeps a form as it is typed.

@@ -98,6 +98,8 @@ fn main() -> ExitCode {
             commands::request_dispatch,
             commands::change_dispatch,
             commands::list_dispatches,
+            commands::record_visit,
+            commands::medicine_box,
             commands::save_draft,
             commands::list_drafts,
             commands::discard_draft,

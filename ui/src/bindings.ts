@@ -404,7 +404,15 @@ readings: Array<PageReading>,
 /**
  * Open first, then past; highest priority and newest first.
  */
-alarms: Array<AlarmRow>, news2: FullSetScore | null, };
+alarms: Array<AlarmRow>, news2: FullSetScore | null, 
+/**
+ * The drugs prescribed in advance, by name.
+ */
+medicine_box: Array<BoxedMedicine>, 
+/**
+ * MAS visits, newest first, each with its exact NEWS2.
+ */
+visits: Array<PageVisit>, };
 
 export type StoreChanged = { 
 /**
@@ -420,7 +428,11 @@ call_problems?: Array<CallProblem>,
 /**
  * For a refused dispatch or change of one: every field that is wrong.
  */
-dispatch_problems?: Array<DispatchProblem>, };
+dispatch_problems?: Array<DispatchProblem>, 
+/**
+ * For a refused visit: every field that is wrong.
+ */
+visit_problems?: Array<VisitProblem>, };
 
 export type Sparkline = { citizen_id: CitizenId, parameter: Parameter, 
 /**
@@ -560,7 +572,12 @@ export type Symptom = "breathlessness" | "sputum_amount" | "sputum_colour" | "co
 
 export type SymptomReport = { symptom: Symptom, present: boolean, detail?: string, };
 
-export type MedicineStarted = { drug: string, dose: string, };
+export type MedicineStarted = { drug: string, dose: string, 
+/**
+ * The box's prescription ([`crate::medicine::BoxedMedicine::source_id`]), when the drug
+ * was chosen from the citizen's box.
+ */
+from_box?: string | null, };
 
 export type CallProblem = { 
 /**
@@ -569,6 +586,145 @@ export type CallProblem = {
 field: string, code: CallProblemCode, };
 
 export type CallProblemCode = "missing" | "too_long" | "ends_before_start" | "from_the_future" | "follow_up_in_the_past" | "follow_up_too_far" | "duplicate_symptom";
+
+export type VisitRecord = { 
+/**
+ * Stable across stations (a `urn:uuid:`).
+ */
+key: string, citizen_id: CitizenId, 
+/**
+ * The dispatch that sent the nurse, when there was one.
+ */
+dispatch_key: string | null, nurse: string, arrived_at: Timestamp, left_at: Timestamp, vitals: VisitVitals, 
+/**
+ * The SpO2 scale the citizen's plan prescribes (Scale 2 for a confirmed hypercapnic
+ * failure): part of the record, so every station scores the same NEWS2.
+ */
+spo2_scale: SpO2Scale, samples: VisitSamples, treatments: Array<TreatmentGiven>, e_doctor_consulted: boolean, outcome: VisitOutcome, 
+/**
+ * The plan the citizen stays home with, or why they were admitted.
+ */
+plan: string, notes?: string, };
+
+export type VisitVitals = { 
+/**
+ * Breaths per minute.
+ */
+respiratory_rate: number, 
+/**
+ * Percent.
+ */
+spo2: number, 
+/**
+ * Breathing supplemental oxygen when the saturation was measured.
+ */
+on_oxygen: boolean, 
+/**
+ * mmHg.
+ */
+systolic_bp: number, 
+/**
+ * mmHg.
+ */
+diastolic_bp: number, 
+/**
+ * Beats per minute.
+ */
+pulse: number, consciousness: Consciousness, 
+/**
+ * °C.
+ */
+temperature: number, };
+
+export type BloodGas = { ph: number, 
+/**
+ * kPa.
+ */
+pco2_kpa: number, 
+/**
+ * kPa.
+ */
+po2_kpa: number, };
+
+export type VisitSamples = { 
+/**
+ * C-reactive protein, mg/L (point of care).
+ */
+crp: number | null, blood_gas: BloodGas | null, 
+/**
+ * A sputum sample sent for culture.
+ */
+sputum_sent: boolean, };
+
+export type Route = "oral" | "inhaled" | "nebulised" | "intravenous" | "intramuscular" | "subcutaneous";
+
+export type TreatmentGiven = { drug: string, dose: string, route: Route, 
+/**
+ * The medicine box's prescription it was given from
+ * ([`crate::medicine::BoxedMedicine::source_id`]); `None` for a drug from the nurse's bag.
+ */
+from_box: string | null, };
+
+export type VisitProblem = { field: string, code: VisitProblemCode, };
+
+export type VisitProblemCode = "missing" | "too_long" | "ends_before_start" | "from_the_future" | "implausible";
+
+export type Consciousness = "alert" | "new_confusion" | "voice" | "pain" | "unresponsive";
+
+export type BoxedMedicine = { 
+/**
+ * Where the backend keeps it (`<base>|MedicationRequest/<id>`): a treatment given from the
+ * box names it, so the backend can link the administration to the prescription.
+ */
+source_id: string, citizen_id: CitizenId, 
+/**
+ * The drug as prescribed ("Prednisolon 25 mg tablet").
+ */
+drug: string, 
+/**
+ * The ATC code, where the prescription carries one.
+ */
+atc: string | null, 
+/**
+ * The dose as prescribed ("37,5 mg dagligt i 5 dage").
+ */
+dose: string, 
+/**
+ * When to start it ("ved øget åndenød og ændret opspyt").
+ */
+when_to_start: string, 
+/**
+ * When it was prescribed, where known.
+ */
+prescribed_at: Timestamp | null, };
+
+export type PageVisit = { visit: VisitRecord, news2: News2Score, };
+
+export type VisitForm = { citizen_id: CitizenId, dispatch_key: string | null, arrived_at: Timestamp, left_at: Timestamp, vitals: VisitVitals, samples: VisitSamples, treatments: Array<TreatmentGiven>, e_doctor_consulted: boolean, outcome: VisitOutcome, plan: string, notes: string, 
+/**
+ * The draft this form was kept as while it was typed: removed when the visit is saved.
+ */
+draft_id: string | null, };
+
+export type VisitRecorded = { visit: VisitRecord, saved: VisitSaved, 
+/**
+ * Alarms it raised (an admission's change of the confirmed level).
+ */
+alarms_raised: Array<string>, };
+
+export type VisitSaved = { key: string, news2: News2Score, 
+/**
+ * The decision key of the confirmed level an admission set, if it set one.
+ */
+level_decision: string | null, 
+/**
+ * The dispatch the visit completed, if it completed one.
+ */
+completed_dispatch: string | null, 
+/**
+ * False when the visit was already kept (saved twice): nothing was done again.
+ */
+new: boolean, };
 
 export type Rendered = { svg: string, width: number, height: number, panels: Array<PanelBox>, 
 /**

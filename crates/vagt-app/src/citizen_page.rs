@@ -1,11 +1,13 @@
 //! One citizen's page: who they are, their level and its history, the plan in force, recent
-//! readings judged by that plan, and their alarms open and past. Trends, calls and visits will
-//! be added here.
+//! readings judged by that plan, their alarms open and past, their medicine box and the MAS
+//! visits made to them. Trends and calls are read on their own (they page and refresh).
 
 use crate::{AppError, Session};
 use serde::Serialize;
 use vagt_core::limits::Triage;
-use vagt_core::news2::FullSetScore;
+use vagt_core::medicine::BoxedMedicine;
+use vagt_core::news2::{FullSetScore, News2};
+use vagt_core::visit::VisitRecord;
 use vagt_core::{CitizenId, Diagnosis, EcmLevel, LevelKind, Parameter, Timestamp};
 use vagt_store::{Actor, AlarmFilter, AlarmRow, LevelHistoryEntry, PlanForm};
 
@@ -49,6 +51,17 @@ pub struct CitizenPage {
     /// Open first, then past; highest priority and newest first.
     pub alarms: Vec<AlarmRow>,
     pub news2: Option<FullSetScore>,
+    /// The drugs prescribed in advance, by name.
+    pub medicine_box: Vec<BoxedMedicine>,
+    /// MAS visits, newest first, each with its exact NEWS2.
+    pub visits: Vec<PageVisit>,
+}
+
+/// A MAS visit on the page, with the NEWS2 its vitals score.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct PageVisit {
+    pub visit: VisitRecord,
+    pub news2: News2,
 }
 
 impl Session {
@@ -87,6 +100,15 @@ impl Session {
             level_history: store.level_history(id, actor)?,
             alarms: store.alarms(AlarmFilter::Citizen(id), actor, now)?,
             news2: store.news2(actor, id, now)?,
+            medicine_box: store.medicine_box(actor, id)?,
+            visits: store
+                .visits(actor, Some(id), None)?
+                .into_iter()
+                .map(|visit| PageVisit {
+                    news2: visit.news2(),
+                    visit,
+                })
+                .collect(),
             citizen: CitizenDetails {
                 cpr: citizen.id.as_cpr(),
                 id: citizen.id,

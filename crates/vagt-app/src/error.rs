@@ -71,6 +71,7 @@ impl AppError {
                 | AppError::InvalidPlan(_)
                 | AppError::Store(vagt_store::StoreError::InvalidCall(_))
                 | AppError::Store(vagt_store::StoreError::InvalidDispatch(_))
+                | AppError::Store(vagt_store::StoreError::InvalidVisit(_))
         )
     }
 
@@ -95,12 +96,19 @@ impl AppError {
             }
             _ => None,
         };
+        let visit_problems = match self {
+            AppError::Store(vagt_store::StoreError::InvalidVisit(problems)) => {
+                Some(problems.clone())
+            }
+            _ => None,
+        };
         ErrorReport {
             code: self.code(),
             message: self.to_string(),
             problems,
             call_problems,
             dispatch_problems,
+            visit_problems,
         }
     }
 }
@@ -123,4 +131,8 @@ pub struct ErrorReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub dispatch_problems: Option<Vec<vagt_core::dispatch::DispatchProblem>>,
+    /// For a refused visit: every field that is wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub visit_problems: Option<Vec<vagt_core::visit::VisitProblem>>,
 }

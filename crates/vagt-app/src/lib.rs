@@ -23,6 +23,7 @@ mod records;
 mod session;
 mod sync;
 mod trend;
+mod visits;
 
 pub use backend::{BackendView, backend_client, backend_token, check_backend_url};
 pub use background::{BackgroundHandle, BackgroundPlan};
@@ -30,6 +31,7 @@ pub use calls::{CallForm, CallRecorded};
 pub use changes::{ChangeSink, NoWindow, STORE_CHANGED_EVENT, StoreChanged};
 pub use citizen_page::{
     CitizenDetails, CitizenPage, PAGE_READINGS_LIMIT, PAGE_READINGS_WINDOW_MS, PageReading,
+    PageVisit,
 };
 pub use demo::DemoReport;
 pub use dispatches::{DispatchChanged, DispatchEdit, DispatchForm};
@@ -43,3 +45,4 @@ pub use trend::{
     SPARKLINE_POINTS, SPARKLINE_WINDOW_MS, SparkPoint, Sparkline, format_of, parse_language,
     parse_range, render,
 };
+pub use visits::{VisitForm, VisitRecorded};

@@ -56,6 +56,12 @@ fn generated() -> String {
         vagt_core::call::CallRecord, vagt_core::call::CallDirection, vagt_core::call::CallerRole,
         vagt_core::call::Symptom, vagt_core::call::SymptomReport, vagt_core::call::MedicineStarted,
         vagt_core::call::CallProblem, vagt_core::call::CallProblemCode,
+        // MAS visits and the medicine box.
+        vagt_core::visit::VisitRecord, vagt_core::visit::VisitVitals, vagt_core::visit::BloodGas,
+        vagt_core::visit::VisitSamples, vagt_core::visit::Route, vagt_core::visit::TreatmentGiven,
+        vagt_core::visit::VisitProblem, vagt_core::visit::VisitProblemCode,
+        vagt_core::news2::Consciousness, vagt_core::medicine::BoxedMedicine,
+        vagt_app::PageVisit, vagt_app::VisitForm, vagt_app::VisitRecorded, vagt_store::VisitSaved,
         // Trend plots.
         vagt_plot::Rendered, vagt_plot::PanelBox, vagt_plot::HoverPoint, vagt_plot::PanelKey,
         vagt_plot::LimitsInForce, vagt_plot::Window, vagt_plot::TrendRange,

@@ -93,6 +93,10 @@ pub struct SymptomReport {
 pub struct MedicineStarted {
     pub drug: String,
     pub dose: String,
+    /// The box's prescription ([`crate::medicine::BoxedMedicine::source_id`]), when the drug
+    /// was chosen from the citizen's box.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_box: Option<String>,
 }
 
 /// A call as it travels and is kept.
@@ -274,6 +278,7 @@ mod tests {
             medicine: vec![MedicineStarted {
                 drug: "Prednisolon".into(),
                 dose: "37,5 mg dagligt i 5 dage".into(),
+                from_box: None,
             }],
             e_doctor_consulted: false,
             assessed_level: Some(EcmLevel::new(3).expect("level")),

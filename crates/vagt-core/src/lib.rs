@@ -17,6 +17,7 @@ pub mod ecm_engine;
 pub mod enrolment;
 pub mod i18n;
 pub mod limits;
+pub mod medicine;
 pub mod news2;
 pub mod outbound;
 pub mod parameter;
@@ -24,6 +25,7 @@ pub mod plan;
 pub mod reading;
 pub mod time_util;
 pub mod units;
+pub mod visit;
 
 pub use care_event::{CareEvent, CareEventKind, CareEventUpdate};
 pub use citizen::{Citizen, CitizenId, Diagnosis};

@@ -8,6 +8,7 @@ use crate::citizen::CitizenId;
 use crate::dispatch::DispatchRecord;
 use crate::ecm::EcmLevel;
 use crate::time_util::Timestamp;
+use crate::visit::VisitRecord;
 use serde::{Deserialize, Serialize};
 
 /// A revision of a citizen's triage plan, as it travels: the whole overrides document, who
@@ -76,6 +77,8 @@ pub enum Outbound {
     /// A nurse requested or moved on a MAS dispatch: the dispatch with every step this station
     /// held then, the new step last (the push merges it with what the backend holds).
     Dispatch(Box<DispatchRecord>),
+    /// A MAS nurse recorded a visit in the citizen's home.
+    Visit(Box<VisitRecord>),
 }
 
 impl Outbound {
@@ -88,6 +91,7 @@ impl Outbound {
             Outbound::SharedSetting(_) => "shared_setting",
             Outbound::Call(_) => "call",
             Outbound::Dispatch(_) => "dispatch",
+            Outbound::Visit(_) => "visit",
         }
     }
 
@@ -112,6 +116,7 @@ impl Outbound {
             Outbound::SharedSetting(s) => Some(&s.key),
             Outbound::Call(c) => Some(&c.key),
             Outbound::Dispatch(d) => d.steps.last().map(|s| s.key.as_str()),
+            Outbound::Visit(v) => Some(&v.key),
         }
     }
 
@@ -124,6 +129,7 @@ impl Outbound {
             Outbound::SharedSetting(_) => None,
             Outbound::Call(c) => c.citizen_id.as_ref(),
             Outbound::Dispatch(d) => Some(&d.citizen_id),
+            Outbound::Visit(v) => Some(&v.citizen_id),
         }
     }
 }

@@ -18,6 +18,7 @@ mod condition;
 mod dispatch;
 mod encounter;
 mod error;
+mod medication;
 mod observation;
 mod outbound;
 mod page;
@@ -27,6 +28,7 @@ mod records;
 mod reference;
 mod task;
 mod types;
+mod visit;
 
 pub use bundle::{
     Bundle, BundleEntry, BundleEntryRequest, BundleEntryResponse, BundleEntrySearch, BundleLink,
@@ -44,6 +46,7 @@ pub use condition::map_condition;
 pub use dispatch::{DISPATCH_STATE_SYSTEM, is_dispatch_task, map_dispatch_task, version_id};
 pub use encounter::{ACUTE_BED_CODE, map_encounter};
 pub use error::{FhirError, Rejected};
+pub use medication::{ATC_SYSTEM, map_medication_request};
 pub use observation::{ObservationUpdate, map_observation, retraction_covers};
 pub use outbound::{
     ECM_LEVEL_CODE, ECM_LEVEL_SYSTEM, EXTENSION_BASE, PLAN_REVISION_CODE, RECORD_IDENTIFIER_SYSTEM,
@@ -64,4 +67,8 @@ pub use types::{
     Period, Quantity, QuestionnaireResponse, QuestionnaireResponseAnswer,
     QuestionnaireResponseItem, Reference, Resource, parse_resource, resource_from_value,
     resource_type_of,
+};
+pub use visit::{
+    VISIT_PART_SYSTEM, VisitPart, is_visit_encounter, is_visit_part, map_visit_encounter,
+    visit_encounter, visit_identifier, visit_parts,
 };

@@ -71,6 +71,8 @@ pub fn outbound_resource(record: &Outbound, patient: Option<&str>) -> Value {
         Outbound::SharedSetting(setting) => shared_setting(setting),
         Outbound::Call(call) => communication(subject, call),
         Outbound::Dispatch(dispatch) => crate::dispatch::dispatch_task(subject, dispatch),
+        // The Encounter; its parts go after it (see `crate::visit_parts`).
+        Outbound::Visit(visit) => crate::visit::visit_encounter(visit, patient),
     }
 }
 
@@ -276,6 +278,7 @@ mod tests {
             medicine: vec![MedicineStarted {
                 drug: "Prednisolon".into(),
                 dose: "37,5 mg".into(),
+                from_box: None,
             }],
             e_doctor_consulted: true,
             assessed_level: Some(vagt_core::EcmLevel::ECM4),

@@ -377,6 +377,61 @@ pub(crate) fn episode_of_care(id: &str, patient_id: &str, start: Timestamp) -> V
     })
 }
 
+/// The medicine box a doctor prescribes in advance for a diagnosis, as the clinic's standing
+/// orders have it: (drug, ATC code, dose, when to start). Diabetes has no box.
+pub(crate) fn medicine_box_for(
+    diagnosis: Diagnosis,
+) -> &'static [(&'static str, &'static str, &'static str, &'static str)] {
+    match diagnosis {
+        Diagnosis::Copd => &[
+            (
+                "Prednisolon 25 mg tablet",
+                "H02AB06",
+                "37,5 mg dagligt i 5 dage",
+                "ved øget åndenød og mere eller ændret opspyt",
+            ),
+            (
+                "Amoxicillin/clavulansyre 500/125 mg tablet",
+                "J01CR02",
+                "1 tablet 3 gange dagligt i 7 dage",
+                "ved gult eller grønt opspyt",
+            ),
+        ],
+        Diagnosis::HeartFailure => &[(
+            "Furosemid 40 mg tablet",
+            "C03CA01",
+            "40 mg ekstra om morgenen i 3 dage",
+            "ved vægtøgning over 2 kg på 3 dage eller hævede ben",
+        )],
+        Diagnosis::Diabetes => &[],
+    }
+}
+
+/// One pre-prescribed drug of a citizen's medicine box.
+pub(crate) fn medication_request(
+    id: &str,
+    patient_id: &str,
+    (drug, atc, dose, when): (&str, &str, &str, &str),
+    authored: Timestamp,
+) -> Value {
+    json!({
+        "resourceType": "MedicationRequest",
+        "id": id,
+        "status": "active",
+        "intent": "order",
+        "medicationCodeableConcept": {
+            "coding": [{"system": vagt_fhir::ATC_SYSTEM, "code": atc}],
+            "text": drug,
+        },
+        "subject": {"reference": format!("Patient/{patient_id}")},
+        "authoredOn": authored.to_rfc3339(),
+        "dosageInstruction": [{
+            "text": dose,
+            "asNeededCodeableConcept": {"text": when},
+        }],
+    })
+}
+
 /// An active, confirmed Condition coded in ICD-10.
 pub(crate) fn condition(id: &str, patient_id: &str, diagnosis: Diagnosis) -> Value {
     let (code, display) = match diagnosis {
@@ -413,21 +468,26 @@ pub(crate) fn operation_outcome(severity: &str, code: &str, diagnostics: &str) -
 }
 
 /// The resource types the server reads from the cohort.
-pub(crate) const SERVED_TYPES: [&str; 6] = [
+pub(crate) const SERVED_TYPES: [&str; 7] = [
     "Patient",
     "EpisodeOfCare",
     "Condition",
+    "MedicationRequest",
     "Observation",
     "QuestionnaireResponse",
     "Encounter",
 ];
 
 /// The resource types a client may create (what the nurse station pushes: acknowledgements as
-/// Tasks, confirmed levels as ClinicalImpressions, plan revisions and shared settings as Basic).
-pub(crate) const CREATABLE_TYPES: [&str; 8] = [
+/// Tasks, confirmed levels as ClinicalImpressions, plan revisions and shared settings as Basic,
+/// calls as Communications, visits as Encounters with their Observations,
+/// MedicationAdministrations and Procedures).
+pub(crate) const CREATABLE_TYPES: [&str; 10] = [
     "Basic",
     "Communication",
     "Encounter",
+    "MedicationAdministration",
+    "Procedure",
     "Task",
     "Observation",
     "ClinicalImpression",

@@ -233,6 +233,40 @@ fn save_step_tx(
     })
 }
 
+/// A visit recorded for its dispatch completes it, with the visit's outcome, when the dispatch
+/// is at a state that may become completed (the nurse has arrived); otherwise the dispatch is
+/// left as it is (`None`) for a nurse to move on.
+pub(crate) fn complete_for_visit_tx(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    key: &str,
+    outcome: vagt_core::dispatch::VisitOutcome,
+    now: Timestamp,
+) -> Result<Option<DispatchSaved>> {
+    let Some(mut record) = record_tx(tx, key)? else {
+        return Ok(None);
+    };
+    let Some(view) = record.view() else {
+        return Ok(None);
+    };
+    if !view
+        .state
+        .can_become(vagt_core::dispatch::DispatchState::Completed)
+    {
+        return Ok(None);
+    }
+    let change = DispatchChange::State {
+        to: vagt_core::dispatch::DispatchState::Completed,
+        outcome: Some(outcome),
+        note: "besøg registreret".into(),
+    };
+    let step = view
+        .next_step(new_key()?, &actor.0, now, change)
+        .map_err(StoreError::InvalidDispatch)?;
+    record.steps.push(step);
+    save_step_tx(tx, actor, record, now).map(Some)
+}
+
 fn new_key() -> Result<String> {
     Ok(format!("urn:uuid:{}", crate::key::random_uuid()?))
 }

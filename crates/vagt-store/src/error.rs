@@ -66,6 +66,11 @@ pub enum StoreError {
     InvalidDispatch(Vec<vagt_core::dispatch::DispatchProblem>),
     #[error("no dispatch with key {0}")]
     UnknownDispatch(String),
+    /// A visit that cannot be recorded, with every field that is wrong.
+    #[error("the visit cannot be recorded: {}", visit_problems(.0))]
+    InvalidVisit(Vec<vagt_core::visit::VisitProblem>),
+    #[error("no visit with key {0}")]
+    UnknownVisit(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -115,6 +120,8 @@ impl StoreError {
             StoreError::UnknownCall(_) => "unknown_call",
             StoreError::InvalidDispatch(_) => "invalid_dispatch",
             StoreError::UnknownDispatch(_) => "unknown_dispatch",
+            StoreError::InvalidVisit(_) => "invalid_visit",
+            StoreError::UnknownVisit(_) => "unknown_visit",
             StoreError::Random(_) => "no_randomness",
             StoreError::Path { .. } => "bad_path",
             StoreError::Triage(TriageError::UnknownAlarm(_)) => "unknown_alarm",
@@ -134,6 +141,14 @@ impl StoreError {
 }
 
 fn call_problems(problems: &[vagt_core::call::CallProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{} ({})", p.field, p.code.code()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn visit_problems(problems: &[vagt_core::visit::VisitProblem]) -> String {
     problems
         .iter()
         .map(|p| format!("{} ({})", p.field, p.code.code()))

@@ -33,6 +33,7 @@ mod status;
 mod sync_runs;
 mod trend;
 mod users;
+mod visits;
 
 pub use alarm_rows::AckOutcome;
 pub use alarms::{AlarmEpisode, AlarmFilter, AlarmRow, episodes_of};
@@ -54,6 +55,7 @@ pub use snoozes::SnoozeOutcome;
 pub use status::{StoreStatus, SyncState};
 pub use sync_runs::{SyncProgress, SyncRunEnd};
 pub use trend::{PlanHistoryStep, TrendReadingRow, TrendRows};
+pub use visits::VisitSaved;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

@@ -18,7 +18,7 @@ pub struct Migrations {
 
 pub const CURRENT: Migrations = Migrations {
     schema: SCHEMA_SQL,
-    version: 7,
+    version: 8,
     upgrades: &[
         include_str!("../migrations/0001_to_0002.sql"),
         include_str!("../migrations/0002_to_0003.sql"),
@@ -26,6 +26,7 @@ pub const CURRENT: Migrations = Migrations {
         include_str!("../migrations/0004_to_0005.sql"),
         include_str!("../migrations/0005_to_0006.sql"),
         include_str!("../migrations/0006_to_0007.sql"),
+        include_str!("../migrations/0007_to_0008.sql"),
     ],
 };
 

@@ -11,10 +11,14 @@ use crate::levels::apply_remote_decision_tx;
 use crate::plans::{RevisionApplied, apply_remote_plan_revision_tx};
 use crate::readings::{Rejection, ingest_tx, record_rejection_tx};
 use crate::remote_acks::apply_remote_acknowledgement_tx;
+use crate::visits::{
+    VisitApplied, apply_medication_tx, apply_remote_visit_tx, withdraw_medication_tx,
+};
 use crate::{IngestReport, Result, Store, StoreError, citizens};
 use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
 use std::collections::BTreeSet;
+use vagt_core::medicine::MedicineUpdate;
 use vagt_core::outbound::{LevelDecisionRecord, PlanRevisionRecord, SharedSettingRecord};
 use vagt_core::{
     CareEventUpdate, Citizen, CitizenId, Diagnosis, Enrolment, IncomingMeasurement, Timestamp,
@@ -66,6 +70,10 @@ pub struct PullBatch {
     pub calls: Vec<Pulled<vagt_core::call::CallRecord>>,
     /// MAS dispatches, as the backend holds them (every station's steps).
     pub dispatches: Vec<Pulled<vagt_core::dispatch::DispatchRecord>>,
+    /// MAS visits, from every station.
+    pub visits: Vec<Pulled<vagt_core::visit::VisitRecord>>,
+    /// What the backend's prescriptions say of citizens' medicine boxes.
+    pub medicine: Vec<vagt_core::medicine::MedicineUpdate>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -313,6 +321,48 @@ impl Store {
                     report.rejected += usize::from(kept);
                 }
                 Err(other) => return Err(other),
+            }
+        }
+        for pulled in &batch.visits {
+            match apply_remote_visit_tx(&tx, &pulled.record, &pulled.source_id, received_at) {
+                Ok(VisitApplied::New) => {
+                    report.records += 1;
+                    report
+                        .changed_citizens
+                        .insert(pulled.record.citizen_id.clone());
+                }
+                Ok(VisitApplied::Known) => {}
+                // A visit that does not hold together, or of a citizen this store does not
+                // know: kept for a human.
+                Err(refused @ (StoreError::InvalidVisit(_) | StoreError::UnknownCitizen(_))) => {
+                    let known = crate::citizen_rows::citizen_exists(
+                        &tx,
+                        pulled.record.citizen_id.as_str(),
+                    )?;
+                    let citizen = Some(&pulled.record.citizen_id).filter(|_| known);
+                    let kept = record_rejection_tx(
+                        &tx,
+                        &refused_record(backend, pulled, &refused, citizen),
+                        received_at,
+                    )?;
+                    report.rejected += usize::from(kept);
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        for update in &batch.medicine {
+            let changed = match update {
+                MedicineUpdate::InBox { medicine, version } => {
+                    apply_medication_tx(&tx, medicine, true, version, received_at)?
+                        .then(|| medicine.citizen_id.clone())
+                }
+                MedicineUpdate::Withdrawn { source } => {
+                    withdraw_medication_tx(&tx, &source.id, &source.version)?
+                }
+            };
+            if let Some(citizen) = changed {
+                report.records += 1;
+                report.changed_citizens.insert(citizen);
             }
         }
         for rejection in &batch.rejections {

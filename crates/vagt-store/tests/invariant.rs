@@ -244,6 +244,12 @@ impl Clinic {
                         payload: "{}".into(),
                         record: *record,
                     }),
+                    Outbound::Visit(record) => batch.visits.push(Pulled {
+                        source_id,
+                        resource_type: "Encounter".into(),
+                        payload: "{}".into(),
+                        record: *record,
+                    }),
                 },
             }
         }

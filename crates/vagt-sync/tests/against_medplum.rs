@@ -455,7 +455,8 @@ async fn one_dispatch_edited_at_two_stations_through_medplum() {
 }
 
 #[tokio::test]
-async fn calls_logged_in_the_field_with_the_backend_down_reach_every_station_through_medplum() {
+async fn calls_and_a_visit_logged_in_the_field_with_the_backend_down_reach_every_station_through_medplum()
+ {
     let Some(medplum) = start_medplum() else {
         return;
     };
@@ -465,7 +466,7 @@ async fn calls_logged_in_the_field_with_the_backend_down_reach_every_station_thr
         &http,
         &sim.base_url,
         &medplum.base,
-        &["Patient", "Condition", "Observation"],
+        &["Patient", "Condition", "MedicationRequest", "Observation"],
     )
     .await;
     sim.shutdown().await;
@@ -481,5 +482,18 @@ async fn calls_logged_in_the_field_with_the_backend_down_reach_every_station_thr
         assert_eq!(call["medium"][0]["coding"][0]["code"], "PHONE");
         assert_eq!(call["status"], "completed");
     }
+    // The visit as base R4 that Medplum validated: one home-health Encounter, finished, with
+    // its admission as the discharge disposition.
+    let visits: Vec<Value> = resources(&http, &format!("{}/Encounter", medplum.base))
+        .await
+        .into_iter()
+        .filter(|e| e["class"]["code"] == "HH")
+        .collect();
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0]["status"], "finished");
+    assert_eq!(
+        visits[0]["hospitalization"]["dischargeDisposition"]["coding"][0]["code"],
+        "hosp"
+    );
     drop(medplum);
 }

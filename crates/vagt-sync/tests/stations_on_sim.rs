@@ -93,7 +93,7 @@ async fn decisions_plans_and_the_policy_travel_between_stations_through_vagt_sim
 }
 
 #[tokio::test]
-async fn calls_logged_in_the_field_with_the_backend_down_reach_every_station_once() {
+async fn calls_and_a_visit_logged_in_the_field_with_the_backend_down_reach_every_station_once() {
     let sim = sim(4, 5, FaultProfile::none()).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");

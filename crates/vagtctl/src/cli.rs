@@ -165,6 +165,14 @@ pub enum Command {
         #[command(subcommand)]
         action: DispatchAction,
     },
+    /// MAS visits: record one (vitals, samples, treatment, outcome), list them, show one.
+    Visit {
+        #[command(subcommand)]
+        action: VisitAction,
+    },
+    /// A citizen's medicine box: the drugs prescribed in advance, numbered as `visit record
+    /// --treatment box:N` takes them.
+    Box { citizen: String },
     /// A citizen's triage plan: limits, relative rules and measuring schedule.
     Plan {
         #[command(subcommand)]
@@ -345,6 +353,80 @@ pub enum DispatchAction {
         all: bool,
     },
     /// One dispatch with its history and any conflict.
+    Show { key: String },
+}
+
+// Parsed once per process: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum VisitAction {
+    /// Record a visit as the MAS nurse named by --as. An admission sets the confirmed level
+    /// (municipal_acute_bed ECM5, hospital_admission ECM6); a visit for an arrived dispatch
+    /// completes it.
+    Record {
+        citizen: String,
+        /// Respiratory rate, breaths per minute.
+        #[arg(long)]
+        rr: f64,
+        /// SpO2, percent.
+        #[arg(long)]
+        spo2: f64,
+        /// Breathing supplemental oxygen when the saturation was measured.
+        #[arg(long)]
+        oxygen: bool,
+        /// Blood pressure as SYSTOLIC/DIASTOLIC, mmHg.
+        #[arg(long)]
+        bp: String,
+        #[arg(long)]
+        pulse: f64,
+        /// alert, new_confusion, voice, pain or unresponsive.
+        #[arg(long, default_value = "alert")]
+        acvpu: String,
+        /// Temperature, °C.
+        #[arg(long)]
+        temp: f64,
+        /// CRP, mg/L.
+        #[arg(long)]
+        crp: Option<f64>,
+        /// Blood gas as PH/PCO2/PO2, the gases in kPa.
+        #[arg(long)]
+        blood_gas: Option<String>,
+        /// A sputum sample was sent for culture.
+        #[arg(long)]
+        sputum: bool,
+        /// Treatment given as DRUG:DOSE:ROUTE, or box:N:ROUTE for the N-th drug of the
+        /// citizen's medicine box (`vagtctl box`); repeat for more. Routes: oral, inhaled,
+        /// nebulised, intravenous, intramuscular, subcutaneous.
+        #[arg(long = "treatment")]
+        treatments: Vec<String>,
+        #[arg(long)]
+        e_doctor: bool,
+        /// stays_home, municipal_acute_bed or hospital_admission.
+        #[arg(long)]
+        outcome: String,
+        /// The plan the citizen stays home with, or why they were admitted.
+        #[arg(long)]
+        plan: String,
+        #[arg(long, default_value = "")]
+        notes: String,
+        /// The dispatch that sent the nurse (its key or beginning).
+        #[arg(long)]
+        dispatch: Option<String>,
+        /// When the nurse arrived (RFC 3339) [default: --minutes before now]
+        #[arg(long)]
+        arrived: Option<String>,
+        /// How long the visit lasted.
+        #[arg(long, default_value_t = 45)]
+        minutes: i64,
+    },
+    /// Visits, newest first: one citizen's, or all.
+    List {
+        citizen: Option<String>,
+        /// Only visits begun at or after this instant (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// One visit, with its NEWS2, by its key.
     Show { key: String },
 }
 

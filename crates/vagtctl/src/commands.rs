@@ -202,6 +202,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Level { action } => level(&session, &out, &actor, action),
         Command::Call { action } => call(&session, &out, &actor, action),
         Command::Dispatch { action } => crate::dispatch::dispatch(&session, &out, &actor, action),
+        Command::Visit { action } => crate::visit::visit(&session, &out, &actor, action),
+        Command::Box { citizen } => {
+            let citizen = parse_citizen(&citizen)?;
+            let list = session.medicine_box(&actor, &citizen)?;
+            out.print(&list, |w| output::medicine_box_table(w, &list))
+        }
         Command::Plan { action } => plan(&session, &out, &actor, action),
         Command::Rejected { all } => {
             let list = session.rejected(&actor, all)?;
@@ -413,6 +419,7 @@ fn call(
                     Ok(vagt_core::call::MedicineStarted {
                         drug: drug.trim().to_owned(),
                         dose: dose.trim().to_owned(),
+                        from_box: None,
                     })
                 })
                 .collect::<Result<Vec<_>, CliError>>()?;
@@ -549,7 +556,7 @@ fn read_secret(prompt: &str) -> Result<String, CliError> {
     }
 }
 
-fn parse_time(text: &str) -> Result<Timestamp, CliError> {
+pub(crate) fn parse_time(text: &str) -> Result<Timestamp, CliError> {
     Timestamp::parse_rfc3339(text).map_err(|e| CliError::Usage(e.to_string()))
 }
 

@@ -11,6 +11,7 @@ mod cli;
 mod commands;
 mod dispatch;
 mod output;
+mod visit;
 
 /// What can go wrong in `vagtctl` itself, around the use cases.
 #[derive(Debug, thiserror::Error)]

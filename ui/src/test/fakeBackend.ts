@@ -1,13 +1,13 @@
 // A stand-in for the Rust back end behind mockIPC: a cohort of citizens, open alarms (also as
 // episodes, one per citizen), a plan, a small trend plot and sparklines, the call log, the
-// nurse's form drafts and MAS dispatches, and a log of every command called, so tests can say what the UI read
+// nurse's form drafts, MAS dispatches, medicine boxes and visits, and a log of every command called, so tests can say what the UI read
 // and when.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { sortAlarms } from '../alarms';
 import type {
-  AlarmEpisode, AlarmRow, CallForm, CallProblem, CallRecord, CallRecorded, CitizenPage, CitizenSummary, Dispatch, DispatchChanged,
+  AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, CallProblem, CallRecord, CallRecorded, CitizenPage, CitizenSummary, Dispatch, DispatchChanged,
   DispatchEdit, DispatchForm, FormDraft, HoverPoint,
-  LimitsInForce, PanelBox, Parameter, PlanCheck, PlanForm, PlanProblem, PlanView, Rendered, Sparkline, SparkPoint, StationStatus,
+  LimitsInForce, PageVisit, PanelBox, Parameter, PlanCheck, PlanForm, PlanProblem, PlanView, Rendered, Sparkline, SparkPoint, StationStatus,
   Triage,
 } from '../bindings';
 
@@ -217,6 +217,9 @@ export interface Fake {
   confirmed: Record<string, number>;
   /** MAS dispatches, as request_dispatch and change_dispatch keep them. */
   dispatches: Dispatch[];
+  /** Medicine boxes and MAS visits, shown on the citizen page of their citizen. */
+  medicineBox: BoxedMedicine[];
+  visits: PageVisit[];
   calls: { cmd: string; args: Record<string, unknown> }[];
   callsOf: (cmd: string) => Record<string, unknown>[];
   reset: () => void;
@@ -241,7 +244,7 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
   const fake: Fake = {
     citizens, alarms, plan: {}, refuseSnooze: new Set(), trendError: null,
     exportPath: '/home/mette/Documents/Vagt/Vagt-trend-20261122-0800.pdf', callLog: [], drafts: [], callRefusal: null,
-    confirmed: {}, dispatches: [], calls: [],
+    confirmed: {}, dispatches: [], medicineBox: [], visits: [], calls: [],
     callsOf: (cmd) => fake.calls.filter((c) => c.cmd === cmd).map((c) => c.args),
     reset: () => {
       fake.calls.length = 0;
@@ -302,6 +305,8 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
           readings: [{ parameter: 'spo2', value: 85, unit: '%', effective_at: NOW, triage: 'red' }],
           alarms: fake.alarms.filter((a) => a.citizen_id === c.id),
           news2: null,
+          medicine_box: fake.medicineBox.filter((m) => m.citizen_id === c.id),
+          visits: fake.visits.filter((v) => v.visit.citizen_id === c.id),
         };
         return page;
       }

@@ -49,7 +49,7 @@ impl SpO2Scale {
 }
 
 /// ACVPU: Alert, or new Confusion, or responds to Voice or Pain, or Unresponsive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Consciousness {
     Alert,

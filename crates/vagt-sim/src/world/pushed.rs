@@ -44,7 +44,8 @@ impl World {
             self.encounters.insert(index, info);
             return;
         }
-        if record.resource_type != "Observation" {
+        // A part of a visit is not a reading (the visit's Encounter is what a client keeps).
+        if record.resource_type != "Observation" || vagt_fhir::is_visit_part(resource) {
             return;
         }
         let info = ObservationInfo {

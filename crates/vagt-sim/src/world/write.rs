@@ -52,6 +52,11 @@ impl World {
             let id = self.store.new_id("Condition");
             let condition = fhir::condition(&id, &patient_id, *diagnosis);
             self.write_new(condition, at, report.as_deref_mut());
+            for drug in fhir::medicine_box_for(*diagnosis) {
+                let id = self.store.new_id("MedicationRequest");
+                let request = fhir::medication_request(&id, &patient_id, *drug, at);
+                self.write_new(request, at, report.as_deref_mut());
+            }
         }
         self.by_cpr.insert(citizen.id.clone(), index);
         self.by_patient.insert(patient_id.clone(), index);

@@ -7,9 +7,10 @@ use crate::error::SyncError;
 use std::collections::{BTreeSet, HashMap};
 use vagt_core::{CitizenId, Timestamp};
 use vagt_fhir::{
-    BasicRecord, ObservationUpdate, QuestionnaireUpdate, local_reference, map_acknowledgement_task,
-    map_basic, map_call, map_condition, map_encounter, map_episode_of_care, map_level_decision,
-    map_observation, map_patient, map_questionnaire_response,
+    BasicRecord, ObservationUpdate, QuestionnaireUpdate, is_visit_part, local_reference,
+    map_acknowledgement_task, map_basic, map_call, map_condition, map_encounter,
+    map_episode_of_care, map_level_decision, map_medication_request, map_observation, map_patient,
+    map_questionnaire_response, map_visit_encounter,
 };
 use vagt_store::{PullBatch, Pulled, Rejection, SourcedCitizen, Store};
 
@@ -100,10 +101,36 @@ pub(super) async fn map_page(
                 Ok(None) => {}
                 Err(rejected) => batch.rejections.push(reject(resource, rejected)),
             },
-            "Encounter" => match map_encounter(resource, &base, &citizen_for, received_at) {
-                Ok(update) => batch.care_events.push(update),
+            "Encounter" => {
+                // A Vagt visit is a visit record and, like any home-health Encounter, a MAS
+                // visit among the citizen's care events.
+                match map_visit_encounter(resource, &base, &citizen_for, received_at) {
+                    Ok(Some(record)) => {
+                        let (source_id, payload) = pulled(resource);
+                        batch.visits.push(Pulled {
+                            source_id,
+                            resource_type: "Encounter".into(),
+                            payload,
+                            record,
+                        });
+                    }
+                    Ok(None) => {}
+                    Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+                }
+                match map_encounter(resource, &base, &citizen_for, received_at) {
+                    Ok(update) => batch.care_events.push(update),
+                    Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+                }
+            }
+            "MedicationRequest" => match map_medication_request(resource, &base, &citizen_for) {
+                Ok(Some(update)) => batch.medicine.push(update),
+                // A draft: prescribed when a later version says so.
+                Ok(None) => {}
                 Err(rejected) => batch.rejections.push(reject(resource, rejected)),
             },
+            // A part of a Vagt visit (a vital sign, a sample): the visit's Encounter carries
+            // the record every station keeps, so it is not a home reading.
+            "Observation" if is_visit_part(resource) => {}
             "EpisodeOfCare" => {
                 match map_episode_of_care(resource, &base, &citizen_for, received_at) {
                     Ok(enrolment) => batch.enrolments.push(enrolment),

@@ -8,13 +8,15 @@
 //! - [`pull`]: pulling one type, with its paging and checkpoint;
 //! - [`map`]: a page turned into the domain;
 //! - [`push`]: the outbox;
-//! - [`push_dispatch`]: a dispatch, merged with the backend's copy and written with `If-Match`.
+//! - [`push_dispatch`]: a dispatch, merged with the backend's copy and written with `If-Match`;
+//! - [`push_visit`]: a visit, its Encounter and then its parts, each created once.
 
 mod config;
 mod map;
 mod pull;
 mod push;
 mod push_dispatch;
+mod push_visit;
 mod report;
 mod run;
 

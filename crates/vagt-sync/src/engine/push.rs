@@ -6,6 +6,7 @@ use crate::capabilities::ServerCapabilities;
 use crate::client::{FhirClient, FhirResponse};
 use crate::engine::config::SyncConfig;
 use crate::engine::push_dispatch::push_dispatch;
+use crate::engine::push_visit::push_visit;
 use crate::engine::report::SyncReport;
 use crate::error::SyncError;
 use vagt_core::outbound::Outbound;
@@ -32,6 +33,12 @@ pub(super) async fn push_outbox(
                 capabilities.conditional_create("Task"),
             )
             .await;
+            settle(store, item.seq, pushed, report)?;
+            continue;
+        }
+        if let OutboxRecord::Record(Outbound::Visit(visit)) = &item.record {
+            let patient = patient_of(store, &base, &visit.citizen_id)?;
+            let pushed = push_visit(client, capabilities, visit, patient.as_deref()).await;
             settle(store, item.seq, pushed, report)?;
             continue;
         }
@@ -114,7 +121,7 @@ fn settle(
     }
 }
 
-async fn find_then_create(
+pub(super) async fn find_then_create(
     client: &FhirClient,
     resource_type: &str,
     resource: &serde_json::Value,

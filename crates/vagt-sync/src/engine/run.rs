@@ -14,13 +14,15 @@ use vagt_store::{Store, SyncRunEnd};
 /// Pulled in this order, so a reading's citizen is known before the reading arrives.
 /// EpisodeOfCare carries citizens' enrolments (when monitoring starts). QuestionnaireResponses
 /// carry the scored forms (symptom score, CAT); many servers hold none. Encounters carry care
-/// events (MAS visits, admissions, discharges) that set level floors. Basic carries the plan
+/// events (MAS visits, admissions, discharges) that set level floors, and Vagt's visit records.
+/// MedicationRequests carry the citizens' medicine boxes. Basic carries the plan
 /// revisions and shared settings nurses made at any station, ClinicalImpressions their
 /// confirmed levels, Tasks their alarm acknowledgements, and Communications their calls.
-pub const PULLED_TYPES: [&str; 10] = [
+pub const PULLED_TYPES: [&str; 11] = [
     "Patient",
     "EpisodeOfCare",
     "Condition",
+    "MedicationRequest",
     "Observation",
     "QuestionnaireResponse",
     "Encounter",

@@ -314,6 +314,7 @@ pub fn call_form(
         medicine: vec![MedicineStarted {
             drug: "Prednisolon".into(),
             dose: "37,5 mg i 5 dage".into(),
+            from_box: None,
         }],
         e_doctor_consulted: minutes_ago % 2 == 0,
         assessed_level: level.map(|l| EcmLevel::new(l).expect("level")),
@@ -322,13 +323,75 @@ pub fn call_form(
     }
 }
 
-/// A field shift with the backend down: a MAS laptop (A) logs many calls with no network,
-/// then the network returns and A pushes (the caller may cut answers meanwhile); every call is
-/// then on the server exactly once, and station B holds the very same calls.
+/// A full MAS visit in the home, `minutes_ago` minutes back: every vital sign, CRP, a blood
+/// gas and a sputum sample, one drug from the citizen's box and one from the nurse's bag, and
+/// a hospital admission.
+pub fn visit_form(
+    citizen: &CitizenId,
+    minutes_ago: i64,
+    from_box: Option<&vagt_core::medicine::BoxedMedicine>,
+) -> vagt_core::visit::VisitRecord {
+    use vagt_core::news2::{Consciousness, SpO2Scale};
+    use vagt_core::visit::*;
+    let arrived_at = Timestamp::now().plus_millis(-minutes_ago * 60_000);
+    let mut treatments = vec![TreatmentGiven {
+        drug: "Salbutamol".into(),
+        dose: "5 mg".into(),
+        route: Route::Nebulised,
+        from_box: None,
+    }];
+    if let Some(drug) = from_box {
+        treatments.push(TreatmentGiven {
+            drug: drug.drug.clone(),
+            dose: drug.dose.clone(),
+            route: Route::Oral,
+            from_box: Some(drug.source_id.clone()),
+        });
+    }
+    VisitRecord {
+        key: vagt_store::key::new_record_key().expect("key"),
+        citizen_id: citizen.clone(),
+        dispatch_key: None,
+        nurse: "nurse-mas".into(),
+        arrived_at,
+        left_at: arrived_at.plus_millis(55 * 60_000),
+        vitals: VisitVitals {
+            respiratory_rate: 27.0,
+            spo2: 85.0,
+            on_oxygen: false,
+            systolic_bp: 104.0,
+            diastolic_bp: 66.0,
+            pulse: 112.0,
+            consciousness: Consciousness::Alert,
+            temperature: 38.6,
+        },
+        spo2_scale: SpO2Scale::Scale1,
+        samples: VisitSamples {
+            crp: Some(118.0),
+            blood_gas: Some(BloodGas {
+                ph: 7.31,
+                pco2_kpa: 8.4,
+                po2_kpa: 6.9,
+            }),
+            sputum_sent: true,
+        },
+        treatments,
+        e_doctor_consulted: true,
+        outcome: vagt_core::dispatch::VisitOutcome::HospitalAdmission,
+        plan: "indlagt med ambulance, lungemedicinsk afdeling".into(),
+        notes: "grønt opspyt siden i går".into(),
+    }
+}
+
+/// A field shift with the backend down: a MAS laptop (A) logs many calls and a full visit
+/// with no network, then the network returns and A pushes (the caller may cut answers
+/// meanwhile); every call and every part of the visit is then on the server exactly once, and
+/// station B holds the very same calls and visit.
 pub struct FieldShift {
     pub a: Store,
     pub b: Store,
     pub keys: Vec<String>,
+    pub visit: vagt_core::visit::VisitRecord,
     assessed: CitizenId,
     page_size: usize,
 }
@@ -378,14 +441,27 @@ impl FieldShift {
         a.record_call(&nurse, &unknown, None, Timestamp::now())
             .expect("an unknown caller is logged too");
         keys.push(unknown.key);
+        // A visit to a citizen with a medicine box (the backend's, read before the shift).
+        let (visited, drug) = citizens
+            .iter()
+            .skip(1)
+            .find_map(|c| {
+                let drug = a.medicine_box(&nurse, c).expect("box").into_iter().next()?;
+                Some((c.clone(), drug))
+            })
+            .expect("a citizen with a medicine box");
+        let visit = visit_form(&visited, 70, Some(&drug));
+        a.record_visit(&nurse, &visit, None, Timestamp::now())
+            .expect("recorded offline");
         assert!(
-            a.status().expect("status").outbox >= keys.len() as i64,
+            a.status().expect("status").outbox > keys.len() as i64,
             "queued while offline"
         );
         FieldShift {
             a,
             b,
             keys,
+            visit,
             assessed: citizens[0].clone(),
             page_size,
         }
@@ -426,7 +502,8 @@ impl FieldShift {
             self.keys.len()
         );
         assert_eq!(again.rejected, 0, "{again:?}");
-        // The nurse's assessment is her confirmed level at both stations.
+        // The nurse's assessment is her confirmed level at both stations; the visit's
+        // admission sets ECM6 for its citizen.
         for store in [&mut self.a, &mut self.b] {
             assert_eq!(
                 store
@@ -434,6 +511,77 @@ impl FieldShift {
                     .expect("level"),
                 Some(EcmLevel::new(3).expect("level"))
             );
+            assert_eq!(
+                store
+                    .latest_level(&self.visit.citizen_id, LevelKind::Confirmed)
+                    .expect("level"),
+                Some(EcmLevel::new(6).expect("level"))
+            );
         }
+        self.check_visit(client, &reader).await;
+    }
+
+    /// The visit: its Encounter and each part once on the server, the box drug's
+    /// administration linked to its prescription, and the same visit at B, whose readings it
+    /// did not touch (its vital signs are the visit's, not home readings).
+    async fn check_visit(&mut self, client: &FhirClient, reader: &Actor) {
+        let count = |body: &[u8]| {
+            vagt_fhir::parse_bundle(body)
+                .expect("bundle")
+                .resources()
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let key = &self.visit.key;
+        let found = client
+            .get(&format!("Encounter?identifier=urn:ietf:rfc:3986|{key}"))
+            .await
+            .expect("search");
+        assert_eq!(count(&found.body).len(), 1, "exactly one Encounter");
+        let encounter = count(&found.body).remove(0);
+        let encounter_ref = format!("Encounter/{}", encounter["id"].as_str().expect("id"));
+        let parts = vagt_fhir::visit_parts(&self.visit, None, &encounter_ref, &|_| None);
+        assert_eq!(parts.len(), 13 + 3 + 2, "every part of a full visit");
+        for part in &parts {
+            let response = client
+                .get(&format!(
+                    "{}?identifier={}|{}",
+                    part.resource_type,
+                    vagt_fhir::VISIT_PART_SYSTEM,
+                    part.identifier
+                ))
+                .await
+                .expect("search");
+            let held = count(&response.body);
+            assert_eq!(held.len(), 1, "exactly one copy of {}", part.identifier);
+            let pointer = if part.resource_type == "MedicationAdministration" {
+                "/context/reference"
+            } else {
+                "/encounter/reference"
+            };
+            assert_eq!(
+                held[0].pointer(pointer).and_then(serde_json::Value::as_str),
+                Some(encounter_ref.as_str()),
+                "{} points at the visit",
+                part.identifier
+            );
+            if part.identifier.ends_with("/treatment.1") {
+                let request = held[0]["request"]["reference"].as_str().unwrap_or_default();
+                assert!(
+                    request.starts_with("MedicationRequest/"),
+                    "the box drug names its prescription: {request:?}"
+                );
+            }
+        }
+        assert_eq!(
+            self.b.visits(reader, None, None).expect("visits"),
+            vec![self.visit.clone()],
+            "station B holds the visit A recorded offline"
+        );
+        sync_station(&mut self.a, client, self.page_size).await;
+        let at = Timestamp::now();
+        let state_a = agreed_state(&mut self.a, at);
+        let state_b = agreed_state(&mut self.b, at);
+        assert_agree(&state_a, &state_b, "after the field shift");
     }
 }

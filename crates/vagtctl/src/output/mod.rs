@@ -5,6 +5,7 @@ use serde::Serialize;
 mod bench;
 mod calls;
 mod dispatches;
+mod visits;
 pub use bench::{evaluation_bench_text, ingest_bench_text, worklist_bench_text};
 pub use calls::{call_text, calls_table, plot_text};
 pub use dispatches::{dispatch_text, dispatches_table};
@@ -17,6 +18,7 @@ use vagt_store::{
     AckOutcome, AlarmRow, CitizenSummary, NEWS2_MAX_AGE_MS, RejectedInput, StoreStatus,
     StoredReading,
 };
+pub use visits::{medicine_box_table, visit_text, visits_table};
 
 pub struct Output {
     pub json: bool,
