@@ -9,7 +9,9 @@
 #    dispatch: on the same database, the MAS nurse sent with the keys and the dispatch moved on
 #    from the board to a hospital admission (ECM6 and its alarm; read back with vagtctl);
 # 2. alarm: the app syncing with vagt-sim; a red reading posted to the backend must show in the
-#    alarm panel and as a desktop notification (dunst draws it, dbus-monitor records it).
+#    alarm panel and as a desktop notification (dunst draws it, dbus-monitor records it);
+#    visit: the app syncing with vagt-sim, as the MAS laptop: a visit recorded with the keys,
+#    a drug from the citizen's medicine box (the backend's), on the page and on the backend.
 # Run by test.sh inside a test keyring session; screenshots land in e2e-artifacts/.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -47,7 +49,7 @@ run_e2e() {
   '
 }
 
-# E2E_ONLY=smoke|trend|call|dispatch|alarm runs one of them (while working on it); CI runs all.
+# E2E_ONLY=smoke|trend|call|dispatch|alarm|visit runs one of them (while working on it); CI runs all.
 want() { [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = "$1" ]; }
 
 # --- 1. the worklist of a demo database ---
@@ -68,7 +70,7 @@ want call && VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" \
 # --- 1d. a MAS dispatch sent and carried to a hospital admission by the keyboard ---
 want dispatch && VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" \
   VAGTCTL="[\"$TARGET/debug/vagtctl\",\"--db\",\"$db\"]" run_e2e dispatch
-want alarm || exit 0
+want alarm || want visit || exit 0
 
 # --- 2. a red reading arriving through sync raises an alarm without a click ---
 "$TARGET"/debug/vagt-sim --port 0 --citizens 6 --days 10 >"$work/sim.out" 2>"$work/sim.err" &
@@ -91,14 +93,22 @@ read -r patient_id citizen_name < <(
       const bundle = await (await fetch(`${process.env.FHIR}/Patient?identifier=${calm.id}`)).json();
       console.log(`${bundle.entry[0].resource.id} ${calm.name}`);
     });')
-VAGT_BIN="$TARGET/debug/vagt" \
-  VAGT_ARGS="[\"--db\",\"$sync_db\",\"--sync-interval\",\"2\",\"--as\",\"sygeplejerske-mette\"]" \
-  FHIR_BASE="$fhir" PATIENT_ID="$patient_id" CITIZEN_NAME="$citizen_name" \
-  VAGTCTL="[\"$TARGET/debug/vagtctl\",\"--db\",\"$sync_db\"]" run_e2e alarm
-# The app's notification for the new alarm went over the session bus to the daemon.
-grep -q "string \"$citizen_name: " "$work/notifications-alarm.log" || {
-  echo "no desktop notification for $citizen_name reached the session bus" >&2
-  exit 1
-}
-echo "desktop notification sent: $(grep -B1 -m1 "string \"$citizen_name: " "$work/notifications-alarm.log" | tr -s " " | tr "\n" " ")"
+if want alarm; then
+  VAGT_BIN="$TARGET/debug/vagt" \
+    VAGT_ARGS="[\"--db\",\"$sync_db\",\"--sync-interval\",\"2\",\"--as\",\"sygeplejerske-mette\"]" \
+    FHIR_BASE="$fhir" PATIENT_ID="$patient_id" CITIZEN_NAME="$citizen_name" \
+    VAGTCTL="[\"$TARGET/debug/vagtctl\",\"--db\",\"$sync_db\"]" run_e2e alarm
+  # The app's notification for the new alarm went over the session bus to the daemon.
+  grep -q "string \"$citizen_name: " "$work/notifications-alarm.log" || {
+    echo "no desktop notification for $citizen_name reached the session bus" >&2
+    exit 1
+  }
+  echo "desktop notification sent: $(grep -B1 -m1 "string \"$citizen_name: " "$work/notifications-alarm.log" | tr -s " " | tr "\n" " ")"
+fi
+
+# --- 2b. a MAS visit recorded on the laptop reaches the backend ---
+want visit && VAGT_BIN="$TARGET/debug/vagt" \
+  VAGT_ARGS="[\"--db\",\"$sync_db\",\"--sync-interval\",\"2\",\"--as\",\"mas-ole\"]" FHIR_BASE="$fhir" \
+  VAGTCTL="[\"$TARGET/debug/vagtctl\",\"--db\",\"$sync_db\"]" run_e2e visit
+exit 0
 

@@ -26,6 +26,7 @@ fn main() {
             "list_dispatches",
             "record_visit",
             "medicine_box",
+            "visit_news2",
             "save_draft",
             "list_drafts",
             "discard_draft",

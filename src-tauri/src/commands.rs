@@ -189,6 +189,16 @@ pub async fn record_visit(
     state.call(|s, a| s.record_visit(a, form))
 }
 
+/// The NEWS2 of the vitals typed into the visit form so far, on the citizen's SpO2 scale.
+#[tauri::command]
+pub async fn visit_news2(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+    vitals: vagt_core::visit::VisitVitals,
+) -> Reply<vagt_core::news2::News2> {
+    state.call(|s, _| s.visit_news2(&parse_citizen(&citizen_id)?, &vitals))
+}
+
 /// A citizen's medicine box, for the call and visit forms.
 #[tauri::command]
 pub async fn medicine_box(

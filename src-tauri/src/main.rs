@@ -100,6 +100,7 @@ fn main() -> ExitCode {
             commands::list_dispatches,
             commands::record_visit,
             commands::medicine_box,
+            commands::visit_news2,
             commands::save_draft,
             commands::list_drafts,
             commands::discard_draft,

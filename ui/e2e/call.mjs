@@ -16,10 +16,10 @@
 //   ARTIFACTS_DIR  where screenshots go (default ./e2e-artifacts)
 //   WEBDRIVER_URL  default http://127.0.0.1:4444
 
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
-  KEY, SmokeError, afterRepaint, bannerText, dialogOpen, fail, log, press, saveScreenshot, startApp, vagtctl, waitFor, waitReady, wd,
+  KEY, SmokeError, afterRepaint, appConfig, bannerText, dialogOpen, fail, log, press, saveScreenshot, startApp,
+  typeKeys, vagtctl, waitFor, waitReady,
 } from './webdriver.mjs';
 
 const ROW = '[data-testid="citizen-row"]';
@@ -31,30 +31,7 @@ const ADVICE = 'start prednisolone from the box';
 const WIDTH = 1366;
 const HEIGHT = 768;
 
-function config() {
-  const bin = process.env.VAGT_BIN;
-  if (!bin) fail('VAGT_BIN is not set');
-  let args = [];
-  if (process.env.VAGT_ARGS) {
-    try {
-      args = JSON.parse(process.env.VAGT_ARGS);
-    } catch (e) {
-      fail(`VAGT_ARGS is not valid JSON: ${e.message}`);
-    }
-    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) fail('VAGT_ARGS must be a JSON array of strings');
-  }
-  if (!process.env.VAGTCTL) fail('VAGTCTL is not set: the test reads the saved call back through vagtctl');
-  const artifacts = resolve(process.env.ARTIFACTS_DIR || 'e2e-artifacts');
-  mkdirSync(artifacts, { recursive: true });
-  return { bin, args, artifacts };
-}
 
-/** Types `text` key by key into whatever has the focus. */
-async function typeKeys(s, text) {
-  const actions = [...text].flatMap((value) => [{ type: 'keyDown', value }, { type: 'keyUp', value }]);
-  await wd('POST', `/session/${s.id}/actions`, { actions: [{ type: 'key', id: 'kbd', actions }] });
-  await wd('DELETE', `/session/${s.id}/actions`);
-}
 
 /** What has the focus: its test id, its field, and the test id of the group it is in. */
 const focused = (s) => s.exec(`var a = document.activeElement; if (!a) return null;
@@ -101,7 +78,7 @@ async function openCitizen(s) {
 }
 
 async function run() {
-  const cfg = config();
+  const cfg = appConfig({ VAGTCTL: 'the test reads the saved call back through vagtctl' });
   log(`app ${cfg.bin} ${JSON.stringify(cfg.args)}`);
   const s = await startApp(cfg.bin, cfg.args);
   try {

@@ -17,10 +17,10 @@
 //   ARTIFACTS_DIR  where screenshots go (default ./e2e-artifacts)
 //   WEBDRIVER_URL  default http://127.0.0.1:4444
 
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
-  KEY, SmokeError, afterRepaint, bannerText, dialogOpen, fail, log, press, saveScreenshot, startApp, vagtctl, waitFor, waitReady, wd,
+  KEY, SmokeError, afterRepaint, appConfig, bannerText, dialogOpen, fail, log, press, resize, saveScreenshot, startApp,
+  typeKeys, vagtctl, waitFor, waitReady,
 } from './webdriver.mjs';
 
 const ROW = '[data-testid="citizen-row"]';
@@ -28,40 +28,12 @@ const TAB = '\uE004';
 const REASON = `e2e ${Date.now().toString(36)}: SpO2 84, more breathless`;
 const NURSE = 'mas.ole';
 
-function config() {
-  const bin = process.env.VAGT_BIN;
-  if (!bin) fail('VAGT_BIN is not set');
-  let args = [];
-  if (process.env.VAGT_ARGS) {
-    try {
-      args = JSON.parse(process.env.VAGT_ARGS);
-    } catch (e) {
-      fail(`VAGT_ARGS is not valid JSON: ${e.message}`);
-    }
-  }
-  if (!process.env.VAGTCTL) fail('VAGTCTL is not set: the test reads the dispatch back through vagtctl');
-  const artifacts = resolve(process.env.ARTIFACTS_DIR || 'e2e-artifacts');
-  mkdirSync(artifacts, { recursive: true });
-  return { bin, args, artifacts };
-}
 
-async function typeKeys(s, text) {
-  const actions = [...text].flatMap((value) => [{ type: 'keyDown', value }, { type: 'keyUp', value }]);
-  await wd('POST', `/session/${s.id}/actions`, { actions: [{ type: 'key', id: 'kbd', actions }] });
-  await wd('DELETE', `/session/${s.id}/actions`);
-}
 
 const focused = (s) => s.exec(`var a = document.activeElement; if (!a) return null;
   var g = a.closest('[role=radiogroup]');
   return { id: a.id || null, testid: a.dataset.testid || null, group: g ? g.dataset.testid : null };`);
 
-async function resize(s, width, height) {
-  await s.setWindowRect({ width, height });
-  await waitFor(`the window at ${width}x${height}`, 10_000, async () => {
-    const got = await s.exec('return [window.innerWidth, window.innerHeight];');
-    return got[0] >= width * 0.95 && got[1] >= height * 0.85 ? got : undefined;
-  });
-}
 
 /** Selects the worklist row of citizen `index` (0: the first) and gives the table the keys. */
 async function selectRow(s, index) {
@@ -123,7 +95,7 @@ async function moveOn(s, key, digit, state, outcomeKey = null) {
 }
 
 async function run() {
-  const cfg = config();
+  const cfg = appConfig({ VAGTCTL: 'the test reads the dispatch back through vagtctl' });
   log(`app ${cfg.bin} ${JSON.stringify(cfg.args)}`);
   const s = await startApp(cfg.bin, cfg.args);
   try {

@@ -12,36 +12,22 @@
 //   E2E_SIZES          window sizes to check the layout at (default "1366x768,1920x1080"; the
 //                      X screen must be at least that large)
 
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
-  KEY, SmokeError, afterRepaint, bannerText, collectRows, fail, log, press, saveScreenshot, startApp, waitFor, waitReady,
+  KEY, SmokeError, afterRepaint, appConfig, bannerText, collectRows, fail, log, press, saveScreenshot, startApp,
+  waitFor, waitReady,
 } from './webdriver.mjs';
 
 const ROW = '[data-testid="citizen-row"]';
 
 function config() {
-  const bin = process.env.VAGT_BIN;
-  if (!bin) fail('VAGT_BIN is not set');
-  let args = [];
-  if (process.env.VAGT_ARGS) {
-    try {
-      args = JSON.parse(process.env.VAGT_ARGS);
-    } catch (e) {
-      fail(`VAGT_ARGS is not valid JSON: ${e.message}`);
-    }
-    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
-      fail('VAGT_ARGS must be a JSON array of strings');
-    }
-  }
+  const base = appConfig();
   const expectedRaw = process.env.EXPECTED_CITIZENS;
   const expected = Number(expectedRaw);
   if (expectedRaw === undefined || expectedRaw.trim() === '' || !Number.isInteger(expected) || expected < 0) {
     fail(`EXPECTED_CITIZENS must be a non-negative integer, got ${JSON.stringify(expectedRaw)}`);
   }
-  const artifacts = resolve(process.env.ARTIFACTS_DIR || 'e2e-artifacts');
-  mkdirSync(artifacts, { recursive: true });
-  return { bin, args, expected, artifacts };
+  return { ...base, expected };
 }
 
 const getLang = (s) => s.exec('return document.documentElement.lang;');

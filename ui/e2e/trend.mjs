@@ -16,10 +16,10 @@
 //   E2E_EXPORT     "1": also press G and check the PDF it writes (into the user's Documents/Vagt,
 //                  removed after), off by default since it writes outside the test's folders
 
-import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import {
-  KEY, SmokeError, afterRepaint, bannerText, fail, log, press, saveScreenshot, startApp, waitFor, waitReady,
+  KEY, SmokeError, afterRepaint, appConfig, bannerText, fail, log, press, saveScreenshot, startApp, waitFor, waitReady,
 } from './webdriver.mjs';
 
 const ROW = '[data-testid="citizen-row"]';
@@ -29,21 +29,8 @@ const NAV = { HOME: '\uE011', END: '\uE010', LEFT: '\uE012', UP: '\uE013', RIGHT
 const DRAW_TIMEOUT_MS = 30_000;
 
 function config() {
-  const bin = process.env.VAGT_BIN;
-  if (!bin) fail('VAGT_BIN is not set');
-  let args = [];
-  if (process.env.VAGT_ARGS) {
-    try {
-      args = JSON.parse(process.env.VAGT_ARGS);
-    } catch (e) {
-      fail(`VAGT_ARGS is not valid JSON: ${e.message}`);
-    }
-    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) fail('VAGT_ARGS must be a JSON array of strings');
-  }
-  const artifacts = resolve(process.env.ARTIFACTS_DIR || 'e2e-artifacts');
-  mkdirSync(artifacts, { recursive: true });
   const sizes = (process.env.E2E_SIZES ?? '1366x768,1920x1080').split(',').map((x) => x.trim()).filter(Boolean);
-  return { bin, args, artifacts, sizes, exportPdf: process.env.E2E_EXPORT === '1' };
+  return { ...appConfig(), sizes, exportPdf: process.env.E2E_EXPORT === '1' };
 }
 
 /** The tooltip's lines while it shows, else null. */

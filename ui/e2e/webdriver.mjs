@@ -1,7 +1,8 @@
 // WebDriver helpers shared by the end-to-end tests (plain Node >= 20, no dependencies): one
 // HTTP call per WebDriver command against tauri-driver.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 const WD = (process.env.WEBDRIVER_URL || 'http://127.0.0.1:4444').replace(/\/+$/, '');
 const ELEMENT_KEY = 'element-6066-11e4-a52e-4f735466cecf';
@@ -142,6 +143,47 @@ export async function press(s, ...keys) {
   const up = [...keys].reverse().map((value) => ({ type: 'keyUp', value }));
   await wd('POST', `/session/${s.id}/actions`, { actions: [{ type: 'key', id: 'kbd', actions: [...down, ...up] }] });
   await wd('DELETE', `/session/${s.id}/actions`);
+}
+
+/** Types `text` key by key into whatever has the focus. */
+export async function typeKeys(s, text) {
+  const actions = [...text].flatMap((value) => [{ type: 'keyDown', value }, { type: 'keyUp', value }]);
+  await wd('POST', `/session/${s.id}/actions`, { actions: [{ type: 'key', id: 'kbd', actions }] });
+  await wd('DELETE', `/session/${s.id}/actions`);
+}
+
+/** Resizes the window and waits until the page has (nearly) that size. */
+export async function resize(s, width, height) {
+  await s.setWindowRect({ width, height });
+  await waitFor(`the window at ${width}x${height}`, 10_000, async () => {
+    const got = await s.exec('return [window.innerWidth, window.innerHeight];');
+    return got[0] >= width * 0.95 && got[1] >= height * 0.85 ? got : undefined;
+  });
+}
+
+/**
+ * What every test is started with: VAGT_BIN (the app), VAGT_ARGS (a JSON array of strings) and
+ * ARTIFACTS_DIR (made if missing); `required` names further variables that must be set, each
+ * with what it is for.
+ */
+export function appConfig(required = {}) {
+  const bin = process.env.VAGT_BIN;
+  if (!bin) fail('VAGT_BIN is not set');
+  let args = [];
+  if (process.env.VAGT_ARGS) {
+    try {
+      args = JSON.parse(process.env.VAGT_ARGS);
+    } catch (e) {
+      fail(`VAGT_ARGS is not valid JSON: ${e.message}`);
+    }
+    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) fail('VAGT_ARGS must be a JSON array of strings');
+  }
+  for (const [name, why] of Object.entries(required)) {
+    if (!process.env[name]) fail(`${name} is not set: ${why}`);
+  }
+  const artifacts = resolve(process.env.ARTIFACTS_DIR || 'e2e-artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  return { bin, args, artifacts };
 }
 
 /** Sets a field's value as typing would (an input event follows). `selector` is CSS. */

@@ -5,16 +5,18 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { STORE_CHANGED_EVENT } from './bindings';
 import type {
-  AckOutcome, AlarmEpisode, AlarmRow, CallForm, CallProblem, CallRecord, CallRecorded, CitizenId, CitizenPage,
-  CitizenSummary, CommandError, Dispatch, DispatchChanged, DispatchEdit, DispatchForm, DispatchProblem, FormDraft, PlanCheck,
-  PlanDocument, PlanForm, PlanProblem, PlanView, Rendered, SnoozeOutcome, Sparkline, StoreChanged, StationStatus,
+  AckOutcome, AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, CallProblem, CallRecord, CallRecorded, CitizenId, CitizenPage,
+  CitizenSummary, CommandError, Dispatch, DispatchChanged, DispatchEdit, DispatchForm, DispatchProblem, FormDraft, News2Score,
+  PlanCheck, PlanDocument, PlanForm, PlanProblem, PlanView, Rendered, SnoozeOutcome, Sparkline, StoreChanged, StationStatus,
+  VisitForm, VisitProblem, VisitRecorded, VisitVitals,
 } from './bindings';
 
 export type * from './bindings';
 
 /**
  * A failed command: the back end's `{code, message}`; `problems` only for `invalid_plan`,
- * `call_problems` only for `invalid_call`, `dispatch_problems` only for `invalid_dispatch`.
+ * `call_problems` only for `invalid_call`, `dispatch_problems` only for `invalid_dispatch`,
+ * `visit_problems` only for `invalid_visit`.
  */
 export type ApiError = CommandError;
 
@@ -29,6 +31,7 @@ export function toApiError(err: unknown): ApiError {
       if (Array.isArray(o.problems)) out.problems = o.problems as PlanProblem[];
       if (Array.isArray(o.call_problems)) out.call_problems = o.call_problems as CallProblem[];
       if (Array.isArray(o.dispatch_problems)) out.dispatch_problems = o.dispatch_problems as DispatchProblem[];
+      if (Array.isArray(o.visit_problems)) out.visit_problems = o.visit_problems as VisitProblem[];
       return out;
     }
   }
@@ -133,8 +136,21 @@ export const changeDispatch = (key: string, edit: DispatchEdit): Promise<Dispatc
 export const listDispatches = (openOnly: boolean, citizenId?: CitizenId): Promise<Dispatch[]> =>
   call('list_dispatches', citizenId === undefined ? { openOnly } : { openOnly, citizenId });
 
-/** Keeps a form as it is typed (`kind` "call"), under an id the form chose. */
-export const saveDraft = (id: string, kind: 'call', citizenId: CitizenId | null, form: unknown): Promise<null> =>
+/**
+ * Records a MAS visit as the nurse: an admission sets the confirmed level, an arrived dispatch
+ * it names is completed, and its draft (`form.draft_id`) is removed.
+ */
+export const recordVisit = (form: VisitForm): Promise<VisitRecorded> => call('record_visit', { form });
+
+/** The NEWS2 of the vitals typed so far, on the citizen's SpO2 scale. */
+export const visitNews2 = (citizenId: CitizenId, vitals: VisitVitals): Promise<News2Score> =>
+  call('visit_news2', { citizenId, vitals });
+
+/** The citizen's medicine box (the drugs prescribed in advance). */
+export const medicineBox = (citizenId: CitizenId): Promise<BoxedMedicine[]> => call('medicine_box', { citizenId });
+
+/** Keeps a form as it is typed (`kind` "call" or "visit"), under an id the form chose. */
+export const saveDraft = (id: string, kind: 'call' | 'visit', citizenId: CitizenId | null, form: unknown): Promise<null> =>
   call('save_draft', citizenId === null ? { id, kind, form } : { id, kind, citizenId, form });
 
 /** The nurse's drafts, newest first: what she was typing when Vagt last closed. */

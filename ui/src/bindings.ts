@@ -448,6 +448,10 @@ export type SparkPoint = { at: Timestamp, value: number, triage: Triage, };
 
 export type CallForm = { citizen_id: CitizenId | null, caller_name: string, direction: CallDirection, caller: CallerRole, started_at: Timestamp, ended_at: Timestamp, reason: string, symptoms: Array<SymptomReport>, notes: string, advice: string, medicine: Array<MedicineStarted>, e_doctor_consulted: boolean, assessed_level: EcmLevel | null, follow_up_at: Timestamp | null, answers_alarm: string | null, 
 /**
+ * An outbound call nobody answered (see [`CallRecord::no_answer`]).
+ */
+no_answer: boolean, 
+/**
  * The draft this form was kept as while it was typed: removed when the call is saved.
  */
 draft_id: string | null, };
@@ -562,7 +566,12 @@ follow_up_at: Timestamp | null,
 /**
  * The alarm the call answers; logging the call acknowledges it.
  */
-answers_alarm: string | null, };
+answers_alarm: string | null, 
+/**
+ * The nurse called and nobody answered: the attempt is logged, and a call-back it was
+ * for stays due unless this call promises a new one (`follow_up_at`).
+ */
+no_answer?: boolean, };
 
 export type CallDirection = "inbound" | "outbound";
 
@@ -585,7 +594,7 @@ export type CallProblem = {
  */
 field: string, code: CallProblemCode, };
 
-export type CallProblemCode = "missing" | "too_long" | "ends_before_start" | "from_the_future" | "follow_up_in_the_past" | "follow_up_too_far" | "duplicate_symptom";
+export type CallProblemCode = "missing" | "too_long" | "ends_before_start" | "from_the_future" | "follow_up_in_the_past" | "follow_up_too_far" | "duplicate_symptom" | "no_answer_inbound";
 
 export type VisitRecord = { 
 /**

@@ -43,6 +43,8 @@ export interface CallFormState {
   followUpHours: string;
   /** The alarm the call answers (acknowledged when saved); null: none. */
   answersAlarm: string | null;
+  /** An outbound call nobody answered: a call-back stays due unless a new one is set. */
+  noAnswer: boolean;
 }
 
 /** Whom the call is with, as the form was opened. */
@@ -66,7 +68,7 @@ export function emptySymptoms(): Record<Symptom, SymptomEntry> {
 export function emptyForm(answersAlarm: string | null = null): CallFormState {
   return {
     direction: 'inbound', caller: 'citizen', callerName: '', reason: '', symptoms: emptySymptoms(), notes: '', advice: '',
-    medicine: [], eDoctor: false, level: null, followUpHours: '', answersAlarm,
+    medicine: [], eDoctor: false, level: null, followUpHours: '', answersAlarm, noAnswer: false,
   };
 }
 
@@ -172,11 +174,14 @@ export function buildCallForm(state: CallFormState, ctx: CallContext, times: Cal
     symptoms,
     notes: state.notes.trim(),
     advice: state.advice.trim(),
-    medicine: typedMedicine(state).map(({ row }) => ({ drug: row.drug.trim(), dose: row.dose.trim() })),
+    medicine: typedMedicine(state).map(({ row }) => (row.from_box
+      ? { drug: row.drug.trim(), dose: row.dose.trim(), from_box: row.from_box }
+      : { drug: row.drug.trim(), dose: row.dose.trim() })),
     e_doctor_consulted: state.eDoctor,
     assessed_level: ctx.citizenId === null ? null : state.level,
     follow_up_at: follow === null ? null : new Date(follow).toISOString(),
     answers_alarm: state.answersAlarm,
+    no_answer: state.noAnswer && state.direction === 'outbound',
     draft_id: times.draftId,
   };
 }
@@ -235,7 +240,9 @@ function stateOf(raw: unknown): CallFormState | null {
     if (isObject(e)) symptoms[s] = { answer: oneOf(e.answer, ['unasked', 'yes', 'no'] as const, 'unasked'), detail: str(e.detail) };
   }
   const medicine = Array.isArray(raw.medicine)
-    ? raw.medicine.filter(isObject).map((m) => ({ drug: str(m.drug), dose: str(m.dose) }))
+    ? raw.medicine.filter(isObject).map((m) => (typeof m.from_box === 'string' && m.from_box
+      ? { drug: str(m.drug), dose: str(m.dose), from_box: m.from_box }
+      : { drug: str(m.drug), dose: str(m.dose) }))
     : [];
   return {
     direction: oneOf(raw.direction, DIRECTIONS, 'inbound'),
@@ -243,6 +250,7 @@ function stateOf(raw: unknown): CallFormState | null {
     callerName: str(raw.callerName), reason: str(raw.reason), symptoms, notes: str(raw.notes), advice: str(raw.advice),
     medicine, eDoctor: raw.eDoctor === true, level: levelOf(raw.level), followUpHours: str(raw.followUpHours),
     answersAlarm: typeof raw.answersAlarm === 'string' && raw.answersAlarm ? raw.answersAlarm : null,
+    noAnswer: raw.noAnswer === true,
   };
 }
 

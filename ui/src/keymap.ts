@@ -4,7 +4,7 @@
 export type Action =
   | 'search' | 'down' | 'up' | 'page_down' | 'page_up' | 'first' | 'last' | 'open' | 'back'
   | 'ack' | 'snooze' | 'level' | 'plan' | 'alarms' | 'lang' | 'help' | 'save'
-  | 'left' | 'right' | 'trend' | 'export' | 'call' | 'call_unknown' | 'dispatch' | 'board'
+  | 'left' | 'right' | 'trend' | 'export' | 'call' | 'call_unknown' | 'dispatch' | 'board' | 'visit'
   | 'range_48h' | 'range_7d' | 'range_30d' | 'range_90d' | 'range_1y' | 'range_all';
 
 export interface KeyBinding {
@@ -39,6 +39,7 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: 'Alt+O', action: 'call_unknown', text: 'keys.call_unknown' },
   { keys: 'M', action: 'dispatch', text: 'keys.dispatch' },
   { keys: 'B', action: 'board', text: 'keys.board' },
+  { keys: 'V', action: 'visit', text: 'keys.visit' },
   { keys: 'T', action: 'trend', text: 'keys.trend' },
   { keys: '1', action: 'range_48h', text: 'keys.range.48h' },
   { keys: '2', action: 'range_7d', text: 'keys.range.7d' },

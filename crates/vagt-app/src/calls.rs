@@ -33,6 +33,9 @@ pub struct CallForm {
     pub assessed_level: Option<EcmLevel>,
     pub follow_up_at: Option<Timestamp>,
     pub answers_alarm: Option<String>,
+    /// An outbound call nobody answered (see [`CallRecord::no_answer`]).
+    #[serde(default)]
+    pub no_answer: bool,
     /// The draft this form was kept as while it was typed: removed when the call is saved.
     #[serde(default)]
     pub draft_id: Option<String>,
@@ -70,6 +73,7 @@ impl Session {
             assessed_level: form.assessed_level,
             follow_up_at: form.follow_up_at,
             answers_alarm: form.answers_alarm.filter(|a| !a.trim().is_empty()),
+            no_answer: form.no_answer,
         };
         let mut store = self.store()?;
         let saved = store.record_call(actor, &call, form.draft_id.as_deref(), now)?;

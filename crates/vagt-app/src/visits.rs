@@ -8,6 +8,7 @@ use crate::{AppError, Session};
 use serde::{Deserialize, Serialize};
 use vagt_core::dispatch::VisitOutcome;
 use vagt_core::medicine::BoxedMedicine;
+use vagt_core::news2::News2;
 use vagt_core::visit::{TreatmentGiven, VisitRecord, VisitSamples, VisitVitals};
 use vagt_core::{CitizenId, Timestamp};
 use vagt_store::{Actor, VisitSaved};
@@ -106,6 +107,17 @@ impl Session {
 
     pub fn visit(&self, actor: &Actor, key: &str) -> Result<VisitRecord, AppError> {
         Ok(self.store()?.visit(actor, key)?)
+    }
+
+    /// The NEWS2 of vitals being typed into the visit form, scored on the citizen's plan's
+    /// SpO2 scale as the recorded visit will be (the form shows it as the nurse types).
+    pub fn visit_news2(
+        &self,
+        citizen: &CitizenId,
+        vitals: &VisitVitals,
+    ) -> Result<News2, AppError> {
+        let scale = self.store()?.spo2_scale(citizen)?;
+        Ok(vitals.news2(scale))
     }
 
     /// The drugs in the citizen's medicine box.

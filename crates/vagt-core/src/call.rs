@@ -132,6 +132,10 @@ pub struct CallRecord {
     pub follow_up_at: Option<Timestamp>,
     /// The alarm the call answers; logging the call acknowledges it.
     pub answers_alarm: Option<String>,
+    /// The nurse called and nobody answered: the attempt is logged, and a call-back it was
+    /// for stays due unless this call promises a new one (`follow_up_at`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_answer: bool,
 }
 
 /// The longest free text a call keeps in one field.
@@ -152,6 +156,8 @@ pub enum CallProblemCode {
     FollowUpInThePast,
     FollowUpTooFar,
     DuplicateSymptom,
+    /// Only an outbound call can go unanswered: an inbound one was answered by the nurse.
+    NoAnswerInbound,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -171,6 +177,7 @@ impl CallProblemCode {
             CallProblemCode::FollowUpInThePast => "follow_up_in_the_past",
             CallProblemCode::FollowUpTooFar => "follow_up_too_far",
             CallProblemCode::DuplicateSymptom => "duplicate_symptom",
+            CallProblemCode::NoAnswerInbound => "no_answer_inbound",
         }
     }
 }
@@ -238,6 +245,9 @@ impl CallRecord {
                 }
             }
         }
+        if self.no_answer && self.direction == CallDirection::Inbound {
+            problem("no_answer", CallProblemCode::NoAnswerInbound);
+        }
         if let Some(at) = self.follow_up_at {
             if at < self.started_at {
                 problem("follow_up_at", CallProblemCode::FollowUpInThePast);
@@ -284,6 +294,7 @@ mod tests {
             assessed_level: Some(EcmLevel::new(3).expect("level")),
             follow_up_at: Some(at(240)),
             answers_alarm: None,
+            no_answer: false,
         }
     }
 
@@ -330,6 +341,17 @@ mod tests {
         );
         unknown.caller_name = "datter, Lise".into();
         assert!(unknown.problems(at(8)).is_empty());
+        let mut unanswered = call();
+        unanswered.no_answer = true;
+        assert_eq!(
+            unanswered.problems(at(8)),
+            vec![CallProblem {
+                field: "no_answer".into(),
+                code: CallProblemCode::NoAnswerInbound
+            }]
+        );
+        unanswered.direction = CallDirection::Outbound;
+        assert!(unanswered.problems(at(8)).is_empty());
         let late = call();
         assert!(
             late.problems(at(-60))

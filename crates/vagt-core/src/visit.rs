@@ -34,6 +34,22 @@ pub struct VisitVitals {
 }
 
 impl VisitVitals {
+    /// NEWS2 on `scale`: every part observed, so the total is exact.
+    pub fn news2(&self, scale: SpO2Scale) -> News2 {
+        news2(
+            &Vitals {
+                respiratory_rate: self.respiratory_rate,
+                spo2: self.spo2,
+                on_oxygen: self.on_oxygen,
+                systolic_bp: self.systolic_bp,
+                pulse: self.pulse,
+                consciousness: self.consciousness,
+                temperature: self.temperature,
+            },
+            scale,
+        )
+    }
+
     /// The parameters measured as numbers, with the form's field of each.
     pub fn measured(&self) -> [(Parameter, &'static str, f64); 6] {
         [
@@ -218,19 +234,7 @@ fn within(value: f64, (low, high): (f64, f64)) -> bool {
 impl VisitRecord {
     /// The visit's NEWS2: exact, since every part was observed in the home.
     pub fn news2(&self) -> News2 {
-        let v = &self.vitals;
-        news2(
-            &Vitals {
-                respiratory_rate: v.respiratory_rate,
-                spo2: v.spo2,
-                on_oxygen: v.on_oxygen,
-                systolic_bp: v.systolic_bp,
-                pulse: v.pulse,
-                consciousness: v.consciousness,
-                temperature: v.temperature,
-            },
-            self.spo2_scale,
-        )
+        self.vitals.news2(self.spo2_scale)
     }
 
     /// Every problem, or none: a visit with none can be recorded. `now` is when it is recorded

@@ -126,6 +126,11 @@ fn communication(subject: Option<Value>, call: &CallRecord) -> Value {
     if !call.notes.is_empty() {
         resource["note"] = json!([{ "text": call.notes }]);
     }
+    if call.no_answer {
+        // Tried and not reached: an event not done, with why.
+        resource["status"] = json!("not-done");
+        resource["statusReason"] = json!({ "text": "no answer" });
+    }
     resource
 }
 
@@ -284,6 +289,7 @@ mod tests {
             assessed_level: Some(vagt_core::EcmLevel::ECM4),
             follow_up_at: None,
             answers_alarm: None,
+            no_answer: false,
         };
         let mut resource =
             outbound_resource(&Outbound::Call(Box::new(call.clone())), Some("Patient/7"));

@@ -99,7 +99,8 @@ pub(crate) fn apply_remote_call_tx(
 }
 
 /// The call-backs promised to the citizen and not yet made: calls with a follow-up time after
-/// which no call to or from the citizen started, for the alarm rules.
+/// which no call to or from the citizen started that was answered or promised a new call-back,
+/// for the alarm rules.
 pub(crate) fn pending_follow_ups(
     conn: &rusqlite::Connection,
     citizen: &str,
@@ -111,7 +112,10 @@ pub(crate) fn pending_follow_ups(
                AND json_extract(c.record, '$.follow_up_at') IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM calls later
                                WHERE later.citizen_id = c.citizen_id
-                                 AND later.started_at >= c.ended_at AND later.key <> c.key)
+                                 AND later.started_at >= c.ended_at AND later.key <> c.key
+                                 -- An unanswered try ends it only by promising a new call-back.
+                                 AND (json_extract(later.record, '$.no_answer') IS NOT 1
+                                      OR json_extract(later.record, '$.follow_up_at') IS NOT NULL))
              ORDER BY c.started_at, c.key",
         )?
         .query_map([citizen], |r| r.get(0))?

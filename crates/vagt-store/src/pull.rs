@@ -131,6 +131,28 @@ fn refused_record<T>(
     }
 }
 
+/// Keeps a pulled record the store refused for a human, with its citizen where this store
+/// knows them (a rejection names only a known citizen). Returns 1 when it was newly kept.
+fn keep_refused<T>(
+    tx: &Transaction<'_>,
+    backend: &str,
+    pulled: &Pulled<T>,
+    refused: &StoreError,
+    citizen: Option<&CitizenId>,
+    received_at: Timestamp,
+) -> Result<usize> {
+    let known = match citizen {
+        Some(c) => crate::citizen_rows::citizen_exists(tx, c.as_str())?,
+        None => false,
+    };
+    let kept = record_rejection_tx(
+        tx,
+        &refused_record(backend, pulled, refused, citizen.filter(|_| known)),
+        received_at,
+    )?;
+    Ok(usize::from(kept))
+}
+
 impl Store {
     /// Where the last pull of `resource_type` from `backend` stopped.
     pub fn sync_checkpoint(&self, backend: &str, resource_type: &str) -> Result<Option<String>> {
@@ -281,17 +303,9 @@ impl Store {
                 // A call that does not hold together, or of a citizen this store does not
                 // know: kept for a human, the rest of the page goes on.
                 Err(refused @ (StoreError::InvalidCall(_) | StoreError::UnknownCitizen(_))) => {
-                    let known = match &pulled.record.citizen_id {
-                        Some(c) => crate::citizen_rows::citizen_exists(&tx, c.as_str())?,
-                        None => false,
-                    };
-                    let citizen = pulled.record.citizen_id.as_ref().filter(|_| known);
-                    let kept = record_rejection_tx(
-                        &tx,
-                        &refused_record(backend, pulled, &refused, citizen),
-                        received_at,
-                    )?;
-                    report.rejected += usize::from(kept);
+                    let citizen = pulled.record.citizen_id.as_ref();
+                    report.rejected +=
+                        keep_refused(&tx, backend, pulled, &refused, citizen, received_at)?;
                 }
                 Err(other) => return Err(other),
             }
@@ -308,17 +322,9 @@ impl Store {
                 // A dispatch that does not hold together (alone or with the steps held here),
                 // or of a citizen this store does not know: kept for a human.
                 Err(refused @ (StoreError::InvalidDispatch(_) | StoreError::UnknownCitizen(_))) => {
-                    let known = crate::citizen_rows::citizen_exists(
-                        &tx,
-                        pulled.record.citizen_id.as_str(),
-                    )?;
-                    let citizen = Some(&pulled.record.citizen_id).filter(|_| known);
-                    let kept = record_rejection_tx(
-                        &tx,
-                        &refused_record(backend, pulled, &refused, citizen),
-                        received_at,
-                    )?;
-                    report.rejected += usize::from(kept);
+                    let citizen = Some(&pulled.record.citizen_id);
+                    report.rejected +=
+                        keep_refused(&tx, backend, pulled, &refused, citizen, received_at)?;
                 }
                 Err(other) => return Err(other),
             }
@@ -335,17 +341,9 @@ impl Store {
                 // A visit that does not hold together, or of a citizen this store does not
                 // know: kept for a human.
                 Err(refused @ (StoreError::InvalidVisit(_) | StoreError::UnknownCitizen(_))) => {
-                    let known = crate::citizen_rows::citizen_exists(
-                        &tx,
-                        pulled.record.citizen_id.as_str(),
-                    )?;
-                    let citizen = Some(&pulled.record.citizen_id).filter(|_| known);
-                    let kept = record_rejection_tx(
-                        &tx,
-                        &refused_record(backend, pulled, &refused, citizen),
-                        received_at,
-                    )?;
-                    report.rejected += usize::from(kept);
+                    let citizen = Some(&pulled.record.citizen_id);
+                    report.rejected +=
+                        keep_refused(&tx, backend, pulled, &refused, citizen, received_at)?;
                 }
                 Err(other) => return Err(other),
             }

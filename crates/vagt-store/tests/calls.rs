@@ -62,6 +62,7 @@ fn call(key: &str, citizen: Option<&CitizenId>, at: Timestamp) -> CallRecord {
         assessed_level: None,
         follow_up_at: None,
         answers_alarm: None,
+        no_answer: false,
     }
 }
 
@@ -299,7 +300,8 @@ fn a_call_from_the_backend_is_kept_once_and_a_bad_one_is_kept_for_a_human() {
 }
 
 #[test]
-fn a_promised_call_back_raises_its_alarm_when_due_and_the_next_call_ends_it() {
+fn a_promised_call_back_raises_its_alarm_when_due_an_unanswered_try_keeps_it_and_the_next_call_ends_it()
+ {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = loaded(dir.path());
     let nurse = Actor("nurse-a".into());
@@ -343,6 +345,23 @@ fn a_promised_call_back_raises_its_alarm_when_due_and_the_next_call_ends_it() {
     assert_eq!(raised.len(), 1, "{raised:?}");
     assert_eq!(raised[0].1, AlarmState::Open);
     assert_eq!(raised[0].2, vagt_core::alarm::AlarmPriority::Medium);
+    // Tried, nobody answered: logged, and the call-back stays due.
+    let tried_at = due.plus_millis(2 * 60_000);
+    let mut tried = call("urn:uuid:tried", Some(&citizen), tried_at);
+    tried.direction = CallDirection::Outbound;
+    tried.no_answer = true;
+    tried.ended_at = tried_at.plus_millis(60_000);
+    store
+        .record_call(&nurse, &tried, None, tried_at.plus_millis(2 * 60_000))
+        .expect("recorded");
+    store
+        .evaluate_due(tried_at.plus_millis(3 * 60_000))
+        .expect("evaluate");
+    assert_eq!(
+        call_backs(&mut store, tried_at),
+        raised,
+        "an unanswered try leaves the call-back open"
+    );
     // The call-back is made: the alarm ends, decided, and stays in the history.
     let back_at = due.plus_millis(5 * 60_000);
     let mut back = call("urn:uuid:back", Some(&citizen), back_at);
@@ -363,5 +382,62 @@ fn a_promised_call_back_raises_its_alarm_when_due_and_the_next_call_ends_it() {
     assert_eq!(
         ended.resolved_reason,
         Some(vagt_core::alarm::ResolvedReason::Decided)
+    );
+}
+
+#[test]
+fn an_unanswered_try_that_promises_a_new_call_back_moves_the_reminder_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = loaded(dir.path());
+    let nurse = Actor("nurse-a".into());
+    let citizen = store
+        .citizen_summaries(&nurse)
+        .expect("summaries")
+        .into_iter()
+        .map(|c| c.id)
+        .min()
+        .expect("a citizen");
+    let at = end().plus_millis(60_000);
+    let mut promising = call("urn:uuid:p1", Some(&citizen), at);
+    let due = at.plus_millis(3_600_000);
+    promising.follow_up_at = Some(due);
+    store
+        .record_call(&nurse, &promising, None, at.plus_millis(9 * 60_000))
+        .expect("recorded");
+    store
+        .evaluate_due(due.plus_millis(60_000))
+        .expect("evaluate");
+    // Tried, no answer, try again in an hour: the first reminder ends, the new one is due then.
+    let tried_at = due.plus_millis(2 * 60_000);
+    let mut tried = call("urn:uuid:t1", Some(&citizen), tried_at);
+    tried.direction = CallDirection::Outbound;
+    tried.no_answer = true;
+    tried.ended_at = tried_at.plus_millis(60_000);
+    let again = tried_at.plus_millis(3_600_000);
+    tried.follow_up_at = Some(again);
+    store
+        .record_call(&nurse, &tried, None, tried_at.plus_millis(2 * 60_000))
+        .expect("recorded");
+    store
+        .evaluate_due(again.plus_millis(60_000))
+        .expect("evaluate");
+    let reminders: Vec<(String, AlarmState)> = store
+        .alarms(AlarmFilter::Citizen(&citizen), &nurse, again)
+        .expect("alarms")
+        .into_iter()
+        .filter(|a| a.kind == AlarmKind::FollowUpDue)
+        .map(|a| match a.cause {
+            vagt_core::alarm::AlarmCause::FollowUpDue { call_key, .. } => (call_key, a.state),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let mut reminders = reminders;
+    reminders.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        reminders,
+        vec![
+            ("urn:uuid:p1".to_owned(), AlarmState::Resolved),
+            ("urn:uuid:t1".to_owned(), AlarmState::Open),
+        ]
     );
 }

@@ -480,8 +480,15 @@ async fn calls_and_a_visit_logged_in_the_field_with_the_backend_down_reach_every
     assert_eq!(held.len(), shift.keys.len());
     for call in &held {
         assert_eq!(call["medium"][0]["coding"][0]["code"], "PHONE");
-        assert_eq!(call["status"], "completed");
     }
+    // The call-back nobody answered is an event not done, with why; the others completed.
+    let not_done: Vec<&Value> = held.iter().filter(|c| c["status"] == "not-done").collect();
+    assert_eq!(not_done.len(), 1);
+    assert_eq!(not_done[0]["statusReason"]["text"], "no answer");
+    assert!(
+        held.iter()
+            .all(|c| c["status"] == "completed" || c["status"] == "not-done")
+    );
     // The visit as base R4 that Medplum validated: one home-health Encounter, finished, with
     // its admission as the discharge disposition.
     let visits: Vec<Value> = resources(&http, &format!("{}/Encounter", medplum.base))

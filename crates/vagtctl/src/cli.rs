@@ -303,6 +303,10 @@ pub enum CallAction {
         /// The alarm the call answers (an id or its beginning).
         #[arg(long)]
         alarm: Option<String>,
+        /// Nobody answered (with --direction out): the call-back stays due unless
+        /// --follow-up-hours promises a new one.
+        #[arg(long)]
+        no_answer: bool,
     },
     /// Calls, newest first: one citizen's, or all.
     List {

@@ -2,7 +2,7 @@
 
 use crate::CliError;
 use crate::cli::{
-    BackendAction, BenchWhat, CallAction, Cli, Command, EscalationAction, LevelAction, PlanAction,
+    BackendAction, BenchWhat, Cli, Command, EscalationAction, LevelAction, PlanAction,
 };
 use crate::output::{self, Output};
 use std::io::Write;
@@ -200,7 +200,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             })
         }
         Command::Level { action } => level(&session, &out, &actor, action),
-        Command::Call { action } => call(&session, &out, &actor, action),
+        Command::Call { action } => crate::call::call(&session, &out, &actor, action),
         Command::Dispatch { action } => crate::dispatch::dispatch(&session, &out, &actor, action),
         Command::Visit { action } => crate::visit::visit(&session, &out, &actor, action),
         Command::Box { citizen } => {
@@ -341,135 +341,12 @@ fn level(
     }
 }
 
-/// `CODE`, `CODE=no` or `CODE:words`.
-fn parse_symptom(text: &str) -> Result<vagt_core::call::SymptomReport, CliError> {
-    let (head, detail) = match text.split_once(':') {
-        Some((head, detail)) => (head, detail.trim().to_owned()),
-        None => (text, String::new()),
-    };
-    let (code, present) = match head.split_once('=') {
-        Some((code, "no")) => (code, false),
-        Some((code, "yes")) | Some((code, "")) => (code, true),
-        Some((_, other)) => {
-            return Err(CliError::Usage(format!(
-                "symptom {text:?}: {other:?} is neither yes nor no"
-            )));
-        }
-        None => (head, true),
-    };
-    Ok(vagt_core::call::SymptomReport {
-        symptom: code.trim().parse().map_err(CliError::Usage)?,
-        present,
-        detail,
-    })
-}
-
 pub(crate) fn parse_choice<T: serde::de::DeserializeOwned>(
     what: &str,
     text: &str,
 ) -> Result<T, CliError> {
     serde_json::from_value(serde_json::Value::String(text.trim().to_owned()))
         .map_err(|_| CliError::Usage(format!("unknown {what} {text:?}")))
-}
-
-fn call(
-    session: &Session,
-    out: &Output,
-    actor: &vagt_store::Actor,
-    action: CallAction,
-) -> Result<(), CliError> {
-    match action {
-        CallAction::Add {
-            citizen,
-            reason,
-            direction,
-            caller,
-            caller_name,
-            started,
-            minutes,
-            symptoms,
-            notes,
-            advice,
-            medicine,
-            e_doctor,
-            level,
-            follow_up_hours,
-            alarm,
-        } => {
-            let now = Timestamp::now();
-            let started_at = match started {
-                Some(t) => parse_time(&t)?,
-                None => now.plus_millis(-minutes.max(0) * 60_000),
-            };
-            let direction = match direction.trim() {
-                "in" => vagt_core::call::CallDirection::Inbound,
-                "out" => vagt_core::call::CallDirection::Outbound,
-                other => {
-                    return Err(CliError::Usage(format!(
-                        "direction {other:?}: use in or out"
-                    )));
-                }
-            };
-            let medicine = medicine
-                .iter()
-                .map(|m| {
-                    let (drug, dose) = m.split_once(':').ok_or_else(|| {
-                        CliError::Usage(format!("medicine {m:?}: give it as DRUG:DOSE"))
-                    })?;
-                    Ok(vagt_core::call::MedicineStarted {
-                        drug: drug.trim().to_owned(),
-                        dose: dose.trim().to_owned(),
-                        from_box: None,
-                    })
-                })
-                .collect::<Result<Vec<_>, CliError>>()?;
-            let ended_at = started_at.plus_millis(minutes.max(0) * 60_000);
-            let form = vagt_app::CallForm {
-                citizen_id: citizen.map(|c| parse_citizen(&c)).transpose()?,
-                caller_name,
-                direction,
-                caller: parse_choice("caller", &caller)?,
-                started_at,
-                ended_at,
-                reason,
-                symptoms: symptoms
-                    .iter()
-                    .map(|s| parse_symptom(s))
-                    .collect::<Result<_, _>>()?,
-                notes,
-                advice,
-                medicine,
-                e_doctor_consulted: e_doctor,
-                assessed_level: level.map(parse_level).transpose()?,
-                // Counted from the end of the call, as the app's form counts it.
-                follow_up_at: follow_up_hours
-                    .map(|h| ended_at.plus_millis((h * 3_600_000.0).round() as i64)),
-                answers_alarm: alarm,
-                draft_id: None,
-            };
-            let done = session.record_call(actor, form)?;
-            out.print(&done, |w| {
-                writeln!(w, "call {} logged by {}", done.call.key, actor.0)?;
-                if let Some(level) = done.call.assessed_level {
-                    writeln!(w, "  confirmed level ECM{}", level.get())?;
-                }
-                if let Some(alarm) = &done.saved.answered_alarm {
-                    writeln!(w, "  answered alarm {alarm}")?;
-                }
-                Ok(())
-            })
-        }
-        CallAction::List { citizen, since } => {
-            let citizen = citizen.map(|c| parse_citizen(&c)).transpose()?;
-            let since = since.map(|s| parse_time(&s)).transpose()?;
-            let calls = session.calls(actor, citizen.as_ref(), since)?;
-            out.print(&calls, |w| output::calls_table(w, &calls))
-        }
-        CallAction::Show { key } => {
-            let call = session.call(actor, &key)?;
-            out.print(&call, |w| output::call_text(w, &call))
-        }
-    }
 }
 
 fn plan(

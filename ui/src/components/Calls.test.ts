@@ -3,28 +3,15 @@
 import { emit } from '@tauri-apps/api/event';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { tick } from 'svelte';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallForm } from '../bindings';
 import { draftPayload, emptyForm } from '../callform';
 import { resetStore, setLanguage } from '../store';
 import { alarm, callRecord, citizen, installFake, type Fake } from '../test/fakeBackend';
 import App from './App.svelte';
+import { giveWorklistHeight } from '../test/layout';
 
-let restoreHeight: PropertyDescriptor | undefined;
-
-beforeAll(() => {
-  // jsdom lays nothing out: the worklist's scroller is given a height, as a window would.
-  restoreHeight = Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'clientHeight');
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', {
-    configurable: true,
-    get(this: HTMLElement) {
-      return this.dataset.testid === 'worklist-scroll' ? 400 : 0;
-    },
-  });
-});
-afterAll(() => {
-  if (restoreHeight) Object.defineProperty(HTMLElement.prototype, 'clientHeight', restoreHeight);
-});
+giveWorklistHeight();
 beforeEach(() => {
   resetStore();
   localStorage.clear();
@@ -121,7 +108,7 @@ describe('the call form, by keys only', () => {
         { symptom: 'sputum_colour', present: false }, { symptom: 'fever', present: false },
       ],
       notes: '', advice: 'start prednisolon fra boksen', medicine: [], e_doctor_consulted: false, assessed_level: 3,
-      follow_up_at: '2026-11-22T12:07:05.000Z', answers_alarm: null, draft_id: expect.any(String),
+      follow_up_at: '2026-11-22T12:07:05.000Z', answers_alarm: null, no_answer: false, draft_id: expect.any(String),
     });
     await waitFor(() => expect(byTestId('alarm-note')!.textContent).toBe('Opkaldet med Borger 00000 er gemt. Bekræftet niveau: ECM3.'));
     // The row is read again: the worklist shows the new confirmed level.
@@ -154,6 +141,52 @@ describe('the call form, by keys only', () => {
     await press('Enter', { ctrlKey: true });
     await waitFor(() => expect(dialogOpen()).toBe(false));
     expect(fake.callsOf('record_call')[0]!.form).toMatchObject({ citizen_id: null, caller_name: 'Karen Jensen', assessed_level: null });
+  });
+
+  it('starts a drug of the citizen\'s medicine box with its prescription, the dose to adjust', async () => {
+    const fake = await startApp(2, (f) => {
+      f.medicineBox = [{
+        source_id: 'sim|MedicationRequest/4', citizen_id: 'c-00000', drug: 'Furosemid 40 mg tablet', atc: 'C03CA01',
+        dose: '40 mg ekstra om morgenen i 3 dage', when_to_start: 'ved vægtøgning', prescribed_at: null,
+      }];
+    });
+    await selectFirst();
+    await press('o');
+    await waitFor(() => expect(screen.getAllByTestId('call-box-start')).toHaveLength(1));
+    expect(screen.getByTestId('call-box-start').textContent).toContain('Fra kassen: Furosemid 40 mg tablet');
+    await fireEvent.click(screen.getByTestId('call-box-start'));
+    await tick();
+    // Chosen once: the button goes, the row holds the drug, the dose has the focus.
+    expect(screen.queryByTestId('call-box-start')).toBeNull();
+    expect(active().dataset.field).toBe('medicine.0.dose');
+    await type('40 mg ekstra i 2 dage');
+    byTestId('call-reason')!.focus();
+    await type('tog 2 kg på');
+    await press('Enter', { ctrlKey: true });
+    await waitFor(() => expect(dialogOpen()).toBe(false));
+    expect((fake.callsOf('record_call')[0]!.form as CallForm).medicine).toEqual([
+      { drug: 'Furosemid 40 mg tablet', dose: '40 mg ekstra i 2 dage', from_box: 'sim|MedicationRequest/4' },
+    ]);
+  });
+
+  it('logs a call-back nobody answered, outbound only, with a new time to try again', async () => {
+    const fake = await startApp(2);
+    await selectFirst();
+    await press('o');
+    await waitFor(() => expect(dialogOpen()).toBe(true));
+    // Inbound: there is nothing to tick.
+    expect(byTestId('call-no-answer')).toBeNull();
+    (byTestId('call-direction')!.querySelector('[role=radio]') as HTMLElement).focus();
+    await press('u');
+    expect(byTestId('call-direction')?.dataset.value).toBe('outbound');
+    await fireEvent.click(byTestId('call-no-answer')!);
+    byTestId('call-reason')!.focus();
+    await type('ringet tilbage som aftalt');
+    byTestId('call-follow-up')!.focus();
+    await type('1');
+    await press('Enter', { ctrlKey: true });
+    await waitFor(() => expect(dialogOpen()).toBe(false));
+    expect(fake.callsOf('record_call')[0]!.form).toMatchObject({ direction: 'outbound', no_answer: true });
   });
 
   it('shows a refusal at each field in Danish, keeps everything typed and goes to the first', async () => {

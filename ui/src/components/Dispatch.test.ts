@@ -3,25 +3,13 @@
 // a conflict between two stations shown with both versions and settled.
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { tick } from 'svelte';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { resetStore, setLanguage } from '../store';
 import { citizen, dispatchOf, installFake, NOW, type Fake } from '../test/fakeBackend';
 import App from './App.svelte';
+import { giveWorklistHeight } from '../test/layout';
 
-let restoreHeight: PropertyDescriptor | undefined;
-
-beforeAll(() => {
-  restoreHeight = Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'clientHeight');
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', {
-    configurable: true,
-    get(this: HTMLElement) {
-      return this.dataset.testid === 'worklist-scroll' ? 400 : 0;
-    },
-  });
-});
-afterAll(() => {
-  if (restoreHeight) Object.defineProperty(HTMLElement.prototype, 'clientHeight', restoreHeight);
-});
+giveWorklistHeight();
 beforeEach(() => {
   resetStore();
   localStorage.clear();

@@ -2,30 +2,17 @@
 import { emit } from '@tauri-apps/api/event';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { tick } from 'svelte';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Sparkline as SparklineData } from '../bindings';
 import { resetStore, setLanguage } from '../store';
 import { citizen, installFake, NOW, type Fake } from '../test/fakeBackend';
 import { ROW_HEIGHT } from '../virtual';
 import App from './App.svelte';
 import Sparkline from './Sparkline.svelte';
+import { giveWorklistHeight } from '../test/layout';
 
 const VIEWPORT = 400;
-let restoreHeight: PropertyDescriptor | undefined;
-
-beforeAll(() => {
-  // jsdom lays nothing out: the worklist's scroller is given a height, as a window would.
-  restoreHeight = Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'clientHeight');
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', {
-    configurable: true,
-    get(this: HTMLElement) {
-      return this.dataset.testid === 'worklist-scroll' ? VIEWPORT : 0;
-    },
-  });
-});
-afterAll(() => {
-  if (restoreHeight) Object.defineProperty(HTMLElement.prototype, 'clientHeight', restoreHeight);
-});
+giveWorklistHeight(VIEWPORT);
 beforeEach(() => {
   resetStore();
   localStorage.clear();

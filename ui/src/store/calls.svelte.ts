@@ -3,7 +3,7 @@
 // open citizen's calls. Part of the UI's one store (see index.ts): what was typed lives here,
 // so a refusal keeps it.
 import * as api from '../api';
-import type { AlarmRow, CallRecord, CitizenId, Symptom } from '../bindings';
+import type { AlarmRow, BoxedMedicine, CallRecord, CitizenId, Symptom } from '../bindings';
 import {
   buildCallForm, draftPayload, emptyForm, isDirty, localProblems, problemsByField, readDraft, resumeTiming,
   withoutField, type CallContext, type CallFormState, type FormProblem, type ResumableDraft, type SymptomAnswer,
@@ -41,6 +41,8 @@ let confirming = $state(false);
 let draftSavedAt = $state<string | null>(null);
 let draftFailed = $state(false);
 let drafts = $state.raw<ResumableDraft[]>([]);
+/** The citizen's medicine box, to start a drug from on the phone. */
+let callBox = $state.raw<BoxedMedicine[]>([]);
 
 const byField = $derived(problemsByField(form, problems));
 const dirty = $derived(open !== null && isDirty(form, open.answersAtOpen));
@@ -72,6 +74,8 @@ export const callForm = {
   get draftSavedAt() { return draftSavedAt; }, get draftFailed() { return draftFailed; },
   /** Unfinished calls found at start, newest first. */
   get drafts() { return drafts; },
+  /** The citizen's medicine box (empty for an unknown caller, or while it is read). */
+  get box() { return callBox; },
 };
 
 export const callLog = {
@@ -124,6 +128,17 @@ export function openCall(opts: { unknown?: boolean; citizenId?: CitizenId | null
 
 function start(call: OpenCall, state: CallFormState): void {
   clearTimeout(draftTimer);
+  callBox = [];
+  const citizen = call.ctx.citizenId;
+  if (citizen !== null) {
+    api.medicineBox(citizen).then(
+      (box) => {
+        if (open === call) callBox = box;
+      },
+      // No box to offer: the nurse types the drug.
+      () => undefined,
+    );
+  }
   form = state;
   problems = [];
   callError = '';
@@ -167,8 +182,8 @@ export function setSymptomDetail(symptom: Symptom, text: string): void {
 }
 
 /** Adds a medicine row; returns its index. */
-export function addMedicine(): number {
-  form.medicine.push({ drug: '', dose: '' });
+export function addMedicine(from?: BoxedMedicine): number {
+  form.medicine.push(from ? { drug: from.drug, dose: from.dose, from_box: from.source_id } : { drug: '', dose: '' });
   // Rows shift: the problems of the old rows no longer point at the right one.
   problems = problems.filter((p) => !p.field.startsWith('medicine.'));
   scheduleDraft();
@@ -186,6 +201,11 @@ export function setMedicine(index: number, part: 'drug' | 'dose', text: string):
   if (!row) return;
   row[part] = text;
   touched(`medicine.${index}.${part}`);
+}
+
+export function setNoAnswer(unanswered: boolean): void {
+  form.noAnswer = unanswered;
+  touched('no_answer');
 }
 
 export function setEDoctor(consulted: boolean): void {

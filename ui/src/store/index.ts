@@ -1,9 +1,9 @@
-// The UI's one store, in seven files to stay readable: app.svelte.ts (worklist, alarm episodes,
+// The UI's one store, in eight files to stay readable: app.svelte.ts (worklist, alarm episodes,
 // status, view, citizen page), alarms.svelte.ts (the chosen alarm, K and U),
 // dialogs.svelte.ts (the level and plan dialogs), calls.svelte.ts (the call form, its drafts
 // and the citizen's calls), trend.svelte.ts (the citizen's trend plot) and
-// sparklines.svelte.ts (the worklist's 7-day sparklines) and dispatches.svelte.ts (the MAS
-// dispatch board and its forms). Components import it from here
+// sparklines.svelte.ts (the worklist's 7-day sparklines), dispatches.svelte.ts (the MAS
+// dispatch board and its forms) and visits.svelte.ts (the MAS visit form). Components import it from here
 // and change state only through these functions.
 import { resetAlarms } from './alarms.svelte';
 import { resetApp } from './app.svelte';
@@ -12,6 +12,7 @@ import { resetDialogs } from './dialogs.svelte';
 import { resetDispatches } from './dispatches.svelte';
 import { resetSparklines } from './sparklines.svelte';
 import { resetTrend } from './trend.svelte';
+import { resetVisits } from './visits.svelte';
 
 export * from './app.svelte';
 export * from './alarms.svelte';
@@ -20,6 +21,7 @@ export * from './calls.svelte';
 export * from './sparklines.svelte';
 export * from './trend.svelte';
 export * from './dispatches.svelte';
+export * from './visits.svelte';
 
 /** Puts the store back as at launch (tests mount the app many times). */
 export function resetStore(): void {
@@ -30,4 +32,5 @@ export function resetStore(): void {
   resetTrend();
   resetSparklines();
   resetDispatches();
+  resetVisits();
 }

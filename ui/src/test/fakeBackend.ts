@@ -7,8 +7,8 @@ import { sortAlarms } from '../alarms';
 import type {
   AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, CallProblem, CallRecord, CallRecorded, CitizenPage, CitizenSummary, Dispatch, DispatchChanged,
   DispatchEdit, DispatchForm, FormDraft, HoverPoint,
-  LimitsInForce, PageVisit, PanelBox, Parameter, PlanCheck, PlanForm, PlanProblem, PlanView, Rendered, Sparkline, SparkPoint, StationStatus,
-  Triage,
+  LimitsInForce, News2Score, PageVisit, PanelBox, Parameter, PlanCheck, PlanForm, PlanProblem, PlanView, Rendered, Sparkline, SparkPoint, StationStatus,
+  Triage, VisitForm, VisitRecord, VisitRecorded,
 } from '../bindings';
 
 export const NOW = '2026-11-22T08:00:00.000Z';
@@ -220,6 +220,8 @@ export interface Fake {
   /** Medicine boxes and MAS visits, shown on the citizen page of their citizen. */
   medicineBox: BoxedMedicine[];
   visits: PageVisit[];
+  /** What visit_news2 answers for any vitals (the fake scores nothing itself). */
+  news2: News2Score;
   calls: { cmd: string; args: Record<string, unknown> }[];
   callsOf: (cmd: string) => Record<string, unknown>[];
   reset: () => void;
@@ -245,6 +247,7 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
     citizens, alarms, plan: {}, refuseSnooze: new Set(), trendError: null,
     exportPath: '/home/mette/Documents/Vagt/Vagt-trend-20261122-0800.pdf', callLog: [], drafts: [], callRefusal: null,
     confirmed: {}, dispatches: [], medicineBox: [], visits: [], calls: [],
+    news2: { respiratory_rate: 2, spo2: 3, oxygen: 0, systolic_bp: 0, pulse: 1, consciousness: 0, temperature: 1, total: 7, risk: 'high' },
     callsOf: (cmd) => fake.calls.filter((c) => c.cmd === cmd).map((c) => c.args),
     reset: () => {
       fake.calls.length = 0;
@@ -391,6 +394,25 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
         return fake.callLog
           .filter((c) => args.citizenId === undefined || c.citizen_id === args.citizenId)
           .sort((a, b) => Date.parse(b.started_at) - Date.parse(a.started_at));
+      case 'medicine_box': return fake.medicineBox.filter((m) => m.citizen_id === id);
+      case 'visit_news2': return fake.news2;
+      case 'record_visit': {
+        const form = args.form as VisitForm;
+        // As the back end refuses a saturation typed as a fraction, at its field.
+        if (form.vitals.spo2 < 50) {
+          throw { code: 'invalid_visit', message: 'the visit cannot be recorded', visit_problems: [{ field: 'vitals.spo2', code: 'implausible' }] };
+        }
+        const { draft_id: draftId, ...rest } = form;
+        const visit: VisitRecord = { ...rest, key: `urn:uuid:visit-${fake.visits.length + 1}`, nurse: 'mette', spo2_scale: 'scale1' };
+        fake.visits = [{ visit, news2: fake.news2 }, ...fake.visits];
+        if (draftId) fake.drafts = fake.drafts.filter((d) => d.id !== draftId);
+        const sets = form.outcome === 'stays_home' ? null : 'urn:uuid:decision';
+        const recorded: VisitRecorded = {
+          visit, alarms_raised: sets ? ['a-level'] : [],
+          saved: { key: visit.key, news2: fake.news2, level_decision: sets, completed_dispatch: form.dispatch_key, new: true },
+        };
+        return recorded;
+      }
       case 'save_draft': {
         const draft: FormDraft = {
           id: args.id as string, kind: args.kind as string, citizen_id: (args.citizenId as string | undefined) ?? null,

@@ -320,6 +320,7 @@ pub fn call_form(
         assessed_level: level.map(|l| EcmLevel::new(l).expect("level")),
         follow_up_at: Some(started_at.plus_millis(4 * 3_600_000)),
         answers_alarm: None,
+        no_answer: false,
     }
 }
 
@@ -427,12 +428,17 @@ impl FieldShift {
         );
         let mut keys = Vec::new();
         for (n, citizen) in citizens.iter().cycle().take(9).enumerate() {
-            let call = call_form(
+            let mut call = call_form(
                 Some(citizen),
                 90 - n as i64 * 5,
                 &format!("opkald {n}: åndenød"),
                 (n % 3 == 0).then_some(3),
             );
+            if n == 4 {
+                // A call-back nobody answered: a Communication not done, kept the same.
+                call.direction = vagt_core::call::CallDirection::Outbound;
+                call.no_answer = true;
+            }
             a.record_call(&nurse, &call, None, Timestamp::now())
                 .expect("logged offline");
             keys.push(call.key);
