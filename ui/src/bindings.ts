@@ -4,6 +4,23 @@
 /** The window event that carries a `StoreChanged`. */
 export const STORE_CHANGED_EVENT = "vagt://changed";
 
+/** The unit each parameter is kept in (UCUM). */
+export const CANONICAL_UNITS: Record<Parameter, string> = {
+  spo2: "%",
+  pulse: "/min",
+  fev1: "L",
+  fvc: "L",
+  temperature: "Cel",
+  weight: "kg",
+  systolic_bp: "mm[Hg]",
+  diastolic_bp: "mm[Hg]",
+  respiratory_rate: "/min",
+  blood_glucose: "mmol/L",
+  crp: "mg/L",
+  cat_score: "{score}",
+  symptom_score: "{score}",
+};
+
 export type Timestamp = string;
 
 export type CitizenId = string;
@@ -448,6 +465,10 @@ export type SparkPoint = { at: Timestamp, value: number, triage: Triage, };
 
 export type CallForm = { citizen_id: CitizenId | null, caller_name: string, direction: CallDirection, caller: CallerRole, started_at: Timestamp, ended_at: Timestamp, reason: string, symptoms: Array<SymptomReport>, notes: string, advice: string, medicine: Array<MedicineStarted>, e_doctor_consulted: boolean, assessed_level: EcmLevel | null, follow_up_at: Timestamp | null, answers_alarm: string | null, 
 /**
+ * Readings the citizen read out on the phone.
+ */
+readings: Array<PhoneReading>, 
+/**
  * An outbound call nobody answered (see [`CallRecord::no_answer`]).
  */
 no_answer: boolean, 
@@ -556,6 +577,10 @@ caller_name?: string, direction: CallDirection, caller: CallerRole, started_at: 
  */
 notes?: string, advice?: string, medicine: Array<MedicineStarted>, e_doctor_consulted: boolean, 
 /**
+ * Readings taken over the phone.
+ */
+readings?: Array<PhoneReading>, 
+/**
  * The nurse's ECM assessment: it is also recorded as her confirmed level.
  */
 assessed_level: EcmLevel | null, 
@@ -594,7 +619,13 @@ export type CallProblem = {
  */
 field: string, code: CallProblemCode, };
 
-export type CallProblemCode = "missing" | "too_long" | "ends_before_start" | "from_the_future" | "follow_up_in_the_past" | "follow_up_too_far" | "duplicate_symptom" | "no_answer_inbound";
+export type CallProblemCode = "missing" | "too_long" | "ends_before_start" | "from_the_future" | "follow_up_in_the_past" | "follow_up_too_far" | "duplicate_symptom" | "no_answer_inbound" | "wrong_unit" | "implausible" | "duplicate_reading" | "no_citizen";
+
+export type PhoneReading = { parameter: Parameter, value: number, 
+/**
+ * As said and typed (UCUM or a common spelling); converted like any source's unit.
+ */
+unit: string, };
 
 export type VisitRecord = { 
 /**

@@ -40,7 +40,7 @@ describe('building the CallForm', () => {
       notes: 'sover dårligt', advice: 'start prednisolon',
       // A blank row is left out.
       medicine: [{ drug: 'Prednisolon', dose: '37,5 mg' }, { drug: 'Amoxicillin', dose: '750 mg x 3' }],
-      e_doctor_consulted: true, assessed_level: 3, follow_up_at: '2026-11-22T12:07:00.000Z', answers_alarm: 'a-1', no_answer: false, draft_id: 'd-1',
+      e_doctor_consulted: true, assessed_level: 3, follow_up_at: '2026-11-22T12:07:00.000Z', answers_alarm: 'a-1', no_answer: false, readings: [], draft_id: 'd-1',
     });
   });
 

@@ -3,9 +3,10 @@
 // the back end's `CallForm` of it, `localProblems` says what is missing before anything is
 // sent, and a draft (`draftPayload` / `readDraft`) carries the form across a crash.
 import type {
-  CallDirection, CallerRole, CallForm, CallProblemCode, CitizenId, FormDraft, MedicineStarted, Symptom,
+  CallDirection, CallerRole, CallForm, CallProblemCode, CitizenId, FormDraft, MedicineStarted, Parameter, PhoneReading, Symptom,
   SymptomReport,
 } from './bindings';
+import { CANONICAL_UNITS } from './bindings';
 import { HOUR_MS, MINUTE_MS, parseTime } from './format';
 
 /** In the grid's order: breathing first, then sputum, cough, fever, the heart's signs. */
@@ -15,6 +16,13 @@ export const SYMPTOMS: readonly Symptom[] = [
 export const CALLER_ROLES: readonly CallerRole[] = ['citizen', 'relative', 'gp', 'home_care', 'hospital', 'other'];
 export const DIRECTIONS: readonly CallDirection[] = ['inbound', 'outbound'];
 export const LEVELS: readonly number[] = [1, 2, 3, 4, 5, 6];
+/** What a citizen can read out on the phone from their devices, in the form's order. */
+export const PHONE_PARAMETERS: readonly Parameter[] = [
+  'spo2', 'pulse', 'temperature', 'weight', 'systolic_bp', 'diastolic_bp', 'respiratory_rate', 'blood_glucose', 'fev1',
+];
+
+/** A reading as typed: the value kept as text (a decimal comma allowed) with its unit. */
+export interface ReadingRow { parameter: Parameter; value: string; unit: string }
 
 /** The back end refuses a call longer than this (a timer left running) and a follow-up further ahead. */
 export const MAX_CALL_MS = 4 * HOUR_MS;
@@ -36,6 +44,8 @@ export interface CallFormState {
   notes: string;
   advice: string;
   medicine: MedicineStarted[];
+  /** Readings read out on the phone. */
+  readings: ReadingRow[];
   eDoctor: boolean;
   /** The nurse's ECM assessment; null: none. */
   level: number | null;
@@ -68,7 +78,7 @@ export function emptySymptoms(): Record<Symptom, SymptomEntry> {
 export function emptyForm(answersAlarm: string | null = null): CallFormState {
   return {
     direction: 'inbound', caller: 'citizen', callerName: '', reason: '', symptoms: emptySymptoms(), notes: '', advice: '',
-    medicine: [], eDoctor: false, level: null, followUpHours: '', answersAlarm, noAnswer: false,
+    medicine: [], readings: [], eDoctor: false, level: null, followUpHours: '', answersAlarm, noAnswer: false,
   };
 }
 
@@ -90,6 +100,23 @@ export function parseHours(text: string): number | null {
 export function followUpAt(state: CallFormState, endedAt: number): number | null {
   const hours = parseHours(state.followUpHours);
   return hours === null || Number.isNaN(hours) ? null : endedAt + Math.round(hours * HOUR_MS);
+}
+
+/** A reading row with its parameter's unit, as a new row starts. */
+export function readingRow(parameter: Parameter): ReadingRow {
+  return { parameter, value: '', unit: CANONICAL_UNITS[parameter] };
+}
+
+/** A value as typed ("38,4"): null for empty, NaN for what is not a number. */
+function decimal(text: string): number | null {
+  const clean = text.trim().replace(',', '.');
+  if (clean === '') return null;
+  return /^-?\d+(\.\d+)?$/.test(clean) ? Number(clean) : Number.NaN;
+}
+
+/** The reading rows with a value typed; a blank row is left out. */
+function typedReadings(state: CallFormState): { row: ReadingRow; index: number }[] {
+  return state.readings.map((row, index) => ({ row, index })).filter(({ row }) => row.value.trim() !== '');
 }
 
 /** A medicine row counts once anything is typed in it; a blank row is left out. */
@@ -118,6 +145,10 @@ export function localProblems(state: CallFormState, ctx: CallContext): FormProbl
     if (row.drug.trim() === '') out.push({ field: `medicine.${i}.drug`, code: 'missing' });
     if (row.dose.trim() === '') out.push({ field: `medicine.${i}.dose`, code: 'missing' });
   });
+  typedReadings(state).forEach(({ row }, i) => {
+    if (Number.isNaN(decimal(row.value))) out.push({ field: `readings.${i}.value`, code: 'not_a_number' });
+    if (row.unit.trim() === '') out.push({ field: `readings.${i}.unit`, code: 'missing' });
+  });
   const hours = parseHours(state.followUpHours);
   if (hours !== null && Number.isNaN(hours)) out.push({ field: 'follow_up_at', code: 'not_a_number' });
   else if (hours !== null && hours > MAX_FOLLOW_UP_HOURS) out.push({ field: 'follow_up_at', code: 'follow_up_too_far' });
@@ -125,14 +156,14 @@ export function localProblems(state: CallFormState, ctx: CallContext): FormProbl
 }
 
 /**
- * The medicine field path of a row as the form shows it (`medicine.2.dose`) from the path as
- * sent, where blank rows were dropped; unchanged for every other field.
+ * The field path of a medicine or reading row as the form shows it (`medicine.2.dose`) from the
+ * path as sent, where blank rows were dropped; unchanged for every other field.
  */
 export function formField(state: CallFormState, field: string): string {
-  const m = /^medicine\.(\d+)\.(drug|dose)$/.exec(field);
+  const m = /^(medicine|readings)\.(\d+)\.(\w+)$/.exec(field);
   if (!m) return field;
-  const typed = typedMedicine(state)[Number(m[1])];
-  return typed ? `medicine.${typed.index}.${m[2]}` : field;
+  const typed = (m[1] === 'medicine' ? typedMedicine(state) : typedReadings(state))[Number(m[2])];
+  return typed ? `${m[1]}.${typed.index}.${m[3]}` : field;
 }
 
 /** Problems grouped by the form's field paths, in the order given. */
@@ -178,6 +209,9 @@ export function buildCallForm(state: CallFormState, ctx: CallContext, times: Cal
       ? { drug: row.drug.trim(), dose: row.dose.trim(), from_box: row.from_box }
       : { drug: row.drug.trim(), dose: row.dose.trim() })),
     e_doctor_consulted: state.eDoctor,
+    readings: typedReadings(state).map(({ row }): PhoneReading => ({
+      parameter: row.parameter, value: decimal(row.value) ?? Number.NaN, unit: row.unit.trim(),
+    })),
     assessed_level: ctx.citizenId === null ? null : state.level,
     follow_up_at: follow === null ? null : new Date(follow).toISOString(),
     answers_alarm: state.answersAlarm,
@@ -244,11 +278,16 @@ function stateOf(raw: unknown): CallFormState | null {
       ? { drug: str(m.drug), dose: str(m.dose), from_box: m.from_box }
       : { drug: str(m.drug), dose: str(m.dose) }))
     : [];
+  const readings = Array.isArray(raw.readings)
+    ? raw.readings.filter(isObject).map((r) => ({
+      parameter: oneOf(r.parameter, PHONE_PARAMETERS, 'spo2'), value: str(r.value), unit: str(r.unit),
+    }))
+    : [];
   return {
     direction: oneOf(raw.direction, DIRECTIONS, 'inbound'),
     caller: oneOf(raw.caller, CALLER_ROLES, 'citizen'),
     callerName: str(raw.callerName), reason: str(raw.reason), symptoms, notes: str(raw.notes), advice: str(raw.advice),
-    medicine, eDoctor: raw.eDoctor === true, level: levelOf(raw.level), followUpHours: str(raw.followUpHours),
+    medicine, readings, eDoctor: raw.eDoctor === true, level: levelOf(raw.level), followUpHours: str(raw.followUpHours),
     answersAlarm: typeof raw.answersAlarm === 'string' && raw.answersAlarm ? raw.answersAlarm : null,
     noAnswer: raw.noAnswer === true,
   };

@@ -50,7 +50,8 @@ const FAMILIES: Record<string, readonly (string | number)[]> = {
   'call.direction.': DIRECTIONS,
   // The back end's codes, and those the form finds itself.
   'call.problem.': ['missing', 'too_long', 'ends_before_start', 'from_the_future', 'follow_up_in_the_past', 'follow_up_too_far',
-    'duplicate_symptom', 'not_a_number', 'no_answer', 'unknown_alarm', 'no_answer_inbound'],
+    'duplicate_symptom', 'not_a_number', 'no_answer', 'unknown_alarm', 'no_answer_inbound', 'wrong_unit', 'implausible',
+    'duplicate_reading', 'no_citizen'],
   'call.symptom.': SYMPTOMS,
   'care_event.': ['mas_visit', 'acute_bed', 'acute_bed_admission', 'hospital_admission', 'discharge'],
   'diagnosis.': ['copd', 'heart_failure', 'diabetes'],

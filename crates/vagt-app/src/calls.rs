@@ -5,7 +5,9 @@
 use crate::follow_up::{Affected, follow_up};
 use crate::{AppError, Session};
 use serde::{Deserialize, Serialize};
-use vagt_core::call::{CallDirection, CallRecord, CallerRole, MedicineStarted, SymptomReport};
+use vagt_core::call::{
+    CallDirection, CallRecord, CallerRole, MedicineStarted, PhoneReading, SymptomReport,
+};
 use vagt_core::{CitizenId, EcmLevel, Timestamp};
 use vagt_store::{Actor, CallSaved};
 
@@ -33,6 +35,9 @@ pub struct CallForm {
     pub assessed_level: Option<EcmLevel>,
     pub follow_up_at: Option<Timestamp>,
     pub answers_alarm: Option<String>,
+    /// Readings the citizen read out on the phone.
+    #[serde(default)]
+    pub readings: Vec<PhoneReading>,
     /// An outbound call nobody answered (see [`CallRecord::no_answer`]).
     #[serde(default)]
     pub no_answer: bool,
@@ -74,6 +79,7 @@ impl Session {
             follow_up_at: form.follow_up_at,
             answers_alarm: form.answers_alarm.filter(|a| !a.trim().is_empty()),
             no_answer: form.no_answer,
+            readings: form.readings,
         };
         let mut store = self.store()?;
         let saved = store.record_call(actor, &call, form.draft_id.as_deref(), now)?;

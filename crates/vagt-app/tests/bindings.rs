@@ -56,6 +56,7 @@ fn generated() -> String {
         vagt_core::call::CallRecord, vagt_core::call::CallDirection, vagt_core::call::CallerRole,
         vagt_core::call::Symptom, vagt_core::call::SymptomReport, vagt_core::call::MedicineStarted,
         vagt_core::call::CallProblem, vagt_core::call::CallProblemCode,
+        vagt_core::call::PhoneReading,
         // MAS visits and the medicine box.
         vagt_core::visit::VisitRecord, vagt_core::visit::VisitVitals, vagt_core::visit::BloodGas,
         vagt_core::visit::VisitSamples, vagt_core::visit::Route, vagt_core::visit::TreatmentGiven,
@@ -73,6 +74,15 @@ fn generated() -> String {
     out.push_str(&format!(
         "/** The window event that carries a `StoreChanged`. */\nexport const STORE_CHANGED_EVENT = {:?};\n\n",
         vagt_app::STORE_CHANGED_EVENT
+    ));
+    // The unit each parameter is kept in: a form offers it for a value typed by hand.
+    let units: Vec<String> = vagt_core::Parameter::ALL
+        .iter()
+        .map(|p| format!("  {}: {:?},", p.code(), p.canonical_unit()))
+        .collect();
+    out.push_str(&format!(
+        "/** The unit each parameter is kept in (UCUM). */\nexport const CANONICAL_UNITS: Record<Parameter, string> = {{\n{}\n}};\n\n",
+        units.join("\n")
     ));
     for declaration in declarations {
         out.push_str(&declaration);

@@ -5,8 +5,10 @@
 
 use crate::citizen::CitizenId;
 use crate::ecm::EcmLevel;
-use crate::reading::CLOCK_SKEW_TOLERANCE_MS;
+use crate::parameter::Parameter;
+use crate::reading::{CLOCK_SKEW_TOLERANCE_MS, IncomingMeasurement, SourceRef};
 use crate::time_util::{MILLIS_PER_DAY, MILLIS_PER_HOUR, Timestamp};
+use crate::units::{UnitError, to_canonical};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
@@ -99,8 +101,19 @@ pub struct MedicineStarted {
     pub from_box: Option<String>,
 }
 
+/// A reading the citizen (or a relative) read out on the phone, as the nurse typed it: it
+/// becomes a reading of the citizen with the call as its source (see
+/// [`CallRecord::measurements`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct PhoneReading {
+    pub parameter: Parameter,
+    pub value: f64,
+    /// As said and typed (UCUM or a common spelling); converted like any source's unit.
+    pub unit: String,
+}
+
 /// A call as it travels and is kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CallRecord {
     /// Stable across stations (a `urn:uuid:`).
     pub key: String,
@@ -126,6 +139,9 @@ pub struct CallRecord {
     pub medicine: Vec<MedicineStarted>,
     #[serde(default)]
     pub e_doctor_consulted: bool,
+    /// Readings taken over the phone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readings: Vec<PhoneReading>,
     /// The nurse's ECM assessment: it is also recorded as her confirmed level.
     pub assessed_level: Option<EcmLevel>,
     /// When to call back; a reminder when it falls due.
@@ -158,6 +174,14 @@ pub enum CallProblemCode {
     DuplicateSymptom,
     /// Only an outbound call can go unanswered: an inbound one was answered by the nurse.
     NoAnswerInbound,
+    /// A unit that is unknown, or cannot express the parameter (kg for a pressure).
+    WrongUnit,
+    /// Outside what a living, correctly measured person can show, once converted.
+    Implausible,
+    /// The same parameter read twice in one call.
+    DuplicateReading,
+    /// A reading needs a citizen: an unknown caller's call keeps none.
+    NoCitizen,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -178,11 +202,38 @@ impl CallProblemCode {
             CallProblemCode::FollowUpTooFar => "follow_up_too_far",
             CallProblemCode::DuplicateSymptom => "duplicate_symptom",
             CallProblemCode::NoAnswerInbound => "no_answer_inbound",
+            CallProblemCode::WrongUnit => "wrong_unit",
+            CallProblemCode::Implausible => "implausible",
+            CallProblemCode::DuplicateReading => "duplicate_reading",
+            CallProblemCode::NoCitizen => "no_citizen",
         }
     }
 }
 
 impl CallRecord {
+    /// The readings taken over the phone as measurements of the citizen, measured when the
+    /// call began, each with the call as its source (`<call key>#reading.<parameter>`): every
+    /// station that holds the call derives the very same readings. None for an unknown caller.
+    pub fn measurements(&self) -> Vec<IncomingMeasurement> {
+        let Some(citizen) = &self.citizen_id else {
+            return Vec::new();
+        };
+        self.readings
+            .iter()
+            .map(|r| IncomingMeasurement {
+                citizen_id: citizen.clone(),
+                parameter: r.parameter,
+                value: r.value,
+                unit: r.unit.clone(),
+                effective_at: self.started_at,
+                source: SourceRef {
+                    id: format!("{}#reading.{}", self.key, r.parameter.code()),
+                    version: "1".into(),
+                },
+            })
+            .collect()
+    }
+
     /// Every problem, or none: a call with none can be recorded. `now` is when it is recorded
     /// (or received from another station, whose clock may run a little ahead).
     pub fn problems(&self, now: Timestamp) -> Vec<CallProblem> {
@@ -245,6 +296,33 @@ impl CallRecord {
                 }
             }
         }
+        if self.citizen_id.is_none() && !self.readings.is_empty() {
+            problem("readings", CallProblemCode::NoCitizen);
+        }
+        let mut read = Vec::new();
+        for (i, reading) in self.readings.iter().enumerate() {
+            if read.contains(&reading.parameter) {
+                problem(
+                    &format!("readings.{i}.parameter"),
+                    CallProblemCode::DuplicateReading,
+                );
+            }
+            read.push(reading.parameter);
+            match to_canonical(reading.parameter, reading.value, &reading.unit) {
+                Ok(value) => {
+                    let (low, high) = reading.parameter.plausible_range();
+                    if !(low..=high).contains(&value) {
+                        problem(&format!("readings.{i}.value"), CallProblemCode::Implausible);
+                    }
+                }
+                Err(UnitError::NotFinite { .. }) => {
+                    problem(&format!("readings.{i}.value"), CallProblemCode::Implausible);
+                }
+                Err(UnitError::Unknown { .. } | UnitError::WrongDimension { .. }) => {
+                    problem(&format!("readings.{i}.unit"), CallProblemCode::WrongUnit);
+                }
+            }
+        }
         if self.no_answer && self.direction == CallDirection::Inbound {
             problem("no_answer", CallProblemCode::NoAnswerInbound);
         }
@@ -295,6 +373,11 @@ mod tests {
             follow_up_at: Some(at(240)),
             answers_alarm: None,
             no_answer: false,
+            readings: vec![PhoneReading {
+                parameter: Parameter::Temperature,
+                value: 38.4,
+                unit: "°C".into(),
+            }],
         }
     }
 
@@ -332,6 +415,8 @@ mod tests {
     fn an_unknown_caller_is_logged_by_name_and_the_future_is_refused() {
         let mut unknown = call();
         unknown.citizen_id = None;
+        // Readings need a citizen (see the reading tests); this caller read none out.
+        unknown.readings.clear();
         assert_eq!(
             unknown.problems(at(8)),
             vec![CallProblem {
@@ -366,5 +451,106 @@ mod tests {
                 .iter()
                 .any(|p| p.field == "ended_at" && p.code == CallProblemCode::TooLong)
         );
+    }
+}
+
+#[cfg(test)]
+mod reading_tests {
+    use super::*;
+
+    fn at(minutes: i64) -> Timestamp {
+        Timestamp::from_millis(1_795_000_000_000 + minutes * 60_000)
+    }
+
+    fn reading(parameter: Parameter, value: f64, unit: &str) -> PhoneReading {
+        PhoneReading {
+            parameter,
+            value,
+            unit: unit.into(),
+        }
+    }
+
+    fn call_with(readings: Vec<PhoneReading>, citizen: Option<&str>) -> CallRecord {
+        CallRecord {
+            key: "urn:uuid:c1".into(),
+            citizen_id: citizen.map(|c| CitizenId::new(c).expect("id")),
+            caller_name: "datter".into(),
+            direction: CallDirection::Inbound,
+            caller: CallerRole::Relative,
+            started_at: at(0),
+            ended_at: at(5),
+            nurse: "anne".into(),
+            reason: "målinger i telefonen".into(),
+            symptoms: Vec::new(),
+            notes: String::new(),
+            advice: String::new(),
+            medicine: Vec::new(),
+            e_doctor_consulted: false,
+            readings,
+            assessed_level: None,
+            follow_up_at: None,
+            answers_alarm: None,
+            no_answer: false,
+        }
+    }
+
+    #[test]
+    fn phone_readings_become_the_citizens_readings_with_the_call_as_source() {
+        let call = call_with(
+            vec![
+                reading(Parameter::Spo2, 88.0, "%"),
+                reading(Parameter::Temperature, 101.3, "[degF]"),
+            ],
+            Some("0101431234"),
+        );
+        assert!(call.problems(at(6)).is_empty());
+        let measured = call.measurements();
+        assert_eq!(measured.len(), 2);
+        assert_eq!(measured[0].source.id, "urn:uuid:c1#reading.spo2");
+        assert_eq!(measured[1].effective_at, at(0));
+        // Converted as any source's are: 101.3 °F is 38.5 °C.
+        let normalised = measured[1].clone().normalise(at(6)).expect("plausible");
+        assert!(
+            (normalised.value - 38.5).abs() < 0.01,
+            "{}",
+            normalised.value
+        );
+    }
+
+    #[test]
+    fn a_wrong_unit_an_implausible_value_and_a_reading_twice_are_named_at_their_fields() {
+        let call = call_with(
+            vec![
+                reading(Parameter::Weight, 82.0, "mmHg"),
+                reading(Parameter::Spo2, 0.88, "%"),
+                reading(Parameter::Spo2, 88.0, "%"),
+                reading(Parameter::Pulse, f64::NAN, "/min"),
+            ],
+            Some("0101431234"),
+        );
+        let named: Vec<(String, &str)> = call
+            .problems(at(6))
+            .into_iter()
+            .map(|p| (p.field, p.code.code()))
+            .collect();
+        assert_eq!(
+            named,
+            vec![
+                ("readings.0.unit".to_owned(), "wrong_unit"),
+                ("readings.1.value".to_owned(), "implausible"),
+                ("readings.2.parameter".to_owned(), "duplicate_reading"),
+                ("readings.3.value".to_owned(), "implausible"),
+            ]
+        );
+        // An unknown caller's readings have nobody to belong to.
+        let unknown = call_with(vec![reading(Parameter::Spo2, 88.0, "%")], None);
+        assert_eq!(
+            unknown.problems(at(6)),
+            vec![CallProblem {
+                field: "readings".into(),
+                code: CallProblemCode::NoCitizen
+            }]
+        );
+        assert!(unknown.measurements().is_empty());
     }
 }

@@ -96,6 +96,14 @@ fn communication(subject: Option<Value>, call: &CallRecord) -> Value {
     if !call.advice.is_empty() {
         payload.push(json!({ "contentString": format!("advice: {}", call.advice) }));
     }
+    if !call.readings.is_empty() {
+        let read: Vec<String> = call
+            .readings
+            .iter()
+            .map(|r| format!("{} {} {}", r.parameter.code(), r.value, r.unit))
+            .collect();
+        payload.push(json!({ "contentString": format!("readings: {}", read.join("; ")) }));
+    }
     for medicine in &call.medicine {
         payload.push(json!({
             "contentString": format!("medicine started: {} {}", medicine.drug, medicine.dose)
@@ -290,6 +298,7 @@ mod tests {
             follow_up_at: None,
             answers_alarm: None,
             no_answer: false,
+            readings: Vec::new(),
         };
         let mut resource =
             outbound_resource(&Outbound::Call(Box::new(call.clone())), Some("Patient/7"));

@@ -7,6 +7,7 @@ use crate::alarm_rows::resolve_alarm_id_tx;
 use crate::alarms::acknowledge_here_tx;
 use crate::levels::confirm_level_tx;
 use crate::outbox::enqueue_outbox_tx;
+use crate::readings::ingest_tx;
 use crate::users::ensure_user_tx;
 use crate::{Actor, Result, Store, StoreError, audit};
 use rusqlite::{OptionalExtension, Transaction};
@@ -82,6 +83,7 @@ pub(crate) fn apply_remote_call_tx(
         crate::citizen_rows::require_citizen(tx, citizen.as_str())?;
     }
     if insert_call_tx(tx, call, Some(source_id), received_at)? {
+        ingest_tx(tx, "call", call.measurements(), received_at)?;
         audit::append_tx(
             tx,
             &Actor::system(),
@@ -171,6 +173,8 @@ impl Store {
             });
         }
         enqueue_outbox_tx(&tx, &Outbound::Call(Box::new(call.clone())), now)?;
+        // Readings read out on the phone are the citizen's readings, the call their source.
+        ingest_tx(&tx, "call", call.measurements(), now)?;
         let level_decision = match (&call.citizen_id, call.assessed_level) {
             (Some(citizen), Some(level)) => Some(confirm_level_tx(
                 &tx,

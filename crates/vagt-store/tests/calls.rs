@@ -11,7 +11,7 @@ use vagt_cohort::CohortSpec;
 use vagt_core::call::{
     CallDirection, CallProblemCode, CallRecord, CallerRole, Symptom, SymptomReport,
 };
-use vagt_core::{CitizenId, EcmLevel, Timestamp};
+use vagt_core::{CitizenId, EcmLevel, Parameter, Timestamp};
 use vagt_store::{Actor, DbKey, OpenMode, PullBatch, Pulled, Store, StoreError};
 
 fn open(dir: &Path) -> Store {
@@ -63,6 +63,7 @@ fn call(key: &str, citizen: Option<&CitizenId>, at: Timestamp) -> CallRecord {
         follow_up_at: None,
         answers_alarm: None,
         no_answer: false,
+        readings: Vec::new(),
     }
 }
 
@@ -440,4 +441,81 @@ fn an_unanswered_try_that_promises_a_new_call_back_moves_the_reminder_on() {
             ("urn:uuid:t1".to_owned(), AlarmState::Open),
         ]
     );
+}
+
+#[test]
+fn readings_taken_on_the_phone_are_the_citizens_readings_at_every_station() {
+    let here = tempfile::tempdir().expect("tempdir");
+    let there = tempfile::tempdir().expect("tempdir");
+    let mut a = loaded(here.path());
+    let mut b = loaded(there.path());
+    let nurse = Actor("nurse-a".into());
+    let citizen = a
+        .citizen_summaries(&nurse)
+        .expect("summaries")
+        .into_iter()
+        .map(|c| c.id)
+        .min()
+        .expect("a citizen");
+    let at = end().plus_millis(60_000);
+    let mut read_out = call("urn:uuid:r1", Some(&citizen), at);
+    read_out.readings = vec![
+        vagt_core::call::PhoneReading {
+            parameter: Parameter::Spo2,
+            value: 87.0,
+            unit: "%".into(),
+        },
+        vagt_core::call::PhoneReading {
+            parameter: Parameter::Weight,
+            value: 183.0,
+            unit: "[lb_av]".into(),
+        },
+    ];
+    a.record_call(&nurse, &read_out, None, at.plus_millis(9 * 60_000))
+        .expect("recorded");
+    let from_call = |store: &mut Store| {
+        store
+            .readings(&nurse, &citizen, None, Some(at))
+            .expect("readings")
+            .into_iter()
+            .filter(|r| r.source_id.starts_with("urn:uuid:r1#"))
+            .map(|r| (r.parameter, (r.value * 10.0).round() / 10.0, r.effective_at))
+            .collect::<Vec<_>>()
+    };
+    // Stored in the canonical unit, measured when the call began: 183 lb is 83.0 kg.
+    assert_eq!(
+        from_call(&mut a),
+        vec![(Parameter::Spo2, 87.0, at), (Parameter::Weight, 83.0, at)]
+    );
+    // Read back from the backend at another station: the same readings, once, however often.
+    let batch = PullBatch {
+        calls: vec![Pulled {
+            source_id: "sim|Communication/1".into(),
+            resource_type: "Communication".into(),
+            payload: "{}".into(),
+            record: read_out.clone(),
+        }],
+        ..PullBatch::default()
+    };
+    for _ in 0..2 {
+        b.apply_pull(
+            "sim",
+            "Communication",
+            batch.clone(),
+            None,
+            at.plus_millis(20 * 60_000),
+        )
+        .expect("pull");
+    }
+    assert_eq!(from_call(&mut b), from_call(&mut a));
+    // A's own call read back changes nothing there.
+    a.apply_pull(
+        "sim",
+        "Communication",
+        batch,
+        None,
+        at.plus_millis(20 * 60_000),
+    )
+    .expect("pull");
+    assert_eq!(from_call(&mut a).len(), 2);
 }

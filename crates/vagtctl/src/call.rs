@@ -7,6 +7,34 @@ use crate::output::{self, Output};
 use vagt_app::{Session, parse_citizen, parse_level};
 use vagt_core::Timestamp;
 
+/// `PARAMETER=VALUE` in the parameter's canonical unit, or `PARAMETER=VALUE:UNIT`.
+fn parse_reading(text: &str) -> Result<vagt_core::call::PhoneReading, CliError> {
+    let usage = || {
+        CliError::Usage(format!(
+            "reading {text:?}: give it as PARAMETER=VALUE or PARAMETER=VALUE:UNIT (spo2=88, weight=182:[lb_av])"
+        ))
+    };
+    let (code, rest) = text.split_once('=').ok_or_else(usage)?;
+    let parameter: vagt_core::Parameter = code
+        .trim()
+        .parse()
+        .map_err(|e| CliError::Usage(format!("reading {text:?}: {e}")))?;
+    let (value, unit) = match rest.split_once(':') {
+        Some((value, unit)) => (value, unit.trim().to_owned()),
+        None => (rest, parameter.canonical_unit().to_owned()),
+    };
+    let value: f64 = value
+        .trim()
+        .replace(',', ".")
+        .parse()
+        .map_err(|_| usage())?;
+    Ok(vagt_core::call::PhoneReading {
+        parameter,
+        value,
+        unit,
+    })
+}
+
 /// `CODE`, `CODE=no` or `CODE:words`.
 fn parse_symptom(text: &str) -> Result<vagt_core::call::SymptomReport, CliError> {
     let (head, detail) = match text.split_once(':') {
@@ -54,6 +82,7 @@ pub fn call(
             follow_up_hours,
             alarm,
             no_answer,
+            readings,
         } => {
             let now = Timestamp::now();
             let started_at = match started {
@@ -105,6 +134,10 @@ pub fn call(
                     .map(|h| ended_at.plus_millis((h * 3_600_000.0).round() as i64)),
                 answers_alarm: alarm,
                 no_answer,
+                readings: readings
+                    .iter()
+                    .map(|r| parse_reading(r))
+                    .collect::<Result<_, _>>()?,
                 draft_id: None,
             };
             let done = session.record_call(actor, form)?;

@@ -307,6 +307,10 @@ pub enum CallAction {
         /// --follow-up-hours promises a new one.
         #[arg(long)]
         no_answer: bool,
+        /// A reading taken over the phone, as PARAMETER=VALUE (canonical unit) or
+        /// PARAMETER=VALUE:UNIT; repeat for more. It becomes the citizen's reading.
+        #[arg(long = "reading")]
+        readings: Vec<String>,
     },
     /// Calls, newest first: one citizen's, or all.
     List {

@@ -108,7 +108,7 @@ describe('the call form, by keys only', () => {
         { symptom: 'sputum_colour', present: false }, { symptom: 'fever', present: false },
       ],
       notes: '', advice: 'start prednisolon fra boksen', medicine: [], e_doctor_consulted: false, assessed_level: 3,
-      follow_up_at: '2026-11-22T12:07:05.000Z', answers_alarm: null, no_answer: false, draft_id: expect.any(String),
+      follow_up_at: '2026-11-22T12:07:05.000Z', answers_alarm: null, no_answer: false, readings: [], draft_id: expect.any(String),
     });
     await waitFor(() => expect(byTestId('alarm-note')!.textContent).toBe('Opkaldet med Borger 00000 er gemt. Bekræftet niveau: ECM3.'));
     // The row is read again: the worklist shows the new confirmed level.
@@ -187,6 +187,40 @@ describe('the call form, by keys only', () => {
     await press('Enter', { ctrlKey: true });
     await waitFor(() => expect(dialogOpen()).toBe(false));
     expect(fake.callsOf('record_call')[0]!.form).toMatchObject({ direction: 'outbound', no_answer: true });
+  });
+
+  it('takes readings over the phone in their unit, and shows a unit the back end refuses at its field', async () => {
+    const fake = await startApp(2, (f) => {
+      f.callRefusal = { code: 'invalid_call', message: 'refused', call_problems: [{ field: 'readings.0.unit', code: 'wrong_unit' }] };
+    });
+    await selectFirst();
+    await press('o');
+    await waitFor(() => expect(dialogOpen()).toBe(true));
+    await type('måler selv hjemme');
+    await fireEvent.click(screen.getByTestId('call-reading-add'));
+    await tick();
+    expect(active().dataset.field).toBe('readings.0.value');
+    const parameter = screen.getByTestId('call-reading-parameter') as HTMLSelectElement;
+    await fireEvent.change(parameter, { target: { value: 'weight' } });
+    // The unit follows the parameter; the nurse types what the citizen said.
+    expect((screen.getByTestId('call-reading-unit') as HTMLInputElement).value).toBe('kg');
+    byTestId('call-reading-value')!.focus();
+    await type('183');
+    byTestId('call-reading-unit')!.focus();
+    await type('pund');
+    await press('Enter', { ctrlKey: true });
+    await waitFor(() => expect(byTestId('call-reading-unit')?.getAttribute('aria-invalid')).toBe('true'));
+    expect(active().dataset.field).toBe('readings.0.unit');
+    expect(document.body.textContent).toContain('Ukendt enhed');
+    expect((fake.callsOf('record_call')[0]!.form as CallForm).readings).toEqual([{ parameter: 'weight', value: 183, unit: 'pund' }]);
+    // Put right, it is sent as typed, a decimal comma read.
+    fake.callRefusal = null;
+    await type('[lb_av]');
+    byTestId('call-reading-value')!.focus();
+    await type('182,5');
+    await press('Enter', { ctrlKey: true });
+    await waitFor(() => expect(dialogOpen()).toBe(false));
+    expect((fake.callsOf('record_call').at(-1)!.form as CallForm).readings).toEqual([{ parameter: 'weight', value: 182.5, unit: '[lb_av]' }]);
   });
 
   it('shows a refusal at each field in Danish, keeps everything typed and goes to the first', async () => {

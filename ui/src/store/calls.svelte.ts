@@ -3,9 +3,9 @@
 // open citizen's calls. Part of the UI's one store (see index.ts): what was typed lives here,
 // so a refusal keeps it.
 import * as api from '../api';
-import type { AlarmRow, BoxedMedicine, CallRecord, CitizenId, Symptom } from '../bindings';
+import type { AlarmRow, BoxedMedicine, CallRecord, CitizenId, Parameter, Symptom } from '../bindings';
 import {
-  buildCallForm, draftPayload, emptyForm, isDirty, localProblems, problemsByField, readDraft, resumeTiming,
+  buildCallForm, draftPayload, emptyForm, isDirty, localProblems, problemsByField, readDraft, readingRow, resumeTiming,
   withoutField, type CallContext, type CallFormState, type FormProblem, type ResumableDraft, type SymptomAnswer,
 } from '../callform';
 import { errorText } from '../wording';
@@ -201,6 +201,32 @@ export function setMedicine(index: number, part: 'drug' | 'dose', text: string):
   if (!row) return;
   row[part] = text;
   touched(`medicine.${index}.${part}`);
+}
+
+/** Adds a row for a reading read out on the phone; returns its index. */
+export function addReading(parameter: Parameter = 'spo2'): number {
+  form.readings.push(readingRow(parameter));
+  problems = problems.filter((p) => !p.field.startsWith('readings'));
+  scheduleDraft();
+  return form.readings.length - 1;
+}
+
+export function removeReading(index: number): void {
+  form.readings.splice(index, 1);
+  problems = problems.filter((p) => !p.field.startsWith('readings'));
+  scheduleDraft();
+}
+
+/** A reading's parameter (its unit becomes the parameter's own), value or unit, as typed. */
+export function setReading(index: number, part: 'parameter' | 'value' | 'unit', text: string): void {
+  const row = form.readings[index];
+  if (!row) return;
+  if (part === 'parameter') {
+    form.readings[index] = { ...readingRow(text as Parameter), value: row.value };
+  } else {
+    row[part] = text;
+  }
+  touched(`readings.${index}.${part === 'unit' ? 'unit' : 'value'}`);
 }
 
 export function setNoAnswer(unanswered: boolean): void {

@@ -321,6 +321,15 @@ pub fn call_form(
         follow_up_at: Some(started_at.plus_millis(4 * 3_600_000)),
         answers_alarm: None,
         no_answer: false,
+        readings: citizen
+            .map(|_| {
+                vec![vagt_core::call::PhoneReading {
+                    parameter: vagt_core::Parameter::Temperature,
+                    value: 38.2,
+                    unit: "Cel".into(),
+                }]
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -524,6 +533,20 @@ impl FieldShift {
                 Some(EcmLevel::new(6).expect("level"))
             );
         }
+        // A reading read out on the phone is the citizen's reading at both stations, the call
+        // its source, once.
+        let phone_readings = |store: &mut Store| {
+            store
+                .readings(&reader, &self.assessed, None, None)
+                .expect("readings")
+                .into_iter()
+                .filter(|r| r.source_id.contains("#reading."))
+                .map(|r| (r.source_id, r.value))
+                .collect::<Vec<_>>()
+        };
+        let at_a = phone_readings(&mut self.a);
+        assert!(!at_a.is_empty(), "the calls' readings are kept");
+        assert_eq!(phone_readings(&mut self.b), at_a);
         self.check_visit(client, &reader).await;
     }
 
