@@ -166,6 +166,21 @@ async function run() {
     const alarms = vagtctl('alarms', '--open').filter((a) => a.citizen_id === id && a.cause.type === 'confirmed_change' && a.cause.to === 6);
     if (alarms.length !== 1) fail(`open ECM6 alarms of ${id}: ${JSON.stringify(alarms)}`);
 
+    // The citizen's page lists the dispatch, completed, with its course.
+    await s.exec(`var r = document.querySelector('${ROW}[data-citizen-id="' + arguments[0] + '"]'); r.click();
+      document.getElementById('citizen-table').focus(); return true;`, [id]);
+    await press(s, KEY.ENTER);
+    await waitFor('the dispatch on the citizen page', 10_000, async () =>
+      ((await s.exec(`var r = document.querySelector('[data-testid=dispatch-log-row][data-key="' + arguments[0] + '"]');
+        if (!r) return null; r.querySelector('button').click(); r.scrollIntoView(); return r.dataset.state;`, [key])) === 'completed' ? true : undefined));
+    const course = await waitFor('its course', 5_000, async () =>
+      (await s.exec("var d = document.querySelector('[data-testid=dispatch-log-details]'); return d ? d.textContent : null;")) ?? undefined);
+    if (!course.includes(REASON) || !course.includes('Ankommet')) fail(`the page's course of the dispatch: ${JSON.stringify(course)}`);
+    await afterRepaint(s);
+    await saveScreenshot(s, join(cfg.artifacts, 'dispatch-page-1366x768.png'));
+    await press(s, KEY.ESCAPE);
+    await waitFor('the worklist again', 5_000, async () => ((await s.exec("return !document.querySelector('[data-testid=citizen-page]');")) ? true : undefined));
+
     // At 1920x1080: a second dispatch, planned, on the board with its form open.
     await resize(s, 1920, 1080);
     const other = await selectRow(s, 1);

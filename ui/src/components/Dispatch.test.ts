@@ -137,3 +137,37 @@ describe('MAS dispatches', () => {
     expect(marks[0]!.textContent).toContain('Undervejs');
   });
 });
+
+describe('the citizen page', () => {
+  it('lists the citizen\'s dispatches, open and past, the newest first, each opening to its course', async () => {
+    await startApp((f) => {
+      f.dispatches.push(
+        dispatchOf({ citizen_id: 'c-00000', urgency: 'immediate', reason: 'SpO2 84', assigned_to: 'mas.ole' }, 1, {
+          state: 'completed', outcome: 'hospital_admission', requested_at: '2026-11-20T08:00:00.000Z',
+          history: [
+            { state: 'requested', at: '2026-11-20T08:00:00.000Z', by: 'anne', note: '' },
+            { state: 'arrived', at: '2026-11-20T08:40:00.000Z', by: 'mas.ole', note: '' },
+            { state: 'completed', at: '2026-11-20T09:30:00.000Z', by: 'mas.ole', note: 'indlagt Hvidovre' },
+          ],
+        }),
+        dispatchOf({ citizen_id: 'c-00000', urgency: 'planned', reason: 'kontrol', assigned_to: null }, 2, {
+          requested_at: '2026-11-22T07:00:00.000Z',
+        }),
+        dispatchOf({ citizen_id: 'c-00001', urgency: 'urgent', reason: 'feber', assigned_to: null }, 3),
+      );
+    });
+    screen.getByRole('grid').focus();
+    await press('ArrowDown');
+    await press('Enter');
+    await waitFor(() => expect(byTestId('citizen-page-name')?.textContent).toBe('Borger 00000'));
+    await waitFor(() => expect(screen.getAllByTestId('dispatch-log-row')).toHaveLength(2));
+    const rows = screen.getAllByTestId('dispatch-log-row');
+    expect(rows.map((r) => r.dataset.state)).toEqual(['requested', 'completed']);
+    expect(rows[1]?.querySelector('[data-testid=dispatch-log-outcome]')?.textContent).toBe('Indlagt (ECM6)');
+    await fireEvent.click(rows[1]!.querySelector('button')!);
+    const course = byTestId('dispatch-log-details')?.textContent ?? '';
+    expect(course).toContain('SpO2 84');
+    expect(course).toContain('Ankommet');
+    expect(course).toContain('indlagt Hvidovre');
+  });
+});

@@ -1,6 +1,6 @@
 // The store's MAS dispatches: the dispatch board (the open dispatches, B), the form that sends
-// the MAS nurse (M), and the form that moves a dispatch on or settles a conflict (Enter on the
-// board). Part of the UI's one store (see index.ts): what was typed lives here, so a refusal
+// the MAS nurse (M), the form that moves a dispatch on or settles a conflict (Enter on the
+// board), and every dispatch of the citizen whose page is open. Part of the UI's one store (see index.ts): what was typed lives here, so a refusal
 // keeps it.
 import * as api from '../api';
 import type {
@@ -179,13 +179,55 @@ export async function submitDispatch(): Promise<boolean> {
   }
 }
 
+// ---------- the open citizen's dispatches ----------
+let historyCitizen = $state<CitizenId | null>(null);
+let history = $state.raw<Dispatch[]>([]);
+let historyLoaded = $state(false);
+let historyError = $state('');
+let historySeq = 0;
+
+/** Every dispatch of the citizen whose page is open, the newest request first. */
+export const dispatchHistory = {
+  get citizenId() { return historyCitizen; }, get dispatches() { return history; },
+  get loaded() { return historyLoaded; }, get error() { return historyError; },
+};
+
+/** Shows another citizen's dispatches (null: none); the same citizen keeps what is shown. */
+export function openDispatchHistory(id: CitizenId | null): void {
+  if (id === historyCitizen) return;
+  historySeq += 1;
+  historyCitizen = id;
+  history = [];
+  historyLoaded = false;
+  historyError = '';
+  if (id !== null) void loadHistory();
+}
+
+async function loadHistory(): Promise<void> {
+  const id = historyCitizen;
+  if (id === null) return;
+  const mine = ++historySeq;
+  try {
+    const list = await api.listDispatches(false, id);
+    if (mine !== historySeq) return;
+    history = [...list].sort((a, b) => b.requested_at.localeCompare(a.requested_at));
+    historyLoaded = true;
+    historyError = '';
+  } catch (err) {
+    if (mine === historySeq) historyError = errorText(api.toApiError(err), t);
+  }
+}
+
 // Another station's edit, or a sync, may have moved any dispatch on.
 watchChanges((change) => {
   if (change.citizens === null || change.citizens.length > 0) void loadBoard();
+  if (historyCitizen !== null && (change.citizens === null || change.citizens.includes(historyCitizen))) void loadHistory();
 });
 
 export function resetDispatches(): void {
   boardSeq += 1;
+  historySeq += 1;
+  historyCitizen = null; history = []; historyLoaded = false; historyError = '';
   board = []; boardLoaded = false; boardError = ''; boardSelected = null; dialog = null;
   clearForm();
 }
