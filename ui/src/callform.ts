@@ -7,7 +7,7 @@ import type {
   SymptomReport,
 } from './bindings';
 import { CANONICAL_UNITS } from './bindings';
-import { HOUR_MS, MINUTE_MS, parseTime } from './format';
+import { HOUR_MS, MINUTE_MS, parseDecimal, parseTime } from './format';
 
 /** In the grid's order: breathing first, then sputum, cough, fever, the heart's signs. */
 export const SYMPTOMS: readonly Symptom[] = [
@@ -107,13 +107,6 @@ export function readingRow(parameter: Parameter): ReadingRow {
   return { parameter, value: '', unit: CANONICAL_UNITS[parameter] };
 }
 
-/** A value as typed ("38,4"): null for empty, NaN for what is not a number. */
-function decimal(text: string): number | null {
-  const clean = text.trim().replace(',', '.');
-  if (clean === '') return null;
-  return /^-?\d+(\.\d+)?$/.test(clean) ? Number(clean) : Number.NaN;
-}
-
 /** The reading rows with a value typed; a blank row is left out. */
 function typedReadings(state: CallFormState): { row: ReadingRow; index: number }[] {
   return state.readings.map((row, index) => ({ row, index })).filter(({ row }) => row.value.trim() !== '');
@@ -146,7 +139,7 @@ export function localProblems(state: CallFormState, ctx: CallContext): FormProbl
     if (row.dose.trim() === '') out.push({ field: `medicine.${i}.dose`, code: 'missing' });
   });
   typedReadings(state).forEach(({ row }, i) => {
-    if (Number.isNaN(decimal(row.value))) out.push({ field: `readings.${i}.value`, code: 'not_a_number' });
+    if (Number.isNaN(parseDecimal(row.value))) out.push({ field: `readings.${i}.value`, code: 'not_a_number' });
     if (row.unit.trim() === '') out.push({ field: `readings.${i}.unit`, code: 'missing' });
   });
   const hours = parseHours(state.followUpHours);
@@ -210,7 +203,7 @@ export function buildCallForm(state: CallFormState, ctx: CallContext, times: Cal
       : { drug: row.drug.trim(), dose: row.dose.trim() })),
     e_doctor_consulted: state.eDoctor,
     readings: typedReadings(state).map(({ row }): PhoneReading => ({
-      parameter: row.parameter, value: decimal(row.value) ?? Number.NaN, unit: row.unit.trim(),
+      parameter: row.parameter, value: parseDecimal(row.value) ?? Number.NaN, unit: row.unit.trim(),
     })),
     assessed_level: ctx.citizenId === null ? null : state.level,
     follow_up_at: follow === null ? null : new Date(follow).toISOString(),

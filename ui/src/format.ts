@@ -160,3 +160,11 @@ export function formatSeconds(seconds: number): string {
 export function formatNews2(score: { total: number }, isMinimum: boolean): string {
   return `${isMinimum ? '≥' : ''}${score.total}`;
 }
+
+/** A number as typed ("38,4", "7.31"): null for empty, NaN for what is not a number. */
+export function parseDecimal(text: string): number | null {
+  const clean = text.trim().replace(',', '.');
+  if (clean === '') return null;
+  if (!/^-?\d+(\.\d+)?$/.test(clean)) return Number.NaN;
+  return Number(clean);
+}

@@ -3,9 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import type { BoxedMedicine } from './bindings';
 import {
-  buildVisitForm, emptyVisit, formField, isDirty, localProblems, parseDecimal, readVisitDraft, visitDraftPayload, vitalsOf,
+  buildVisitForm, emptyVisit, formField, isDirty, localProblems, readVisitDraft, visitDraftPayload, vitalsOf,
   type VisitFormState,
 } from './visitform';
+import { parseDecimal } from './format';
 
 const box: BoxedMedicine[] = [
   { source_id: 'sim|MedicationRequest/1', citizen_id: 'c1', drug: 'Prednisolon', atc: null, dose: '37,5 mg', when_to_start: '', prescribed_at: null },

@@ -7,6 +7,7 @@
 import type {
   BoxedMedicine, CitizenId, Consciousness, Route, TreatmentGiven, VisitForm, VisitOutcome, VisitProblemCode, VisitVitals,
 } from './bindings';
+import { parseDecimal } from './format';
 
 export const ACVPU: readonly Consciousness[] = ['alert', 'new_confusion', 'voice', 'pain', 'unresponsive'];
 export const ROUTES: readonly Route[] = ['oral', 'inhaled', 'nebulised', 'intravenous', 'intramuscular', 'subcutaneous'];
@@ -72,14 +73,6 @@ export function emptyVisit(): VisitFormState {
 
 export function isDirty(state: VisitFormState): boolean {
   return JSON.stringify(state) !== JSON.stringify(emptyVisit());
-}
-
-/** A number as typed ("38,4", "7.31"): null for empty, NaN for what is not a number. */
-export function parseDecimal(text: string): number | null {
-  const clean = text.trim().replace(',', '.');
-  if (clean === '') return null;
-  if (!/^-?\d+(\.\d+)?$/.test(clean)) return Number.NaN;
-  return Number(clean);
 }
 
 const parsed = (text: string): number | null => {

@@ -31,6 +31,8 @@ let confirming = $state(false);
 let news2 = $state.raw<News2Score | null>(null);
 let draftFailed = $state(false);
 let scoreSeq = 0;
+// Read once per field by the dialog: worked out once per change, not once per read.
+const byField = $derived(problemsByField(form, box, problems));
 /** Set while the form is being opened (its draft and box read), so a second V opens nothing. */
 let opening = false;
 
@@ -38,7 +40,7 @@ export const visitForm = {
   get open() { return open; }, get form() { return form; }, get box() { return box; },
   get problems() { return problems; }, get error() { return visitError; }, get saving() { return saving; },
   get confirming() { return confirming; }, get news2() { return news2; }, get draftFailed() { return draftFailed; },
-  get byField() { return problemsByField(form, box, problems); },
+  get byField() { return byField; },
 };
 
 /** Whom the visit is to: the board's selected dispatch, else the page's citizen, else the row. */
