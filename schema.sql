@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 8 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 9 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -36,7 +36,11 @@ CREATE TABLE citizens (
     source_id          TEXT UNIQUE,
     source_version     TEXT,
     created_at         INTEGER NOT NULL,
-    updated_at         INTEGER NOT NULL
+    updated_at         INTEGER NOT NULL,
+    -- 1: a person the MAS function serves who is not enrolled in the clinic (vagt_core::person),
+    -- as the backend's Patient says (its tag) or as a nurse added them here: no readings or plan
+    -- are expected, and nothing is missed until an enrolment is recorded. (Since version 9.)
+    mas_only           INTEGER NOT NULL DEFAULT 0 CHECK (mas_only IN (0, 1))
 ) STRICT;
 
 -- A citizen's enrolments in the clinic's monitoring, as the backend records them
@@ -288,6 +292,21 @@ CREATE TABLE calls (
 CREATE INDEX calls_by_citizen ON calls (citizen_id, started_at);
 CREATE INDEX calls_by_time ON calls (started_at);
 
+-- Links tying an unknown caller's call to a citizen (since version 9), from every station:
+-- calls are append-only, so the link is a record of its own (vagt_core::person::CallLink). A
+-- link may arrive before its call. The call's `citizen_id` follows the earliest link; the
+-- others are kept and shown.
+CREATE TABLE call_links (
+    key          TEXT PRIMARY KEY,
+    call_key     TEXT NOT NULL,
+    citizen_id   TEXT NOT NULL REFERENCES citizens (id),
+    linked_by    TEXT NOT NULL,
+    linked_at    INTEGER NOT NULL,
+    received_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX call_links_by_call ON call_links (call_key, linked_at, key);
+
 -- A form being filled in (a call on the phone, a visit in a home), kept as it is typed so a
 -- crash or a restart loses nothing; removed when the record is saved or the nurse discards it.
 CREATE TABLE form_drafts (
@@ -378,13 +397,13 @@ CREATE INDEX visits_by_time ON visits (arrived_at);
 -- with a conditional create, so a retry after a lost response never makes a second copy; a
 -- record with a key of its own (a level decision, a plan revision, a shared setting) is sent
 -- under that key, so every station reads it back as the same record. (Plan revisions and
--- shared settings since version 5, visits since version 8.)
+-- shared settings since version 5, visits since version 8, persons and call links since 9.)
 CREATE TABLE outbox (
     seq             INTEGER PRIMARY KEY AUTOINCREMENT,
     client_id       TEXT NOT NULL UNIQUE,
     kind            TEXT NOT NULL CHECK (kind IN (
                         'call', 'dispatch', 'visit', 'alarm_ack', 'confirmed_level',
-                        'plan_revision', 'shared_setting')),
+                        'plan_revision', 'shared_setting', 'person', 'call_link')),
     entity_id       TEXT NOT NULL,
     payload         TEXT NOT NULL CHECK (json_valid(payload)),
     created_at      INTEGER NOT NULL,
@@ -514,6 +533,21 @@ CREATE TRIGGER calls_added_make_due AFTER INSERT ON calls
     WHEN NEW.citizen_id IS NOT NULL
 BEGIN
     INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+-- A call linked to a citizen may promise them a call-back; a person enrolled (or marked as
+-- served by MAS only) is monitored differently. (Since version 9.)
+CREATE TRIGGER calls_linked_make_due AFTER UPDATE OF citizen_id ON calls
+    WHEN NEW.citizen_id IS NOT NULL
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
+        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+CREATE TRIGGER citizens_mas_only_make_due AFTER UPDATE OF mas_only ON citizens
+BEGIN
+    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.id, 0)
         ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
 END;
 

@@ -157,6 +157,33 @@ pub async fn request_dispatch(
     state.call(|s, a| s.request_dispatch(a, form))
 }
 
+/// Sends the MAS nurse to a person who is not enrolled, adding them.
+#[tauri::command]
+pub async fn dispatch_person(
+    state: tauri::State<'_, AppState>,
+    form: vagt_app::PersonDispatchForm,
+) -> Reply<vagt_app::PersonDispatched> {
+    state.call(|s, a| s.dispatch_person(a, form))
+}
+
+/// Unknown callers' calls no nurse has linked to a citizen yet, newest first.
+#[tauri::command]
+pub async fn unlinked_calls(
+    state: tauri::State<'_, AppState>,
+) -> Reply<Vec<vagt_core::call::CallRecord>> {
+    state.call(|s, a| s.unlinked_calls(a, None))
+}
+
+/// Ties an unknown caller's call to a citizen.
+#[tauri::command]
+pub async fn link_call(
+    state: tauri::State<'_, AppState>,
+    call_key: String,
+    citizen_id: String,
+) -> Reply<vagt_core::person::CallLink> {
+    state.call(|s, a| s.link_call(a, &call_key, &parse_citizen(&citizen_id)?))
+}
+
 /// Moves a dispatch on (its state, its nurse, its urgency), or settles a conflict.
 #[tauri::command]
 pub async fn change_dispatch(

@@ -42,7 +42,7 @@ function citizen(id: string, extra: Partial<CitizenSummary>): CitizenSummary {
   return {
     id, name: id, birth_date: null, diagnoses: [], phone: null, address: null,
     last_reading_at: '2026-11-22T08:00:00Z', latest: {}, suggested_level: 1, confirmed_level: null,
-    open_alarms: 0, top_alarm_priority: null, news2: null, open_dispatch: null, ...extra,
+    open_alarms: 0, top_alarm_priority: null, news2: null, open_dispatch: null, mas_only: false, ...extra,
   };
 }
 

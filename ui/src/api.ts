@@ -5,9 +5,9 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { STORE_CHANGED_EVENT } from './bindings';
 import type {
-  AckOutcome, AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, CallProblem, CallRecord, CallRecorded, CitizenId, CitizenPage,
+  AckOutcome, AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, CallLink, CallProblem, CallRecord, CallRecorded, CitizenId, CitizenPage,
   CitizenSummary, CommandError, Dispatch, DispatchChanged, DispatchEdit, DispatchForm, DispatchProblem, FormDraft, News2Score,
-  PlanCheck, PlanDocument, PlanForm, PlanProblem, PlanView, Rendered, SnoozeOutcome, Sparkline, StoreChanged, StationStatus,
+  PersonDispatchForm, PersonDispatched, PersonProblem, PlanCheck, PlanDocument, PlanForm, PlanProblem, PlanView, Rendered, SnoozeOutcome, Sparkline, StoreChanged, StationStatus,
   VisitForm, VisitProblem, VisitRecorded, VisitVitals,
 } from './bindings';
 
@@ -16,7 +16,7 @@ export type * from './bindings';
 /**
  * A failed command: the back end's `{code, message}`; `problems` only for `invalid_plan`,
  * `call_problems` only for `invalid_call`, `dispatch_problems` only for `invalid_dispatch`,
- * `visit_problems` only for `invalid_visit`.
+ * `visit_problems` only for `invalid_visit`, `person_problems` only for `invalid_person`.
  */
 export type ApiError = CommandError;
 
@@ -32,6 +32,7 @@ export function toApiError(err: unknown): ApiError {
       if (Array.isArray(o.call_problems)) out.call_problems = o.call_problems as CallProblem[];
       if (Array.isArray(o.dispatch_problems)) out.dispatch_problems = o.dispatch_problems as DispatchProblem[];
       if (Array.isArray(o.visit_problems)) out.visit_problems = o.visit_problems as VisitProblem[];
+      if (Array.isArray(o.person_problems)) out.person_problems = o.person_problems as PersonProblem[];
       return out;
     }
   }
@@ -127,6 +128,15 @@ export const listCalls = (citizenId?: CitizenId): Promise<CallRecord[]> =>
 
 /** Sends the MAS nurse to a citizen. */
 export const requestDispatch = (form: DispatchForm): Promise<DispatchChanged> => call('request_dispatch', { form });
+
+/** Sends the MAS nurse to a person who is not enrolled, adding them (or finding them by CPR). */
+export const dispatchPerson = (form: PersonDispatchForm): Promise<PersonDispatched> => call('dispatch_person', { form });
+
+/** Unknown callers' calls no nurse has linked to a citizen yet, newest first. */
+export const unlinkedCalls = (): Promise<CallRecord[]> => call('unlinked_calls');
+
+/** Ties an unknown caller's call to a citizen. */
+export const linkCall = (callKey: string, citizenId: CitizenId): Promise<CallLink> => call('link_call', { callKey, citizenId });
 
 /** Moves a dispatch on, reassigns it or changes its urgency; a state in conflict is settled by choosing one of its versions. */
 export const changeDispatch = (key: string, edit: DispatchEdit): Promise<DispatchChanged> =>

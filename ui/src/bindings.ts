@@ -185,7 +185,11 @@ news2: FullSetScore | null,
 /**
  * Where the citizen's newest open MAS dispatch is (`null`: none open).
  */
-open_dispatch: DispatchState | null, };
+open_dispatch: DispatchState | null, 
+/**
+ * A person the MAS function serves who is not enrolled: no readings or plan expected.
+ */
+mas_only: boolean, };
 
 export type LatestReading = { value: number, unit: string, effective_at: Timestamp, };
 
@@ -401,7 +405,11 @@ export type CitizenDetails = { id: CitizenId, name: string,
 /**
  * The id shown as a CPR number (`DDMMYY-SSSS`) when it is one.
  */
-cpr: string | null, birth_date: string | null, diagnoses: Array<Diagnosis>, phone: string | null, address: string | null, };
+cpr: string | null, birth_date: string | null, diagnoses: Array<Diagnosis>, phone: string | null, address: string | null, 
+/**
+ * A person the MAS function serves who is not enrolled: no readings or plan expected.
+ */
+mas_only: boolean, };
 
 export type PageReading = { parameter: Parameter, value: number, unit: string, effective_at: Timestamp, 
 /**
@@ -449,7 +457,11 @@ dispatch_problems?: Array<DispatchProblem>,
 /**
  * For a refused visit: every field that is wrong.
  */
-visit_problems?: Array<VisitProblem>, };
+visit_problems?: Array<VisitProblem>, 
+/**
+ * For a person who cannot be added: every field that is wrong.
+ */
+person_problems?: Array<PersonProblem>, };
 
 export type Sparkline = { citizen_id: CitizenId, parameter: Parameter, 
 /**
@@ -596,7 +608,13 @@ answers_alarm: string | null,
  * The nurse called and nobody answered: the attempt is logged, and a call-back it was
  * for stays due unless this call promises a new one (`follow_up_at`).
  */
-no_answer?: boolean, };
+no_answer?: boolean, 
+/**
+ * Filled in by the store when it reads an unknown caller's call that a nurse has since
+ * linked to a citizen (`citizen_id` is then that citizen); never part of the record as
+ * recorded and pushed (the link travels as a record of its own).
+ */
+linked?: CallLink, };
 
 export type CallDirection = "inbound" | "outbound";
 
@@ -765,6 +783,37 @@ completed_dispatch: string | null,
  * False when the visit was already kept (saved twice): nothing was done again.
  */
 new: boolean, };
+
+export type NewPerson = { 
+/**
+ * As typed: `DDMMYY-SSSS` or ten digits.
+ */
+cpr: string, name: string, address: string, phone?: string, };
+
+export type PersonProblem = { 
+/**
+ * The form's field: `cpr`, `name`, `address`, `phone`.
+ */
+field: string, code: PersonProblemCode, };
+
+export type PersonProblemCode = "missing" | "too_long" | "not_a_cpr";
+
+export type CallLink = { 
+/**
+ * Stable across stations (a `urn:uuid:`).
+ */
+key: string, call_key: string, citizen_id: CitizenId, linked_by: string, linked_at: Timestamp, };
+
+export type PersonAdded = { citizen_id: CitizenId, 
+/**
+ * The CPR number was already a citizen here (enrolled, or added before): nothing new was
+ * made, and the dispatch or visit goes to that citizen.
+ */
+existing: boolean, };
+
+export type PersonDispatchForm = { person: NewPerson, urgency: DispatchUrgency, reason: string, assigned_to: string | null, };
+
+export type PersonDispatched = { person: PersonAdded, dispatch: DispatchChanged, };
 
 export type Rendered = { svg: string, width: number, height: number, panels: Array<PanelBox>, 
 /**

@@ -60,6 +60,9 @@ const FAMILIES: Record<string, readonly (string | number)[]> = {
   'dispatch.state.': ['requested', 'en_route', 'arrived', 'completed', 'cancelled'],
   'dispatch.urgency.': ['immediate', 'urgent', 'planned'],
   'ecm.': [1, 2, 3, 4, 5, 6],
+  'person.field.': ['cpr', 'name', 'address', 'phone'],
+  // The back end's codes (vagt_core::person::PersonProblemCode).
+  'person.problem.': ['missing', 'too_long', 'not_a_cpr'],
   'visit.vital.': ['rr', 'spo2', 'sys', 'dia', 'pulse', 'temp'],
   'visit.gas.': ['ph', 'pco2', 'po2'],
   'visit.outcome.key.': ['stays_home', 'municipal_acute_bed', 'hospital_admission'],

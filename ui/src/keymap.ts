@@ -4,7 +4,7 @@
 export type Action =
   | 'search' | 'down' | 'up' | 'page_down' | 'page_up' | 'first' | 'last' | 'open' | 'back'
   | 'ack' | 'snooze' | 'level' | 'plan' | 'alarms' | 'lang' | 'help' | 'save'
-  | 'left' | 'right' | 'trend' | 'export' | 'call' | 'call_unknown' | 'dispatch' | 'board' | 'visit'
+  | 'left' | 'right' | 'trend' | 'export' | 'call' | 'call_unknown' | 'dispatch' | 'dispatch_person' | 'board' | 'visit'
   | 'range_48h' | 'range_7d' | 'range_30d' | 'range_90d' | 'range_1y' | 'range_all';
 
 export interface KeyBinding {
@@ -38,6 +38,7 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: 'O', action: 'call', text: 'keys.call' },
   { keys: 'Alt+O', action: 'call_unknown', text: 'keys.call_unknown' },
   { keys: 'M', action: 'dispatch', text: 'keys.dispatch' },
+  { keys: 'Alt+M', action: 'dispatch_person', text: 'keys.dispatch_person' },
   { keys: 'B', action: 'board', text: 'keys.board' },
   { keys: 'V', action: 'visit', text: 'keys.visit' },
   { keys: 'T', action: 'trend', text: 'keys.trend' },

@@ -79,6 +79,7 @@ impl Session {
             follow_up_at: form.follow_up_at,
             answers_alarm: form.answers_alarm.filter(|a| !a.trim().is_empty()),
             no_answer: form.no_answer,
+            linked: None,
             readings: form.readings,
         };
         let mut store = self.store()?;

@@ -25,6 +25,8 @@ pub struct CitizenDetails {
     pub diagnoses: Vec<Diagnosis>,
     pub phone: Option<String>,
     pub address: Option<String>,
+    /// A person the MAS function serves who is not enrolled: no readings or plan expected.
+    pub mas_only: bool,
 }
 
 /// A reading on the page, judged by the plan in force now.
@@ -117,6 +119,7 @@ impl Session {
                 diagnoses: citizen.diagnoses,
                 phone: citizen.phone,
                 address: citizen.address,
+                mas_only: store.is_mas_only(id)?,
             },
             plan,
             readings,

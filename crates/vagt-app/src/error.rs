@@ -72,6 +72,7 @@ impl AppError {
                 | AppError::Store(vagt_store::StoreError::InvalidCall(_))
                 | AppError::Store(vagt_store::StoreError::InvalidDispatch(_))
                 | AppError::Store(vagt_store::StoreError::InvalidVisit(_))
+                | AppError::Store(vagt_store::StoreError::InvalidPerson(_))
         )
     }
 
@@ -102,6 +103,12 @@ impl AppError {
             }
             _ => None,
         };
+        let person_problems = match self {
+            AppError::Store(vagt_store::StoreError::InvalidPerson(problems)) => {
+                Some(problems.clone())
+            }
+            _ => None,
+        };
         ErrorReport {
             code: self.code(),
             message: self.to_string(),
@@ -109,6 +116,7 @@ impl AppError {
             call_problems,
             dispatch_problems,
             visit_problems,
+            person_problems,
         }
     }
 }
@@ -135,4 +143,8 @@ pub struct ErrorReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub visit_problems: Option<Vec<vagt_core::visit::VisitProblem>>,
+    /// For a person who cannot be added: every field that is wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub person_problems: Option<Vec<vagt_core::person::PersonProblem>>,
 }

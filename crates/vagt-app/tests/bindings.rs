@@ -63,6 +63,10 @@ fn generated() -> String {
         vagt_core::visit::VisitProblem, vagt_core::visit::VisitProblemCode,
         vagt_core::news2::Consciousness, vagt_core::medicine::BoxedMedicine,
         vagt_app::PageVisit, vagt_app::VisitForm, vagt_app::VisitRecorded, vagt_store::VisitSaved,
+        // Persons served by MAS only, and unknown callers linked later.
+        vagt_core::person::NewPerson, vagt_core::person::PersonProblem,
+        vagt_core::person::PersonProblemCode, vagt_core::person::CallLink,
+        vagt_store::PersonAdded, vagt_app::PersonDispatchForm, vagt_app::PersonDispatched,
         // Trend plots.
         vagt_plot::Rendered, vagt_plot::PanelBox, vagt_plot::HoverPoint, vagt_plot::PanelKey,
         vagt_plot::LimitsInForce, vagt_plot::Window, vagt_plot::TrendRange,

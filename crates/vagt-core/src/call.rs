@@ -152,6 +152,12 @@ pub struct CallRecord {
     /// for stays due unless this call promises a new one (`follow_up_at`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_answer: bool,
+    /// Filled in by the store when it reads an unknown caller's call that a nurse has since
+    /// linked to a citizen (`citizen_id` is then that citizen); never part of the record as
+    /// recorded and pushed (the link travels as a record of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub linked: Option<crate::person::CallLink>,
 }
 
 /// The longest free text a call keeps in one field.
@@ -373,6 +379,7 @@ mod tests {
             follow_up_at: Some(at(240)),
             answers_alarm: None,
             no_answer: false,
+            linked: None,
             readings: vec![PhoneReading {
                 parameter: Parameter::Temperature,
                 value: 38.4,
@@ -491,6 +498,7 @@ mod reading_tests {
             follow_up_at: None,
             answers_alarm: None,
             no_answer: false,
+            linked: None,
         }
     }
 

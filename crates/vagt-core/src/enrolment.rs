@@ -102,13 +102,24 @@ impl Monitoring {
 /// How the citizen is monitored at `now`: since the start of the latest enrolment in force
 /// (active, started, not ended); [`Monitoring::Unrecorded`] when the backend records no
 /// enrolment at all; [`Monitoring::Ended`] when it records enrolments but none is in force.
-pub fn monitoring(enrolments: &[Enrolment], first_seen: Timestamp, now: Timestamp) -> Monitoring {
+/// A person the MAS function serves without enrolment (`mas_only`, see [`crate::person`]) is
+/// not monitored until the backend records an enrolment for them.
+pub fn monitoring(
+    enrolments: &[Enrolment],
+    first_seen: Timestamp,
+    now: Timestamp,
+    mas_only: bool,
+) -> Monitoring {
     let relevant: Vec<&Enrolment> = enrolments
         .iter()
         .filter(|e| e.status != EnrolmentStatus::EnteredInError)
         .collect();
     if relevant.is_empty() {
-        return Monitoring::Unrecorded { first_seen };
+        return if mas_only {
+            Monitoring::Ended
+        } else {
+            Monitoring::Unrecorded { first_seen }
+        };
     }
     relevant
         .iter()
@@ -159,11 +170,11 @@ mod tests {
         let seen = t(500);
         let since = |start| Monitoring::Since { start: t(start) };
         assert_eq!(
-            monitoring(&[], seen, t(1000)),
+            monitoring(&[], seen, t(1000), false),
             Monitoring::Unrecorded { first_seen: seen }
         );
         assert_eq!(
-            monitoring(&[enrolment(Active, 100, None)], seen, t(1000)),
+            monitoring(&[enrolment(Active, 100, None)], seen, t(1000), false),
             since(100)
         );
         // Re-enrolled after a finished episode: the new one counts.
@@ -171,19 +182,28 @@ mod tests {
             enrolment(Finished, 10, Some(50)),
             enrolment(Active, 300, None),
         ];
-        assert_eq!(monitoring(&both, seen, t(1000)), since(300));
+        assert_eq!(monitoring(&both, seen, t(1000), false), since(300));
         // Left the programme, or not started yet: nothing is missed.
         for ended in [
             enrolment(Finished, 10, Some(50)),
             enrolment(Active, 2000, None),
             enrolment(Active, 10, Some(900)),
         ] {
-            assert_eq!(monitoring(&[ended], seen, t(1000)), Monitoring::Ended);
+            assert_eq!(
+                monitoring(&[ended], seen, t(1000), false),
+                Monitoring::Ended
+            );
         }
         // An enrolment entered in error is as if never recorded.
         assert_eq!(
-            monitoring(&[enrolment(EnteredInError, 10, None)], seen, t(1000)),
+            monitoring(&[enrolment(EnteredInError, 10, None)], seen, t(1000), false),
             Monitoring::Unrecorded { first_seen: seen }
+        );
+        // A person the MAS nurse serves without enrolment misses nothing, until enrolled.
+        assert_eq!(monitoring(&[], seen, t(1000), true), Monitoring::Ended);
+        assert_eq!(
+            monitoring(&[enrolment(Active, 100, None)], seen, t(1000), true),
+            since(100)
         );
         assert_eq!(
             EnrolmentStatus::from_fhir("entered-in-error"),

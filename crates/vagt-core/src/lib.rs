@@ -21,6 +21,7 @@ pub mod medicine;
 pub mod news2;
 pub mod outbound;
 pub mod parameter;
+pub mod person;
 pub mod plan;
 pub mod reading;
 pub mod time_util;

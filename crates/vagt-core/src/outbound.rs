@@ -7,6 +7,7 @@ use crate::call::CallRecord;
 use crate::citizen::CitizenId;
 use crate::dispatch::DispatchRecord;
 use crate::ecm::EcmLevel;
+use crate::person::{CallLink, NewPerson};
 use crate::time_util::Timestamp;
 use crate::visit::VisitRecord;
 use serde::{Deserialize, Serialize};
@@ -79,6 +80,20 @@ pub enum Outbound {
     Dispatch(Box<DispatchRecord>),
     /// A MAS nurse recorded a visit in the citizen's home.
     Visit(Box<VisitRecord>),
+    /// A nurse added a person the MAS function serves who is not enrolled: goes to the backend
+    /// as a Patient, before anything made for them (the outbox keeps its order).
+    Person(PersonRecord),
+    /// A nurse tied an unknown caller's call to a citizen.
+    CallLink(CallLink),
+}
+
+/// A person added at a station, as it travels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRecord {
+    pub citizen_id: CitizenId,
+    pub person: NewPerson,
+    pub added_by: String,
+    pub added_at: Timestamp,
 }
 
 impl Outbound {
@@ -92,6 +107,8 @@ impl Outbound {
             Outbound::Call(_) => "call",
             Outbound::Dispatch(_) => "dispatch",
             Outbound::Visit(_) => "visit",
+            Outbound::Person(_) => "person",
+            Outbound::CallLink(_) => "call_link",
         }
     }
 
@@ -100,6 +117,7 @@ impl Outbound {
         match self {
             Outbound::AlarmAck { ack, .. } => &ack.alarm_id,
             Outbound::Dispatch(d) => &d.key,
+            Outbound::Person(p) => p.citizen_id.as_str(),
             _ => self.key().unwrap_or_default(),
         }
     }
@@ -117,6 +135,9 @@ impl Outbound {
             Outbound::Call(c) => Some(&c.key),
             Outbound::Dispatch(d) => d.steps.last().map(|s| s.key.as_str()),
             Outbound::Visit(v) => Some(&v.key),
+            // A person goes to the backend under their CPR number, not a key of Vagt's.
+            Outbound::Person(_) => None,
+            Outbound::CallLink(l) => Some(&l.key),
         }
     }
 
@@ -130,6 +151,8 @@ impl Outbound {
             Outbound::Call(c) => c.citizen_id.as_ref(),
             Outbound::Dispatch(d) => Some(&d.citizen_id),
             Outbound::Visit(v) => Some(&v.citizen_id),
+            Outbound::Person(p) => Some(&p.citizen_id),
+            Outbound::CallLink(l) => Some(&l.citizen_id),
         }
     }
 }

@@ -49,11 +49,16 @@ pub use error::{FhirError, Rejected};
 pub use medication::{ATC_SYSTEM, map_medication_request};
 pub use observation::{ObservationUpdate, map_observation, retraction_covers};
 pub use outbound::{
-    ECM_LEVEL_CODE, ECM_LEVEL_SYSTEM, EXTENSION_BASE, PLAN_REVISION_CODE, RECORD_IDENTIFIER_SYSTEM,
-    SHARED_SETTING_CODE, outbound_resource,
+    CALL_LINK_CODE, ECM_LEVEL_CODE, ECM_LEVEL_SYSTEM, EXTENSION_BASE, PLAN_REVISION_CODE,
+    RECORD_IDENTIFIER_SYSTEM, SHARED_SETTING_CODE, outbound_resource,
 };
 pub use page::{BrokenEntry, NotABundle, Page, read_page};
-pub use patient::{MAX_ADDRESS_CHARS, MAX_NAME_CHARS, MAX_PHONE_CHARS, PatientRecord, map_patient};
+pub use patient::{
+    MAS_ONLY_TAG, MAX_ADDRESS_CHARS, MAX_NAME_CHARS, MAX_PHONE_CHARS, PatientRecord, map_patient,
+    person_patient,
+};
+/// The CPR number's identifier system, which a person added at a station is created under.
+pub const CPR_SYSTEM: &str = codes::system::CPR;
 pub use questionnaire::{QuestionnaireUpdate, map_questionnaire_response};
 pub use records::{
     BasicRecord, MAX_RECORD_TEXT_BYTES, map_basic, map_call, map_episode_of_care,

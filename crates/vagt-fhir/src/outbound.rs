@@ -23,6 +23,8 @@ pub const ECM_LEVEL_SYSTEM: &str = "urn:dk:naerklinikken:vagt:ecm-level";
 pub const PLAN_REVISION_CODE: &str = "triage-plan-revision";
 /// The code of a Basic resource that records a change of a setting the clinic shares.
 pub const SHARED_SETTING_CODE: &str = "shared-setting";
+/// The code of a Basic resource that ties an unknown caller's call to a citizen.
+pub const CALL_LINK_CODE: &str = "call-link";
 /// The category code of a Communication that records a telephone call.
 pub const CALL_CODE: &str = "phone-call";
 /// HL7 v3 ParticipationMode: how a communication took place (`PHONE`: telephone).
@@ -42,6 +44,8 @@ pub(crate) const EXT_SETTING_NAME: &str = "setting-name";
 pub(crate) const EXT_SETTING_VALUE: &str = "setting-value";
 /// The whole call as Vagt keeps it (JSON), beside the standard fields any system reads.
 pub(crate) const EXT_CALL_RECORD: &str = "call-record";
+/// The call a call link ties to its subject: a reference by the call's identifier.
+pub(crate) const EXT_LINKED_CALL: &str = "linked-call";
 
 /// The resource for `record`. `patient` is the citizen's Patient on this backend
 /// (`Patient/123`), when the store knows it; a citizen known only locally goes without.
@@ -73,6 +77,8 @@ pub fn outbound_resource(record: &Outbound, patient: Option<&str>) -> Value {
         Outbound::Dispatch(dispatch) => crate::dispatch::dispatch_task(subject, dispatch),
         // The Encounter; its parts go after it (see `crate::visit_parts`).
         Outbound::Visit(visit) => crate::visit::visit_encounter(visit, patient),
+        Outbound::Person(person) => crate::patient::person_patient(person),
+        Outbound::CallLink(link) => call_link(subject, link),
     }
 }
 
@@ -178,6 +184,25 @@ fn basic(code: &str, author: &str, at: Timestamp, mut extensions: Vec<Value>) ->
         "author": {"display": author},
         "extension": extensions,
     })
+}
+
+/// A link of an unknown caller's call to a citizen: a Basic about the citizen naming the call
+/// by its identifier (calls are append-only, so the Communication is never edited).
+fn call_link(subject: Option<Value>, link: &vagt_core::person::CallLink) -> Value {
+    let call = json!({
+        "type": "Communication",
+        "identifier": {"system": RECORD_IDENTIFIER_SYSTEM, "value": link.call_key},
+    });
+    let mut resource = basic(
+        CALL_LINK_CODE,
+        &link.linked_by,
+        link.linked_at,
+        vec![extension(EXT_LINKED_CALL, "valueReference", call)],
+    );
+    if let Some(subject) = subject {
+        resource["subject"] = subject;
+    }
+    resource
 }
 
 fn plan_revision(subject: Option<Value>, revision: &PlanRevisionRecord) -> Value {
@@ -298,6 +323,7 @@ mod tests {
             follow_up_at: None,
             answers_alarm: None,
             no_answer: false,
+            linked: None,
             readings: Vec::new(),
         };
         let mut resource =

@@ -1,4 +1,4 @@
-//! Patient → citizen.
+//! Patient → citizen, and a person a station added → Patient.
 //!
 //! The citizen id is the CPR number (identifier system `urn:oid:1.2.208.176.1.2`) when the
 //! Patient carries one, so a citizen keeps one identity across servers; else the resource id.
@@ -21,7 +21,14 @@ pub struct PatientRecord {
     /// `meta.versionId`, else `meta.lastUpdated`, else `"1"`.
     pub version: String,
     pub citizen: Citizen,
+    /// Tagged by Vagt as a person the MAS function serves without enrolment
+    /// ([`MAS_ONLY_TAG`]).
+    pub mas_only: bool,
 }
+
+/// The `meta.tag` code (in Vagt's code system) of a Patient a station added for a person the
+/// MAS function serves who is not enrolled in the clinic.
+pub const MAS_ONLY_TAG: &str = "mas-only";
 
 pub fn map_patient(resource: &Value, base: &str) -> Result<PatientRecord, Rejected> {
     let patient: Patient = view(resource, Some(base))?;
@@ -70,7 +77,14 @@ pub fn map_patient(resource: &Value, base: &str) -> Result<PatientRecord, Reject
         }
     }
 
+    let mas_only = patient.meta.as_ref().is_some_and(|meta| {
+        meta.tag.iter().any(|t| {
+            t.system.as_deref() == Some(vagt_core::alarm::VAGT_CODE_SYSTEM)
+                && t.code.as_deref() == Some(MAS_ONLY_TAG)
+        })
+    });
     Ok(PatientRecord {
+        mas_only,
         version: version_of(patient.meta.as_ref()),
         citizen: Citizen {
             id: citizen_id,
@@ -164,9 +178,61 @@ fn is_full_date(date: &str) -> bool {
         })
 }
 
+/// The Patient a station creates for a person the MAS function serves who is not enrolled:
+/// their CPR number, name, address and phone, tagged [`MAS_ONLY_TAG`] so every station knows
+/// not to expect readings. Created conditionally on the CPR identifier, so a person the
+/// backend already knows is not made twice.
+pub fn person_patient(record: &vagt_core::outbound::PersonRecord) -> Value {
+    let person = &record.person;
+    let mut patient = serde_json::json!({
+        "resourceType": "Patient",
+        "meta": {"tag": [{"system": vagt_core::alarm::VAGT_CODE_SYSTEM, "code": MAS_ONLY_TAG}]},
+        "identifier": [{"system": system::CPR, "value": record.citizen_id.as_str()}],
+        "name": [{"use": "official", "text": person.name}],
+        "address": [{"use": "home", "text": person.address}],
+    });
+    if let Some(phone) = &person.phone {
+        patient["telecom"] = serde_json::json!([{"system": "phone", "value": phone}]);
+    }
+    patient
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_person_added_reads_back_as_the_same_citizen_served_by_mas_only() {
+        let record = vagt_core::outbound::PersonRecord {
+            citizen_id: CitizenId::new("0101431234").expect("id"),
+            person: vagt_core::person::NewPerson {
+                cpr: "010143-1234".into(),
+                name: "Ib Hansen".into(),
+                address: "Søvej 3, 5000 Odense C".into(),
+                phone: Some("20 30 40 50".into()),
+            },
+            added_by: "anne".into(),
+            added_at: vagt_core::Timestamp::from_millis(0),
+        };
+        let mut resource = person_patient(&record);
+        resource["id"] = "p1".into();
+        let read = map_patient(&resource, "https://srv/fhir").expect("reads");
+        assert!(read.mas_only);
+        assert_eq!(read.citizen.id, record.citizen_id);
+        assert_eq!(read.citizen.name, "Ib Hansen");
+        assert_eq!(
+            read.citizen.address.as_deref(),
+            Some("Søvej 3, 5000 Odense C")
+        );
+        assert_eq!(read.citizen.phone.as_deref(), Some("20 30 40 50"));
+        // Without the tag (another system's Patient, or one enrolled since): monitored.
+        resource["meta"] = serde_json::json!({"tag": [{"system": "other", "code": MAS_ONLY_TAG}]});
+        assert!(
+            !map_patient(&resource, "https://srv/fhir")
+                .expect("reads")
+                .mas_only
+        );
+    }
 
     #[test]
     fn partial_dates_are_not_birth_dates() {

@@ -13,9 +13,10 @@
 use crate::error::Rejected;
 use crate::observation::{date_time, version_of};
 use crate::outbound::{
-    CALL_CODE, ECM_LEVEL_CODE, ECM_LEVEL_SYSTEM, EXT_BASED_ON, EXT_CALL_RECORD, EXT_CHANGED_AT,
-    EXT_PLAN_DOCUMENT, EXT_REASON, EXT_REVISION, EXT_SETTING_NAME, EXT_SETTING_VALUE,
-    EXTENSION_BASE, PLAN_REVISION_CODE, RECORD_IDENTIFIER_SYSTEM, SHARED_SETTING_CODE,
+    CALL_CODE, CALL_LINK_CODE, ECM_LEVEL_CODE, ECM_LEVEL_SYSTEM, EXT_BASED_ON, EXT_CALL_RECORD,
+    EXT_CHANGED_AT, EXT_LINKED_CALL, EXT_PLAN_DOCUMENT, EXT_REASON, EXT_REVISION, EXT_SETTING_NAME,
+    EXT_SETTING_VALUE, EXTENSION_BASE, PLAN_REVISION_CODE, RECORD_IDENTIFIER_SYSTEM,
+    SHARED_SETTING_CODE,
 };
 use crate::reference::resolve_subject;
 use crate::types::{Meta, Reference, non_empty};
@@ -32,6 +33,7 @@ use vagt_core::{
 pub enum BasicRecord {
     PlanRevision(PlanRevisionRecord),
     SharedSetting(SharedSettingRecord),
+    CallLink(vagt_core::person::CallLink),
 }
 
 /// The longest plan document or setting value accepted (a plan is a few kilobytes).
@@ -229,7 +231,10 @@ pub fn map_basic(
     received_at: Timestamp,
 ) -> Result<Option<BasicRecord>, Rejected> {
     let code = vagt_code(resource);
-    if code != Some(PLAN_REVISION_CODE) && code != Some(SHARED_SETTING_CODE) {
+    if code != Some(PLAN_REVISION_CODE)
+        && code != Some(SHARED_SETTING_CODE)
+        && code != Some(CALL_LINK_CODE)
+    {
         return Ok(None);
     }
     let r = Reader::new(resource, "Basic", base);
@@ -240,6 +245,21 @@ pub fn map_basic(
         .and_then(Value::as_str)
         .ok_or_else(|| r.malformed("no changed-at extension"))?;
     let changed_at = r.instant(changed_at, "changed-at", received_at)?;
+    if code == Some(CALL_LINK_CODE) {
+        let call_key = r
+            .extension(EXT_LINKED_CALL, "valueReference")
+            .and_then(|v| v.pointer("/identifier/value"))
+            .and_then(Value::as_str)
+            .and_then(|t| non_empty(Some(t)))
+            .ok_or_else(|| r.malformed("a call link names no call"))?;
+        return Ok(Some(BasicRecord::CallLink(vagt_core::person::CallLink {
+            key,
+            call_key: r.bounded(call_key, "linked call")?,
+            citizen_id: r.citizen("/subject", citizen_for)?,
+            linked_by: changed_by,
+            linked_at: changed_at,
+        })));
+    }
     if code == Some(SHARED_SETTING_CODE) {
         let value = r.extension_text(EXT_SETTING_VALUE)?;
         if serde_json::from_str::<Value>(&value).is_err() {
@@ -404,6 +424,26 @@ mod tests {
         resource["id"] = json!("9");
         resource["identifier"] = json!([{ "system": RECORD_IDENTIFIER_SYSTEM, "value": key }]);
         resource
+    }
+
+    #[test]
+    fn a_call_link_reads_back_as_the_same_link() {
+        let link = vagt_core::person::CallLink {
+            key: "urn:uuid:l1".into(),
+            call_key: "urn:uuid:call-1".into(),
+            citizen_id: CitizenId::new("c7").unwrap(),
+            linked_by: "anne".into(),
+            linked_at: Timestamp::from_millis(1_767_571_200_123),
+        };
+        let resource = pushed(&Outbound::CallLink(link.clone()), "urn:uuid:l1");
+        assert_eq!(
+            map_basic(&resource, BASE, &citizen_for, received()),
+            Ok(Some(BasicRecord::CallLink(link)))
+        );
+        let mut bad = resource;
+        bad["extension"][1]["valueReference"] = json!({"display": "a call"});
+        let error = map_basic(&bad, BASE, &citizen_for, received()).unwrap_err();
+        assert!(error.to_string().contains("names no call"), "{error}");
     }
 
     #[test]

@@ -130,6 +130,9 @@ pub struct Meta {
     pub source: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub profile: Vec<String>,
+    /// Read only (Vagt writes its tags as JSON, see `crate::person`).
+    #[serde(skip_serializing)]
+    pub tag: Vec<Coding>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

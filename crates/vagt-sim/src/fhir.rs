@@ -481,9 +481,11 @@ pub(crate) const SERVED_TYPES: [&str; 7] = [
 /// The resource types a client may create (what the nurse station pushes: acknowledgements as
 /// Tasks, confirmed levels as ClinicalImpressions, plan revisions and shared settings as Basic,
 /// calls as Communications, visits as Encounters with their Observations,
-/// MedicationAdministrations and Procedures).
-pub(crate) const CREATABLE_TYPES: [&str; 10] = [
+/// MedicationAdministrations and Procedures, persons the MAS nurse serves without enrolment as
+/// Patients, and links of unknown callers' calls as Basic).
+pub(crate) const CREATABLE_TYPES: [&str; 11] = [
     "Basic",
+    "Patient",
     "Communication",
     "Encounter",
     "MedicationAdministration",

@@ -84,6 +84,10 @@ pub(crate) fn apply_remote_call_tx(
     }
     if insert_call_tx(tx, call, Some(source_id), received_at)? {
         ingest_tx(tx, "call", call.measurements(), received_at)?;
+        if call.citizen_id.is_none() {
+            // A link made at another station may have come first.
+            crate::persons::follow_links_tx(tx, &call.key)?;
+        }
         audit::append_tx(
             tx,
             &Actor::system(),
@@ -122,7 +126,7 @@ pub(crate) fn pending_follow_ups(
         )?
         .query_map([citizen], |r| r.get(0))?
         .collect::<std::result::Result<_, _>>()?;
-    Ok(calls_of(rows)?
+    Ok(calls_of(conn, rows)?
         .into_iter()
         .filter_map(|call| {
             Some(vagt_core::alarm::FollowUp {
@@ -134,10 +138,13 @@ pub(crate) fn pending_follow_ups(
         .collect())
 }
 
-fn calls_of(rows: Vec<String>) -> Result<Vec<CallRecord>> {
+/// The calls as read: an unknown caller's with the link it follows, if any.
+fn calls_of(conn: &rusqlite::Connection, rows: Vec<String>) -> Result<Vec<CallRecord>> {
     rows.iter()
         .map(|text| {
-            serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("call: {e}")))
+            let call = serde_json::from_str(text)
+                .map_err(|e| StoreError::Corrupt(format!("call: {e}")))?;
+            crate::persons::with_link(conn, call)
         })
         .collect()
 }
@@ -242,7 +249,7 @@ impl Store {
             citizen.map(|c| ("citizen", c.as_str())),
             None,
         )?;
-        calls_of(rows)
+        calls_of(&self.conn, rows)
     }
 
     /// One call by its key (or a unique prefix of it). Audited.
@@ -262,7 +269,7 @@ impl Store {
                 .collect::<std::result::Result<_, _>>()?
         };
         let call = match rows.as_slice() {
-            [one] => calls_of(vec![one.clone()])?.remove(0),
+            [one] => calls_of(&self.conn, vec![one.clone()])?.remove(0),
             _ if key.is_empty() => return Err(StoreError::UnknownCall(key.to_owned())),
             [] => return Err(StoreError::UnknownCall(key.to_owned())),
             _ => {
@@ -273,7 +280,7 @@ impl Store {
                     .query_row([key], |r| r.get(0))
                     .optional()?;
                 match exact {
-                    Some(text) => calls_of(vec![text])?.remove(0),
+                    Some(text) => calls_of(&self.conn, vec![text])?.remove(0),
                     None => return Err(StoreError::UnknownCall(key.to_owned())),
                 }
             }

@@ -24,13 +24,14 @@ const NEWS2_READINGS_SQL: &str = "SELECT c.id, r.parameter, r.value, r.effective
        AND SCOPE(c.id, 2)
      ORDER BY c.id, r.effective_at, r.id";
 
-/// A citizen's columns: id, name, birth date, phone, address.
+/// A citizen's columns: id, name, birth date, phone, address, served by MAS only.
 type CitizenRow = (
     String,
     String,
     Option<String>,
     Option<String>,
     Option<String>,
+    bool,
 );
 
 /// Each citizen's latest current reading per parameter: SQLite returns the bare columns of the
@@ -101,6 +102,8 @@ pub struct CitizenSummary {
     pub news2: Option<FullSetScore>,
     /// Where the citizen's newest open MAS dispatch is (`null`: none open).
     pub open_dispatch: Option<vagt_core::dispatch::DispatchState>,
+    /// A person the MAS function serves who is not enrolled: no readings or plan expected.
+    pub mas_only: bool,
 }
 
 /// The citizen's row only; diagnoses are left as they are.
@@ -164,7 +167,7 @@ impl Store {
         let found = self
             .conn
             .query_row(
-                "SELECT id, name, birth_date, phone, address FROM citizens WHERE id = ?1",
+                "SELECT id, name, birth_date, phone, address, mas_only FROM citizens WHERE id = ?1",
                 [id.as_str()],
                 |r| {
                     Ok((
@@ -287,13 +290,20 @@ impl Store {
         }
         let rows: Vec<CitizenRow> = {
             let mut stmt = self.conn.prepare_cached(&scoped(
-                "SELECT id, name, birth_date, phone, address FROM citizens
+                "SELECT id, name, birth_date, phone, address, mas_only FROM citizens
                  WHERE SCOPE(id, 1)
                  ORDER BY name, id",
                 &scope,
             ))?;
             stmt.query_map([&scope], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get::<_, i64>(5)? == 1,
+                ))
             })?
             .collect::<Result<_, _>>()?
         };
@@ -302,7 +312,7 @@ impl Store {
         let mut news2 = self.news2_by_citizen(&scope, now)?;
         let mut dispatches = self.open_dispatches(&scope)?;
         rows.into_iter()
-            .map(|(id, name, birth_date, phone, address)| {
+            .map(|(id, name, birth_date, phone, address, mas_only)| {
                 let (suggested_level, confirmed_level) = levels.remove(&id).unwrap_or_default();
                 let (open_alarms, top_alarm_priority) = match alarms.remove(&id) {
                     Some((count, top)) => (count, Some(top)),
@@ -325,6 +335,7 @@ impl Store {
                     confirmed_level,
                     open_alarms,
                     top_alarm_priority,
+                    mas_only,
                 })
             })
             .collect()

@@ -58,9 +58,9 @@ pub(crate) fn citizen_monitoring(
     citizen_id: &str,
     now: Timestamp,
 ) -> Result<Monitoring> {
-    let first_seen: i64 = conn
-        .prepare_cached("SELECT created_at FROM citizens WHERE id = ?1")?
-        .query_row([citizen_id], |r| r.get(0))?;
+    let (first_seen, mas_only): (i64, i64) = conn
+        .prepare_cached("SELECT created_at, mas_only FROM citizens WHERE id = ?1")?
+        .query_row([citizen_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let mut stmt = conn.prepare_cached(
         "SELECT source_id, source_version, status, start_at, end_at FROM enrolments
          WHERE citizen_id = ?1",
@@ -91,5 +91,6 @@ pub(crate) fn citizen_monitoring(
         &enrolments,
         Timestamp::from_millis(first_seen),
         now,
+        mas_only == 1,
     ))
 }

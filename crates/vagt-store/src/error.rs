@@ -71,6 +71,13 @@ pub enum StoreError {
     InvalidVisit(Vec<vagt_core::visit::VisitProblem>),
     #[error("no visit with key {0}")]
     UnknownVisit(String),
+    /// A person who cannot be added, with every field that is wrong.
+    #[error("the person cannot be added: {}", person_problems(.0))]
+    InvalidPerson(Vec<vagt_core::person::PersonProblem>),
+    /// Only an unknown caller's call is linked, and once here (another station's earlier link
+    /// wins everywhere, see `call_links`).
+    #[error("call {call} is already the call of citizen {citizen}")]
+    CallAlreadyLinked { call: String, citizen: String },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -122,6 +129,8 @@ impl StoreError {
             StoreError::UnknownDispatch(_) => "unknown_dispatch",
             StoreError::InvalidVisit(_) => "invalid_visit",
             StoreError::UnknownVisit(_) => "unknown_visit",
+            StoreError::InvalidPerson(_) => "invalid_person",
+            StoreError::CallAlreadyLinked { .. } => "call_already_linked",
             StoreError::Random(_) => "no_randomness",
             StoreError::Path { .. } => "bad_path",
             StoreError::Triage(TriageError::UnknownAlarm(_)) => "unknown_alarm",
@@ -149,6 +158,14 @@ fn call_problems(problems: &[vagt_core::call::CallProblem]) -> String {
 }
 
 fn visit_problems(problems: &[vagt_core::visit::VisitProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{} ({})", p.field, p.code.code()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn person_problems(problems: &[vagt_core::person::PersonProblem]) -> String {
     problems
         .iter()
         .map(|p| format!("{} ({})", p.field, p.code.code()))

@@ -8,6 +8,7 @@ use crate::dispatches::{DispatchApplied, apply_remote_dispatch_tx};
 use crate::enrolments::apply_enrolment_tx;
 use crate::escalation::apply_remote_shared_setting_tx;
 use crate::levels::apply_remote_decision_tx;
+use crate::persons::{LinkApplied, apply_remote_call_link_tx};
 use crate::plans::{RevisionApplied, apply_remote_plan_revision_tx};
 use crate::readings::{Rejection, ingest_tx, record_rejection_tx};
 use crate::remote_acks::apply_remote_acknowledgement_tx;
@@ -42,6 +43,8 @@ pub struct SourcedCitizen {
     pub source_id: String,
     pub source_version: String,
     pub citizen: Citizen,
+    /// A person the MAS function serves who is not enrolled (the Patient's tag says so).
+    pub mas_only: bool,
 }
 
 /// Everything one pulled page holds, already mapped to the domain.
@@ -68,6 +71,8 @@ pub struct PullBatch {
     pub shared_settings: Vec<Pulled<SharedSettingRecord>>,
     /// Telephone calls, from every station.
     pub calls: Vec<Pulled<vagt_core::call::CallRecord>>,
+    /// Links of unknown callers' calls to citizens, from every station.
+    pub call_links: Vec<Pulled<vagt_core::person::CallLink>>,
     /// MAS dispatches, as the backend holds them (every station's steps).
     pub dispatches: Vec<Pulled<vagt_core::dispatch::DispatchRecord>>,
     /// MAS visits, from every station.
@@ -103,12 +108,15 @@ fn upsert_sourced_citizen_tx(
     now: Timestamp,
 ) -> Result<()> {
     citizens::upsert_citizen_row_tx(tx, &sourced.citizen, now)?;
-    tx.prepare_cached("UPDATE citizens SET source_id = ?2, source_version = ?3 WHERE id = ?1")?
-        .execute((
-            sourced.citizen.id.as_str(),
-            &sourced.source_id,
-            &sourced.source_version,
-        ))?;
+    tx.prepare_cached(
+        "UPDATE citizens SET source_id = ?2, source_version = ?3, mas_only = ?4 WHERE id = ?1",
+    )?
+    .execute((
+        sourced.citizen.id.as_str(),
+        &sourced.source_id,
+        &sourced.source_version,
+        i64::from(sourced.mas_only),
+    ))?;
     Ok(())
 }
 
@@ -295,8 +303,12 @@ impl Store {
             match apply_remote_call_tx(&tx, &pulled.record, &pulled.source_id, received_at) {
                 Ok(CallApplied::New) => {
                     report.records += 1;
-                    if let Some(citizen) = &pulled.record.citizen_id {
-                        report.changed_citizens.insert(citizen.clone());
+                    // An unknown caller's call names the citizen a link gave it, if any.
+                    let citizen: Option<String> = tx
+                        .prepare_cached("SELECT citizen_id FROM calls WHERE key = ?1")?
+                        .query_row([&pulled.record.key], |r| r.get(0))?;
+                    if let Some(citizen) = citizen.and_then(|c| CitizenId::new(c).ok()) {
+                        report.changed_citizens.insert(citizen);
                     }
                 }
                 Ok(CallApplied::Known) => {}
@@ -304,6 +316,24 @@ impl Store {
                 // know: kept for a human, the rest of the page goes on.
                 Err(refused @ (StoreError::InvalidCall(_) | StoreError::UnknownCitizen(_))) => {
                     let citizen = pulled.record.citizen_id.as_ref();
+                    report.rejected +=
+                        keep_refused(&tx, backend, pulled, &refused, citizen, received_at)?;
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        for pulled in &batch.call_links {
+            match apply_remote_call_link_tx(&tx, &pulled.record, received_at) {
+                Ok(LinkApplied::New) => {
+                    report.records += 1;
+                    report
+                        .changed_citizens
+                        .insert(pulled.record.citizen_id.clone());
+                }
+                Ok(LinkApplied::Known) => {}
+                // A link to a citizen this store does not know: kept for a human.
+                Err(refused @ StoreError::UnknownCitizen(_)) => {
+                    let citizen = Some(&pulled.record.citizen_id);
                     report.rejected +=
                         keep_refused(&tx, backend, pulled, &refused, citizen, received_at)?;
                 }

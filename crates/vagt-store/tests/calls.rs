@@ -63,6 +63,7 @@ fn call(key: &str, citizen: Option<&CitizenId>, at: Timestamp) -> CallRecord {
         follow_up_at: None,
         answers_alarm: None,
         no_answer: false,
+        linked: None,
         readings: Vec::new(),
     }
 }

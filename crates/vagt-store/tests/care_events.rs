@@ -55,6 +55,7 @@ fn green_citizen(store: &mut Store) {
                 phone: None,
                 address: None,
             },
+            mas_only: false,
         }],
         diagnoses: vec![(citizen_id(), Diagnosis::Copd)],
         ..PullBatch::default()

@@ -172,6 +172,7 @@ impl Clinic {
                     source_id: format!("{BACKEND}|Patient/{n}"),
                     source_version: "1".into(),
                     citizen,
+                    mas_only: false,
                 },
                 vec![Diagnosis::Copd],
             ));
@@ -249,6 +250,25 @@ impl Clinic {
                         resource_type: "Encounter".into(),
                         payload: "{}".into(),
                         record: *record,
+                    }),
+                    Outbound::Person(record) => batch.citizens.push(SourcedCitizen {
+                        source_id,
+                        source_version: "1".into(),
+                        citizen: vagt_core::Citizen {
+                            id: record.citizen_id,
+                            name: record.person.name,
+                            birth_date: None,
+                            diagnoses: Vec::new(),
+                            phone: record.person.phone,
+                            address: Some(record.person.address),
+                        },
+                        mas_only: true,
+                    }),
+                    Outbound::CallLink(record) => batch.call_links.push(Pulled {
+                        source_id,
+                        resource_type: "Basic".into(),
+                        payload: "{}".into(),
+                        record,
                     }),
                 },
             }

@@ -600,6 +600,7 @@ fn a_re_pulled_patient_keeps_the_diagnoses_its_conditions_gave() {
             source_id: "srv|Patient/9".into(),
             source_version: "1".into(),
             citizen: patient.clone(),
+            mas_only: false,
         }],
         ..PullBatch::default()
     };

@@ -97,7 +97,7 @@ async fn calls_and_a_visit_logged_in_the_field_with_the_backend_down_reach_every
     let sim = sim(4, 5, FaultProfile::none()).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
-    let mut shift = common::stations::FieldShift::offline(&client, dir.path(), 50).await;
+    let mut shift = common::field_shift::FieldShift::offline(&client, dir.path(), 50).await;
     // The network returns with many answers cut: the server has made the call, the laptop
     // never hears of it, and retries.
     let mut cut = FaultProfile::flaky();

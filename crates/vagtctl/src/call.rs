@@ -152,11 +152,29 @@ pub fn call(
                 Ok(())
             })
         }
-        CallAction::List { citizen, since } => {
+        CallAction::List {
+            citizen,
+            since,
+            unlinked,
+        } => {
             let citizen = citizen.map(|c| parse_citizen(&c)).transpose()?;
             let since = since.map(|s| parse_time(&s)).transpose()?;
-            let calls = session.calls(actor, citizen.as_ref(), since)?;
+            let calls = if unlinked {
+                session.unlinked_calls(actor, since)?
+            } else {
+                session.calls(actor, citizen.as_ref(), since)?
+            };
             out.print(&calls, |w| output::calls_table(w, &calls))
+        }
+        CallAction::Link { key, citizen } => {
+            let link = session.link_call(actor, &key, &parse_citizen(&citizen)?)?;
+            out.print(&link, |w| {
+                writeln!(
+                    w,
+                    "call {} linked to {} by {}",
+                    link.call_key, link.citizen_id, link.linked_by
+                )
+            })
         }
         CallAction::Show { key } => {
             let call = session.call(actor, &key)?;

@@ -165,6 +165,11 @@ pub enum Command {
         #[command(subcommand)]
         action: DispatchAction,
     },
+    /// Persons the MAS function serves who are not enrolled in the clinic.
+    Person {
+        #[command(subcommand)]
+        action: PersonAction,
+    },
     /// MAS visits: record one (vitals, samples, treatment, outcome), list them, show one.
     Visit {
         #[command(subcommand)]
@@ -318,16 +323,53 @@ pub enum CallAction {
         /// Only calls started at or after this instant (RFC 3339).
         #[arg(long)]
         since: Option<String>,
+        /// Only unknown callers' calls that no nurse has linked to a citizen yet.
+        #[arg(long, conflicts_with = "citizen")]
+        unlinked: bool,
     },
     /// One call, by its key or the beginning of it.
     Show { key: String },
+    /// Tie an unknown caller's call to a citizen, as the nurse named by --as.
+    Link {
+        /// The call's key or its beginning.
+        key: String,
+        citizen: String,
+    },
+}
+
+/// A person the MAS function serves who is not enrolled: CPR, name, address.
+#[derive(Debug, clap::Args)]
+pub struct PersonArgs {
+    /// DDMMYY-SSSS or ten digits.
+    #[arg(long)]
+    pub cpr: Option<String>,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PersonAction {
+    /// Add a person who is not enrolled, so the MAS nurse can be sent to them and a visit
+    /// recorded; they get a citizen page without readings or plan.
+    Add {
+        #[command(flatten)]
+        person: PersonArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum DispatchAction {
-    /// Send the MAS nurse to a citizen, as the nurse named by --as.
+    /// Send the MAS nurse to a citizen, as the nurse named by --as; or, instead of a citizen,
+    /// to a person who is not enrolled (--cpr, --name, --address), added as they are sent.
     New {
-        citizen: String,
+        #[arg(required_unless_present = "cpr")]
+        citizen: Option<String>,
+        #[command(flatten)]
+        person: PersonArgs,
         #[arg(long)]
         reason: String,
         /// immediate, urgent or planned.

@@ -202,6 +202,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Level { action } => level(&session, &out, &actor, action),
         Command::Call { action } => crate::call::call(&session, &out, &actor, action),
         Command::Dispatch { action } => crate::dispatch::dispatch(&session, &out, &actor, action),
+        Command::Person { action } => crate::dispatch::person(&session, &out, &actor, action),
         Command::Visit { action } => crate::visit::visit(&session, &out, &actor, action),
         Command::Box { citizen } => {
             let citizen = parse_citizen(&citizen)?;

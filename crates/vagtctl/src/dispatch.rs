@@ -1,10 +1,41 @@
-//! `vagtctl dispatch`: parse, call the dispatch use cases, print.
+//! `vagtctl dispatch` and `vagtctl person`: parse, call the use cases, print.
 
 use crate::CliError;
-use crate::cli::DispatchAction;
+use crate::cli::{DispatchAction, PersonAction, PersonArgs};
 use crate::commands::parse_choice;
 use crate::output::{self, Output};
-use vagt_app::{DispatchChanged, DispatchEdit, DispatchForm, Session, parse_citizen};
+use vagt_app::{
+    DispatchChanged, DispatchEdit, DispatchForm, PersonDispatchForm, Session, parse_citizen,
+};
+use vagt_core::person::NewPerson;
+
+fn new_person(args: PersonArgs) -> NewPerson {
+    // A field left out is empty, and named by the person's problems.
+    NewPerson {
+        cpr: args.cpr.unwrap_or_default(),
+        name: args.name.unwrap_or_default(),
+        address: args.address.unwrap_or_default(),
+        phone: args.phone,
+    }
+}
+
+pub fn person(
+    session: &Session,
+    out: &Output,
+    actor: &vagt_store::Actor,
+    action: PersonAction,
+) -> Result<(), CliError> {
+    let PersonAction::Add { person } = action;
+    let added = session.add_person(actor, &new_person(person))?;
+    out.print(&added, |w| {
+        let what = if added.existing {
+            "already a citizen here"
+        } else {
+            "added, served by MAS only"
+        };
+        writeln!(w, "person {}: {what}", added.citizen_id)
+    })
+}
 
 pub fn dispatch(
     session: &Session,
@@ -14,19 +45,42 @@ pub fn dispatch(
 ) -> Result<(), CliError> {
     let changed = match action {
         DispatchAction::New {
-            citizen,
+            citizen: None,
+            person,
             reason,
             urgency,
             nurse,
-        } => session.request_dispatch(
-            actor,
-            DispatchForm {
-                citizen_id: parse_citizen(&citizen)?,
+        } => {
+            let form = PersonDispatchForm {
+                person: new_person(person),
                 urgency: parse_choice("urgency", &urgency)?,
                 reason,
                 assigned_to: nurse,
-            },
-        )?,
+            };
+            session.dispatch_person(actor, form)?.dispatch
+        }
+        DispatchAction::New {
+            citizen: Some(citizen),
+            person,
+            reason,
+            urgency,
+            nurse,
+        } => {
+            if person.cpr.is_some() || person.name.is_some() || person.address.is_some() {
+                return Err(CliError::Usage(
+                    "give a citizen or a person (--cpr, --name, --address), not both".into(),
+                ));
+            }
+            session.request_dispatch(
+                actor,
+                DispatchForm {
+                    citizen_id: parse_citizen(&citizen)?,
+                    urgency: parse_choice("urgency", &urgency)?,
+                    reason,
+                    assigned_to: nurse,
+                },
+            )?
+        }
         DispatchAction::State {
             key,
             state,

@@ -58,7 +58,7 @@ export function t(key: string, params?: Params): string {
 export const store = {
   get lang() { return lang; }, get now() { return now; }, get load() { return load; },
   get error() { return error; }, get note() { return note; }, get rowsLoaded() { return rowsLoaded; },
-  get total() { return rows.length; }, get visible() { return visible; }, get query() { return query; },
+  get total() { return rows.length; }, get rows() { return rows; }, get visible() { return visible; }, get query() { return query; },
   get selectedId() { return selectedId; }, get selectedIndex() { return selectedIndex; },
   get episodes() { return episodes; }, get causeCount() { return causeCount; }, get status() { return status; },
   get view() { return view; }, get page() { return page; }, get pageError() { return pageError; },

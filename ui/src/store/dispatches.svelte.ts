@@ -1,16 +1,17 @@
 // The store's MAS dispatches: the dispatch board (the open dispatches, B), the form that sends
-// the MAS nurse (M), the form that moves a dispatch on or settles a conflict (Enter on the
+// the MAS nurse (M; Alt+M to a person outside the clinic, known by CPR, name and address), the form that moves a dispatch on or settles a conflict (Enter on the
 // board), and every dispatch of the citizen whose page is open. Part of the UI's one store (see index.ts): what was typed lives here, so a refusal
 // keeps it.
 import * as api from '../api';
 import type {
-  CitizenId, Dispatch, DispatchProblem, DispatchState, DispatchUrgency, VisitOutcome,
+  CitizenId, Dispatch, DispatchProblem, DispatchState, DispatchUrgency, PersonProblem, VisitOutcome,
 } from '../bindings';
 import { errorText } from '../wording';
 import { applyChange, citizenById, setNote, store, t, watchChanges } from './app.svelte';
 
 export type DispatchDialog =
   | { kind: 'new'; citizenId: CitizenId; name: string }
+  | { kind: 'person' }
   | { kind: 'move'; dispatch: Dispatch; name: string };
 
 /** The states a dispatch may move to from `d`: forward, cancel, or a version of a conflict. */
@@ -47,6 +48,8 @@ let nextState = $state<DispatchState | null>(null);
 let outcome = $state<VisitOutcome | null>(null);
 let note = $state('');
 let problems = $state.raw<DispatchProblem[]>([]);
+let person = $state({ cpr: '', name: '', address: '', phone: '' });
+let personProblems = $state.raw<PersonProblem[]>([]);
 let dialogError = $state('');
 let saving = $state(false);
 
@@ -57,6 +60,7 @@ export const dispatches = {
   get nurse() { return nurse; }, get nextState() { return nextState; }, get outcome() { return outcome; },
   get note() { return note; }, get problems() { return problems; }, get dialogError() { return dialogError; },
   get saving() { return saving; },
+  get person() { return person; }, get personProblems() { return personProblems; },
   /** The board's row of a citizen's open dispatch, for the worklist row and the page. */
   of(citizenId: CitizenId): Dispatch | undefined { return board.find((d) => d.citizen_id === citizenId); },
 };
@@ -95,6 +99,7 @@ export function moveDispatch(delta: number): void {
 function clearForm(): void {
   urgency = 'urgent'; reason = ''; nurse = ''; nextState = null; outcome = null; note = '';
   problems = []; dialogError = ''; saving = false;
+  person = { cpr: '', name: '', address: '', phone: '' }; personProblems = [];
 }
 
 /** M: send the MAS nurse to a citizen. False when no citizen is in reach. */
@@ -104,6 +109,18 @@ export function openDispatchNew(citizenId: CitizenId | null): boolean {
   clearForm();
   dialog = { kind: 'new', citizenId: id, name: nameOf(id) };
   return true;
+}
+
+/** Alt+M: send the MAS nurse to a person outside the clinic (CPR, name, address). */
+export function openDispatchPerson(): boolean {
+  clearForm();
+  dialog = { kind: 'person' };
+  return true;
+}
+
+export function setPersonField(field: 'cpr' | 'name' | 'address' | 'phone', value: string): void {
+  person = { ...person, [field]: value };
+  personProblems = personProblems.filter((p) => p.field !== field);
 }
 
 /** Enter on the board: move the selected dispatch on (or settle its conflict). */
@@ -139,17 +156,28 @@ export async function submitDispatch(): Promise<boolean> {
   if (!open || saving) return false;
   // What the form can tell at once; the back end checks everything again.
   const local: DispatchProblem[] = [];
-  if (open.kind === 'new' && reason.trim() === '') local.push({ field: 'reason', code: 'missing' });
+  if (open.kind !== 'move' && reason.trim() === '') local.push({ field: 'reason', code: 'missing' });
   if (open.kind === 'move' && nextState === 'completed' && outcome === null) local.push({ field: 'outcome', code: 'outcome' });
-  if (local.length > 0) {
+  const localPerson: PersonProblem[] = open.kind !== 'person' ? [] : (['cpr', 'name', 'address'] as const)
+    .filter((f) => person[f].trim() === '').map((field) => ({ field, code: 'missing' }));
+  if (local.length > 0 || localPerson.length > 0) {
     problems = local;
-    dialogError = t('error.invalid_dispatch');
+    personProblems = localPerson;
+    dialogError = t(localPerson.length > 0 ? 'error.invalid_person' : 'error.invalid_dispatch');
     return false;
   }
   saving = true;
   try {
     let done;
-    if (open.kind === 'new') {
+    let known = false;
+    if (open.kind === 'person') {
+      const sent = await api.dispatchPerson({
+        person: { cpr: person.cpr, name: person.name, address: person.address, phone: person.phone.trim() === '' ? undefined : person.phone },
+        urgency, reason, assigned_to: nurse.trim() === '' ? null : nurse.trim(),
+      });
+      known = sent.person.existing;
+      done = sent.dispatch;
+    } else if (open.kind === 'new') {
       done = await api.requestDispatch({
         citizen_id: open.citizenId, urgency, reason, assigned_to: nurse.trim() === '' ? null : nurse.trim(),
       });
@@ -161,7 +189,9 @@ export async function submitDispatch(): Promise<boolean> {
     const d = done.saved.dispatch;
     closeDispatchDialog();
     boardSelected = d.state === 'completed' || d.state === 'cancelled' ? null : d.key;
-    setNote(t(open.kind === 'new' ? 'dispatch.sent' : 'dispatch.moved', {
+    // A person just added has no row yet to name them by.
+    if (open.kind === 'person') await applyChange({ citizens: [d.citizen_id], alarms: false, status: false });
+    setNote(t(open.kind === 'move' ? 'dispatch.moved' : known ? 'person.known' : 'dispatch.sent', {
       name: nameOf(d.citizen_id), state: t(`dispatch.state.${d.state}`),
     }));
     await Promise.all([
@@ -172,6 +202,7 @@ export async function submitDispatch(): Promise<boolean> {
   } catch (err) {
     const e = api.toApiError(err);
     problems = e.dispatch_problems ?? [];
+    personProblems = e.person_problems ?? [];
     dialogError = errorText(e, t);
     return false;
   } finally {

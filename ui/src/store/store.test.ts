@@ -34,7 +34,9 @@ describe('an idle window', () => {
     fake.reset();
     fake.citizens.push(citizen(2));
     await vi.advanceTimersByTimeAsync(POLL_MS);
-    expect(fake.calls.map((c) => c.cmd).sort()).toEqual(['alarm_episodes', 'list_dispatches', 'store_status', 'store_status', 'worklist']);
+    expect(fake.calls.map((c) => c.cmd).sort()).toEqual([
+      'alarm_episodes', 'list_dispatches', 'store_status', 'store_status', 'unlinked_calls', 'worklist',
+    ]);
     expect(store.total).toBe(2);
     stop();
   });

@@ -1,13 +1,14 @@
 // A stand-in for the Rust back end behind mockIPC: a cohort of citizens, open alarms (also as
 // episodes, one per citizen), a plan, a small trend plot and sparklines, the call log, the
-// nurse's form drafts, MAS dispatches, medicine boxes and visits, and a log of every command called, so tests can say what the UI read
+// nurse's form drafts, MAS dispatches (to persons outside the clinic too), unknown callers' calls
+// and their links, medicine boxes and visits, and a log of every command called, so tests can say what the UI read
 // and when.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { sortAlarms } from '../alarms';
 import type {
-  AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, CallProblem, CallRecord, CallRecorded, CitizenPage, CitizenSummary, Dispatch, DispatchChanged,
+  AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, CallLink, CallProblem, CallRecord, CallRecorded, CitizenPage, CitizenSummary, Dispatch, DispatchChanged,
   DispatchEdit, DispatchForm, FormDraft, HoverPoint,
-  LimitsInForce, News2Score, PageVisit, PanelBox, Parameter, PlanCheck, PlanForm, PlanProblem, PlanView, Rendered, Sparkline, SparkPoint, StationStatus,
+  LimitsInForce, News2Score, PageVisit, PanelBox, Parameter, PersonDispatched, PersonDispatchForm, PlanCheck, PlanForm, PlanProblem, PlanView, Rendered, Sparkline, SparkPoint, StationStatus,
   Triage, VisitForm, VisitRecord, VisitRecorded,
 } from '../bindings';
 
@@ -19,7 +20,7 @@ export function citizen(i: number, extra: Partial<CitizenSummary> = {}): Citizen
     id, name: `Borger ${String(i).padStart(5, '0')}`, birth_date: '1950-03-01', diagnoses: ['copd'], phone: null,
     address: null, last_reading_at: new Date().toISOString(),
     latest: { spo2: { value: 94, unit: '%', effective_at: new Date().toISOString() } },
-    suggested_level: 1, confirmed_level: 1, open_alarms: 0, top_alarm_priority: null, news2: null, open_dispatch: null, ...extra,
+    suggested_level: 1, confirmed_level: 1, open_alarms: 0, top_alarm_priority: null, news2: null, open_dispatch: null, mas_only: false, ...extra,
   };
 }
 
@@ -241,6 +242,15 @@ function changed(d: Dispatch, decision: string | null): DispatchChanged {
   return { saved: { dispatch: d, step: `step-${d.history.length}`, level_decision: decision }, alarms_raised: decision ? ['a-level'] : [] };
 }
 
+/** A worklist row of a person outside the clinic, as the back end answers it once added. */
+function citizenRow(id: string, name: string, address: string): CitizenSummary {
+  return {
+    id, name, birth_date: null, diagnoses: [], phone: null, address, last_reading_at: null, latest: {},
+    suggested_level: null, confirmed_level: null, open_alarms: 0, top_alarm_priority: null, news2: null,
+    open_dispatch: 'requested', mas_only: true,
+  };
+}
+
 /** Installs the fake back end; every command answers from `fake`'s lists. */
 export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = []): Fake {
   const fake: Fake = {
@@ -298,7 +308,7 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
         const c = fake.citizens.find((x) => x.id === id);
         if (!c) throw { code: 'unknown_citizen', message: `no citizen ${id}` };
         const page: CitizenPage = {
-          citizen: { id: c.id, name: c.name, cpr: '0103501234', birth_date: c.birth_date, diagnoses: c.diagnoses, phone: '12 34 56 78', address: 'Havnevej 1, 4500 Nykøbing Sj.' },
+          citizen: { id: c.id, name: c.name, cpr: '0103501234', birth_date: c.birth_date, diagnoses: c.diagnoses, phone: '12 34 56 78', address: 'Havnevej 1, 4500 Nykøbing Sj.', mas_only: c.mas_only },
           suggested_level: 3, confirmed_level: fake.confirmed[c.id] ?? 2,
           level_history: [
             { kind: 'confirmed', level: 2, set_at: NOW, set_by: 'mette', reason: 'aftalt i telefon', rule: null },
@@ -369,6 +379,32 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
         const d = dispatchOf(form, fake.dispatches.length + 1);
         fake.dispatches.push(d);
         return changed(d, null);
+      }
+      case 'dispatch_person': {
+        const form = args.form as PersonDispatchForm;
+        const digits = form.person.cpr.replace('-', '');
+        if (!/^\d{10}$/.test(digits)) {
+          throw { code: 'invalid_person', message: 'not a CPR', person_problems: [{ field: 'cpr', code: 'not_a_cpr' }] };
+        }
+        const existing = fake.citizens.some((c) => c.id === digits);
+        if (!existing) {
+          fake.citizens.push(citizenRow(digits, form.person.name, form.person.address));
+        }
+        const d = dispatchOf({ ...form, citizen_id: digits }, fake.dispatches.length + 1);
+        fake.dispatches.push(d);
+        const sent: PersonDispatched = { person: { citizen_id: digits, existing }, dispatch: changed(d, null) };
+        return sent;
+      }
+      case 'unlinked_calls':
+        return fake.callLog.filter((c) => c.citizen_id === null);
+      case 'link_call': {
+        const i = fake.callLog.findIndex((c) => c.key === args.callKey);
+        if (i < 0) throw { code: 'unknown_call', message: `no call ${String(args.callKey)}` };
+        const link: CallLink = {
+          key: 'urn:uuid:link-1', call_key: args.callKey as string, citizen_id: id, linked_by: 'mette', linked_at: NOW,
+        };
+        fake.callLog[i] = { ...fake.callLog[i]!, citizen_id: id, linked: link };
+        return link;
       }
       case 'change_dispatch': {
         const i = fake.dispatches.findIndex((d) => d.key === args.key);

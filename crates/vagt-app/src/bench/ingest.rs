@@ -99,6 +99,7 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
                     source_id: format!("{BASE}|Patient/p{i}"),
                     source_version: "1".into(),
                     citizen: citizen.clone(),
+                    mas_only: false,
                 }],
                 ..PullBatch::default()
             };

@@ -39,6 +39,7 @@ fn map_patients(base: &str, resources: &[&serde_json::Value]) -> PullBatch {
                 source_id: record.resource_id,
                 source_version: record.version,
                 citizen: record.citizen,
+                mas_only: record.mas_only,
             }),
             Err(rejected) => batch
                 .rejections
@@ -163,6 +164,12 @@ pub(super) async fn map_page(
                                 record,
                             });
                         }
+                        BasicRecord::CallLink(record) => batch.call_links.push(Pulled {
+                            source_id,
+                            resource_type: "Basic".into(),
+                            payload,
+                            record,
+                        }),
                     }
                 }
                 Ok(None) => {}

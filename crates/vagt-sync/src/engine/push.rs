@@ -6,10 +6,10 @@ use crate::capabilities::ServerCapabilities;
 use crate::client::{FhirClient, FhirResponse};
 use crate::engine::config::SyncConfig;
 use crate::engine::push_dispatch::push_dispatch;
-use crate::engine::push_visit::push_visit;
+use crate::engine::push_visit::{create, created_reference, push_visit};
 use crate::engine::report::SyncReport;
 use crate::error::SyncError;
-use vagt_core::outbound::Outbound;
+use vagt_core::outbound::{Outbound, PersonRecord};
 use vagt_fhir::outbound_resource;
 use vagt_store::{OutboxRecord, Store};
 
@@ -23,6 +23,24 @@ pub(super) async fn push_outbox(
     const IDENTIFIER_SYSTEM: &str = vagt_fhir::RECORD_IDENTIFIER_SYSTEM;
     let base = client.base().to_owned();
     for item in store.pending_outbox(config.push_limit)? {
+        if let OutboxRecord::Record(Outbound::Person(person)) = &item.record {
+            let pushed = push_person(store, client, capabilities, person).await;
+            settle(store, item.seq, pushed, report)?;
+            continue;
+        }
+        // A record of a person added here waits for the person's Patient, which goes first:
+        // sent without it, no other station could tell whose it is.
+        if let OutboxRecord::Record(record) = &item.record
+            && let Some(citizen) = record.citizen_id()
+            && patient_of(store, &base, citizen)?.is_none()
+            && store.is_mas_only(citizen)?
+        {
+            store.mark_outbox_failed(
+                item.seq,
+                "waiting for the person's Patient to reach the backend",
+            )?;
+            continue;
+        }
         if let OutboxRecord::Record(Outbound::Dispatch(dispatch)) = &item.record {
             let patient = patient_of(store, &base, &dispatch.citizen_id)?;
             let pushed = push_dispatch(
@@ -80,6 +98,30 @@ pub(super) async fn push_outbox(
         settle(store, item.seq, pushed, report)?;
     }
     Ok(())
+}
+
+/// Creates the Patient of a person added here (conditionally on their CPR number, so one the
+/// backend knows already is found, not made again) and notes where it is, so the records made
+/// for them name it.
+async fn push_person(
+    store: &mut Store,
+    client: &FhirClient,
+    capabilities: &ServerCapabilities,
+    person: &PersonRecord,
+) -> Result<String, SyncError> {
+    let patient = vagt_fhir::person_patient(person);
+    let condition = format!(
+        "identifier={}|{}",
+        vagt_fhir::CPR_SYSTEM,
+        person.citizen_id.as_str()
+    );
+    let response = create(client, capabilities, "Patient", &patient, &condition).await?;
+    let reference = created_reference("Patient", &response).ok_or_else(|| {
+        SyncError::NotFhir("the server made the person's Patient but did not say where".into())
+    })?;
+    let source = format!("{}|{reference}", client.base());
+    store.set_citizen_source(&person.citizen_id, &source, "0")?;
+    Ok(reference)
 }
 
 /// The citizen's Patient on this backend (`Patient/123`), looked up at push time: a citizen

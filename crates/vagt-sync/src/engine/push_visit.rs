@@ -17,7 +17,7 @@ use vagt_fhir::{
     visit_identifier, visit_parts,
 };
 
-async fn create(
+pub(super) async fn create(
     client: &FhirClient,
     capabilities: &ServerCapabilities,
     resource_type: &str,
@@ -32,7 +32,7 @@ async fn create(
 }
 
 /// `Type/id` of what a create made or found: from `Location`, else from the body.
-fn created_reference(resource_type: &str, response: &FhirResponse) -> Option<String> {
+pub(super) fn created_reference(resource_type: &str, response: &FhirResponse) -> Option<String> {
     response
         .location
         .as_deref()

@@ -2,5 +2,6 @@
 #![allow(dead_code)]
 
 pub mod dispatch;
+pub mod field_shift;
 pub mod sim;
 pub mod stations;

@@ -38,7 +38,16 @@ pub fn call_text(w: &mut dyn Write, call: &vagt_core::call::CallRecord) -> io::R
         call.started_at, call.ended_at, call.nurse
     )?;
     match &call.citizen_id {
-        Some(c) => writeln!(w, "  citizen {c}")?,
+        Some(c) => match &call.linked {
+            Some(link) => writeln!(
+                w,
+                "  citizen {c} (unknown caller {:?}, linked by {} at {})",
+                call.caller_name,
+                link.linked_by,
+                link.linked_at.to_rfc3339()
+            )?,
+            None => writeln!(w, "  citizen {c}")?,
+        },
         None => writeln!(w, "  unknown caller: {}", call.caller_name)?,
     }
     writeln!(w, "  reason: {}", call.reason)?;
