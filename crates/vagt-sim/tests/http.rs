@@ -445,13 +445,14 @@ async fn conditional_create_twice_stores_one_resource() {
     assert_eq!(wrong_type.status(), StatusCode::BAD_REQUEST);
     let not_json = client.post(&url).body("{").send().await.expect("request");
     assert_eq!(not_json.status(), StatusCode::BAD_REQUEST);
-    let patient = client
-        .post(format!("{}/Patient", sim.base_url))
-        .body(json!({"resourceType": "Patient"}).to_string())
+    // The cohort's conditions are the backend's: a station reads them, never makes one.
+    let condition = client
+        .post(format!("{}/Condition", sim.base_url))
+        .body(json!({"resourceType": "Condition"}).to_string())
         .send()
         .await
         .expect("request");
-    assert_eq!(patient.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(condition.status(), StatusCode::METHOD_NOT_ALLOWED);
     sim.shutdown().await;
 }
 
