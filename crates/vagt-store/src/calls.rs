@@ -139,7 +139,7 @@ pub(crate) fn pending_follow_ups(
 }
 
 /// The calls as read: an unknown caller's with the link it follows, if any.
-fn calls_of(conn: &rusqlite::Connection, rows: Vec<String>) -> Result<Vec<CallRecord>> {
+pub(crate) fn calls_of(conn: &rusqlite::Connection, rows: Vec<String>) -> Result<Vec<CallRecord>> {
     rows.iter()
         .map(|text| {
             let call = serde_json::from_str(text)

@@ -262,11 +262,7 @@ impl Store {
             .query_map([since.map_or(i64::MIN, Timestamp::millis)], |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;
         self.audit(actor, "calls.read_unlinked", None, None)?;
-        rows.iter()
-            .map(|text| {
-                serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("call: {e}")))
-            })
-            .collect()
+        crate::calls::calls_of(&self.conn, rows)
     }
 
     /// Whether the citizen is a person the MAS function serves without enrolment.

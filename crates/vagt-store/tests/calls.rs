@@ -68,18 +68,6 @@ fn call(key: &str, citizen: Option<&CitizenId>, at: Timestamp) -> CallRecord {
     }
 }
 
-fn outbox_kinds(store: &Store) -> Vec<String> {
-    store
-        .pending_outbox(100)
-        .expect("outbox")
-        .into_iter()
-        .map(|i| match i.record {
-            OutboxRecord::Record(r) => r.kind().to_owned(),
-            OutboxRecord::Fhir(_) => "fhir".into(),
-        })
-        .collect()
-}
-
 #[test]
 fn a_call_sets_the_nurses_level_and_answers_its_alarm_in_one_transaction() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -10,9 +10,7 @@ use vagt_core::alarm::AlarmKind;
 use vagt_core::call::{CallDirection, CallRecord, CallerRole};
 use vagt_core::person::{CallLink, NewPerson, PersonProblemCode};
 use vagt_core::{Citizen, CitizenId, Diagnosis, Timestamp};
-use vagt_store::{
-    Actor, AlarmFilter, DbKey, OpenMode, OutboxRecord, PullBatch, Pulled, Store, StoreError,
-};
+use vagt_store::{Actor, AlarmFilter, DbKey, OpenMode, PullBatch, Pulled, Store, StoreError};
 
 fn open(dir: &Path, name: &str) -> Store {
     let key = DbKey::from_hex(&"4d".repeat(32)).expect("hex");
@@ -26,18 +24,6 @@ fn person(cpr: &str) -> NewPerson {
         address: "Søvej 3, 5000 Odense C".into(),
         phone: Some(" ".into()),
     }
-}
-
-fn outbox_kinds(store: &Store) -> Vec<String> {
-    store
-        .pending_outbox(100)
-        .expect("outbox")
-        .into_iter()
-        .map(|i| match i.record {
-            OutboxRecord::Record(r) => r.kind().to_owned(),
-            OutboxRecord::Fhir(_) => "fhir".into(),
-        })
-        .collect()
 }
 
 fn unknown_call(key: &str, at: Timestamp) -> CallRecord {

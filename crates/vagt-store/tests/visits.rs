@@ -79,18 +79,6 @@ fn visit(key: &str, citizen: &CitizenId, at: Timestamp, outcome: VisitOutcome) -
     }
 }
 
-fn outbox_kinds(store: &Store) -> Vec<String> {
-    store
-        .pending_outbox(200)
-        .expect("outbox")
-        .into_iter()
-        .map(|i| match i.record {
-            OutboxRecord::Record(r) => r.kind().to_owned(),
-            OutboxRecord::Fhir(_) => "fhir".into(),
-        })
-        .collect()
-}
-
 fn first_citizen(store: &mut Store) -> CitizenId {
     store
         .citizen_summaries(&Actor("nurse-a".into()))

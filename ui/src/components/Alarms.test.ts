@@ -8,6 +8,7 @@ import type { AlarmRow } from '../bindings';
 import { resetStore, setLanguage } from '../store';
 import { alarm, citizen, installFake } from '../test/fakeBackend';
 import App from './App.svelte';
+import { press } from '../test/keys';
 
 beforeEach(() => {
   resetStore();
@@ -15,8 +16,6 @@ beforeEach(() => {
   setLanguage('da');
 });
 
-const press = (key: string, extra: Partial<KeyboardEventInit> = {}) =>
-  fireEvent.keyDown(document.activeElement ?? document.body, { key, bubbles: true, ...extra });
 const rows = () => screen.getAllByTestId('alarm-item');
 const row = (citizenId: string) => document.querySelector(`[data-testid="alarm-item"][data-citizen-id="${citizenId}"]`) as HTMLElement;
 const causesOf = (el: HTMLElement) => within(el).getAllByTestId('alarm-cause');

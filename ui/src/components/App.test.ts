@@ -8,6 +8,7 @@ import { alarm, citizen, installFake } from '../test/fakeBackend';
 import { ROW_HEIGHT } from '../virtual';
 import App from './App.svelte';
 import { giveWorklistHeight } from '../test/layout';
+import { press } from '../test/keys';
 
 const VIEWPORT = 400;
 giveWorklistHeight();
@@ -18,8 +19,6 @@ beforeEach(() => {
 });
 
 const rows = () => document.querySelectorAll('[data-testid="citizen-row"]');
-const press = (key: string, extra: Partial<KeyboardEventInit> = {}) =>
-  fireEvent.keyDown(document.activeElement ?? document.body, { key, bubbles: true, ...extra });
 
 async function startApp(count: number, alarms = [] as ReturnType<typeof alarm>[]) {
   const fake = installFake(Array.from({ length: count }, (_, i) => citizen(i)), alarms);

@@ -10,6 +10,7 @@ import { resetStore, setLanguage } from '../store';
 import { alarm, callRecord, citizen, installFake, type Fake } from '../test/fakeBackend';
 import App from './App.svelte';
 import { giveWorklistHeight } from '../test/layout';
+import { byTestId, active, press, type } from '../test/keys';
 
 giveWorklistHeight();
 beforeEach(() => {
@@ -21,13 +22,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const byTestId = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-const active = () => document.activeElement as HTMLElement;
 /** A key pressed where the focus is, as the nurse's keyboard would. */
-const press = (key: string, extra: Partial<KeyboardEventInit> = {}) =>
-  fireEvent.keyDown(document.activeElement ?? document.body, { key, bubbles: true, ...extra });
 /** Typing into the focused field. */
-const type = (text: string) => fireEvent.input(active(), { target: { value: text } });
 const dialogOpen = () => (byTestId('call-dialog') as HTMLDialogElement).open;
 const symptom = (code: string) => document.querySelector<HTMLElement>(`[data-testid="call-symptom"][data-symptom="${code}"]`)!;
 const problemAt = (field: string) => document.querySelector<HTMLElement>(`[data-testid="call-problem"][data-field="${field}"]`);

@@ -8,6 +8,7 @@ import { resetStore, setLanguage } from '../store';
 import { citizen, dispatchOf, installFake, NOW, type Fake } from '../test/fakeBackend';
 import App from './App.svelte';
 import { giveWorklistHeight } from '../test/layout';
+import { byTestId, active, press, type } from '../test/keys';
 
 giveWorklistHeight();
 beforeEach(() => {
@@ -16,11 +17,6 @@ beforeEach(() => {
   setLanguage('da');
 });
 
-const byTestId = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-const active = () => document.activeElement as HTMLElement;
-const press = (key: string, extra: Partial<KeyboardEventInit> = {}) =>
-  fireEvent.keyDown(document.activeElement ?? document.body, { key, bubbles: true, ...extra });
-const type = (text: string) => fireEvent.input(active(), { target: { value: text } });
 const dialogOpen = () => (byTestId('dispatch-dialog') as HTMLDialogElement).open;
 
 async function startApp(before?: (fake: Fake) => void): Promise<Fake> {

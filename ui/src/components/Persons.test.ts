@@ -2,7 +2,7 @@
 // a person known by CPR, name and address (a bad CPR refused at its field), who then has a row
 // marked "MAS only" and a page without readings or plan; an unknown caller's call shows in the
 // strip above the worklist and is tied to a citizen found by name, with the keys only.
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { render, screen, waitFor } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../bindings';
@@ -10,6 +10,7 @@ import { resetStore, setLanguage } from '../store';
 import { citizen, installFake, NOW, type Fake } from '../test/fakeBackend';
 import App from './App.svelte';
 import { giveWorklistHeight } from '../test/layout';
+import { byTestId, active, press, type } from '../test/keys';
 
 giveWorklistHeight();
 beforeEach(() => {
@@ -18,11 +19,6 @@ beforeEach(() => {
   setLanguage('da');
 });
 
-const byTestId = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-const active = () => document.activeElement as HTMLElement;
-const press = (key: string, extra: Partial<KeyboardEventInit> = {}) =>
-  fireEvent.keyDown(document.activeElement ?? document.body, { key, bubbles: true, ...extra });
-const type = (text: string) => fireEvent.input(active(), { target: { value: text } });
 const dialogOpen = (id: string) => (byTestId(id) as HTMLDialogElement).open;
 
 async function startApp(before?: (fake: Fake) => void): Promise<Fake> {

@@ -7,6 +7,7 @@ import type { PlanForm } from '../bindings';
 import { resetStore, setLanguage } from '../store';
 import { citizen, installFake } from '../test/fakeBackend';
 import App from './App.svelte';
+import { press } from '../test/keys';
 
 beforeEach(() => {
   resetStore();
@@ -14,8 +15,6 @@ beforeEach(() => {
   setLanguage('da');
 });
 
-const press = (key: string, extra: Partial<KeyboardEventInit> = {}) =>
-  fireEvent.keyDown(document.activeElement ?? document.body, { key, bubbles: true, ...extra });
 const dialog = () => screen.getByTestId('plan-dialog') as HTMLDialogElement;
 
 /** Revision 2 by anne is in force; bo made another revision 2 from the same base elsewhere. */

@@ -10,6 +10,7 @@ import { ROW_HEIGHT } from '../virtual';
 import App from './App.svelte';
 import Sparkline from './Sparkline.svelte';
 import { giveWorklistHeight } from '../test/layout';
+import { byTestId, press } from '../test/keys';
 
 const VIEWPORT = 400;
 giveWorklistHeight(VIEWPORT);
@@ -19,10 +20,7 @@ beforeEach(() => {
   setLanguage('da');
 });
 
-const press = (key: string, extra: Partial<KeyboardEventInit> = {}) =>
-  fireEvent.keyDown(document.activeElement ?? document.body, { key, bubbles: true, ...extra });
 const rows = () => [...document.querySelectorAll<HTMLElement>('[data-testid="citizen-row"]')];
-const byTestId = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 const tipText = () => [...(byTestId('trend-tip')?.children ?? [])].map((e) => e.textContent);
 
 async function startApp(count: number, before?: (fake: Fake) => void): Promise<Fake> {

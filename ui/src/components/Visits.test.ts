@@ -12,6 +12,7 @@ import { citizen, dispatchOf, installFake, type Fake } from '../test/fakeBackend
 import App from './App.svelte';
 import CitizenVisits from './CitizenVisits.svelte';
 import { giveWorklistHeight } from '../test/layout';
+import { byTestId, active, press, type } from '../test/keys';
 
 giveWorklistHeight();
 
@@ -72,11 +73,6 @@ describe('the citizen page: medicine box and visits', () => {
   });
 });
 
-const byTestId = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-const active = () => document.activeElement as HTMLElement;
-const press = (key: string, extra: Partial<KeyboardEventInit> = {}) =>
-  fireEvent.keyDown(document.activeElement ?? document.body, { key, bubbles: true, ...extra });
-const type = (text: string) => fireEvent.input(active(), { target: { value: text } });
 const dialogOpen = () => (byTestId('visit-dialog') as HTMLDialogElement).open;
 const field = (name: string) => document.querySelector<HTMLElement>(`[data-field="${name}"]`)!;
 

@@ -1,5 +1,5 @@
 //! Shared by the store's tests: the demo cohort loaded as the app loads it (import, then an
-//! evaluation at the cohort's end).
+//! evaluation at the cohort's end), and what the outbox holds.
 #![allow(dead_code, unused_imports, clippy::unwrap_used)]
 
 use vagt_cohort::CohortSpec;
@@ -50,4 +50,17 @@ pub fn cid(id: &str) -> CitizenId {
 /// A typed value as JSON, for tests that look into an alarm's cause.
 pub fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap()
+}
+
+/// The kinds of the records waiting in the outbox, oldest first.
+pub fn outbox_kinds(store: &Store) -> Vec<String> {
+    store
+        .pending_outbox(200)
+        .unwrap()
+        .into_iter()
+        .map(|i| match i.record {
+            OutboxRecord::Record(r) => r.kind().to_owned(),
+            OutboxRecord::Fhir(_) => "fhir".into(),
+        })
+        .collect()
 }
