@@ -17,6 +17,7 @@ mod demo;
 mod dispatches;
 mod error;
 pub mod follow_up;
+mod handover;
 mod levels;
 mod persons;
 mod plans;
@@ -37,6 +38,7 @@ pub use citizen_page::{
 pub use demo::DemoReport;
 pub use dispatches::{DispatchChanged, DispatchEdit, DispatchForm};
 pub use error::{AppError, ErrorReport};
+pub use handover::{Handover, HandoverCitizen};
 pub use levels::{EvaluationScope, LevelConfirmed, LevelsView, parse_level};
 pub use persons::{PersonDispatchForm, PersonDispatched};
 pub use plans::PlanChanged;

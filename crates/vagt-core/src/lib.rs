@@ -15,6 +15,7 @@ pub mod dispatch;
 pub mod ecm;
 pub mod ecm_engine;
 pub mod enrolment;
+pub mod handover;
 pub mod i18n;
 pub mod limits;
 pub mod medicine;

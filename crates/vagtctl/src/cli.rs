@@ -165,6 +165,16 @@ pub enum Command {
         #[command(subcommand)]
         action: DispatchAction,
     },
+    /// The shift handover (I-PASS): who needs the next shift's attention and why, their
+    /// actions, the shift's calls and visits. The shift now, unless --from/--to say another.
+    Handover {
+        /// The shift's start (RFC 3339) [default: the start of the shift now].
+        #[arg(long)]
+        from: Option<String>,
+        /// The shift's end (RFC 3339) [default: the end of the shift now].
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// Persons the MAS function serves who are not enrolled in the clinic.
     Person {
         #[command(subcommand)]

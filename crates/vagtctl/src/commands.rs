@@ -209,6 +209,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let list = session.medicine_box(&actor, &citizen)?;
             out.print(&list, |w| output::medicine_box_table(w, &list))
         }
+        Command::Handover { from, to } => {
+            let from = from.map(|t| parse_time(&t)).transpose()?;
+            let to = to.map(|t| parse_time(&t)).transpose()?;
+            let handover = session.handover(&actor, from, to)?;
+            out.print(&handover, |w| output::handover_text(w, &handover))
+        }
         Command::Plan { action } => plan(&session, &out, &actor, action),
         Command::Rejected { all } => {
             let list = session.rejected(&actor, all)?;

@@ -1,0 +1,113 @@
+//! The shift handover as text: I-PASS per citizen, then the shift's calls and visits.
+
+use std::io::{self, Write};
+use vagt_app::Handover;
+use vagt_core::handover::{HandoverAction, SeverityReason};
+use vagt_core::news2::Risk;
+
+fn level(l: Option<vagt_core::EcmLevel>) -> String {
+    l.map_or_else(|| "-".to_owned(), |l| format!("ECM{}", l.get()))
+}
+
+fn reason_text(r: &SeverityReason) -> String {
+    match r {
+        SeverityReason::Level { level } => format!("ECM{}", level.get()),
+        SeverityReason::LevelRose { from, to } => {
+            format!("rose ECM{} -> ECM{}", from.get(), to.get())
+        }
+        SeverityReason::News2 { total, risk } => {
+            let risk = match risk {
+                Risk::Low => "low risk",
+                Risk::LowMedium => "one parameter scoring 3",
+                Risk::Medium => "medium risk",
+                Risk::High => "high risk",
+            };
+            format!("NEWS2 {total}, {risk}")
+        }
+        SeverityReason::OpenAlarm { priority } => format!("open {} alarm", priority.code()),
+        SeverityReason::BaselineDrift => "off own baseline".into(),
+        SeverityReason::OpenDispatch => "MAS dispatch open".into(),
+        SeverityReason::CallBackDue => "call-back due".into(),
+    }
+}
+
+fn action_text(a: &HandoverAction) -> String {
+    let at = a.at().to_rfc3339();
+    let at = at.get(..16).unwrap_or_default();
+    match a {
+        HandoverAction::OpenDispatch { state, owner, .. } => format!(
+            "{at} MAS dispatch {} ({})",
+            state.code(),
+            owner.as_deref().unwrap_or("no nurse yet")
+        ),
+        HandoverAction::CallBackDue { owner, .. } => format!(
+            "{at} call back (promised by {})",
+            owner.as_deref().unwrap_or("-")
+        ),
+        HandoverAction::UnacknowledgedAlarm {
+            alarm,
+            priority,
+            count: 1,
+            ..
+        } => format!(
+            "{at} {} alarm {} unacknowledged",
+            priority.code(),
+            alarm.code()
+        ),
+        HandoverAction::UnacknowledgedAlarm {
+            alarm,
+            priority,
+            count,
+            ..
+        } => format!(
+            "{at} {count} {} alarms {} unacknowledged, the oldest since then",
+            priority.code(),
+            alarm.code()
+        ),
+    }
+}
+
+pub fn handover_text(w: &mut dyn Write, h: &Handover) -> io::Result<()> {
+    writeln!(
+        w,
+        "handover {} - {} ({} citizens to hear about, {} quiet)",
+        h.from.to_rfc3339(),
+        h.to.to_rfc3339(),
+        h.citizens.len(),
+        h.quiet
+    )?;
+    for c in &h.citizens {
+        let reasons: Vec<String> = c.reasons.iter().map(reason_text).collect();
+        writeln!(
+            w,
+            "\n{:<9} {} ({})  confirmed {}, suggested {}, at start {}{}",
+            c.severity.code().to_uppercase(),
+            c.name,
+            c.citizen_id,
+            level(c.confirmed_level),
+            level(c.suggested_level),
+            level(c.level_at_start),
+            if reasons.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", reasons.join("; "))
+            }
+        )?;
+        for a in &c.actions {
+            writeln!(w, "          - {}", action_text(a))?;
+        }
+        if c.calls_in_shift + c.visits_in_shift > 0 {
+            writeln!(
+                w,
+                "          {} call(s), {} visit(s) this shift",
+                c.calls_in_shift, c.visits_in_shift
+            )?;
+        }
+    }
+    writeln!(
+        w,
+        "\n{} call(s) and {} MAS visit(s) in the shift",
+        h.calls.len(),
+        h.visits.len()
+    )
+}
