@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 9 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 10 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -307,6 +307,36 @@ CREATE TABLE call_links (
 
 CREATE INDEX call_links_by_call ON call_links (call_key, linked_at, key);
 
+-- The handover's notes (since version 10), from every station (vagt_core::handover::
+-- HandoverNote): a nurse's severity of a citizen for a shift, her "if ... then ..." note.
+-- Append-only; which applies follows from all of them (the newest, see vagt_core).
+CREATE TABLE handover_notes (
+    key          TEXT PRIMARY KEY,
+    citizen_id   TEXT NOT NULL REFERENCES citizens (id),
+    shift_from   INTEGER NOT NULL,
+    shift_to     INTEGER NOT NULL,
+    written_by   TEXT NOT NULL,
+    written_at   INTEGER NOT NULL,
+    record       TEXT NOT NULL CHECK (json_valid(record)),
+    received_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX handover_notes_by_time ON handover_notes (written_at);
+
+-- Receivers' sign-offs of shift handovers (since version 10), from every station
+-- (vagt_core::handover::HandoverSignoff): the citizens presented and those signed for.
+CREATE TABLE handover_signoffs (
+    key          TEXT PRIMARY KEY,
+    shift_from   INTEGER NOT NULL,
+    shift_to     INTEGER NOT NULL,
+    signed_by    TEXT NOT NULL,
+    signed_at    INTEGER NOT NULL,
+    record       TEXT NOT NULL CHECK (json_valid(record)),
+    received_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX handover_signoffs_by_end ON handover_signoffs (shift_to);
+
 -- A form being filled in (a call on the phone, a visit in a home), kept as it is typed so a
 -- crash or a restart loses nothing; removed when the record is saved or the nurse discards it.
 CREATE TABLE form_drafts (
@@ -397,13 +427,15 @@ CREATE INDEX visits_by_time ON visits (arrived_at);
 -- with a conditional create, so a retry after a lost response never makes a second copy; a
 -- record with a key of its own (a level decision, a plan revision, a shared setting) is sent
 -- under that key, so every station reads it back as the same record. (Plan revisions and
--- shared settings since version 5, visits since version 8, persons and call links since 9.)
+-- shared settings since version 5, visits since version 8, persons and call links since 9,
+-- handover notes and sign-offs since 10.)
 CREATE TABLE outbox (
     seq             INTEGER PRIMARY KEY AUTOINCREMENT,
     client_id       TEXT NOT NULL UNIQUE,
     kind            TEXT NOT NULL CHECK (kind IN (
                         'call', 'dispatch', 'visit', 'alarm_ack', 'confirmed_level',
-                        'plan_revision', 'shared_setting', 'person', 'call_link')),
+                        'plan_revision', 'shared_setting', 'person', 'call_link',
+                        'handover_note', 'handover_signoff')),
     entity_id       TEXT NOT NULL,
     payload         TEXT NOT NULL CHECK (json_valid(payload)),
     created_at      INTEGER NOT NULL,

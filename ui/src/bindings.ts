@@ -815,6 +815,114 @@ export type PersonDispatchForm = { person: NewPerson, urgency: DispatchUrgency, 
 
 export type PersonDispatched = { person: PersonAdded, dispatch: DispatchChanged, };
 
+export type IllnessSeverity = "stable" | "watcher" | "unstable";
+
+export type SeverityReason = { "reason": "level", level: EcmLevel, } | { "reason": "level_rose", from: EcmLevel, to: EcmLevel, } | { "reason": "news2", total: number, risk: News2Risk, } | { "reason": "open_alarm", priority: AlarmPriority, } | { "reason": "baseline_drift" } | { "reason": "open_dispatch" } | { "reason": "call_back_due" };
+
+export type HandoverAction = { "kind": "open_dispatch", key: string, owner: string | null, at: Timestamp, state: DispatchState, } | { "kind": "call_back_due", alarm_id: string, owner: string | null, at: Timestamp, } | { "kind": "unacknowledged_alarm", alarm_id: string, alarm: AlarmKind, priority: AlarmPriority, count: number, owner: string | null, at: Timestamp, };
+
+export type Contingency = { "action": "write", "text": string } | { "action": "clear" };
+
+export type ShiftSpan = { from: Timestamp, to: Timestamp, };
+
+export type HandoverNote = { 
+/**
+ * Stable across stations (a `urn:uuid:`).
+ */
+key: string, citizen_id: CitizenId, shift: ShiftSpan, 
+/**
+ * Her judgement, over the rule's, for this shift's handover.
+ */
+severity: IllnessSeverity | null, contingency: Contingency | null, written_by: string, written_at: Timestamp, };
+
+export type HandoverSignoff = { 
+/**
+ * Stable across stations (a `urn:uuid:`).
+ */
+key: string, shift: ShiftSpan, 
+/**
+ * The citizens the handover presented when she signed, in its order.
+ */
+presented: Array<CitizenId>, 
+/**
+ * Those she signed as read (among the presented).
+ */
+signed: Array<CitizenId>, signed_by: string, signed_at: Timestamp, };
+
+export type Signature = { by: string, at: Timestamp, };
+
+export type Handover = { from: Timestamp, to: Timestamp, made_at: Timestamp, 
+/**
+ * The citizens the next shift must hear about, in handover order: ECM3 or above and
+ * everyone with an open item first, then by severity.
+ */
+citizens: Array<HandoverCitizen>, 
+/**
+ * How many others there are: stable, below ECM3, nothing open, no change, call or visit
+ * in the shift.
+ */
+quiet: number, 
+/**
+ * The shift's calls and MAS visits, newest first.
+ */
+calls: Array<CallRecord>, visits: Array<VisitRecord>, 
+/**
+ * Who signed this handover as read so far.
+ */
+signers: Array<string>, 
+/**
+ * The shift before (the one that ended as this began) and whether its handover was
+ * signed: unsigned citizens of it are marked `carried_over` here.
+ */
+previous: PreviousHandover, };
+
+export type HandoverCitizen = { citizen_id: CitizenId, name: string, diagnoses: Array<Diagnosis>, mas_only: boolean, 
+/**
+ * The severity the handover goes by: the nurse's for this shift if she set one, else
+ * the rule's.
+ */
+severity: IllnessSeverity, 
+/**
+ * What the rule says, and why, one line of the rule each (none for a stable citizen).
+ */
+rule_severity: IllnessSeverity, reasons: Array<SeverityReason>, 
+/**
+ * The nurse's judgement for this shift, over the rule's.
+ */
+nurse_severity: NurseWord<IllnessSeverity> | null, 
+/**
+ * The "if ... then ..." note that stands.
+ */
+contingency: NurseWord<string> | null, 
+/**
+ * The receiver's signature, once she signed for this citizen.
+ */
+signed: Signature | null, 
+/**
+ * Presented at the previous handover and not signed for there.
+ */
+carried_over: boolean, confirmed_level: EcmLevel | null, suggested_level: EcmLevel | null, 
+/**
+ * The higher of the two when the shift began.
+ */
+level_at_start: EcmLevel | null, news2: FullSetScore | null, latest: { [key in Parameter]?: LatestReading }, 
+/**
+ * Oldest first.
+ */
+actions: Array<HandoverAction>, calls_in_shift: number, visits_in_shift: number, };
+
+export type PreviousHandover = { from: Timestamp, to: Timestamp, 
+/**
+ * Someone signed it (if nobody did, nothing is known of what it presented).
+ */
+signed: boolean, 
+/**
+ * How many citizens it presented that nobody signed for.
+ */
+unsigned: number, };
+
+export type NurseWord<T> = { value: T, by: string, at: Timestamp, };
+
 export type Rendered = { svg: string, width: number, height: number, panels: Array<PanelBox>, 
 /**
  * In time order within each panel, panels top to bottom.

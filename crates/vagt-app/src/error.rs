@@ -73,6 +73,7 @@ impl AppError {
                 | AppError::Store(vagt_store::StoreError::InvalidDispatch(_))
                 | AppError::Store(vagt_store::StoreError::InvalidVisit(_))
                 | AppError::Store(vagt_store::StoreError::InvalidPerson(_))
+                | AppError::Store(vagt_store::StoreError::InvalidHandover(_))
         )
     }
 

@@ -1,15 +1,19 @@
 //! The shift handover (I-PASS): who needs the next shift's attention, how ill each is by the
 //! stated rule ([`vagt_core::handover`]), their summary, and the action list; the shift's calls
 //! and visits. The state is the store's now; the calls and visits are those of the shift.
+//! Nurses' notes (their severity, their contingency notes) and the receiver's sign-off are
+//! records of their own that every station gets; what the previous shift's receiver did not
+//! sign for is carried into this handover.
 
 use crate::{AppError, Session};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use vagt_core::alarm::{AlarmCause, AlarmKind, AlarmPriority};
 use vagt_core::call::CallRecord;
 use vagt_core::handover::{
-    HandoverAction, HandoverRank, IllnessSeverity, SeverityFacts, SeverityReason, illness_severity,
-    shift_around,
+    Contingency, HandoverAction, HandoverNote, HandoverRank, HandoverSignoff, IllnessSeverity,
+    SeverityFacts, SeverityReason, ShiftSpan, Signature, SignoffState, illness_severity,
+    nurse_severity, shift_around, standing_contingency,
 };
 use vagt_core::news2::FullSetScore;
 use vagt_core::visit::VisitRecord;
@@ -31,6 +35,30 @@ pub struct Handover {
     /// The shift's calls and MAS visits, newest first.
     pub calls: Vec<CallRecord>,
     pub visits: Vec<VisitRecord>,
+    /// Who signed this handover as read so far.
+    pub signers: Vec<String>,
+    /// The shift before (the one that ended as this began) and whether its handover was
+    /// signed: unsigned citizens of it are marked `carried_over` here.
+    pub previous: PreviousHandover,
+}
+
+/// What became of the handover before.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct PreviousHandover {
+    pub from: Timestamp,
+    pub to: Timestamp,
+    /// Someone signed it (if nobody did, nothing is known of what it presented).
+    pub signed: bool,
+    /// How many citizens it presented that nobody signed for.
+    pub unsigned: usize,
+}
+
+/// A nurse's own word in the handover: her severity, or her contingency note.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct NurseWord<T> {
+    pub value: T,
+    pub by: String,
+    pub at: Timestamp,
 }
 
 /// One citizen in the handover: illness severity, patient summary, action list.
@@ -40,9 +68,20 @@ pub struct HandoverCitizen {
     pub name: String,
     pub diagnoses: Vec<Diagnosis>,
     pub mas_only: bool,
+    /// The severity the handover goes by: the nurse's for this shift if she set one, else
+    /// the rule's.
     pub severity: IllnessSeverity,
-    /// Why, one line of the rule each (none for a stable citizen).
+    /// What the rule says, and why, one line of the rule each (none for a stable citizen).
+    pub rule_severity: IllnessSeverity,
     pub reasons: Vec<SeverityReason>,
+    /// The nurse's judgement for this shift, over the rule's.
+    pub nurse_severity: Option<NurseWord<IllnessSeverity>>,
+    /// The "if ... then ..." note that stands.
+    pub contingency: Option<NurseWord<String>>,
+    /// The receiver's signature, once she signed for this citizen.
+    pub signed: Option<Signature>,
+    /// Presented at the previous handover and not signed for there.
+    pub carried_over: bool,
     pub confirmed_level: Option<EcmLevel>,
     pub suggested_level: Option<EcmLevel>,
     /// The higher of the two when the shift began.
@@ -65,21 +104,8 @@ impl Session {
         to: Option<Timestamp>,
     ) -> Result<Handover, AppError> {
         let now = Timestamp::now();
-        let (from, to) = match (from, to) {
-            (Some(from), Some(to)) => (from, to),
-            (from, to) => {
-                let (start, end) = shift_around(now).ok_or_else(|| {
-                    AppError::invalid("bad_range", "the clock is outside the calendar")
-                })?;
-                (from.unwrap_or(start), to.unwrap_or(end))
-            }
-        };
-        if to <= from {
-            return Err(AppError::invalid(
-                "bad_range",
-                "the shift must end after it begins",
-            ));
-        }
+        let span = handover_span(from, to, now)?;
+        let (from, to) = (span.from, span.to);
         let mut store = self.store()?;
         let summaries = store.citizen_summaries_at(actor, now)?;
         let levels = store.shift_levels(actor, from, now)?;
@@ -142,7 +168,15 @@ impl Session {
             .into_iter()
             .filter(|v| in_shift(v.arrived_at))
             .collect();
+        let mut notes: HashMap<CitizenId, Vec<HandoverNote>> = HashMap::new();
+        for note in store.handover_notes(actor, to)? {
+            notes.entry(note.citizen_id.clone()).or_default().push(note);
+        }
+        let signoffs = store.handover_signoffs(actor, &[to, from])?;
         drop(store);
+        let this_shift = SignoffState::of(&signoffs, span);
+        let (previous_span, previous) = previous_handover(&signoffs, span);
+        let carried: HashSet<CitizenId> = previous.unsigned().cloned().collect();
 
         let mut ranked = Vec::new();
         let mut quiet = 0;
@@ -170,7 +204,24 @@ impl Session {
                     .iter()
                     .any(|a| matches!(a, HandoverAction::CallBackDue { .. })),
             };
-            let (severity, reasons) = illness_severity(&facts);
+            let (rule_severity, reasons) = illness_severity(&facts);
+            let mine_notes = notes.remove(&c.id).unwrap_or_default();
+            let nurse_severity = nurse_severity(&mine_notes, span).and_then(|n| {
+                Some(NurseWord {
+                    value: n.severity?,
+                    by: n.written_by.clone(),
+                    at: n.written_at,
+                })
+            });
+            let contingency = standing_contingency(&mine_notes, span).map(|(n, text)| NurseWord {
+                value: text.to_owned(),
+                by: n.written_by.clone(),
+                at: n.written_at,
+            });
+            let noted_in_shift = mine_notes.iter().any(|n| in_shift(n.written_at));
+            let severity = nurse_severity.as_ref().map_or(rule_severity, |w| w.value);
+            let carried_over = carried.contains(&c.id);
+            let signed = this_shift.signed.get(&c.id).cloned();
             let level = facts.level();
             let calls_in_shift = calls
                 .iter()
@@ -183,12 +234,14 @@ impl Session {
                 || !mine.is_empty()
                 || changed
                 || calls_in_shift > 0
-                || visits_in_shift > 0;
+                || visits_in_shift > 0
+                || noted_in_shift
+                || carried_over;
             if !heard {
                 quiet += 1;
                 continue;
             }
-            let rank = HandoverRank::new(&c.id, &c.name, severity, level, &mine);
+            let rank = HandoverRank::new(&c.id, &c.name, severity, level, &mine, carried_over);
             ranked.push((
                 rank,
                 HandoverCitizen {
@@ -197,7 +250,12 @@ impl Session {
                     diagnoses: c.diagnoses,
                     mas_only: c.mas_only,
                     severity,
+                    rule_severity,
                     reasons,
+                    nurse_severity,
+                    contingency,
+                    signed,
+                    carried_over,
                     confirmed_level: c.confirmed_level,
                     suggested_level: c.suggested_level,
                     level_at_start: facts.level_at_start,
@@ -218,6 +276,99 @@ impl Session {
             quiet,
             calls,
             visits,
+            signers: this_shift.signers.into_iter().collect(),
+            previous: PreviousHandover {
+                from: previous_span.from,
+                to: previous_span.to,
+                signed: previous.any(),
+                unsigned: carried.len(),
+            },
         })
     }
+
+    /// Writes a nurse's note on a citizen in the handover of a shift (default: the shift now):
+    /// her severity for it, her contingency note, or both. Queued for every station, audited.
+    pub fn write_handover_note(
+        &self,
+        actor: &Actor,
+        citizen: &CitizenId,
+        shift: (Option<Timestamp>, Option<Timestamp>),
+        severity: Option<IllnessSeverity>,
+        contingency: Option<Contingency>,
+    ) -> Result<HandoverNote, AppError> {
+        let now = Timestamp::now();
+        let span = handover_span(shift.0, shift.1, now)?;
+        let note =
+            self.store()?
+                .add_handover_note(actor, citizen, span, severity, contingency, now)?;
+        Ok(note)
+    }
+
+    /// The receiver signs the handover of a shift as read: for the citizens named, or for
+    /// every citizen it presents now. Queued for every station, audited.
+    pub fn sign_handover(
+        &self,
+        actor: &Actor,
+        shift: (Option<Timestamp>, Option<Timestamp>),
+        citizens: Option<Vec<CitizenId>>,
+    ) -> Result<HandoverSignoff, AppError> {
+        let handover = self.handover(actor, shift.0, shift.1)?;
+        let presented: Vec<CitizenId> = handover
+            .citizens
+            .iter()
+            .map(|c| c.citizen_id.clone())
+            .collect();
+        let signed = citizens.unwrap_or_else(|| presented.clone());
+        let span = ShiftSpan {
+            from: handover.from,
+            to: handover.to,
+        };
+        let signoff =
+            self.store()?
+                .sign_handover(actor, span, presented, signed, Timestamp::now())?;
+        Ok(signoff)
+    }
+}
+
+/// The span asked for, each end defaulting to the shift now's.
+fn handover_span(
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<ShiftSpan, AppError> {
+    let (from, to) = match (from, to) {
+        (Some(from), Some(to)) => (from, to),
+        (from, to) => {
+            let (start, end) = shift_around(now).ok_or_else(|| {
+                AppError::invalid("bad_range", "the clock is outside the calendar")
+            })?;
+            (from.unwrap_or(start), to.unwrap_or(end))
+        }
+    };
+    ShiftSpan { from, to }
+        .check()
+        .map_err(|_| AppError::invalid("bad_range", "the shift must end after it begins"))
+}
+
+/// The handover that ended as `span` began, and its sign-offs: the span someone signed it for,
+/// else the clinic's shift before (else one as long as this, for a span of one's own).
+fn previous_handover(signoffs: &[HandoverSignoff], span: ShiftSpan) -> (ShiftSpan, SignoffState) {
+    let signed = signoffs
+        .iter()
+        .filter(|s| s.shift.to == span.from)
+        .map(|s| s.shift)
+        .min();
+    if let Some(shift) = signed {
+        return (shift, SignoffState::of(signoffs, shift));
+    }
+    let shift = shift_around(span.from.plus_millis(-1))
+        .filter(|(_, end)| *end == span.from)
+        .map_or(
+            ShiftSpan {
+                from: span.from.plus_millis(span.from.millis() - span.to.millis()),
+                to: span.from,
+            },
+            |(from, to)| ShiftSpan { from, to },
+        );
+    (shift, SignoffState::default())
 }

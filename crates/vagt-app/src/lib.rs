@@ -18,6 +18,7 @@ mod dispatches;
 mod error;
 pub mod follow_up;
 mod handover;
+mod handover_document;
 mod levels;
 mod persons;
 mod plans;
@@ -38,7 +39,8 @@ pub use citizen_page::{
 pub use demo::DemoReport;
 pub use dispatches::{DispatchChanged, DispatchEdit, DispatchForm};
 pub use error::{AppError, ErrorReport};
-pub use handover::{Handover, HandoverCitizen};
+pub use handover::{Handover, HandoverCitizen, NurseWord, PreviousHandover};
+pub use handover_document::handover_pages;
 pub use levels::{EvaluationScope, LevelConfirmed, LevelsView, parse_level};
 pub use persons::{PersonDispatchForm, PersonDispatched};
 pub use plans::PlanChanged;

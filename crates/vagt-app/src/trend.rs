@@ -242,31 +242,7 @@ impl Session {
         now: Timestamp,
     ) -> Result<std::path::PathBuf, AppError> {
         let (_, bytes) = self.export_trend(actor, citizen, range, language, Format::Pdf, now)?;
-        let io = |doing: &'static str| move |source: std::io::Error| AppError::Io { doing, source };
-        std::fs::create_dir_all(dir).map_err(io("make the export folder"))?;
-        let stamp = now.copenhagen().map_or_else(
-            || now.millis().to_string(),
-            |t| {
-                format!(
-                    "{:04}-{:02}-{:02}-{:02}{:02}",
-                    t.year, t.month, t.day, t.hour, t.minute
-                )
-            },
-        );
-        // No name or CPR in the file name: folder listings are not health records.
-        let mut path = dir.join(format!("Vagt-trend-{stamp}.pdf"));
-        let mut n = 2;
-        while path.exists() {
-            path = dir.join(format!("Vagt-trend-{stamp}-{n}.pdf"));
-            n += 1;
-        }
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io("write the PDF"))?;
-        std::io::Write::write_all(&mut tmp, &bytes).map_err(io("write the PDF"))?;
-        tmp.persist(&path).map_err(|e| AppError::Io {
-            doing: "write the PDF",
-            source: e.error,
-        })?;
-        Ok(path)
+        write_export(dir, "Vagt-trend", &bytes, now)
     }
 
     /// 7-day sparklines for the worklist rows in view: each citizen's most telling parameter
@@ -327,7 +303,7 @@ impl Session {
 }
 
 /// The parameter a nurse looks at first for a diagnosis.
-fn usual_parameter(diagnoses: &[Diagnosis]) -> Parameter {
+pub(crate) fn usual_parameter(diagnoses: &[Diagnosis]) -> Parameter {
     if diagnoses.contains(&Diagnosis::Copd) {
         Parameter::Spo2
     } else if diagnoses.contains(&Diagnosis::HeartFailure) {
@@ -365,6 +341,41 @@ fn spark_thin(series: &[SparkPoint], from: Timestamp, to: Timestamp) -> Vec<Spar
         .into_iter()
         .map(|i| series[i].clone())
         .collect()
+}
+
+/// Writes an export into `dir` (made if missing), named by what it is and the time it was
+/// made, whole or not at all; returns its path. No name or CPR in the file name: folder
+/// listings are not health records.
+pub(crate) fn write_export(
+    dir: &std::path::Path,
+    what: &str,
+    bytes: &[u8],
+    now: Timestamp,
+) -> Result<std::path::PathBuf, AppError> {
+    let io = |doing: &'static str| move |source: std::io::Error| AppError::Io { doing, source };
+    std::fs::create_dir_all(dir).map_err(io("make the export folder"))?;
+    let stamp = now.copenhagen().map_or_else(
+        || now.millis().to_string(),
+        |t| {
+            format!(
+                "{:04}-{:02}-{:02}-{:02}{:02}",
+                t.year, t.month, t.day, t.hour, t.minute
+            )
+        },
+    );
+    let mut path = dir.join(format!("{what}-{stamp}.pdf"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{what}-{stamp}-{n}.pdf"));
+        n += 1;
+    }
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io("write the PDF"))?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(io("write the PDF"))?;
+    tmp.persist(&path).map_err(|e| AppError::Io {
+        doing: "write the PDF",
+        source: e.error,
+    })?;
+    Ok(path)
 }
 
 fn plot_error(e: vagt_plot::PlotError) -> AppError {

@@ -67,6 +67,13 @@ fn generated() -> String {
         vagt_core::person::NewPerson, vagt_core::person::PersonProblem,
         vagt_core::person::PersonProblemCode, vagt_core::person::CallLink,
         vagt_store::PersonAdded, vagt_app::PersonDispatchForm, vagt_app::PersonDispatched,
+        // The shift handover.
+        vagt_core::handover::IllnessSeverity, vagt_core::handover::SeverityReason,
+        vagt_core::handover::HandoverAction, vagt_core::handover::Contingency,
+        vagt_core::handover::ShiftSpan, vagt_core::handover::HandoverNote,
+        vagt_core::handover::HandoverSignoff, vagt_core::handover::Signature,
+        vagt_app::Handover, vagt_app::HandoverCitizen, vagt_app::PreviousHandover,
+        vagt_app::NurseWord<String>,
         // Trend plots.
         vagt_plot::Rendered, vagt_plot::PanelBox, vagt_plot::HoverPoint, vagt_plot::PanelKey,
         vagt_plot::LimitsInForce, vagt_plot::Window, vagt_plot::TrendRange,

@@ -1,13 +1,18 @@
 //! The shift handover from a real encrypted store: a scripted shift on the demo cohort (a call
 //! promising a call-back now due, a MAS dispatch, a nurse raising one citizen to ECM5, an
 //! unknown caller) gives the citizens, the order and the actions the I-PASS rule says, and a
-//! shift that ended before any of it holds none of it.
+//! shift that ended before any of it holds none of it. Nurses' notes set a citizen's severity
+//! for the shift and leave a contingency note that stands; the receiver's sign-off is recorded
+//! and audited, and what she did not sign for is carried into the next shift's handover.
 
-use vagt_app::{CallForm, DispatchForm, Handover, Session, StoreLocation};
+use vagt_app::{CallForm, DispatchForm, Handover, Session, StoreLocation, handover_pages};
 use vagt_cohort::CohortSpec;
 use vagt_core::call::{CallDirection, CallerRole};
 use vagt_core::dispatch::DispatchUrgency;
-use vagt_core::handover::{HandoverAction, HandoverRank, IllnessSeverity, SeverityReason};
+use vagt_core::handover::{
+    Contingency, HandoverAction, HandoverRank, IllnessSeverity, SeverityReason,
+};
+use vagt_core::i18n::{Catalogue, Language};
 use vagt_core::{CitizenId, EcmLevel, Timestamp};
 use vagt_store::{Actor, OpenMode};
 use zeroize::Zeroizing;
@@ -52,15 +57,14 @@ fn is_ranked(h: &Handover) -> bool {
                 c.severity,
                 c.confirmed_level.max(c.suggested_level),
                 &c.actions,
+                c.carried_over,
             )
         })
         .collect();
     ranks.windows(2).all(|w| w[0] <= w[1])
 }
 
-#[test]
-fn a_scripted_shift_hands_over_who_needs_attention_in_order_with_their_actions() {
-    let dir = tempfile::tempdir().expect("tempdir");
+fn demo_session(dir: &tempfile::TempDir, nurse: &Actor, now: Timestamp) -> Session {
     let session = Session::open(
         StoreLocation {
             db: Some(dir.path().join("handover.db")),
@@ -69,14 +73,10 @@ fn a_scripted_shift_hands_over_who_needs_attention_in_order_with_their_actions()
         OpenMode::CreateIfMissing,
     )
     .expect("session");
-    let now = Timestamp::now();
-    let shift_start = now.plus_millis(-120 * MINUTE);
-    let shift_end = now.plus_millis(60 * MINUTE);
-    let nurse = Actor("nurse-night".into());
     // The cohort's readings end before the shift.
     session
         .load_demo(
-            &nurse,
+            nurse,
             &CohortSpec {
                 seed: 14,
                 citizens: 20,
@@ -85,6 +85,17 @@ fn a_scripted_shift_hands_over_who_needs_attention_in_order_with_their_actions()
             },
         )
         .expect("demo");
+    session
+}
+
+#[test]
+fn a_scripted_shift_hands_over_who_needs_attention_in_order_with_their_actions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = Timestamp::now();
+    let shift_start = now.plus_millis(-120 * MINUTE);
+    let shift_end = now.plus_millis(60 * MINUTE);
+    let nurse = Actor("nurse-night".into());
+    let session = demo_session(&dir, &nurse, now);
     let before = session
         .handover(&nurse, Some(shift_start), Some(shift_end))
         .expect("handover");
@@ -217,5 +228,225 @@ fn a_scripted_shift_hands_over_who_needs_attention_in_order_with_their_actions()
             .handover(&nurse, Some(shift_end), Some(shift_start))
             .is_err(),
         "a shift that ends before it begins is refused"
+    );
+}
+
+#[test]
+fn notes_and_the_receivers_signoff_travel_and_what_is_unsigned_carries_over() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = Timestamp::now();
+    let night = (now.plus_millis(-480 * MINUTE), now.plus_millis(MINUTE));
+    let day = (night.1, night.1.plus_millis(480 * MINUTE));
+    let evening = (day.1, day.1.plus_millis(480 * MINUTE));
+    let giver = Actor("nurse-night".into());
+    let receiver = Actor("nurse-day".into());
+    let session = demo_session(&dir, &giver, now);
+    let handover = |span: (Timestamp, Timestamp)| {
+        session
+            .handover(&receiver, Some(span.0), Some(span.1))
+            .expect("handover")
+    };
+
+    // The giving nurse judges a calm citizen unstable for her shift and leaves a note.
+    let first = handover(night);
+    let calm = session
+        .worklist(&giver)
+        .expect("worklist")
+        .into_iter()
+        .map(|c| c.id)
+        .find(|id| first.citizens.iter().all(|c| &c.citizen_id != id))
+        .expect("a calm citizen");
+    session
+        .write_handover_note(
+            &giver,
+            &calm,
+            (Some(night.0), Some(night.1)),
+            Some(IllnessSeverity::Unstable),
+            Some(Contingency::Write("Hvis SpO2 < 88 %: send MAS".into())),
+        )
+        .expect("note");
+    let h = handover(night);
+    let noted = h
+        .citizens
+        .iter()
+        .find(|c| c.citizen_id == calm)
+        .expect("the noted citizen is heard about");
+    assert_eq!(
+        (noted.severity, noted.rule_severity),
+        (IllnessSeverity::Unstable, IllnessSeverity::Stable)
+    );
+    assert_eq!(
+        noted
+            .contingency
+            .as_ref()
+            .map(|w| (w.value.as_str(), w.by.as_str())),
+        Some(("Hvis SpO2 < 88 %: send MAS", "nurse-night"))
+    );
+    assert!(is_ranked(&h));
+    assert!(h.citizens.len() >= 3, "{}", h.citizens.len());
+    assert!(h.signers.is_empty());
+
+    // The printed handover: the citizens in the handover's order, the note as written (the
+    // SVG escaped), a small trend for each unstable citizen, every page numbered.
+    let catalogue = Catalogue::builtin().expect("catalogue");
+    let pages = handover_pages(&h, &[], &catalogue, Language::Da);
+    let whole = pages.concat();
+    let mut last = 0;
+    for c in &h.citizens {
+        let at = whole[last..]
+            .find(&c.name)
+            .unwrap_or_else(|| panic!("{} printed after the one before", c.name));
+        last += at;
+    }
+    assert!(whole.contains("Hvis SpO2 &lt; 88 %: send MAS"));
+    assert!(
+        pages
+            .iter()
+            .enumerate()
+            .all(|(n, page)| page.contains(&format!("Side {} af {}", n + 1, pages.len())))
+    );
+    let (printed, pages) = session
+        .handover_document(&receiver, Some(night.0), Some(night.1), Language::En)
+        .expect("document");
+    let unstable = printed
+        .citizens
+        .iter()
+        .filter(|c| c.severity == IllnessSeverity::Unstable && !c.mas_only)
+        .count();
+    assert!(unstable >= 1, "the noted citizen at least");
+    let nested: usize = pages
+        .iter()
+        .map(|p| p.matches("class=\"small-trend\"").count())
+        .sum();
+    assert_eq!(
+        nested, unstable,
+        "a small trend for each unstable citizen, none else"
+    );
+    assert!(pages.concat().contains("If/then (nurse-night)"));
+    let (_, pdf) = session
+        .handover_pdf(&receiver, Some(night.0), Some(night.1), Language::En)
+        .expect("pdf");
+    assert!(pdf.starts_with(b"%PDF"));
+    let pdf = String::from_utf8_lossy(&pdf);
+    assert!(
+        pdf.contains(&format!("/Count {}", pages.len())),
+        "every page in the PDF"
+    );
+
+    // The receiver signs for the first citizen only; one not presented is refused.
+    let signed = h.citizens[0].citizen_id.clone();
+    let err = session
+        .sign_handover(
+            &receiver,
+            (Some(night.0), Some(night.1)),
+            Some(vec![CitizenId::new("nobody").expect("id")]),
+        )
+        .expect_err("not presented");
+    assert_eq!(err.code(), "not_presented");
+    let signoff = session
+        .sign_handover(
+            &receiver,
+            (Some(night.0), Some(night.1)),
+            Some(vec![signed.clone()]),
+        )
+        .expect("sign");
+    assert_eq!(signoff.presented.len(), h.citizens.len());
+    let h = handover(night);
+    assert_eq!(h.signers, ["nurse-day"]);
+    for c in &h.citizens {
+        assert_eq!(
+            c.signed.as_ref().map(|s| s.by.as_str()),
+            (c.citizen_id == signed).then_some("nurse-day"),
+            "{}",
+            c.name
+        );
+    }
+    let audit = session.audit(50, true).expect("audit");
+    assert_eq!(audit.chain_ok, Some(true));
+    assert!(
+        audit
+            .entries
+            .iter()
+            .any(|e| e.action == "handover.sign" && e.actor == "nurse-day"),
+        "the sign-off is audited"
+    );
+
+    // The day shift is told what the night's receiver did not sign for.
+    let next = handover(day);
+    assert_eq!((next.previous.from, next.previous.to), night);
+    assert!(next.previous.signed);
+    assert_eq!(next.previous.unsigned, h.citizens.len() - 1);
+    for c in &h.citizens {
+        let carried = next.citizens.iter().find(|n| n.citizen_id == c.citizen_id);
+        if c.citizen_id == signed {
+            assert!(
+                carried.is_none_or(|n| !n.carried_over),
+                "{} was signed for",
+                c.name
+            );
+        } else {
+            assert!(
+                carried.is_some_and(|n| n.carried_over),
+                "{} was not signed for, so the day shift hears of them",
+                c.name
+            );
+        }
+    }
+    // The nurse's severity was for the night; her note stands.
+    let noted = next
+        .citizens
+        .iter()
+        .find(|c| c.citizen_id == calm)
+        .expect("carried");
+    assert_eq!(noted.nurse_severity, None);
+    assert_eq!(noted.severity, noted.rule_severity);
+    assert!(noted.contingency.is_some());
+    assert!(is_ranked(&next));
+    // Carried items come first, with the open items.
+    let last_first = next
+        .citizens
+        .iter()
+        .rposition(|c| c.carried_over || !c.actions.is_empty())
+        .expect("carried");
+    assert!(next.citizens[..last_first].iter().all(|c| {
+        c.carried_over
+            || !c.actions.is_empty()
+            || c.confirmed_level
+                .max(c.suggested_level)
+                .is_some_and(|l| l.get() >= 3)
+    }));
+
+    // Nobody signed the day's handover: the evening is told so, and nothing is carried.
+    let later = handover(evening);
+    assert_eq!((later.previous.from, later.previous.to), day);
+    assert!(!later.previous.signed);
+    assert!(later.citizens.iter().all(|c| !c.carried_over));
+
+    // The rest of the night signed for: nothing carries over; the note cleared: none stands.
+    session
+        .sign_handover(&receiver, (Some(night.0), Some(night.1)), None)
+        .expect("sign the rest");
+    session
+        .write_handover_note(
+            &giver,
+            &calm,
+            (Some(night.0), Some(night.1)),
+            None,
+            Some(Contingency::Clear),
+        )
+        .expect("clear");
+    let next = handover(day);
+    assert_eq!(next.previous.unsigned, 0);
+    assert!(
+        next.citizens
+            .iter()
+            .all(|c| !c.carried_over && c.contingency.is_none())
+    );
+    assert_eq!(
+        session
+            .write_handover_note(&giver, &calm, (Some(night.0), Some(night.1)), None, None)
+            .expect_err("an empty note")
+            .code(),
+        "empty_note"
     );
 }

@@ -7,6 +7,7 @@ use crate::call::CallRecord;
 use crate::citizen::CitizenId;
 use crate::dispatch::DispatchRecord;
 use crate::ecm::EcmLevel;
+use crate::handover::{HandoverNote, HandoverSignoff};
 use crate::person::{CallLink, NewPerson};
 use crate::time_util::Timestamp;
 use crate::visit::VisitRecord;
@@ -85,6 +86,10 @@ pub enum Outbound {
     Person(PersonRecord),
     /// A nurse tied an unknown caller's call to a citizen.
     CallLink(CallLink),
+    /// A nurse's severity or contingency note on a citizen in the handover.
+    HandoverNote(HandoverNote),
+    /// The receiving nurse signed a shift's handover.
+    HandoverSignoff(HandoverSignoff),
 }
 
 /// A person added at a station, as it travels.
@@ -109,6 +114,8 @@ impl Outbound {
             Outbound::Visit(_) => "visit",
             Outbound::Person(_) => "person",
             Outbound::CallLink(_) => "call_link",
+            Outbound::HandoverNote(_) => "handover_note",
+            Outbound::HandoverSignoff(_) => "handover_signoff",
         }
     }
 
@@ -138,6 +145,8 @@ impl Outbound {
             // A person goes to the backend under their CPR number, not a key of Vagt's.
             Outbound::Person(_) => None,
             Outbound::CallLink(l) => Some(&l.key),
+            Outbound::HandoverNote(n) => Some(&n.key),
+            Outbound::HandoverSignoff(s) => Some(&s.key),
         }
     }
 
@@ -153,6 +162,9 @@ impl Outbound {
             Outbound::Visit(v) => Some(&v.citizen_id),
             Outbound::Person(p) => Some(&p.citizen_id),
             Outbound::CallLink(l) => Some(&l.citizen_id),
+            Outbound::HandoverNote(n) => Some(&n.citizen_id),
+            // A sign-off is about the whole handover.
+            Outbound::HandoverSignoff(_) => None,
         }
     }
 }

@@ -103,6 +103,16 @@ impl Parameter {
         }
     }
 
+    /// The unit as a nurse writes it (UCUM's `Cel` is °C); a score has none to name.
+    pub fn display_unit(self) -> &'static str {
+        match self.canonical_unit() {
+            "Cel" => "°C",
+            "mm[Hg]" => "mmHg",
+            "{score}" => "",
+            other => other,
+        }
+    }
+
     /// Decimals worth showing for this parameter.
     pub const fn display_decimals(self) -> usize {
         match self {

@@ -18,6 +18,7 @@ mod condition;
 mod dispatch;
 mod encounter;
 mod error;
+mod handover;
 mod medication;
 mod observation;
 mod outbound;
@@ -46,6 +47,7 @@ pub use condition::map_condition;
 pub use dispatch::{DISPATCH_STATE_SYSTEM, is_dispatch_task, map_dispatch_task, version_id};
 pub use encounter::{ACUTE_BED_CODE, map_encounter};
 pub use error::{FhirError, Rejected};
+pub use handover::{HANDOVER_NOTE_CODE, HANDOVER_SIGNOFF_CODE};
 pub use medication::{ATC_SYSTEM, map_medication_request};
 pub use observation::{ObservationUpdate, map_observation, retraction_covers};
 pub use outbound::{

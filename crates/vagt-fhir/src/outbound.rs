@@ -79,6 +79,8 @@ pub fn outbound_resource(record: &Outbound, patient: Option<&str>) -> Value {
         Outbound::Visit(visit) => crate::visit::visit_encounter(visit, patient),
         Outbound::Person(person) => crate::patient::person_patient(person),
         Outbound::CallLink(link) => call_link(subject, link),
+        Outbound::HandoverNote(note) => crate::handover::handover_note(subject, note),
+        Outbound::HandoverSignoff(signoff) => crate::handover::handover_signoff(signoff),
     }
 }
 
@@ -172,7 +174,7 @@ pub(crate) fn extension(name: &str, value_type: &str, value: Value) -> Value {
 }
 
 /// Basic.created is a date; the instant travels as an extension.
-fn basic(code: &str, author: &str, at: Timestamp, mut extensions: Vec<Value>) -> Value {
+pub(crate) fn basic(code: &str, author: &str, at: Timestamp, mut extensions: Vec<Value>) -> Value {
     extensions.insert(
         0,
         extension(EXT_CHANGED_AT, "valueDateTime", json!(at.to_rfc3339())),

@@ -11,6 +11,7 @@
 //! `{base}|{type}/{id}`, the same at every station.
 
 use crate::error::Rejected;
+use crate::handover::{BasicHead, HANDOVER_NOTE_CODE, HANDOVER_SIGNOFF_CODE};
 use crate::observation::{date_time, version_of};
 use crate::outbound::{
     CALL_CODE, CALL_LINK_CODE, ECM_LEVEL_CODE, ECM_LEVEL_SYSTEM, EXT_BASED_ON, EXT_CALL_RECORD,
@@ -34,6 +35,8 @@ pub enum BasicRecord {
     PlanRevision(PlanRevisionRecord),
     SharedSetting(SharedSettingRecord),
     CallLink(vagt_core::person::CallLink),
+    HandoverNote(vagt_core::handover::HandoverNote),
+    HandoverSignoff(vagt_core::handover::HandoverSignoff),
 }
 
 /// The longest plan document or setting value accepted (a plan is a few kilobytes).
@@ -112,13 +115,13 @@ impl<'a> Reader<'a> {
             .map_err(|reason| self.reject(reason))
     }
 
-    fn text(&self, pointer: &str, what: &str) -> Result<String, Rejected> {
+    pub(crate) fn text(&self, pointer: &str, what: &str) -> Result<String, Rejected> {
         let text =
             str_at(self.resource, pointer).ok_or_else(|| self.malformed(&format!("no {what}")))?;
         self.bounded(text, what)
     }
 
-    fn bounded(&self, text: &str, what: &str) -> Result<String, Rejected> {
+    pub(crate) fn bounded(&self, text: &str, what: &str) -> Result<String, Rejected> {
         if text.len() > MAX_RECORD_TEXT_BYTES {
             return Err(self.reject(RejectReason::TooLong {
                 field: "record text",
@@ -136,7 +139,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An instant no later than `received_at` (and a little clock skew).
-    fn instant(
+    pub(crate) fn instant(
         &self,
         text: &str,
         what: &str,
@@ -152,7 +155,7 @@ impl<'a> Reader<'a> {
         Ok(at)
     }
 
-    fn extensions(&self, name: &str) -> impl Iterator<Item = &'a Value> + use<'a> {
+    pub(crate) fn extensions(&self, name: &str) -> impl Iterator<Item = &'a Value> + use<'a> {
         let url = format!("{EXTENSION_BASE}{name}");
         self.resource
             .get("extension")
@@ -162,7 +165,7 @@ impl<'a> Reader<'a> {
             .filter(move |e| e.get("url").and_then(Value::as_str) == Some(url.as_str()))
     }
 
-    fn extension(&self, name: &str, value_type: &str) -> Option<&'a Value> {
+    pub(crate) fn extension(&self, name: &str, value_type: &str) -> Option<&'a Value> {
         self.extensions(name).next().and_then(|e| e.get(value_type))
     }
 
@@ -231,12 +234,18 @@ pub fn map_basic(
     received_at: Timestamp,
 ) -> Result<Option<BasicRecord>, Rejected> {
     let code = vagt_code(resource);
-    if code != Some(PLAN_REVISION_CODE)
-        && code != Some(SHARED_SETTING_CODE)
-        && code != Some(CALL_LINK_CODE)
-    {
+    let Some(code) = code.filter(|c| {
+        [
+            PLAN_REVISION_CODE,
+            SHARED_SETTING_CODE,
+            CALL_LINK_CODE,
+            HANDOVER_NOTE_CODE,
+            HANDOVER_SIGNOFF_CODE,
+        ]
+        .contains(c)
+    }) else {
         return Ok(None);
-    }
+    };
     let r = Reader::new(resource, "Basic", base);
     let key = r.key()?;
     let changed_by = r.text("/author/display", "author")?;
@@ -245,7 +254,26 @@ pub fn map_basic(
         .and_then(Value::as_str)
         .ok_or_else(|| r.malformed("no changed-at extension"))?;
     let changed_at = r.instant(changed_at, "changed-at", received_at)?;
-    if code == Some(CALL_LINK_CODE) {
+    let head = BasicHead {
+        key,
+        author: changed_by,
+        at: changed_at,
+    };
+    if code == HANDOVER_NOTE_CODE {
+        let citizen = r.citizen("/subject", citizen_for)?;
+        let note = crate::handover::read_note(&r, head, citizen, received_at)?;
+        return Ok(Some(BasicRecord::HandoverNote(note)));
+    }
+    if code == HANDOVER_SIGNOFF_CODE {
+        let signoff = crate::handover::read_signoff(&r, head, received_at)?;
+        return Ok(Some(BasicRecord::HandoverSignoff(signoff)));
+    }
+    let BasicHead {
+        key,
+        author: changed_by,
+        at: changed_at,
+    } = head;
+    if code == CALL_LINK_CODE {
         let call_key = r
             .extension(EXT_LINKED_CALL, "valueReference")
             .and_then(|v| v.pointer("/identifier/value"))
@@ -260,7 +288,7 @@ pub fn map_basic(
             linked_at: changed_at,
         })));
     }
-    if code == Some(SHARED_SETTING_CODE) {
+    if code == SHARED_SETTING_CODE {
         let value = r.extension_text(EXT_SETTING_VALUE)?;
         if serde_json::from_str::<Value>(&value).is_err() {
             return Err(r.malformed("the setting's value is not JSON"));

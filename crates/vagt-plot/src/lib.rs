@@ -20,7 +20,7 @@ pub use build::{
     RelativePoint, Trend, baseline_of, build,
 };
 pub use draw::{HoverPoint, Layout, PanelBox, Rendered, render_svg};
-pub use export::{pdf, png};
+pub use export::{A4_POINTS, pdf, pdf_pages, png};
 pub use model::{
     BASELINE_MIN_READINGS, BASELINE_SD, BASELINE_WINDOW_MS, EventMark, LevelMark, PlanStep,
     RangeError, RejectedKind, RejectedMark, TrendRange, TrendReading, TrendSource, Window,

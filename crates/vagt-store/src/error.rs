@@ -78,6 +78,9 @@ pub enum StoreError {
     /// wins everywhere, see `call_links`).
     #[error("call {call} is already the call of citizen {citizen}")]
     CallAlreadyLinked { call: String, citizen: String },
+    /// A handover note or sign-off that cannot be kept.
+    #[error("{0}")]
+    InvalidHandover(#[from] vagt_core::handover::HandoverProblem),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -131,6 +134,7 @@ impl StoreError {
             StoreError::UnknownVisit(_) => "unknown_visit",
             StoreError::InvalidPerson(_) => "invalid_person",
             StoreError::CallAlreadyLinked { .. } => "call_already_linked",
+            StoreError::InvalidHandover(problem) => problem.code(),
             StoreError::Random(_) => "no_randomness",
             StoreError::Path { .. } => "bad_path",
             StoreError::Triage(TriageError::UnknownAlarm(_)) => "unknown_alarm",

@@ -1,9 +1,15 @@
-//! What the shift handover reads of the levels besides the worklist: each citizen's level when
-//! the shift began, and who drifts from their own baseline now.
+//! What the shift handover reads besides the worklist: each citizen's level when the shift
+//! began, who drifts from their own baseline now; and the handover's own records, nurses'
+//! notes and receivers' sign-offs, kept from every station.
 
-use crate::{Actor, Result, Store};
+use crate::outbox::enqueue_outbox_tx;
+use crate::users::ensure_user_tx;
+use crate::{Actor, Result, Store, StoreError, audit};
+use rusqlite::Transaction;
 use std::collections::{BTreeMap, BTreeSet};
 use vagt_core::ecm_engine::{Finding, FindingRule};
+use vagt_core::handover::{Contingency, HandoverNote, HandoverSignoff, IllnessSeverity, ShiftSpan};
+use vagt_core::outbound::Outbound;
 use vagt_core::{CitizenId, EcmLevel, Timestamp};
 
 /// Levels for the handover's severity rule.
@@ -102,5 +108,233 @@ mod tests {
         assert!(!rests_on_baseline(&limit));
         assert!(!rests_on_baseline("{\"findings\": []}"));
         assert!(!rests_on_baseline("not json"));
+    }
+}
+
+/// What a pulled handover record did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HandoverApplied {
+    New,
+    Known,
+}
+
+fn insert_note_tx(
+    tx: &Transaction<'_>,
+    note: &HandoverNote,
+    received_at: Timestamp,
+) -> Result<bool> {
+    let record = serde_json::to_string(note)
+        .map_err(|e| StoreError::Corrupt(format!("handover note: {e}")))?;
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO handover_notes (key, citizen_id, shift_from, shift_to, written_by,
+                                         written_at, record, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (key) DO NOTHING",
+        )?
+        .execute((
+            &note.key,
+            note.citizen_id.as_str(),
+            note.shift.from.millis(),
+            note.shift.to.millis(),
+            &note.written_by,
+            note.written_at.millis(),
+            record,
+            received_at.millis(),
+        ))?;
+    Ok(inserted == 1)
+}
+
+fn insert_signoff_tx(
+    tx: &Transaction<'_>,
+    signoff: &HandoverSignoff,
+    received_at: Timestamp,
+) -> Result<bool> {
+    let record = serde_json::to_string(signoff)
+        .map_err(|e| StoreError::Corrupt(format!("handover sign-off: {e}")))?;
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO handover_signoffs (key, shift_from, shift_to, signed_by, signed_at,
+                                            record, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (key) DO NOTHING",
+        )?
+        .execute((
+            &signoff.key,
+            signoff.shift.from.millis(),
+            signoff.shift.to.millis(),
+            &signoff.signed_by,
+            signoff.signed_at.millis(),
+            record,
+            received_at.millis(),
+        ))?;
+    Ok(inserted == 1)
+}
+
+/// Keeps a note made at another station (or this one, read back). A citizen this store does
+/// not know is an error for the caller to keep for a human.
+pub(crate) fn apply_remote_handover_note_tx(
+    tx: &Transaction<'_>,
+    note: &HandoverNote,
+    received_at: Timestamp,
+) -> Result<HandoverApplied> {
+    crate::citizen_rows::require_citizen(tx, note.citizen_id.as_str())?;
+    if !insert_note_tx(tx, note, received_at)? {
+        return Ok(HandoverApplied::Known);
+    }
+    audit::append_tx(
+        tx,
+        &Actor::system(),
+        "handover.note_received",
+        Some(("citizen", note.citizen_id.as_str())),
+        None,
+        received_at,
+    )?;
+    Ok(HandoverApplied::New)
+}
+
+/// Keeps a sign-off made at another station (or this one, read back).
+pub(crate) fn apply_remote_handover_signoff_tx(
+    tx: &Transaction<'_>,
+    signoff: &HandoverSignoff,
+    received_at: Timestamp,
+) -> Result<HandoverApplied> {
+    if !insert_signoff_tx(tx, signoff, received_at)? {
+        return Ok(HandoverApplied::Known);
+    }
+    audit::append_tx(
+        tx,
+        &Actor::system(),
+        "handover.signoff_received",
+        None,
+        Some(&serde_json::json!({ "signed": signoff.signed.len() })),
+        received_at,
+    )?;
+    Ok(HandoverApplied::New)
+}
+
+fn records<T: serde::de::DeserializeOwned>(rows: Vec<String>, what: &str) -> Result<Vec<T>> {
+    rows.iter()
+        .map(|text| {
+            serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+        })
+        .collect()
+}
+
+impl Store {
+    /// Keeps a nurse's note on a citizen in the handover (her severity for the shift, her
+    /// contingency note): checked, queued for the backend, audited.
+    pub fn add_handover_note(
+        &mut self,
+        actor: &Actor,
+        citizen: &CitizenId,
+        shift: ShiftSpan,
+        severity: Option<IllnessSeverity>,
+        contingency: Option<Contingency>,
+        now: Timestamp,
+    ) -> Result<HandoverNote> {
+        crate::citizen_rows::require_citizen(&self.conn, citizen.as_str())?;
+        let note = HandoverNote {
+            key: format!("urn:uuid:{}", crate::key::random_uuid()?),
+            citizen_id: citizen.clone(),
+            shift,
+            severity,
+            contingency,
+            written_by: actor.0.clone(),
+            written_at: now,
+        }
+        .checked()?;
+        let tx = self.conn.transaction()?;
+        ensure_user_tx(&tx, actor, now)?;
+        insert_note_tx(&tx, &note, now)?;
+        enqueue_outbox_tx(&tx, &Outbound::HandoverNote(note.clone()), now)?;
+        audit::append_tx(
+            &tx,
+            actor,
+            "handover.note",
+            Some(("citizen", citizen.as_str())),
+            Some(&serde_json::json!({
+                "severity": note.severity.map(IllnessSeverity::code),
+                "contingency": note.contingency.is_some(),
+            })),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(note)
+    }
+
+    /// Keeps the receiver's sign-off of a shift's handover: checked, queued, audited.
+    pub fn sign_handover(
+        &mut self,
+        actor: &Actor,
+        shift: ShiftSpan,
+        presented: Vec<CitizenId>,
+        signed: Vec<CitizenId>,
+        now: Timestamp,
+    ) -> Result<HandoverSignoff> {
+        let signoff = HandoverSignoff {
+            key: format!("urn:uuid:{}", crate::key::random_uuid()?),
+            shift,
+            presented,
+            signed,
+            signed_by: actor.0.clone(),
+            signed_at: now,
+        }
+        .checked()?;
+        let tx = self.conn.transaction()?;
+        ensure_user_tx(&tx, actor, now)?;
+        insert_signoff_tx(&tx, &signoff, now)?;
+        enqueue_outbox_tx(&tx, &Outbound::HandoverSignoff(signoff.clone()), now)?;
+        audit::append_tx(
+            &tx,
+            actor,
+            "handover.sign",
+            None,
+            Some(&serde_json::json!({
+                "from": shift.from.millis(),
+                "to": shift.to.millis(),
+                "signed": signoff.signed.len(),
+                "presented": signoff.presented.len(),
+            })),
+            now,
+        )?;
+        tx.commit()?;
+        Ok(signoff)
+    }
+
+    /// Every handover note written before `until`, oldest first: which of them applies
+    /// follows from all (see [`vagt_core::handover::notes`]). Audited.
+    pub fn handover_notes(&mut self, actor: &Actor, until: Timestamp) -> Result<Vec<HandoverNote>> {
+        let rows: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT record FROM handover_notes WHERE written_at < ?1
+                 ORDER BY written_at, key",
+            )?
+            .query_map([until.millis()], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        self.audit(actor, "handover.read_notes", None, None)?;
+        records(rows, "handover note")
+    }
+
+    /// The sign-offs of the shifts that end at `shift_end` (this shift's, and with the start
+    /// of a shift, the one before). Audited.
+    pub fn handover_signoffs(
+        &mut self,
+        actor: &Actor,
+        shift_ends: &[Timestamp],
+    ) -> Result<Vec<HandoverSignoff>> {
+        let mut rows: Vec<String> = Vec::new();
+        for end in shift_ends {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT record FROM handover_signoffs WHERE shift_to = ?1
+                 ORDER BY signed_at, key",
+            )?;
+            for row in stmt.query_map([end.millis()], |r| r.get(0))? {
+                rows.push(row?);
+            }
+        }
+        self.audit(actor, "handover.read_signoffs", None, None)?;
+        records(rows, "handover sign-off")
     }
 }

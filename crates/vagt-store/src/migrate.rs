@@ -18,7 +18,7 @@ pub struct Migrations {
 
 pub const CURRENT: Migrations = Migrations {
     schema: SCHEMA_SQL,
-    version: 9,
+    version: 10,
     upgrades: &[
         include_str!("../migrations/0001_to_0002.sql"),
         include_str!("../migrations/0002_to_0003.sql"),
@@ -28,6 +28,7 @@ pub const CURRENT: Migrations = Migrations {
         include_str!("../migrations/0006_to_0007.sql"),
         include_str!("../migrations/0007_to_0008.sql"),
         include_str!("../migrations/0008_to_0009.sql"),
+        include_str!("../migrations/0009_to_0010.sql"),
     ],
 };
 

@@ -7,6 +7,9 @@ use crate::care_events::{CareEventsApplied, apply_care_event_update_tx};
 use crate::dispatches::{DispatchApplied, apply_remote_dispatch_tx};
 use crate::enrolments::apply_enrolment_tx;
 use crate::escalation::apply_remote_shared_setting_tx;
+use crate::handover::{
+    HandoverApplied, apply_remote_handover_note_tx, apply_remote_handover_signoff_tx,
+};
 use crate::levels::apply_remote_decision_tx;
 use crate::persons::{LinkApplied, apply_remote_call_link_tx};
 use crate::plans::{RevisionApplied, apply_remote_plan_revision_tx};
@@ -73,6 +76,9 @@ pub struct PullBatch {
     pub calls: Vec<Pulled<vagt_core::call::CallRecord>>,
     /// Links of unknown callers' calls to citizens, from every station.
     pub call_links: Vec<Pulled<vagt_core::person::CallLink>>,
+    /// Nurses' handover notes and receivers' sign-offs, from every station.
+    pub handover_notes: Vec<Pulled<vagt_core::handover::HandoverNote>>,
+    pub handover_signoffs: Vec<Pulled<vagt_core::handover::HandoverSignoff>>,
     /// MAS dispatches, as the backend holds them (every station's steps).
     pub dispatches: Vec<Pulled<vagt_core::dispatch::DispatchRecord>>,
     /// MAS visits, from every station.
@@ -338,6 +344,26 @@ impl Store {
                         keep_refused(&tx, backend, pulled, &refused, citizen, received_at)?;
                 }
                 Err(other) => return Err(other),
+            }
+        }
+        for pulled in &batch.handover_notes {
+            match apply_remote_handover_note_tx(&tx, &pulled.record, received_at) {
+                Ok(HandoverApplied::New) => report.records += 1,
+                Ok(HandoverApplied::Known) => {}
+                // A note on a citizen this store does not know: kept for a human.
+                Err(refused @ StoreError::UnknownCitizen(_)) => {
+                    let citizen = Some(&pulled.record.citizen_id);
+                    report.rejected +=
+                        keep_refused(&tx, backend, pulled, &refused, citizen, received_at)?;
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        for pulled in &batch.handover_signoffs {
+            if apply_remote_handover_signoff_tx(&tx, &pulled.record, received_at)?
+                == HandoverApplied::New
+            {
+                report.records += 1;
             }
         }
         for pulled in &batch.dispatches {

@@ -270,6 +270,18 @@ impl Clinic {
                         payload: "{}".into(),
                         record,
                     }),
+                    Outbound::HandoverNote(record) => batch.handover_notes.push(Pulled {
+                        source_id,
+                        resource_type: "Basic".into(),
+                        payload: "{}".into(),
+                        record,
+                    }),
+                    Outbound::HandoverSignoff(record) => batch.handover_signoffs.push(Pulled {
+                        source_id,
+                        resource_type: "Basic".into(),
+                        payload: "{}".into(),
+                        record,
+                    }),
                 },
             }
         }

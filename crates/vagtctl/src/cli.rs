@@ -166,14 +166,19 @@ pub enum Command {
         action: DispatchAction,
     },
     /// The shift handover (I-PASS): who needs the next shift's attention and why, their
-    /// actions, the shift's calls and visits. The shift now, unless --from/--to say another.
+    /// actions and notes, the shift's calls and visits, who signed it. The shift now, unless
+    /// --from/--to say another; `note` and `sign` add to it.
     Handover {
-        /// The shift's start (RFC 3339) [default: the start of the shift now].
-        #[arg(long)]
-        from: Option<String>,
-        /// The shift's end (RFC 3339) [default: the end of the shift now].
-        #[arg(long)]
-        to: Option<String>,
+        #[command(flatten)]
+        shift: ShiftArgs,
+        /// Write it as a PDF (A4, the 7-day trend of each unstable citizen) to this file.
+        #[arg(long, value_name = "FILE.pdf")]
+        out: Option<PathBuf>,
+        /// The language of the PDF: da or en.
+        #[arg(long, default_value = "da")]
+        lang: String,
+        #[command(subcommand)]
+        action: Option<HandoverCommand>,
     },
     /// Persons the MAS function serves who are not enrolled in the clinic.
     Person {
@@ -359,6 +364,45 @@ pub struct PersonArgs {
     pub address: Option<String>,
     #[arg(long)]
     pub phone: Option<String>,
+}
+
+/// Which shift's handover.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ShiftArgs {
+    /// The shift's start (RFC 3339) [default: the start of the shift now].
+    #[arg(long)]
+    pub from: Option<String>,
+    /// The shift's end (RFC 3339) [default: the end of the shift now].
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HandoverCommand {
+    /// A nurse's note on a citizen in the shift's handover: her own severity for the shift
+    /// (over the rule's), her "if ... then ..." contingency note, or both.
+    Note {
+        citizen: String,
+        #[command(flatten)]
+        shift: ShiftArgs,
+        /// stable, watcher or unstable.
+        #[arg(long)]
+        severity: Option<String>,
+        /// The contingency note ("if SpO2 < 88 %, send MAS"); it stands until replaced.
+        #[arg(long = "if", conflicts_with = "clear")]
+        contingency: Option<String>,
+        /// The situation is over: no contingency note stands any more.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Sign the shift's handover as read, as the receiving nurse (--as): for the citizens
+    /// named by --citizen, or for everyone it presents.
+    Sign {
+        #[command(flatten)]
+        shift: ShiftArgs,
+        #[arg(long = "citizen")]
+        citizens: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

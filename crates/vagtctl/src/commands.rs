@@ -209,11 +209,16 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let list = session.medicine_box(&actor, &citizen)?;
             out.print(&list, |w| output::medicine_box_table(w, &list))
         }
-        Command::Handover { from, to } => {
-            let from = from.map(|t| parse_time(&t)).transpose()?;
-            let to = to.map(|t| parse_time(&t)).transpose()?;
-            let handover = session.handover(&actor, from, to)?;
-            out.print(&handover, |w| output::handover_text(w, &handover))
+        Command::Handover {
+            shift,
+            out: file,
+            lang,
+            action,
+        } => {
+            let pdf = file
+                .map(|file| Ok::<_, CliError>((file, vagt_app::parse_language(&lang)?)))
+                .transpose()?;
+            crate::handover::handover(&session, &out, &actor, shift, pdf, action)
         }
         Command::Plan { action } => plan(&session, &out, &actor, action),
         Command::Rejected { all } => {
@@ -467,7 +472,7 @@ impl From<vagt_store::StoreError> for CliError {
 }
 
 /// Writes a file whole or not at all: a plot interrupted half-way never replaces a good one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

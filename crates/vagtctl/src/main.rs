@@ -11,6 +11,7 @@ mod call;
 mod cli;
 mod commands;
 mod dispatch;
+mod handover;
 mod output;
 mod visit;
 

@@ -123,7 +123,7 @@ impl Words<'_> {
         match key {
             PanelKey::Parameter(p) => {
                 let name = self.get(&format!("parameter.{}", p.code()));
-                match unit_text(p) {
+                match p.display_unit() {
                     "" => name,
                     unit => format!("{name} ({unit})"),
                 }
@@ -131,17 +131,6 @@ impl Words<'_> {
             PanelKey::Fev1PercentOfBaseline => self.get("plot.panel.fev1_percent"),
             PanelKey::BloodPressure => format!("{} (mmHg)", self.get("plot.panel.blood_pressure")),
         }
-    }
-}
-
-/// The unit as a nurse writes it (UCUM's `Cel` is °C).
-fn unit_text(parameter: Parameter) -> &'static str {
-    match parameter.canonical_unit() {
-        "Cel" => "°C",
-        "mm[Hg]" => "mmHg",
-        // A score has no unit to name.
-        "{score}" => "",
-        other => other,
     }
 }
 
@@ -445,7 +434,7 @@ fn draw_panel(
                     value: p.value,
                     unit: match panel.key {
                         PanelKey::Fev1PercentOfBaseline => "%".into(),
-                        _ => unit_text(p.parameter).into(),
+                        _ => p.parameter.display_unit().into(),
                     },
                     triage: p.triage,
                     source: p.source.clone(),

@@ -170,6 +170,22 @@ pub(super) async fn map_page(
                             payload,
                             record,
                         }),
+                        BasicRecord::HandoverNote(record) => {
+                            batch.handover_notes.push(Pulled {
+                                source_id,
+                                resource_type: "Basic".into(),
+                                payload,
+                                record,
+                            });
+                        }
+                        BasicRecord::HandoverSignoff(record) => {
+                            batch.handover_signoffs.push(Pulled {
+                                source_id,
+                                resource_type: "Basic".into(),
+                                payload,
+                                record,
+                            });
+                        }
                     }
                 }
                 Ok(None) => {}

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use vagt_core::alarm::{AlarmKind, AlarmPriority, AlarmState, Audience, EscalationRule};
+use vagt_core::handover::{Contingency, IllnessSeverity, ShiftSpan, shift_around};
 use vagt_core::plan::DocumentFormat;
 use vagt_core::{CitizenId, EcmLevel, LevelKind, Timestamp};
 use vagt_store::{Actor, AlarmFilter, DbKey, OpenMode, Store};
@@ -157,10 +158,42 @@ pub async fn decisions_plans_and_policy_travel(client: &FhirClient, dir: &Path, 
         audience: Audience::AllStations,
     });
     a.set_escalation_policy(&policy, &nurse_a).expect("policy");
+    // And the handover: A's note on X for her shift, and a receiver's sign-off for X of two.
+    let (from, to) = shift_around(Timestamp::now()).expect("a shift");
+    let shift = ShiftSpan { from, to };
+    a.add_handover_note(
+        &nurse_a,
+        x,
+        shift,
+        Some(IllnessSeverity::Watcher),
+        Some(Contingency::Write("Hvis SpO2 < 88 %: send MAS".into())),
+        Timestamp::now(),
+    )
+    .expect("note");
+    a.sign_handover(
+        &nurse_a,
+        shift,
+        vec![x.clone(), y.clone()],
+        vec![x.clone()],
+        Timestamp::now(),
+    )
+    .expect("sign-off");
     let pushed = sync_station(&mut a, client, page_size).await;
-    assert!(pushed.pushed >= 4, "the four records went out: {pushed:?}");
+    assert!(pushed.pushed >= 6, "the six records went out: {pushed:?}");
     let pulled = sync_station(&mut b, client, page_size).await;
-    assert!(pulled.records >= 3, "and came in at B: {pulled:?}");
+    assert!(pulled.records >= 5, "and came in at B: {pulled:?}");
+    let later = Timestamp::now().plus_millis(1);
+    assert_eq!(
+        b.handover_notes(&nurse_b, later).expect("notes"),
+        a.handover_notes(&nurse_a, later).expect("notes"),
+        "B holds A's handover note as A wrote it"
+    );
+    let signoffs = b.handover_signoffs(&nurse_b, &[to]).expect("sign-offs");
+    assert_eq!(
+        signoffs,
+        a.handover_signoffs(&nurse_a, &[to]).expect("sign-offs")
+    );
+    assert_eq!(signoffs.len(), 1);
 
     assert_eq!(
         b.latest_level(x, LevelKind::Confirmed).expect("level"),

@@ -76,6 +76,20 @@ pub fn handover_text(w: &mut dyn Write, h: &Handover) -> io::Result<()> {
         h.citizens.len(),
         h.quiet
     )?;
+    if h.signers.is_empty() {
+        writeln!(w, "not signed as read yet")?;
+    } else {
+        writeln!(w, "signed as read by {}", h.signers.join(", "))?;
+    }
+    if !h.previous.signed {
+        writeln!(w, "the previous shift's handover was never signed")?;
+    } else if h.previous.unsigned > 0 {
+        writeln!(
+            w,
+            "{} citizen(s) not signed for at the previous handover (marked CARRIED)",
+            h.previous.unsigned
+        )?;
+    }
     for c in &h.citizens {
         let reasons: Vec<String> = c.reasons.iter().map(reason_text).collect();
         writeln!(
@@ -93,8 +107,29 @@ pub fn handover_text(w: &mut dyn Write, h: &Handover) -> io::Result<()> {
                 format!("  [{}]", reasons.join("; "))
             }
         )?;
+        if let Some(nurse) = &c.nurse_severity {
+            writeln!(
+                w,
+                "          severity set by {} (the rule says {})",
+                nurse.by,
+                c.rule_severity.code()
+            )?;
+        }
+        if c.carried_over {
+            writeln!(
+                w,
+                "          CARRIED: not signed for at the previous handover"
+            )?;
+        }
         for a in &c.actions {
             writeln!(w, "          - {}", action_text(a))?;
+        }
+        if let Some(note) = &c.contingency {
+            writeln!(w, "          if/then ({}): {}", note.by, note.value)?;
+        }
+        match &c.signed {
+            Some(s) => writeln!(w, "          signed for by {}", s.by)?,
+            None => writeln!(w, "          not signed for")?,
         }
         if c.calls_in_shift + c.visits_in_shift > 0 {
             writeln!(

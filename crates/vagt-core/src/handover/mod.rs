@@ -22,9 +22,17 @@ use crate::citizen::CitizenId;
 use crate::ecm::EcmLevel;
 use crate::news2::Risk;
 use crate::time_util::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ts_rs::TS)]
+pub mod notes;
+pub use notes::{
+    Contingency, HandoverNote, HandoverProblem, HandoverSignoff, ShiftSpan, Signature,
+    SignoffState, nurse_severity, standing_contingency,
+};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum IllnessSeverity {
     Stable,
@@ -39,6 +47,16 @@ impl IllnessSeverity {
             IllnessSeverity::Watcher => "watcher",
             IllnessSeverity::Unstable => "unstable",
         }
+    }
+
+    pub fn from_code(code: &str) -> Option<IllnessSeverity> {
+        [
+            IllnessSeverity::Stable,
+            IllnessSeverity::Watcher,
+            IllnessSeverity::Unstable,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
     }
 }
 
@@ -256,8 +274,10 @@ impl HandoverRank {
         severity: IllnessSeverity,
         level: Option<EcmLevel>,
         actions: &[HandoverAction],
+        carried_over: bool,
     ) -> HandoverRank {
-        let first = level.is_some_and(|l| l.get() >= 3) || !actions.is_empty();
+        // Not signed for at the last handover is an open item too.
+        let first = level.is_some_and(|l| l.get() >= 3) || !actions.is_empty() || carried_over;
         HandoverRank {
             first: std::cmp::Reverse(first),
             severity: std::cmp::Reverse(severity),
@@ -423,28 +443,67 @@ mod tests {
             at: at(minute * 60_000),
         };
         let mut ranks = [
-            HandoverRank::new(&id("c1"), "Anna", IllnessSeverity::Stable, level(1), &[]),
+            HandoverRank::new(
+                &id("c1"),
+                "Anna",
+                IllnessSeverity::Stable,
+                level(1),
+                &[],
+                false,
+            ),
             HandoverRank::new(
                 &id("c2"),
                 "Bent",
                 IllnessSeverity::Stable,
                 level(1),
                 &[alarm(5)],
+                false,
             ),
-            HandoverRank::new(&id("c3"), "Carl", IllnessSeverity::Watcher, level(3), &[]),
-            HandoverRank::new(&id("c4"), "Dora", IllnessSeverity::Unstable, level(5), &[]),
-            HandoverRank::new(&id("c5"), "Erik", IllnessSeverity::Watcher, level(2), &[]),
+            HandoverRank::new(
+                &id("c3"),
+                "Carl",
+                IllnessSeverity::Watcher,
+                level(3),
+                &[],
+                false,
+            ),
+            HandoverRank::new(
+                &id("c4"),
+                "Dora",
+                IllnessSeverity::Unstable,
+                level(5),
+                &[],
+                false,
+            ),
+            HandoverRank::new(
+                &id("c5"),
+                "Erik",
+                IllnessSeverity::Watcher,
+                level(2),
+                &[],
+                false,
+            ),
             HandoverRank::new(
                 &id("c6"),
                 "Finn",
                 IllnessSeverity::Stable,
                 level(1),
                 &[alarm(2)],
+                false,
+            ),
+            // Not signed for at the last handover: an open item, though nothing else is.
+            HandoverRank::new(
+                &id("c7"),
+                "Gerd",
+                IllnessSeverity::Stable,
+                level(1),
+                &[],
+                true,
             ),
         ];
         ranks.sort();
         let order: Vec<&str> = ranks.iter().map(|r| r.id.as_str()).collect();
         // ECM3+ or an open item first (by severity, level, oldest item), then the rest.
-        assert_eq!(order, ["c4", "c3", "c6", "c2", "c5", "c1"]);
+        assert_eq!(order, ["c4", "c3", "c7", "c6", "c2", "c5", "c1"]);
     }
 }

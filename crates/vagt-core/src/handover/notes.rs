@@ -1,0 +1,389 @@
+//! What nurses add to the handover, as records every station gets: a nurse's own judgement of
+//! a citizen's illness severity for a shift, her "if ... then ..." contingency note, and the
+//! receiving nurse's sign-off (I-PASS's synthesis by the receiver). Pure: which note applies,
+//! and what the receiver did not sign for.
+//!
+//! # The rules
+//! * A nurse's severity holds for the handover of the shift she set it in (the same start and
+//!   end), the newest one winning; the next shift judges anew from the rule.
+//! * A contingency note stands until a newer one replaces or clears it: "if the saturation
+//!   falls below 88 %, send MAS" is true tomorrow too.
+//! * A sign-off names the citizens the handover presented and those the receiver signed as
+//!   read. A shift may be signed in several goes, by several nurses; a citizen is signed for
+//!   once any sign-off of the shift names them. What was presented and not signed for is shown
+//!   to the next shift.
+
+use super::IllnessSeverity;
+use crate::citizen::CitizenId;
+use crate::time_util::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The longest contingency note (a few lines; a call's text allows 4,000).
+pub const MAX_CONTINGENCY_CHARS: usize = 1_000;
+
+/// A shift, or any span a handover is made for: from its start to its end (exclusive).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
+pub struct ShiftSpan {
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+/// What a nurse does to a citizen's contingency note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "action", content = "text", rename_all = "snake_case")]
+pub enum Contingency {
+    /// "If ... then ...": replaces the note standing before.
+    Write(String),
+    /// The situation is over: no note stands any more.
+    Clear,
+}
+
+/// A nurse's word on a citizen in the handover of a shift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct HandoverNote {
+    /// Stable across stations (a `urn:uuid:`).
+    pub key: String,
+    pub citizen_id: CitizenId,
+    pub shift: ShiftSpan,
+    /// Her judgement, over the rule's, for this shift's handover.
+    pub severity: Option<IllnessSeverity>,
+    pub contingency: Option<Contingency>,
+    pub written_by: String,
+    pub written_at: Timestamp,
+}
+
+/// The receiving nurse's signature on a shift's handover.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct HandoverSignoff {
+    /// Stable across stations (a `urn:uuid:`).
+    pub key: String,
+    pub shift: ShiftSpan,
+    /// The citizens the handover presented when she signed, in its order.
+    pub presented: Vec<CitizenId>,
+    /// Those she signed as read (among the presented).
+    pub signed: Vec<CitizenId>,
+    pub signed_by: String,
+    pub signed_at: Timestamp,
+}
+
+/// Why a note or a sign-off cannot be kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoverProblem {
+    /// The shift ends before it begins.
+    #[error("the shift must end after it begins")]
+    BadShift,
+    /// A note with neither a severity nor a contingency.
+    #[error("the note says nothing")]
+    EmptyNote,
+    /// A contingency note written empty (clearing is its own action).
+    #[error("the contingency note is empty")]
+    EmptyContingency,
+    #[error("the contingency note is longer than {MAX_CONTINGENCY_CHARS} characters")]
+    ContingencyTooLong,
+    /// A sign-off that signs for nobody.
+    #[error("the sign-off signs for no citizen")]
+    NothingSigned,
+    /// A sign-off that signs for a citizen the handover did not present.
+    #[error("a citizen signed for was not in the handover")]
+    NotPresented,
+}
+
+impl HandoverProblem {
+    pub const fn code(self) -> &'static str {
+        match self {
+            HandoverProblem::BadShift => "bad_shift",
+            HandoverProblem::EmptyNote => "empty_note",
+            HandoverProblem::EmptyContingency => "empty_contingency",
+            HandoverProblem::ContingencyTooLong => "contingency_too_long",
+            HandoverProblem::NothingSigned => "nothing_signed",
+            HandoverProblem::NotPresented => "not_presented",
+        }
+    }
+}
+
+impl ShiftSpan {
+    pub fn check(self) -> Result<ShiftSpan, HandoverProblem> {
+        if self.to <= self.from {
+            return Err(HandoverProblem::BadShift);
+        }
+        Ok(self)
+    }
+
+    pub fn contains(self, at: Timestamp) -> bool {
+        self.from <= at && at < self.to
+    }
+}
+
+impl HandoverNote {
+    /// The note as kept (its text trimmed), or why it cannot be.
+    pub fn checked(mut self) -> Result<HandoverNote, HandoverProblem> {
+        self.shift.check()?;
+        if let Some(Contingency::Write(text)) = &mut self.contingency {
+            *text = text.trim().to_owned();
+            if text.is_empty() {
+                return Err(HandoverProblem::EmptyContingency);
+            }
+            if text.chars().count() > MAX_CONTINGENCY_CHARS {
+                return Err(HandoverProblem::ContingencyTooLong);
+            }
+        }
+        if self.severity.is_none() && self.contingency.is_none() {
+            return Err(HandoverProblem::EmptyNote);
+        }
+        Ok(self)
+    }
+
+    fn order(&self) -> (Timestamp, &str) {
+        (self.written_at, &self.key)
+    }
+}
+
+impl HandoverSignoff {
+    /// The sign-off as kept (each citizen once), or why it cannot be.
+    pub fn checked(mut self) -> Result<HandoverSignoff, HandoverProblem> {
+        self.shift.check()?;
+        let mut seen = BTreeSet::new();
+        self.signed.retain(|c| seen.insert(c.clone()));
+        if self.signed.is_empty() {
+            return Err(HandoverProblem::NothingSigned);
+        }
+        if self.signed.iter().any(|c| !self.presented.contains(c)) {
+            return Err(HandoverProblem::NotPresented);
+        }
+        Ok(self)
+    }
+}
+
+/// The nurse's severity that holds for a citizen in the handover of `shift`: the newest note
+/// of that very shift that sets one (written time, then key, so every station picks alike).
+pub fn nurse_severity<'a>(
+    notes: impl IntoIterator<Item = &'a HandoverNote>,
+    shift: ShiftSpan,
+) -> Option<&'a HandoverNote> {
+    notes
+        .into_iter()
+        .filter(|n| n.shift == shift && n.severity.is_some())
+        .max_by(|a, b| a.order().cmp(&b.order()))
+}
+
+/// The contingency note that stands at the end of `shift`: the newest written before it ended,
+/// unless that one cleared it.
+pub fn standing_contingency<'a>(
+    notes: impl IntoIterator<Item = &'a HandoverNote>,
+    shift: ShiftSpan,
+) -> Option<(&'a HandoverNote, &'a str)> {
+    let newest = notes
+        .into_iter()
+        .filter(|n| n.contingency.is_some() && n.written_at < shift.to)
+        .max_by(|a, b| a.order().cmp(&b.order()))?;
+    match &newest.contingency {
+        Some(Contingency::Write(text)) => Some((newest, text.as_str())),
+        _ => None,
+    }
+}
+
+/// Who signed for a citizen, and when (the first to).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Signature {
+    pub by: String,
+    pub at: Timestamp,
+}
+
+/// What the sign-offs of one shift add up to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignoffState {
+    /// Every citizen any sign-off presented.
+    pub presented: BTreeSet<CitizenId>,
+    /// Each citizen signed for, with the earliest signature.
+    pub signed: BTreeMap<CitizenId, Signature>,
+    pub signers: BTreeSet<String>,
+}
+
+impl SignoffState {
+    /// The state of the sign-offs of `shift` (others are passed over).
+    pub fn of<'a>(
+        signoffs: impl IntoIterator<Item = &'a HandoverSignoff>,
+        shift: ShiftSpan,
+    ) -> SignoffState {
+        let mut mine: Vec<&HandoverSignoff> =
+            signoffs.into_iter().filter(|s| s.shift == shift).collect();
+        mine.sort_by(|a, b| (a.signed_at, &a.key).cmp(&(b.signed_at, &b.key)));
+        let mut state = SignoffState::default();
+        for signoff in mine {
+            state.presented.extend(signoff.presented.iter().cloned());
+            state.signers.insert(signoff.signed_by.clone());
+            for citizen in &signoff.signed {
+                state.signed.entry(citizen.clone()).or_insert(Signature {
+                    by: signoff.signed_by.clone(),
+                    at: signoff.signed_at,
+                });
+            }
+        }
+        state
+    }
+
+    /// Whether anyone signed the shift's handover at all.
+    pub fn any(&self) -> bool {
+        !self.signers.is_empty()
+    }
+
+    /// The citizens presented and not signed for: shown to the next shift.
+    pub fn unsigned(&self) -> impl Iterator<Item = &CitizenId> {
+        self.presented
+            .iter()
+            .filter(|c| !self.signed.contains_key(*c))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> CitizenId {
+        CitizenId::new(s).expect("id")
+    }
+
+    fn shift(from: i64, to: i64) -> ShiftSpan {
+        ShiftSpan {
+            from: Timestamp::from_millis(from),
+            to: Timestamp::from_millis(to),
+        }
+    }
+
+    fn note(key: &str, on: ShiftSpan, at: i64) -> HandoverNote {
+        HandoverNote {
+            key: key.into(),
+            citizen_id: id("c1"),
+            shift: on,
+            severity: None,
+            contingency: None,
+            written_by: "sygeplejerske".into(),
+            written_at: Timestamp::from_millis(at),
+        }
+    }
+
+    #[test]
+    fn a_note_must_say_something_within_bounds() {
+        let night = shift(0, 100);
+        assert_eq!(
+            note("a", night, 1).checked(),
+            Err(HandoverProblem::EmptyNote)
+        );
+        let mut blank = note("a", night, 1);
+        blank.contingency = Some(Contingency::Write("   ".into()));
+        assert_eq!(blank.checked(), Err(HandoverProblem::EmptyContingency));
+        let mut long = note("a", night, 1);
+        long.contingency = Some(Contingency::Write("x".repeat(MAX_CONTINGENCY_CHARS + 1)));
+        assert_eq!(long.checked(), Err(HandoverProblem::ContingencyTooLong));
+        let mut backwards = note("a", shift(100, 100), 1);
+        backwards.severity = Some(IllnessSeverity::Watcher);
+        assert_eq!(backwards.checked(), Err(HandoverProblem::BadShift));
+        let mut fine = note("a", night, 1);
+        fine.contingency = Some(Contingency::Write("  hvis sat < 88: send MAS ".into()));
+        assert_eq!(
+            fine.checked().map(|n| n.contingency),
+            Ok(Some(Contingency::Write("hvis sat < 88: send MAS".into())))
+        );
+    }
+
+    #[test]
+    fn a_nurses_severity_holds_for_its_own_shift_only_the_newest_winning() {
+        let night = shift(0, 100);
+        let day = shift(100, 200);
+        let mut first = note("b", night, 10);
+        first.severity = Some(IllnessSeverity::Unstable);
+        let mut second = note("a", night, 20);
+        second.severity = Some(IllnessSeverity::Watcher);
+        let mut written_only = note("c", night, 30);
+        written_only.contingency = Some(Contingency::Write("hvis ...".into()));
+        let notes = [first.clone(), second.clone(), written_only];
+        assert_eq!(nurse_severity(&notes, night), Some(&second));
+        assert_eq!(nurse_severity(&notes, day), None);
+        // Written at the same instant: the key decides, alike at every station.
+        let mut tie = note("z", night, 20);
+        tie.severity = Some(IllnessSeverity::Stable);
+        let notes = [second, tie.clone(), first];
+        assert_eq!(nurse_severity(&notes, night), Some(&tie));
+    }
+
+    #[test]
+    fn a_contingency_stands_until_replaced_or_cleared() {
+        let night = shift(0, 100);
+        let day = shift(100, 200);
+        let mut written = note("a", night, 10);
+        written.contingency = Some(Contingency::Write("hvis feber: ring læge".into()));
+        let notes = [written.clone()];
+        assert_eq!(
+            standing_contingency(&notes, day).map(|(_, t)| t),
+            Some("hvis feber: ring læge")
+        );
+        let mut cleared = note("b", day, 150);
+        cleared.contingency = Some(Contingency::Clear);
+        let notes = [written.clone(), cleared];
+        assert_eq!(standing_contingency(&notes, day), None);
+        // The night's handover still shows what stood at its end.
+        assert_eq!(
+            standing_contingency(&notes, night).map(|(n, _)| n),
+            Some(&written)
+        );
+    }
+
+    #[test]
+    fn what_is_not_signed_for_is_what_was_presented_and_never_signed() {
+        let night = shift(0, 100);
+        let signoff = |key: &str, by: &str, at: i64, signed: &[&str]| HandoverSignoff {
+            key: key.into(),
+            shift: night,
+            presented: vec![id("c1"), id("c2"), id("c3")],
+            signed: signed.iter().map(|s| id(s)).collect(),
+            signed_by: by.into(),
+            signed_at: Timestamp::from_millis(at),
+        };
+        let state = SignoffState::of(
+            &[
+                signoff("s2", "b", 120, &["c1", "c2"]),
+                signoff("s1", "a", 110, &["c1"]),
+            ],
+            night,
+        );
+        assert!(state.any());
+        assert_eq!(state.unsigned().collect::<Vec<_>>(), vec![&id("c3")]);
+        // The first signature counts.
+        assert_eq!(state.signed[&id("c1")].by, "a");
+        assert_eq!(state.signed[&id("c2")].by, "b");
+        let other = SignoffState::of(&[signoff("s1", "a", 110, &["c1"])], shift(100, 200));
+        assert!(!other.any());
+        assert_eq!(other.unsigned().count(), 0);
+    }
+
+    #[test]
+    fn a_signoff_signs_for_someone_presented() {
+        let night = shift(0, 100);
+        let signoff = |signed: Vec<CitizenId>| HandoverSignoff {
+            key: "s".into(),
+            shift: night,
+            presented: vec![id("c1")],
+            signed,
+            signed_by: "a".into(),
+            signed_at: Timestamp::from_millis(1),
+        };
+        assert_eq!(
+            signoff(vec![]).checked(),
+            Err(HandoverProblem::NothingSigned)
+        );
+        assert_eq!(
+            signoff(vec![id("c2")]).checked(),
+            Err(HandoverProblem::NotPresented)
+        );
+        assert_eq!(
+            signoff(vec![id("c1"), id("c1")])
+                .checked()
+                .map(|s| s.signed),
+            Ok(vec![id("c1")])
+        );
+    }
+}
