@@ -29,6 +29,7 @@ fn main() {
             "write_handover_note",
             "sign_handover",
             "export_handover_pdf",
+            "timeline",
             "change_dispatch",
             "list_dispatches",
             "record_visit",

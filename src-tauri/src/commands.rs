@@ -556,3 +556,13 @@ pub async fn export_handover_pdf(
         Ok(path.display().to_string())
     })
 }
+
+/// The citizen's timeline, newest first; only the kinds asked for (all when none are).
+#[tauri::command]
+pub async fn timeline(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+    kinds: Vec<vagt_app::TimelineKind>,
+) -> Reply<Vec<vagt_app::TimelineEntry>> {
+    state.call(|s, a| s.timeline(a, &parse_citizen(&citizen_id)?, &kinds))
+}

@@ -103,6 +103,7 @@ fn main() -> ExitCode {
             commands::write_handover_note,
             commands::sign_handover,
             commands::export_handover_pdf,
+            commands::timeline,
             commands::change_dispatch,
             commands::list_dispatches,
             commands::record_visit,

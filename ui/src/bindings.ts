@@ -923,6 +923,16 @@ unsigned: number, };
 
 export type NurseWord<T> = { value: T, by: string, at: Timestamp, };
 
+export type TimelineKind = "alarm" | "level" | "plan" | "call" | "dispatch" | "visit" | "care_event";
+
+export type TimelineMarker = "reading_yellow" | "reading_red" | "rejected" | "confirmed_level" | "suggested_level" | "event" | "alarm" | "acknowledged" | "call" | "plan";
+
+export type TimelineItem = { "item": "alarm_raised", alarm_id: string, alarm: AlarmKind, priority: AlarmPriority, cause: AlarmCause, } | { "item": "alarm_acknowledged", alarm_id: string, alarm: AlarmKind, by: string, comment: string | null, } | { "item": "level", level: LevelHistoryEntry, } | { "item": "plan_revision", revision: PlanRevisionEntry, } | { "item": "call", call: CallRecord, } | { "item": "dispatch_step", dispatch_key: string, state: DispatchState, by: string, note: string, } | { "item": "visit", visit: VisitRecord, } | { "item": "care_event", event: CareEventKind, };
+
+export type TimelineEntry = { at: Timestamp, kind: TimelineKind, marker: TimelineMarker, } & ({ "item": "alarm_raised", alarm_id: string, alarm: AlarmKind, priority: AlarmPriority, cause: AlarmCause, } | { "item": "alarm_acknowledged", alarm_id: string, alarm: AlarmKind, by: string, comment: string | null, } | { "item": "level", level: LevelHistoryEntry, } | { "item": "plan_revision", revision: PlanRevisionEntry, } | { "item": "call", call: CallRecord, } | { "item": "dispatch_step", dispatch_key: string, state: DispatchState, by: string, note: string, } | { "item": "visit", visit: VisitRecord, } | { "item": "care_event", event: CareEventKind, });
+
+export type PlanRevisionEntry = { key: string, revision: number, changed_at: Timestamp, changed_by: string, reason: string, };
+
 export type Rendered = { svg: string, width: number, height: number, panels: Array<PanelBox>, 
 /**
  * In time order within each panel, panels top to bottom.

@@ -74,6 +74,9 @@ fn generated() -> String {
         vagt_core::handover::HandoverSignoff, vagt_core::handover::Signature,
         vagt_app::Handover, vagt_app::HandoverCitizen, vagt_app::PreviousHandover,
         vagt_app::NurseWord<String>,
+        // The citizen's timeline.
+        vagt_app::TimelineKind, vagt_app::TimelineMarker, vagt_app::TimelineItem,
+        vagt_app::TimelineEntry, vagt_store::PlanRevisionEntry,
         // Trend plots.
         vagt_plot::Rendered, vagt_plot::PanelBox, vagt_plot::HoverPoint, vagt_plot::PanelKey,
         vagt_plot::LimitsInForce, vagt_plot::Window, vagt_plot::TrendRange,

@@ -3,12 +3,19 @@
 //! unknown caller) gives the citizens, the order and the actions the I-PASS rule says, and a
 //! shift that ended before any of it holds none of it. Nurses' notes set a citizen's severity
 //! for the shift and leave a contingency note that stands; the receiver's sign-off is recorded
-//! and audited, and what she did not sign for is carried into the next shift's handover.
+//! and audited, and what she did not sign for is carried into the next shift's handover. The
+//! citizen's timeline lists what happened to them, newest first, with the plot's markers.
 
-use vagt_app::{CallForm, DispatchForm, Handover, Session, StoreLocation, handover_pages};
+use vagt_app::{
+    CallForm, DispatchForm, Handover, Session, StoreLocation, TimelineEntry, TimelineItem,
+    TimelineKind, TimelineMarker, handover_pages,
+};
 use vagt_cohort::CohortSpec;
+use vagt_core::alarm::AlarmCause;
 use vagt_core::call::{CallDirection, CallerRole};
+use vagt_core::dispatch::DispatchState;
 use vagt_core::dispatch::DispatchUrgency;
+use vagt_core::ecm_engine::LevelTrigger;
 use vagt_core::handover::{
     Contingency, HandoverAction, HandoverRank, IllnessSeverity, SeverityReason,
 };
@@ -449,4 +456,116 @@ fn notes_and_the_receivers_signoff_travel_and_what_is_unsigned_carries_over() {
             .code(),
         "empty_note"
     );
+}
+
+#[test]
+fn the_timeline_lists_what_happened_newest_first_with_the_plots_markers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = Timestamp::now();
+    let nurse = Actor("nurse-day".into());
+    let session = demo_session(&dir, &nurse, now);
+    // A citizen whose readings raised an alarm.
+    let alarm = session
+        .alarms(&nurse, true)
+        .expect("alarms")
+        .into_iter()
+        .find(|a| {
+            matches!(
+                &a.cause,
+                AlarmCause::SuggestedChange {
+                    trigger: Some(LevelTrigger::Reading { finding: Some(_) }),
+                    ..
+                }
+            )
+        })
+        .expect("the cohort's readings raise an alarm");
+    let citizen = alarm.citizen_id.clone();
+    session
+        .acknowledge(&nurse, &alarm.id, Some("ringet op, har det bedre"))
+        .expect("ack");
+    session
+        .confirm_level(
+            &nurse,
+            &citizen,
+            EcmLevel::new(3).expect("level"),
+            "vurderet i telefon",
+        )
+        .expect("level");
+    session
+        .set_plan(
+            &nurse,
+            &citizen,
+            &serde_json::json!({"news2": {"spo2_scale": "scale2"}}),
+            "hyperkapnisk",
+            &[],
+        )
+        .expect("plan");
+    session
+        .record_call(&nurse, call(Some(&citizen), now.plus_millis(-5 * MINUTE)))
+        .expect("call");
+    session
+        .request_dispatch(
+            &nurse,
+            DispatchForm {
+                citizen_id: citizen.clone(),
+                urgency: DispatchUrgency::Urgent,
+                reason: "SpO2 87 %".into(),
+                assigned_to: None,
+            },
+        )
+        .expect("dispatch");
+
+    let all = session.timeline(&nurse, &citizen, &[]).expect("timeline");
+    assert!(all.windows(2).all(|w| w[0].at >= w[1].at), "newest first");
+    let find = |pred: &dyn Fn(&TimelineEntry) -> bool| all.iter().find(|e| pred(e)).cloned();
+    let raised = find(
+        &|e| matches!(&e.item, TimelineItem::AlarmRaised { alarm_id, .. } if *alarm_id == alarm.id),
+    )
+    .expect("the alarm raised");
+    assert!(
+        matches!(
+            raised.marker,
+            TimelineMarker::ReadingRed | TimelineMarker::ReadingYellow
+        ),
+        "a reading raised it: drawn as the plot draws that reading ({:?})",
+        raised.marker
+    );
+    let acked = find(&|e| matches!(&e.item, TimelineItem::AlarmAcknowledged { alarm_id, .. } if *alarm_id == alarm.id))
+        .expect("its acknowledgement");
+    assert!(
+        matches!(&acked.item, TimelineItem::AlarmAcknowledged { by, comment: Some(c), .. }
+        if by == "nurse-day" && c == "ringet op, har det bedre")
+    );
+    assert!(acked.at >= raised.at);
+    let level = find(&|e| e.marker == TimelineMarker::ConfirmedLevel).expect("the confirmed level");
+    assert!(matches!(&level.item, TimelineItem::Level { level }
+        if level.reason.as_deref() == Some("vurderet i telefon") && level.set_by.as_deref() == Some("nurse-day")));
+    assert!(
+        all.iter()
+            .any(|e| e.marker == TimelineMarker::SuggestedLevel),
+        "the suggestions too"
+    );
+    assert!(all.iter().any(|e| matches!(&e.item, TimelineItem::PlanRevision { revision } if revision.reason == "hyperkapnisk")));
+    assert!(all.iter().any(|e| matches!(
+        &e.item,
+        TimelineItem::DispatchStep {
+            state: DispatchState::Requested,
+            ..
+        }
+    )));
+
+    // Filtered by kind: only those, in the same order.
+    let calls = session
+        .timeline(
+            &nurse,
+            &citizen,
+            &[TimelineKind::Call, TimelineKind::Dispatch],
+        )
+        .expect("timeline");
+    let want: Vec<&TimelineEntry> = all
+        .iter()
+        .filter(|e| matches!(e.kind, TimelineKind::Call | TimelineKind::Dispatch))
+        .collect();
+    assert_eq!(calls.iter().collect::<Vec<_>>(), want);
+    assert_eq!(calls.len(), 2);
 }

@@ -33,6 +33,7 @@ mod settings;
 mod snoozes;
 mod status;
 mod sync_runs;
+mod timeline;
 mod trend;
 mod users;
 mod visits;
@@ -58,6 +59,7 @@ pub use settings::BACKEND_URL_SETTING;
 pub use snoozes::SnoozeOutcome;
 pub use status::{StoreStatus, SyncState};
 pub use sync_runs::{SyncProgress, SyncRunEnd};
+pub use timeline::{PlanRevisionEntry, TimelineRows};
 pub use trend::{PlanHistoryStep, TrendReadingRow, TrendRows};
 pub use visits::VisitSaved;
 

@@ -101,23 +101,7 @@ impl Store {
             })
             .collect::<Result<Vec<_>>>()?
         };
-        let care_events = {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT at, kind FROM care_events
-                 WHERE citizen_id = ?1 AND state = 'current' ORDER BY at, id",
-            )?;
-            let rows =
-                stmt.query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-            rows.map(|row| {
-                let (at, kind) = row?;
-                let kind = CareEventKind::ALL
-                    .into_iter()
-                    .find(|k| k.code() == kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("care event kind {kind:?}")))?;
-                Ok((Timestamp::from_millis(at), kind))
-            })
-            .collect::<Result<Vec<_>>>()?
-        };
+        let care_events = current_care_events(&self.conn, id)?;
         let rejected = crate::readings::rejected_of_citizen(&self.conn, id)?;
         self.audit(
             actor,
@@ -149,4 +133,27 @@ impl Store {
         .query_row([citizen.as_str()], |r| r.get(0))?;
         Ok(first.map(Timestamp::from_millis))
     }
+}
+
+/// The citizen's care events in force (not superseded or retracted), oldest first.
+pub(crate) fn current_care_events(
+    conn: &rusqlite::Connection,
+    citizen: &str,
+) -> Result<Vec<(Timestamp, CareEventKind)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, kind FROM care_events
+         WHERE citizen_id = ?1 AND state = 'current' ORDER BY at, id",
+    )?;
+    let rows = stmt.query_map([citizen], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    rows.map(|row| {
+        let (at, kind) = row?;
+        let kind = CareEventKind::ALL
+            .into_iter()
+            .find(|k| k.code() == kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("care event kind {kind:?}")))?;
+        Ok((Timestamp::from_millis(at), kind))
+    })
+    .collect()
 }

@@ -180,6 +180,17 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<HandoverCommand>,
     },
+    /// A citizen's timeline, newest first: alarms and acknowledgements, level changes, plan
+    /// revisions, calls, dispatch steps, visits and care events.
+    Timeline {
+        citizen: String,
+        /// Only these kinds (alarm, level, plan, call, dispatch, visit, care_event); repeatable.
+        #[arg(long = "kind")]
+        kinds: Vec<String>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
     /// Persons the MAS function serves who are not enrolled in the clinic.
     Person {
         #[command(subcommand)]

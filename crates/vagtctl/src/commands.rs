@@ -209,6 +209,20 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let list = session.medicine_box(&actor, &citizen)?;
             out.print(&list, |w| output::medicine_box_table(w, &list))
         }
+        Command::Timeline {
+            citizen,
+            kinds,
+            limit,
+        } => {
+            let citizen = parse_citizen(&citizen)?;
+            let kinds = kinds
+                .iter()
+                .map(|k| parse_choice("kind", k))
+                .collect::<Result<Vec<vagt_app::TimelineKind>, _>>()?;
+            let mut entries = session.timeline(&actor, &citizen, &kinds)?;
+            entries.truncate(limit);
+            out.print(&entries, |w| output::timeline_text(w, &entries))
+        }
         Command::Handover {
             shift,
             out: file,

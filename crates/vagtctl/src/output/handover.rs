@@ -146,3 +146,51 @@ pub fn handover_text(w: &mut dyn Write, h: &Handover) -> io::Result<()> {
         h.visits.len()
     )
 }
+
+/// A citizen's timeline, one line per entry, newest first.
+pub fn timeline_text(w: &mut dyn Write, entries: &[vagt_app::TimelineEntry]) -> io::Result<()> {
+    use vagt_app::TimelineItem;
+    for e in entries {
+        let at = e.at.to_rfc3339();
+        let what = match &e.item {
+            TimelineItem::AlarmRaised {
+                alarm, priority, ..
+            } => format!("{} alarm {} raised", priority.code(), alarm.code()),
+            TimelineItem::AlarmAcknowledged { alarm, by, .. } => {
+                format!("alarm {} acknowledged by {by}", alarm.code())
+            }
+            TimelineItem::Level { level } => format!(
+                "{} ECM{} by {}{}",
+                level.kind.code(),
+                level.level.get(),
+                level.set_by.as_deref().unwrap_or("-"),
+                level
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            ),
+            TimelineItem::PlanRevision { revision } => format!(
+                "plan revision {} by {}: {}",
+                revision.revision, revision.changed_by, revision.reason
+            ),
+            TimelineItem::Call { call } => {
+                format!("call by {}: {}", call.nurse, call.reason)
+            }
+            TimelineItem::DispatchStep { state, by, .. } => {
+                format!("dispatch {} by {by}", state.code())
+            }
+            TimelineItem::Visit { visit } => {
+                format!("MAS visit by {}: {}", visit.nurse, visit.outcome.code())
+            }
+            TimelineItem::CareEvent { event } => format!("care event {}", event.code()),
+        };
+        writeln!(
+            w,
+            "{}  {:<10} {what}",
+            at.get(..16).unwrap_or_default(),
+            e.kind.code()
+        )?;
+    }
+    Ok(())
+}

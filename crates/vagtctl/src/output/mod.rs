@@ -10,7 +10,7 @@ mod visits;
 pub use bench::{evaluation_bench_text, ingest_bench_text, worklist_bench_text};
 pub use calls::{call_text, calls_table, plot_text};
 pub use dispatches::{dispatch_text, dispatches_table};
-pub use handover::handover_text;
+pub use handover::{handover_text, timeline_text};
 use std::io::{self, Write};
 use vagt_app::{AuditReport, BackendView, DemoReport, LevelsView};
 use vagt_core::alarm::{AlarmCause, AlarmState, EscalationPolicy};
