@@ -111,10 +111,7 @@ pub async fn export_trend_pdf(
     lang: String,
 ) -> Reply<String> {
     state.call(|s, a| {
-        let dir = dirs::document_dir()
-            .or_else(dirs::home_dir)
-            .ok_or(AppError::NoDatabasePath)?
-            .join("Vagt");
+        let dir = export_dir()?;
         let path = s.export_trend_pdf_to(
             a,
             &parse_citizen(&citizen_id)?,
@@ -548,10 +545,7 @@ pub async fn export_handover_pdf(
     lang: String,
 ) -> Reply<String> {
     state.call(|s, a| {
-        let dir = dirs::document_dir()
-            .or_else(dirs::home_dir)
-            .ok_or(AppError::NoDatabasePath)?
-            .join("Vagt");
+        let dir = export_dir()?;
         let path = s.export_handover_pdf_to(a, from, to, vagt_app::parse_language(&lang)?, &dir)?;
         Ok(path.display().to_string())
     })
@@ -565,4 +559,12 @@ pub async fn timeline(
     kinds: Vec<vagt_app::TimelineKind>,
 ) -> Reply<Vec<vagt_app::TimelineEntry>> {
     state.call(|s, a| s.timeline(a, &parse_citizen(&citizen_id)?, &kinds))
+}
+
+/// Where exports for the GP go: the nurse's documents folder, `Vagt/`.
+fn export_dir() -> Result<std::path::PathBuf, AppError> {
+    Ok(dirs::document_dir()
+        .or_else(dirs::home_dir)
+        .ok_or(AppError::NoDatabasePath)?
+        .join("Vagt"))
 }

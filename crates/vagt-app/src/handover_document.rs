@@ -10,7 +10,7 @@ use vagt_core::handover::{HandoverAction, SeverityReason};
 use vagt_core::i18n::{Catalogue, Language};
 use vagt_core::limits::Triage;
 use vagt_core::{Parameter, Timestamp};
-use vagt_plot::{A4_POINTS, Layout, TrendRange};
+use vagt_plot::{A4_POINTS, Layout, TrendRange, Words};
 use vagt_store::Actor;
 
 const MARGIN: f32 = 40.0;
@@ -125,15 +125,6 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// `{name}` placeholders filled.
-fn fill(template: &str, values: &[(&str, String)]) -> String {
-    values
-        .iter()
-        .fold(template.to_owned(), |text, (name, value)| {
-            text.replace(&format!("{{{name}}}"), value)
-        })
-}
-
 /// Day and time on Copenhagen's clock: `02.12. 07:00`.
 fn local(at: Timestamp) -> String {
     at.copenhagen().map_or_else(
@@ -149,18 +140,19 @@ fn clock(at: Timestamp) -> String {
     )
 }
 
-struct Words<'a> {
-    catalogue: &'a Catalogue,
-    language: Language,
+/// The handover's phrases, in the plots' wording.
+trait Phrases {
+    /// [`Words::fill`] with values made for the purpose.
+    fn with(&self, key: &str, values: &[(&str, String)]) -> String;
+    fn level(&self, level: Option<vagt_core::EcmLevel>) -> String;
+    fn reason(&self, reason: &SeverityReason) -> String;
+    fn action(&self, action: &HandoverAction) -> String;
 }
 
-impl Words<'_> {
-    fn get(&self, key: &str) -> String {
-        self.catalogue.text(key, self.language).to_owned()
-    }
-
+impl Phrases for Words<'_> {
     fn with(&self, key: &str, values: &[(&str, String)]) -> String {
-        fill(self.catalogue.text(key, self.language), values)
+        let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.fill(key, &values)
     }
 
     fn level(&self, level: Option<vagt_core::EcmLevel>) -> String {
@@ -316,10 +308,9 @@ fn citizen_block(
         .iter()
         .map(|(parameter, r)| {
             format!(
-                "{} {:.*} {} ({})",
+                "{} {} {} ({})",
                 words.get(&format!("parameter.{}", parameter.code())),
-                parameter.display_decimals(),
-                r.value,
+                words.number(r.value, parameter.display_decimals()),
                 parameter.display_unit(),
                 local(r.effective_at)
             )
@@ -451,10 +442,7 @@ pub fn handover_pages(
     catalogue: &Catalogue,
     language: Language,
 ) -> Vec<String> {
-    let words = Words {
-        catalogue,
-        language,
-    };
+    let words = Words::new(catalogue, language);
     let mut pages = Pages::new();
     let count = words.with(
         "handover.count",

@@ -14,6 +14,7 @@ mod model;
 pub mod style;
 pub mod thin;
 mod ticks;
+mod words;
 
 pub use build::{
     Band, BaselinePoint, LevelSpan, LimitLine, LimitsInForce, Panel, PanelKey, PanelPoint,
@@ -26,6 +27,7 @@ pub use model::{
     RangeError, RejectedKind, RejectedMark, TrendRange, TrendReading, TrendSource, Window,
 };
 pub use ticks::{Tick, ticks};
+pub use words::Words;
 
 /// What can go wrong drawing; none of it is the nurse's doing.
 #[derive(Debug, thiserror::Error)]

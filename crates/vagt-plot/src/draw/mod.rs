@@ -10,6 +10,7 @@ use crate::thin::{Grid, ThinPoint, thin};
 use crate::ticks::{Tick, ticks};
 
 mod strips;
+use crate::words::Words;
 use crate::{LimitsInForce, PlotError};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -76,49 +77,7 @@ fn draw_err<E: std::fmt::Debug>(e: E) -> PlotError {
     PlotError::Draw(format!("{e:?}"))
 }
 
-/// The texts of one language.
-struct Words<'a> {
-    catalogue: &'a Catalogue,
-    language: Language,
-}
-
 impl Words<'_> {
-    fn get(&self, key: &str) -> String {
-        self.catalogue.text(key, self.language).to_owned()
-    }
-
-    fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
-        let mut text = self.get(key);
-        for (name, value) in values {
-            text = text.replace(&format!("{{{name}}}"), value);
-        }
-        text
-    }
-
-    fn number(&self, value: f64, decimals: usize) -> String {
-        let text = format!("{value:.decimals$}");
-        match self.language {
-            Language::Da => text.replace('.', ","),
-            Language::En => text,
-        }
-    }
-
-    fn date_time(&self, at: Timestamp) -> String {
-        match at.copenhagen() {
-            Some(t) => match self.language {
-                Language::Da => format!(
-                    "{:02}.{:02}.{:04} {:02}.{:02}",
-                    t.day, t.month, t.year, t.hour, t.minute
-                ),
-                Language::En => format!(
-                    "{:02}/{:02}/{:04} {:02}:{:02}",
-                    t.day, t.month, t.year, t.hour, t.minute
-                ),
-            },
-            None => at.to_rfc3339(),
-        }
-    }
-
     fn panel_title(&self, key: PanelKey) -> String {
         match key {
             PanelKey::Parameter(p) => {
@@ -153,10 +112,7 @@ pub fn render_svg(
     layout: Layout,
 ) -> Result<Rendered, PlotError> {
     fonts::register()?;
-    let words = Words {
-        catalogue,
-        language,
-    };
+    let words = Words::new(catalogue, language);
     let width = layout.width.max(480);
     let ticks = ticks(trend.window, language);
     let mut parts: Vec<(String, u32, String)> = Vec::new();
