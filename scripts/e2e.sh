@@ -13,7 +13,9 @@
 #    visit: the app syncing with vagt-sim, as the MAS laptop: a visit recorded with the keys,
 #    a drug from the citizen's medicine box (the backend's), on the page and on the backend;
 #    person: an unknown caller's call linked to a citizen, and MAS sent to a person outside the
-#    clinic, who becomes a Patient on the backend.
+#    clinic, who becomes a Patient on the backend;
+#    handover: the shift handover opened with H, a note written through vagtctl shown in it, and
+#    the first citizen signed for with K (read back with vagtctl).
 # Run by test.sh inside a test keyring session; screenshots land in e2e-artifacts/.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -51,7 +53,7 @@ run_e2e() {
   '
 }
 
-# E2E_ONLY=smoke|trend|call|dispatch|alarm|visit|person runs one of them (while working on it); CI runs all.
+# E2E_ONLY=smoke|trend|call|dispatch|alarm|visit|person|handover runs one of them (while working on it); CI runs all.
 want() { [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = "$1" ]; }
 
 # --- 1. the worklist of a demo database ---
@@ -72,7 +74,7 @@ want call && VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" \
 # --- 1d. a MAS dispatch sent and carried to a hospital admission by the keyboard ---
 want dispatch && VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" \
   VAGTCTL="[\"$TARGET/debug/vagtctl\",\"--db\",\"$db\"]" run_e2e dispatch
-want alarm || want visit || want person || exit 0
+want alarm || want visit || want person || want handover || exit 0
 
 # --- 2. a red reading arriving through sync raises an alarm without a click ---
 "$TARGET"/debug/vagt-sim --port 0 --citizens 6 --days 10 >"$work/sim.out" 2>"$work/sim.err" &
@@ -117,5 +119,10 @@ want visit && VAGT_BIN="$TARGET/debug/vagt" \
 want person && VAGT_BIN="$TARGET/debug/vagt" \
   VAGT_ARGS="[\"--db\",\"$sync_db\",\"--sync-interval\",\"2\",\"--as\",\"sygeplejerske-mette\"]" FHIR_BASE="$fhir" \
   VAGTCTL="[\"$TARGET/debug/vagtctl\",\"--db\",\"$sync_db\"]" run_e2e person
+
+# --- 2d. the shift handover: a night nurse's note shown, the first citizen signed for with K ---
+want handover && VAGT_BIN="$TARGET/debug/vagt" \
+  VAGT_ARGS="[\"--db\",\"$sync_db\",\"--sync-interval\",\"2\",\"--as\",\"sygeplejerske-mette\"]" \
+  VAGTCTL="[\"$TARGET/debug/vagtctl\",\"--db\",\"$sync_db\"]" run_e2e handover
 exit 0
 

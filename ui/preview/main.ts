@@ -3,7 +3,7 @@
 // Not part of the production build (index.html is its only entry).
 import type { AlarmRow } from '../src/bindings';
 import { draftPayload, emptyForm } from '../src/callform';
-import { alarm, callRecord, citizen, installFake } from '../src/test/fakeBackend';
+import { alarm, callRecord, citizen, handoverCitizen, handoverOf, installFake } from '../src/test/fakeBackend';
 
 const params = new URLSearchParams(location.search);
 const count = Number(params.get('citizens') ?? 1000);
@@ -74,6 +74,25 @@ fake.callLog = [
   callRecord('urn:uuid:call-2', citizens[0]!.id, ago(26), { direction: 'outbound', caller: 'relative', caller_name: 'Bo (søn)', reason: 'kontrol efter udskrivelse', assessed_level: 2, nurse: 'anne' }),
   callRecord('urn:uuid:call-3', citizens[0]!.id, ago(75), { caller: 'home_care', reason: 'vægt steget 2 kg på 3 dage', symptoms: [{ symptom: 'weight_gain', present: true, detail: '2 kg' }, { symptom: 'swelling', present: true }] }),
 ];
+// The shift's handover (H; &handover=1 opens it): the first 14 citizens, the most severe first,
+// with reasons, open items, notes, sign-offs and one carried over from the shift before.
+const severities = ['unstable', 'unstable', 'watcher', 'watcher', 'watcher', 'stable'] as const;
+fake.handover = handoverOf(citizens.slice(0, 14).map((c, i) => {
+  const severity = severities[Math.min(i >> 1, severities.length - 1)]!;
+  return handoverCitizen(i, {
+    name: c.name, diagnoses: c.diagnoses, latest: c.latest, severity, rule_severity: i === 2 ? 'unstable' : severity,
+    confirmed_level: c.confirmed_level, suggested_level: c.suggested_level, level_at_start: i % 3 === 0 ? 2 : c.suggested_level,
+    reasons: severity === 'stable' ? [] : [{ reason: 'level_rose', from: 2, to: 4 }, { reason: 'open_alarm', priority: 'high' }, { reason: 'baseline_drift' }],
+    nurse_severity: i === 2 ? { value: 'watcher', by: 'anne', at: ago(3) } : null,
+    contingency: i % 4 === 0 ? { value: 'Hvis SpO2 < 88 % eller mere åndenød: send MAS, ring til egen læge om prednisolon', by: 'anne', at: ago(4) } : null,
+    signed: i === 5 ? { by: 'bo', at: ago(0.5) } : null, carried_over: i === 3, calls_in_shift: i % 3, visits_in_shift: i === 1 ? 1 : 0,
+    actions: i < 4 ? [
+      { kind: 'unacknowledged_alarm', alarm_id: `a${i}`, alarm: 'level_rise', priority: 'high', count: 2, owner: null, at: ago(5) },
+      { kind: 'open_dispatch', key: `d${i}`, owner: 'mas-ole', at: ago(2), state: 'en_route' },
+      { kind: 'call_back_due', alarm_id: `f${i}`, owner: 'anne', at: ago(1) },
+    ] : [],
+  });
+}), { quiet: count - 14, calls: fake.callLog, signers: ['bo'], previous: { from: ago(16), to: ago(8), signed: true, unsigned: 1 } });
 // &draft=1: a call left unfinished, offered at start.
 if (params.get('draft')) {
   const state = { ...emptyForm(), reason: 'svimmel om morgenen' };
@@ -88,6 +107,7 @@ await import('../src/main');
 const store = await import('../src/store');
 await new Promise((r) => setTimeout(r, 300));
 if (params.get('open')) await store.openCitizen(params.get('open')!);
+if (params.get('handover')) await store.openHandover();
 if (params.get('range')) store.setTrendRange(params.get('range') as typeof store.TREND_RANGES[number]);
 if (params.get('cursor')) {
   for (let i = 0; i < 50 && !store.trend.rendered; i++) await new Promise((r) => setTimeout(r, 100));

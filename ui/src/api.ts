@@ -5,7 +5,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { STORE_CHANGED_EVENT } from './bindings';
 import type {
-  AckOutcome, AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, CallLink, CallProblem, CallRecord, CallRecorded, CitizenId, CitizenPage,
+  AckOutcome, AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, Contingency, Handover, HandoverNote, HandoverSignoff, IllnessSeverity, ShiftSpan, CallLink, CallProblem, CallRecord, CallRecorded, CitizenId, CitizenPage,
   CitizenSummary, CommandError, Dispatch, DispatchChanged, DispatchEdit, DispatchForm, DispatchProblem, FormDraft, News2Score,
   PersonDispatchForm, PersonDispatched, PersonProblem, PlanCheck, PlanDocument, PlanForm, PlanProblem, PlanView, Rendered, SnoozeOutcome, Sparkline, StoreChanged, StationStatus,
   VisitForm, VisitProblem, VisitRecorded, VisitVitals,
@@ -168,6 +168,26 @@ export const listDrafts = (): Promise<FormDraft[]> => call('list_drafts');
 
 /** Throws a draft away; false when there was none. */
 export const discardDraft = (id: string): Promise<boolean> => call('discard_draft', { id });
+
+/** The handover of a shift: `span` null is the shift now (07-15, 15-23, 23-07 Copenhagen time). */
+export const handover = (span: ShiftSpan | null = null): Promise<Handover> =>
+  call('handover', { from: span?.from ?? null, to: span?.to ?? null });
+
+/**
+ * The nurse's note on a citizen in a shift's handover: her severity for the shift (over the
+ * rule's), her "if ... then ..." note, or both; null leaves that part as it stands.
+ */
+export const writeHandoverNote = (
+  citizenId: CitizenId, span: ShiftSpan, severity: IllnessSeverity | null, contingency: Contingency | null,
+): Promise<HandoverNote> => call('write_handover_note', { citizenId, from: span.from, to: span.to, severity, contingency });
+
+/** Signs a shift's handover as read: for these citizens, or (null) every citizen it presents. */
+export const signHandover = (span: ShiftSpan, citizenIds: CitizenId[] | null): Promise<HandoverSignoff> =>
+  call('sign_handover', { from: span.from, to: span.to, citizenIds });
+
+/** Writes the handover as a PDF (into ~/Documents/Vagt/); resolves to its path. */
+export const exportHandoverPdf = (span: ShiftSpan, lang: 'da' | 'en'): Promise<string> =>
+  call('export_handover_pdf', { from: span.from, to: span.to, lang });
 
 /** Resolves false when the desktop has no notification service (the panel still shows it). */
 export const notifyAlarm = (title: string, body: string): Promise<boolean> => call('notify_alarm', { title, body });

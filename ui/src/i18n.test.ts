@@ -20,7 +20,7 @@ function sources(dir = SRC): string[] {
 
 /** Keys written out: t('key' ...) anywhere, and the key map's texts. */
 function literalKeys(): Set<string> {
-  const keys = new Set(KEYMAP.map((b) => b.text));
+  const keys = new Set(KEYMAP.flatMap((b) => [b.text, b.inPlot ?? b.text, b.inHandover ?? b.text]));
   for (const file of sources()) {
     for (const m of readFileSync(file, 'utf8').matchAll(/\bt\(\s*'([a-z0-9_.]+)'/g)) keys.add(m[1] as string);
   }
@@ -60,6 +60,8 @@ const FAMILIES: Record<string, readonly (string | number)[]> = {
   'dispatch.state.': ['requested', 'en_route', 'arrived', 'completed', 'cancelled'],
   'dispatch.urgency.': ['immediate', 'urgent', 'planned'],
   'ecm.': [1, 2, 3, 4, 5, 6],
+  'handover.severity.': ['stable', 'watcher', 'unstable'],
+  'handover.shift.': ['day', 'evening', 'night'],
   'person.field.': ['cpr', 'name', 'address', 'phone'],
   // The back end's codes (vagt_core::person::PersonProblemCode).
   'person.problem.': ['missing', 'too_long', 'not_a_cpr'],

@@ -14,9 +14,19 @@ describe('the key map table', () => {
     expect(new Set(actions).size).toBe(actions.length);
   });
 
-  it('explains every key from the catalogue, and what it does in the trend plot', () => {
+  it('explains every key from the catalogue, and what it does in the trend plot and the handover', () => {
     for (const b of KEYMAP) expect(catalogue[b.text], b.text).toBeDefined();
     for (const b of KEYMAP.filter((k) => k.inPlot)) expect(catalogue[b.inPlot!], b.inPlot).toBeDefined();
+    for (const b of KEYMAP.filter((k) => k.inHandover)) expect(catalogue[b.inHandover!], b.inHandover).toBeDefined();
+  });
+
+  it('has H for the handover, N for its note, K and Alt+K to sign it', () => {
+    expect(bindingFor(ev('h'))?.action).toBe('handover');
+    expect(bindingFor(ev('n'))?.action).toBe('handover_note');
+    expect(bindingFor(ev('k'))?.action).toBe('ack');
+    expect(bindingFor(ev('˚', { altKey: true, code: 'KeyK' }))?.action).toBe('sign_all');
+    expect(KEYMAP.find((b) => b.keys === 'K')?.inHandover).toBe('keys.handover.sign');
+    expect(keyFor('sign_all')).toBe('Alt+K');
   });
 
   it('has keys for the trend plot: the cursor, the periods 1-6, T to focus and G to export', () => {

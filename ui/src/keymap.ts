@@ -5,7 +5,8 @@ export type Action =
   | 'search' | 'down' | 'up' | 'page_down' | 'page_up' | 'first' | 'last' | 'open' | 'back'
   | 'ack' | 'snooze' | 'level' | 'plan' | 'alarms' | 'lang' | 'help' | 'save'
   | 'left' | 'right' | 'trend' | 'export' | 'call' | 'call_unknown' | 'dispatch' | 'dispatch_person' | 'board' | 'visit'
-  | 'range_48h' | 'range_7d' | 'range_30d' | 'range_90d' | 'range_1y' | 'range_all';
+  | 'range_48h' | 'range_7d' | 'range_30d' | 'range_90d' | 'range_1y' | 'range_all'
+  | 'handover' | 'handover_note' | 'sign_all';
 
 export interface KeyBinding {
   /** The key as `keyName` names an event, e.g. "K", "Alt+L", "Ctrl+Enter", "ArrowDown". */
@@ -17,21 +18,23 @@ export interface KeyBinding {
   readonly inFields?: boolean;
   /** Catalogue key of what it does in the trend plot, when that differs. */
   readonly inPlot?: string;
+  /** Catalogue key of what it does in the shift handover, when that differs. */
+  readonly inHandover?: string;
 }
 
 export const KEYMAP: readonly KeyBinding[] = [
   { keys: '/', action: 'search', text: 'keys.search' },
   { keys: 'ArrowDown', action: 'down', text: 'keys.down', inPlot: 'keys.plot.down' },
   { keys: 'ArrowUp', action: 'up', text: 'keys.up', inPlot: 'keys.plot.up' },
-  { keys: 'ArrowLeft', action: 'left', text: 'keys.plot.prev' },
-  { keys: 'ArrowRight', action: 'right', text: 'keys.plot.next' },
+  { keys: 'ArrowLeft', action: 'left', text: 'keys.plot.prev', inHandover: 'keys.handover.prev' },
+  { keys: 'ArrowRight', action: 'right', text: 'keys.plot.next', inHandover: 'keys.handover.next' },
   { keys: 'PageDown', action: 'page_down', text: 'keys.page_down' },
   { keys: 'PageUp', action: 'page_up', text: 'keys.page_up' },
   { keys: 'Home', action: 'first', text: 'keys.first', inPlot: 'keys.plot.first' },
   { keys: 'End', action: 'last', text: 'keys.last', inPlot: 'keys.plot.last' },
   { keys: 'Enter', action: 'open', text: 'keys.open' },
   { keys: 'Escape', action: 'back', text: 'keys.back', inFields: true },
-  { keys: 'K', action: 'ack', text: 'keys.ack' },
+  { keys: 'K', action: 'ack', text: 'keys.ack', inHandover: 'keys.handover.sign' },
   { keys: 'U', action: 'snooze', text: 'keys.snooze' },
   { keys: 'E', action: 'level', text: 'keys.level' },
   { keys: 'P', action: 'plan', text: 'keys.plan' },
@@ -48,7 +51,10 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: '4', action: 'range_90d', text: 'keys.range.90d' },
   { keys: '5', action: 'range_1y', text: 'keys.range.1y' },
   { keys: '6', action: 'range_all', text: 'keys.range.all' },
-  { keys: 'G', action: 'export', text: 'keys.export' },
+  { keys: 'G', action: 'export', text: 'keys.export', inHandover: 'keys.handover.export' },
+  { keys: 'H', action: 'handover', text: 'keys.handover' },
+  { keys: 'Alt+K', action: 'sign_all', text: 'keys.handover.sign_all' },
+  { keys: 'N', action: 'handover_note', text: 'keys.handover.note' },
   { keys: 'Alt+A', action: 'alarms', text: 'keys.alarms_focus', inFields: true },
   { keys: 'Alt+L', action: 'lang', text: 'keys.lang', inFields: true },
   { keys: '?', action: 'help', text: 'keys.help_overlay' },

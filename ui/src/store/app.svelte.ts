@@ -18,7 +18,8 @@ export const POLL_MS = 30_000;
 const RETRY_FIRST_MS = 5_000;
 const RETRY_MAX_MS = 60_000;
 
-export type View = { kind: 'worklist' } | { kind: 'citizen'; id: CitizenId };
+/** `from`: the citizen page was opened from the handover, and Esc goes back there. */
+export type View = { kind: 'worklist' } | { kind: 'citizen'; id: CitizenId; from?: 'handover' } | { kind: 'handover' };
 
 // ---------- state ----------
 let lang = $state<Lang>(DEFAULT_LANG);
@@ -269,9 +270,9 @@ async function readPage(id: CitizenId): Promise<void> {
   }
 }
 
-export async function openCitizen(id: CitizenId): Promise<void> {
+export async function openCitizen(id: CitizenId, from?: 'handover'): Promise<void> {
   selectedId = id;
-  view = { kind: 'citizen', id };
+  view = from ? { kind: 'citizen', id, from } : { kind: 'citizen', id };
   page = null;
   pageError = '';
   await readPage(id);
@@ -279,6 +280,13 @@ export async function openCitizen(id: CitizenId): Promise<void> {
 
 export function closeCitizen(): void {
   view = { kind: 'worklist' };
+  page = null;
+  pageError = '';
+}
+
+/** The shift handover in the main area (its data lives in handover.svelte.ts). */
+export function showHandoverView(): void {
+  view = { kind: 'handover' };
   page = null;
   pageError = '';
 }

@@ -43,14 +43,17 @@ export const visitForm = {
   get byField() { return byField; },
 };
 
-/** Whom the visit is to: the board's selected dispatch, else the page's citizen, else the row. */
-function contextFor(fromBoard: boolean): VisitContext | null {
+/**
+ * Whom the visit is to: the board's selected dispatch, else the citizen named (the handover's
+ * chosen one), else the page's citizen, else the row.
+ */
+function contextFor(fromBoard: boolean, named: CitizenId | null): VisitContext | null {
   const name = (id: CitizenId) => citizenById(id)?.name ?? (store.page?.citizen.id === id ? store.page.citizen.name : id);
   if (fromBoard) {
     const d = dispatches.board.find((x) => x.key === dispatches.selected);
     if (d) return { citizenId: d.citizen_id, citizenName: name(d.citizen_id), dispatchKey: d.key };
   }
-  const id = store.view.kind === 'citizen' ? store.view.id : store.selectedId;
+  const id = named ?? (store.view.kind === 'citizen' ? store.view.id : store.selectedId);
   if (!id) return null;
   // The citizen's open dispatch, if the nurse was sent: the visit completes it.
   const dispatchKey = dispatches.of(id)?.key ?? null;
@@ -61,9 +64,9 @@ function contextFor(fromBoard: boolean): VisitContext | null {
  * V: opens the visit form for the citizen in reach (see `contextFor`). A draft kept for the
  * same citizen is resumed, with its arrival time. False when nobody is in reach.
  */
-export async function openVisit(fromBoard = false): Promise<boolean> {
+export async function openVisit(fromBoard = false, citizenId: CitizenId | null = null): Promise<boolean> {
   if (open !== null || opening) return false;
-  const ctx = contextFor(fromBoard);
+  const ctx = contextFor(fromBoard, citizenId);
   if (!ctx) return false;
   opening = true;
   clearTimeout(draftTimer);

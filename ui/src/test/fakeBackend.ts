@@ -1,13 +1,13 @@
 // A stand-in for the Rust back end behind mockIPC: a cohort of citizens, open alarms (also as
 // episodes, one per citizen), a plan, a small trend plot and sparklines, the call log, the
 // nurse's form drafts, MAS dispatches (to persons outside the clinic too), unknown callers' calls
-// and their links, medicine boxes and visits, and a log of every command called, so tests can say what the UI read
-// and when.
+// and their links, medicine boxes and visits, the shift handover with its notes and sign-offs, and a log of every
+// command called, so tests can say what the UI read and when.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { sortAlarms } from '../alarms';
 import type {
-  AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, CallLink, CallProblem, CallRecord, CallRecorded, CitizenPage, CitizenSummary, Dispatch, DispatchChanged,
-  DispatchEdit, DispatchForm, FormDraft, HoverPoint,
+  AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, CallLink, CallProblem, CallRecord, CallRecorded, CitizenPage, CitizenSummary, Contingency, Dispatch,
+  DispatchChanged, DispatchEdit, DispatchForm, FormDraft, Handover, HandoverCitizen, HandoverNote, HandoverSignoff, HoverPoint, IllnessSeverity,
   LimitsInForce, News2Score, PageVisit, PanelBox, Parameter, PersonDispatched, PersonDispatchForm, PlanCheck, PlanForm, PlanProblem, PlanView, Rendered, Sparkline, SparkPoint, StationStatus,
   Triage, VisitForm, VisitRecord, VisitRecorded,
 } from '../bindings';
@@ -21,6 +21,27 @@ export function citizen(i: number, extra: Partial<CitizenSummary> = {}): Citizen
     address: null, last_reading_at: new Date().toISOString(),
     latest: { spo2: { value: 94, unit: '%', effective_at: new Date().toISOString() } },
     suggested_level: 1, confirmed_level: 1, open_alarms: 0, top_alarm_priority: null, news2: null, open_dispatch: null, mas_only: false, ...extra,
+  };
+}
+
+/** The fake's shift now: 07-15 on Copenhagen's clock, the day of NOW. */
+export const SHIFT = { from: '2026-11-22T06:00:00.000Z', to: '2026-11-22T14:00:00.000Z' };
+
+/** A citizen as the handover presents them: stable, ECM2 all shift, nothing open, unless told. */
+export function handoverCitizen(i: number, extra: Partial<HandoverCitizen> = {}): HandoverCitizen {
+  const c = citizen(i);
+  return {
+    citizen_id: c.id, name: c.name, diagnoses: c.diagnoses, mas_only: false, severity: 'stable', rule_severity: 'stable', reasons: [],
+    nurse_severity: null, contingency: null, signed: null, carried_over: false, confirmed_level: 2, suggested_level: 2, level_at_start: 2,
+    news2: null, latest: c.latest, actions: [], calls_in_shift: 0, visits_in_shift: 0, ...extra,
+  };
+}
+
+/** The handover of SHIFT presenting `citizens` (in that order), the shift before signed in full. */
+export function handoverOf(citizens: HandoverCitizen[], extra: Partial<Handover> = {}): Handover {
+  return {
+    from: SHIFT.from, to: SHIFT.to, made_at: NOW, citizens, quiet: 0, calls: [], visits: [], signers: [],
+    previous: { from: '2026-11-21T22:00:00.000Z', to: SHIFT.from, signed: true, unsigned: 0 }, ...extra,
   };
 }
 
@@ -223,6 +244,13 @@ export interface Fake {
   visits: PageVisit[];
   /** What visit_news2 answers for any vitals (the fake scores nothing itself). */
   news2: News2Score;
+  /**
+   * The handover the fake answers for any span (its `from`/`to` and the shift before's are the
+   * span asked for); notes and sign-offs replace it, as the back end's next answer would differ.
+   */
+  handover: Handover;
+  /** What export_handover_pdf answers. */
+  handoverPath: string;
   calls: { cmd: string; args: Record<string, unknown> }[];
   callsOf: (cmd: string) => Record<string, unknown>[];
   reset: () => void;
@@ -257,6 +285,7 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
     citizens, alarms, plan: {}, refuseSnooze: new Set(), trendError: null,
     exportPath: '/home/mette/Documents/Vagt/Vagt-trend-20261122-0800.pdf', callLog: [], drafts: [], callRefusal: null,
     confirmed: {}, dispatches: [], medicineBox: [], visits: [], calls: [],
+    handover: handoverOf([]), handoverPath: '/home/mette/Documents/Vagt/Vagt-overlevering-20261122-0700.pdf',
     news2: { respiratory_rate: 2, spo2: 3, oxygen: 0, systolic_bp: 0, pulse: 1, consciousness: 0, temperature: 1, total: 7, risk: 'high' },
     callsOf: (cmd) => fake.calls.filter((c) => c.cmd === cmd).map((c) => c.args),
     reset: () => {
@@ -457,6 +486,49 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
         fake.drafts = [draft, ...fake.drafts.filter((d) => d.id !== draft.id)];
         return null;
       }
+      case 'handover': {
+        const from = (args.from as string | null) ?? SHIFT.from;
+        const to = (args.to as string | null) ?? SHIFT.to;
+        const before = new Date(2 * Date.parse(from) - Date.parse(to)).toISOString();
+        return { ...fake.handover, from, to, previous: { ...fake.handover.previous, from: before, to: from } } satisfies Handover;
+      }
+      case 'write_handover_note': {
+        const severity = args.severity as IllnessSeverity | null;
+        const contingency = args.contingency as Contingency | null;
+        if (severity === null && contingency === null) throw { code: 'empty_note', message: 'the note says nothing' };
+        if (contingency?.action === 'write' && contingency.text.trim() === '') throw { code: 'empty_contingency', message: 'empty' };
+        if (!fake.handover.citizens.some((c) => c.citizen_id === id)) throw { code: 'unknown_citizen', message: `no citizen ${id}` };
+        const word = <T,>(value: T) => ({ value, by: 'mette', at: NOW });
+        fake.handover = {
+          ...fake.handover,
+          citizens: fake.handover.citizens.map((c) => c.citizen_id !== id ? c : {
+            ...c,
+            ...(severity ? { severity, nurse_severity: word(severity) } : {}),
+            ...(contingency ? { contingency: contingency.action === 'write' ? word(contingency.text) : null } : {}),
+          }),
+        };
+        const note: HandoverNote = {
+          key: 'urn:uuid:note-1', citizen_id: id, shift: { from: args.from as string, to: args.to as string },
+          severity, contingency, written_by: 'mette', written_at: NOW,
+        };
+        return note;
+      }
+      case 'sign_handover': {
+        const presented = fake.handover.citizens.map((c) => c.citizen_id);
+        const signed = (args.citizenIds as string[] | null) ?? presented;
+        if (signed.some((s) => !presented.includes(s))) throw { code: 'not_presented', message: 'not presented' };
+        fake.handover = {
+          ...fake.handover,
+          signers: [...new Set([...fake.handover.signers, 'mette'])],
+          citizens: fake.handover.citizens.map((c) => (signed.includes(c.citizen_id) && !c.signed ? { ...c, signed: { by: 'mette', at: NOW } } : c)),
+        };
+        const signoff: HandoverSignoff = {
+          key: 'urn:uuid:signoff-1', shift: { from: args.from as string, to: args.to as string }, presented, signed,
+          signed_by: 'mette', signed_at: NOW,
+        };
+        return signoff;
+      }
+      case 'export_handover_pdf': return fake.handoverPath;
       case 'list_drafts': return [...fake.drafts].sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
       case 'discard_draft': {
         const before = fake.drafts.length;
