@@ -14,8 +14,9 @@
 #    a drug from the citizen's medicine box (the backend's), on the page and on the backend;
 #    person: an unknown caller's call linked to a citizen, and MAS sent to a person outside the
 #    clinic, who becomes a Patient on the backend;
-#    handover: the shift handover opened with H, a note written through vagtctl shown in it, and
-#    the first citizen signed for with K (read back with vagtctl).
+#    handover: the demo shift's handover as a PDF rendered to PNG; the handover opened with H,
+#    a note written through vagtctl shown in it, the first citizen signed for with K (read back
+#    with vagtctl).
 # Run by test.sh inside a test keyring session; screenshots land in e2e-artifacts/.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -74,6 +75,15 @@ want call && VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" \
 # --- 1d. a MAS dispatch sent and carried to a hospital admission by the keyboard ---
 want dispatch && VAGT_BIN="$TARGET/debug/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" \
   VAGTCTL="[\"$TARGET/debug/vagtctl\",\"--db\",\"$db\"]" run_e2e dispatch
+# --- 1e. the handover of the demo shift as a PDF, its pages rendered to PNG to be looked at ---
+if want handover; then
+  rm -f "$ARTIFACTS_DIR"/handover-pdf-*.png
+  "$TARGET"/debug/vagtctl --db "$db" handover --out "$ARTIFACTS_DIR/handover.pdf" --json >/dev/null
+  pdftoppm -r 80 -png "$ARTIFACTS_DIR/handover.pdf" "$ARTIFACTS_DIR/handover-pdf"
+  pages="$(find "$ARTIFACTS_DIR" -name 'handover-pdf-*.png' | wc -l)"
+  [ "$pages" -gt 0 ] || { echo "the handover PDF rendered to no page" >&2; exit 1; }
+  echo "handover PDF: $pages page(s) rendered to e2e-artifacts/handover-pdf-*.png"
+fi
 want alarm || want visit || want person || want handover || exit 0
 
 # --- 2. a red reading arriving through sync raises an alarm without a click ---

@@ -15,8 +15,9 @@ as_root() {
 
 # Build: WebKitGTK 4.1 and friends for Tauri, libssl (SQLCipher's crypto), libdbus (keyring).
 BUILD_PACKAGES="libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev"
-# Tests: a headless X server, the Secret Service, WebKit's WebDriver, screenshot tools.
-TEST_PACKAGES="xvfb xauth imagemagick webkit2gtk-driver gnome-keyring libsecret-tools dbus-x11 x11-utils xdotool curl dunst"
+# Tests: a headless X server, the Secret Service, WebKit's WebDriver, screenshot tools, a PDF
+# renderer (pdftoppm: the exported PDFs rendered to PNG to be looked at).
+TEST_PACKAGES="xvfb xauth imagemagick webkit2gtk-driver gnome-keyring libsecret-tools dbus-x11 x11-utils xdotool curl dunst poppler-utils"
 
 ensure_apt() {
   local missing=()
