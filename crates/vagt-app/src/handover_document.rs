@@ -601,6 +601,17 @@ impl Session {
             tracing::error!(error = %e, "handover PDF failed");
             AppError::Plot(e)
         })?;
+        // Health data leaves the store as a file: audited apart from the reads.
+        self.store()?.audit(
+            actor,
+            "handover.export",
+            None,
+            Some(&serde_json::json!({
+                "from": handover.from.millis(),
+                "to": handover.to.millis(),
+                "citizens": handover.citizens.len(),
+            })),
+        )?;
         Ok((handover, bytes))
     }
 

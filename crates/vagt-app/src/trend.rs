@@ -227,6 +227,13 @@ impl Session {
     ) -> Result<(Rendered, Vec<u8>), AppError> {
         let rendered = self.trend(actor, citizen, range, language, Layout::default(), now)?;
         let bytes = vagt_plot::encode(&rendered, format).map_err(plot_error)?;
+        // Health data leaves the store as a file: audited apart from the read.
+        self.store()?.audit(
+            actor,
+            "trend.export",
+            Some(("citizen", citizen.as_str())),
+            Some(&serde_json::json!({ "format": format!("{format:?}").to_lowercase() })),
+        )?;
         Ok((rendered, bytes))
     }
 

@@ -334,6 +334,11 @@ fn notes_and_the_receivers_signoff_travel_and_what_is_unsigned_carries_over() {
         .handover_pdf(&receiver, Some(night.0), Some(night.1), Language::En)
         .expect("pdf");
     assert!(pdf.starts_with(b"%PDF"));
+    let audit = session.audit(5, false).expect("audit");
+    assert!(
+        audit.entries.iter().any(|e| e.action == "handover.export"),
+        "the export is audited"
+    );
     let pdf = String::from_utf8_lossy(&pdf);
     assert!(
         pdf.contains(&format!("/Count {}", pages.len())),
