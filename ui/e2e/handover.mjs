@@ -148,11 +148,41 @@ async function run() {
     const banner = await bannerText(s);
     if (banner) fail(`an error is shown: ${banner}`);
 
-    // Esc: back to the worklist.
+    // Enter opens the first citizen's page, L their timeline: newest first, the plot's markers,
+    // a digit filters to one kind, 0 shows all; Esc back to the page, the handover, the worklist.
+    await press(s, KEY.ENTER);
+    await waitFor('the citizen page', 10_000, async () => ((await s.exec("return !!document.querySelector('[data-testid=citizen-page]');")) ? true : undefined));
+    await press(s, 'l');
+    await waitFor('the timeline', 15_000, async () =>
+      ((await s.exec("var v = document.querySelector('[data-testid=timeline-view]'); return v ? v.dataset.state : null;")) === 'ready' ? true : undefined));
+    const kinds = async () => s.exec("return [...document.querySelectorAll('[data-testid=timeline-entry]')].map((e) => e.dataset.kind);");
+    const all = await kinds();
+    if (all.length === 0) fail('the timeline shows no entry');
+    // The chips count the whole list (only the rows in view are drawn).
+    const alarms = Number(await s.exec("return document.querySelector('[data-testid=timeline-chip][data-kind=alarm] [data-testid=timeline-chip-count]').textContent;"));
+    if (!(alarms > 0)) fail('no alarm counted in the timeline');
+    await press(s, '1');
+    await waitFor('only alarms', 5_000, async () => {
+      const now = await kinds();
+      return now.length > 0 && now.every((k) => k === 'alarm') ? true : undefined;
+    });
+    await press(s, '0');
+    await waitFor('all kinds again', 5_000, async () => ((await kinds()).length === all.length ? true : undefined));
+    await afterRepaint(s);
+    await saveScreenshot(s, join(cfg.artifacts, 'timeline-1920x1080.png'));
+    await resize(s, 1366, 768);
+    await afterRepaint(s);
+    await saveScreenshot(s, join(cfg.artifacts, 'timeline-1366x768.png'));
+    await press(s, KEY.ESCAPE);
+    await waitFor('the citizen page again', 5_000, async () =>
+      ((await s.exec("return !document.querySelector('[data-testid=timeline-view]') && !!document.querySelector('[data-testid=citizen-page]');")) ? true : undefined));
+    await press(s, KEY.ESCAPE);
+    await waitFor('the handover again', 5_000, async () => ((await s.exec("return !!document.querySelector('[data-testid=handover-view]');")) ? true : undefined));
     await press(s, KEY.ESCAPE);
     await waitFor('the worklist', 5_000, async () =>
       ((await s.exec("return !document.querySelector('[data-testid=handover-view]') && !!document.getElementById('citizen-table');")) ? true : undefined));
-    return `HANDOVER OK: ${citizens.length} citizen(s) in ${span}; ${noted.name}'s note by ${NIGHT_NURSE} shown; ${first.id} signed for by ${actor}; screenshots in ${cfg.artifacts}`;
+    return `HANDOVER OK: ${citizens.length} citizen(s) in ${span}; ${noted.name}'s note by ${NIGHT_NURSE} shown; ${first.id} signed for by ${actor}; `
+      + `their timeline (${alarms} alarm entries) filtered by kind; screenshots in ${cfg.artifacts}`;
   } finally {
     try {
       await s.remove();

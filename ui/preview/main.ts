@@ -3,7 +3,7 @@
 // Not part of the production build (index.html is its only entry).
 import type { AlarmRow } from '../src/bindings';
 import { draftPayload, emptyForm } from '../src/callform';
-import { alarm, callRecord, citizen, handoverCitizen, handoverOf, installFake } from '../src/test/fakeBackend';
+import { alarm, callRecord, citizen, handoverCitizen, handoverOf, installFake, timelineOf } from '../src/test/fakeBackend';
 
 const params = new URLSearchParams(location.search);
 const count = Number(params.get('citizens') ?? 1000);
@@ -108,6 +108,22 @@ const store = await import('../src/store');
 await new Promise((r) => setTimeout(r, 300));
 if (params.get('open')) await store.openCitizen(params.get('open')!);
 if (params.get('handover')) await store.openHandover();
+// &timeline=1 opens the citizen's timeline (from their page: ?open=c-00001&timeline=1; else citizen 0's);
+// &timeline=2000 makes it that long, a few days' calls, alarms, dispatch steps and levels repeated.
+if (params.get('timeline')) {
+  const id = params.get('open') ?? citizens[0]!.id;
+  if (!params.get('open')) await store.openCitizen(id);
+  const length = Number(params.get('timeline'));
+  if (length > 1) {
+    const days = timelineOf(id);
+    const span = Date.parse(days[0]!.at) - Date.parse(days[days.length - 1]!.at) + 6 * 3_600_000;
+    fake.timeline = Array.from({ length }, (_, i) => {
+      const e = days[i % days.length]!;
+      return { ...e, at: new Date(Date.parse(e.at) - Math.floor(i / days.length) * span).toISOString() };
+    });
+  }
+  await store.openTimeline(id);
+}
 if (params.get('range')) store.setTrendRange(params.get('range') as typeof store.TREND_RANGES[number]);
 if (params.get('cursor')) {
   for (let i = 0; i < 50 && !store.trend.rendered; i++) await new Promise((r) => setTimeout(r, 100));

@@ -114,16 +114,21 @@ export function revisionsText(revisions: readonly Pick<PlanHead, 'changed_by' | 
   return revisions.map((r) => `${r.changed_by} ${formatWhen(r.changed_at, lang, now)}`).join(', ');
 }
 
+/** A level's change, "ECM1 → ECM3" ("intet → ECM2" from no level). */
+export function changeText(c: { from: EcmLevel | null; to: EcmLevel }, t: Translate): string {
+  return t('alarms.cause.change', { from: levelText(c.from, t), to: levelText(c.to, t) });
+}
+
 /**
  * One line that says what caused the alarm, in the nurse's language. `now` only shortens a
  * time of today to the clock.
  */
-export function describeCause(alarm: AlarmRow, t: Translate, lang: Lang, now: number = Date.now()): string {
+export function describeCause(alarm: Pick<AlarmRow, 'cause'>, t: Translate, lang: Lang, now: number = Date.now()): string {
   const c = alarm.cause;
   switch (c.type) {
     case 'suggested_change':
     case 'confirmed_change': {
-      const change = t('alarms.cause.change', { from: levelText(c.from, t), to: levelText(c.to, t) });
+      const change = changeText(c, t);
       if (c.type === 'confirmed_change') return `${change} · ${t('alarms.cause.by_nurse', { nurse: c.nurse })}`;
       const trigger = c.trigger;
       // A care event from the backend (an admission, a MAS visit) or its end set the level.

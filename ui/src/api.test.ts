@@ -2,7 +2,7 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   acknowledgeEpisode, alarmEpisodes, checkPlan, discardDraft, listCalls, listDrafts, saveDraft, setPlan, setPlanToml, storeStatus,
-  toApiError, worklistRows,
+  timeline, toApiError, worklistRows,
 } from './api';
 
 afterEach(() => clearMocks());
@@ -39,6 +39,8 @@ describe('commands', () => {
     await acknowledgeEpisode('c-1', ['a1', 'a2']);
     await setPlan('c-1', {}, 'why', ['k1', 'k2']);
     await setPlanToml('c-1', '', 'why', []);
+    await timeline('c-1');
+    await timeline('c-1', ['call', 'visit']);
     expect(calls).toEqual([
       ['worklist_rows', { citizenIds: ['c-1'] }],
       ['check_plan', { citizenId: 'c-1', overrides: { limits: { spo2: { red_low: 85 } } } }],
@@ -46,6 +48,8 @@ describe('commands', () => {
       ['acknowledge_episode', { citizenId: 'c-1', alarmIds: ['a1', 'a2'], comment: null }],
       ['set_plan', { citizenId: 'c-1', overrides: {}, reason: 'why', bases: ['k1', 'k2'] }],
       ['set_plan_toml', { citizenId: 'c-1', toml: '', reason: 'why', bases: [] }],
+      ['timeline', { citizenId: 'c-1', kinds: [] }],
+      ['timeline', { citizenId: 'c-1', kinds: ['call', 'visit'] }],
     ]);
   });
 

@@ -8,7 +8,7 @@ import type {
   AckOutcome, AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, Contingency, Handover, HandoverNote, HandoverSignoff, IllnessSeverity, ShiftSpan, CallLink, CallProblem, CallRecord, CallRecorded, CitizenId, CitizenPage,
   CitizenSummary, CommandError, Dispatch, DispatchChanged, DispatchEdit, DispatchForm, DispatchProblem, FormDraft, News2Score,
   PersonDispatchForm, PersonDispatched, PersonProblem, PlanCheck, PlanDocument, PlanForm, PlanProblem, PlanView, Rendered, SnoozeOutcome, Sparkline, StoreChanged, StationStatus,
-  VisitForm, VisitProblem, VisitRecorded, VisitVitals,
+  TimelineEntry, TimelineKind, VisitForm, VisitProblem, VisitRecorded, VisitVitals,
 } from './bindings';
 
 export type * from './bindings';
@@ -188,6 +188,10 @@ export const signHandover = (span: ShiftSpan, citizenIds: CitizenId[] | null): P
 /** Writes the handover as a PDF (into ~/Documents/Vagt/); resolves to its path. */
 export const exportHandoverPdf = (span: ShiftSpan, lang: 'da' | 'en'): Promise<string> =>
   call('export_handover_pdf', { from: span.from, to: span.to, lang });
+
+/** The citizen's timeline, newest first: only `kinds` (every kind when empty). */
+export const timeline = (citizenId: CitizenId, kinds: TimelineKind[] = []): Promise<TimelineEntry[]> =>
+  call('timeline', { citizenId, kinds });
 
 /** Resolves false when the desktop has no notification service (the panel still shows it). */
 export const notifyAlarm = (title: string, body: string): Promise<boolean> => call('notify_alarm', { title, body });

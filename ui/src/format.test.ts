@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { catalogue, translate, type Lang, type Translate } from './i18n';
 import {
-  DAY_MS, HOUR_MS, MINUTE_MS, decimalsFor, formatAge, formatCpr, formatDate, formatDateTime, formatNews2, formatNumber,
-  formatPlain, formatSpan, formatValue, formatWhen, isStale, unitLabel,
+  DAY_MS, HOUR_MS, MINUTE_MS, dayOf, decimalsFor, formatAge, formatCpr, formatDate, formatDateTime, formatDay, formatNews2, formatNumber,
+  formatPlain, formatSpan, formatTime, formatValue, formatWhen, isStale, unitLabel,
 } from './format';
 
 const tr = (lang: Lang): Translate => (key, params) => translate(catalogue, lang, key, params);
@@ -174,6 +174,22 @@ describe('formatWhen', () => {
     expect(formatWhen('2025-03-09T23:30:00Z', 'da', NOW)).toBe('00.30');
     expect(formatWhen('2025-03-09T22:30:00Z', 'da', NOW)).toBe('09.03.2025 23.30');
     expect(formatWhen(null, 'da', NOW)).toBe('');
+  });
+});
+
+describe('the day and the time of day', () => {
+  it('gives the Copenhagen calendar day as YYYY-MM-DD, whatever the machine\'s zone', () => {
+    expect(dayOf(Date.parse('2026-11-21T23:30:00Z'))).toBe('2026-11-22');
+    expect(dayOf(Date.parse('2026-11-21T22:30:00Z'))).toBe('2026-11-21');
+    // Summer time: two hours ahead of UTC.
+    expect(dayOf(Date.parse('2026-07-01T22:30:00Z'))).toBe('2026-07-02');
+  });
+  it('words a day with its weekday, and a time of day on the 24-hour clock', () => {
+    expect(formatDay('2026-11-22', 'da')).toBe('søndag 22.11.2026');
+    expect(formatDay('2026-11-22', 'en')).toBe('Sunday 22/11/2026');
+    expect(formatTime('2026-11-22T13:05:00Z', 'da')).toBe('14.05');
+    expect(formatTime('2026-11-22T13:05:00Z', 'en')).toBe('14:05');
+    expect(formatTime(null, 'da')).toBe('');
   });
 });
 

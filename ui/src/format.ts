@@ -93,20 +93,42 @@ export function formatValue(
   return unit ? `${num} ${unit}` : num;
 }
 
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** One formatter per locale and options, made once: a long list formats thousands of times. */
+function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, options);
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 /** Date and time in Copenhagen, "05.03.2025 14.07" (da) / "05/03/2025, 14:07" (en), 24-hour. */
 export function formatDateTime(iso: string | null | undefined, lang: Lang, timeZone: string = TIME_ZONE): string {
   const at = parseTime(iso);
   if (at === null) return '';
-  const locale = localeOf(lang);
   // Date and time apart: ICU versions disagree on the separator between them.
-  const date = new Intl.DateTimeFormat(locale, { day: '2-digit', month: '2-digit', year: 'numeric', timeZone }).format(at);
-  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(at);
+  const date = dateFormat(localeOf(lang), { day: '2-digit', month: '2-digit', year: 'numeric', timeZone }).format(at);
+  const time = formatTime(iso, lang, timeZone);
   return lang === 'da' ? `${date} ${time}` : `${date}, ${time}`;
 }
 
-/** The Copenhagen calendar day of an instant, as "2026-11-22". */
-function dayOf(at: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone }).format(at);
+/** Only the time of day in Copenhagen, "10.02" (da) / "10:02" (en). */
+export function formatTime(iso: string | null | undefined, lang: Lang, timeZone: string = TIME_ZONE): string {
+  const at = parseTime(iso);
+  if (at === null) return '';
+  return dateFormat(localeOf(lang), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(at);
+}
+
+/** The Copenhagen calendar day of an instant (ms), as "2026-11-22". */
+export function dayOf(at: number, timeZone: string = TIME_ZONE): string {
+  // By its parts: what a locale's numeric date looks like differs between ICU versions.
+  const parts = dateFormat('en-GB', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone }).formatToParts(at);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
 }
 
 /** Only the time ("10.02" / "10:02") when it is today in Copenhagen, else date and time. */
@@ -114,7 +136,7 @@ export function formatWhen(iso: string | null | undefined, lang: Lang, now: numb
   const at = parseTime(iso);
   if (at === null) return '';
   if (dayOf(at, timeZone) !== dayOf(now, timeZone)) return formatDateTime(iso, lang, timeZone);
-  return new Intl.DateTimeFormat(localeOf(lang), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(at);
+  return formatTime(iso, lang, timeZone);
 }
 
 /** A length of time as whole days ("3 døgn") from a day on, else whole hours ("5 timer"). */
@@ -132,9 +154,15 @@ export function formatDate(value: string | null | undefined, lang: Lang): string
   if (plain) return lang === 'da' ? `${plain[3]}.${plain[2]}.${plain[1]}` : `${plain[3]}/${plain[2]}/${plain[1]}`;
   const at = parseTime(value);
   if (at === null) return '';
-  return new Intl.DateTimeFormat(localeOf(lang), {
-    day: '2-digit', month: '2-digit', year: 'numeric', timeZone: TIME_ZONE,
-  }).format(new Date(at));
+  return dateFormat(localeOf(lang), { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: TIME_ZONE }).format(at);
+}
+
+/** A calendar day ("2026-11-22") with its weekday: "søndag 22.11.2026" / "Sunday 22/11/2026". */
+export function formatDay(day: string, lang: Lang): string {
+  const plain = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!plain) return day;
+  const noon = Date.UTC(Number(plain[1]), Number(plain[2]) - 1, Number(plain[3]), 12);
+  return `${dateFormat(localeOf(lang), { weekday: 'long', timeZone: 'UTC' }).format(noon)} ${formatDate(day, lang)}`;
 }
 
 /** A plain number in the language's style (decimal comma in Danish), up to `decimals`. */

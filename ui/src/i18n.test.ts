@@ -6,6 +6,7 @@ import { catalogue, interpolate, isLang, placeholders, translate, type Catalogue
 import { CALLER_ROLES, DIRECTIONS, SYMPTOMS } from './callform';
 import { KEYMAP } from './keymap';
 import { LIMIT_FIELDS, PARAMETERS, RELATIVE_KINDS, RULE_NUMBER_FIELDS, SCHEDULE_FIELDS } from './plandraft';
+import { MARKERS, TIMELINE_KINDS } from './timeline';
 
 const SRC = new URL('.', import.meta.url).pathname;
 
@@ -20,7 +21,9 @@ function sources(dir = SRC): string[] {
 
 /** Keys written out: t('key' ...) anywhere, and the key map's texts. */
 function literalKeys(): Set<string> {
-  const keys = new Set(KEYMAP.flatMap((b) => [b.text, b.inPlot ?? b.text, b.inHandover ?? b.text]));
+  const keys = new Set(KEYMAP.flatMap((b) => [b.text, b.inPlot ?? b.text, b.inHandover ?? b.text, b.inTimeline ?? b.text]));
+  // The timeline's markers name their words in a table: the plot legend's, and its own.
+  for (const m of Object.values(MARKERS)) keys.add(m.label);
   for (const file of sources()) {
     for (const m of readFileSync(file, 'utf8').matchAll(/\bt\(\s*'([a-z0-9_.]+)'/g)) keys.add(m[1] as string);
   }
@@ -86,6 +89,8 @@ const FAMILIES: Record<string, readonly (string | number)[]> = {
   'plan.section.': ['limits', 'schedule'],
   'plot.range.': ['48h', '7d', '30d', '90d', '1y', 'all'],
   'status.sync.': ['never', 'syncing', 'online', 'offline', 'failing'],
+  'timeline.entry.': TIMELINE_KINDS,
+  'timeline.kind.': TIMELINE_KINDS,
   'triage.': ['green', 'yellow', 'red'],
 };
 

@@ -18,6 +18,17 @@ describe('the key map table', () => {
     for (const b of KEYMAP) expect(catalogue[b.text], b.text).toBeDefined();
     for (const b of KEYMAP.filter((k) => k.inPlot)) expect(catalogue[b.inPlot!], b.inPlot).toBeDefined();
     for (const b of KEYMAP.filter((k) => k.inHandover)) expect(catalogue[b.inHandover!], b.inHandover).toBeDefined();
+    for (const b of KEYMAP.filter((k) => k.inTimeline)) expect(catalogue[b.inTimeline!], b.inTimeline).toBeDefined();
+  });
+
+  it('has L for the timeline, and the digits 1-7 and 0 for its kinds', () => {
+    expect(bindingFor(ev('l'))?.action).toBe('timeline');
+    expect(bindingFor(ev('7'))?.action).toBe('timeline_care_event');
+    expect(bindingFor(ev('0'))?.action).toBe('timeline_all');
+    // The digits that set the plot's period say what they do in the timeline.
+    expect(['1', '2', '3', '4', '5', '6'].map((k) => KEYMAP.find((b) => b.keys === k)?.inTimeline)).toEqual([
+      'keys.timeline.alarm', 'keys.timeline.level', 'keys.timeline.plan', 'keys.timeline.call', 'keys.timeline.dispatch', 'keys.timeline.visit',
+    ]);
   });
 
   it('has H for the handover, N for its note, K and Alt+K to sign it', () => {

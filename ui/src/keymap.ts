@@ -6,7 +6,7 @@ export type Action =
   | 'ack' | 'snooze' | 'level' | 'plan' | 'alarms' | 'lang' | 'help' | 'save'
   | 'left' | 'right' | 'trend' | 'export' | 'call' | 'call_unknown' | 'dispatch' | 'dispatch_person' | 'board' | 'visit'
   | 'range_48h' | 'range_7d' | 'range_30d' | 'range_90d' | 'range_1y' | 'range_all'
-  | 'handover' | 'handover_note' | 'sign_all';
+  | 'handover' | 'handover_note' | 'sign_all' | 'timeline' | 'timeline_care_event' | 'timeline_all';
 
 export interface KeyBinding {
   /** The key as `keyName` names an event, e.g. "K", "Alt+L", "Ctrl+Enter", "ArrowDown". */
@@ -20,20 +20,22 @@ export interface KeyBinding {
   readonly inPlot?: string;
   /** Catalogue key of what it does in the shift handover, when that differs. */
   readonly inHandover?: string;
+  /** Catalogue key of what it does in a citizen's timeline, when that differs. */
+  readonly inTimeline?: string;
 }
 
 export const KEYMAP: readonly KeyBinding[] = [
   { keys: '/', action: 'search', text: 'keys.search' },
-  { keys: 'ArrowDown', action: 'down', text: 'keys.down', inPlot: 'keys.plot.down' },
-  { keys: 'ArrowUp', action: 'up', text: 'keys.up', inPlot: 'keys.plot.up' },
+  { keys: 'ArrowDown', action: 'down', text: 'keys.down', inPlot: 'keys.plot.down', inTimeline: 'keys.timeline.down' },
+  { keys: 'ArrowUp', action: 'up', text: 'keys.up', inPlot: 'keys.plot.up', inTimeline: 'keys.timeline.up' },
   { keys: 'ArrowLeft', action: 'left', text: 'keys.plot.prev', inHandover: 'keys.handover.prev' },
   { keys: 'ArrowRight', action: 'right', text: 'keys.plot.next', inHandover: 'keys.handover.next' },
   { keys: 'PageDown', action: 'page_down', text: 'keys.page_down' },
   { keys: 'PageUp', action: 'page_up', text: 'keys.page_up' },
-  { keys: 'Home', action: 'first', text: 'keys.first', inPlot: 'keys.plot.first' },
-  { keys: 'End', action: 'last', text: 'keys.last', inPlot: 'keys.plot.last' },
+  { keys: 'Home', action: 'first', text: 'keys.first', inPlot: 'keys.plot.first', inTimeline: 'keys.timeline.first' },
+  { keys: 'End', action: 'last', text: 'keys.last', inPlot: 'keys.plot.last', inTimeline: 'keys.timeline.last' },
   { keys: 'Enter', action: 'open', text: 'keys.open' },
-  { keys: 'Escape', action: 'back', text: 'keys.back', inFields: true },
+  { keys: 'Escape', action: 'back', text: 'keys.back', inFields: true, inTimeline: 'keys.timeline.back' },
   { keys: 'K', action: 'ack', text: 'keys.ack', inHandover: 'keys.handover.sign' },
   { keys: 'U', action: 'snooze', text: 'keys.snooze' },
   { keys: 'E', action: 'level', text: 'keys.level' },
@@ -45,12 +47,16 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: 'B', action: 'board', text: 'keys.board' },
   { keys: 'V', action: 'visit', text: 'keys.visit' },
   { keys: 'T', action: 'trend', text: 'keys.trend' },
-  { keys: '1', action: 'range_48h', text: 'keys.range.48h' },
-  { keys: '2', action: 'range_7d', text: 'keys.range.7d' },
-  { keys: '3', action: 'range_30d', text: 'keys.range.30d' },
-  { keys: '4', action: 'range_90d', text: 'keys.range.90d' },
-  { keys: '5', action: 'range_1y', text: 'keys.range.1y' },
-  { keys: '6', action: 'range_all', text: 'keys.range.all' },
+  { keys: 'L', action: 'timeline', text: 'keys.timeline' },
+  // The digits set the trend plot's period on a citizen's page, and show a kind in the timeline.
+  { keys: '1', action: 'range_48h', text: 'keys.range.48h', inTimeline: 'keys.timeline.alarm' },
+  { keys: '2', action: 'range_7d', text: 'keys.range.7d', inTimeline: 'keys.timeline.level' },
+  { keys: '3', action: 'range_30d', text: 'keys.range.30d', inTimeline: 'keys.timeline.plan' },
+  { keys: '4', action: 'range_90d', text: 'keys.range.90d', inTimeline: 'keys.timeline.call' },
+  { keys: '5', action: 'range_1y', text: 'keys.range.1y', inTimeline: 'keys.timeline.dispatch' },
+  { keys: '6', action: 'range_all', text: 'keys.range.all', inTimeline: 'keys.timeline.visit' },
+  { keys: '7', action: 'timeline_care_event', text: 'keys.timeline.care_event' },
+  { keys: '0', action: 'timeline_all', text: 'keys.timeline.all' },
   { keys: 'G', action: 'export', text: 'keys.export', inHandover: 'keys.handover.export' },
   { keys: 'H', action: 'handover', text: 'keys.handover' },
   { keys: 'Alt+K', action: 'sign_all', text: 'keys.handover.sign_all' },

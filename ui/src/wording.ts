@@ -1,7 +1,7 @@
-// Texts built from the catalogue for errors and plan problems. Pure: the caller passes the
+// Texts built from the catalogue for errors, plan problems and callers. Pure: the caller passes the
 // translate function and language, so the words follow the nurse's language switch.
 import type { ApiError } from './api';
-import type { PlanProblem } from './bindings';
+import type { CallRecord, PlanProblem } from './bindings';
 import { formatPlain } from './format';
 import { hasKey, type Lang, type Translate } from './i18n';
 
@@ -53,4 +53,11 @@ export function problemText(p: PlanProblem, t: Translate, lang: Lang): string {
     text: p.text ?? '',
   };
   return hasKey(key) ? t(key, params) : t('plan.problem.generic', { code: p.code, field: params.field });
+}
+
+/** Who called (or was called): the role, a name given, and who tied an unknown caller's call to the citizen. */
+export function callerText(c: Pick<CallRecord, 'caller' | 'caller_name' | 'linked'>, t: Translate): string {
+  const role = t(`call.caller.${c.caller}`);
+  const who = c.caller_name ? `${role}: ${c.caller_name}` : role;
+  return c.linked ? `${who} (${t('call.log.linked', { nurse: c.linked.linked_by })})` : who;
 }

@@ -18,8 +18,13 @@ export const POLL_MS = 30_000;
 const RETRY_FIRST_MS = 5_000;
 const RETRY_MAX_MS = 60_000;
 
-/** `from`: the citizen page was opened from the handover, and Esc goes back there. */
-export type View = { kind: 'worklist' } | { kind: 'citizen'; id: CitizenId; from?: 'handover' } | { kind: 'handover' };
+/**
+ * `from`: the citizen page was opened from the handover, and Esc goes back there. A citizen's
+ * timeline is opened from their page, and keeps where the page was opened from.
+ */
+export type View =
+  | { kind: 'worklist' } | { kind: 'citizen'; id: CitizenId; from?: 'handover' } | { kind: 'handover' }
+  | { kind: 'timeline'; id: CitizenId; from?: 'handover' };
 
 // ---------- state ----------
 let lang = $state<Lang>(DEFAULT_LANG);
@@ -282,6 +287,26 @@ export function closeCitizen(): void {
   view = { kind: 'worklist' };
   page = null;
   pageError = '';
+}
+
+/**
+ * A citizen's timeline in the main area (its data lives in timeline.svelte.ts), from their page:
+ * the page is kept, for the timeline's header and the way back.
+ */
+export function showTimelineView(id: CitizenId): void {
+  const from = view.kind === 'citizen' && view.id === id ? view.from : undefined;
+  view = from ? { kind: 'timeline', id, from } : { kind: 'timeline', id };
+  if (page?.citizen.id !== id) page = null;
+}
+
+/** Back from a citizen's timeline to their page, shown at once as it was and read again. */
+export async function returnToCitizen(): Promise<void> {
+  if (view.kind !== 'timeline') return;
+  const { id, from } = view;
+  view = from ? { kind: 'citizen', id, from } : { kind: 'citizen', id };
+  if (page?.citizen.id !== id) page = null;
+  pageError = '';
+  await readPage(id);
 }
 
 /** The shift handover in the main area (its data lives in handover.svelte.ts). */

@@ -1,15 +1,15 @@
 // A stand-in for the Rust back end behind mockIPC: a cohort of citizens, open alarms (also as
 // episodes, one per citizen), a plan, a small trend plot and sparklines, the call log, the
 // nurse's form drafts, MAS dispatches (to persons outside the clinic too), unknown callers' calls
-// and their links, medicine boxes and visits, the shift handover with its notes and sign-offs, and a log of every
-// command called, so tests can say what the UI read and when.
+// and their links, medicine boxes and visits, the shift handover with its notes and sign-offs, a citizen's timeline,
+// and a log of every command called, so tests can say what the UI read and when.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { sortAlarms } from '../alarms';
 import type {
   AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, CallLink, CallProblem, CallRecord, CallRecorded, CitizenPage, CitizenSummary, Contingency, Dispatch,
   DispatchChanged, DispatchEdit, DispatchForm, FormDraft, Handover, HandoverCitizen, HandoverNote, HandoverSignoff, HoverPoint, IllnessSeverity,
   LimitsInForce, News2Score, PageVisit, PanelBox, Parameter, PersonDispatched, PersonDispatchForm, PlanCheck, PlanForm, PlanProblem, PlanView, Rendered, Sparkline, SparkPoint, StationStatus,
-  Triage, VisitForm, VisitRecord, VisitRecorded,
+  TimelineEntry, TimelineKind, Triage, VisitForm, VisitRecord, VisitRecorded,
 } from '../bindings';
 
 export const NOW = '2026-11-22T08:00:00.000Z';
@@ -209,6 +209,58 @@ export function callRecord(key: string, citizenId: string | null, startedAt: str
   };
 }
 
+/** `hours` before NOW, as the back end writes instants. */
+const before = (hours: number) => new Date(Date.parse(NOW) - hours * 3_600_000).toISOString();
+
+/**
+ * A citizen's timeline over three days, newest first, as the back end answers it: a red SpO2
+ * reading that raised an alarm and a suggested level, the call that answered it, the alarm
+ * acknowledged and the level confirmed; the day before, a yellow temperature, a rejected
+ * pulse, a MAS dispatch (its steps), the visit and its care event; a plan revision and a missed
+ * weighing two days before that.
+ */
+export function timelineOf(citizenId: string): TimelineEntry[] {
+  const red = {
+    parameter: 'spo2', reading_key: 'r-1', reading_at: before(0.8), value: 86, triage: 'red',
+    rule: { type: 'limit', limit: 'red_low' }, limit: 88, baseline: null,
+  } as const;
+  const yellow = { ...red, parameter: 'temperature', reading_key: 'r-2', reading_at: before(22), value: 38.4, triage: 'yellow', limit: 38 } as const;
+  const visit: VisitRecord = {
+    key: 'urn:uuid:visit-t', citizen_id: citizenId, dispatch_key: 'urn:uuid:dispatch-t', nurse: 'mas.ole',
+    arrived_at: before(18.5), left_at: before(17.8),
+    vitals: { respiratory_rate: 22, spo2: 90, on_oxygen: false, systolic_bp: 130, diastolic_bp: 80, pulse: 96, consciousness: 'alert', temperature: 38.2 },
+    spo2_scale: 'scale1', samples: { crp: 40, blood_gas: null, sputum_sent: false }, treatments: [], e_doctor_consulted: false,
+    outcome: 'stays_home', plan: 'prednisolon fra boksen, ny måling i morgen tidlig',
+  };
+  const step = (hours: number, state: 'requested' | 'en_route' | 'arrived' | 'completed', by: string, note = ''): TimelineEntry =>
+    ({ at: before(hours), kind: 'dispatch', marker: 'event', item: 'dispatch_step', dispatch_key: 'urn:uuid:dispatch-t', state, by, note });
+  return [
+    { at: before(0.1), kind: 'level', marker: 'confirmed_level', item: 'level',
+      level: { kind: 'confirmed', level: 3, set_at: before(0.1), set_by: 'anne', reason: 'vurderet i telefon', rule: null } },
+    { at: before(0.2), kind: 'alarm', marker: 'acknowledged', item: 'alarm_acknowledged', alarm_id: 'a-red', alarm: 'level_rise', by: 'anne', comment: 'ringet op' },
+    { at: before(0.3), kind: 'call', marker: 'call', item: 'call',
+      call: callRecord('urn:uuid:call-t', citizenId, before(0.3), { direction: 'outbound', nurse: 'anne', reason: 'SpO2 86 % i morges', assessed_level: 3, answers_alarm: 'a-red' }) },
+    { at: before(0.8), kind: 'alarm', marker: 'reading_red', item: 'alarm_raised', alarm_id: 'a-red', alarm: 'level_rise', priority: 'high',
+      cause: { type: 'suggested_change', source: 'suggested', from: 2, to: 3, at: before(0.8), trigger: { trigger: 'reading', finding: red } } },
+    { at: before(0.8), kind: 'level', marker: 'suggested_level', item: 'level',
+      level: { kind: 'suggested', level: 3, set_at: before(0.8), set_by: null, reason: null, rule: 'any_red' } },
+    step(17.8, 'completed', 'mas.ole', 'bliver hjemme'),
+    { at: before(18.5), kind: 'visit', marker: 'event', item: 'visit', visit },
+    { at: before(18.5), kind: 'care_event', marker: 'event', item: 'care_event', event: 'mas_visit' },
+    step(18.6, 'arrived', 'mas.ole'),
+    step(19, 'en_route', 'mas.ole', 'kører fra Nykøbing'),
+    step(19.5, 'requested', 'mette', 'hurtigst muligt'),
+    { at: before(20), kind: 'alarm', marker: 'rejected', item: 'alarm_raised', alarm_id: 'a-rej', alarm: 'rejected_reading', priority: 'low',
+      cause: { type: 'rejected_reading', fingerprint: 'f', reason: 'implausible', parameter: 'pulse' } },
+    { at: before(22), kind: 'alarm', marker: 'reading_yellow', item: 'alarm_raised', alarm_id: 'a-yellow', alarm: 'level_rise', priority: 'medium',
+      cause: { type: 'suggested_change', source: 'suggested', from: 1, to: 2, at: before(22), trigger: { trigger: 'reading', finding: yellow } } },
+    { at: before(70), kind: 'plan', marker: 'plan', item: 'plan_revision',
+      revision: { key: 'urn:uuid:plan-3', revision: 3, changed_at: before(70), changed_by: 'anne', reason: 'lavere SpO2-mål aftalt med lægen' } },
+    { at: before(72), kind: 'alarm', marker: 'alarm', item: 'alarm_raised', alarm_id: 'a-missed', alarm: 'missed_measurement', priority: 'info',
+      cause: { type: 'missed_measurement', parameter: 'weight', last_at: before(100), due_at: before(72), grace_ms: 0 } },
+  ];
+}
+
 /** What the real back end refuses of a call (the checks a test can reach). */
 function callProblems(form: CallForm): CallProblem[] {
   const out: CallProblem[] = [];
@@ -251,6 +303,8 @@ export interface Fake {
   handover: Handover;
   /** What export_handover_pdf answers. */
   handoverPath: string;
+  /** The timeline the fake answers for any citizen (null: timelineOf the citizen asked for). */
+  timeline: TimelineEntry[] | null;
   calls: { cmd: string; args: Record<string, unknown> }[];
   callsOf: (cmd: string) => Record<string, unknown>[];
   reset: () => void;
@@ -285,7 +339,7 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
     citizens, alarms, plan: {}, refuseSnooze: new Set(), trendError: null,
     exportPath: '/home/mette/Documents/Vagt/Vagt-trend-20261122-0800.pdf', callLog: [], drafts: [], callRefusal: null,
     confirmed: {}, dispatches: [], medicineBox: [], visits: [], calls: [],
-    handover: handoverOf([]), handoverPath: '/home/mette/Documents/Vagt/Vagt-overlevering-20261122-0700.pdf',
+    handover: handoverOf([]), handoverPath: '/home/mette/Documents/Vagt/Vagt-overlevering-20261122-0700.pdf', timeline: null,
     news2: { respiratory_rate: 2, spo2: 3, oxygen: 0, systolic_bp: 0, pulse: 1, consciousness: 0, temperature: 1, total: 7, risk: 'high' },
     callsOf: (cmd) => fake.calls.filter((c) => c.cmd === cmd).map((c) => c.args),
     reset: () => {
@@ -529,6 +583,12 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
         return signoff;
       }
       case 'export_handover_pdf': return fake.handoverPath;
+      case 'timeline': {
+        if (!fake.citizens.some((c) => c.id === id)) throw { code: 'unknown_citizen', message: `no citizen ${id}` };
+        const kinds = args.kinds as TimelineKind[];
+        const all = fake.timeline ?? timelineOf(id);
+        return kinds.length === 0 ? all : all.filter((e) => kinds.includes(e.kind));
+      }
       case 'list_drafts': return [...fake.drafts].sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
       case 'discard_draft': {
         const before = fake.drafts.length;
