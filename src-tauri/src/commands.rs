@@ -421,6 +421,86 @@ pub async fn notify_alarm(app: tauri::AppHandle, title: String, body: String) ->
     }
 }
 
+/// The handover of a shift (default: the shift now), I-PASS per citizen.
+#[tauri::command]
+pub async fn handover(
+    state: tauri::State<'_, AppState>,
+    from: Option<vagt_core::Timestamp>,
+    to: Option<vagt_core::Timestamp>,
+) -> Reply<vagt_app::Handover> {
+    state.call(|s, a| s.handover(a, from, to))
+}
+
+/// A nurse's note on a citizen in a shift's handover: her severity, her contingency note.
+#[tauri::command]
+pub async fn write_handover_note(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+    from: Option<vagt_core::Timestamp>,
+    to: Option<vagt_core::Timestamp>,
+    severity: Option<vagt_core::handover::Judgement>,
+    contingency: Option<vagt_core::handover::Contingency>,
+) -> Reply<vagt_core::handover::HandoverNote> {
+    state.call(|s, a| {
+        s.write_handover_note(
+            a,
+            &parse_citizen(&citizen_id)?,
+            (from, to),
+            severity,
+            contingency,
+        )
+    })
+}
+
+/// The receiver signs a shift's handover as read: for the citizens named, or for all.
+#[tauri::command]
+pub async fn sign_handover(
+    state: tauri::State<'_, AppState>,
+    from: Option<vagt_core::Timestamp>,
+    to: Option<vagt_core::Timestamp>,
+    citizen_ids: Option<Vec<String>>,
+) -> Reply<vagt_core::handover::HandoverSignoff> {
+    state.call(|s, a| {
+        let citizens = citizen_ids
+            .map(|ids| ids.iter().map(|id| parse_citizen(id)).collect())
+            .transpose()?;
+        s.sign_handover(a, (from, to), citizens)
+    })
+}
+
+/// Writes the handover as a PDF into the nurse's documents folder (Vagt/); its path.
+#[tauri::command]
+pub async fn export_handover_pdf(
+    state: tauri::State<'_, AppState>,
+    from: Option<vagt_core::Timestamp>,
+    to: Option<vagt_core::Timestamp>,
+    lang: String,
+) -> Reply<String> {
+    state.call(|s, a| {
+        let dir = export_dir()?;
+        let path = s.export_handover_pdf_to(a, from, to, vagt_app::parse_language(&lang)?, &dir)?;
+        Ok(path.display().to_string())
+    })
+}
+
+/// The citizen's timeline, newest first; only the kinds asked for (all when none are).
+#[tauri::command]
+pub async fn timeline(
+    state: tauri::State<'_, AppState>,
+    citizen_id: String,
+    kinds: Vec<vagt_app::TimelineKind>,
+) -> Reply<Vec<vagt_app::TimelineEntry>> {
+    state.call(|s, a| s.timeline(a, &parse_citizen(&citizen_id)?, &kinds))
+}
+
+/// Where exports for the GP go: the nurse's documents folder, `Vagt/`.
+fn export_dir() -> Result<std::path::PathBuf, AppError> {
+    Ok(dirs::document_dir()
+        .or_else(dirs::home_dir)
+        .ok_or(AppError::NoDatabasePath)?
+        .join("Vagt"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,84 +567,4 @@ mod tests {
                 .is_some_and(|m| m.contains("cannot be decrypted"))
         );
     }
-}
-
-/// The handover of a shift (default: the shift now), I-PASS per citizen.
-#[tauri::command]
-pub async fn handover(
-    state: tauri::State<'_, AppState>,
-    from: Option<vagt_core::Timestamp>,
-    to: Option<vagt_core::Timestamp>,
-) -> Reply<vagt_app::Handover> {
-    state.call(|s, a| s.handover(a, from, to))
-}
-
-/// A nurse's note on a citizen in a shift's handover: her severity, her contingency note.
-#[tauri::command]
-pub async fn write_handover_note(
-    state: tauri::State<'_, AppState>,
-    citizen_id: String,
-    from: Option<vagt_core::Timestamp>,
-    to: Option<vagt_core::Timestamp>,
-    severity: Option<vagt_core::handover::IllnessSeverity>,
-    contingency: Option<vagt_core::handover::Contingency>,
-) -> Reply<vagt_core::handover::HandoverNote> {
-    state.call(|s, a| {
-        s.write_handover_note(
-            a,
-            &parse_citizen(&citizen_id)?,
-            (from, to),
-            severity,
-            contingency,
-        )
-    })
-}
-
-/// The receiver signs a shift's handover as read: for the citizens named, or for all.
-#[tauri::command]
-pub async fn sign_handover(
-    state: tauri::State<'_, AppState>,
-    from: Option<vagt_core::Timestamp>,
-    to: Option<vagt_core::Timestamp>,
-    citizen_ids: Option<Vec<String>>,
-) -> Reply<vagt_core::handover::HandoverSignoff> {
-    state.call(|s, a| {
-        let citizens = citizen_ids
-            .map(|ids| ids.iter().map(|id| parse_citizen(id)).collect())
-            .transpose()?;
-        s.sign_handover(a, (from, to), citizens)
-    })
-}
-
-/// Writes the handover as a PDF into the nurse's documents folder (Vagt/); its path.
-#[tauri::command]
-pub async fn export_handover_pdf(
-    state: tauri::State<'_, AppState>,
-    from: Option<vagt_core::Timestamp>,
-    to: Option<vagt_core::Timestamp>,
-    lang: String,
-) -> Reply<String> {
-    state.call(|s, a| {
-        let dir = export_dir()?;
-        let path = s.export_handover_pdf_to(a, from, to, vagt_app::parse_language(&lang)?, &dir)?;
-        Ok(path.display().to_string())
-    })
-}
-
-/// The citizen's timeline, newest first; only the kinds asked for (all when none are).
-#[tauri::command]
-pub async fn timeline(
-    state: tauri::State<'_, AppState>,
-    citizen_id: String,
-    kinds: Vec<vagt_app::TimelineKind>,
-) -> Reply<Vec<vagt_app::TimelineEntry>> {
-    state.call(|s, a| s.timeline(a, &parse_citizen(&citizen_id)?, &kinds))
-}
-
-/// Where exports for the GP go: the nurse's documents folder, `Vagt/`.
-fn export_dir() -> Result<std::path::PathBuf, AppError> {
-    Ok(dirs::document_dir()
-        .or_else(dirs::home_dir)
-        .ok_or(AppError::NoDatabasePath)?
-        .join("Vagt"))
 }

@@ -5,10 +5,11 @@
 // Before the app starts, a night nurse writes a note on a citizen through vagtctl: unstable in
 // her judgement, and an "if ... then ..." note. In the app H opens the handover of the shift now;
 // the noted citizen is in it, unstable "judged by" her, with the note in bold; N on that citizen
-// opens the note dialog with the note standing (Esc leaves it); ← and → go to the shift before
-// and back; K signs for the first citizen, and vagtctl reads the sign-off back (the first
-// citizen signed for by the app's nurse, who is among the handover's signers). Screenshots
-// handover-*.png at 1366x768 and 1920x1080.
+// opens the note dialog with the note standing (Esc leaves it), or, in a shift's first hour when
+// the handover shown is the shift that just ended, opens nothing and says that notes are written
+// in the shift now; ← and → go to the shift before and back; S receives (signs for) the first
+// citizen, and vagtctl reads the sign-off back (the first citizen signed for by the app's nurse,
+// who is among the handover's signers). Screenshots handover-*.png at 1366x768 and 1920x1080.
 //
 // Env:
 //   VAGT_BIN       absolute path of the app binary (required)
@@ -99,18 +100,27 @@ async function run() {
       return getComputedStyle(e).fontWeight;`);
     if (Number(weight) < 600) fail(`the if/then note is not bold (font-weight ${weight})`);
 
-    // The arrows choose the noted citizen; N shows the note standing; Esc leaves it.
+    // The arrows choose the noted citizen; N shows the note standing; Esc leaves it. A shift that
+    // has ended (the handover shown in a shift's first hour) takes no note: N says so instead.
     const chosen = async () => (await shown(s)).find((c) => c.selected)?.id;
     for (let i = 0; i < citizens.length && (await chosen()) !== noted.id; i++) await press(s, KEY.DOWN);
     if ((await chosen()) !== noted.id) fail(`the arrows did not reach ${noted.name}`);
+    const ended = (await s.exec("return document.querySelector('[data-testid=handover-view]').dataset.ended;")) === 'true';
     await press(s, 'n');
-    await waitFor('the note dialog', 5_000, async () => ((await dialogOpen(s, 'handover-note-dialog')) ? true : undefined));
-    const standing = await s.exec("return document.querySelector('[data-testid=handover-note-text]').value;");
-    if (standing !== IF_THEN) fail(`the note dialog shows "${standing}"`);
-    await afterRepaint(s);
-    await saveScreenshot(s, join(cfg.artifacts, 'handover-note-1366x768.png'));
-    await press(s, KEY.ESCAPE);
-    await waitFor('the note dialog closed', 5_000, async () => ((await dialogOpen(s, 'handover-note-dialog')) ? undefined : true));
+    if (ended) {
+      const said = await waitFor('why no note', 5_000, async () => (await text(s, 'alarm-note')) || undefined);
+      if (!said.includes('vagten nu')) fail(`N in the shift that ended says "${said}"`);
+      if (await dialogOpen(s, 'handover-note-dialog')) fail('N opened the note dialog in a shift that has ended');
+      log(`the shift shown has ended; N says: ${said}`);
+    } else {
+      await waitFor('the note dialog', 5_000, async () => ((await dialogOpen(s, 'handover-note-dialog')) ? true : undefined));
+      const standing = await s.exec("return document.querySelector('[data-testid=handover-note-text]').value;");
+      if (standing !== IF_THEN) fail(`the note dialog shows "${standing}"`);
+      await afterRepaint(s);
+      await saveScreenshot(s, join(cfg.artifacts, 'handover-note-1366x768.png'));
+      await press(s, KEY.ESCAPE);
+      await waitFor('the note dialog closed', 5_000, async () => ((await dialogOpen(s, 'handover-note-dialog')) ? undefined : true));
+    }
 
     // ← the shift before, → back.
     await press(s, LEFT);
@@ -124,12 +134,12 @@ async function run() {
     await waitFor('the shift now again', 15_000, async () => ((await text(s, 'handover-span')) === span ? true : undefined));
     await viewReady(s, 'the handover read again');
 
-    // K signs for the first citizen.
+    // S receives (signs for) the first citizen; K is the alarms' and signs nothing.
     await press(s, HOME);
     citizens = await shown(s);
     const first = citizens[0];
     if (!first.selected) fail('Home did not choose the first citizen');
-    await press(s, 'k');
+    await press(s, 's');
     await waitFor('the first citizen signed for', 15_000, async () =>
       ((await shown(s)).find((c) => c.id === first.id)?.signed === 'yes' ? true : undefined));
     await waitFor('the signers named', 10_000, async () => (((await text(s, 'handover-signers')) ?? '').includes(actor) ? true : undefined));

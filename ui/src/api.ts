@@ -5,7 +5,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { STORE_CHANGED_EVENT } from './bindings';
 import type {
-  AckOutcome, AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, Contingency, Handover, HandoverNote, HandoverSignoff, IllnessSeverity, ShiftSpan, CallLink, CallProblem, CallRecord, CallRecorded, CitizenId, CitizenPage,
+  AckOutcome, AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, Contingency, Handover, HandoverNote, HandoverSignoff, Judgement, ShiftSpan, CallLink, CallProblem, CallRecord, CallRecorded, CitizenId, CitizenPage,
   CitizenSummary, CommandError, Dispatch, DispatchChanged, DispatchEdit, DispatchForm, DispatchProblem, FormDraft, News2Score,
   PersonDispatchForm, PersonDispatched, PersonProblem, PlanCheck, PlanDocument, PlanForm, PlanProblem, PlanView, Rendered, SnoozeOutcome, Sparkline, StoreChanged, StationStatus,
   TimelineEntry, TimelineKind, VisitForm, VisitProblem, VisitRecorded, VisitVitals,
@@ -174,15 +174,20 @@ export const handover = (span: ShiftSpan | null = null): Promise<Handover> =>
   call('handover', { from: span?.from ?? null, to: span?.to ?? null });
 
 /**
- * The nurse's note on a citizen in a shift's handover: her severity for the shift (over the
- * rule's), her "if ... then ..." note, or both; null leaves that part as it stands.
+ * The nurse's note on a citizen in a shift's handover: her severity for the shift (`set`, over
+ * the rule's) or hers withdrawn (`rule`), her "if ... then ..." note, or both; null leaves that
+ * part as it stands.
  */
 export const writeHandoverNote = (
-  citizenId: CitizenId, span: ShiftSpan, severity: IllnessSeverity | null, contingency: Contingency | null,
+  citizenId: CitizenId, span: ShiftSpan, severity: Judgement | null, contingency: Contingency | null,
 ): Promise<HandoverNote> => call('write_handover_note', { citizenId, from: span.from, to: span.to, severity, contingency });
 
-/** Signs a shift's handover as read: for these citizens, or (null) every citizen it presents. */
-export const signHandover = (span: ShiftSpan, citizenIds: CitizenId[] | null): Promise<HandoverSignoff> =>
+/**
+ * Signs a shift's handover as received and read, for these citizens: those the view showed, none
+ * for a handover that presents nobody. Always named (the back end's null, "every citizen it
+ * presents now", is not used), so nobody who joined after the view was read is signed for.
+ */
+export const signHandover = (span: ShiftSpan, citizenIds: CitizenId[]): Promise<HandoverSignoff> =>
   call('sign_handover', { from: span.from, to: span.to, citizenIds });
 
 /** Writes the handover as a PDF (into ~/Documents/Vagt/); resolves to its path. */

@@ -823,6 +823,8 @@ export type HandoverAction = { "kind": "open_dispatch", key: string, owner: stri
 
 export type Contingency = { "action": "write", "text": string } | { "action": "clear" };
 
+export type Judgement = { "action": "set", "severity": IllnessSeverity } | { "action": "rule" };
+
 export type ShiftSpan = { from: Timestamp, to: Timestamp, };
 
 export type HandoverNote = { 
@@ -831,9 +833,9 @@ export type HandoverNote = {
  */
 key: string, citizen_id: CitizenId, shift: ShiftSpan, 
 /**
- * Her judgement, over the rule's, for this shift's handover.
+ * Her judgement for this shift's handover (over the rule's), or its withdrawal.
  */
-severity: IllnessSeverity | null, contingency: Contingency | null, written_by: string, written_at: Timestamp, };
+severity: Judgement | null, contingency: Contingency | null, written_by: string, written_at: Timestamp, };
 
 export type HandoverSignoff = { 
 /**

@@ -31,7 +31,8 @@ describe('the words of the handover', () => {
     expect(reasonText({ reason: 'level_rose', from: 2, to: 4 }, da)).toBe('steget fra ECM2 til ECM4');
     expect(reasonText({ reason: 'open_alarm', priority: 'high' }, da)).toBe('åben alarm (Høj)');
     expect(actionText({ kind: 'call_back_due', alarm_id: 'a', owner: null, at: '2026-11-22T08:00:00Z' }, da))
-      .toBe('Ring tilbage (lovet af ingen endnu)');
+      .toBe('Ring tilbage (aftalt af ingen endnu)');
+    expect(reasonText({ reason: 'call_back_due' }, da)).toBe('aftalt opkald overskredet');
     expect(actionText({ kind: 'open_dispatch', key: 'd', owner: 'ole', at: '2026-11-22T08:00:00Z', state: 'en_route' }, da))
       .toContain('(ole)');
   });
@@ -47,12 +48,15 @@ describe('a handover note', () => {
   it('sends only what changed', () => {
     expect(noteChanges(plain, 'rule', '', false)).toEqual({ severity: null, contingency: null });
     expect(noteChanges(plain, 'unstable', '  Hvis feber: ring  ', false))
-      .toEqual({ severity: 'unstable', contingency: { action: 'write', text: 'Hvis feber: ring' } });
+      .toEqual({ severity: { action: 'set', severity: 'unstable' }, contingency: { action: 'write', text: 'Hvis feber: ring' } });
+    // Her own level, the same as the rule's today, is still hers: it stands when the rule changes.
+    expect(noteChanges(plain, 'watcher', '', false).severity).toEqual({ action: 'set', severity: 'watcher' });
     expect(noteChanges(judged, 'unstable', 'Hvis SpO2 < 88 %: send MAS ', false)).toEqual({ severity: null, contingency: null });
   });
 
-  it('goes back to the rule by saying its value, and clears a note emptied or cleared', () => {
-    expect(noteChanges(judged, 'rule', 'Hvis SpO2 < 88 %: send MAS', false).severity).toBe('stable');
+  it('goes back to the rule by withdrawing hers (not by saying the rule\'s value), and clears a note emptied or cleared', () => {
+    expect(noteChanges(judged, 'rule', 'Hvis SpO2 < 88 %: send MAS', false)).toEqual({ severity: { action: 'rule' }, contingency: null });
+    expect(noteChanges(judged, 'stable', 'Hvis SpO2 < 88 %: send MAS', false).severity).toEqual({ action: 'set', severity: 'stable' });
     expect(noteChanges(judged, 'unstable', '', false).contingency).toEqual({ action: 'clear' });
     expect(noteChanges(judged, 'unstable', 'Hvis SpO2 < 88 %: send MAS', true).contingency).toEqual({ action: 'clear' });
     // Nothing stands: nothing to clear.

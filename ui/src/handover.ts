@@ -2,7 +2,7 @@
 // language, and the clinic's shifts (07-15, 15-23, 23-07 on Copenhagen's clock). Pure, so the
 // store, the view and the tests share it.
 import { levelText } from './alarms';
-import type { Contingency, HandoverAction, HandoverCitizen, IllnessSeverity, SeverityReason, ShiftSpan } from './bindings';
+import type { Contingency, HandoverAction, HandoverCitizen, IllnessSeverity, Judgement, SeverityReason, ShiftSpan } from './bindings';
 import { HOUR_MS, parseTime } from './format';
 import { TIME_ZONE, type Translate } from './i18n';
 
@@ -79,14 +79,15 @@ export type SeverityChoice = 'rule' | IllnessSeverity;
 
 /**
  * What a note sends: only what changed, null for a part left as it stands. Back to the rule's
- * over a severity of her own is the rule's value said by her (a note cannot unsay one); an
- * emptied note, or `clear`, clears the standing one.
+ * over a severity of her own withdraws hers (`rule`: the rule's applies again, whatever it comes
+ * to say); a level is her judgement (`set`). An emptied note, or `clear`, clears the standing one.
  */
 export function noteChanges(
   c: HandoverCitizen, choice: SeverityChoice, text: string, clear: boolean,
-): { severity: IllnessSeverity | null; contingency: Contingency | null } {
+): { severity: Judgement | null; contingency: Contingency | null } {
   const standingSeverity: SeverityChoice = c.nurse_severity?.value ?? 'rule';
-  const severity = choice === standingSeverity ? null : choice === 'rule' ? c.rule_severity : choice;
+  const severity: Judgement | null = choice === standingSeverity ? null
+    : choice === 'rule' ? { action: 'rule' } : { action: 'set', severity: choice };
   const standing = c.contingency?.value.trim() ?? '';
   const typed = clear ? '' : text.trim();
   let contingency: Contingency | null = null;

@@ -31,13 +31,16 @@ describe('the key map table', () => {
     ]);
   });
 
-  it('has H for the handover, N for its note, K and Alt+K to sign it', () => {
+  it('has H for the handover, N for its note, S and Alt+S to sign it, and K acknowledges alarms there too', () => {
     expect(bindingFor(ev('h'))?.action).toBe('handover');
     expect(bindingFor(ev('n'))?.action).toBe('handover_note');
+    expect(bindingFor(ev('s'))?.action).toBe('sign');
+    expect(bindingFor(ev('ß', { altKey: true, code: 'KeyS' }))?.action).toBe('sign_all');
     expect(bindingFor(ev('k'))?.action).toBe('ack');
-    expect(bindingFor(ev('˚', { altKey: true, code: 'KeyK' }))?.action).toBe('sign_all');
-    expect(KEYMAP.find((b) => b.keys === 'K')?.inHandover).toBe('keys.handover.sign');
-    expect(keyFor('sign_all')).toBe('Alt+K');
+    expect(bindingFor(ev('˚', { altKey: true, code: 'KeyK' }))).toBeUndefined();
+    expect(KEYMAP.find((b) => b.keys === 'K')?.inHandover).toBeUndefined();
+    expect(keyFor('sign')).toBe('S');
+    expect(keyFor('sign_all')).toBe('Alt+S');
   });
 
   it('has keys for the trend plot: the cursor, the periods 1-6, T to focus and G to export', () => {

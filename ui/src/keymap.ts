@@ -6,7 +6,7 @@ export type Action =
   | 'ack' | 'snooze' | 'level' | 'plan' | 'alarms' | 'lang' | 'help' | 'save'
   | 'left' | 'right' | 'trend' | 'export' | 'call' | 'call_unknown' | 'dispatch' | 'dispatch_person' | 'board' | 'visit'
   | 'range_48h' | 'range_7d' | 'range_30d' | 'range_90d' | 'range_1y' | 'range_all'
-  | 'handover' | 'handover_note' | 'sign_all' | 'timeline' | 'timeline_care_event' | 'timeline_all';
+  | 'handover' | 'handover_note' | 'sign' | 'sign_all' | 'timeline' | 'timeline_care_event' | 'timeline_all';
 
 export interface KeyBinding {
   /** The key as `keyName` names an event, e.g. "K", "Alt+L", "Ctrl+Enter", "ArrowDown". */
@@ -36,7 +36,7 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: 'End', action: 'last', text: 'keys.last', inPlot: 'keys.plot.last', inTimeline: 'keys.timeline.last' },
   { keys: 'Enter', action: 'open', text: 'keys.open' },
   { keys: 'Escape', action: 'back', text: 'keys.back', inFields: true, inTimeline: 'keys.timeline.back' },
-  { keys: 'K', action: 'ack', text: 'keys.ack', inHandover: 'keys.handover.sign' },
+  { keys: 'K', action: 'ack', text: 'keys.ack' },
   { keys: 'U', action: 'snooze', text: 'keys.snooze' },
   { keys: 'E', action: 'level', text: 'keys.level' },
   { keys: 'P', action: 'plan', text: 'keys.plan' },
@@ -59,7 +59,9 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: '0', action: 'timeline_all', text: 'keys.timeline.all' },
   { keys: 'G', action: 'export', text: 'keys.export', inHandover: 'keys.handover.export' },
   { keys: 'H', action: 'handover', text: 'keys.handover' },
-  { keys: 'Alt+K', action: 'sign_all', text: 'keys.handover.sign_all' },
+  // Signing the handover is a record sent to every station: keys of its own, never K's.
+  { keys: 'S', action: 'sign', text: 'keys.handover.sign' },
+  { keys: 'Alt+S', action: 'sign_all', text: 'keys.handover.sign_all' },
   { keys: 'N', action: 'handover_note', text: 'keys.handover.note' },
   { keys: 'Alt+A', action: 'alarms', text: 'keys.alarms_focus', inFields: true },
   { keys: 'Alt+L', action: 'lang', text: 'keys.lang', inFields: true },

@@ -99,7 +99,7 @@ impl Session {
         Ok(CitizenPage {
             suggested_level: store.latest_level(id, LevelKind::Suggested)?,
             confirmed_level: store.latest_level(id, LevelKind::Confirmed)?,
-            level_history: store.level_history(id, actor)?,
+            level_history: store.level_history(id, actor, vagt_store::LEVEL_HISTORY_LIMIT)?,
             alarms: store.alarms(AlarmFilter::Citizen(id), actor, now)?,
             news2: store.news2(actor, id, now)?,
             medicine_box: store.medicine_box(actor, id)?,

@@ -12,8 +12,8 @@ use vagt_core::alarm::{AlarmCause, AlarmKind, AlarmPriority};
 use vagt_core::call::CallRecord;
 use vagt_core::handover::{
     Contingency, HandoverAction, HandoverNote, HandoverRank, HandoverSignoff, IllnessSeverity,
-    SeverityFacts, SeverityReason, ShiftSpan, Signature, SignoffState, illness_severity,
-    nurse_severity, shift_around, standing_contingency,
+    Judgement, SeverityFacts, SeverityReason, ShiftSpan, Signature, SignoffState, handover_shift,
+    illness_severity, nurse_severity, shift_around, standing_contingency,
 };
 use vagt_core::news2::FullSetScore;
 use vagt_core::visit::VisitRecord;
@@ -206,12 +206,10 @@ impl Session {
             };
             let (rule_severity, reasons) = illness_severity(&facts);
             let mine_notes = notes.remove(&c.id).unwrap_or_default();
-            let nurse_severity = nurse_severity(&mine_notes, span).and_then(|n| {
-                Some(NurseWord {
-                    value: n.severity?,
-                    by: n.written_by.clone(),
-                    at: n.written_at,
-                })
+            let nurse_severity = nurse_severity(&mine_notes, span).map(|(n, severity)| NurseWord {
+                value: severity,
+                by: n.written_by.clone(),
+                at: n.written_at,
             });
             let contingency = standing_contingency(&mine_notes, span).map(|(n, text)| NurseWord {
                 value: text.to_owned(),
@@ -293,7 +291,7 @@ impl Session {
         actor: &Actor,
         citizen: &CitizenId,
         shift: (Option<Timestamp>, Option<Timestamp>),
-        severity: Option<IllnessSeverity>,
+        severity: Option<Judgement>,
         contingency: Option<Contingency>,
     ) -> Result<HandoverNote, AppError> {
         let now = Timestamp::now();
@@ -330,7 +328,8 @@ impl Session {
     }
 }
 
-/// The span asked for, each end defaulting to the shift now's.
+/// The span asked for, each end defaulting to the shift whose handover is read now (see
+/// [`handover_shift`]: in a shift's first hour, the one that just ended).
 fn handover_span(
     from: Option<Timestamp>,
     to: Option<Timestamp>,
@@ -339,7 +338,7 @@ fn handover_span(
     let (from, to) = match (from, to) {
         (Some(from), Some(to)) => (from, to),
         (from, to) => {
-            let (start, end) = shift_around(now).ok_or_else(|| {
+            let (start, end) = handover_shift(now).ok_or_else(|| {
                 AppError::invalid("bad_range", "the clock is outside the calendar")
             })?;
             (from.unwrap_or(start), to.unwrap_or(end))
@@ -350,25 +349,22 @@ fn handover_span(
         .map_err(|_| AppError::invalid("bad_range", "the shift must end after it begins"))
 }
 
-/// The handover that ended as `span` began, and its sign-offs: the span someone signed it for,
-/// else the clinic's shift before (else one as long as this, for a span of one's own).
+/// The handover that ended as `span` began, and what its sign-offs left: those of every span
+/// that ended then (the clinic's shift, or one a nurse chose). The span shown is the clinic's
+/// shift when it ended then, else the earliest signed one, else one as long as this.
 fn previous_handover(signoffs: &[HandoverSignoff], span: ShiftSpan) -> (ShiftSpan, SignoffState) {
+    let state = SignoffState::ending_at(signoffs, span.from);
+    let clinic = shift_around(span.from.plus_millis(-1))
+        .filter(|(_, end)| *end == span.from)
+        .map(|(from, to)| ShiftSpan { from, to });
     let signed = signoffs
         .iter()
         .filter(|s| s.shift.to == span.from)
         .map(|s| s.shift)
         .min();
-    if let Some(shift) = signed {
-        return (shift, SignoffState::of(signoffs, shift));
-    }
-    let shift = shift_around(span.from.plus_millis(-1))
-        .filter(|(_, end)| *end == span.from)
-        .map_or(
-            ShiftSpan {
-                from: span.from.plus_millis(span.from.millis() - span.to.millis()),
-                to: span.from,
-            },
-            |(from, to)| ShiftSpan { from, to },
-        );
-    (shift, SignoffState::default())
+    let shift = clinic.or(signed).unwrap_or(ShiftSpan {
+        from: span.from.plus_millis(span.from.millis() - span.to.millis()),
+        to: span.from,
+    });
+    (shift, state)
 }

@@ -125,21 +125,6 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Day and time on Copenhagen's clock: `02.12. 07:00`.
-fn local(at: Timestamp) -> String {
-    at.copenhagen().map_or_else(
-        || at.to_rfc3339(),
-        |t| format!("{:02}.{:02}. {:02}:{:02}", t.day, t.month, t.hour, t.minute),
-    )
-}
-
-fn clock(at: Timestamp) -> String {
-    at.copenhagen().map_or_else(
-        || at.to_rfc3339(),
-        |t| format!("{:02}:{:02}", t.hour, t.minute),
-    )
-}
-
 /// The handover's phrases, in the plots' wording.
 trait Phrases {
     /// [`Words::fill`] with values made for the purpose.
@@ -223,7 +208,7 @@ impl Phrases for Words<'_> {
                 ],
             ),
         };
-        format!("{}  {what}", local(action.at()))
+        format!("{}  {what}", self.day_time(action.at()))
     }
 }
 
@@ -312,7 +297,7 @@ fn citizen_block(
                 words.get(&format!("parameter.{}", parameter.code())),
                 words.number(r.value, parameter.display_decimals()),
                 parameter.display_unit(),
-                local(r.effective_at)
+                words.day_time(r.effective_at)
             )
             .replace("  (", " (")
         })
@@ -336,14 +321,17 @@ fn citizen_block(
     if let Some(note) = &c.contingency {
         let line = words.with(
             "handover.contingency",
-            &[("nurse", note.by.clone()), ("text", note.value.clone())],
+            &[
+                ("nurse", format!("{}, {}", note.by, words.day_time(note.at))),
+                ("text", note.value.clone()),
+            ],
         );
         pages.text(x, BODY, true, TEXT, &line);
     }
     let signed = match &c.signed {
         Some(s) => words.with(
             "handover.signed",
-            &[("nurse", s.by.clone()), ("at", local(s.at))],
+            &[("nurse", s.by.clone()), ("at", words.day_time(s.at))],
         ),
         None => words.get("handover.unsigned"),
     };
@@ -444,11 +432,12 @@ pub fn handover_pages(
 ) -> Vec<String> {
     let words = Words::new(catalogue, language);
     let mut pages = Pages::new();
-    let count = words.with(
+    let count = words.fill_count(
         "handover.count",
+        handover.citizens.len(),
         &[
-            ("count", handover.citizens.len().to_string()),
-            ("quiet", handover.quiet.to_string()),
+            ("count", &handover.citizens.len().to_string()),
+            ("quiet", &handover.quiet.to_string()),
         ],
     );
     pages.text(MARGIN, 10.0, false, TEXT, &count);
@@ -470,9 +459,11 @@ pub fn handover_pages(
             &words.get("handover.previous.never"),
         );
     } else if handover.previous.unsigned > 0 {
-        let line = words.with(
+        let unsigned = handover.previous.unsigned;
+        let line = words.fill_count(
             "handover.previous.unsigned",
-            &[("count", handover.previous.unsigned.to_string())],
+            unsigned,
+            &[("count", &unsigned.to_string())],
         );
         pages.text(MARGIN, 10.0, true, ALERT, &line);
     }
@@ -487,6 +478,14 @@ pub fn handover_pages(
     pages.room_for(3.0 * LINE);
     pages.put(Mark::Rule { y: pages.y });
     pages.y += 8.0;
+    // Everyone with a call or visit in the shift is heard about, so has a name here.
+    let name_of = |id: &vagt_core::CitizenId| {
+        handover
+            .citizens
+            .iter()
+            .find(|c| &c.citizen_id == id)
+            .map_or_else(|| id.to_string(), |c| c.name.clone())
+    };
     let calls = words.with(
         "handover.calls",
         &[("count", handover.calls.len().to_string())],
@@ -501,17 +500,11 @@ pub fn handover_pages(
                     call.caller_name
                 )
             },
-            |id| {
-                handover
-                    .citizens
-                    .iter()
-                    .find(|c| &c.citizen_id == id)
-                    .map_or_else(|| id.to_string(), |c| c.name.clone())
-            },
+            name_of,
         );
         let line = format!(
             "{}  {who}: {} ({})",
-            clock(call.started_at),
+            words.time(call.started_at),
             call.reason,
             call.nurse
         );
@@ -526,9 +519,9 @@ pub fn handover_pages(
     for visit in &handover.visits {
         let line = format!(
             "{}–{}  {}: {} ({})",
-            clock(visit.arrived_at),
-            clock(visit.left_at),
-            visit.citizen_id,
+            words.time(visit.arrived_at),
+            words.time(visit.left_at),
+            name_of(&visit.citizen_id),
             words.get(&format!("visit.outcome.{}", visit.outcome.code())),
             visit.nurse
         );
@@ -540,7 +533,10 @@ pub fn handover_pages(
         words.get("handover.title"),
         words.with(
             "handover.span",
-            &[("from", local(handover.from)), ("to", local(handover.to))]
+            &[
+                ("from", words.day_time(handover.from)),
+                ("to", words.day_time(handover.to))
+            ]
         )
     );
     let total = pages.pages.len();
@@ -555,7 +551,7 @@ pub fn handover_pages(
                     "handover.page",
                     &[("page", (n + 1).to_string()), ("pages", total.to_string())]
                 ),
-                words.with("handover.made", &[("at", local(handover.made_at))])
+                words.with("handover.made", &[("at", words.day_time(handover.made_at))])
             );
             page_svg(marks, &header, &footer)
         })
@@ -576,7 +572,9 @@ impl Session {
         let now = Timestamp::now();
         let mut trends = Vec::new();
         for c in &handover.citizens {
-            if c.severity != vagt_core::handover::IllnessSeverity::Unstable || c.mas_only {
+            // Unstable by the rule or by the nurse: a nurse's lower judgement keeps the trend.
+            let unstable = vagt_core::handover::IllnessSeverity::Unstable;
+            if (c.severity != unstable && c.rule_severity != unstable) || c.mas_only {
                 continue;
             }
             let drawn = self.small_trend(actor, c, language, now)?;

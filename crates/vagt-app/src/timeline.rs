@@ -212,7 +212,7 @@ impl Session {
             }
         }
         if wanted(TimelineKind::Level) {
-            for level in store.level_history(citizen, actor)? {
+            for level in store.level_history(citizen, actor, usize::MAX)? {
                 entries.push(TimelineEntry::new(
                     level.set_at,
                     TimelineItem::Level { level },

@@ -70,6 +70,7 @@ fn generated() -> String {
         // The shift handover.
         vagt_core::handover::IllnessSeverity, vagt_core::handover::SeverityReason,
         vagt_core::handover::HandoverAction, vagt_core::handover::Contingency,
+        vagt_core::handover::Judgement,
         vagt_core::handover::ShiftSpan, vagt_core::handover::HandoverNote,
         vagt_core::handover::HandoverSignoff, vagt_core::handover::Signature,
         vagt_app::Handover, vagt_app::HandoverCitizen, vagt_app::PreviousHandover,

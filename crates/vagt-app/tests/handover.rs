@@ -17,7 +17,7 @@ use vagt_core::dispatch::DispatchState;
 use vagt_core::dispatch::DispatchUrgency;
 use vagt_core::ecm_engine::LevelTrigger;
 use vagt_core::handover::{
-    Contingency, HandoverAction, HandoverRank, IllnessSeverity, SeverityReason,
+    Contingency, HandoverAction, HandoverRank, IllnessSeverity, Judgement, SeverityReason,
 };
 use vagt_core::i18n::{Catalogue, Language};
 use vagt_core::{CitizenId, EcmLevel, Timestamp};
@@ -268,7 +268,7 @@ fn notes_and_the_receivers_signoff_travel_and_what_is_unsigned_carries_over() {
             &giver,
             &calm,
             (Some(night.0), Some(night.1)),
-            Some(IllnessSeverity::Unstable),
+            Some(Judgement::Set(IllnessSeverity::Unstable)),
             Some(Contingency::Write("Hvis SpO2 < 88 %: send MAS".into())),
         )
         .expect("note");
@@ -318,7 +318,11 @@ fn notes_and_the_receivers_signoff_travel_and_what_is_unsigned_carries_over() {
     let unstable = printed
         .citizens
         .iter()
-        .filter(|c| c.severity == IllnessSeverity::Unstable && !c.mas_only)
+        .filter(|c| {
+            (c.severity == IllnessSeverity::Unstable
+                || c.rule_severity == IllnessSeverity::Unstable)
+                && !c.mas_only
+        })
         .count();
     assert!(unstable >= 1, "the noted citizen at least");
     let nested: usize = pages
@@ -329,7 +333,7 @@ fn notes_and_the_receivers_signoff_travel_and_what_is_unsigned_carries_over() {
         nested, unstable,
         "a small trend for each unstable citizen, none else"
     );
-    assert!(pages.concat().contains("If/then (nurse-night)"));
+    assert!(pages.concat().contains("If/then (nurse-night, "));
     let (_, pdf) = session
         .handover_pdf(&receiver, Some(night.0), Some(night.1), Language::En)
         .expect("pdf");
@@ -345,7 +349,45 @@ fn notes_and_the_receivers_signoff_travel_and_what_is_unsigned_carries_over() {
         "every page in the PDF"
     );
 
-    // The receiver signs for the first citizen only; one not presented is refused.
+    // Her judgement withdrawn: the rule's applies again.
+    session
+        .write_handover_note(
+            &giver,
+            &calm,
+            (Some(night.0), Some(night.1)),
+            Some(Judgement::Rule),
+            None,
+        )
+        .expect("withdrawn");
+    let back = handover(night);
+    let entry = back.citizens.iter().find(|c| c.citizen_id == calm);
+    assert!(
+        entry.is_none_or(|c| c.nurse_severity.is_none() && c.severity == c.rule_severity),
+        "{entry:?}"
+    );
+    session
+        .write_handover_note(
+            &giver,
+            &calm,
+            (Some(night.0), Some(night.1)),
+            Some(Judgement::Set(IllnessSeverity::Unstable)),
+            None,
+        )
+        .expect("judged again");
+    // A shift that has not begun takes no notes.
+    let err = session
+        .write_handover_note(
+            &giver,
+            &calm,
+            (Some(evening.0), Some(evening.1)),
+            Some(Judgement::Set(IllnessSeverity::Watcher)),
+            None,
+        )
+        .expect_err("a shift to come");
+    assert_eq!(err.code(), "shift_in_future");
+
+    // The receiver signs for the first citizen only; one not presented is refused, and so is
+    // signing for nobody of a handover that presents someone.
     let signed = h.citizens[0].citizen_id.clone();
     let err = session
         .sign_handover(
@@ -355,6 +397,10 @@ fn notes_and_the_receivers_signoff_travel_and_what_is_unsigned_carries_over() {
         )
         .expect_err("not presented");
     assert_eq!(err.code(), "not_presented");
+    let err = session
+        .sign_handover(&receiver, (Some(night.0), Some(night.1)), Some(vec![]))
+        .expect_err("nobody signed for");
+    assert_eq!(err.code(), "nothing_signed");
     let signoff = session
         .sign_handover(
             &receiver,

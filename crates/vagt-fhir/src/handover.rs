@@ -9,7 +9,9 @@ use crate::outbound::{basic, extension};
 use crate::records::Reader;
 use serde_json::{Value, json};
 use vagt_core::handover::notes::MAX_CONTINGENCY_CHARS;
-use vagt_core::handover::{Contingency, HandoverNote, HandoverSignoff, IllnessSeverity, ShiftSpan};
+use vagt_core::handover::{
+    Contingency, HandoverNote, HandoverSignoff, IllnessSeverity, Judgement, ShiftSpan,
+};
 use vagt_core::{CitizenId, Timestamp};
 
 /// The code of a Basic resource that records a nurse's note on a citizen in a handover.
@@ -19,6 +21,8 @@ pub const HANDOVER_SIGNOFF_CODE: &str = "handover-signoff";
 
 const EXT_SHIFT: &str = "handover-shift";
 const EXT_SEVERITY: &str = "illness-severity";
+/// The severity code of a nurse's judgement withdrawn (the rule's applies again).
+const SEVERITY_RULE: &str = "rule";
 const EXT_CONTINGENCY: &str = "contingency";
 /// A contingency cleared (FHIR has no empty string to say it with).
 const EXT_CONTINGENCY_CLEARED: &str = "contingency-cleared";
@@ -35,8 +39,12 @@ fn period(shift: ShiftSpan) -> Value {
 
 pub(crate) fn handover_note(subject: Option<Value>, note: &HandoverNote) -> Value {
     let mut extensions = vec![period(note.shift)];
-    if let Some(severity) = note.severity {
-        extensions.push(extension(EXT_SEVERITY, "valueCode", json!(severity.code())));
+    if let Some(judgement) = note.severity {
+        let code = match judgement {
+            Judgement::Set(severity) => severity.code(),
+            Judgement::Rule => SEVERITY_RULE,
+        };
+        extensions.push(extension(EXT_SEVERITY, "valueCode", json!(code)));
     }
     match &note.contingency {
         Some(Contingency::Write(text)) => {
@@ -90,7 +98,7 @@ pub(crate) struct BasicHead {
     pub at: Timestamp,
 }
 
-fn shift_of(r: &Reader<'_>, received_at: Timestamp) -> Result<ShiftSpan, Rejected> {
+fn shift_of(r: &Reader<'_>) -> Result<ShiftSpan, Rejected> {
     let period = r
         .extension(EXT_SHIFT, "valuePeriod")
         .ok_or_else(|| r.malformed("no handover-shift period"))?;
@@ -106,14 +114,17 @@ fn shift_of(r: &Reader<'_>, received_at: Timestamp) -> Result<ShiftSpan, Rejecte
         from: bound("start")?,
         to: bound("end")?,
     };
-    // A shift may end after the record arrives (a note written mid-shift); it may not begin
-    // after it.
-    if shift.from > received_at.plus_millis(vagt_core::reading::CLOCK_SKEW_TOLERANCE_MS) {
-        return Err(r.malformed("the shift begins in the future"));
-    }
+    // A shift may end after the record arrives (a note written mid-shift); that it has begun
+    // is checked with the record, as at the station that made it.
     shift
         .check()
         .map_err(|_| r.malformed("the shift ends before it begins"))
+}
+
+/// The instant a record read from the backend is checked at: when it arrived, and a little
+/// clock skew.
+fn skewed(received_at: Timestamp) -> Timestamp {
+    received_at.plus_millis(vagt_core::reading::CLOCK_SKEW_TOLERANCE_MS)
 }
 
 pub(crate) fn read_note(
@@ -124,11 +135,12 @@ pub(crate) fn read_note(
 ) -> Result<HandoverNote, Rejected> {
     let severity = match r.extension(EXT_SEVERITY, "valueCode") {
         None => None,
-        Some(code) => Some(
+        Some(code) if code.as_str() == Some(SEVERITY_RULE) => Some(Judgement::Rule),
+        Some(code) => Some(Judgement::Set(
             code.as_str()
                 .and_then(IllnessSeverity::from_code)
                 .ok_or_else(|| r.malformed(&format!("{code} is no illness severity")))?,
-        ),
+        )),
     };
     let contingency = if r.extension(EXT_CONTINGENCY_CLEARED, "valueBoolean") == Some(&json!(true))
     {
@@ -148,13 +160,13 @@ pub(crate) fn read_note(
     HandoverNote {
         key: head.key,
         citizen_id,
-        shift: shift_of(r, received_at)?,
+        shift: shift_of(r)?,
         severity,
         contingency,
         written_by: head.author,
         written_at: head.at,
     }
-    .checked()
+    .checked(skewed(received_at))
     .map_err(|problem| r.malformed(&problem.to_string()))
 }
 
@@ -175,13 +187,13 @@ pub(crate) fn read_signoff(
     };
     HandoverSignoff {
         key: head.key,
-        shift: shift_of(r, received_at)?,
+        shift: shift_of(r)?,
         presented: citizens(EXT_PRESENTED)?,
         signed: citizens(EXT_SIGNED)?,
         signed_by: head.author,
         signed_at: head.at,
     }
-    .checked()
+    .checked(skewed(received_at))
     .map_err(|problem| r.malformed(&problem.to_string()))
 }
 
@@ -226,7 +238,7 @@ mod tests {
             key: "urn:uuid:k1".into(),
             citizen_id: CitizenId::new("c7").expect("id"),
             shift: night(),
-            severity: Some(IllnessSeverity::Unstable),
+            severity: Some(Judgement::Set(IllnessSeverity::Unstable)),
             contingency,
             written_by: "Nattevagt".into(),
             written_at: at("2026-12-02T05:40:00Z"),
@@ -245,6 +257,14 @@ mod tests {
             assert_eq!(resource["subject"]["reference"], "Patient/7");
             assert_eq!(read(&resource), Ok(Some(BasicRecord::HandoverNote(note))));
         }
+        // A judgement withdrawn reads back as withdrawn.
+        let mut withdrawn = note(None);
+        withdrawn.severity = Some(Judgement::Rule);
+        let resource = pushed(&Outbound::HandoverNote(withdrawn.clone()));
+        assert_eq!(
+            read(&resource),
+            Ok(Some(BasicRecord::HandoverNote(withdrawn)))
+        );
     }
 
     #[test]

@@ -35,6 +35,16 @@ impl<'a> Words<'a> {
         text
     }
 
+    /// [`Words::fill`] for a count: the key's singular (`{key}.one`) when there is one and
+    /// the count is 1.
+    pub fn fill_count(&self, key: &str, count: usize, values: &[(&str, &str)]) -> String {
+        let one = format!("{key}.one");
+        if count == 1 && self.catalogue.text(&one, self.language) != one {
+            return self.fill(&one, values);
+        }
+        self.fill(key, values)
+    }
+
     /// A number with the language's decimal sign.
     pub fn number(&self, value: f64, decimals: usize) -> String {
         let text = format!("{value:.decimals$}");
@@ -56,6 +66,32 @@ impl<'a> Words<'a> {
                     "{:02}/{:02}/{:04} {:02}:{:02}",
                     t.day, t.month, t.year, t.hour, t.minute
                 ),
+            },
+            None => at.to_rfc3339(),
+        }
+    }
+
+    /// Day, month and time on Copenhagen's clock, short: `02.12. 07.00` (`02/12 07:00`).
+    pub fn day_time(&self, at: Timestamp) -> String {
+        match at.copenhagen() {
+            Some(t) => match self.language {
+                Language::Da => {
+                    format!("{:02}.{:02}. {:02}.{:02}", t.day, t.month, t.hour, t.minute)
+                }
+                Language::En => {
+                    format!("{:02}/{:02} {:02}:{:02}", t.day, t.month, t.hour, t.minute)
+                }
+            },
+            None => at.to_rfc3339(),
+        }
+    }
+
+    /// The time of day on Copenhagen's clock: `07.00` (`07:00`).
+    pub fn time(&self, at: Timestamp) -> String {
+        match at.copenhagen() {
+            Some(t) => match self.language {
+                Language::Da => format!("{:02}.{:02}", t.hour, t.minute),
+                Language::En => format!("{:02}:{:02}", t.hour, t.minute),
             },
             None => at.to_rfc3339(),
         }

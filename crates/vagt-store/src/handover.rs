@@ -8,7 +8,7 @@ use crate::{Actor, Result, Store, StoreError, audit};
 use rusqlite::Transaction;
 use std::collections::{BTreeMap, BTreeSet};
 use vagt_core::ecm_engine::{Finding, FindingRule};
-use vagt_core::handover::{Contingency, HandoverNote, HandoverSignoff, IllnessSeverity, ShiftSpan};
+use vagt_core::handover::{Contingency, HandoverNote, HandoverSignoff, Judgement, ShiftSpan};
 use vagt_core::outbound::Outbound;
 use vagt_core::{CitizenId, EcmLevel, Timestamp};
 
@@ -229,7 +229,7 @@ impl Store {
         actor: &Actor,
         citizen: &CitizenId,
         shift: ShiftSpan,
-        severity: Option<IllnessSeverity>,
+        severity: Option<Judgement>,
         contingency: Option<Contingency>,
         now: Timestamp,
     ) -> Result<HandoverNote> {
@@ -243,7 +243,7 @@ impl Store {
             written_by: actor.0.clone(),
             written_at: now,
         }
-        .checked()?;
+        .checked(now)?;
         let tx = self.conn.transaction()?;
         ensure_user_tx(&tx, actor, now)?;
         insert_note_tx(&tx, &note, now)?;
@@ -254,7 +254,10 @@ impl Store {
             "handover.note",
             Some(("citizen", citizen.as_str())),
             Some(&serde_json::json!({
-                "severity": note.severity.map(IllnessSeverity::code),
+                "severity": note.severity.map(|j| match j {
+                    Judgement::Set(severity) => severity.code(),
+                    Judgement::Rule => "rule",
+                }),
                 "contingency": note.contingency.is_some(),
             })),
             now,
@@ -280,7 +283,7 @@ impl Store {
             signed_by: actor.0.clone(),
             signed_at: now,
         }
-        .checked()?;
+        .checked(now)?;
         let tx = self.conn.transaction()?;
         ensure_user_tx(&tx, actor, now)?;
         insert_signoff_tx(&tx, &signoff, now)?;
@@ -317,8 +320,8 @@ impl Store {
         records(rows, "handover note")
     }
 
-    /// The sign-offs of the shifts that end at `shift_end` (this shift's, and with the start
-    /// of a shift, the one before). Audited.
+    /// The sign-offs of the shifts that end at each of `shift_ends` (this shift's, and with the
+    /// start of a shift, the one before). Audited.
     pub fn handover_signoffs(
         &mut self,
         actor: &Actor,

@@ -84,12 +84,14 @@ impl Store {
         Ok(latest_level_set(&self.conn, citizen_id.as_str(), kind)?.map(|(level, _)| level))
     }
 
-    /// The citizen's suggested and confirmed levels, newest first, at most
-    /// [`LEVEL_HISTORY_LIMIT`]. Audited as a read of the citizen's health data.
+    /// The citizen's suggested and confirmed levels, newest first, at most `limit` (a page
+    /// shows [`LEVEL_HISTORY_LIMIT`], the timeline all). Audited as a read of the citizen's
+    /// health data.
     pub fn level_history(
         &mut self,
         citizen_id: &CitizenId,
         actor: &Actor,
+        limit: usize,
     ) -> Result<Vec<LevelHistoryEntry>> {
         crate::citizen_rows::require_citizen(&self.conn, citizen_id.as_str())?;
         let raw: Vec<LevelRow> = {
@@ -98,7 +100,9 @@ impl Store {
                  WHERE citizen_id = ?1 AND kind IN ('suggested', 'confirmed')
                  ORDER BY set_at DESC, decision_key DESC, id DESC LIMIT ?2",
             )?;
-            stmt.query_map((citizen_id.as_str(), LEVEL_HISTORY_LIMIT as i64), |r| {
+            // SQLite reads a negative limit as none.
+            let limit = i64::try_from(limit).unwrap_or(-1);
+            stmt.query_map((citizen_id.as_str(), limit), |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,

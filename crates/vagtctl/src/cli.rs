@@ -167,7 +167,8 @@ pub enum Command {
     },
     /// The shift handover (I-PASS): who needs the next shift's attention and why, their
     /// actions and notes, the shift's calls and visits, who signed it. The shift now, unless
-    /// --from/--to say another; `note` and `sign` add to it.
+    /// --from/--to say another; `note` and `sign` add to it (with their own --from/--to).
+    #[command(args_conflicts_with_subcommands = true)]
     Handover {
         #[command(flatten)]
         shift: ShiftArgs,
@@ -396,7 +397,7 @@ pub enum HandoverCommand {
         citizen: String,
         #[command(flatten)]
         shift: ShiftArgs,
-        /// stable, watcher or unstable.
+        /// stable, watcher or unstable; rule withdraws her own (the rule's applies again).
         #[arg(long)]
         severity: Option<String>,
         /// The contingency note ("if SpO2 < 88 %, send MAS"); it stands until replaced.

@@ -7,7 +7,7 @@ use crate::output::{self, Output};
 use std::path::PathBuf;
 use vagt_app::{Session, parse_citizen};
 use vagt_core::Timestamp;
-use vagt_core::handover::{Contingency, IllnessSeverity};
+use vagt_core::handover::{Contingency, IllnessSeverity, Judgement};
 use vagt_core::i18n::Language;
 use vagt_store::Actor;
 
@@ -66,9 +66,14 @@ pub(crate) fn handover(
             clear,
         }) => {
             let citizen = parse_citizen(&citizen)?;
-            let severity: Option<IllnessSeverity> = severity
-                .map(|s| parse_choice("severity (stable, watcher, unstable)", &s))
-                .transpose()?;
+            let severity = match severity.as_deref().map(str::trim) {
+                None => None,
+                Some("rule") => Some(Judgement::Rule),
+                Some(s) => Some(Judgement::Set(parse_choice::<IllnessSeverity>(
+                    "severity (stable, watcher, unstable, rule)",
+                    s,
+                )?)),
+            };
             let contingency = match (contingency, clear) {
                 (Some(text), _) => Some(Contingency::Write(text)),
                 (None, true) => Some(Contingency::Clear),

@@ -1,12 +1,13 @@
 // The shift handover over the mocked back end, with the keys only: H opens it in the handover's
-// order, the arrows choose a citizen and ←/→ change shift, K and Alt+K sign, N writes the nurse's
-// note, G the PDF, Enter opens the citizen and Esc goes back; what the shift before left unsigned
-// is marked.
+// order, the arrows choose a citizen and ←/→ change shift, S and Alt+S sign it as received (K
+// still acknowledges alarms), N writes the nurse's note, G the PDF, Enter opens the citizen and
+// Esc goes back; what the shift before left unsigned is marked. The clock stands at the fake's
+// NOW, inside the shift it presents.
 import { render, screen, waitFor } from '@testing-library/svelte';
 import { tick } from 'svelte';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { resetStore, setLanguage } from '../store';
-import { citizen, handoverCitizen, handoverOf, installFake, NOW, SHIFT, type Fake } from '../test/fakeBackend';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { callForm, dialogs, dispatches, handover, resetStore, setLanguage, store, visitForm } from '../store';
+import { alarm, citizen, handoverCitizen, handoverOf, installFake, NOW, SHIFT, type Fake } from '../test/fakeBackend';
 import { giveWorklistHeight } from '../test/layout';
 import { active, byTestId, press, type } from '../test/keys';
 import App from './App.svelte';
@@ -16,11 +17,17 @@ beforeEach(() => {
   resetStore();
   localStorage.clear();
   setLanguage('da');
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(Date.parse(NOW));
+});
+afterEach(() => {
+  vi.useRealTimers();
 });
 
 const blocks = () => screen.queryAllByTestId('handover-citizen');
 const selectedId = () => document.querySelector<HTMLElement>('[data-testid="handover-citizen"][aria-selected="true"]')?.dataset.citizenId;
 const dialogOpen = (id: string) => (byTestId(id) as HTMLDialogElement).open;
+const openDialogs = () => [...document.querySelectorAll<HTMLDialogElement>('dialog')].filter((d) => d.open).map((d) => d.dataset.testid);
 const within = (id: string, testid: string) =>
   document.querySelector<HTMLElement>(`[data-testid="handover-citizen"][data-citizen-id="${id}"] [data-testid="${testid}"]`);
 
@@ -39,8 +46,11 @@ function presented(): ReturnType<typeof handoverOf> {
   ], { quiet: 7 });
 }
 
+/** An open alarm on a citizen who is not in the handover: the panel's choice, for K. */
+const ALARM = alarm('a-9', 'c-00003', 'Borger 00003', 'high');
+
 async function openHandover(before?: (fake: Fake) => void): Promise<Fake> {
-  const fake = installFake([citizen(0), citizen(1), citizen(2, { name: 'Inge Jensen' })]);
+  const fake = installFake([citizen(0), citizen(1), citizen(2, { name: 'Inge Jensen' }), citizen(3)]);
   fake.handover = presented();
   before?.(fake);
   render(App);
@@ -60,14 +70,15 @@ describe('the shift handover', () => {
     expect(blocks().map((b) => b.dataset.citizenId)).toEqual(['c-00002', 'c-00000', 'c-00001']);
     expect(screen.getAllByTestId('handover-severity').map((e) => e.textContent?.trim())).toEqual(['Ustabil', 'Observeres', 'Stabil']);
     expect(within('c-00002', 'handover-reasons')?.textContent).toBe('ECM4 · åben alarm (Høj)');
-    expect(within('c-00002', 'handover-actions')?.textContent).toContain('Ring tilbage (lovet af ole)');
+    expect(within('c-00002', 'handover-actions')?.textContent).toContain('Ring tilbage (aftalt af ole)');
     expect(within('c-00002', 'handover-readings')?.textContent).toBe('SpO2 87 % · Puls 112 /min');
     expect(within('c-00002', 'handover-levels')?.textContent)
       .toBe('Bekræftet ECM4 · foreslået ECM2 · ved vagtstart ECM2 · 2 opkald, 0 besøg i vagten');
     expect(byTestId('handover-view')?.textContent).toContain('Vagtoverlevering · Dagvagt');
     expect(byTestId('handover-span')?.textContent).toBe('22.11.2026 07.00 – 15.00');
-    expect(byTestId('handover-count')?.textContent).toBe('3 borgere at høre om, 7 rolige');
-    expect(byTestId('handover-signers')?.textContent?.trim()).toBe('Endnu ikke kvitteret som læst');
+    expect(byTestId('handover-count')?.textContent).toBe('3 borgere til overlevering, 7 uden bemærkninger');
+    expect(byTestId('handover-signers')?.textContent?.trim()).toBe('Endnu ikke modtaget');
+    expect(byTestId('handover-view')?.textContent).toContain('S modtag · Alt+S modtag alle');
     // The list has the keys, the first citizen chosen.
     expect(active().id).toBe('handover-list');
     expect(selectedId()).toBe('c-00002');
@@ -96,22 +107,34 @@ describe('the shift handover', () => {
     await waitFor(() => expect(byTestId('handover-span')?.textContent).toBe('22.11.2026 07.00 – 15.00'));
   });
 
-  it('signs the chosen citizen with K and everyone with Alt+K, and shows it after reading it again', async () => {
-    const fake = await openHandover();
+  it('signs the chosen citizen with S and every citizen shown with Alt+S, while K acknowledges the alarm as anywhere', async () => {
+    const fake = await openHandover((f) => { f.alarms = [ALARM]; });
+    await waitFor(() => expect(screen.getAllByTestId('alarm-item')).toHaveLength(1));
     await press('ArrowDown');
-    await press('k');
+    await press('s');
     await waitFor(() => expect(within('c-00000', 'handover-signed')?.dataset.signed).toBe('yes'));
     expect(fake.callsOf('sign_handover')).toEqual([{ from: SHIFT.from, to: SHIFT.to, citizenIds: ['c-00000'] }]);
-    expect(within('c-00000', 'handover-signed')?.textContent).toContain('Kvitteret af mette');
-    expect(within('c-00002', 'handover-signed')?.textContent?.trim()).toBe('Ikke kvitteret');
-    // K acknowledged no alarm here.
-    expect(fake.callsOf('acknowledge_episode')).toEqual([]);
+    expect(within('c-00000', 'handover-signed')?.textContent).toContain('Modtaget af mette');
+    expect(within('c-00002', 'handover-signed')?.textContent?.trim()).toBe('Ikke modtaget');
+    expect(byTestId('alarm-note')?.textContent).toBe('Modtaget og læst: Borger 00000');
     expect(selectedId()).toBe('c-00000');
 
-    await press('k', { altKey: true, code: 'KeyK' });
-    await waitFor(() => expect(screen.getAllByTestId('handover-signed').every((e) => e.dataset.signed === 'yes')).toBe(true));
-    expect(fake.callsOf('sign_handover')[1]).toEqual({ from: SHIFT.from, to: SHIFT.to, citizenIds: null });
-    expect(byTestId('handover-signers')?.textContent).toContain('Kvitteret som læst af mette');
+    // K in the handover acknowledges the alarm panel's choice, and signs nothing.
+    await press('k');
+    await waitFor(() => expect(fake.callsOf('acknowledge_episode')).toEqual([{ citizenId: 'c-00003', alarmIds: ['a-9'], comment: null }]));
+    expect(fake.callsOf('sign_handover')).toHaveLength(1);
+    expect(active().id).toBe('handover-list');
+
+    // Someone joins the handover after it was read: Alt+S signs for those shown, by name, not them.
+    await waitFor(() => expect(byTestId('handover-view')?.dataset.state).toBe('ready'));
+    fake.handover = { ...fake.handover, citizens: [...fake.handover.citizens, handoverCitizen(3, { severity: 'unstable', rule_severity: 'unstable' })] };
+    await press('s', { altKey: true, code: 'KeyS' });
+    await waitFor(() => expect(blocks()).toHaveLength(4));
+    expect(fake.callsOf('sign_handover')[1]).toEqual({ from: SHIFT.from, to: SHIFT.to, citizenIds: ['c-00002', 'c-00000', 'c-00001'] });
+    expect(['c-00002', 'c-00000', 'c-00001'].map((id) => within(id, 'handover-signed')?.dataset.signed)).toEqual(['yes', 'yes', 'yes']);
+    expect(within('c-00003', 'handover-signed')?.dataset.signed).toBe('no');
+    expect(byTestId('handover-signers')?.textContent).toContain('Modtaget og læst af mette');
+    expect(byTestId('alarm-note')?.textContent).toBe('Overleveringen modtaget og læst for 3 borgere');
   });
 
   it('writes the nurse\'s note with N, typing and Ctrl+Enter, sending only what changed', async () => {
@@ -133,7 +156,7 @@ describe('the shift handover', () => {
       contingency: { action: 'write', text: 'Hvis SpO2 < 88 %: send MAS' },
     }]);
     await waitFor(() => expect(within('c-00000', 'handover-contingency')?.textContent?.trim())
-      .toBe('Hvis/så (mette): Hvis SpO2 < 88 %: send MAS'));
+      .toBe('Hvis/så (mette, 22.11.2026 09.00): Hvis SpO2 < 88 %: send MAS'));
 
     // Her own severity, chosen by its key; the standing note is left as it is.
     await press('n');
@@ -145,53 +168,103 @@ describe('the shift handover', () => {
     await press('Enter', { ctrlKey: true });
     await waitFor(() => expect(dialogOpen('handover-note-dialog')).toBe(false));
     expect(fake.callsOf('write_handover_note')[1]).toEqual({
-      citizenId: 'c-00000', from: SHIFT.from, to: SHIFT.to, severity: 'unstable', contingency: null,
+      citizenId: 'c-00000', from: SHIFT.from, to: SHIFT.to, severity: { action: 'set', severity: 'unstable' }, contingency: null,
     });
     await waitFor(() => expect(within('c-00000', 'handover-nurse-severity')?.textContent?.trim())
       .toBe('Vurderet af mette (reglen siger: Observeres)'));
     expect(within('c-00000', 'handover-severity')?.textContent).toBe('Ustabil');
+
+    // Back to the rule's (R): hers is withdrawn, not the rule's value said by her.
+    await press('n');
+    await waitFor(() => expect(dialogOpen('handover-note-dialog')).toBe(true));
+    expect(byTestId('handover-note-severity')?.dataset.value).toBe('unstable');
+    document.querySelector<HTMLElement>('[data-testid="handover-note-severity"] [aria-checked="true"]')!.focus();
+    await press('r');
+    expect(byTestId('handover-note-severity')?.dataset.value).toBe('rule');
+    await press('Enter', { ctrlKey: true });
+    await waitFor(() => expect(dialogOpen('handover-note-dialog')).toBe(false));
+    expect(fake.callsOf('write_handover_note')[2]).toEqual({
+      citizenId: 'c-00000', from: SHIFT.from, to: SHIFT.to, severity: { action: 'rule' }, contingency: null,
+    });
+    await waitFor(() => expect(within('c-00000', 'handover-nurse-severity')).toBeNull());
+    expect(within('c-00000', 'handover-severity')?.textContent).toBe('Observeres');
+  });
+
+  it('opens no note in a shift that has ended, and says where notes are written', async () => {
+    const fake = await openHandover();
+    await press('ArrowLeft');
+    await waitFor(() => expect(byTestId('handover-span')?.textContent).toBe('21.11.2026 23.00 – 22.11.2026 07.00'));
+    await waitFor(() => expect(blocks()).toHaveLength(3));
+    await press('n');
+    await tick();
+    expect(dialogOpen('handover-note-dialog')).toBe(false);
+    expect(byTestId('alarm-note')?.textContent).toBe('Vagten er slut: notater skrives i overleveringen for vagten nu (H).');
+    expect(fake.callsOf('write_handover_note')).toEqual([]);
+    // The shift now takes notes.
+    await press('ArrowRight');
+    await waitFor(() => expect(byTestId('handover-span')?.textContent).toBe('22.11.2026 07.00 – 15.00'));
+    await press('n');
+    await waitFor(() => expect(dialogOpen('handover-note-dialog')).toBe(true));
   });
 
   it('marks a citizen carried over, and warns of a shift before signed in part or not at all', async () => {
     await openHandover((fake) => {
       fake.handover = { ...fake.handover, previous: { ...fake.handover.previous, signed: true, unsigned: 2 } };
     });
-    expect(within('c-00002', 'handover-carried')?.textContent).toContain('Ikke kvitteret ved forrige overlevering');
+    expect(within('c-00002', 'handover-carried')?.textContent).toContain('Ikke modtaget ved forrige overlevering');
     expect(within('c-00000', 'handover-carried')).toBeNull();
-    expect(byTestId('handover-previous')?.textContent).toContain('2 borgere blev ikke kvitteret ved forrige overlevering');
+    expect(byTestId('handover-previous')?.textContent).toContain('2 borgere blev ikke modtaget ved forrige overlevering');
+    // One citizen block never says both words: "modtaget" is the handover's, "kvitteret" the alarm's.
+    expect(within('c-00002', 'handover-signed')?.closest('li')?.textContent).not.toMatch(/kvitter/i);
   });
 
-  it('warns when the shift before was never signed, and says so when nobody is to be heard about', async () => {
+  it('warns when the shift before was never signed; an empty handover is signed with nobody, and E, O, P, M, V leave the worklist\'s row alone', async () => {
     const fake = installFake([citizen(0)]);
     fake.handover = handoverOf([], { quiet: 1, previous: { ...handoverOf([]).previous, signed: false, unsigned: 0 } });
     render(App);
     await waitFor(() => expect(document.body.dataset.state).toBe('ready'));
     screen.getByRole('grid').focus();
+    // A row chosen on the worklist, out of sight behind the handover.
+    await press('ArrowDown');
+    await waitFor(() => expect(store.selectedId).toBe('c-00000'));
     await press('h');
     await waitFor(() => expect(byTestId('handover-empty')).not.toBeNull());
-    expect(byTestId('handover-previous')?.textContent).toContain('Forrige vagts overlevering blev aldrig kvitteret');
-    // Nobody to sign for, note or open.
-    await press('k');
-    await press('n');
-    expect(fake.callsOf('sign_handover')).toEqual([]);
-    expect(dialogOpen('handover-note-dialog')).toBe(false);
+    expect(byTestId('handover-previous')?.textContent).toContain('Forrige vagts overlevering blev aldrig modtaget');
+    expect(byTestId('handover-empty')?.textContent).toBe('Ingen borgere til overlevering i denne vagt.');
+    fake.reset();
+    // Nobody to note or act on.
+    for (const key of ['n', 'e', 'o', 'p', 'm', 'v']) await press(key);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(openDialogs()).toEqual([]);
+    expect([dialogs.dialog, callForm.open, dispatches.dialog, visitForm.open, handover.noteFor]).toEqual([null, null, null, null, null]);
+    expect(fake.callsOf('plan_form')).toEqual([]);
+    // Received, for nobody: S and Alt+S send none.
+    await press('s');
+    await waitFor(() => expect(fake.callsOf('sign_handover')).toEqual([{ from: SHIFT.from, to: SHIFT.to, citizenIds: [] }]));
+    await waitFor(() => expect(byTestId('alarm-note')?.textContent).toBe('Overleveringen modtaget (ingen borgere til overlevering)'));
+    await waitFor(() => expect(byTestId('handover-signers')?.textContent).toContain('Modtaget og læst af mette'));
+    await press('s', { altKey: true, code: 'KeyS' });
+    await waitFor(() => expect(fake.callsOf('sign_handover')).toHaveLength(2));
+    expect(fake.callsOf('sign_handover')[1]).toEqual({ from: SHIFT.from, to: SHIFT.to, citizenIds: [] });
   });
 
-  it('is listed in the key overview: H, N, Alt+K, and what K, G and the side arrows do in it', async () => {
+  it('is listed in the key overview: H, N, S, Alt+S, and what G and the side arrows do in it; K only acknowledges', async () => {
     await openHandover();
     await press('?');
     await waitFor(() => expect(dialogOpen('key-help')).toBe(true));
     const row = (keys: string) => document.querySelector(`[data-testid="key-help-row"][data-keys="${keys}"]`)?.textContent ?? '';
     expect(row('H')).toContain('Vagtoverlevering for vagten nu');
     expect(row('N')).toContain('hvis/så-notat');
-    expect(row('Alt+K')).toContain('kvittér som læst for alle borgere');
-    expect(row('K')).toContain('i overleveringen: kvittér den valgte borger som læst');
+    expect(row('S')).toContain('I overleveringen: modtag den valgte borger som læst');
+    expect(row('Alt+S')).toContain('I overleveringen: modtag alle viste borgere');
+    expect(row('Alt+K')).toBe('');
+    expect(row('K')).not.toContain('overlevering');
     expect(row('G')).toContain('i overleveringen: gem den som PDF');
     expect(row('ArrowLeft')).toContain('i overleveringen: forrige vagt');
   });
 
   it('writes the PDF with G, opens the citizen with Enter, and Esc goes back to the handover, then the worklist', async () => {
-    const fake = await openHandover();
+    const fake = await openHandover((f) => { f.alarms = [ALARM]; });
     await press('g');
     await waitFor(() => expect(byTestId('handover-exported')?.textContent).toBe(`Overleveringen gemt som PDF: ${fake.handoverPath}`));
     expect(fake.callsOf('export_handover_pdf')).toEqual([{ from: SHIFT.from, to: SHIFT.to, lang: 'da' }]);
@@ -209,10 +282,14 @@ describe('the shift handover', () => {
     await waitFor(() => expect(byTestId('worklist-scroll')).not.toBeNull());
     expect(byTestId('handover-view')).toBeNull();
     await waitFor(() => expect(active().id).toBe('citizen-table'));
-    // Back on the worklist, G and K mean what they did.
+    // Back on the worklist, G, K and S mean what they did: no PDF of the handover, K acknowledges
+    // the alarm, S signs nothing.
     fake.reset();
     await press('g');
+    await press('s');
+    await press('s', { altKey: true, code: 'KeyS' });
     await press('k');
+    await waitFor(() => expect(fake.callsOf('acknowledge_episode')).toEqual([{ citizenId: 'c-00003', alarmIds: ['a-9'], comment: null }]));
     expect(fake.callsOf('export_handover_pdf')).toEqual([]);
     expect(fake.callsOf('sign_handover')).toEqual([]);
   });

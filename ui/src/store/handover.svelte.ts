@@ -1,12 +1,13 @@
 // The store's shift handover (H): the handover of a shift as the back end builds it, the citizen
-// chosen in it, the receiver's sign-off (K, Alt+K), its PDF (G), and the nurse's note on a
-// citizen (N: her severity for the shift, her "if ... then ..." note). Part of the UI's one
+// chosen in it, the receiver's sign-off (S, Alt+S: "modtaget"), its PDF (G), and the nurse's note
+// on a citizen (N: her severity for the shift, her "if ... then ..." note). Part of the UI's one
 // store (see index.ts); what was typed lives here, so a refusal keeps it.
 import * as api from '../api';
 import type { CitizenId, Handover, HandoverCitizen, ShiftSpan } from '../bindings';
 import { moveSelection } from '../filter';
 import { noteChanges, nextShift, type SeverityChoice } from '../handover';
 import { parseTime } from '../format';
+import { keyFor } from '../keymap';
 import { errorText } from '../wording';
 import { setNote, showHandoverView, store, t, watchChanges } from './app.svelte';
 
@@ -43,8 +44,10 @@ export const handover = {
   get noteClear() { return noteClear; }, get noteError() { return noteError; }, get noteSaving() { return noteSaving; },
   /** The citizen chosen, if the handover presents them. */
   get citizen(): HandoverCitizen | null { return data?.citizens[selectedIndex] ?? null; },
+  /** The shift shown has ended (so there is a next one to go to). */
+  get ended(): boolean { return data !== null && (parseTime(data.to) ?? Infinity) <= Date.now(); },
   /** The handover goes no further than the shift now. */
-  get hasNext(): boolean { return data !== null && (parseTime(data.to) ?? Infinity) <= Date.now(); },
+  get hasNext(): boolean { return handover.ended; },
 };
 
 /** Reads the handover of the span shown; the choice stays on its citizen, else near its place. */
@@ -111,21 +114,28 @@ export function moveHandover(step: 'up' | 'down' | 'page_up' | 'page_down' | 'fi
   selected = list[moveSelection(selectedIndex, delta, n)]?.citizen_id ?? null;
 }
 
-/** K: signs the chosen citizen as read; Alt+K (`all`) every citizen presented. False when nobody. */
+/**
+ * S: signs the chosen citizen as received and read; Alt+S (`all`) every citizen the view shows,
+ * named (never "all", so nobody who joined after it was read is signed for unseen). A handover
+ * that presents nobody is signed with none. False when there is nothing to sign.
+ */
 export function signHandover(all: boolean): boolean {
   const h = data;
   const c = handover.citizen;
-  if (!h || signing || (all ? h.citizens.length === 0 : !c)) return false;
-  void sign(h, all ? null : c);
+  if (!h || signing) return false;
+  if (all || h.citizens.length === 0) void sign(h, h.citizens.map((x) => x.citizen_id), null);
+  else if (c) void sign(h, [c.citizen_id], c);
+  else return false;
   return true;
 }
 
-async function sign(h: Handover, c: HandoverCitizen | null): Promise<void> {
+async function sign(h: Handover, ids: CitizenId[], c: HandoverCitizen | null): Promise<void> {
   signing = true;
   failure = '';
   try {
-    const done = await api.signHandover({ from: h.from, to: h.to }, c ? [c.citizen_id] : null);
-    setNote(c ? t('handover.sign.done', { name: c.name }) : t('handover.sign.all_done', { count: done.signed.length }));
+    const done = await api.signHandover({ from: h.from, to: h.to }, ids);
+    setNote(c ? t('handover.sign.done', { name: c.name })
+      : ids.length === 0 ? t('handover.sign.none_done') : t('handover.sign.all_done', { count: done.signed.length }));
   } catch (err) {
     failure = t('handover.sign.failed', { message: errorText(api.toApiError(err), t) });
   } finally {
@@ -155,8 +165,15 @@ export async function exportHandover(): Promise<void> {
 
 // ---------- the note (N) ----------
 
-/** N: the note dialog for the chosen citizen, with her standing severity and note. */
+/**
+ * N: the note dialog for the chosen citizen, with her standing severity and note. In a shift that
+ * has ended it opens nothing and says why: a note written now belongs to the shift now.
+ */
 export function openHandoverNote(): boolean {
+  if (handover.ended) {
+    setNote(t('handover.note.ended', { key: keyFor('handover') }));
+    return true;
+  }
   const c = handover.citizen;
   if (!c) return false;
   noteFor = c;

@@ -7,7 +7,7 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import { sortAlarms } from '../alarms';
 import type {
   AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, CallLink, CallProblem, CallRecord, CallRecorded, CitizenPage, CitizenSummary, Contingency, Dispatch,
-  DispatchChanged, DispatchEdit, DispatchForm, FormDraft, Handover, HandoverCitizen, HandoverNote, HandoverSignoff, HoverPoint, IllnessSeverity,
+  DispatchChanged, DispatchEdit, DispatchForm, FormDraft, Handover, HandoverCitizen, HandoverNote, HandoverSignoff, HoverPoint, Judgement,
   LimitsInForce, News2Score, PageVisit, PanelBox, Parameter, PersonDispatched, PersonDispatchForm, PlanCheck, PlanForm, PlanProblem, PlanView, Rendered, Sparkline, SparkPoint, StationStatus,
   TimelineEntry, TimelineKind, Triage, VisitForm, VisitRecord, VisitRecorded,
 } from '../bindings';
@@ -547,7 +547,7 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
         return { ...fake.handover, from, to, previous: { ...fake.handover.previous, from: before, to: from } } satisfies Handover;
       }
       case 'write_handover_note': {
-        const severity = args.severity as IllnessSeverity | null;
+        const severity = args.severity as Judgement | null;
         const contingency = args.contingency as Contingency | null;
         if (severity === null && contingency === null) throw { code: 'empty_note', message: 'the note says nothing' };
         if (contingency?.action === 'write' && contingency.text.trim() === '') throw { code: 'empty_contingency', message: 'empty' };
@@ -557,13 +557,16 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
           ...fake.handover,
           citizens: fake.handover.citizens.map((c) => c.citizen_id !== id ? c : {
             ...c,
-            ...(severity ? { severity, nurse_severity: word(severity) } : {}),
+            // Her judgement stands over the rule's; `rule` withdraws it and the rule's applies again.
+            ...(severity?.action === 'set' ? { severity: severity.severity, nurse_severity: word(severity.severity) } : {}),
+            ...(severity?.action === 'rule' ? { severity: c.rule_severity, nurse_severity: null } : {}),
             ...(contingency ? { contingency: contingency.action === 'write' ? word(contingency.text) : null } : {}),
           }),
         };
         const note: HandoverNote = {
           key: 'urn:uuid:note-1', citizen_id: id, shift: { from: args.from as string, to: args.to as string },
-          severity, contingency, written_by: 'mette', written_at: NOW,
+          // As sent (the note's own type follows the back end's).
+          severity: args.severity as HandoverNote['severity'], contingency, written_by: 'mette', written_at: NOW,
         };
         return note;
       }
@@ -571,6 +574,8 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
         const presented = fake.handover.citizens.map((c) => c.citizen_id);
         const signed = (args.citizenIds as string[] | null) ?? presented;
         if (signed.some((s) => !presented.includes(s))) throw { code: 'not_presented', message: 'not presented' };
+        // None only for a handover that presents nobody.
+        if (signed.length === 0 && presented.length > 0) throw { code: 'nothing_signed', message: 'the sign-off signs for no citizen' };
         fake.handover = {
           ...fake.handover,
           signers: [...new Set([...fake.handover.signers, 'mette'])],

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod notes;
 pub use notes::{
-    Contingency, HandoverNote, HandoverProblem, HandoverSignoff, ShiftSpan, Signature,
+    Contingency, HandoverNote, HandoverProblem, HandoverSignoff, Judgement, ShiftSpan, Signature,
     SignoffState, nurse_severity, standing_contingency,
 };
 
@@ -186,6 +186,20 @@ pub fn shift_around(now: Timestamp) -> Option<(Timestamp, Timestamp)> {
         .into_iter()
         .map(|h| start.plus_millis(h * HOUR))
         .find(|at| shift_start(*at) == Some(*at))?;
+    Some((start, end))
+}
+
+/// How long into a shift the handover shown by default is still the one of the shift that
+/// just ended: the receiving nurse reads it when she comes on.
+pub const HANDOVER_GRACE_MS: i64 = crate::time_util::MILLIS_PER_HOUR;
+
+/// The shift whose handover is shown when none is asked for: the one `now` falls in, except in
+/// its first hour, when it is the one that just ended (its receiver is reading it).
+pub fn handover_shift(now: Timestamp) -> Option<(Timestamp, Timestamp)> {
+    let (start, end) = shift_around(now)?;
+    if now.millis() - start.millis() < HANDOVER_GRACE_MS {
+        return shift_around(start.plus_millis(-1));
+    }
     Some((start, end))
 }
 
@@ -398,6 +412,21 @@ mod tests {
         ] {
             assert_eq!(illness_severity(&facts).0, expected, "{facts:?}");
         }
+    }
+
+    #[test]
+    fn the_handover_shown_in_a_shifts_first_hour_is_the_one_that_just_ended() {
+        let at = |text: &str| Timestamp::parse_rfc3339(text).expect("time");
+        // 07:40 in Copenhagen (winter, UTC+1): the night's handover is being read.
+        assert_eq!(
+            handover_shift(at("2026-12-02T06:40:00Z")),
+            Some((at("2026-12-01T22:00:00Z"), at("2026-12-02T06:00:00Z")))
+        );
+        // 08:00: the day's own.
+        assert_eq!(
+            handover_shift(at("2026-12-02T07:00:00Z")),
+            Some((at("2026-12-02T06:00:00Z"), at("2026-12-02T14:00:00Z")))
+        );
     }
 
     #[test]

@@ -5,13 +5,14 @@
 //!
 //! # The rules
 //! * A nurse's severity holds for the handover of the shift she set it in (the same start and
-//!   end), the newest one winning; the next shift judges anew from the rule.
+//!   end), the newest one winning; she may also withdraw it (back to the rule). The next
+//!   shift judges anew from the rule.
 //! * A contingency note stands until a newer one replaces or clears it: "if the saturation
 //!   falls below 88 %, send MAS" is true tomorrow too.
 //! * A sign-off names the citizens the handover presented and those the receiver signed as
-//!   read. A shift may be signed in several goes, by several nurses; a citizen is signed for
-//!   once any sign-off of the shift names them. What was presented and not signed for is shown
-//!   to the next shift.
+//!   read (none, when it presented none: a quiet shift is received too). A shift may be
+//!   signed in several goes, by several nurses; a citizen is signed for once any sign-off of
+//!   the shift names them. What was presented and not signed for is shown to the next shift.
 
 use super::IllnessSeverity;
 use crate::citizen::CitizenId;
@@ -41,6 +42,16 @@ pub enum Contingency {
     Clear,
 }
 
+/// A nurse's own severity of a citizen for a shift, or its withdrawal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "action", content = "severity", rename_all = "snake_case")]
+pub enum Judgement {
+    /// Hers, over the rule's.
+    Set(IllnessSeverity),
+    /// Withdrawn: the rule's applies again.
+    Rule,
+}
+
 /// A nurse's word on a citizen in the handover of a shift.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct HandoverNote {
@@ -48,8 +59,8 @@ pub struct HandoverNote {
     pub key: String,
     pub citizen_id: CitizenId,
     pub shift: ShiftSpan,
-    /// Her judgement, over the rule's, for this shift's handover.
-    pub severity: Option<IllnessSeverity>,
+    /// Her judgement for this shift's handover (over the rule's), or its withdrawal.
+    pub severity: Option<Judgement>,
     pub contingency: Option<Contingency>,
     pub written_by: String,
     pub written_at: Timestamp,
@@ -76,6 +87,9 @@ pub enum HandoverProblem {
     /// The shift ends before it begins.
     #[error("the shift must end after it begins")]
     BadShift,
+    /// Notes and sign-offs are for shifts that have begun.
+    #[error("the shift has not begun")]
+    ShiftInFuture,
     /// A note with neither a severity nor a contingency.
     #[error("the note says nothing")]
     EmptyNote,
@@ -84,7 +98,7 @@ pub enum HandoverProblem {
     EmptyContingency,
     #[error("the contingency note is longer than {MAX_CONTINGENCY_CHARS} characters")]
     ContingencyTooLong,
-    /// A sign-off that signs for nobody.
+    /// A sign-off that signs for nobody of a handover that presented someone.
     #[error("the sign-off signs for no citizen")]
     NothingSigned,
     /// A sign-off that signs for a citizen the handover did not present.
@@ -96,6 +110,7 @@ impl HandoverProblem {
     pub const fn code(self) -> &'static str {
         match self {
             HandoverProblem::BadShift => "bad_shift",
+            HandoverProblem::ShiftInFuture => "shift_in_future",
             HandoverProblem::EmptyNote => "empty_note",
             HandoverProblem::EmptyContingency => "empty_contingency",
             HandoverProblem::ContingencyTooLong => "contingency_too_long",
@@ -113,15 +128,24 @@ impl ShiftSpan {
         Ok(self)
     }
 
+    /// [`ShiftSpan::check`], and the shift has begun by `now`.
+    pub fn check_begun(self, now: Timestamp) -> Result<ShiftSpan, HandoverProblem> {
+        if self.from > now {
+            return Err(HandoverProblem::ShiftInFuture);
+        }
+        self.check()
+    }
+
     pub fn contains(self, at: Timestamp) -> bool {
         self.from <= at && at < self.to
     }
 }
 
 impl HandoverNote {
-    /// The note as kept (its text trimmed), or why it cannot be.
-    pub fn checked(mut self) -> Result<HandoverNote, HandoverProblem> {
-        self.shift.check()?;
+    /// The note as kept (its text trimmed), or why it cannot be; `now` is when it was made or
+    /// received.
+    pub fn checked(mut self, now: Timestamp) -> Result<HandoverNote, HandoverProblem> {
+        self.shift.check_begun(now)?;
         if let Some(Contingency::Write(text)) = &mut self.contingency {
             *text = text.trim().to_owned();
             if text.is_empty() {
@@ -143,12 +167,13 @@ impl HandoverNote {
 }
 
 impl HandoverSignoff {
-    /// The sign-off as kept (each citizen once), or why it cannot be.
-    pub fn checked(mut self) -> Result<HandoverSignoff, HandoverProblem> {
-        self.shift.check()?;
+    /// The sign-off as kept (each citizen once), or why it cannot be; `now` is when it was
+    /// made or received.
+    pub fn checked(mut self, now: Timestamp) -> Result<HandoverSignoff, HandoverProblem> {
+        self.shift.check_begun(now)?;
         let mut seen = BTreeSet::new();
         self.signed.retain(|c| seen.insert(c.clone()));
-        if self.signed.is_empty() {
+        if self.signed.is_empty() && !self.presented.is_empty() {
             return Err(HandoverProblem::NothingSigned);
         }
         if self.signed.iter().any(|c| !self.presented.contains(c)) {
@@ -158,16 +183,21 @@ impl HandoverSignoff {
     }
 }
 
-/// The nurse's severity that holds for a citizen in the handover of `shift`: the newest note
-/// of that very shift that sets one (written time, then key, so every station picks alike).
+/// The nurse's severity that holds for a citizen in the handover of `shift`, with its note:
+/// the newest note of that very shift that judges (written time, then key, so every station
+/// picks alike), unless it withdrew the judgement.
 pub fn nurse_severity<'a>(
     notes: impl IntoIterator<Item = &'a HandoverNote>,
     shift: ShiftSpan,
-) -> Option<&'a HandoverNote> {
-    notes
+) -> Option<(&'a HandoverNote, IllnessSeverity)> {
+    let newest = notes
         .into_iter()
         .filter(|n| n.shift == shift && n.severity.is_some())
-        .max_by(|a, b| a.order().cmp(&b.order()))
+        .max_by(|a, b| a.order().cmp(&b.order()))?;
+    match newest.severity {
+        Some(Judgement::Set(severity)) => Some((newest, severity)),
+        _ => None,
+    }
 }
 
 /// The contingency note that stands at the end of `shift`: the newest written before it ended,
@@ -209,8 +239,24 @@ impl SignoffState {
         signoffs: impl IntoIterator<Item = &'a HandoverSignoff>,
         shift: ShiftSpan,
     ) -> SignoffState {
+        Self::of_those(signoffs, |s| s == shift)
+    }
+
+    /// The state of the sign-offs of every span that ended at `end` (the clinic's shift, or a
+    /// span a nurse chose): what the handover that ended then left behind.
+    pub fn ending_at<'a>(
+        signoffs: impl IntoIterator<Item = &'a HandoverSignoff>,
+        end: Timestamp,
+    ) -> SignoffState {
+        Self::of_those(signoffs, |s| s.to == end)
+    }
+
+    fn of_those<'a>(
+        signoffs: impl IntoIterator<Item = &'a HandoverSignoff>,
+        wanted: impl Fn(ShiftSpan) -> bool,
+    ) -> SignoffState {
         let mut mine: Vec<&HandoverSignoff> =
-            signoffs.into_iter().filter(|s| s.shift == shift).collect();
+            signoffs.into_iter().filter(|s| wanted(s.shift)).collect();
         mine.sort_by(|a, b| (a.signed_at, &a.key).cmp(&(b.signed_at, &b.key)));
         let mut state = SignoffState::default();
         for signoff in mine {
@@ -243,6 +289,8 @@ impl SignoffState {
 mod tests {
     use super::*;
 
+    const NOW: Timestamp = Timestamp::from_millis(1_000);
+
     fn id(s: &str) -> CitizenId {
         CitizenId::new(s).expect("id")
     }
@@ -252,6 +300,10 @@ mod tests {
             from: Timestamp::from_millis(from),
             to: Timestamp::from_millis(to),
         }
+    }
+
+    fn judged(n: &HandoverNote, s: IllnessSeverity) -> Option<(&HandoverNote, IllnessSeverity)> {
+        Some((n, s))
     }
 
     fn note(key: &str, on: ShiftSpan, at: i64) -> HandoverNote {
@@ -270,22 +322,25 @@ mod tests {
     fn a_note_must_say_something_within_bounds() {
         let night = shift(0, 100);
         assert_eq!(
-            note("a", night, 1).checked(),
+            note("a", night, 1).checked(NOW),
             Err(HandoverProblem::EmptyNote)
         );
         let mut blank = note("a", night, 1);
         blank.contingency = Some(Contingency::Write("   ".into()));
-        assert_eq!(blank.checked(), Err(HandoverProblem::EmptyContingency));
+        assert_eq!(blank.checked(NOW), Err(HandoverProblem::EmptyContingency));
         let mut long = note("a", night, 1);
         long.contingency = Some(Contingency::Write("x".repeat(MAX_CONTINGENCY_CHARS + 1)));
-        assert_eq!(long.checked(), Err(HandoverProblem::ContingencyTooLong));
+        assert_eq!(long.checked(NOW), Err(HandoverProblem::ContingencyTooLong));
         let mut backwards = note("a", shift(100, 100), 1);
-        backwards.severity = Some(IllnessSeverity::Watcher);
-        assert_eq!(backwards.checked(), Err(HandoverProblem::BadShift));
+        backwards.severity = Some(Judgement::Set(IllnessSeverity::Watcher));
+        assert_eq!(backwards.checked(NOW), Err(HandoverProblem::BadShift));
+        let mut ahead = note("a", shift(NOW.millis() + 1, NOW.millis() + 100), 1);
+        ahead.severity = Some(Judgement::Set(IllnessSeverity::Watcher));
+        assert_eq!(ahead.checked(NOW), Err(HandoverProblem::ShiftInFuture));
         let mut fine = note("a", night, 1);
         fine.contingency = Some(Contingency::Write("  hvis sat < 88: send MAS ".into()));
         assert_eq!(
-            fine.checked().map(|n| n.contingency),
+            fine.checked(NOW).map(|n| n.contingency),
             Ok(Some(Contingency::Write("hvis sat < 88: send MAS".into())))
         );
     }
@@ -295,19 +350,30 @@ mod tests {
         let night = shift(0, 100);
         let day = shift(100, 200);
         let mut first = note("b", night, 10);
-        first.severity = Some(IllnessSeverity::Unstable);
+        first.severity = Some(Judgement::Set(IllnessSeverity::Unstable));
         let mut second = note("a", night, 20);
-        second.severity = Some(IllnessSeverity::Watcher);
+        second.severity = Some(Judgement::Set(IllnessSeverity::Watcher));
         let mut written_only = note("c", night, 30);
         written_only.contingency = Some(Contingency::Write("hvis ...".into()));
         let notes = [first.clone(), second.clone(), written_only];
-        assert_eq!(nurse_severity(&notes, night), Some(&second));
+        assert_eq!(
+            nurse_severity(&notes, night),
+            judged(&second, IllnessSeverity::Watcher)
+        );
         assert_eq!(nurse_severity(&notes, day), None);
         // Written at the same instant: the key decides, alike at every station.
         let mut tie = note("z", night, 20);
-        tie.severity = Some(IllnessSeverity::Stable);
-        let notes = [second, tie.clone(), first];
-        assert_eq!(nurse_severity(&notes, night), Some(&tie));
+        tie.severity = Some(Judgement::Set(IllnessSeverity::Stable));
+        let notes = [second.clone(), tie.clone(), first.clone()];
+        assert_eq!(
+            nurse_severity(&notes, night),
+            judged(&tie, IllnessSeverity::Stable)
+        );
+        // Withdrawn: the rule's applies again, until she judges anew.
+        let mut withdrawn = note("w", night, 40);
+        withdrawn.severity = Some(Judgement::Rule);
+        let notes = [first.clone(), second.clone(), withdrawn];
+        assert_eq!(nurse_severity(&notes, night), None);
     }
 
     #[test]
@@ -358,6 +424,11 @@ mod tests {
         let other = SignoffState::of(&[signoff("s1", "a", 110, &["c1"])], shift(100, 200));
         assert!(!other.any());
         assert_eq!(other.unsigned().count(), 0);
+        // Every span that ended then counts: the clinic's shift and one a nurse chose.
+        let mut own_span = signoff("s3", "c", 130, &["c3"]);
+        own_span.shift = shift(50, 100);
+        let both = SignoffState::ending_at(&[signoff("s1", "a", 110, &["c1"]), own_span], night.to);
+        assert_eq!(both.unsigned().collect::<Vec<_>>(), vec![&id("c2")]);
     }
 
     #[test]
@@ -372,16 +443,20 @@ mod tests {
             signed_at: Timestamp::from_millis(1),
         };
         assert_eq!(
-            signoff(vec![]).checked(),
+            signoff(vec![]).checked(NOW),
             Err(HandoverProblem::NothingSigned)
         );
         assert_eq!(
-            signoff(vec![id("c2")]).checked(),
+            signoff(vec![id("c2")]).checked(NOW),
             Err(HandoverProblem::NotPresented)
         );
+        // A quiet shift presented nobody, and is received all the same.
+        let mut quiet = signoff(vec![]);
+        quiet.presented.clear();
+        assert!(quiet.checked(NOW).is_ok());
         assert_eq!(
             signoff(vec![id("c1"), id("c1")])
-                .checked()
+                .checked(NOW)
                 .map(|s| s.signed),
             Ok(vec![id("c1")])
         );

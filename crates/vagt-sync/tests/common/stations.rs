@@ -5,7 +5,7 @@
 
 use std::path::Path;
 use vagt_core::alarm::{AlarmKind, AlarmPriority, AlarmState, Audience, EscalationRule};
-use vagt_core::handover::{Contingency, IllnessSeverity, ShiftSpan, shift_around};
+use vagt_core::handover::{Contingency, IllnessSeverity, Judgement, ShiftSpan, shift_around};
 use vagt_core::plan::DocumentFormat;
 use vagt_core::{CitizenId, EcmLevel, LevelKind, Timestamp};
 use vagt_store::{Actor, AlarmFilter, DbKey, OpenMode, Store};
@@ -165,7 +165,7 @@ pub async fn decisions_plans_and_policy_travel(client: &FhirClient, dir: &Path, 
         &nurse_a,
         x,
         shift,
-        Some(IllnessSeverity::Watcher),
+        Some(Judgement::Set(IllnessSeverity::Watcher)),
         Some(Contingency::Write("Hvis SpO2 < 88 %: send MAS".into())),
         Timestamp::now(),
     )
