@@ -10,120 +10,14 @@ use vagt_core::handover::{HandoverAction, SeverityReason};
 use vagt_core::i18n::{Catalogue, Language};
 use vagt_core::limits::Triage;
 use vagt_core::{Parameter, Timestamp};
+use vagt_plot::document::{BODY, LINE, MARGIN, MUTED, Mark, Pages, TEXT};
 use vagt_plot::{A4_POINTS, Layout, TrendRange, Words};
 use vagt_store::Actor;
 
-const MARGIN: f32 = 40.0;
-const BODY: f32 = 9.0;
-const LINE: f32 = 12.5;
-/// DejaVu Sans averages a little over half an em per character: lines are wrapped by count.
-const CHAR_EM: f32 = 0.56;
+/// The small trend's width: the page's text width, a little indented.
 const TREND_WIDTH: f32 = A4_POINTS.0 - 2.0 * MARGIN - 14.0;
 /// A small trend: a third of the page at most, so a citizen and their trend share it.
 const TREND_MAX_HEIGHT: f32 = 270.0;
-
-/// One thing drawn on a page, at its top.
-enum Mark {
-    Text {
-        x: f32,
-        y: f32,
-        size: f32,
-        bold: bool,
-        colour: &'static str,
-        text: String,
-    },
-    Chip {
-        x: f32,
-        y: f32,
-        width: f32,
-        fill: &'static str,
-    },
-    Rule {
-        y: f32,
-    },
-    /// A trend plot's SVG, scaled into the box.
-    Svg {
-        x: f32,
-        y: f32,
-        width: f32,
-        height: f32,
-        svg: String,
-        view: (u32, u32),
-    },
-}
-
-/// Pages filled from the top, a new one when the next block does not fit.
-struct Pages {
-    pages: Vec<Vec<Mark>>,
-    y: f32,
-}
-
-const TOP: f32 = MARGIN + 28.0;
-const BOTTOM: f32 = A4_POINTS.1 - MARGIN;
-
-impl Pages {
-    fn new() -> Pages {
-        Pages {
-            pages: vec![Vec::new()],
-            y: TOP,
-        }
-    }
-
-    fn room_for(&mut self, height: f32) {
-        if self.y + height > BOTTOM && self.y > TOP {
-            self.pages.push(Vec::new());
-            self.y = TOP;
-        }
-    }
-
-    fn put(&mut self, mark: Mark) {
-        if let Some(page) = self.pages.last_mut() {
-            page.push(mark);
-        }
-    }
-
-    /// Text wrapped to the width left of `x`, one line after another.
-    fn text(&mut self, x: f32, size: f32, bold: bool, colour: &'static str, text: &str) {
-        let per_line = ((A4_POINTS.0 - MARGIN - x) / (size * CHAR_EM)).max(10.0) as usize;
-        for line in wrap(text, per_line) {
-            self.room_for(LINE);
-            self.put(Mark::Text {
-                x,
-                y: self.y + size,
-                size,
-                bold,
-                colour,
-                text: line,
-            });
-            self.y += size + (LINE - BODY);
-        }
-    }
-}
-
-fn wrap(text: &str, per_line: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > per_line {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// The handover's phrases, in the plots' wording.
 trait Phrases {
@@ -212,8 +106,6 @@ impl Phrases for Words<'_> {
     }
 }
 
-const TEXT: &str = "#212121";
-const MUTED: &str = "#5F6368";
 const ALERT: &str = "#B71C1C";
 
 fn severity_fill(c: &HandoverCitizen) -> &'static str {
@@ -354,75 +246,6 @@ fn citizen_block(
     pages.y += 6.0;
 }
 
-/// A drawn SVG's body, without its XML declaration, to nest in a page.
-fn nested(svg: &str) -> &str {
-    match svg.find("<svg") {
-        Some(at) => &svg[at..],
-        None => svg,
-    }
-}
-
-fn page_svg(marks: &[Mark], header: &str, footer: &str) -> String {
-    let (w, h) = A4_POINTS;
-    let mut out = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="DejaVu Sans"><rect width="{w}" height="{h}" fill="white"/>"#
-    );
-    let text = |out: &mut String, x: f32, y: f32, size: f32, bold: bool, colour: &str, t: &str| {
-        let weight = if bold { " font-weight=\"bold\"" } else { "" };
-        out.push_str(&format!(
-            r#"<text x="{x:.1}" y="{y:.1}" font-size="{size}" fill="{colour}"{weight}>{}</text>"#,
-            escape(t)
-        ));
-    };
-    text(&mut out, MARGIN, MARGIN + 4.0, 13.0, true, TEXT, header);
-    text(
-        &mut out,
-        MARGIN,
-        h - MARGIN + 20.0,
-        8.0,
-        false,
-        MUTED,
-        footer,
-    );
-    for mark in marks {
-        match mark {
-            Mark::Text {
-                x,
-                y,
-                size,
-                bold,
-                colour,
-                text: t,
-            } => text(&mut out, *x, *y, *size, *bold, colour, t),
-            Mark::Chip { x, y, width, fill } => out.push_str(&format!(
-                r#"<rect x="{x:.1}" y="{y:.1}" width="{width:.1}" height="14" rx="3" fill="{fill}"/>"#
-            )),
-            Mark::Rule { y } => out.push_str(&format!(
-                r##"<line x1="{MARGIN}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#CFD4D8" stroke-width="0.6"/>"##,
-                w - MARGIN
-            )),
-            Mark::Svg {
-                x,
-                y,
-                width,
-                height,
-                svg,
-                view,
-            } => {
-                // A viewport of the page's, holding the plot as drawn (its own size inside).
-                out.push_str(&format!(
-                    r#"<svg class="small-trend" x="{x:.1}" y="{y:.1}" width="{width:.1}" height="{height:.1}" viewBox="0 0 {} {}">"#,
-                    view.0, view.1
-                ));
-                out.push_str(nested(svg));
-                out.push_str("</svg>");
-            }
-        }
-    }
-    out.push_str("</svg>");
-    out
-}
-
 /// The handover's pages as SVG, each A4, numbered.
 pub fn handover_pages(
     handover: &Handover,
@@ -539,23 +362,16 @@ pub fn handover_pages(
             ]
         )
     );
-    let total = pages.pages.len();
-    pages
-        .pages
-        .iter()
-        .enumerate()
-        .map(|(n, marks)| {
-            let footer = format!(
-                "{} · {}",
-                words.with(
-                    "handover.page",
-                    &[("page", (n + 1).to_string()), ("pages", total.to_string())]
-                ),
-                words.with("handover.made", &[("at", words.day_time(handover.made_at))])
-            );
-            page_svg(marks, &header, &footer)
-        })
-        .collect()
+    pages.finish(&header, |n, total| {
+        format!(
+            "{} · {}",
+            words.with(
+                "handover.page",
+                &[("page", n.to_string()), ("pages", total.to_string())]
+            ),
+            words.with("handover.made", &[("at", words.day_time(handover.made_at))])
+        )
+    })
 }
 
 impl Session {
@@ -677,24 +493,5 @@ impl Session {
             panel_height: 90,
         };
         crate::trend::render(&source, language, layout)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lines_wrap_at_words_and_keep_every_word() {
-        let text = "Hvis SpO2 falder under 88 % eller vejrtrækningen tiltager: send MAS straks";
-        let lines = wrap(text, 20);
-        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
-        assert_eq!(lines.join(" "), text);
-        assert_eq!(wrap("", 20), [""]);
-    }
-
-    #[test]
-    fn text_is_escaped_for_the_svg() {
-        assert_eq!(escape("<b>&\"x\""), "&lt;b&gt;&amp;&quot;x&quot;");
     }
 }

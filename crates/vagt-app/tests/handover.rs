@@ -327,7 +327,7 @@ fn notes_and_the_receivers_signoff_travel_and_what_is_unsigned_carries_over() {
     assert!(unstable >= 1, "the noted citizen at least");
     let nested: usize = pages
         .iter()
-        .map(|p| p.matches("class=\"small-trend\"").count())
+        .map(|p| p.matches("class=\"embedded\"").count())
         .sum();
     assert_eq!(
         nested, unstable,

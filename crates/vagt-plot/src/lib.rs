@@ -7,6 +7,7 @@
 //! minimum, maximum or red reading is ever hidden.
 
 mod build;
+pub mod document;
 mod draw;
 mod export;
 pub mod fonts;

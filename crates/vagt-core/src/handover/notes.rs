@@ -60,10 +60,30 @@ pub struct HandoverNote {
     pub citizen_id: CitizenId,
     pub shift: ShiftSpan,
     /// Her judgement for this shift's handover (over the rule's), or its withdrawal.
+    #[serde(default, deserialize_with = "judgement_or_severity")]
     pub severity: Option<Judgement>,
     pub contingency: Option<Contingency>,
     pub written_by: String,
     pub written_at: Timestamp,
+}
+
+/// A judgement as kept, or a bare severity as the first notes of schema 10 kept it (stores
+/// and outboxes may hold those).
+fn judgement_or_severity<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Judgement>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Kept {
+        Judged(Judgement),
+        Bare(IllnessSeverity),
+    }
+    Ok(
+        Option::<Kept>::deserialize(deserializer)?.map(|kept| match kept {
+            Kept::Judged(judgement) => judgement,
+            Kept::Bare(severity) => Judgement::Set(severity),
+        }),
+    )
 }
 
 /// The receiving nurse's signature on a shift's handover.
@@ -374,6 +394,25 @@ mod tests {
         withdrawn.severity = Some(Judgement::Rule);
         let notes = [first.clone(), second.clone(), withdrawn];
         assert_eq!(nurse_severity(&notes, night), None);
+    }
+
+    #[test]
+    fn a_note_kept_with_a_bare_severity_reads_as_her_judgement() {
+        let mut judged = note("a", shift(0, 100), 1);
+        judged.severity = Some(Judgement::Set(IllnessSeverity::Unstable));
+        let mut kept = serde_json::to_value(&judged).expect("json");
+        assert_eq!(
+            kept["severity"],
+            serde_json::json!({"action": "set", "severity": "unstable"})
+        );
+        let read: HandoverNote = serde_json::from_value(kept.clone()).expect("read");
+        assert_eq!(read, judged);
+        kept["severity"] = serde_json::json!("unstable");
+        let read: HandoverNote = serde_json::from_value(kept.clone()).expect("read");
+        assert_eq!(read, judged);
+        kept["severity"] = serde_json::Value::Null;
+        let read: HandoverNote = serde_json::from_value(kept).expect("read");
+        assert_eq!(read.severity, None);
     }
 
     #[test]
