@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 10 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 11 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -72,7 +72,12 @@ CREATE TABLE citizen_evaluations (
     next_due_at     INTEGER,
     -- The suggested level at the last evaluation and since when: what the worklist shows.
     suggested_level INTEGER CHECK (suggested_level IS NULL OR suggested_level BETWEEN 1 AND 6),
-    suggested_since INTEGER
+    suggested_since INTEGER,
+    -- NEWS2 of the newest full set of vitals at the last evaluation (a FullSetScore as JSON),
+    -- and the time of the set's oldest reading: the worklist shows it while that is within a
+    -- week, without reading every citizen's week of vitals. (Added in version 11.)
+    news2           TEXT CHECK (news2 IS NULL OR json_valid(news2)),
+    news2_from      INTEGER
 ) STRICT, WITHOUT ROWID;
 
 CREATE INDEX citizen_evaluations_due ON citizen_evaluations (next_due_at)
@@ -108,6 +113,19 @@ CREATE TABLE readings (
 CREATE INDEX readings_by_citizen_parameter_time
     ON readings (citizen_id, parameter, effective_at)
     WHERE is_current = 1;
+
+-- Each citizen's newest current reading of each parameter (newest by effective time, then row),
+-- kept by the triggers `readings_*_latest` whichever path writes readings, so that the worklist
+-- reads a row per citizen and parameter instead of searching every reading. Derived data: no
+-- foreign key, to keep the cost of each stored reading down. (Added in version 11.)
+CREATE TABLE latest_readings (
+    citizen_id   TEXT NOT NULL,
+    parameter    TEXT NOT NULL,
+    reading_id   INTEGER NOT NULL,
+    value        REAL NOT NULL,
+    effective_at INTEGER NOT NULL,
+    PRIMARY KEY (citizen_id, parameter)
+) STRICT, WITHOUT ROWID;
 
 -- Input that could not be accepted, kept whole with its reason until a human decides.
 -- `fingerprint` (a hash of source and payload) makes a re-delivered bad input one row, not many.
@@ -151,6 +169,11 @@ CREATE TABLE ecm_levels (
 ) STRICT;
 
 CREATE INDEX ecm_levels_by_citizen ON ecm_levels (citizen_id, kind, set_at);
+
+-- The nurses' decisions alone: the worklist reads each citizen's newest without passing the
+-- long history of suggested levels. (Added in version 11.)
+CREATE INDEX ecm_levels_confirmed ON ecm_levels (citizen_id, set_at)
+    WHERE kind = 'confirmed';
 
 CREATE UNIQUE INDEX ecm_levels_decision_key ON ecm_levels (decision_key)
     WHERE decision_key IS NOT NULL;
@@ -252,6 +275,9 @@ CREATE TABLE alarms (
 CREATE INDEX alarms_open ON alarms (priority, raised_at) WHERE state = 'open';
 
 CREATE INDEX alarms_open_by_citizen ON alarms (citizen_id) WHERE state = 'open';
+
+-- One citizen's alarms, open and past (the citizen's page and timeline). (Added in version 11.)
+CREATE INDEX alarms_by_citizen ON alarms (citizen_id, raised_at);
 
 -- A snooze is one nurse's: it never silences the alarm for anyone else.
 CREATE TABLE alarm_snoozes (
@@ -512,6 +538,71 @@ CREATE TRIGGER readings_changed_make_due AFTER UPDATE OF is_current, status ON r
 BEGIN
     INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
         ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+-- Counts the status bar shows on every change, kept by triggers so that showing them costs no
+-- count of millions of rows: `current_readings`. (Added in version 11.)
+CREATE TABLE store_counts (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO store_counts (name, value) VALUES ('current_readings', 0);
+
+CREATE TRIGGER readings_added_count AFTER INSERT ON readings
+WHEN NEW.is_current = 1
+BEGIN
+    UPDATE store_counts SET value = value + 1 WHERE name = 'current_readings';
+END;
+
+CREATE TRIGGER readings_current_changed_count AFTER UPDATE OF is_current ON readings
+WHEN OLD.is_current <> NEW.is_current
+BEGIN
+    UPDATE store_counts SET value = value + NEW.is_current - OLD.is_current
+        WHERE name = 'current_readings';
+END;
+
+CREATE TRIGGER readings_removed_count AFTER DELETE ON readings
+WHEN OLD.is_current = 1
+BEGIN
+    UPDATE store_counts SET value = value - 1 WHERE name = 'current_readings';
+END;
+
+-- A new current reading replaces the latest of its parameter if it is newer; any other change
+-- (a new version, an entry in error) looks the latest up again by the readings' index.
+CREATE TRIGGER readings_added_latest AFTER INSERT ON readings
+WHEN NEW.is_current = 1 AND NEW.status <> 'entered_in_error'
+BEGIN
+    INSERT INTO latest_readings (citizen_id, parameter, reading_id, value, effective_at)
+        VALUES (NEW.citizen_id, NEW.parameter, NEW.id, NEW.value, NEW.effective_at)
+        ON CONFLICT (citizen_id, parameter) DO UPDATE
+        SET reading_id = excluded.reading_id, value = excluded.value,
+            effective_at = excluded.effective_at
+        WHERE (excluded.effective_at, excluded.reading_id)
+            > (latest_readings.effective_at, latest_readings.reading_id);
+END;
+
+CREATE TRIGGER readings_changed_latest
+AFTER UPDATE OF is_current, status, value, effective_at ON readings
+BEGIN
+    DELETE FROM latest_readings
+        WHERE citizen_id = OLD.citizen_id AND parameter = OLD.parameter;
+    INSERT INTO latest_readings (citizen_id, parameter, reading_id, value, effective_at)
+        SELECT citizen_id, parameter, id, value, effective_at FROM readings
+        WHERE citizen_id = OLD.citizen_id AND parameter = OLD.parameter
+          AND is_current = 1 AND status <> 'entered_in_error'
+        ORDER BY effective_at DESC, id DESC LIMIT 1;
+END;
+
+CREATE TRIGGER readings_removed_latest AFTER DELETE ON readings
+BEGIN
+    DELETE FROM latest_readings
+        WHERE citizen_id = OLD.citizen_id AND parameter = OLD.parameter;
+    INSERT INTO latest_readings (citizen_id, parameter, reading_id, value, effective_at)
+        SELECT citizen_id, parameter, id, value, effective_at FROM readings
+        WHERE citizen_id = OLD.citizen_id AND parameter = OLD.parameter
+          AND is_current = 1 AND status <> 'entered_in_error'
+        ORDER BY effective_at DESC, id DESC LIMIT 1;
 END;
 
 CREATE TRIGGER care_events_added_make_due AFTER INSERT ON care_events

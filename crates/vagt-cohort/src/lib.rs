@@ -135,174 +135,236 @@ struct Devices {
     spirometer_in_millilitres: bool,
 }
 
-pub fn generate(spec: &CohortSpec) -> Cohort {
-    let mut citizens = Vec::with_capacity(spec.citizens);
-    let mut measurements = Vec::new();
-    let mut exacerbations = Vec::new();
-    let mut expected_rejections = Vec::new();
-    let mut used_ids = std::collections::HashSet::new();
+/// One citizen of a cohort with everything generated for them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CitizenCohort {
+    pub citizen: Citizen,
+    /// Sorted by effective time, then source id.
+    pub measurements: Vec<IncomingMeasurement>,
+    pub exacerbations: Vec<Exacerbation>,
+    pub expected_rejections: Vec<String>,
+}
 
-    for index in 0..spec.citizens {
-        // One stream per citizen, so the cohort's size does not reshuffle earlier citizens.
-        let mut rng = Rng::new(spec.seed ^ (index as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
-        let citizen = make_citizen(&mut rng, &mut used_ids);
-        let baseline = make_baseline(&mut rng);
-        let devices = Devices {
-            weight_in_pounds: index % 11 == 5,
-            temperature_in_fahrenheit: index % 13 == 7,
-            spirometer_in_millilitres: index % 9 == 4,
-        };
-        let episodes = make_exacerbations(&mut rng, spec, index);
-        // About one in fifteen has stopped measuring for the last few days.
-        let stopped_days = if index % 15 == 8 {
-            2 + rng.below(3) as u32
-        } else {
-            0
-        };
-        // Citizens with both COPD and heart failure measure temperature and blood pressure
-        // already; they also count their breaths, which completes a NEWS2 full set each day.
-        // From a stream of its own, so that every other reading of a seed stays as it was.
-        let counts_breaths = citizen.diagnoses.contains(&Diagnosis::Copd)
-            && citizen.diagnoses.contains(&Diagnosis::HeartFailure);
-        let mut breath_rng =
-            Rng::new(spec.seed ^ (index as u64 + 1).wrapping_mul(0x9FB2_1C65_1E98_DF25) ^ 0x5252);
-        let breath_baseline = breath_rng.range(14.0, 19.0);
+/// The cohort one citizen at a time, in index order: a region of 10,000 citizens over years is
+/// tens of millions of readings, more than is wise to hold at once. Each citizen is the same as
+/// in [`generate`].
+pub struct Citizens {
+    spec: CohortSpec,
+    next: usize,
+    used_ids: std::collections::HashSet<String>,
+}
 
-        let first_day = spec
-            .end
-            .start_of_day()
-            .plus_millis(-(i64::from(spec.days) * MILLIS_PER_DAY));
-        for day in 0..=spec.days {
-            if day + stopped_days > spec.days || rng.chance(0.07) {
-                continue;
-            }
-            let day_start = first_day.plus_millis(i64::from(day) * MILLIS_PER_DAY);
-            let day_number = day_start.millis().div_euclid(MILLIS_PER_DAY);
-            let at = day_start.plus_millis(
-                7 * 60 * MILLIS_PER_MINUTE
-                    + 30 * MILLIS_PER_MINUTE
-                    + rng.below(150) as i64 * MILLIS_PER_MINUTE,
-            );
-            if at > spec.end {
-                continue;
-            }
-            let s = severity_at(&episodes, at);
-            let mut add = |parameter: Parameter, value: f64, unit: &str| {
-                measurements.push(IncomingMeasurement {
-                    citizen_id: citizen.id.clone(),
-                    parameter,
-                    value,
-                    unit: unit.to_owned(),
-                    effective_at: at,
-                    source: SourceRef {
-                        // The absolute day, so ids stay stable when the cohort's end moves.
-                        id: format!(
-                            "demo|Observation/{}-{}-d{}",
-                            citizen.id,
-                            parameter.code(),
-                            day_number
-                        ),
-                        version: "1".into(),
-                    },
-                });
-            };
-            let has = |d: Diagnosis| citizen.diagnoses.contains(&d);
-            let round = |v: f64, decimals: i32| {
-                let f = 10f64.powi(decimals);
-                (v * f).round() / f
-            };
+impl Iterator for Citizens {
+    type Item = CitizenCohort;
 
-            let pulse = baseline.pulse + 20.0 * s + 3.0 * rng.normal();
-            add(Parameter::Pulse, round(pulse, 0), "/min");
-            let spo2 = (baseline.spo2 - 7.0 * s + 1.0 * rng.normal()).min(100.0);
-            add(Parameter::Spo2, round(spo2, 0), "%");
-            if has(Diagnosis::Copd) {
-                let fev1 = baseline.fev1 * (1.0 - 0.32 * s) + 0.05 * rng.normal();
-                let fvc = baseline.fvc * (1.0 - 0.25 * s) + 0.07 * rng.normal();
-                if devices.spirometer_in_millilitres {
-                    add(Parameter::Fev1, round(fev1 * 1000.0, -1), "mL");
-                    add(Parameter::Fvc, round(fvc * 1000.0, -1), "mL");
-                } else {
-                    add(Parameter::Fev1, round(fev1, 2), "L");
-                    add(Parameter::Fvc, round(fvc, 2), "L");
-                }
-                let temperature = baseline.temperature + 1.3 * s + 0.15 * rng.normal();
-                if devices.temperature_in_fahrenheit {
-                    add(
-                        Parameter::Temperature,
-                        round(temperature * 9.0 / 5.0 + 32.0, 1),
-                        "[degF]",
-                    );
-                } else {
-                    add(Parameter::Temperature, round(temperature, 1), "Cel");
-                }
-                let symptom = (baseline.symptom + 5.5 * s + 0.7 * rng.normal()).clamp(0.0, 10.0);
-                add(Parameter::SymptomScore, round(symptom, 0), "{score}");
-                if day % 7 == 0 {
-                    let cat = (baseline.cat + 12.0 * s + 1.5 * rng.normal()).clamp(0.0, 40.0);
-                    add(Parameter::CatScore, round(cat, 0), "{score}");
-                }
-            }
-            if has(Diagnosis::HeartFailure) {
-                let weight = baseline.weight + 2.8 * s + 0.3 * rng.normal();
-                if devices.weight_in_pounds {
-                    add(
-                        Parameter::Weight,
-                        round(weight / 0.453_592_37, 1),
-                        "[lb_av]",
-                    );
-                } else {
-                    add(Parameter::Weight, round(weight, 1), "kg");
-                }
-                add(
-                    Parameter::SystolicBp,
-                    round(baseline.systolic + 6.0 * rng.normal(), 0),
-                    "mm[Hg]",
-                );
-                add(
-                    Parameter::DiastolicBp,
-                    round(baseline.diastolic + 4.0 * rng.normal(), 0),
-                    "mm[Hg]",
-                );
-            }
-            if counts_breaths {
-                let rate = breath_baseline + 7.0 * s + 1.2 * breath_rng.normal();
-                add(Parameter::RespiratoryRate, round(rate.max(8.0), 0), "/min");
-            }
-            if has(Diagnosis::Diabetes) {
-                let glucose = baseline.glucose + 3.0 * s + 1.0 * rng.normal();
-                add(
-                    Parameter::BloodGlucose,
-                    round(glucose.max(2.0), 1),
-                    "mmol/L",
-                );
-            }
+    fn next(&mut self) -> Option<CitizenCohort> {
+        if self.next >= self.spec.citizens {
+            return None;
         }
-
-        add_bad_inputs(
-            &mut measurements,
-            &mut expected_rejections,
-            &citizen,
-            index,
-            spec,
-        );
-        exacerbations.extend(
-            episodes
-                .into_iter()
-                .map(|(start, end, severity)| Exacerbation {
-                    citizen_id: citizen.id.clone(),
-                    start,
-                    end,
-                    severity,
-                }),
-        );
-        citizens.push(citizen);
+        let index = self.next;
+        self.next += 1;
+        Some(generate_citizen(&self.spec, index, &mut self.used_ids))
     }
 
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.spec.citizens - self.next;
+        (left, Some(left))
+    }
+}
+
+pub fn citizens(spec: &CohortSpec) -> Citizens {
+    Citizens {
+        spec: *spec,
+        next: 0,
+        used_ids: std::collections::HashSet::new(),
+    }
+}
+
+/// The whole cohort at once, its measurements in one list sorted by time.
+pub fn generate(spec: &CohortSpec) -> Cohort {
+    let mut cohort = Cohort {
+        citizens: Vec::with_capacity(spec.citizens),
+        measurements: Vec::new(),
+        exacerbations: Vec::new(),
+        expected_rejections: Vec::new(),
+    };
+    for part in citizens(spec) {
+        cohort.citizens.push(part.citizen);
+        cohort.measurements.extend(part.measurements);
+        cohort.exacerbations.extend(part.exacerbations);
+        cohort.expected_rejections.extend(part.expected_rejections);
+    }
+    sort_measurements(&mut cohort.measurements);
+    cohort
+}
+
+fn sort_measurements(measurements: &mut [IncomingMeasurement]) {
     measurements
         .sort_by(|a, b| (a.effective_at, &a.source.id).cmp(&(b.effective_at, &b.source.id)));
-    Cohort {
-        citizens,
+}
+
+fn generate_citizen(
+    spec: &CohortSpec,
+    index: usize,
+    used_ids: &mut std::collections::HashSet<String>,
+) -> CitizenCohort {
+    let mut measurements = Vec::new();
+    // One stream per citizen, so the cohort's size does not reshuffle earlier citizens.
+    let mut rng = Rng::new(spec.seed ^ (index as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
+    let citizen = make_citizen(&mut rng, used_ids);
+    let baseline = make_baseline(&mut rng);
+    let devices = Devices {
+        weight_in_pounds: index % 11 == 5,
+        temperature_in_fahrenheit: index % 13 == 7,
+        spirometer_in_millilitres: index % 9 == 4,
+    };
+    let episodes = make_exacerbations(&mut rng, spec, index);
+    // About one in fifteen has stopped measuring for the last few days.
+    let stopped_days = if index % 15 == 8 {
+        2 + rng.below(3) as u32
+    } else {
+        0
+    };
+    // Citizens with both COPD and heart failure measure temperature and blood pressure
+    // already; they also count their breaths, which completes a NEWS2 full set each day.
+    // From a stream of its own, so that every other reading of a seed stays as it was.
+    let counts_breaths = citizen.diagnoses.contains(&Diagnosis::Copd)
+        && citizen.diagnoses.contains(&Diagnosis::HeartFailure);
+    let mut breath_rng =
+        Rng::new(spec.seed ^ (index as u64 + 1).wrapping_mul(0x9FB2_1C65_1E98_DF25) ^ 0x5252);
+    let breath_baseline = breath_rng.range(14.0, 19.0);
+
+    let first_day = spec
+        .end
+        .start_of_day()
+        .plus_millis(-(i64::from(spec.days) * MILLIS_PER_DAY));
+    for day in 0..=spec.days {
+        if day + stopped_days > spec.days || rng.chance(0.07) {
+            continue;
+        }
+        let day_start = first_day.plus_millis(i64::from(day) * MILLIS_PER_DAY);
+        let day_number = day_start.millis().div_euclid(MILLIS_PER_DAY);
+        let at = day_start.plus_millis(
+            7 * 60 * MILLIS_PER_MINUTE
+                + 30 * MILLIS_PER_MINUTE
+                + rng.below(150) as i64 * MILLIS_PER_MINUTE,
+        );
+        if at > spec.end {
+            continue;
+        }
+        let s = severity_at(&episodes, at);
+        let mut add = |parameter: Parameter, value: f64, unit: &str| {
+            measurements.push(IncomingMeasurement {
+                citizen_id: citizen.id.clone(),
+                parameter,
+                value,
+                unit: unit.to_owned(),
+                effective_at: at,
+                source: SourceRef {
+                    // The absolute day, so ids stay stable when the cohort's end moves.
+                    id: format!(
+                        "demo|Observation/{}-{}-d{}",
+                        citizen.id,
+                        parameter.code(),
+                        day_number
+                    ),
+                    version: "1".into(),
+                },
+            });
+        };
+        let has = |d: Diagnosis| citizen.diagnoses.contains(&d);
+        let round = |v: f64, decimals: i32| {
+            let f = 10f64.powi(decimals);
+            (v * f).round() / f
+        };
+
+        let pulse = baseline.pulse + 20.0 * s + 3.0 * rng.normal();
+        add(Parameter::Pulse, round(pulse, 0), "/min");
+        let spo2 = (baseline.spo2 - 7.0 * s + 1.0 * rng.normal()).min(100.0);
+        add(Parameter::Spo2, round(spo2, 0), "%");
+        if has(Diagnosis::Copd) {
+            let fev1 = baseline.fev1 * (1.0 - 0.32 * s) + 0.05 * rng.normal();
+            let fvc = baseline.fvc * (1.0 - 0.25 * s) + 0.07 * rng.normal();
+            if devices.spirometer_in_millilitres {
+                add(Parameter::Fev1, round(fev1 * 1000.0, -1), "mL");
+                add(Parameter::Fvc, round(fvc * 1000.0, -1), "mL");
+            } else {
+                add(Parameter::Fev1, round(fev1, 2), "L");
+                add(Parameter::Fvc, round(fvc, 2), "L");
+            }
+            let temperature = baseline.temperature + 1.3 * s + 0.15 * rng.normal();
+            if devices.temperature_in_fahrenheit {
+                add(
+                    Parameter::Temperature,
+                    round(temperature * 9.0 / 5.0 + 32.0, 1),
+                    "[degF]",
+                );
+            } else {
+                add(Parameter::Temperature, round(temperature, 1), "Cel");
+            }
+            let symptom = (baseline.symptom + 5.5 * s + 0.7 * rng.normal()).clamp(0.0, 10.0);
+            add(Parameter::SymptomScore, round(symptom, 0), "{score}");
+            if day % 7 == 0 {
+                let cat = (baseline.cat + 12.0 * s + 1.5 * rng.normal()).clamp(0.0, 40.0);
+                add(Parameter::CatScore, round(cat, 0), "{score}");
+            }
+        }
+        if has(Diagnosis::HeartFailure) {
+            let weight = baseline.weight + 2.8 * s + 0.3 * rng.normal();
+            if devices.weight_in_pounds {
+                add(
+                    Parameter::Weight,
+                    round(weight / 0.453_592_37, 1),
+                    "[lb_av]",
+                );
+            } else {
+                add(Parameter::Weight, round(weight, 1), "kg");
+            }
+            add(
+                Parameter::SystolicBp,
+                round(baseline.systolic + 6.0 * rng.normal(), 0),
+                "mm[Hg]",
+            );
+            add(
+                Parameter::DiastolicBp,
+                round(baseline.diastolic + 4.0 * rng.normal(), 0),
+                "mm[Hg]",
+            );
+        }
+        if counts_breaths {
+            let rate = breath_baseline + 7.0 * s + 1.2 * breath_rng.normal();
+            add(Parameter::RespiratoryRate, round(rate.max(8.0), 0), "/min");
+        }
+        if has(Diagnosis::Diabetes) {
+            let glucose = baseline.glucose + 3.0 * s + 1.0 * rng.normal();
+            add(
+                Parameter::BloodGlucose,
+                round(glucose.max(2.0), 1),
+                "mmol/L",
+            );
+        }
+    }
+
+    let mut expected_rejections = Vec::new();
+    add_bad_inputs(
+        &mut measurements,
+        &mut expected_rejections,
+        &citizen,
+        index,
+        spec,
+    );
+    let exacerbations = episodes
+        .into_iter()
+        .map(|(start, end, severity)| Exacerbation {
+            citizen_id: citizen.id.clone(),
+            start,
+            end,
+            severity,
+        })
+        .collect();
+    sort_measurements(&mut measurements);
+    CitizenCohort {
+        citizen,
         measurements,
         exacerbations,
         expected_rejections,

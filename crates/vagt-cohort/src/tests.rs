@@ -170,3 +170,33 @@ fn exacerbations_move_readings_the_clinical_way() {
         "SpO2 falls: {before:?} -> {during:?}"
     );
 }
+
+/// A region is generated a citizen at a time; together the parts are the whole cohort.
+#[test]
+fn the_cohort_a_citizen_at_a_time_is_the_same_cohort() {
+    let spec = spec();
+    let whole = generate(&spec);
+    let parts: Vec<CitizenCohort> = citizens(&spec).collect();
+    assert_eq!(parts.len(), spec.citizens);
+    assert_eq!(
+        parts.iter().map(|p| &p.citizen).collect::<Vec<_>>(),
+        whole.citizens.iter().collect::<Vec<_>>()
+    );
+    let mut measurements: Vec<_> = parts.iter().flat_map(|p| p.measurements.clone()).collect();
+    measurements
+        .sort_by(|a, b| (a.effective_at, &a.source.id).cmp(&(b.effective_at, &b.source.id)));
+    assert_eq!(measurements, whole.measurements);
+    for part in &parts {
+        assert!(
+            part.measurements
+                .windows(2)
+                .all(|w| w[0].effective_at <= w[1].effective_at),
+            "each citizen's measurements in time order"
+        );
+        assert!(
+            part.exacerbations
+                .iter()
+                .all(|e| e.citizen_id == part.citizen.id)
+        );
+    }
+}

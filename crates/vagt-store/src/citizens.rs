@@ -13,17 +13,6 @@ use vagt_core::{Citizen, CitizenId, Diagnosis, EcmLevel, Parameter, Timestamp};
 /// A full set older than this gives no NEWS2 in the summary: it no longer says how the citizen is.
 pub const NEWS2_MAX_AGE_MS: i64 = 7 * MILLIS_PER_DAY;
 
-// Citizens first (CROSS JOIN keeps that order), so that each citizen's readings are a search of
-// `readings_by_citizen_parameter_time` on (citizen, parameter, time) rather than a scan of every
-// reading; see the test `news2_readings_are_searched_by_index`.
-const NEWS2_READINGS_SQL: &str = "SELECT c.id, r.parameter, r.value, r.effective_at
-     FROM citizens c CROSS JOIN readings r
-     WHERE r.citizen_id = c.id AND r.is_current = 1 AND r.status <> 'entered_in_error'
-       AND r.parameter IN ('respiratory_rate', 'spo2', 'systolic_bp', 'pulse', 'temperature')
-       AND r.effective_at >= ?1
-       AND SCOPE(c.id, 2)
-     ORDER BY c.id, r.effective_at, r.id";
-
 /// A citizen's columns: id, name, birth date, phone, address, served by MAS only.
 type CitizenRow = (
     String,
@@ -34,12 +23,52 @@ type CitizenRow = (
     bool,
 );
 
-/// Each citizen's latest current reading per parameter: SQLite returns the bare columns of the
-/// row holding max().
-const LATEST_READINGS_SQL: &str = "SELECT citizen_id, parameter, value, max(effective_at)
-     FROM readings
-     WHERE is_current = 1 AND status <> 'entered_in_error' AND SCOPE(citizen_id, 1)
-     GROUP BY citizen_id, parameter";
+/// Each citizen's latest current reading per parameter, as the triggers on `readings` keep it.
+const LATEST_READINGS_SQL: &str = "SELECT citizen_id, parameter, value, effective_at
+     FROM latest_readings
+     WHERE SCOPE(citizen_id, 1)";
+
+/// What the last evaluation found: the suggested level, and the NEWS2 while its full set is
+/// recent enough (its oldest reading at or after ?1).
+const EVALUATIONS_SQL: &str = "SELECT citizen_id, suggested_level,
+            CASE WHEN news2_from >= ?1 THEN news2 END
+     FROM citizen_evaluations
+     WHERE SCOPE(citizen_id, 2)";
+
+/// The worklist: the diagnoses of each citizen.
+const DIAGNOSES_SQL: &str = "SELECT citizen_id, diagnosis FROM citizen_diagnoses
+     WHERE SCOPE(citizen_id, 1)
+     ORDER BY citizen_id, diagnosis";
+
+/// The worklist: the citizens, by name.
+const CITIZENS_SQL: &str = "SELECT id, name, birth_date, phone, address, mas_only FROM citizens
+     WHERE SCOPE(id, 1)
+     ORDER BY name, id";
+
+/// The worklist: each citizen's newest confirmed level (by set_at, then key).
+const CONFIRMED_LEVELS_SQL: &str = "SELECT citizen_id, level FROM ecm_levels e
+     WHERE kind = 'confirmed'
+     AND SCOPE(citizen_id, 1)
+     AND id = (SELECT id FROM ecm_levels
+     WHERE citizen_id = e.citizen_id AND kind = 'confirmed'
+     ORDER BY set_at DESC, decision_key DESC, id DESC LIMIT 1)";
+
+/// The worklist: the open dispatches, oldest first.
+const OPEN_DISPATCHES_SQL: &str = "SELECT citizen_id, state FROM dispatches
+     WHERE state IN ('requested', 'en_route', 'arrived') AND SCOPE(citizen_id, 1)
+     ORDER BY requested_at";
+
+/// The worklist: each citizen's open alarms: how many, and the highest priority.
+const OPEN_ALARMS_SQL: &str = "SELECT citizen_id, count(*),
+     CASE min(CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1
+     WHEN 'low' THEN 2 ELSE 3 END)
+     WHEN 0 THEN 'high' WHEN 1 THEN 'medium' WHEN 2 THEN 'low' ELSE 'info' END
+     FROM alarms WHERE state = 'open'
+     AND SCOPE(citizen_id, 1)
+     GROUP BY citizen_id";
+
+/// What a citizen's last evaluation found for the worklist: the suggested level, the NEWS2.
+type Evaluated = (Option<EcmLevel>, Option<FullSetScore>);
 
 /// Which citizens a worklist read covers: all (`None`), or the ids in a JSON array.
 type Scope = Option<String>;
@@ -74,9 +103,6 @@ pub struct LatestReading {
     pub unit: &'static str,
     pub effective_at: Timestamp,
 }
-
-/// A citizen's (suggested, confirmed) ECM levels.
-type LevelPair = (Option<EcmLevel>, Option<EcmLevel>);
 
 /// One row of the worklist. Field names are a stable JSON contract (UI, `vagtctl --json`).
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -209,22 +235,16 @@ impl Store {
     }
 
     fn diagnoses_by_citizen(&self, scope: &Scope) -> Result<HashMap<String, Vec<Diagnosis>>> {
-        let mut stmt = self.conn.prepare_cached(&scoped(
-            "SELECT citizen_id, diagnosis FROM citizen_diagnoses
-             WHERE SCOPE(citizen_id, 1)
-             ORDER BY citizen_id, diagnosis",
-            scope,
-        ))?;
+        let mut stmt = self.conn.prepare_cached(&scoped(DIAGNOSES_SQL, scope))?;
         let mut rows = stmt.query([scope])?;
-        let mut map: HashMap<String, Vec<Diagnosis>> = HashMap::new();
-        while let Some(r) = rows.next()? {
-            let code: String = r.get(1)?;
-            let diagnosis = code
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("diagnosis {code:?}")))?;
-            map.entry(r.get(0)?).or_default().push(diagnosis);
-        }
-        Ok(map)
+        by_citizen(&mut rows, |diagnoses: &mut Vec<Diagnosis>, r| {
+            let code = text(r.get_ref(1)?)?;
+            diagnoses.push(
+                code.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("diagnosis {code:?}")))?,
+            );
+            Ok(())
+        })
     }
 
     /// The worklist: every citizen with the latest current reading of each parameter, sorted
@@ -266,19 +286,14 @@ impl Store {
 
     fn summaries(&self, scope: Scope, now: Timestamp) -> Result<Vec<CitizenSummary>> {
         let mut diagnoses = self.diagnoses_by_citizen(&scope)?;
-        let mut latest: HashMap<String, BTreeMap<Parameter, LatestReading>> = HashMap::new();
-        {
-            // SQLite returns the bare columns of the row holding max(): the latest reading.
+        let mut latest: HashMap<String, BTreeMap<Parameter, LatestReading>> = {
             let mut stmt = self
                 .conn
                 .prepare_cached(&scoped(LATEST_READINGS_SQL, &scope))?;
             let mut rows = stmt.query([&scope])?;
-            while let Some(r) = rows.next()? {
-                let code: String = r.get(1)?;
-                let parameter: Parameter = code
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt(format!("parameter {code:?}")))?;
-                latest.entry(r.get(0)?).or_default().insert(
+            by_citizen(&mut rows, |latest: &mut BTreeMap<_, _>, r| {
+                let parameter = parameter_of(r.get_ref(1)?)?;
+                latest.insert(
                     parameter,
                     LatestReading {
                         value: r.get(2)?,
@@ -286,15 +301,11 @@ impl Store {
                         effective_at: Timestamp::from_millis(r.get(3)?),
                     },
                 );
-            }
-        }
+                Ok(())
+            })?
+        };
         let rows: Vec<CitizenRow> = {
-            let mut stmt = self.conn.prepare_cached(&scoped(
-                "SELECT id, name, birth_date, phone, address, mas_only FROM citizens
-                 WHERE SCOPE(id, 1)
-                 ORDER BY name, id",
-                &scope,
-            ))?;
+            let mut stmt = self.conn.prepare_cached(&scoped(CITIZENS_SQL, &scope))?;
             stmt.query_map([&scope], |r| {
                 Ok((
                     r.get(0)?,
@@ -307,13 +318,14 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?
         };
-        let mut levels = self.current_levels(&scope)?;
+        let mut evaluations = self.evaluations(&scope, now)?;
+        let mut confirmed = self.confirmed_levels(&scope)?;
         let mut alarms = self.open_alarm_counts(&scope)?;
-        let mut news2 = self.news2_by_citizen(&scope, now)?;
         let mut dispatches = self.open_dispatches(&scope)?;
         rows.into_iter()
             .map(|(id, name, birth_date, phone, address, mas_only)| {
-                let (suggested_level, confirmed_level) = levels.remove(&id).unwrap_or_default();
+                let (suggested_level, news2) = evaluations.remove(&id).unwrap_or_default();
+                let confirmed_level = confirmed.remove(&id);
                 let (open_alarms, top_alarm_priority) = match alarms.remove(&id) {
                     Some((count, top)) => (count, Some(top)),
                     None => (0, None),
@@ -323,7 +335,7 @@ impl Store {
                     diagnoses: diagnoses.remove(&id).unwrap_or_default(),
                     last_reading_at: latest.values().map(|l| l.effective_at).max(),
                     latest,
-                    news2: news2.remove(&id),
+                    news2,
                     open_dispatch: dispatches.remove(&id),
                     id: CitizenId::new(id)
                         .map_err(|e| StoreError::Corrupt(format!("citizen id: {e}")))?,
@@ -351,29 +363,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<FullSetScore>> {
         crate::citizen_rows::require_citizen(&self.conn, citizen.as_str())?;
-        let readings = {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT parameter, value, effective_at FROM readings
-                 WHERE citizen_id = ?1 AND is_current = 1 AND status <> 'entered_in_error'
-                   AND parameter IN ('respiratory_rate', 'spo2', 'systolic_bp', 'pulse', 'temperature')
-                   AND effective_at >= ?2
-                 ORDER BY effective_at, id",
-            )?;
-            let mut rows = stmt.query((citizen.as_str(), now.millis() - NEWS2_MAX_AGE_MS))?;
-            let mut readings = Vec::new();
-            while let Some(r) = rows.next()? {
-                readings.push(timed_reading(r.get(0)?, r.get(1)?, r.get(2)?)?);
-            }
-            readings
-        };
-        let score = match newest_full_set(&readings) {
-            Some(set) => {
-                let scale =
-                    crate::plans::resolved_plan(&self.conn, citizen.as_str())?.news2_spo2_scale;
-                Some(set.score(scale, Assessed::NOTHING))
-            }
-            None => None,
-        };
+        let score = newest_news2(&self.conn, citizen.as_str(), now)?;
         self.audit(
             actor,
             "news2.read",
@@ -383,62 +373,43 @@ impl Store {
         Ok(score)
     }
 
-    /// citizen -> NEWS2 of their newest full set since `now` minus [`NEWS2_MAX_AGE_MS`], on the
-    /// scale of their plan. Only citizens with a full set have their plan resolved.
-    fn news2_by_citizen(
-        &self,
-        scope: &Scope,
-        now: Timestamp,
-    ) -> Result<HashMap<String, FullSetScore>> {
-        let mut by_citizen: BTreeMap<String, Vec<TimedReading>> = BTreeMap::new();
-        {
-            let mut stmt = self
-                .conn
-                .prepare_cached(&scoped(NEWS2_READINGS_SQL, scope))?;
-            let mut rows = stmt.query((now.millis() - NEWS2_MAX_AGE_MS, scope))?;
-            while let Some(r) = rows.next()? {
-                let reading = timed_reading(r.get(1)?, r.get(2)?, r.get(3)?)?;
-                by_citizen.entry(r.get(0)?).or_default().push(reading);
-            }
+    /// citizen -> (suggested level, NEWS2) as their last evaluation found them; the NEWS2 while
+    /// its full set's oldest reading is within [`NEWS2_MAX_AGE_MS`] of `now`.
+    fn evaluations(&self, scope: &Scope, now: Timestamp) -> Result<HashMap<String, Evaluated>> {
+        let mut stmt = self.conn.prepare_cached(&scoped(EVALUATIONS_SQL, scope))?;
+        let mut rows = stmt.query((now.millis() - NEWS2_MAX_AGE_MS, scope))?;
+        let mut found = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let level = r
+                .get::<_, Option<i64>>(1)?
+                .and_then(|l| EcmLevel::new(l).ok());
+            let news2 = match r
+                .get_ref(2)?
+                .as_str_or_null()
+                .map_err(|e| StoreError::Corrupt(format!("news2 of an evaluation: {e}")))?
+            {
+                Some(json) => Some(
+                    serde_json::from_str(json)
+                        .map_err(|e| StoreError::Corrupt(format!("news2 of an evaluation: {e}")))?,
+                ),
+                None => None,
+            };
+            found.insert(r.get(0)?, (level, news2));
         }
-        let mut scores = HashMap::new();
-        for (citizen, readings) in by_citizen {
-            // The set does not depend on the scale: find it before resolving a plan.
-            if let Some(set) = newest_full_set(&readings) {
-                let scale = crate::plans::resolved_plan(&self.conn, &citizen)?.news2_spo2_scale;
-                scores.insert(citizen, set.score(scale, Assessed::NOTHING));
-            }
-        }
-        Ok(scores)
+        Ok(found)
     }
 
-    /// citizen -> (suggested, confirmed): the last evaluation's suggestion, and the newest
-    /// decision (by set_at, then key).
-    fn current_levels(&self, scope: &Scope) -> Result<HashMap<String, LevelPair>> {
-        let mut levels: HashMap<String, LevelPair> = HashMap::new();
-        {
-            let mut stmt = self.conn.prepare_cached(&scoped(
-                "SELECT citizen_id, suggested_level FROM citizen_evaluations
-                 WHERE suggested_level IS NOT NULL AND SCOPE(citizen_id, 1)",
-                scope,
-            ))?;
-            let mut rows = stmt.query([scope])?;
-            while let Some(r) = rows.next()? {
-                levels.entry(r.get(0)?).or_default().0 = EcmLevel::new(r.get(1)?).ok();
-            }
-        }
-        let mut stmt = self.conn.prepare_cached(&scoped(
-            "SELECT citizen_id, level FROM ecm_levels e
-             WHERE kind = 'confirmed'
-               AND SCOPE(citizen_id, 1)
-               AND id = (SELECT id FROM ecm_levels
-                         WHERE citizen_id = e.citizen_id AND kind = 'confirmed'
-                         ORDER BY set_at DESC, decision_key DESC, id DESC LIMIT 1)",
-            scope,
-        ))?;
+    /// citizen -> the newest level a nurse confirmed (by set_at, then key).
+    fn confirmed_levels(&self, scope: &Scope) -> Result<HashMap<String, EcmLevel>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&scoped(CONFIRMED_LEVELS_SQL, scope))?;
         let mut rows = stmt.query([scope])?;
+        let mut levels = HashMap::new();
         while let Some(r) = rows.next()? {
-            levels.entry(r.get(0)?).or_default().1 = EcmLevel::new(r.get(1)?).ok();
+            if let Ok(level) = EcmLevel::new(r.get(1)?) {
+                levels.insert(r.get(0)?, level);
+            }
         }
         Ok(levels)
     }
@@ -449,12 +420,9 @@ impl Store {
         &self,
         scope: &Scope,
     ) -> Result<HashMap<String, vagt_core::dispatch::DispatchState>> {
-        let mut stmt = self.conn.prepare_cached(&scoped(
-            "SELECT citizen_id, state FROM dispatches
-             WHERE state IN ('requested', 'en_route', 'arrived') AND SCOPE(citizen_id, 1)
-             ORDER BY requested_at",
-            scope,
-        ))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&scoped(OPEN_DISPATCHES_SQL, scope))?;
         let rows = stmt.query_map([scope], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         })?;
@@ -467,16 +435,7 @@ impl Store {
     }
 
     fn open_alarm_counts(&self, scope: &Scope) -> Result<HashMap<String, (i64, AlarmPriority)>> {
-        let mut stmt = self.conn.prepare_cached(&scoped(
-            "SELECT citizen_id, count(*),
-                    CASE min(CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1
-                                           WHEN 'low' THEN 2 ELSE 3 END)
-                        WHEN 0 THEN 'high' WHEN 1 THEN 'medium' WHEN 2 THEN 'low' ELSE 'info' END
-             FROM alarms WHERE state = 'open'
-               AND SCOPE(citizen_id, 1)
-             GROUP BY citizen_id",
-            scope,
-        ))?;
+        let mut stmt = self.conn.prepare_cached(&scoped(OPEN_ALARMS_SQL, scope))?;
         let rows = stmt.query_map([scope], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -494,6 +453,77 @@ impl Store {
     }
 }
 
+/// One citizen's vitals of a full set since ?2, oldest first.
+const CITIZEN_VITALS_SQL: &str = "SELECT parameter, value, effective_at FROM readings
+     WHERE citizen_id = ?1 AND is_current = 1 AND status <> 'entered_in_error'
+       AND parameter IN ('respiratory_rate', 'spo2', 'systolic_bp', 'pulse', 'temperature')
+       AND effective_at >= ?2
+     ORDER BY effective_at, id";
+
+/// Rows whose first column is a citizen id, gathered per citizen by `add`. The rows come in
+/// key order, a citizen's together: the id is copied once per citizen rather than once per row,
+/// which the worklist of a region (tens of thousands of rows) notices.
+fn by_citizen<T: Default>(
+    rows: &mut rusqlite::Rows<'_>,
+    mut add: impl FnMut(&mut T, &rusqlite::Row<'_>) -> Result<()>,
+) -> Result<HashMap<String, T>> {
+    let mut gathered: HashMap<String, T> = HashMap::new();
+    let mut last: Option<String> = None;
+    while let Some(r) = rows.next()? {
+        let id = text(r.get_ref(0)?)?;
+        let entry = match last.as_deref() {
+            Some(previous) if previous == id => gathered.get_mut(id),
+            _ => None,
+        };
+        let entry = match entry {
+            Some(entry) => entry,
+            None => {
+                last = Some(id.to_owned());
+                gathered.entry(id.to_owned()).or_default()
+            }
+        };
+        add(entry, r)?;
+    }
+    Ok(gathered)
+}
+
+/// A text column read in place, without a copy.
+fn text(value: rusqlite::types::ValueRef<'_>) -> Result<&str> {
+    value
+        .as_str()
+        .map_err(|e| StoreError::Corrupt(format!("a text column: {e}")))
+}
+
+fn parameter_of(value: rusqlite::types::ValueRef<'_>) -> Result<Parameter> {
+    let code = text(value)?;
+    code.parse()
+        .map_err(|_| StoreError::Corrupt(format!("parameter {code:?}")))
+}
+
+/// NEWS2 of the citizen's newest full set of vitals in the [`NEWS2_MAX_AGE_MS`] before `now`,
+/// on the SpO2 scale of their plan: what the evaluation keeps for the worklist, and what
+/// [`Store::news2`] reads for one citizen.
+pub(crate) fn newest_news2(
+    conn: &rusqlite::Connection,
+    citizen: &str,
+    now: Timestamp,
+) -> Result<Option<FullSetScore>> {
+    let mut stmt = conn.prepare_cached(CITIZEN_VITALS_SQL)?;
+    let mut rows = stmt.query((citizen, now.millis() - NEWS2_MAX_AGE_MS))?;
+    let mut readings = Vec::new();
+    while let Some(r) = rows.next()? {
+        readings.push(timed_reading(r.get(0)?, r.get(1)?, r.get(2)?)?);
+    }
+    // The set does not depend on the scale: find it before resolving a plan.
+    Ok(match newest_full_set(&readings) {
+        Some(set) => {
+            let scale = crate::plans::resolved_plan(conn, citizen)?.news2_spo2_scale;
+            Some(set.score(scale, Assessed::NOTHING))
+        }
+        None => None,
+    })
+}
+
 fn timed_reading(code: String, value: f64, effective_at: i64) -> Result<TimedReading> {
     let parameter: Parameter = code
         .parse()
@@ -509,8 +539,7 @@ fn timed_reading(code: String, value: f64, effective_at: i64) -> Result<TimedRea
 mod tests {
     use super::*;
 
-    /// The worklist reads a few hundred citizens' last week of vitals on every refresh: each
-    /// citizen's must be an index search, never a scan of all readings.
+    /// The steps of SQLite's plan for `sql`.
     fn plan_of(store: &Store, sql: &str, params: impl rusqlite::Params) -> Vec<String> {
         let mut stmt = store
             .conn
@@ -532,47 +561,125 @@ mod tests {
         .expect("store")
     }
 
-    /// The worklist reads a few hundred citizens' last week of vitals on every refresh: each
-    /// citizen's must be an index search, never a scan of all readings.
+    /// Every query the worklist runs (name, SQL with SCOPE, the scope's parameter number).
+    const WORKLIST_QUERIES: [(&str, &str, usize); 7] = [
+        ("latest", LATEST_READINGS_SQL, 1),
+        ("evaluations", EVALUATIONS_SQL, 2),
+        ("diagnoses", DIAGNOSES_SQL, 1),
+        ("citizens", CITIZENS_SQL, 1),
+        ("confirmed", CONFIRMED_LEVELS_SQL, 1),
+        ("dispatches", OPEN_DISPATCHES_SQL, 1),
+        ("alarms", OPEN_ALARMS_SQL, 1),
+    ];
+
+    fn plan_of_query(store: &Store, sql: &str, param: usize, scope: &Scope) -> Vec<String> {
+        let params: Vec<Option<String>> = (1..=param)
+            .map(|i| {
+                if i == param {
+                    scope.clone()
+                } else {
+                    Some("0".into())
+                }
+            })
+            .collect();
+        plan_of(
+            store,
+            &scoped(sql, scope),
+            rusqlite::params_from_iter(params),
+        )
+    }
+
+    /// The worklist of 10,000 citizens must not depend on how many readings they have: no query
+    /// of it reads `readings` (the summary tables kept on write hold what it shows).
     #[test]
-    fn news2_readings_are_searched_by_index() {
+    fn the_worklist_never_reads_readings() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = store(&dir);
-        for scope in [None, Some("[\"c1\"]".to_owned())] {
-            let plan = plan_of(
-                &store,
-                &scoped(NEWS2_READINGS_SQL, &scope),
-                (0_i64, scope.clone()),
-            );
+        for (name, sql, param) in WORKLIST_QUERIES {
+            for scope in [None, Some("[\"c1\"]".to_owned())] {
+                let plan = plan_of_query(&store, sql, param, &scope);
+                assert!(
+                    !plan
+                        .iter()
+                        .any(|step| step.split_whitespace().any(|word| word == "readings")),
+                    "{name}: {plan:?}"
+                );
+            }
+        }
+    }
+
+    /// After a change the window reads the rows it names: each query finds those citizens'
+    /// rows by key or index, never by scanning its table.
+    #[test]
+    fn rows_of_named_citizens_are_searched_by_index() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(&dir);
+        for (name, sql, param) in WORKLIST_QUERIES {
+            let plan = plan_of_query(&store, sql, param, &Some("[\"c1\"]".to_owned()));
+            let table_scans: Vec<&String> = plan
+                .iter()
+                .filter(|step| step.starts_with("SCAN") && !step.contains("json_each"))
+                .collect();
+            assert!(table_scans.is_empty(), "{name}: {plan:?}");
             assert!(
-                plan.iter().any(|step| step
-                    == "SEARCH r USING INDEX readings_by_citizen_parameter_time \
-                        (citizen_id=? AND parameter=? AND effective_at>?)"),
-                "{plan:?}"
-            );
-            assert!(
-                !plan.iter().any(|step| step.starts_with("SCAN r")),
-                "{plan:?}"
+                plan.iter().any(|step| step.starts_with("SEARCH")),
+                "{name}: {plan:?}"
             );
         }
     }
 
-    /// After a change the window reads the rows it names: the latest readings of those citizens
-    /// only, by index, not a scan of every reading.
+    /// The whole worklist's confirmed levels pass the decisions alone, by their partial index,
+    /// not every suggested level of three years.
     #[test]
-    fn rows_of_named_citizens_are_read_by_index() {
+    fn confirmed_levels_are_read_from_the_decisions_index() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = store(&dir);
-        let sql = scoped(LATEST_READINGS_SQL, &Some("[\"c1\"]".into()));
-        let plan = plan_of(&store, &sql, ["[\"c1\"]"]);
+        let plan = plan_of_query(&store, CONFIRMED_LEVELS_SQL, 1, &None);
         assert!(
             plan.iter()
-                .any(|step| step.starts_with("SEARCH readings USING INDEX")),
+                .all(|step| !step.starts_with("SCAN") || step.contains("ecm_levels_confirmed")),
             "{plan:?}"
         );
+    }
+
+    /// One citizen's NEWS2 (what the evaluation keeps, and `Store::news2`) searches that
+    /// citizen's week of vitals by index, never every reading.
+    #[test]
+    fn news2_readings_are_searched_by_index() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(&dir);
+        let plan = plan_of(&store, CITIZEN_VITALS_SQL, ("c1", 0_i64));
         assert!(
-            !plan.iter().any(|step| step.starts_with("SCAN readings")),
+            plan.iter().any(|step| step
+                == "SEARCH readings USING INDEX readings_by_citizen_parameter_time \
+                    (citizen_id=? AND parameter=? AND effective_at>?)"),
             "{plan:?}"
         );
+    }
+
+    /// The triggers keep the latest reading by index too: after an entry in error, the next
+    /// newest is looked up, not found by a scan.
+    #[test]
+    fn the_latest_reading_is_looked_up_again_by_index() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(&dir);
+        // The trigger's own lookup, as schema.sql has it.
+        let schema = crate::migrate::SCHEMA_SQL;
+        let trigger = &schema[schema
+            .find("CREATE TRIGGER readings_changed_latest")
+            .expect("the trigger")..];
+        let select = &trigger[trigger.find("SELECT").expect("its lookup")..];
+        let select = &select[..select.find(';').expect("its end")];
+        let sql = select
+            .replace("OLD.citizen_id", "?1")
+            .replace("OLD.parameter", "?2");
+        let plan = plan_of(&store, &sql, ("c1", "spo2"));
+        assert!(
+            plan.iter().any(|step| step
+                == "SEARCH readings USING INDEX readings_by_citizen_parameter_time \
+                    (citizen_id=? AND parameter=?)"),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|s| s.contains("TEMP B-TREE")), "{plan:?}");
     }
 }

@@ -251,14 +251,23 @@ fn evaluate_citizen_tx(
         .filter(|t| *t > now)
         .min();
     let next = next.into_iter().chain(next_follow_up).min();
+    // The worklist shows this NEWS2 while its set is recent; new readings make the citizen due.
+    let news2 = crate::citizens::newest_news2(tx, citizen, now)?;
+    let news2_json = news2
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("news2: {e}")))?;
     tx.prepare_cached(
         "INSERT INTO citizen_evaluations
-             (citizen_id, evaluated_at, next_due_at, suggested_level, suggested_since)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+             (citizen_id, evaluated_at, next_due_at, suggested_level, suggested_since,
+              news2, news2_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (citizen_id) DO UPDATE
          SET evaluated_at = excluded.evaluated_at, next_due_at = excluded.next_due_at,
              suggested_level = excluded.suggested_level,
-             suggested_since = excluded.suggested_since",
+             suggested_since = excluded.suggested_since,
+             news2 = excluded.news2, news2_from = excluded.news2_from",
     )?
     .execute((
         citizen,
@@ -266,6 +275,8 @@ fn evaluate_citizen_tx(
         next.map(Timestamp::millis),
         i64::from(evaluation.level.get()),
         evaluation.since().map(Timestamp::millis),
+        news2_json,
+        news2.map(|score| score.readings.since().millis()),
     ))?;
     Ok(())
 }

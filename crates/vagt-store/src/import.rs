@@ -19,10 +19,7 @@ impl Store {
         detail: &serde_json::Value,
     ) -> Result<IngestReport> {
         let tx = self.conn.transaction()?;
-        for citizen in citizens {
-            citizens::upsert_citizen_tx(&tx, citizen, received_at)?;
-        }
-        let report = readings::ingest_tx(&tx, source, measurements, received_at)?;
+        let report = import_tx(&tx, source, citizens, measurements, received_at)?;
         audit::append_tx(
             &tx,
             actor,
@@ -34,4 +31,32 @@ impl Store {
         tx.commit()?;
         Ok(report)
     }
+
+    /// One part of a load too large for one transaction (a region of citizens, in parts of a
+    /// few of them): as [`Store::import_local`], but the caller audits the whole load once.
+    pub fn import_local_part(
+        &mut self,
+        source: &str,
+        citizens: &[Citizen],
+        measurements: Vec<IncomingMeasurement>,
+        received_at: Timestamp,
+    ) -> Result<IngestReport> {
+        let tx = self.conn.transaction()?;
+        let report = import_tx(&tx, source, citizens, measurements, received_at)?;
+        tx.commit()?;
+        Ok(report)
+    }
+}
+
+fn import_tx(
+    tx: &rusqlite::Transaction<'_>,
+    source: &str,
+    citizens: &[Citizen],
+    measurements: Vec<IncomingMeasurement>,
+    received_at: Timestamp,
+) -> Result<IngestReport> {
+    for citizen in citizens {
+        citizens::upsert_citizen_tx(tx, citizen, received_at)?;
+    }
+    readings::ingest_tx(tx, source, measurements, received_at)
 }

@@ -101,6 +101,25 @@ pub enum OpenMode {
     CreateIfMissing,
 }
 
+/// The connection's settings, the same for every connection to a store.
+fn configure(mut conn: Connection) -> Result<Connection> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // WAL: readers never block the writer, so the UI stays responsive while a sync writes.
+    // synchronous=FULL: a committed transaction survives power loss ("loses nothing").
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // SQLCipher decrypts each page it reads into this cache: 64 MiB (rather than 2) keeps
+    // the worklist's summary tables of a region decrypted between reads.
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    // Every transaction takes the write lock when it begins. A deferred one that reads
+    // first (the audit chain's last hash, a citizen's current readings) and writes later
+    // fails at once with "database is locked" when the other connection (the app's, or the
+    // sync's) wrote in between, without waiting: SQLite cannot upgrade its stale snapshot.
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
+    Ok(conn)
+}
+
 impl Store {
     /// Opens (or creates) the database at `path`, with its key from `keys`.
     pub fn open(path: &Path, keys: &KeySource<'_>, mode: OpenMode) -> Result<Store> {
@@ -144,21 +163,24 @@ impl Store {
                 _ => StoreError::Sqlite(e),
             });
         }
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        // WAL: readers never block the writer, so the UI stays responsive while a sync writes.
-        // synchronous=FULL: a committed transaction survives power loss ("loses nothing").
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        // Every transaction takes the write lock when it begins. A deferred one that reads
-        // first (the audit chain's last hash, a citizen's current readings) and writes later
-        // fails at once with "database is locked" when the other connection (the app's, or the
-        // sync's) wrote in between, without waiting: SQLite cannot upgrade its stale snapshot.
-        let mut conn = conn;
-        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
+        let conn = configure(conn)?;
         let mut store = Store { conn, path };
         let outcome = migrate::migrate(&mut store.conn, &migrate::CURRENT)?;
         if outcome == migrate::Outcome::Created {
+            store.init_new_database()?;
+        }
+        Ok(store)
+    }
+
+    /// A new database at `path` with the store's schema and connection settings but no key:
+    /// only for measuring what encryption costs (`vagtctl bench ingest`), never for data.
+    pub fn open_unencrypted_for_comparison(path: &Path) -> Result<Store> {
+        let conn = configure(Connection::open(path)?)?;
+        let mut store = Store {
+            conn,
+            path: absolute(path)?,
+        };
+        if migrate::migrate(&mut store.conn, &migrate::CURRENT)? == migrate::Outcome::Created {
             store.init_new_database()?;
         }
         Ok(store)

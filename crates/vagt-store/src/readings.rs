@@ -124,20 +124,22 @@ pub(crate) fn insert_reading_tx(tx: &Transaction<'_>, reading: &Reading) -> Resu
     // A new version of a source measurement supersedes older ones; versions are compared as
     // numbers where both are numbers (FHIR servers count up), else the newest arrival wins.
     let new_id = tx.last_insert_rowid();
-    let newer_exists: bool = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT source_version FROM readings WHERE source_id = ?1 AND id <> ?2",
-        )?;
-        let others = stmt.query_map((&reading.source.id, new_id), |r| r.get::<_, String>(0))?;
-        let mut newer = false;
-        for other in others {
-            let other = other?;
-            if let (Ok(a), Ok(b)) = (other.parse::<u64>(), reading.source.version.parse::<u64>()) {
-                newer |= a > b;
-            }
-        }
-        newer
-    };
+    // Most readings are a first version: one search finds that there is nothing to supersede.
+    let others: Vec<(i64, String)> = tx
+        .prepare_cached(
+            "SELECT id, source_version FROM readings WHERE source_id = ?1 AND id <> ?2",
+        )?
+        .query_map((&reading.source.id, new_id), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if others.is_empty() {
+        return Ok(true);
+    }
+    let newer_exists = others.iter().any(|(_, other)| {
+        matches!(
+            (other.parse::<u64>(), reading.source.version.parse::<u64>()),
+            (Ok(a), Ok(b)) if a > b
+        )
+    });
     if newer_exists {
         tx.prepare_cached("UPDATE readings SET is_current = 0 WHERE id = ?1")?
             .execute([new_id])?;
@@ -155,8 +157,19 @@ pub(crate) fn ingest_tx(
     received_at: Timestamp,
 ) -> Result<IngestReport> {
     let mut report = IngestReport::default();
+    // A batch names few citizens many times: each is looked up once.
+    let mut known_citizens: std::collections::HashMap<CitizenId, bool> =
+        std::collections::HashMap::new();
     for measurement in measurements {
-        let known = crate::citizen_rows::citizen_exists(tx, measurement.citizen_id.as_str())?;
+        let known = match known_citizens.get(&measurement.citizen_id) {
+            Some(known) => *known,
+            None => {
+                let known =
+                    crate::citizen_rows::citizen_exists(tx, measurement.citizen_id.as_str())?;
+                known_citizens.insert(measurement.citizen_id.clone(), known);
+                known
+            }
+        };
         let outcome = if known {
             measurement.clone().normalise(received_at)
         } else {

@@ -105,7 +105,7 @@ impl Store {
         };
         Ok(StoreStatus {
             citizens: count("SELECT count(*) FROM citizens")?,
-            readings: count("SELECT count(*) FROM readings WHERE is_current = 1")?,
+            readings: count("SELECT value FROM store_counts WHERE name = 'current_readings'")?,
             rejected: count("SELECT count(*) FROM rejected_input WHERE status = 'open'")?,
             outbox: count("SELECT count(*) FROM outbox WHERE sent_at IS NULL")?,
             last_sync: last_sync.map(Timestamp::from_millis),
@@ -118,7 +118,8 @@ impl Store {
             open_high_alarms: count(
                 "SELECT count(*) FROM alarms WHERE state = 'open' AND priority = 'high'",
             )?,
-            alarms_total: count("SELECT count(*) FROM alarms")?,
+            // Alarms are never deleted: the newest row's number is how many were raised.
+            alarms_total: count("SELECT coalesce(max(rowid), 0) FROM alarms")?,
             schema_version: self.schema_version()?,
             db_path: self.path.display().to_string(),
         })

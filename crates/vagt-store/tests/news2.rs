@@ -147,6 +147,8 @@ fn the_summary_shows_news2_of_the_newest_recent_full_set_on_the_plans_scale() {
         )
         .expect("plan");
 
+    // The worklist shows what the last evaluation found.
+    store.evaluate_due(now()).expect("evaluation");
     let list = store.citizen_summaries_at(&nurse(), now()).expect("list");
 
     let full = summary_of(&list, "full")
@@ -234,6 +236,8 @@ fn the_demo_cohort_gives_news2_to_citizens_who_measure_a_full_set() {
         end: now(),
     };
     load_demo(&mut store, &Actor::system(), &spec).expect("demo");
+    // The worklist shows what the last evaluation found.
+    store.evaluate_due(now()).expect("evaluation");
     let list = store.citizen_summaries_at(&nurse(), now()).expect("list");
     let both = |s: &CitizenSummary| {
         s.diagnoses.contains(&Diagnosis::Copd) && s.diagnoses.contains(&Diagnosis::HeartFailure)

@@ -576,6 +576,22 @@ fn upgraded_databases_equal_a_fresh_one() {
             )
             .expect("the reading is kept");
         assert_eq!(kept, ("c1".to_owned(), 93.0), "data kept from v{version}");
+        let latest: (String, f64) = conn
+            .query_row(
+                "SELECT parameter, value FROM latest_readings WHERE citizen_id = 'c1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("the worklist's latest reading is filled in");
+        assert_eq!(latest, ("spo2".to_owned(), 93.0), "from v{version}");
+        let counted: i64 = conn
+            .query_row(
+                "SELECT value FROM store_counts WHERE name = 'current_readings'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("the count of readings is filled in");
+        assert_eq!(counted, 1, "from v{version}");
         // Version 4's care events take the citizen's events at once.
         conn.execute(
             "INSERT INTO care_events (citizen_id, kind, at, source_id, source_version, received_at)

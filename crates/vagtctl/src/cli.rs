@@ -239,6 +239,18 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 15)]
         runs: usize,
     },
+    /// A region: the demo cohort of --citizens over --days loaded by the bulk path, then the
+    /// worklist, a wave of 100 new readings evaluated, and a citizen's page (a year of trends
+    /// and the timeline), each beside a reference from the same run, with the database's size
+    /// per million readings. Uses a temporary database, not --db.
+    Region {
+        #[arg(long, default_value_t = 10_000)]
+        citizens: usize,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+    },
     /// The rules after a sync that brought one new reading (only the citizens whose data
     /// changed or whose time came), against evaluating every citizen, on a demo database of
     /// --citizens. Uses a temporary database, not --db.

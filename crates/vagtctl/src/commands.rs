@@ -289,6 +289,14 @@ fn bench(out: &Output, what: &BenchWhat) -> Result<(), CliError> {
             let report = vagt_app::bench::worklist(citizens, days, runs)?;
             out.print(&report, |w| output::worklist_bench_text(w, &report))
         }
+        BenchWhat::Region {
+            citizens,
+            days,
+            runs,
+        } => {
+            let report = vagt_app::bench::region(citizens, days, runs)?;
+            out.print(&report, |w| output::region_bench_text(w, &report))
+        }
         BenchWhat::Evaluation {
             citizens,
             days,

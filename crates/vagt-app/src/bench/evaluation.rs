@@ -2,6 +2,7 @@
 //! citizens whose data changed or whose time came are evaluated) against evaluating every
 //! citizen, on the same database in the same run.
 
+use super::{median, ms};
 use crate::AppError;
 use serde::Serialize;
 use std::time::Instant;
@@ -25,15 +26,6 @@ pub struct EvaluationBench {
     pub full_ms: f64,
     /// by_change / full.
     pub ratio: f64,
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(0.0)
-}
-
-fn ms(started: Instant) -> f64 {
-    started.elapsed().as_secs_f64() * 1000.0
 }
 
 pub fn evaluation(citizens: usize, days: u32, runs: usize) -> Result<EvaluationBench, AppError> {

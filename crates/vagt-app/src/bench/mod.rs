@@ -3,11 +3,13 @@
 
 mod evaluation;
 mod ingest;
+mod region;
 mod trend;
 mod worklist;
 
 pub use evaluation::{EvaluationBench, evaluation};
 pub use ingest::{IngestBench, ingest};
+pub use region::{RegionBench, WAVE_READINGS, region};
 pub use trend::TrendFixture;
 pub use worklist::{WorklistBench, worklist};
 
@@ -26,4 +28,15 @@ fn temporary_session() -> Result<(tempfile::TempDir, crate::Session), crate::App
         vagt_store::OpenMode::CreateIfMissing,
     )?;
     Ok((dir, session))
+}
+
+/// The middle of the samples (the upper middle of an even number).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Milliseconds since `started`.
+fn ms(started: std::time::Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1000.0
 }

@@ -114,24 +114,13 @@ impl TrendFixture {
 
     /// The reference: the plot's rows read from the store and nothing else.
     pub fn read_rows(&self) -> Result<usize, AppError> {
-        let mut store = self.session.store()?;
-        let plans = store.plan_history(&self.citizen)?;
-        let window = self.range.window(self.now, None);
-        let steps: Vec<vagt_plot::PlanStep> = plans
-            .into_iter()
-            .map(|s| vagt_plot::PlanStep {
-                from: s.from,
-                plan: s.plan,
-                label: String::new(),
-            })
-            .collect();
-        let rows = store.trend_rows(
+        read_trend_rows(
+            &self.session,
             &self.actor,
             &self.citizen,
-            TrendSource::lookback_from(window, &steps),
-            window.to,
-        )?;
-        Ok(rows.readings.len())
+            self.range,
+            self.now,
+        )
     }
 
     /// The whole plot: the same read, built, thinned and drawn to SVG.
@@ -146,4 +135,33 @@ impl TrendFixture {
         )?;
         Ok(rendered.svg.len())
     }
+}
+
+/// The rows a trend of `range` reads (its window and the plans' look-back), read and nothing
+/// else: how many readings.
+pub(super) fn read_trend_rows(
+    session: &Session,
+    actor: &Actor,
+    citizen: &CitizenId,
+    range: TrendRange,
+    now: Timestamp,
+) -> Result<usize, AppError> {
+    let mut store = session.store()?;
+    let plans = store.plan_history(citizen)?;
+    let window = range.window(now, None);
+    let steps: Vec<vagt_plot::PlanStep> = plans
+        .into_iter()
+        .map(|s| vagt_plot::PlanStep {
+            from: s.from,
+            plan: s.plan,
+            label: String::new(),
+        })
+        .collect();
+    let rows = store.trend_rows(
+        actor,
+        citizen,
+        TrendSource::lookback_from(window, &steps),
+        window.to,
+    )?;
+    Ok(rows.readings.len())
 }

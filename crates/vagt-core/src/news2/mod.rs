@@ -267,6 +267,15 @@ impl FullSet {
             .unwrap_or(self.pulse.effective_at)
     }
 
+    /// When the set began: its oldest reading. The set counts as recent while this is.
+    pub fn since(&self) -> Timestamp {
+        self.all()
+            .iter()
+            .map(|m| m.effective_at)
+            .min()
+            .unwrap_or(self.pulse.effective_at)
+    }
+
     /// Scores the set on `scale`, with what a nurse assessed; what she did not is assumed to
     /// be Alert and room air, and the score is then a floor.
     pub fn score(&self, scale: SpO2Scale, assessed: Assessed) -> FullSetScore {

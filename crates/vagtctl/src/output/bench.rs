@@ -1,7 +1,7 @@
 //! Text for people at a terminal: the benchmarks, each figure beside its reference.
 
 use std::io::{self, Write};
-use vagt_app::bench::{IngestBench, WorklistBench};
+use vagt_app::bench::{IngestBench, RegionBench, WorklistBench};
 
 pub fn ingest_bench_text(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
     writeln!(
@@ -21,8 +21,23 @@ pub fn ingest_bench_text(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
     )?;
     writeln!(
         w,
-        "  ratio                            {:>10.2}  (target >= 0.50)",
-        r.ratio
+        "  ratio                            {:>10.2}  (target >= 0.50): {}",
+        r.ratio,
+        verdict(r.ratio >= 0.5)
+    )?;
+    writeln!(
+        w,
+        "  raw insert, database unencrypted {:>10.0} readings/s  (SQLCipher's cost: {:.0} %)",
+        r.unencrypted_insert_readings_per_second,
+        (1.0 - r.raw_insert_readings_per_second
+            / r.unencrypted_insert_readings_per_second.max(1e-9))
+            * 100.0
+    )?;
+    writeln!(
+        w,
+        "  30 million readings at the pipeline's rate {:.1} min  (target < 15): {}",
+        r.thirty_million_minutes,
+        verdict(r.thirty_million_minutes < 15.0)
     )
 }
 
@@ -87,5 +102,79 @@ pub fn worklist_bench_text(w: &mut dyn Write, r: &WorklistBench) -> io::Result<(
         w,
         "  ratio (after one reading / whole worklist)  {:>9.3}",
         r.ratio
+    )?;
+    writeln!(
+        w,
+        "  reference: latest readings searched from every reading {:.1} ms",
+        r.latest_by_search_ms
+    )?;
+    writeln!(
+        w,
+        "  target: whole worklist under 20 ms at 10,000 citizens ({} here): {}",
+        r.citizens,
+        verdict(r.full_worklist_ms < 20.0)
+    )
+}
+
+/// "met" or "NOT met", for a target line.
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "NOT met" }
+}
+
+pub fn region_bench_text(w: &mut dyn Write, r: &RegionBench) -> io::Result<()> {
+    writeln!(
+        w,
+        "region of {} citizens over {} days, {} readings (median of {} runs):",
+        r.citizens, r.days, r.readings, r.runs
+    )?;
+    writeln!(
+        w,
+        "  load (generate, store, evaluate everyone)  {:>9.1} s   {:>9.0} readings/s",
+        r.load_seconds, r.load_readings_per_second
+    )?;
+    writeln!(
+        w,
+        "  database                                   {:>9.1} MB  {:>9.1} MB per million readings",
+        r.database_bytes as f64 / 1e6,
+        r.bytes_per_million_readings / 1e6
+    )?;
+    writeln!(
+        w,
+        "  whole worklist                             {:>9.1} ms  reference: its latest readings searched from every reading {:.1} ms",
+        r.worklist_ms, r.latest_by_search_ms
+    )?;
+    writeln!(
+        w,
+        "  wave of {} readings ({} citizens) stored, evaluated, rows read {:>6.1} ms  reference: raw insert {:.1} ms",
+        vagt_app::bench::WAVE_READINGS,
+        r.wave_citizens,
+        r.wave_ms,
+        r.wave_raw_insert_ms
+    )?;
+    writeln!(
+        w,
+        "  citizen page: a year of trends and the timeline {:>6.1} ms (trend {:.1}, timeline {:.1})  reference: the year's {} rows read {:.1} ms",
+        r.page_ms, r.page_trend_ms, r.page_timeline_ms, r.page_readings, r.page_rows_ms
+    )?;
+    let at_region = if r.citizens >= 10_000 {
+        ""
+    } else {
+        " (fewer citizens than a region here)"
+    };
+    writeln!(w, "targets{at_region}:")?;
+    writeln!(
+        w,
+        "  worklist under 20 ms at 10,000 citizens:        {}",
+        verdict(r.worklist_ms < 20.0)
+    )?;
+    writeln!(
+        w,
+        "  100 new readings with evaluation under 100 ms:  {}",
+        verdict(r.wave_ms < 100.0)
+    )?;
+    writeln!(
+        w,
+        "  a year's citizen page under 30 ms:              {}",
+        verdict(r.page_ms < 30.0)
     )
 }

@@ -1,0 +1,260 @@
+//! A region in one run: the demo cohort of `citizens` over `days` loaded by the bulk path, then
+//! what a station does with it (the worklist, a morning's readings arriving, a citizen's page),
+//! each beside a reference measured on the same database in the same run.
+
+use super::{median, ms};
+use crate::follow_up::{Affected, follow_up};
+use crate::{AppError, NoWindow, Session};
+use serde::Serialize;
+use std::time::Instant;
+use vagt_cohort::CohortSpec;
+use vagt_core::i18n::Language;
+use vagt_core::reading::{IncomingMeasurement, SourceRef};
+use vagt_core::time_util::{MILLIS_PER_DAY, MILLIS_PER_MINUTE};
+use vagt_core::{CitizenId, Parameter, Timestamp};
+use vagt_plot::{Layout, TrendRange};
+use vagt_store::Actor;
+
+/// A morning's wave of new readings: this many, spread over citizens as they measure (a set of
+/// [`MORNING_SET`] each).
+pub const WAVE_READINGS: usize = 100;
+const MORNING_SET: [(Parameter, f64, &str); 6] = [
+    (Parameter::Spo2, 94.0, "%"),
+    (Parameter::Pulse, 78.0, "/min"),
+    (Parameter::Temperature, 36.8, "Cel"),
+    (Parameter::Fev1, 1.2, "L"),
+    (Parameter::Fvc, 2.3, "L"),
+    (Parameter::SymptomScore, 2.0, "{score}"),
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionBench {
+    pub citizens: usize,
+    pub days: u32,
+    pub readings: i64,
+    pub runs: usize,
+    /// Generating and storing the cohort by the demo's bulk path, then evaluating everyone.
+    pub load_seconds: f64,
+    pub load_readings_per_second: f64,
+    /// The database file with its write-ahead log, and per million readings.
+    pub database_bytes: u64,
+    pub bytes_per_million_readings: f64,
+    /// The whole worklist (median), and the reference: only its latest readings found by a
+    /// search of every reading, as before the summary was kept on write.
+    pub worklist_ms: f64,
+    pub latest_by_search_ms: f64,
+    /// A wave of [`WAVE_READINGS`] new readings over `wave_citizens` citizens stored, evaluated
+    /// (levels, alarms) and their worklist rows read again (median), and the reference: the same
+    /// number of rows inserted raw into the same database (median).
+    pub wave_ms: f64,
+    pub wave_citizens: usize,
+    pub wave_raw_insert_ms: f64,
+    /// A citizen's page: a year of trends drawn and the whole timeline (median), and the
+    /// reference: the year's rows read and nothing else (median).
+    pub page_ms: f64,
+    pub page_trend_ms: f64,
+    pub page_timeline_ms: f64,
+    pub page_rows_ms: f64,
+    pub page_readings: usize,
+}
+
+pub fn region(citizens: usize, days: u32, runs: usize) -> Result<RegionBench, AppError> {
+    let (dir, session) = super::temporary_session()?;
+    let actor = Actor("bench".into());
+    let end = Timestamp::now();
+    let started = Instant::now();
+    session.load_demo(
+        &actor,
+        &CohortSpec {
+            seed: 15,
+            citizens,
+            days,
+            end,
+        },
+    )?;
+    let load_seconds = started.elapsed().as_secs_f64();
+    let readings = session.store_status()?.readings;
+    {
+        // Everything in the main file, so its size is what the data takes.
+        let mut store = session.store()?;
+        store
+            .connection()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .map_err(vagt_store::StoreError::from)?;
+    }
+    let database_bytes = directory_bytes(dir.path())?;
+
+    let list = session.worklist(&actor)?;
+    let wave_citizens: Vec<CitizenId> = list
+        .iter()
+        .filter(|c| !c.mas_only)
+        .step_by((list.len() / 20).max(1))
+        .map(|c| c.id.clone())
+        .take(WAVE_READINGS.div_ceil(MORNING_SET.len()))
+        .collect();
+    let page_citizen = list
+        .iter()
+        .max_by_key(|c| c.latest.len())
+        .map(|c| c.id.clone())
+        .ok_or_else(|| AppError::invalid("usage", "the bench needs at least one citizen"))?;
+
+    let runs = runs.max(1);
+    let mut samples = Samples::default();
+    for run in 0..runs {
+        let started = Instant::now();
+        std::hint::black_box(session.worklist(&actor)?);
+        samples.worklist.push(ms(started));
+        let started = Instant::now();
+        std::hint::black_box(super::worklist::latest_by_search(&session)?);
+        samples.search.push(ms(started));
+
+        let at = Timestamp::now().plus_millis(-(run as i64) * MILLIS_PER_MINUTE);
+        let wave = wave(&wave_citizens, run, at);
+        let started = Instant::now();
+        {
+            let mut store = session.store()?;
+            let report = store.ingest(&actor, "bench", wave.clone(), at)?;
+            follow_up(
+                &mut store,
+                Affected::Citizens(report.changed_citizens),
+                false,
+                at,
+                &NoWindow,
+            )?;
+        }
+        std::hint::black_box(session.worklist_rows(&actor, &wave_citizens)?);
+        samples.wave.push(ms(started));
+        let started = Instant::now();
+        raw_insert(&session, &wave, at)?;
+        samples.raw.push(ms(started));
+
+        let year = TrendRange::Custom {
+            from: end.plus_millis(-365 * MILLIS_PER_DAY),
+            to: end,
+        };
+        let started = Instant::now();
+        let trend = session.trend(
+            &actor,
+            &page_citizen,
+            year,
+            Language::Da,
+            Layout::default(),
+            end,
+        )?;
+        let trend_done = ms(started);
+        let timeline = session.timeline(&actor, &page_citizen, &[])?;
+        samples.page.push(ms(started));
+        samples.trend.push(trend_done);
+        samples.timeline.push(ms(started) - trend_done);
+        std::hint::black_box((trend.svg.len(), timeline.len()));
+        let started = Instant::now();
+        samples.page_readings =
+            super::trend::read_trend_rows(&session, &actor, &page_citizen, year, end)?;
+        samples.rows.push(ms(started));
+    }
+    Ok(RegionBench {
+        citizens: list.len(),
+        days,
+        readings,
+        runs,
+        load_seconds,
+        load_readings_per_second: readings as f64 / load_seconds.max(1e-9),
+        database_bytes,
+        bytes_per_million_readings: database_bytes as f64 * 1e6 / (readings.max(1) as f64),
+        worklist_ms: median(samples.worklist),
+        latest_by_search_ms: median(samples.search),
+        wave_ms: median(samples.wave),
+        wave_citizens: wave_citizens.len(),
+        wave_raw_insert_ms: median(samples.raw),
+        page_ms: median(samples.page),
+        page_trend_ms: median(samples.trend),
+        page_timeline_ms: median(samples.timeline),
+        page_rows_ms: median(samples.rows),
+        page_readings: samples.page_readings,
+    })
+}
+
+#[derive(Default)]
+struct Samples {
+    worklist: Vec<f64>,
+    search: Vec<f64>,
+    wave: Vec<f64>,
+    raw: Vec<f64>,
+    page: Vec<f64>,
+    trend: Vec<f64>,
+    timeline: Vec<f64>,
+    rows: Vec<f64>,
+    page_readings: usize,
+}
+
+/// [`WAVE_READINGS`] new readings: a morning set for each citizen in turn.
+fn wave(citizens: &[CitizenId], run: usize, at: Timestamp) -> Vec<IncomingMeasurement> {
+    citizens
+        .iter()
+        .flat_map(|citizen| {
+            MORNING_SET
+                .iter()
+                .map(move |(parameter, value, unit)| IncomingMeasurement {
+                    citizen_id: citizen.clone(),
+                    parameter: *parameter,
+                    value: *value,
+                    unit: (*unit).into(),
+                    effective_at: at,
+                    source: SourceRef {
+                        id: format!("bench|wave-{run}-{citizen}-{}", parameter.code()),
+                        version: "1".into(),
+                    },
+                })
+        })
+        .take(WAVE_READINGS)
+        .collect()
+}
+
+/// The reference for the wave: the same number of rows inserted with one prepared statement in
+/// one transaction (under other source ids, so they are new rows too).
+fn raw_insert(
+    session: &Session,
+    wave: &[IncomingMeasurement],
+    at: Timestamp,
+) -> Result<(), AppError> {
+    let mut store = session.store()?;
+    let tx = store
+        .connection()
+        .transaction()
+        .map_err(vagt_store::StoreError::from)?;
+    {
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO readings (citizen_id, parameter, value, effective_at, received_at,
+                                       source_id, source_version)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, '1')",
+            )
+            .map_err(vagt_store::StoreError::from)?;
+        for m in wave {
+            insert
+                .execute((
+                    m.citizen_id.as_str(),
+                    m.parameter.code(),
+                    m.value,
+                    at.millis(),
+                    format!("{}-raw", m.source.id),
+                ))
+                .map_err(vagt_store::StoreError::from)?;
+        }
+    }
+    tx.commit().map_err(vagt_store::StoreError::from)?;
+    Ok(())
+}
+
+/// Bytes of the files in `dir` (the database, its log and shared memory).
+fn directory_bytes(dir: &std::path::Path) -> Result<u64, AppError> {
+    let io = |source| AppError::Io {
+        doing: "measure the database's size",
+        source,
+    };
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        total += entry.map_err(io)?.metadata().map_err(io)?.len();
+    }
+    Ok(total)
+}

@@ -1,0 +1,175 @@
+//! The worklist's summary kept on write: whatever path changes readings (a load, a new version,
+//! a withdrawal), `latest_readings` holds what a search of every reading would find, and the
+//! worklist shows it.
+
+mod common;
+
+use common::{cid, load_demo};
+use vagt_cohort::CohortSpec;
+use vagt_core::reading::{IncomingMeasurement, SourceRef};
+use vagt_core::time_util::MILLIS_PER_DAY;
+use vagt_core::{Parameter, Timestamp};
+use vagt_store::{Actor, DbKey, OpenMode, PullBatch, Store};
+
+fn store(dir: &std::path::Path) -> Store {
+    let key = DbKey::from_hex(&"3c".repeat(32)).expect("hex");
+    Store::open_with_key(&dir.join("worklist.db"), &key, OpenMode::CreateIfMissing).expect("store")
+}
+
+fn end() -> Timestamp {
+    Timestamp::parse_rfc3339("2026-11-30T12:00:00Z").expect("valid")
+}
+
+type Latest = Vec<(String, String, i64, f64, i64)>;
+
+fn kept(store: &mut Store) -> Latest {
+    store
+        .connection()
+        .prepare(
+            "SELECT citizen_id, parameter, reading_id, value, effective_at FROM latest_readings
+             ORDER BY citizen_id, parameter",
+        )
+        .expect("prepare")
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+/// The newest current reading of each citizen and parameter, searched the slow way.
+fn searched(store: &mut Store) -> Latest {
+    store
+        .connection()
+        .prepare(
+            "SELECT citizen_id, parameter, id, value, effective_at FROM (
+                 SELECT citizen_id, parameter, id, value, effective_at,
+                        row_number() OVER (PARTITION BY citizen_id, parameter
+                                           ORDER BY effective_at DESC, id DESC) AS newest
+                 FROM readings WHERE is_current = 1 AND status <> 'entered_in_error')
+             WHERE newest = 1 ORDER BY citizen_id, parameter",
+        )
+        .expect("prepare")
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+/// The summaries kept on write equal what a search of every reading finds.
+fn assert_kept(store: &mut Store, when: &str) {
+    assert_eq!(kept(store), searched(store), "latest readings {when}");
+    let counted: i64 = store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM readings WHERE is_current = 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(
+        store.status().expect("status").readings,
+        counted,
+        "count {when}"
+    );
+}
+
+fn pull(store: &mut Store, batch: PullBatch) {
+    store
+        .apply_pull("srv", "Observation", batch, None, end())
+        .expect("pull");
+}
+
+fn spo2(citizen: &str, id: &str, version: &str, value: f64, at: Timestamp) -> IncomingMeasurement {
+    IncomingMeasurement {
+        citizen_id: cid(citizen),
+        parameter: Parameter::Spo2,
+        value,
+        unit: "%".into(),
+        effective_at: at,
+        source: SourceRef {
+            id: id.into(),
+            version: version.into(),
+        },
+    }
+}
+
+#[test]
+fn the_latest_readings_follow_every_change_of_readings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(dir.path());
+    let spec = CohortSpec {
+        seed: 8,
+        citizens: 12,
+        days: 20,
+        end: end(),
+    };
+    load_demo(&mut store, &Actor::system(), &spec).expect("demo");
+    assert!(
+        kept(&mut store).len() > 12 * 3,
+        "every citizen has several parameters"
+    );
+    assert_kept(&mut store, "after the load");
+
+    let list = store
+        .citizen_summaries_at(&Actor::system(), end())
+        .expect("list");
+    let who = list[0].id.clone();
+    let shown = list[0].latest[&Parameter::Spo2].clone();
+
+    // A newer reading replaces it; an older one arriving late does not.
+    let later = shown.effective_at.plus_millis(60_000);
+    let earlier = shown.effective_at.plus_millis(-3 * MILLIS_PER_DAY);
+    pull(
+        &mut store,
+        PullBatch {
+            measurements: vec![
+                spo2(who.as_str(), "srv|Observation/new", "1", 88.0, later),
+                spo2(who.as_str(), "srv|Observation/late", "1", 99.0, earlier),
+            ],
+            ..PullBatch::default()
+        },
+    );
+    assert_kept(&mut store, "after new readings");
+    let row = |store: &mut Store| {
+        store
+            .citizen_summaries_of(&Actor::system(), std::slice::from_ref(&who), end())
+            .expect("row")
+            .remove(0)
+            .latest[&Parameter::Spo2]
+            .clone()
+    };
+    assert_eq!(
+        (row(&mut store).value, row(&mut store).effective_at),
+        (88.0, later)
+    );
+
+    // A new version of it changes the value shown.
+    pull(
+        &mut store,
+        PullBatch {
+            measurements: vec![spo2(who.as_str(), "srv|Observation/new", "2", 90.0, later)],
+            ..PullBatch::default()
+        },
+    );
+    assert_eq!(
+        kept(&mut store),
+        searched(&mut store),
+        "after a new version"
+    );
+    assert_eq!(row(&mut store).value, 90.0);
+
+    // Withdrawn, the one before it is shown again.
+    pull(
+        &mut store,
+        PullBatch {
+            retractions: vec!["srv|Observation/new".into()],
+            ..PullBatch::default()
+        },
+    );
+    assert_kept(&mut store, "after a withdrawal");
+    assert_eq!(row(&mut store), shown);
+}
