@@ -14,6 +14,9 @@ use vagt_core::reading::CLOCK_SKEW_TOLERANCE_MS;
 use vagt_core::{RejectReason, Timestamp};
 use vagt_store::{Rejection, Store, SyncProgress};
 
+/// How often a running pull writes its progress (and heartbeat) to the store.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The lower bound of a search on `lastUpdated`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Lower {
@@ -155,6 +158,9 @@ pub(super) async fn pull_type(
     let mut newest = checkpoint;
     // Resources received for the current query, for `_offset` paging and its `total`.
     let mut received_for_query = 0usize;
+    // When the progress was last written: a transaction of its own, so once a second is
+    // enough for other processes (and the heartbeat, stale after minutes), not once a page.
+    let mut progress_written: Option<Instant> = None;
     while let Some(url) = next.take() {
         if !visited.insert(url.clone()) {
             return Err(SyncError::PagingLoop {
@@ -331,15 +337,18 @@ pub(super) async fn pull_type(
         }
         let elapsed = started.elapsed().as_secs_f64().max(1e-3);
         let per_second = done as f64 / elapsed;
-        store.record_sync_progress(
-            run,
-            &SyncProgress {
-                resource_type: resource_type.to_owned(),
-                done: done as u64,
-                total,
-                per_second,
-            },
-        )?;
+        if next.is_none() || progress_written.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY) {
+            store.record_sync_progress(
+                run,
+                &SyncProgress {
+                    resource_type: resource_type.to_owned(),
+                    done: done as u64,
+                    total,
+                    per_second,
+                },
+            )?;
+            progress_written = Some(Instant::now());
+        }
         progress(&Progress {
             resource_type: resource_type.to_owned(),
             done,
