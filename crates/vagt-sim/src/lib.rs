@@ -34,6 +34,7 @@ mod server;
 mod shared;
 mod store;
 mod tls;
+mod traffic;
 mod trap;
 mod world;
 
@@ -48,4 +49,5 @@ pub use readings::{
     ServerValue,
 };
 pub use server::{RunningSim, spawn, spawn_on, spawn_with};
+pub use traffic::{TrafficCounts, TrafficReport};
 pub use trap::TrapReport;

@@ -64,6 +64,7 @@ pub async fn spawn_with(config: SimConfig, listen: ListenConfig) -> Result<Runni
         searches: Default::default(),
         stop: stop_rx.clone(),
         trap: Default::default(),
+        traffic: Default::default(),
     });
     // Open before serving, so the trap's address is known from the start.
     if foreign_next {
@@ -115,6 +116,11 @@ impl RunningSim {
     /// What the `foreign-next` fault's trap has received, as `GET /admin/trap` answers.
     pub fn trap_report(&self) -> TrapReport {
         self.shared.trap_report()
+    }
+
+    /// Requests and bytes the FHIR endpoints have served, as `GET /admin/traffic` answers.
+    pub fn traffic(&self) -> crate::TrafficReport {
+        self.shared.traffic.report()
     }
 
     pub async fn faults(&self) -> FaultProfile {

@@ -3,6 +3,7 @@
 
 use crate::changes::{AdvanceReport, AdvanceSpec};
 use crate::faults::FaultProfile;
+use crate::traffic::Traffic;
 use crate::trap::{Trap, TrapReport};
 use crate::world::World;
 use std::time::Duration;
@@ -22,6 +23,8 @@ pub(crate) struct Shared {
     pub stop: watch::Receiver<bool>,
     /// The `foreign-next` fault's trap, opened the first time a profile needs it.
     pub trap: OnceCell<Trap>,
+    /// Requests and bytes served, for `GET /admin/traffic`.
+    pub traffic: Traffic,
 }
 
 impl Shared {

@@ -386,33 +386,21 @@ mod tests {
     #[test]
     fn alarms_are_found_by_index() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let key = crate::DbKey::from_hex(&"5b".repeat(32)).expect("hex");
-        let store = Store::open_with_key(
-            &dir.path().join("alarms.db"),
-            &key,
-            crate::OpenMode::CreateIfMissing,
-        )
-        .expect("store");
+        let store = crate::query_plan::empty_store(&dir);
         let id = CitizenId::new("c1").expect("id");
         for (filter, index) in [
             (AlarmFilter::Citizen(&id), "alarms_by_citizen"),
             (AlarmFilter::Open, "alarms_open"),
         ] {
-            let plan: Vec<String> = store
-                .conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {}", alarms_sql(&filter)))
-                .expect("explain")
-                .query_map(
-                    rusqlite::params_from_iter(
-                        ["c1"]
-                            .iter()
-                            .take(usize::from(matches!(filter, AlarmFilter::Citizen(_)))),
-                    ),
-                    |r| r.get(3),
-                )
-                .expect("rows")
-                .collect::<rusqlite::Result<_>>()
-                .expect("rows");
+            let plan = crate::query_plan::plan_of(
+                &store,
+                &alarms_sql(&filter),
+                rusqlite::params_from_iter(
+                    ["c1"]
+                        .iter()
+                        .take(usize::from(matches!(filter, AlarmFilter::Citizen(_)))),
+                ),
+            );
             assert!(
                 plan.iter()
                     .any(

@@ -27,6 +27,8 @@ mod outbox;
 mod persons;
 mod plans;
 mod pull;
+#[cfg(test)]
+mod query_plan;
 mod readings;
 mod remote_acks;
 mod settings;
@@ -37,12 +39,13 @@ mod timeline;
 mod trend;
 mod users;
 mod visits;
+mod worklist;
 
 pub use alarm_rows::AckOutcome;
 pub use alarms::{AlarmEpisode, AlarmFilter, AlarmRow, episodes_of};
 pub use audit::{AuditEntry, ChainBreak};
 pub use calls::{CallSaved, FormDraft};
-pub use citizens::{CitizenSummary, LatestReading, NEWS2_MAX_AGE_MS};
+pub use citizens::NEWS2_MAX_AGE_MS;
 pub use dispatches::DispatchSaved;
 pub use error::{MAX_SNOOZE_MINUTES, StoreError, TriageError};
 pub use escalation::ESCALATION_POLICY_SETTING;
@@ -62,6 +65,7 @@ pub use sync_runs::{SyncProgress, SyncRunEnd};
 pub use timeline::{PlanRevisionEntry, TimelineRows};
 pub use trend::{PlanHistoryStep, TrendReadingRow, TrendRows};
 pub use visits::VisitSaved;
+pub use worklist::{CitizenSummary, LatestReading};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

@@ -173,3 +173,103 @@ fn the_latest_readings_follow_every_change_of_readings() {
     assert_kept(&mut store, "after a withdrawal");
     assert_eq!(row(&mut store), shown);
 }
+
+/// The list read whole merges each table's rows into the right citizen: every row holds what
+/// that citizen's own reads find (alarms, diagnoses, latest readings, decisions), the list is
+/// in name order (two of one name by id), and each row equals the row read alone.
+#[test]
+fn every_row_holds_its_own_citizens_data_in_name_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(dir.path());
+    let actor = Actor::system();
+    let spec = CohortSpec {
+        seed: 9,
+        citizens: 40,
+        days: 20,
+        end: end(),
+    };
+    load_demo(&mut store, &actor, &spec).expect("demo");
+    // A namesake who sorts first by id, a namesake who sorts last, each with nothing else.
+    let first = store.citizen_summaries_at(&actor, end()).expect("list")[0].clone();
+    for id in ["0-namesake", "zz-namesake"] {
+        store
+            .upsert_citizen(
+                &actor,
+                &vagt_core::Citizen {
+                    id: cid(id),
+                    name: first.name.clone(),
+                    birth_date: None,
+                    diagnoses: vec![],
+                    phone: None,
+                    address: None,
+                },
+            )
+            .expect("citizen");
+    }
+    let decided = store.citizen_summaries_at(&actor, end()).expect("list")[7]
+        .id
+        .clone();
+    let level = vagt_core::EcmLevel::new(4).expect("level");
+    store
+        .confirm_level(&decided, level, &actor, "vurderet", end())
+        .expect("confirm");
+
+    let list = store.citizen_summaries_at(&actor, end()).expect("list");
+    assert_eq!(list.len(), 42);
+    for pair in list.windows(2) {
+        let key = |c: &vagt_store::CitizenSummary| (c.name.clone(), c.id.as_str().to_owned());
+        assert!(
+            key(&pair[0]) < key(&pair[1]),
+            "{:?}",
+            (key(&pair[0]), key(&pair[1]))
+        );
+    }
+    let namesakes: Vec<&str> = list
+        .iter()
+        .filter(|c| c.name == first.name)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(namesakes.first(), Some(&"0-namesake"));
+    assert_eq!(namesakes.last(), Some(&"zz-namesake"));
+
+    let open = store
+        .alarms(vagt_store::AlarmFilter::Open, &actor, end())
+        .expect("alarms");
+    assert!(open.len() > 5, "the cohort raises alarms");
+    let latest = kept(&mut store);
+    assert!(list.iter().filter(|c| c.open_alarms > 0).count() > 1);
+    for row in &list {
+        let own: Vec<_> = open.iter().filter(|a| a.citizen_id == row.id).collect();
+        assert_eq!(row.open_alarms, own.len() as i64, "{}", row.id);
+        assert_eq!(
+            row.top_alarm_priority,
+            own.iter().map(|a| a.priority).max(),
+            "{}",
+            row.id
+        );
+        let citizen = store.citizen(&actor, &row.id).expect("citizen");
+        assert_eq!(row.diagnoses, citizen.diagnoses, "{}", row.id);
+        let own_latest: Vec<(String, f64, i64)> = latest
+            .iter()
+            .filter(|l| l.0 == row.id.as_str())
+            .map(|l| (l.1.clone(), l.3, l.4))
+            .collect();
+        let mut shown: Vec<(String, f64, i64)> = row
+            .latest
+            .iter()
+            .map(|(p, l)| (p.code().to_owned(), l.value, l.effective_at.millis()))
+            .collect();
+        shown.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(shown, own_latest, "{}", row.id);
+        assert_eq!(
+            row.last_reading_at.map(|t| t.millis()),
+            own_latest.iter().map(|l| l.2).max()
+        );
+        let expected_level = (row.id == decided).then_some(level);
+        assert_eq!(row.confirmed_level, expected_level, "{}", row.id);
+        let alone = store
+            .citizen_summaries_of(&actor, std::slice::from_ref(&row.id), end())
+            .expect("row");
+        assert_eq!(alone.as_slice(), std::slice::from_ref(row));
+    }
+}

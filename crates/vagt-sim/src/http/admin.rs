@@ -1,5 +1,6 @@
 //! The simulator's controls, outside FHIR: advance the data, set or read the fault profile,
-//! take the snapshot a test compares a client with, read what the `foreign-next` trap received.
+//! take the snapshot a test compares a client with, read what the `foreign-next` trap received,
+//! read the traffic served.
 
 use crate::changes::AdvanceSpec;
 use crate::faults::FaultProfile;
@@ -58,6 +59,12 @@ pub(super) async fn admin_get_faults(State(st): State<Arc<Shared>>) -> Response 
 pub(super) async fn admin_snapshot(State(st): State<Arc<Shared>>) -> Response {
     let snapshot = st.world.lock().await.snapshot();
     axum::Json(snapshot).into_response()
+}
+
+/// `{"total": {...}, "by_kind": {"GET Observation": {"requests": N, "request_bytes": N,
+/// "response_bytes": N}, ...}}`: what the FHIR endpoints have served since the start.
+pub(super) async fn admin_traffic(State(st): State<Arc<Shared>>) -> Response {
+    axum::Json(st.traffic.report()).into_response()
 }
 
 /// `{"url": ..., "requests": N, "authorization": [...]}`: what reached the trap.

@@ -1,5 +1,6 @@
-//! What stands in front of the endpoints: the bearer token check, and the injected faults
-//! (latency, errors, throttling, stalls, cut connections) drawn per request.
+//! What stands in front of the endpoints: the bearer token check, the injected faults
+//! (latency, errors, throttling, stalls, cut connections) drawn per request, and the count of
+//! requests and bytes served.
 
 use crate::faults::FaultKind;
 use crate::http::response::ApiError;
@@ -11,6 +12,40 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+
+/// Counts each FHIR request and its bodies' bytes (`/admin/*` is the operator's, not a
+/// station's, and is left out). A body's length is what its framing declares: the simulator's
+/// bodies are whole in memory, a streamed or cut one counts what was declared or nothing.
+pub(super) async fn traffic(
+    State(st): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    use axum::body::HttpBody as _;
+    let path = request.uri().path();
+    if !(path == "/fhir" || path.starts_with("/fhir/")) {
+        return next.run(request).await;
+    }
+    let kind = crate::traffic::kind_of(request.method().as_str(), path);
+    let request_bytes = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .or_else(|| request.body().size_hint().exact())
+        .unwrap_or(0);
+    let response = next.run(request).await;
+    let response_bytes = response.body().size_hint().exact().unwrap_or(0);
+    st.traffic.count(
+        kind,
+        crate::traffic::TrafficCounts {
+            requests: 1,
+            request_bytes,
+            response_bytes,
+        },
+    );
+    response
+}
 
 pub(super) async fn auth(State(st): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     if let Some(token) = &st.token

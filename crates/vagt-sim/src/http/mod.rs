@@ -2,7 +2,7 @@
 //! middleware. This module only routes; each child has one job:
 //!
 //! - [`response`]: how every endpoint answers, and the checks that end in an error;
-//! - [`middleware`]: the bearer token and the injected faults;
+//! - [`middleware`]: the bearer token, the injected faults, the traffic counted;
 //! - [`hostile`] and [`bodies`]: a hostile server's search pages and bodies;
 //! - [`query`]: the query string, decoded and encoded;
 //! - [`read`](mod@read): the CapabilityStatement, read and vread;
@@ -25,7 +25,9 @@ mod transaction;
 mod update;
 
 use crate::shared::Shared;
-use admin::{admin_advance, admin_faults, admin_get_faults, admin_snapshot, admin_trap};
+use admin::{
+    admin_advance, admin_faults, admin_get_faults, admin_snapshot, admin_traffic, admin_trap,
+};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -48,6 +50,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/admin/faults", post(admin_faults).get(admin_get_faults))
         .route("/admin/snapshot", get(admin_snapshot))
         .route("/admin/trap", get(admin_trap))
+        .route("/admin/traffic", get(admin_traffic))
         .fallback(no_such_endpoint)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
@@ -56,6 +59,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             middleware::faults,
+        ))
+        // Outermost: a refused or faulted request is traffic too.
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            middleware::traffic,
         ))
         .with_state(shared)
 }

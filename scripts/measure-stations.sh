@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# What stations ask of one backend: STATIONS stations (vagtctl, each with its own database) on
+# one vagt-sim serving CITIZENS citizens over 30 days. Each station first syncs the whole
+# cohort; then all of them sync every 10 s (the app's interval) for SECONDS while nothing
+# changes, and again for SECONDS while the backend receives the region's readings as they come
+# (6.4 a citizen a day, the demo cohort's rate). The requests and bytes come from the
+# simulator's own count (GET /admin/traffic), per station and per hour.
+#   scripts/measure-stations.sh [STATIONS] [CITIZENS] [SECONDS]   (defaults 3, 1000 and 120)
+# Prints one JSON document. Uses the debug build unless PROFILE=release.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$REPO"
+stations="${1:-3}"
+citizens="${2:-1000}"
+seconds="${3:-120}"
+interval=10
+profile="${PROFILE:-debug}"
+flag=""; [ "$profile" = release ] && flag="--release"
+cargo build --quiet $flag -p vagtctl -p vagt-sim
+work="$(mktemp -d)"
+pids=()
+stop_all() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap 'stop_all; rm -rf "$work"' EXIT
+export VAGT_THROWAWAY_KEY=stations-measure HOME="$work/home"
+mkdir -p "$HOME"
+
+"$TARGET/$profile/vagt-sim" --port 0 --citizens "$citizens" --days 30 \
+  >"$work/sim.out" 2>"$work/sim.log" &
+pids+=($!)
+backend=""
+for _ in $(seq 1 600); do
+  backend=$(sed -n 's/^vagt-sim listening on //p' "$work/sim.out")
+  [ -n "$backend" ] && break
+  sleep 0.1
+done
+[ -n "$backend" ] || die "vagt-sim did not start: $(cat "$work/sim.log")"
+admin="${backend%/fhir}/admin"
+traffic() { curl -fsS "$admin/traffic" >"$work/$1.json"; }
+station() { "$TARGET/$profile/vagtctl" --db "$work/station$1.db" "${@:2}"; }
+
+traffic start
+first_sync_started=$(date +%s.%N)
+for n in $(seq 1 "$stations"); do
+  station "$n" init --json >/dev/null
+  station "$n" sync --once --backend "$backend" --json >"$work/first$n.json"
+done
+first_sync_ended=$(date +%s.%N)
+traffic synced
+
+# Every station syncing on its interval, for SECONDS; with READINGS_EVERY_INTERVAL > 0 the
+# backend receives that many readings each interval meanwhile.
+run_period() {
+  local name="$1" readings="$2" loops=()
+  traffic "$name-start"
+  for n in $(seq 1 "$stations"); do
+    # The binary itself in the background (not the function's subshell), so $! is the process
+    # that the end of the period stops.
+    "$TARGET/$profile/vagtctl" --db "$work/station$n.db" sync --interval "$interval" \
+      --backend "$backend" >/dev/null 2>&1 &
+    loops+=($!)
+  done
+  local ends=$(( $(date +%s) + seconds ))
+  while [ "$(date +%s)" -lt "$ends" ]; do
+    if [ "$readings" -gt 0 ]; then
+      curl -fsS -X POST "$admin/advance" -H 'content-type: application/json' \
+        -d "{\"new_readings\": $readings}" >/dev/null
+    fi
+    sleep "$interval"
+  done
+  for pid in "${loops[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${loops[@]}"; do wait "$pid" 2>/dev/null || true; done
+  traffic "$name-end"
+}
+run_period idle 0
+# The region's readings as they come: 6.4 a citizen a day, at least one each interval.
+readings=$(python3 -c "import math; print(max(1, math.ceil($citizens * 6.4 * $interval / 86400)))")
+run_period changing "$readings"
+
+WORK="$work" STATIONS="$stations" CITIZENS="$citizens" SECONDS_MEASURED="$seconds" \
+  INTERVAL="$interval" READINGS="$readings" \
+  FIRST_SYNC_SECONDS=$(python3 -c "print($first_sync_ended - $first_sync_started)") python3 - <<'PY'
+import json, os
+work = os.environ["WORK"]
+stations = int(os.environ["STATIONS"])
+seconds = float(os.environ["SECONDS_MEASURED"])
+def load(name):
+    return json.load(open(f"{work}/{name}.json"))
+def delta(a, b):
+    keys = ("requests", "request_bytes", "response_bytes")
+    total = {k: b["total"][k] - a["total"][k] for k in keys}
+    kinds = {}
+    for kind, counts in b["by_kind"].items():
+        before = a["by_kind"].get(kind, {k: 0 for k in keys})
+        d = {k: counts[k] - before[k] for k in keys}
+        if d["requests"]:
+            kinds[kind] = d
+    return total, kinds
+def per_station_hour(total):
+    scale = 3600 / seconds / stations
+    return {k: round(v * scale) for k, v in total.items()}
+first, first_kinds = delta(load("start"), load("synced"))
+report = {
+    "stations": stations,
+    "citizens": int(os.environ["CITIZENS"]),
+    "sync_interval_seconds": int(os.environ["INTERVAL"]),
+    "seconds_measured_per_period": seconds,
+    "first_sync": {
+        "per_station": {k: round(v / stations) for k, v in first.items()},
+        "seconds_all_stations": round(float(os.environ["FIRST_SYNC_SECONDS"]), 1),
+    },
+}
+for name, readings in (("idle", 0), ("changing", int(os.environ["READINGS"]))):
+    total, kinds = delta(load(f"{name}-start"), load(f"{name}-end"))
+    report[name] = {
+        "new_readings_per_interval": readings,
+        "measured": total,
+        "per_station_per_hour": per_station_hour(total),
+        "by_kind": kinds,
+    }
+print(json.dumps(report, indent=2))
+PY
