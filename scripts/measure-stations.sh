@@ -35,7 +35,8 @@ for _ in $(seq 1 600); do
 done
 [ -n "$backend" ] || die "vagt-sim did not start: $(cat "$work/sim.log")"
 admin="${backend%/fhir}/admin"
-traffic() { curl -fsS "$admin/traffic" >"$work/$1.json"; }
+# The traffic so far, and when it was read (what a period's rates are scaled by).
+traffic() { curl -fsS "$admin/traffic" >"$work/$1.json"; date +%s.%N >"$work/$1.at"; }
 station() { "$TARGET/$profile/vagtctl" --db "$work/station$1.db" "${@:2}"; }
 
 traffic start
@@ -58,6 +59,7 @@ run_period() {
     "$TARGET/$profile/vagtctl" --db "$work/station$n.db" sync --interval "$interval" \
       --backend "$backend" >/dev/null 2>&1 &
     loops+=($!)
+    pids+=($!)
   done
   local ends=$(( $(date +%s) + seconds ))
   while [ "$(date +%s)" -lt "$ends" ]; do
@@ -82,9 +84,10 @@ WORK="$work" STATIONS="$stations" CITIZENS="$citizens" SECONDS_MEASURED="$second
 import json, os
 work = os.environ["WORK"]
 stations = int(os.environ["STATIONS"])
-seconds = float(os.environ["SECONDS_MEASURED"])
 def load(name):
     return json.load(open(f"{work}/{name}.json"))
+def at(name):
+    return float(open(f"{work}/{name}.at").read())
 def delta(a, b):
     keys = ("requests", "request_bytes", "response_bytes")
     total = {k: b["total"][k] - a["total"][k] for k in keys}
@@ -95,15 +98,15 @@ def delta(a, b):
         if d["requests"]:
             kinds[kind] = d
     return total, kinds
-def per_station_hour(total):
-    scale = 3600 / seconds / stations
+def per_station_hour(total, measured_seconds):
+    scale = 3600 / measured_seconds / stations
     return {k: round(v * scale) for k, v in total.items()}
 first, first_kinds = delta(load("start"), load("synced"))
 report = {
     "stations": stations,
     "citizens": int(os.environ["CITIZENS"]),
     "sync_interval_seconds": int(os.environ["INTERVAL"]),
-    "seconds_measured_per_period": seconds,
+    "seconds_asked_per_period": float(os.environ["SECONDS_MEASURED"]),
     "first_sync": {
         "per_station": {k: round(v / stations) for k, v in first.items()},
         "seconds_all_stations": round(float(os.environ["FIRST_SYNC_SECONDS"]), 1),
@@ -111,10 +114,12 @@ report = {
 }
 for name, readings in (("idle", 0), ("changing", int(os.environ["READINGS"]))):
     total, kinds = delta(load(f"{name}-start"), load(f"{name}-end"))
+    measured_seconds = at(f"{name}-end") - at(f"{name}-start")
     report[name] = {
         "new_readings_per_interval": readings,
+        "seconds": round(measured_seconds, 1),
         "measured": total,
-        "per_station_per_hour": per_station_hour(total),
+        "per_station_per_hour": per_station_hour(total, measured_seconds),
         "by_kind": kinds,
     }
 print(json.dumps(report, indent=2))

@@ -214,6 +214,41 @@ fn every_row_holds_its_own_citizens_data_in_name_order() {
         .confirm_level(&decided, level, &actor, "vurderet", end())
         .expect("confirm");
 
+    // Two open dispatches: the one requested last is the one shown.
+    use vagt_core::dispatch::{DispatchChange, DispatchState, DispatchUrgency};
+    let first_dispatch = store
+        .request_dispatch(
+            &actor,
+            &decided,
+            DispatchUrgency::Urgent,
+            "KOL, åndenød",
+            None,
+            end().plus_millis(60_000),
+        )
+        .expect("dispatch");
+    store
+        .change_dispatch(
+            &actor,
+            &first_dispatch.dispatch.key,
+            DispatchChange::State {
+                to: DispatchState::EnRoute,
+                outcome: None,
+                note: String::new(),
+            },
+            end().plus_millis(90_000),
+        )
+        .expect("en route");
+    store
+        .request_dispatch(
+            &actor,
+            &decided,
+            DispatchUrgency::Planned,
+            "opfølgning",
+            None,
+            end().plus_millis(120_000),
+        )
+        .expect("second dispatch");
+
     let list = store.citizen_summaries_at(&actor, end()).expect("list");
     assert_eq!(list.len(), 42);
     for pair in list.windows(2) {
@@ -267,6 +302,8 @@ fn every_row_holds_its_own_citizens_data_in_name_order() {
         );
         let expected_level = (row.id == decided).then_some(level);
         assert_eq!(row.confirmed_level, expected_level, "{}", row.id);
+        let expected_dispatch = (row.id == decided).then_some(DispatchState::Requested);
+        assert_eq!(row.open_dispatch, expected_dispatch, "{}", row.id);
         let alone = store
             .citizen_summaries_of(&actor, std::slice::from_ref(&row.id), end())
             .expect("row");

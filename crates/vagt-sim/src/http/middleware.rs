@@ -14,8 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 /// Counts each FHIR request and its bodies' bytes (`/admin/*` is the operator's, not a
-/// station's, and is left out). A body's length is what its framing declares: the simulator's
-/// bodies are whole in memory, a streamed or cut one counts what was declared or nothing.
+/// station's, and is left out). A body's length is what its `Content-Length` declares, else its
+/// size when whole in memory, else nothing (an endless body). A request whose client hangs up
+/// while a fault stalls it is not counted: its answer was never sent.
 pub(super) async fn traffic(
     State(st): State<Arc<Shared>>,
     request: Request,
@@ -35,7 +36,13 @@ pub(super) async fn traffic(
         .or_else(|| request.body().size_hint().exact())
         .unwrap_or(0);
     let response = next.run(request).await;
-    let response_bytes = response.body().size_hint().exact().unwrap_or(0);
+    let response_bytes = response
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .or_else(|| response.body().size_hint().exact())
+        .unwrap_or(0);
     st.traffic.count(
         kind,
         crate::traffic::TrafficCounts {
