@@ -169,7 +169,7 @@ impl Session {
             .filter(|v| in_shift(v.arrived_at))
             .collect();
         let mut notes: HashMap<CitizenId, Vec<HandoverNote>> = HashMap::new();
-        for note in store.handover_notes(actor, to)? {
+        for note in store.handover_notes(actor, span)? {
             notes.entry(note.citizen_id.clone()).or_default().push(note);
         }
         let signoffs = store.handover_signoffs(actor, &[to, from])?;
@@ -216,7 +216,9 @@ impl Session {
                 by: n.written_by.clone(),
                 at: n.written_at,
             });
-            let noted_in_shift = mine_notes.iter().any(|n| in_shift(n.written_at));
+            let noted_in_shift = mine_notes
+                .iter()
+                .any(|n| in_shift(n.written_at) || n.shift == span);
             let severity = nurse_severity.as_ref().map_or(rule_severity, |w| w.value);
             let carried_over = carried.contains(&c.id);
             let signed = this_shift.signed.get(&c.id).cloned();

@@ -510,6 +510,69 @@ fn notes_and_the_receivers_signoff_travel_and_what_is_unsigned_carries_over() {
 }
 
 #[test]
+fn a_note_written_after_its_shift_ended_counts_in_that_shifts_handover() {
+    // In a shift's first hour the handover shown is the one that just ended, and notes written
+    // then are for it: written after its end, they still belong to it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = Timestamp::now();
+    let ended = (
+        now.plus_millis(-490 * MINUTE),
+        now.plus_millis(-10 * MINUTE),
+    );
+    let nurse = Actor("nurse-night".into());
+    let session = demo_session(&dir, &nurse, now);
+    let before = session
+        .handover(&nurse, Some(ended.0), Some(ended.1))
+        .expect("handover");
+    let calm = session
+        .worklist(&nurse)
+        .expect("worklist")
+        .into_iter()
+        .map(|c| c.id)
+        .find(|id| before.citizens.iter().all(|c| &c.citizen_id != id))
+        .expect("a calm citizen");
+    session
+        .write_handover_note(
+            &nurse,
+            &calm,
+            (Some(ended.0), Some(ended.1)),
+            Some(Judgement::Set(IllnessSeverity::Unstable)),
+            Some(Contingency::Write("Hvis feber: ring læge".into())),
+        )
+        .expect("note on the shift that just ended");
+    let after = session
+        .handover(&nurse, Some(ended.0), Some(ended.1))
+        .expect("handover");
+    let noted = after
+        .citizens
+        .iter()
+        .find(|c| c.citizen_id == calm)
+        .expect("the noted citizen is in the ended shift's handover");
+    assert_eq!(
+        noted
+            .nurse_severity
+            .as_ref()
+            .map(|w| (w.value, w.by.as_str())),
+        Some((IllnessSeverity::Unstable, "nurse-night"))
+    );
+    assert_eq!(
+        noted.contingency.as_ref().map(|w| w.value.as_str()),
+        Some("Hvis feber: ring læge")
+    );
+    // The shift before it knows nothing of the note.
+    let earlier = (ended.0.plus_millis(-480 * MINUTE), ended.0);
+    let earlier = session
+        .handover(&nurse, Some(earlier.0), Some(earlier.1))
+        .expect("handover");
+    assert!(
+        earlier.citizens.iter().all(
+            |c| c.citizen_id != calm || (c.nurse_severity.is_none() && c.contingency.is_none())
+        ),
+        "a note reaches no earlier shift"
+    );
+}
+
+#[test]
 fn the_timeline_lists_what_happened_newest_first_with_the_plots_markers() {
     let dir = tempfile::tempdir().expect("tempdir");
     let now = Timestamp::now();

@@ -305,16 +305,19 @@ impl Store {
         Ok(signoff)
     }
 
-    /// Every handover note written before `until`, oldest first: which of them applies
-    /// follows from all (see [`vagt_core::handover::notes`]). Audited.
-    pub fn handover_notes(&mut self, actor: &Actor, until: Timestamp) -> Result<Vec<HandoverNote>> {
+    /// The notes that can bear on the handover of `shift`, oldest first: every one written
+    /// before it ended, and its own written since (in the next shift's first hour its handover
+    /// is still the one shown, and noted). Which of them applies follows from all (see
+    /// [`vagt_core::handover::notes`]). Audited.
+    pub fn handover_notes(&mut self, actor: &Actor, shift: ShiftSpan) -> Result<Vec<HandoverNote>> {
         let rows: Vec<String> = self
             .conn
             .prepare_cached(
-                "SELECT record FROM handover_notes WHERE written_at < ?1
+                "SELECT record FROM handover_notes
+                 WHERE written_at < ?2 OR (shift_from = ?1 AND shift_to = ?2)
                  ORDER BY written_at, key",
             )?
-            .query_map([until.millis()], |r| r.get(0))?
+            .query_map([shift.from.millis(), shift.to.millis()], |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;
         self.audit(actor, "handover.read_notes", None, None)?;
         records(rows, "handover note")

@@ -220,15 +220,15 @@ pub fn nurse_severity<'a>(
     }
 }
 
-/// The contingency note that stands at the end of `shift`: the newest written before it ended,
-/// unless that one cleared it.
+/// The contingency note that stands at the end of `shift`: the newest written before it ended
+/// or for it (in the next shift's first hour), unless that one cleared it.
 pub fn standing_contingency<'a>(
     notes: impl IntoIterator<Item = &'a HandoverNote>,
     shift: ShiftSpan,
 ) -> Option<(&'a HandoverNote, &'a str)> {
     let newest = notes
         .into_iter()
-        .filter(|n| n.contingency.is_some() && n.written_at < shift.to)
+        .filter(|n| n.contingency.is_some() && (n.written_at < shift.to || n.shift == shift))
         .max_by(|a, b| a.order().cmp(&b.order()))?;
     match &newest.contingency {
         Some(Contingency::Write(text)) => Some((newest, text.as_str())),
@@ -434,6 +434,14 @@ mod tests {
         assert_eq!(
             standing_contingency(&notes, night).map(|(n, _)| n),
             Some(&written)
+        );
+        // Written for the night in the day's first hour: the night's handover shows it.
+        let mut late = note("c", night, 110);
+        late.contingency = Some(Contingency::Write("hvis dyspnø: send MAS".into()));
+        let notes = [written.clone(), late.clone()];
+        assert_eq!(
+            standing_contingency(&notes, night).map(|(n, _)| n),
+            Some(&late)
         );
     }
 

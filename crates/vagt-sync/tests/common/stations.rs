@@ -182,10 +182,9 @@ pub async fn decisions_plans_and_policy_travel(client: &FhirClient, dir: &Path, 
     assert!(pushed.pushed >= 6, "the six records went out: {pushed:?}");
     let pulled = sync_station(&mut b, client, page_size).await;
     assert!(pulled.records >= 5, "and came in at B: {pulled:?}");
-    let later = Timestamp::now().plus_millis(1);
     assert_eq!(
-        b.handover_notes(&nurse_b, later).expect("notes"),
-        a.handover_notes(&nurse_a, later).expect("notes"),
+        b.handover_notes(&nurse_b, shift).expect("notes"),
+        a.handover_notes(&nurse_a, shift).expect("notes"),
         "B holds A's handover note as A wrote it"
     );
     let signoffs = b.handover_signoffs(&nurse_b, &[to]).expect("sign-offs");
