@@ -55,13 +55,28 @@ impl Session {
         url: &str,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<SyncReport, AppError> {
+        let client = self.sync_client(url)?;
+        self.sync_once_with(&client, progress)
+    }
+
+    /// A client of the backend at `url`, with its token from the keyring and the CA file set
+    /// for it: kept for a loop's runs, it reads the server's CapabilityStatement once an hour.
+    pub fn sync_client(&self, url: &str) -> Result<FhirClient, AppError> {
         let ca_file = self.backend_ca_file()?;
-        let client = backend_client(url, ca_file.as_deref(), RetryPolicy::default())?;
+        backend_client(url, ca_file.as_deref(), RetryPolicy::default())
+    }
+
+    /// One sync run with `client` on this session's connection, with its follow-up.
+    pub fn sync_once_with(
+        &self,
+        client: &FhirClient,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<SyncReport, AppError> {
         let runtime = runtime()?;
         let mut store = self.store()?;
         runtime.block_on(sync_and_follow_up(
             &mut store,
-            &client,
+            client,
             &SyncConfig::default(),
             progress,
             self.sink(),

@@ -54,8 +54,10 @@ pub async fn spawn_with(config: SimConfig, listen: ListenConfig) -> Result<Runni
     let world = World::new(&config);
     let (stop, stop_rx) = watch::channel(false);
     let foreign_next = config.faults.foreign_next;
+    let clock = world.clock;
     let shared = Arc::new(Shared {
         world: Mutex::new(world),
+        clock,
         faults: RwLock::new(config.faults),
         fault_seed: config.fault_seed,
         token: config.token,

@@ -5,13 +5,15 @@ use crate::changes::{AdvanceReport, AdvanceSpec};
 use crate::faults::FaultProfile;
 use crate::traffic::Traffic;
 use crate::trap::{Trap, TrapReport};
-use crate::world::World;
+use crate::world::{SimClock, World};
 use std::time::Duration;
 use tokio::sync::{Mutex, OnceCell, RwLock, watch};
 
 /// State shared by the HTTP handlers, the live task and [`RunningSim`](crate::RunningSim).
 pub(crate) struct Shared {
     pub world: Mutex<World>,
+    /// The world's clock, read without its lock (every answer's `Date`).
+    pub clock: SimClock,
     pub faults: RwLock<FaultProfile>,
     pub fault_seed: u64,
     pub token: Option<String>,

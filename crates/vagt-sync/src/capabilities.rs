@@ -1,11 +1,41 @@
-//! What the backend says it can do (`GET [base]/metadata`), read once per run so that the sync
-//! uses only what the server has and falls back, or says clearly what is missing, where it lacks
-//! a feature. A server without a readable CapabilityStatement is taken at its word that it
+//! What the backend says it can do (`GET [base]/metadata`), so that the sync uses only what the
+//! server has and falls back, or says clearly what is missing, where it lacks a feature. Read
+//! once an hour per client (a statement is tens of kilobytes, and a station syncs every few
+//! seconds), and again after a run that failed. A server without a readable CapabilityStatement is taken at its word that it
 //! speaks FHIR R4; the responses then decide (see the engine's paging fallback).
 
 use crate::client::FhirClient;
 use crate::error::SyncError;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use vagt_fhir::CapabilityStatement;
+
+/// How long a statement read is trusted: a server's capabilities change with its releases, not
+/// between two runs seconds apart.
+pub const CAPABILITIES_MAX_AGE: Duration = Duration::from_secs(3600);
+
+/// The statement a client read last, and when.
+#[derive(Debug, Default)]
+pub(crate) struct CapabilityCache(Mutex<Option<(Instant, ServerCapabilities)>>);
+
+impl CapabilityCache {
+    fn fresh(&self) -> Option<ServerCapabilities> {
+        // A poisoned lock only means a panic mid-write elsewhere: the value is still whole.
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        kept.as_ref()
+            .filter(|(read_at, _)| read_at.elapsed() < CAPABILITIES_MAX_AGE)
+            .map(|(_, capabilities)| capabilities.clone())
+    }
+
+    fn keep(&self, capabilities: ServerCapabilities) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), capabilities));
+    }
+
+    /// The next run reads the statement again.
+    pub(crate) fn forget(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
 
 /// The parts of a CapabilityStatement the sync acts on.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +56,16 @@ pub enum PullMode {
 }
 
 impl ServerCapabilities {
+    /// The backend's capabilities: as this client read them within the hour, else read now.
+    pub async fn of(client: &FhirClient) -> Result<Self, SyncError> {
+        if let Some(kept) = client.capabilities.fresh() {
+            return Ok(kept);
+        }
+        let read = Self::fetch(client).await?;
+        client.capabilities.keep(read.clone());
+        Ok(read)
+    }
+
     /// Reads `/metadata`. A missing or unreadable statement is no error (many servers guard or
     /// trim it); a statement for another FHIR version is.
     pub async fn fetch(client: &FhirClient) -> Result<Self, SyncError> {

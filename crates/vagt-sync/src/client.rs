@@ -11,7 +11,8 @@
 use crate::error::SyncError;
 use crate::retry::{RetryPolicy, parse_retry_after};
 use reqwest::{Method, StatusCode, Url, header};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+use vagt_core::Timestamp;
 use zeroize::Zeroizing;
 
 /// How the client talks to the network, beyond timing.
@@ -44,6 +45,8 @@ pub struct FhirClient {
     token: Option<Zeroizing<String>>,
     policy: RetryPolicy,
     max_body_bytes: u64,
+    /// The server's CapabilityStatement as last read, for the runs of this client's life.
+    pub(crate) capabilities: crate::capabilities::CapabilityCache,
 }
 
 impl std::fmt::Debug for FhirClient {
@@ -59,6 +62,8 @@ impl std::fmt::Debug for FhirClient {
 pub struct FhirResponse {
     pub status: StatusCode,
     pub location: Option<String>,
+    /// The server's clock when it answered (its `Date` header, to the second), if it said.
+    pub server_time: Option<Timestamp>,
     pub body: Vec<u8>,
 }
 
@@ -162,6 +167,7 @@ impl FhirClient {
             token,
             policy,
             max_body_bytes: transport.max_body_bytes,
+            capabilities: crate::capabilities::CapabilityCache::default(),
         })
     }
 
@@ -369,6 +375,11 @@ impl FhirClient {
             .or_else(|| response.headers().get("Content-Location"))
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let server_time = response
+            .headers()
+            .get(header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_http_date);
         let limit = self.max_body_bytes;
         if response.content_length().is_some_and(|n| n > limit) {
             return Attempt::Fail(SyncError::TooLarge { limit_bytes: limit });
@@ -397,6 +408,7 @@ impl FhirClient {
             200..=299 => Attempt::Done(FhirResponse {
                 status,
                 location,
+                server_time,
                 body,
             }),
             401 | 403 => Attempt::Fail(SyncError::Unauthorized {
@@ -461,6 +473,13 @@ fn outcome_summary(body: &[u8]) -> String {
 /// the same moment must not retry in step. Without randomness, the middle of the range.
 fn full_jitter() -> f64 {
     getrandom::u64().map_or(0.5, |bits| (bits >> 11) as f64 / (1u64 << 53) as f64)
+}
+
+/// An HTTP-date (`Sun, 06 Nov 1994 08:49:37 GMT`, or the obsolete forms) as an instant.
+fn parse_http_date(value: &str) -> Option<Timestamp> {
+    let at = httpdate::parse_http_date(value.trim()).ok()?;
+    let millis = at.duration_since(UNIX_EPOCH).ok()?.as_millis();
+    i64::try_from(millis).ok().map(Timestamp::from_millis)
 }
 
 #[cfg(test)]
@@ -532,5 +551,15 @@ mod tests {
         )
         .expect_err("no certificate");
         assert_eq!(error.code(), "setup");
+    }
+
+    #[test]
+    fn the_servers_date_is_read_to_the_second_and_nonsense_is_none() {
+        assert_eq!(
+            parse_http_date("Thu, 03 Dec 2026 03:24:23 GMT").map(Timestamp::to_rfc3339),
+            Some("2026-12-03T03:24:23.000Z".to_owned())
+        );
+        assert_eq!(parse_http_date("yesterday"), None);
+        assert_eq!(parse_http_date(""), None);
     }
 }

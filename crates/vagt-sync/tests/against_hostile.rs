@@ -1,7 +1,7 @@
 //! The sync against a broken or hostile backend (`vagt-sim`'s hostile fault profiles over real
 //! HTTP): no token leaves the backend's origin, no loop hangs, no page is lost, no answer
-//! fills the memory, no stamp from the future moves the checkpoint, a busy server does not hold
-//! the run, and a region's private CA can be trusted.
+//! fills the memory, no stamp or clock from the future moves the checkpoint, a busy server
+//! does not hold the run, and a region's private CA can be trusted.
 
 use std::time::{Duration, Instant};
 use vagt_core::Timestamp;
@@ -189,6 +189,23 @@ async fn a_stamp_from_the_future_is_kept_apart_and_never_moves_the_checkpoint() 
     assert!(
         codes.iter().filter(|c| *c == "from_the_future").count() > 0,
         "{codes:?}"
+    );
+    // Its `Date` header reads the far future too: the checkpoint keeps to this machine's
+    // clock, and what the server holds later still arrives.
+    let readings = store.status().expect("status").readings;
+    sim.advance(vagt_sim::AdvanceSpec {
+        new_readings: 9,
+        ..vagt_sim::AdvanceSpec::default()
+    })
+    .await;
+    let run = sync_run(&mut store, &client(&sim), &config(), &mut |_| {})
+        .await
+        .expect("run recorded");
+    run.result.expect("the second run finishes");
+    let now_held = store.status().expect("status").readings;
+    assert!(
+        now_held > readings,
+        "new readings arrived: {readings} then {now_held}"
     );
 }
 

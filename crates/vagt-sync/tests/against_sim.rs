@@ -193,6 +193,93 @@ async fn first_sync_equals_the_server_a_second_adds_nothing_and_changes_arrive()
     assert!(store.status().expect("status").last_sync.is_some());
 }
 
+/// What one run asked the simulator for: requests and response bytes per kind.
+fn traffic_between(
+    before: &vagt_sim::TrafficReport,
+    after: &vagt_sim::TrafficReport,
+) -> BTreeMap<String, (u64, u64)> {
+    after
+        .by_kind
+        .iter()
+        .map(|(kind, a)| {
+            let b = before.by_kind.get(kind).copied().unwrap_or_default();
+            (
+                kind.clone(),
+                (a.requests - b.requests, a.response_bytes - b.response_bytes),
+            )
+        })
+        .filter(|(_, (requests, _))| *requests > 0)
+        .collect()
+}
+
+#[tokio::test]
+async fn an_idle_station_asks_one_search_a_type_and_is_answered_with_nothing_it_holds() {
+    let sim = sim(10, 30, FaultProfile::none()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(&dir);
+    let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+    // A short overlap so that the test need not wait two minutes for the idle state.
+    let config = SyncConfig {
+        page_size: 100,
+        overlap: std::time::Duration::from_secs(1),
+        ..SyncConfig::default()
+    };
+    let first = sync_once(&mut store, &client, &config, &mut |_| {})
+        .await
+        .expect("first sync");
+    assert!(first.accepted > 1000, "{first:?}");
+    // The cohort was written as the simulator started, within the overlap of the first run's
+    // searches: the next run may see some of it again. The one after it is idle. Each waits
+    // past the overlap (the `Date` header counts whole seconds).
+    let pause = std::time::Duration::from_millis(2_500);
+    tokio::time::sleep(pause).await;
+    sync_once(&mut store, &client, &config, &mut |_| {})
+        .await
+        .expect("second sync");
+    tokio::time::sleep(pause).await;
+
+    let before = sim.traffic();
+    let idle = sync_once(&mut store, &client, &config, &mut |_| {})
+        .await
+        .expect("idle sync");
+    let asked = traffic_between(&before, &sim.traffic());
+    assert_eq!(idle.pulled, 0, "nothing is delivered again: {idle:?}");
+    assert!(
+        !asked.contains_key("GET metadata"),
+        "the CapabilityStatement is read once an hour, not every run: {asked:?}"
+    );
+    assert!(
+        asked.values().all(|(requests, _)| *requests == 1),
+        "one search per type, no count: {asked:?}"
+    );
+    let types = asked.keys().filter(|k| k.starts_with("GET ")).count();
+    assert!(
+        types >= 5,
+        "every type the server holds is searched: {asked:?}"
+    );
+    let bytes: u64 = asked.values().map(|(_, bytes)| bytes).sum();
+    assert!(
+        bytes < 1_000 * types as u64,
+        "an idle run is answered with empty pages: {bytes} bytes, {asked:?}"
+    );
+
+    // What changes afterwards still arrives, at the next run.
+    sim.advance(AdvanceSpec {
+        new_readings: 12,
+        corrections: 2,
+        new_citizens: 1,
+        ..AdvanceSpec::default()
+    })
+    .await;
+    let changed = sync_once(&mut store, &client, &config, &mut |_| {})
+        .await
+        .expect("sync after the changes");
+    assert!(changed.accepted >= 12, "{changed:?}");
+    let (want, _) = expected(&sim).await;
+    assert_same(&local(&store), &want);
+    assert_eq!(store.status().expect("status").citizens, 11);
+}
+
 #[tokio::test]
 async fn under_every_fault_profile_the_store_converges_to_the_server() {
     for profile in [

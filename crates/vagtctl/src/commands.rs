@@ -250,9 +250,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                     "no backend: pass --backend URL or run `vagtctl backend set URL`".into(),
                 )
             })?;
+            // One client for every run: it keeps what the server can do between them.
+            let client = session.sync_client(&url)?;
             loop {
                 let mut show_progress = |p: &vagt_sync::Progress| output::progress_line(p);
-                match session.sync_once(&url, &mut show_progress) {
+                match session.sync_once_with(&client, &mut show_progress) {
                     Ok(report) => out.print(&report, |w| output::sync_report(w, &report))?,
                     Err(e) if !once => {
                         let message = output::terminal_safe(&e.to_string());

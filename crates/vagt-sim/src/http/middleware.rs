@@ -54,6 +54,33 @@ pub(super) async fn traffic(
     response
 }
 
+/// Every answer carries the server's clock as its `Date`: the simulated one its `lastUpdated`
+/// stamps come from, as a real server's do, not the machine's. Under `future-stamp` the
+/// server's clock has gone wrong with its stamps: its `Date` reads the far future too.
+pub(super) async fn server_date(
+    State(st): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let now = if st.faults.read().await.future_stamp {
+        vagt_core::Timestamp::parse_rfc3339(crate::http::hostile::FUTURE_STAMP).ok()
+    } else {
+        Some(st.clock.now())
+    };
+    if let Some(date) = now.and_then(http_date) {
+        response.headers_mut().insert(header::DATE, date);
+    }
+    response
+}
+
+/// An instant as an HTTP-date (`Thu, 03 Dec 2026 03:24:23 GMT`).
+fn http_date(at: vagt_core::Timestamp) -> Option<HeaderValue> {
+    let millis = u64::try_from(at.millis()).ok()?;
+    let at = std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_millis(millis))?;
+    HeaderValue::from_str(&httpdate::fmt_http_date(at)).ok()
+}
+
 pub(super) async fn auth(State(st): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     if let Some(token) = &st.token
         && request.uri().path() != "/fhir/metadata"

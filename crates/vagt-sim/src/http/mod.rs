@@ -60,6 +60,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             shared.clone(),
             middleware::faults,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            middleware::server_date,
+        ))
         // Outermost: a refused or faulted request is traffic too.
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),

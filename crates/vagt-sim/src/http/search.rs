@@ -16,7 +16,6 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use vagt_core::Timestamp;
 
 const DEFAULT_COUNT: usize = 50;
 const MAX_COUNT: usize = 500;
@@ -219,7 +218,7 @@ pub(super) async fn search(
     let mut bundle = json!({
         "resourceType": "Bundle",
         "id": format!("search-{n}"),
-        "meta": {"lastUpdated": Timestamp::now().to_rfc3339()},
+        "meta": {"lastUpdated": st.clock.now().to_rfc3339()},
         "type": "searchset",
     });
 
@@ -317,6 +316,7 @@ fn links(next: Option<&str>, self_url: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vagt_core::Timestamp;
 
     fn params(query: &str) -> SearchParams {
         SearchParams::parse(&query_pairs(Some(query))).expect("valid")

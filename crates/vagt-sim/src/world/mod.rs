@@ -23,4 +23,4 @@ mod pushed;
 mod snapshot;
 mod write;
 
-pub(crate) use model::World;
+pub(crate) use model::{SimClock, World};

@@ -8,7 +8,8 @@ pub struct SyncConfig {
     /// Resources per page asked for (`_count`).
     pub page_size: usize,
     /// How far before the checkpoint each pull starts again, to catch resources a server
-    /// committed late with an earlier `lastUpdated`. Re-pulled ones are no-ops.
+    /// committed late with an earlier `lastUpdated` (or stamped by a clock behind the one its
+    /// `Date` header reads). Re-pulled ones are no-ops.
     pub overlap: Duration,
     /// Outbox items pushed per run at most.
     pub push_limit: usize,

@@ -1,6 +1,11 @@
 //! Pulling one resource type: a search from the checkpoint (less the overlap), its pages
 //! followed by `next` links or, from a server that gives none, by a cursor of our own or
 //! `_offset`; each page stored in one transaction with the checkpoint that covers it.
+//!
+//! The checkpoint is the newest `lastUpdated` seen, and after a whole search, the server's
+//! clock when the search began (its `Date` header, never past this machine's clock), which
+//! the search covered: so a station where nothing changes asks again only for the overlap
+//! before that, not for whatever changed last, however long ago.
 
 use crate::capabilities::PullMode;
 use crate::client::FhirClient;
@@ -105,6 +110,21 @@ fn kept_apart(
     }
 }
 
+/// How many resources a search matches (`_summary=count`), for progress only: a server that
+/// cannot count is no reason to stop.
+async fn count(
+    client: &FhirClient,
+    resource_type: &str,
+    query: Query,
+    config: &SyncConfig,
+) -> Option<u64> {
+    let url = search_url(resource_type, query, config.page_size, true);
+    match client.get(&url).await {
+        Ok(r) => vagt_fhir::parse_bundle(&r.body).ok().and_then(|b| b.total),
+        Err(_) => None,
+    }
+}
+
 pub(super) async fn pull_type(
     store: &mut Store,
     client: &FhirClient,
@@ -134,17 +154,11 @@ pub(super) async fn pull_type(
         sorted: true,
         offset: 0,
     };
-    // The total is only for progress: a server that cannot count is no reason to stop.
-    let total = match client
-        .get(&search_url(resource_type, query, config.page_size, true))
-        .await
-    {
-        Ok(r) => vagt_fhir::parse_bundle(&r.body).ok().and_then(|b| b.total),
-        Err(_) => None,
-    };
-    if resource_type == "Observation" {
-        report.observations_total = total;
-    }
+    // The total, only for progress, is known after the first page.
+    let mut total: Option<u64> = None;
+    let mut counted = false;
+    // The server's clock at the first answer (no later than ours), if it gave it.
+    let mut first_answer: Option<Option<Timestamp>> = None;
     let started = Instant::now();
     // Pages asked for in this pull: a link back to one of them is a loop, not more data.
     let mut visited: HashSet<String> = HashSet::new();
@@ -194,6 +208,8 @@ pub(super) async fn pull_type(
             other => other?,
         };
         let received_at = Timestamp::now();
+        let searched_at =
+            *first_answer.get_or_insert_with(|| response.server_time.map(|t| t.min(received_at)));
         let page = match vagt_fhir::read_page(&response.body) {
             Ok(page) => page,
             // Kept with its reason; the other types still get their turn.
@@ -264,6 +280,20 @@ pub(super) async fn pull_type(
         if !page_sorted {
             in_order = false;
         }
+        if !counted {
+            counted = true;
+            let on_this_page = resources.len() + apart.len();
+            total = match bundle.total {
+                Some(t) => Some(t),
+                None if bundle.next_link().is_none() && on_this_page < config.page_size => {
+                    Some(on_this_page as u64)
+                }
+                None => count(client, resource_type, query, config).await,
+            };
+            if resource_type == "Observation" {
+                report.observations_total = total;
+            }
+        }
         let mut batch = map_page(store, client, resource_type, &resources).await?;
         batch.rejections.extend(apart);
         received_for_query += resources.len();
@@ -319,7 +349,14 @@ pub(super) async fn pull_type(
             }
         };
         let move_checkpoint = incremental && (in_order || next.is_none());
-        let checkpoint_text = page_newest
+        // A whole search holds everything the server had when it began; what it commits later
+        // with an earlier stamp is what the overlap is for.
+        let covered = if next.is_none() {
+            page_newest.max(searched_at)
+        } else {
+            page_newest
+        };
+        let checkpoint_text = covered
             .filter(|_| move_checkpoint)
             .map(Timestamp::to_rfc3339);
         let page = store.apply_pull(

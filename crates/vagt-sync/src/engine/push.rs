@@ -179,6 +179,7 @@ pub(super) async fn find_then_create(
         return Ok(FhirResponse {
             status: found.status,
             location: Some(format!("{resource_type}/{id}")),
+            server_time: found.server_time,
             body: Vec::new(),
         });
     }

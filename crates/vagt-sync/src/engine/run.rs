@@ -1,5 +1,5 @@
-//! One full run: the server's capabilities, then each type pulled in order, then the outbox
-//! pushed; recorded in `sync_runs` whatever its outcome.
+//! One full run: the server's capabilities (as read within the hour), then each type pulled in
+//! order, then the outbox pushed; recorded in `sync_runs` whatever its outcome.
 
 use crate::capabilities::{PullMode, ServerCapabilities};
 use crate::client::FhirClient;
@@ -59,7 +59,7 @@ pub async fn sync_run(
     let mut report = SyncReport::default();
     let deadline = Instant::now() + config.run_budget;
     let result = async {
-        let capabilities = ServerCapabilities::fetch(client).await?;
+        let capabilities = ServerCapabilities::of(client).await?;
         // A type the backend serves badly ends alone, with its error kept for the end of the
         // run; the other types and the outbox still get their turn.
         let mut first_error: Option<SyncError> = None;
@@ -119,6 +119,10 @@ pub async fn sync_run(
         first_error.map_or(Ok(()), Err)
     }
     .await;
+    // What failed may be the server changed under us: the next run reads its statement again.
+    if result.is_err() {
+        client.capabilities.forget();
+    }
     // The rules are not applied here: whoever runs the sync evaluates what it changed (see
     // `SyncReport::changed_citizens`), whatever the outcome, on its own clock.
     let message = result.as_ref().err().map(ToString::to_string);
