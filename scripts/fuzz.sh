@@ -18,7 +18,16 @@ export PATH="$TOOLS/bin:$PATH" RUSTC_BOOTSTRAP=1
 # The fuzz build keeps its own target dir: its flags differ from the project's build.
 export CARGO_TARGET_DIR="$TARGET/fuzz"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo fuzz list)
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(cargo fuzz list)
+  # All built in one cargo run, which links them side by side; each run below finds its own
+  # built.
+  say "building the ${#targets[@]} fuzz targets"
+  if ! out="$(cargo fuzz build 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    die "the fuzz targets did not build"
+  fi
+fi
 for target in "${targets[@]}"; do
   say "fuzzing $target for ${seconds}s"
   # The corpus grows in a scratch copy; the repository keeps its small seed corpus.

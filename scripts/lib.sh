@@ -3,9 +3,19 @@
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$REPO/target}"
-TOOLS="$TARGET/tools"
+# Tools built from source for the tests (tauri-driver, cargo-fuzz) are kept outside the
+# checkout and its build directory: a fresh clone on the same machine does not build them again.
+TOOLS="${VAGT_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/vagt/tools}"
+export VAGT_TOOLS="$TOOLS"
+# Every step says when it began (minutes:seconds since the outermost script started), so a
+# log shows where a run's time went.
+VAGT_T0="${VAGT_T0:-$(date +%s)}"
+export VAGT_T0
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+say() {
+  local t=$(($(date +%s) - VAGT_T0))
+  printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((t / 60)) $((t % 60)) "$*" >&2
+}
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 as_root() {

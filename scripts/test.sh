@@ -26,4 +26,5 @@ ensure_tauri_driver
 suite "end-to-end: the real app window under Xvfb" \
   with_test_keyring bash "$REPO/scripts/e2e.sh"
 
+say "done"
 printf 'suites: %d passed, 0 failed\n' "$passed"

@@ -280,59 +280,63 @@ async fn an_idle_station_asks_one_search_a_type_and_is_answered_with_nothing_it_
     assert_eq!(store.status().expect("status").citizens, 11);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_every_fault_profile_the_store_converges_to_the_server() {
-    for profile in [
-        "slow",
-        "flaky",
-        "duplicates",
-        "timeout",
-        "hostile",
-        "no-next-links",
-        "hostile-without-next-links",
-    ] {
-        let faults = match profile {
-            // A real server's quirk under a bad network: the client pages by its own cursor
-            // while pages fail, repeat and hang.
-            "hostile-without-next-links" => FaultProfile {
-                omit_next_links: true,
-                ..FaultProfile::hostile()
-            },
-            named => FaultProfile::named(named).expect("profile"),
-        };
-        let sim = sim(4, 12, faults).await;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut store = store(&dir);
-        let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
-        sync_until_ok(&mut store, &client).await;
-        sim.advance(AdvanceSpec {
-            new_readings: 8,
-            late_readings: 4,
-            corrections: 2,
-            retractions: 2,
-            new_citizens: 0,
-            new_responses: 3,
-            amended_responses: 1,
-            retracted_responses: 1,
-            silent_citizens: 0,
-        })
-        .await;
-        sync_until_ok(&mut store, &client).await;
-        let (want, _) = expected(&sim).await;
-        let got = local(&store);
-        assert_same(&got, &want);
-        let care_events = expected_care_events(&sim).await;
-        assert!(
-            !care_events.is_empty(),
-            "{profile}: the cohort has encounters"
-        );
-        assert_eq!(local_care_events(&store), care_events, "{profile}");
-        eprintln!(
-            "{profile}: converged on {} readings and {} care events",
-            got.len(),
-            care_events.len()
-        );
-    }
+    // The profiles spend their time waiting on delays, timeouts and retries, not working:
+    // run side by side, each with its own server and store.
+    tokio::join!(
+        converges_under("slow"),
+        converges_under("flaky"),
+        converges_under("duplicates"),
+        converges_under("timeout"),
+        converges_under("hostile"),
+        converges_under("no-next-links"),
+        converges_under("hostile-without-next-links"),
+    );
+}
+
+async fn converges_under(profile: &str) {
+    let faults = match profile {
+        // A real server's quirk under a bad network: the client pages by its own cursor
+        // while pages fail, repeat and hang.
+        "hostile-without-next-links" => FaultProfile {
+            omit_next_links: true,
+            ..FaultProfile::hostile()
+        },
+        named => FaultProfile::named(named).expect("profile"),
+    };
+    let sim = sim(4, 12, faults).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(&dir);
+    let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+    sync_until_ok(&mut store, &client).await;
+    sim.advance(AdvanceSpec {
+        new_readings: 8,
+        late_readings: 4,
+        corrections: 2,
+        retractions: 2,
+        new_citizens: 0,
+        new_responses: 3,
+        amended_responses: 1,
+        retracted_responses: 1,
+        silent_citizens: 0,
+    })
+    .await;
+    sync_until_ok(&mut store, &client).await;
+    let (want, _) = expected(&sim).await;
+    let got = local(&store);
+    assert_same(&got, &want);
+    let care_events = expected_care_events(&sim).await;
+    assert!(
+        !care_events.is_empty(),
+        "{profile}: the cohort has encounters"
+    );
+    assert_eq!(local_care_events(&store), care_events, "{profile}");
+    eprintln!(
+        "{profile}: converged on {} readings and {} care events",
+        got.len(),
+        care_events.len()
+    );
 }
 
 #[tokio::test]
