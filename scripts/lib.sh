@@ -43,6 +43,11 @@ ensure_apt() {
 
 ensure_toolchains() {
   command -v cargo >/dev/null || die "Rust is not installed: install it with rustup (https://rustup.rs), then run this again"
+  if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    command -v rustup >/dev/null || die "cargo fmt and cargo clippy are missing: install the rustfmt and clippy components"
+    say "installing rustfmt and clippy"
+    rustup component add rustfmt clippy
+  fi
   command -v node >/dev/null && command -v npm >/dev/null || ensure_apt nodejs npm
   local major minor
   IFS=. read -r major minor _ < <(node --version | tr -d v)
