@@ -11,7 +11,8 @@ pub enum SimError {
         source: std::io::Error,
     },
     #[error(
-        "unknown fault profile {0:?}; known: none, slow, flaky, duplicates, late, timeout, hostile, no-next-links, foreign-next, self-next, huge-body, endless-body, future-stamp, poison-entry, not-a-bundle, busy, escape-names"
+        "unknown fault profile {0:?}; known: {known}",
+        known = crate::faults::FaultProfile::NAMES.join(", ")
     )]
     UnknownProfile(String),
     #[error("cannot open the trap listener of the foreign-next fault: {0}")]

@@ -32,6 +32,9 @@ pub struct FaultProfile {
     pub throttle_rate: f64,
     /// The `Retry-After` of a 429, in seconds.
     pub retry_after_secs: u64,
+    /// `Retry-After` as an HTTP-date (the moment to come back, `retry_after_secs` after the
+    /// answer's `Date`) instead of a number of seconds: both forms are HTTP's.
+    pub retry_after_as_date: bool,
     /// Share whose response is cut mid-body: the request *is* processed (a create is stored),
     /// the client gets the headers and half the body, then the connection breaks.
     pub cut_rate: f64,
@@ -82,7 +85,7 @@ impl Default for FaultProfile {
 
 impl FaultProfile {
     /// Names [`FaultProfile::named`] knows.
-    pub const NAMES: [&'static str; 17] = [
+    pub const NAMES: [&'static str; 18] = [
         "none",
         "slow",
         "flaky",
@@ -99,6 +102,7 @@ impl FaultProfile {
         "poison-entry",
         "not-a-bundle",
         "busy",
+        "busy-until",
         "escape-names",
     ];
 
@@ -109,6 +113,7 @@ impl FaultProfile {
             error_rate: 0.0,
             throttle_rate: 0.0,
             retry_after_secs: 1,
+            retry_after_as_date: false,
             cut_rate: 0.0,
             stall_rate: 0.0,
             stall_ms: (1000, 2000),
@@ -213,6 +218,7 @@ impl FaultProfile {
             "poison-entry" => Self::poison_entry(),
             "not-a-bundle" => Self::not_a_bundle(),
             "busy" => Self::busy(),
+            "busy-until" => Self::busy_until(),
             "escape-names" => Self::escape_names(),
             other => return Err(SimError::UnknownProfile(other.to_owned())),
         })

@@ -27,8 +27,8 @@ struct Args {
     #[arg(long, default_value_t = vagt_cohort::CohortSpec::DEFAULT_DAYS)]
     days: u32,
     /// none, slow, flaky, duplicates, late, timeout, hostile, no-next-links, foreign-next,
-    /// self-next, huge-body, endless-body, future-stamp, poison-entry, not-a-bundle, busy or
-    /// escape-names.
+    /// self-next, huge-body, endless-body, future-stamp, poison-entry, not-a-bundle, busy,
+    /// busy-until or escape-names.
     #[arg(long, default_value = "none")]
     faults: String,
     /// Seed of the fault draws.

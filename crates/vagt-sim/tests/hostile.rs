@@ -346,6 +346,26 @@ async fn busy_answers_every_fhir_request_429_for_five_minutes() {
 }
 
 #[tokio::test]
+async fn busy_until_gives_the_moment_to_come_back_as_a_date_five_minutes_after_its_own() {
+    let sim = start(FaultProfile::busy_until()).await;
+    let response = get(&format!("{}/Observation?_count=10", sim.base_url)).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let date_of = |name: &str| {
+        let value = response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        httpdate::parse_http_date(value).unwrap_or_else(|e| panic!("{name} {value:?}: {e}"))
+    };
+    let wait = date_of("retry-after")
+        .duration_since(date_of("date"))
+        .expect("after its own date");
+    assert_eq!(wait, std::time::Duration::from_secs(300));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn escape_names_put_controls_in_every_patient_name_and_one_is_four_mib() {
     let sim = start(FaultProfile::none()).await;
     let base = &sim.base_url;

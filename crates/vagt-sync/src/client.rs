@@ -11,7 +11,7 @@
 use crate::error::SyncError;
 use crate::retry::{RetryPolicy, parse_retry_after};
 use reqwest::{Method, StatusCode, Url, header};
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use vagt_core::Timestamp;
 use zeroize::Zeroizing;
 
@@ -364,22 +364,23 @@ impl FhirClient {
             }
         };
         let status = response.status();
+        let server_date = response
+            .headers()
+            .get(header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_http_date);
         let retry_after = response
             .headers()
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+            .and_then(|v| parse_retry_after(v, server_date.unwrap_or_else(SystemTime::now)));
         let location = response
             .headers()
             .get(header::LOCATION)
             .or_else(|| response.headers().get("Content-Location"))
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let server_time = response
-            .headers()
-            .get(header::DATE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_http_date);
+        let server_time = server_date.and_then(timestamp_of);
         let limit = self.max_body_bytes;
         if response.content_length().is_some_and(|n| n > limit) {
             return Attempt::Fail(SyncError::TooLarge { limit_bytes: limit });
@@ -476,8 +477,11 @@ fn full_jitter() -> f64 {
 }
 
 /// An HTTP-date (`Sun, 06 Nov 1994 08:49:37 GMT`, or the obsolete forms) as an instant.
-fn parse_http_date(value: &str) -> Option<Timestamp> {
-    let at = httpdate::parse_http_date(value.trim()).ok()?;
+fn parse_http_date(value: &str) -> Option<SystemTime> {
+    httpdate::parse_http_date(value.trim()).ok()
+}
+
+fn timestamp_of(at: SystemTime) -> Option<Timestamp> {
     let millis = at.duration_since(UNIX_EPOCH).ok()?.as_millis();
     i64::try_from(millis).ok().map(Timestamp::from_millis)
 }
@@ -556,7 +560,9 @@ mod tests {
     #[test]
     fn the_servers_date_is_read_to_the_second_and_nonsense_is_none() {
         assert_eq!(
-            parse_http_date("Thu, 03 Dec 2026 03:24:23 GMT").map(Timestamp::to_rfc3339),
+            parse_http_date("Thu, 03 Dec 2026 03:24:23 GMT")
+                .and_then(timestamp_of)
+                .map(Timestamp::to_rfc3339),
             Some("2026-12-03T03:24:23.000Z".to_owned())
         );
         assert_eq!(parse_http_date("yesterday"), None);

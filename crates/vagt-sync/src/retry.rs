@@ -2,7 +2,7 @@
 //! never shorter than the server's `Retry-After`, within a budget per request. Pure, so it is
 //! tested exactly.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
@@ -51,10 +51,17 @@ impl RetryPolicy {
     }
 }
 
-/// `Retry-After` as seconds (the HTTP-date form is rare for FHIR servers; it is read as absent,
-/// which falls back to backoff).
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+/// `Retry-After` as a wait: seconds, or an HTTP-date counted from `server_now` (the answer's own
+/// `Date`, so that a skewed clock here does not stretch or cut it; this machine's clock when the
+/// server sent none). A date already past asks for no wait; anything else is read as absent,
+/// which falls back to backoff.
+pub fn parse_retry_after(value: &str, server_now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(server_now).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -87,7 +94,26 @@ mod tests {
             p.delay(1, 0.0, Some(Duration::from_secs(86_400))),
             p.max_retry_after
         );
-        assert_eq!(parse_retry_after(" 2 "), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_as_a_date_from_the_servers_clock() {
+        let server_now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").expect("date");
+        assert_eq!(
+            parse_retry_after(" 2 ", server_now),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:45 GMT", server_now),
+            Some(Duration::from_secs(45)),
+            "45 s after the answer's own Date, whatever this machine's clock says"
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", server_now),
+            Some(Duration::ZERO),
+            "a moment already past: no wait"
+        );
+        assert_eq!(parse_retry_after("soon", server_now), None);
+        assert_eq!(parse_retry_after("-5", server_now), None);
     }
 }

@@ -79,6 +79,15 @@ impl FaultProfile {
         }
     }
 
+    /// As [`FaultProfile::busy`], the moment to come back given as an HTTP-date.
+    pub fn busy_until() -> Self {
+        FaultProfile {
+            name: "busy-until".into(),
+            retry_after_as_date: true,
+            ..Self::busy()
+        }
+    }
+
     /// Patient names with terminal escapes and bidi controls, one of them 4 MiB long.
     pub fn escape_names() -> Self {
         FaultProfile {

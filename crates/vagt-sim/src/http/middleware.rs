@@ -63,15 +63,21 @@ pub(super) async fn server_date(
     next: Next,
 ) -> Response {
     let mut response = next.run(request).await;
-    let now = if st.faults.read().await.future_stamp {
-        vagt_core::Timestamp::parse_rfc3339(crate::http::hostile::FUTURE_STAMP).ok()
-    } else {
-        Some(st.clock.now())
-    };
-    if let Some(date) = now.and_then(http_date) {
+    let future_stamp = st.faults.read().await.future_stamp;
+    if let Some(date) = server_now(&st, future_stamp).and_then(http_date) {
         response.headers_mut().insert(header::DATE, date);
     }
     response
+}
+
+/// The server's clock as its answers tell it: the simulated clock, or the far future under
+/// `future_stamp`.
+fn server_now(st: &Shared, future_stamp: bool) -> Option<vagt_core::Timestamp> {
+    if future_stamp {
+        vagt_core::Timestamp::parse_rfc3339(crate::http::hostile::FUTURE_STAMP).ok()
+    } else {
+        Some(st.clock.now())
+    }
 }
 
 /// An instant as an HTTP-date (`Thu, 03 Dec 2026 03:24:23 GMT`).
@@ -151,10 +157,20 @@ pub(super) async fn faults(
                 "injected fault: too many requests",
             )
             .into_response();
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(profile.retry_after_secs),
-            );
+            let secs = profile.retry_after_secs;
+            let retry_after = if profile.retry_after_as_date {
+                server_now(&st, profile.future_stamp)
+                    .map(|now| {
+                        let secs = i64::try_from(secs).unwrap_or(i64::MAX / 2_000);
+                        vagt_core::Timestamp::from_millis(now.millis() + secs * 1_000)
+                    })
+                    .and_then(http_date)
+            } else {
+                Some(HeaderValue::from(secs))
+            };
+            if let Some(value) = retry_after {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
             response
         }
         FaultKind::Stall(ms) => {
