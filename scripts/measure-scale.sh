@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The app with a region loaded (issue 15): cold start to a painted worklist, resident memory of
+# the app and its WebKit processes, and the frames of the worklist scrolled through and jumped
+# about at 1366x768 and 1920x1080, under Xvfb through tauri-driver; screenshots land in
+# e2e-artifacts/. The demo database is made by vagtctl (release build, it is big).
+#   scripts/measure-scale.sh [CITIZENS] [DAYS]      (defaults 10000 and 30)
+# Prints one JSON document. The app is the debug build unless PROFILE=release.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$REPO"
+citizens="${1:-10000}"
+days="${2:-30}"
+profile="${PROFILE:-debug}"
+flag=""; [ "$profile" = release ] && flag="--release"
+ensure_tauri_driver
+cargo build --quiet --release -p vagtctl
+cargo build --quiet $flag -p vagt
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+db="$work/region.db"
+export VAGT_THROWAWAY_KEY=scale-measure HOME="$work/home"
+mkdir -p "$HOME"
+say "a demo region of $citizens citizens over $days days"
+"$TARGET/release/vagtctl" --db "$db" demo --citizens "$citizens" --days "$days" --json >/dev/null
+mkdir -p "$REPO/e2e-artifacts"
+say "the app ($profile build) under Xvfb"
+VAGT_BIN="$TARGET/$profile/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" EXPECTED_CITIZENS="$citizens" \
+ARTIFACTS_DIR="$REPO/e2e-artifacts" TOOLS="$TOOLS" xvfb-run -a -s "-screen 0 1920x1080x24" bash -c '
+  "$TOOLS/bin/tauri-driver" --port 4444 >"$ARTIFACTS_DIR/tauri-driver-scale.log" 2>&1 &
+  driver=$!
+  trap "kill $driver 2>/dev/null || true" EXIT
+  for _ in $(seq 1 100); do
+    curl -fs http://127.0.0.1:4444/status 2>/dev/null | grep -q "\"ready\":true" && break
+    sleep 0.2
+  done
+  node ui/e2e/scale.mjs
+'

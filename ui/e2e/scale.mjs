@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+// The app with a region loaded, measured through tauri-driver (issue 15): cold start to a
+// painted worklist, resident memory of the app and its WebKit processes, and the frames of the
+// worklist scrolled from top to bottom and jumped about; screenshots at both screen sizes.
+// A measurement, not a test: it fails only when the app does not show the list. Prints one
+// JSON document on stdout. Run by scripts/measure-scale.sh, which starts tauri-driver.
+//
+// Env: VAGT_BIN, VAGT_ARGS (as the other e2e scripts), EXPECTED_CITIZENS (rows the list must
+// hold), ARTIFACTS_DIR.
+
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterRepaint, appConfig, fail, log, resize, saveScreenshot, startApp, waitFor, waitReady } from './webdriver.mjs';
+
+const SCROLLER = '[data-testid=worklist-scroll]';
+
+/** The app's process and every process below it (WebKit's web and network processes). */
+function family(bin) {
+  const parents = new Map();
+  const roots = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      if (readlinkSync(`/proc/${entry}/exe`) === bin) roots.push(Number(entry));
+    } catch {
+      // A process that ended, or one not ours to read.
+    }
+  }
+  const pids = new Set(roots);
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const [pid, parent] of parents) {
+      if (!pids.has(pid) && pids.has(parent)) {
+        pids.add(pid);
+        grown = true;
+      }
+    }
+  }
+  return [...pids];
+}
+
+/** Resident memory of each process of the family, MiB. */
+function residentMemory(bin) {
+  const page = 4096;
+  const rows = [];
+  for (const pid of family(bin)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const rss = Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ')[1]) * page;
+      rows.push({ process: name, pid, resident_mib: Math.round((rss / 2 ** 20) * 10) / 10 });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return rows;
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+function frameStats(deltas) {
+  const sorted = [...deltas].sort((a, b) => a - b);
+  const round = (x) => Math.round(x * 10) / 10;
+  return {
+    frames: deltas.length,
+    p50_ms: round(percentile(sorted, 50)),
+    p95_ms: round(percentile(sorted, 95)),
+    p99_ms: round(percentile(sorted, 99)),
+    max_ms: round(sorted[sorted.length - 1] ?? 0),
+    // A move is painted in the frame after the scroll event's: two 60 Hz periods (33.3 ms) is
+    // the floor, a third one late is a frame dropped, which a nurse sees as a stutter.
+    over_50_ms: deltas.filter((d) => d > 50).length,
+  };
+}
+
+/**
+ * One frame of scrolling: moves the worklist by `how` (a JS expression of `sc`, the scroller,
+ * giving the new scrollTop) and returns the milliseconds from the move to the frame after the
+ * one that shows the rows it brings into view (the list renders them on the scroll event),
+ * measured in the page. One WebDriver call a frame, so a slow frame cannot outlast the call.
+ */
+async function scrollFrame(s, how) {
+  return s.execAsync(`var done = arguments[arguments.length - 1];
+    var sc = document.querySelector('${SCROLLER}');
+    requestAnimationFrame(function () {
+      var moved = performance.now();
+      sc.scrollTop = ${how};
+      requestAnimationFrame(function () {
+        requestAnimationFrame(function () {
+          done({ ms: performance.now() - moved,
+                 at: sc.scrollTop / Math.max(1, sc.scrollHeight - sc.clientHeight) });
+        });
+      });
+    });`);
+}
+
+/** Scrolls down `frames` frames of `step` pixels (a fast wheel) from the top. */
+async function scrollThrough(s, step, frames) {
+  await s.exec(`document.querySelector('${SCROLLER}').scrollTop = 0;`);
+  const deltas = [];
+  let reached = 0;
+  for (let i = 0; i < frames && reached < 1; i += 1) {
+    const { ms, at } = await scrollFrame(s, `sc.scrollTop + ${step}`);
+    deltas.push(ms);
+    reached = at;
+  }
+  return { deltas, reached };
+}
+
+/** Jumps to `jumps` places spread over the list (as the End key or a dragged bar does). */
+async function jumpAbout(s, jumps) {
+  const deltas = [];
+  for (let n = 0; n < jumps; n += 1) {
+    // A fixed walk over the list (golden-ratio steps), the same in every run.
+    const share = (n * 0.6180339887) % 1;
+    deltas.push((await scrollFrame(s, `${share} * (sc.scrollHeight - sc.clientHeight)`)).ms);
+  }
+  return deltas;
+}
+
+async function main() {
+  const { bin, args, artifacts } = appConfig({ EXPECTED_CITIZENS: 'the rows the list must hold' });
+  const expected = Number(process.env.EXPECTED_CITIZENS);
+  const started = performance.now();
+  const s = await startApp(bin, args);
+  const sessionMs = performance.now() - started;
+  try {
+    await waitReady(s);
+    await waitFor(`${expected} rows in the worklist`, 120_000, async () => {
+      const held = Number(await s.exec("var g = document.querySelector('[role=grid]'); return g ? g.getAttribute('aria-rowcount') : 0;")) - 1;
+      const shown = await s.exec("return document.querySelectorAll('[data-testid=citizen-row]').length;");
+      return held === expected && shown > 0 ? held : undefined;
+    }, 50);
+    await afterRepaint(s);
+    const paintedMs = performance.now() - started;
+    log(`worklist of ${expected} painted ${Math.round(paintedMs)} ms after the app was asked to start`);
+    // Let the first evaluation, the sparklines and the alarm panel settle before memory counts.
+    await new Promise((r) => setTimeout(r, 5_000));
+    const memoryAtStart = residentMemory(bin);
+    if (process.env.SCALE_WITHOUT_ALARM_LIST === '1') {
+      // A diagnosis: what scrolling costs when the alarm panel's list is out of the page.
+      await s.exec("var l = document.querySelector('[data-testid=alarm-list]'); if (l) l.remove();");
+    }
+    const sizes = [];
+    for (const [width, height] of [[1366, 768], [1920, 1080]]) {
+      await resize(s, width, height);
+      await afterRepaint(s);
+      const rendered = await s.exec("return document.querySelectorAll('[data-testid=citizen-row]').length;");
+      const scrolled = await scrollThrough(s, 480, 150);
+      const through = { ...frameStats(scrolled.deltas), share_of_list_passed: Math.round(scrolled.reached * 1000) / 1000 };
+      const jumps = frameStats(await jumpAbout(s, 60));
+      await s.exec(`var sc = document.querySelector('${SCROLLER}'); sc.scrollTop = (sc.scrollHeight - sc.clientHeight) / 2;`);
+      await saveScreenshot(s, join(artifacts, `scale-${expected}-${width}x${height}.png`));
+      log(`${width}x${height}: ${rendered} rows in the DOM; scrolled through in ${through.frames} frames (p95 ${through.p95_ms} ms), 60 jumps (p95 ${jumps.p95_ms} ms)`);
+      sizes.push({ size: `${width}x${height}`, rows_in_dom: rendered, scroll_through: through, jumps });
+    }
+    const memoryAfter = residentMemory(bin);
+    const total = (rows) => Math.round(rows.reduce((sum, r) => sum + r.resident_mib, 0) * 10) / 10;
+    console.log(JSON.stringify({
+      citizens: expected,
+      session_started_ms: Math.round(sessionMs),
+      worklist_painted_ms: Math.round(paintedMs),
+      resident_mib_at_start: total(memoryAtStart),
+      resident_mib_after_scrolling: total(memoryAfter),
+      processes: memoryAfter,
+      sizes,
+    }, null, 2));
+  } finally {
+    await s.remove().catch(() => {});
+  }
+}
+
+main().catch((e) => {
+  console.error(`SCALE FAILED: ${e.message}`);
+  process.exit(1);
+});
