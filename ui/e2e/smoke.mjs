@@ -67,11 +67,18 @@ async function checkLayout(s, artifacts) {
         return r.top >= list.top - 1 && r.bottom <= Math.min(list.bottom, vh) + 1; }).length;
       var rows = Array.from(document.querySelectorAll('[data-testid=citizen-row]')).filter(function (e) {
         var r = e.getBoundingClientRect(); return r.top >= list.bottom && r.bottom <= vh; }).length;
-      return { countVisible: count.bottom <= vh && count.height > 0, items: items.length, shown: shown, rows: rows };`);
+      var episodes = Number(document.querySelector('[data-testid=alarm-count]').dataset.episodes);
+      return { countVisible: count.bottom <= vh && count.height > 0, items: items.length, episodes: episodes, shown: shown, rows: rows,
+        listHeight: list.height };`);
     if (!seen.countVisible) fail(`at ${size} the alarm count is not in view`);
     if (seen.shown < Math.min(3, seen.items)) fail(`at ${size} only ${seen.shown} of the top ${Math.min(3, seen.items)} alarm rows are in view`);
     if (seen.rows < 1) fail(`at ${size} no worklist row shows under the alarm panel`);
-    log(`layout ${size} (inner ${inner.join('x')}): ${seen.items} alarms, top ${seen.shown} in view, ${seen.rows} worklist rows`);
+    // Only the panel's rows in view (and a few beyond) are in the DOM: a region has thousands.
+    if (seen.episodes > 40 && seen.items >= seen.episodes) {
+      fail(`at ${size} all ${seen.episodes} alarm rows are in the DOM: the panel's list is not virtual`);
+    }
+    if (seen.listHeight > inner[1] * 0.5) fail(`at ${size} the alarm list is ${Math.round(seen.listHeight)} px tall, over half the window`);
+    log(`layout ${size} (inner ${inner.join('x')}): ${seen.items} of ${seen.episodes} alarm rows in the DOM, top ${seen.shown} in view, ${seen.rows} worklist rows`);
     await saveScreenshot(s, join(artifacts, `layout-${size}.png`));
   }
 }

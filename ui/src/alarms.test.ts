@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlarmRow, CitizenSummary, Finding } from './bindings';
 import {
-  describeCause, nextWake, resolvedText, signalsDue, sortAlarms, sortWorklist, soundFor, type Heard,
+  describeCause, episodeRowRem, nextWake, resolvedText, signalsDue, sortAlarms, sortWorklist, soundFor, type Heard,
 } from './alarms';
 import { catalogue, translate, type Params } from './i18n';
 
@@ -200,5 +200,14 @@ describe('plan conflicts and alarms that ended by themselves', () => {
     // Open and acknowledged alarms did not end by themselves.
     expect(resolvedText(alarm('o', 'high', 'x'), t)).toBe('');
     expect(resolvedText(alarm('a', 'high', 'x', { state: 'acknowledged' }), t)).toBe('');
+  });
+});
+
+describe('alarm panel rows', () => {
+  it('are as tall as their causes: one cause as a plain row, each more a cause line', () => {
+    expect(episodeRowRem(1)).toBeCloseTo(2.6, 9);
+    expect(episodeRowRem(2)).toBeCloseTo(3.4, 9);
+    expect(episodeRowRem(3)).toBeCloseTo(4.75, 9);
+    expect(episodeRowRem(0)).toBeCloseTo(2.6, 9);
   });
 });

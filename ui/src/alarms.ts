@@ -4,12 +4,24 @@ import { formatDateTime, formatPlain, formatSpan, formatWhen, parseTime } from '
 import type { Lang, Translate } from './i18n';
 import { keyFor } from './keymap';
 
+/** Names in Danish order (æ, ø, å last); one collator, not one per comparison. */
+const DANISH = new Intl.Collator('da');
+
 const PRIORITY_RANK: Record<AlarmPriority, number> = { high: 0, medium: 1, low: 2, info: 3 };
 /** Each priority's shape, beside its word: never colour alone. */
 export const PRIORITY_ICON: Record<AlarmPriority, string> = { high: '▲', medium: '◆', low: '■', info: 'ℹ' };
 
 export function priorityRank(p: AlarmPriority | null | undefined): number {
   return p ? PRIORITY_RANK[p] : 4;
+}
+
+/**
+ * The height of an alarm panel row (rem, border included) for a citizen with `causes` open
+ * causes: one cause is a 2.5rem row as ever, more are 0.6rem + 1.35rem a cause (the cause line's
+ * fixed height). The panel sets each row to this height and places its window of rows by it.
+ */
+export function episodeRowRem(causes: number): number {
+  return Math.max(2.5, 0.6 + 1.35 * causes) + 0.1;
 }
 
 /** Open first, then highest priority, then newest. */
@@ -29,17 +41,16 @@ export function sortAlarms(alarms: readonly AlarmRow[]): AlarmRow[] {
  * then name.
  */
 export function sortWorklist(citizens: readonly CitizenSummary[]): CitizenSummary[] {
-  const level = (c: CitizenSummary) => c.confirmed_level ?? c.suggested_level ?? 0;
-  const lastAt = (c: CitizenSummary) =>
-    c.last_reading_at ? Date.parse(c.last_reading_at) : Number.NEGATIVE_INFINITY;
-  return [...citizens].sort(
-    (a, b) =>
-      priorityRank(a.open_alarms > 0 ? a.top_alarm_priority : null) -
-        priorityRank(b.open_alarms > 0 ? b.top_alarm_priority : null) ||
-      level(b) - level(a) ||
-      lastAt(a) - lastAt(b) ||
-      a.name.localeCompare(b.name, 'da'),
-  );
+  // Each row's keys are worked out once, not in every comparison: a region re-sorts 10,000 rows
+  // on a change, some 130,000 comparisons.
+  const keyed = citizens.map((c) => ({
+    c,
+    rank: priorityRank(c.open_alarms > 0 ? c.top_alarm_priority : null),
+    level: c.confirmed_level ?? c.suggested_level ?? 0,
+    lastAt: c.last_reading_at ? Date.parse(c.last_reading_at) : Number.NEGATIVE_INFINITY,
+  }));
+  keyed.sort((a, b) => a.rank - b.rank || b.level - a.level || a.lastAt - b.lastAt || DANISH.compare(a.c.name, b.c.name));
+  return keyed.map((k) => k.c);
 }
 
 /** What this station last signalled for an alarm: its escalation step, and whether it was quiet. */

@@ -6,7 +6,8 @@ import { tick } from 'svelte';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AlarmRow } from '../bindings';
 import { resetStore, setLanguage } from '../store';
-import { alarm, citizen, installFake } from '../test/fakeBackend';
+import { alarm, citizen, episodesOf, installFake } from '../test/fakeBackend';
+import { episodeRowRem } from '../alarms';
 import App from './App.svelte';
 import { press } from '../test/keys';
 
@@ -160,6 +161,61 @@ describe('the alarm panel', () => {
     await emit('vagt://changed', { citizens: [], alarms: true, status: false });
     await waitFor(() => expect(rows().map((r) => r.dataset.citizenId)).toEqual(['c-00002']));
     expect(screen.getByTestId('alarm-count').textContent).toBe('1 borger kræver opmærksomhed');
+  });
+
+  it('renders only the rows in view of a region\'s thousands, placed by their causes, and keeps the chosen one in view', async () => {
+    // 300 citizens with alarms, every third with two causes: rows of two heights.
+    const alarms = Array.from({ length: 300 }, (_, i) => {
+      const id = `c-${String(i).padStart(5, '0')}`;
+      const name = `Borger ${String(i).padStart(5, '0')}`;
+      return i % 3 === 0
+        ? [alarm(`a${i}`, id, name, 'medium'), alarm(`b${i}`, id, name, 'low')]
+        : [alarm(`a${i}`, id, name, 'medium')];
+    }).flat();
+    installFake(Array.from({ length: 300 }, (_, i) => citizen(i)), alarms);
+    render(App);
+    await waitFor(() => expect(document.body.dataset.state).toBe('ready'));
+    await tick();
+    const order = episodesOf(alarms);
+    const list = document.getElementById('alarm-list') as HTMLElement;
+    const remPx = parseFloat(getComputedStyle(document.documentElement).fontSize) || 15;
+    const rowPx = (i: number) => episodeRowRem(order[i]!.causes.length) * remPx;
+    const sumPx = (from: number, to: number) => order.slice(from, to).reduce((sum, _, k) => sum + rowPx(from + k), 0);
+    const placed = () => {
+      const shown = rows();
+      const first = Number(shown[0]!.getAttribute('aria-posinset')) - 1;
+      const last = Number(shown[shown.length - 1]!.getAttribute('aria-posinset'));
+      const spacers = [...list.querySelectorAll<HTMLElement>(':scope > .spacer')];
+      const above = spacers.find((e) => e.nextElementSibling?.getAttribute('data-testid') === 'alarm-item');
+      const below = spacers.find((e) => e.previousElementSibling?.getAttribute('data-testid') === 'alarm-item');
+      return { shown, first, last, top: parseFloat(above?.style.height ?? '0'), bottom: parseFloat(below?.style.height ?? '0') };
+    };
+
+    expect(screen.getByTestId('alarm-count').textContent).toBe('300 borgere kræver opmærksomhed (400 alarmer)');
+    let at = placed();
+    expect(at.first).toBe(0);
+    expect(at.shown.length).toBeLessThan(60);
+    expect(at.shown.map((r) => r.dataset.citizenId)).toEqual(order.slice(0, at.last).map((e) => e.citizen_id));
+    expect(at.shown.every((r) => r.getAttribute('aria-setsize') === '300')).toBe(true);
+    // The spacer below stands for every row not rendered, each as tall as its causes make it.
+    expect(at.top).toBe(0);
+    expect(at.bottom).toBeCloseTo(sumPx(at.last, 300), 6);
+
+    // 150 rows down with the arrows: the chosen row is rendered, named as the active one, and
+    // the rows above it are a spacer of their heights.
+    await focusPanel();
+    for (let n = 0; n < 150; n += 1) await press('ArrowDown');
+    await tick();
+    const chosen = order[150]!.citizen_id;
+    expect(row(chosen).getAttribute('aria-selected')).toBe('true');
+    expect(list.getAttribute('aria-activedescendant')).toBe(`alarm-episode-${chosen}`);
+    at = placed();
+    expect(at.first).toBeGreaterThan(100);
+    expect(row(order[0]!.citizen_id)).toBeNull();
+    expect(at.top).toBeCloseTo(sumPx(0, at.first), 6);
+    expect(at.bottom).toBeCloseTo(sumPx(at.last, 300), 6);
+    expect(at.shown.map((r) => r.style.height)).toEqual(
+      order.slice(at.first, at.last).map((e) => `${episodeRowRem(e.causes.length)}rem`));
   });
 });
 
