@@ -38,20 +38,7 @@ export ARTIFACTS_DIR="$REPO/e2e-artifacts" TOOLS
 # Runs ui/e2e/NAME.mjs against the app under a fresh Xvfb display, with tauri-driver, a
 # notification daemon (dunst) and a recorder of the notifications sent on the session bus.
 run_e2e() {
-  E2E_NAME="$1" NOTIFY_LOG="$work/notifications-$1.log" xvfb-run -a -s "-screen 0 1920x1080x24" bash -c '
-    "$TOOLS/bin/tauri-driver" --port 4444 >"$ARTIFACTS_DIR/tauri-driver-$E2E_NAME.log" 2>&1 &
-    driver=$!
-    dunst >/dev/null 2>&1 &
-    daemon=$!
-    dbus-monitor --session "interface=org.freedesktop.Notifications,member=Notify" >"$NOTIFY_LOG" 2>&1 &
-    monitor=$!
-    trap "kill $driver $daemon $monitor 2>/dev/null || true" EXIT
-    for _ in $(seq 1 100); do
-      curl -fs http://127.0.0.1:4444/status 2>/dev/null | grep -q "\"ready\":true" && break
-      sleep 0.2
-    done
-    node "ui/e2e/$E2E_NAME.mjs"
-  '
+  NOTIFY_LOG="$work/notifications-$1.log" with_tauri_driver "$1" node "ui/e2e/$1.mjs"
 }
 
 # E2E_ONLY=smoke|trend|call|dispatch|alarm|visit|person|handover runs one of them (while working on it); CI runs all.

@@ -87,6 +87,31 @@ ensure_tauri_driver() {
   fi
 }
 
+# Runs "$@" under a fresh Xvfb (room for a 1920x1080 window) with tauri-driver ready on port
+# 4444, its log in $ARTIFACTS_DIR/tauri-driver-NAME.log:  with_tauri_driver NAME CMD...
+# With NOTIFY_LOG set, a notification daemon runs too, and dbus-monitor writes every Notify call
+# on the session bus to that file (the alarm e2e checks what the nurse was told).
+with_tauri_driver() {
+  local name="$1"
+  shift
+  DRIVER_LOG="$ARTIFACTS_DIR/tauri-driver-$name.log" xvfb-run -a -s "-screen 0 1920x1080x24" bash -c '
+    "$VAGT_TOOLS/bin/tauri-driver" --port 4444 >"$DRIVER_LOG" 2>&1 &
+    helpers=($!)
+    if [ -n "${NOTIFY_LOG:-}" ]; then
+      dunst >/dev/null 2>&1 &
+      helpers+=($!)
+      dbus-monitor --session "interface=org.freedesktop.Notifications,member=Notify" >"$NOTIFY_LOG" 2>&1 &
+      helpers+=($!)
+    fi
+    trap "kill ${helpers[*]} 2>/dev/null || true" EXIT
+    for _ in $(seq 1 100); do
+      curl -fs http://127.0.0.1:4444/status 2>/dev/null | grep -q "\"ready\":true" && break
+      sleep 0.2
+    done
+    "$@"
+  ' with_tauri_driver "$@"
+}
+
 # Runs "$@" in a private D-Bus session with an unlocked gnome-keyring: the real Secret Service,
 # with a throwaway HOME so nothing touches the user's own keyring.
 with_test_keyring() {

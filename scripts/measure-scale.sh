@@ -24,14 +24,6 @@ say "a demo region of $citizens citizens over $days days"
 "$TARGET/release/vagtctl" --db "$db" demo --citizens "$citizens" --days "$days" --json >/dev/null
 mkdir -p "$REPO/e2e-artifacts"
 say "the app ($profile build) under Xvfb"
+export ARTIFACTS_DIR="$REPO/e2e-artifacts"
 VAGT_BIN="$TARGET/$profile/vagt" VAGT_ARGS="[\"--db\",\"$db\"]" EXPECTED_CITIZENS="$citizens" \
-ARTIFACTS_DIR="$REPO/e2e-artifacts" TOOLS="$TOOLS" xvfb-run -a -s "-screen 0 1920x1080x24" bash -c '
-  "$TOOLS/bin/tauri-driver" --port 4444 >"$ARTIFACTS_DIR/tauri-driver-scale.log" 2>&1 &
-  driver=$!
-  trap "kill $driver 2>/dev/null || true" EXIT
-  for _ in $(seq 1 100); do
-    curl -fs http://127.0.0.1:4444/status 2>/dev/null | grep -q "\"ready\":true" && break
-    sleep 0.2
-  done
-  node ui/e2e/scale.mjs
-'
+  with_tauri_driver scale node ui/e2e/scale.mjs

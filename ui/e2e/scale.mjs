@@ -75,11 +75,22 @@ function frameStats(deltas) {
   };
 }
 
+/** The app's own work per frame (see scrollFrame): median and p95, ms. */
+function workStats(work) {
+  const sorted = [...work].sort((a, b) => a - b);
+  const round = (x) => Math.round(x * 10) / 10;
+  return { p50_ms: round(percentile(sorted, 50)), p95_ms: round(percentile(sorted, 95)) };
+}
+
 /**
  * One frame of scrolling: moves the worklist by `how` (a JS expression of `sc`, the scroller,
- * giving the new scrollTop) and returns the milliseconds from the move to the frame after the
- * one that shows the rows it brings into view (the list renders them on the scroll event),
- * measured in the page. One WebDriver call a frame, so a slow frame cannot outlast the call.
+ * giving the new scrollTop) and returns, measured in the page:
+ * - `ms`, from the move to the frame after the one that shows the rows it brings into view (the
+ *   list renders them on the scroll event);
+ * - `work`, the app's own share: the scroll event handled, the rows rendered (Svelte flushes in
+ *   microtasks) and the page laid out, before WebKit paints. Under Xvfb the paint is software
+ *   and varies with the machine's load; this part is what the app's code decides.
+ * One WebDriver call a frame, so a slow frame cannot outlast the call.
  */
 async function scrollFrame(s, how) {
   return s.execAsync(`var done = arguments[arguments.length - 1];
@@ -87,37 +98,109 @@ async function scrollFrame(s, how) {
     requestAnimationFrame(function () {
       var moved = performance.now();
       sc.scrollTop = ${how};
-      requestAnimationFrame(function () {
+      sc.dispatchEvent(new Event('scroll'));
+      Promise.resolve().then(function () {}).then(function () {}).then(function () {
+        void sc.scrollHeight; var row = sc.querySelector('tbody tr:last-child'); if (row) void row.offsetTop;
+        var work = performance.now() - moved;
         requestAnimationFrame(function () {
-          done({ ms: performance.now() - moved,
-                 at: sc.scrollTop / Math.max(1, sc.scrollHeight - sc.clientHeight) });
+          requestAnimationFrame(function () {
+            done({ ms: performance.now() - moved, work: work,
+                   at: sc.scrollTop / Math.max(1, sc.scrollHeight - sc.clientHeight) });
+          });
         });
       });
     });`);
+}
+
+/** Frames with nothing moved: what the page costs at rest (timers, events, animations). */
+async function idleFrames(s, frames) {
+  const deltas = [];
+  for (let i = 0; i < frames; i += 1) deltas.push((await scrollFrame(s, 'sc.scrollTop')).ms);
+  return deltas;
+}
+
+/**
+ * Counts, from now on, each command the page asks of the app: how often, how long it took and
+ * how many bytes it returned. Tauri's invoke cannot be replaced (a read-only property), so the
+ * count is of its IPC requests, which go through fetch to the ipc:// scheme. A diagnosis of
+ * what keeps the page busy while it scrolls.
+ */
+async function countCommands(s) {
+  return s.exec(`if (window.__vagtCommands) return true;
+    var seen = {}; window.__vagtCommands = seen; var plain = window.fetch.bind(window);
+    window.fetch = function (input, init) {
+      var url = String(input && input.url ? input.url : input);
+      if (url.indexOf('ipc') !== 0 && url.indexOf('//ipc.') < 0) return plain(input, init);
+      var cmd = decodeURIComponent(url.split('/').pop() || url);
+      var row = seen[cmd] || (seen[cmd] = { calls: 0, ms: 0, bytes: 0 }); row.calls += 1;
+      var began = performance.now();
+      return plain(input, init).then(function (res) {
+        return res.clone().arrayBuffer().then(function (b) {
+          row.ms += performance.now() - began; row.bytes += b.byteLength; return res;
+        }, function () { return res; });
+      });
+    };
+    return true;`);
+}
+
+/**
+ * A bare scroller beside the worklist, as big, holding one block as tall as the worklist's rows
+ * and nothing else, scrolled the same way: what WebKit itself costs to scroll that height here.
+ */
+async function bareScroll(s, step, frames) {
+  await s.exec(`var sc = document.querySelector('${SCROLLER}'); var r = sc.getBoundingClientRect();
+    var bare = document.createElement('div'); bare.id = 'bare-scroller';
+    bare.style.cssText = 'position:fixed;overflow:auto;background:#fff;z-index:99;left:' + r.left + 'px;top:' + r.top
+      + 'px;width:' + r.width + 'px;height:' + r.height + 'px';
+    var tall = document.createElement('div'); tall.style.height = sc.scrollHeight + 'px';
+    tall.style.background = 'repeating-linear-gradient(#fff 0 31px, #ddd 31px 32px)';
+    bare.appendChild(tall); document.body.appendChild(bare);`);
+  const deltas = [];
+  for (let i = 0; i < frames; i += 1) {
+    deltas.push((await s.execAsync(`var done = arguments[arguments.length - 1];
+      var sc = document.getElementById('bare-scroller');
+      requestAnimationFrame(function () { var moved = performance.now(); sc.scrollTop = sc.scrollTop + ${step};
+        requestAnimationFrame(function () { requestAnimationFrame(function () { done(performance.now() - moved); }); }); });`)));
+  }
+  await s.exec("var b = document.getElementById('bare-scroller'); if (b) b.remove();");
+  return deltas;
+}
+
+/** What countCommands counted since it began, or since the last call; the count starts again. */
+async function commandsCounted(s) {
+  const seen = await s.exec(`var c = window.__vagtCommands || {}; var out = JSON.parse(JSON.stringify(c));
+    Object.keys(c).forEach(function (k) { delete c[k]; }); return out;`);
+  for (const row of Object.values(seen)) row.ms = Math.round(row.ms);
+  return seen;
 }
 
 /** Scrolls down `frames` frames of `step` pixels (a fast wheel) from the top. */
 async function scrollThrough(s, step, frames) {
   await s.exec(`document.querySelector('${SCROLLER}').scrollTop = 0;`);
   const deltas = [];
+  const work = [];
   let reached = 0;
   for (let i = 0; i < frames && reached < 1; i += 1) {
-    const { ms, at } = await scrollFrame(s, `sc.scrollTop + ${step}`);
-    deltas.push(ms);
-    reached = at;
+    const frame = await scrollFrame(s, `sc.scrollTop + ${step}`);
+    deltas.push(frame.ms);
+    work.push(frame.work);
+    reached = frame.at;
   }
-  return { deltas, reached };
+  return { deltas, work, reached };
 }
 
 /** Jumps to `jumps` places spread over the list (as the End key or a dragged bar does). */
 async function jumpAbout(s, jumps) {
   const deltas = [];
+  const work = [];
   for (let n = 0; n < jumps; n += 1) {
     // A fixed walk over the list (golden-ratio steps), the same in every run.
     const share = (n * 0.6180339887) % 1;
-    deltas.push((await scrollFrame(s, `${share} * (sc.scrollHeight - sc.clientHeight)`)).ms);
+    const frame = await scrollFrame(s, `${share} * (sc.scrollHeight - sc.clientHeight)`);
+    deltas.push(frame.ms);
+    work.push(frame.work);
   }
-  return deltas;
+  return { deltas, work };
 }
 
 async function main() {
@@ -143,18 +226,30 @@ async function main() {
       // A diagnosis: what scrolling costs when the alarm panel's list is out of the page.
       await s.exec("var l = document.querySelector('[data-testid=alarm-list]'); if (l) l.remove();");
     }
+    await countCommands(s);
+    const idle = frameStats(await idleFrames(s, 30));
+    const idleCommands = await commandsCounted(s);
+    log(`at rest: ${idle.frames} frames (median ${idle.p50_ms} ms, p95 ${idle.p95_ms} ms); commands meanwhile: ${JSON.stringify(idleCommands)}`);
     const sizes = [];
     for (const [width, height] of [[1366, 768], [1920, 1080]]) {
       await resize(s, width, height);
       await afterRepaint(s);
       const rendered = await s.exec("return document.querySelectorAll('[data-testid=citizen-row]').length;");
       const scrolled = await scrollThrough(s, 480, 150);
-      const through = { ...frameStats(scrolled.deltas), share_of_list_passed: Math.round(scrolled.reached * 1000) / 1000 };
-      const jumps = frameStats(await jumpAbout(s, 60));
+      const through = {
+        ...frameStats(scrolled.deltas), work: workStats(scrolled.work),
+        share_of_list_passed: Math.round(scrolled.reached * 1000) / 1000,
+      };
+      const jumped = await jumpAbout(s, 60);
+      const jumps = { ...frameStats(jumped.deltas), work: workStats(jumped.work) };
       await s.exec(`var sc = document.querySelector('${SCROLLER}'); sc.scrollTop = (sc.scrollHeight - sc.clientHeight) / 2;`);
       await saveScreenshot(s, join(artifacts, `scale-${expected}-${width}x${height}.png`));
-      log(`${width}x${height}: ${rendered} rows in the DOM; scrolled through in ${through.frames} frames (p95 ${through.p95_ms} ms), 60 jumps (p95 ${jumps.p95_ms} ms)`);
-      sizes.push({ size: `${width}x${height}`, rows_in_dom: rendered, scroll_through: through, jumps });
+      log(`${width}x${height}: ${rendered} rows in the DOM; scrolled through in ${through.frames} frames (median ${through.p50_ms} ms, p95 ${through.p95_ms} ms; the app's work median ${through.work.p50_ms} ms, p95 ${through.work.p95_ms} ms), 60 jumps (median ${jumps.p50_ms} ms, p95 ${jumps.p95_ms} ms; work median ${jumps.work.p50_ms} ms, p95 ${jumps.work.p95_ms} ms)`);
+      const commands = await commandsCounted(s);
+      const bare = frameStats(await bareScroll(s, 480, 60));
+      log(`${width}x${height}: a bare scroller as tall: median ${bare.p50_ms} ms, p95 ${bare.p95_ms} ms`);
+      log(`${width}x${height}: commands while scrolling: ${JSON.stringify(commands)}`);
+      sizes.push({ size: `${width}x${height}`, rows_in_dom: rendered, scroll_through: through, jumps, bare_scroller: bare, commands });
     }
     const memoryAfter = residentMemory(bin);
     const total = (rows) => Math.round(rows.reduce((sum, r) => sum + r.resident_mib, 0) * 10) / 10;
@@ -164,6 +259,7 @@ async function main() {
       worklist_painted_ms: Math.round(paintedMs),
       resident_mib_at_start: total(memoryAtStart),
       resident_mib_after_scrolling: total(memoryAfter),
+      at_rest: { ...idle, commands: idleCommands },
       processes: memoryAfter,
       sizes,
     }, null, 2));
