@@ -12,6 +12,7 @@ fn main() {
             "list_alarms",
             "acknowledge_alarm",
             "alarm_episodes",
+            "alarm_episodes_of",
             "acknowledge_episode",
             "snooze_alarm",
             "confirm_level",

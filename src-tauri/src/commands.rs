@@ -300,6 +300,22 @@ pub async fn alarm_episodes(state: tauri::State<'_, AppState>) -> Reply<Vec<Alar
     state.call(|s, a| s.alarm_episodes(a))
 }
 
+/// The episodes of these citizens only: read again at an escalation step or a snooze's end,
+/// when no other episode can have changed.
+#[tauri::command]
+pub async fn alarm_episodes_of(
+    state: tauri::State<'_, AppState>,
+    citizen_ids: Vec<String>,
+) -> Reply<Vec<AlarmEpisode>> {
+    state.call(|s, a| {
+        let ids = citizen_ids
+            .iter()
+            .map(|id| parse_citizen(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        s.alarm_episodes_of(a, &ids)
+    })
+}
+
 /// Acknowledge a citizen's episode: the causes the nurse was shown.
 #[tauri::command]
 pub async fn acknowledge_episode(

@@ -92,6 +92,7 @@ fn main() -> ExitCode {
             commands::list_alarms,
             commands::acknowledge_alarm,
             commands::alarm_episodes,
+            commands::alarm_episodes_of,
             commands::acknowledge_episode,
             commands::snooze_alarm,
             commands::confirm_level,

@@ -1,5 +1,5 @@
 // Pure helpers for the alarm panel, the worklist order and the signals: no DOM, no I/O.
-import type { AlarmPriority, AlarmRow, CitizenSummary, EcmLevel, PlanHead } from './bindings';
+import type { AlarmEpisode, AlarmPriority, AlarmRow, CitizenId, CitizenSummary, EcmLevel, PlanHead } from './bindings';
 import { formatDateTime, formatPlain, formatSpan, formatWhen, parseTime } from './format';
 import type { Lang, Translate } from './i18n';
 import { keyFor } from './keymap';
@@ -103,6 +103,32 @@ export function nextWake(alarms: readonly AlarmRow[]): number | null {
     }
   }
   return next;
+}
+
+/**
+ * Episodes in the back end's order (`episodes_of` in vagt-store): highest priority, then the
+ * furthest escalation step, then the newest cause, then citizen id. The panel merges the
+ * episodes of a few citizens into the list by it, so it must be the same order: every station
+ * shows the same list.
+ */
+export function sortEpisodes(episodes: readonly AlarmEpisode[]): AlarmEpisode[] {
+  const keyed = episodes.map((e) => ({
+    e, rank: priorityRank(e.priority), step: e.escalation?.step ?? 0, at: Date.parse(e.raised_at),
+  }));
+  keyed.sort((a, b) => a.rank - b.rank || b.step - a.step || b.at - a.at
+    || (a.e.citizen_id < b.e.citizen_id ? -1 : a.e.citizen_id > b.e.citizen_id ? 1 : 0));
+  return keyed.map((k) => k.e);
+}
+
+/**
+ * The citizens whose episodes time has changed by `now`: a cause's next escalation step or the
+ * end of its snooze has come. Only they need reading again at a wake.
+ */
+export function episodesDue(episodes: readonly AlarmEpisode[], now: number): CitizenId[] {
+  const due = (at: string | null) => at !== null && Date.parse(at) <= now;
+  return episodes
+    .filter((e) => e.causes.some((a) => due(a.next_escalation_at) || due(a.snoozed_until)))
+    .map((e) => e.citizen_id);
 }
 
 /** Which sound a set of new alarms calls for: the loud one if any is medium or high. */

@@ -67,6 +67,9 @@ export const acknowledgeAlarm = (alarmId: string, comment: string | null = null)
 
 /** One row per citizen who needs attention, every open cause under it, most urgent first. */
 export const alarmEpisodes = (): Promise<AlarmEpisode[]> => call('alarm_episodes');
+/** The episodes of these citizens only; one with no open alarm has none. */
+export const alarmEpisodesOf = (citizenIds: CitizenId[]): Promise<AlarmEpisode[]> =>
+  call('alarm_episodes_of', { citizenIds });
 
 /**
  * Acknowledges the causes of a citizen's episode the nurse was shown (`alarmIds`); a cause

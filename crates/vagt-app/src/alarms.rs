@@ -38,6 +38,17 @@ impl Session {
         Ok(self.store()?.alarm_episodes(actor, Timestamp::now())?)
     }
 
+    /// The episodes of `citizens` only (see [`vagt_store::Store::alarm_episodes_of`]).
+    pub fn alarm_episodes_of(
+        &self,
+        actor: &Actor,
+        citizens: &[CitizenId],
+    ) -> Result<Vec<AlarmEpisode>, AppError> {
+        Ok(self
+            .store()?
+            .alarm_episodes_of(actor, citizens, Timestamp::now())?)
+    }
+
     /// Acknowledges a citizen's episode as `actor`: the causes she was shown (`alarm_ids`),
     /// each travelling to every station. A cause that came after she looked opens the episode
     /// again.

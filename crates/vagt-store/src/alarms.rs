@@ -51,6 +51,8 @@ pub enum AlarmFilter<'a> {
     Open,
     /// Every alarm of one citizen, open and past.
     Citizen(&'a CitizenId),
+    /// The open alarms of these citizens.
+    OpenOf(&'a [CitizenId]),
 }
 
 /// The alarms `filter` selects, in the order nurses see them. A statement per filter, not one
@@ -61,6 +63,9 @@ fn alarms_sql(filter: &AlarmFilter<'_>) -> String {
         AlarmFilter::All => "1",
         AlarmFilter::Open => "a.state = 'open'",
         AlarmFilter::Citizen(_) => "a.citizen_id = ?1",
+        AlarmFilter::OpenOf(_) => {
+            "a.state = 'open' AND a.citizen_id IN (SELECT value FROM json_each(?1))"
+        }
     };
     format!(
         "SELECT a.id, a.citizen_id, c.name, a.kind, a.priority, a.raised_at,
@@ -142,12 +147,19 @@ impl Store {
     ) -> Result<Vec<AlarmRow>> {
         let policy = self.escalation_policy()?;
         let snoozes = snoozes_of(&self.conn, &actor.0)?;
-        let (open_only, citizen) = match filter {
-            AlarmFilter::All => (false, None),
-            AlarmFilter::Open => (true, None),
-            AlarmFilter::Citizen(c) => (false, Some(c.as_str())),
+        let (open_only, citizen, of) = match filter {
+            AlarmFilter::All => (false, None, None),
+            AlarmFilter::Open => (true, None, None),
+            AlarmFilter::Citizen(c) => (false, Some(c.as_str()), None),
+            AlarmFilter::OpenOf(ids) => (true, None, Some(ids)),
         };
-        let params: Vec<&str> = citizen.into_iter().collect();
+        let of_json = of
+            .map(|ids| {
+                serde_json::to_string(ids)
+                    .map_err(|e| StoreError::Corrupt(format!("citizen ids: {e}")))
+            })
+            .transpose()?;
+        let params: Vec<&str> = citizen.into_iter().chain(of_json.as_deref()).collect();
         let raw: Vec<RawAlarm> = {
             let mut stmt = self.conn.prepare_cached(&alarms_sql(&filter))?;
             stmt.query_map(rusqlite::params_from_iter(params), |r| {
@@ -183,12 +195,11 @@ impl Store {
                 .filter(|ends| now < *ends);
         }
         let subject = citizen.map(|c| ("citizen", c));
-        self.audit(
-            actor,
-            "alarms.read",
-            subject,
-            Some(&serde_json::json!({ "count": rows.len(), "open_only": open_only })),
-        )?;
+        let mut detail = serde_json::json!({ "count": rows.len(), "open_only": open_only });
+        if let Some(ids) = of {
+            detail["citizens"] = ids.len().into();
+        }
+        self.audit(actor, "alarms.read", subject, Some(&detail))?;
         Ok(rows)
     }
 
@@ -243,6 +254,20 @@ impl Store {
     /// a read of alarms.
     pub fn alarm_episodes(&mut self, actor: &Actor, now: Timestamp) -> Result<Vec<AlarmEpisode>> {
         let open = self.alarms(AlarmFilter::Open, actor, now)?;
+        Ok(episodes_of(open))
+    }
+
+    /// The episodes of `citizens` only, as [`Store::alarm_episodes`] has them (a citizen with no
+    /// open alarm has none), most urgent first: what a window reads again when only their
+    /// episodes can have changed, such as at an escalation step, instead of every episode of a
+    /// region.
+    pub fn alarm_episodes_of(
+        &mut self,
+        actor: &Actor,
+        citizens: &[CitizenId],
+        now: Timestamp,
+    ) -> Result<Vec<AlarmEpisode>> {
+        let open = self.alarms(AlarmFilter::OpenOf(citizens), actor, now)?;
         Ok(episodes_of(open))
     }
 
@@ -388,18 +413,17 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = crate::query_plan::empty_store(&dir);
         let id = CitizenId::new("c1").expect("id");
-        for (filter, index) in [
-            (AlarmFilter::Citizen(&id), "alarms_by_citizen"),
-            (AlarmFilter::Open, "alarms_open"),
+        let ids = [id.clone()];
+        for (filter, param, index) in [
+            (AlarmFilter::Citizen(&id), Some("c1"), "alarms_by_citizen"),
+            (AlarmFilter::Open, None, "alarms_open"),
+            // A few citizens' open alarms (a window's wake): by citizen, not a scan of all open.
+            (AlarmFilter::OpenOf(&ids), Some(r#"["c1"]"#), "alarms_by_citizen"),
         ] {
             let plan = crate::query_plan::plan_of(
                 &store,
                 &alarms_sql(&filter),
-                rusqlite::params_from_iter(
-                    ["c1"]
-                        .iter()
-                        .take(usize::from(matches!(filter, AlarmFilter::Citizen(_)))),
-                ),
+                rusqlite::params_from_iter(param),
             );
             assert!(
                 plan.iter()

@@ -6,9 +6,9 @@ mod common;
 use common::*;
 use std::path::Path;
 use vagt_cohort::CohortSpec;
-use vagt_core::Timestamp;
 use vagt_core::alarm::AlarmAcknowledgement;
 use vagt_core::plan::DocumentFormat;
+use vagt_core::{CitizenId, Timestamp};
 use vagt_store::{AckOutcome, Actor, DbKey, OpenMode, Store, StoreError};
 
 fn store(dir: &Path, name: &str) -> Store {
@@ -595,4 +595,32 @@ fn a_rise_and_fall_inside_one_offline_gap_each_raise_their_alarm_once() {
 
 fn vec_level(n: i64) -> Option<vagt_core::EcmLevel> {
     Some(vagt_core::EcmLevel::new(n).expect("level"))
+}
+
+/// At an escalation step a window reads again only the episodes of the citizens whose time
+/// came: they must be what a whole read has for them, in its order, whatever order they were
+/// asked in; a citizen with no open alarm has none.
+#[test]
+fn the_episodes_of_a_few_citizens_are_those_of_the_whole_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(dir.path(), "a.db");
+    load_demo(&mut store, &Actor::system(), &spec()).expect("demo");
+    let nurse = Actor("nurse-a".into());
+    let now = Timestamp::now();
+    let whole = store.alarm_episodes(&nurse, now).expect("episodes");
+    assert!(whole.len() >= 3, "the cohort has episodes: {}", whole.len());
+    let expected: Vec<_> = whole.iter().step_by(2).cloned().collect();
+    let mut asked: Vec<CitizenId> = expected.iter().map(|e| e.citizen_id.clone()).collect();
+    asked.push(CitizenId::new("no-such-citizen").expect("id"));
+    asked.reverse();
+    let few = store
+        .alarm_episodes_of(&nurse, &asked, now)
+        .expect("episodes of");
+    assert_eq!(few, expected);
+    assert!(
+        store
+            .alarm_episodes_of(&nurse, &[], now)
+            .expect("none asked")
+            .is_empty()
+    );
 }

@@ -119,7 +119,12 @@ pub enum Command {
         open: bool,
     },
     /// One row per citizen who needs attention: the highest priority, and every open cause.
-    Episodes,
+    Episodes {
+        /// Only these citizens' episodes (repeat the flag for several), as a window reads them
+        /// again at an escalation step.
+        #[arg(long = "citizen", value_name = "ID")]
+        citizens: Vec<String>,
+    },
     /// Acknowledge an alarm as the nurse named by --as; the acknowledgement reaches the other
     /// stations through the backend. With --citizen, acknowledge the citizen's episode: the
     /// alarms named (ids or prefixes), or every open cause when none is named.

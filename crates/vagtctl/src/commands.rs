@@ -125,8 +125,16 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let list = session.alarms(&actor, open)?;
             out.print(&list, |w| output::alarms_table(w, &list, Timestamp::now()))
         }
-        Command::Episodes => {
-            let episodes = session.alarm_episodes(&actor)?;
+        Command::Episodes { citizens } => {
+            let episodes = if citizens.is_empty() {
+                session.alarm_episodes(&actor)?
+            } else {
+                let ids = citizens
+                    .iter()
+                    .map(|c| parse_citizen(c))
+                    .collect::<Result<Vec<_>, _>>()?;
+                session.alarm_episodes_of(&actor, &ids)?
+            };
             out.print(&episodes, |w| {
                 output::episodes_table(w, &episodes, Timestamp::now())
             })

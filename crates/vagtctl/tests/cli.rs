@@ -247,6 +247,29 @@ fn demo_alarms_show_exacerbations_and_ack_closes_one_on_the_record() {
         );
     }
 
+    // The episodes of a few citizens, as a window reads them again at an escalation step, are
+    // those of the whole list, in its order.
+    let episodes = json_of(&vagtctl(&db, &["--json", "episodes"]));
+    let episodes = episodes.as_array().expect("a list");
+    assert!(episodes.len() >= 2, "{episodes:?}");
+    let firsts: Vec<&str> = episodes
+        .iter()
+        .take(2)
+        .map(|e| e["citizen_id"].as_str().expect("id"))
+        .collect();
+    let few = json_of(&vagtctl(
+        &db,
+        &[
+            "--json",
+            "episodes",
+            "--citizen",
+            firsts[1],
+            "--citizen",
+            firsts[0],
+        ],
+    ));
+    assert_eq!(few.as_array().expect("a list"), &episodes[..2]);
+
     let alarm_id = rises[0]["id"].as_str().expect("id").to_owned();
     let prefix = &alarm_id[..12];
     let ack = vagtctl(

@@ -2,7 +2,7 @@
 // page. With alarms.svelte.ts and dialogs.svelte.ts it is the UI's one store (see index.ts):
 // state lives only there and changes only through the named functions. Components read `store`
 // (getters) and call the functions.
-import { nextWake, signalsDue, sortAlarms, sortWorklist, type Heard } from '../alarms';
+import { episodesDue, nextWake, signalsDue, sortAlarms, sortEpisodes, sortWorklist, type Heard } from '../alarms';
 import * as api from '../api';
 import type { ApiError } from '../api';
 import type { AlarmEpisode, CitizenId, CitizenPage, CitizenSummary, StoreChanged, StationStatus } from '../bindings';
@@ -99,15 +99,24 @@ export function tick(): void {
 }
 
 // ---------- changes: pushed by the back end, re-read only where named ----------
-let pending: StoreChanged | null = null;
+/**
+ * A change as the store applies it: the back end's, or (`episodesOf`) one the window's own clock
+ * makes: an escalation step or a snooze's end changes those citizens' episodes and no others.
+ */
+type Change = StoreChanged & { episodesOf?: CitizenId[] };
+let pending: Change | null = null;
 let draining: Promise<void> | null = null;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let retryDelay = RETRY_FIRST_MS;
 let wakeTimer: ReturnType<typeof setTimeout> | undefined;
 
-function merge(a: StoreChanged, b: StoreChanged): StoreChanged {
+function merge(a: Change, b: Change): Change {
   const citizens = a.citizens === null || b.citizens === null ? null : [...new Set([...a.citizens, ...b.citizens])];
-  return { citizens, alarms: a.alarms || b.alarms, status: a.status || b.status };
+  const merged: Change = { citizens, alarms: a.alarms || b.alarms, status: a.status || b.status };
+  // Every episode read again covers a few.
+  const episodesOf = [...new Set([...(a.episodesOf ?? []), ...(b.episodesOf ?? [])])];
+  if (!merged.alarms && episodesOf.length > 0) merged.episodesOf = episodesOf;
+  return merged;
 }
 
 /** Told of every change as it arrives, e.g. to drop what a cache holds of the citizens named. */
@@ -121,7 +130,7 @@ export function watchChanges(watcher: ChangeWatcher): () => void {
 }
 
 /** Re-reads what a change names; changes arriving meanwhile are merged and read once after. */
-export function applyChange(change: StoreChanged): Promise<void> {
+export function applyChange(change: Change): Promise<void> {
   for (const watcher of watchers) watcher(change);
   pending = pending ? merge(pending, change) : change;
   draining ??= drain();
@@ -156,7 +165,7 @@ function mergeRows(current: CitizenSummary[], ids: CitizenId[], fresh: CitizenSu
   return out.concat([...byId.values()]);
 }
 
-async function reread(change: StoreChanged): Promise<void> {
+async function reread(change: Change): Promise<void> {
   const jobs: Promise<unknown>[] = [];
   const ids = change.citizens;
   if (ids === null) {
@@ -170,9 +179,12 @@ async function reread(change: StoreChanged): Promise<void> {
     }));
   }
   if (change.alarms) jobs.push(loadAlarms(true));
+  else if (change.episodesOf) jobs.push(loadEpisodesOf(change.episodesOf));
   if (change.status) jobs.push(api.storeStatus().then(setStatus));
   const shown = view.kind === 'citizen' ? view.id : null;
-  if (shown !== null && (ids === null || ids.includes(shown) || change.alarms)) jobs.push(readPage(shown));
+  if (shown !== null && (ids === null || ids.includes(shown) || change.alarms || change.episodesOf?.includes(shown))) {
+    jobs.push(readPage(shown));
+  }
   const failed = (await Promise.allSettled(jobs)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     error = api.toApiError(failed.reason);
@@ -190,7 +202,7 @@ async function reread(change: StoreChanged): Promise<void> {
 }
 
 /** A failed read is tried again, less often the longer it fails. */
-function retryLater(change: StoreChanged): void {
+function retryLater(change: Change): void {
   clearTimeout(retryTimer);
   retryTimer = setTimeout(() => void applyChange(change), retryDelay);
   retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
@@ -220,8 +232,21 @@ export async function poll(): Promise<void> {
 }
 
 /** The episodes; sounds, notifications and the wake-up timer still go by each cause. */
+/** At a wake more citizens than this are due: every episode is read again, in one call. */
+const WAKE_READS_AT_MOST = 200;
+
 async function loadAlarms(announceNew: boolean): Promise<void> {
-  const list = await api.alarmEpisodes();
+  showEpisodes(await api.alarmEpisodes(), announceNew);
+}
+
+/** Reads the episodes of `ids` again and puts them in the list in the back end's order. */
+async function loadEpisodesOf(ids: CitizenId[]): Promise<void> {
+  const fresh = await api.alarmEpisodesOf(ids);
+  const named = new Set(ids);
+  showEpisodes(sortEpisodes([...episodes.filter((e) => !named.has(e.citizen_id)), ...fresh]), true);
+}
+
+function showEpisodes(list: AlarmEpisode[], announceNew: boolean): void {
   episodes = list;
   const causes = sortAlarms(list.flatMap((e) => e.causes));
   const signals = signalsDue(causes, heard);
@@ -230,12 +255,21 @@ async function loadAlarms(announceNew: boolean): Promise<void> {
   if (announceNew) announce(signals.fresh, signals.escalated, t);
 }
 
-/** One timer at the next escalation step or end of a snooze: the alarms are read then. */
+/**
+ * One timer at the next escalation step or end of a snooze. Then only the citizens whose time
+ * came are read again: a region has thousands of episodes (5 MB), and steps fall due every few
+ * seconds there.
+ */
 function scheduleWake(at: number | null): void {
   clearTimeout(wakeTimer);
   if (at === null) return;
   const delay = Math.min(Math.max(at - Date.now(), 0) + 250, 2 ** 31 - 1);
-  wakeTimer = setTimeout(() => void applyChange({ citizens: [], alarms: true, status: false }), delay);
+  wakeTimer = setTimeout(() => {
+    const due = episodesDue(episodes, Date.now());
+    const whole = due.length === 0 || due.length > WAKE_READS_AT_MOST;
+    void applyChange(whole ? { citizens: [], alarms: true, status: false }
+      : { citizens: [], alarms: false, status: false, episodesOf: due });
+  }, delay);
 }
 
 // ---------- worklist ----------

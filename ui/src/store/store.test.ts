@@ -1,7 +1,7 @@
 // The store over a mocked back end, on a fake clock: what it reads while nothing changes, and
 // what a timer or another process's change makes it read.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { alarm, citizen, installFake } from '../test/fakeBackend';
+import { alarm, citizen, episodesOf, installFake } from '../test/fakeBackend';
 import { applyChange, POLL_MS, resetStore, start, store, tick, TICK_MS } from './index';
 
 beforeEach(() => {
@@ -41,16 +41,48 @@ describe('an idle window', () => {
     stop();
   });
 
-  it('reads the alarms again when an escalation step falls due, once', async () => {
+  it('reads again, once, only the episodes whose escalation step fell due', async () => {
     const due = alarm('a1', 'c-00001', 'Borger 00001', 'high');
     due.next_escalation_at = new Date(Date.now() + 90_000).toISOString();
-    const fake = installFake([citizen(1)], [due]);
+    const calm = alarm('a2', 'c-00002', 'Borger 00002', 'low');
+    calm.next_escalation_at = new Date(Date.now() + 3_600_000).toISOString();
+    const fake = installFake([citizen(1), citizen(2)], [due, calm]);
     const stop = await start();
     fake.reset();
-    due.next_escalation_at = null;
+    // New objects, as the back end's answers are: the window holds the ones it read.
+    fake.alarms = [{ ...due, next_escalation_at: null }, calm];
     await vi.advanceTimersByTimeAsync(91_000);
-    expect(fake.callsOf('alarm_episodes')).toEqual([{}]);
+    expect(fake.callsOf('alarm_episodes_of')).toEqual([{ citizenIds: ['c-00001'] }]);
+    expect(fake.callsOf('alarm_episodes')).toEqual([]);
     expect(fake.callsOf('worklist')).toEqual([]);
+    stop();
+  });
+
+  it('puts the episodes read at a wake where a whole read would: every station shows one order', async () => {
+    // Four citizens; at the wake one is escalated to step 2, one's snooze ends, and one has
+    // resolved meanwhile; the others are read as they were.
+    const soon = new Date(Date.now() + 60_000).toISOString();
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const a1 = alarm('a1', 'c-00001', 'Borger 00001', 'medium', { next_escalation_at: later });
+    const a2 = alarm('a2', 'c-00002', 'Borger 00002', 'medium', { next_escalation_at: soon });
+    const a3 = alarm('a3', 'c-00003', 'Borger 00003', 'high', { snoozed_until: soon, next_escalation_at: later });
+    const a4 = alarm('a4', 'c-00004', 'Borger 00004', 'low', { next_escalation_at: soon });
+    const fake = installFake([1, 2, 3, 4].map((i) => citizen(i)), [a1, a2, a3, a4]);
+    const stop = await start();
+    fake.reset();
+    // New objects, as the back end's answers are: the window holds the ones it read.
+    fake.alarms = [
+      a1,
+      { ...a2, next_escalation_at: later, escalation: { step: 2, due_at: soon, audience: 'all_stations', loudness: 'loud' } },
+      { ...a3, snoozed_until: null },
+      // Resolved, not gone: the status poll sees as many alarms, so nothing else is read.
+      { ...a4, state: 'resolved', resolved_at: soon, resolved_reason: 'superseded' },
+    ];
+    await vi.advanceTimersByTimeAsync(61_000);
+    expect(fake.callsOf('alarm_episodes_of')).toEqual([{ citizenIds: ['c-00003', 'c-00002', 'c-00004'] }]);
+    const whole = episodesOf(fake.alarms);
+    expect(store.episodes.map((e) => e.citizen_id)).toEqual(whole.map((e) => e.citizen_id));
+    expect(store.episodes.map((e) => e.citizen_id)).toEqual(['c-00003', 'c-00002', 'c-00001']);
     stop();
   });
 });

@@ -4,7 +4,7 @@
 // and their links, medicine boxes and visits, the shift handover with its notes and sign-offs, a citizen's timeline,
 // and a log of every command called, so tests can say what the UI read and when.
 import { mockIPC } from '@tauri-apps/api/mocks';
-import { sortAlarms } from '../alarms';
+import { sortAlarms, sortEpisodes } from '../alarms';
 import type {
   AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, CallLink, CallProblem, CallRecord, CallRecorded, CitizenPage, CitizenSummary, Contingency, Dispatch,
   DispatchChanged, DispatchEdit, DispatchForm, FormDraft, Handover, HandoverCitizen, HandoverNote, HandoverSignoff, HoverPoint, Judgement,
@@ -78,7 +78,7 @@ export function episodesOf(alarms: readonly AlarmRow[]): AlarmEpisode[] {
     const next = e.causes.map((a) => a.next_escalation_at).filter((x): x is string => x !== null).sort();
     e.next_escalation_at = next[0] ?? null;
   }
-  return [...out.values()];
+  return sortEpisodes([...out.values()]);
 }
 
 export function status(extra: Partial<StationStatus> = {}): StationStatus {
@@ -357,6 +357,7 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
       case 'store_status': return status({ citizens: fake.citizens.length, open_alarms: fake.alarms.length });
       case 'list_alarms': return fake.alarms;
       case 'alarm_episodes': return episodesOf(fake.alarms);
+      case 'alarm_episodes_of': return episodesOf(fake.alarms.filter((a) => (args.citizenIds as string[]).includes(a.citizen_id)));
       case 'acknowledge_alarm': return { outcome: 'acknowledged', alarm_id: args.alarmId };
       case 'acknowledge_episode': return (args.alarmIds as string[]).map((alarm_id) => ({ outcome: 'acknowledged', alarm_id }));
       case 'snooze_alarm':
