@@ -26,13 +26,12 @@ export function episodeRowRem(causes: number): number {
 
 /** Open first, then highest priority, then newest. */
 export function sortAlarms(alarms: readonly AlarmRow[]): AlarmRow[] {
-  return [...alarms].sort(
-    (a, b) =>
-      Number(b.state === 'open') - Number(a.state === 'open') ||
-      priorityRank(a.priority) - priorityRank(b.priority) ||
-      Date.parse(b.raised_at) - Date.parse(a.raised_at) ||
-      a.id.localeCompare(b.id),
-  );
+  // Keys worked out once per alarm: a region has thousands open, sorted at every read.
+  const keyed = alarms.map((a) => ({
+    a, open: Number(a.state === 'open'), rank: priorityRank(a.priority), at: Date.parse(a.raised_at),
+  }));
+  keyed.sort((x, y) => y.open - x.open || x.rank - y.rank || y.at - x.at || x.a.id.localeCompare(y.a.id));
+  return keyed.map((k) => k.a);
 }
 
 /**

@@ -126,7 +126,9 @@ describe('the alarm panel', () => {
     alarms[1]!.snoozed_until = '2026-11-22T08:10:00Z';
     alarms[2]!.snoozed_until = '2026-11-22T08:10:00Z';
     await startApp(alarms);
-    expect(within(row('c-00002')).getByTestId('alarm-snoozed').textContent).toContain('Udsat for dig til');
+    const snoozed = within(row('c-00002')).getByTestId('alarm-snoozed');
+    expect(snoozed.textContent?.trim()).toMatch(/^Udsat til (22\.11\.2026 )?09\.10$/);
+    expect(snoozed.title).toBe('Udsat for dig til 22.11.2026 09.10');
     expect(within(row('c-00001')).queryByTestId('alarm-snoozed')).toBeNull();
     expect(within(causesOf(row('c-00001'))[1]!).getByTestId('alarm-cause-snoozed').textContent?.trim()).toBe('udsat for dig');
   });
@@ -172,7 +174,7 @@ describe('the alarm panel', () => {
         ? [alarm(`a${i}`, id, name, 'medium'), alarm(`b${i}`, id, name, 'low')]
         : [alarm(`a${i}`, id, name, 'medium')];
     }).flat();
-    installFake(Array.from({ length: 300 }, (_, i) => citizen(i)), alarms);
+    const fake = installFake(Array.from({ length: 300 }, (_, i) => citizen(i)), alarms);
     render(App);
     await waitFor(() => expect(document.body.dataset.state).toBe('ready'));
     await tick();
@@ -216,6 +218,19 @@ describe('the alarm panel', () => {
     expect(at.bottom).toBeCloseTo(sumPx(at.last, 300), 6);
     expect(at.shown.map((r) => r.style.height)).toEqual(
       order.slice(at.first, at.last).map((e) => `${episodeRowRem(e.causes.length)}rem`));
+
+    // Ten more citizens need attention, above hers: her row moves down the order, and the list
+    // stays where she is reading (it follows her moves, not the order's).
+    const before = placed().first;
+    for (let i = 300; i < 310; i += 1) {
+      fake.alarms.push(alarm(`h${i}`, `c-${String(i).padStart(5, '0')}`, `Borger ${i}`, 'high'));
+    }
+    await emit('vagt://changed', { citizens: [], alarms: true, status: false });
+    await waitFor(() => expect(screen.getByTestId('alarm-count').textContent).toBe('310 borgere kræver opmærksomhed (410 alarmer)'));
+    await tick();
+    // The same pixels in view: about the same place in the list (rows of other heights moved
+    // through it), not the ten rows further that following her row would have scrolled.
+    expect(Math.abs(placed().first - before)).toBeLessThanOrEqual(1);
   });
 });
 

@@ -15,6 +15,8 @@ export const SNOOZE_MINUTES = 10;
 export type AlarmScope = 'panel' | 'page';
 
 let chosenCitizenId = $state<CitizenId | null>(null);
+/** Counts the nurse's moves of the panel's choice: the list follows those, not the order's. */
+let panelMoves = $state(0);
 let chosenPageAlarmId = $state<string | null>(null);
 
 // Until the nurse picks one, K acts on the most urgent episode, even one that just arrived.
@@ -31,6 +33,8 @@ const pageAlarmId = $derived(
 export const alarmChoice = {
   /** The citizen whose episode the panel has selected. */
   get panelCitizenId() { return panelCitizenId; },
+  /** Grows with each choice the nurse makes in the panel (arrows, a click). */
+  get panelMoves() { return panelMoves; },
   /** The open alarm selected on the citizen's page. */
   get pageAlarmId() { return pageAlarmId; },
 };
@@ -41,6 +45,7 @@ function episodeOf(citizenId: CitizenId | null): AlarmEpisode | undefined {
 
 export function chooseEpisode(citizenId: CitizenId): void {
   chosenCitizenId = citizenId;
+  panelMoves += 1;
 }
 
 export function chooseAlarm(id: string): void {
@@ -52,6 +57,7 @@ export function moveAlarm(scope: AlarmScope, delta: number): void {
     const list = store.episodes;
     const next = list[moveSelection(list.findIndex((e) => e.citizen_id === panelCitizenId), delta, list.length)];
     if (next) chosenCitizenId = next.citizen_id;
+    panelMoves += 1;
   } else {
     const next = pageOpen[moveSelection(pageOpen.findIndex((a) => a.id === pageAlarmId), delta, pageOpen.length)];
     if (next) chosenPageAlarmId = next.id;
