@@ -418,7 +418,11 @@ mod tests {
             (AlarmFilter::Citizen(&id), Some("c1"), "alarms_by_citizen"),
             (AlarmFilter::Open, None, "alarms_open"),
             // A few citizens' open alarms (a window's wake): by citizen, not a scan of all open.
-            (AlarmFilter::OpenOf(&ids), Some(r#"["c1"]"#), "alarms_by_citizen"),
+            (
+                AlarmFilter::OpenOf(&ids),
+                Some(r#"["c1"]"#),
+                "alarms_by_citizen",
+            ),
         ] {
             let plan = crate::query_plan::plan_of(
                 &store,
