@@ -1,4 +1,5 @@
-# Shared by run-demo.sh and test.sh: install what a fresh Debian/Ubuntu machine lacks.
+# Shared by every script in scripts/ (the demo, the tests, the measurements, packaging): install
+# what a fresh Debian/Ubuntu machine lacks, and start what the end-to-end tests need.
 # Sourced, not run. Idempotent: a machine that has everything is not touched.
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

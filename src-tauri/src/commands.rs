@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use vagt_app::{
     AppError, BackgroundHandle, BackgroundPlan, ChangeSink, CitizenPage, ErrorReport, Session,
-    StationStatus, StoreLocation, parse_citizen, parse_level,
+    StationStatus, StoreLocation, parse_citizen, parse_citizens, parse_level,
 };
 use vagt_store::{
     AckOutcome, Actor, AlarmEpisode, AlarmRow, CitizenSummary, OpenMode, PlanCheck, PlanForm,
@@ -17,7 +17,7 @@ pub struct AppState {
     session: Result<Session, ErrorReport>,
     actor: Actor,
     /// Kept for as long as the app runs; dropping it stops the background threads.
-    _background: Option<BackgroundHandle>,
+    background: Option<BackgroundHandle>,
 }
 
 // Boxed: a report carries the refused form's problems, too large to move around by value.
@@ -47,7 +47,7 @@ impl AppState {
         AppState {
             session: session.map_err(|e| e.report()),
             actor,
-            _background: background,
+            background,
         }
     }
 
@@ -69,10 +69,7 @@ pub async fn worklist_rows(
     citizen_ids: Vec<String>,
 ) -> Reply<Vec<CitizenSummary>> {
     state.call(|s, a| {
-        let ids = citizen_ids
-            .iter()
-            .map(|id| parse_citizen(id))
-            .collect::<Result<Vec<_>, _>>()?;
+        let ids = parse_citizens(&citizen_ids)?;
         s.worklist_rows(a, &ids)
     })
 }
@@ -264,17 +261,18 @@ pub async fn sparklines(
     citizen_ids: Vec<String>,
 ) -> Reply<Vec<vagt_app::Sparkline>> {
     state.call(|s, a| {
-        let ids = citizen_ids
-            .iter()
-            .map(|id| parse_citizen(id))
-            .collect::<Result<Vec<_>, _>>()?;
+        let ids = parse_citizens(&citizen_ids)?;
         s.sparklines(a, &ids, vagt_core::Timestamp::now())
     })
 }
 
 #[tauri::command]
 pub async fn store_status(state: tauri::State<'_, AppState>) -> Reply<StationStatus> {
-    state.call(|s, a| s.status(a))
+    let subscribed = state.background.as_ref().map(BackgroundHandle::subscribed);
+    state.call(|s, a| s.status(a)).map(|status| StationStatus {
+        subscribed,
+        ..status
+    })
 }
 
 #[tauri::command]
@@ -308,10 +306,7 @@ pub async fn alarm_episodes_of(
     citizen_ids: Vec<String>,
 ) -> Reply<Vec<AlarmEpisode>> {
     state.call(|s, a| {
-        let ids = citizen_ids
-            .iter()
-            .map(|id| parse_citizen(id))
-            .collect::<Result<Vec<_>, _>>()?;
+        let ids = parse_citizens(&citizen_ids)?;
         s.alarm_episodes_of(a, &ids)
     })
 }
@@ -531,6 +526,7 @@ mod tests {
             backend,
             sync_every: std::time::Duration::from_secs(3600),
             evaluate_every: std::time::Duration::from_secs(3600),
+            subscribe: false,
         };
         AppState::open(
             location,

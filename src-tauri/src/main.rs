@@ -74,6 +74,7 @@ fn main() -> ExitCode {
                 backend,
                 sync_every: Duration::from_secs(args.sync_interval.max(1)),
                 evaluate_every: Duration::from_secs(args.evaluate_interval.max(1)),
+                subscribe: true,
             };
             app.manage(commands::AppState::open(
                 location,

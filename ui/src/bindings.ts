@@ -358,7 +358,12 @@ reason: string | null,
  */
 rule: LevelRule | null, };
 
-export type StationStatus = { actor: string, citizens: number, 
+export type StationStatus = { actor: string, 
+/**
+ * Whether this process's background sync has the backend's Subscriptions bound (new
+ * readings arrive as they are posted); `null` where no background sync runs (`vagtctl`).
+ */
+subscribed: boolean | null, citizens: number, 
 /**
  * Current readings (superseded versions not counted).
  */

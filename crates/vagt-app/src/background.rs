@@ -1,7 +1,8 @@
 //! What runs for as long as the app does, each on its own thread with its own database
 //! connection (WAL lets the window read while they write):
 //!
-//! - the sync, a run every interval; while the backend cannot be reached, a cheap probe every
+//! - the sync, a run every interval, or at once when the backend's Subscriptions say a type
+//!   changed (see [`crate::wakeups`]); while the backend cannot be reached, a cheap probe every
 //!   2 s, so the sync starts the moment the network is back;
 //! - the rules' clock: every citizen evaluated at a fixed pace, so a measurement that comes due
 //!   or a hold that runs out raises its alarm however slow or stuck the backend is.
@@ -11,7 +12,7 @@
 use crate::backend::{BACKEND_CA_FILE_SETTING, backend_client};
 use crate::follow_up::{Affected, follow_up};
 use crate::sync::{runtime, sync_and_follow_up};
-use crate::{AppError, ChangeSink, Session, StoreLocation};
+use crate::{AppError, ChangeSink, OutboxWatch, Session, StoreLocation, SyncDue, SyncWakeups};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,6 +29,9 @@ pub struct BackgroundPlan {
     pub backend: Option<String>,
     pub sync_every: Duration,
     pub evaluate_every: Duration,
+    /// Whether the sync listens to the backend's Subscriptions, where it offers them (else
+    /// it only polls).
+    pub subscribe: bool,
 }
 
 impl BackgroundPlan {
@@ -42,9 +46,16 @@ impl BackgroundPlan {
 pub struct BackgroundHandle {
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
+    subscribed: Arc<AtomicBool>,
 }
 
 impl BackgroundHandle {
+    /// Whether the backend's Subscriptions are bound now: changes reach the station as they
+    /// happen, not at the next poll.
+    pub fn subscribed(&self) -> bool {
+        self.subscribed.load(Ordering::Relaxed)
+    }
+
     pub fn stop(mut self) {
         self.stop_all();
     }
@@ -72,6 +83,7 @@ const MAX_BUSY_PAUSE: Duration = Duration::from_secs(600);
 impl Session {
     pub fn start_background(&self, plan: BackgroundPlan) -> Result<BackgroundHandle, AppError> {
         let stop = Arc::new(AtomicBool::new(false));
+        let subscribed = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
         let spawn = |name: &str, work: Box<dyn FnOnce() + Send>| {
             std::thread::Builder::new()
@@ -86,10 +98,12 @@ impl Session {
             let (location, sink, stop) =
                 (self.location().clone(), self.sink_handle(), stop.clone());
             let every = plan.sync_every;
+            let live = plan.subscribe.then(|| subscribed.clone());
             threads.push(spawn(
                 "vagt-sync",
                 Box::new(move || {
-                    if let Err(e) = sync_loop(&location, &backend, every, sink.as_ref(), &stop) {
+                    let result = sync_loop(&location, &backend, every, live, sink.as_ref(), &stop);
+                    if let Err(e) = result {
                         tracing::error!(code = e.code(), "the background sync stopped: {e}");
                     }
                 }),
@@ -106,7 +120,11 @@ impl Session {
                 }
             }),
         )?);
-        Ok(BackgroundHandle { stop, threads })
+        Ok(BackgroundHandle {
+            stop,
+            threads,
+            subscribed,
+        })
     }
 }
 
@@ -151,6 +169,7 @@ fn sync_loop(
     location: &StoreLocation,
     backend: &str,
     every: Duration,
+    subscribed: Option<Arc<AtomicBool>>,
     sink: &dyn ChangeSink,
     stop: &AtomicBool,
 ) -> Result<(), AppError> {
@@ -162,8 +181,22 @@ fn sync_loop(
         .map(std::path::PathBuf::from);
     let client = backend_client(backend, ca_file.as_deref(), RetryPolicy::default())?;
     let probe = FhirClient::new(backend, None, probe_policy())?;
-    let config = SyncConfig::default();
+    let wakeups = match subscribed {
+        // Its own client: the listener's requests never wait behind a run's.
+        Some(live) => SyncWakeups::listening(
+            backend_client(backend, ca_file.as_deref(), RetryPolicy::default())?,
+            live,
+        )?,
+        None => SyncWakeups::polling(),
+    };
+    let mut due = SyncDue::Whole;
+    let mut outbox = OutboxWatch::default();
     loop {
+        outbox.note(&store);
+        let config = SyncConfig {
+            only: due.only(),
+            ..SyncConfig::default()
+        };
         let result = runtime.block_on(sync_and_follow_up(
             &mut store,
             &client,
@@ -179,6 +212,7 @@ fn sync_loop(
             if !sleep_until(Instant::now() + pause, stop) {
                 return Ok(());
             }
+            due = SyncDue::Whole;
             continue;
         }
         let offline = match result {
@@ -188,6 +222,7 @@ fn sync_loop(
                     accepted = report.accepted,
                     pushed = report.pushed,
                     alarms = report.alarms_raised,
+                    whole = due == SyncDue::Whole,
                     "sync ok"
                 );
                 false
@@ -198,13 +233,16 @@ fn sync_loop(
                 e.code() == "offline"
             }
         };
-        let next = Instant::now() + every;
-        let awake = if offline {
-            wait_for_network(&runtime, &probe, next, stop)
+        let ended = Instant::now();
+        due = if offline {
+            if !wait_for_network(&runtime, &probe, ended + every, stop) {
+                return Ok(());
+            }
+            SyncDue::Whole
         } else {
-            sleep_until(next, stop)
+            wakeups.wait(ended, every, stop, &mut || outbox.news(&store))
         };
-        if !awake {
+        if due == SyncDue::Stopped {
             return Ok(());
         }
     }

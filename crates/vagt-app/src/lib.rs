@@ -28,6 +28,7 @@ mod sync;
 mod timeline;
 mod trend;
 mod visits;
+mod wakeups;
 
 pub use backend::{BackendView, backend_client, backend_token, check_backend_url};
 pub use background::{BackgroundHandle, BackgroundPlan};
@@ -45,7 +46,7 @@ pub use handover_document::handover_pages;
 pub use levels::{EvaluationScope, LevelConfirmed, LevelsView, parse_level};
 pub use persons::{PersonDispatchForm, PersonDispatched};
 pub use plans::PlanChanged;
-pub use records::{AuditReport, StationStatus, parse_citizen};
+pub use records::{AuditReport, StationStatus, parse_citizen, parse_citizens};
 pub use session::{Session, StoreLocation, init_logging, resolve_actor};
 pub use sync::sync_and_follow_up;
 pub use timeline::{TimelineEntry, TimelineItem, TimelineKind, TimelineMarker};
@@ -54,3 +55,4 @@ pub use trend::{
     parse_range, render,
 };
 pub use visits::{VisitForm, VisitRecorded};
+pub use wakeups::{OutboxWatch, SAFETY_NET, SyncDue, SyncWakeups};

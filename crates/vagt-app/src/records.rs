@@ -16,6 +16,9 @@ pub struct StationStatus {
     #[ts(flatten)]
     pub store: StoreStatus,
     pub actor: String,
+    /// Whether this process's background sync has the backend's Subscriptions bound (new
+    /// readings arrive as they are posted); `null` where no background sync runs (`vagtctl`).
+    pub subscribed: Option<bool>,
 }
 
 /// The audit log, newest first, and when asked, whether its hash chain holds.
@@ -30,6 +33,12 @@ pub struct AuditReport {
 pub fn parse_citizen(text: &str) -> Result<CitizenId, AppError> {
     CitizenId::new(text.trim())
         .map_err(|_| vagt_store::StoreError::UnknownCitizen(text.trim().to_owned()).into())
+}
+
+/// Citizen ids as a window or a command line gives them; the first that cannot be one is the
+/// error.
+pub fn parse_citizens<S: AsRef<str>>(texts: &[S]) -> Result<Vec<CitizenId>, AppError> {
+    texts.iter().map(|t| parse_citizen(t.as_ref())).collect()
 }
 
 impl Session {
@@ -53,6 +62,7 @@ impl Session {
         Ok(StationStatus {
             store: self.store()?.status()?,
             actor: actor.0.clone(),
+            subscribed: None,
         })
     }
 

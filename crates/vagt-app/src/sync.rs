@@ -4,7 +4,7 @@
 
 use crate::backend::backend_client;
 use crate::follow_up::{Affected, follow_up};
-use crate::{AppError, ChangeSink, Session, StoreChanged};
+use crate::{AppError, ChangeSink, Session, StoreChanged, SyncDue};
 use vagt_core::Timestamp;
 use vagt_store::Store;
 use vagt_sync::{FhirClient, Progress, RetryPolicy, SyncConfig, SyncReport, sync_run};
@@ -72,12 +72,27 @@ impl Session {
         client: &FhirClient,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<SyncReport, AppError> {
+        self.sync_due(client, &SyncDue::Whole, progress)
+    }
+
+    /// The run `due` asks for (every type, or those the backend said changed), with its
+    /// follow-up.
+    pub fn sync_due(
+        &self,
+        client: &FhirClient,
+        due: &SyncDue,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<SyncReport, AppError> {
         let runtime = runtime()?;
         let mut store = self.store()?;
+        let config = SyncConfig {
+            only: due.only(),
+            ..SyncConfig::default()
+        };
         runtime.block_on(sync_and_follow_up(
             &mut store,
             client,
-            &SyncConfig::default(),
+            &config,
             progress,
             self.sink(),
         ))

@@ -59,6 +59,7 @@ fn missed_measurements_are_raised_on_the_rules_clock_while_the_backend_is_busy()
             backend: Some(sim.base_url.clone()),
             sync_every: Duration::from_secs(1),
             evaluate_every: Duration::from_secs(1),
+            subscribe: true,
         })
         .expect("background");
     let started = Instant::now();
@@ -74,5 +75,104 @@ fn missed_measurements_are_raised_on_the_rules_clock_while_the_backend_is_busy()
     // Meanwhile the sync did not get through: the busy backend is what the status says.
     let status = session.store_status().expect("status");
     assert_eq!(status.sync_error_code.as_deref(), Some("backend_busy"));
+    background.stop();
+}
+
+/// With the backend's Subscriptions bound, a reading reaches the station as soon as it is
+/// posted: here the poll comes once an hour, so only the ping can bring it.
+#[test]
+fn a_subscribed_station_gets_new_readings_without_waiting_for_its_poll() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let sim = runtime
+        .block_on(vagt_sim::spawn(SimConfig {
+            citizens: 4,
+            days: 3,
+            end: Timestamp::now(),
+            ..SimConfig::default()
+        }))
+        .expect("sim");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let session = Session::open(
+        StoreLocation {
+            db: Some(dir.path().join("subscribed.db")),
+            throwaway_key: Some(Zeroizing::new("subscribed".into())),
+        },
+        OpenMode::CreateIfMissing,
+    )
+    .expect("session");
+    let background = session
+        .start_background(BackgroundPlan {
+            backend: Some(sim.base_url.clone()),
+            sync_every: Duration::from_secs(3600),
+            evaluate_every: Duration::from_secs(3600),
+            subscribe: true,
+        })
+        .expect("background");
+    let readings = |session: &Session| session.store_status().expect("status").readings;
+    let started = Instant::now();
+    while !(background.subscribed() && readings(&session) > 0)
+        && started.elapsed() < Duration::from_secs(30)
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(background.subscribed(), "the Subscriptions were bound");
+    // The catch-up run after binding is done when the count stops moving.
+    let mut before = readings(&session);
+    loop {
+        std::thread::sleep(Duration::from_millis(700));
+        let now = readings(&session);
+        if now == before {
+            break;
+        }
+        before = now;
+    }
+    let written = runtime.block_on(sim.advance(vagt_sim::AdvanceSpec {
+        new_readings: 3,
+        ..Default::default()
+    }));
+    assert!(!written.new_readings.is_empty());
+    let posted = Instant::now();
+    while readings(&session) == before && posted.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        readings(&session) > before,
+        "the new readings arrived long before the hourly poll"
+    );
+
+    // What a nurse records goes out at once too, not at the next poll.
+    let actor = Actor("nurse-a".into());
+    let alarm = session
+        .alarms(&actor, true)
+        .expect("alarms")
+        .into_iter()
+        .next()
+        .expect("the cohort's readings raised an alarm");
+    let pushes = || -> u64 {
+        sim.traffic()
+            .by_kind
+            .iter()
+            .filter(|(kind, _)| kind.starts_with("POST") && !kind.contains("Subscription"))
+            .map(|(_, counts)| counts.requests)
+            .sum()
+    };
+    let pushed_before = pushes();
+    session
+        .acknowledge(&actor, &alarm.id, None)
+        .expect("acknowledged");
+    let acknowledged = Instant::now();
+    while pushes() == pushed_before && acknowledged.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        pushes() > pushed_before,
+        "the acknowledgement was pushed long before the hourly poll"
+    );
+    // Counted as the server received it; marked sent when its answer came.
+    let outbox = || session.store_status().expect("status").outbox;
+    while outbox() > 0 && acknowledged.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(outbox(), 0, "the outbox is empty");
     background.stop();
 }

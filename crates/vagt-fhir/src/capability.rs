@@ -40,6 +40,16 @@ pub struct CapabilityRest {
     pub interaction: Vec<CapabilityInteraction>,
     /// Search parameters valid for every resource type (e.g. `_lastUpdated`).
     pub search_param: Vec<CapabilitySearchParam>,
+    /// Where the server says more: the websocket of its Subscriptions among them.
+    pub extension: Vec<CapabilityExtension>,
+}
+
+/// An extension on the `rest` block; only URI values are read.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CapabilityExtension {
+    pub url: String,
+    pub value_uri: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -111,6 +121,23 @@ impl CapabilityStatement {
                     .is_some_and(|r| r.supports("search-type"))
         });
         on_type || for_all
+    }
+
+    /// The URL of the server's websocket for Subscriptions (R4's
+    /// `capabilitystatement-websocket` extension), if it offers one and takes Subscriptions.
+    pub fn subscription_websocket(&self) -> Option<&str> {
+        let takes_subscriptions = self
+            .resource("Subscription")
+            .is_some_and(|r| r.supports("create"));
+        if !takes_subscriptions {
+            return None;
+        }
+        self.server()?
+            .extension
+            .iter()
+            .find(|e| e.url == crate::subscription::WEBSOCKET_EXTENSION)
+            .and_then(|e| e.value_uri.as_deref())
+            .filter(|uri| !uri.trim().is_empty())
     }
 
     fn server_interaction(&self, code: &str) -> bool {

@@ -27,6 +27,7 @@ mod patient;
 mod questionnaire;
 mod records;
 mod reference;
+pub mod subscription;
 mod task;
 mod types;
 mod visit;
@@ -36,8 +37,8 @@ pub use bundle::{
     parse_bundle,
 };
 pub use capability::{
-    CapabilityInteraction, CapabilityResource, CapabilityRest, CapabilitySearchParam,
-    CapabilitySoftware, CapabilityStatement,
+    CapabilityExtension, CapabilityInteraction, CapabilityResource, CapabilityRest,
+    CapabilitySearchParam, CapabilitySoftware, CapabilityStatement,
 };
 pub use codes::{
     CodeMeaning, ScoredQuestionnaire, diagnosis_for, loinc_for, meaning_of, parameter_for,

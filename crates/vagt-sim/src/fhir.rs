@@ -483,7 +483,7 @@ pub(crate) const SERVED_TYPES: [&str; 7] = [
 /// calls as Communications, visits as Encounters with their Observations,
 /// MedicationAdministrations and Procedures, persons the MAS nurse serves without enrolment as
 /// Patients, and links of unknown callers' calls as Basic).
-pub(crate) const CREATABLE_TYPES: [&str; 11] = [
+pub(crate) const CREATABLE_TYPES: [&str; 12] = [
     "Basic",
     "Patient",
     "Communication",
@@ -495,6 +495,7 @@ pub(crate) const CREATABLE_TYPES: [&str; 11] = [
     "ClinicalImpression",
     "Flag",
     "AuditEvent",
+    "Subscription",
 ];
 
 /// The resource types a client may update (`PUT`, with `If-Match`): a MAS dispatch's Task
@@ -507,6 +508,13 @@ pub(crate) fn is_known_type(resource_type: &str) -> bool {
 
 /// `GET /metadata`.
 pub(crate) fn capability_statement(base_url: &str, now: Timestamp) -> Value {
+    // The websocket of Subscriptions, on the same origin (`ws:` beside `http:`).
+    let websocket = format!(
+        "{}/websocket",
+        base_url
+            .replacen("https://", "wss://", 1)
+            .replacen("http://", "ws://", 1)
+    );
     let common = [
         ("_lastUpdated", "date"),
         ("_count", "number"),
@@ -568,6 +576,7 @@ pub(crate) fn capability_statement(base_url: &str, now: Timestamp) -> Value {
             "searchParam": common.iter()
                 .map(|(name, kind)| json!({"name": name, "type": kind}))
                 .collect::<Vec<_>>(),
+            "extension": [{"url": vagt_fhir::subscription::WEBSOCKET_EXTENSION, "valueUri": websocket}],
         }],
     })
 }

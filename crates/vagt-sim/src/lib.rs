@@ -6,8 +6,9 @@
 //! score once, never also as an Observation) and a few Encounters along the exacerbations (a
 //! MAS visit, a hospital stay, a stay in a municipal acute bed), changes it live
 //! ([`RunningSim::advance`]), takes what a nurse station or another system pushes (create,
-//! conditional create, transactions; a created Encounter is served like the cohort's), and
-//! misbehaves on demand ([`FaultProfile`]), from an unreliable network to a hostile server.
+//! conditional create, transactions; a created Encounter is served like the cohort's), keeps
+//! R4 Subscriptions on its websocket (`/fhir/websocket`, named in its CapabilityStatement: a
+//! `ping` to each bound Subscription whose type was written), and misbehaves on demand ([`FaultProfile`]), from an unreliable network to a hostile server.
 //! It serves plain HTTP or, with a certificate, HTTPS ([`spawn_with`]). It is the sync's test
 //! double and the app's demo backend.
 //!

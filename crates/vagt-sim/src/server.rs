@@ -28,6 +28,10 @@ pub struct RunningSim {
     live: std::sync::Mutex<Option<JoinHandle<()>>>,
 }
 
+/// Changes a websocket may be behind before it is told "everything" (one ping to each of its
+/// Subscriptions) instead of each.
+const CHANGES_BUFFERED: usize = 4096;
+
 /// Starts a simulator on `127.0.0.1` at a free port.
 pub async fn spawn(config: SimConfig) -> Result<RunningSim, SimError> {
     spawn_with(config, ListenConfig::default()).await
@@ -51,7 +55,10 @@ pub async fn spawn_with(config: SimConfig, listen: ListenConfig) -> Result<Runni
         .map_err(|source| SimError::Bind { addr, source })?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let base_url = format!("{scheme}://{addr}/fhir");
-    let world = World::new(&config);
+    let mut world = World::new(&config);
+    // Announced from here on: the cohort loaded before is nobody's news.
+    let (changes, _) = tokio::sync::broadcast::channel(CHANGES_BUFFERED);
+    world.store.announce_to(changes.clone());
     let (stop, stop_rx) = watch::channel(false);
     let foreign_next = config.faults.foreign_next;
     let clock = world.clock;
@@ -67,6 +74,7 @@ pub async fn spawn_with(config: SimConfig, listen: ListenConfig) -> Result<Runni
         stop: stop_rx.clone(),
         trap: Default::default(),
         traffic: Default::default(),
+        changes,
     });
     // Open before serving, so the trap's address is known from the start.
     if foreign_next {

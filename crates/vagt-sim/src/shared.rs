@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     pub trap: OnceCell<Trap>,
     /// Requests and bytes served, for `GET /admin/traffic`.
     pub traffic: Traffic,
+    /// The type of every version the store writes, for the websocket of Subscriptions.
+    pub changes: tokio::sync::broadcast::Sender<std::sync::Arc<str>>,
 }
 
 impl Shared {

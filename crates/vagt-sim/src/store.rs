@@ -79,6 +79,8 @@ pub(crate) struct Store {
     by_type: HashMap<String, BTreeMap<i64, usize>>,
     next_id: HashMap<String, u64>,
     clock: Option<i64>,
+    /// Told the type of every version written, for Subscriptions (none while loading).
+    announce: Option<tokio::sync::broadcast::Sender<Arc<str>>>,
 }
 
 impl Store {
@@ -90,6 +92,18 @@ impl Store {
         };
         self.clock = Some(next);
         Timestamp::from_millis(next)
+    }
+
+    /// From now on every version written is announced on `to` by its type.
+    pub fn announce_to(&mut self, to: tokio::sync::broadcast::Sender<Arc<str>>) {
+        self.announce = Some(to);
+    }
+
+    fn announce(&self, resource_type: &str) {
+        if let Some(to) = &self.announce {
+            // No listener is no error: nobody subscribed.
+            let _ = to.send(Arc::from(resource_type));
+        }
     }
 
     /// The latest `lastUpdated` the server has given.
@@ -155,6 +169,7 @@ impl Store {
             .entry(resource_type)
             .or_default()
             .insert(last_updated.millis(), index);
+        self.announce(&self.records[index].resource_type);
         Some(index)
     }
 
@@ -176,7 +191,8 @@ impl Store {
         record.history.push(old);
         record.subject = subject;
         record.identifiers = identifiers;
-        Some(&record.current)
+        self.announce(&self.records[index].resource_type);
+        self.records.get(index).map(|r| &r.current)
     }
 
     /// Current versions of `resource_type` with `lastUpdated` in `[low, high]` (ms), in

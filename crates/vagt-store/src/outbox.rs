@@ -75,6 +75,13 @@ impl Store {
         Ok(client_id)
     }
 
+    /// The sequence number of the newest record ever queued (by the key's index): a sync loop
+    /// that sees it grow pushes at once rather than at its next run.
+    pub fn outbox_newest(&self) -> Result<Option<i64>> {
+        let mut stmt = self.conn.prepare_cached("SELECT max(seq) FROM outbox")?;
+        Ok(stmt.query_row([], |r| r.get::<_, Option<i64>>(0))?)
+    }
+
     /// The oldest records not yet accepted by the backend.
     pub fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxItem>> {
         let mut stmt = self.conn.prepare_cached(

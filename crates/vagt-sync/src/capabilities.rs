@@ -112,6 +112,11 @@ impl ServerCapabilities {
 
     /// A type the statement does not list is absent; one listed without search parameters is
     /// assumed to take the common ones (many servers list none).
+    /// The websocket of the server's Subscriptions, as its statement names it.
+    pub fn subscription_websocket(&self) -> Option<&str> {
+        self.statement.as_ref()?.subscription_websocket()
+    }
+
     pub fn pull_mode(&self, resource_type: &str) -> PullMode {
         let Some(statement) = &self.statement else {
             return PullMode::Incremental;

@@ -45,6 +45,8 @@ pub struct FhirClient {
     token: Option<Zeroizing<String>>,
     policy: RetryPolicy,
     max_body_bytes: u64,
+    /// The extra CA, for the websocket of Subscriptions (its own TLS connection).
+    pub(crate) extra_ca_pem: Option<Vec<u8>>,
     /// The server's CapabilityStatement as last read, for the runs of this client's life.
     pub(crate) capabilities: crate::capabilities::CapabilityCache,
 }
@@ -167,12 +169,22 @@ impl FhirClient {
             token,
             policy,
             max_body_bytes: transport.max_body_bytes,
+            extra_ca_pem: transport.extra_ca_pem.clone(),
             capabilities: crate::capabilities::CapabilityCache::default(),
         })
     }
 
     pub fn base(&self) -> &str {
         &self.base
+    }
+
+    pub(crate) fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The bearer token, for a connection the client does not make itself (the websocket).
+    pub(crate) fn token(&self) -> Option<&str> {
+        self.token.as_ref().map(|t| t.as_str())
     }
 
     /// An absolute URL for a path relative to the base (`Observation?…`), or a URL the server

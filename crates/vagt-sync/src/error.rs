@@ -46,6 +46,8 @@ pub enum SyncError {
     PageLimit { resource_type: String, pages: usize },
     #[error("the sync run took longer than its {seconds} s budget; it goes on in the next run")]
     RunBudget { seconds: u64 },
+    #[error("the backend's websocket of Subscriptions failed: {0}")]
+    Websocket(String),
     #[error(transparent)]
     Store(#[from] vagt_store::StoreError),
 }
@@ -67,6 +69,7 @@ impl SyncError {
             SyncError::PagingLoop { .. } => "paging_loop",
             SyncError::PageLimit { .. } => "page_limit",
             SyncError::RunBudget { .. } => "run_budget_exceeded",
+            SyncError::Websocket(_) => "subscription_failed",
             SyncError::Store(e) => e.code(),
         }
     }

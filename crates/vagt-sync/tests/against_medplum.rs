@@ -24,7 +24,7 @@ use std::time::Duration;
 use vagt_core::Timestamp;
 use vagt_sim::{FaultProfile, SimConfig};
 use vagt_store::{DbKey, OpenMode, Store};
-use vagt_sync::{FhirClient, RetryPolicy, SyncConfig, sync_once};
+use vagt_sync::{FhirClient, RetryPolicy, SyncConfig, sync_once, websocket_of};
 
 struct Medplum {
     child: Child,
@@ -264,6 +264,8 @@ async fn the_sync_works_against_medplums_fhir_router() {
     let mut store = Store::open_with_key(&dir.path().join("m.db"), &key, OpenMode::CreateIfMissing)
         .expect("store");
     let client = FhirClient::new(&medplum.base, None, policy()).expect("client");
+    // Its statement names no websocket of Subscriptions: the station polls, as it must.
+    assert_eq!(websocket_of(&client).await.expect("capabilities"), None);
     // Small pages: every page but the last ends without a `next` link to follow.
     let config = SyncConfig {
         page_size: 7,

@@ -10,7 +10,10 @@ use vagt_core::outbound::Outbound;
 use vagt_core::{CareEventKind, CitizenId, EcmLevel, LevelKind, Parameter, Timestamp};
 use vagt_sim::{AdvanceSpec, FaultProfile, RunningSim, SimConfig};
 use vagt_store::{Actor, AlarmFilter, DbKey, OpenMode, Store};
-use vagt_sync::{FhirClient, RetryPolicy, SyncConfig, sync_once};
+use vagt_sync::{
+    FhirClient, PULLED_TYPES, RetryPolicy, Subscribed, SubscriptionEnd, SyncConfig, SyncError,
+    listen, subscribe, sync_once, websocket_of,
+};
 
 /// source id -> (version, value in the canonical unit)
 type ReadingSet = BTreeMap<String, (String, f64)>;
@@ -647,5 +650,76 @@ async fn a_fresh_station_on_the_default_cohort_opens_with_at_most_one_row_per_ci
     assert!(
         open.iter().all(|a| a.kind != AlarmKind::SuggestionDiffers),
         "no second alarm for a differing suggestion"
+    );
+}
+
+/// The sim's Subscriptions: made for every type the sync pulls, bound on its websocket, and a
+/// ping for the type an advance wrote (Observations), not for the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_ping_the_types_that_changed() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    let sim = sim(4, 2, FaultProfile::none()).await;
+    let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+    let websocket = websocket_of(&client)
+        .await
+        .expect("capabilities")
+        .expect("the sim offers a websocket");
+    let subscribed = subscribe(
+        &client,
+        websocket.clone(),
+        &PULLED_TYPES,
+        Duration::from_secs(600),
+    )
+    .await
+    .expect("subscribed");
+    assert_eq!(subscribed.types.len(), PULLED_TYPES.len());
+    let bound = Arc::new(AtomicBool::new(false));
+    let pinged = Arc::new(Mutex::new(Vec::new()));
+    let stop = AtomicBool::new(false);
+    let (bound_flag, pings) = (bound.clone(), pinged.clone());
+    let mut on_bound = move || bound_flag.store(true, Ordering::SeqCst);
+    let mut on_ping = move |t: &'static str| pings.lock().expect("pings").push(t);
+    let driver = async {
+        let started = Instant::now();
+        while !bound.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        sim.advance(AdvanceSpec {
+            new_readings: 2,
+            ..Default::default()
+        })
+        .await;
+        while pinged.lock().expect("pings").is_empty()
+            && started.elapsed() < Duration::from_secs(20)
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Time for a wrong ping to arrive too.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stop.store(true, Ordering::SeqCst);
+    };
+    let (listened, ()) = tokio::join!(
+        listen(&client, &subscribed, &mut on_bound, &mut on_ping, &stop),
+        driver
+    );
+    assert_eq!(listened.expect("listened"), SubscriptionEnd::Stopped);
+    assert!(bound.load(Ordering::SeqCst), "every Subscription was bound");
+    let pinged = pinged.lock().expect("pings").clone();
+    assert!(!pinged.is_empty(), "the new readings were pinged");
+    assert!(pinged.iter().all(|t| *t == "Observation"), "{pinged:?}");
+
+    // A Subscription the server does not know is an error, not a silent wait.
+    let unknown = Subscribed {
+        websocket,
+        types: [("no-such-subscription".to_owned(), "Observation")].into(),
+        end: subscribed.end,
+    };
+    let stop = AtomicBool::new(false);
+    let refused = listen(&client, &unknown, &mut || {}, &mut |_| {}, &stop).await;
+    assert!(
+        matches!(refused, Err(SyncError::Websocket(_))),
+        "{refused:?}"
     );
 }

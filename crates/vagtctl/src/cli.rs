@@ -98,7 +98,8 @@ pub enum Command {
     },
     /// Sync with the backend: pull new and changed resources, push the outbox.
     Sync {
-        /// One run, then exit (non-zero if it failed). Without it, run every --interval seconds.
+        /// One run, then exit (non-zero if it failed). Without it, run every --interval seconds,
+        /// and at once when the backend's Subscriptions say something changed.
         #[arg(long)]
         once: bool,
         /// The backend's FHIR base URL [default: the one set with `vagtctl backend set`]
@@ -106,6 +107,9 @@ pub enum Command {
         backend: Option<String>,
         #[arg(long, default_value_t = 30)]
         interval: u64,
+        /// Never subscribe: only the run every --interval seconds.
+        #[arg(long)]
+        poll_only: bool,
     },
     /// Measure throughput; figures are ratios within one run, not absolute promises.
     Bench {
@@ -266,6 +270,21 @@ pub enum BenchWhat {
         days: u32,
         #[arg(long, default_value_t = 5)]
         runs: usize,
+    },
+    /// From a reading posted to the backend to its alarm at a station running the app's
+    /// background sync: --runs readings with the backend's Subscriptions, --reference-runs by
+    /// the poll every --interval seconds alone. Posts low oxygen saturations for COPD citizens
+    /// of the backend at --backend (a test backend such as `vagt-sim`, never a clinic's). Uses
+    /// temporary databases, not --db.
+    AlarmLatency {
+        #[arg(long)]
+        backend: String,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        #[arg(long, default_value_t = 6)]
+        reference_runs: usize,
+        #[arg(long, default_value_t = 10)]
+        interval: u64,
     },
 }
 

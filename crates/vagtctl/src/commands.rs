@@ -129,11 +129,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let episodes = if citizens.is_empty() {
                 session.alarm_episodes(&actor)?
             } else {
-                let ids = citizens
-                    .iter()
-                    .map(|c| parse_citizen(c))
-                    .collect::<Result<Vec<_>, _>>()?;
-                session.alarm_episodes_of(&actor, &ids)?
+                session.alarm_episodes_of(&actor, &vagt_app::parse_citizens(&citizens)?)?
             };
             out.print(&episodes, |w| {
                 output::episodes_table(w, &episodes, Timestamp::now())
@@ -252,6 +248,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             once,
             backend,
             interval,
+            poll_only,
         } => {
             let url = session.backend_url(backend.as_deref())?.ok_or_else(|| {
                 CliError::Usage(
@@ -260,9 +257,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             })?;
             // One client for every run: it keeps what the server can do between them.
             let client = session.sync_client(&url)?;
+            let wakeups = if once || poll_only {
+                vagt_app::SyncWakeups::polling()
+            } else {
+                vagt_app::SyncWakeups::listening(session.sync_client(&url)?, Default::default())?
+            };
+            let every = std::time::Duration::from_secs(interval.max(1));
+            let never = std::sync::atomic::AtomicBool::new(false);
+            let mut due = vagt_app::SyncDue::Whole;
             loop {
                 let mut show_progress = |p: &vagt_sync::Progress| output::progress_line(p);
-                match session.sync_once_with(&client, &mut show_progress) {
+                match session.sync_due(&client, &due, &mut show_progress) {
                     Ok(report) => out.print(&report, |w| output::sync_report(w, &report))?,
                     Err(e) if !once => {
                         let message = output::terminal_safe(&e.to_string());
@@ -273,7 +278,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 if once {
                     return Ok(());
                 }
-                std::thread::sleep(std::time::Duration::from_secs(interval.max(1)));
+                // What another process queues waits for the next run: this one does not watch the outbox.
+                due = wakeups.wait(std::time::Instant::now(), every, &never, &mut || false);
             }
         }
         Command::Audit { limit, verify } => {
@@ -314,6 +320,20 @@ fn bench(out: &Output, what: &BenchWhat) -> Result<(), CliError> {
         } => {
             let report = vagt_app::bench::evaluation(citizens, days, runs)?;
             out.print(&report, |w| output::evaluation_bench_text(w, &report))
+        }
+        BenchWhat::AlarmLatency {
+            ref backend,
+            runs,
+            reference_runs,
+            interval,
+        } => {
+            let report = vagt_app::bench::reading_to_alarm(
+                backend,
+                runs,
+                reference_runs,
+                std::time::Duration::from_secs(interval.max(1)),
+            )?;
+            out.print(&report, |w| output::alarm_latency_text(w, &report))
         }
     }
 }

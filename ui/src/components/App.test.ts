@@ -71,6 +71,23 @@ describe('the worklist', () => {
   });
 });
 
+describe('the status bar', () => {
+  it('says when the backend tells the station of new data at once, and only then', async () => {
+    const fake = installFake([citizen(0)]);
+    fake.subscribed = true;
+    render(App);
+    const live = await waitFor(() => screen.getByTestId('status-live'));
+    expect(live.textContent).toBe('Direkte');
+    expect(live.getAttribute('title')).toContain('FHIR-abonnement');
+  });
+
+  it('says nothing of it while the station only polls', async () => {
+    await startApp(1);
+    await waitFor(() => expect(screen.getByTestId('status-sync-state')).toBeTruthy());
+    expect(screen.queryByTestId('status-live')).toBeNull();
+  });
+});
+
 describe('keys', () => {
   it('K acknowledges the selected citizen\'s alarms', async () => {
     const fake = await startApp(5, [alarm('a1', 'c-00001', 'Borger 00001', 'high'), alarm('a2', 'c-00002', 'Borger 00002', 'medium')]);

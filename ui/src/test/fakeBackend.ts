@@ -85,7 +85,7 @@ export function status(extra: Partial<StationStatus> = {}): StationStatus {
   return {
     citizens: 0, readings: 0, rejected: 0, outbox: 0, last_sync: NOW, sync_error: null, sync_error_code: null,
     sync_state: 'online', sync_progress: null, readings_behind: null, open_alarms: 0, open_high_alarms: 0,
-    alarms_total: 0, schema_version: 1, db_path: '/tmp/vagt.db', actor: 'mette', ...extra,
+    alarms_total: 0, schema_version: 1, db_path: '/tmp/vagt.db', actor: 'mette', subscribed: null, ...extra,
   };
 }
 
@@ -273,6 +273,10 @@ function callProblems(form: CallForm): CallProblem[] {
 export interface Fake {
   citizens: CitizenSummary[];
   alarms: AlarmRow[];
+  /** Whether the back end's Subscriptions are bound (`null`: no background sync). */
+  subscribed?: boolean | null;
+  /** Commands that fail (as a locked or broken store makes them). */
+  failing?: Set<string>;
   /** Laid over every plan the fake answers (a revision, a conflict). */
   plan: Partial<PlanForm>;
   /** Alarms whose snooze is refused, as the back end refuses an escalated high alarm. */
@@ -349,12 +353,15 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
   mockIPC((cmd, raw) => {
     const args = (raw ?? {}) as Record<string, unknown>;
     fake.calls.push({ cmd, args });
+    if (fake.failing?.has(cmd)) throw { code: 'store_busy', message: 'the store is busy' };
     const id = args.citizenId as string;
     const plan = (): PlanForm => ({ ...planForm(id), ...fake.plan });
     switch (cmd) {
       case 'worklist': return fake.citizens;
       case 'worklist_rows': return fake.citizens.filter((c) => (args.citizenIds as string[]).includes(c.id));
-      case 'store_status': return status({ citizens: fake.citizens.length, open_alarms: fake.alarms.length });
+      case 'store_status': return status({
+        citizens: fake.citizens.length, open_alarms: fake.alarms.length, subscribed: fake.subscribed ?? null,
+      });
       case 'list_alarms': return fake.alarms;
       case 'alarm_episodes': return episodesOf(fake.alarms);
       case 'alarm_episodes_of': return episodesOf(fake.alarms.filter((a) => (args.citizenIds as string[]).includes(a.citizen_id)));

@@ -3,12 +3,14 @@
 
 mod evaluation;
 mod ingest;
+mod latency;
 mod region;
 mod trend;
 mod worklist;
 
 pub use evaluation::{EvaluationBench, evaluation};
 pub use ingest::{IngestBench, ingest};
+pub use latency::{LatencyBench, LatencyFigures, reading_to_alarm};
 pub use region::{RegionBench, WAVE_READINGS, region};
 pub use trend::TrendFixture;
 pub use worklist::{WorklistBench, worklist};

@@ -28,6 +28,39 @@ pub(super) fn parse_pushed(resource_type: &str, resource: Value) -> Result<Value
             "expected a {resource_type} resource, got resourceType {found:?}"
         )));
     }
+    if resource_type == "Subscription" {
+        return accept_subscription(resource);
+    }
+    Ok(resource)
+}
+
+/// A Subscription this server can keep: over its websocket, on a type it serves; it is active
+/// from its creation (R4: the server sets the status).
+fn accept_subscription(mut resource: Value) -> Result<Value, ApiError> {
+    let channel = resource
+        .pointer("/channel/type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if channel != "websocket" {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not-supported",
+            format!("this server notifies over its websocket only, not {channel:?}"),
+        ));
+    }
+    let criteria = resource
+        .get("criteria")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    match vagt_fhir::subscription::criteria_type(criteria) {
+        Some(resource_type) if fhir::is_known_type(resource_type) => {}
+        _ => {
+            return Err(ApiError::invalid(format!(
+                "the criteria {criteria:?} name no type this server holds"
+            )));
+        }
+    }
+    resource["status"] = Value::from("active");
     Ok(resource)
 }
 
@@ -113,5 +146,21 @@ mod tests {
         assert!(parse_condition("Communication?identifier=urn:vagt|c1").is_ok());
         assert!(parse_condition("status=final").is_err());
         assert!(parse_condition("").is_err());
+    }
+
+    #[test]
+    fn subscriptions_are_kept_only_over_the_websocket_on_a_served_type() {
+        let subscription = |criteria: &str, channel: &str| {
+            serde_json::json!({
+                "resourceType": "Subscription", "status": "requested",
+                "criteria": criteria, "channel": {"type": channel},
+            })
+        };
+        let kept =
+            parse_pushed("Subscription", subscription("Observation", "websocket")).expect("kept");
+        assert_eq!(kept["status"], "active");
+        assert!(parse_pushed("Subscription", subscription("Observation", "rest-hook")).is_err());
+        assert!(parse_pushed("Subscription", subscription("Spaceship", "websocket")).is_err());
+        assert!(parse_pushed("Subscription", subscription("", "websocket")).is_err());
     }
 }

@@ -124,7 +124,12 @@ pub(super) async fn faults(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    if path == "/fhir/metadata" || !(path == "/fhir" || path.starts_with("/fhir/")) {
+    // The websocket is one long connection, not a request to fault: a client that loses it
+    // polls, which the faults then meet.
+    if path == "/fhir/metadata"
+        || path == "/fhir/websocket"
+        || !(path == "/fhir" || path.starts_with("/fhir/"))
+    {
         return next.run(request).await;
     }
     let profile = st.faults.read().await.clone();

@@ -10,6 +10,7 @@
 //! - [`create`](mod@create): create and conditional create;
 //! - [`update`](mod@update): update with `If-Match`;
 //! - [`transaction`](mod@transaction): transaction Bundles;
+//! - [`websocket`]: the websocket of Subscriptions;
 //! - [`admin`]: the simulator's controls outside FHIR.
 
 mod admin;
@@ -23,6 +24,7 @@ mod response;
 mod search;
 mod transaction;
 mod update;
+mod websocket;
 
 use crate::shared::Shared;
 use admin::{
@@ -42,6 +44,7 @@ use update::update;
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/fhir/metadata", get(metadata))
+        .route("/fhir/websocket", get(websocket::websocket))
         .route("/fhir", post(transaction))
         .route("/fhir/{resource_type}", get(search).post(create))
         .route("/fhir/{resource_type}/{id}", get(read).put(update))

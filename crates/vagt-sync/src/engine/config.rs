@@ -18,6 +18,8 @@ pub struct SyncConfig {
     /// A run stops pulling after this long (the outbox still gets its turn); the next run goes
     /// on from the checkpoints.
     pub run_budget: Duration,
+    /// Only these types are pulled (a Subscription said they changed); `None`: every type.
+    pub only: Option<std::collections::BTreeSet<&'static str>>,
 }
 
 impl Default for SyncConfig {
@@ -28,6 +30,7 @@ impl Default for SyncConfig {
             push_limit: 500,
             max_pages_per_type: 5_000,
             run_budget: Duration::from_secs(600),
+            only: None,
         }
     }
 }

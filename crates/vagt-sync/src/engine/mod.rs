@@ -22,4 +22,4 @@ mod run;
 
 pub use config::SyncConfig;
 pub use report::{Progress, SyncReport, SyncRun};
-pub use run::{sync_once, sync_run};
+pub use run::{PULLED_TYPES, sync_once, sync_run};

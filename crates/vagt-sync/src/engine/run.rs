@@ -63,7 +63,8 @@ pub async fn sync_run(
         // A type the backend serves badly ends alone, with its error kept for the end of the
         // run; the other types and the outbox still get their turn.
         let mut first_error: Option<SyncError> = None;
-        for resource_type in PULLED_TYPES {
+        let asked = |t: &&str| config.only.as_ref().is_none_or(|only| only.contains(t));
+        for resource_type in PULLED_TYPES.into_iter().filter(asked) {
             let mode = capabilities.pull_mode(resource_type);
             if mode == PullMode::Absent {
                 if REQUIRED_TYPES.contains(&resource_type) {

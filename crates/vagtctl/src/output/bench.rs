@@ -1,7 +1,7 @@
 //! Text for people at a terminal: the benchmarks, each figure beside its reference.
 
 use std::io::{self, Write};
-use vagt_app::bench::{IngestBench, RegionBench, WorklistBench};
+use vagt_app::bench::{IngestBench, LatencyBench, LatencyFigures, RegionBench, WorklistBench};
 
 pub fn ingest_bench_text(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
     writeln!(
@@ -176,5 +176,30 @@ pub fn region_bench_text(w: &mut dyn Write, r: &RegionBench) -> io::Result<()> {
         w,
         "  a year's citizen page under 30 ms:              {}",
         verdict(r.page_ms < 30.0)
+    )
+}
+
+pub fn alarm_latency_text(w: &mut dyn Write, r: &LatencyBench) -> io::Result<()> {
+    writeln!(
+        w,
+        "a reading posted to the backend -> its alarm at the station (median / p95 / max):"
+    )?;
+    let line = |w: &mut dyn Write, what: &str, f: &LatencyFigures| {
+        writeln!(
+            w,
+            "  {what:<38} {:>7.0} / {:>7.0} / {:>7.0} ms  ({} of {} alarmed)",
+            f.median_ms, f.p95_ms, f.max_ms, f.alarmed, f.posted
+        )
+    };
+    let subscribed = if r.subscriptions_bound {
+        "with Subscriptions"
+    } else {
+        "with Subscriptions (NOT bound: polled)"
+    };
+    line(w, subscribed, &r.subscribed)?;
+    line(
+        w,
+        &format!("reference: polling every {:.0} s", r.poll_every_s),
+        &r.polling,
     )
 }

@@ -7,7 +7,10 @@ mod calls;
 mod dispatches;
 mod handover;
 mod visits;
-pub use bench::{evaluation_bench_text, ingest_bench_text, region_bench_text, worklist_bench_text};
+pub use bench::{
+    alarm_latency_text, evaluation_bench_text, ingest_bench_text, region_bench_text,
+    worklist_bench_text,
+};
 pub use calls::{call_text, calls_table, plot_text};
 pub use dispatches::{dispatch_text, dispatches_table};
 pub use handover::{handover_text, timeline_text};
