@@ -147,8 +147,13 @@ async function run() {
     await waitFor('the board emptied', 10_000, async () => ((await boardStates(s)).length === 0 ? true : undefined));
     await waitFor(`${name} at ECM6`, 10_000, async () =>
       ((await s.exec(`var r = document.querySelector('${ROW}[data-citizen-id="' + arguments[0] + '"] [data-testid=citizen-ecm]'); return r ? r.textContent : '';`, [id])).includes('ECM6') ? true : undefined));
-    await waitFor(`${name}'s alarm`, 10_000, async () =>
-      ((await s.exec(`return !!document.querySelector('[data-testid=alarm-item][data-citizen-id="' + arguments[0] + '"]');`, [id])) ? true : undefined));
+    // The panel renders only the rows in view: the alarm is found in the store, and the panel's
+    // count says it shows as many citizens as the store has episodes.
+    await waitFor(`${name}'s alarm`, 10_000, async () => {
+      if (vagtctl('episodes', '--citizen', id).length === 0) return undefined;
+      const shown = await s.exec("return Number(document.querySelector('[data-testid=alarm-count]').dataset.episodes);");
+      return shown === vagtctl('episodes').length ? true : undefined;
+    });
     await afterRepaint(s);
     await fitsWindow(s, 'after the admission');
     await saveScreenshot(s, join(cfg.artifacts, 'dispatch-admitted-1366x768.png'));

@@ -231,6 +231,24 @@ describe('the alarm panel', () => {
     // The same pixels in view: about the same place in the list (rows of other heights moved
     // through it), not the ten rows further that following her row would have scrolled.
     expect(Math.abs(placed().first - before)).toBeLessThanOrEqual(1);
+
+    // Scrolled back to the top, away from her row: K and U still act on it, so it stays rendered
+    // (below the rows in view, between spacers) and named as the active one.
+    list.scrollTop = 0;
+    await fireEvent.scroll(list);
+    await tick();
+    const rendered = rows();
+    expect(Number(rendered[0]!.getAttribute('aria-posinset'))).toBe(1);
+    const hers = row(chosen);
+    expect(hers).not.toBeNull();
+    expect(hers.getAttribute('aria-selected')).toBe('true');
+    expect(list.getAttribute('aria-activedescendant')).toBe(`alarm-episode-${chosen}`);
+    // Spacers and rows together are still exactly as tall as every row.
+    const now = episodesOf(fake.alarms);
+    const total = now.reduce((sum, e) => sum + episodeRowRem(e.causes.length) * remPx, 0);
+    const parts = [...list.querySelectorAll<HTMLElement>(':scope > li')].reduce((sum, e) =>
+      sum + (e.classList.contains('spacer') ? parseFloat(e.style.height) : parseFloat(e.style.height) * remPx), 0);
+    expect(parts).toBeCloseTo(total, 6);
   });
 });
 

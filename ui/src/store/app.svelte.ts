@@ -108,6 +108,8 @@ let pending: Change | null = null;
 let draining: Promise<void> | null = null;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let retryDelay = RETRY_FIRST_MS;
+/** What failed to be read and waits for the retry. */
+let toRetry: Change | null = null;
 let wakeTimer: ReturnType<typeof setTimeout> | undefined;
 
 function merge(a: Change, b: Change): Change {
@@ -201,10 +203,16 @@ async function reread(change: Change): Promise<void> {
   if (rowsLoaded) load = 'ready';
 }
 
-/** A failed read is tried again, less often the longer it fails. */
+/** A failed read is tried again, less often the longer it fails; reads that fail meanwhile
+ * join it, so none is dropped for a later one. */
 function retryLater(change: Change): void {
+  toRetry = toRetry ? merge(toRetry, change) : change;
   clearTimeout(retryTimer);
-  retryTimer = setTimeout(() => void applyChange(change), retryDelay);
+  retryTimer = setTimeout(() => {
+    const due = toRetry;
+    toRetry = null;
+    if (due) void applyChange(due);
+  }, retryDelay);
   retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
 }
 
@@ -398,6 +406,6 @@ export function resetApp(): void {
   rows = []; rowsLoaded = false; query = ''; selectedId = null; episodes = [];
   heard = new Map(); status = null; view = { kind: 'worklist' }; page = null; pageError = '';
   helpOpen = false; note = ''; error = null; errorFromRefresh = false; load = 'loading';
-  pending = null; started = false; retryDelay = RETRY_FIRST_MS;
+  pending = null; started = false; retryDelay = RETRY_FIRST_MS; toRetry = null;
   clearTimeout(wakeTimer); clearTimeout(retryTimer);
 }

@@ -88,6 +88,22 @@ describe('an idle window', () => {
 });
 
 describe('changes', () => {
+  it('tries again every read that failed, not only the last', async () => {
+    const fake = installFake([citizen(1), citizen(2)]);
+    const stop = await start();
+    fake.failing = new Set(['worklist_rows']);
+    await applyChange({ citizens: ['c-00001'], alarms: false, status: false });
+    await applyChange({ citizens: ['c-00002'], alarms: false, status: false });
+    expect(store.error).not.toBeNull();
+    fake.failing.clear();
+    fake.reset();
+    await vi.advanceTimersByTimeAsync(60_000);
+    const read = fake.callsOf('worklist_rows').flatMap((args) => args.citizenIds as string[]);
+    expect(new Set(read)).toEqual(new Set(['c-00001', 'c-00002']));
+    expect(store.error).toBeNull();
+    stop();
+  });
+
   it('merges changes that arrive while a read runs, and reads each once', async () => {
     const fake = installFake([citizen(1), citizen(2), citizen(3)]);
     const stop = await start();
