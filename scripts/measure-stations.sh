@@ -3,8 +3,9 @@
 # one vagt-sim serving CITIZENS citizens over 30 days. Each station first syncs the whole
 # cohort; then all of them sync every 10 s (the app's interval) for SECONDS while nothing
 # changes, and again for SECONDS while the backend receives the region's readings as they come
-# (6.4 a citizen a day, the demo cohort's rate). The requests and bytes come from the
-# simulator's own count (GET /admin/traffic), per station and per hour.
+# (6.4 a citizen a day, the demo cohort's rate): each period once by the poll alone
+# (`--poll-only`, the reference) and once with the backend's Subscriptions. The requests and
+# bytes come from the simulator's own count (GET /admin/traffic), per station and per hour.
 #   scripts/measure-stations.sh [STATIONS] [CITIZENS] [SECONDS]   (defaults 3, 1000 and 120)
 # Prints one JSON document. Uses the debug build unless PROFILE=release.
 set -euo pipefail
@@ -51,13 +52,15 @@ traffic synced
 # Every station syncing on its interval, for SECONDS; with READINGS_EVERY_INTERVAL > 0 the
 # backend receives that many readings each interval meanwhile.
 run_period() {
-  local name="$1" readings="$2" loops=()
+  local name="$1" readings="$2" loops=() flags=()
+  # The reference polls only; the other listens to the backend's Subscriptions.
+  [[ "$name" == *polling ]] && flags=(--poll-only)
   traffic "$name-start"
   for n in $(seq 1 "$stations"); do
     # The binary itself in the background (not the function's subshell), so $! is the process
     # that the end of the period stops.
     "$TARGET/$profile/vagtctl" --db "$work/station$n.db" sync --interval "$interval" \
-      --backend "$backend" >/dev/null 2>&1 &
+      --backend "$backend" "${flags[@]}" >/dev/null 2>&1 &
     loops+=($!)
     pids+=($!)
   done
@@ -73,10 +76,12 @@ run_period() {
   for pid in "${loops[@]}"; do wait "$pid" 2>/dev/null || true; done
   traffic "$name-end"
 }
-run_period idle 0
+run_period idle_polling 0
+run_period idle_subscribed 0
 # The region's readings as they come: 6.4 a citizen a day, at least one each interval.
 readings=$(python3 -c "import math; print(max(1, math.ceil($citizens * 6.4 * $interval / 86400)))")
-run_period changing "$readings"
+run_period changing_polling "$readings"
+run_period changing_subscribed "$readings"
 
 WORK="$work" STATIONS="$stations" CITIZENS="$citizens" SECONDS_MEASURED="$seconds" \
   INTERVAL="$interval" READINGS="$readings" \
@@ -112,7 +117,9 @@ report = {
         "seconds_all_stations": round(float(os.environ["FIRST_SYNC_SECONDS"]), 1),
     },
 }
-for name, readings in (("idle", 0), ("changing", int(os.environ["READINGS"]))):
+changing = int(os.environ["READINGS"])
+for name, readings in (("idle_polling", 0), ("idle_subscribed", 0),
+                       ("changing_polling", changing), ("changing_subscribed", changing)):
     total, kinds = delta(load(f"{name}-start"), load(f"{name}-end"))
     measured_seconds = at(f"{name}-end") - at(f"{name}-start")
     report[name] = {

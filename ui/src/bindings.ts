@@ -448,7 +448,16 @@ export type StoreChanged = {
 /**
  * The citizens whose worklist rows changed; `null`: every citizen (re-read the list).
  */
-citizens: Array<CitizenId> | null, alarms: boolean, status: boolean, };
+citizens: Array<CitizenId> | null, 
+/**
+ * Any alarm may have changed: re-read them all.
+ */
+alarms: boolean, 
+/**
+ * Only these citizens' alarms changed (`alarms` is then false): re-read their episodes,
+ * not the region's thousands. Absent when none did.
+ */
+alarm_citizens?: Array<CitizenId>, status: boolean, };
 
 export type CommandError = { code: string, message: string, problems?: Array<PlanProblem>, 
 /**

@@ -3,6 +3,7 @@
 //! escalation policy.
 
 use crate::{AppError, Session, StoreChanged};
+use std::collections::BTreeSet;
 use vagt_core::alarm::{AlarmPriority, EscalationPolicy, EscalationRule};
 use vagt_core::{CitizenId, Timestamp};
 use vagt_store::{AckOutcome, Actor, AlarmEpisode, AlarmFilter, AlarmRow, SnoozeOutcome};
@@ -27,8 +28,10 @@ impl Session {
         let mut store = self.store()?;
         let outcome = store.acknowledge_alarm(alarm, actor, comment, Timestamp::now())?;
         if let AckOutcome::Acknowledged { alarm_id } = &outcome {
-            let citizens = store.alarm_citizen(alarm_id)?.into_iter().collect();
-            self.sink().changed(&StoreChanged::citizens(citizens, true));
+            let citizens: BTreeSet<CitizenId> =
+                store.alarm_citizen(alarm_id)?.into_iter().collect();
+            self.sink()
+                .changed(&StoreChanged::alarms_of(citizens.clone(), citizens));
         }
         Ok(outcome)
     }
@@ -72,8 +75,10 @@ impl Session {
             comment,
             Timestamp::now(),
         )?;
-        self.sink()
-            .changed(&StoreChanged::citizens([citizen.clone()].into(), true));
+        self.sink().changed(&StoreChanged::alarms_of(
+            [citizen.clone()].into(),
+            [citizen.clone()].into(),
+        ));
         Ok(outcomes)
     }
 
@@ -84,12 +89,14 @@ impl Session {
         alarm: &str,
         minutes: i64,
     ) -> Result<SnoozeOutcome, AppError> {
-        let outcome = self
-            .store()?
-            .snooze_alarm(alarm, actor, minutes, Timestamp::now())?;
+        let mut store = self.store()?;
+        let outcome = store.snooze_alarm(alarm, actor, minutes, Timestamp::now())?;
+        // Only the snoozed alarm's citizen's episode changed.
+        let citizens: BTreeSet<CitizenId> = store.alarm_citizen(alarm)?.into_iter().collect();
         self.sink().changed(&StoreChanged {
             citizens: Some(Vec::new()),
-            alarms: true,
+            alarms: citizens.is_empty(),
+            alarm_citizens: (!citizens.is_empty()).then(|| citizens.into_iter().collect()),
             status: false,
         });
         Ok(outcome)
@@ -113,6 +120,7 @@ impl Session {
         self.sink().changed(&StoreChanged {
             citizens: Some(Vec::new()),
             alarms: true,
+            alarm_citizens: None,
             status: false,
         });
         Ok(policy)

@@ -190,6 +190,7 @@ fn sync_loop(
         None => SyncWakeups::polling(),
     };
     let mut due = SyncDue::Whole;
+    let mut last_whole = Instant::now();
     let mut outbox = OutboxWatch::default();
     loop {
         outbox.note(&store);
@@ -234,13 +235,16 @@ fn sync_loop(
             }
         };
         let ended = Instant::now();
+        if due == SyncDue::Whole {
+            last_whole = ended;
+        }
         due = if offline {
             if !wait_for_network(&runtime, &probe, ended + every, stop) {
                 return Ok(());
             }
             SyncDue::Whole
         } else {
-            wakeups.wait(ended, every, stop, &mut || outbox.news(&store))
+            wakeups.wait(ended, last_whole, every, stop, &mut || outbox.news(&store))
         };
         if due == SyncDue::Stopped {
             return Ok(());

@@ -13,7 +13,13 @@ pub const STORE_CHANGED_EVENT: &str = "vagt://changed";
 pub struct StoreChanged {
     /// The citizens whose worklist rows changed; `null`: every citizen (re-read the list).
     pub citizens: Option<Vec<CitizenId>>,
+    /// Any alarm may have changed: re-read them all.
     pub alarms: bool,
+    /// Only these citizens' alarms changed (`alarms` is then false): re-read their episodes,
+    /// not the region's thousands. Absent when none did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub alarm_citizens: Option<Vec<CitizenId>>,
     pub status: bool,
 }
 
@@ -22,6 +28,18 @@ impl StoreChanged {
         StoreChanged {
             citizens: Some(citizens.into_iter().collect()),
             alarms,
+            alarm_citizens: None,
+            status: true,
+        }
+    }
+
+    /// The rows of `citizens` changed, and the alarms of `alarm_citizens` only.
+    pub fn alarms_of(citizens: BTreeSet<CitizenId>, alarm_citizens: BTreeSet<CitizenId>) -> Self {
+        StoreChanged {
+            citizens: Some(citizens.into_iter().collect()),
+            alarms: false,
+            alarm_citizens: (!alarm_citizens.is_empty())
+                .then(|| alarm_citizens.into_iter().collect()),
             status: true,
         }
     }
@@ -30,12 +48,25 @@ impl StoreChanged {
         StoreChanged {
             citizens: None,
             alarms: true,
+            alarm_citizens: None,
             status: true,
         }
     }
 
+    /// Whether the alarms of `citizen` may have changed.
+    pub fn alarms_changed_of(&self, citizen: &CitizenId) -> bool {
+        self.alarms
+            || self
+                .alarm_citizens
+                .as_ref()
+                .is_some_and(|named| named.contains(citizen))
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.citizens.as_ref().is_some_and(Vec::is_empty) && !self.alarms && !self.status
+        self.citizens.as_ref().is_some_and(Vec::is_empty)
+            && !self.alarms
+            && self.alarm_citizens.is_none()
+            && !self.status
     }
 }
 

@@ -26,15 +26,24 @@ pub fn follow_up(
     sink: &dyn ChangeSink,
 ) -> Result<EvaluationReport, AppError> {
     let report = store.evaluate_due(now)?;
-    let alarms = alarms_changed || !report.raised.is_empty() || report.resolved > 0;
+    // The evaluation's alarms are its citizens': the window re-reads only their episodes. An
+    // alarm changed elsewhere (an acknowledgement pulled) may be anyone's.
+    let raised_or_resolved = !report.raised.is_empty() || report.resolved > 0;
     let change = match affected {
         Affected::Citizens(mut shown) => {
             shown.extend(report.changed_citizens.iter().cloned());
-            StoreChanged::citizens(shown, alarms)
+            if alarms_changed {
+                StoreChanged::citizens(shown, true)
+            } else if raised_or_resolved {
+                StoreChanged::alarms_of(shown, report.changed_citizens.clone())
+            } else {
+                StoreChanged::citizens(shown, false)
+            }
         }
         Affected::Everyone => StoreChanged::everything(),
     };
-    if !change.citizens.as_ref().is_some_and(Vec::is_empty) || alarms {
+    let rows = !change.citizens.as_ref().is_some_and(Vec::is_empty);
+    if rows || change.alarms || change.alarm_citizens.is_some() {
         sink.changed(&change);
     }
     Ok(report)

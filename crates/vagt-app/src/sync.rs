@@ -32,6 +32,7 @@ pub async fn sync_and_follow_up(
     sink.changed(&StoreChanged {
         citizens: Some(Vec::new()),
         alarms: false,
+        alarm_citizens: None,
         status: true,
     });
     run.result?;

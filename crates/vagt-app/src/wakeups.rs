@@ -119,11 +119,14 @@ impl SyncWakeups {
 
     /// Waits until the next run is due: a ping or something new to push (`to_push`, asked
     /// every [`TICK`]), gathered with the pings of the next moment and no sooner than
-    /// [`MIN_GAP`] after `last_run` ended; or `every` after it ([`SAFETY_NET`] while
-    /// Subscriptions are bound, if that is longer).
+    /// [`MIN_GAP`] after `last_run` ended; or a whole run `every` after the last whole one
+    /// ended (`last_whole`; [`SAFETY_NET`] while Subscriptions are bound, if that is longer).
+    /// Runs of a few types do not put the whole one off: in a busy region they come every
+    /// second, and a ping the network lost would then never be made up for.
     pub fn wait(
         &self,
         last_run: Instant,
+        last_whole: Instant,
         every: Duration,
         stop: &AtomicBool,
         to_push: &mut dyn FnMut() -> bool,
@@ -138,7 +141,7 @@ impl SyncWakeups {
                 every
             };
             let now = Instant::now();
-            let Some(left) = (last_run + interval).checked_duration_since(now) else {
+            let Some(left) = (last_whole + interval).checked_duration_since(now) else {
                 return SyncDue::Whole;
             };
             if left.is_zero() {
@@ -301,7 +304,8 @@ mod tests {
             sender.send(Wake::Changed(wake)).expect("sent");
         }
         let stop = AtomicBool::new(false);
-        let due = wakeups.wait(Instant::now(), SAFETY_NET, &stop, &mut || false);
+        let now = Instant::now();
+        let due = wakeups.wait(now, now, SAFETY_NET, &stop, &mut || false);
         assert_eq!(
             due,
             SyncDue::Types(["Observation", "Patient"].into_iter().collect())
@@ -315,7 +319,8 @@ mod tests {
         // Binding asks for a whole run: what changed before it was not pinged.
         sender.send(Wake::Changed("Task")).expect("sent");
         sender.send(Wake::Bound).expect("sent");
-        let due = wakeups.wait(Instant::now(), SAFETY_NET, &stop, &mut || false);
+        let now = Instant::now();
+        let due = wakeups.wait(now, now, SAFETY_NET, &stop, &mut || false);
         assert_eq!(due, SyncDue::Whole);
     }
 
@@ -324,7 +329,13 @@ mod tests {
         let wakeups = SyncWakeups::polling();
         let stop = AtomicBool::new(false);
         let started = Instant::now();
-        let due = wakeups.wait(started, Duration::from_secs(3600), &stop, &mut || true);
+        let due = wakeups.wait(
+            started,
+            started,
+            Duration::from_secs(3600),
+            &stop,
+            &mut || true,
+        );
         assert_eq!(due, SyncDue::Types(BTreeSet::new()));
         assert_eq!(due.only(), Some(BTreeSet::new()));
         assert!(started.elapsed() >= MIN_GAP, "no sooner than the gap");
@@ -336,7 +347,24 @@ mod tests {
         let polling = SyncWakeups::polling();
         let long_ago = Instant::now() - Duration::from_secs(30);
         assert_eq!(
-            polling.wait(long_ago, Duration::from_secs(10), &stop, &mut || false),
+            polling.wait(
+                long_ago,
+                long_ago,
+                Duration::from_secs(10),
+                &stop,
+                &mut || false
+            ),
+            SyncDue::Whole
+        );
+        // A run of a few types just now does not put off the whole run that is due.
+        assert_eq!(
+            polling.wait(
+                Instant::now(),
+                long_ago,
+                Duration::from_secs(10),
+                &stop,
+                &mut || false
+            ),
             SyncDue::Whole
         );
         // Bound: 30 s after the last run is not yet the safety net's minute; stopped instead.
@@ -344,7 +372,13 @@ mod tests {
         let flag = Arc::new(AtomicBool::new(false));
         let setter = flag.clone();
         let waiter = std::thread::spawn(move || {
-            live.wait(long_ago, Duration::from_secs(10), &flag, &mut || false)
+            live.wait(
+                long_ago,
+                long_ago,
+                Duration::from_secs(10),
+                &flag,
+                &mut || false,
+            )
         });
         std::thread::sleep(Duration::from_millis(600));
         setter.store(true, Ordering::Relaxed);

@@ -3,7 +3,7 @@
 //! for five minutes) never delays a missed-measurement alarm.
 
 use std::time::{Duration, Instant};
-use vagt_app::{BackgroundPlan, Session, StoreLocation};
+use vagt_app::{BackgroundPlan, Session, StoreChanged, StoreLocation};
 use vagt_cohort::CohortSpec;
 use vagt_core::Timestamp;
 use vagt_sim::{FaultProfile, SimConfig};
@@ -100,6 +100,11 @@ fn a_subscribed_station_gets_new_readings_without_waiting_for_its_poll() {
         OpenMode::CreateIfMissing,
     )
     .expect("session");
+    let notices = std::sync::Arc::new(std::sync::Mutex::new(Vec::<StoreChanged>::new()));
+    let recorder = notices.clone();
+    let session = session.with_sink(std::sync::Arc::new(move |change: &StoreChanged| {
+        recorder.lock().expect("notices").push(change.clone());
+    }));
     let background = session
         .start_background(BackgroundPlan {
             backend: Some(sim.base_url.clone()),
@@ -157,9 +162,20 @@ fn a_subscribed_station_gets_new_readings_without_waiting_for_its_poll() {
             .sum()
     };
     let pushed_before = pushes();
+    notices.lock().expect("notices").clear();
     session
         .acknowledge(&actor, &alarm.id, None)
         .expect("acknowledged");
+    // The window is told whose alarms changed, not to read the region's every episode.
+    let told = notices
+        .lock()
+        .expect("notices")
+        .iter()
+        .find(|c| c.alarms || c.alarm_citizens.is_some())
+        .cloned();
+    let told = told.expect("the window was told of an alarm change");
+    assert!(!told.alarms, "{told:?}");
+    assert_eq!(told.alarm_citizens, Some(vec![alarm.citizen_id.clone()]));
     let acknowledged = Instant::now();
     while pushes() == pushed_before && acknowledged.elapsed() < Duration::from_secs(20) {
         std::thread::sleep(Duration::from_millis(50));

@@ -265,6 +265,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let every = std::time::Duration::from_secs(interval.max(1));
             let never = std::sync::atomic::AtomicBool::new(false);
             let mut due = vagt_app::SyncDue::Whole;
+            let mut last_whole = std::time::Instant::now();
             loop {
                 let mut show_progress = |p: &vagt_sync::Progress| output::progress_line(p);
                 match session.sync_due(&client, &due, &mut show_progress) {
@@ -278,8 +279,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 if once {
                     return Ok(());
                 }
+                let ended = std::time::Instant::now();
+                if due == vagt_app::SyncDue::Whole {
+                    last_whole = ended;
+                }
                 // What another process queues waits for the next run: this one does not watch the outbox.
-                due = wakeups.wait(std::time::Instant::now(), every, &never, &mut || false);
+                due = wakeups.wait(ended, last_whole, every, &never, &mut || false);
             }
         }
         Command::Audit { limit, verify } => {

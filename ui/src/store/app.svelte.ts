@@ -112,6 +112,18 @@ let retryDelay = RETRY_FIRST_MS;
 let toRetry: Change | null = null;
 let wakeTimer: ReturnType<typeof setTimeout> | undefined;
 
+/**
+ * The back end names the citizens whose alarms changed (an evaluation's): only their episodes
+ * are read again, as at a wake, unless so many that one whole read is cheaper.
+ */
+function episodesNamed(change: Change): Change {
+  const named = change.alarm_citizens ?? [];
+  if (change.alarms || named.length === 0) return change;
+  const { alarm_citizens: _, ...rest } = change;
+  if (named.length > WAKE_READS_AT_MOST) return { ...rest, alarms: true };
+  return { ...rest, episodesOf: [...new Set([...(change.episodesOf ?? []), ...named])] };
+}
+
 function merge(a: Change, b: Change): Change {
   const citizens = a.citizens === null || b.citizens === null ? null : [...new Set([...a.citizens, ...b.citizens])];
   const merged: Change = { citizens, alarms: a.alarms || b.alarms, status: a.status || b.status };
@@ -134,7 +146,8 @@ export function watchChanges(watcher: ChangeWatcher): () => void {
 /** Re-reads what a change names; changes arriving meanwhile are merged and read once after. */
 export function applyChange(change: Change): Promise<void> {
   for (const watcher of watchers) watcher(change);
-  pending = pending ? merge(pending, change) : change;
+  const next = episodesNamed(change);
+  pending = pending ? merge(pending, next) : next;
   draining ??= drain();
   return draining;
 }

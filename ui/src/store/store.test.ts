@@ -88,6 +88,23 @@ describe('an idle window', () => {
 });
 
 describe('changes', () => {
+  it('reads only the episodes of the citizens whose alarms an evaluation changed', async () => {
+    const fake = installFake([citizen(1), citizen(2)], [
+      alarm('a1', 'c-00001', 'Borger 00001', 'low'), alarm('a2', 'c-00002', 'Borger 00002', 'low'),
+    ]);
+    const stop = await start();
+    fake.reset();
+    fake.alarms.push(alarm('a3', 'c-00002', 'Borger 00002', 'high'));
+    await applyChange({ citizens: ['c-00002'], alarms: false, alarm_citizens: ['c-00002'], status: false });
+    // Not the region's every episode: that citizen's, and the new high alarm announced.
+    const asked = fake.calls.map((c) => c.cmd);
+    expect(asked).not.toContain('alarm_episodes');
+    expect(fake.callsOf('alarm_episodes_of').map((a) => a.citizenIds)).toEqual([['c-00002']]);
+    expect(asked).toContain('notify_alarm');
+    expect(store.episodes.map((e) => [e.citizen_id, e.causes.length])).toEqual([['c-00002', 2], ['c-00001', 1]]);
+    stop();
+  });
+
   it('tries again every read that failed, not only the last', async () => {
     const fake = installFake([citizen(1), citizen(2)]);
     const stop = await start();

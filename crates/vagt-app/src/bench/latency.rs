@@ -85,14 +85,9 @@ impl Notices {
         let deadline = since + patience;
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         loop {
-            let found = seen.iter().find(|(at, change)| {
-                *at >= since
-                    && change.alarms
-                    && change
-                        .citizens
-                        .as_ref()
-                        .is_none_or(|named| named.contains(citizen))
-            });
+            let found = seen
+                .iter()
+                .find(|(at, change)| *at >= since && change.alarms_changed_of(citizen));
             if let Some((at, _)) = found {
                 return Some(*at);
             }
