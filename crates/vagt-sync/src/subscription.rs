@@ -5,7 +5,7 @@
 //! safety net.
 
 use crate::capabilities::{PullMode, ServerCapabilities};
-use crate::client::FhirClient;
+use crate::client::{FhirClient, FhirResponse};
 use crate::error::SyncError;
 use futures_util::{SinkExt, StreamExt};
 use reqwest::Url;
@@ -100,25 +100,42 @@ pub async fn subscribe(
         let response = client
             .create_one_attempt("Subscription", &websocket_subscription(resource_type, end))
             .await?;
-        let created: SubscriptionResource = serde_json::from_slice(&response.body)
-            .map_err(|e| SyncError::NotFhir(format!("the created Subscription: {e}")))?;
-        let id = created
-            .id
-            .filter(|id| !id.is_empty() && id.len() <= 64)
-            .ok_or_else(|| SyncError::NotFhir("the created Subscription has no id".into()))?;
-        if matches!(created.status.as_deref(), Some("off" | "error")) {
-            return Err(SyncError::Websocket(format!(
-                "the server refused the Subscription of {resource_type}: {}",
-                created.error.unwrap_or_default()
-            )));
-        }
-        made.insert(id, resource_type);
+        made.insert(created_id(resource_type, &response)?, resource_type);
     }
     Ok(Subscribed {
         websocket,
         types: made,
         end,
     })
+}
+
+/// The id of a Subscription the server made: from its answer, or, where the server answers
+/// a create without a body (FHIR's `Prefer: return=minimal` is some servers' default), from
+/// `Location`. One the server set to `off` or `error` is refused here.
+fn created_id(resource_type: &str, response: &FhirResponse) -> Result<String, SyncError> {
+    let body = &response.body;
+    let created: SubscriptionResource = if body.iter().all(u8::is_ascii_whitespace) {
+        SubscriptionResource::default()
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| SyncError::NotFhir(format!("the created Subscription: {e}")))?
+    };
+    if matches!(created.status.as_deref(), Some("off" | "error")) {
+        return Err(SyncError::Websocket(format!(
+            "the server refused the Subscription of {resource_type}: {}",
+            created.error.unwrap_or_default()
+        )));
+    }
+    let from_location = || {
+        let location = response.location.as_deref()?;
+        let (kind, id) = vagt_fhir::split_reference(location)?;
+        (kind == "Subscription").then(|| id.to_owned())
+    };
+    created
+        .id
+        .filter(|id| !id.is_empty() && id.len() <= 64)
+        .or_else(from_location)
+        .ok_or_else(|| SyncError::NotFhir("the created Subscription has no id".into()))
 }
 
 /// Binds `subscribed` on its websocket and calls `on_ping` with the type of every ping until
@@ -257,4 +274,42 @@ fn tls_config(extra_ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig, SyncE
         .map_err(|e| SyncError::Setup(e.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::StatusCode;
+
+    fn answer(body: &str, location: Option<&str>) -> FhirResponse {
+        FhirResponse {
+            status: StatusCode::CREATED,
+            location: location.map(str::to_owned),
+            server_time: None,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_subscription_is_known_by_its_body_or_else_its_location() {
+        let body = r#"{"resourceType":"Subscription","id":"s-1","status":"active"}"#;
+        assert_eq!(
+            created_id("Observation", &answer(body, None)).ok(),
+            Some("s-1".into())
+        );
+        let location = Some("https://fhir.example/r4/Subscription/s-2/_history/1");
+        assert_eq!(
+            created_id("Observation", &answer("", location)).ok(),
+            Some("s-2".into())
+        );
+        assert!(created_id("Observation", &answer("", None)).is_err());
+        let elsewhere = Some("https://fhir.example/r4/Patient/p-1");
+        assert!(created_id("Observation", &answer("  ", elsewhere)).is_err());
+        let refused = r#"{"resourceType":"Subscription","id":"s-3","status":"error","error":"no"}"#;
+        assert!(matches!(
+            created_id("Observation", &answer(refused, None)),
+            Err(SyncError::Websocket(_))
+        ));
+        assert!(created_id("Observation", &answer("{not json", None)).is_err());
+    }
 }
