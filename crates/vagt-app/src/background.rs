@@ -1,9 +1,8 @@
 //! What runs for as long as the app does, each on its own thread with its own database
 //! connection (WAL lets the window read while they write):
 //!
-//! - the sync, a run every interval, or at once when the backend's Subscriptions say a type
-//!   changed (see [`crate::wakeups`]); while the backend cannot be reached, a cheap probe every
-//!   2 s, so the sync starts the moment the network is back;
+//! - the sync ([`crate::sync_loop`]), a run every interval, or at once when the backend's
+//!   Subscriptions say a type changed or a nurse queued a record (see [`crate::wakeups`]);
 //! - the rules' clock: every citizen evaluated at a fixed pace, so a measurement that comes due
 //!   or a hold that runs out raises its alarm however slow or stuck the backend is.
 //!
@@ -11,8 +10,8 @@
 
 use crate::backend::{BACKEND_CA_FILE_SETTING, backend_client};
 use crate::follow_up::{Affected, follow_up};
-use crate::sync::{runtime, sync_and_follow_up};
-use crate::{AppError, ChangeSink, OutboxWatch, Session, StoreLocation, SyncDue, SyncWakeups};
+use crate::sync_loop::{SyncObserver, sleep_until, sync_loop};
+use crate::{AppError, ChangeSink, Session, StoreLocation, SyncDue, SyncWakeups};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +19,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use vagt_core::Timestamp;
 use vagt_store::OpenMode;
-use vagt_sync::{FhirClient, RetryPolicy, SyncConfig, SyncError};
+use vagt_sync::{RetryPolicy, SyncReport};
 
 /// What to run in the background.
 #[derive(Debug, Clone)]
@@ -74,12 +73,6 @@ impl Drop for BackgroundHandle {
     }
 }
 
-/// How often a stopped thread notices: the longest it sleeps at once.
-const TICK: Duration = Duration::from_millis(500);
-const PROBE_EVERY: Duration = Duration::from_secs(2);
-/// The longest a busy backend keeps the sync away: alarms wait for data meanwhile.
-const MAX_BUSY_PAUSE: Duration = Duration::from_secs(600);
-
 impl Session {
     pub fn start_background(&self, plan: BackgroundPlan) -> Result<BackgroundHandle, AppError> {
         let stop = Arc::new(AtomicBool::new(false));
@@ -102,7 +95,8 @@ impl Session {
             threads.push(spawn(
                 "vagt-sync",
                 Box::new(move || {
-                    let result = sync_loop(&location, &backend, every, live, sink.as_ref(), &stop);
+                    let result =
+                        background_sync(&location, &backend, every, live, sink.as_ref(), &stop);
                     if let Err(e) = result {
                         tracing::error!(code = e.code(), "the background sync stopped: {e}");
                     }
@@ -125,20 +119,6 @@ impl Session {
             threads,
             subscribed,
         })
-    }
-}
-
-/// Sleeps until `until` or until stopped; false when stopped.
-fn sleep_until(until: Instant, stop: &AtomicBool) -> bool {
-    loop {
-        if stop.load(Ordering::Relaxed) {
-            return false;
-        }
-        let now = Instant::now();
-        if now >= until {
-            return true;
-        }
-        std::thread::sleep((until - now).min(TICK));
     }
 }
 
@@ -165,7 +145,8 @@ fn clock_loop(
     Ok(())
 }
 
-fn sync_loop(
+/// The sync loop with this station's backend; each run logged (what a run did, never whom).
+fn background_sync(
     location: &StoreLocation,
     backend: &str,
     every: Duration,
@@ -173,173 +154,43 @@ fn sync_loop(
     sink: &dyn ChangeSink,
     stop: &AtomicBool,
 ) -> Result<(), AppError> {
-    let runtime = runtime()?;
-    let mut store = location.open(OpenMode::Existing)?;
-    let ca_file = store
+    let ca_file = location
+        .open(OpenMode::Existing)?
         .setting(BACKEND_CA_FILE_SETTING)?
         .filter(|p| !p.is_empty())
         .map(std::path::PathBuf::from);
-    let client = backend_client(backend, ca_file.as_deref(), RetryPolicy::default())?;
-    let probe = FhirClient::new(backend, None, probe_policy())?;
+    let client = |policy| backend_client(backend, ca_file.as_deref(), policy);
     let wakeups = match subscribed {
         // Its own client: the listener's requests never wait behind a run's.
-        Some(live) => SyncWakeups::listening(
-            backend_client(backend, ca_file.as_deref(), RetryPolicy::default())?,
-            live,
-        )?,
+        Some(live) => SyncWakeups::listening(client(RetryPolicy::default())?, live)?,
         None => SyncWakeups::polling(),
     };
-    let mut due = SyncDue::Whole;
-    let mut last_whole = Instant::now();
-    let mut outbox = OutboxWatch::default();
-    loop {
-        outbox.note(&store);
-        let config = SyncConfig {
-            only: due.only(),
-            ..SyncConfig::default()
-        };
-        let result = runtime.block_on(sync_and_follow_up(
-            &mut store,
-            &client,
-            &config,
-            &mut |_| {},
-            sink,
-        ));
-        // A busy backend said how long to leave it alone: that long (within reason), not the
-        // usual interval and not a probe every 2 s.
-        if let Err(AppError::Sync(SyncError::Busy { seconds })) = &result {
-            tracing::warn!(seconds, "the backend is busy; waiting before the next run");
-            let pause = Duration::from_secs(*seconds).clamp(every, MAX_BUSY_PAUSE);
-            if !sleep_until(Instant::now() + pause, stop) {
-                return Ok(());
-            }
-            due = SyncDue::Whole;
-            continue;
-        }
-        let offline = match result {
-            Ok(report) => {
-                tracing::info!(
-                    pulled = report.pulled,
-                    accepted = report.accepted,
-                    pushed = report.pushed,
-                    alarms = report.alarms_raised,
-                    whole = due == SyncDue::Whole,
-                    "sync ok"
-                );
-                false
-            }
+    sync_loop(
+        location,
+        &client(RetryPolicy::default())?,
+        &wakeups,
+        every,
+        sink,
+        stop,
+        &mut LoggedRuns,
+    )
+}
+
+struct LoggedRuns;
+
+impl SyncObserver for LoggedRuns {
+    fn ran(&mut self, due: &SyncDue, result: &Result<SyncReport, AppError>) {
+        match result {
+            Ok(report) => tracing::info!(
+                pulled = report.pulled,
+                accepted = report.accepted,
+                pushed = report.pushed,
+                alarms = report.alarms_raised,
+                whole = *due == SyncDue::Whole,
+                "sync ok"
+            ),
             // Recorded in sync_runs, which the status bar shows.
-            Err(e) => {
-                tracing::warn!(code = e.code(), "sync failed: {e}");
-                e.code() == "offline"
-            }
-        };
-        let ended = Instant::now();
-        if due == SyncDue::Whole {
-            last_whole = ended;
+            Err(e) => tracing::warn!(code = e.code(), "sync failed: {e}"),
         }
-        due = if offline {
-            if !wait_for_network(&runtime, &probe, ended + every, stop) {
-                return Ok(());
-            }
-            SyncDue::Whole
-        } else {
-            wakeups.wait(ended, last_whole, every, stop, &mut || outbox.news(&store))
-        };
-        if due == SyncDue::Stopped {
-            return Ok(());
-        }
-    }
-}
-
-fn probe_policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 1,
-        connect_timeout: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(3),
-        ..RetryPolicy::default()
-    }
-}
-
-/// Returns as soon as the backend answers at all (even with an error: it is reachable), or at
-/// `until`, whichever is first; false when stopped.
-fn wait_for_network(
-    runtime: &tokio::runtime::Runtime,
-    probe: &FhirClient,
-    until: Instant,
-    stop: &AtomicBool,
-) -> bool {
-    loop {
-        if !sleep_until((Instant::now() + PROBE_EVERY).min(until), stop) {
-            return false;
-        }
-        if Instant::now() >= until {
-            return true;
-        }
-        match runtime.block_on(probe.get("metadata")) {
-            Err(SyncError::GaveUp { .. }) => continue,
-            _ => {
-                tracing::info!("the backend answers again; syncing now");
-                return true;
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::{Read, Write};
-
-    #[test]
-    fn the_offline_wait_ends_as_soon_as_the_backend_answers() {
-        // A port nobody listens on yet: the backend is "down".
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let runtime = runtime().expect("runtime");
-        let probe = FhirClient::new(
-            &format!("http://127.0.0.1:{port}/fhir"),
-            None,
-            probe_policy(),
-        )
-        .expect("client");
-        // The backend comes back after 3 s and answers anything (a 404 still means reachable).
-        let backend = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(3));
-            let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind");
-            if let Ok((mut stream, _)) = listener.accept() {
-                let mut request = [0u8; 1024];
-                let _ = stream.read(&mut request);
-                let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
-            }
-        });
-        let started = Instant::now();
-        let stop = AtomicBool::new(false);
-        assert!(wait_for_network(
-            &runtime,
-            &probe,
-            started + Duration::from_secs(120),
-            &stop
-        ));
-        let waited = started.elapsed();
-        assert!(
-            waited >= Duration::from_secs(3),
-            "it waited for the backend: {waited:?}"
-        );
-        assert!(
-            waited < Duration::from_secs(30),
-            "it returned when the backend answered, not after the longest wait: {waited:?}"
-        );
-        backend.join().expect("backend thread");
-    }
-
-    #[test]
-    fn a_stopped_wait_returns_at_once() {
-        let stop = AtomicBool::new(true);
-        let started = Instant::now();
-        assert!(!sleep_until(started + Duration::from_secs(60), &stop));
-        assert!(started.elapsed() < Duration::from_secs(1));
     }
 }

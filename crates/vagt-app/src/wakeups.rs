@@ -2,7 +2,8 @@
 //! websocket, a listener thread keeps them bound and the run comes as soon as the backend says a
 //! type changed (that type only, the pings of a moment gathered into one run), with a whole run
 //! now and then as the safety net; otherwise, and whenever the websocket is lost, a whole run
-//! every interval, as before. The same for the app's background sync and `vagtctl sync`.
+//! every interval, as before. The same for the app's background sync and `vagtctl sync`
+//! ([`crate::sync_loop`]).
 
 use crate::AppError;
 use crate::sync::runtime;
@@ -39,9 +40,10 @@ pub enum SyncDue {
     /// Every type: the interval came, or the Subscriptions were just bound (what changed
     /// before they were is caught up).
     Whole,
-    /// The types the backend said changed; none: only the outbox, which a nurse just added to
-    /// (every run pushes).
+    /// The types the backend said changed (never none).
     Types(BTreeSet<&'static str>),
+    /// Nothing to pull: a nurse just queued a record, which the run pushes (every run does).
+    PushOnly,
     /// Asked to stop.
     Stopped,
 }
@@ -51,7 +53,7 @@ impl SyncDue {
     /// the sync orders them): a new citizen's reading may be pinged before their Patient is.
     pub fn only(&self) -> Option<BTreeSet<&'static str>> {
         match self {
-            SyncDue::Types(types) if types.is_empty() => Some(BTreeSet::new()),
+            SyncDue::PushOnly => Some(BTreeSet::new()),
             SyncDue::Types(types) => Some(types.iter().copied().chain(["Patient"]).collect()),
             SyncDue::Whole | SyncDue::Stopped => None,
         }
@@ -182,6 +184,8 @@ impl SyncWakeups {
         }
         if whole {
             SyncDue::Whole
+        } else if types.is_empty() {
+            SyncDue::PushOnly
         } else {
             SyncDue::Types(types)
         }
@@ -336,7 +340,7 @@ mod tests {
             &stop,
             &mut || true,
         );
-        assert_eq!(due, SyncDue::Types(BTreeSet::new()));
+        assert_eq!(due, SyncDue::PushOnly);
         assert_eq!(due.only(), Some(BTreeSet::new()));
         assert!(started.elapsed() >= MIN_GAP, "no sooner than the gap");
     }

@@ -257,35 +257,27 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             })?;
             // One client for every run: it keeps what the server can do between them.
             let client = session.sync_client(&url)?;
-            let wakeups = if once || poll_only {
+            let mut show_progress = |p: &vagt_sync::Progress| output::progress_line(p);
+            if once {
+                let report =
+                    session.sync_due(&client, &vagt_app::SyncDue::Whole, &mut show_progress)?;
+                return out.print(&report, |w| output::sync_report(w, &report));
+            }
+            let wakeups = if poll_only {
                 vagt_app::SyncWakeups::polling()
             } else {
                 vagt_app::SyncWakeups::listening(session.sync_client(&url)?, Default::default())?
             };
             let every = std::time::Duration::from_secs(interval.max(1));
             let never = std::sync::atomic::AtomicBool::new(false);
-            let mut due = vagt_app::SyncDue::Whole;
-            let mut last_whole = std::time::Instant::now();
-            loop {
-                let mut show_progress = |p: &vagt_sync::Progress| output::progress_line(p);
-                match session.sync_due(&client, &due, &mut show_progress) {
-                    Ok(report) => out.print(&report, |w| output::sync_report(w, &report))?,
-                    Err(e) if !once => {
-                        let message = output::terminal_safe(&e.to_string());
-                        let _ = writeln!(std::io::stderr(), "vagtctl: sync failed: {message}");
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-                if once {
-                    return Ok(());
-                }
-                let ended = std::time::Instant::now();
-                if due == vagt_app::SyncDue::Whole {
-                    last_whole = ended;
-                }
-                // What another process queues waits for the next run: this one does not watch the outbox.
-                due = wakeups.wait(ended, last_whole, every, &never, &mut || false);
-            }
+            session.sync_loop(
+                &client,
+                &wakeups,
+                every,
+                &never,
+                &mut PrintedRuns { out: &out },
+            )?;
+            Ok(())
         }
         Command::Audit { limit, verify } => {
             let report = session.audit(limit, verify)?;
@@ -542,4 +534,34 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError
     tmp.write_all(bytes).map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
+}
+
+/// Each run of `vagtctl sync`'s loop printed as it ends; a failed one on stderr, and the loop
+/// goes on.
+struct PrintedRuns<'a> {
+    out: &'a Output,
+}
+
+impl vagt_app::SyncObserver for PrintedRuns<'_> {
+    fn progress(&mut self, progress: &vagt_sync::Progress) {
+        output::progress_line(progress);
+    }
+
+    fn ran(
+        &mut self,
+        _due: &vagt_app::SyncDue,
+        result: &Result<vagt_sync::SyncReport, vagt_app::AppError>,
+    ) {
+        let printed = match result {
+            Ok(report) => self
+                .out
+                .print(report, |w| output::sync_report(w, report))
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(format!("sync failed: {e}")),
+        };
+        if let Err(message) = printed {
+            let message = output::terminal_safe(&message);
+            let _ = writeln!(std::io::stderr(), "vagtctl: {message}");
+        }
+    }
 }
