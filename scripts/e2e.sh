@@ -24,8 +24,8 @@ cd "$REPO"
 
 cargo build --quiet -p vagt -p vagtctl -p vagt-sim
 work="$(mktemp -d)"
-sim_pid=""
-trap '[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null; rm -rf "$work"' EXIT
+SIM_PID=""
+trap '[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null; rm -rf "$work"' EXIT
 db="$work/e2e.db"
 # Enough citizens that the worklist scrolls under the alarm panel on both screens.
 citizens=300
@@ -74,11 +74,8 @@ fi
 want alarm || want visit || want person || want handover || exit 0
 
 # --- 2. a red reading arriving through sync raises an alarm without a click ---
-"$TARGET"/debug/vagt-sim --port 0 --citizens 6 --days 10 >"$work/sim.out" 2>"$work/sim.err" &
-sim_pid=$!
-for _ in $(seq 1 100); do grep -q "listening on" "$work/sim.out" 2>/dev/null && break; sleep 0.1; done
-fhir="$(sed -n 's/^vagt-sim listening on //p' "$work/sim.out")"
-[ -n "$fhir" ] || { cat "$work/sim.err" >&2; echo "vagt-sim did not start" >&2; exit 1; }
+start_sim debug "$work" --citizens 6 --days 10
+fhir="$SIM_URL"
 sync_db="$work/sync.db"
 "$TARGET"/debug/vagtctl --db "$sync_db" init --json >/dev/null
 "$TARGET"/debug/vagtctl --db "$sync_db" backend set "$fhir" --no-token >/dev/null

@@ -76,6 +76,24 @@ ensure_fhir_test_server() {
   fi
 }
 
+# start_sim PROFILE DIR ARGS...: starts the backend double (target/PROFILE/vagt-sim --port 0
+# ARGS) in the background, its output in DIR/sim.out and DIR/sim.log. Sets SIM_PID and SIM_URL
+# (its FHIR base); dies with its log if it does not say where it listens. The caller stops it.
+start_sim() {
+  local profile="$1" dir="$2"; shift 2
+  "$TARGET/$profile/vagt-sim" --port 0 "$@" >"$dir/sim.out" 2>"$dir/sim.log" &
+  SIM_PID=$!
+  SIM_URL=""
+  for _ in $(seq 1 600); do
+    SIM_URL=$(sed -n 's/^vagt-sim listening on //p' "$dir/sim.out")
+    [ -n "$SIM_URL" ] && return 0
+    kill -0 "$SIM_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill "$SIM_PID" 2>/dev/null
+  die "vagt-sim did not start: $(cat "$dir/sim.log")"
+}
+
 build_ui() {
   say "building the UI"
   (cd "$REPO/ui" && npm run --silent build >/dev/null)

@@ -14,20 +14,12 @@ profile="${PROFILE:-debug}"
 flag=""; [ "$profile" = release ] && flag="--release"
 cargo build --quiet $flag -p vagtctl -p vagt-sim
 work="$(mktemp -d)"
-sim_pid=""
-trap '[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null; rm -rf "$work"' EXIT
+SIM_PID=""
+trap '[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null; rm -rf "$work"' EXIT
 export VAGT_THROWAWAY_KEY=alarm-latency HOME="$work/home"
 mkdir -p "$HOME"
 
-"$TARGET/$profile/vagt-sim" --port 0 --citizens "$citizens" --days 14 \
-  >"$work/sim.out" 2>"$work/sim.log" &
-sim_pid=$!
-backend=""
-for _ in $(seq 1 600); do
-  backend=$(sed -n 's/^vagt-sim listening on //p' "$work/sim.out")
-  [ -n "$backend" ] && break
-  sleep 0.1
-done
-[ -n "$backend" ] || die "vagt-sim did not start: $(cat "$work/sim.log")"
+start_sim "$profile" "$work" --citizens "$citizens" --days 14
+backend="$SIM_URL"
 "$TARGET/$profile/vagtctl" bench alarm-latency --backend "$backend" --runs "$runs" \
   ${JSON:+--json} 2>"$work/bench.log" || { cat "$work/bench.log" >&2; exit 1; }

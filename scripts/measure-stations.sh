@@ -25,16 +25,9 @@ trap 'stop_all; rm -rf "$work"' EXIT
 export VAGT_THROWAWAY_KEY=stations-measure HOME="$work/home"
 mkdir -p "$HOME"
 
-"$TARGET/$profile/vagt-sim" --port 0 --citizens "$citizens" --days 30 \
-  >"$work/sim.out" 2>"$work/sim.log" &
-pids+=($!)
-backend=""
-for _ in $(seq 1 600); do
-  backend=$(sed -n 's/^vagt-sim listening on //p' "$work/sim.out")
-  [ -n "$backend" ] && break
-  sleep 0.1
-done
-[ -n "$backend" ] || die "vagt-sim did not start: $(cat "$work/sim.log")"
+start_sim "$profile" "$work" --citizens "$citizens" --days 30
+pids+=("$SIM_PID")
+backend="$SIM_URL"
 admin="${backend%/fhir}/admin"
 # The traffic so far, and when it was read (what a period's rates are scaled by).
 traffic() { curl -fsS "$admin/traffic" >"$work/$1.json"; date +%s.%N >"$work/$1.at"; }

@@ -21,17 +21,9 @@ db="$demo_dir/demo.db"
 rm -f "$db" "$db-wal" "$db-shm"
 
 say "starting the demo backend (vagt-sim)"
-"$TARGET"/debug/vagt-sim --port 0 --live >"$demo_dir/sim.out" 2>"$demo_dir/sim.log" &
-sim=$!
-trap 'kill "$sim" 2>/dev/null || true' EXIT
-backend=""
-for _ in $(seq 1 100); do
-  backend=$(sed -n 's/^vagt-sim listening on //p' "$demo_dir/sim.out")
-  [ -n "$backend" ] && break
-  kill -0 "$sim" 2>/dev/null || die "vagt-sim did not start: $(cat "$demo_dir/sim.log")"
-  sleep 0.1
-done
-[ -n "$backend" ] || die "vagt-sim did not say where it listens"
+start_sim debug "$demo_dir" --live
+trap 'kill "$SIM_PID" 2>/dev/null || true' EXIT
+backend="$SIM_URL"
 say "demo backend at $backend"
 
 vagtctl() { "$TARGET"/debug/vagtctl --db "$db" "$@"; }
