@@ -10,6 +10,18 @@ use vagt_sim::{FaultProfile, SimConfig};
 use vagt_store::{Actor, OpenMode};
 use zeroize::Zeroizing;
 
+/// A session on a new encrypted store named `name` in `dir`.
+fn session_at(dir: &std::path::Path, name: &str) -> Session {
+    Session::open(
+        StoreLocation {
+            db: Some(dir.join(format!("{name}.db"))),
+            throwaway_key: Some(Zeroizing::new(name.into())),
+        },
+        OpenMode::CreateIfMissing,
+    )
+    .expect("session")
+}
+
 #[test]
 fn missed_measurements_are_raised_on_the_rules_clock_while_the_backend_is_busy() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -23,14 +35,7 @@ fn missed_measurements_are_raised_on_the_rules_clock_while_the_backend_is_busy()
         }))
         .expect("sim");
     let dir = tempfile::tempdir().expect("tempdir");
-    let session = Session::open(
-        StoreLocation {
-            db: Some(dir.path().join("clock.db")),
-            throwaway_key: Some(Zeroizing::new("clock".into())),
-        },
-        OpenMode::CreateIfMissing,
-    )
-    .expect("session");
+    let session = session_at(dir.path(), "clock");
     let actor = Actor("nurse-a".into());
     // The cohort's last readings are two days old: evaluated now, measurements are missed.
     let two_days = 2 * 24 * 3_600_000;
@@ -92,14 +97,7 @@ fn a_subscribed_station_gets_new_readings_without_waiting_for_its_poll() {
         }))
         .expect("sim");
     let dir = tempfile::tempdir().expect("tempdir");
-    let session = Session::open(
-        StoreLocation {
-            db: Some(dir.path().join("subscribed.db")),
-            throwaway_key: Some(Zeroizing::new("subscribed".into())),
-        },
-        OpenMode::CreateIfMissing,
-    )
-    .expect("session");
+    let session = session_at(dir.path(), "subscribed");
     let notices = std::sync::Arc::new(std::sync::Mutex::new(Vec::<StoreChanged>::new()));
     let recorder = notices.clone();
     let session = session.with_sink(std::sync::Arc::new(move |change: &StoreChanged| {

@@ -49,15 +49,18 @@ pub fn reading_to_alarm(
     reference_runs: usize,
     poll_every: Duration,
 ) -> Result<LatencyBench, AppError> {
-    let client = FhirClient::new(backend, None, RetryPolicy::default())?;
-    let patients = patients_of(&client)?;
+    let devices = Devices {
+        client: FhirClient::new(backend, None, RetryPolicy::default())?,
+        runtime: crate::sync::runtime()?,
+    };
+    let patients = devices.patients()?;
     let mut used = Vec::new();
     let (subscriptions_bound, subscribed) = measure(
-        backend, &client, &patients, &mut used, runs, poll_every, true,
+        backend, &devices, &patients, &mut used, runs, poll_every, true,
     )?;
     let (_, polling) = measure(
         backend,
-        &client,
+        &devices,
         &patients,
         &mut used,
         reference_runs,
@@ -103,7 +106,7 @@ impl Notices {
 
 fn measure(
     backend: &str,
-    client: &FhirClient,
+    devices: &Devices,
     patients: &BTreeMap<CitizenId, String>,
     used: &mut Vec<CitizenId>,
     runs: usize,
@@ -151,7 +154,7 @@ fn measure(
         let phase = (run as f64 * 0.618_034).fract();
         std::thread::sleep(poll_every.mul_f64(phase).min(Duration::from_secs(2)));
         let posted = Instant::now();
-        post_low_saturation(client, patient)?;
+        devices.post_low_saturation(patient)?;
         figures.posted += 1;
         if let Some(at) = notices.alarm_of(&citizen, posted, poll_every + PATIENCE) {
             let raised = !session.alarm_episodes_of(&actor, &[citizen])?.is_empty();
@@ -173,54 +176,62 @@ fn measure(
     Ok((bound, figures))
 }
 
-/// Citizen id → the server id of their Patient, from the backend's first pages.
-fn patients_of(client: &FhirClient) -> Result<BTreeMap<CitizenId, String>, AppError> {
-    let runtime = crate::sync::runtime()?;
-    let mut found = BTreeMap::new();
-    let mut next = Some("Patient?_count=200".to_owned());
-    let mut pages = 0;
-    while let Some(url) = next.take().filter(|_| pages < 20) {
-        pages += 1;
-        let response = runtime.block_on(client.get(&url))?;
-        let page: Value = serde_json::from_slice(&response.body)
-            .map_err(|e| AppError::invalid("not_fhir", format!("a page of Patients: {e}")))?;
-        for entry in page["entry"].as_array().into_iter().flatten() {
-            let resource = &entry["resource"];
-            if let (Ok(record), Some(id)) = (
-                vagt_fhir::map_patient(resource, client.base()),
-                resource["id"].as_str(),
-            ) {
-                found.insert(record.citizen.id, id.to_owned());
-            }
-        }
-        next = page["link"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|link| link["relation"] == "next")
-            .and_then(|link| link["url"].as_str())
-            .map(str::to_owned);
-    }
-    Ok(found)
+/// The citizens' devices: what posts readings to the backend, on one runtime for every post.
+struct Devices {
+    client: FhirClient,
+    runtime: tokio::runtime::Runtime,
 }
 
-/// An oxygen saturation of 75 % measured now, as a citizen's device posts it.
-fn post_low_saturation(client: &FhirClient, patient: &str) -> Result<(), AppError> {
-    let observation = json!({
-        "resourceType": "Observation",
-        "status": "final",
-        "category": [{"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-            "code": "vital-signs",
-        }]}],
-        "code": {"coding": [{"system": "http://loinc.org", "code": "59408-5"}]},
-        "subject": {"reference": format!("Patient/{patient}")},
-        "effectiveDateTime": Timestamp::now().to_rfc3339(),
-        "valueQuantity": {
-            "value": 75, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%",
-        },
-    });
-    let runtime = crate::sync::runtime()?;
-    runtime.block_on(client.create_one_attempt("Observation", &observation))?;
-    Ok(())
+impl Devices {
+    /// Citizen id → the server id of their Patient, from the backend's first pages.
+    fn patients(&self) -> Result<BTreeMap<CitizenId, String>, AppError> {
+        let client = &self.client;
+        let mut found = BTreeMap::new();
+        let mut next = Some("Patient?_count=200".to_owned());
+        let mut pages = 0;
+        while let Some(url) = next.take().filter(|_| pages < 20) {
+            pages += 1;
+            let response = self.runtime.block_on(client.get(&url))?;
+            let page: Value = serde_json::from_slice(&response.body)
+                .map_err(|e| AppError::invalid("not_fhir", format!("a page of Patients: {e}")))?;
+            for entry in page["entry"].as_array().into_iter().flatten() {
+                let resource = &entry["resource"];
+                if let (Ok(record), Some(id)) = (
+                    vagt_fhir::map_patient(resource, client.base()),
+                    resource["id"].as_str(),
+                ) {
+                    found.insert(record.citizen.id, id.to_owned());
+                }
+            }
+            next = page["link"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|link| link["relation"] == "next")
+                .and_then(|link| link["url"].as_str())
+                .map(str::to_owned);
+        }
+        Ok(found)
+    }
+
+    /// An oxygen saturation of 75 % measured now, as a citizen's device posts it.
+    fn post_low_saturation(&self, patient: &str) -> Result<(), AppError> {
+        let observation = json!({
+            "resourceType": "Observation",
+            "status": "final",
+            "category": [{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                "code": "vital-signs",
+            }]}],
+            "code": {"coding": [{"system": "http://loinc.org", "code": "59408-5"}]},
+            "subject": {"reference": format!("Patient/{patient}")},
+            "effectiveDateTime": Timestamp::now().to_rfc3339(),
+            "valueQuantity": {
+                "value": 75, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%",
+            },
+        });
+        self.runtime
+            .block_on(self.client.create_one_attempt("Observation", &observation))?;
+        Ok(())
+    }
 }

@@ -1,0 +1,63 @@
+//! `vagtctl bench`: what it measures.
+
+use clap::Subcommand;
+use vagt_cohort::CohortSpec;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchWhat {
+    /// FHIR Observations parsed, mapped, normalised and stored, against a raw SQLite insert of
+    /// the same rows into the same (encrypted) schema. Uses temporary databases, not --db.
+    Ingest {
+        #[arg(long, default_value_t = 100_000)]
+        readings: usize,
+    },
+    /// What the window reads after one new reading for one citizen (their row, the open alarms,
+    /// the status), against the whole worklist, on a demo database of --citizens. Uses a
+    /// temporary database, not --db.
+    Worklist {
+        #[arg(long, default_value_t = 1_000)]
+        citizens: usize,
+        #[arg(long, default_value_t = CohortSpec::DEFAULT_DAYS)]
+        days: u32,
+        #[arg(long, default_value_t = 15)]
+        runs: usize,
+    },
+    /// A region: the demo cohort of --citizens over --days loaded by the bulk path, then the
+    /// worklist, a wave of 100 new readings evaluated, and a citizen's page (a year of trends
+    /// and the timeline), each beside a reference from the same run, with the database's size
+    /// per million readings. Uses a temporary database, not --db.
+    Region {
+        #[arg(long, default_value_t = 10_000)]
+        citizens: usize,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+    },
+    /// The rules after a sync that brought one new reading (only the citizens whose data
+    /// changed or whose time came), against evaluating every citizen, on a demo database of
+    /// --citizens. Uses a temporary database, not --db.
+    Evaluation {
+        #[arg(long, default_value_t = 1_000)]
+        citizens: usize,
+        #[arg(long, default_value_t = CohortSpec::DEFAULT_DAYS)]
+        days: u32,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// From a reading posted to the backend to its alarm at a station running the app's
+    /// background sync: --runs readings with the backend's Subscriptions, --reference-runs by
+    /// the poll every --interval seconds alone. Posts low oxygen saturations for COPD citizens
+    /// of the backend at --backend (a test backend such as `vagt-sim`, never a clinic's). Uses
+    /// temporary databases, not --db.
+    AlarmLatency {
+        #[arg(long)]
+        backend: String,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        #[arg(long, default_value_t = 6)]
+        reference_runs: usize,
+        #[arg(long, default_value_t = 10)]
+        interval: u64,
+    },
+}
