@@ -9,7 +9,7 @@
 //! Both tell the window what changed through the session's sink.
 
 use crate::backend::{BACKEND_CA_FILE_SETTING, backend_client};
-use crate::follow_up::{Affected, follow_up};
+use crate::follow_up::{Affected, AlarmsChanged, follow_up};
 use crate::sync_loop::{SyncObserver, sleep_until, sync_loop};
 use crate::{AppError, ChangeSink, Session, StoreLocation, SyncDue, SyncWakeups};
 use std::collections::BTreeSet;
@@ -134,7 +134,7 @@ fn clock_loop(
         let report = follow_up(
             &mut store,
             Affected::Citizens(BTreeSet::new()),
-            false,
+            AlarmsChanged::None,
             Timestamp::now(),
             sink,
         )?;

@@ -2,7 +2,7 @@
 //! sets what it decides (her confirmed level, the alarm it answers) and travels to every
 //! station; calls are listed and shown.
 
-use crate::follow_up::{Affected, follow_up};
+use crate::follow_up::{Affected, AlarmsChanged, follow_up};
 use crate::{AppError, Session};
 use serde::{Deserialize, Serialize};
 use vagt_core::call::{
@@ -88,7 +88,7 @@ impl Session {
         let report = follow_up(
             &mut store,
             Affected::Citizens(affected),
-            true,
+            AlarmsChanged::Anyone,
             now,
             self.sink(),
         )?;

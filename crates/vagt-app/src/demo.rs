@@ -1,7 +1,7 @@
 //! The synthetic demo cohort loaded into the station's database, through the same ingest path
 //! real data takes, and evaluated as of the cohort's end.
 
-use crate::follow_up::{Affected, follow_up};
+use crate::follow_up::{Affected, AlarmsChanged, follow_up};
 use crate::{AppError, NoWindow, Session, StoreChanged};
 use serde::Serialize;
 use vagt_cohort::CohortSpec;
@@ -60,7 +60,13 @@ impl Session {
             Some(&serde_json::json!({ "seed": spec.seed, "citizens": count })),
         )?;
         // Everyone is new: one notice to re-read everything, not one per citizen.
-        let evaluation = follow_up(&mut store, Affected::Everyone, true, spec.end, &NoWindow)?;
+        let evaluation = follow_up(
+            &mut store,
+            Affected::Everyone,
+            AlarmsChanged::Anyone,
+            spec.end,
+            &NoWindow,
+        )?;
         self.sink().changed(&StoreChanged::everything());
         Ok(DemoReport {
             seed: spec.seed,

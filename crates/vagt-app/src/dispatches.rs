@@ -3,7 +3,7 @@
 //! sets the citizen's confirmed level and raises its alarm. Two stations' edits merge; a field
 //! they set differently is a conflict a nurse settles by choosing one of its versions.
 
-use crate::follow_up::{Affected, follow_up};
+use crate::follow_up::{Affected, AlarmsChanged, follow_up};
 use crate::{AppError, Session};
 use serde::{Deserialize, Serialize};
 use vagt_core::dispatch::{Dispatch, DispatchChange, DispatchState, DispatchUrgency, VisitOutcome};
@@ -83,7 +83,7 @@ impl Session {
         let report = follow_up(
             &mut store,
             Affected::Citizens([form.citizen_id].into()),
-            true,
+            AlarmsChanged::Anyone,
             now,
             self.sink(),
         )?;
@@ -106,7 +106,7 @@ impl Session {
         let report = follow_up(
             &mut store,
             Affected::Citizens([saved.dispatch.citizen_id.clone()].into()),
-            true,
+            AlarmsChanged::Anyone,
             now,
             self.sink(),
         )?;

@@ -15,32 +15,49 @@ pub enum Affected {
     Everyone,
 }
 
+/// Whose alarms a change changed, besides what the evaluation raises and resolves.
+#[derive(Debug, Clone)]
+pub enum AlarmsChanged {
+    None,
+    /// Those of these citizens only (acknowledgements pulled from other stations, say): the
+    /// window re-reads their episodes, not every one.
+    Of(BTreeSet<CitizenId>),
+    /// Maybe anyone's: the window re-reads every episode.
+    Anyone,
+}
+
 /// Evaluates every citizen whose inputs changed or whose time came (the store knows which:
 /// whatever wrote their data made them due) at `now`, and tells `sink` which rows and whether
-/// the alarms changed. `alarms_changed` forces the alarm flag (an acknowledgement arrived, say).
+/// the alarms changed, `alarms_changed` with them.
 pub fn follow_up(
     store: &mut Store,
     affected: Affected,
-    alarms_changed: bool,
+    alarms_changed: AlarmsChanged,
     now: Timestamp,
     sink: &dyn ChangeSink,
 ) -> Result<EvaluationReport, AppError> {
     let report = store.evaluate_due(now)?;
-    // The evaluation's alarms are its citizens': the window re-reads only their episodes. An
-    // alarm changed elsewhere (an acknowledgement pulled) may be anyone's.
+    // The evaluation's alarms are its citizens': the window re-reads only their episodes.
     let raised_or_resolved = !report.raised.is_empty() || report.resolved > 0;
-    let change = match affected {
-        Affected::Citizens(mut shown) => {
+    let change = match (affected, alarms_changed) {
+        (Affected::Everyone, _) => StoreChanged::everything(),
+        (Affected::Citizens(mut shown), AlarmsChanged::Anyone) => {
             shown.extend(report.changed_citizens.iter().cloned());
-            if alarms_changed {
-                StoreChanged::citizens(shown, true)
-            } else if raised_or_resolved {
-                StoreChanged::alarms_of(shown, report.changed_citizens.clone())
-            } else {
-                StoreChanged::citizens(shown, false)
-            }
+            StoreChanged::citizens(shown, true)
         }
-        Affected::Everyone => StoreChanged::everything(),
+        (Affected::Citizens(mut shown), alarms_changed) => {
+            shown.extend(report.changed_citizens.iter().cloned());
+            let mut alarm_citizens = match alarms_changed {
+                AlarmsChanged::Of(citizens) => citizens,
+                AlarmsChanged::None | AlarmsChanged::Anyone => BTreeSet::new(),
+            };
+            if raised_or_resolved {
+                alarm_citizens.extend(report.changed_citizens.iter().cloned());
+            }
+            // Their rows' alarm counts changed too.
+            shown.extend(alarm_citizens.iter().cloned());
+            StoreChanged::alarms_of(shown, alarm_citizens)
+        }
     };
     let rows = !change.citizens.as_ref().is_some_and(Vec::is_empty);
     if rows || change.alarms || change.alarm_citizens.is_some() {

@@ -1,6 +1,6 @@
 //! A citizen's ECM level: the suggested and confirmed levels, and a nurse confirming one.
 
-use crate::follow_up::{Affected, follow_up};
+use crate::follow_up::{Affected, AlarmsChanged, follow_up};
 use crate::{AppError, Session};
 use serde::Serialize;
 use vagt_core::{CitizenId, EcmLevel, LevelKind, Timestamp};
@@ -52,7 +52,7 @@ impl Session {
         let report = follow_up(
             &mut store,
             Affected::Citizens([citizen.clone()].into()),
-            true,
+            AlarmsChanged::Anyone,
             now,
             self.sink(),
         )?;
@@ -86,7 +86,7 @@ impl Session {
             EvaluationScope::Due => follow_up(
                 &mut store,
                 Affected::Citizens(std::collections::BTreeSet::new()),
-                false,
+                AlarmsChanged::None,
                 now,
                 self.sink(),
             ),

@@ -1,7 +1,7 @@
 //! The MAS function's persons outside the clinic, and unknown callers tied to citizens later.
 
 use crate::dispatches::{DispatchChanged, DispatchForm};
-use crate::follow_up::{Affected, follow_up};
+use crate::follow_up::{Affected, AlarmsChanged, follow_up};
 use crate::{AppError, Session};
 use serde::{Deserialize, Serialize};
 use vagt_core::call::CallRecord;
@@ -36,7 +36,7 @@ impl Session {
         follow_up(
             &mut store,
             Affected::Citizens([added.citizen_id.clone()].into()),
-            false,
+            AlarmsChanged::None,
             now,
             self.sink(),
         )?;
@@ -77,7 +77,7 @@ impl Session {
         follow_up(
             &mut store,
             Affected::Citizens([citizen.clone()].into()),
-            true,
+            AlarmsChanged::Anyone,
             now,
             self.sink(),
         )?;

@@ -1,7 +1,7 @@
 //! A citizen's triage plan: as a form (defaults, overrides, the plan in force), checked field
 //! by field as it is typed, and saved with a reason; as TOML for administrators.
 
-use crate::follow_up::{Affected, follow_up};
+use crate::follow_up::{Affected, AlarmsChanged, follow_up};
 use crate::{AppError, Session};
 use serde::Serialize;
 use vagt_core::plan::DocumentFormat;
@@ -90,7 +90,7 @@ impl Session {
         let report = follow_up(
             &mut store,
             Affected::Citizens([citizen.clone()].into()),
-            false,
+            AlarmsChanged::None,
             Timestamp::now(),
             self.sink(),
         )?;

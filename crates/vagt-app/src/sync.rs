@@ -3,7 +3,7 @@
 //! sync.
 
 use crate::backend::backend_client;
-use crate::follow_up::{Affected, follow_up};
+use crate::follow_up::{Affected, AlarmsChanged, follow_up};
 use crate::{AppError, ChangeSink, Session, StoreChanged, SyncDue};
 use vagt_core::Timestamp;
 use vagt_store::Store;
@@ -23,7 +23,7 @@ pub async fn sync_and_follow_up(
     let evaluation = follow_up(
         store,
         Affected::Citizens(report.changed_citizens.clone()),
-        report.acknowledgements > 0,
+        AlarmsChanged::Of(report.acknowledged_citizens.clone()),
         Timestamp::now(),
         sink,
     )?;

@@ -3,7 +3,7 @@
 //! travels to every station. Also the citizen's medicine box, which the visit and call forms
 //! choose from.
 
-use crate::follow_up::{Affected, follow_up};
+use crate::follow_up::{Affected, AlarmsChanged, follow_up};
 use crate::{AppError, Session};
 use serde::{Deserialize, Serialize};
 use vagt_core::dispatch::VisitOutcome;
@@ -84,7 +84,7 @@ impl Session {
         let report = follow_up(
             &mut store,
             Affected::Citizens([visit.citizen_id.clone()].into()),
-            true,
+            AlarmsChanged::Anyone,
             now,
             self.sink(),
         )?;

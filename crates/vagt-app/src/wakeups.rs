@@ -8,9 +8,8 @@
 use crate::AppError;
 use crate::sync::runtime;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use vagt_sync::{
@@ -60,14 +59,58 @@ impl SyncDue {
     }
 }
 
-enum Wake {
-    Bound,
-    Changed(&'static str),
+/// What the backend said since the last run, coalesced: a ping for a type already pending adds
+/// nothing, so however fast a hostile or busy server pings, this holds at most every type once.
+#[derive(Debug, Default)]
+struct Pending {
+    /// The Subscriptions were (re)bound: a whole run catches up what was not pinged.
+    bound: bool,
+    changed: BTreeSet<&'static str>,
+}
+
+/// The listener's side of the wakeups: it adds to what is pending and wakes the sync loop.
+#[derive(Debug, Default)]
+struct Wakes {
+    pending: Mutex<Pending>,
+    arrived: Condvar,
+}
+
+impl Wakes {
+    fn add(&self, add: impl FnOnce(&mut Pending)) {
+        // A poisoned lock only means the other side panicked mid-update: what it holds is a set.
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        add(&mut pending);
+        self.arrived.notify_all();
+    }
+
+    fn bound(&self) {
+        self.add(|p| p.bound = true);
+    }
+
+    fn changed(&self, resource_type: &'static str) {
+        self.add(|p| {
+            p.changed.insert(resource_type);
+        });
+    }
+
+    /// Waits up to `timeout` for something to be pending; whether there is.
+    fn any_within(&self, timeout: Duration) -> bool {
+        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let (pending, _) = self
+            .arrived
+            .wait_timeout_while(pending, timeout, |p| !p.bound && p.changed.is_empty())
+            .unwrap_or_else(|e| e.into_inner());
+        pending.bound || !pending.changed.is_empty()
+    }
+
+    fn take(&self) -> Pending {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 /// Tells the sync loop when its next run is due; stops its listener when dropped.
 pub struct SyncWakeups {
-    wakes: Receiver<Wake>,
+    wakes: Arc<Wakes>,
     live: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     listener: Option<JoinHandle<()>>,
@@ -84,9 +127,8 @@ impl std::fmt::Debug for SyncWakeups {
 impl SyncWakeups {
     /// Runs every interval, never sooner.
     pub fn polling() -> Self {
-        let (_, wakes) = channel();
         SyncWakeups {
-            wakes,
+            wakes: Arc::default(),
             live: Arc::default(),
             stop: Arc::default(),
             listener: None,
@@ -96,12 +138,12 @@ impl SyncWakeups {
     /// Listens to the backend's Subscriptions (if it offers them) with `client`, on a thread
     /// of its own; `live` says whether they are bound now.
     pub fn listening(client: FhirClient, live: Arc<AtomicBool>) -> Result<Self, AppError> {
-        let (sender, wakes) = channel();
+        let wakes = Arc::new(Wakes::default());
         let stop = Arc::new(AtomicBool::new(false));
-        let (thread_live, thread_stop) = (live.clone(), stop.clone());
+        let (thread_wakes, thread_live, thread_stop) = (wakes.clone(), live.clone(), stop.clone());
         let listener = std::thread::Builder::new()
             .name("vagt-subscriptions".into())
-            .spawn(move || listen_loop(&client, &sender, &thread_live, &thread_stop))
+            .spawn(move || listen_loop(&client, &thread_wakes, &thread_live, &thread_stop))
             .map_err(|source| AppError::Io {
                 doing: "start the listener of Subscriptions",
                 source,
@@ -149,19 +191,13 @@ impl SyncWakeups {
             if left.is_zero() {
                 return SyncDue::Whole;
             }
-            if to_push() {
-                return self.gather(None, last_run, stop);
-            }
-            match self.wakes.recv_timeout(left.min(TICK)) {
-                Ok(first) => return self.gather(Some(first), last_run, stop),
-                Err(RecvTimeoutError::Timeout) => {}
-                // No listener: the plain poll.
-                Err(RecvTimeoutError::Disconnected) => std::thread::sleep(left.min(TICK)),
+            if to_push() || self.wakes.any_within(left.min(TICK)) {
+                return self.gather(last_run, stop);
             }
         }
     }
 
-    fn gather(&self, first: Option<Wake>, last_run: Instant, stop: &AtomicBool) -> SyncDue {
+    fn gather(&self, last_run: Instant, stop: &AtomicBool) -> SyncDue {
         let until = (Instant::now() + GATHER).max(last_run + MIN_GAP);
         while let Some(left) = until.checked_duration_since(Instant::now()) {
             if stop.load(Ordering::Relaxed) {
@@ -172,22 +208,13 @@ impl SyncWakeups {
             }
             std::thread::sleep(left.min(TICK));
         }
-        let mut whole = false;
-        let mut types = BTreeSet::new();
-        for wake in first.into_iter().chain(self.wakes.try_iter()) {
-            match wake {
-                Wake::Bound => whole = true,
-                Wake::Changed(resource_type) => {
-                    types.insert(resource_type);
-                }
-            }
-        }
-        if whole {
+        let pending = self.wakes.take();
+        if pending.bound {
             SyncDue::Whole
-        } else if types.is_empty() {
+        } else if pending.changed.is_empty() {
             SyncDue::PushOnly
         } else {
-            SyncDue::Types(types)
+            SyncDue::Types(pending.changed)
         }
     }
 }
@@ -227,7 +254,7 @@ impl Drop for SyncWakeups {
 /// Keeps the Subscriptions bound for as long as the loop runs: made again before they end,
 /// bound again after the socket is lost, asked about again an hour after a backend said it has
 /// none.
-fn listen_loop(client: &FhirClient, wakes: &Sender<Wake>, live: &AtomicBool, stop: &AtomicBool) {
+fn listen_loop(client: &FhirClient, wakes: &Wakes, live: &AtomicBool, stop: &AtomicBool) {
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -244,11 +271,9 @@ fn listen_loop(client: &FhirClient, wakes: &Sender<Wake>, live: &AtomicBool, sto
             let subscribed = subscribe(client, websocket, &PULLED_TYPES, LIFETIME).await?;
             let mut on_bound = || {
                 live.store(true, Ordering::Relaxed);
-                let _ = wakes.send(Wake::Bound);
+                wakes.bound();
             };
-            let mut on_ping = |resource_type| {
-                let _ = wakes.send(Wake::Changed(resource_type));
-            };
+            let mut on_ping = |resource_type| wakes.changed(resource_type);
             listen(client, &subscribed, &mut on_bound, &mut on_ping, stop)
                 .await
                 .map(Some)
@@ -265,16 +290,7 @@ fn listen_loop(client: &FhirClient, wakes: &Sender<Wake>, live: &AtomicBool, sto
                 tracing::info!("the backend offers no Subscriptions; the sync polls");
                 NOT_OFFERED_PAUSE
             }
-            Err(e) => {
-                let code = e.code();
-                // Offline is the sync loop's to report; here it only means trying later.
-                if !matches!(e, SyncError::GaveUp { .. }) {
-                    tracing::warn!(code, "the Subscriptions were lost; the sync polls: {e}");
-                }
-                let pause = retry;
-                retry = (retry * 2).min(RETRY_LONGEST);
-                pause
-            }
+            Err(e) => pause_after(&e, &mut retry),
         };
         let until = Instant::now() + pause;
         while Instant::now() < until {
@@ -286,26 +302,48 @@ fn listen_loop(client: &FhirClient, wakes: &Sender<Wake>, live: &AtomicBool, sto
     }
 }
 
+/// How long the listener waits after `error` before it tries again, `retry` doubling up to a
+/// minute. A websocket on another host is a setting of the server's that a retry will not change
+/// (and the token must not go there): asked about again in an hour, not warned of each minute.
+fn pause_after(error: &SyncError, retry: &mut Duration) -> Duration {
+    let code = error.code();
+    match error {
+        SyncError::ForeignUrl { .. } => {
+            tracing::warn!(
+                code,
+                "the backend's websocket is not on the backend; the sync polls: {error}"
+            );
+            NOT_OFFERED_PAUSE
+        }
+        // Offline is the sync loop's to report; here it only means trying later.
+        SyncError::GaveUp { .. } => std::mem::replace(retry, (*retry * 2).min(RETRY_LONGEST)),
+        _ => {
+            tracing::warn!(code, "the Subscriptions were lost; the sync polls: {error}");
+            std::mem::replace(retry, (*retry * 2).min(RETRY_LONGEST))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn wakeups_fed_by() -> (Sender<Wake>, SyncWakeups) {
-        let (sender, wakes) = channel();
+    fn wakeups_fed_by() -> (Arc<Wakes>, SyncWakeups) {
+        let wakes = Arc::new(Wakes::default());
         let wakeups = SyncWakeups {
-            wakes,
+            wakes: wakes.clone(),
             live: Arc::new(AtomicBool::new(true)),
             stop: Arc::default(),
             listener: None,
         };
-        (sender, wakeups)
+        (wakes, wakeups)
     }
 
     #[test]
     fn pings_of_a_moment_make_one_run_of_their_types() {
-        let (sender, wakeups) = wakeups_fed_by();
-        for wake in ["Observation", "Observation", "Patient"] {
-            sender.send(Wake::Changed(wake)).expect("sent");
+        let (wakes, wakeups) = wakeups_fed_by();
+        for resource_type in ["Observation", "Observation", "Patient"] {
+            wakes.changed(resource_type);
         }
         let stop = AtomicBool::new(false);
         let now = Instant::now();
@@ -321,11 +359,45 @@ mod tests {
             "a reading's Patient is pulled with it"
         );
         // Binding asks for a whole run: what changed before it was not pinged.
-        sender.send(Wake::Changed("Task")).expect("sent");
-        sender.send(Wake::Bound).expect("sent");
+        wakes.changed("Task");
+        wakes.bound();
         let now = Instant::now();
         let due = wakeups.wait(now, now, SAFETY_NET, &stop, &mut || false);
         assert_eq!(due, SyncDue::Whole);
+    }
+
+    #[test]
+    fn a_flood_of_pings_holds_each_type_once() {
+        let (wakes, wakeups) = wakeups_fed_by();
+        for n in 0..100_000 {
+            wakes.changed(if n % 2 == 0 { "Observation" } else { "Task" });
+        }
+        assert_eq!(wakes.pending.lock().expect("pending").changed.len(), 2);
+        let stop = AtomicBool::new(false);
+        let now = Instant::now();
+        assert_eq!(
+            wakeups.wait(now, now, SAFETY_NET, &stop, &mut || false),
+            SyncDue::Types(["Observation", "Task"].into_iter().collect())
+        );
+        assert!(
+            !wakes.any_within(Duration::ZERO),
+            "a run takes what was pending"
+        );
+    }
+
+    #[test]
+    fn a_foreign_websocket_is_asked_about_hourly_and_a_lost_one_backs_off() {
+        let mut retry = RETRY_FIRST;
+        let foreign = SyncError::ForeignUrl {
+            origin: "https://elsewhere.example".into(),
+        };
+        assert_eq!(pause_after(&foreign, &mut retry), NOT_OFFERED_PAUSE);
+        assert_eq!(retry, RETRY_FIRST);
+        let lost = SyncError::Websocket("the websocket went silent".into());
+        let pauses: Vec<Duration> = (0..8).map(|_| pause_after(&lost, &mut retry)).collect();
+        assert_eq!(pauses[0], RETRY_FIRST);
+        assert_eq!(pauses[1], RETRY_FIRST * 2);
+        assert_eq!(pauses[7], RETRY_LONGEST);
     }
 
     #[test]
@@ -372,7 +444,7 @@ mod tests {
             SyncDue::Whole
         );
         // Bound: 30 s after the last run is not yet the safety net's minute; stopped instead.
-        let (_sender, live) = wakeups_fed_by();
+        let (_wakes, live) = wakeups_fed_by();
         let flag = Arc::new(AtomicBool::new(false));
         let setter = flag.clone();
         let waiter = std::thread::spawn(move || {

@@ -159,6 +159,28 @@ fn a_subscribed_station_gets_new_readings_without_waiting_for_its_poll() {
             .map(|(_, counts)| counts.requests)
             .sum()
     };
+    // A second station that raised the same alarm before it was acknowledged.
+    let second_notices = std::sync::Arc::new(std::sync::Mutex::new(Vec::<StoreChanged>::new()));
+    let second_recorder = second_notices.clone();
+    let second = session_at(dir.path(), "second").with_sink(std::sync::Arc::new(
+        move |change: &StoreChanged| {
+            second_recorder
+                .lock()
+                .expect("notices")
+                .push(change.clone());
+        },
+    ));
+    second
+        .sync_once(&sim.base_url, &mut |_| {})
+        .expect("second station synced");
+    assert!(
+        second
+            .alarms(&actor, true)
+            .expect("alarms")
+            .iter()
+            .any(|a| a.id == alarm.id),
+        "every station raises the same alarm"
+    );
     let pushed_before = pushes();
     notices.lock().expect("notices").clear();
     session
@@ -189,4 +211,37 @@ fn a_subscribed_station_gets_new_readings_without_waiting_for_its_poll() {
     }
     assert_eq!(outbox(), 0, "the outbox is empty");
     background.stop();
+
+    // The second station pulls the acknowledgement: its window is told whose alarm it was, and
+    // re-reads that citizen's row and episode, not every one of the region.
+    second_notices.lock().expect("notices").clear();
+    second
+        .sync_once(&sim.base_url, &mut |_| {})
+        .expect("second station synced again");
+    assert!(
+        !second
+            .alarms(&actor, true)
+            .expect("alarms")
+            .iter()
+            .any(|a| a.id == alarm.id),
+        "the acknowledgement reached the second station"
+    );
+    let notices = second_notices.lock().expect("notices").clone();
+    assert!(notices.iter().all(|c| !c.alarms), "{notices:?}");
+    let told = notices
+        .iter()
+        .find(|c| c.alarm_citizens.is_some())
+        .expect("the window was told whose alarms changed");
+    assert!(
+        told.alarm_citizens
+            .as_ref()
+            .is_some_and(|c| c.contains(&alarm.citizen_id)),
+        "{told:?}"
+    );
+    assert!(
+        told.citizens
+            .as_ref()
+            .is_some_and(|c| c.contains(&alarm.citizen_id)),
+        "the citizen's row is read again: {told:?}"
+    );
 }

@@ -2,6 +2,7 @@
 //! the checkpoint that covers it, so a crash at any point loses nothing and a re-run duplicates
 //! nothing.
 
+use crate::AckOutcome;
 use crate::calls::{CallApplied, apply_remote_call_tx};
 use crate::care_events::{CareEventsApplied, apply_care_event_update_tx};
 use crate::dispatches::{DispatchApplied, apply_remote_dispatch_tx};
@@ -100,6 +101,9 @@ pub struct PullReport {
     pub care_events: usize,
     /// Acknowledgements from other stations applied (or kept waiting for their alarm).
     pub acknowledgements: usize,
+    /// The citizens whose alarms those acknowledgements acknowledged here.
+    #[serde(skip)]
+    pub acknowledged_citizens: BTreeSet<CitizenId>,
     /// Decisions, plan revisions and shared settings new to this store.
     pub records: usize,
     /// The citizens whose data this page changed: what the app re-reads and re-evaluates.
@@ -424,8 +428,17 @@ impl Store {
             report.rejected += usize::from(kept);
         }
         for ack in &batch.acknowledgements {
-            apply_remote_acknowledgement_tx(&tx, ack, received_at)?;
+            let outcome = apply_remote_acknowledgement_tx(&tx, ack, received_at)?;
             report.acknowledgements += 1;
+            if let AckOutcome::Acknowledged { alarm_id } = outcome {
+                let citizen: String = tx
+                    .prepare_cached("SELECT citizen_id FROM alarms WHERE id = ?1")?
+                    .query_row([&alarm_id], |r| r.get(0))?;
+                report.acknowledged_citizens.insert(
+                    CitizenId::new(citizen)
+                        .map_err(|e| StoreError::Corrupt(format!("an alarm's citizen: {e}")))?,
+                );
+            }
         }
         if let Some(checkpoint) = checkpoint {
             tx.prepare_cached(

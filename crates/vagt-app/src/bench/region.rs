@@ -3,7 +3,7 @@
 //! each beside a reference measured on the same database in the same run.
 
 use super::{median, ms};
-use crate::follow_up::{Affected, follow_up};
+use crate::follow_up::{Affected, AlarmsChanged, follow_up};
 use crate::{AppError, NoWindow, Session};
 use serde::Serialize;
 use std::time::Instant;
@@ -117,7 +117,7 @@ pub fn region(citizens: usize, days: u32, runs: usize) -> Result<RegionBench, Ap
             follow_up(
                 &mut store,
                 Affected::Citizens(report.changed_citizens),
-                false,
+                AlarmsChanged::None,
                 at,
                 &NoWindow,
             )?;

@@ -3,7 +3,7 @@
 //! whole worklist, on the same database in the same run.
 
 use super::{median, ms};
-use crate::follow_up::{Affected, follow_up};
+use crate::follow_up::{Affected, AlarmsChanged, follow_up};
 use crate::{AppError, NoWindow};
 use serde::Serialize;
 use std::time::Instant;
@@ -86,7 +86,7 @@ pub fn worklist(citizens: usize, days: u32, runs: usize) -> Result<WorklistBench
             follow_up(
                 &mut store,
                 Affected::Citizens(report.changed_citizens),
-                false,
+                AlarmsChanged::None,
                 at,
                 &NoWindow,
             )?;

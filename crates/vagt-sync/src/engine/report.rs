@@ -38,6 +38,9 @@ pub struct SyncReport {
     /// Acknowledgements from other stations this run applied.
     #[serde(skip)]
     pub acknowledgements: usize,
+    /// The citizens whose alarms they acknowledged here.
+    #[serde(skip)]
+    pub acknowledged_citizens: BTreeSet<CitizenId>,
     /// The citizens whose data this run changed: what must be evaluated and shown again.
     #[serde(skip)]
     pub changed_citizens: BTreeSet<CitizenId>,
@@ -58,6 +61,8 @@ impl SyncReport {
         self.rejected += page.rejected;
         self.records += page.records;
         self.acknowledgements += page.acknowledgements;
+        self.acknowledged_citizens
+            .extend(page.acknowledged_citizens.iter().cloned());
         self.changed_citizens
             .extend(page.changed_citizens.iter().cloned());
     }
