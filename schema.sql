@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 11 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 12 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -42,6 +42,10 @@ CREATE TABLE citizens (
     -- are expected, and nothing is missed until an enrolment is recorded. (Since version 9.)
     mas_only           INTEGER NOT NULL DEFAULT 0 CHECK (mas_only IN (0, 1))
 ) STRICT;
+
+-- The worklist reads every citizen in id order from this index alone, without a look-up of
+-- each row in the table. (Added in version 12.)
+CREATE INDEX citizens_worklist ON citizens (id, name, birth_date, phone, address, mas_only);
 
 -- A citizen's enrolments in the clinic's monitoring, as the backend records them
 -- (EpisodeOfCare): their measurement schedule counts from the start of the active one, so a
@@ -125,6 +129,20 @@ CREATE TABLE latest_readings (
     value        REAL NOT NULL,
     effective_at INTEGER NOT NULL,
     PRIMARY KEY (citizen_id, parameter)
+) STRICT, WITHOUT ROWID;
+
+-- The same, one row per citizen: their latest readings packed (`vagt_store::worklist`: per
+-- parameter its number in `Parameter::ALL`, the value and the instant, 17 bytes little-endian),
+-- so the whole worklist reads 10,000 rows, not 70,000. Citizens whose latest readings changed
+-- since are listed in `latest_packs_stale` by the triggers below, and packed again by the next
+-- whole worklist before it reads. (Added in version 12.)
+CREATE TABLE latest_packs (
+    citizen_id TEXT PRIMARY KEY,
+    pack       BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE latest_packs_stale (
+    citizen_id TEXT PRIMARY KEY
 ) STRICT, WITHOUT ROWID;
 
 -- Input that could not be accepted, kept whole with its reason until a human decides.
@@ -274,7 +292,9 @@ CREATE TABLE alarms (
 
 CREATE INDEX alarms_open ON alarms (priority, raised_at) WHERE state = 'open';
 
-CREATE INDEX alarms_open_by_citizen ON alarms (citizen_id) WHERE state = 'open';
+-- With the priority (and the state, which SQLite does not take from the WHERE), so the worklist
+-- counts each citizen's open alarms from the index alone. (Both since version 12.)
+CREATE INDEX alarms_open_by_citizen ON alarms (citizen_id, priority, state) WHERE state = 'open';
 
 -- One citizen's alarms, open and past (the citizen's page and timeline). (Added in version 11.)
 CREATE INDEX alarms_by_citizen ON alarms (citizen_id, raised_at);
@@ -592,6 +612,26 @@ BEGIN
         WHERE citizen_id = OLD.citizen_id AND parameter = OLD.parameter
           AND is_current = 1 AND status <> 'entered_in_error'
         ORDER BY effective_at DESC, id DESC LIMIT 1;
+END;
+
+-- Whatever changes a citizen's latest readings makes their pack stale. (Not INSERT OR IGNORE:
+-- the upsert that fires these would impose its own conflict policy on it.)
+CREATE TRIGGER latest_added_stale AFTER INSERT ON latest_readings
+BEGIN
+    INSERT INTO latest_packs_stale (citizen_id) SELECT NEW.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM latest_packs_stale WHERE citizen_id = NEW.citizen_id);
+END;
+
+CREATE TRIGGER latest_changed_stale AFTER UPDATE ON latest_readings
+BEGIN
+    INSERT INTO latest_packs_stale (citizen_id) SELECT NEW.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM latest_packs_stale WHERE citizen_id = NEW.citizen_id);
+END;
+
+CREATE TRIGGER latest_removed_stale AFTER DELETE ON latest_readings
+BEGIN
+    INSERT INTO latest_packs_stale (citizen_id) SELECT OLD.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM latest_packs_stale WHERE citizen_id = OLD.citizen_id);
 END;
 
 CREATE TRIGGER readings_removed_latest AFTER DELETE ON readings

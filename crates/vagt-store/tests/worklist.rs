@@ -59,9 +59,30 @@ fn searched(store: &mut Store) -> Latest {
         .expect("rows")
 }
 
-/// The summaries kept on write equal what a search of every reading finds.
+/// The summaries kept on write equal what a search of every reading finds, and the whole
+/// worklist (which reads them packed, one row per citizen) shows them.
 fn assert_kept(store: &mut Store, when: &str) {
     assert_eq!(kept(store), searched(store), "latest readings {when}");
+    let mut shown: Vec<(String, String, f64, i64)> = store
+        .citizen_summaries_at(&Actor::system(), end())
+        .expect("list")
+        .into_iter()
+        .flat_map(|row| {
+            row.latest
+                .into_iter()
+                .map(move |(p, l)| {
+                    let id = row.id.as_str().to_owned();
+                    (id, p.code().to_owned(), l.value, l.effective_at.millis())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    shown.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let expected: Vec<(String, String, f64, i64)> = kept(store)
+        .into_iter()
+        .map(|(c, p, _, v, at)| (c, p, v, at))
+        .collect();
+    assert_eq!(shown, expected, "the whole worklist {when}");
     let counted: i64 = store
         .connection()
         .query_row(
@@ -172,6 +193,18 @@ fn the_latest_readings_follow_every_change_of_readings() {
     );
     assert_kept(&mut store, "after a withdrawal");
     assert_eq!(row(&mut store), shown);
+
+    // Every reading of the citizen gone: no latest reading is shown for them at all.
+    store
+        .connection()
+        .execute("DELETE FROM readings WHERE citizen_id = ?1", [who.as_str()])
+        .expect("deleted");
+    assert_kept(&mut store, "after every reading of a citizen is gone");
+    let list = store
+        .citizen_summaries_at(&Actor::system(), end())
+        .expect("list");
+    let gone = list.iter().find(|r| r.id == who).expect("still a citizen");
+    assert!(gone.latest.is_empty() && gone.last_reading_at.is_none());
 }
 
 /// The list read whole merges each table's rows into the right citizen: every row holds what

@@ -43,6 +43,9 @@ pub struct RegionBench {
     /// search of every reading, as before the summary was kept on write.
     pub worklist_ms: f64,
     pub latest_by_search_ms: f64,
+    /// The first whole worklist after the load, which packs every citizen's latest readings
+    /// once (`latest_packs`); the runs after pack only the citizens a wave changed.
+    pub first_worklist_ms: f64,
     /// A wave of [`WAVE_READINGS`] new readings over `wave_citizens` citizens stored, evaluated
     /// (levels, alarms) and their worklist rows read again (median), and the reference: the same
     /// number of rows inserted raw into the same database (median).
@@ -84,7 +87,9 @@ pub fn region(citizens: usize, days: u32, runs: usize) -> Result<RegionBench, Ap
     }
     let database_bytes = directory_bytes(dir.path())?;
 
+    let started = Instant::now();
     let list = session.worklist(&actor)?;
+    let first_worklist_ms = ms(started);
     let wave_citizens: Vec<CitizenId> = list
         .iter()
         .filter(|c| !c.mas_only)
@@ -163,6 +168,7 @@ pub fn region(citizens: usize, days: u32, runs: usize) -> Result<RegionBench, Ap
         bytes_per_million_readings: database_bytes as f64 * 1e6 / (readings.max(1) as f64),
         worklist_ms: median(samples.worklist),
         latest_by_search_ms: median(samples.search),
+        first_worklist_ms,
         wave_ms: median(samples.wave),
         wave_citizens: wave_citizens.len(),
         wave_raw_insert_ms: median(samples.raw),

@@ -145,6 +145,11 @@ pub fn region_bench_text(w: &mut dyn Write, r: &RegionBench) -> io::Result<()> {
     )?;
     writeln!(
         w,
+        "  first whole worklist after the load (packs everyone's latest readings) {:>6.1} ms",
+        r.first_worklist_ms
+    )?;
+    writeln!(
+        w,
         "  wave of {} readings ({} citizens) stored, evaluated, rows read {:>6.1} ms  reference: raw insert {:.1} ms",
         vagt_app::bench::WAVE_READINGS,
         r.wave_citizens,
