@@ -183,11 +183,16 @@ impl Session {
         for c in summaries {
             let mut mine = actions.remove(&c.id).unwrap_or_default();
             mine.sort_by_key(HandoverAction::at);
+            let news2 = c
+                .news2
+                .as_ref()
+                .map(vagt_store::News2Json::score)
+                .transpose()?;
             let facts = SeverityFacts {
                 confirmed: c.confirmed_level,
                 suggested: c.suggested_level,
                 level_at_start: levels.at_start.get(&c.id).copied(),
-                news2: c.news2.as_ref().map(|n| (n.score.total, n.score.risk)),
+                news2: news2.as_ref().map(|n| (n.score.total, n.score.risk)),
                 top_open_alarm: mine
                     .iter()
                     .filter_map(|a| match a {
@@ -259,7 +264,7 @@ impl Session {
                     confirmed_level: c.confirmed_level,
                     suggested_level: c.suggested_level,
                     level_at_start: facts.level_at_start,
-                    news2: c.news2,
+                    news2,
                     latest: c.latest,
                     actions: mine,
                     calls_in_shift,

@@ -65,7 +65,7 @@ pub use sync_runs::{SyncProgress, SyncRunEnd};
 pub use timeline::{PlanRevisionEntry, TimelineRows};
 pub use trend::{PlanHistoryStep, TrendReadingRow, TrendRows};
 pub use visits::VisitSaved;
-pub use worklist::{CitizenSummary, LatestReading};
+pub use worklist::{CitizenSummary, LatestReading, News2Json};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

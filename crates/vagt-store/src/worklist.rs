@@ -110,6 +110,26 @@ pub struct LatestReading {
     pub effective_at: Timestamp,
 }
 
+/// A NEWS2 as the last evaluation stored it (a [`FullSetScore`] in JSON), passed on as it is:
+/// parsing 10,000 of them took a fifth of the whole worklist, and the window only shows them.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct News2Json(Box<serde_json::value::RawValue>);
+
+impl News2Json {
+    /// The score itself.
+    pub fn score(&self) -> Result<FullSetScore> {
+        serde_json::from_str(self.0.get())
+            .map_err(|e| StoreError::Corrupt(format!("news2 of an evaluation: {e}")))
+    }
+}
+
+impl PartialEq for News2Json {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
 /// One row of the worklist. Field names are a stable JSON contract (UI, `vagtctl --json`).
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct CitizenSummary {
@@ -131,7 +151,8 @@ pub struct CitizenSummary {
     /// NEWS2 of the newest full set of home vitals of the last [`NEWS2_MAX_AGE_MS`], on the
     /// SpO2 scale of the citizen's plan; `null` when there is none. Consciousness and oxygen are
     /// not measured at home, so it is a floor (`is_minimum`): NEWS2 at least `score.total`.
-    pub news2: Option<FullSetScore>,
+    #[ts(type = "FullSetScore | null")]
+    pub news2: Option<News2Json>,
     /// Where the citizen's newest open MAS dispatch is (`null`: none open).
     pub open_dispatch: Option<vagt_core::dispatch::DispatchState>,
     /// A person the MAS function serves who is not enrolled: no readings or plan expected.
@@ -235,9 +256,11 @@ impl Store {
                     .as_str_or_null()
                     .map_err(|e| StoreError::Corrupt(format!("news2 of an evaluation: {e}")))?
                 {
-                    Some(json) => Some(serde_json::from_str(json).map_err(|e| {
-                        StoreError::Corrupt(format!("news2 of an evaluation: {e}"))
-                    })?),
+                    Some(json) => Some(News2Json(
+                        serde_json::value::RawValue::from_string(json.to_owned()).map_err(|e| {
+                            StoreError::Corrupt(format!("news2 of an evaluation: {e}"))
+                        })?,
+                    )),
                     None => None,
                 };
                 Ok(())
