@@ -79,18 +79,23 @@ ensure_fhir_test_server() {
 # start_sim PROFILE DIR ARGS...: starts the backend double (target/PROFILE/vagt-sim --port 0
 # ARGS) in the background, its output in DIR/sim.out and DIR/sim.log. Sets SIM_PID and SIM_URL
 # (its FHIR base); dies with its log if it does not say where it listens. The caller stops it.
+# Callers set their EXIT trap (killing "${SIM_PID:-}") before calling it.
 start_sim() {
   local profile="$1" dir="$2"; shift 2
+  # Emptied first: the child creates it only after the fork, and a kept directory (the demo's)
+  # holds the last run's address.
+  : >"$dir/sim.out"
+  : >"$dir/sim.log"
   "$TARGET/$profile/vagt-sim" --port 0 "$@" >"$dir/sim.out" 2>"$dir/sim.log" &
   SIM_PID=$!
   SIM_URL=""
   for _ in $(seq 1 600); do
-    SIM_URL=$(sed -n 's/^vagt-sim listening on //p' "$dir/sim.out")
+    SIM_URL=$(sed -n 's/^vagt-sim listening on //p' "$dir/sim.out" 2>/dev/null || true)
     [ -n "$SIM_URL" ] && return 0
     kill -0 "$SIM_PID" 2>/dev/null || break
     sleep 0.1
   done
-  kill "$SIM_PID" 2>/dev/null
+  kill "$SIM_PID" 2>/dev/null || true
   die "vagt-sim did not start: $(cat "$dir/sim.log")"
 }
 

@@ -20,13 +20,16 @@ flag=""; [ "$profile" = release ] && flag="--release"
 cargo build --quiet $flag -p vagtctl -p vagt-sim
 work="$(mktemp -d)"
 pids=()
-stop_all() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+SIM_PID=""
+stop_all() {
+  for pid in "${pids[@]}" ${SIM_PID:+"$SIM_PID"}; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
 trap 'stop_all; rm -rf "$work"' EXIT
 export VAGT_THROWAWAY_KEY=stations-measure HOME="$work/home"
 mkdir -p "$HOME"
 
 start_sim "$profile" "$work" --citizens "$citizens" --days 30
-pids+=("$SIM_PID")
 backend="$SIM_URL"
 admin="${backend%/fhir}/admin"
 # The traffic so far, and when it was read (what a period's rates are scaled by).

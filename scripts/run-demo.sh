@@ -21,8 +21,9 @@ db="$demo_dir/demo.db"
 rm -f "$db" "$db-wal" "$db-shm"
 
 say "starting the demo backend (vagt-sim)"
+SIM_PID=""
+trap '[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null || true' EXIT
 start_sim debug "$demo_dir" --live
-trap 'kill "$SIM_PID" 2>/dev/null || true' EXIT
 backend="$SIM_URL"
 say "demo backend at $backend"
 

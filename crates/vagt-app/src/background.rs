@@ -19,7 +19,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use vagt_core::Timestamp;
 use vagt_store::OpenMode;
-use vagt_sync::{RetryPolicy, SyncReport};
+use vagt_sync::{RetryPolicy, SyncError, SyncReport};
 
 /// What to run in the background.
 #[derive(Debug, Clone)]
@@ -189,6 +189,8 @@ impl SyncObserver for LoggedRuns {
                 whole = *due == SyncDue::Whole,
                 "sync ok"
             ),
+            // The loop says how long it leaves a busy backend alone.
+            Err(AppError::Sync(SyncError::Busy { .. })) => {}
             // Recorded in sync_runs, which the status bar shows.
             Err(e) => tracing::warn!(code = e.code(), "sync failed: {e}"),
         }

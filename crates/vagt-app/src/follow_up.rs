@@ -49,7 +49,7 @@ pub fn follow_up(
             shown.extend(report.changed_citizens.iter().cloned());
             let mut alarm_citizens = match alarms_changed {
                 AlarmsChanged::Of(citizens) => citizens,
-                AlarmsChanged::None | AlarmsChanged::Anyone => BTreeSet::new(),
+                _ => BTreeSet::new(),
             };
             if raised_or_resolved {
                 alarm_citizens.extend(report.changed_citizens.iter().cloned());

@@ -50,7 +50,7 @@ pub use plans::PlanChanged;
 pub use records::{AuditReport, StationStatus, parse_citizen, parse_citizens};
 pub use session::{Session, StoreLocation, init_logging, resolve_actor};
 pub use sync::sync_and_follow_up;
-pub use sync_loop::{SyncObserver, sync_loop};
+pub use sync_loop::SyncObserver;
 pub use timeline::{TimelineEntry, TimelineItem, TimelineKind, TimelineMarker};
 pub use trend::{
     SPARKLINE_POINTS, SPARKLINE_WINDOW_MS, SparkPoint, Sparkline, format_of, parse_language,

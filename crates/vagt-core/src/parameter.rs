@@ -32,6 +32,8 @@ pub enum Parameter {
 }
 
 impl Parameter {
+    /// Every parameter. Append only: the worklist's packs (`latest_packs`) store a parameter as
+    /// its place here.
     pub const ALL: [Parameter; 13] = [
         Parameter::Spo2,
         Parameter::Pulse,

@@ -332,7 +332,7 @@ impl Store {
                     let parameter: Parameter = code
                         .parse()
                         .map_err(|_| StoreError::Corrupt(format!("parameter {code:?}")))?;
-                    pack_latest(pack, parameter, r.get(2)?, r.get(3)?);
+                    pack_latest(pack, parameter, r.get(2)?, r.get(3)?)?;
                 }
             }
         }
@@ -413,16 +413,23 @@ impl Store {
     }
 }
 
-/// Adds one latest reading to a citizen's pack.
-fn pack_latest(pack: &mut Vec<u8>, parameter: Parameter, value: f64, effective_at: i64) {
+/// Adds one latest reading to a citizen's pack. The parameter is stored as its place in
+/// [`Parameter::ALL`], which is therefore append-only (`pack_numbers_are_pinned`).
+fn pack_latest(
+    pack: &mut Vec<u8>,
+    parameter: Parameter,
+    value: f64,
+    effective_at: i64,
+) -> Result<()> {
     let number = Parameter::ALL
         .iter()
         .position(|p| *p == parameter)
         .and_then(|n| u8::try_from(n).ok())
-        .unwrap_or(u8::MAX);
+        .ok_or_else(|| StoreError::Corrupt(format!("no pack number for {parameter:?}")))?;
     pack.push(number);
     pack.extend_from_slice(&value.to_le_bytes());
     pack.extend_from_slice(&effective_at.to_le_bytes());
+    Ok(())
 }
 
 /// A citizen's pack of latest readings into their summary.
@@ -598,6 +605,61 @@ mod tests {
         assert_eq!(
             plan,
             ["SCAN citizens USING COVERING INDEX citizens_worklist"]
+        );
+    }
+
+    /// Stored packs name each parameter by its place in `Parameter::ALL`: moving one would
+    /// make every pack on every station say another parameter. Append new ones at the end.
+    /// The numbering the packs were first stored with (schema 12).
+    const PACKED_PARAMETERS: [&str; 13] = [
+        "spo2",
+        "pulse",
+        "fev1",
+        "fvc",
+        "temperature",
+        "weight",
+        "systolic_bp",
+        "diastolic_bp",
+        "respiratory_rate",
+        "blood_glucose",
+        "crp",
+        "cat_score",
+        "symptom_score",
+    ];
+
+    fn citizens_row(id: &str) -> CitizenSummary {
+        CitizenSummary {
+            id: CitizenId::new(id).expect("id"),
+            name: String::new(),
+            birth_date: None,
+            diagnoses: Vec::new(),
+            phone: None,
+            address: None,
+            last_reading_at: None,
+            latest: BTreeMap::new(),
+            suggested_level: None,
+            confirmed_level: None,
+            open_alarms: 0,
+            top_alarm_priority: None,
+            news2: None,
+            open_dispatch: None,
+            mas_only: false,
+        }
+    }
+
+    #[test]
+    fn pack_numbers_are_pinned() {
+        let codes: Vec<&str> = Parameter::ALL.iter().map(|p| p.code()).collect();
+        assert_eq!(codes, PACKED_PARAMETERS);
+        let mut summary = citizens_row("c1");
+        let mut pack = Vec::new();
+        pack_latest(&mut pack, Parameter::Pulse, 71.5, 1_700_000_000_000).expect("packed");
+        assert_eq!(pack.len(), PACKED_READING_BYTES);
+        unpack_latest(&pack, &mut summary).expect("unpacked");
+        assert_eq!(summary.latest[&Parameter::Pulse].value, 71.5);
+        assert!(
+            unpack_latest(&pack[..5], &mut summary).is_err(),
+            "a cut pack"
         );
     }
 

@@ -259,8 +259,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let client = session.sync_client(&url)?;
             let mut show_progress = |p: &vagt_sync::Progress| output::progress_line(p);
             if once {
-                let report =
-                    session.sync_due(&client, &vagt_app::SyncDue::Whole, &mut show_progress)?;
+                let report = session.sync_once_with(&client, &mut show_progress)?;
                 return out.print(&report, |w| output::sync_report(w, &report));
             }
             let wakeups = if poll_only {
@@ -269,15 +268,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 vagt_app::SyncWakeups::listening(session.sync_client(&url)?, Default::default())?
             };
             let every = std::time::Duration::from_secs(interval.max(1));
-            let never = std::sync::atomic::AtomicBool::new(false);
-            session.sync_loop(
-                &client,
-                &wakeups,
-                every,
-                &never,
-                &mut PrintedRuns { out: &out },
-            )?;
-            Ok(())
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            let mut printed = PrintedRuns {
+                out: &out,
+                stop: &stop,
+                failed: None,
+            };
+            session.sync_loop(&client, &wakeups, every, &stop, &mut printed)?;
+            printed.failed.map_or(Ok(()), Err)
         }
         Command::Audit { limit, verify } => {
             let report = session.audit(limit, verify)?;
@@ -536,10 +534,12 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError
     Ok(())
 }
 
-/// Each run of `vagtctl sync`'s loop printed as it ends; a failed one on stderr, and the loop
-/// goes on.
+/// Each run of `vagtctl sync`'s loop printed as it ends; a failed run on stderr, and the loop
+/// goes on. A report that cannot be printed (the reader went away) stops the loop.
 struct PrintedRuns<'a> {
     out: &'a Output,
+    stop: &'a std::sync::atomic::AtomicBool,
+    failed: Option<CliError>,
 }
 
 impl vagt_app::SyncObserver for PrintedRuns<'_> {
@@ -552,16 +552,17 @@ impl vagt_app::SyncObserver for PrintedRuns<'_> {
         _due: &vagt_app::SyncDue,
         result: &Result<vagt_sync::SyncReport, vagt_app::AppError>,
     ) {
-        let printed = match result {
-            Ok(report) => self
-                .out
-                .print(report, |w| output::sync_report(w, report))
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(format!("sync failed: {e}")),
-        };
-        if let Err(message) = printed {
-            let message = output::terminal_safe(&message);
-            let _ = writeln!(std::io::stderr(), "vagtctl: {message}");
+        match result {
+            Ok(report) => {
+                if let Err(e) = self.out.print(report, |w| output::sync_report(w, report)) {
+                    self.failed = Some(e);
+                    self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            Err(e) => {
+                let message = output::terminal_safe(&format!("sync failed: {e}"));
+                let _ = writeln!(std::io::stderr(), "vagtctl: {message}");
+            }
         }
     }
 }

@@ -95,13 +95,8 @@ fn a_looping_sync_pushes_a_queued_call_without_waiting_for_its_poll() {
         ],
     );
     json_of(&logged);
-    let queued = Instant::now();
     wait_for(&db, Duration::from_secs(30), |s| {
         s["outbox"].as_i64() == Some(0)
     });
-    assert!(
-        queued.elapsed() < Duration::from_secs(30),
-        "pushed within seconds, not at the hourly poll"
-    );
     assert!(writes_to(&sim) > 0, "the call reached the backend");
 }

@@ -35,10 +35,7 @@ pub struct SyncReport {
     /// Alarms raised by what this run brought (and by time passing): filled in by whoever
     /// evaluates after the run (the app's sync use case), not by the sync itself.
     pub alarms_raised: usize,
-    /// Acknowledgements from other stations this run applied.
-    #[serde(skip)]
-    pub acknowledgements: usize,
-    /// The citizens whose alarms they acknowledged here.
+    /// The citizens whose alarms acknowledgements from other stations acknowledged here.
     #[serde(skip)]
     pub acknowledged_citizens: BTreeSet<CitizenId>,
     /// The citizens whose data this run changed: what must be evaluated and shown again.
@@ -60,7 +57,6 @@ impl SyncReport {
         self.retracted += page.retracted;
         self.rejected += page.rejected;
         self.records += page.records;
-        self.acknowledgements += page.acknowledgements;
         self.acknowledged_citizens
             .extend(page.acknowledged_citizens.iter().cloned());
         self.changed_citizens

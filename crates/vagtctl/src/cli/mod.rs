@@ -110,8 +110,10 @@ pub enum Command {
     },
     /// Sync with the backend: pull new and changed resources, push the outbox.
     Sync {
-        /// One run, then exit (non-zero if it failed). Without it, run every --interval seconds,
-        /// and at once when the backend's Subscriptions say something changed.
+        /// One run, then exit (non-zero if it failed). Without it, the app's sync loop: a run
+        /// every --interval seconds, at once when the backend's Subscriptions say something
+        /// changed, and within a second of a record queued on this database; a busy or
+        /// unreachable backend is waited out.
         #[arg(long)]
         once: bool,
         /// The backend's FHIR base URL [default: the one set with `vagtctl backend set`]
@@ -119,7 +121,7 @@ pub enum Command {
         backend: Option<String>,
         #[arg(long, default_value_t = 30)]
         interval: u64,
-        /// Never subscribe: only the run every --interval seconds.
+        /// Never subscribe: a run every --interval seconds, and for what is queued.
         #[arg(long)]
         poll_only: bool,
     },
