@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 12 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 13 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -42,10 +42,6 @@ CREATE TABLE citizens (
     -- are expected, and nothing is missed until an enrolment is recorded. (Since version 9.)
     mas_only           INTEGER NOT NULL DEFAULT 0 CHECK (mas_only IN (0, 1))
 ) STRICT;
-
--- The worklist reads every citizen in id order from this index alone, without a look-up of
--- each row in the table. (Added in version 12.)
-CREATE INDEX citizens_worklist ON citizens (id, name, birth_date, phone, address, mas_only);
 
 -- A citizen's enrolments in the clinic's monitoring, as the backend records them
 -- (EpisodeOfCare): their measurement schedule counts from the start of the active one, so a
@@ -131,17 +127,36 @@ CREATE TABLE latest_readings (
     PRIMARY KEY (citizen_id, parameter)
 ) STRICT, WITHOUT ROWID;
 
--- The same, one row per citizen: their latest readings packed (`vagt_store::worklist`: per
--- parameter its number in `Parameter::ALL`, the value and the instant, 17 bytes little-endian),
--- so the whole worklist reads 10,000 rows, not 70,000. Citizens whose latest readings changed
--- since are listed in `latest_packs_stale` by the triggers below, and packed again by the next
--- whole worklist before it reads. (Added in version 12.)
-CREATE TABLE latest_packs (
-    citizen_id TEXT PRIMARY KEY,
-    pack       BLOB NOT NULL
+-- The whole worklist, one row per citizen, as the worklist's reads of the tables above make it
+-- for that citizen alone (`vagt_store::worklist`), so the whole list is one scan of 10,000 rows
+-- in the order it is shown, not seven reads merged and sorted. `latest` packs the latest
+-- readings (per parameter its number in `Parameter::ALL`, the value and the instant, 17 bytes
+-- little-endian); `diagnoses` are codes joined by commas; the NEWS2 is shown while `news2_from`
+-- is recent enough. Triggers on every table a row is made from list the citizens whose row
+-- went stale in `worklist_stale`; the next whole worklist makes those rows again before it
+-- reads. (Added in version 13, replacing version 12's `latest_packs`.)
+CREATE TABLE worklist_summary (
+    name               TEXT NOT NULL,
+    citizen_id         TEXT NOT NULL,
+    birth_date         TEXT,
+    phone              TEXT,
+    address            TEXT,
+    mas_only           INTEGER NOT NULL,
+    diagnoses          TEXT NOT NULL,
+    latest             BLOB NOT NULL,
+    suggested_level    INTEGER,
+    confirmed_level    INTEGER,
+    open_alarms        INTEGER NOT NULL,
+    top_alarm_priority TEXT,
+    open_dispatch      TEXT,
+    news2_from         INTEGER,
+    news2              TEXT,
+    PRIMARY KEY (name, citizen_id)
 ) STRICT, WITHOUT ROWID;
 
-CREATE TABLE latest_packs_stale (
+CREATE UNIQUE INDEX worklist_summary_by_citizen ON worklist_summary (citizen_id);
+
+CREATE TABLE worklist_stale (
     citizen_id TEXT PRIMARY KEY
 ) STRICT, WITHOUT ROWID;
 
@@ -614,26 +629,6 @@ BEGIN
         ORDER BY effective_at DESC, id DESC LIMIT 1;
 END;
 
--- Whatever changes a citizen's latest readings makes their pack stale. (Not INSERT OR IGNORE:
--- the upsert that fires these would impose its own conflict policy on it.)
-CREATE TRIGGER latest_added_stale AFTER INSERT ON latest_readings
-BEGIN
-    INSERT INTO latest_packs_stale (citizen_id) SELECT NEW.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM latest_packs_stale WHERE citizen_id = NEW.citizen_id);
-END;
-
-CREATE TRIGGER latest_changed_stale AFTER UPDATE ON latest_readings
-BEGIN
-    INSERT INTO latest_packs_stale (citizen_id) SELECT NEW.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM latest_packs_stale WHERE citizen_id = NEW.citizen_id);
-END;
-
-CREATE TRIGGER latest_removed_stale AFTER DELETE ON latest_readings
-BEGIN
-    INSERT INTO latest_packs_stale (citizen_id) SELECT OLD.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM latest_packs_stale WHERE citizen_id = OLD.citizen_id);
-END;
-
 CREATE TRIGGER readings_removed_latest AFTER DELETE ON readings
 BEGIN
     DELETE FROM latest_readings
@@ -732,6 +727,151 @@ CREATE TRIGGER rejected_input_decided_make_due AFTER UPDATE OF status ON rejecte
 BEGIN
     INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
         ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+END;
+
+-- Whatever changes what a citizen's worklist row shows makes the row stale (`worklist_summary`):
+-- their details, diagnoses, latest readings, last evaluation, confirmed level, open alarms and
+-- dispatches; a rewrite of the same values does not. (Not INSERT OR IGNORE: an upsert that fires
+-- these would impose its own conflict policy on it.)
+
+CREATE TRIGGER citizens_added_stale AFTER INSERT ON citizens
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT NEW.id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.id);
+END;
+
+CREATE TRIGGER citizens_changed_stale
+AFTER UPDATE OF name, birth_date, phone, address, mas_only ON citizens
+    WHEN OLD.name IS NOT NEW.name OR OLD.birth_date IS NOT NEW.birth_date
+        OR OLD.phone IS NOT NEW.phone OR OLD.address IS NOT NEW.address
+        OR OLD.mas_only IS NOT NEW.mas_only
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT NEW.id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.id);
+END;
+
+CREATE TRIGGER citizens_removed_stale AFTER DELETE ON citizens
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT OLD.id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = OLD.id);
+END;
+
+CREATE TRIGGER diagnoses_added_stale AFTER INSERT ON citizen_diagnoses
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+END;
+
+CREATE TRIGGER diagnoses_changed_stale AFTER UPDATE ON citizen_diagnoses
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+END;
+
+CREATE TRIGGER diagnoses_removed_stale AFTER DELETE ON citizen_diagnoses
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT OLD.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = OLD.citizen_id);
+END;
+
+CREATE TRIGGER latest_added_stale AFTER INSERT ON latest_readings
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+END;
+
+CREATE TRIGGER latest_changed_stale AFTER UPDATE ON latest_readings
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+END;
+
+CREATE TRIGGER latest_removed_stale AFTER DELETE ON latest_readings
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT OLD.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = OLD.citizen_id);
+END;
+
+CREATE TRIGGER evaluations_added_stale AFTER INSERT ON citizen_evaluations
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+END;
+
+CREATE TRIGGER evaluations_changed_stale
+AFTER UPDATE OF suggested_level, news2, news2_from ON citizen_evaluations
+    WHEN OLD.suggested_level IS NOT NEW.suggested_level OR OLD.news2 IS NOT NEW.news2
+        OR OLD.news2_from IS NOT NEW.news2_from
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+END;
+
+CREATE TRIGGER evaluations_removed_stale AFTER DELETE ON citizen_evaluations
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT OLD.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = OLD.citizen_id);
+END;
+
+CREATE TRIGGER decisions_added_stale AFTER INSERT ON ecm_levels
+    WHEN NEW.kind = 'confirmed'
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+END;
+
+CREATE TRIGGER decisions_changed_stale AFTER UPDATE ON ecm_levels
+    WHEN OLD.kind = 'confirmed' OR NEW.kind = 'confirmed'
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+END;
+
+CREATE TRIGGER decisions_removed_stale AFTER DELETE ON ecm_levels
+    WHEN OLD.kind = 'confirmed'
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT OLD.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = OLD.citizen_id);
+END;
+
+CREATE TRIGGER alarms_added_stale AFTER INSERT ON alarms
+    WHEN NEW.state = 'open'
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+END;
+
+CREATE TRIGGER alarms_changed_stale AFTER UPDATE OF state, priority ON alarms
+    WHEN (OLD.state = 'open' OR NEW.state = 'open')
+        AND (OLD.state IS NOT NEW.state OR OLD.priority IS NOT NEW.priority)
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+END;
+
+CREATE TRIGGER alarms_removed_stale AFTER DELETE ON alarms
+    WHEN OLD.state = 'open'
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT OLD.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = OLD.citizen_id);
+END;
+
+CREATE TRIGGER dispatches_added_stale AFTER INSERT ON dispatches
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+END;
+
+CREATE TRIGGER dispatches_changed_stale AFTER UPDATE OF state, requested_at ON dispatches
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+END;
+
+CREATE TRIGGER dispatches_removed_stale AFTER DELETE ON dispatches
+BEGIN
+    INSERT INTO worklist_stale (citizen_id) SELECT OLD.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = OLD.citizen_id);
 END;
 
 -- Who did or saw what, append-only and hash-chained: each row's hash covers the previous row's

@@ -32,7 +32,7 @@ pub enum Parameter {
 }
 
 impl Parameter {
-    /// Every parameter. Append only: the worklist's packs (`latest_packs`) store a parameter as
+    /// Every parameter. Append only: the worklist's rows (`worklist_summary`) pack a parameter as
     /// its place here.
     pub const ALL: [Parameter; 13] = [
         Parameter::Spo2,

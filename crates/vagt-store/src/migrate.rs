@@ -18,7 +18,7 @@ pub struct Migrations {
 
 pub const CURRENT: Migrations = Migrations {
     schema: SCHEMA_SQL,
-    version: 12,
+    version: 13,
     upgrades: &[
         include_str!("../migrations/0001_to_0002.sql"),
         include_str!("../migrations/0002_to_0003.sql"),
@@ -31,6 +31,7 @@ pub const CURRENT: Migrations = Migrations {
         include_str!("../migrations/0009_to_0010.sql"),
         include_str!("../migrations/0010_to_0011.sql"),
         include_str!("../migrations/0011_to_0012.sql"),
+        include_str!("../migrations/0012_to_0013.sql"),
     ],
 };
 

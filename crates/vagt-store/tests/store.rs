@@ -586,14 +586,14 @@ fn upgraded_databases_equal_a_fresh_one() {
         assert_eq!(latest, ("spo2".to_owned(), 93.0), "from v{version}");
         let stale: i64 = conn
             .query_row(
-                "SELECT count(*) FROM latest_packs_stale WHERE citizen_id = 'c1'",
+                "SELECT count(*) FROM worklist_stale WHERE citizen_id = 'c1'",
                 [],
                 |r| r.get(0),
             )
-            .expect("stale packs");
+            .expect("stale rows");
         assert_eq!(
             stale, 1,
-            "the whole worklist packs c1 first, from v{version}"
+            "the whole worklist makes c1's row first, from v{version}"
         );
         let counted: i64 = conn
             .query_row(

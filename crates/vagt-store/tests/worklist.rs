@@ -343,3 +343,141 @@ fn every_row_holds_its_own_citizens_data_in_name_order() {
         assert_eq!(alone.as_slice(), std::slice::from_ref(row));
     }
 }
+
+/// The whole list is every citizen's row read alone, as of the same moment.
+fn assert_whole_list_is_its_rows(store: &mut Store, now: Timestamp, when: &str) {
+    let actor = Actor::system();
+    let ids: Vec<vagt_core::CitizenId> = store
+        .connection()
+        .prepare("SELECT id FROM citizens")
+        .expect("prepare")
+        .query_map([], |r| r.get::<_, String>(0))
+        .expect("query")
+        .map(|id| cid(&id.expect("id")))
+        .collect();
+    let whole = store.citizen_summaries_at(&actor, now).expect("list");
+    let alone = store.citizen_summaries_of(&actor, &ids, now).expect("rows");
+    assert_eq!(whole.len(), ids.len(), "every citizen {when}");
+    assert_eq!(whole, alone, "{when}");
+}
+
+/// The whole list keeps one row per citizen, made again when something it shows changes: after
+/// each kind of change (a citizen's details and diagnoses, new readings, an evaluation, a
+/// nurse's level, an acknowledgement, a dispatch) it equals the rows read from the tables
+/// themselves, and a NEWS2 leaves it when it grows old, as of the moment read.
+#[test]
+fn the_whole_list_follows_every_change_a_row_shows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(dir.path());
+    let actor = Actor::system();
+    let spec = CohortSpec {
+        seed: 11,
+        citizens: 30,
+        days: 20,
+        end: end(),
+    };
+    load_demo(&mut store, &actor, &spec).expect("demo");
+    assert_whole_list_is_its_rows(&mut store, end(), "after the load");
+    let list = store.citizen_summaries_at(&actor, end()).expect("list");
+    assert!(
+        list.iter().any(|c| c.news2.is_some()),
+        "the cohort has NEWS2"
+    );
+
+    // Renamed to sort last, with other diagnoses and a phone number.
+    let renamed = list[0].id.clone();
+    store
+        .upsert_citizen(
+            &actor,
+            &vagt_core::Citizen {
+                id: renamed.clone(),
+                name: "Åse Østergård".into(),
+                birth_date: list[0].birth_date.clone(),
+                diagnoses: vec![vagt_core::Diagnosis::Diabetes],
+                phone: Some("+4512345678".into()),
+                address: None,
+            },
+        )
+        .expect("renamed");
+    assert_whole_list_is_its_rows(&mut store, end(), "after a citizen changed");
+    let list = store.citizen_summaries_at(&actor, end()).expect("list");
+    let last = list.last().expect("rows");
+    assert_eq!(
+        (&last.id, last.diagnoses.as_slice()),
+        (&renamed, [vagt_core::Diagnosis::Diabetes].as_slice())
+    );
+
+    // A low saturation arrives and is evaluated: new latest reading, level and alarms.
+    let low = list[3].id.clone();
+    let at = end().plus_millis(60_000);
+    pull(
+        &mut store,
+        PullBatch {
+            measurements: vec![spo2(low.as_str(), "srv|Observation/low", "1", 82.0, at)],
+            ..PullBatch::default()
+        },
+    );
+    assert_whole_list_is_its_rows(&mut store, at, "after a new reading");
+    store
+        .evaluate_citizens(&[low.clone()].into(), at)
+        .expect("evaluated");
+    assert_whole_list_is_its_rows(&mut store, at, "after its evaluation");
+    let row = |store: &mut Store, id: &vagt_core::CitizenId| {
+        store
+            .citizen_summaries_at(&actor, at)
+            .expect("list")
+            .into_iter()
+            .find(|c| &c.id == id)
+            .expect("row")
+    };
+    let alarmed = row(&mut store, &low);
+    assert!(
+        alarmed.open_alarms > 0,
+        "the low saturation raised an alarm"
+    );
+    // Evaluated again to the same result: nothing a row shows changed, so no row is stale.
+    store
+        .evaluate_citizens(&[low.clone()].into(), at)
+        .expect("evaluated again");
+    let stale: i64 = store
+        .connection()
+        .query_row("SELECT count(*) FROM worklist_stale", [], |r| r.get(0))
+        .expect("stale");
+    assert_eq!(stale, 0, "a rewrite of the same values");
+
+    // A nurse confirms a level and acknowledges the alarms; a MAS nurse is sent.
+    store
+        .confirm_level(
+            &low,
+            vagt_core::EcmLevel::new(5).expect("level"),
+            &actor,
+            "vurderet",
+            at,
+        )
+        .expect("confirmed");
+    assert_whole_list_is_its_rows(&mut store, at, "after a confirmed level");
+    for alarm in store
+        .alarms(vagt_store::AlarmFilter::Open, &actor, at)
+        .expect("alarms")
+        .into_iter()
+        .filter(|a| a.citizen_id == low)
+    {
+        store
+            .acknowledge_alarm(&alarm.id, &actor, None, at)
+            .expect("acknowledged");
+    }
+    assert_whole_list_is_its_rows(&mut store, at, "after acknowledgements");
+    assert_eq!(row(&mut store, &low).open_alarms, 0);
+    use vagt_core::dispatch::DispatchUrgency;
+    store
+        .request_dispatch(&actor, &low, DispatchUrgency::Urgent, "KOL", None, at)
+        .expect("dispatch");
+    assert_whole_list_is_its_rows(&mut store, at, "after a dispatch");
+    assert!(row(&mut store, &low).open_dispatch.is_some());
+
+    // Eight days on, no full set is recent enough for a NEWS2, with nothing written since.
+    let later = at.plus_millis(8 * MILLIS_PER_DAY);
+    assert_whole_list_is_its_rows(&mut store, later, "a week on");
+    let list = store.citizen_summaries_at(&actor, later).expect("list");
+    assert!(list.iter().all(|c| c.news2.is_none()));
+}

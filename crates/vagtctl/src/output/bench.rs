@@ -145,7 +145,12 @@ pub fn region_bench_text(w: &mut dyn Write, r: &RegionBench) -> io::Result<()> {
     )?;
     writeln!(
         w,
-        "  first whole worklist after the load (packs everyone's latest readings) {:>6.1} ms",
+        "  the same read again at once (its pages cached) {:>6.1} ms",
+        r.worklist_cached_ms
+    )?;
+    writeln!(
+        w,
+        "  first whole worklist after the load (makes everyone's row) {:>6.1} ms",
         r.first_worklist_ms
     )?;
     writeln!(
@@ -169,8 +174,9 @@ pub fn region_bench_text(w: &mut dyn Write, r: &RegionBench) -> io::Result<()> {
     writeln!(w, "targets{at_region}:")?;
     writeln!(
         w,
-        "  worklist under 20 ms at 10,000 citizens:        {}",
-        verdict(r.worklist_ms < 20.0)
+        "  worklist under 20 ms at 10,000 citizens:        {} after the last run's steps, {} with its pages cached",
+        verdict(r.worklist_ms < 20.0),
+        verdict(r.worklist_cached_ms < 20.0)
     )?;
     writeln!(
         w,
