@@ -203,11 +203,6 @@ CREATE TABLE ecm_levels (
 
 CREATE INDEX ecm_levels_by_citizen ON ecm_levels (citizen_id, kind, set_at);
 
--- The nurses' decisions alone: the worklist reads each citizen's newest without passing the
--- long history of suggested levels. (Added in version 11.)
-CREATE INDEX ecm_levels_confirmed ON ecm_levels (citizen_id, set_at)
-    WHERE kind = 'confirmed';
-
 CREATE UNIQUE INDEX ecm_levels_decision_key ON ecm_levels (decision_key)
     WHERE decision_key IS NOT NULL;
 
@@ -731,8 +726,9 @@ END;
 
 -- Whatever changes what a citizen's worklist row shows makes the row stale (`worklist_summary`):
 -- their details, diagnoses, latest readings, last evaluation, confirmed level, open alarms and
--- dispatches; a rewrite of the same values does not. (Not INSERT OR IGNORE: an upsert that fires
--- these would impose its own conflict policy on it.)
+-- dispatches. An update that leaves the columns a row shows as they were does not (a citizen's
+-- diagnoses are written anew by every upsert of the citizen, and do). (Not INSERT OR IGNORE: an
+-- upsert that fires these would impose its own conflict policy on it.)
 
 CREATE TRIGGER citizens_added_stale AFTER INSERT ON citizens
 BEGIN
@@ -863,6 +859,7 @@ BEGIN
 END;
 
 CREATE TRIGGER dispatches_changed_stale AFTER UPDATE OF state, requested_at ON dispatches
+    WHEN OLD.state IS NOT NEW.state OR OLD.requested_at IS NOT NEW.requested_at
 BEGIN
     INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
         WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);

@@ -2,7 +2,8 @@
 -- * `worklist_summary` replaces `latest_packs`: the whole row, not only its latest readings, made
 --   again when stale; `worklist_stale` replaces `latest_packs_stale` and is marked by triggers
 --   on every table a row is made from. Every citizen starts stale.
--- * `citizens_worklist` goes: the whole list no longer reads the citizens table.
+-- * `citizens_worklist` and `ecm_levels_confirmed` go: only the whole list read the citizens
+--   table and every confirmed level whole; a row's reads search by citizen.
 
 DROP TRIGGER latest_added_stale;
 DROP TRIGGER latest_changed_stale;
@@ -10,6 +11,7 @@ DROP TRIGGER latest_removed_stale;
 DROP TABLE latest_packs;
 DROP TABLE latest_packs_stale;
 DROP INDEX citizens_worklist;
+DROP INDEX ecm_levels_confirmed;
 
 CREATE TABLE worklist_summary (
     name               TEXT NOT NULL,
@@ -167,6 +169,7 @@ BEGIN
 END;
 
 CREATE TRIGGER dispatches_changed_stale AFTER UPDATE OF state, requested_at ON dispatches
+    WHEN OLD.state IS NOT NEW.state OR OLD.requested_at IS NOT NEW.requested_at
 BEGIN
     INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
         WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);

@@ -178,13 +178,18 @@ impl Store {
     ) -> Result<Vec<CitizenSummary>> {
         let scope = serde_json::to_string(&ids)
             .map_err(|e| StoreError::Corrupt(format!("citizen ids: {e}")))?;
-        let summaries = summaries(&self.conn, &scope, now.millis() - NEWS2_MAX_AGE_MS)?;
-        self.audit(
+        // One transaction, as the whole list: a row's seven reads see one moment.
+        let tx = self.conn.transaction()?;
+        let summaries = summaries(&tx, &scope, now.millis() - NEWS2_MAX_AGE_MS)?;
+        crate::audit::append_tx(
+            &tx,
             actor,
             "citizens.rows",
             None,
             Some(&serde_json::json!({ "rows": summaries.len() })),
+            Timestamp::now(),
         )?;
+        tx.commit()?;
         Ok(summaries)
     }
 }

@@ -481,3 +481,245 @@ fn the_whole_list_follows_every_change_a_row_shows() {
     let list = store.citizen_summaries_at(&actor, later).expect("list");
     assert!(list.iter().all(|c| c.news2.is_none()));
 }
+
+/// Whether the citizen's row is listed stale.
+fn is_stale(store: &mut Store, citizen: &str) -> bool {
+    store
+        .connection()
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = ?1)",
+            [citizen],
+            |r| r.get(0),
+        )
+        .expect("stale")
+}
+
+/// Every trigger alone: each change below is the only write of its step, so only its trigger
+/// can mark the citizen. It must mark the row it changes (or leave it, where the row shows the
+/// same as before), and the whole list read after it must equal the rows read alone.
+#[test]
+fn each_change_a_row_shows_marks_it_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(dir.path());
+    let actor = Actor::system();
+    let spec = CohortSpec {
+        seed: 12,
+        citizens: 12,
+        days: 20,
+        end: end(),
+    };
+    load_demo(&mut store, &actor, &spec).expect("demo");
+    let list = store.citizen_summaries_at(&actor, end()).expect("list");
+    let who = list
+        .iter()
+        .find(|c| c.open_alarms > 0 && c.news2.is_some() && !c.latest.is_empty())
+        .expect("a citizen with alarms, NEWS2 and readings")
+        .id
+        .as_str()
+        .to_owned();
+    type Change = Box<dyn Fn(&mut Store, &str)>;
+    let sql = |statement: &'static str| -> Change {
+        Box::new(move |store: &mut Store, who: &str| {
+            store
+                .connection()
+                .execute(statement, [who])
+                .expect(statement);
+        })
+    };
+    let steps: Vec<(&str, Change, bool)> = vec![
+        (
+            "a phone number",
+            sql("UPDATE citizens SET phone = '+45 11 22 33 44' WHERE id = ?1"),
+            true,
+        ),
+        (
+            "the same phone number",
+            sql("UPDATE citizens SET phone = '+45 11 22 33 44' WHERE id = ?1"),
+            false,
+        ),
+        (
+            "diagnoses removed",
+            sql("DELETE FROM citizen_diagnoses WHERE citizen_id = ?1"),
+            true,
+        ),
+        (
+            "a diagnosis added",
+            sql("INSERT INTO citizen_diagnoses (citizen_id, diagnosis) VALUES (?1, 'copd')"),
+            true,
+        ),
+        (
+            "a diagnosis changed",
+            sql("UPDATE citizen_diagnoses SET diagnosis = 'diabetes' WHERE citizen_id = ?1"),
+            true,
+        ),
+        (
+            "a latest reading changed",
+            sql("UPDATE latest_readings SET value = value + 1 WHERE citizen_id = ?1"),
+            true,
+        ),
+        (
+            "the latest readings gone",
+            sql("DELETE FROM latest_readings WHERE citizen_id = ?1"),
+            true,
+        ),
+        (
+            "a latest reading added",
+            sql("INSERT INTO latest_readings (citizen_id, parameter, reading_id, value, effective_at)
+                 VALUES (?1, 'crp', 0, 5.0, 1764500000000)"),
+            true,
+        ),
+        (
+            "only the next evaluation's time",
+            sql("UPDATE citizen_evaluations SET next_due_at = 1 WHERE citizen_id = ?1"),
+            false,
+        ),
+        (
+            "the suggested level",
+            sql("UPDATE citizen_evaluations
+                 SET suggested_level = CASE WHEN suggested_level IS 6 THEN 5 ELSE 6 END
+                 WHERE citizen_id = ?1"),
+            true,
+        ),
+        (
+            "the NEWS2's start",
+            sql("UPDATE citizen_evaluations SET news2_from = news2_from - 1 WHERE citizen_id = ?1"),
+            true,
+        ),
+        (
+            "the evaluation gone",
+            sql("DELETE FROM citizen_evaluations WHERE citizen_id = ?1"),
+            true,
+        ),
+        (
+            "an evaluation added",
+            sql("INSERT INTO citizen_evaluations (citizen_id, suggested_level) VALUES (?1, 3)"),
+            true,
+        ),
+        (
+            "a suggested level recorded",
+            sql("INSERT INTO ecm_levels (citizen_id, level, kind, set_at)
+                 VALUES (?1, 2, 'suggested', 1)"),
+            false,
+        ),
+        (
+            "a nurse's level added",
+            sql("INSERT INTO ecm_levels (citizen_id, level, kind, set_at)
+                 VALUES (?1, 4, 'confirmed', 1)"),
+            true,
+        ),
+        (
+            "a nurse's level changed",
+            sql("UPDATE ecm_levels SET level = 5 WHERE citizen_id = ?1 AND kind = 'confirmed'"),
+            true,
+        ),
+        (
+            "a nurse's level removed",
+            sql("DELETE FROM ecm_levels WHERE citizen_id = ?1 AND kind = 'confirmed'"),
+            true,
+        ),
+        (
+            "an open alarm's priority",
+            sql("UPDATE alarms SET priority = CASE priority WHEN 'high' THEN 'low' ELSE 'high' END
+                 WHERE citizen_id = ?1 AND state = 'open'"),
+            true,
+        ),
+        (
+            "an alarm acknowledged",
+            Box::new(move |store: &mut Store, who: &str| {
+                let alarm = store
+                    .alarms(vagt_store::AlarmFilter::Open, &Actor::system(), end())
+                    .expect("alarms")
+                    .into_iter()
+                    .find(|a| a.citizen_id.as_str() == who)
+                    .expect("an open alarm");
+                store
+                    .acknowledge_alarm(&alarm.id, &Actor::system(), None, end())
+                    .expect("acknowledged");
+            }),
+            true,
+        ),
+        (
+            "the open alarms gone",
+            sql("DELETE FROM alarms WHERE citizen_id = ?1 AND state = 'open'"),
+            true,
+        ),
+        (
+            "a dispatch requested",
+            Box::new(|store: &mut Store, who: &str| {
+                use vagt_core::dispatch::DispatchUrgency;
+                store
+                    .request_dispatch(
+                        &Actor::system(),
+                        &cid(who),
+                        DispatchUrgency::Urgent,
+                        "KOL",
+                        None,
+                        end(),
+                    )
+                    .expect("dispatch");
+            }),
+            true,
+        ),
+        (
+            "a dispatch's state rewritten as it was",
+            sql("UPDATE dispatches SET state = state WHERE citizen_id = ?1"),
+            false,
+        ),
+        (
+            "a dispatch completed",
+            sql("UPDATE dispatches SET state = 'completed' WHERE citizen_id = ?1"),
+            true,
+        ),
+        (
+            "the dispatches gone",
+            Box::new(|store: &mut Store, who: &str| {
+                let conn = store.connection();
+                conn.execute(
+                    "DELETE FROM dispatch_steps WHERE dispatch_key IN
+                     (SELECT key FROM dispatches WHERE citizen_id = ?1)",
+                    [who],
+                )
+                .expect("steps");
+                conn.execute("DELETE FROM worklist_stale", [])
+                    .expect("cleared");
+                conn.execute("DELETE FROM dispatches WHERE citizen_id = ?1", [who])
+                    .expect("dispatches");
+            }),
+            true,
+        ),
+    ];
+    for (what, change, marks) in steps {
+        store
+            .citizen_summaries_at(&actor, end())
+            .expect("every row made");
+        assert!(!is_stale(&mut store, &who), "none stale before: {what}");
+        change(&mut store, &who);
+        assert_eq!(is_stale(&mut store, &who), marks, "{what}");
+        assert_whole_list_is_its_rows(&mut store, end(), what);
+    }
+
+    // A citizen added, then removed (their evaluation row first: it refers to them).
+    let added = "0-added";
+    store
+        .connection()
+        .execute(
+            "INSERT INTO citizens (id, name, created_at, updated_at)
+             VALUES (?1, 'Ny Borger', 0, 0)",
+            [added],
+        )
+        .expect("added");
+    assert!(is_stale(&mut store, added), "a citizen added");
+    assert_whole_list_is_its_rows(&mut store, end(), "a citizen added");
+    store
+        .connection()
+        .execute_batch(
+            "DELETE FROM citizen_evaluations WHERE citizen_id = '0-added';
+             DELETE FROM worklist_stale;
+             DELETE FROM citizens WHERE id = '0-added';",
+        )
+        .expect("removed");
+    assert!(is_stale(&mut store, added), "a citizen removed");
+    assert_whole_list_is_its_rows(&mut store, end(), "a citizen removed");
+    let list = store.citizen_summaries_at(&actor, end()).expect("list");
+    assert!(list.iter().all(|c| c.id.as_str() != added));
+}

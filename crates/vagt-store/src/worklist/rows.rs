@@ -40,14 +40,14 @@ const PACKED_READING_BYTES: usize = 1 + 8 + 8;
 
 /// Makes again the row of every citizen listed stale, within the caller's transaction: after a
 /// sync the few it changed, after a first load every citizen once. A citizen no longer in the
-/// store loses their row. Returns how many were made.
-pub(super) fn refresh(conn: &Connection) -> Result<usize> {
+/// store loses their row.
+pub(super) fn refresh(conn: &Connection) -> Result<()> {
     let stale: Vec<String> = conn
         .prepare_cached(STALE_SQL)?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     if stale.is_empty() {
-        return Ok(0);
+        return Ok(());
     }
     let scope = serde_json::to_string(&stale)
         .map_err(|e| StoreError::Corrupt(format!("citizen ids: {e}")))?;
@@ -89,7 +89,7 @@ pub(super) fn refresh(conn: &Connection) -> Result<usize> {
         ])?;
     }
     conn.execute("DELETE FROM worklist_stale", [])?;
-    Ok(stale.len())
+    Ok(())
 }
 
 /// The whole list as the rows hold it, in name order; a NEWS2 is shown when its full set's
