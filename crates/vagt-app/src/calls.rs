@@ -84,11 +84,19 @@ impl Session {
         };
         let mut store = self.store()?;
         let saved = store.record_call(actor, &call, form.draft_id.as_deref(), now)?;
-        let affected = call.citizen_id.iter().cloned().collect();
+        let affected: std::collections::BTreeSet<CitizenId> =
+            call.citizen_id.iter().cloned().collect();
+        // A call changes its citizen's alarms (a call-back promised or kept), and the alarm it
+        // answers, which is anyone's as far as the call knows.
+        let alarms_changed = if saved.answered_alarm.is_some() {
+            AlarmsChanged::Anyone
+        } else {
+            AlarmsChanged::Of(affected.clone())
+        };
         let report = follow_up(
             &mut store,
             Affected::Citizens(affected),
-            AlarmsChanged::Anyone,
+            alarms_changed,
             now,
             self.sink(),
         )?;

@@ -82,8 +82,9 @@ impl Session {
         )?;
         let report = follow_up(
             &mut store,
-            Affected::Citizens([form.citizen_id].into()),
-            AlarmsChanged::Anyone,
+            Affected::Citizens([form.citizen_id.clone()].into()),
+            // A dispatch changes its citizen's alarms alone (a conflict, an admission's level).
+            AlarmsChanged::Of([form.citizen_id].into()),
             now,
             self.sink(),
         )?;
@@ -106,7 +107,7 @@ impl Session {
         let report = follow_up(
             &mut store,
             Affected::Citizens([saved.dispatch.citizen_id.clone()].into()),
-            AlarmsChanged::Anyone,
+            AlarmsChanged::Of([saved.dispatch.citizen_id.clone()].into()),
             now,
             self.sink(),
         )?;

@@ -52,7 +52,8 @@ impl Session {
         let report = follow_up(
             &mut store,
             Affected::Citizens([citizen.clone()].into()),
-            AlarmsChanged::Anyone,
+            // A decision changes its citizen's alarms alone (by their evaluation).
+            AlarmsChanged::Of([citizen.clone()].into()),
             now,
             self.sink(),
         )?;

@@ -77,7 +77,8 @@ impl Session {
         follow_up(
             &mut store,
             Affected::Citizens([citizen.clone()].into()),
-            AlarmsChanged::Anyone,
+            // A linked call may promise its citizen a call-back: their alarms alone.
+            AlarmsChanged::Of([citizen.clone()].into()),
             now,
             self.sink(),
         )?;

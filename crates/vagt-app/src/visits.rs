@@ -84,7 +84,7 @@ impl Session {
         let report = follow_up(
             &mut store,
             Affected::Citizens([visit.citizen_id.clone()].into()),
-            AlarmsChanged::Anyone,
+            AlarmsChanged::Of([visit.citizen_id.clone()].into()),
             now,
             self.sink(),
         )?;
