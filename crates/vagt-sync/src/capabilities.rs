@@ -6,7 +6,7 @@
 
 use crate::client::FhirClient;
 use crate::error::SyncError;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use vagt_fhir::CapabilityStatement;
 
@@ -14,9 +14,10 @@ use vagt_fhir::CapabilityStatement;
 /// between two runs seconds apart.
 pub const CAPABILITIES_MAX_AGE: Duration = Duration::from_secs(3600);
 
-/// The statement a client read last, and when.
-#[derive(Debug, Default)]
-pub(crate) struct CapabilityCache(Mutex<Option<(Instant, ServerCapabilities)>>);
+/// The statement a client read last, and when; shared by the client's clones (a page fetched
+/// ahead is fetched by a clone).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct CapabilityCache(Arc<Mutex<Option<(Instant, ServerCapabilities)>>>);
 
 impl CapabilityCache {
     fn fresh(&self) -> Option<ServerCapabilities> {

@@ -38,6 +38,8 @@ impl Default for Transport {
     }
 }
 
+/// Cheap to clone: its clones share the connection pool and the capabilities read.
+#[derive(Clone)]
 pub struct FhirClient {
     http: reqwest::Client,
     base: String,

@@ -6,11 +6,13 @@
 //! - [`report`]: what it tells its caller;
 //! - [`run`]: the run itself, type by type, then the outbox;
 //! - [`pull`]: pulling one type, with its paging and checkpoint;
+//! - [`ahead`]: the pages a pull may ask for, the next asked for while one is stored;
 //! - [`map`]: a page turned into the domain;
 //! - [`push`]: the outbox;
 //! - [`push_dispatch`]: a dispatch, merged with the backend's copy and written with `If-Match`;
 //! - [`push_visit`]: a visit, its Encounter and then its parts, each created once.
 
+mod ahead;
 mod config;
 mod map;
 mod pull;

@@ -9,6 +9,7 @@
 
 use crate::capabilities::PullMode;
 use crate::client::FhirClient;
+use crate::engine::ahead::{PageAhead, PageRequests};
 use crate::engine::config::SyncConfig;
 use crate::engine::map::map_page;
 use crate::engine::report::{Progress, SyncReport};
@@ -160,12 +161,21 @@ pub(super) async fn pull_type(
     // The server's clock at the first answer (no later than ours), if it gave it.
     let mut first_answer: Option<Option<Timestamp>> = None;
     let started = Instant::now();
-    // Pages asked for in this pull: a link back to one of them is a loop, not more data.
-    let mut visited: HashSet<String> = HashSet::new();
-    let mut pages = 0usize;
+    let mut requests = PageRequests {
+        resource_type,
+        max_pages: config.max_pages_per_type,
+        budget_seconds: config.run_budget.as_secs(),
+        deadline,
+        visited: HashSet::new(),
+    };
     let mut done = 0usize;
     let mut seen: HashSet<(String, String)> = HashSet::new();
-    let mut next = Some(search_url(resource_type, query, config.page_size, false));
+    // The page asked for next, or why it may not be asked for (met when its turn comes, after
+    // the page before it is stored).
+    let mut next: Option<Result<PageAhead, SyncError>> = Some(requests.ask(
+        client,
+        search_url(resource_type, query, config.page_size, false),
+    ));
     // Per-page checkpoints are safe only while the server returns pages in lastUpdated order;
     // otherwise the checkpoint moves once, after the last page.
     let mut in_order = true;
@@ -175,34 +185,18 @@ pub(super) async fn pull_type(
     // When the progress was last written: a transaction of its own, so once a second is
     // enough for other processes (and the heartbeat, stale after minutes), not once a page.
     let mut progress_written: Option<Instant> = None;
-    while let Some(url) = next.take() {
-        if !visited.insert(url.clone()) {
-            return Err(SyncError::PagingLoop {
-                resource_type: resource_type.to_owned(),
-            });
-        }
-        pages += 1;
-        if pages > config.max_pages_per_type {
-            return Err(SyncError::PageLimit {
-                resource_type: resource_type.to_owned(),
-                pages: config.max_pages_per_type,
-            });
-        }
-        // The first page of each type is always asked for, so a run over its budget still
-        // moves every type on, and the runs after it finish the pull.
-        if pages > 1 && Instant::now() >= deadline {
-            return Err(SyncError::RunBudget {
-                seconds: config.run_budget.as_secs(),
-            });
-        }
-        let response = match client.get(&url).await {
+    while let Some(asked) = next.take() {
+        let response = match asked?.answer().await {
             // A server that refuses `_sort` is asked again without it; its pages may then come
             // in any order, so the checkpoint waits for the last one.
             Err(SyncError::Rejected { status: 400, .. }) if query.sorted && done == 0 => {
                 tracing::warn!(resource_type, "the backend refused _sort=_lastUpdated");
                 query.sorted = false;
                 in_order = false;
-                next = Some(search_url(resource_type, query, config.page_size, false));
+                next = Some(requests.ask(
+                    client,
+                    search_url(resource_type, query, config.page_size, false),
+                ));
                 continue;
             }
             other => other?,
@@ -294,8 +288,6 @@ pub(super) async fn pull_type(
                 report.observations_total = total;
             }
         }
-        let mut batch = map_page(store, client, resource_type, &resources).await?;
-        batch.rejections.extend(apart);
         received_for_query += resources.len();
         // A link to another origin is not followed (the token never goes there): the page is
         // continued as one without a link, by a cursor of our own.
@@ -310,7 +302,7 @@ pub(super) async fn pull_type(
                 false
             }
         });
-        next = match link {
+        let next_url = match link {
             Some(link) => {
                 received_for_query = 0;
                 Some(link.to_owned())
@@ -348,10 +340,15 @@ pub(super) async fn pull_type(
                 }
             }
         };
-        let move_checkpoint = incremental && (in_order || next.is_none());
+        let last_page = next_url.is_none();
+        // Asked for now, answered while this page is stored.
+        next = next_url.map(|url| requests.ask(client, url));
+        let mut batch = map_page(store, client, resource_type, &resources).await?;
+        batch.rejections.extend(apart);
+        let move_checkpoint = incremental && (in_order || last_page);
         // A whole search holds everything the server had when it began; what it commits later
         // with an earlier stamp is what the overlap is for.
-        let covered = if next.is_none() {
+        let covered = if last_page {
             page_newest.max(searched_at)
         } else {
             page_newest
@@ -374,7 +371,7 @@ pub(super) async fn pull_type(
         }
         let elapsed = started.elapsed().as_secs_f64().max(1e-3);
         let per_second = done as f64 / elapsed;
-        if next.is_none() || progress_written.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY) {
+        if last_page || progress_written.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY) {
             store.record_sync_progress(
                 run,
                 &SyncProgress {

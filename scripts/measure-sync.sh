@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# A whole first sync from a local backend (issue 15): vagt-sim serving CITIZENS citizens over
+# DAYS days, one `vagtctl sync --once` into a new encrypted database, its wall time and the CPU
+# time of each side (the station and the backend); as the reference, in the same run, the same
+# number of readings through the sync's store path alone (`vagtctl bench ingest`: parsed,
+# mapped and stored from pages in memory, no HTTP).
+#   scripts/measure-sync.sh [CITIZENS] [DAYS]      (defaults 500 and 120)
+# Prints one JSON document. Uses the release build (a debug sync is another measure).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$REPO"
+citizens="${1:-500}"
+days="${2:-120}"
+cargo build --quiet --release -p vagtctl -p vagt-sim
+work="$(mktemp -d)"
+SIM_PID=""
+trap 'kill "${SIM_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+export VAGT_THROWAWAY_KEY=sync-measure HOME="$work/home"
+mkdir -p "$HOME"
+start_sim release "$work" --citizens "$citizens" --days "$days"
+"$TARGET/release/vagtctl" --db "$work/station.db" init --json >/dev/null
+# The sync timed, with its CPU time and the backend's over the same span.
+SIM_PID="$SIM_PID" VAGTCTL="$TARGET/release/vagtctl" DB="$work/station.db" BACKEND="$SIM_URL" \
+  python3 - >"$work/sync.json" <<'PY'
+import json, os, resource, subprocess, time
+hz = os.sysconf("SC_CLK_TCK")
+def sim_cpu():
+    fields = open(f"/proc/{os.environ['SIM_PID']}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / hz
+before, started = sim_cpu(), time.monotonic()
+out = subprocess.run([os.environ["VAGTCTL"], "--db", os.environ["DB"], "sync", "--once",
+                      "--backend", os.environ["BACKEND"], "--json"],
+                     check=True, capture_output=True, text=True).stdout
+wall = time.monotonic() - started
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"report": json.loads(out), "wall": wall, "backend_cpu": sim_cpu() - before,
+                  "station_cpu": used.ru_utime + used.ru_stime}))
+PY
+readings=$("$TARGET/release/vagtctl" --db "$work/station.db" status --json \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["readings"])')
+"$TARGET/release/vagtctl" bench ingest --readings "$readings" --json >"$work/ingest.json"
+
+CITIZENS="$citizens" DAYS="$days" READINGS="$readings" python3 - "$work/sync.json" \
+  "$work/ingest.json" <<'PY'
+import json, os, sys
+sync, ingest = (json.load(open(p)) for p in sys.argv[1:3])
+readings, wall = int(os.environ["READINGS"]), sync["wall"]
+reference = ingest["pipeline_readings_per_second"]
+print(json.dumps({
+    "citizens": int(os.environ["CITIZENS"]), "days": int(os.environ["DAYS"]),
+    "resources": sync["report"]["pulled"], "readings": readings,
+    "wall_seconds": round(wall, 1),
+    "resources_per_second": round(sync["report"]["pulled"] / wall),
+    "readings_per_second": round(readings / wall),
+    "station_cpu_seconds": round(sync["station_cpu"], 1),
+    "backend_cpu_seconds": round(sync["backend_cpu"], 1),
+    "reference_store_path_readings_per_second": round(reference),
+    "ratio_to_reference": round(readings / wall / reference, 2),
+    "thirty_million_minutes": round(30e6 / (readings / wall) / 60, 1),
+}, indent=2))
+PY
