@@ -200,15 +200,11 @@ impl Store {
 fn summaries(conn: &Connection, scope: &str, news2_since: i64) -> Result<Vec<CitizenSummary>> {
     let mut list = citizens_by_id(conn, scope)?;
     merge(conn, &mut list, DIAGNOSES_SQL, [scope], |c, r| {
-        let code = text(r.get_ref(1)?)?;
-        c.diagnoses.push(
-            code.parse()
-                .map_err(|_| StoreError::Corrupt(format!("diagnosis {code:?}")))?,
-        );
+        c.diagnoses.push(code(r.get_ref(1)?, "diagnosis")?);
         Ok(())
     })?;
     merge(conn, &mut list, LATEST_READINGS_SQL, [scope], |c, r| {
-        let parameter = parameter_of(r.get_ref(1)?)?;
+        let parameter: Parameter = code(r.get_ref(1)?, "parameter")?;
         let effective_at = Timestamp::from_millis(r.get(3)?);
         c.latest.insert(
             parameter,
@@ -227,24 +223,22 @@ fn summaries(conn: &Connection, scope: &str, news2_since: i64) -> Result<Vec<Cit
         EVALUATIONS_SQL,
         (news2_since, scope),
         |c, r| {
-            c.suggested_level = r
-                .get::<_, Option<i64>>(1)?
-                .and_then(|l| EcmLevel::new(l).ok());
+            c.suggested_level = level_of(r.get(1)?);
             c.news2 = news2_of(r.get_ref(2)?)?;
             Ok(())
         },
     )?;
     merge(conn, &mut list, CONFIRMED_LEVELS_SQL, [scope], |c, r| {
-        c.confirmed_level = EcmLevel::new(r.get(1)?).ok();
+        c.confirmed_level = level_of(r.get(1)?);
         Ok(())
     })?;
     merge(conn, &mut list, OPEN_ALARMS_SQL, [scope], |c, r| {
         c.open_alarms = r.get(1)?;
-        c.top_alarm_priority = Some(text(r.get_ref(2)?)?.parse().map_err(StoreError::Corrupt)?);
+        c.top_alarm_priority = Some(code(r.get_ref(2)?, "alarm priority")?);
         Ok(())
     })?;
     merge(conn, &mut list, OPEN_DISPATCHES_SQL, [scope], |c, r| {
-        c.open_dispatch = Some(text(r.get_ref(1)?)?.parse().map_err(StoreError::Corrupt)?);
+        c.open_dispatch = Some(code(r.get_ref(1)?, "dispatch state")?);
         Ok(())
     })?;
     // Byte order, as SQLite's BINARY collation orders the whole list.
@@ -322,10 +316,32 @@ fn text(value: rusqlite::types::ValueRef<'_>) -> Result<&str> {
         .map_err(|e| StoreError::Corrupt(format!("a text column: {e}")))
 }
 
-fn parameter_of(value: rusqlite::types::ValueRef<'_>) -> Result<Parameter> {
-    let code = text(value)?;
+/// A code as the store keeps it, parsed; `what` names it in the error.
+fn parse_code<T: std::str::FromStr>(code: &str, what: &str) -> Result<T> {
     code.parse()
-        .map_err(|_| StoreError::Corrupt(format!("parameter {code:?}")))
+        .map_err(|_| StoreError::Corrupt(format!("{what} {code:?}")))
+}
+
+/// A code column, parsed.
+fn code<T: std::str::FromStr>(value: rusqlite::types::ValueRef<'_>, what: &str) -> Result<T> {
+    parse_code(text(value)?, what)
+}
+
+/// A code column that may be NULL, parsed.
+fn optional_code<T: std::str::FromStr>(
+    value: rusqlite::types::ValueRef<'_>,
+    what: &str,
+) -> Result<Option<T>> {
+    value
+        .as_str_or_null()
+        .map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))?
+        .map(|code| parse_code(code, what))
+        .transpose()
+}
+
+/// A level column: one outside 1-6 is shown as none.
+fn level_of(level: Option<i64>) -> Option<EcmLevel> {
+    level.and_then(|l| EcmLevel::new(l).ok())
 }
 
 #[cfg(test)]

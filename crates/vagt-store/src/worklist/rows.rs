@@ -4,7 +4,9 @@
 //! it reads the list in name order. 10,000 citizens are one scan of 10,000 rows, where reading
 //! the tables themselves stepped through some 100,000 rows and sorted them.
 
-use super::{CitizenSummary, LatestReading, news2_of, summaries, text};
+use super::{
+    CitizenSummary, LatestReading, level_of, news2_of, optional_code, parse_code, summaries, text,
+};
 use crate::{Result, StoreError};
 use rusqlite::Connection;
 use std::collections::HashMap;
@@ -108,15 +110,11 @@ pub(super) fn read(conn: &Connection, news2_since: i64) -> Result<Vec<CitizenSum
             address: r.get(4)?,
             mas_only: r.get::<_, i64>(5)? == 1,
             diagnoses: diagnoses_of(text(r.get_ref(6)?)?)?,
-            suggested_level: r
-                .get::<_, Option<i64>>(8)?
-                .and_then(|l| EcmLevel::new(l).ok()),
-            confirmed_level: r
-                .get::<_, Option<i64>>(9)?
-                .and_then(|l| EcmLevel::new(l).ok()),
+            suggested_level: level_of(r.get(8)?),
+            confirmed_level: level_of(r.get(9)?),
             open_alarms: r.get(10)?,
-            top_alarm_priority: optional_code(r.get_ref(11)?)?,
-            open_dispatch: optional_code(r.get_ref(12)?)?,
+            top_alarm_priority: optional_code(r.get_ref(11)?, "alarm priority")?,
+            open_dispatch: optional_code(r.get_ref(12)?, "dispatch state")?,
             news2: news2_of(r.get_ref(13)?)?,
             ..CitizenSummary::empty(id)
         };
@@ -135,22 +133,8 @@ fn diagnoses_of(codes: &str) -> Result<Vec<Diagnosis>> {
     codes
         .split(',')
         .filter(|code| !code.is_empty())
-        .map(|code| {
-            code.parse()
-                .map_err(|_| StoreError::Corrupt(format!("diagnosis {code:?}")))
-        })
+        .map(|code| parse_code(code, "diagnosis"))
         .collect()
-}
-
-/// A code column that may be NULL, parsed.
-fn optional_code<T: std::str::FromStr<Err = String>>(
-    value: rusqlite::types::ValueRef<'_>,
-) -> Result<Option<T>> {
-    value
-        .as_str_or_null()
-        .map_err(|e| StoreError::Corrupt(format!("a code column: {e}")))?
-        .map(|code| code.parse().map_err(StoreError::Corrupt))
-        .transpose()
 }
 
 /// Adds one latest reading to a citizen's pack. The parameter is stored as its place in
