@@ -41,16 +41,37 @@ function family(bin) {
   return [...pids];
 }
 
-/** Resident memory of each process of the family, MiB. */
-function residentMemory(bin) {
+/**
+ * Memory of each process of the family, MiB: resident (RSS), and proportional (PSS), which
+ * splits a page shared by several processes among them. WebKit's libraries (some 150 MiB of
+ * code) are mapped by the app and by each WebKit process, so the sum of RSS counts them up to
+ * three times; the sum of PSS counts them once. PSS is split into anonymous memory (heaps,
+ * caches) and file-backed pages (the code of libraries and of the app).
+ */
+function memory(bin) {
   const page = 4096;
+  const mib = (kib) => Math.round((kib / 1024) * 10) / 10;
   const rows = [];
   for (const pid of family(bin)) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const rss = Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ')[1]) * page;
-      rows.push({ process: name, pid, resident_mib: Math.round((rss / 2 ** 20) * 10) / 10 });
+      const rollup = Object.fromEntries(
+        readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1')
+          .split('\n')
+          .map((line) => line.match(/^(\w+):\s+(\d+) kB/))
+          .filter(Boolean)
+          .map((m) => [m[1], Number(m[2])]),
+      );
+      rows.push({
+        process: name,
+        pid,
+        resident_mib: Math.round((rss / 2 ** 20) * 10) / 10,
+        proportional_mib: mib(rollup.Pss ?? 0),
+        proportional_anonymous_mib: mib(rollup.Pss_Anon ?? 0),
+        proportional_file_mib: mib(rollup.Pss_File ?? 0),
+      });
     } catch {
       // Gone meanwhile.
     }
@@ -221,7 +242,8 @@ async function main() {
     log(`worklist of ${expected} painted ${Math.round(paintedMs)} ms after the app was asked to start`);
     // Let the first evaluation, the sparklines and the alarm panel settle before memory counts.
     await new Promise((r) => setTimeout(r, 5_000));
-    const memoryAtStart = residentMemory(bin);
+    const memoryAtStart = memory(bin);
+    const total = (rows, key = 'resident_mib') => Math.round(rows.reduce((sum, r) => sum + r[key], 0) * 10) / 10;
     if (process.env.SCALE_WITHOUT_ALARM_LIST === '1') {
       // A diagnosis: what scrolling costs when the alarm panel's list is out of the page.
       await s.exec("var l = document.querySelector('[data-testid=alarm-list]'); if (l) l.remove();");
@@ -231,36 +253,52 @@ async function main() {
     const idleCommands = await commandsCounted(s);
     log(`at rest: ${idle.frames} frames (median ${idle.p50_ms} ms, p95 ${idle.p95_ms} ms); commands meanwhile: ${JSON.stringify(idleCommands)}`);
     const sizes = [];
+    // The proportional memory after each step, to tell which one a growth came with.
+    const steps = [{ step: 'start', proportional_mib: total(memoryAtStart, 'proportional_mib') }];
+    const stepDone = (step) => steps.push({ step, proportional_mib: total(memory(bin), 'proportional_mib') });
     for (const [width, height] of [[1366, 768], [1920, 1080]]) {
       await resize(s, width, height);
       await afterRepaint(s);
+      stepDone(`${width}x${height}: resized`);
       const rendered = await s.exec("return document.querySelectorAll('[data-testid=citizen-row]').length;");
       const scrolled = await scrollThrough(s, 480, 150);
       const through = {
         ...frameStats(scrolled.deltas), work: workStats(scrolled.work),
         share_of_list_passed: Math.round(scrolled.reached * 1000) / 1000,
       };
+      stepDone(`${width}x${height}: scrolled through`);
       const jumped = await jumpAbout(s, 60);
+      stepDone(`${width}x${height}: jumped about`);
       const jumps = { ...frameStats(jumped.deltas), work: workStats(jumped.work) };
       await s.exec(`var sc = document.querySelector('${SCROLLER}'); sc.scrollTop = (sc.scrollHeight - sc.clientHeight) / 2;`);
       await saveScreenshot(s, join(artifacts, `scale-${expected}-${width}x${height}.png`));
       log(`${width}x${height}: ${rendered} rows in the DOM; scrolled through in ${through.frames} frames (median ${through.p50_ms} ms, p95 ${through.p95_ms} ms; the app's work median ${through.work.p50_ms} ms, p95 ${through.work.p95_ms} ms), 60 jumps (median ${jumps.p50_ms} ms, p95 ${jumps.p95_ms} ms; work median ${jumps.work.p50_ms} ms, p95 ${jumps.work.p95_ms} ms)`);
       const commands = await commandsCounted(s);
       const bare = frameStats(await bareScroll(s, 480, 60));
+      stepDone(`${width}x${height}: the bare scroller (reference) scrolled and removed`);
       log(`${width}x${height}: a bare scroller as tall: median ${bare.p50_ms} ms, p95 ${bare.p95_ms} ms`);
       log(`${width}x${height}: commands while scrolling: ${JSON.stringify(commands)}`);
       sizes.push({ size: `${width}x${height}`, rows_in_dom: rendered, scroll_through: through, jumps, bare_scroller: bare, commands });
     }
-    const memoryAfter = residentMemory(bin);
-    const total = (rows) => Math.round(rows.reduce((sum, r) => sum + r.resident_mib, 0) * 10) / 10;
+    const memoryAfter = memory(bin);
+    // And once the page is left alone a while (its garbage collected, its caches trimmed).
+    await new Promise((r) => setTimeout(r, 20_000));
+    const memorySettled = memory(bin);
+    log(`memory, MiB resident / proportional: at start ${total(memoryAtStart)} / ${total(memoryAtStart, 'proportional_mib')}, after scrolling ${total(memoryAfter)} / ${total(memoryAfter, 'proportional_mib')}, 20 s later ${total(memorySettled)} / ${total(memorySettled, 'proportional_mib')}`);
     console.log(JSON.stringify({
       citizens: expected,
       session_started_ms: Math.round(sessionMs),
       worklist_painted_ms: Math.round(paintedMs),
       resident_mib_at_start: total(memoryAtStart),
       resident_mib_after_scrolling: total(memoryAfter),
+      resident_mib_settled: total(memorySettled),
+      proportional_mib_at_start: total(memoryAtStart, 'proportional_mib'),
+      proportional_mib_after_scrolling: total(memoryAfter, 'proportional_mib'),
+      proportional_mib_settled: total(memorySettled, 'proportional_mib'),
       at_rest: { ...idle, commands: idleCommands },
       processes: memoryAfter,
+      processes_settled: memorySettled,
+      proportional_mib_by_step: steps,
       sizes,
     }, null, 2));
   } finally {

@@ -116,6 +116,32 @@ describe('formatNumber / formatValue', () => {
     expect(formatValue('cat_score', { value: 17, unit: '{score}' }, 'da')).toBe('17');
   });
 
+  it('makes a formatter once per language and decimals, not once per value', () => {
+    // A worklist formats five values a row; WebKit makes an ICU formatter for each one made.
+    const real = Intl.NumberFormat;
+    let made = 0;
+    class Counted extends real {
+      constructor(...args: ConstructorParameters<typeof Intl.NumberFormat>) {
+        super(...args);
+        made += 1;
+      }
+    }
+    const intl = Intl as { NumberFormat: typeof Intl.NumberFormat };
+    intl.NumberFormat = Counted as typeof Intl.NumberFormat;
+    try {
+      for (let i = 0; i < 500; i += 1) {
+        formatValue('temperature', { value: 36 + i / 100, unit: 'Cel' }, 'da');
+        formatValue('spo2', { value: 90 + (i % 9), unit: '%' }, 'da');
+        formatPlain(i / 3, 'en');
+      }
+      // At most one each: one decimal (da), none (da), up to two (en).
+      expect(made).toBeLessThanOrEqual(3);
+      expect(formatValue('temperature', { value: 37.25, unit: 'Cel' }, 'da')).toBe('37,3 °C');
+    } finally {
+      intl.NumberFormat = real;
+    }
+  });
+
   it('is blank for a missing parameter or a non-finite value', () => {
     expect(formatValue('spo2', undefined, 'da')).toBe('');
     expect(formatValue('spo2', null, 'en')).toBe('');
