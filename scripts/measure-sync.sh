@@ -11,6 +11,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 citizens="${1:-500}"
 days="${2:-120}"
+ensure_apt python3
 cargo build --quiet --release -p vagtctl -p vagt-sim
 work="$(mktemp -d)"
 SIM_PID=""
@@ -28,9 +29,12 @@ def sim_cpu():
     fields = open(f"/proc/{os.environ['SIM_PID']}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / hz
 before, started = sim_cpu(), time.monotonic()
-out = subprocess.run([os.environ["VAGTCTL"], "--db", os.environ["DB"], "sync", "--once",
+run = subprocess.run([os.environ["VAGTCTL"], "--db", os.environ["DB"], "sync", "--once",
                       "--backend", os.environ["BACKEND"], "--json"],
-                     check=True, capture_output=True, text=True).stdout
+                     capture_output=True, text=True)
+if run.returncode != 0:
+    raise SystemExit(f"the sync failed ({run.returncode}): {run.stderr[-2000:]}")
+out = run.stdout
 wall = time.monotonic() - started
 used = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"report": json.loads(out), "wall": wall, "backend_cpu": sim_cpu() - before,

@@ -57,21 +57,27 @@ function memory(bin) {
       const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const rss = Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ')[1]) * page;
-      const rollup = Object.fromEntries(
-        readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1')
-          .split('\n')
-          .map((line) => line.match(/^(\w+):\s+(\d+) kB/))
-          .filter(Boolean)
-          .map((m) => [m[1], Number(m[2])]),
-      );
-      rows.push({
-        process: name,
-        pid,
-        resident_mib: Math.round((rss / 2 ** 20) * 10) / 10,
-        proportional_mib: mib(rollup.Pss ?? 0),
-        proportional_anonymous_mib: mib(rollup.Pss_Anon ?? 0),
-        proportional_file_mib: mib(rollup.Pss_File ?? 0),
-      });
+      const row = { process: name, pid, resident_mib: Math.round((rss / 2 ** 20) * 10) / 10 };
+      try {
+        const rollup = Object.fromEntries(
+          readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1')
+            .split('\n')
+            .map((line) => line.match(/^(\w+):\s+(\d+) kB/))
+            .filter(Boolean)
+            .map((m) => [m[1], Number(m[2])]),
+        );
+        // Pss_Anon and the others since Linux 5.8; before it, only the whole.
+        Object.assign(row, {
+          proportional_mib: mib(rollup.Pss ?? 0),
+          proportional_anonymous_mib: mib(rollup.Pss_Anon ?? 0),
+          proportional_file_mib: mib(rollup.Pss_File ?? 0),
+          // Shared memory: the window's images shared with the X server.
+          proportional_shared_mib: mib(rollup.Pss_Shmem ?? 0),
+        });
+      } catch {
+        row.proportional_mib = 0;
+      }
+      rows.push(row);
     } catch {
       // Gone meanwhile.
     }

@@ -8,7 +8,7 @@
 //!
 //! Both tell the window what changed through the session's sink.
 
-use crate::backend::{BACKEND_CA_FILE_SETTING, backend_client};
+use crate::backend::backend_client;
 use crate::follow_up::{Affected, AlarmsChanged, follow_up};
 use crate::sync_loop::{SyncObserver, sleep_until, sync_loop};
 use crate::{AppError, ChangeSink, Session, StoreLocation, SyncDue, SyncWakeups};
@@ -90,13 +90,21 @@ impl Session {
         if let Some(backend) = plan.backend.clone() {
             let (location, sink, stop) =
                 (self.location().clone(), self.sink_handle(), stop.clone());
+            let ca_file = self.backend_ca_file()?;
             let every = plan.sync_every;
             let live = plan.subscribe.then(|| subscribed.clone());
             threads.push(spawn(
                 "vagt-sync",
                 Box::new(move || {
-                    let result =
-                        background_sync(&location, &backend, every, live, sink.as_ref(), &stop);
+                    let result = background_sync(
+                        &location,
+                        &backend,
+                        ca_file.as_deref(),
+                        every,
+                        live,
+                        sink.as_ref(),
+                        &stop,
+                    );
                     if let Err(e) = result {
                         tracing::error!(code = e.code(), "the background sync stopped: {e}");
                     }
@@ -149,17 +157,14 @@ fn clock_loop(
 fn background_sync(
     location: &StoreLocation,
     backend: &str,
+    // Read by the caller: the loop opens the store itself, once.
+    ca_file: Option<&std::path::Path>,
     every: Duration,
     subscribed: Option<Arc<AtomicBool>>,
     sink: &dyn ChangeSink,
     stop: &AtomicBool,
 ) -> Result<(), AppError> {
-    let ca_file = location
-        .open(OpenMode::Existing)?
-        .setting(BACKEND_CA_FILE_SETTING)?
-        .filter(|p| !p.is_empty())
-        .map(std::path::PathBuf::from);
-    let client = |policy| backend_client(backend, ca_file.as_deref(), policy);
+    let client = |policy| backend_client(backend, ca_file, policy);
     let wakeups = match subscribed {
         // Its own client: the listener's requests never wait behind a run's.
         Some(live) => SyncWakeups::listening(client(RetryPolicy::default())?, live)?,

@@ -39,11 +39,23 @@ pub async fn sync_and_follow_up(
     Ok(report)
 }
 
+/// A runtime on the calling thread alone, for what only waits on the network (the
+/// Subscriptions' listener, a bench's posts).
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| AppError::Io {
+            doing: "start the sync's runtime",
+            source,
+        })
+}
+
 /// The sync's runtime: its future runs on the calling thread (which holds the store), and one
 /// worker answers what it asks of the backend meanwhile, such as a pull's next page while this
-/// one is stored (a whole sync from `vagt-sim` took a quarter less time:
+/// one is stored (a whole first sync from `vagt-sim` took a quarter less time:
 /// `scripts/measure-sync.sh`).
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+pub(crate) fn sync_runtime() -> Result<tokio::runtime::Runtime, AppError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("vagt-sync-io")
@@ -90,7 +102,7 @@ impl Session {
         due: &SyncDue,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<SyncReport, AppError> {
-        let runtime = runtime()?;
+        let runtime = sync_runtime()?;
         let mut store = self.store()?;
         let config = SyncConfig {
             only: due.only(),

@@ -4,7 +4,7 @@
 //! starts the next run the moment the network is back; a busy backend is left alone as long as
 //! it asks (within reason).
 
-use crate::sync::{runtime, sync_and_follow_up};
+use crate::sync::{sync_and_follow_up, sync_runtime};
 use crate::{AppError, ChangeSink, OutboxWatch, Session, StoreLocation, SyncDue, SyncWakeups};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -37,7 +37,7 @@ pub fn sync_loop(
     stop: &AtomicBool,
     observer: &mut dyn SyncObserver,
 ) -> Result<(), AppError> {
-    let runtime = runtime()?;
+    let runtime = sync_runtime()?;
     let mut store = location.open(OpenMode::Existing)?;
     let probe = FhirClient::new(client.base(), None, probe_policy())?;
     let mut due = SyncDue::Whole;
@@ -169,7 +169,7 @@ mod tests {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("a free port");
-        let runtime = runtime().expect("runtime");
+        let runtime = sync_runtime().expect("runtime");
         let probe = FhirClient::new(
             &format!("http://127.0.0.1:{port}/fhir"),
             None,

@@ -322,7 +322,7 @@ fn parse_code<T: std::str::FromStr>(code: &str, what: &str) -> Result<T> {
         .map_err(|_| StoreError::Corrupt(format!("{what} {code:?}")))
 }
 
-/// A code column, parsed.
+/// A code column, read in place (no copy of the text) and parsed.
 fn code<T: std::str::FromStr>(value: rusqlite::types::ValueRef<'_>, what: &str) -> Result<T> {
     parse_code(text(value)?, what)
 }

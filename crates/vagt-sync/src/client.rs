@@ -38,7 +38,8 @@ impl Default for Transport {
     }
 }
 
-/// Cheap to clone: its clones share the connection pool and the capabilities read.
+/// Its clones share the connection pool and the capabilities read; a clone copies the base,
+/// the token and the CA (a page fetched ahead is fetched by a clone, once a page).
 #[derive(Clone)]
 pub struct FhirClient {
     http: reqwest::Client,

@@ -170,8 +170,10 @@ pub(super) async fn pull_type(
     };
     let mut done = 0usize;
     let mut seen: HashSet<(String, String)> = HashSet::new();
-    // The page asked for next, or why it may not be asked for (met when its turn comes, after
-    // the page before it is stored).
+    // The page asked for next, or why it may not be asked for: a loop, the page limit or the
+    // run's budget, judged when the page before it arrived and met once that page is stored.
+    // So a budget that ends while a page is stored lets the page already asked for be stored
+    // too: a run overruns by at most a page of each type.
     let mut next: Option<Result<PageAhead, SyncError>> = Some(requests.ask(
         client,
         search_url(resource_type, query, config.page_size, false),
