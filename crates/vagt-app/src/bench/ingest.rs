@@ -10,7 +10,6 @@ use vagt_cohort::{CohortSpec, generate};
 use vagt_core::{CitizenId, Parameter, Timestamp};
 use vagt_store::{DbKey, OpenMode, PullBatch, Store};
 
-const PAGE: usize = 200;
 const BASE: &str = "http://bench.invalid/fhir";
 
 #[derive(Debug, Serialize)]
@@ -59,6 +58,8 @@ fn temp_store(dir: &tempfile::TempDir, name: &str) -> Result<Store, AppError> {
 
 pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
     let end = Timestamp::now();
+    // The sync's page size, so that both sides pay what a sync pays per transaction.
+    let page = vagt_sync::SyncConfig::default().page_size;
     let cohort = generate(&CohortSpec {
         seed: 1,
         citizens: 50,
@@ -69,7 +70,7 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
     let index_of = |id: &CitizenId| citizens.iter().position(|c| c == id).unwrap_or(0);
     // Pages of FHIR JSON, as a server sends them.
     let mut pages: Vec<Vec<u8>> = Vec::new();
-    let mut entries = Vec::with_capacity(PAGE);
+    let mut entries = Vec::with_capacity(page);
     let mut count = 0;
     for m in cohort
         .measurements
@@ -82,7 +83,7 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
         }
         entries.push(serde_json::json!({ "resource": observation(count, index_of(&m.citizen_id), m.parameter, m.value, &m.unit, m.effective_at) }));
         count += 1;
-        if entries.len() == PAGE || count == readings {
+        if entries.len() == page || count == readings {
             let bundle = serde_json::json!({ "resourceType": "Bundle", "type": "searchset", "entry": std::mem::take(&mut entries) });
             pages.push(serde_json::to_vec(&bundle).map_err(|e| AppError::Io {
                 doing: "write a bench page",
@@ -148,7 +149,7 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
 
     // The floor: the same rows, already in hand, inserted with one prepared statement.
     let insert_raw = |raw: &mut Store| -> Result<(), vagt_store::StoreError> {
-        for chunk in rows.chunks(PAGE) {
+        for chunk in rows.chunks(page) {
             let tx = raw.connection().transaction()?;
             {
                 let mut insert = tx.prepare_cached(
