@@ -50,13 +50,18 @@ async function postRedReading(base, patientId) {
   if (res.status !== 201) fail(`the backend did not take the reading: HTTP ${res.status}`);
 }
 
-/** Every open alarm the panel shows, one entry per cause: [id, priority, kind, citizen name]. */
+/**
+ * Every open alarm the panel shows, one entry per cause: [id, priority, kind, citizen name]. A
+ * line of several missed measurements names each (its priority is the line's most urgent).
+ */
 async function alarmIds(s) {
   return s.exec(`var out = [];
     Array.from(document.querySelectorAll('${ITEM}')).forEach(function (row) {
       var name = row.querySelector('.alarm-citizen').textContent;
       Array.from(row.querySelectorAll('[data-testid=alarm-cause]')).forEach(function (c) {
-        out.push([c.dataset.alarmId, c.dataset.priority, c.dataset.kind, name]);
+        c.dataset.alarmIds.split(' ').forEach(function (id) {
+          out.push([id, c.dataset.priority, c.dataset.kind, name]);
+        });
       });
     });
     return out;`);

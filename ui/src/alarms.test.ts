@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlarmRow, CitizenSummary, Finding } from './bindings';
 import {
-  describeCause, episodeRowRem, nextWake, resolvedText, signalsDue, sortAlarms, sortWorklist, soundFor, type Heard,
+  causeLineCount, causeLines, describeCause, describeMissed, episodeHeightRem, episodeRowRem, nextWake, resolvedText, signalsDue, sortAlarms, sortWorklist, soundFor, type Heard,
 } from './alarms';
 import { catalogue, translate, type Params } from './i18n';
 
@@ -209,5 +209,41 @@ describe('alarm panel rows', () => {
     expect(episodeRowRem(2)).toBeCloseTo(3.4, 9);
     expect(episodeRowRem(3)).toBeCloseTo(4.75, 9);
     expect(episodeRowRem(0)).toBeCloseTo(2.6, 9);
+  });
+});
+
+describe('cause lines', () => {
+  const missed = (id: string, parameter: 'weight' | 'spo2' | 'pulse', due_at: string, priority: AlarmRow['priority'] = 'medium') =>
+    alarm(id, priority, due_at, {
+      kind: 'missed_measurement',
+      cause: { type: 'missed_measurement', parameter, last_at: '2026-11-20T08:00:00Z', due_at, grace_ms: 0 },
+    });
+
+  it('put all of a citizen\'s missed measurements on one line, where the first of them stands', () => {
+    const causes = [
+      alarm('rise', 'high', AT),
+      missed('m1', 'weight', '2026-11-22T09:00:00Z'),
+      alarm('rejected', 'medium', AT, { kind: 'rejected_reading', cause: { type: 'rejected_reading', parameter: 'spo2', reason: 'x', fingerprint: 'f' } }),
+      missed('m2', 'spo2', '2026-11-22T07:00:00Z'),
+      missed('m3', 'pulse', '2026-11-22T08:00:00Z', 'low'),
+    ];
+    const lines = causeLines(causes);
+    expect(lines.map((l) => l.alarms.map((a) => a.id))).toEqual([['rise'], ['m1', 'm2', 'm3'], ['rejected']]);
+    expect(lines.map((l) => l.key)).toEqual(['rise', 'm1', 'rejected']);
+    expect(causeLineCount(causes)).toBe(3);
+    expect(episodeHeightRem({ causes })).toBeCloseTo(episodeRowRem(3), 9);
+    // The parameters in the back end's order, and the earliest due time.
+    expect(describeMissed(lines[1]!.alarms, t, 'da')).toBe('Vægt, SpO2, Puls · den første forventet 22.11.2026 08.00');
+    expect(describeMissed(lines[1]!.alarms, en, 'en')).toBe('Weight, SpO2, Pulse · the first due 22/11/2026, 08:00');
+  });
+
+  it('leave a single missed measurement, and every other cause, a line of its own', () => {
+    const one = [alarm('rise', 'high', AT), missed('m1', 'weight', AT), alarm('fall', 'low', AT)];
+    expect(causeLines(one).map((l) => l.alarms.map((a) => a.id))).toEqual([['rise'], ['m1'], ['fall']]);
+    expect(causeLineCount(one)).toBe(3);
+    const onlyMissed = [missed('m1', 'weight', AT), missed('m2', 'spo2', AT)];
+    expect(causeLines(onlyMissed)).toHaveLength(1);
+    expect(causeLineCount(onlyMissed)).toBe(1);
+    expect(causeLineCount([])).toBe(0);
   });
 });

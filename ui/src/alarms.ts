@@ -16,12 +16,64 @@ export function priorityRank(p: AlarmPriority | null | undefined): number {
 }
 
 /**
- * The height of an alarm panel row (rem, border included) for a citizen with `causes` open
- * causes: one cause is a 2.5rem row as ever, more are 0.6rem + 1.35rem a cause (the cause line's
- * fixed height). The panel sets each row to this height and places its window of rows by it.
+ * The height of an alarm panel row (rem, border included) with `lines` cause lines: one is a
+ * 2.5rem row as ever, more are 0.6rem + 1.35rem a line (the cause line's fixed height). The
+ * panel sets each row to this height and places its window of rows by it.
  */
-export function episodeRowRem(causes: number): number {
-  return Math.max(2.5, 0.6 + 1.35 * causes) + 0.1;
+export function episodeRowRem(lines: number): number {
+  return Math.max(2.5, 0.6 + 1.35 * lines) + 0.1;
+}
+
+/**
+ * One line under a citizen's row in the alarm panel: one cause, or all of the citizen's missed
+ * measurements together. A citizen who stops measuring misses every parameter of the plan at
+ * once; eight lines saying so pushed the worklist off a 1366x768 screen at region scale, where
+ * one line names them all. Each alarm stays its own: K acknowledges every one the row shows.
+ */
+export interface CauseLine {
+  /** The first alarm's id: the line's key in the list. */
+  key: string;
+  /** One alarm, or two or more missed measurements, in the order the back end gave. */
+  alarms: AlarmRow[];
+}
+
+const isMissed = (a: AlarmRow) => a.cause.type === 'missed_measurement';
+
+/** An episode's causes as the lines the panel shows, the missed measurements where the first is. */
+export function causeLines(causes: readonly AlarmRow[]): CauseLine[] {
+  const missed = causes.filter(isMissed);
+  const lines: CauseLine[] = [];
+  for (const a of causes) {
+    if (missed.length < 2 || !isMissed(a)) lines.push({ key: a.id, alarms: [a] });
+    else if (a === missed[0]) lines.push({ key: a.id, alarms: missed });
+  }
+  return lines;
+}
+
+/** How many lines `causeLines` makes of these causes, without making them (the panel's heights). */
+export function causeLineCount(causes: readonly AlarmRow[]): number {
+  const missed = causes.reduce((n, a) => n + Number(isMissed(a)), 0);
+  return missed < 2 ? causes.length : causes.length - missed + 1;
+}
+
+/** The height (rem) of an episode's row in the panel: its lines, each cause or missed measurements. */
+export function episodeHeightRem(episode: Pick<AlarmEpisode, 'causes'>): number {
+  return episodeRowRem(causeLineCount(episode.causes));
+}
+
+/**
+ * What a line of several missed measurements says: the parameters, in the order given (most
+ * urgent first), and when the first of them was due.
+ */
+export function describeMissed(alarms: readonly AlarmRow[], t: Translate, lang: Lang): string {
+  const parameters: string[] = [];
+  let due: string | null = null;
+  for (const a of alarms) {
+    if (a.cause.type !== 'missed_measurement') continue;
+    parameters.push(t(`parameter.${a.cause.parameter}`));
+    if (due === null || Date.parse(a.cause.due_at) < Date.parse(due)) due = a.cause.due_at;
+  }
+  return t('alarms.cause.missed_many', { parameters: parameters.join(', '), due: due ? formatDateTime(due, lang) : '' });
 }
 
 /** Open first, then highest priority, then newest. */

@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { AlarmRow } from '../bindings';
 import { resetStore, setLanguage } from '../store';
 import { alarm, citizen, episodesOf, installFake } from '../test/fakeBackend';
-import { episodeRowRem } from '../alarms';
+import { episodeHeightRem, episodeRowRem } from '../alarms';
 import App from './App.svelte';
 import { press } from '../test/keys';
 
@@ -133,6 +133,37 @@ describe('the alarm panel', () => {
     expect(within(causesOf(row('c-00001'))[1]!).getByTestId('alarm-cause-snoozed').textContent?.trim()).toBe('udsat for dig');
   });
 
+  it('shows a citizen\'s missed measurements on one line, and K still acknowledges each', async () => {
+    const missed = (id: string, parameter: 'weight' | 'spo2' | 'pulse', extra: Partial<AlarmRow> = {}) =>
+      alarm(id, 'c-00001', 'Borger 00001', 'medium', {
+        kind: 'missed_measurement',
+        cause: { type: 'missed_measurement', parameter, last_at: '2026-11-20T08:00:00Z', due_at: '2026-11-21T08:00:00Z', grace_ms: 0 },
+        ...extra,
+      });
+    const fake = await startApp([
+      alarm('a1', 'c-00001', 'Borger 00001', 'high'),
+      missed('m1', 'weight', { escalation: step(2) }),
+      missed('m2', 'spo2', { snoozed_until: '2026-11-22T08:10:00Z' }),
+      missed('m3', 'pulse'),
+    ]);
+    const first = row('c-00001');
+    expect(first.dataset.alarmIds).toBe('a1 m1 m2 m3');
+    const causes = causesOf(first);
+    expect(causes.map((c) => c.dataset.alarmIds)).toEqual(['a1', 'm1 m2 m3']);
+    expect(causes[1]!.textContent).toContain('3 manglende målinger');
+    expect(causes[1]!.textContent).toContain('Vægt, SpO2, Puls · den første forventet 21.11.2026 09.00');
+    // The furthest step of the three; not snoozed, since one of them is not.
+    expect(causes[1]!.textContent).toContain('Eskaleret (2)');
+    expect(within(causes[1]!).queryByTestId('alarm-cause-snoozed')).toBeNull();
+    // The row is as tall as its two lines, not its four causes.
+    expect(first.style.height).toBe(`${episodeRowRem(2)}rem`);
+    await focusPanel();
+    fake.reset();
+    await press('k');
+    await waitFor(() => expect(fake.callsOf('acknowledge_episode'))
+      .toEqual([{ citizenId: 'c-00001', alarmIds: ['a1', 'm1', 'm2', 'm3'], comment: null }]));
+  });
+
   it('arrows move between rows; Enter opens, E and P act on the selected row\'s citizen', async () => {
     const fake = await startApp(cohort());
     await focusPanel();
@@ -181,7 +212,7 @@ describe('the alarm panel', () => {
     const order = episodesOf(alarms);
     const list = document.getElementById('alarm-list') as HTMLElement;
     const remPx = parseFloat(getComputedStyle(document.documentElement).fontSize) || 15;
-    const rowPx = (i: number) => episodeRowRem(order[i]!.causes.length) * remPx;
+    const rowPx = (i: number) => episodeHeightRem(order[i]!) * remPx;
     const sumPx = (from: number, to: number) => order.slice(from, to).reduce((sum, _, k) => sum + rowPx(from + k), 0);
     const placed = () => {
       const shown = rows();
@@ -217,7 +248,7 @@ describe('the alarm panel', () => {
     expect(at.top).toBeCloseTo(sumPx(0, at.first), 6);
     expect(at.bottom).toBeCloseTo(sumPx(at.last, 300), 6);
     expect(at.shown.map((r) => r.style.height)).toEqual(
-      order.slice(at.first, at.last).map((e) => `${episodeRowRem(e.causes.length)}rem`));
+      order.slice(at.first, at.last).map((e) => `${episodeHeightRem(e)}rem`));
 
     // Ten more citizens need attention, above hers: her row moves down the order, and the list
     // stays where she is reading (it follows her moves, not the order's).
@@ -245,7 +276,7 @@ describe('the alarm panel', () => {
     expect(list.getAttribute('aria-activedescendant')).toBe(`alarm-episode-${chosen}`);
     // Spacers and rows together are still exactly as tall as every row.
     const now = episodesOf(fake.alarms);
-    const total = now.reduce((sum, e) => sum + episodeRowRem(e.causes.length) * remPx, 0);
+    const total = now.reduce((sum, e) => sum + episodeHeightRem(e) * remPx, 0);
     const parts = [...list.querySelectorAll<HTMLElement>(':scope > li')].reduce((sum, e) =>
       sum + (e.classList.contains('spacer') ? parseFloat(e.style.height) : parseFloat(e.style.height) * remPx), 0);
     expect(parts).toBeCloseTo(total, 6);
