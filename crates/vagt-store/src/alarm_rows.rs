@@ -4,7 +4,7 @@
 
 use crate::users::ensure_user_tx;
 use crate::{Actor, Result, StoreError, TriageError};
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use vagt_core::Timestamp;
 use vagt_core::alarm::{Alarm, ResolvedReason};
@@ -118,7 +118,7 @@ pub(crate) fn resolve_alarm_id_tx(tx: &Transaction<'_>, given: &str) -> Result<S
 /// ends with the same: `earliest_wins` is set for acknowledgements from other stations; a
 /// nurse here is told who was first instead.
 pub(crate) fn acknowledge_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     alarm_id: &str,
     nurse: &str,
     comment: Option<&str>,

@@ -3,7 +3,7 @@
 //! by [`Store::verify_audit_chain`]. Entries hold ids and action names, never health data.
 
 use crate::{Actor, Result, Store};
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use vagt_core::Timestamp;
@@ -54,7 +54,7 @@ fn entry_hash(
 }
 
 pub(crate) fn append_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     actor: &Actor,
     action: &str,
     subject: Option<(&str, &str)>,

@@ -10,7 +10,7 @@ use crate::outbox::enqueue_outbox_tx;
 use crate::readings::ingest_tx;
 use crate::users::ensure_user_tx;
 use crate::{Actor, Result, Store, StoreError, audit};
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use vagt_core::call::CallRecord;
 use vagt_core::outbound::Outbound;
@@ -34,7 +34,7 @@ pub(crate) enum CallApplied {
 }
 
 fn insert_call_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     call: &CallRecord,
     source_id: Option<&str>,
     received_at: Timestamp,
@@ -70,7 +70,7 @@ fn insert_call_tx(
 /// together is an error for the caller to keep as a rejected input; a citizen the store does
 /// not know is unknown (the caller keeps it for a human too).
 pub(crate) fn apply_remote_call_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     call: &CallRecord,
     source_id: &str,
     received_at: Timestamp,

@@ -14,7 +14,7 @@
 
 use crate::readings::{Rejection, record_rejection_tx};
 use crate::{Result, Store, StoreError};
-use rusqlite::Transaction;
+use rusqlite::Connection;
 use std::cmp::Ordering;
 use std::str::FromStr;
 use vagt_core::{CareEvent, CareEventKind, CareEventUpdate, RejectReason, SourceRef, Timestamp};
@@ -76,7 +76,7 @@ pub(crate) enum CareEventsApplied {
 
 /// Applies one encounter version's care events in the caller's transaction.
 pub(crate) fn apply_care_event_update_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     backend: &str,
     update: &CareEventUpdate,
     received_at: Timestamp,
@@ -133,7 +133,7 @@ pub(crate) fn apply_care_event_update_tx(
     })
 }
 
-fn stored_versions_tx(tx: &Transaction<'_>, source_id: &str) -> Result<Vec<String>> {
+fn stored_versions_tx(tx: &Connection, source_id: &str) -> Result<Vec<String>> {
     let mut stmt =
         tx.prepare_cached("SELECT DISTINCT source_version FROM care_events WHERE source_id = ?1")?;
     let versions = stmt
@@ -143,7 +143,7 @@ fn stored_versions_tx(tx: &Transaction<'_>, source_id: &str) -> Result<Vec<Strin
 }
 
 /// The events older versions of `source` gave no longer count.
-fn supersede_tx(tx: &Transaction<'_>, source: &SourceRef) -> Result<usize> {
+fn supersede_tx(tx: &Connection, source: &SourceRef) -> Result<usize> {
     Ok(tx
         .prepare_cached(
             "UPDATE care_events SET state = 'superseded'
@@ -153,7 +153,7 @@ fn supersede_tx(tx: &Transaction<'_>, source: &SourceRef) -> Result<usize> {
 }
 
 fn reject_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     backend: &str,
     update: &CareEventUpdate,
     citizen_id: &str,

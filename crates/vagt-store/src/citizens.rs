@@ -2,7 +2,7 @@
 //! vitals (what the evaluation keeps for the worklist, in `worklist.rs`).
 
 use crate::{Actor, Result, Store, StoreError, audit};
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 use vagt_core::news2::{Assessed, FullSetScore, TimedReading, newest_full_set};
 use vagt_core::time_util::MILLIS_PER_DAY;
 use vagt_core::{Citizen, CitizenId, Diagnosis, Parameter, Timestamp};
@@ -12,7 +12,7 @@ pub const NEWS2_MAX_AGE_MS: i64 = 7 * MILLIS_PER_DAY;
 
 /// The citizen's row only; diagnoses are left as they are.
 pub(crate) fn upsert_citizen_row_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     citizen: &Citizen,
     now: Timestamp,
 ) -> Result<()> {

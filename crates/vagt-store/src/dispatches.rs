@@ -65,7 +65,7 @@ fn record_tx(conn: &Connection, key: &str) -> Result<Option<DispatchRecord>> {
 /// Adds the record's steps this store does not hold and brings the row up to date. Returns
 /// the dispatch as it now stands and whether anything was new.
 fn merge_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     record: &DispatchRecord,
     source_id: Option<&str>,
     now: Timestamp,
@@ -143,7 +143,7 @@ fn merge_tx(
 /// kept. One that does not hold together, or belongs to a citizen this store does not know, is
 /// an error for the caller to keep for a human.
 pub(crate) fn apply_remote_dispatch_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     record: &DispatchRecord,
     source_id: &str,
     received_at: Timestamp,

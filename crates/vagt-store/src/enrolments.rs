@@ -3,7 +3,7 @@
 
 use crate::Result;
 use crate::care_events::compare_versions;
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 use std::cmp::Ordering;
 use std::str::FromStr;
 use vagt_core::enrolment::{Monitoring, monitoring};
@@ -12,7 +12,7 @@ use vagt_core::{Enrolment, EnrolmentStatus, SourceRef, Timestamp};
 /// Keeps the newest version of an enrolment (an older version arriving late changes nothing).
 /// True when it changed what the store holds.
 pub(crate) fn apply_enrolment_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     enrolment: &Enrolment,
     received_at: Timestamp,
 ) -> Result<bool> {

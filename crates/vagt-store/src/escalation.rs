@@ -6,7 +6,7 @@
 use crate::outbox::enqueue_outbox_tx;
 use crate::users::ensure_user_tx;
 use crate::{Actor, Result, Store, StoreError, TriageError, audit};
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 use vagt_core::Timestamp;
 use vagt_core::alarm::{AlarmPriority, EscalationPolicy};
 use vagt_core::outbound::{ESCALATION_POLICY, Outbound, SharedSettingRecord};
@@ -53,7 +53,7 @@ fn check_policy(policy: &EscalationPolicy) -> Result<()> {
 /// Vagt does not know, or a policy that does not pass the checks, is an error for the caller
 /// to keep as a rejected input. True when it was new.
 pub(crate) fn apply_remote_shared_setting_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     record: &SharedSettingRecord,
     source_id: &str,
     received_at: Timestamp,

@@ -5,7 +5,7 @@
 use crate::outbox::enqueue_outbox_tx;
 use crate::users::ensure_user_tx;
 use crate::{Actor, Result, Store, StoreError, audit};
-use rusqlite::Transaction;
+use rusqlite::Connection;
 use std::collections::{BTreeMap, BTreeSet};
 use vagt_core::ecm_engine::{Finding, FindingRule};
 use vagt_core::handover::{Contingency, HandoverNote, HandoverSignoff, Judgement, ShiftSpan};
@@ -118,11 +118,7 @@ pub(crate) enum HandoverApplied {
     Known,
 }
 
-fn insert_note_tx(
-    tx: &Transaction<'_>,
-    note: &HandoverNote,
-    received_at: Timestamp,
-) -> Result<bool> {
+fn insert_note_tx(tx: &Connection, note: &HandoverNote, received_at: Timestamp) -> Result<bool> {
     let record = serde_json::to_string(note)
         .map_err(|e| StoreError::Corrupt(format!("handover note: {e}")))?;
     let inserted = tx
@@ -146,7 +142,7 @@ fn insert_note_tx(
 }
 
 fn insert_signoff_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     signoff: &HandoverSignoff,
     received_at: Timestamp,
 ) -> Result<bool> {
@@ -174,7 +170,7 @@ fn insert_signoff_tx(
 /// Keeps a note made at another station (or this one, read back). A citizen this store does
 /// not know is an error for the caller to keep for a human.
 pub(crate) fn apply_remote_handover_note_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     note: &HandoverNote,
     received_at: Timestamp,
 ) -> Result<HandoverApplied> {
@@ -195,7 +191,7 @@ pub(crate) fn apply_remote_handover_note_tx(
 
 /// Keeps a sign-off made at another station (or this one, read back).
 pub(crate) fn apply_remote_handover_signoff_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     signoff: &HandoverSignoff,
     received_at: Timestamp,
 ) -> Result<HandoverApplied> {

@@ -5,7 +5,7 @@
 use crate::outbox::enqueue_outbox_tx;
 use crate::users::ensure_user_tx;
 use crate::{Actor, Result, Store, StoreError, TriageError, audit};
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use std::str::FromStr;
 use vagt_core::alarm::LevelDecision;
@@ -200,7 +200,7 @@ pub(crate) fn level_decisions(
 /// Applies a nurse's decision made at another station (or here, read back): kept once, by its
 /// key. True when it was new.
 pub(crate) fn apply_remote_decision_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     decision: &LevelDecisionRecord,
     received_at: Timestamp,
 ) -> Result<bool> {

@@ -4,7 +4,7 @@
 use crate::outbox::enqueue_outbox_tx;
 use crate::users::ensure_user_tx;
 use crate::{Actor, Result, Store, StoreError, audit};
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use vagt_core::call::CallRecord;
 use vagt_core::outbound::{Outbound, PersonRecord};
@@ -29,7 +29,7 @@ pub(crate) enum LinkApplied {
 
 /// Sets the call's citizen from its earliest link, when the call is an unknown caller's and
 /// is here (a link may arrive before its call). Returns the citizen it now names.
-pub(crate) fn follow_links_tx(tx: &Transaction<'_>, call_key: &str) -> Result<Option<String>> {
+pub(crate) fn follow_links_tx(tx: &Connection, call_key: &str) -> Result<Option<String>> {
     let winner: Option<String> = tx
         .prepare_cached(
             "SELECT citizen_id FROM call_links WHERE call_key = ?1
@@ -49,7 +49,7 @@ pub(crate) fn follow_links_tx(tx: &Transaction<'_>, call_key: &str) -> Result<Op
     Ok(Some(citizen))
 }
 
-fn insert_link_tx(tx: &Transaction<'_>, link: &CallLink, received_at: Timestamp) -> Result<bool> {
+fn insert_link_tx(tx: &Connection, link: &CallLink, received_at: Timestamp) -> Result<bool> {
     let inserted = tx
         .prepare_cached(
             "INSERT INTO call_links (key, call_key, citizen_id, linked_by, linked_at, received_at)
@@ -70,7 +70,7 @@ fn insert_link_tx(tx: &Transaction<'_>, link: &CallLink, received_at: Timestamp)
 /// Keeps a link made at another station (or this one, read back) and applies it to its call.
 /// A citizen this store does not know is an error for the caller to keep for a human.
 pub(crate) fn apply_remote_call_link_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     link: &CallLink,
     received_at: Timestamp,
 ) -> Result<LinkApplied> {

@@ -7,7 +7,7 @@
 use crate::outbox::enqueue_outbox_tx;
 use crate::users::ensure_user_tx;
 use crate::{Actor, Result, Store, StoreError, TriageError, audit};
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use std::str::FromStr;
 use vagt_core::alarm::PlanHead;
@@ -250,7 +250,7 @@ pub(crate) fn resolved_plan(conn: &Connection, citizen_id: &str) -> Result<Triag
 
 /// Stores a revision (made here or pulled) with its bases; false when its key is known.
 fn insert_revision_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     record: &PlanRevisionRecord,
     source_id: Option<&str>,
 ) -> Result<bool> {
@@ -294,7 +294,7 @@ pub(crate) enum RevisionApplied {
 /// checked against the citizen's defaults as a nurse's would be; one that does not fit is an
 /// error for the caller to keep as a rejected input.
 pub(crate) fn apply_remote_plan_revision_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     record: &PlanRevisionRecord,
     source_id: &str,
     received_at: Timestamp,

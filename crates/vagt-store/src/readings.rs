@@ -3,7 +3,7 @@
 //! changes nothing.
 
 use crate::{Actor, Result, Store, StoreError, audit};
-use rusqlite::Transaction;
+use rusqlite::Connection;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use vagt_core::{CitizenId, IncomingMeasurement, Parameter, Reading, RejectReason, Timestamp};
@@ -62,7 +62,7 @@ pub struct Rejection {
 
 /// Stores one rejection; a re-delivered identical input is not stored twice.
 pub(crate) fn record_rejection_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     rejection: &Rejection,
     now: Timestamp,
 ) -> Result<bool> {
@@ -102,7 +102,7 @@ pub(crate) fn record_rejection_tx(
 }
 
 /// Stores a reading; returns false when this (source id, version) was already stored.
-pub(crate) fn insert_reading_tx(tx: &Transaction<'_>, reading: &Reading) -> Result<bool> {
+pub(crate) fn insert_reading_tx(tx: &Connection, reading: &Reading) -> Result<bool> {
     let inserted = tx
         .prepare_cached(
             "INSERT INTO readings (citizen_id, parameter, value, effective_at, received_at, source_id, source_version)
@@ -151,7 +151,7 @@ pub(crate) fn insert_reading_tx(tx: &Transaction<'_>, reading: &Reading) -> Resu
 }
 
 pub(crate) fn ingest_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     source: &str,
     measurements: Vec<IncomingMeasurement>,
     received_at: Timestamp,

@@ -4,7 +4,7 @@
 
 use crate::alarm_rows::{AckOutcome, acknowledge_tx};
 use crate::{Actor, Result, Store, audit};
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 use vagt_core::Timestamp;
 use vagt_core::alarm::AlarmAcknowledgement;
 
@@ -22,7 +22,7 @@ impl Store {
 }
 
 pub(crate) fn apply_remote_acknowledgement_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     ack: &AlarmAcknowledgement,
     received_at: Timestamp,
 ) -> Result<AckOutcome> {

@@ -8,7 +8,7 @@ use crate::levels::confirm_level_tx;
 use crate::outbox::enqueue_outbox_tx;
 use crate::users::ensure_user_tx;
 use crate::{Actor, Result, Store, StoreError, audit};
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use vagt_core::medicine::BoxedMedicine;
 use vagt_core::news2::News2;
@@ -37,7 +37,7 @@ pub(crate) enum VisitApplied {
 }
 
 fn insert_visit_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     visit: &VisitRecord,
     source_id: Option<&str>,
     received_at: Timestamp,
@@ -71,7 +71,7 @@ fn insert_visit_tx(
 /// hold together, or of a citizen this store does not know, is an error for the caller to keep
 /// for a human. The level its outcome set travels on its own (the nurse's confirmed level).
 pub(crate) fn apply_remote_visit_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     visit: &VisitRecord,
     source_id: &str,
     received_at: Timestamp,
@@ -100,7 +100,7 @@ pub(crate) fn apply_remote_visit_tx(
 
 /// One MedicationRequest's word on the box: in it (as of this version) or out of it.
 pub(crate) fn apply_medication_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     medicine: &BoxedMedicine,
     in_box: bool,
     version: &str,
@@ -138,7 +138,7 @@ pub(crate) fn apply_medication_tx(
 /// A prescription withdrawn on the backend leaves the box; one never seen here is nothing to
 /// withdraw.
 pub(crate) fn withdraw_medication_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     source_id: &str,
     version: &str,
 ) -> Result<Option<CitizenId>> {

@@ -15,6 +15,11 @@ const BASE: &str = "http://bench.invalid/fhir";
 #[derive(Debug, Serialize)]
 pub struct IngestBench {
     pub readings: usize,
+    /// Resources per FHIR page, the sync's (`SyncConfig::page_size`).
+    pub page_size: usize,
+    /// The transactions the pipeline stored them in (the sync holds its pages for
+    /// `SyncConfig::hold_pages_for`); the references commit as often.
+    pub transactions: usize,
     pub pipeline_readings_per_second: f64,
     pub raw_insert_readings_per_second: f64,
     /// pipeline / raw; the target is at least 0.5.
@@ -58,8 +63,10 @@ fn temp_store(dir: &tempfile::TempDir, name: &str) -> Result<Store, AppError> {
 
 pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
     let end = Timestamp::now();
-    // The sync's page size, so that both sides pay what a sync pays per transaction.
-    let page = vagt_sync::SyncConfig::default().page_size;
+    // The sync's page size and transactions, so that both sides pay what a sync pays per
+    // transaction.
+    let sync = vagt_sync::SyncConfig::default();
+    let page = sync.page_size;
     let cohort = generate(&CohortSpec {
         seed: 1,
         citizens: 50,
@@ -118,8 +125,12 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
         citizens.get(index).cloned()
     };
 
-    // The pipeline: parse, map, normalise, check, store; a transaction per page.
+    // The pipeline: parse, map, normalise, check, store; the pages held in a transaction for
+    // as long as the sync holds them.
     let mut rows = Vec::with_capacity(readings);
+    // The rows of each transaction, for the reference to commit as often.
+    let mut transactions: Vec<usize> = Vec::new();
+    let mut held: Option<(Instant, usize)> = None;
     let started = Instant::now();
     for page in &pages {
         let bundle =
@@ -132,6 +143,7 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
                 batch.measurements.extend(m);
             }
         }
+        let before = rows.len();
         rows.extend(batch.measurements.iter().filter_map(|m| {
             let value = vagt_core::units::to_canonical(m.parameter, m.value, &m.unit).ok()?;
             Some((
@@ -142,14 +154,27 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
                 m.source.id.clone(),
             ))
         }));
+        pipeline.hold_pulls()?;
+        let (since, held_rows) = held.get_or_insert((Instant::now(), 0));
+        *held_rows += rows.len() - before;
         pipeline.apply_pull(BASE, "Observation", batch, Some(&end.to_rfc3339()), end)?;
+        if since.elapsed() >= sync.hold_pages_for {
+            pipeline.commit_pulls()?;
+            transactions.extend(held.take().map(|(_, n)| n));
+        }
     }
+    pipeline.commit_pulls()?;
+    transactions.extend(held.map(|(_, n)| n));
     let pipeline_seconds = started.elapsed().as_secs_f64();
     let stored = pipeline.status()?.readings as usize;
 
-    // The floor: the same rows, already in hand, inserted with one prepared statement.
+    // The floor: the same rows, already in hand, inserted with one prepared statement, in
+    // transactions of the pipeline's sizes.
     let insert_raw = |raw: &mut Store| -> Result<(), vagt_store::StoreError> {
-        for chunk in rows.chunks(page) {
+        let mut rest = rows.as_slice();
+        for &size in &transactions {
+            let (chunk, after) = rest.split_at(size.min(rest.len()));
+            rest = after;
             let tx = raw.connection().transaction()?;
             {
                 let mut insert = tx.prepare_cached(
@@ -183,6 +208,8 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
     let raw_rate = rows.len() as f64 / raw_seconds.max(1e-9);
     Ok(IngestBench {
         readings: stored,
+        page_size: page,
+        transactions: transactions.len(),
         pipeline_readings_per_second: pipeline_rate,
         raw_insert_readings_per_second: raw_rate,
         ratio: pipeline_rate / raw_rate.max(1e-9),

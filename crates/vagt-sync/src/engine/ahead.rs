@@ -17,6 +17,11 @@ impl PageAhead {
         PageAhead(tokio::spawn(async move { client.get(&url).await }))
     }
 
+    /// Whether the answer has arrived (or the request failed): reading it will not wait.
+    pub(super) fn is_ready(&self) -> bool {
+        self.0.is_finished()
+    }
+
     pub(super) async fn answer(mut self) -> Result<FhirResponse, SyncError> {
         match (&mut self.0).await {
             Ok(answer) => answer,

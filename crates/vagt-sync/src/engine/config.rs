@@ -5,11 +5,16 @@ use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
-    /// Resources per page asked for (`_count`), each page stored in one transaction. 500, not
-    /// 200: two fifths as many transactions, each with its WAL writes, its fsync and the
-    /// indexes' pages encrypted again, made the store path 10-20 % faster (`bench ingest`). A
-    /// server that caps its pages lower pages on by its `next` links as before.
+    /// Resources per page asked for (`_count`). 500, not 200: a first sync from `vagt-sim`
+    /// cost the backend half the CPU (a search and a Bundle per 500) and took a fifth less
+    /// time (`scripts/measure-sync.sh`). A server that caps its pages lower pages on by its
+    /// `next` links as before.
     pub page_size: usize,
+    /// How long the pages stored are held in one transaction before it is committed
+    /// (`Store::hold_pulls`): fewer, larger transactions write and encrypt each index page
+    /// once, not once a page. Also what a nurse's record on the other connection may wait for
+    /// while a first sync runs. Zero commits every page.
+    pub hold_pages_for: Duration,
     /// How far before the checkpoint each pull starts again, to catch resources a server
     /// committed late with an earlier `lastUpdated` (or stamped by a clock behind the one its
     /// `Date` header reads). Re-pulled ones are no-ops.
@@ -29,6 +34,7 @@ impl Default for SyncConfig {
     fn default() -> Self {
         SyncConfig {
             page_size: 500,
+            hold_pages_for: Duration::from_millis(500),
             overlap: Duration::from_secs(120),
             push_limit: 500,
             max_pages_per_type: 5_000,

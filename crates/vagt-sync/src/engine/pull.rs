@@ -126,7 +126,24 @@ async fn count(
     }
 }
 
+/// Pulls one type, its pages stored in transactions held for `config.hold_pages_for`.
 pub(super) async fn pull_type(
+    store: &mut Store,
+    client: &FhirClient,
+    config: &SyncConfig,
+    pull: PullOf<'_>,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<(), SyncError> {
+    let pulled = pull_pages(store, client, config, pull, report, progress).await;
+    // Whatever ended the pull, the pages stored so far are kept: each moved the checkpoint
+    // that covers it.
+    let committed = store.commit_pulls();
+    pulled?;
+    Ok(committed?)
+}
+
+async fn pull_pages(
     store: &mut Store,
     client: &FhirClient,
     config: &SyncConfig,
@@ -187,7 +204,16 @@ pub(super) async fn pull_type(
     // When the progress was last written: a transaction of its own, so once a second is
     // enough for other processes (and the heartbeat, stale after minutes), not once a page.
     let mut progress_written: Option<Instant> = None;
+    // When the transaction that holds the pages stored since began.
+    let mut held_since: Option<Instant> = None;
     while let Some(asked) = next.take() {
+        // The pages held are committed before the backend is waited for: the write lock is not
+        // held while a slow server thinks (a nurse's record on the other connection waits for
+        // it). A fast one has answered while the page before was stored.
+        if held_since.is_some() && asked.as_ref().is_ok_and(|ahead| !ahead.is_ready()) {
+            store.commit_pulls()?;
+            held_since = None;
+        }
         let response = match asked?.answer().await {
             // A server that refuses `_sort` is asked again without it; its pages may then come
             // in any order, so the checkpoint waits for the last one.
@@ -210,6 +236,7 @@ pub(super) async fn pull_type(
             Ok(page) => page,
             // Kept with its reason; the other types still get their turn.
             Err(not_a_bundle) => {
+                store.commit_pulls()?;
                 store.record_rejection(&kept_apart(
                     &backend,
                     resource_type,
@@ -358,6 +385,8 @@ pub(super) async fn pull_type(
         let checkpoint_text = covered
             .filter(|_| move_checkpoint)
             .map(Timestamp::to_rfc3339);
+        store.hold_pulls()?;
+        let held = *held_since.get_or_insert_with(Instant::now);
         let page = store.apply_pull(
             &backend,
             resource_type,
@@ -373,7 +402,13 @@ pub(super) async fn pull_type(
         }
         let elapsed = started.elapsed().as_secs_f64().max(1e-3);
         let per_second = done as f64 / elapsed;
-        if last_page || progress_written.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY) {
+        let progress_due =
+            last_page || progress_written.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY);
+        if progress_due || held.elapsed() >= config.hold_pages_for {
+            store.commit_pulls()?;
+            held_since = None;
+        }
+        if progress_due {
             store.record_sync_progress(
                 run,
                 &SyncProgress {

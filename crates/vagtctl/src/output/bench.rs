@@ -6,8 +6,8 @@ use vagt_app::bench::{IngestBench, LatencyBench, LatencyFigures, RegionBench, Wo
 pub fn ingest_bench_text(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
     writeln!(
         w,
-        "ingest of {} readings (FHIR JSON pages of 200, encrypted store):",
-        r.readings
+        "ingest of {} readings (FHIR JSON pages of {}, {} transactions, encrypted store):",
+        r.readings, r.page_size, r.transactions
     )?;
     writeln!(
         w,
