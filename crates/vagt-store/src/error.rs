@@ -46,6 +46,11 @@ pub enum StoreError {
         "the database holds a value Vagt cannot read ({0}); run `vagtctl status` and report it"
     )]
     Corrupt(String),
+    /// SQLite ended the transaction the sync held its pages in (`Store::hold_pulls`) itself.
+    #[error(
+        "the pages the sync held were rolled back before they were committed; the next sync pulls them again"
+    )]
+    PullsRolledBack,
     #[error("could not make a random key: {0}")]
     Random(String),
     #[error("could not resolve the path {path}: {source}")]
@@ -126,6 +131,7 @@ impl StoreError {
             StoreError::Upgrade { .. } => "upgrade_failed",
             StoreError::UnknownCitizen(_) => "unknown_citizen",
             StoreError::Corrupt(_) => "corrupt",
+            StoreError::PullsRolledBack => "pulls_rolled_back",
             StoreError::InvalidCall(_) => "invalid_call",
             StoreError::UnknownCall(_) => "unknown_call",
             StoreError::InvalidDispatch(_) => "invalid_dispatch",

@@ -87,6 +87,8 @@ impl Actor {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// A transaction is open for pulled pages (`hold_pulls`).
+    pulls_held: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -168,7 +170,11 @@ impl Store {
             });
         }
         let conn = configure(conn)?;
-        let mut store = Store { conn, path };
+        let mut store = Store {
+            conn,
+            path,
+            pulls_held: false,
+        };
         let outcome = migrate::migrate(&mut store.conn, &migrate::CURRENT)?;
         if outcome == migrate::Outcome::Created {
             store.init_new_database()?;
@@ -183,6 +189,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: absolute(path)?,
+            pulls_held: false,
         };
         if migrate::migrate(&mut store.conn, &migrate::CURRENT)? == migrate::Outcome::Created {
             store.init_new_database()?;

@@ -207,7 +207,7 @@ impl Store {
         checkpoint: Option<&str>,
         received_at: Timestamp,
     ) -> Result<PullReport> {
-        if self.conn.is_autocommit() {
+        if !self.pulls_held {
             let tx = self.conn.transaction()?;
             let report = apply_page(&tx, backend, resource_type, batch, checkpoint, received_at)?;
             tx.commit()?;
@@ -221,9 +221,8 @@ impl Store {
             checkpoint,
             received_at,
         );
-        if applied.is_err() && !self.conn.is_autocommit() {
-            // Its own failure would hide the page's, which says what went wrong.
-            let _ = self.conn.execute_batch("ROLLBACK");
+        if applied.is_err() {
+            self.roll_back_pulls();
         }
         applied
     }
@@ -237,8 +236,9 @@ impl Store {
     /// meanwhile: its transactions cannot begin inside the held one (and say so, `cannot
     /// start a transaction within a transaction`). Holding while held does nothing.
     pub fn hold_pulls(&mut self) -> Result<()> {
-        if self.conn.is_autocommit() {
+        if !self.pulls_held {
             self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.pulls_held = true;
         }
         Ok(())
     }
@@ -246,22 +246,35 @@ impl Store {
     /// Commits the pages held since `hold_pulls`; nothing when none are held. A commit that
     /// fails rolls them back, checkpoints included.
     pub fn commit_pulls(&mut self) -> Result<()> {
-        if self.conn.is_autocommit() {
+        if !self.pulls_held {
             return Ok(());
         }
+        // SQLite ends a transaction itself after some failures (a full disk): then the held
+        // pages are gone, and saying so is the caller's due.
+        if self.conn.is_autocommit() {
+            self.pulls_held = false;
+            return Err(StoreError::PullsRolledBack);
+        }
         if let Err(failed) = self.conn.execute_batch("COMMIT") {
-            if !self.conn.is_autocommit() {
-                // Its own failure would hide the commit's, which says what went wrong.
-                let _ = self.conn.execute_batch("ROLLBACK");
-            }
+            self.roll_back_pulls();
             return Err(failed.into());
         }
+        self.pulls_held = false;
         Ok(())
     }
 
     /// Whether pages are held uncommitted (`hold_pulls`).
     pub fn pulls_held(&self) -> bool {
-        !self.conn.is_autocommit()
+        self.pulls_held
+    }
+
+    fn roll_back_pulls(&mut self) {
+        self.pulls_held = false;
+        if !self.conn.is_autocommit() {
+            // Its own failure would hide the one that called for it, which says what went
+            // wrong; the connection then refuses every transaction, and says so.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
     }
 
     /// The current readings as (source id, version, value): what a sync must make equal to the
@@ -276,7 +289,8 @@ impl Store {
     }
 }
 
-/// One pulled page applied on `tx`, a transaction or a savepoint: see `Store::apply_pull`.
+/// One pulled page applied on `tx`: its own transaction, or the one held for pulls (see
+/// `Store::apply_pull`).
 fn apply_page(
     tx: &Connection,
     backend: &str,

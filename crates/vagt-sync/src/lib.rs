@@ -19,7 +19,9 @@ mod subscription;
 
 pub use capabilities::{PullMode, ServerCapabilities};
 pub use client::{FhirClient, Transport, check_backend_url, is_loopback_host};
-pub use engine::{PULLED_TYPES, Progress, SyncConfig, SyncReport, SyncRun, sync_once, sync_run};
+pub use engine::{
+    HeldPages, PULLED_TYPES, Progress, SyncConfig, SyncReport, SyncRun, sync_once, sync_run,
+};
 pub use error::SyncError;
 pub use retry::RetryPolicy;
 pub use subscription::{Subscribed, SubscriptionEnd, listen, subscribe, websocket_of};

@@ -130,7 +130,7 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
     let mut rows = Vec::with_capacity(readings);
     // The rows of each transaction, for the reference to commit as often.
     let mut transactions: Vec<usize> = Vec::new();
-    let mut held: Option<(Instant, usize)> = None;
+    let mut held = vagt_sync::HeldPages::new(sync.hold_pages_for);
     let started = Instant::now();
     for page in &pages {
         let bundle =
@@ -154,17 +154,17 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
                 m.source.id.clone(),
             ))
         }));
-        pipeline.hold_pulls()?;
-        let (since, held_rows) = held.get_or_insert((Instant::now(), 0));
-        *held_rows += rows.len() - before;
+        held.hold(&mut pipeline)?;
         pipeline.apply_pull(BASE, "Observation", batch, Some(&end.to_rfc3339()), end)?;
-        if since.elapsed() >= sync.hold_pages_for {
-            pipeline.commit_pulls()?;
-            transactions.extend(held.take().map(|(_, n)| n));
+        held.stored(rows.len() - before);
+        if held.due() {
+            held.commit(&mut pipeline)?;
+            transactions.push(held.take_committed().iter().sum());
         }
     }
-    pipeline.commit_pulls()?;
-    transactions.extend(held.map(|(_, n)| n));
+    held.commit(&mut pipeline)?;
+    transactions.push(held.take_committed().iter().sum());
+    transactions.retain(|&rows| rows > 0);
     let pipeline_seconds = started.elapsed().as_secs_f64();
     let stored = pipeline.status()?.readings as usize;
 

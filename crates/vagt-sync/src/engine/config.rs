@@ -8,7 +8,8 @@ pub struct SyncConfig {
     /// Resources per page asked for (`_count`). 500, not 200: a first sync from `vagt-sim`
     /// cost the backend half the CPU (a search and a Bundle per 500) and took a fifth less
     /// time (`scripts/measure-sync.sh`). A server that caps its pages lower pages on by its
-    /// `next` links as before.
+    /// `next` links as before; one that caps them lower and sends neither a `next` link nor a
+    /// `total` looks done after its first page (as one capping below 200 did before).
     pub page_size: usize,
     /// How long the pages stored are held in one transaction before it is committed
     /// (`Store::hold_pulls`): fewer, larger transactions write and encrypt each index page

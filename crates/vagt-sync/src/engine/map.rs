@@ -3,6 +3,7 @@
 //! store has not seen are fetched first.
 
 use crate::client::FhirClient;
+use crate::engine::held::HeldPages;
 use crate::error::SyncError;
 use std::collections::{BTreeSet, HashMap};
 use vagt_core::{CitizenId, Timestamp};
@@ -12,7 +13,7 @@ use vagt_fhir::{
     map_episode_of_care, map_level_decision, map_medication_request, map_observation, map_patient,
     map_questionnaire_response, map_visit_encounter,
 };
-use vagt_store::{PullBatch, Pulled, Rejection, SourcedCitizen, Store};
+use vagt_store::{PullBatch, PullReport, Pulled, Rejection, SourcedCitizen, Store};
 
 fn rejection(
     base: &str,
@@ -55,6 +56,7 @@ fn map_patients(base: &str, resources: &[&serde_json::Value]) -> PullBatch {
 pub(super) async fn map_page(
     store: &mut Store,
     client: &FhirClient,
+    held: &mut HeldPages<(PullReport, usize)>,
     resource_type: &str,
     resources: &[&serde_json::Value],
 ) -> Result<PullBatch, SyncError> {
@@ -67,7 +69,7 @@ pub(super) async fn map_page(
     let received_at = Timestamp::now();
 
     let subjects = subject_references(resources);
-    fetch_unknown_patients(store, client, &subjects).await?;
+    fetch_unknown_patients(store, client, held, &subjects).await?;
     // Each distinct subject is looked up once per page, not once per resource.
     let mut known: HashMap<String, CitizenId> = HashMap::new();
     for local in subjects {
@@ -266,6 +268,7 @@ fn subject_references(resources: &[&serde_json::Value]) -> BTreeSet<String> {
 async fn fetch_unknown_patients(
     store: &mut Store,
     client: &FhirClient,
+    held: &mut HeldPages<(PullReport, usize)>,
     subjects: &BTreeSet<String>,
 ) -> Result<(), SyncError> {
     let base = client.base().to_owned();
@@ -277,6 +280,11 @@ async fn fetch_unknown_patients(
         {
             unknown.push(local);
         }
+    }
+    // The backend is asked while no pages are held: a slow answer must not keep the write
+    // lock from a nurse's record on the other connection.
+    if !unknown.is_empty() {
+        held.commit(store)?;
     }
     for local in unknown {
         let response = match client.get(local).await {

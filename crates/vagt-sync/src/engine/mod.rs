@@ -7,6 +7,7 @@
 //! - [`run`]: the run itself, type by type, then the outbox;
 //! - [`pull`]: pulling one type, with its paging and checkpoint;
 //! - [`ahead`]: the pages a pull may ask for, the next asked for while one is stored;
+//! - [`held`]: the pages stored in one transaction for a while, counted once committed;
 //! - [`map`]: a page turned into the domain;
 //! - [`push`]: the outbox;
 //! - [`push_dispatch`]: a dispatch, merged with the backend's copy and written with `If-Match`;
@@ -14,6 +15,7 @@
 
 mod ahead;
 mod config;
+mod held;
 mod map;
 mod pull;
 mod push;
@@ -23,5 +25,6 @@ mod report;
 mod run;
 
 pub use config::SyncConfig;
+pub use held::HeldPages;
 pub use report::{Progress, SyncReport, SyncRun};
 pub use run::{PULLED_TYPES, sync_once, sync_run};

@@ -11,6 +11,7 @@ use crate::capabilities::PullMode;
 use crate::client::FhirClient;
 use crate::engine::ahead::{PageAhead, PageRequests};
 use crate::engine::config::SyncConfig;
+use crate::engine::held::HeldPages;
 use crate::engine::map::map_page;
 use crate::engine::report::{Progress, SyncReport};
 use crate::error::SyncError;
@@ -18,7 +19,7 @@ use std::collections::HashSet;
 use std::time::Instant;
 use vagt_core::reading::CLOCK_SKEW_TOLERANCE_MS;
 use vagt_core::{RejectReason, Timestamp};
-use vagt_store::{Rejection, Store, SyncProgress};
+use vagt_store::{PullReport, Rejection, Store, SyncProgress};
 
 /// How often a running pull writes its progress (and heartbeat) to the store.
 const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
@@ -135,10 +136,18 @@ pub(super) async fn pull_type(
     report: &mut SyncReport,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(), SyncError> {
-    let pulled = pull_pages(store, client, config, pull, report, progress).await;
+    let observations = pull.resource_type == "Observation";
+    let mut held = HeldPages::new(config.hold_pages_for);
+    let pulled = pull_pages(store, client, config, pull, &mut held, report, progress).await;
     // Whatever ended the pull, the pages stored so far are kept: each moved the checkpoint
-    // that covers it.
-    let committed = store.commit_pulls();
+    // that covers it. Counted once committed: a page that failed took the held ones with it.
+    let committed = held.commit(store);
+    for (page, resources) in held.take_committed() {
+        report.add(&page, resources);
+        if observations {
+            report.observations_done += resources;
+        }
+    }
     pulled?;
     Ok(committed?)
 }
@@ -148,6 +157,7 @@ async fn pull_pages(
     client: &FhirClient,
     config: &SyncConfig,
     pull: PullOf<'_>,
+    held: &mut HeldPages<(PullReport, usize)>,
     report: &mut SyncReport,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(), SyncError> {
@@ -204,15 +214,12 @@ async fn pull_pages(
     // When the progress was last written: a transaction of its own, so once a second is
     // enough for other processes (and the heartbeat, stale after minutes), not once a page.
     let mut progress_written: Option<Instant> = None;
-    // When the transaction that holds the pages stored since began.
-    let mut held_since: Option<Instant> = None;
     while let Some(asked) = next.take() {
         // The pages held are committed before the backend is waited for: the write lock is not
         // held while a slow server thinks (a nurse's record on the other connection waits for
         // it). A fast one has answered while the page before was stored.
-        if held_since.is_some() && asked.as_ref().is_ok_and(|ahead| !ahead.is_ready()) {
-            store.commit_pulls()?;
-            held_since = None;
+        if held.any() && asked.as_ref().is_ok_and(|ahead| !ahead.is_ready()) {
+            held.commit(store)?;
         }
         let response = match asked?.answer().await {
             // A server that refuses `_sort` is asked again without it; its pages may then come
@@ -236,7 +243,7 @@ async fn pull_pages(
             Ok(page) => page,
             // Kept with its reason; the other types still get their turn.
             Err(not_a_bundle) => {
-                store.commit_pulls()?;
+                held.commit(store)?;
                 store.record_rejection(&kept_apart(
                     &backend,
                     resource_type,
@@ -372,7 +379,7 @@ async fn pull_pages(
         let last_page = next_url.is_none();
         // Asked for now, answered while this page is stored.
         next = next_url.map(|url| requests.ask(client, url));
-        let mut batch = map_page(store, client, resource_type, &resources).await?;
+        let mut batch = map_page(store, client, held, resource_type, &resources).await?;
         batch.rejections.extend(apart);
         let move_checkpoint = incremental && (in_order || last_page);
         // A whole search holds everything the server had when it began; what it commits later
@@ -385,8 +392,7 @@ async fn pull_pages(
         let checkpoint_text = covered
             .filter(|_| move_checkpoint)
             .map(Timestamp::to_rfc3339);
-        store.hold_pulls()?;
-        let held = *held_since.get_or_insert_with(Instant::now);
+        held.hold(store)?;
         let page = store.apply_pull(
             &backend,
             resource_type,
@@ -394,19 +400,15 @@ async fn pull_pages(
             checkpoint_text.as_deref(),
             Timestamp::now(),
         )?;
-        report.add(&page, resources.len());
+        held.stored((page, resources.len()));
         newest = page_newest;
         done += resources.len();
-        if resource_type == "Observation" {
-            report.observations_done = done;
-        }
         let elapsed = started.elapsed().as_secs_f64().max(1e-3);
         let per_second = done as f64 / elapsed;
         let progress_due =
             last_page || progress_written.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY);
-        if progress_due || held.elapsed() >= config.hold_pages_for {
-            store.commit_pulls()?;
-            held_since = None;
+        if progress_due || held.due() {
+            held.commit(store)?;
         }
         if progress_due {
             store.record_sync_progress(
