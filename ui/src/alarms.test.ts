@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlarmRow, CitizenSummary, Finding } from './bindings';
 import {
-  causeLineCount, causeLines, describeCause, describeMissed, episodeHeightRem, episodeRowRem, nextWake, resolvedText, signalsDue, sortAlarms, sortWorklist, soundFor, type Heard,
+  causeLineCount, causeLines, describeCause, describeMissed, episodeHeightRem, episodeRowRem, lineSummary, nextWake, resolvedText, signalsDue, sortAlarms, sortWorklist, soundFor, type Heard,
 } from './alarms';
 import { catalogue, translate, type Params } from './i18n';
 
@@ -235,6 +235,26 @@ describe('cause lines', () => {
     // The parameters in the back end's order, and the earliest due time.
     expect(describeMissed(lines[1]!.alarms, t, 'da')).toBe('Vægt, SpO2, Puls · den første forventet 22.11.2026 08.00');
     expect(describeMissed(lines[1]!.alarms, en, 'en')).toBe('Weight, SpO2, Pulse · the first due 22/11/2026, 08:00');
+  });
+
+  it('stand for their alarms by the most urgent, the furthest step, the oldest, and a snooze all share', () => {
+    const step = (n: number) => ({ step: n, due_at: AT, audience: 'all_stations' as const, loudness: 'loudest' as const });
+    const line = {
+      key: 'm1',
+      alarms: [
+        missed('m1', 'weight', AT, 'low'),
+        { ...missed('m2', 'spo2', AT, 'medium'), escalation: step(2), raised_at: '2026-11-21T08:00:00Z', snoozed_until: '2026-11-22T09:30:00Z' },
+        { ...missed('m3', 'pulse', AT, 'low'), escalation: step(1), snoozed_until: '2026-11-22T09:10:00Z' },
+      ],
+    };
+    // One of them not snoozed: the line is not.
+    expect(lineSummary(line)).toEqual({ priority: 'medium', step: 2, raisedAt: '2026-11-21T08:00:00Z', snoozedUntil: null });
+    // All snoozed: until the first snooze ends, when the line sounds again.
+    line.alarms[0] = { ...line.alarms[0]!, snoozed_until: '2026-11-22T09:20:00Z' };
+    expect(lineSummary(line).snoozedUntil).toBe('2026-11-22T09:10:00Z');
+    // One alarm is itself.
+    expect(lineSummary({ key: 'a', alarms: [alarm('a', 'high', AT)] }))
+      .toEqual({ priority: 'high', step: 0, raisedAt: AT, snoozedUntil: null });
   });
 
   it('leave a single missed measurement, and every other cause, a line of its own', () => {

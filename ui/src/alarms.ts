@@ -61,6 +61,34 @@ export function episodeHeightRem(episode: Pick<AlarmEpisode, 'causes'>): number 
   return episodeRowRem(causeLineCount(episode.causes));
 }
 
+/** What a cause line shows beside its words: for several alarms, what stands for them all. */
+export interface LineSummary {
+  /** The most urgent of them. */
+  priority: AlarmPriority;
+  /** The furthest escalation step any reached; 0 for none. */
+  step: number;
+  /** When the oldest was raised. */
+  raisedAt: string;
+  /** Snoozed for this nurse while all of them are: until the first snooze ends. */
+  snoozedUntil: string | null;
+}
+
+export function lineSummary(line: CauseLine): LineSummary {
+  const [first, ...rest] = line.alarms;
+  if (!first) return { priority: 'info', step: 0, raisedAt: '', snoozedUntil: null };
+  const out: LineSummary = {
+    priority: first.priority, step: first.escalation?.step ?? 0, raisedAt: first.raised_at, snoozedUntil: first.snoozed_until,
+  };
+  for (const a of rest) {
+    if (priorityRank(a.priority) < priorityRank(out.priority)) out.priority = a.priority;
+    out.step = Math.max(out.step, a.escalation?.step ?? 0);
+    if (Date.parse(a.raised_at) < Date.parse(out.raisedAt)) out.raisedAt = a.raised_at;
+    if (!a.snoozed_until || !out.snoozedUntil) out.snoozedUntil = null;
+    else if (Date.parse(a.snoozed_until) < Date.parse(out.snoozedUntil)) out.snoozedUntil = a.snoozed_until;
+  }
+  return out;
+}
+
 /**
  * What a line of several missed measurements says: the parameters, in the order given (most
  * urgent first), and when the first of them was due.
