@@ -1,43 +1,88 @@
 //! The pages of one pull: which may be asked for, and the next one asked for while the one
-//! before it is stored. The backend answers, and the answer is read, on the runtime's worker
-//! while the sync's thread maps and writes the page before, so a long pull costs about the
-//! larger of the two, not their sum (on a runtime with a worker; on one without, in turn).
+//! before it is stored. The backend answers, and the answer is received and parsed, on the
+//! runtime's worker while the sync's thread maps and writes the page before, so a long pull
+//! costs about the larger of the two, not their sum (on a runtime with a worker; on one
+//! without, in turn).
 
 use crate::client::{FhirClient, FhirResponse};
 use crate::error::SyncError;
 use std::collections::HashSet;
 use std::time::Instant;
+use vagt_fhir::{NotABundle, Page};
+
+/// A page as the backend answered it, and as far as it could be read.
+pub(super) struct PageAnswer {
+    pub(super) response: FhirResponse,
+    pub(super) page: Result<Page, NotABundle>,
+}
 
 /// A page asked for and not yet read. Dropped unread (the pull ended), it is abandoned.
-pub(super) struct PageAhead(tokio::task::JoinHandle<Result<FhirResponse, SyncError>>);
+pub(super) struct PageAhead {
+    task: tokio::task::JoinHandle<Result<PageAnswer, SyncError>>,
+    /// The answer, once waited for by [`PageAhead::ready_by`].
+    arrived: Option<Result<PageAnswer, SyncError>>,
+}
 
 impl PageAhead {
     fn ask(client: &FhirClient, url: String) -> Self {
         let client = client.clone();
-        PageAhead(tokio::spawn(async move { client.get(&url).await }))
+        Self::spawn(async move {
+            let response = client.get(&url).await?;
+            // Parsing a page of 500 resources costs as much as storing a good part of it: done
+            // here, it overlaps the page before being stored.
+            let page = vagt_fhir::read_page(&response.body);
+            Ok(PageAnswer { response, page })
+        })
     }
 
-    /// Whether the answer has arrived (or the request failed): reading it will not wait.
-    pub(super) fn is_ready(&self) -> bool {
-        self.0.is_finished()
-    }
-
-    pub(super) async fn answer(mut self) -> Result<FhirResponse, SyncError> {
-        match (&mut self.0).await {
-            Ok(answer) => answer,
-            Err(ended) if ended.is_panic() => std::panic::resume_unwind(ended.into_panic()),
-            // Only a runtime shutting down cancels it.
-            Err(ended) => Err(SyncError::GaveUp {
-                attempts: 1,
-                last: format!("the request was cancelled ({ended})"),
-            }),
+    fn spawn(answer: impl Future<Output = Result<PageAnswer, SyncError>> + Send + 'static) -> Self {
+        PageAhead {
+            task: tokio::spawn(answer),
+            arrived: None,
         }
+    }
+
+    /// Whether the answer arrives by `deadline` (or the request failed): reading it will not
+    /// wait then.
+    pub(super) async fn ready_by(&mut self, deadline: Instant) -> bool {
+        if self.arrived.is_some() {
+            return true;
+        }
+        // Cancel-safe: when the time is up, the task goes on and is joined later.
+        match tokio::time::timeout_at(deadline.into(), joined(&mut self.task)).await {
+            Ok(answer) => {
+                self.arrived = Some(answer);
+                true
+            }
+            Err(_elapsed) => false,
+        }
+    }
+
+    pub(super) async fn answer(mut self) -> Result<PageAnswer, SyncError> {
+        match self.arrived.take() {
+            Some(answer) => answer,
+            None => joined(&mut self.task).await,
+        }
+    }
+}
+
+async fn joined(
+    task: &mut tokio::task::JoinHandle<Result<PageAnswer, SyncError>>,
+) -> Result<PageAnswer, SyncError> {
+    match task.await {
+        Ok(answer) => answer,
+        Err(ended) if ended.is_panic() => std::panic::resume_unwind(ended.into_panic()),
+        // Only a runtime shutting down cancels it.
+        Err(ended) => Err(SyncError::GaveUp {
+            attempts: 1,
+            last: format!("the request was cancelled ({ended})"),
+        }),
     }
 }
 
 impl Drop for PageAhead {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
     }
 }
 
@@ -76,5 +121,61 @@ impl PageRequests<'_> {
         }
         self.visited.insert(url.clone());
         Ok(PageAhead::ask(client, url))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn answer(body: &[u8]) -> PageAnswer {
+        PageAnswer {
+            response: FhirResponse {
+                status: reqwest::StatusCode::OK,
+                location: None,
+                server_time: None,
+                body: body.to_vec(),
+            },
+            page: vagt_fhir::read_page(body),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_page_is_waited_for_until_a_deadline_and_read_once_it_arrives() {
+        let (send, arrives) = tokio::sync::oneshot::channel::<()>();
+        let mut ahead = PageAhead::spawn(async move {
+            arrives.await.ok();
+            Ok(answer(br#"{"resourceType":"Bundle","total":7}"#))
+        });
+        // Not there by the deadline: the wait ends, the request goes on.
+        let soon = Instant::now() + Duration::from_millis(20);
+        assert!(!ahead.ready_by(soon).await);
+        assert!(Instant::now() >= soon);
+        send.send(()).expect("the task waits");
+        assert!(
+            ahead
+                .ready_by(Instant::now() + Duration::from_secs(60))
+                .await
+        );
+        // Arrived and kept: asking again does not wait, and the answer is read once.
+        assert!(ahead.ready_by(Instant::now()).await);
+        let read = ahead.answer().await.expect("answered");
+        assert_eq!(read.page.expect("a bundle").bundle.total, Some(7));
+    }
+
+    #[tokio::test]
+    async fn a_page_not_waited_for_is_read_when_it_comes() {
+        let ahead = PageAhead::spawn(async {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            Err(SyncError::GaveUp {
+                attempts: 3,
+                last: "refused".into(),
+            })
+        });
+        assert!(matches!(
+            ahead.answer().await,
+            Err(SyncError::GaveUp { attempts: 3, .. })
+        ));
     }
 }

@@ -37,9 +37,9 @@ impl<T> HeldPages<T> {
         self.pending.push(page);
     }
 
-    /// Whether pages are held uncommitted.
-    pub fn any(&self) -> bool {
-        self.since.is_some()
+    /// When the pages held uncommitted are due, if any are held.
+    pub fn due_at(&self) -> Option<Instant> {
+        self.since.map(|at| at + self.hold_for)
     }
 
     /// Whether they have been held long enough to commit.
@@ -55,6 +55,7 @@ impl<T> HeldPages<T> {
             return Ok(());
         }
         store.commit_pulls()?;
+        tracing::debug!(pages = pending.len(), "held pages committed");
         self.committed.extend(pending);
         Ok(())
     }
@@ -107,13 +108,13 @@ mod tests {
                 .expect("page");
             held.stored(n);
         }
-        assert!(held.any() && !held.due());
+        assert!(held.due_at().is_some() && !held.due());
         assert!(
             held.take_committed().is_empty(),
             "nothing counts before the commit"
         );
         held.commit(&mut store).expect("commit");
-        assert!(!held.any() && !store.pulls_held());
+        assert!(held.due_at().is_none() && !store.pulls_held());
         assert_eq!(held.take_committed(), vec![1, 2]);
 
         // A page that fails takes the held one with it: neither counts.

@@ -9,7 +9,7 @@
 
 use crate::capabilities::PullMode;
 use crate::client::FhirClient;
-use crate::engine::ahead::{PageAhead, PageRequests};
+use crate::engine::ahead::{PageAhead, PageAnswer, PageRequests};
 use crate::engine::config::SyncConfig;
 use crate::engine::held::HeldPages;
 use crate::engine::map::map_page;
@@ -214,14 +214,18 @@ async fn pull_pages(
     // When the progress was last written: a transaction of its own, so once a second is
     // enough for other processes (and the heartbeat, stale after minutes), not once a page.
     let mut progress_written: Option<Instant> = None;
-    while let Some(asked) = next.take() {
-        // The pages held are committed before the backend is waited for: the write lock is not
-        // held while a slow server thinks (a nurse's record on the other connection waits for
-        // it). A fast one has answered while the page before was stored.
-        if held.any() && asked.as_ref().is_ok_and(|ahead| !ahead.is_ready()) {
+    while let Some(mut asked) = next.take() {
+        // The backend is waited for while the pages held are, and no longer: past that, they
+        // are committed first, so the write lock is not held while a slow server thinks (a
+        // nurse's record on the other connection waits for it). Committing whenever the next
+        // page was not there yet made nearly every page a transaction of its own, since the
+        // backend takes about as long to send a page as this thread to store one.
+        if let (Some(due), Ok(ahead)) = (held.due_at(), asked.as_mut())
+            && !ahead.ready_by(due).await
+        {
             held.commit(store)?;
         }
-        let response = match asked?.answer().await {
+        let PageAnswer { response, page } = match asked?.answer().await {
             // A server that refuses `_sort` is asked again without it; its pages may then come
             // in any order, so the checkpoint waits for the last one.
             Err(SyncError::Rejected { status: 400, .. }) if query.sorted && done == 0 => {
@@ -239,7 +243,7 @@ async fn pull_pages(
         let received_at = Timestamp::now();
         let searched_at =
             *first_answer.get_or_insert_with(|| response.server_time.map(|t| t.min(received_at)));
-        let page = match vagt_fhir::read_page(&response.body) {
+        let page = match page {
             Ok(page) => page,
             // Kept with its reason; the other types still get their turn.
             Err(not_a_bundle) => {
@@ -400,9 +404,14 @@ async fn pull_pages(
             checkpoint_text.as_deref(),
             Timestamp::now(),
         )?;
-        held.stored((page, resources.len()));
+        let on_page = resources.len();
+        held.stored((page, on_page));
+        drop(resources);
+        // Freeing a page's JSON (every resource a tree of allocations) is left to the worker,
+        // as reading it was: this thread, which stores, is the pull's bottleneck.
+        tokio::spawn(async move { drop(bundle) });
         newest = page_newest;
-        done += resources.len();
+        done += on_page;
         let elapsed = started.elapsed().as_secs_f64().max(1e-3);
         let per_second = done as f64 / elapsed;
         let progress_due =
