@@ -187,8 +187,9 @@ pub fn parse_bundle(bytes: &[u8]) -> Result<Bundle, FhirError> {
     // the whole body, every resource was built three times (the body's tree, the entries'
     // copy, the resource's copy), a third of a first sync's time. What does not read this way
     // (another resource type, a duplicate member, invalid JSON) takes the path that names the
-    // misfit.
-    if let Ok(bundle) = serde_json::from_slice::<Bundle>(bytes)
+    // misfit. Only an object: a struct also reads from an array, its members in order.
+    if bytes.trim_ascii_start().first() == Some(&b'{')
+        && let Ok(bundle) = serde_json::from_slice::<Bundle>(bytes)
         && bundle.resource_type == Bundle::TYPE
     {
         return Ok(bundle);
@@ -233,8 +234,10 @@ where
     }
 }
 
-/// The entry `item` reads as; its resource moved, not copied (it is most of a page).
-fn entry_of(item: Value) -> BundleEntry {
+/// The entry `item` reads as; its resource moved, not copied (it is most of a page). An entry
+/// that is not an object (an array would read as the entry's members in order) is kept whole as
+/// the resource, for the mapper to reject.
+pub(crate) fn entry_of(item: Value) -> BundleEntry {
     let Value::Object(mut members) = item else {
         return BundleEntry {
             resource: Some(item),
@@ -242,22 +245,12 @@ fn entry_of(item: Value) -> BundleEntry {
         };
     };
     let resource = members.remove("resource");
-    match BundleEntry::deserialize(&members) {
-        Ok(entry) => BundleEntry {
-            // `"resource": null` is no resource, as when it is read with the entry.
-            resource: resource.filter(|r| !r.is_null()),
-            ..entry
-        },
-        // Kept whole for the mapper to reject, as an entry that is not an object is.
-        Err(_) => {
-            if let Some(resource) = resource {
-                members.insert("resource".into(), resource);
-            }
-            BundleEntry {
-                resource: Some(Value::Object(members)),
-                ..BundleEntry::default()
-            }
-        }
+    // Cannot fail: every other member is read leniently, and a map has no duplicate keys.
+    let entry = BundleEntry::deserialize(&members).unwrap_or_default();
+    BundleEntry {
+        // `"resource": null` is no resource, as when it is read with the entry.
+        resource: resource.filter(|r| !r.is_null()),
+        ..entry
     }
 }
 
@@ -307,7 +300,8 @@ mod tests {
                           "search":{"mode":"match"}},
                          {"resource":{"resourceType":"Patient","id":"p"},"response":{"status":201}}]}"#,
             // Entries that are not objects, without a resource, with a null one.
-            br#"{"resourceType":"Bundle","entry":[7,"text",null,{"fullUrl":"u"},{"resource":null},[1,2]]}"#,
+            br#"{"resourceType":"Bundle","entry":[7,"text",null,{"fullUrl":"u"},{"resource":null},[1,2],
+                ["u",{"resourceType":"Observation","id":"o"}]]}"#,
             // Elements of the wrong type.
             br#"{"resourceType":"Bundle","type":7,"total":"many","link":[42,{"relation":"next","url":"n"}],
                 "entry":[{"fullUrl":5,"resource":{"resourceType":"Patient","id":"p"},"search":"x"}]}"#,
@@ -340,6 +334,27 @@ mod tests {
             parse_bundle(br#"{"entry":[]}"#),
             Err(FhirError::NoResourceType)
         ));
+        // A struct reads from an array too: not a Bundle.
+        for array in [
+            &br#"["Bundle"]"#[..],
+            br#" ["Bundle",null,null,"searchset"]"#,
+        ] {
+            assert!(matches!(
+                parse_bundle(array),
+                Err(FhirError::NoResourceType)
+            ));
+        }
+        // An entry that is an array is kept whole for the mapper to reject, not read as the
+        // entry's members in order (which would make this an Observation to map).
+        let kept = parse_bundle(
+            br#"{"resourceType":"Bundle","entry":[["u",{"resourceType":"Observation","id":"o"}]]}"#,
+        )
+        .expect("bundle");
+        assert_eq!(
+            kept.entry[0].resource,
+            Some(serde_json::json!(["u", {"resourceType": "Observation", "id": "o"}]))
+        );
+        assert_eq!(kept.entry[0].full_url, None);
     }
 
     #[test]

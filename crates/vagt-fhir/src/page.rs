@@ -7,7 +7,7 @@
 //! entry on its own, and hands back the entries that parse with the raw text of those that do
 //! not, so they can be kept for a human.
 
-use crate::bundle::{Bundle, BundleEntry, BundleLink, parse_bundle};
+use crate::bundle::{Bundle, BundleLink, entry_of, parse_bundle};
 use serde_json::Value;
 use std::ops::Range;
 
@@ -72,8 +72,9 @@ pub fn read_page(bytes: &[u8]) -> Result<Page, NotABundle> {
     if let Some(range) = member("entry") {
         let elements = array_elements(bytes, range.clone()).map_err(NotABundle)?;
         for element in elements {
-            match serde_json::from_slice::<BundleEntry>(&bytes[element.clone()]) {
-                Ok(entry) => bundle.entry.push(entry),
+            // By the rule of a whole page (`entry_of`): what is JSON is an entry.
+            match serde_json::from_slice::<Value>(&bytes[element.clone()]) {
+                Ok(entry) => bundle.entry.push(entry_of(entry)),
                 Err(error) => broken.push(BrokenEntry {
                     raw: text(&element),
                     error: error.to_string(),
@@ -234,6 +235,27 @@ mod tests {
         let read = read_page(&page(&[observation("a"), observation("b")], "")).expect("page");
         assert_eq!(read.bundle.entry.len(), 2);
         assert!(read.broken.is_empty());
+    }
+
+    #[test]
+    fn entries_read_one_by_one_follow_the_whole_pages_rule() {
+        let entries = [
+            observation("a"),
+            r#"["u",{"resourceType":"Observation","id":"in-an-array"}]"#.into(),
+            r#"{"resource":null,"fullUrl":"u"}"#.into(),
+            r#"{"resource":{"resourceType":"Observation","id":"nan","x":NaN}}"#.into(),
+        ];
+        let read = read_page(&page(&entries, "")).expect("read entry by entry");
+        let whole = read_page(&page(&entries[..3], "")).expect("read whole");
+        assert_eq!(read.broken.len(), 1);
+        // The entry by entry and the whole page read the same entries.
+        assert_eq!(read.bundle.entry, whole.bundle.entry);
+        assert_eq!(
+            read.bundle.entry[1].resource,
+            Some(serde_json::json!(["u", {"resourceType": "Observation", "id": "in-an-array"}]))
+        );
+        assert_eq!(read.bundle.entry[2].resource, None);
+        assert_eq!(read.bundle.entry[2].full_url.as_deref(), Some("u"));
     }
 
     #[test]

@@ -395,9 +395,8 @@ fn open_alarms(conn: &Connection, citizen: &str) -> Result<Vec<OpenAlarm>> {
 /// A citizen's readings in the plan's window, oldest first. Each parameter named, so the
 /// index is searched by citizen, parameter and time: without the parameter, SQLite read every
 /// index entry of the citizen, and a wave of 100 readings with three years of history took
-/// 160 ms instead of 28 (`vagtctl bench region`). Every parameter there is must be in the list
-/// (the test
-/// `evaluation_reads_a_window_and_the_last_reading_by_index` holds it).
+/// 160 ms instead of 28 (`vagtctl bench region`). Every parameter there is must be in the
+/// list; the test `evaluation_reads_a_window_and_the_last_reading_by_index` holds it.
 const ENGINE_READINGS_SQL: &str = "SELECT parameter, value, effective_at, source_id, source_version
      FROM readings
      WHERE citizen_id = ?1 AND is_current = 1 AND status <> 'entered_in_error'

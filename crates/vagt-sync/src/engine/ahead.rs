@@ -27,10 +27,14 @@ impl PageAhead {
     fn ask(client: &FhirClient, url: String) -> Self {
         let client = client.clone();
         Self::spawn(async move {
-            let response = client.get(&url).await?;
+            let mut response = client.get(&url).await?;
             // Parsing a page of 500 resources costs as much as storing a good part of it: done
             // here, it overlaps the page before being stored.
             let page = vagt_fhir::read_page(&response.body);
+            // The body is kept only to be kept for a human, when it is no page.
+            if page.is_ok() {
+                response.body = Vec::new();
+            }
             Ok(PageAnswer { response, page })
         })
     }

@@ -215,11 +215,12 @@ async fn pull_pages(
     // enough for other processes (and the heartbeat, stale after minutes), not once a page.
     let mut progress_written: Option<Instant> = None;
     while let Some(mut asked) = next.take() {
-        // The backend is waited for while the pages held are, and no longer: past that, they
-        // are committed first, so the write lock is not held while a slow server thinks (a
-        // nurse's record on the other connection waits for it). Committing whenever the next
-        // page was not there yet made nearly every page a transaction of its own, since the
-        // backend takes about as long to send a page as this thread to store one.
+        // The backend is waited for until the pages held are due, and no longer: past that,
+        // they are committed first, so a slow server keeps the write lock from a nurse's
+        // record on the other connection at most for the hold (and the page that arrives by
+        // then), as a fast one does. Committing whenever the next page was not there yet made
+        // nearly every page a transaction of its own, since the backend takes about as long to
+        // send a page as this thread to store one.
         if let (Some(due), Ok(ahead)) = (held.due_at(), asked.as_mut())
             && !ahead.ready_by(due).await
         {
