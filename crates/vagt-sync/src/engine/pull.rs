@@ -196,6 +196,9 @@ async fn pull_pages(
         visited: HashSet::new(),
     };
     let mut done = 0usize;
+    // The resource versions of the current query, to tell an `_offset` page that brings
+    // nothing new. Emptied when the query changes: kept for a whole pull, it held every
+    // resource's id, about 3 GB for a region's 30 million readings.
     let mut seen: HashSet<(String, String)> = HashSet::new();
     // The page asked for next, or why it may not be asked for: a loop, the page limit or the
     // run's budget, judged when the page before it arrived and met once that page is stored.
@@ -346,6 +349,7 @@ async fn pull_pages(
         let next_url = match link {
             Some(link) => {
                 received_for_query = 0;
+                seen.clear();
                 Some(link.to_owned())
             }
             None => {
@@ -371,6 +375,7 @@ async fn pull_pages(
                             query.lower = Lower::From(c);
                             query.offset = 0;
                             received_for_query = 0;
+                            seen.clear();
                         }
                         _ => {
                             query.offset = received_for_query;
