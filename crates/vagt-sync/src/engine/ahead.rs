@@ -4,16 +4,24 @@
 //! costs about the larger of the two, not their sum (on a runtime with a worker; on one
 //! without, in turn).
 
-use crate::client::{FhirClient, FhirResponse};
+use crate::client::FhirClient;
 use crate::error::SyncError;
 use std::collections::HashSet;
 use std::time::Instant;
+use vagt_core::Timestamp;
 use vagt_fhir::{NotABundle, Page};
 
-/// A page as the backend answered it, and as far as it could be read.
+/// A page as far as it could be read, and when the backend answered it.
 pub(super) struct PageAnswer {
-    pub(super) response: FhirResponse,
-    pub(super) page: Result<Page, NotABundle>,
+    /// The server's clock when it answered, if it said.
+    pub(super) server_time: Option<Timestamp>,
+    pub(super) page: Result<Page, NotAPage>,
+}
+
+/// A body that is no page, kept whole for a human.
+pub(super) struct NotAPage {
+    pub(super) why: NotABundle,
+    pub(super) body: Vec<u8>,
 }
 
 /// A page asked for and not yet read. Dropped unread (the pull ended), it is abandoned.
@@ -27,15 +35,17 @@ impl PageAhead {
     fn ask(client: &FhirClient, url: String) -> Self {
         let client = client.clone();
         Self::spawn(async move {
-            let mut response = client.get(&url).await?;
+            let response = client.get(&url).await?;
             // Parsing a page of 500 resources costs as much as storing a good part of it: done
             // here, it overlaps the page before being stored.
-            let page = vagt_fhir::read_page(&response.body);
-            // The body is kept only to be kept for a human, when it is no page.
-            if page.is_ok() {
-                response.body = Vec::new();
-            }
-            Ok(PageAnswer { response, page })
+            let page = vagt_fhir::read_page(&response.body).map_err(|why| NotAPage {
+                why,
+                body: response.body,
+            });
+            Ok(PageAnswer {
+                server_time: response.server_time,
+                page,
+            })
         })
     }
 
@@ -135,13 +145,11 @@ mod tests {
 
     fn answer(body: &[u8]) -> PageAnswer {
         PageAnswer {
-            response: FhirResponse {
-                status: reqwest::StatusCode::OK,
-                location: None,
-                server_time: None,
+            server_time: None,
+            page: vagt_fhir::read_page(body).map_err(|why| NotAPage {
+                why,
                 body: body.to_vec(),
-            },
-            page: vagt_fhir::read_page(body),
+            }),
         }
     }
 
@@ -165,7 +173,8 @@ mod tests {
         // Arrived and kept: asking again does not wait, and the answer is read once.
         assert!(ahead.ready_by(Instant::now()).await);
         let read = ahead.answer().await.expect("answered");
-        assert_eq!(read.page.expect("a bundle").bundle.total, Some(7));
+        let page = read.page.map_err(|not| not.why).expect("a bundle");
+        assert_eq!(page.bundle.total, Some(7));
     }
 
     #[tokio::test]

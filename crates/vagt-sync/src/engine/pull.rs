@@ -9,7 +9,7 @@
 
 use crate::capabilities::PullMode;
 use crate::client::FhirClient;
-use crate::engine::ahead::{PageAhead, PageAnswer, PageRequests};
+use crate::engine::ahead::{NotAPage, PageAhead, PageAnswer, PageRequests};
 use crate::engine::config::SyncConfig;
 use crate::engine::held::HeldPages;
 use crate::engine::map::map_page;
@@ -229,7 +229,7 @@ async fn pull_pages(
         {
             held.commit(store)?;
         }
-        let PageAnswer { response, page } = match asked?.answer().await {
+        let PageAnswer { server_time, page } = match asked?.answer().await {
             // A server that refuses `_sort` is asked again without it; its pages may then come
             // in any order, so the checkpoint waits for the last one.
             Err(SyncError::Rejected { status: 400, .. }) if query.sorted && done == 0 => {
@@ -246,20 +246,20 @@ async fn pull_pages(
         };
         let received_at = Timestamp::now();
         let searched_at =
-            *first_answer.get_or_insert_with(|| response.server_time.map(|t| t.min(received_at)));
+            *first_answer.get_or_insert_with(|| server_time.map(|t| t.min(received_at)));
         let page = match page {
             Ok(page) => page,
             // Kept with its reason; the other types still get their turn.
-            Err(not_a_bundle) => {
+            Err(NotAPage { why, body }) => {
                 held.commit(store)?;
                 store.record_rejection(&kept_apart(
                     &backend,
                     resource_type,
-                    String::from_utf8_lossy(&response.body).into_owned(),
-                    RejectReason::Malformed(not_a_bundle.to_string()),
+                    String::from_utf8_lossy(&body).into_owned(),
+                    RejectReason::Malformed(why.to_string()),
                     None,
                 ))?;
-                return Err(SyncError::NotFhir(not_a_bundle.to_string()));
+                return Err(SyncError::NotFhir(why.to_string()));
             }
         };
         let bundle = page.bundle;
