@@ -172,6 +172,10 @@ describe('catalogue', () => {
     const codes = [...block.replace(/\([^)]*\)/g, '').matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
     expect(codes.length).toBeGreaterThan(15);
     for (const code of codes) expect(catalogue[`error.${code}`], `error.${code}`).toBeDefined();
+    // A sync's codes are also shown in the status bar, as `sync_error.<code>`.
+    const syncCodes = [...(/and from a sync([\s\S]*)/.exec(block)?.[1] ?? '').matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
+    expect(syncCodes).toContain('unpageable');
+    for (const code of syncCodes) expect(catalogue[`sync_error.${code}`], `sync_error.${code}`).toBeDefined();
     for (const code of PROBLEM_CODES) expect(catalogue[`plan.problem.${code}`], `plan.problem.${code}`).toBeDefined();
   });
 });

@@ -66,6 +66,10 @@ pub struct FaultProfile {
     /// Every 10th Observation (chosen by id) in a search page says `meta.lastUpdated`
     /// `2999-12-31T23:59:59.000Z`; the stored resource is unchanged.
     pub future_stamp: bool,
+    /// Searches with `_sort` are refused (`400`), as by a server that cannot sort.
+    pub refuse_sort: bool,
+    /// `_offset` is ignored: every page of a search starts at its first match.
+    pub ignore_offset: bool,
     /// Observation search pages start with three entries no strict JSON parser takes: nested
     /// 20,000 deep, the number `1e309`, a bare `NaN` (ids `poison-deep`, `poison-big`,
     /// `poison-nan`). The rest of the page is as usual.
@@ -85,7 +89,7 @@ impl Default for FaultProfile {
 
 impl FaultProfile {
     /// Names [`FaultProfile::named`] knows.
-    pub const NAMES: [&'static str; 18] = [
+    pub const NAMES: [&'static str; 19] = [
         "none",
         "slow",
         "flaky",
@@ -104,6 +108,7 @@ impl FaultProfile {
         "busy",
         "busy-until",
         "escape-names",
+        "unpageable",
     ];
 
     pub fn none() -> Self {
@@ -127,6 +132,8 @@ impl FaultProfile {
             huge_body_bytes: 0,
             endless_body: false,
             future_stamp: false,
+            refuse_sort: false,
+            ignore_offset: false,
             poison_entries: false,
             not_a_bundle: false,
             escape_names: false,
@@ -220,6 +227,7 @@ impl FaultProfile {
             "busy" => Self::busy(),
             "busy-until" => Self::busy_until(),
             "escape-names" => Self::escape_names(),
+            "unpageable" => Self::unpageable(),
             other => return Err(SimError::UnknownProfile(other.to_owned())),
         })
     }

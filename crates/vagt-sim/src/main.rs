@@ -28,7 +28,7 @@ struct Args {
     days: u32,
     /// none, slow, flaky, duplicates, late, timeout, hostile, no-next-links, foreign-next,
     /// self-next, huge-body, endless-body, future-stamp, poison-entry, not-a-bundle, busy,
-    /// busy-until or escape-names.
+    /// busy-until, escape-names or unpageable.
     #[arg(long, default_value = "none")]
     faults: String,
     /// Seed of the fault draws.

@@ -41,6 +41,10 @@ pub enum SyncError {
     )]
     PagingLoop { resource_type: String },
     #[error(
+        "the backend gave {resource_type} in pages Vagt cannot go past: no next link, no sorting, and the same page again for the next offset; the pull of that type stopped, and what it did not get is asked for again in the next run"
+    )]
+    Unpageable { resource_type: String },
+    #[error(
         "the backend gave more than {pages} pages of {resource_type} in one run; the rest comes in the next run"
     )]
     PageLimit { resource_type: String, pages: usize },
@@ -67,6 +71,7 @@ impl SyncError {
             SyncError::UntrustedCertificate { .. } => "untrusted_certificate",
             SyncError::Busy { .. } => "backend_busy",
             SyncError::PagingLoop { .. } => "paging_loop",
+            SyncError::Unpageable { .. } => "unpageable",
             SyncError::PageLimit { .. } => "page_limit",
             SyncError::RunBudget { .. } => "run_budget_exceeded",
             SyncError::Websocket(_) => "subscription_failed",
@@ -82,6 +87,7 @@ impl SyncError {
         matches!(
             self,
             SyncError::PagingLoop { .. }
+                | SyncError::Unpageable { .. }
                 | SyncError::PageLimit { .. }
                 | SyncError::TooLarge { .. }
                 | SyncError::NotFhir(_)

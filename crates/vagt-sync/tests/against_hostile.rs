@@ -271,6 +271,50 @@ async fn a_page_that_is_not_a_bundle_is_kept_with_its_reason_and_the_run_goes_on
 }
 
 #[tokio::test]
+async fn a_search_that_cannot_be_paged_ends_with_a_code_and_loses_nothing() {
+    // No next links, `_sort` refused, `_offset` ignored: every page is the first one.
+    let sim = sim("unpageable").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(&dir);
+    let run = sync_run(&mut store, &client(&sim), &config(), &mut |_| {})
+        .await
+        .expect("run recorded");
+    assert_eq!(
+        run.result.expect_err("the search cannot go on").code(),
+        "unpageable"
+    );
+    assert_eq!(
+        store.status().expect("status").sync_error_code.as_deref(),
+        Some("unpageable")
+    );
+    let want = sim.snapshot().await.client_readings(&sim.base_url);
+    let got = store.current_reading_keys().expect("keys").len();
+    assert!(
+        got > 0 && got < want.len(),
+        "the first page only: {got} of {}",
+        want.len()
+    );
+    // The checkpoint stayed where it was: ending the search as done would have moved it past
+    // the readings never received, and no later run would ask for them.
+    assert_eq!(
+        store
+            .sync_checkpoint(&sim.base_url, "Observation")
+            .expect("checkpoint"),
+        None
+    );
+    // Once the server pages again, the next run brings every reading.
+    sim.set_faults(FaultProfile::none()).await;
+    let run = sync_run(&mut store, &client(&sim), &config(), &mut |_| {})
+        .await
+        .expect("run recorded");
+    run.result.expect("a server that pages");
+    assert_eq!(
+        store.current_reading_keys().expect("keys").len(),
+        want.len()
+    );
+}
+
+#[tokio::test]
 async fn a_busy_backend_ends_the_run_at_once_instead_of_holding_it_for_its_retry_after() {
     // Retry-After in seconds, then as an HTTP-date five minutes after the answer's Date (read
     // as absent, the client would retry on its own backoff and give up otherwise).

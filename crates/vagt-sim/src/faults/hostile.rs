@@ -96,6 +96,18 @@ impl FaultProfile {
             ..Self::none()
         }
     }
+
+    /// A search that cannot be paged: no `next` links, `_sort` refused, `_offset` ignored, so
+    /// every page is the first. Some servers are so; a client can only say it cannot go on.
+    pub fn unpageable() -> Self {
+        FaultProfile {
+            name: "unpageable".into(),
+            omit_next_links: true,
+            refuse_sort: true,
+            ignore_offset: true,
+            ..Self::none()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -151,5 +163,6 @@ mod tests {
         assert!(!old.foreign_next && !old.self_next && old.huge_body_bytes == 0);
         assert!(!old.endless_body && !old.future_stamp && !old.poison_entries);
         assert!(!old.not_a_bundle && !old.escape_names);
+        assert!(!old.refuse_sort && !old.ignore_offset);
     }
 }

@@ -1,7 +1,7 @@
 //! Search and paging. Pages follow a cursor on `_lastUpdated`: a `next` link is the original
 //! query with its lower bound replaced by `_lastUpdated=gt{last entry's lastUpdated}` (and
 //! `_page=n`, which only marks it as a continued page), so paging stays exact while new data
-//! arrives. The `duplicates`, `timeout` and `no-next-links` faults act here, and the hostile
+//! arrives. The `duplicates`, `timeout`, `no-next-links` and `unpageable` faults act here, and the hostile
 //! ones on a page ([`hostile`](super::hostile)) or instead of it ([`bodies`](super::bodies)).
 
 use crate::http::bodies;
@@ -37,6 +37,8 @@ struct SearchParams {
     count: usize,
     /// Matches skipped before the page starts (`_offset`).
     offset: usize,
+    /// `_sort=_lastUpdated` was asked for (the order is the same either way).
+    sorted: bool,
     summary_count: bool,
     identifier: Option<Token>,
     subject: Option<SubjectFilter>,
@@ -55,6 +57,7 @@ impl SearchParams {
             has_lower: false,
             count: DEFAULT_COUNT,
             offset: 0,
+            sorted: false,
             summary_count: false,
             identifier: None,
             subject: None,
@@ -114,6 +117,7 @@ impl SearchParams {
                             "_sort={value} is not supported; only _sort=_lastUpdated (ascending)"
                         )));
                     }
+                    params.sorted = true;
                 }
                 "_summary" => params.summary_count = value.trim() == "count",
                 "identifier" => params.identifier = Some(Token::parse(value.trim())),
@@ -184,8 +188,15 @@ pub(super) async fn search(
 ) -> Result<Response, ApiError> {
     check_type(&resource_type)?;
     let pairs = query_pairs(raw.as_deref());
-    let params = SearchParams::parse(&pairs)?;
+    let mut params = SearchParams::parse(&pairs)?;
     let profile = st.faults.read().await.clone();
+    if profile.refuse_sort && params.sorted {
+        tracing::debug!("injecting a fault: refusing _sort");
+        return Err(ApiError::invalid("_sort is not supported"));
+    }
+    if profile.ignore_offset {
+        params.offset = 0;
+    }
     let n = st.searches.fetch_add(1, Ordering::Relaxed);
     if profile.hangs(n) {
         tracing::debug!("injecting a fault: hanging a search");

@@ -357,9 +357,18 @@ async fn pull_pages(
                     .total
                     .is_some_and(|t| usize::try_from(t).unwrap_or(usize::MAX) > received_for_query);
                 let full_page = resources.len() >= config.page_size;
-                // An offset page that brings nothing new means the server ignores `_offset`.
-                let stuck = fresh == 0 && query.offset > 0;
-                if stuck || !(full_page || more_by_total) {
+                // An offset page that brings nothing new means the server ignores `_offset`:
+                // with no link and no cursor either, there is no way past this page. Ending the
+                // search here would move the checkpoint past what it never got, so the type's
+                // pull ends with an error, its checkpoint where it was.
+                // An empty offset page ends the search, as it did.
+                let nothing_new = fresh == 0 && query.offset > 0;
+                if nothing_new && !resources.is_empty() {
+                    return Err(SyncError::Unpageable {
+                        resource_type: resource_type.to_owned(),
+                    });
+                }
+                if nothing_new || !(full_page || more_by_total) {
                     None
                 } else {
                     // No link to follow, yet there may be more: continue by a cursor of our own
