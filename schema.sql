@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 13 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 14 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -129,28 +129,15 @@ CREATE TABLE latest_readings (
 
 -- The whole worklist, one row per citizen, as the worklist's reads of the tables above make it
 -- for that citizen alone (`vagt_store::worklist`), so the whole list is one scan of 10,000 rows
--- in the order it is shown, not seven reads merged and sorted. `latest` packs the latest
--- readings (per parameter its number in `Parameter::ALL`, the value and the instant, 17 bytes
--- little-endian); `diagnoses` are codes joined by commas; the NEWS2 is shown while `news2_from`
--- is recent enough. Triggers on every table a row is made from list the citizens whose row
--- went stale in `worklist_stale`; the next whole worklist makes those rows again before it
--- reads. (Added in version 13, replacing version 12's `latest_packs`.)
+-- in the order it is shown, not seven reads merged and sorted. `shown` packs all the row shows
+-- but its name and id (its layout is in `vagt_store::worklist::packed`): read as one column,
+-- not fourteen. Triggers on every table a row is made from list the citizens whose row went
+-- stale in `worklist_stale`; the next whole worklist makes those rows again before it reads.
+-- (Added in version 13, replacing version 12's `latest_packs`; packed in version 14.)
 CREATE TABLE worklist_summary (
-    name               TEXT NOT NULL,
-    citizen_id         TEXT NOT NULL,
-    birth_date         TEXT,
-    phone              TEXT,
-    address            TEXT,
-    mas_only           INTEGER NOT NULL,
-    diagnoses          TEXT NOT NULL,
-    latest             BLOB NOT NULL,
-    suggested_level    INTEGER,
-    confirmed_level    INTEGER,
-    open_alarms        INTEGER NOT NULL,
-    top_alarm_priority TEXT,
-    open_dispatch      TEXT,
-    news2_from         INTEGER,
-    news2              TEXT,
+    name       TEXT NOT NULL,
+    citizen_id TEXT NOT NULL,
+    shown      BLOB NOT NULL,
     PRIMARY KEY (name, citizen_id)
 ) STRICT, WITHOUT ROWID;
 

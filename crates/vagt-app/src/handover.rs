@@ -183,11 +183,7 @@ impl Session {
         for c in summaries {
             let mut mine = actions.remove(&c.id).unwrap_or_default();
             mine.sort_by_key(HandoverAction::at);
-            let news2 = c
-                .news2
-                .as_ref()
-                .map(vagt_store::News2Json::score)
-                .transpose()?;
+            let news2 = c.news2;
             let facts = SeverityFacts {
                 confirmed: c.confirmed_level,
                 suggested: c.suggested_level,

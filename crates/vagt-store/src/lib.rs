@@ -65,7 +65,7 @@ pub use sync_runs::{SyncProgress, SyncRunEnd};
 pub use timeline::{PlanRevisionEntry, TimelineRows};
 pub use trend::{PlanHistoryStep, TrendReadingRow, TrendRows};
 pub use visits::VisitSaved;
-pub use worklist::{CitizenSummary, LatestReading, News2Json};
+pub use worklist::{CitizenSummary, LatestReading};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

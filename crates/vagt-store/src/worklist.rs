@@ -15,6 +15,7 @@ use vagt_core::alarm::AlarmPriority;
 use vagt_core::news2::FullSetScore;
 use vagt_core::{CitizenId, Diagnosis, EcmLevel, Parameter, Timestamp};
 
+mod packed;
 mod rows;
 
 /// Each citizen's latest current reading per parameter, as the triggers on `readings` keep it.
@@ -73,26 +74,6 @@ pub struct LatestReading {
     pub effective_at: Timestamp,
 }
 
-/// A NEWS2 as the last evaluation stored it (a [`FullSetScore`] in JSON), passed on as it is:
-/// parsing 10,000 of them took a fifth of the whole worklist, and the window only shows them.
-#[derive(Debug, Clone, Serialize)]
-#[serde(transparent)]
-pub struct News2Json(Box<serde_json::value::RawValue>);
-
-impl News2Json {
-    /// The score itself.
-    pub fn score(&self) -> Result<FullSetScore> {
-        serde_json::from_str(self.0.get())
-            .map_err(|e| StoreError::Corrupt(format!("news2 of an evaluation: {e}")))
-    }
-}
-
-impl PartialEq for News2Json {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.get() == other.0.get()
-    }
-}
-
 /// One row of the worklist. Field names are a stable JSON contract (UI, `vagtctl --json`).
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct CitizenSummary {
@@ -115,7 +96,7 @@ pub struct CitizenSummary {
     /// SpO2 scale of the citizen's plan; `null` when there is none. Consciousness and oxygen are
     /// not measured at home, so it is a floor (`is_minimum`): NEWS2 at least `score.total`.
     #[ts(type = "FullSetScore | null")]
-    pub news2: Option<News2Json>,
+    pub news2: Option<FullSetScore>,
     /// Where the citizen's newest open MAS dispatch is (`null`: none open).
     pub open_dispatch: Option<vagt_core::dispatch::DispatchState>,
     /// A person the MAS function serves who is not enrolled: no readings or plan expected.
@@ -299,14 +280,15 @@ fn merge<P: rusqlite::Params>(
     Ok(())
 }
 
-/// A stored NEWS2 (JSON text or NULL), passed on as it is once checked to be JSON.
-fn news2_of(value: rusqlite::types::ValueRef<'_>) -> Result<Option<News2Json>> {
+/// A stored NEWS2 (the evaluation's JSON, or NULL).
+fn news2_of(value: rusqlite::types::ValueRef<'_>) -> Result<Option<FullSetScore>> {
     let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("news2: {e}"));
     let Some(json) = value.as_str_or_null().map_err(|e| corrupt(&e))? else {
         return Ok(None);
     };
-    let raw = serde_json::value::RawValue::from_string(json.to_owned()).map_err(|e| corrupt(&e))?;
-    Ok(Some(News2Json(raw)))
+    serde_json::from_str(json)
+        .map(Some)
+        .map_err(|e| corrupt(&e))
 }
 
 /// A text column read in place, without a copy.
@@ -325,18 +307,6 @@ fn parse_code<T: std::str::FromStr>(code: &str, what: &str) -> Result<T> {
 /// A code column, read in place (no copy of the text) and parsed.
 fn code<T: std::str::FromStr>(value: rusqlite::types::ValueRef<'_>, what: &str) -> Result<T> {
     parse_code(text(value)?, what)
-}
-
-/// A code column that may be NULL, parsed.
-fn optional_code<T: std::str::FromStr>(
-    value: rusqlite::types::ValueRef<'_>,
-    what: &str,
-) -> Result<Option<T>> {
-    value
-        .as_str_or_null()
-        .map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))?
-        .map(|code| parse_code(code, what))
-        .transpose()
 }
 
 /// A level column: one outside 1-6 is shown as none.

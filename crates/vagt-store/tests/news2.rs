@@ -154,9 +154,7 @@ fn the_summary_shows_news2_of_the_newest_recent_full_set_on_the_plans_scale() {
     let full = summary_of(&list, "full")
         .news2
         .as_ref()
-        .expect("a full set today")
-        .score()
-        .expect("a score");
+        .expect("a full set today");
     // RR 2 + SpO2 3 + SBP 1 + corrected pulse 135 (3) + temperature 1.
     assert_eq!(full.scale, SpO2Scale::Scale1);
     assert_eq!(full.score.spo2, 3);
@@ -186,12 +184,7 @@ fn the_summary_shows_news2_of_the_newest_recent_full_set_on_the_plans_scale() {
         "a withdrawn reading does not count"
     );
 
-    let scale2 = summary_of(&list, "scale2")
-        .news2
-        .as_ref()
-        .expect("a set")
-        .score()
-        .expect("a score");
+    let scale2 = summary_of(&list, "scale2").news2.as_ref().expect("a set");
     // SpO2 89 % is on target on Scale 2: RR 2 + SBP 1 + pulse 115 (2) + temperature 1.
     assert_eq!(scale2.scale, SpO2Scale::Scale2);
     assert_eq!(scale2.score.spo2, 0);
@@ -201,7 +194,7 @@ fn the_summary_shows_news2_of_the_newest_recent_full_set_on_the_plans_scale() {
     let one = store
         .news2(&nurse(), &CitizenId::new("scale2").expect("id"), now())
         .expect("news2");
-    assert_eq!(one.as_ref(), Some(&scale2));
+    assert_eq!(one.as_ref(), Some(scale2));
     let none = store
         .news2(&nurse(), &CitizenId::new("no-rr").expect("id"), now())
         .expect("news2");

@@ -1,0 +1,601 @@
+//! What a worklist row shows, packed into one blob (`worklist_summary.shown`). Read column by
+//! column, the whole list's 10,000 rows of fourteen columns cost SQLite more than the list
+//! itself: about half its time went to handing each column over. As one blob it is three
+//! columns a row, and the fields are read back here in one pass. It is packed small because a
+//! read after another connection wrote finds none of the table's pages in its cache: SQLCipher
+//! decrypts every page again, which cost about as much as reading the rows.
+//!
+//! The layout, in order. A number is a LEB128 varint (a signed one zigzag-coded first); a text
+//! is its byte length (number) and its UTF-8; an optional value is a byte, 0 (none) or 1, and
+//! then the value. A measured value is kept in hundredths as a signed number when that gives
+//! back the very same `f64` (87, 37.8 and 1.25 do), else as the `f64`, little-endian; a byte
+//! before it says which (for a latest reading, bit 7 of its parameter's byte).
+//!
+//! | field | as |
+//! |---|---|
+//! | flags | byte, bit 0 the citizen is served by MAS only |
+//! | birth date, phone, address | optional texts |
+//! | diagnoses | byte count, each a code (text) |
+//! | suggested level, confirmed level | a byte each, 0 for none |
+//! | open alarms | signed number |
+//! | top alarm priority, open dispatch | optional codes (texts) |
+//! | NEWS2 | optional, as below |
+//! | latest readings | byte count, each the parameter's number in [`Parameter::ALL`] (a byte, with the value's form in bit 7), its value, and its instant in ms (signed number: the first absolute, each next one less the one before) |
+//!
+//! A NEWS2: its instant (ms, signed number), its SpO2 scale (byte), the score's eight parts
+//! and total (bytes, in [`News2`]'s order) and risk (byte), the five readings scored (in
+//! [`FullSet`]'s order, each its value and its instant less the score's), the parts assumed
+//! (byte count, a byte each) and whether it is a minimum (byte). Whether it is still recent is
+//! decided at the read, from its oldest reading, as the evaluation stored it.
+//!
+//! The rows are made from the tables they show, so a new layout only needs a schema version
+//! that empties the table and marks every citizen stale. Every enum is numbered by an
+//! exhaustive `match` here, so a new variant does not compile until it is given a number.
+
+use super::{CitizenSummary, LatestReading, parse_code};
+use crate::{Result, StoreError};
+use vagt_core::news2::{AssumedPart, FullSet, FullSetScore, Measured, News2, Risk, SpO2Scale};
+use vagt_core::{EcmLevel, Parameter, Timestamp};
+
+const MAS_ONLY: u8 = 1;
+/// In a value's form byte (or a latest reading's parameter byte): kept in hundredths.
+const HUNDREDTHS: u8 = 0x80;
+
+/// A row's shown fields (all but its name and id, the table's key).
+pub(super) fn pack(row: &CitizenSummary) -> Result<Vec<u8>> {
+    let mut out = Packer(Vec::with_capacity(160));
+    out.0.push(if row.mas_only { MAS_ONLY } else { 0 });
+    out.optional_text(row.birth_date.as_deref());
+    out.optional_text(row.phone.as_deref());
+    out.optional_text(row.address.as_deref());
+    out.count(row.diagnoses.len())?;
+    for diagnosis in &row.diagnoses {
+        out.text(diagnosis.code());
+    }
+    out.0.push(row.suggested_level.map_or(0, EcmLevel::get));
+    out.0.push(row.confirmed_level.map_or(0, EcmLevel::get));
+    out.signed(row.open_alarms);
+    out.optional_text(row.top_alarm_priority.map(|p| p.code()));
+    out.optional_text(row.open_dispatch.map(|d| d.code()));
+    match &row.news2 {
+        Some(news2) => {
+            out.0.push(1);
+            out.news2(news2)?;
+        }
+        None => out.0.push(0),
+    }
+    out.count(row.latest.len())?;
+    let mut previous = 0i64;
+    for (parameter, reading) in &row.latest {
+        let number = Parameter::ALL
+            .iter()
+            .position(|p| p == parameter)
+            .and_then(|n| u8::try_from(n).ok())
+            .filter(|n| n & HUNDREDTHS == 0)
+            .ok_or_else(|| StoreError::Corrupt(format!("no pack number for {parameter:?}")))?;
+        out.value(reading.value, number);
+        let at = reading.effective_at.millis();
+        out.signed(at.wrapping_sub(previous));
+        previous = at;
+    }
+    Ok(out.0)
+}
+
+/// Fills `row` (its name and id already set) from its pack; a NEWS2 is shown when its full
+/// set's oldest reading is at or after `news2_since`.
+pub(super) fn unpack(pack: &[u8], news2_since: i64, row: &mut CitizenSummary) -> Result<()> {
+    let mut at = Unpacker { pack, at: 0 };
+    row.mas_only = at.byte()? & MAS_ONLY != 0;
+    row.birth_date = at.optional_text()?.map(str::to_owned);
+    row.phone = at.optional_text()?.map(str::to_owned);
+    row.address = at.optional_text()?.map(str::to_owned);
+    let diagnoses = at.byte()?;
+    row.diagnoses = (0..diagnoses)
+        .map(|_| parse_code(at.text()?, "diagnosis"))
+        .collect::<Result<_>>()?;
+    row.suggested_level = EcmLevel::try_from(at.byte()?).ok();
+    row.confirmed_level = EcmLevel::try_from(at.byte()?).ok();
+    row.open_alarms = at.signed()?;
+    row.top_alarm_priority = at
+        .optional_text()?
+        .map(|code| parse_code(code, "alarm priority"))
+        .transpose()?;
+    row.open_dispatch = at
+        .optional_text()?
+        .map(|code| parse_code(code, "dispatch state"))
+        .transpose()?;
+    row.news2 = match at.byte()? {
+        0 => None,
+        _ => Some(at.news2()?).filter(|n| n.readings.since().millis() >= news2_since),
+    };
+    let readings = at.byte()?;
+    let mut previous = 0i64;
+    for _ in 0..readings {
+        let first = at.byte()?;
+        let parameter = *Parameter::ALL
+            .get(usize::from(first & !HUNDREDTHS))
+            .ok_or_else(|| at.corrupt())?;
+        let value = at.value(first)?;
+        previous = previous.wrapping_add(at.signed()?);
+        let effective_at = Timestamp::from_millis(previous);
+        row.latest.insert(
+            parameter,
+            LatestReading {
+                value,
+                unit: parameter.canonical_unit(),
+                effective_at,
+            },
+        );
+        row.last_reading_at = row.last_reading_at.max(Some(effective_at));
+    }
+    if at.at != pack.len() {
+        return Err(at.corrupt());
+    }
+    Ok(())
+}
+
+/// `value` in hundredths, when that gives back the very same `f64` (its sign bit too).
+fn in_hundredths(value: f64) -> Option<i64> {
+    let hundredths = (value * 100.0).round();
+    // Out of i64's range (and NaN) the cast saturates, and the value does not come back.
+    let whole = hundredths as i64;
+    ((whole as f64 / 100.0).to_bits() == value.to_bits()).then_some(whole)
+}
+
+fn scale_number(scale: SpO2Scale) -> u8 {
+    match scale {
+        SpO2Scale::Scale1 => 0,
+        SpO2Scale::Scale2 => 1,
+    }
+}
+
+fn risk_number(risk: Risk) -> u8 {
+    match risk {
+        Risk::Low => 0,
+        Risk::LowMedium => 1,
+        Risk::Medium => 2,
+        Risk::High => 3,
+    }
+}
+
+fn assumed_number(part: AssumedPart) -> u8 {
+    match part {
+        AssumedPart::Consciousness => 0,
+        AssumedPart::Oxygen => 1,
+    }
+}
+
+struct Packer(Vec<u8>);
+
+impl Packer {
+    fn count(&mut self, n: usize) -> Result<()> {
+        let n = u8::try_from(n)
+            .map_err(|_| StoreError::Corrupt(format!("{n} items in one worklist field")))?;
+        self.0.push(n);
+        Ok(())
+    }
+
+    fn unsigned(&mut self, mut n: u64) {
+        while n >= 0x80 {
+            self.0.push((n as u8 & 0x7f) | 0x80);
+            n >>= 7;
+        }
+        self.0.push(n as u8);
+    }
+
+    fn signed(&mut self, n: i64) {
+        self.unsigned(((n << 1) ^ (n >> 63)) as u64);
+    }
+
+    fn text(&mut self, text: &str) {
+        self.unsigned(text.len() as u64);
+        self.0.extend_from_slice(text.as_bytes());
+    }
+
+    fn optional_text(&mut self, text: Option<&str>) {
+        match text {
+            Some(text) => {
+                self.0.push(1);
+                self.text(text);
+            }
+            None => self.0.push(0),
+        }
+    }
+
+    /// A value, its form marked in `form` (pushed first): hundredths where exact, else the f64.
+    fn value(&mut self, value: f64, form: u8) {
+        match in_hundredths(value) {
+            Some(hundredths) => {
+                self.0.push(form | HUNDREDTHS);
+                self.signed(hundredths);
+            }
+            None => {
+                self.0.push(form);
+                self.0.extend_from_slice(&value.to_le_bytes());
+            }
+        }
+    }
+
+    fn news2(&mut self, news2: &FullSetScore) -> Result<()> {
+        let FullSetScore {
+            at,
+            scale,
+            score,
+            readings,
+            assumed,
+            is_minimum,
+        } = news2;
+        let News2 {
+            respiratory_rate,
+            spo2,
+            oxygen,
+            systolic_bp,
+            pulse,
+            consciousness,
+            temperature,
+            total,
+            risk,
+        } = *score;
+        let FullSet {
+            respiratory_rate: rr_reading,
+            spo2: spo2_reading,
+            systolic_bp: sbp_reading,
+            pulse: pulse_reading,
+            temperature: temperature_reading,
+        } = readings;
+        self.signed(at.millis());
+        self.0.push(scale_number(*scale));
+        self.0.extend_from_slice(&[
+            respiratory_rate,
+            spo2,
+            oxygen,
+            systolic_bp,
+            pulse,
+            consciousness,
+            temperature,
+            total,
+            risk_number(risk),
+        ]);
+        for reading in [
+            rr_reading,
+            spo2_reading,
+            sbp_reading,
+            pulse_reading,
+            temperature_reading,
+        ] {
+            self.value(reading.value, 0);
+            self.signed(reading.effective_at.millis().wrapping_sub(at.millis()));
+        }
+        self.count(assumed.len())?;
+        self.0
+            .extend(assumed.iter().map(|part| assumed_number(*part)));
+        self.0.push(u8::from(*is_minimum));
+        Ok(())
+    }
+}
+
+struct Unpacker<'a> {
+    pack: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Unpacker<'a> {
+    fn corrupt(&self) -> StoreError {
+        StoreError::Corrupt(format!(
+            "a worklist row's pack of {} bytes, at byte {}",
+            self.pack.len(),
+            self.at
+        ))
+    }
+
+    fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
+        let end = self.at.checked_add(n).ok_or_else(|| self.corrupt())?;
+        let bytes = self.pack.get(self.at..end).ok_or_else(|| self.corrupt())?;
+        self.at = end;
+        Ok(bytes)
+    }
+
+    fn take<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let bytes = self.bytes(N)?;
+        bytes.try_into().map_err(|_| self.corrupt())
+    }
+
+    fn byte(&mut self) -> Result<u8> {
+        Ok(self.take::<1>()?[0])
+    }
+
+    fn unsigned(&mut self) -> Result<u64> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            n |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(n);
+            }
+        }
+        Err(self.corrupt())
+    }
+
+    fn signed(&mut self) -> Result<i64> {
+        let n = self.unsigned()?;
+        Ok((n >> 1) as i64 ^ -((n & 1) as i64))
+    }
+
+    fn text(&mut self) -> Result<&'a str> {
+        let len = usize::try_from(self.unsigned()?).map_err(|_| self.corrupt())?;
+        let bytes = self.bytes(len)?;
+        std::str::from_utf8(bytes).map_err(|_| self.corrupt())
+    }
+
+    fn optional_text(&mut self) -> Result<Option<&'a str>> {
+        match self.byte()? {
+            0 => Ok(None),
+            _ => self.text().map(Some),
+        }
+    }
+
+    /// A value whose form byte (`form`) was read already.
+    fn value(&mut self, form: u8) -> Result<f64> {
+        if form & HUNDREDTHS != 0 {
+            Ok(self.signed()? as f64 / 100.0)
+        } else {
+            Ok(f64::from_le_bytes(self.take()?))
+        }
+    }
+
+    fn news2(&mut self) -> Result<FullSetScore> {
+        let at = Timestamp::from_millis(self.signed()?);
+        let scale = match self.byte()? {
+            0 => SpO2Scale::Scale1,
+            1 => SpO2Scale::Scale2,
+            _ => return Err(self.corrupt()),
+        };
+        let [
+            respiratory_rate,
+            spo2,
+            oxygen,
+            systolic_bp,
+            pulse,
+            consciousness,
+            temperature,
+            total,
+            risk,
+        ] = self.take::<9>()?;
+        let risk = match risk {
+            0 => Risk::Low,
+            1 => Risk::LowMedium,
+            2 => Risk::Medium,
+            3 => Risk::High,
+            _ => return Err(self.corrupt()),
+        };
+        let mut measured = || -> Result<Measured> {
+            let form = self.byte()?;
+            let value = self.value(form)?;
+            let effective_at = Timestamp::from_millis(at.millis().wrapping_add(self.signed()?));
+            Ok(Measured {
+                value,
+                effective_at,
+            })
+        };
+        let readings = FullSet {
+            respiratory_rate: measured()?,
+            spo2: measured()?,
+            systolic_bp: measured()?,
+            pulse: measured()?,
+            temperature: measured()?,
+        };
+        let assumed = (0..self.byte()?)
+            .map(|_| match self.byte()? {
+                0 => Ok(AssumedPart::Consciousness),
+                1 => Ok(AssumedPart::Oxygen),
+                _ => Err(self.corrupt()),
+            })
+            .collect::<Result<_>>()?;
+        let is_minimum = self.byte()? != 0;
+        Ok(FullSetScore {
+            at,
+            scale,
+            score: News2 {
+                respiratory_rate,
+                spo2,
+                oxygen,
+                systolic_bp,
+                pulse,
+                consciousness,
+                temperature,
+                total,
+                risk,
+            },
+            readings,
+            assumed,
+            is_minimum,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vagt_core::alarm::AlarmPriority;
+    use vagt_core::dispatch::DispatchState;
+    use vagt_core::news2::Measured;
+    use vagt_core::{CitizenId, Diagnosis};
+
+    fn full_row() -> CitizenSummary {
+        let mut row = CitizenSummary::empty(CitizenId::new("c-0001").expect("id"));
+        row.name = "Åse Ølgaard".into();
+        row.birth_date = Some("1948-03-02".into());
+        row.phone = Some("+45 12 34 56 78".into());
+        row.address = Some("Søndergade 1, 8000 Aarhus C".into());
+        row.mas_only = true;
+        row.diagnoses = vec![Diagnosis::Copd, Diagnosis::Diabetes];
+        for (parameter, value, at) in [
+            (Parameter::Spo2, 91.0, 1_700_000_000_000),
+            (Parameter::Pulse, 71.5, 1_700_000_360_000),
+        ] {
+            row.latest.insert(
+                parameter,
+                LatestReading {
+                    value,
+                    unit: parameter.canonical_unit(),
+                    effective_at: Timestamp::from_millis(at),
+                },
+            );
+        }
+        row.last_reading_at = Some(Timestamp::from_millis(1_700_000_360_000));
+        row.suggested_level = EcmLevel::new(4).ok();
+        row.confirmed_level = EcmLevel::new(3).ok();
+        row.open_alarms = 2;
+        row.top_alarm_priority = Some(AlarmPriority::High);
+        row.open_dispatch = Some(DispatchState::EnRoute);
+        let measured = |value, minutes_before: i64| Measured {
+            value,
+            effective_at: Timestamp::from_millis(1_700_000_360_000 - minutes_before * 60_000),
+        };
+        row.news2 = Some(FullSetScore {
+            at: Timestamp::from_millis(1_700_000_360_000),
+            scale: SpO2Scale::Scale2,
+            score: News2 {
+                respiratory_rate: 2,
+                spo2: 3,
+                oxygen: 0,
+                systolic_bp: 1,
+                pulse: 0,
+                consciousness: 0,
+                temperature: 1,
+                total: 7,
+                risk: Risk::High,
+            },
+            readings: FullSet {
+                respiratory_rate: measured(24.0, 10),
+                spo2: measured(87.0, 6),
+                systolic_bp: measured(131.0, 0),
+                pulse: measured(71.5, 0),
+                temperature: measured(37.8, 3),
+            },
+            assumed: vec![AssumedPart::Consciousness, AssumedPart::Oxygen],
+            is_minimum: true,
+        });
+        row
+    }
+
+    /// When the NEWS2's oldest reading was taken, as the evaluation stores it.
+    const NEWS2_FROM: i64 = 1_700_000_360_000 - 10 * 60_000;
+
+    fn unpacked(pack: &[u8], news2_since: i64) -> Result<CitizenSummary> {
+        let mut row = CitizenSummary::empty(CitizenId::new("c-0001").expect("id"));
+        row.name = "Åse Ølgaard".into();
+        unpack(pack, news2_since, &mut row)?;
+        Ok(row)
+    }
+
+    /// Numbers at their edges, and values an `f32` holds exactly or not, read back as they were.
+    #[test]
+    fn numbers_and_values_read_back_exactly() {
+        let mut out = Packer(Vec::new());
+        let numbers = [0, 1, -1, 63, -64, 64, 1_700_000_000_000, i64::MAX, i64::MIN];
+        for n in numbers {
+            out.signed(n);
+        }
+        let mut back = Unpacker {
+            pack: &out.0,
+            at: 0,
+        };
+        for n in numbers {
+            assert_eq!(back.signed().expect("a number"), n);
+        }
+        assert_eq!(back.at, out.0.len());
+        let mut row = full_row();
+        let values = [
+            37.8,
+            87.0,
+            0.1,
+            -0.0,
+            1e300,
+            1.255,
+            f64::MIN_POSITIVE,
+            -12.34,
+            f64::NAN,
+            f64::INFINITY,
+            1.0 / 3.0,
+        ];
+        for (parameter, value) in Parameter::ALL.into_iter().zip(values) {
+            row.latest.insert(
+                parameter,
+                LatestReading {
+                    value,
+                    unit: parameter.canonical_unit(),
+                    effective_at: Timestamp::from_millis(-5),
+                },
+            );
+        }
+        let pack = pack(&row).expect("packed");
+        let back = unpacked(&pack, 0).expect("unpacked");
+        for (parameter, value) in Parameter::ALL.into_iter().zip(values) {
+            assert_eq!(
+                back.latest[&parameter].value.to_bits(),
+                value.to_bits(),
+                "{value}"
+            );
+        }
+        // Kept in hundredths where exact, so a reading takes a few bytes, not 17.
+        assert_eq!(in_hundredths(37.8), Some(3780));
+        assert_eq!(in_hundredths(-0.0), None);
+        assert_eq!(in_hundredths(1.0 / 3.0), None);
+        assert_eq!(in_hundredths(f64::NAN), None);
+    }
+
+    #[test]
+    fn a_row_reads_back_as_it_was_packed() {
+        let row = full_row();
+        let pack = pack(&row).expect("packed");
+        assert_eq!(unpacked(&pack, NEWS2_FROM).expect("unpacked"), row);
+        // A NEWS2 older than asked for is not shown; the rest is the same.
+        let older = unpacked(&pack, NEWS2_FROM + 1).expect("unpacked");
+        assert_eq!(older.news2, None);
+        assert_eq!(CitizenSummary { news2: None, ..row }, older);
+        let empty = CitizenSummary::empty(CitizenId::new("c-0001").expect("id"));
+        let pack = super::pack(&empty).expect("packed");
+        let mut back = unpacked(&pack, i64::MIN).expect("unpacked");
+        back.name.clear();
+        assert_eq!(back, empty);
+    }
+
+    /// A pack cut short, or with bytes after its end, is an error naming it, never a wrong row
+    /// or a panic.
+    #[test]
+    fn a_cut_or_overlong_pack_is_corrupt() {
+        let pack = pack(&full_row()).expect("packed");
+        for len in 0..pack.len() {
+            assert!(unpacked(&pack[..len], 0).is_err(), "cut at {len}");
+        }
+        let mut longer = pack.clone();
+        longer.push(0);
+        assert!(unpacked(&longer, 0).is_err());
+    }
+
+    /// The numbering the packs were first stored with (schema 12).
+    const PACKED_PARAMETERS: [&str; 13] = [
+        "spo2",
+        "pulse",
+        "fev1",
+        "fvc",
+        "temperature",
+        "weight",
+        "systolic_bp",
+        "diastolic_bp",
+        "respiratory_rate",
+        "blood_glucose",
+        "crp",
+        "cat_score",
+        "symptom_score",
+    ];
+
+    /// Stored packs name each parameter by its place in `Parameter::ALL`: moving one would
+    /// make every pack on every station say another parameter. Append new ones at the end.
+    #[test]
+    fn pack_numbers_are_pinned() {
+        let codes: Vec<&str> = Parameter::ALL.iter().map(|p| p.code()).collect();
+        assert_eq!(codes, PACKED_PARAMETERS);
+    }
+}
