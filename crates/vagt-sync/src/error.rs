@@ -41,7 +41,7 @@ pub enum SyncError {
     )]
     PagingLoop { resource_type: String },
     #[error(
-        "the backend gave {resource_type} in pages Vagt cannot go past: no next link, no sorting, and the same page again for the next offset; the pull of that type stopped, and what it did not get is asked for again in the next run"
+        "the backend gave {resource_type} in pages Vagt cannot go past: no next link, no sorting, and the same page again for the next offset; the pull of that type stopped, its checkpoint unmoved, and the next run asks again, which only a backend that pages (next links, _sort or _offset) can answer"
     )]
     Unpageable { resource_type: String },
     #[error(

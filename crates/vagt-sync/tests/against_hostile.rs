@@ -314,6 +314,34 @@ async fn a_search_that_cannot_be_paged_ends_with_a_code_and_loses_nothing() {
     );
 }
 
+/// A server that ignores `_offset` sends its first page again; where its count says that page
+/// held every match (a search of exactly a page), the search is whole, not an error.
+#[tokio::test]
+async fn a_search_of_exactly_one_page_that_the_count_says_is_whole_ends_normally() {
+    let sim = sim("unpageable").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(&dir);
+    let patients = sim.snapshot().await.patients.len();
+    let config = SyncConfig {
+        page_size: patients,
+        only: Some(["Patient"].into()),
+        ..config()
+    };
+    let run = sync_run(&mut store, &client(&sim), &config, &mut |_| {})
+        .await
+        .expect("run recorded");
+    run.result.expect("every Patient came on the first page");
+    let citizens = store.status().expect("status").citizens;
+    assert_eq!(usize::try_from(citizens).ok(), Some(patients));
+    assert!(
+        store
+            .sync_checkpoint(&sim.base_url, "Patient")
+            .expect("checkpoint")
+            .is_some(),
+        "a whole search moves the checkpoint"
+    );
+}
+
 #[tokio::test]
 async fn a_busy_backend_ends_the_run_at_once_instead_of_holding_it_for_its_retry_after() {
     // Retry-After in seconds, then as an HTTP-date five minutes after the answer's Date (read

@@ -332,7 +332,9 @@ pub enum AssumedPart {
     Oxygen,
 }
 
-/// NEWS2 of a full set of readings.
+/// NEWS2 of a full set of readings. Stored as JSON by the evaluation and read back for the
+/// worklist, so a field added later needs `#[serde(default)]`: without it every score stored
+/// before would no longer read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FullSetScore {
     /// The set's instant: the newest of its readings.

@@ -29,8 +29,9 @@
 //! decided at the read, from its oldest reading, as the evaluation stored it.
 //!
 //! The rows are made from the tables they show, so a new layout only needs a schema version
-//! that empties the table and marks every citizen stale. Every enum is numbered by an
-//! exhaustive `match` here, so a new variant does not compile until it is given a number.
+//! that empties the table and marks every citizen stale. Each enum is numbered by an
+//! exhaustive `match` here, so a new variant does not compile until it is given a number; its
+//! reading back needs its arm too (`every_variant_reads_back` lists them).
 
 use super::{CitizenSummary, LatestReading, parse_code};
 use crate::{Result, StoreError};
@@ -106,6 +107,8 @@ pub(super) fn unpack(pack: &[u8], news2_since: i64, row: &mut CitizenSummary) ->
         .transpose()?;
     row.news2 = match at.byte()? {
         0 => None,
+        // The oldest reading is what the evaluation stores as `news2_from`, which the rows of a
+        // change are filtered by (`EVALUATIONS_SQL`): one rule.
         _ => Some(at.news2()?).filter(|n| n.readings.since().millis() >= news2_since),
     };
     let readings = at.byte()?;
@@ -308,6 +311,10 @@ impl<'a> Unpacker<'a> {
         let mut n = 0u64;
         for shift in (0..64).step_by(7) {
             let byte = self.byte()?;
+            // The tenth byte holds the last bit alone: more would be a number past u64.
+            if shift == 63 && byte > 1 {
+                return Err(self.corrupt());
+            }
             n |= u64::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
                 return Ok(n);
@@ -489,7 +496,7 @@ mod tests {
         Ok(row)
     }
 
-    /// Numbers at their edges, and values an `f32` holds exactly or not, read back as they were.
+    /// Numbers at their edges, and values kept in hundredths or not, read back as they were.
     #[test]
     fn numbers_and_values_read_back_exactly() {
         let mut out = Packer(Vec::new());
@@ -574,7 +581,53 @@ mod tests {
         assert!(unpacked(&longer, 0).is_err());
     }
 
-    /// The numbering the packs were first stored with (schema 12).
+    /// Every SpO2 scale, risk and assumed part reads back as itself.
+    #[test]
+    fn every_variant_reads_back() {
+        let mut row = full_row();
+        for scale in [SpO2Scale::Scale1, SpO2Scale::Scale2] {
+            for risk in [Risk::Low, Risk::LowMedium, Risk::Medium, Risk::High] {
+                for assumed in [
+                    vec![],
+                    vec![AssumedPart::Oxygen],
+                    vec![AssumedPart::Consciousness, AssumedPart::Oxygen],
+                ] {
+                    let news2 = row.news2.as_mut().expect("a NEWS2");
+                    news2.scale = scale;
+                    news2.score.risk = risk;
+                    news2.assumed = assumed;
+                    let pack = pack(&row).expect("packed");
+                    assert_eq!(unpacked(&pack, NEWS2_FROM).expect("unpacked"), row);
+                }
+            }
+        }
+    }
+
+    /// Whatever a byte of a pack is turned into, reading it is a row or an error, never a
+    /// panic; a number longer than ten bytes is an error.
+    #[test]
+    fn a_damaged_pack_never_panics() {
+        let pack = pack(&full_row()).expect("packed");
+        for at in 0..pack.len() {
+            for byte in [0x00, 0x01, 0x7f, 0x80, 0xff] {
+                let mut damaged = pack.clone();
+                damaged[at] = byte;
+                let _ = unpacked(&damaged, 0);
+            }
+        }
+        let mut too_long = Unpacker {
+            pack: &[0xff; 11],
+            at: 0,
+        };
+        assert!(too_long.unsigned().is_err());
+        let mut past_u64 = Unpacker {
+            pack: &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02],
+            at: 0,
+        };
+        assert!(past_u64.unsigned().is_err());
+    }
+
+    /// The numbering the packs are stored with.
     const PACKED_PARAMETERS: [&str; 13] = [
         "spo2",
         "pulse",

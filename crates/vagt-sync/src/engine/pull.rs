@@ -360,10 +360,15 @@ async fn pull_pages(
                 // An offset page that brings nothing new means the server ignores `_offset`:
                 // with no link and no cursor either, there is no way past this page. Ending the
                 // search here would move the checkpoint past what it never got, so the type's
-                // pull ends with an error, its checkpoint where it was.
-                // An empty offset page ends the search, as it did.
+                // pull ends with an error, its checkpoint where it was; unless the server's
+                // count says the pages before held every match. An empty offset page ends the
+                // search, as it did.
                 let nothing_new = fresh == 0 && query.offset > 0;
-                if nothing_new && !resources.is_empty() {
+                let before_this_page = received_for_query.saturating_sub(resources.len());
+                let all_counted = bundle
+                    .total
+                    .is_some_and(|t| usize::try_from(t).unwrap_or(usize::MAX) <= before_this_page);
+                if nothing_new && !resources.is_empty() && !all_counted {
                     return Err(SyncError::Unpageable {
                         resource_type: resource_type.to_owned(),
                     });
