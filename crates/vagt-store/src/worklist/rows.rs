@@ -18,6 +18,8 @@ const REMOVE_ROWS_SQL: &str =
 const INSERT_ROW_SQL: &str =
     "INSERT INTO worklist_summary (name, citizen_id, shown) VALUES (?1, ?2, ?3)";
 
+const COUNT_SQL: &str = "SELECT count(*) FROM worklist_summary";
+
 /// The whole list in name order (then id, as bytes), the table's key: no sort.
 const ROWS_SQL: &str = "SELECT citizen_id, name, shown FROM worklist_summary
      ORDER BY name, citizen_id";
@@ -50,22 +52,28 @@ pub(super) fn refresh(conn: &Connection) -> Result<()> {
 /// The whole list as the rows hold it, in name order; a NEWS2 is shown when its full set's
 /// oldest reading is at or after `news2_since`.
 pub(super) fn read(conn: &Connection, news2_since: i64) -> Result<Vec<CitizenSummary>> {
+    // Sized at once, and each row filled where it lies: a row is some 400 bytes, and moving
+    // 10,000 of them as the list grew was a tenth of its read.
+    let count: i64 = conn
+        .prepare_cached(COUNT_SQL)?
+        .query_row([], |r| r.get(0))?;
+    let mut list = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
     let mut stmt = conn.prepare_cached(ROWS_SQL)?;
     let mut rows = stmt.query([])?;
-    let mut list = Vec::new();
     while let Some(r) = rows.next()? {
         let id = CitizenId::new(text(r.get_ref(0)?)?)
             .map_err(|e| StoreError::Corrupt(format!("citizen id: {e}")))?;
-        let mut row = CitizenSummary {
+        list.push(CitizenSummary {
             name: r.get(1)?,
             ..CitizenSummary::empty(id)
-        };
+        });
         let shown = r
             .get_ref(2)?
             .as_blob()
             .map_err(|e| StoreError::Corrupt(format!("a worklist row: {e}")))?;
-        packed::unpack(shown, news2_since, &mut row)?;
-        list.push(row);
+        if let Some(row) = list.last_mut() {
+            packed::unpack(shown, news2_since, row)?;
+        }
     }
     Ok(list)
 }
