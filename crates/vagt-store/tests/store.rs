@@ -142,6 +142,66 @@ fn file_on_disk_is_encrypted_and_unreadable_without_its_key() {
     Store::open_with_key(&copy, &test_key(), OpenMode::Existing).expect("right key opens the copy");
 }
 
+/// Whether `path` reads with the test key and SQLCipher's page check `hmac`, opened raw.
+fn reads_with_page_check(path: &Path, hmac: &str) -> bool {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    let _ = conn.pragma_update(None, "cipher_log_level", "NONE");
+    conn.pragma_update(None, "key", format!("x'{}'", "ab".repeat(32)))
+        .expect("key");
+    conn.pragma_update(None, "cipher_hmac_algorithm", hmac)
+        .expect("hmac");
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .is_ok()
+}
+
+#[test]
+fn new_databases_check_pages_with_sha256_and_older_ones_still_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut store, path) = new_store(dir.path());
+    store
+        .upsert_citizen(&nurse(), &citizen("c-new"))
+        .expect("insert");
+    drop(store);
+    assert!(reads_with_page_check(&path, "HMAC_SHA256"));
+    assert!(!reads_with_page_check(&path, "HMAC_SHA512"));
+
+    // A database made before: SQLCipher 4's default check, SHA-512, fixed at creation.
+    let older = dir.path().join("older.db");
+    {
+        let mut conn = rusqlite::Connection::open(&older).expect("open");
+        conn.pragma_update(None, "key", format!("x'{}'", "ab".repeat(32)))
+            .expect("key");
+        assert_eq!(
+            migrate::migrate(&mut conn, &migrate::CURRENT).expect("schema"),
+            Outcome::Created
+        );
+    }
+    assert!(reads_with_page_check(&older, "HMAC_SHA512"));
+    let mut store =
+        Store::open_with_key(&older, &test_key(), OpenMode::Existing).expect("older opens");
+    store
+        .upsert_citizen(&nurse(), &citizen("c-older"))
+        .expect("insert into the older database");
+    drop(store);
+    let mut store =
+        Store::open_with_key(&older, &test_key(), OpenMode::Existing).expect("opens again");
+    let read_back = store
+        .citizen(&nurse(), &CitizenId::new("c-older").expect("id"))
+        .expect("what was written is read back");
+    assert_eq!(read_back.name, "Test c-older");
+    drop(store);
+    assert!(
+        reads_with_page_check(&older, "HMAC_SHA512")
+            && !reads_with_page_check(&older, "HMAC_SHA256"),
+        "it keeps the check it was made with"
+    );
+    let wrong = DbKey::from_hex(&"cd".repeat(32)).expect("hex");
+    let err = Store::open_with_key(&older, &wrong, OpenMode::Existing).expect_err("wrong key");
+    assert!(matches!(err, StoreError::CannotDecrypt { .. }), "{err}");
+}
+
 #[test]
 fn keyring_key_source_creates_stores_and_finds_the_key() {
     let dir = tempfile::tempdir().expect("tempdir");
