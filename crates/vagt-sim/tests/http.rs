@@ -235,6 +235,63 @@ async fn paging_returns_every_observation_once_in_order_and_total_matches_count(
     sim.shutdown().await;
 }
 
+/// A first page says how many match; a continued one does not unless `_total=accurate` asks
+/// (counting for every page made a whole pull quadratic); `_total=none` leaves it off.
+#[tokio::test]
+async fn a_total_is_given_on_the_first_page_and_where_asked() {
+    let sim = start(config(4, 6)).await;
+    let client = client();
+    let base = &sim.base_url;
+    let count = total(&client, &format!("{base}/Observation?_summary=count")).await;
+    assert!(count > 10, "{count}");
+
+    let first = get_bundle(&client, &format!("{base}/Observation?_count=5")).await;
+    assert_eq!(first.total, Some(count));
+    let next = first.next_link().expect("a next link").to_owned();
+    let continued = get_bundle(&client, &next).await;
+    assert_eq!(
+        continued.total, None,
+        "a continued page leaves the total out"
+    );
+    assert_eq!(continued.entry.len(), 5);
+    assert!(
+        continued.next_link().is_some(),
+        "and still knows there is more"
+    );
+
+    let accurate = get_bundle(
+        &client,
+        &format!("{base}/Observation?_count=5&_total=accurate"),
+    )
+    .await;
+    let next = accurate.next_link().expect("a next link").to_owned();
+    assert!(next.contains("_total=accurate"), "{next}");
+    let continued = get_bundle(&client, &next).await;
+    assert_eq!(
+        continued.total,
+        Some(count - 5),
+        "asked for, it counts what follows the cursor"
+    );
+
+    let none = get_bundle(&client, &format!("{base}/Observation?_count=5&_total=none")).await;
+    assert_eq!((none.total, none.entry.len()), (None, 5));
+    let last = get_bundle(
+        &client,
+        &format!("{base}/Observation?_count=5&_offset={}", count - 2),
+    )
+    .await;
+    assert_eq!((last.total, last.entry.len()), (Some(count), 2));
+    assert!(last.next_link().is_none(), "the last page has no next link");
+
+    let refused = client
+        .get(format!("{base}/Observation?_total=some"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn last_updated_gt_after_an_advance_returns_exactly_what_changed() {
     let sim = start(config(8, 5)).await;
