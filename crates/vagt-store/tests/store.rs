@@ -9,7 +9,7 @@ use vagt_core::{
 };
 use vagt_secrets::{MemorySecrets, SecretStore};
 use vagt_store::migrate::{self, Migrations, Outcome};
-use vagt_store::{Actor, DbKey, KeySource, OpenMode, Store, StoreError};
+use vagt_store::{Actor, DbKey, KeySource, OpenMode, PageHmac, Store, StoreError};
 
 fn test_key() -> DbKey {
     DbKey::from_hex(&"ab".repeat(32)).expect("64 hex digits")
@@ -157,44 +157,66 @@ fn reads_with_page_check(path: &Path, hmac: &str) -> bool {
 }
 
 #[test]
-fn new_databases_check_pages_with_sha256_and_older_ones_still_open() {
+fn new_databases_take_this_processors_page_check_and_others_still_open() {
+    let here = PageHmac::for_this_processor();
+    let other = match here {
+        PageHmac::Sha256 => PageHmac::Sha512,
+        PageHmac::Sha512 => PageHmac::Sha256,
+    };
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("sha") {
+        assert_eq!(
+            here,
+            PageHmac::Sha256,
+            "SHA instructions make SHA-256 the faster"
+        );
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut store, path) = new_store(dir.path());
     store
         .upsert_citizen(&nurse(), &citizen("c-new"))
         .expect("insert");
     drop(store);
-    assert!(reads_with_page_check(&path, "HMAC_SHA256"));
-    assert!(!reads_with_page_check(&path, "HMAC_SHA512"));
+    assert!(reads_with_page_check(&path, here.pragma_value()));
+    assert!(!reads_with_page_check(&path, other.pragma_value()));
 
-    // A database made before: SQLCipher 4's default check, SHA-512, fixed at creation.
+    // A database whose pages carry the other check: SQLCipher 4's default, SHA-512, for every
+    // database made before, or one made on another kind of processor.
     let older = dir.path().join("older.db");
     {
         let mut conn = rusqlite::Connection::open(&older).expect("open");
         conn.pragma_update(None, "key", format!("x'{}'", "ab".repeat(32)))
             .expect("key");
+        conn.pragma_update(None, "cipher_hmac_algorithm", other.pragma_value())
+            .expect("hmac");
         assert_eq!(
             migrate::migrate(&mut conn, &migrate::CURRENT).expect("schema"),
             Outcome::Created
         );
     }
-    assert!(reads_with_page_check(&older, "HMAC_SHA512"));
-    let mut store =
-        Store::open_with_key(&older, &test_key(), OpenMode::Existing).expect("older opens");
-    store
+    let mut first =
+        Store::open_with_key(&older, &test_key(), OpenMode::Existing).expect("it opens");
+    first
         .upsert_citizen(&nurse(), &citizen("c-older"))
-        .expect("insert into the older database");
-    drop(store);
-    let mut store =
+        .expect("insert into it");
+    // A second connection while the first is open and its write still in the log (the app's
+    // and the sync's): the fallback neither fails on nor disturbs it.
+    let mut second =
         Store::open_with_key(&older, &test_key(), OpenMode::Existing).expect("opens again");
-    let read_back = store
+    let read_back = second
         .citizen(&nurse(), &CitizenId::new("c-older").expect("id"))
         .expect("what was written is read back");
     assert_eq!(read_back.name, "Test c-older");
-    drop(store);
+    first
+        .upsert_citizen(&nurse(), &citizen("c-older-2"))
+        .expect("the first connection still writes");
+    second
+        .citizen(&nurse(), &CitizenId::new("c-older-2").expect("id"))
+        .expect("and the second reads it");
+    drop((first, second));
     assert!(
-        reads_with_page_check(&older, "HMAC_SHA512")
-            && !reads_with_page_check(&older, "HMAC_SHA256"),
+        reads_with_page_check(&older, other.pragma_value())
+            && !reads_with_page_check(&older, here.pragma_value()),
         "it keeps the check it was made with"
     );
     let wrong = DbKey::from_hex(&"cd".repeat(32)).expect("hex");
