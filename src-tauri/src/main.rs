@@ -52,7 +52,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    prefer_shared_memory_rendering();
+    set_webkit_defaults();
     vagt_app::init_logging();
     let args = Args::parse();
     let location = StoreLocation {
@@ -138,18 +138,30 @@ fn main() -> ExitCode {
     }
 }
 
-/// WebKitGTK's DMA-BUF renderer draws every frame through OpenGL; where OpenGL is software (a
-/// laptop without a GPU driver, a virtual machine, Xvfb) a flashing alarm badge then kept a
-/// quarter of a core busy, against 6 % with the shared-memory renderer
-/// (`scripts/measure-idle.sh`, 1,000 citizens). A value set by the user is kept
-/// (`WEBKIT_DISABLE_DMABUF_RENDERER=0` brings the DMA-BUF renderer back).
-fn prefer_shared_memory_rendering() {
-    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
-        #[allow(unsafe_code)]
-        // SAFETY: the first thing `main` does, before any thread exists that could read the
-        // environment at the same time.
-        unsafe {
-            std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+/// Settings WebKit reads from the environment (its web process inherits the app's), each set
+/// unless the user set it.
+const WEBKIT_DEFAULTS: [(&str, &str); 2] = [
+    // WebKitGTK's DMA-BUF renderer draws every frame through OpenGL; where OpenGL is software
+    // (a laptop without a GPU driver, a virtual machine, Xvfb) a flashing alarm badge then
+    // kept a quarter of a core busy, against 6 % with the shared-memory renderer
+    // (`scripts/measure-idle.sh`, 1,000 citizens). `=0` brings the DMA-BUF renderer back.
+    ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+    // JavaScriptCore sizes its heap by the machine's memory: with gigabytes it lets the heap
+    // double between collections, and the web process kept some 70 MiB more after the
+    // 10,000-citizen worklist was scrolled through. Told of 256 MiB it collects sooner; the
+    // frames did not change (`scripts/measure-scale.sh`, docs/performance.md).
+    ("JSC_forceRAMSize", "268435456"),
+];
+
+fn set_webkit_defaults() {
+    for (name, value) in WEBKIT_DEFAULTS {
+        if std::env::var_os(name).is_none() {
+            #[allow(unsafe_code)]
+            // SAFETY: the first thing `main` does, before any thread exists that could read
+            // the environment at the same time.
+            unsafe {
+                std::env::set_var(name, value);
+            }
         }
     }
 }
