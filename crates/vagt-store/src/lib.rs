@@ -130,9 +130,10 @@ fn configure(mut conn: Connection) -> Result<Connection> {
 /// was most of what SQLCipher spent reading the worklist after another connection wrote.
 /// SHA-512 is SQLCipher 4's default and the faster of the two on a processor without SHA
 /// instructions (Intel's Core of 2015-2020 among them); on one with them SHA-256 is the faster
-/// by far (this machine: 1.6 GB/s against 0.5). A new database takes the faster one here. The
-/// file does not say which its pages carry: opening tries this processor's first, then the
-/// other, so a database made before (SHA-512) or on another machine opens too.
+/// by far (1.6 GB/s against 0.5 on the machine it was measured on). A new database takes the
+/// faster one here. The file does not say which its pages carry: opening tries this
+/// processor's first, then the other, so a database made before (SHA-512) or on another
+/// machine opens too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageHmac {
     Sha256,
