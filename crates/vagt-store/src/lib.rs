@@ -165,7 +165,8 @@ impl PageHmac {
         false
     }
 
-    fn other(self) -> PageHmac {
+    /// The check a database made on the other kind of processor carries.
+    pub fn other(self) -> PageHmac {
         match self {
             PageHmac::Sha256 => PageHmac::Sha512,
             PageHmac::Sha512 => PageHmac::Sha256,

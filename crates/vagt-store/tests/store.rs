@@ -11,8 +11,14 @@ use vagt_secrets::{MemorySecrets, SecretStore};
 use vagt_store::migrate::{self, Migrations, Outcome};
 use vagt_store::{Actor, DbKey, KeySource, OpenMode, PageHmac, Store, StoreError};
 
+/// The test key's 64 hex digits: `DbKey::from_hex`'s input, and SQLCipher's raw key as a
+/// connection opened without the store is given it.
+fn test_key_hex() -> String {
+    "ab".repeat(32)
+}
+
 fn test_key() -> DbKey {
-    DbKey::from_hex(&"ab".repeat(32)).expect("64 hex digits")
+    DbKey::from_hex(&test_key_hex()).expect("64 hex digits")
 }
 
 fn new_store(dir: &Path) -> (Store, PathBuf) {
@@ -146,7 +152,7 @@ fn file_on_disk_is_encrypted_and_unreadable_without_its_key() {
 fn reads_with_page_check(path: &Path, hmac: &str) -> bool {
     let conn = rusqlite::Connection::open(path).expect("open");
     let _ = conn.pragma_update(None, "cipher_log_level", "NONE");
-    conn.pragma_update(None, "key", format!("x'{}'", "ab".repeat(32)))
+    conn.pragma_update(None, "key", format!("x'{}'", test_key_hex()))
         .expect("key");
     conn.pragma_update(None, "cipher_hmac_algorithm", hmac)
         .expect("hmac");
@@ -159,10 +165,7 @@ fn reads_with_page_check(path: &Path, hmac: &str) -> bool {
 #[test]
 fn new_databases_take_this_processors_page_check_and_others_still_open() {
     let here = PageHmac::for_this_processor();
-    let other = match here {
-        PageHmac::Sha256 => PageHmac::Sha512,
-        PageHmac::Sha512 => PageHmac::Sha256,
-    };
+    let other = here.other();
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("sha") {
         assert_eq!(
@@ -185,7 +188,7 @@ fn new_databases_take_this_processors_page_check_and_others_still_open() {
     let older = dir.path().join("older.db");
     {
         let mut conn = rusqlite::Connection::open(&older).expect("open");
-        conn.pragma_update(None, "key", format!("x'{}'", "ab".repeat(32)))
+        conn.pragma_update(None, "key", format!("x'{}'", test_key_hex()))
             .expect("key");
         conn.pragma_update(None, "cipher_hmac_algorithm", other.pragma_value())
             .expect("hmac");
