@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 14 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 15 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -92,20 +92,31 @@ CREATE TABLE citizen_diagnoses (
 -- One row per version of a source measurement: replaying a sync never duplicates, a correction
 -- (a new version) is kept beside the one it corrects, and `is_current` marks the version that
 -- counts. Values are in the parameter's canonical unit.
+--
+-- A sync stores a reading in one statement, and nothing in that statement, its triggers
+-- included, may be able to abort: SQLite copies every page such a statement touches into a
+-- statement journal first, a fifth of a stored reading's cost. So the citizen's foreign key is
+-- checked at commit (DEFERRABLE), and the code lists are checks by `=`, because SQLite builds
+-- a temporary table for an `IN` list of more than two values every time the statement runs.
+-- (Both since version 15; `readings_insert_can_not_abort` in vagt-store tests it.)
 CREATE TABLE readings (
     id                INTEGER PRIMARY KEY,
-    citizen_id        TEXT NOT NULL REFERENCES citizens (id),
-    parameter         TEXT NOT NULL CHECK (parameter IN (
-                          'spo2', 'pulse', 'fev1', 'fvc', 'temperature', 'weight',
-                          'systolic_bp', 'diastolic_bp', 'respiratory_rate', 'blood_glucose',
-                          'crp', 'cat_score', 'symptom_score')),
+    citizen_id        TEXT NOT NULL REFERENCES citizens (id) DEFERRABLE INITIALLY DEFERRED,
+    parameter         TEXT NOT NULL CHECK (
+                          parameter = 'spo2' OR parameter = 'pulse' OR parameter = 'fev1'
+                          OR parameter = 'fvc' OR parameter = 'temperature'
+                          OR parameter = 'weight' OR parameter = 'systolic_bp'
+                          OR parameter = 'diastolic_bp' OR parameter = 'respiratory_rate'
+                          OR parameter = 'blood_glucose' OR parameter = 'crp'
+                          OR parameter = 'cat_score' OR parameter = 'symptom_score'),
     value             REAL NOT NULL,
     effective_at      INTEGER NOT NULL,
     received_at       INTEGER NOT NULL,
     source_id         TEXT NOT NULL,
     source_version    TEXT NOT NULL,
     status            TEXT NOT NULL DEFAULT 'final'
-                          CHECK (status IN ('final', 'amended', 'entered_in_error')),
+                          CHECK (status = 'final' OR status = 'amended'
+                                 OR status = 'entered_in_error'),
     is_current        INTEGER NOT NULL DEFAULT 1 CHECK (is_current IN (0, 1)),
     UNIQUE (source_id, source_version)
 ) STRICT;
@@ -545,16 +556,19 @@ BEGIN
         ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
 END;
 
+-- A reading's citizen has its row (`citizens_make_due` makes it with the citizen), so these
+-- only update it: an upsert's update of a WITHOUT ROWID table may abort, and would make every
+-- stored reading keep a statement journal (see `readings`). (Since version 15.)
 CREATE TRIGGER readings_added_make_due AFTER INSERT ON readings
 BEGIN
-    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
-        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+    UPDATE citizen_evaluations SET next_due_at = 0
+        WHERE citizen_id = NEW.citizen_id AND next_due_at IS NOT 0;
 END;
 
 CREATE TRIGGER readings_changed_make_due AFTER UPDATE OF is_current, status ON readings
 BEGIN
-    INSERT INTO citizen_evaluations (citizen_id, next_due_at) VALUES (NEW.citizen_id, 0)
-        ON CONFLICT (citizen_id) DO UPDATE SET next_due_at = 0;
+    UPDATE citizen_evaluations SET next_due_at = 0
+        WHERE citizen_id = NEW.citizen_id AND next_due_at IS NOT 0;
 END;
 
 -- Counts the status bar shows on every change, kept by triggers so that showing them costs no
@@ -586,17 +600,19 @@ BEGIN
 END;
 
 -- A new current reading replaces the latest of its parameter if it is newer; any other change
--- (a new version, an entry in error) looks the latest up again by the readings' index.
+-- (a new version, an entry in error) looks the latest up again by the readings' index. An
+-- update, then an insert that does nothing where the row is there, not an upsert that updates:
+-- that update may abort (see `readings`). (Since version 15.)
 CREATE TRIGGER readings_added_latest AFTER INSERT ON readings
 WHEN NEW.is_current = 1 AND NEW.status <> 'entered_in_error'
 BEGIN
+    UPDATE latest_readings
+        SET reading_id = NEW.id, value = NEW.value, effective_at = NEW.effective_at
+        WHERE citizen_id = NEW.citizen_id AND parameter = NEW.parameter
+          AND (effective_at, reading_id) < (NEW.effective_at, NEW.id);
     INSERT INTO latest_readings (citizen_id, parameter, reading_id, value, effective_at)
         VALUES (NEW.citizen_id, NEW.parameter, NEW.id, NEW.value, NEW.effective_at)
-        ON CONFLICT (citizen_id, parameter) DO UPDATE
-        SET reading_id = excluded.reading_id, value = excluded.value,
-            effective_at = excluded.effective_at
-        WHERE (excluded.effective_at, excluded.reading_id)
-            > (latest_readings.effective_at, latest_readings.reading_id);
+        ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER readings_changed_latest
@@ -714,13 +730,15 @@ END;
 -- Whatever changes what a citizen's worklist row shows makes the row stale (`worklist_summary`):
 -- their details, diagnoses, latest readings, last evaluation, confirmed level, open alarms and
 -- dispatches. An update that leaves the columns a row shows as they were does not (a citizen's
--- diagnoses are written anew by every upsert of the citizen, and do). (Not INSERT OR IGNORE: an
--- upsert that fires these would impose its own conflict policy on it.)
+-- diagnoses are written anew by every upsert of the citizen, and do). An upsert that does
+-- nothing: not INSERT OR IGNORE, as an upsert that fires these would impose its own conflict
+-- policy on an OR clause (on an upsert clause it does not); and not an INSERT of a SELECT that
+-- reads `worklist_stale`, for which SQLite first copies the row into a temporary table, every
+-- time (before version 15).
 
 CREATE TRIGGER citizens_added_stale AFTER INSERT ON citizens
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT NEW.id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER citizens_changed_stale
@@ -729,56 +747,47 @@ AFTER UPDATE OF name, birth_date, phone, address, mas_only ON citizens
         OR OLD.phone IS NOT NEW.phone OR OLD.address IS NOT NEW.address
         OR OLD.mas_only IS NOT NEW.mas_only
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT NEW.id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER citizens_removed_stale AFTER DELETE ON citizens
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT OLD.id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = OLD.id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (OLD.id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER diagnoses_added_stale AFTER INSERT ON citizen_diagnoses
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (NEW.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER diagnoses_changed_stale AFTER UPDATE ON citizen_diagnoses
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (NEW.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER diagnoses_removed_stale AFTER DELETE ON citizen_diagnoses
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT OLD.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = OLD.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (OLD.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER latest_added_stale AFTER INSERT ON latest_readings
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (NEW.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER latest_changed_stale AFTER UPDATE ON latest_readings
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (NEW.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER latest_removed_stale AFTER DELETE ON latest_readings
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT OLD.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = OLD.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (OLD.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER evaluations_added_stale AFTER INSERT ON citizen_evaluations
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (NEW.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER evaluations_changed_stale
@@ -786,76 +795,65 @@ AFTER UPDATE OF suggested_level, news2, news2_from ON citizen_evaluations
     WHEN OLD.suggested_level IS NOT NEW.suggested_level OR OLD.news2 IS NOT NEW.news2
         OR OLD.news2_from IS NOT NEW.news2_from
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (NEW.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER evaluations_removed_stale AFTER DELETE ON citizen_evaluations
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT OLD.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = OLD.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (OLD.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER decisions_added_stale AFTER INSERT ON ecm_levels
     WHEN NEW.kind = 'confirmed'
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (NEW.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER decisions_changed_stale AFTER UPDATE ON ecm_levels
     WHEN OLD.kind = 'confirmed' OR NEW.kind = 'confirmed'
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (NEW.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER decisions_removed_stale AFTER DELETE ON ecm_levels
     WHEN OLD.kind = 'confirmed'
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT OLD.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = OLD.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (OLD.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER alarms_added_stale AFTER INSERT ON alarms
     WHEN NEW.state = 'open'
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (NEW.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER alarms_changed_stale AFTER UPDATE OF state, priority ON alarms
     WHEN (OLD.state = 'open' OR NEW.state = 'open')
         AND (OLD.state IS NOT NEW.state OR OLD.priority IS NOT NEW.priority)
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (NEW.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER alarms_removed_stale AFTER DELETE ON alarms
     WHEN OLD.state = 'open'
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT OLD.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = OLD.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (OLD.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER dispatches_added_stale AFTER INSERT ON dispatches
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (NEW.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER dispatches_changed_stale AFTER UPDATE OF state, requested_at ON dispatches
     WHEN OLD.state IS NOT NEW.state OR OLD.requested_at IS NOT NEW.requested_at
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT NEW.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = NEW.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (NEW.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER dispatches_removed_stale AFTER DELETE ON dispatches
 BEGIN
-    INSERT INTO worklist_stale (citizen_id) SELECT OLD.citizen_id
-        WHERE NOT EXISTS (SELECT 1 FROM worklist_stale WHERE citizen_id = OLD.citizen_id);
+    INSERT INTO worklist_stale (citizen_id) VALUES (OLD.citizen_id) ON CONFLICT DO NOTHING;
 END;
 
 -- Who did or saw what, append-only and hash-chained: each row's hash covers the previous row's

@@ -18,7 +18,7 @@ pub struct Migrations {
 
 pub const CURRENT: Migrations = Migrations {
     schema: SCHEMA_SQL,
-    version: 14,
+    version: 15,
     upgrades: &[
         include_str!("../migrations/0001_to_0002.sql"),
         include_str!("../migrations/0002_to_0003.sql"),
@@ -33,6 +33,7 @@ pub const CURRENT: Migrations = Migrations {
         include_str!("../migrations/0011_to_0012.sql"),
         include_str!("../migrations/0012_to_0013.sql"),
         include_str!("../migrations/0013_to_0014.sql"),
+        include_str!("../migrations/0014_to_0015.sql"),
     ],
 };
 

@@ -58,3 +58,46 @@ pub(crate) fn outer_plan_of(
         .map(|(_, _, detail)| detail.clone())
         .collect()
 }
+
+/// One step of a statement's program, as `EXPLAIN` lists it.
+#[derive(Debug)]
+pub(crate) struct Op {
+    /// The trigger whose subprogram the step is in (its `Init` names it), or "" for the
+    /// statement's own.
+    pub program: String,
+    pub opcode: String,
+    pub p1: i64,
+    pub p2: i64,
+}
+
+/// The program SQLite runs for `sql`, its triggers' subprograms included.
+pub(crate) fn program_of(store: &Store, sql: &str, params: impl rusqlite::Params) -> Vec<Op> {
+    let mut stmt = store
+        .conn
+        .prepare(&format!("EXPLAIN {sql}"))
+        .expect("explain");
+    let steps: Vec<(String, i64, i64, Option<String>)> = stmt
+        .query_map(params, |r| {
+            Ok((r.get(1)?, r.get(2)?, r.get(3)?, r.get(5).ok()))
+        })
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let mut program = String::new();
+    steps
+        .into_iter()
+        .map(|(opcode, p1, p2, p4)| {
+            if opcode == "Init" {
+                program = p4
+                    .and_then(|p4| p4.strip_prefix("-- TRIGGER ").map(str::to_owned))
+                    .unwrap_or_default();
+            }
+            Op {
+                program: program.clone(),
+                opcode,
+                p1,
+                p2,
+            }
+        })
+        .collect()
+}

@@ -101,25 +101,41 @@ pub(crate) fn record_rejection_tx(
     Ok(inserted == 1)
 }
 
+/// Stores one reading. `OR IGNORE` rather than an upsert clause: with `ON CONFLICT DO NOTHING`
+/// the other constraints would still abort the statement, and SQLite keeps a statement journal
+/// for a statement that may abort: a copy of every page it touches, a fifth of what storing a
+/// reading cost (see `readings` in schema.sql). So a row the schema refuses is ignored too, and
+/// `insert_reading_tx` tells that from a duplicate.
+pub(crate) const INSERT_READING_SQL: &str = "INSERT OR IGNORE INTO readings
+         (citizen_id, parameter, value, effective_at, received_at, source_id, source_version)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
 /// Stores a reading; returns false when this (source id, version) was already stored.
 pub(crate) fn insert_reading_tx(tx: &Connection, reading: &Reading) -> Result<bool> {
-    let inserted = tx
-        .prepare_cached(
-            "INSERT INTO readings (citizen_id, parameter, value, effective_at, received_at, source_id, source_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (source_id, source_version) DO NOTHING",
-        )?
-        .execute((
-            reading.citizen_id.as_str(),
-            reading.parameter.code(),
-            reading.value,
-            reading.effective_at.millis(),
-            reading.received_at.millis(),
-            &reading.source.id,
-            &reading.source.version,
-        ))?;
+    let inserted = tx.prepare_cached(INSERT_READING_SQL)?.execute((
+        reading.citizen_id.as_str(),
+        reading.parameter.code(),
+        reading.value,
+        reading.effective_at.millis(),
+        reading.received_at.millis(),
+        &reading.source.id,
+        &reading.source.version,
+    ))?;
     if inserted == 0 {
-        return Ok(false);
+        let stored: bool = tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM readings WHERE source_id = ?1 AND source_version = ?2)",
+            )?
+            .query_row((&reading.source.id, &reading.source.version), |r| r.get(0))?;
+        if stored {
+            return Ok(false);
+        }
+        // Normalised readings meet the schema's checks: a refusal is a fault of this build.
+        return Err(StoreError::Corrupt(format!(
+            "the schema refused a reading of {} ({})",
+            reading.parameter.code(),
+            reading.source.id
+        )));
     }
     // A new version of a source measurement supersedes older ones; versions are compared as
     // numbers where both are numbers (FHIR servers count up), else the newest arrival wins.
@@ -352,4 +368,45 @@ fn rejected_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RejectedInput> {
         payload: r.get(7)?,
         status: r.get(8)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query_plan::{empty_store, program_of};
+
+    /// Storing a reading must not be able to abort, its triggers included: SQLite keeps a
+    /// statement journal for a statement that may (every page it touches copied first), and a
+    /// sync stores millions. The ways SQLite marks a statement as one that may abort are in its
+    /// program: a halt that aborts, a foreign-key count checked at once, a function call. Nor
+    /// may it build a temporary table each time it runs (an `IN` list in a check).
+    #[test]
+    fn storing_a_reading_can_not_abort() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = empty_store(&dir);
+        let program = program_of(
+            &store,
+            INSERT_READING_SQL,
+            ("c1", "spo2", 95.0, 1_i64, 1_i64, "o1", "1"),
+        );
+        // Triggers run as subprograms, which EXPLAIN lists after the statement's own program.
+        assert!(
+            program.iter().any(|op| op.opcode == "Program"),
+            "no triggers in the program: {program:?}"
+        );
+        const ABORT: i64 = 2; // OE_Abort
+        let aborting: Vec<_> = program
+            .iter()
+            .filter(|op| {
+                (op.opcode == "Halt" && op.p1 != 0 && op.p2 == ABORT)
+                    || (op.opcode == "HaltIfNull" && op.p2 == ABORT)
+                    || (op.opcode == "FkCounter" && op.p1 == 0)
+                    || op.opcode == "Function"
+                    || op.opcode == "PureFunc"
+                    || op.opcode == "OpenEphemeral"
+            })
+            .collect();
+        let triggers: Vec<&str> = aborting.iter().map(|op| op.program.as_str()).collect();
+        assert!(aborting.is_empty(), "in {triggers:?}: {aborting:#?}");
+    }
 }

@@ -682,9 +682,12 @@ fn upgraded_databases_equal_a_fresh_one() {
                 |r| r.get(0),
             )
             .expect("stale rows");
+        // The rows' layout last changed from 13 to 14; rows a later version made stay good.
+        let layout_changed = version < 14;
         assert_eq!(
-            stale, 1,
-            "the whole worklist makes c1's row first, from v{version}"
+            stale,
+            i64::from(layout_changed),
+            "the whole worklist makes c1's row first only if its layout changed, from v{version}"
         );
         let counted: i64 = conn
             .query_row(
