@@ -9,6 +9,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use vagt_sim::{FaultProfile, ListenConfig, SimConfig, TlsFiles};
 
+// Serving pages is mostly small allocations, as reading them is: the system allocator's own
+// work was a fifth of the backend's time in a first sync of 373,000 resources.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     version,

@@ -44,6 +44,11 @@ pub(super) fn next_link(profile: &FaultProfile, link: &NextLink<'_>) -> Option<S
     (link.more && !profile.omit_next_links).then(|| format!("{}/{cursor}", link.base))
 }
 
+/// Whether `rewrite` changes any resource of a search page under `profile`.
+pub(super) fn rewrites_search(profile: &FaultProfile) -> bool {
+    profile.future_stamp || profile.escape_names
+}
+
 /// Changes a served copy of `resource` as the profile has it look.
 pub(super) fn rewrite(profile: &FaultProfile, resource: &mut Value) {
     match resource.get("resourceType").and_then(Value::as_str) {

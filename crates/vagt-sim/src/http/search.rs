@@ -4,6 +4,7 @@
 //! arrives. The `duplicates`, `timeout`, `no-next-links` and `unpageable` faults act here, and the hostile
 //! ones on a page ([`hostile`](super::hostile)) or instead of it ([`bodies`](super::bodies)).
 
+use crate::faults::FaultProfile;
 use crate::http::bodies;
 use crate::http::hostile::{self, NextLink};
 use crate::http::query::{encode_pairs, instant_range, query_pairs};
@@ -13,6 +14,7 @@ use crate::store::{Record, Token, Version};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -328,25 +330,77 @@ pub(super) async fn search(
         bundle["total"] = json!(seen);
     }
     bundle["link"] = links(hostile::next_link(&profile, &next).as_deref(), &self_url);
-    let entries: Vec<Value> = entries
-        .into_iter()
-        .map(|h| {
-            let mut resource = (*h.version.resource).clone();
-            hostile::rewrite(&profile, &mut resource);
-            json!({
-                "fullUrl": format!("{base}/{resource_type}/{}", h.id),
-                "resource": resource,
-                "search": {"mode": "match"},
-            })
-        })
-        .collect();
-    if profile.poison_entries && resource_type == "Observation" {
+    let poisoned = profile.poison_entries && resource_type == "Observation";
+    if !poisoned && !hostile::rewrites_search(&profile) {
+        let page = page_bytes(&bundle, &entries, base, &resource_type);
+        return Ok(fhir_bytes_response(StatusCode::OK, page));
+    }
+    let entries = entry_values(entries, &profile, base, &resource_type);
+    if poisoned {
         tracing::debug!("injecting a fault: poison entries");
         let page = hostile::poisoned_page(bundle, &entries, base);
         return Ok(fhir_bytes_response(StatusCode::OK, page));
     }
     bundle["entry"] = Value::Array(entries);
     Ok(fhir_response(StatusCode::OK, &bundle))
+}
+
+/// A page's entries as the fault profile has them look: each resource copied to be changed.
+fn entry_values(
+    hits: Vec<Hit>,
+    profile: &FaultProfile,
+    base: &str,
+    resource_type: &str,
+) -> Vec<Value> {
+    hits.into_iter()
+        .map(|h| {
+            let mut resource = (*h.version.resource).clone();
+            hostile::rewrite(profile, &mut resource);
+            json!({
+                "fullUrl": format!("{base}/{resource_type}/{}", h.id),
+                "resource": resource,
+                "search": {"mode": "match"},
+            })
+        })
+        .collect()
+}
+
+/// A page whose resources are served as stored, serialized where they are: copying each into
+/// the page's tree first was most of what a first sync cost the backend.
+fn page_bytes(head: &Value, hits: &[Hit], base: &str, resource_type: &str) -> Vec<u8> {
+    let page = Page {
+        head,
+        entry: hits
+            .iter()
+            .map(|h| Entry {
+                full_url: format!("{base}/{resource_type}/{}", h.id),
+                resource: &h.version.resource,
+                search: SearchMode { mode: "match" },
+            })
+            .collect(),
+    };
+    serde_json::to_vec(&page).unwrap_or_default()
+}
+
+/// A search page as sent: the bundle's own fields, then its entries.
+#[derive(Serialize)]
+struct Page<'a> {
+    #[serde(flatten)]
+    head: &'a Value,
+    entry: Vec<Entry<'a>>,
+}
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    #[serde(rename = "fullUrl")]
+    full_url: String,
+    resource: &'a Value,
+    search: SearchMode,
+}
+
+#[derive(Serialize)]
+struct SearchMode {
+    mode: &'static str,
 }
 
 /// The request's own absolute URL.
@@ -398,6 +452,46 @@ mod tests {
         );
         let p = params("_lastUpdated=2026-11-22T09:00:00%2B01:00");
         assert_eq!((p.low, p.high), (t - 250, t - 250 + 999));
+    }
+
+    /// The page served from stored resources in place is the page built from their copies.
+    #[test]
+    fn a_page_serialized_in_place_equals_the_copied_one() {
+        let hits: Vec<Hit> = (1..=3)
+            .map(|n| Hit {
+                id: format!("o-{n:06}"),
+                version: Version {
+                    version_id: n,
+                    last_updated: Timestamp::from_millis(i64::from(n)),
+                    resource: Arc::new(json!({
+                        "resourceType": "Observation",
+                        "id": format!("o-{n:06}"),
+                        "valueQuantity": {"value": 90 + n, "unit": "%"},
+                    })),
+                },
+            })
+            .collect();
+        let head = json!({
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": 3,
+            "link": [{"relation": "self", "url": "http://x/fhir/Observation"}],
+        });
+        let served: Value =
+            serde_json::from_slice(&page_bytes(&head, &hits, "http://x/fhir", "Observation"))
+                .expect("json");
+        let mut copied = head.clone();
+        copied["entry"] = Value::Array(entry_values(
+            hits,
+            &FaultProfile::default(),
+            "http://x/fhir",
+            "Observation",
+        ));
+        assert_eq!(served, copied);
+        assert_eq!(
+            served["entry"][2]["fullUrl"],
+            "http://x/fhir/Observation/o-000003"
+        );
     }
 
     #[test]
