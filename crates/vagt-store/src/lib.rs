@@ -107,6 +107,10 @@ pub enum OpenMode {
     CreateIfMissing,
 }
 
+/// Prepared statements kept per connection (`Connection::prepare_cached`): more than the
+/// distinct statements of the busiest use case, an evaluation or a sync's page.
+const STATEMENT_CACHE_CAPACITY: usize = 128;
+
 /// The connection's settings, the same for every connection to a store.
 fn configure(mut conn: Connection) -> Result<Connection> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -118,6 +122,9 @@ fn configure(mut conn: Connection) -> Result<Connection> {
     // SQLCipher decrypts each page it reads into this cache: 64 MiB (rather than 2) keeps
     // the worklist's summary tables of a region decrypted between reads.
     conn.pragma_update(None, "cache_size", -65_536)?;
+    // rusqlite keeps 16 prepared statements by default; a citizen's evaluation alone runs more,
+    // so each was parsed and planned again for every citizen.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
     // Every transaction takes the write lock when it begins. A deferred one that reads
     // first (the audit chain's last hash, a citizen's current readings) and writes later
     // fails at once with "database is locked" when the other connection (the app's, or the
