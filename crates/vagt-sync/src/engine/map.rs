@@ -82,12 +82,7 @@ pub(super) async fn map_page(
     // A rejected reading is kept with its citizen where the subject is known, so an implausible
     // value can raise that citizen's alarm.
     let reject = |resource: &serde_json::Value, rejected| {
-        let citizen = resource
-            .pointer("/subject/reference")
-            .or_else(|| resource.pointer("/patient/reference"))
-            .or_else(|| resource.pointer("/for/reference"))
-            .and_then(serde_json::Value::as_str)
-            .and_then(citizen_for);
+        let citizen = subject_reference(resource).and_then(citizen_for);
         rejection(&base, resource, rejected, citizen)
     };
     let pulled = |resource: &serde_json::Value| -> (String, String) {
@@ -249,17 +244,22 @@ pub(super) async fn map_page(
     Ok(batch)
 }
 
+/// The reference of a resource's subject (an EpisodeOfCare's `patient`, a Task's `for`).
+/// Field by field: `Value::pointer` copies each step of its path to unescape it, several
+/// times a resource in a pull of millions.
+fn subject_reference(resource: &serde_json::Value) -> Option<&str> {
+    ["subject", "patient", "for"]
+        .iter()
+        .find_map(|field| resource.get(field)?.get("reference"))
+        .and_then(serde_json::Value::as_str)
+}
+
 /// The local references (`Patient/123`) of the resources' subjects (an EpisodeOfCare's
 /// `patient`).
 fn subject_references(resources: &[&serde_json::Value]) -> BTreeSet<String> {
     resources
         .iter()
-        .filter_map(|r| {
-            r.pointer("/subject/reference")
-                .or_else(|| r.pointer("/patient/reference"))
-                .or_else(|| r.pointer("/for/reference"))
-                .and_then(serde_json::Value::as_str)
-        })
+        .filter_map(|r| subject_reference(r))
         .filter_map(local_reference)
         .filter(|local| local.starts_with("Patient/"))
         .collect()

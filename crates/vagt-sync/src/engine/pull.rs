@@ -65,9 +65,12 @@ fn search_url(resource_type: &str, query: Query, page_size: usize, summary_count
     format!("{resource_type}?{}", params.join("&"))
 }
 
+/// A resource's `meta.lastUpdated`, read field by field (not by `Value::pointer`, which
+/// copies its path's steps: twice a resource).
 fn last_updated(resource: &serde_json::Value) -> Option<Timestamp> {
     resource
-        .pointer("/meta/lastUpdated")
+        .get("meta")?
+        .get("lastUpdated")
         .and_then(serde_json::Value::as_str)
         .and_then(|s| Timestamp::parse_rfc3339(s).ok())
 }
@@ -76,7 +79,8 @@ fn last_updated(resource: &serde_json::Value) -> Option<Timestamp> {
 fn version_key(resource: &serde_json::Value) -> Option<(String, String)> {
     let id = resource.get("id")?.as_str()?;
     let version = resource
-        .pointer("/meta/versionId")
+        .get("meta")
+        .and_then(|meta| meta.get("versionId"))
         .and_then(serde_json::Value::as_str)
         .unwrap_or("");
     Some((id.to_owned(), version.to_owned()))
