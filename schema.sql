@@ -65,7 +65,9 @@ CREATE INDEX enrolments_by_citizen ON enrolments (citizen_id);
 -- arrives (a measurement falling due, a hold running out, a change leaving the horizon). Data
 -- that changes a citizen sets `next_due_at` to 0 in the same transaction, so an evaluation
 -- after a sync or a restart takes exactly the citizens whose inputs changed or whose time came.
--- NULL: only new data can change anything. (Added in version 5.)
+-- NULL: only new data can change anything. Every citizen has a row, made with the citizen
+-- (`citizens_make_due`) and never deleted: the readings' triggers only update it (version 15).
+-- (Added in version 5.)
 CREATE TABLE citizen_evaluations (
     citizen_id      TEXT PRIMARY KEY REFERENCES citizens (id),
     evaluated_at    INTEGER,
@@ -95,10 +97,11 @@ CREATE TABLE citizen_diagnoses (
 --
 -- A sync stores a reading in one statement, and nothing in that statement, its triggers
 -- included, may be able to abort: SQLite copies every page such a statement touches into a
--- statement journal first, a fifth of a stored reading's cost. So the citizen's foreign key is
--- checked at commit (DEFERRABLE), and the code lists are checks by `=`, because SQLite builds
--- a temporary table for an `IN` list of more than two values every time the statement runs.
--- (Both since version 15; `readings_insert_can_not_abort` in vagt-store tests it.)
+-- statement journal first, a fifth of a stored reading's cost. So the statement is an INSERT
+-- OR IGNORE (`vagt_store::readings`), the citizen's foreign key is checked at commit
+-- (DEFERRABLE), and the code lists are checks by `=`, because SQLite builds a temporary table
+-- for an `IN` list of more than two values every time the statement runs. (Since version 15;
+-- the test `storing_a_reading_can_not_abort` in vagt-store holds it.)
 CREATE TABLE readings (
     id                INTEGER PRIMARY KEY,
     citizen_id        TEXT NOT NULL REFERENCES citizens (id) DEFERRABLE INITIALLY DEFERRED,

@@ -37,6 +37,30 @@ pub fn sync_loop(
     stop: &AtomicBool,
     observer: &mut dyn SyncObserver,
 ) -> Result<(), AppError> {
+    sync_loop_with(
+        location,
+        client,
+        &SyncConfig::default(),
+        wakeups,
+        every,
+        sink,
+        stop,
+        observer,
+    )
+}
+
+/// [`sync_loop`] with `base`'s page size and limits (a test's small ones).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sync_loop_with(
+    location: &StoreLocation,
+    client: &FhirClient,
+    base: &SyncConfig,
+    wakeups: &SyncWakeups,
+    every: Duration,
+    sink: &dyn ChangeSink,
+    stop: &AtomicBool,
+    observer: &mut dyn SyncObserver,
+) -> Result<(), AppError> {
     let runtime = sync_runtime()?;
     let mut store = location.open(OpenMode::Existing)?;
     let probe = FhirClient::new(client.base(), None, probe_policy())?;
@@ -47,7 +71,7 @@ pub fn sync_loop(
         outbox.note(&store);
         let config = SyncConfig {
             only: due.only(),
-            ..SyncConfig::default()
+            ..base.clone()
         };
         let result = runtime.block_on(sync_and_follow_up(
             &mut store,
@@ -73,7 +97,15 @@ pub fn sync_loop(
         if due == SyncDue::Whole {
             last_whole = ended;
         }
-        due = if offline {
+        due = if cut_short(&result) {
+            // The rest is there to pull now: a region's first sync is a dozen runs, and
+            // waiting the interval between them (a minute while Subscriptions are bound) would
+            // add more than the runs take.
+            if stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            SyncDue::Whole
+        } else if offline {
             if !wait_for_network(&runtime, &probe, ended + every, stop) {
                 return Ok(());
             }
@@ -107,6 +139,16 @@ impl Session {
             observer,
         )
     }
+}
+
+/// Whether the run stopped at its page limit or its time budget, with more to pull.
+fn cut_short(result: &Result<SyncReport, AppError>) -> bool {
+    matches!(
+        result,
+        Err(AppError::Sync(
+            SyncError::PageLimit { .. } | SyncError::RunBudget { .. }
+        ))
+    )
 }
 
 /// Sleeps until `until` or until stopped; false when stopped.
@@ -161,6 +203,93 @@ fn wait_for_network(
 mod tests {
     use super::*;
     use std::io::{Read, Write};
+
+    /// Counts the loop's runs and stops it at the first run that pulled everything.
+    struct RunsUntilWhole<'a> {
+        runs: usize,
+        cut_short: usize,
+        stop: &'a AtomicBool,
+    }
+
+    impl SyncObserver for RunsUntilWhole<'_> {
+        fn ran(&mut self, _due: &SyncDue, result: &Result<SyncReport, AppError>) {
+            self.runs += 1;
+            if cut_short(result) {
+                self.cut_short += 1;
+            }
+            if result.is_ok() || self.runs >= 50 {
+                self.stop.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// A run cut short by its page limit leaves the rest for the next, which starts at once:
+    /// with an hour's interval, the whole cohort still arrives in one go.
+    #[test]
+    fn a_run_cut_short_by_its_page_limit_is_followed_at_once() {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let sim = runtime
+            .block_on(vagt_sim::spawn(vagt_sim::SimConfig {
+                citizens: 4,
+                days: 3,
+                ..vagt_sim::SimConfig::default()
+            }))
+            .expect("sim");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let location = StoreLocation {
+            db: Some(dir.path().join("loop.db")),
+            throwaway_key: Some(zeroize::Zeroizing::new("loop".into())),
+        };
+        drop(location.open(OpenMode::CreateIfMissing).expect("store"));
+        let client = FhirClient::new(&sim.base_url, None, RetryPolicy::default()).expect("client");
+        // Pages of 10 and two of them a type in a run: the Observations take many runs.
+        let base = SyncConfig {
+            page_size: 10,
+            max_pages_per_type: 2,
+            ..SyncConfig::default()
+        };
+        let stop = AtomicBool::new(false);
+        let mut observer = RunsUntilWhole {
+            runs: 0,
+            cut_short: 0,
+            stop: &stop,
+        };
+        // The loop in a thread of its own: were it waiting for the hour, the test stops it
+        // after two minutes and fails, rather than waiting the hour too.
+        let finished = std::thread::scope(|scope| {
+            let looping = scope.spawn(|| {
+                sync_loop_with(
+                    &location,
+                    &client,
+                    &base,
+                    &SyncWakeups::polling(),
+                    Duration::from_secs(3_600),
+                    &crate::NoWindow,
+                    &stop,
+                    &mut observer,
+                )
+            });
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let finished = stop.load(Ordering::Relaxed);
+            stop.store(true, Ordering::Relaxed);
+            looping.join().expect("the loop's thread").expect("loop");
+            finished
+        });
+        assert!(finished, "the runs did not follow each other at once");
+        assert!(
+            observer.cut_short >= 2,
+            "the cohort should take several runs: {} cut short",
+            observer.cut_short
+        );
+        assert_eq!(
+            observer.runs,
+            observer.cut_short + 1,
+            "the last run pulls the rest and ends well"
+        );
+    }
 
     #[test]
     fn the_offline_wait_ends_as_soon_as_the_backend_answers() {

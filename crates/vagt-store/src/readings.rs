@@ -105,7 +105,7 @@ pub(crate) fn record_rejection_tx(
 /// the other constraints would still abort the statement, and SQLite keeps a statement journal
 /// for a statement that may abort: a copy of every page it touches, a fifth of what storing a
 /// reading cost (see `readings` in schema.sql). So a row the schema refuses is ignored too, and
-/// `insert_reading_tx` tells that from a duplicate.
+/// `insert_reading_tx` tells that from a duplicate and returns it as an error.
 pub(crate) const INSERT_READING_SQL: &str = "INSERT OR IGNORE INTO readings
          (citizen_id, parameter, value, effective_at, received_at, source_id, source_version)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -389,10 +389,13 @@ mod tests {
             INSERT_READING_SQL,
             ("c1", "spo2", 95.0, 1_i64, 1_i64, "o1", "1"),
         );
-        // Triggers run as subprograms, which EXPLAIN lists after the statement's own program.
+        // Triggers run as subprograms, which EXPLAIN lists after the statement's own program:
+        // without them listed, the checks below would look at the statement alone.
         assert!(
-            program.iter().any(|op| op.opcode == "Program"),
-            "no triggers in the program: {program:?}"
+            program
+                .iter()
+                .any(|op| op.program == "readings_added_latest"),
+            "the triggers' programs are not listed: {program:?}"
         );
         const ABORT: i64 = 2; // OE_Abort
         let aborting: Vec<_> = program

@@ -177,8 +177,10 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
             rest = after;
             let tx = raw.connection().transaction()?;
             {
+                // OR IGNORE, as the store inserts: a plain INSERT may abort, and SQLite keeps
+                // a statement journal for every such statement.
                 let mut insert = tx.prepare_cached(
-                    "INSERT INTO readings (citizen_id, parameter, value, effective_at, received_at, source_id, source_version)
+                    "INSERT OR IGNORE INTO readings (citizen_id, parameter, value, effective_at, received_at, source_id, source_version)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, '1')",
                 )?;
                 for (citizen, parameter, value, at, source) in chunk {

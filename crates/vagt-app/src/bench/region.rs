@@ -240,8 +240,10 @@ fn raw_insert(
     {
         let mut insert = tx
             .prepare_cached(
-                "INSERT INTO readings (citizen_id, parameter, value, effective_at, received_at,
-                                       source_id, source_version)
+                // OR IGNORE, as the store inserts: a plain INSERT may abort, and SQLite keeps
+                // a statement journal for every such statement.
+                "INSERT OR IGNORE INTO readings (citizen_id, parameter, value, effective_at,
+                                                 received_at, source_id, source_version)
                  VALUES (?1, ?2, ?3, ?4, ?4, ?5, '1')",
             )
             .map_err(vagt_store::StoreError::from)?;
