@@ -288,8 +288,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 
 fn bench(out: &Output, what: &BenchWhat) -> Result<(), CliError> {
     match *what {
-        BenchWhat::Ingest { readings } => {
-            let report = vagt_app::bench::ingest(readings)?;
+        BenchWhat::Ingest { readings, citizens } => {
+            let report = vagt_app::bench::ingest(readings, citizens)?;
             out.print(&report, |w| output::ingest_bench_text(w, &report))
         }
         BenchWhat::Worklist {

@@ -206,7 +206,15 @@ fn the_os_keyring_holds_the_database_key() {
 #[test]
 fn bench_ingest_runs_the_whole_pipeline() {
     let output = Command::new(env!("CARGO_BIN_EXE_vagtctl"))
-        .args(["bench", "ingest", "--readings", "600", "--json"])
+        .args([
+            "bench",
+            "ingest",
+            "--readings",
+            "600",
+            "--citizens",
+            "40",
+            "--json",
+        ])
         .output()
         .expect("runs");
     let report = json_of(&output);
@@ -214,10 +222,13 @@ fn bench_ingest_runs_the_whole_pipeline() {
         report["readings"], 600,
         "every generated reading was stored: {report}"
     );
+    assert_eq!(report["citizens"], 40, "{report}");
     for key in [
         "pipeline_readings_per_second",
         "raw_insert_readings_per_second",
         "ratio",
+        "pipeline_last_tenth_readings_per_second",
+        "raw_insert_last_tenth_readings_per_second",
     ] {
         assert!(
             report[key].as_f64().is_some_and(|v| v > 0.0),

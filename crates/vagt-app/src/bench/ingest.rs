@@ -15,6 +15,10 @@ const BASE: &str = "http://bench.invalid/fhir";
 #[derive(Debug, Serialize)]
 pub struct IngestBench {
     pub readings: usize,
+    /// The citizens the readings are spread over, in turn, as a region's arrive: each
+    /// citizen's readings go to its own place in the per-citizen index, so the number of
+    /// citizens, not only of readings, sets how many index pages each transaction writes.
+    pub citizens: usize,
     /// Resources per FHIR page, the sync's (`SyncConfig::page_size`).
     pub page_size: usize,
     /// The transactions the pipeline stored them in (the sync holds its pages for
@@ -24,6 +28,11 @@ pub struct IngestBench {
     pub raw_insert_readings_per_second: f64,
     /// pipeline / raw; the target is at least 0.5.
     pub ratio: f64,
+    /// The pipeline's rate over its last tenth of the readings: below the whole run's rate
+    /// where each reading costs more as the database grows.
+    pub pipeline_last_tenth_readings_per_second: f64,
+    /// The raw insert's rate over its last tenth.
+    pub raw_insert_last_tenth_readings_per_second: f64,
     /// The same raw insert into the same schema in a database that is not encrypted: what
     /// SQLCipher costs.
     pub unencrypted_insert_readings_per_second: f64,
@@ -61,20 +70,28 @@ fn temp_store(dir: &tempfile::TempDir, name: &str) -> Result<Store, AppError> {
     )?)
 }
 
-pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
+pub fn ingest(readings: usize, citizens: usize) -> Result<IngestBench, AppError> {
     let end = Timestamp::now();
     // The sync's page size and transactions, so that both sides pay what a sync pays per
     // transaction.
     let sync = vagt_sync::SyncConfig::default();
     let page = sync.page_size;
+    // The values and times of a small cohort's readings, dealt to the region's citizens in
+    // turn.
     let cohort = generate(&CohortSpec {
         seed: 1,
         citizens: 50,
         days: 400,
         end,
     });
-    let citizens: Vec<CitizenId> = cohort.citizens.iter().map(|c| c.id.clone()).collect();
-    let index_of = |id: &CitizenId| citizens.iter().position(|c| c == id).unwrap_or(0);
+    let region = generate(&CohortSpec {
+        seed: 1,
+        citizens: citizens.max(1),
+        days: 1,
+        end,
+    })
+    .citizens;
+    let citizens: Vec<CitizenId> = region.iter().map(|c| c.id.clone()).collect();
     // Pages of FHIR JSON, as a server sends them.
     let mut pages: Vec<Vec<u8>> = Vec::new();
     let mut entries = Vec::with_capacity(page);
@@ -88,7 +105,8 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
         if count == readings {
             break;
         }
-        entries.push(serde_json::json!({ "resource": observation(count, index_of(&m.citizen_id), m.parameter, m.value, &m.unit, m.effective_at) }));
+        let patient = count % citizens.len();
+        entries.push(serde_json::json!({ "resource": observation(count, patient, m.parameter, m.value, &m.unit, m.effective_at) }));
         count += 1;
         if entries.len() == page || count == readings {
             let bundle = serde_json::json!({ "resourceType": "Bundle", "type": "searchset", "entry": std::mem::take(&mut entries) });
@@ -106,19 +124,21 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
     let mut pipeline = temp_store(&dir, "pipeline.db")?;
     let mut raw = temp_store(&dir, "raw.db")?;
     let mut plain = Store::open_unencrypted_for_comparison(&dir.path().join("plain.db"))?;
-    for (i, citizen) in cohort.citizens.iter().enumerate() {
-        for store in [&mut pipeline, &mut raw, &mut plain] {
-            let batch = PullBatch {
-                citizens: vec![vagt_store::SourcedCitizen {
+    for store in [&mut pipeline, &mut raw, &mut plain] {
+        let batch = PullBatch {
+            citizens: region
+                .iter()
+                .enumerate()
+                .map(|(i, citizen)| vagt_store::SourcedCitizen {
                     source_id: format!("{BASE}|Patient/p{i}"),
                     source_version: "1".into(),
                     citizen: citizen.clone(),
                     mas_only: false,
-                }],
-                ..PullBatch::default()
-            };
-            store.apply_pull(BASE, "Patient", batch, None, end)?;
-        }
+                })
+                .collect(),
+            ..PullBatch::default()
+        };
+        store.apply_pull(BASE, "Patient", batch, None, end)?;
     }
     let citizen_for = |reference: &str| -> Option<CitizenId> {
         let index: usize = reference.strip_prefix("Patient/p")?.parse().ok()?;
@@ -131,8 +151,14 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
     // The rows of each transaction, for the reference to commit as often.
     let mut transactions: Vec<usize> = Vec::new();
     let mut held = vagt_sync::HeldPages::new(sync.hold_pages_for);
+    let last_tenth_from = readings - readings / 10;
+    let mut pipeline_last_tenth: Option<(Instant, usize)> = None;
     let started = Instant::now();
-    for page in &pages {
+    for (n, page) in pages.iter().enumerate() {
+        // From the page that holds the first reading of the last tenth.
+        if pipeline_last_tenth.is_none() && (n + 1) * sync.page_size > last_tenth_from {
+            pipeline_last_tenth = Some((Instant::now(), rows.len()));
+        }
         let bundle =
             vagt_fhir::parse_bundle(page).map_err(|e| AppError::invalid("usage", e.to_string()))?;
         let mut batch = PullBatch::default();
@@ -166,13 +192,16 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
     transactions.push(held.take_committed().iter().sum());
     transactions.retain(|&rows| rows > 0);
     let pipeline_seconds = started.elapsed().as_secs_f64();
+    let pipeline_last_tenth = rate_since(pipeline_last_tenth, rows.len());
     let stored = pipeline.status()?.readings as usize;
 
     // The floor: the same rows, already in hand, inserted with one prepared statement, in
     // transactions of the pipeline's sizes.
-    let insert_raw = |raw: &mut Store| -> Result<(), vagt_store::StoreError> {
+    let insert_raw = |raw: &mut Store| -> Result<f64, vagt_store::StoreError> {
         let mut rest = rows.as_slice();
+        let mut last_tenth: Option<(Instant, usize)> = None;
         for &size in &transactions {
+            let first = rows.len() - rest.len();
             let (chunk, after) = rest.split_at(size.min(rest.len()));
             rest = after;
             let tx = raw.connection().transaction()?;
@@ -183,7 +212,10 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
                     "INSERT OR IGNORE INTO readings (citizen_id, parameter, value, effective_at, received_at, source_id, source_version)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, '1')",
                 )?;
-                for (citizen, parameter, value, at, source) in chunk {
+                for (n, (citizen, parameter, value, at, source)) in chunk.iter().enumerate() {
+                    if last_tenth.is_none() && first + n >= last_tenth_from {
+                        last_tenth = Some((Instant::now(), first + n));
+                    }
                     insert.execute((
                         citizen.as_str(),
                         parameter.code(),
@@ -196,10 +228,10 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
             }
             tx.commit()?;
         }
-        Ok(())
+        Ok(rate_since(last_tenth, rows.len()))
     };
     let started = Instant::now();
-    insert_raw(&mut raw)?;
+    let raw_last_tenth = insert_raw(&mut raw)?;
     let raw_seconds = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
@@ -210,12 +242,23 @@ pub fn ingest(readings: usize) -> Result<IngestBench, AppError> {
     let raw_rate = rows.len() as f64 / raw_seconds.max(1e-9);
     Ok(IngestBench {
         readings: stored,
+        citizens: citizens.len(),
         page_size: page,
         transactions: transactions.len(),
         pipeline_readings_per_second: pipeline_rate,
         raw_insert_readings_per_second: raw_rate,
         ratio: pipeline_rate / raw_rate.max(1e-9),
+        pipeline_last_tenth_readings_per_second: pipeline_last_tenth,
+        raw_insert_last_tenth_readings_per_second: raw_last_tenth,
         unencrypted_insert_readings_per_second: rows.len() as f64 / plain_seconds.max(1e-9),
         thirty_million_minutes: 30e6 / pipeline_rate.max(1e-9) / 60.0,
+    })
+}
+
+/// Readings per second from `since` (an instant and the readings done by then) until now,
+/// when `total` are done; 0 when the run never got there (fewer transactions than tenths).
+fn rate_since(since: Option<(Instant, usize)>, total: usize) -> f64 {
+    since.map_or(0.0, |(at, done)| {
+        (total - done.min(total)) as f64 / at.elapsed().as_secs_f64().max(1e-9)
     })
 }

@@ -10,6 +10,9 @@ pub enum BenchWhat {
     Ingest {
         #[arg(long, default_value_t = 100_000)]
         readings: usize,
+        /// The citizens the readings are spread over (a region has 10,000).
+        #[arg(long, default_value_t = 10_000)]
+        citizens: usize,
     },
     /// What the window reads after one new reading for one citizen (their row, the open alarms,
     /// the status), against the whole worklist, on a demo database of --citizens. Uses a

@@ -6,8 +6,8 @@ use vagt_app::bench::{IngestBench, LatencyBench, LatencyFigures, RegionBench, Wo
 pub fn ingest_bench_text(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
     writeln!(
         w,
-        "ingest of {} readings (FHIR JSON pages of {}, {} transactions, encrypted store):",
-        r.readings, r.page_size, r.transactions
+        "ingest of {} readings of {} citizens (FHIR JSON pages of {}, {} transactions, encrypted store):",
+        r.readings, r.citizens, r.page_size, r.transactions
     )?;
     writeln!(
         w,
@@ -24,6 +24,11 @@ pub fn ingest_bench_text(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
         "  ratio                            {:>10.2}  (target >= 0.50): {}",
         r.ratio,
         verdict(r.ratio >= 0.5)
+    )?;
+    writeln!(
+        w,
+        "  over the last tenth: pipeline {:.0}/s, raw insert {:.0}/s  (the cost's growth with the database)",
+        r.pipeline_last_tenth_readings_per_second, r.raw_insert_last_tenth_readings_per_second
     )?;
     writeln!(
         w,
