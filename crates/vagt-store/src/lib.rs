@@ -22,6 +22,7 @@ mod handover;
 mod import;
 pub mod key;
 mod levels;
+mod lock_wait;
 pub mod migrate;
 mod outbox;
 mod persons;
@@ -53,6 +54,7 @@ pub use evaluation::EvaluationReport;
 pub use handover::ShiftLevels;
 pub use key::{DbKey, KeySource};
 pub use levels::{LEVEL_HISTORY_LIMIT, LevelHistoryEntry};
+pub use lock_wait::writer_waiting;
 pub use outbox::{OutboxItem, OutboxRecord};
 pub use persons::PersonAdded;
 pub use plans::{PlanCheck, PlanForm, PlanRevisionSummary, PlanSaved, PlanView};
@@ -113,7 +115,8 @@ const STATEMENT_CACHE_CAPACITY: usize = 128;
 
 /// The connection's settings, the same for every connection to a store.
 fn configure(mut conn: Connection) -> Result<Connection> {
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // As `busy_timeout` (10 s), and a sync holding its pages learns that a writer waits.
+    conn.busy_handler(Some(lock_wait::wait_for_lock))?;
     // WAL: readers never block the writer, so the UI stays responsive while a sync writes.
     // synchronous=FULL: a committed transaction survives power loss ("loses nothing").
     conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -260,6 +260,7 @@ impl Store {
             return Err(failed.into());
         }
         self.pulls_held = false;
+        crate::lock_wait::lock_released();
         Ok(())
     }
 

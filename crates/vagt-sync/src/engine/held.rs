@@ -37,14 +37,21 @@ impl<T> HeldPages<T> {
         self.pending.push(page);
     }
 
-    /// When the pages held uncommitted are due, if any are held.
+    /// When the pages held uncommitted are due, if any are held: now if a writer of this
+    /// process waits for the lock they hold (`vagt_store::writer_waiting`).
     pub fn due_at(&self) -> Option<Instant> {
-        self.since.map(|at| at + self.hold_for)
+        let since = self.since?;
+        Some(if vagt_store::writer_waiting() {
+            Instant::now()
+        } else {
+            since + self.hold_for
+        })
     }
 
-    /// Whether they have been held long enough to commit.
+    /// Whether they have been held long enough to commit, or a writer waits for them.
     pub fn due(&self) -> bool {
-        self.since.is_some_and(|at| at.elapsed() >= self.hold_for)
+        self.since
+            .is_some_and(|at| at.elapsed() >= self.hold_for || vagt_store::writer_waiting())
     }
 
     /// Commits the pages held. Pages a failed page rolled back with it are dropped, uncounted.
@@ -138,6 +145,53 @@ mod tests {
         );
         held.commit(&mut store).expect("nothing left to commit");
         assert!(held.take_committed().is_empty());
+        let citizens: i64 = store
+            .connection()
+            .query_row("SELECT count(*) FROM citizens", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(citizens, 2);
+    }
+
+    /// A nurse's record on another connection of this process does not wait for the hold: the
+    /// pages held are due as soon as it waits, and it is written once they are committed.
+    #[test]
+    fn a_writer_waiting_for_the_lock_makes_the_held_pages_due() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("vagt.db");
+        let key = DbKey::from_hex(&"ef".repeat(32)).expect("key");
+        let mut store =
+            Store::open_with_key(&path, &key, OpenMode::CreateIfMissing).expect("store");
+        let now = Timestamp::parse_rfc3339("2026-11-22T12:00:00Z").expect("valid");
+        let mut held = HeldPages::new(Duration::from_secs(3600));
+        held.hold(&mut store).expect("hold");
+        store
+            .apply_pull("srv", "Patient", page(1), None, now)
+            .expect("page");
+        held.stored(1);
+        assert!(!held.due(), "an hour's hold is not due after a page");
+
+        let writer = std::thread::spawn(move || {
+            let mut other = Store::open_with_key(&path, &key, OpenMode::Existing).expect("store");
+            other.apply_pull("srv", "Patient", page(2), None, now)
+        });
+        let waited_from = std::time::Instant::now();
+        while !held.due() {
+            assert!(
+                waited_from.elapsed() < Duration::from_secs(8),
+                "the held pages never became due while a writer waited"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(
+            held.due_at()
+                .is_some_and(|at| at <= std::time::Instant::now())
+        );
+        held.commit(&mut store).expect("commit");
+        writer
+            .join()
+            .expect("the writer's thread")
+            .expect("the writer's page, written after the commit");
+        assert_eq!(held.take_committed(), vec![1]);
         let citizens: i64 = store
             .connection()
             .query_row("SELECT count(*) FROM citizens", [], |r| r.get(0))
