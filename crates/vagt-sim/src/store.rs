@@ -2,6 +2,7 @@
 //! `meta.lastUpdated` is unique and strictly increasing across the whole server, and an index
 //! per resource type ordered by it (what `_lastUpdated` searches and cursor paging walk).
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -11,8 +12,33 @@ use vagt_core::Timestamp;
 pub(crate) struct Version {
     pub version_id: u32,
     pub last_updated: Timestamp,
-    /// The full resource, `id` and `meta` included.
-    pub resource: Arc<Value>,
+    /// The full resource, `id` and `meta` included, as its JSON text: what a page serves as
+    /// it is. Text, not a `serde_json::Value`: the tree of an Observation took about 7 KB
+    /// (a map of a few fields allocates room for eleven), its text under one.
+    pub text: Arc<RawValue>,
+}
+
+impl Version {
+    pub fn new(version_id: u32, last_updated: Timestamp, resource: &Value) -> Version {
+        Version {
+            version_id,
+            last_updated,
+            text: as_text(resource),
+        }
+    }
+
+    /// The resource as a tree, parsed from its text.
+    pub fn resource(&self) -> Value {
+        // The text was written from a tree, so it parses; `Null` is never served for it.
+        serde_json::from_str(self.text.get()).unwrap_or(Value::Null)
+    }
+}
+
+/// A resource's JSON text. Any `Value` serializes; `null` stands for one that would not.
+fn as_text(resource: &Value) -> Arc<RawValue> {
+    serde_json::value::to_raw_value(resource)
+        .unwrap_or_else(|_| RawValue::NULL.to_owned())
+        .into()
 }
 
 #[derive(Debug)]
@@ -267,11 +293,7 @@ fn stamp(
                 .collect()
         })
         .unwrap_or_default();
-    let version = Version {
-        version_id,
-        last_updated,
-        resource: Arc::new(resource),
-    };
+    let version = Version::new(version_id, last_updated, &resource);
     (version, subject, identifiers)
 }
 

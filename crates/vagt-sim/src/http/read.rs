@@ -60,8 +60,8 @@ pub(super) async fn vread(
 /// `version` as the fault profile has it look.
 async fn served(st: &Shared, mut version: Version) -> Response {
     let profile = st.faults.read().await.clone();
-    if let Some(rewritten) = hostile::rewrite_read(&profile, &version.resource) {
-        version.resource = Arc::new(rewritten);
+    if let Some(rewritten) = hostile::rewrite_read(&profile, &version.resource()) {
+        version = Version::new(version.version_id, version.last_updated, &rewritten);
     }
     resource_response(StatusCode::OK, &version, None)
 }

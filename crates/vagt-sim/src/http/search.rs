@@ -15,6 +15,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -354,7 +355,7 @@ fn entry_values(
 ) -> Vec<Value> {
     hits.into_iter()
         .map(|h| {
-            let mut resource = (*h.version.resource).clone();
+            let mut resource = h.version.resource();
             hostile::rewrite(profile, &mut resource);
             json!({
                 "fullUrl": format!("{base}/{resource_type}/{}", h.id),
@@ -374,7 +375,7 @@ fn page_bytes(head: &Value, hits: &[Hit], base: &str, resource_type: &str) -> Ve
             .iter()
             .map(|h| Entry {
                 full_url: format!("{base}/{resource_type}/{}", h.id),
-                resource: &h.version.resource,
+                resource: &h.version.text,
                 search: SearchMode { mode: "match" },
             })
             .collect(),
@@ -394,7 +395,7 @@ struct Page<'a> {
 struct Entry<'a> {
     #[serde(rename = "fullUrl")]
     full_url: String,
-    resource: &'a Value,
+    resource: &'a RawValue,
     search: SearchMode,
 }
 
@@ -460,15 +461,15 @@ mod tests {
         let hits: Vec<Hit> = (1..=3)
             .map(|n| Hit {
                 id: format!("o-{n:06}"),
-                version: Version {
-                    version_id: n,
-                    last_updated: Timestamp::from_millis(i64::from(n)),
-                    resource: Arc::new(json!({
+                version: Version::new(
+                    n,
+                    Timestamp::from_millis(i64::from(n)),
+                    &json!({
                         "resourceType": "Observation",
                         "id": format!("o-{n:06}"),
                         "valueQuantity": {"value": 90 + n, "unit": "%"},
-                    })),
-                },
+                    }),
+                ),
             })
             .collect();
         let head = json!({

@@ -96,7 +96,7 @@ async fn bind(st: &Shared, text: &str, bound: &mut Vec<Bound>) -> String {
     let Some(record) = world.store.get("Subscription", id) else {
         return format!("error {id} no such Subscription");
     };
-    let resource = &record.current.resource;
+    let resource = &record.current.resource();
     let active = resource.get("status").and_then(Value::as_str) == Some("active");
     let resource_type = resource
         .get("criteria")

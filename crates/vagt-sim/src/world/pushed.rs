@@ -30,7 +30,7 @@ impl World {
         let Some(record) = self.store.record(index) else {
             return;
         };
-        let resource = &record.current.resource;
+        let resource = &record.current.resource();
         let patient_id = record
             .subject
             .as_deref()
