@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A whole first sync from a local backend (issue 15): vagt-sim serving CITIZENS citizens over
-# DAYS days, `vagtctl sync --once` into a new encrypted database until a run brings nothing new
-# (a run pulls at most 5,000 pages of a type), its wall time and the CPU
+# DAYS days, `vagtctl sync --once` into a new encrypted database, run again at once while a run
+# is cut short (at most 5,000 pages of a type a run) until one completes, its wall time and the CPU
 # time of each side (the station and the backend); as the reference, in the same run, the same
 # number of readings through the sync's store path alone (`vagtctl bench ingest`: parsed,
 # mapped and stored from pages in memory, no HTTP).
@@ -38,11 +38,17 @@ while True:
                           "--backend", os.environ["BACKEND"], "--json"],
                          capture_output=True, text=True)
     runs += 1
-    answer = json.loads(run.stdout) if run.stdout.strip() else {}
+    try:
+        answer = json.loads(run.stdout)
+    except ValueError:
+        raise SystemExit(f"the sync answered no JSON ({run.returncode}): {run.stderr[-2000:]}")
     if run.returncode == 0:
         break
-    if answer.get("error", {}).get("code") not in cut_short or runs == 50:
-        raise SystemExit(f"the sync failed ({run.returncode}): {run.stderr[-2000:]}")
+    code = answer.get("error", {}).get("code")
+    if code not in cut_short:
+        raise SystemExit(f"the sync failed ({code}): {run.stdout[-2000:]}")
+    if runs == 50:
+        raise SystemExit("50 runs, each cut short: the sync does not finish")
 wall = time.monotonic() - started
 used = resource.getrusage(resource.RUSAGE_CHILDREN)
 # A run cut short reports an error, not what it pulled: resources are counted for one run only.

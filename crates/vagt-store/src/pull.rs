@@ -239,6 +239,7 @@ impl Store {
         if !self.pulls_held {
             self.conn.execute_batch("BEGIN IMMEDIATE")?;
             self.pulls_held = true;
+            crate::lock_wait::held_pulls_began_or_committed();
         }
         Ok(())
     }
@@ -260,7 +261,7 @@ impl Store {
             return Err(failed.into());
         }
         self.pulls_held = false;
-        crate::lock_wait::lock_released();
+        crate::lock_wait::held_pulls_began_or_committed();
         Ok(())
     }
 

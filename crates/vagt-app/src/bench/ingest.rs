@@ -151,7 +151,8 @@ pub fn ingest(readings: usize, citizens: usize) -> Result<IngestBench, AppError>
     // The rows of each transaction, for the reference to commit as often.
     let mut transactions: Vec<usize> = Vec::new();
     let mut held = vagt_sync::HeldPages::new(sync.hold_pages_for);
-    let last_tenth_from = readings - readings / 10;
+    // The first reading of the last tenth (at least one reading).
+    let last_tenth_from = readings - readings.div_ceil(10);
     let mut pipeline_last_tenth: Option<(Instant, usize)> = None;
     let started = Instant::now();
     for (n, page) in pages.iter().enumerate() {
@@ -199,6 +200,8 @@ pub fn ingest(readings: usize, citizens: usize) -> Result<IngestBench, AppError>
     // transactions of the pipeline's sizes.
     let insert_raw = |raw: &mut Store| -> Result<f64, vagt_store::StoreError> {
         let mut rest = rows.as_slice();
+        // Of the rows, which may be fewer than the readings (those the pipeline rejected).
+        let last_tenth_from = rows.len() - rows.len().div_ceil(10);
         let mut last_tenth: Option<(Instant, usize)> = None;
         for &size in &transactions {
             let first = rows.len() - rest.len();
@@ -256,7 +259,7 @@ pub fn ingest(readings: usize, citizens: usize) -> Result<IngestBench, AppError>
 }
 
 /// Readings per second from `since` (an instant and the readings done by then) until now,
-/// when `total` are done; 0 when the run never got there (fewer transactions than tenths).
+/// when `total` are done; 0 when the last tenth was never reached (nothing was stored).
 fn rate_since(since: Option<(Instant, usize)>, total: usize) -> f64 {
     since.map_or(0.0, |(at, done)| {
         (total - done.min(total)) as f64 / at.elapsed().as_secs_f64().max(1e-9)

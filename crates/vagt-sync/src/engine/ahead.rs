@@ -7,9 +7,13 @@
 use crate::client::FhirClient;
 use crate::error::SyncError;
 use std::collections::HashSet;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use vagt_core::Timestamp;
 use vagt_fhir::{NotABundle, Page};
+
+/// How often a wait for the next page asks whether to give up (a nurse's record waits for the
+/// lock the held pages keep): short against the hold, long against a wakeup's cost.
+const LOOK_EVERY: Duration = Duration::from_millis(10);
 
 /// A page as far as it could be read, and when the backend answered it.
 pub(super) struct PageAnswer {
@@ -57,18 +61,24 @@ impl PageAhead {
     }
 
     /// Whether the answer arrives by `deadline` (or the request failed): reading it will not
-    /// wait then.
-    pub(super) async fn ready_by(&mut self, deadline: Instant) -> bool {
-        if self.arrived.is_some() {
-            return true;
-        }
-        // Cancel-safe: when the time is up, the task goes on and is joined later.
-        match tokio::time::timeout_at(deadline.into(), joined(&mut self.task)).await {
-            Ok(answer) => {
-                self.arrived = Some(answer);
-                true
+    /// wait then. Gives up before `deadline` once `give_up` says so, asked every
+    /// `LOOK_EVERY`.
+    pub(super) async fn ready_by(&mut self, deadline: Instant, give_up: impl Fn() -> bool) -> bool {
+        loop {
+            if self.arrived.is_some() {
+                return true;
             }
-            Err(_elapsed) => false,
+            // Cancel-safe: when the time is up, the task goes on and is joined later. Polled
+            // at least once, so an answer already there counts even past the deadline.
+            let until = deadline.min(Instant::now() + LOOK_EVERY);
+            if let Ok(answer) = tokio::time::timeout_at(until.into(), joined(&mut self.task)).await
+            {
+                self.arrived = Some(answer);
+                return true;
+            }
+            if Instant::now() >= deadline || give_up() {
+                return false;
+            }
         }
     }
 
@@ -162,16 +172,25 @@ mod tests {
         });
         // Not there by the deadline: the wait ends, the request goes on.
         let soon = Instant::now() + Duration::from_millis(20);
-        assert!(!ahead.ready_by(soon).await);
+        assert!(!ahead.ready_by(soon, || false).await);
         assert!(Instant::now() >= soon);
+        // Told to give up (a writer waits for the lock the held pages keep): the wait ends long
+        // before its deadline.
+        let asked = Instant::now();
+        assert!(
+            !ahead
+                .ready_by(asked + Duration::from_secs(60), || true)
+                .await
+        );
+        assert!(asked.elapsed() < Duration::from_secs(5));
         send.send(()).expect("the task waits");
         assert!(
             ahead
-                .ready_by(Instant::now() + Duration::from_secs(60))
+                .ready_by(Instant::now() + Duration::from_secs(60), || false)
                 .await
         );
         // Arrived and kept: asking again does not wait, and the answer is read once.
-        assert!(ahead.ready_by(Instant::now()).await);
+        assert!(ahead.ready_by(Instant::now(), || false).await);
         let read = ahead.answer().await.expect("answered");
         let page = read.page.map_err(|not| not.why).expect("a bundle");
         assert_eq!(page.bundle.total, Some(7));

@@ -15,8 +15,9 @@ pub struct SyncConfig {
     /// (`Store::hold_pulls`): fewer, larger transactions write and encrypt each index page
     /// once, not once a page. A region's readings arrive spread over its 10,000 citizens, so a
     /// transaction writes a page of the per-citizen index for nearly every reading it adds
-    /// unless it adds many: 5 s, not 0.5, stored 3 million readings 1.6 times as fast
-    /// (`vagtctl bench ingest --readings 3000000`). Only a pull of many pages holds so long:
+    /// unless it adds many: 5 s, not 0.5, stored 5 million readings 1.5 times as fast
+    /// (`vagtctl bench ingest --readings 5000000`), and a first sync of 6.2 million from
+    /// `vagt-sim` 1.2 times (`docs/performance.md`). Only a pull of many pages holds so long:
     /// the last page commits. A nurse's record on another connection of this process does not
     /// wait for the hold (`vagt_store::writer_waiting`); another process's may. Zero commits
     /// every page.

@@ -99,8 +99,13 @@ mod tests {
         }
     }
 
+    /// `vagt_store::writer_waiting` is the process's: the test that makes a writer wait must
+    /// not run beside one that needs nobody to.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn what_held_pages_stored_counts_once_committed_and_not_when_rolled_back() {
+        let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let dir = tempfile::tempdir().expect("tempdir");
         let key = DbKey::from_hex(&"ef".repeat(32)).expect("key");
         let mut store =
@@ -156,6 +161,7 @@ mod tests {
     /// pages held are due as soon as it waits, and it is written once they are committed.
     #[test]
     fn a_writer_waiting_for_the_lock_makes_the_held_pages_due() {
+        let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("vagt.db");
         let key = DbKey::from_hex(&"ef".repeat(32)).expect("key");

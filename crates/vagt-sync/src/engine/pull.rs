@@ -218,8 +218,9 @@ async fn pull_pages(
     let mut newest = checkpoint;
     // Resources received for the current query, for `_offset` paging and its `total`.
     let mut received_for_query = 0usize;
-    // When the progress was last written: a transaction of its own, so once a second is
-    // enough for other processes (and the heartbeat, stale after minutes), not once a page.
+    // When the progress was last written: once a second is enough for other processes (who
+    // see it when the held pages commit; the heartbeat is stale after minutes), not once a
+    // page.
     let mut progress_written: Option<Instant> = None;
     while let Some(mut asked) = next.take() {
         // The backend is waited for until the pages held are due, and no longer: past that,
@@ -229,7 +230,7 @@ async fn pull_pages(
         // nearly every page a transaction of its own, since the backend takes about as long to
         // send a page as this thread to store one.
         if let (Some(due), Ok(ahead)) = (held.due_at(), asked.as_mut())
-            && !ahead.ready_by(due).await
+            && !ahead.ready_by(due, vagt_store::writer_waiting).await
         {
             held.commit(store)?;
         }
@@ -440,9 +441,8 @@ async fn pull_pages(
         let per_second = done as f64 / elapsed;
         let progress_due =
             last_page || progress_written.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY);
-        if progress_due || held.due() {
-            held.commit(store)?;
-        }
+        // The progress is written in the held transaction, and seen by other processes when it
+        // commits. Committing for it made every transaction a second long, whatever the hold.
         if progress_due {
             store.record_sync_progress(
                 run,
@@ -454,6 +454,9 @@ async fn pull_pages(
                 },
             )?;
             progress_written = Some(Instant::now());
+        }
+        if last_page || held.due() {
+            held.commit(store)?;
         }
         progress(&Progress {
             resource_type: resource_type.to_owned(),
