@@ -7,7 +7,7 @@
 -- json_valid. Connection settings (WAL, foreign keys, key) are pragmas set by the store, not
 -- here, because they do not persist in the file or cannot run inside a transaction.
 --
--- Version: 15 (PRAGMA user_version, set by the store after applying this file).
+-- Version: 16 (PRAGMA user_version, set by the store after applying this file).
 
 -- Facts about this database: its id (a UUID, so stations can tell each other apart) and the
 -- build that created it.
@@ -124,9 +124,31 @@ CREATE TABLE readings (
     UNIQUE (source_id, source_version)
 ) STRICT;
 
+-- Dropped while a bulk load lasts (`bulk_load` below) and made again from this text at its end.
 CREATE INDEX readings_by_citizen_parameter_time
     ON readings (citizen_id, parameter, effective_at)
     WHERE is_current = 1;
+
+-- A bulk load under way: one row while a pull brings at least as many readings as the store
+-- holds (a station's first sync). Each stored reading adds to the index above where its
+-- citizen's and parameter's readings end: a region's 80,000 such places, so that each
+-- transaction wrote about a page per reading and a first sync slowed as it went (30 million
+-- readings would take over 20 minutes). So the index is dropped while the row is here and
+-- made again, in one sort, when the pull ends (`vagt_store::bulk_load`). Meanwhile the rules
+-- wait (citizens stay due), and a change of a stored reading marks its citizen's and
+-- parameter's latest reading stale (`latest_readings_stale`) instead of looking it up, which
+-- would read every reading. (Added in version 16.)
+CREATE TABLE bulk_load (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    backend  TEXT NOT NULL,
+    began_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE latest_readings_stale (
+    citizen_id TEXT NOT NULL,
+    parameter  TEXT NOT NULL,
+    PRIMARY KEY (citizen_id, parameter)
+) STRICT, WITHOUT ROWID;
 
 -- Each citizen's newest current reading of each parameter (newest by effective time, then row),
 -- kept by the triggers `readings_*_latest` whichever path writes readings, so that the worklist
@@ -620,6 +642,7 @@ END;
 
 CREATE TRIGGER readings_changed_latest
 AFTER UPDATE OF is_current, status, value, effective_at ON readings
+WHEN NOT EXISTS (SELECT 1 FROM bulk_load)
 BEGIN
     DELETE FROM latest_readings
         WHERE citizen_id = OLD.citizen_id AND parameter = OLD.parameter;
@@ -631,6 +654,7 @@ BEGIN
 END;
 
 CREATE TRIGGER readings_removed_latest AFTER DELETE ON readings
+WHEN NOT EXISTS (SELECT 1 FROM bulk_load)
 BEGIN
     DELETE FROM latest_readings
         WHERE citizen_id = OLD.citizen_id AND parameter = OLD.parameter;
@@ -639,6 +663,27 @@ BEGIN
         WHERE citizen_id = OLD.citizen_id AND parameter = OLD.parameter
           AND is_current = 1 AND status <> 'entered_in_error'
         ORDER BY effective_at DESC, id DESC LIMIT 1;
+END;
+
+-- While a bulk load lasts, the lookups above would read every reading: the pair is marked
+-- stale and looked up when the index is made again. (Since version 16.)
+CREATE TRIGGER readings_changed_latest_in_bulk
+AFTER UPDATE OF is_current, status, value, effective_at ON readings
+WHEN EXISTS (SELECT 1 FROM bulk_load)
+BEGIN
+    DELETE FROM latest_readings
+        WHERE citizen_id = OLD.citizen_id AND parameter = OLD.parameter;
+    INSERT INTO latest_readings_stale (citizen_id, parameter)
+        VALUES (OLD.citizen_id, OLD.parameter) ON CONFLICT DO NOTHING;
+END;
+
+CREATE TRIGGER readings_removed_latest_in_bulk AFTER DELETE ON readings
+WHEN EXISTS (SELECT 1 FROM bulk_load)
+BEGIN
+    DELETE FROM latest_readings
+        WHERE citizen_id = OLD.citizen_id AND parameter = OLD.parameter;
+    INSERT INTO latest_readings_stale (citizen_id, parameter)
+        VALUES (OLD.citizen_id, OLD.parameter) ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER care_events_added_make_due AFTER INSERT ON care_events

@@ -293,6 +293,11 @@ sync_progress: SyncProgress | null,
  */
 readings_behind: number | null, 
 /**
+ * A first sync's bulk load is under way (`bulk_load` in schema.sql): the rules wait until
+ * every reading is in, so no alarm is raised meanwhile.
+ */
+bulk_load: boolean, 
+/**
  * Alarms waiting for a nurse, and how many of them are high priority.
  */
 open_alarms: number, open_high_alarms: number, 
@@ -397,6 +402,11 @@ sync_progress: SyncProgress | null,
  * could tell; `null` when unknown (never synced, or offline before it could count).
  */
 readings_behind: number | null, 
+/**
+ * A first sync's bulk load is under way (`bulk_load` in schema.sql): the rules wait until
+ * every reading is in, so no alarm is raised meanwhile.
+ */
+bulk_load: boolean, 
 /**
  * Alarms waiting for a nurse, and how many of them are high priority.
  */

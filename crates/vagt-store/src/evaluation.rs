@@ -46,6 +46,10 @@ pub struct EvaluationReport {
     /// The citizens whose level or alarms this evaluation changed.
     #[serde(skip)]
     pub changed_citizens: BTreeSet<CitizenId>,
+    /// Citizens not evaluated because a bulk load is under way: they stay due, and are
+    /// evaluated once it ends (without the readings' index each evaluation would read every
+    /// reading).
+    pub deferred: usize,
 }
 
 impl EvaluationReport {
@@ -111,6 +115,10 @@ impl Store {
 
     fn evaluate_these(&mut self, citizens: &[String], now: Timestamp) -> Result<EvaluationReport> {
         let mut report = EvaluationReport::default();
+        if self.bulk_loading()? {
+            report.deferred = citizens.len();
+            return Ok(report);
+        }
         for chunk in citizens.chunks(CITIZENS_PER_TRANSACTION) {
             // Immediate: the inputs read and the results written are one consistent step, and a
             // write by another process in between waits rather than being marked done unseen.

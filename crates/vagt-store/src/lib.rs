@@ -9,6 +9,7 @@
 mod alarm_rows;
 mod alarms;
 mod audit;
+mod bulk_load;
 mod calls;
 mod care_events;
 mod citizen_rows;
@@ -45,6 +46,7 @@ mod worklist;
 pub use alarm_rows::AckOutcome;
 pub use alarms::{AlarmEpisode, AlarmFilter, AlarmRow, episodes_of};
 pub use audit::{AuditEntry, ChainBreak};
+pub use bulk_load::{BULK_LOAD_INDEX, BulkLoadEnded};
 pub use calls::{CallSaved, FormDraft};
 pub use citizens::NEWS2_MAX_AGE_MS;
 pub use dispatches::DispatchSaved;

@@ -18,7 +18,7 @@ pub struct Migrations {
 
 pub const CURRENT: Migrations = Migrations {
     schema: SCHEMA_SQL,
-    version: 15,
+    version: 16,
     upgrades: &[
         include_str!("../migrations/0001_to_0002.sql"),
         include_str!("../migrations/0002_to_0003.sql"),
@@ -34,6 +34,7 @@ pub const CURRENT: Migrations = Migrations {
         include_str!("../migrations/0012_to_0013.sql"),
         include_str!("../migrations/0013_to_0014.sql"),
         include_str!("../migrations/0014_to_0015.sql"),
+        include_str!("../migrations/0015_to_0016.sql"),
     ],
 };
 

@@ -27,6 +27,9 @@ pub struct StoreStatus {
     /// Readings the backend holds that this store has not got yet, as of the newest run that
     /// could tell; `null` when unknown (never synced, or offline before it could count).
     pub readings_behind: Option<i64>,
+    /// A first sync's bulk load is under way (`bulk_load` in schema.sql): the rules wait until
+    /// every reading is in, so no alarm is raised meanwhile.
+    pub bulk_load: bool,
     /// Alarms waiting for a nurse, and how many of them are high priority.
     pub open_alarms: i64,
     pub open_high_alarms: i64,
@@ -114,6 +117,7 @@ impl Store {
             sync_state,
             sync_progress: running,
             readings_behind,
+            bulk_load: self.bulk_loading()?,
             open_alarms: count("SELECT count(*) FROM alarms WHERE state = 'open'")?,
             open_high_alarms: count(
                 "SELECT count(*) FROM alarms WHERE state = 'open' AND priority = 'high'",

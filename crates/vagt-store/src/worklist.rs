@@ -397,7 +397,10 @@ mod tests {
         let trigger = &schema[schema
             .find("CREATE TRIGGER readings_changed_latest")
             .expect("the trigger")..];
-        let select = &trigger[trigger.find("SELECT").expect("its lookup")..];
+        let lookup = &trigger[trigger
+            .find("INSERT INTO latest_readings")
+            .expect("its lookup")..];
+        let select = &lookup[lookup.find("SELECT").expect("its lookup")..];
         let select = &select[..select.find(';').expect("its end")];
         let sql = select
             .replace("OLD.citizen_id", "?1")

@@ -723,3 +723,115 @@ async fn subscriptions_ping_the_types_that_changed() {
         "{refused:?}"
     );
 }
+
+/// Runs of `config` until one ends well; how many were cut short by their page limit.
+async fn sync_in_runs(store: &mut Store, client: &FhirClient, config: &SyncConfig) -> usize {
+    for cut_short in 0..50 {
+        match sync_once(store, client, config, &mut |_| {}).await {
+            Ok(_) => return cut_short,
+            Err(SyncError::PageLimit { .. }) => {}
+            Err(e) => panic!("a run failed: {e}"),
+        }
+    }
+    panic!("no run ended well in 50");
+}
+
+/// A station's first sync in bulk (the readings' per-citizen index dropped, made once at the
+/// end), spread over runs cut short by their page limit while the backend corrects and
+/// withdraws readings already pulled, ends where a station that stored reading by reading
+/// ends: the server's readings, and the same latest readings, levels, plans and alarms. Later
+/// changes arrive as usual: a pull smaller than the store is no bulk load.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_in_bulk_over_several_runs_ends_as_one_reading_by_reading() {
+    use common::stations::{agreed_state, assert_agree, open_station};
+    let sim = sim(6, 30, FaultProfile::none()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = FhirClient::new(&sim.base_url, None, test_policy()).expect("client");
+    let config = |bulk_load_from| SyncConfig {
+        page_size: 100,
+        max_pages_per_type: 4,
+        bulk_load_from,
+        ..SyncConfig::default()
+    };
+    let change = AdvanceSpec {
+        new_readings: 6,
+        late_readings: 3,
+        corrections: 6,
+        retractions: 4,
+        new_citizens: 0,
+        new_responses: 0,
+        amended_responses: 0,
+        retracted_responses: 0,
+        silent_citizens: 0,
+    };
+    let mut plain = open_station(dir.path(), "plain.db");
+    let mut bulk = open_station(dir.path(), "bulk.db");
+    let mut cut_short = 0;
+    loop {
+        match sync_once(&mut bulk, &client, &config(Some(1)), &mut |_| {}).await {
+            Ok(_) => break,
+            Err(SyncError::PageLimit { .. }) => {
+                cut_short += 1;
+                assert!(
+                    bulk.status().expect("status").bulk_load,
+                    "the bulk load lasts from run to run, and the status says so"
+                );
+                // Readings already stored change meanwhile.
+                if cut_short == 2 {
+                    sim.advance(change.clone()).await;
+                }
+            }
+            Err(e) => panic!("a run failed: {e}"),
+        }
+        assert!(cut_short < 50, "no run ended well in 50");
+    }
+    assert!(cut_short >= 2, "the pull spans runs: {cut_short}");
+    assert!(
+        !bulk.bulk_loading().expect("state"),
+        "it ends with the pull"
+    );
+    let ended = bulk
+        .audit_entries(100)
+        .expect("audit")
+        .into_iter()
+        .find(|e| e.action == "sync.bulk_load.end")
+        .and_then(|e| e.detail)
+        .expect("the end is audited");
+    assert!(
+        ended["stale_latest"].as_u64().is_some_and(|n| n > 0),
+        "changes of stored readings went by the bulk triggers: {ended}"
+    );
+    // More changes; a small pull is no bulk load.
+    sim.advance(change).await;
+    assert_eq!(sync_in_runs(&mut bulk, &client, &config(Some(1))).await, 0);
+    let began = bulk
+        .audit_entries(1000)
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.action == "sync.bulk_load.begin")
+        .count();
+    assert_eq!(began, 1, "the first sync's only");
+    sync_in_runs(&mut plain, &client, &config(None)).await;
+
+    let (want, _) = expected(&sim).await;
+    assert_same(&local(&bulk), &want);
+    assert_same(&local(&plain), &want);
+    let latest = |store: &mut Store| -> Vec<(String, String, i64, f64)> {
+        let conn = store.connection();
+        let mut stmt = conn
+            .prepare(
+                "SELECT citizen_id, parameter, effective_at, value FROM latest_readings
+                 ORDER BY 1, 2",
+            )
+            .expect("prepare");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    assert_eq!(latest(&mut bulk), latest(&mut plain));
+    let at = Timestamp::now();
+    let (a, b) = (agreed_state(&mut plain, at), agreed_state(&mut bulk, at));
+    assert!(a.contains("suggested Some"), "levels to compare: {a}");
+    assert_agree(&a, &b, "reading by reading against in bulk");
+}

@@ -288,8 +288,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 
 fn bench(out: &Output, what: &BenchWhat) -> Result<(), CliError> {
     match *what {
-        BenchWhat::Ingest { readings, citizens } => {
-            let report = vagt_app::bench::ingest(readings, citizens)?;
+        BenchWhat::Ingest {
+            readings,
+            citizens,
+            no_bulk_load,
+        } => {
+            let report = vagt_app::bench::ingest(readings, citizens, !no_bulk_load)?;
             out.print(&report, |w| output::ingest_bench_text(w, &report))
         }
         BenchWhat::Worklist {

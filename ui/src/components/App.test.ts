@@ -86,6 +86,17 @@ describe('the status bar', () => {
     await waitFor(() => expect(screen.getByTestId('status-sync-state')).toBeTruthy());
     expect(screen.queryByTestId('status-live')).toBeNull();
   });
+
+  it('says while a first sync loads in bulk that alarms wait for its end, and only then', async () => {
+    const fake = installFake([citizen(0)]);
+    fake.bulkLoad = true;
+    render(App);
+    const bulk = await waitFor(() => screen.getByTestId('status-bulk-load'));
+    expect(bulk.textContent).toContain('alarmer vurderes, når alle målinger er hentet');
+    fake.bulkLoad = false;
+    await emit('vagt://changed', { citizens: [], alarms: false, alarm_citizens: null, status: true });
+    await waitFor(() => expect(screen.queryByTestId('status-bulk-load')).toBeNull());
+  });
 });
 
 describe('keys', () => {

@@ -84,7 +84,7 @@ export function episodesOf(alarms: readonly AlarmRow[]): AlarmEpisode[] {
 export function status(extra: Partial<StationStatus> = {}): StationStatus {
   return {
     citizens: 0, readings: 0, rejected: 0, outbox: 0, last_sync: NOW, sync_error: null, sync_error_code: null,
-    sync_state: 'online', sync_progress: null, readings_behind: null, open_alarms: 0, open_high_alarms: 0,
+    sync_state: 'online', sync_progress: null, readings_behind: null, bulk_load: false, open_alarms: 0, open_high_alarms: 0,
     alarms_total: 0, schema_version: 1, db_path: '/tmp/vagt.db', actor: 'mette', subscribed: null, ...extra,
   };
 }
@@ -275,6 +275,8 @@ export interface Fake {
   alarms: AlarmRow[];
   /** Whether the back end's Subscriptions are bound (`null`: no background sync). */
   subscribed?: boolean | null;
+  /** Whether a first sync's bulk load is under way (the rules wait for its end). */
+  bulkLoad?: boolean;
   /** Commands that fail (as a locked or broken store makes them). */
   failing?: Set<string>;
   /** Laid over every plan the fake answers (a revision, a conflict). */
@@ -361,6 +363,7 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
       case 'worklist_rows': return fake.citizens.filter((c) => (args.citizenIds as string[]).includes(c.id));
       case 'store_status': return status({
         citizens: fake.citizens.length, open_alarms: fake.alarms.length, subscribed: fake.subscribed ?? null,
+        bulk_load: fake.bulkLoad ?? false,
       });
       case 'list_alarms': return fake.alarms;
       case 'alarm_episodes': return episodesOf(fake.alarms);

@@ -35,6 +35,12 @@ pub struct SyncConfig {
     pub run_budget: Duration,
     /// Only these types are pulled (a Subscription said they changed); `None`: every type.
     pub only: Option<std::collections::BTreeSet<&'static str>>,
+    /// An Observation pull that brings at least this many readings, and at least as many as
+    /// the store holds (a station's first sync), is a bulk load (`Store::begin_bulk_load`):
+    /// the readings' per-citizen index is made once at its end instead of added to reading by
+    /// reading. Below some 100,000 readings making it again costs more than it saves. `None`:
+    /// never.
+    pub bulk_load_from: Option<u64>,
 }
 
 impl Default for SyncConfig {
@@ -47,6 +53,7 @@ impl Default for SyncConfig {
             max_pages_per_type: 5_000,
             run_budget: Duration::from_secs(600),
             only: None,
+            bulk_load_from: Some(100_000),
         }
     }
 }

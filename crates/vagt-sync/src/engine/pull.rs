@@ -335,6 +335,17 @@ async fn pull_pages(
             };
             if resource_type == "Observation" {
                 report.observations_total = total;
+                let bulk = match (total, config.bulk_load_from) {
+                    (Some(t), Some(from)) if t >= from => {
+                        u64::try_from(store.current_readings()?).unwrap_or(0) <= t
+                    }
+                    _ => false,
+                };
+                if bulk {
+                    // Nothing of this type is held yet: the first page is stored after.
+                    held.commit(store)?;
+                    store.begin_bulk_load(&backend, Timestamp::now())?;
+                }
             }
         }
         received_for_query += resources.len();

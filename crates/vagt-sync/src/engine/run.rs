@@ -35,6 +35,12 @@ pub const PULLED_TYPES: [&str; 11] = [
 /// Without these there is nothing to watch; the others are pulled where the server has them.
 const REQUIRED_TYPES: [&str; 2] = ["Patient", "Observation"];
 
+/// Ends a bulk load if one is under way (`Store::end_bulk_load`).
+fn end_bulk_load(store: &mut Store) -> Result<(), SyncError> {
+    store.end_bulk_load(vagt_core::Timestamp::now())?;
+    Ok(())
+}
+
 /// One full run, recorded in `sync_runs` whatever its outcome; the report of a failed run is
 /// lost here, see [`sync_run`].
 pub async fn sync_once(
@@ -99,6 +105,8 @@ pub async fn sync_run(
             )
             .await;
             match pulled {
+                // Every reading is in: the index is made once, over all of them.
+                Ok(()) if resource_type == "Observation" => end_bulk_load(store)?,
                 Ok(()) => {}
                 Err(e) if e.ends_only_this_type() => {
                     tracing::warn!(
@@ -120,6 +128,24 @@ pub async fn sync_run(
         first_error.map_or(Ok(()), Err)
     }
     .await;
+    // A bulk load goes on only in a run that is to be continued (cut short by its page limit
+    // or budget): any other end makes the index, so the rules do not wait for a backend that
+    // may not come back. A run that does not pull Observations leaves it be.
+    let continued = matches!(
+        &result,
+        Err(SyncError::PageLimit { .. } | SyncError::RunBudget { .. })
+    );
+    let pulls_observations = config
+        .only
+        .as_ref()
+        .is_none_or(|only| only.contains("Observation"));
+    let result = if pulls_observations && !continued {
+        let ended = end_bulk_load(store);
+        // The run's own error, if any, says more than this one.
+        result.and(ended)
+    } else {
+        result
+    };
     // What failed may be the server changed under us: the next run reads its statement again.
     if result.is_err() {
         client.capabilities.forget();

@@ -13,6 +13,10 @@ pub enum BenchWhat {
         /// The citizens the readings are spread over (a region has 10,000).
         #[arg(long, default_value_t = 10_000)]
         citizens: usize,
+        /// Store them reading by reading, as a sync of fewer would: no bulk load (the
+        /// readings' per-citizen index dropped first and made again at the end).
+        #[arg(long)]
+        no_bulk_load: bool,
     },
     /// What the window reads after one new reading for one citizen (their row, the open alarms,
     /// the status), against the whole worklist, on a demo database of --citizens. Uses a

@@ -6,8 +6,19 @@ use vagt_app::bench::{IngestBench, LatencyBench, LatencyFigures, RegionBench, Wo
 pub fn ingest_bench_text(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
     writeln!(
         w,
-        "ingest of {} readings of {} citizens (FHIR JSON pages of {}, {} transactions, encrypted store):",
-        r.readings, r.citizens, r.page_size, r.transactions
+        "ingest of {} readings of {} citizens (FHIR JSON pages of {}, {} transactions, encrypted store{}):",
+        r.readings,
+        r.citizens,
+        r.page_size,
+        r.transactions,
+        if r.bulk_load {
+            format!(
+                ", a bulk load: the per-citizen index made at the end in {:.1} s",
+                r.pipeline_index_seconds
+            )
+        } else {
+            String::new()
+        }
     )?;
     writeln!(
         w,

@@ -257,6 +257,12 @@ pub fn status_text(w: &mut dyn Write, s: &StoreStatus) -> io::Result<()> {
     if let Some(behind) = s.readings_behind {
         writeln!(w, "behind         {behind} readings")?;
     }
+    if s.bulk_load {
+        writeln!(
+            w,
+            "bulk load      under way: the rules wait until every reading is in"
+        )?;
+    }
     if let (Some(code), Some(error)) = (&s.sync_error_code, &s.sync_error) {
         writeln!(w, "sync error     [{code}] {error}")?;
     }

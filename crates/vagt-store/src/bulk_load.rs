@@ -1,0 +1,175 @@
+//! A bulk load (see `bulk_load` in schema.sql): while a pull brings at least as many readings
+//! as the store holds, the readings' per-citizen index is dropped, and made again in one sort
+//! when the pull ends. Each step is one transaction, so a crash leaves either the index or the
+//! row that says it is to be made; the next sync run goes on from there.
+
+use crate::audit::append_tx;
+use crate::migrate::SCHEMA_SQL;
+use crate::{Actor, Result, Store, StoreError};
+use rusqlite::{OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+use std::time::Instant;
+use vagt_core::Timestamp;
+
+/// The index a bulk load drops: each reading stored adds to it where its citizen's and
+/// parameter's readings end, a region's 80,000 places.
+pub const BULK_LOAD_INDEX: &str = "readings_by_citizen_parameter_time";
+
+/// What ending a bulk load did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BulkLoadEnded {
+    /// When it began (ms since the epoch).
+    pub began_at: i64,
+    /// Current readings the index was made over.
+    pub readings: i64,
+    /// Citizens' parameters whose latest reading was looked up again (a stored reading changed
+    /// while the load lasted).
+    pub stale_latest: usize,
+    pub index_seconds: f64,
+}
+
+/// The statement of schema.sql that creates `name`: schema.sql stays the one place the index
+/// is defined.
+fn schema_statement(name: &str) -> Result<&'static str> {
+    let start = SCHEMA_SQL
+        .find(&format!("CREATE INDEX {name}\n"))
+        .ok_or_else(|| StoreError::Corrupt(format!("schema.sql does not create {name}")))?;
+    let rest = &SCHEMA_SQL[start..];
+    let end = rest
+        .find(';')
+        .ok_or_else(|| StoreError::Corrupt(format!("schema.sql does not end {name}")))?;
+    Ok(&rest[..=end])
+}
+
+impl Store {
+    /// Whether a bulk load is under way: the rules wait until it ends.
+    pub fn bulk_loading(&self) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM bulk_load)")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// The readings the store holds now (kept by trigger: no count of millions of rows).
+    pub fn current_readings(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM store_counts WHERE name = 'current_readings'")?
+            .query_row([], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Begins a bulk load of readings from `backend`: drops the index, in one transaction with
+    /// the row that says so. Returns false when one was already under way. Not while pulls are
+    /// held: that transaction is committed first.
+    pub fn begin_bulk_load(&mut self, backend: &str, now: Timestamp) -> Result<bool> {
+        if self.pulls_held() {
+            return Err(StoreError::Corrupt(
+                "a bulk load may not begin inside held pulls".into(),
+            ));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let began = tx.execute(
+            "INSERT INTO bulk_load (id, backend, began_at) VALUES (1, ?1, ?2)
+             ON CONFLICT DO NOTHING",
+            (backend, now.millis()),
+        )? == 1;
+        if began {
+            tx.execute_batch(&format!("DROP INDEX IF EXISTS {BULK_LOAD_INDEX}"))?;
+            append_tx(
+                &tx,
+                &Actor::system(),
+                "sync.bulk_load.begin",
+                None,
+                None,
+                now,
+            )?;
+        }
+        tx.commit()?;
+        if began {
+            tracing::info!("bulk load began: the readings' per-citizen index is dropped");
+        }
+        Ok(began)
+    }
+
+    /// Ends a bulk load: makes the index again from schema.sql, looks up the latest readings
+    /// marked stale, and removes the row, in one transaction. `None` when none was under way.
+    /// The citizens stay due: whoever ends it evaluates them.
+    pub fn end_bulk_load(&mut self, now: Timestamp) -> Result<Option<BulkLoadEnded>> {
+        if self.pulls_held() {
+            return Err(StoreError::Corrupt(
+                "a bulk load may not end inside held pulls".into(),
+            ));
+        }
+        let create_index = schema_statement(BULK_LOAD_INDEX)?;
+        let started = Instant::now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let began_at: Option<i64> = tx
+            .query_row("SELECT began_at FROM bulk_load WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let Some(began_at) = began_at else {
+            return Ok(None);
+        };
+        // The index first: the lookups below are by it.
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1)",
+            [BULK_LOAD_INDEX],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            tx.execute_batch(create_index)?;
+        }
+        tx.execute_batch(
+            "DELETE FROM latest_readings
+                 WHERE (citizen_id, parameter) IN
+                     (SELECT citizen_id, parameter FROM latest_readings_stale);
+             INSERT INTO latest_readings (citizen_id, parameter, reading_id, value, effective_at)
+                 SELECT r.citizen_id, r.parameter, r.id, r.value, r.effective_at
+                 FROM latest_readings_stale AS s
+                 JOIN readings AS r ON r.id = (
+                     SELECT id FROM readings
+                     WHERE citizen_id = s.citizen_id AND parameter = s.parameter
+                       AND is_current = 1 AND status <> 'entered_in_error'
+                     ORDER BY effective_at DESC, id DESC LIMIT 1);",
+        )?;
+        let stale_latest = tx.execute("DELETE FROM latest_readings_stale", [])?;
+        tx.execute("DELETE FROM bulk_load", [])?;
+        let readings: i64 = tx.query_row(
+            "SELECT value FROM store_counts WHERE name = 'current_readings'",
+            [],
+            |r| r.get(0),
+        )?;
+        let ended = BulkLoadEnded {
+            began_at,
+            readings,
+            stale_latest,
+            index_seconds: started.elapsed().as_secs_f64(),
+        };
+        append_tx(
+            &tx,
+            &Actor::system(),
+            "sync.bulk_load.end",
+            None,
+            Some(&serde_json::json!({
+                "readings": ended.readings,
+                "stale_latest": ended.stale_latest,
+            })),
+            now,
+        )?;
+        tx.commit()?;
+        tracing::info!(
+            readings = ended.readings,
+            stale_latest = ended.stale_latest,
+            seconds = ended.index_seconds,
+            "bulk load ended: the readings' per-citizen index is made again"
+        );
+        Ok(Some(ended))
+    }
+}
