@@ -89,7 +89,8 @@ start_sim() {
   "$TARGET/$profile/vagt-sim" --port 0 "$@" >"$dir/sim.out" 2>"$dir/sim.log" &
   SIM_PID=$!
   SIM_URL=""
-  for _ in $(seq 1 600); do
+  # A region's cohort over many days takes minutes to generate (SIM_START_SECONDS).
+  for _ in $(seq 1 $((${SIM_START_SECONDS:-60} * 10))); do
     SIM_URL=$(sed -n 's/^vagt-sim listening on //p' "$dir/sim.out" 2>/dev/null || true)
     [ -n "$SIM_URL" ] && return 0
     kill -0 "$SIM_PID" 2>/dev/null || break

@@ -263,6 +263,11 @@ impl Session {
     ) -> Result<Vec<Sparkline>, AppError> {
         let mut store = self.store()?;
         let mut out = Vec::new();
+        // Each would read every reading while a first sync loads them: none until it ends (the
+        // status bar says why).
+        if store.bulk_loading()? {
+            return Ok(out);
+        }
         for citizen in citizens {
             let from = now.plus_millis(-SPARKLINE_WINDOW_MS);
             let rows = store.trend_rows(actor, citizen, from, now)?;

@@ -6,7 +6,7 @@
 use crate::audit::append_tx;
 use crate::migrate::SCHEMA_SQL;
 use crate::{Actor, Result, Store, StoreError};
-use rusqlite::{OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use std::time::Instant;
 use vagt_core::Timestamp;
@@ -14,6 +14,11 @@ use vagt_core::Timestamp;
 /// The index a bulk load drops: each reading stored adds to it where its citizen's and
 /// parameter's readings end, a region's 80,000 places.
 pub const BULK_LOAD_INDEX: &str = "readings_by_citizen_parameter_time";
+
+/// The longest the rules wait for a bulk load: one older is ended by the next sync run or
+/// evaluation, whatever became of the pull (a backend gone for good, a pull that never ends).
+/// 30 million readings load in about 10 minutes.
+pub const BULK_LOAD_LONGEST_MS: i64 = 60 * 60 * 1000;
 
 /// What ending a bulk load did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,13 +46,43 @@ fn schema_statement(name: &str) -> Result<&'static str> {
     Ok(&rest[..=end])
 }
 
+/// Whether a bulk load is under way on `conn`.
+pub(crate) fn bulk_loading(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM bulk_load)")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// A read of one citizen's readings would read every reading while a bulk load lasts: it is
+/// refused with a reason a nurse can read, rather than hold the store for seconds.
+pub(crate) fn refuse_while_bulk_loading(conn: &Connection) -> Result<()> {
+    if bulk_loading(conn)? {
+        return Err(StoreError::BulkLoadUnderWay);
+    }
+    Ok(())
+}
+
 impl Store {
     /// Whether a bulk load is under way: the rules wait until it ends.
     pub fn bulk_loading(&self) -> Result<bool> {
-        Ok(self
+        bulk_loading(&self.conn)
+    }
+
+    /// When the bulk load under way began, if one is.
+    pub fn bulk_load_began_at(&self) -> Result<Option<Timestamp>> {
+        let began: Option<i64> = self
             .conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM bulk_load)")?
-            .query_row([], |r| r.get(0))?)
+            .prepare_cached("SELECT began_at FROM bulk_load WHERE id = 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        Ok(began.map(Timestamp::from_millis))
+    }
+
+    /// Whether the bulk load under way began more than [`BULK_LOAD_LONGEST_MS`] before `now`.
+    pub fn bulk_load_overdue(&self, now: Timestamp) -> Result<bool> {
+        Ok(self
+            .bulk_load_began_at()?
+            .is_some_and(|began| now.millis() - began.millis() > BULK_LOAD_LONGEST_MS))
     }
 
     /// The readings the store holds now (kept by trigger: no count of millions of rows).
@@ -103,6 +138,10 @@ impl Store {
             return Err(StoreError::Corrupt(
                 "a bulk load may not end inside held pulls".into(),
             ));
+        }
+        // Most runs end with none under way: a read, not a wait for the write lock.
+        if !self.bulk_loading()? {
+            return Ok(None);
         }
         let create_index = schema_statement(BULK_LOAD_INDEX)?;
         let started = Instant::now();

@@ -129,6 +129,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<FullSetScore>> {
         crate::citizen_rows::require_citizen(&self.conn, citizen.as_str())?;
+        crate::bulk_load::refuse_while_bulk_loading(&self.conn)?;
         let score = newest_news2(&self.conn, citizen.as_str(), now)?;
         self.audit(
             actor,

@@ -86,6 +86,11 @@ pub enum StoreError {
     /// A handover note or sign-off that cannot be kept.
     #[error("{0}")]
     InvalidHandover(#[from] vagt_core::handover::HandoverProblem),
+    #[error(
+        "a first sync is loading the readings; a citizen's readings can be read once it ends \
+         (its progress is in the status bar)"
+    )]
+    BulkLoadUnderWay,
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -154,6 +159,7 @@ impl StoreError {
                 "invalid_escalation_policy"
             }
             StoreError::Triage(TriageError::UnknownPlanRevision(_)) => "unknown_plan_revision",
+            StoreError::BulkLoadUnderWay => "bulk_load_under_way",
             StoreError::Sqlite(_) => "database_error",
         }
     }

@@ -115,16 +115,24 @@ impl Store {
 
     fn evaluate_these(&mut self, citizens: &[String], now: Timestamp) -> Result<EvaluationReport> {
         let mut report = EvaluationReport::default();
-        if self.bulk_loading()? {
-            report.deferred = citizens.len();
-            return Ok(report);
+        // A bulk load the rules waited for too long is ended here; if that fails (the sync
+        // holds the store), the next evaluation tries again.
+        if self.bulk_load_overdue(now)?
+            && let Err(e) = self.end_bulk_load(now)
+        {
+            tracing::warn!(code = e.code(), "an overdue bulk load could not end: {e}");
         }
-        for chunk in citizens.chunks(CITIZENS_PER_TRANSACTION) {
+        for (n, chunk) in citizens.chunks(CITIZENS_PER_TRANSACTION).enumerate() {
             // Immediate: the inputs read and the results written are one consistent step, and a
             // write by another process in between waits rather than being marked done unseen.
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // Asked in the transaction: a sync may have begun a bulk load since the last chunk.
+            if crate::bulk_load::bulk_loading(&tx)? {
+                report.deferred = citizens.len() - n * CITIZENS_PER_TRANSACTION;
+                break;
+            }
             for citizen in chunk {
                 let before = (report.level_changes, report.raised.len(), report.resolved);
                 evaluate_citizen_tx(&tx, citizen, now, &mut report)?;

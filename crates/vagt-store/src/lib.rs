@@ -46,7 +46,7 @@ mod worklist;
 pub use alarm_rows::AckOutcome;
 pub use alarms::{AlarmEpisode, AlarmFilter, AlarmRow, episodes_of};
 pub use audit::{AuditEntry, ChainBreak};
-pub use bulk_load::{BULK_LOAD_INDEX, BulkLoadEnded};
+pub use bulk_load::{BULK_LOAD_INDEX, BULK_LOAD_LONGEST_MS, BulkLoadEnded};
 pub use calls::{CallSaved, FormDraft};
 pub use citizens::NEWS2_MAX_AGE_MS;
 pub use dispatches::DispatchSaved;

@@ -270,6 +270,7 @@ impl Store {
         since: Option<Timestamp>,
     ) -> Result<Vec<StoredReading>> {
         crate::citizen_rows::require_citizen(&self.conn, citizen.as_str())?;
+        crate::bulk_load::refuse_while_bulk_loading(&self.conn)?;
         let rows = {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT parameter, value, effective_at, received_at, source_id, source_version

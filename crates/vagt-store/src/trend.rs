@@ -46,6 +46,7 @@ impl Store {
         to: Timestamp,
     ) -> Result<TrendRows> {
         crate::citizen_rows::require_citizen(&self.conn, citizen.as_str())?;
+        crate::bulk_load::refuse_while_bulk_loading(&self.conn)?;
         let id = citizen.as_str();
         let (mut readings, mut sources) = (Vec::new(), Vec::new());
         {
@@ -125,6 +126,7 @@ impl Store {
 
     /// The time of the citizen's oldest reading or care event: where "all" starts.
     pub fn first_data_at(&self, citizen: &CitizenId) -> Result<Option<Timestamp>> {
+        crate::bulk_load::refuse_while_bulk_loading(&self.conn)?;
         let first: Option<i64> = self.conn.prepare_cached(
             "SELECT min(at) FROM (
                  SELECT min(effective_at) AS at FROM readings WHERE citizen_id = ?1 AND is_current = 1

@@ -231,17 +231,78 @@ fn a_bulk_load_survives_a_crash_and_is_ended_by_the_next_process() {
     let mut store = open(&path);
     assert!(store.bulk_loading().expect("state"));
     assert_eq!(index_sql(&mut store), None);
+    // The next process stores every page again, as a sync from its checkpoint would.
     store_pages(&mut store, pages());
-    let ended = store.end_bulk_load(end()).expect("end").expect("under way");
-    assert!(ended.readings > 0);
+    store.end_bulk_load(end()).expect("end").expect("under way");
     assert!(index_sql(&mut store).is_some());
-    let c1 = vagt_cohort::generate(&spec()).citizens[0].id.clone();
+    let mut plain = with_citizens(&dir.path().join("plain.db"));
+    store_pages(&mut plain, pages());
+    store.evaluate_due(end()).expect("evaluate");
+    plain.evaluate_due(end()).expect("evaluate");
+    assert_eq!(shown(&mut store), shown(&mut plain));
+}
+
+/// While the readings load, a read of one citizen's readings is refused with its reason
+/// (without the index it would read every reading), and the worklist's rows still show.
+#[test]
+fn a_citizens_readings_are_refused_with_a_reason_while_a_bulk_load_lasts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = with_citizens(&dir.path().join("vagt.db"));
+    store.begin_bulk_load("srv", end()).expect("begin");
+    store_pages(&mut store, pages());
+    let nurse = Actor("nurse".into());
+    let citizen = vagt_cohort::generate(&spec()).citizens[0].id.clone();
+    let from = end().plus_millis(-7 * 24 * 3_600_000);
+    let refused = [
+        store.readings(&nurse, &citizen, None, None).err(),
+        store.trend_rows(&nurse, &citizen, from, end()).err(),
+        store.news2(&nurse, &citizen, end()).err(),
+        store.first_data_at(&citizen).err(),
+    ];
+    for error in &refused {
+        assert_eq!(
+            error.as_ref().map(vagt_store::StoreError::code),
+            Some("bulk_load_under_way")
+        );
+    }
+    assert_eq!(
+        store.status().expect("status").readings,
+        store.current_readings().expect("count")
+    );
+    assert!(store.status().expect("status").bulk_load);
+    store.end_bulk_load(end()).expect("end");
+    assert!(!store.status().expect("status").bulk_load);
     assert!(
         !store
-            .readings(&Actor::system(), &c1, None, None)
-            .expect("a citizen's readings")
+            .readings(&nurse, &citizen, None, None)
+            .expect("read once it ends")
             .is_empty()
     );
+    store
+        .trend_rows(&nurse, &citizen, from, end())
+        .expect("read once it ends");
+}
+
+/// A bulk load whose pull never ends (a backend gone for good) does not keep the rules
+/// waiting: the first evaluation after `BULK_LOAD_LONGEST_MS` ends it and evaluates.
+#[test]
+fn the_rules_wait_for_a_bulk_load_an_hour_at_most() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = with_citizens(&dir.path().join("vagt.db"));
+    let began = end();
+    store.begin_bulk_load("srv", began).expect("begin");
+    store_pages(&mut store, pages());
+    let within = began.plus_millis(vagt_store::BULK_LOAD_LONGEST_MS);
+    assert_eq!(store.evaluate_due(within).expect("evaluate").citizens, 0);
+    assert!(store.bulk_loading().expect("state"));
+    let after = within.plus_millis(1);
+    let evaluated = store.evaluate_due(after).expect("evaluate");
+    assert_eq!(
+        (evaluated.citizens, evaluated.deferred),
+        (spec().citizens, 0)
+    );
+    assert!(!store.bulk_loading().expect("state"));
+    assert!(index_sql(&mut store).is_some());
 }
 
 #[test]

@@ -790,6 +790,15 @@ async fn a_first_sync_in_bulk_over_several_runs_ends_as_one_reading_by_reading()
         !bulk.bulk_loading().expect("state"),
         "it ends with the pull"
     );
+    let index: i64 = bulk
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?1",
+            [vagt_store::BULK_LOAD_INDEX],
+            |r| r.get(0),
+        )
+        .expect("schema");
+    assert_eq!(index, 1, "the index is made again");
     let ended = bulk
         .audit_entries(100)
         .expect("audit")

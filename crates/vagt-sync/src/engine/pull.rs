@@ -335,8 +335,11 @@ async fn pull_pages(
             };
             if resource_type == "Observation" {
                 report.observations_total = total;
+                // A first sync from this backend, by pages in order that move the checkpoint
+                // as they come, so that a run cut short is continued, not begun again.
+                let first = incremental && checkpoint.is_none() && query.sorted;
                 let bulk = match (total, config.bulk_load_from) {
-                    (Some(t), Some(from)) if t >= from => {
+                    (Some(t), Some(from)) if first && t >= from => {
                         u64::try_from(store.current_readings()?).unwrap_or(0) <= t
                     }
                     _ => false,

@@ -35,10 +35,16 @@ pub const PULLED_TYPES: [&str; 11] = [
 /// Without these there is nothing to watch; the others are pulled where the server has them.
 const REQUIRED_TYPES: [&str; 2] = ["Patient", "Observation"];
 
-/// Ends a bulk load if one is under way (`Store::end_bulk_load`).
-fn end_bulk_load(store: &mut Store) -> Result<(), SyncError> {
-    store.end_bulk_load(vagt_core::Timestamp::now())?;
-    Ok(())
+/// How a run's Observation pull ended.
+#[derive(Debug, Clone, Copy)]
+enum ObservationPull {
+    Done,
+    /// By the run's page limit or budget: the next run goes on.
+    CutShort,
+    /// The backend serves Observations in a way that ends their pull: it would again.
+    Refused,
+    /// By a fault that ended the run (the network, a busy backend).
+    Interrupted,
 }
 
 /// One full run, recorded in `sync_runs` whatever its outcome; the report of a failed run is
@@ -64,6 +70,8 @@ pub async fn sync_run(
     let run = store.begin_sync_run(client.base())?;
     let mut report = SyncReport::default();
     let deadline = Instant::now() + config.run_budget;
+    // How the Observation pull ended, if it ran: what decides whether a bulk load goes on.
+    let mut observations: Option<ObservationPull> = None;
     let result = async {
         let capabilities = ServerCapabilities::of(client).await?;
         // A type the backend serves badly ends alone, with its error kept for the end of the
@@ -104,9 +112,17 @@ pub async fn sync_run(
                 progress,
             )
             .await;
+            if resource_type == "Observation" {
+                observations = Some(match &pulled {
+                    Ok(()) => ObservationPull::Done,
+                    Err(SyncError::PageLimit { .. } | SyncError::RunBudget { .. }) => {
+                        ObservationPull::CutShort
+                    }
+                    Err(e) if e.ends_only_this_type() => ObservationPull::Refused,
+                    Err(_) => ObservationPull::Interrupted,
+                });
+            }
             match pulled {
-                // Every reading is in: the index is made once, over all of them.
-                Ok(()) if resource_type == "Observation" => end_bulk_load(store)?,
                 Ok(()) => {}
                 Err(e) if e.ends_only_this_type() => {
                     tracing::warn!(
@@ -128,24 +144,23 @@ pub async fn sync_run(
         first_error.map_or(Ok(()), Err)
     }
     .await;
-    // A bulk load goes on only in a run that is to be continued (cut short by its page limit
-    // or budget): any other end makes the index, so the rules do not wait for a backend that
-    // may not come back. A run that does not pull Observations leaves it be.
-    let continued = matches!(
-        &result,
-        Err(SyncError::PageLimit { .. } | SyncError::RunBudget { .. })
-    );
-    let pulls_observations = config
-        .only
-        .as_ref()
-        .is_none_or(|only| only.contains("Observation"));
-    let result = if pulls_observations && !continued {
-        let ended = end_bulk_load(store);
-        // The run's own error, if any, says more than this one.
-        result.and(ended)
-    } else {
-        result
+    // A bulk load ends when every reading is in, or when the backend refuses the pull (it
+    // would again); it goes on after a pull cut short, interrupted (the network, a busy
+    // backend: the next run goes on) or not reached; unless the rules have waited too long.
+    let now = vagt_core::Timestamp::now();
+    let ends = match observations {
+        Some(ObservationPull::Done | ObservationPull::Refused) => Ok(true),
+        Some(ObservationPull::CutShort | ObservationPull::Interrupted) | None => {
+            store.bulk_load_overdue(now)
+        }
     };
+    let ended = match ends {
+        Ok(true) => store.end_bulk_load(now).map(|_| ()),
+        Ok(false) => Ok(()),
+        Err(e) => Err(e),
+    };
+    // The run's own error, if any, says more than this one.
+    let result = result.and(ended.map_err(SyncError::from));
     // What failed may be the server changed under us: the next run reads its statement again.
     if result.is_err() {
         client.capabilities.forget();
