@@ -53,17 +53,23 @@ pub fn ingest_bench_text(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
         w,
         "  30 million readings at the pipeline's rate {:.1} min  (target < 15): {}",
         r.thirty_million_minutes,
-        thirty_million_verdict(r.readings, r.thirty_million_minutes)
+        thirty_million_verdict(r.readings, r.thirty_million_minutes, r.bulk_load)
     )
 }
 
-/// A projection from fewer readings shows nothing when it is under the target: the rate falls
-/// as the database grows (docs/performance.md), so only one over it is a verdict.
-fn thirty_million_verdict(readings: usize, minutes: f64) -> String {
+/// A projection from fewer readings stored one by one shows nothing when it is under the
+/// target: their rate falls as the database grows (docs/performance.md), so only one over it
+/// is a verdict. A bulk load's rate holds as the database grows: its projection is one, and
+/// says that it is.
+fn thirty_million_verdict(readings: usize, minutes: f64, bulk_load: bool) -> String {
     if minutes >= 15.0 {
         "NOT met".into()
     } else if readings >= 30_000_000 {
         "met".into()
+    } else if bulk_load {
+        format!(
+            "met by projection from {readings} readings (a bulk load's rate holds as the database grows; not measured at 30 million)"
+        )
     } else {
         format!(
             "not shown: projected from {readings} readings, and the rate falls as the database grows"
@@ -251,8 +257,10 @@ mod tests {
 
     #[test]
     fn only_a_projection_over_the_target_is_a_verdict() {
-        assert_eq!(thirty_million_verdict(100_000, 20.0), "NOT met");
-        assert!(thirty_million_verdict(100_000, 8.0).starts_with("not shown"));
-        assert_eq!(thirty_million_verdict(30_000_000, 14.0), "met");
+        assert_eq!(thirty_million_verdict(100_000, 20.0, false), "NOT met");
+        assert_eq!(thirty_million_verdict(100_000, 20.0, true), "NOT met");
+        assert!(thirty_million_verdict(100_000, 8.0, false).starts_with("not shown"));
+        assert!(thirty_million_verdict(6_000_000, 8.0, true).starts_with("met by projection"));
+        assert_eq!(thirty_million_verdict(30_000_000, 14.0, false), "met");
     }
 }
