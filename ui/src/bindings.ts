@@ -442,6 +442,12 @@ level_history: Array<LevelHistoryEntry>, plan: PlanForm,
  */
 readings: Array<PageReading>, 
 /**
+ * A first sync is loading the readings (a bulk load): `readings` and `news2` are not read
+ * until it ends (each read would read every reading), and the page says so rather than
+ * show none.
+ */
+readings_pending: boolean, 
+/**
  * Open first, then past; highest priority and newest first.
  */
 alarms: Array<AlarmRow>, news2: FullSetScore | null, 

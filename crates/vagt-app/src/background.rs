@@ -138,16 +138,35 @@ fn clock_loop(
 ) -> Result<(), AppError> {
     let mut store = location.open(OpenMode::Existing)?;
     while sleep_until(Instant::now() + every, stop) {
+        // A first sync's bulk load the rules waited an hour for ends here, if the sync did not
+        // end it (its backend gone for good); then everyone it deferred is evaluated.
+        let ended = match store.end_overdue_bulk_load(Timestamp::now()) {
+            Ok(ended) => ended.is_some(),
+            Err(e) => {
+                tracing::warn!(code = e.code(), "an overdue bulk load could not end: {e}");
+                false
+            }
+        };
         // Only the citizens whose time came: the store knows them by index.
-        let report = follow_up(
+        let affected = if ended {
+            Affected::Everyone
+        } else {
+            Affected::Citizens(BTreeSet::new())
+        };
+        match follow_up(
             &mut store,
-            Affected::Citizens(BTreeSet::new()),
+            affected,
             AlarmsChanged::None,
             Timestamp::now(),
             sink,
-        )?;
-        if !report.raised.is_empty() {
-            tracing::info!(raised = report.raised.len(), "alarms raised on the clock");
+        ) {
+            Ok(report) if !report.raised.is_empty() => {
+                tracing::info!(raised = report.raised.len(), "alarms raised on the clock");
+            }
+            Ok(_) => {}
+            // The store busy for longer than a writer waits (a sync making the index at a
+            // bulk load's end): the clock tries again at its next beat, not never again.
+            Err(e) => tracing::warn!(code = e.code(), "the rules' clock missed a beat: {e}"),
         }
     }
     Ok(())

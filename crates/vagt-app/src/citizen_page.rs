@@ -50,6 +50,10 @@ pub struct CitizenPage {
     pub plan: PlanForm,
     /// The last 7 days, newest first, at most [`PAGE_READINGS_LIMIT`].
     pub readings: Vec<PageReading>,
+    /// A first sync is loading the readings (a bulk load): `readings` and `news2` are not read
+    /// until it ends (each read would read every reading), and the page says so rather than
+    /// show none.
+    pub readings_pending: bool,
     /// Open first, then past; highest priority and newest first.
     pub alarms: Vec<AlarmRow>,
     pub news2: Option<FullSetScore>,
@@ -74,13 +78,18 @@ impl Session {
         let citizen = store.citizen(actor, id)?;
         let plan = store.plan_form(id, actor)?;
         let triage_plan = store.triage_plan(id)?;
-        let mut readings: Vec<PageReading> = store
-            .readings(
+        let readings_pending = store.bulk_loading()?;
+        let stored = if readings_pending {
+            Vec::new()
+        } else {
+            store.readings(
                 actor,
                 id,
                 None,
                 Some(now.plus_millis(-PAGE_READINGS_WINDOW_MS)),
             )?
+        };
+        let mut readings: Vec<PageReading> = stored
             .into_iter()
             .rev()
             .take(PAGE_READINGS_LIMIT)
@@ -101,7 +110,11 @@ impl Session {
             confirmed_level: store.latest_level(id, LevelKind::Confirmed)?,
             level_history: store.level_history(id, actor, vagt_store::LEVEL_HISTORY_LIMIT)?,
             alarms: store.alarms(AlarmFilter::Citizen(id), actor, now)?,
-            news2: store.news2(actor, id, now)?,
+            news2: if readings_pending {
+                None
+            } else {
+                store.news2(actor, id, now)?
+            },
             medicine_box: store.medicine_box(actor, id)?,
             visits: store
                 .visits(actor, Some(id), None)?
@@ -123,6 +136,7 @@ impl Session {
             },
             plan,
             readings,
+            readings_pending,
         })
     }
 }

@@ -393,7 +393,13 @@ impl Session {
             if (c.severity != unstable && c.rule_severity != unstable) || c.mas_only {
                 continue;
             }
-            let drawn = self.small_trend(actor, c, language, now)?;
+            let drawn = match self.small_trend(actor, c, language, now) {
+                Ok(drawn) => drawn,
+                // A first sync is loading the readings: the handover goes without its trends
+                // (the status bar says why) rather than not at all.
+                Err(AppError::Store(vagt_store::StoreError::BulkLoadUnderWay)) => continue,
+                Err(e) => return Err(e),
+            };
             trends.push((c.citizen_id.clone(), drawn.svg, drawn.width, drawn.height));
         }
         let catalogue =

@@ -16,6 +16,10 @@ fn end() -> Timestamp {
 }
 
 fn session(dir: &std::path::Path) -> Session {
+    session_ending(dir, end())
+}
+
+fn session_ending(dir: &std::path::Path, end: Timestamp) -> Session {
     let session = Session::open(
         StoreLocation {
             db: Some(dir.join("trend.db")),
@@ -31,7 +35,7 @@ fn session(dir: &std::path::Path) -> Session {
                 seed: 3,
                 citizens: 24,
                 days: 30,
-                end: end(),
+                end,
             },
         )
         .expect("demo");
@@ -173,4 +177,64 @@ fn a_pdf_for_the_gp_is_written_whole_into_the_folder() {
         .expect("svg");
     assert_eq!(rendered.width, 900);
     assert!(rendered.svg.contains("width=\"900\""));
+}
+
+/// While a first sync loads the readings in bulk (no per-citizen index: a citizen's readings
+/// would be a read of every reading), the citizen page shows everything but its readings and
+/// says why, the handover goes without its small trends, the sparklines are empty and a trend
+/// is refused with its reason; once the load ends, all are back.
+#[test]
+fn while_a_first_sync_loads_in_bulk_a_citizens_readings_wait_and_say_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Ending now: the page shows the last 7 days before now.
+    let now = Timestamp::now();
+    let session = session_ending(dir.path(), now);
+    let actor = Actor("nurse-a".into());
+    let ids: Vec<_> = session
+        .worklist(&actor)
+        .expect("worklist")
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let before = session.citizen_page(&actor, &ids[0]).expect("page");
+    assert!(!before.readings_pending && !before.readings.is_empty());
+    // The sync's own connection begins the load, as a first sync does.
+    let mut sync = session
+        .location()
+        .open(OpenMode::Existing)
+        .expect("the sync's connection");
+    sync.begin_bulk_load("srv", now).expect("begin");
+
+    let during = session
+        .citizen_page(&actor, &ids[0])
+        .expect("the page opens");
+    assert!(during.readings_pending);
+    assert!(during.readings.is_empty() && during.news2.is_none());
+    assert_eq!(during.citizen.name, before.citizen.name);
+    assert_eq!(during.alarms.len(), before.alarms.len());
+    assert!(
+        session
+            .sparklines(&actor, &ids, now)
+            .expect("sparklines")
+            .is_empty()
+    );
+    let trend = session.trend_source(&actor, &ids[0], TrendRange::Days7, Language::Da, now);
+    assert_eq!(
+        trend.err().map(|e| e.code().to_owned()).as_deref(),
+        Some("bulk_load_under_way")
+    );
+    session
+        .handover_document(&actor, None, Some(now), Language::Da)
+        .expect("the handover, without its trends");
+
+    sync.end_bulk_load(now).expect("end");
+    let after = session.citizen_page(&actor, &ids[0]).expect("page");
+    assert!(!after.readings_pending);
+    assert_eq!(after.readings, before.readings);
+    assert!(
+        !session
+            .sparklines(&actor, &ids, now)
+            .expect("sparklines")
+            .is_empty()
+    );
 }

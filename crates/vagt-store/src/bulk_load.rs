@@ -130,6 +130,18 @@ impl Store {
         Ok(began)
     }
 
+    /// Ends the bulk load under way if it began more than [`BULK_LOAD_LONGEST_MS`] before
+    /// `now` (the wall clock): whatever became of its pull, the rules wait no longer. Called by
+    /// the sync at each run's end and by the rules' clock, never on a nurse's action (making
+    /// the index takes a while).
+    pub fn end_overdue_bulk_load(&mut self, now: Timestamp) -> Result<Option<BulkLoadEnded>> {
+        if !self.bulk_load_overdue(now)? {
+            return Ok(None);
+        }
+        tracing::warn!("a bulk load lasted over an hour: it ends now");
+        self.end_bulk_load(now)
+    }
+
     /// Ends a bulk load: makes the index again from schema.sql, looks up the latest readings
     /// marked stale, and removes the row, in one transaction. `None` when none was under way.
     /// The citizens stay due: whoever ends it evaluates them.

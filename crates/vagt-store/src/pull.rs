@@ -184,6 +184,15 @@ impl Store {
             .optional()?)
     }
 
+    /// Whether any backend's `resource_type` was ever pulled into this store (a checkpoint).
+    pub fn has_pulled_from_any_backend(&self, resource_type: &str) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sync_checkpoints WHERE resource_type = ?1)",
+            [resource_type],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The citizen a backend resource (e.g. `base|Patient/123`) was stored as.
     pub fn citizen_for_source(&self, source_id: &str) -> Result<Option<CitizenId>> {
         let id: Option<String> = self

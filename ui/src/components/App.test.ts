@@ -97,6 +97,19 @@ describe('the status bar', () => {
     await emit('vagt://changed', { citizens: [], alarms: false, alarm_citizens: null, status: true });
     await waitFor(() => expect(screen.queryByTestId('status-bulk-load')).toBeNull());
   });
+
+  it('a citizen page says its readings are coming while a first sync loads them, not that there are none', async () => {
+    const fake = await startApp(3);
+    fake.bulkLoad = true;
+    screen.getByRole('grid').focus();
+    await press('ArrowDown');
+    await tick();
+    await press('Enter');
+    await waitFor(() => expect(screen.getByTestId('citizen-page-name')).toBeTruthy());
+    const pending = await waitFor(() => screen.getByTestId('page-readings-pending'));
+    expect(pending.textContent).toContain('hentes af den første synkronisering');
+    expect(screen.queryByText('Ingen målinger de seneste 7 dage.')).toBeNull();
+  });
 });
 
 describe('keys', () => {

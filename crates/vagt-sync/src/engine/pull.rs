@@ -335,9 +335,14 @@ async fn pull_pages(
             };
             if resource_type == "Observation" {
                 report.observations_total = total;
-                // A first sync from this backend, by pages in order that move the checkpoint
-                // as they come, so that a run cut short is continued, not begun again.
-                let first = incremental && checkpoint.is_none() && query.sorted;
+                // A station's first sync (no backend's Observations pulled before: a station
+                // pointed at a new address is in use), by pages in order that move the
+                // checkpoint as they come, so that a run cut short is continued, not begun
+                // again.
+                let first = incremental
+                    && checkpoint.is_none()
+                    && query.sorted
+                    && !store.has_pulled_from_any_backend(resource_type)?;
                 let bulk = match (total, config.bulk_load_from) {
                     (Some(t), Some(from)) if first && t >= from => {
                         u64::try_from(store.current_readings()?).unwrap_or(0) <= t

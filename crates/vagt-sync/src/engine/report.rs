@@ -46,6 +46,10 @@ pub struct SyncReport {
     pub observations_total: Option<u64>,
     #[serde(skip)]
     pub observations_done: usize,
+    /// This run ended a bulk load: the index is made and everyone deferred is due, so every
+    /// row may show anew (sparklines and latest readings the window read meanwhile).
+    #[serde(skip)]
+    pub bulk_load_ended: bool,
 }
 
 impl SyncReport {

@@ -118,7 +118,13 @@ pub async fn sync_run(
                     Err(SyncError::PageLimit { .. } | SyncError::RunBudget { .. }) => {
                         ObservationPull::CutShort
                     }
-                    Err(e) if e.ends_only_this_type() => ObservationPull::Refused,
+                    // What would end the pull again, whenever it ran: the backend cannot be
+                    // paged. Anything else (a refused link, a page too large) may pass.
+                    Err(
+                        SyncError::PagingLoop { .. }
+                        | SyncError::Unpageable { .. }
+                        | SyncError::ForeignUrl { .. },
+                    ) => ObservationPull::Refused,
                     Err(_) => ObservationPull::Interrupted,
                 });
             }
@@ -148,19 +154,18 @@ pub async fn sync_run(
     // would again); it goes on after a pull cut short, interrupted (the network, a busy
     // backend: the next run goes on) or not reached; unless the rules have waited too long.
     let now = vagt_core::Timestamp::now();
-    let ends = match observations {
-        Some(ObservationPull::Done | ObservationPull::Refused) => Ok(true),
+    let ended = match observations {
+        Some(ObservationPull::Done | ObservationPull::Refused) => store.end_bulk_load(now),
         Some(ObservationPull::CutShort | ObservationPull::Interrupted) | None => {
-            store.bulk_load_overdue(now)
+            store.end_overdue_bulk_load(now)
         }
     };
-    let ended = match ends {
-        Ok(true) => store.end_bulk_load(now).map(|_| ()),
-        Ok(false) => Ok(()),
-        Err(e) => Err(e),
-    };
+    report.bulk_load_ended = matches!(ended, Ok(Some(_)));
+    if let (Err(e), Err(_)) = (&ended, &result) {
+        tracing::warn!(code = e.code(), "a bulk load could not end: {e}");
+    }
     // The run's own error, if any, says more than this one.
-    let result = result.and(ended.map_err(SyncError::from));
+    let result = result.and(ended.map(|_| ()).map_err(SyncError::from));
     // What failed may be the server changed under us: the next run reads its statement again.
     if result.is_err() {
         client.capabilities.forget();
