@@ -99,3 +99,35 @@ impl Session {
         }
     }
 }
+
+/// What ending a bulk load by hand did: the load (none if none was under way) and the
+/// evaluation of everyone it had deferred.
+#[derive(Debug, Clone, Serialize)]
+pub struct BulkLoadEnd {
+    pub ended: Option<vagt_store::BulkLoadEnded>,
+    pub evaluation: vagt_store::EvaluationReport,
+}
+
+impl Session {
+    /// Ends a first sync's bulk load now (the readings' index made again) and evaluates the
+    /// citizens it deferred: an operator's way out of a load that does not end (the sync and
+    /// the rules' clock end one after an hour on their own). Audited as `actor`'s.
+    pub fn end_bulk_load(&self, actor: &Actor) -> Result<BulkLoadEnd, AppError> {
+        let mut store = self.store()?;
+        let now = Timestamp::now();
+        let ended = store.end_bulk_load(now)?;
+        store.audit(
+            actor,
+            "sync.bulk_load.end_asked",
+            None,
+            Some(&serde_json::json!({ "was_under_way": ended.is_some() })),
+        )?;
+        let affected = if ended.is_some() {
+            Affected::Everyone
+        } else {
+            Affected::Citizens(std::collections::BTreeSet::new())
+        };
+        let evaluation = follow_up(&mut store, affected, AlarmsChanged::None, now, self.sink())?;
+        Ok(BulkLoadEnd { ended, evaluation })
+    }
+}

@@ -44,7 +44,7 @@ pub use dispatches::{DispatchChanged, DispatchEdit, DispatchForm};
 pub use error::{AppError, ErrorReport};
 pub use handover::{Handover, HandoverCitizen, NurseWord, PreviousHandover};
 pub use handover_document::handover_pages;
-pub use levels::{EvaluationScope, LevelConfirmed, LevelsView, parse_level};
+pub use levels::{BulkLoadEnd, EvaluationScope, LevelConfirmed, LevelsView, parse_level};
 pub use persons::{PersonDispatchForm, PersonDispatched};
 pub use plans::PlanChanged;
 pub use records::{AuditReport, StationStatus, parse_citizen, parse_citizens};

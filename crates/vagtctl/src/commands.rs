@@ -185,6 +185,20 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             })
         }
         Command::Escalation { action } => escalation(&session, &out, &actor, action),
+        Command::EndBulkLoad => {
+            let done = session.end_bulk_load(&actor)?;
+            out.print(&done, |w| match &done.ended {
+                Some(ended) => writeln!(
+                    w,
+                    "bulk load ended: the index made over {} readings in {:.1} s; {} citizens evaluated, {} alarms raised",
+                    ended.readings,
+                    ended.index_seconds,
+                    done.evaluation.citizens,
+                    done.evaluation.raised.len()
+                ),
+                None => writeln!(w, "no bulk load was under way"),
+            })
+        }
         Command::Evaluate { all } => {
             let scope = if all {
                 vagt_app::EvaluationScope::All

@@ -618,3 +618,48 @@ fn news2_shows_the_newest_full_set_as_a_floor_or_says_there_is_none() {
         "{audit}"
     );
 }
+
+/// An operator ends a first sync's bulk load that does not end: the index is made again, the
+/// citizens it deferred are evaluated, `status` says it is over, and a second end says there
+/// was none.
+#[test]
+fn an_operator_ends_a_bulk_load_by_hand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("vagt.db");
+    demo_at_fixed_end(&db, "6", "10");
+    {
+        // As a first sync's begins it, on a connection of its own.
+        let mut store = vagt_app::StoreLocation {
+            db: Some(db.clone()),
+            throwaway_key: Some(zeroize::Zeroizing::new("test passphrase".into())),
+        }
+        .open(vagt_store::OpenMode::Existing)
+        .expect("store");
+        assert!(
+            store
+                .begin_bulk_load("srv", vagt_core::Timestamp::now())
+                .expect("begin")
+        );
+        // The readings change meanwhile, so that the citizens are due.
+        store
+            .connection()
+            .execute_batch("UPDATE citizen_evaluations SET next_due_at = 0")
+            .expect("due");
+    }
+    let status = json_of(&vagtctl(&db, &["--json", "status"]));
+    assert_eq!(status["bulk_load"], true);
+    let evaluated = json_of(&vagtctl(&db, &["--json", "evaluate"]));
+    assert_eq!(evaluated["citizens"], 0);
+    assert_eq!(evaluated["deferred"], 6);
+
+    let ended = json_of(&vagtctl(&db, &["--json", "end-bulk-load"]));
+    assert!(ended["ended"]["readings"].as_i64().is_some_and(|n| n > 0));
+    assert_eq!(ended["evaluation"]["citizens"], 6);
+    assert_eq!(ended["evaluation"]["deferred"], 0);
+    let status = json_of(&vagtctl(&db, &["--json", "status"]));
+    assert_eq!(status["bulk_load"], false);
+    let again = json_of(&vagtctl(&db, &["--json", "end-bulk-load"]));
+    assert!(again["ended"].is_null());
+    let text = vagtctl(&db, &["end-bulk-load"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("no bulk load was under way"));
+}

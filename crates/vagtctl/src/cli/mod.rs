@@ -173,6 +173,11 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// End a first sync's bulk load now (the readings' per-citizen index made again) and
+    /// evaluate the citizens it deferred. For an operator when a load does not end: the sync
+    /// and the rules' clock end one an hour after it began on their own (`status` says whether
+    /// one is under way).
+    EndBulkLoad,
     /// A citizen's ECM level.
     Level {
         #[command(subcommand)]
