@@ -137,18 +137,19 @@ fn clock_loop(
     stop: &AtomicBool,
 ) -> Result<(), AppError> {
     let mut store = location.open(OpenMode::Existing)?;
+    // Every row is read again once after a bulk load ends here, until that is told.
+    let mut tell_everyone = false;
     while sleep_until(Instant::now() + every, stop) {
         // A first sync's bulk load the rules waited an hour for ends here, if the sync did not
         // end it (its backend gone for good); then everyone it deferred is evaluated.
-        let ended = match store.end_overdue_bulk_load(Timestamp::now()) {
-            Ok(ended) => ended.is_some(),
+        match store.end_overdue_bulk_load(Timestamp::now()) {
+            Ok(ended) => tell_everyone |= ended.is_some(),
             Err(e) => {
                 tracing::warn!(code = e.code(), "an overdue bulk load could not end: {e}");
-                false
             }
-        };
+        }
         // Only the citizens whose time came: the store knows them by index.
-        let affected = if ended {
+        let affected = if tell_everyone {
             Affected::Everyone
         } else {
             Affected::Citizens(BTreeSet::new())
@@ -160,10 +161,12 @@ fn clock_loop(
             Timestamp::now(),
             sink,
         ) {
-            Ok(report) if !report.raised.is_empty() => {
-                tracing::info!(raised = report.raised.len(), "alarms raised on the clock");
+            Ok(report) => {
+                tell_everyone = false;
+                if !report.raised.is_empty() {
+                    tracing::info!(raised = report.raised.len(), "alarms raised on the clock");
+                }
             }
-            Ok(_) => {}
             // The store busy for longer than a writer waits (a sync making the index at a
             // bulk load's end): the clock tries again at its next beat, not never again.
             Err(e) => tracing::warn!(code = e.code(), "the rules' clock missed a beat: {e}"),

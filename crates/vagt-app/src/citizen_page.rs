@@ -78,16 +78,24 @@ impl Session {
         let citizen = store.citizen(actor, id)?;
         let plan = store.plan_form(id, actor)?;
         let triage_plan = store.triage_plan(id)?;
-        let readings_pending = store.bulk_loading()?;
+        // A sync may begin a bulk load between these reads: a refusal is the same answer.
+        let mut readings_pending = store.bulk_loading()?;
         let stored = if readings_pending {
             Vec::new()
         } else {
-            store.readings(
+            match store.readings(
                 actor,
                 id,
                 None,
                 Some(now.plus_millis(-PAGE_READINGS_WINDOW_MS)),
-            )?
+            ) {
+                Ok(stored) => stored,
+                Err(vagt_store::StoreError::BulkLoadUnderWay) => {
+                    readings_pending = true;
+                    Vec::new()
+                }
+                Err(e) => return Err(e.into()),
+            }
         };
         let mut readings: Vec<PageReading> = stored
             .into_iter()
@@ -105,16 +113,25 @@ impl Session {
             })
             .collect();
         readings.sort_by_key(|r| std::cmp::Reverse(r.effective_at));
+        let news2 = if readings_pending {
+            None
+        } else {
+            match store.news2(actor, id, now) {
+                Ok(score) => score,
+                Err(vagt_store::StoreError::BulkLoadUnderWay) => {
+                    readings_pending = true;
+                    readings.clear();
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         Ok(CitizenPage {
             suggested_level: store.latest_level(id, LevelKind::Suggested)?,
             confirmed_level: store.latest_level(id, LevelKind::Confirmed)?,
             level_history: store.level_history(id, actor, vagt_store::LEVEL_HISTORY_LIMIT)?,
             alarms: store.alarms(AlarmFilter::Citizen(id), actor, now)?,
-            news2: if readings_pending {
-                None
-            } else {
-                store.news2(actor, id, now)?
-            },
+            news2,
             medicine_box: store.medicine_box(actor, id)?,
             visits: store
                 .visits(actor, Some(id), None)?

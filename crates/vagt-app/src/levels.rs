@@ -115,13 +115,15 @@ impl Session {
     pub fn end_bulk_load(&self, actor: &Actor) -> Result<BulkLoadEnd, AppError> {
         let mut store = self.store()?;
         let now = Timestamp::now();
-        let ended = store.end_bulk_load(now)?;
+        // Asked for is recorded whatever comes of it (the store may be busy making the index).
+        let under_way = store.bulk_loading()?;
         store.audit(
             actor,
             "sync.bulk_load.end_asked",
             None,
-            Some(&serde_json::json!({ "was_under_way": ended.is_some() })),
+            Some(&serde_json::json!({ "was_under_way": under_way })),
         )?;
+        let ended = store.end_bulk_load(now)?;
         let affected = if ended.is_some() {
             Affected::Everyone
         } else {

@@ -223,14 +223,31 @@ fn while_a_first_sync_loads_in_bulk_a_citizens_readings_wait_and_say_why() {
         trend.err().map(|e| e.code().to_owned()).as_deref(),
         Some("bulk_load_under_way")
     );
-    session
+    let (handover, pages) = session
         .handover_document(&actor, None, Some(now), Language::Da)
         .expect("the handover, without its trends");
+    let unstable = vagt_core::handover::IllnessSeverity::Unstable;
+    assert!(
+        handover
+            .citizens
+            .iter()
+            .any(|c| (c.severity == unstable || c.rule_severity == unstable) && !c.mas_only),
+        "a citizen whose small trend the handover would draw"
+    );
+    // Each small trend is drawn under its heading.
+    let trend_heading = |pages: &[String]| pages.iter().any(|p| p.contains("Trend, 7 døgn"));
+    assert!(
+        !trend_heading(&pages),
+        "no small trend drawn during the load"
+    );
 
     sync.end_bulk_load(now).expect("end");
     let after = session.citizen_page(&actor, &ids[0]).expect("page");
-    assert!(!after.readings_pending);
-    assert_eq!(after.readings, before.readings);
+    assert!(!after.readings_pending && !after.readings.is_empty());
+    let (_, pages) = session
+        .handover_document(&actor, None, Some(now), Language::Da)
+        .expect("the handover");
+    assert!(trend_heading(&pages), "its small trends are back");
     assert!(
         !session
             .sparklines(&actor, &ids, now)

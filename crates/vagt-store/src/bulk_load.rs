@@ -15,8 +15,8 @@ use vagt_core::Timestamp;
 /// parameter's readings end, a region's 80,000 places.
 pub const BULK_LOAD_INDEX: &str = "readings_by_citizen_parameter_time";
 
-/// The longest the rules wait for a bulk load: one older is ended by the next sync run or
-/// evaluation, whatever became of the pull (a backend gone for good, a pull that never ends).
+/// The longest the rules wait for a bulk load: one older is ended by the next sync run or the
+/// rules' clock, whatever became of the pull (a backend gone for good, a pull that never ends).
 /// 30 million readings load in about 10 minutes.
 pub const BULK_LOAD_LONGEST_MS: i64 = 60 * 60 * 1000;
 

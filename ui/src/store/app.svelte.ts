@@ -234,9 +234,10 @@ function setStatus(next: StationStatus): void {
   if (JSON.stringify(next) !== JSON.stringify(status)) status = next;
 }
 
-/** What in the status means the data may have changed (another process wrote). */
+/** What in the status means the data may have changed (another process wrote; a bulk load
+ * began or ended, which changes what a citizen's rows and page can show). */
 function dataVersion(s: StationStatus | null): string {
-  return s ? `${s.citizens}/${s.readings}/${s.rejected}/${s.last_sync ?? ''}/${s.open_alarms}/${s.alarms_total}/${s.outbox}` : '';
+  return s ? `${s.citizens}/${s.readings}/${s.rejected}/${s.last_sync ?? ''}/${s.open_alarms}/${s.alarms_total}/${s.outbox}/${s.bulk_load}` : '';
 }
 
 /** The slow fallback: one store_status; everything is read again only if it moved. */
