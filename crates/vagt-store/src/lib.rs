@@ -41,6 +41,7 @@ mod timeline;
 mod trend;
 mod users;
 mod visits;
+mod withdrawals;
 mod worklist;
 
 pub use alarm_rows::AckOutcome;
