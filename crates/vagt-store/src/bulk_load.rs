@@ -46,6 +46,15 @@ fn schema_statement(name: &str) -> Result<&'static str> {
     Ok(&rest[..=end])
 }
 
+/// The current readings on `conn`, as `store_counts` keeps them.
+pub(crate) fn current_readings(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM store_counts WHERE name = 'current_readings'")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
 /// Whether a bulk load is under way on `conn`.
 pub(crate) fn bulk_loading(conn: &Connection) -> Result<bool> {
     Ok(conn
@@ -87,12 +96,7 @@ impl Store {
 
     /// The readings the store holds now (kept by trigger: no count of millions of rows).
     pub fn current_readings(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT value FROM store_counts WHERE name = 'current_readings'")?
-            .query_row([], |r| r.get(0))
-            .optional()?
-            .unwrap_or(0))
+        current_readings(&self.conn)
     }
 
     /// Begins a bulk load of readings from `backend`: drops the index, in one transaction with
@@ -192,11 +196,7 @@ impl Store {
         )?;
         let stale_latest = tx.execute("DELETE FROM latest_readings_stale", [])?;
         tx.execute("DELETE FROM bulk_load", [])?;
-        let readings: i64 = tx.query_row(
-            "SELECT value FROM store_counts WHERE name = 'current_readings'",
-            [],
-            |r| r.get(0),
-        )?;
+        let readings = current_readings(&tx)?;
         let ended = BulkLoadEnded {
             began_at,
             readings,

@@ -108,7 +108,7 @@ impl Store {
         };
         Ok(StoreStatus {
             citizens: count("SELECT count(*) FROM citizens")?,
-            readings: count("SELECT value FROM store_counts WHERE name = 'current_readings'")?,
+            readings: self.current_readings()?,
             rejected: count("SELECT count(*) FROM rejected_input WHERE status = 'open'")?,
             outbox: count("SELECT count(*) FROM outbox WHERE sent_at IS NULL")?,
             last_sync: last_sync.map(Timestamp::from_millis),
