@@ -62,8 +62,8 @@ pub struct ChangedResource {
 impl ChangedResource {
     pub(crate) fn of(record: &Record) -> Self {
         ChangedResource {
-            resource_type: record.resource_type.clone(),
-            id: record.id.clone(),
+            resource_type: record.resource_type.to_string(),
+            id: record.id.to_string(),
             version_id: record.current.version_id.to_string(),
             last_updated: record.current.last_updated,
         }

@@ -242,7 +242,7 @@ pub(crate) struct ResponseContent<'a> {
     pub status: &'a str,
     pub authored: Timestamp,
     /// (linkId, valueInteger), in the form's order; fewer than the form has while in progress.
-    pub answers: &'a [(String, i64)],
+    pub answers: &'a [(&'static str, i64)],
 }
 
 /// The QuestionnaireResponse (without `meta`, which the store sets), one flat item per answer,

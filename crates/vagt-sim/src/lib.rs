@@ -34,6 +34,7 @@ mod readings;
 mod server;
 mod shared;
 mod store;
+mod stored_text;
 mod tls;
 mod traffic;
 mod trap;

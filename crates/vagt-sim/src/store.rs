@@ -1,10 +1,17 @@
 //! The versioned resource store: every version kept for vread, one server clock so that
 //! `meta.lastUpdated` is unique and strictly increasing across the whole server, and an index
 //! per resource type ordered by it (what `_lastUpdated` searches and cursor paging walk).
+//!
+//! A region's cohort is tens of millions of records (issue 15), so a record is kept small:
+//! its text compressed (`StoredText`), its type and subject shared with every record of the
+//! same, and the id index a table of record numbers rather than of copied keys.
 
-use serde_json::value::RawValue;
+use crate::stored_text::StoredText;
+use hashbrown::HashTable;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use vagt_core::Timestamp;
 
@@ -14,44 +21,54 @@ pub(crate) struct Version {
     pub last_updated: Timestamp,
     /// The full resource, `id` and `meta` included, as its JSON text: what a page serves as
     /// it is. Text, not a `serde_json::Value`: the tree of an Observation took about 7 KB
-    /// (a map of a few fields allocates room for eleven), its text under one.
-    pub text: Arc<RawValue>,
+    /// (a map of a few fields allocates room for eleven), its compressed text about 120 B.
+    text: StoredText,
 }
 
 impl Version {
     pub fn new(version_id: u32, last_updated: Timestamp, resource: &Value) -> Version {
+        // Any `Value` serializes; `null` stands for one that would not.
+        let text = serde_json::to_string(resource).unwrap_or_else(|_| "null".to_owned());
         Version {
             version_id,
             last_updated,
-            text: as_text(resource),
+            text: StoredText::new(&text),
         }
+    }
+
+    /// The resource's JSON text, as served.
+    pub fn text(&self) -> Vec<u8> {
+        self.text.bytes()
     }
 
     /// The resource as a tree, parsed from its text.
     pub fn resource(&self) -> Value {
         // The text was written from a tree, so it parses; `Null` is never served for it.
-        serde_json::from_str(self.text.get()).unwrap_or(Value::Null)
+        serde_json::from_slice(&self.text()).unwrap_or(Value::Null)
     }
-}
-
-/// A resource's JSON text. Any `Value` serializes; `null` stands for one that would not.
-fn as_text(resource: &Value) -> Arc<RawValue> {
-    serde_json::value::to_raw_value(resource)
-        .unwrap_or_else(|_| RawValue::NULL.to_owned())
-        .into()
 }
 
 #[derive(Debug)]
 pub(crate) struct Record {
-    pub resource_type: String,
-    pub id: String,
+    /// Shared with every record of the type.
+    pub resource_type: Arc<str>,
+    pub id: Box<str>,
     pub current: Version,
+    /// `Patient/{id}` the current version is about (`subject`, `patient` or `for`), shared
+    /// with every record about them.
+    pub subject: Option<Arc<str>>,
+    /// What most records lack, apart: its room would be most of a small record's.
+    more: Option<Box<More>>,
+}
+
+/// Older versions and identifiers: most records have one version (a generated reading) and
+/// no identifier (only Patients and what a client matches on have them).
+#[derive(Debug, Default)]
+struct More {
     /// Older versions, oldest first (`history[v - 1]` is version `v`).
-    pub history: Vec<Version>,
-    /// `Patient/{id}` the current version is about (`subject`, `patient` or `for`).
-    pub subject: Option<String>,
+    history: Vec<Version>,
     /// `(system, value)` of the current version's identifiers.
-    pub identifiers: Identifiers,
+    identifiers: Identifiers,
 }
 
 impl Record {
@@ -60,7 +77,25 @@ impl Record {
             return Some(&self.current);
         }
         let index = usize::try_from(version_id).ok()?.checked_sub(1)?;
-        self.history.get(index)
+        self.more.as_ref()?.history.get(index)
+    }
+
+    /// `(system, value)` of the current version's identifiers.
+    pub fn identifiers(&self) -> &[(Option<Box<str>>, Box<str>)] {
+        self.more.as_ref().map_or(&[], |more| &more.identifiers)
+    }
+
+    fn set_identifiers(&mut self, identifiers: Identifiers) {
+        match &mut self.more {
+            Some(more) => more.identifiers = identifiers,
+            None if identifiers.is_empty() => {}
+            None => {
+                self.more = Some(Box::new(More {
+                    history: Vec::new(),
+                    identifiers,
+                }));
+            }
+        }
     }
 }
 
@@ -101,8 +136,12 @@ impl Token {
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     records: Vec<Record>,
-    index: HashMap<(String, String), usize>,
-    by_type: HashMap<String, BTreeMap<i64, usize>>,
+    /// Record numbers, found by the hash of their `(type, id)`.
+    index: HashTable<u32>,
+    hasher: RandomState,
+    by_type: HashMap<Arc<str>, BTreeMap<i64, u32>>,
+    /// Resource types and subjects, each held once.
+    shared: HashSet<Arc<str>>,
     next_id: HashMap<String, u64>,
     clock: Option<i64>,
     /// Told the type of every version written, for Subscriptions (none while loading).
@@ -154,47 +193,79 @@ impl Store {
     }
 
     pub fn get(&self, resource_type: &str, id: &str) -> Option<&Record> {
-        let index = self.index.get(&(resource_type.to_owned(), id.to_owned()))?;
-        self.records.get(*index)
+        self.records.get(self.index_of(resource_type, id)?)
     }
 
     /// The record index of `resource_type/id`.
     pub fn index_of(&self, resource_type: &str, id: &str) -> Option<usize> {
-        self.index
-            .get(&(resource_type.to_owned(), id.to_owned()))
-            .copied()
+        let hash = self.hasher.hash_one((resource_type, id));
+        let records = &self.records;
+        let found = self.index.find(hash, |n| {
+            records
+                .get(*n as usize)
+                .is_some_and(|r| &*r.resource_type == resource_type && &*r.id == id)
+        })?;
+        Some(*found as usize)
     }
 
     pub fn record(&self, index: usize) -> Option<&Record> {
         self.records.get(index)
     }
 
+    /// Room for `more` records without growing (a cohort's load knows its size): a vector
+    /// of tens of millions that doubles holds up to twice what it needs.
+    pub fn reserve(&mut self, more: usize) {
+        self.records.reserve_exact(more);
+        let (records, hasher) = (&self.records, &self.hasher);
+        self.index.reserve(more, |n| rehash(hasher, records, *n));
+    }
+
+    /// The one shared copy of `text`.
+    fn shared(&mut self, text: &str) -> Arc<str> {
+        if let Some(held) = self.shared.get(text) {
+            return held.clone();
+        }
+        let held: Arc<str> = Arc::from(text);
+        self.shared.insert(held.clone());
+        held
+    }
+
     /// Stores version 1 of `resource` (an object with `resourceType` and `id`) at the next
     /// instant from `at`. Returns its record index, or `None` if it is not such an object or
-    /// the id is taken.
+    /// the id is taken, or the store holds as many records as a record number counts.
     pub fn create(&mut self, resource: Value, at: Timestamp) -> Option<usize> {
-        let resource_type = resource.get("resourceType")?.as_str()?.to_owned();
-        let id = resource.get("id")?.as_str()?.to_owned();
-        let key = (resource_type.clone(), id.clone());
-        if self.index.contains_key(&key) || !resource.is_object() {
+        let resource_type = resource.get("resourceType")?.as_str()?;
+        let id = resource.get("id")?.as_str()?;
+        let index = self.records.len();
+        let number = u32::try_from(index).ok()?;
+        if self.index_of(resource_type, id).is_some() || !resource.is_object() {
             return None;
         }
+        let (resource_type, id) = (self.shared(resource_type), Box::<str>::from(id));
+        let hash = self.hasher.hash_one((&*resource_type, &*id));
         let last_updated = self.next_instant(at);
         let (current, subject, identifiers) = stamp(resource, 1, last_updated);
-        let index = self.records.len();
-        self.records.push(Record {
-            resource_type: resource_type.clone(),
-            id,
-            current,
-            history: Vec::new(),
-            subject,
-            identifiers,
-        });
-        self.index.insert(key, index);
+        let subject = subject.map(|s| self.shared(&s));
+        push_gently(
+            &mut self.records,
+            Record {
+                resource_type: resource_type.clone(),
+                id,
+                current,
+                subject,
+                more: None,
+            },
+        );
+        if let Some(record) = self.records.last_mut() {
+            record.set_identifiers(identifiers);
+        }
+        let (records, hasher) = (&self.records, &self.hasher);
+        self.index
+            .insert_unique(hash, number, |n| rehash(hasher, records, *n));
         self.by_type
             .entry(resource_type)
             .or_default()
-            .insert(last_updated.millis(), index);
+            .insert(last_updated.millis(), number);
         self.announce(&self.records[index].resource_type);
         Some(index)
     }
@@ -202,21 +273,23 @@ impl Store {
     /// Stores a new version of record `index`. Returns the new version, or `None` for an
     /// unknown index or a resource that is not an object.
     pub fn update(&mut self, index: usize, resource: Value, at: Timestamp) -> Option<&Version> {
+        let number = u32::try_from(index).ok()?;
         if !resource.is_object() || index >= self.records.len() {
             return None;
         }
         let last_updated = self.next_instant(at);
+        let version_id = self.records.get(index)?.current.version_id + 1;
+        let (version, subject, identifiers) = stamp(resource, version_id, last_updated);
+        let subject = subject.map(|s| self.shared(&s));
         let record = self.records.get_mut(index)?;
-        let (version, subject, identifiers) =
-            stamp(resource, record.current.version_id + 1, last_updated);
         let old = std::mem::replace(&mut record.current, version);
         if let Some(by_updated) = self.by_type.get_mut(&record.resource_type) {
             by_updated.remove(&old.last_updated.millis());
-            by_updated.insert(last_updated.millis(), index);
+            by_updated.insert(last_updated.millis(), number);
         }
-        record.history.push(old);
+        record.more.get_or_insert_default().history.push(old);
         record.subject = subject;
-        record.identifiers = identifiers;
+        record.set_identifiers(identifiers);
         self.announce(&self.records[index].resource_type);
         self.records.get(index).map(|r| &r.current)
     }
@@ -235,7 +308,7 @@ impl Store {
             .filter(|_| valid)
             .into_iter()
             .flat_map(move |m| m.range(low..=high))
-            .filter_map(|(_, index)| self.records.get(*index))
+            .filter_map(|(_, number)| self.records.get(*number as usize))
     }
 
     /// Record indexes of `resource_type` with an identifier matching `token`.
@@ -244,11 +317,11 @@ impl Store {
             .get(resource_type)
             .into_iter()
             .flat_map(|m| m.values())
-            .copied()
+            .map(|number| *number as usize)
             .filter(|index| {
                 self.records.get(*index).is_some_and(|record| {
                     record
-                        .identifiers
+                        .identifiers()
                         .iter()
                         .any(|(system, value)| token.matches(system.as_deref(), value))
                 })
@@ -258,7 +331,26 @@ impl Store {
 }
 
 /// `(system, value)` of each identifier.
-type Identifiers = Vec<(Option<String>, String)>;
+type Identifiers = Box<[(Option<Box<str>>, Box<str>)]>;
+
+/// Pushes `item`, growing a vector of millions by a sixteenth rather than by doubling: a
+/// region's records take gigabytes, and a live server adds a few a second to them long after
+/// its load reserved room for the cohort.
+pub(crate) fn push_gently<T>(items: &mut Vec<T>, item: T) {
+    if items.len() == items.capacity() && items.len() >= 1 << 20 {
+        items.reserve_exact(items.len() / 16);
+    }
+    items.push(item);
+}
+
+/// The hash a record number is found by: its record's `(type, id)`.
+fn rehash(hasher: &RandomState, records: &[Record], number: u32) -> u64 {
+    match records.get(number as usize) {
+        Some(record) => hasher.hash_one((&*record.resource_type, &*record.id)),
+        // Every number in the index is a record's; this is never reached.
+        None => 0,
+    }
+}
 
 /// Sets `meta.versionId` and `meta.lastUpdated` (keeping other meta elements) and extracts what
 /// searches need.
@@ -288,7 +380,7 @@ fn stamp(
                 .filter_map(|identifier| {
                     let value = identifier.get("value")?.as_str()?;
                     let system = identifier.get("system").and_then(Value::as_str);
-                    Some((system.map(str::to_owned), value.to_owned()))
+                    Some((system.map(Box::from), Box::from(value)))
                 })
                 .collect()
         })
@@ -332,7 +424,7 @@ mod tests {
         assert_eq!(v2.last_updated.millis(), 1_002);
         let order: Vec<&str> = store
             .range("Flag", i64::MIN, i64::MAX)
-            .map(|r| r.id.as_str())
+            .map(|r| &*r.id)
             .collect();
         assert_eq!(
             order,

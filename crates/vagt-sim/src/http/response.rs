@@ -63,7 +63,7 @@ pub(super) fn resource_response(
     version: &Version,
     location: Option<&str>,
 ) -> Response {
-    let mut response = fhir_bytes_response(status, version.text.get().as_bytes().to_vec());
+    let mut response = fhir_bytes_response(status, version.text());
     let headers = response.headers_mut();
     if let Ok(etag) = HeaderValue::from_str(&format!("W/\"{}\"", version.version_id)) {
         headers.insert(header::ETAG, etag);

@@ -14,8 +14,6 @@ use crate::store::{Record, Token, Version};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Serialize;
-use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -170,7 +168,7 @@ impl SearchParams {
     fn matches(&self, record: &Record) -> bool {
         let identifier_ok = self.identifier.as_ref().is_none_or(|token| {
             record
-                .identifiers
+                .identifiers()
                 .iter()
                 .any(|(system, value)| token.matches(system.as_deref(), value))
         });
@@ -183,7 +181,7 @@ impl SearchParams {
                 .and_then(|s| s.rsplit_once('/'))
                 .is_some_and(|(_, subject_id)| subject_id == id),
         };
-        let id_ok = self.id.as_deref().is_none_or(|id| record.id == id);
+        let id_ok = self.id.as_deref().is_none_or(|id| &*record.id == id);
         identifier_ok && subject_ok && id_ok
     }
 }
@@ -202,7 +200,7 @@ struct Hit {
 
 fn hit(record: &Record) -> Hit {
     Hit {
-        id: record.id.clone(),
+        id: record.id.to_string(),
         version: record.current.clone(),
     }
 }
@@ -366,42 +364,33 @@ fn entry_values(
         .collect()
 }
 
-/// A page whose resources are served as stored, serialized where they are: copying each into
-/// the page's tree first was most of what a first sync cost the backend.
+/// A page whose resources are served as stored, written where they are: copying each into
+/// the page's tree first was most of what a first sync cost the backend. The bundle's own
+/// fields, then its entries.
 fn page_bytes(head: &Value, hits: &[Hit], base: &str, resource_type: &str) -> Vec<u8> {
-    let page = Page {
-        head,
-        entry: hits
-            .iter()
-            .map(|h| Entry {
-                full_url: format!("{base}/{resource_type}/{}", h.id),
-                resource: &h.version.text,
-                search: SearchMode { mode: "match" },
-            })
-            .collect(),
-    };
-    serde_json::to_vec(&page).unwrap_or_default()
-}
-
-/// A search page as sent: the bundle's own fields, then its entries.
-#[derive(Serialize)]
-struct Page<'a> {
-    #[serde(flatten)]
-    head: &'a Value,
-    entry: Vec<Entry<'a>>,
-}
-
-#[derive(Serialize)]
-struct Entry<'a> {
-    #[serde(rename = "fullUrl")]
-    full_url: String,
-    resource: &'a RawValue,
-    search: SearchMode,
-}
-
-#[derive(Serialize)]
-struct SearchMode {
-    mode: &'static str,
+    let mut page = serde_json::to_vec(head).unwrap_or_else(|_| b"{}".to_vec());
+    // An object's text ends with its `}`: the entries go in before it.
+    if page.pop() != Some(b'}') {
+        page = b"{".to_vec();
+    }
+    if page.len() > 1 {
+        page.push(b',');
+    }
+    page.extend_from_slice(br#""entry":["#);
+    for (n, hit) in hits.iter().enumerate() {
+        if n > 0 {
+            page.push(b',');
+        }
+        let full_url = format!("{base}/{resource_type}/{}", hit.id);
+        page.extend_from_slice(br#"{"fullUrl":"#);
+        // A string always serializes.
+        page.extend(serde_json::to_vec(&full_url).unwrap_or_default());
+        page.extend_from_slice(br#","resource":"#);
+        page.extend(hit.version.text());
+        page.extend_from_slice(br#","search":{"mode":"match"}}"#);
+    }
+    page.extend_from_slice(b"]}");
+    page
 }
 
 /// The request's own absolute URL.

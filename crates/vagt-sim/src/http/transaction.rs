@@ -173,7 +173,7 @@ pub(super) async fn transaction(
     let mut references = HashMap::new();
     for (entry, outcome) in planned.iter().zip(&outcomes) {
         let id = match outcome {
-            Outcome::Existing(index) => world.store.record(*index).map(|r| r.id.clone()),
+            Outcome::Existing(index) => world.store.record(*index).map(|r| r.id.to_string()),
             Outcome::New(id) => Some(id.clone()),
         };
         if let (Some(full_url), Some(id)) = (&entry.full_url, id) {

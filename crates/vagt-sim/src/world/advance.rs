@@ -6,7 +6,7 @@ use crate::changes::{AdvanceReport, AdvanceSpec};
 use crate::fhir;
 use crate::readings::ServerValue;
 use crate::world::draw::{corrected, next_score, next_value, pick_recent_untouched};
-use crate::world::load::Load;
+use crate::world::load::CohortReading;
 use crate::world::model::{ResponseInfo, SimCitizen, World};
 use crate::world::write::{form_for, split_score};
 use std::collections::HashSet;
@@ -150,9 +150,9 @@ impl World {
     ) -> Option<String> {
         let observations = &self.observations;
         let index = pick_recent_untouched(rng, &self.generated, 500, touched, |i| {
-            observations
-                .get(&i)
-                .is_some_and(|info| !info.bad && !info.pushed && info.status != "entered-in-error")
+            observations.get(&i).is_some_and(|info| {
+                !info.bad && !info.pushed && &*info.status != "entered-in-error"
+            })
         })?;
         let mut info = self.observations.get(&index)?.clone();
         if retract {
@@ -201,15 +201,19 @@ impl World {
                 if let Some(c) = self.citizens.get_mut(index) {
                     c.silent = true;
                 }
-                return self.citizens.get(index).map(|c| c.patient_id.clone());
+                return self.citizens.get(index).map(|c| c.patient_id.to_string());
             }
             let bad: HashSet<String> = cohort.expected_rejections.into_iter().collect();
-            let write_at = move |_: Timestamp| now;
-            let load = Load {
-                bad: &bad,
-                write_at: &write_at,
-            };
-            self.load_measurements(&cohort.measurements, &load, Some(report));
+            // A cohort of one: every measurement is this citizen's.
+            let readings = cohort.measurements.into_iter().map(|m| CohortReading {
+                citizen: index,
+                bad: bad.contains(&m.source.id),
+                parameter: m.parameter,
+                value: m.value,
+                unit: m.unit,
+                effective_at: m.effective_at,
+            });
+            self.load_measurements(readings, &move |_| now, Some(report));
             let of_type = |resource_type: &str| -> Vec<String> {
                 report.changed[before..]
                     .iter()
@@ -221,7 +225,7 @@ impl World {
                 (of_type("Observation"), of_type("QuestionnaireResponse"));
             report.new_readings.extend(observations);
             report.new_responses.extend(responses);
-            return self.citizens.get(index).map(|c| c.patient_id.clone());
+            return self.citizens.get(index).map(|c| c.patient_id.to_string());
         }
         None
     }
@@ -237,11 +241,11 @@ impl World {
         let unfinished = self.generated_responses.iter().copied().find(|index| {
             self.responses
                 .get(index)
-                .is_some_and(|r| r.status == "in-progress")
+                .is_some_and(|r| &*r.status == "in-progress")
         });
         if let Some(index) = unfinished {
             let mut info = self.responses.get(&index)?.clone();
-            let form = questionnaire_for(&info.questionnaire)?;
+            let form = questionnaire_for(info.questionnaire)?;
             let total = next_score(rng, &form, self.last_score(info.citizen, &form));
             info.answers = split_score(&form, total);
             info.status = "completed".into();
@@ -270,7 +274,7 @@ impl World {
         let info = ResponseInfo {
             citizen,
             patient_id,
-            questionnaire: form.canonical.into(),
+            questionnaire: form.canonical,
             parameter: Some(form.parameter),
             status: "completed".into(),
             authored: now,
@@ -305,7 +309,7 @@ impl World {
         if retract {
             info.status = "entered-in-error".into();
         } else {
-            let form = questionnaire_for(&info.questionnaire)?;
+            let form = questionnaire_for(info.questionnaire)?;
             info.status = "amended".into();
             // `authored` stays: the score still describes the day it was answered for.
             let item = rng.below(info.answers.len() as u64) as usize;

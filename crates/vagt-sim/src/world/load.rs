@@ -14,9 +14,9 @@ use crate::readings::ServerValue;
 use crate::world::model::{EncounterInfo, ResponseInfo, World};
 use crate::world::write::{form_for, split_score};
 use std::collections::{HashMap, HashSet};
-use vagt_cohort::{CohortSpec, Exacerbation, generate};
+use vagt_cohort::{CohortSpec, Exacerbation, citizens};
 use vagt_core::time_util::{MILLIS_PER_DAY, MILLIS_PER_MINUTE};
-use vagt_core::{CareEventKind, Diagnosis, IncomingMeasurement, Parameter, Timestamp};
+use vagt_core::{CareEventKind, Citizen, Diagnosis, Parameter, Timestamp};
 use vagt_fhir::codes::{DAILY_SYMPTOMS, system};
 
 /// The form of the planted bad response: one the clinic uses that Vagt does not score.
@@ -34,16 +34,99 @@ struct Stay {
     end: Timestamp,
 }
 
-/// When one cohort measurement is written, and whether it is planted bad.
-pub(super) struct Load<'a> {
-    /// Source ids the cohort planted bad.
-    pub(super) bad: &'a HashSet<String>,
-    /// The write time for a measurement's effective time.
-    pub(super) write_at: &'a dyn Fn(Timestamp) -> Timestamp,
+/// One cohort measurement as the world writes it.
+pub(super) struct CohortReading {
+    pub(super) citizen: usize,
+    pub(super) parameter: Parameter,
+    pub(super) value: f64,
+    pub(super) unit: String,
+    pub(super) effective_at: Timestamp,
+    /// Planted bad by the cohort.
+    pub(super) bad: bool,
+}
+
+/// A cohort measurement waiting for its turn: a region's cohort is tens of millions, held
+/// here in 32 bytes each rather than as the generator's `IncomingMeasurement` (about 200),
+/// and sorted in place.
+struct Planned {
+    effective_at: Timestamp,
+    value: f64,
+    /// Its citizen's index in the cohort.
+    citizen: u32,
+    /// Its place in its citizen's own list (ordered by time, then source id).
+    seq: u32,
+    parameter: Parameter,
+    /// In the plan's table of units.
+    unit: u16,
+    bad: bool,
+}
+
+/// A cohort, generated a citizen at a time, its measurements in the order
+/// `vagt_cohort::generate` sorts them (by effective time, then source id).
+struct Plan {
+    citizens: Vec<Citizen>,
+    measurements: Vec<Planned>,
+    units: Vec<String>,
+    exacerbations: Vec<Exacerbation>,
+}
+
+impl Plan {
+    fn of(spec: &CohortSpec) -> Plan {
+        let mut plan = Plan {
+            citizens: Vec::with_capacity(spec.citizens),
+            measurements: Vec::new(),
+            units: Vec::new(),
+            exacerbations: Vec::new(),
+        };
+        for part in citizens(spec) {
+            let bad: HashSet<&str> = part
+                .expected_rejections
+                .iter()
+                .map(String::as_str)
+                .collect();
+            let Ok(citizen) = u32::try_from(plan.citizens.len()) else {
+                break;
+            };
+            for (seq, m) in part.measurements.iter().enumerate() {
+                let unit = match plan.units.iter().position(|u| *u == m.unit) {
+                    Some(known) => known,
+                    None => {
+                        plan.units.push(m.unit.clone());
+                        plan.units.len() - 1
+                    }
+                };
+                let (Ok(seq), Ok(unit)) = (u32::try_from(seq), u16::try_from(unit)) else {
+                    continue;
+                };
+                plan.measurements.push(Planned {
+                    effective_at: m.effective_at,
+                    value: m.value,
+                    citizen,
+                    seq,
+                    parameter: m.parameter,
+                    unit,
+                    bad: bad.contains(m.source.id.as_str()),
+                });
+            }
+            plan.exacerbations.extend(part.exacerbations);
+            plan.citizens.push(part.citizen);
+        }
+        // A source id begins with its citizen's CPR number, all of one length: between
+        // citizens the ids' order is their numbers', within one their own list's.
+        let mut by_number: Vec<usize> = (0..plan.citizens.len()).collect();
+        by_number.sort_by(|a, b| plan.citizens[*a].id.cmp(&plan.citizens[*b].id));
+        let mut rank = vec![0u32; by_number.len()];
+        for (place, citizen) in by_number.into_iter().enumerate() {
+            rank[citizen] = u32::try_from(place).unwrap_or(u32::MAX);
+        }
+        plan.measurements
+            .sort_unstable_by_key(|p| (p.effective_at, rank[p.citizen as usize], p.seq));
+        plan
+    }
 }
 
 impl World {
-    /// The cohort `config` describes, loaded.
+    /// The cohort `config` describes, loaded, without holding the generator's whole cohort.
     pub fn new(config: &SimConfig) -> World {
         let spec = CohortSpec {
             seed: config.seed,
@@ -51,7 +134,7 @@ impl World {
             days: config.days,
             end: config.end,
         };
-        let cohort = generate(&spec);
+        let plan = Plan::of(&spec);
         let mut world = World::empty(config.seed, config.end);
         // Patients and Conditions a day before the first reading, then readings in effective
         // order, each written a couple of minutes after it was measured, all before `end`.
@@ -59,37 +142,54 @@ impl World {
             .end
             .start_of_day()
             .plus_millis(-(i64::from(config.days) + 1) * MILLIS_PER_DAY);
-        for citizen in cohort.citizens {
+        // In the plan's order, so a citizen's index in the world is theirs in the plan.
+        for citizen in plan.citizens {
             world.add_citizen(citizen, first_day, first_day, None);
         }
-        let bad: HashSet<String> = cohort.expected_rejections.into_iter().collect();
+        // Room for the cohort and what comes after (a live server's new readings) without a
+        // vector of tens of millions growing by doubling.
+        let count = plan.measurements.len();
+        let responses = plan
+            .measurements
+            .iter()
+            .filter(|m| form_for(m.parameter).is_some())
+            .count();
+        let (margin, observations) = (count / 64 + 10_000, count - responses);
+        world.store.reserve(count + margin);
+        world.observations.reserve(observations + margin);
+        world.generated.reserve_exact(observations + margin);
+        world.responses.reserve(responses + margin);
+        world.generated_responses.reserve_exact(responses + margin);
         let latest = config.end.plus_millis(-MILLIS_PER_MINUTE);
         let write_at =
             move |effective: Timestamp| effective.plus_millis(2 * MILLIS_PER_MINUTE).min(latest);
-        let load = Load {
-            bad: &bad,
-            write_at: &write_at,
-        };
-        world.load_measurements(&cohort.measurements, &load, None);
+        let units = plan.units;
+        let readings = plan.measurements.into_iter().map(|p| CohortReading {
+            citizen: p.citizen as usize,
+            parameter: p.parameter,
+            value: p.value,
+            unit: units.get(usize::from(p.unit)).cloned().unwrap_or_default(),
+            effective_at: p.effective_at,
+            bad: p.bad,
+        });
+        world.load_measurements(readings, &write_at, None);
         world.plant_responses(config.end);
-        world.add_encounters(&cohort.exacerbations, config.end);
+        world.add_encounters(&plan.exacerbations, config.end);
         world
     }
 
     /// Writes cohort measurements as Observations, a blood-pressure pair as one panel where
-    /// the citizen's style has panels, and scores as QuestionnaireResponses.
+    /// the citizen's style has panels, and scores as QuestionnaireResponses, each at
+    /// `write_at` its effective time.
     pub(super) fn load_measurements(
         &mut self,
-        measurements: &[IncomingMeasurement],
-        load: &Load<'_>,
+        measurements: impl IntoIterator<Item = CohortReading>,
+        write_at: &dyn Fn(Timestamp) -> Timestamp,
         mut report: Option<&mut AdvanceReport>,
     ) {
         let mut pending_bp: HashMap<(usize, Timestamp), (ServerValue, bool)> = HashMap::new();
         for m in measurements {
-            let Some(&citizen) = self.by_cpr.get(&m.citizen_id) else {
-                continue;
-            };
-            let bad = load.bad.contains(&m.source.id);
+            let (citizen, bad) = (m.citizen, m.bad);
             if let Some(form) = form_for(m.parameter)
                 && let Some(patient_id) = self.citizens.get(citizen).map(|c| c.patient_id.clone())
             {
@@ -98,21 +198,21 @@ impl World {
                 let info = ResponseInfo {
                     citizen,
                     patient_id,
-                    questionnaire: form.canonical.into(),
+                    questionnaire: form.canonical,
                     parameter: Some(form.parameter),
                     status: "completed".into(),
                     authored: m.effective_at,
                     answers: split_score(&form, total),
                     bad,
                 };
-                let at = (load.write_at)(m.effective_at);
+                let at = write_at(m.effective_at);
                 self.add_response(info, at, report.as_deref_mut());
                 continue;
             }
             let value = ServerValue {
                 parameter: m.parameter,
                 value: m.value,
-                unit: m.unit.clone(),
+                unit: m.unit,
             };
             let is_bp = matches!(m.parameter, Parameter::SystolicBp | Parameter::DiastolicBp);
             let panel_style = self
@@ -129,7 +229,7 @@ impl World {
                             m.effective_at,
                             pair,
                             bad || partner_bad,
-                            (load.write_at)(m.effective_at),
+                            write_at(m.effective_at),
                             report.as_deref_mut(),
                         );
                         continue;
@@ -146,7 +246,7 @@ impl World {
             } else {
                 vec![value]
             };
-            let at = (load.write_at)(m.effective_at);
+            let at = write_at(m.effective_at);
             self.add_observation(
                 citizen,
                 m.effective_at,
@@ -160,7 +260,7 @@ impl World {
         let mut rest: Vec<_> = pending_bp.into_iter().collect();
         rest.sort_by_key(|((citizen, effective), _)| (*effective, *citizen));
         for ((citizen, effective), (value, bad)) in rest {
-            let at = (load.write_at)(effective);
+            let at = write_at(effective);
             self.add_observation(
                 citizen,
                 effective,
@@ -191,29 +291,25 @@ impl World {
         let unscored = ResponseInfo {
             citizen,
             patient_id: patient_id.clone(),
-            questionnaire: UNSCORED_FORM.into(),
+            questionnaire: UNSCORED_FORM,
             parameter: None,
             status: "completed".into(),
             authored: yesterday,
-            answers: vec![
-                ("mood".into(), 1),
-                ("appetite".into(), 2),
-                ("sleep".into(), 0),
-            ],
+            answers: Box::new([("mood", 1), ("appetite", 2), ("sleep", 0)]),
             bad: true,
         };
         self.add_response(unscored, yesterday.plus_millis(2 * MILLIS_PER_MINUTE), None);
         let started = end.plus_millis(-20 * MILLIS_PER_MINUTE);
-        let mut answers = split_score(&DAILY_SYMPTOMS, 3);
+        let mut answers = split_score(&DAILY_SYMPTOMS, 3).into_vec();
         answers.truncate(2);
         let half_done = ResponseInfo {
             citizen,
             patient_id,
-            questionnaire: DAILY_SYMPTOMS.canonical.into(),
+            questionnaire: DAILY_SYMPTOMS.canonical,
             parameter: Some(DAILY_SYMPTOMS.parameter),
             status: "in-progress".into(),
             authored: started,
-            answers,
+            answers: answers.into_boxed_slice(),
             bad: false,
         };
         self.add_response(half_done, started, None);
@@ -263,7 +359,7 @@ impl World {
             let start = end.start_of_day().plus_millis(-MILLIS_PER_DAY + 9 * HOUR);
             let info = EncounterInfo {
                 citizen: Some(0),
-                patient_id: Some(first.patient_id.clone()),
+                patient_id: Some(first.patient_id.to_string()),
                 status: "finished".into(),
                 class: (LOCAL_CLASS.0.into(), LOCAL_CLASS.1.into()),
                 start: Some(start),
@@ -293,7 +389,7 @@ impl World {
         };
         let mut info = EncounterInfo {
             citizen: Some(stay.citizen),
-            patient_id: Some(patient_id),
+            patient_id: Some(patient_id.to_string()),
             status: "finished".into(),
             class: (system::ACT_CODE.into(), stay.class.into()),
             start: Some(stay.start),
@@ -315,5 +411,58 @@ impl World {
             self.write_encounter(None, admitted, stay.start.plus_millis(half_hour))
         };
         self.write_encounter(index, info, stay.end.plus_millis(half_hour));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vagt_cohort::generate;
+
+    #[test]
+    fn a_plan_orders_the_cohort_as_the_generator_does() {
+        let spec = CohortSpec {
+            seed: 7,
+            citizens: 40,
+            days: 12,
+            end: Timestamp::from_millis(1_800_000_000_000),
+        };
+        let cohort = generate(&spec);
+        let plan = Plan::of(&spec);
+        assert_eq!(plan.citizens, cohort.citizens);
+        let bad: HashSet<&String> = cohort.expected_rejections.iter().collect();
+        assert!(!bad.is_empty(), "the cohort plants bad measurements");
+        let expected: Vec<_> = cohort
+            .measurements
+            .iter()
+            .map(|m| {
+                let bad = bad.contains(&m.source.id);
+                (
+                    m.citizen_id.clone(),
+                    m.effective_at,
+                    m.parameter,
+                    m.value,
+                    m.unit.clone(),
+                    bad,
+                )
+            })
+            .collect();
+        let planned: Vec<_> = plan
+            .measurements
+            .iter()
+            .map(|p| {
+                let citizen = plan.citizens[p.citizen as usize].id.clone();
+                let unit = plan.units[usize::from(p.unit)].clone();
+                (citizen, p.effective_at, p.parameter, p.value, unit, p.bad)
+            })
+            .collect();
+        assert_eq!(planned.len(), expected.len());
+        assert!(
+            expected
+                .windows(2)
+                .any(|w| w[0].1 == w[1].1 && w[0].0 != w[1].0),
+            "citizens measure at the same instant, so the order between them is tested"
+        );
+        assert_eq!(planned, expected);
     }
 }

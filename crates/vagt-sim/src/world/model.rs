@@ -5,8 +5,9 @@
 
 use crate::fhir::CodeStyle;
 use crate::readings::ServerValue;
-use crate::store::Store;
+use crate::store::{Store, push_gently};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Instant;
 use vagt_core::{CareEventKind, Citizen, CitizenId, Parameter, Timestamp};
 
@@ -28,7 +29,8 @@ impl SimClock {
 #[derive(Debug)]
 pub(super) struct SimCitizen {
     pub(super) citizen: Citizen,
-    pub(super) patient_id: String,
+    /// Shared with what the oracle knows of each of their resources.
+    pub(super) patient_id: Arc<str>,
     pub(super) style: CodeStyle,
     /// The latest good value and unit of each parameter: new readings vary around it.
     pub(super) last: BTreeMap<Parameter, (f64, String)>,
@@ -37,14 +39,16 @@ pub(super) struct SimCitizen {
 }
 
 /// What the simulator knows an Observation says (the oracle a test compares a client with).
+/// A region's cohort holds tens of millions: boxed slices and shared text, not vectors and
+/// strings of their own.
 #[derive(Debug, Clone)]
 pub(super) struct ObservationInfo {
     pub(super) citizen: Option<usize>,
-    pub(super) patient_id: Option<String>,
+    pub(super) patient_id: Option<Arc<str>>,
     pub(super) style: CodeStyle,
-    pub(super) status: String,
+    pub(super) status: Box<str>,
     pub(super) effective_at: Option<Timestamp>,
-    pub(super) values: Vec<ServerValue>,
+    pub(super) values: Box<[ServerValue]>,
     pub(super) bad: bool,
     pub(super) pushed: bool,
 }
@@ -53,19 +57,21 @@ pub(super) struct ObservationInfo {
 #[derive(Debug, Clone)]
 pub(super) struct ResponseInfo {
     pub(super) citizen: usize,
-    pub(super) patient_id: String,
-    pub(super) questionnaire: String,
+    pub(super) patient_id: Arc<str>,
+    /// The form's canonical: the simulator writes only forms it knows.
+    pub(super) questionnaire: &'static str,
     /// What the form scores; `None` for a form Vagt does not know.
     pub(super) parameter: Option<Parameter>,
-    pub(super) status: String,
+    pub(super) status: Box<str>,
     pub(super) authored: Timestamp,
-    pub(super) answers: Vec<(String, i64)>,
+    /// `(linkId, value)`, the link ids the form's own.
+    pub(super) answers: Box<[(&'static str, i64)]>,
     pub(super) bad: bool,
 }
 
 impl ResponseInfo {
     pub(super) fn finished(&self) -> bool {
-        matches!(self.status.as_str(), "completed" | "amended")
+        matches!(&*self.status, "completed" | "amended")
     }
 
     pub(super) fn total(&self) -> i64 {
@@ -89,6 +95,53 @@ pub(super) struct EncounterInfo {
     pub(super) pushed: bool,
 }
 
+/// What the simulator knows of each of a kind of record, by store record index. Records are
+/// numbered in creation order and an entry is almost always added for the newest, so a vector
+/// kept in index order (searched by halves) holds the entries in their own room: a region's
+/// tens of millions in a `BTreeMap` took twice that, its nodes half full.
+#[derive(Debug)]
+pub(super) struct ByRecord<T> {
+    entries: Vec<(usize, T)>,
+}
+
+impl<T> Default for ByRecord<T> {
+    fn default() -> Self {
+        ByRecord {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<T> ByRecord<T> {
+    pub(super) fn get(&self, index: &usize) -> Option<&T> {
+        let at = self.entries.binary_search_by_key(index, |(i, _)| *i).ok()?;
+        self.entries.get(at).map(|(_, entry)| entry)
+    }
+
+    /// Adds or replaces the entry of record `index`.
+    pub(super) fn insert(&mut self, index: usize, entry: T) {
+        match self.entries.last() {
+            Some((last, _)) if *last >= index => {
+                match self.entries.binary_search_by_key(&index, |(i, _)| *i) {
+                    Ok(at) => self.entries[at].1 = entry,
+                    Err(at) => self.entries.insert(at, (index, entry)),
+                }
+            }
+            _ => push_gently(&mut self.entries, (index, entry)),
+        }
+    }
+
+    /// Room for `more` entries, when a load knows how many are coming.
+    pub(super) fn reserve(&mut self, more: usize) {
+        self.entries.reserve_exact(more);
+    }
+
+    /// The entries in record index order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (usize, &T)> {
+        self.entries.iter().map(|(index, entry)| (*index, entry))
+    }
+}
+
 /// The simulated backend's data: the versioned store, and what the simulator knows each
 /// resource it holds says.
 #[derive(Debug)]
@@ -99,15 +152,15 @@ pub(crate) struct World {
     pub(super) by_cpr: HashMap<CitizenId, usize>,
     pub(super) by_patient: HashMap<String, usize>,
     /// By store record index.
-    pub(super) observations: BTreeMap<usize, ObservationInfo>,
+    pub(super) observations: ByRecord<ObservationInfo>,
     /// Record indexes of generated (not pushed) Observations, in creation order.
     pub(super) generated: Vec<usize>,
     /// By store record index.
-    pub(super) responses: BTreeMap<usize, ResponseInfo>,
+    pub(super) responses: ByRecord<ResponseInfo>,
     /// Record indexes of QuestionnaireResponses, in creation order.
     pub(super) generated_responses: Vec<usize>,
     /// By store record index: generated and pushed Encounters.
-    pub(super) encounters: BTreeMap<usize, EncounterInfo>,
+    pub(super) encounters: ByRecord<EncounterInfo>,
     pub(super) seed: u64,
     pub(super) advances: u64,
 }
@@ -124,11 +177,11 @@ impl World {
             citizens: Vec::new(),
             by_cpr: HashMap::new(),
             by_patient: HashMap::new(),
-            observations: BTreeMap::new(),
+            observations: ByRecord::default(),
             generated: Vec::new(),
-            responses: BTreeMap::new(),
+            responses: ByRecord::default(),
             generated_responses: Vec::new(),
-            encounters: BTreeMap::new(),
+            encounters: ByRecord::default(),
             seed,
             advances: 0,
         }

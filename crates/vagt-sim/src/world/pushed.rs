@@ -5,6 +5,7 @@ use crate::fhir::CodeStyle;
 use crate::readings::ServerValue;
 use crate::world::model::{EncounterInfo, ObservationInfo, World};
 use serde_json::Value;
+use std::sync::Arc;
 use vagt_core::{CareEventUpdate, Parameter, Timestamp};
 use vagt_fhir::CodeMeaning;
 
@@ -39,29 +40,29 @@ impl World {
         let citizen = patient_id
             .as_deref()
             .and_then(|p| self.by_patient.get(p).copied());
-        if record.resource_type == "Encounter" {
+        if &*record.resource_type == "Encounter" {
             let info = self.pushed_encounter(resource, patient_id, citizen);
             self.encounters.insert(index, info);
             return;
         }
         // A part of a visit is not a reading (the visit's Encounter is what a client keeps).
-        if record.resource_type != "Observation" || vagt_fhir::is_visit_part(resource) {
+        if &*record.resource_type != "Observation" || vagt_fhir::is_visit_part(resource) {
             return;
         }
         let info = ObservationInfo {
             citizen,
-            patient_id,
+            patient_id: patient_id.map(Arc::from),
             style: CodeStyle::Danish,
             status: resource
                 .get("status")
                 .and_then(Value::as_str)
                 .unwrap_or_default()
-                .to_owned(),
+                .into(),
             effective_at: resource
                 .get("effectiveDateTime")
                 .and_then(Value::as_str)
                 .and_then(|t| Timestamp::parse_rfc3339(t).ok()),
-            values: pushed_values(resource),
+            values: pushed_values(resource).into_boxed_slice(),
             bad: false,
             pushed: true,
         };

@@ -12,37 +12,37 @@ impl World {
             high_water: self.store.high_water(),
             ..ServerReadings::default()
         };
-        for (index, info) in &self.observations {
-            let Some(record) = self.store.record(*index) else {
+        for (index, info) in self.observations.iter() {
+            let Some(record) = self.store.record(index) else {
                 continue;
             };
-            if matches!(info.status.as_str(), "entered-in-error" | "cancelled") {
-                readings.retracted.push(record.id.clone());
+            if matches!(&*info.status, "entered-in-error" | "cancelled") {
+                readings.retracted.push(record.id.to_string());
                 continue;
             }
             readings.observations.push(ServerObservation {
-                id: record.id.clone(),
+                id: record.id.to_string(),
                 version_id: record.current.version_id.to_string(),
                 last_updated: record.current.last_updated,
-                status: info.status.clone(),
-                patient_id: info.patient_id.clone(),
+                status: info.status.to_string(),
+                patient_id: info.patient_id.as_deref().map(str::to_owned),
                 citizen_id: info
                     .citizen
                     .and_then(|c| self.citizens.get(c))
                     .map(|c| c.citizen.id.clone()),
                 effective_at: info.effective_at,
                 panel: fhir::is_panel(info.style, &info.values) && !info.pushed,
-                values: info.values.clone(),
+                values: info.values.to_vec(),
                 bad_by_design: info.bad,
                 pushed: info.pushed,
             });
         }
-        for (index, info) in &self.responses {
-            let Some(record) = self.store.record(*index) else {
+        for (index, info) in self.responses.iter() {
+            let Some(record) = self.store.record(index) else {
                 continue;
             };
-            if info.status == "entered-in-error" {
-                readings.retracted_responses.push(record.id.clone());
+            if &*info.status == "entered-in-error" {
+                readings.retracted_responses.push(record.id.to_string());
                 continue;
             }
             let Some(citizen) = self.citizens.get(info.citizen) else {
@@ -51,25 +51,29 @@ impl World {
             readings
                 .questionnaire_responses
                 .push(ServerQuestionnaireResponse {
-                    id: record.id.clone(),
+                    id: record.id.to_string(),
                     version_id: record.current.version_id.to_string(),
                     last_updated: record.current.last_updated,
-                    status: info.status.clone(),
-                    questionnaire: info.questionnaire.clone(),
-                    patient_id: info.patient_id.clone(),
+                    status: info.status.to_string(),
+                    questionnaire: info.questionnaire.to_owned(),
+                    patient_id: info.patient_id.to_string(),
                     citizen_id: citizen.citizen.id.clone(),
                     authored: info.authored,
                     parameter: info.parameter,
-                    answers: info.answers.clone(),
+                    answers: info
+                        .answers
+                        .iter()
+                        .map(|(link_id, value)| ((*link_id).to_owned(), *value))
+                        .collect(),
                     bad_by_design: info.bad,
                 });
         }
-        for (index, info) in &self.encounters {
-            let Some(record) = self.store.record(*index) else {
+        for (index, info) in self.encounters.iter() {
+            let Some(record) = self.store.record(index) else {
                 continue;
             };
             readings.encounters.push(ServerEncounter {
-                id: record.id.clone(),
+                id: record.id.to_string(),
                 version_id: record.current.version_id.to_string(),
                 last_updated: record.current.last_updated,
                 status: info.status.clone(),
@@ -91,7 +95,7 @@ impl World {
                 continue;
             };
             readings.patients.push(ServerPatient {
-                id: citizen.patient_id.clone(),
+                id: citizen.patient_id.to_string(),
                 version_id: record.current.version_id.to_string(),
                 citizen_id: citizen.citizen.id.clone(),
                 diagnoses: citizen.citizen.diagnoses.clone(),

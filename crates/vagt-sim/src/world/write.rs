@@ -5,6 +5,7 @@
 use crate::changes::{AdvanceReport, ChangedResource};
 use crate::fhir::{self, CodeStyle, EncounterContent, ObservationContent, ResponseContent};
 use crate::readings::ServerValue;
+use crate::store::push_gently;
 use crate::world::model::{EncounterInfo, ObservationInfo, ResponseInfo, SimCitizen, World};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -62,7 +63,7 @@ impl World {
         self.by_patient.insert(patient_id.clone(), index);
         self.citizens.push(SimCitizen {
             citizen,
-            patient_id,
+            patient_id: patient_id.into(),
             style: CodeStyle::for_index(index),
             last: BTreeMap::new(),
             silent: false,
@@ -86,7 +87,7 @@ impl World {
             style: sim_citizen.style,
             status: "final".into(),
             effective_at: Some(effective_at),
-            values,
+            values: values.into_boxed_slice(),
             bad,
             pushed: false,
         };
@@ -101,7 +102,7 @@ impl World {
             }
         }
         self.observations.insert(index, info);
-        self.generated.push(index);
+        push_gently(&mut self.generated, index);
         Some(id)
     }
 
@@ -113,7 +114,7 @@ impl World {
         now: Timestamp,
         report: &mut AdvanceReport,
     ) -> Option<String> {
-        let id = self.store.record(index)?.id.clone();
+        let id = self.store.record(index)?.id.to_string();
         let resource = observation_json(&id, &info)?;
         self.store.update(index, resource, now)?;
         if let Some(record) = self.store.record(index) {
@@ -133,7 +134,7 @@ impl World {
         let index = self.write_new(response_json(&id, &info), at, report)?;
         self.note_score(&info);
         self.responses.insert(index, info);
-        self.generated_responses.push(index);
+        push_gently(&mut self.generated_responses, index);
         Some(id)
     }
 
@@ -145,7 +146,7 @@ impl World {
         now: Timestamp,
         report: &mut AdvanceReport,
     ) -> Option<String> {
-        let id = self.store.record(index)?.id.clone();
+        let id = self.store.record(index)?.id.to_string();
         self.store.update(index, response_json(&id, &info), now)?;
         if let Some(record) = self.store.record(index) {
             report.changed.push(ChangedResource::of(record));
@@ -191,7 +192,7 @@ impl World {
         };
         let index = match index {
             Some(index) => {
-                let id = self.store.record(index)?.id.clone();
+                let id = self.store.record(index)?.id.to_string();
                 self.store.update(index, content(&id, &info)?, at)?;
                 index
             }
@@ -220,7 +221,7 @@ fn response_json(id: &str, info: &ResponseInfo) -> Value {
     fhir::questionnaire_response(
         id,
         &ResponseContent {
-            questionnaire: &info.questionnaire,
+            questionnaire: info.questionnaire,
             patient_id: &info.patient_id,
             status: &info.status,
             authored: info.authored,
@@ -238,13 +239,13 @@ pub(super) fn form_for(parameter: Parameter) -> Option<ScoredQuestionnaire> {
 
 /// Answers summing to `total` (clamped to the form's range), spread as evenly as the items
 /// allow: the earlier items take the remainder.
-pub(super) fn split_score(form: &ScoredQuestionnaire, total: i64) -> Vec<(String, i64)> {
+pub(super) fn split_score(form: &ScoredQuestionnaire, total: i64) -> Box<[(&'static str, i64)]> {
     let total = total.clamp(0, form.max_total());
     let items = form.items.len().max(1) as i64;
     let (each, rest) = (total / items, total % items);
     form.items
         .iter()
         .zip(0..)
-        .map(|(link_id, n)| ((*link_id).to_owned(), each + i64::from(n < rest)))
+        .map(|(link_id, n)| (*link_id, each + i64::from(n < rest)))
         .collect()
 }
