@@ -7,7 +7,7 @@
 # mapped and stored from pages in memory, no HTTP).
 #   scripts/measure-sync.sh [CITIZENS] [DAYS]      (defaults 500 and 120)
 # SIM_START_SECONDS (here 600) bounds the backend's start: 10,000 citizens over 100 days take
-# about a minute, over 180 days two.
+# about a minute, over 490 days (30 million readings) five, and the backend then holds 13 GB.
 # Prints one JSON document. Uses the release build (a debug sync is another measure).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -55,8 +55,12 @@ wall = time.monotonic() - started
 used = resource.getrusage(resource.RUSAGE_CHILDREN)
 # A run cut short reports an error, not what it pulled: resources are counted for one run only.
 pulled = answer["pulled"] if runs == 1 else None
+def sim_peak_kib():
+    for line in open(f"/proc/{os.environ['SIM_PID']}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
 print(json.dumps({"report": {"pulled": pulled, "runs": runs}, "wall": wall,
-                  "backend_cpu": sim_cpu() - before,
+                  "backend_cpu": sim_cpu() - before, "backend_max_rss_kib": sim_peak_kib(),
                   "station_cpu": used.ru_utime + used.ru_stime,
                   "station_max_rss_kib": used.ru_maxrss}))
 PY
@@ -84,6 +88,8 @@ print(json.dumps({
     # The largest of the runs' peaks: a bulk load's end sorts the index in memory.
     "station_max_rss_mib": round(sync["station_max_rss_kib"] / 1024),
     "backend_cpu_seconds": round(sync["backend_cpu"], 1),
+    # Since it started: the cohort's load included.
+    "backend_max_rss_mib": round(sync["backend_max_rss_kib"] / 1024),
     "reference_store_path_readings_per_second": round(reference),
     "reference_bulk_load": ingest["bulk_load"],
     "reference_index_seconds": round(ingest["pipeline_index_seconds"], 1),

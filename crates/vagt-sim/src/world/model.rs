@@ -187,3 +187,26 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ByRecord;
+
+    #[test]
+    fn entries_by_record_are_found_replaced_and_kept_in_index_order() {
+        let mut by_record = ByRecord::default();
+        for index in [2, 5, 9] {
+            by_record.insert(index, index * 10);
+        }
+        // A record older than the newest (a client's transaction notes its entries in any
+        // order) and a new version of one already known.
+        by_record.insert(7, 70);
+        by_record.insert(5, 51);
+        assert_eq!(
+            by_record.iter().collect::<Vec<_>>(),
+            [(2, &20), (5, &51), (7, &70), (9, &90)]
+        );
+        assert_eq!(by_record.get(&7), Some(&70));
+        assert_eq!(by_record.get(&3), None);
+    }
+}
