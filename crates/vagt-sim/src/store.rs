@@ -141,7 +141,8 @@ pub(crate) struct Store {
     index: HashTable<u32>,
     hasher: RandomState,
     by_type: HashMap<Arc<str>, BTreeMap<i64, u32>>,
-    /// Resource types and subjects, each held once.
+    /// Resource types and subjects, each held once. Never emptied: it grows with the
+    /// distinct subjects clients write, which a test double's run keeps few.
     shared: HashSet<Arc<str>>,
     next_id: HashMap<String, u64>,
     clock: Option<i64>,
@@ -199,7 +200,7 @@ impl Store {
 
     /// The record index of `resource_type/id`.
     pub fn index_of(&self, resource_type: &str, id: &str) -> Option<usize> {
-        let hash = self.hasher.hash_one((resource_type, id));
+        let hash = key_hash(&self.hasher, resource_type, id);
         let records = &self.records;
         let found = self.index.find(hash, |n| {
             records
@@ -243,7 +244,7 @@ impl Store {
             return None;
         }
         let (resource_type, id) = (self.shared(resource_type), Box::<str>::from(id));
-        let hash = self.hasher.hash_one((&*resource_type, &*id));
+        let hash = key_hash(&self.hasher, &resource_type, &id);
         let last_updated = self.next_instant(at);
         let (current, subject, identifiers) = stamp(resource, 1, last_updated);
         let subject = subject.map(|s| self.shared(&s));
@@ -338,16 +339,26 @@ type Identifiers = Box<[(Option<Box<str>>, Box<str>)]>;
 /// region's records take gigabytes, and a live server adds a few a second to them long after
 /// its load reserved room for the cohort.
 pub(crate) fn push_gently<T>(items: &mut Vec<T>, item: T) {
+    room_for_one_gently(items);
+    items.push(item);
+}
+
+/// Room for one more item, a vector of millions grown by a sixteenth (see `push_gently`).
+pub(crate) fn room_for_one_gently<T>(items: &mut Vec<T>) {
     if items.len() == items.capacity() && items.len() >= 1 << 20 {
         items.reserve_exact(items.len() / 16);
     }
-    items.push(item);
+}
+
+/// The hash of a record's `(type, id)`: how the index finds its number.
+fn key_hash(hasher: &RandomState, resource_type: &str, id: &str) -> u64 {
+    hasher.hash_one((resource_type, id))
 }
 
 /// The hash a record number is found by: its record's `(type, id)`.
 fn rehash(hasher: &RandomState, records: &[Record], number: u32) -> u64 {
     match records.get(number as usize) {
-        Some(record) => hasher.hash_one((&*record.resource_type, &*record.id)),
+        Some(record) => key_hash(hasher, &record.resource_type, &record.id),
         // Every number in the index is a record's; this is never reached.
         None => 0,
     }

@@ -111,8 +111,9 @@ impl Plan {
             plan.exacerbations.extend(part.exacerbations);
             plan.citizens.push(part.citizen);
         }
-        // A source id begins with its citizen's CPR number, all of one length: between
-        // citizens the ids' order is their numbers', within one their own list's.
+        // A source id is `demo|Observation/` and its citizen's CPR number, then the rest; the
+        // numbers are all of one length (`DDMMYY-NNNN`), so between citizens the ids' order is
+        // their numbers', within one their own list's. The test below holds the plan to it.
         let mut by_number: Vec<usize> = (0..plan.citizens.len()).collect();
         by_number.sort_by(|a, b| plan.citizens[*a].id.cmp(&plan.citizens[*b].id));
         let mut rank = vec![0u32; by_number.len()];

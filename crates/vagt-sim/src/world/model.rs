@@ -5,7 +5,7 @@
 
 use crate::fhir::CodeStyle;
 use crate::readings::ServerValue;
-use crate::store::{Store, push_gently};
+use crate::store::{Store, push_gently, room_for_one_gently};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
@@ -124,7 +124,10 @@ impl<T> ByRecord<T> {
             Some((last, _)) if *last >= index => {
                 match self.entries.binary_search_by_key(&index, |(i, _)| *i) {
                     Ok(at) => self.entries[at].1 = entry,
-                    Err(at) => self.entries.insert(at, (index, entry)),
+                    Err(at) => {
+                        room_for_one_gently(&mut self.entries);
+                        self.entries.insert(at, (index, entry));
+                    }
                 }
             }
             _ => push_gently(&mut self.entries, (index, entry)),
