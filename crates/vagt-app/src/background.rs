@@ -149,11 +149,7 @@ fn clock_loop(
             }
         }
         // Only the citizens whose time came: the store knows them by index.
-        let affected = if tell_everyone {
-            Affected::Everyone
-        } else {
-            Affected::Citizens(BTreeSet::new())
-        };
+        let affected = Affected::after_bulk_load(tell_everyone, BTreeSet::new());
         match follow_up(
             &mut store,
             affected,

@@ -79,24 +79,22 @@ impl Session {
         let plan = store.plan_form(id, actor)?;
         let triage_plan = store.triage_plan(id)?;
         // A sync may begin a bulk load between these reads: a refusal is the same answer.
-        let mut readings_pending = store.bulk_loading()?;
-        let stored = if readings_pending {
-            Vec::new()
+        let stored = if store.bulk_loading()? {
+            None
         } else {
-            match store.readings(
+            unless_bulk_loading(store.readings(
                 actor,
                 id,
                 None,
                 Some(now.plus_millis(-PAGE_READINGS_WINDOW_MS)),
-            ) {
-                Ok(stored) => stored,
-                Err(vagt_store::StoreError::BulkLoadUnderWay) => {
-                    readings_pending = true;
-                    Vec::new()
-                }
-                Err(e) => return Err(e.into()),
-            }
+            ))?
         };
+        let news2 = match stored {
+            Some(_) => unless_bulk_loading(store.news2(actor, id, now))?,
+            None => None,
+        };
+        let readings_pending = news2.is_none();
+        let stored = stored.filter(|_| !readings_pending).unwrap_or_default();
         let mut readings: Vec<PageReading> = stored
             .into_iter()
             .rev()
@@ -113,25 +111,12 @@ impl Session {
             })
             .collect();
         readings.sort_by_key(|r| std::cmp::Reverse(r.effective_at));
-        let news2 = if readings_pending {
-            None
-        } else {
-            match store.news2(actor, id, now) {
-                Ok(score) => score,
-                Err(vagt_store::StoreError::BulkLoadUnderWay) => {
-                    readings_pending = true;
-                    readings.clear();
-                    None
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
         Ok(CitizenPage {
             suggested_level: store.latest_level(id, LevelKind::Suggested)?,
             confirmed_level: store.latest_level(id, LevelKind::Confirmed)?,
             level_history: store.level_history(id, actor, vagt_store::LEVEL_HISTORY_LIMIT)?,
             alarms: store.alarms(AlarmFilter::Citizen(id), actor, now)?,
-            news2,
+            news2: news2.flatten(),
             medicine_box: store.medicine_box(actor, id)?,
             visits: store
                 .visits(actor, Some(id), None)?
@@ -155,5 +140,15 @@ impl Session {
             readings,
             readings_pending,
         })
+    }
+}
+
+/// A read a bulk load refuses (it would read every reading): `None`, the readings still to
+/// come.
+fn unless_bulk_loading<T>(read: Result<T, vagt_store::StoreError>) -> Result<Option<T>, AppError> {
+    match read {
+        Ok(value) => Ok(Some(value)),
+        Err(vagt_store::StoreError::BulkLoadUnderWay) => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }

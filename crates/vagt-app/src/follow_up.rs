@@ -15,6 +15,23 @@ pub enum Affected {
     Everyone,
 }
 
+impl Affected {
+    /// Nobody named: the evaluation takes the citizens whose time came.
+    pub fn nobody_named() -> Affected {
+        Affected::Citizens(BTreeSet::new())
+    }
+
+    /// Everyone when a bulk load ended (its deferred citizens, and every row the window
+    /// shows), else `citizens`.
+    pub fn after_bulk_load(ended: bool, citizens: BTreeSet<CitizenId>) -> Affected {
+        if ended {
+            Affected::Everyone
+        } else {
+            Affected::Citizens(citizens)
+        }
+    }
+}
+
 /// Whose alarms a change changed, besides what the evaluation raises and resolves.
 #[derive(Debug, Clone)]
 pub enum AlarmsChanged {

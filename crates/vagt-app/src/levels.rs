@@ -86,7 +86,7 @@ impl Session {
         match scope {
             EvaluationScope::Due => follow_up(
                 &mut store,
-                Affected::Citizens(std::collections::BTreeSet::new()),
+                Affected::nobody_named(),
                 AlarmsChanged::None,
                 now,
                 self.sink(),
@@ -124,11 +124,7 @@ impl Session {
             Some(&serde_json::json!({ "was_under_way": under_way })),
         )?;
         let ended = store.end_bulk_load(now)?;
-        let affected = if ended.is_some() {
-            Affected::Everyone
-        } else {
-            Affected::Citizens(std::collections::BTreeSet::new())
-        };
+        let affected = Affected::after_bulk_load(ended.is_some(), Default::default());
         let evaluation = follow_up(&mut store, affected, AlarmsChanged::None, now, self.sink())?;
         Ok(BulkLoadEnd { ended, evaluation })
     }

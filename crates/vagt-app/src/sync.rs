@@ -20,11 +20,8 @@ pub async fn sync_and_follow_up(
 ) -> Result<SyncReport, AppError> {
     let run = sync_run(store, client, config, progress).await?;
     let mut report = run.report;
-    let affected = if report.bulk_load_ended {
-        Affected::Everyone
-    } else {
-        Affected::Citizens(report.changed_citizens.clone())
-    };
+    let affected =
+        Affected::after_bulk_load(report.bulk_load_ended, report.changed_citizens.clone());
     let evaluation = follow_up(
         store,
         affected,

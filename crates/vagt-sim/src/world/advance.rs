@@ -6,11 +6,11 @@ use crate::changes::{AdvanceReport, AdvanceSpec};
 use crate::fhir;
 use crate::readings::ServerValue;
 use crate::world::draw::{corrected, next_score, next_value, pick_recent_untouched};
-use crate::world::load::CohortReading;
+use crate::world::load::Plan;
 use crate::world::model::{ResponseInfo, SimCitizen, World};
 use crate::world::write::{form_for, split_score};
 use std::collections::HashSet;
-use vagt_cohort::{CohortSpec, Rng, generate};
+use vagt_cohort::{CohortSpec, Rng};
 use vagt_core::time_util::MILLIS_PER_DAY;
 use vagt_core::{Diagnosis, Parameter, Timestamp};
 use vagt_fhir::codes::{CAT, DAILY_SYMPTOMS, ScoredQuestionnaire};
@@ -183,8 +183,8 @@ impl World {
                 days: 2,
                 end: now,
             };
-            let cohort = generate(&spec);
-            let Some(citizen) = cohort.citizens.into_iter().next() else {
+            let mut plan = Plan::of(&spec);
+            let Some(citizen) = plan.citizens.pop() else {
                 continue;
             };
             if self.by_cpr.contains_key(&citizen.id) {
@@ -203,16 +203,8 @@ impl World {
                 }
                 return self.citizens.get(index).map(|c| c.patient_id.to_string());
             }
-            let bad: HashSet<String> = cohort.expected_rejections.into_iter().collect();
-            // A cohort of one: every measurement is this citizen's.
-            let readings = cohort.measurements.into_iter().map(|m| CohortReading {
-                citizen: index,
-                bad: bad.contains(&m.source.id),
-                parameter: m.parameter,
-                value: m.value,
-                unit: m.unit,
-                effective_at: m.effective_at,
-            });
+            // A cohort of one: its citizen is the world's `index`.
+            let readings = plan.readings(index);
             self.load_measurements(readings, &move |_| now, Some(report));
             let of_type = |resource_type: &str| -> Vec<String> {
                 report.changed[before..]

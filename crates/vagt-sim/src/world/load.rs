@@ -63,15 +63,15 @@ struct Planned {
 
 /// A cohort, generated a citizen at a time, its measurements in the order
 /// `vagt_cohort::generate` sorts them (by effective time, then source id).
-struct Plan {
-    citizens: Vec<Citizen>,
+pub(super) struct Plan {
+    pub(super) citizens: Vec<Citizen>,
     measurements: Vec<Planned>,
     units: Vec<String>,
     exacerbations: Vec<Exacerbation>,
 }
 
 impl Plan {
-    fn of(spec: &CohortSpec) -> Plan {
+    pub(super) fn of(spec: &CohortSpec) -> Plan {
         let mut plan = Plan {
             citizens: Vec::with_capacity(spec.citizens),
             measurements: Vec::new(),
@@ -124,6 +124,20 @@ impl Plan {
             .sort_unstable_by_key(|p| (p.effective_at, rank[p.citizen as usize], p.seq));
         plan
     }
+
+    /// The measurements as the world writes them, in order; the plan's citizen `n` is the
+    /// world's `first + n`.
+    pub(super) fn readings(self, first: usize) -> impl Iterator<Item = CohortReading> {
+        let units = self.units;
+        self.measurements.into_iter().map(move |p| CohortReading {
+            citizen: first + p.citizen as usize,
+            parameter: p.parameter,
+            value: p.value,
+            unit: units.get(usize::from(p.unit)).cloned().unwrap_or_default(),
+            effective_at: p.effective_at,
+            bad: p.bad,
+        })
+    }
 }
 
 impl World {
@@ -135,7 +149,7 @@ impl World {
             days: config.days,
             end: config.end,
         };
-        let plan = Plan::of(&spec);
+        let mut plan = Plan::of(&spec);
         let mut world = World::empty(config.seed, config.end);
         // Patients and Conditions a day before the first reading, then readings in effective
         // order, each written a couple of minutes after it was measured, all before `end`.
@@ -144,7 +158,7 @@ impl World {
             .start_of_day()
             .plus_millis(-(i64::from(config.days) + 1) * MILLIS_PER_DAY);
         // In the plan's order, so a citizen's index in the world is theirs in the plan.
-        for citizen in plan.citizens {
+        for citizen in std::mem::take(&mut plan.citizens) {
             world.add_citizen(citizen, first_day, first_day, None);
         }
         // Room for the cohort and what comes after (a live server's new readings) without a
@@ -161,21 +175,13 @@ impl World {
         world.generated.reserve_exact(observations + margin);
         world.responses.reserve(responses + margin);
         world.generated_responses.reserve_exact(responses + margin);
+        let exacerbations = std::mem::take(&mut plan.exacerbations);
         let latest = config.end.plus_millis(-MILLIS_PER_MINUTE);
         let write_at =
             move |effective: Timestamp| effective.plus_millis(2 * MILLIS_PER_MINUTE).min(latest);
-        let units = plan.units;
-        let readings = plan.measurements.into_iter().map(|p| CohortReading {
-            citizen: p.citizen as usize,
-            parameter: p.parameter,
-            value: p.value,
-            unit: units.get(usize::from(p.unit)).cloned().unwrap_or_default(),
-            effective_at: p.effective_at,
-            bad: p.bad,
-        });
-        world.load_measurements(readings, &write_at, None);
+        world.load_measurements(plan.readings(0), &write_at, None);
         world.plant_responses(config.end);
-        world.add_encounters(&plan.exacerbations, config.end);
+        world.add_encounters(&exacerbations, config.end);
         world
     }
 
