@@ -142,7 +142,7 @@ impl Session {
 }
 
 /// Whether the run stopped at its page limit or its time budget, with more to pull.
-fn cut_short(result: &Result<SyncReport, AppError>) -> bool {
+pub(crate) fn cut_short(result: &Result<SyncReport, AppError>) -> bool {
     matches!(
         result,
         Err(AppError::Sync(

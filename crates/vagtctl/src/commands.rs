@@ -348,7 +348,44 @@ fn bench(out: &Output, what: &BenchWhat) -> Result<(), CliError> {
             )?;
             out.print(&report, |w| output::alarm_latency_text(w, &report))
         }
+        BenchWhat::Targets {
+            citizens,
+            days,
+            runs,
+            ingest_readings,
+            ref backend,
+            latency_runs,
+            ref app,
+        } => {
+            let app = app.as_deref().map(app_figures).transpose()?;
+            let report = vagt_app::bench::targets(&vagt_app::bench::TargetsPlan {
+                citizens,
+                days,
+                runs,
+                ingest_readings,
+                backend: backend.clone(),
+                latency_runs,
+                app,
+            })?;
+            out.print(&report, |w| output::targets_text(w, &report))
+        }
     }
+}
+
+/// The app's figures from the JSON `scripts/measure-scale.sh` printed.
+fn app_figures(path: &std::path::Path) -> Result<vagt_app::bench::AppFigures, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::Usage(format!(
+            "cannot read the app's figures {}: {e}",
+            path.display()
+        ))
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        CliError::Usage(format!(
+            "{} is not the JSON scripts/measure-scale.sh prints: {e}",
+            path.display()
+        ))
+    })
 }
 
 fn escalation(

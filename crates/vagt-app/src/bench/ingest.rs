@@ -12,7 +12,7 @@ use vagt_store::{DbKey, OpenMode, PullBatch, Store};
 
 const BASE: &str = "http://bench.invalid/fhir";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct IngestBench {
     pub readings: usize,
     /// The citizens the readings are spread over, in turn, as a region's arrive: each

@@ -49,10 +49,7 @@ pub fn reading_to_alarm(
     reference_runs: usize,
     poll_every: Duration,
 ) -> Result<LatencyBench, AppError> {
-    let devices = Devices {
-        client: FhirClient::new(backend, None, RetryPolicy::default())?,
-        runtime: crate::sync::runtime()?,
-    };
+    let devices = Devices::new(backend)?;
     let patients = devices.patients()?;
     let mut used = Vec::new();
     let (subscriptions_bound, subscribed) = measure(
@@ -177,14 +174,21 @@ fn measure(
 }
 
 /// The citizens' devices: what posts readings to the backend, on one runtime for every post.
-struct Devices {
+pub(super) struct Devices {
     client: FhirClient,
     runtime: tokio::runtime::Runtime,
 }
 
 impl Devices {
+    pub(super) fn new(backend: &str) -> Result<Self, AppError> {
+        Ok(Devices {
+            client: FhirClient::new(backend, None, RetryPolicy::default())?,
+            runtime: crate::sync::runtime()?,
+        })
+    }
+
     /// Citizen id → the server id of their Patient, from the backend's first pages.
-    fn patients(&self) -> Result<BTreeMap<CitizenId, String>, AppError> {
+    pub(super) fn patients(&self) -> Result<BTreeMap<CitizenId, String>, AppError> {
         let client = &self.client;
         let mut found = BTreeMap::new();
         let mut next = Some("Patient?_count=200".to_owned());
@@ -216,6 +220,19 @@ impl Devices {
 
     /// An oxygen saturation of 75 % measured now, as a citizen's device posts it.
     fn post_low_saturation(&self, patient: &str) -> Result<(), AppError> {
+        self.post_reading(patient, "59408-5", 75.0, "%", Timestamp::now())
+    }
+
+    /// A vital sign of LOINC `code` in UCUM `unit` measured `at`, as a citizen's device posts
+    /// it.
+    pub(super) fn post_reading(
+        &self,
+        patient: &str,
+        code: &str,
+        value: f64,
+        unit: &str,
+        at: Timestamp,
+    ) -> Result<(), AppError> {
         let observation = json!({
             "resourceType": "Observation",
             "status": "final",
@@ -223,11 +240,11 @@ impl Devices {
                 "system": "http://terminology.hl7.org/CodeSystem/observation-category",
                 "code": "vital-signs",
             }]}],
-            "code": {"coding": [{"system": "http://loinc.org", "code": "59408-5"}]},
+            "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
             "subject": {"reference": format!("Patient/{patient}")},
-            "effectiveDateTime": Timestamp::now().to_rfc3339(),
+            "effectiveDateTime": at.to_rfc3339(),
             "valueQuantity": {
-                "value": 75, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%",
+                "value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit,
             },
         });
         self.runtime

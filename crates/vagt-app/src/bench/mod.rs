@@ -5,6 +5,7 @@ mod evaluation;
 mod ingest;
 mod latency;
 mod region;
+mod targets;
 mod trend;
 mod worklist;
 
@@ -12,6 +13,10 @@ pub use evaluation::{EvaluationBench, evaluation};
 pub use ingest::{IngestBench, ingest};
 pub use latency::{LatencyBench, LatencyFigures, reading_to_alarm};
 pub use region::{RegionBench, WAVE_READINGS, region};
+pub use targets::{
+    AppFigures, Figures, FirstSync, IncrementalSync, Reference, Target, TargetRow, TargetsBench,
+    TargetsPlan, Verdict, every_target_met, table, targets, thirty_million,
+};
 pub use trend::TrendFixture;
 pub use worklist::{WorklistBench, worklist};
 

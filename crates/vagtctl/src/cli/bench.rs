@@ -67,4 +67,29 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 10)]
         interval: u64,
     },
+    /// Every target of issue 15 in one table, each figure beside its reference from the same
+    /// run, with a verdict (met, not met, or why it cannot say). The station's figures are
+    /// measured on a region of --citizens over --days made by the bulk path; with --backend (a
+    /// test backend such as `vagt-sim`: readings are posted to it) also a whole first sync, an
+    /// incremental sync over HTTP and a reading's way to its alarm; with --app the app's memory,
+    /// cold start and scrolling as `scripts/measure-scale.sh` measured them in its window.
+    /// `scripts/measure-targets.sh` runs all of it. Uses temporary databases, not --db.
+    Targets {
+        #[arg(long, default_value_t = 10_000)]
+        citizens: usize,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+        /// Readings for the store path's rate when no --backend gives a first sync's number.
+        #[arg(long, default_value_t = 3_000_000)]
+        ingest_readings: usize,
+        #[arg(long)]
+        backend: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        latency_runs: usize,
+        /// The JSON `scripts/measure-scale.sh` printed.
+        #[arg(long)]
+        app: Option<std::path::PathBuf>,
+    },
 }

@@ -1,7 +1,10 @@
 //! Text for people at a terminal: the benchmarks, each figure beside its reference.
 
 use std::io::{self, Write};
-use vagt_app::bench::{IngestBench, LatencyBench, LatencyFigures, RegionBench, WorklistBench};
+use vagt_app::bench::{
+    IngestBench, LatencyBench, LatencyFigures, RegionBench, TargetRow, TargetsBench, Verdict,
+    WorklistBench,
+};
 
 pub fn ingest_bench_text(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
     writeln!(
@@ -57,23 +60,22 @@ pub fn ingest_bench_text(w: &mut dyn Write, r: &IngestBench) -> io::Result<()> {
     )
 }
 
-/// A projection from fewer readings stored one by one shows nothing when it is under the
-/// target: their rate falls as the database grows (docs/performance.md), so only one over it
-/// is a verdict. A bulk load's rate holds as the database grows: its projection is one, and
-/// says that it is.
 fn thirty_million_verdict(readings: usize, minutes: f64, bulk_load: bool) -> String {
-    if minutes >= 15.0 {
-        "NOT met".into()
-    } else if readings >= 30_000_000 {
-        "met".into()
-    } else if bulk_load {
-        format!(
-            "met by projection from {readings} readings (a bulk load's rate holds as the database grows: measured from 6 to 30 million by scripts/measure-sync.sh, docs/performance.md)"
-        )
-    } else {
-        format!(
-            "not shown: projected from {readings} readings, and the rate falls as the database grows"
-        )
+    verdict_text(&vagt_app::bench::thirty_million(
+        readings, minutes, bulk_load,
+    ))
+}
+
+/// A verdict as a table says it.
+fn verdict_text(verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::Met => "met".into(),
+        Verdict::NotMet(why) if why.is_empty() => "NOT met".into(),
+        Verdict::NotMet(why) => format!("NOT met: {why}"),
+        Verdict::MetByProjection(why) => format!("met by projection {why}"),
+        Verdict::NotShown(why) => format!("not shown: {why}"),
+        Verdict::NotMeasured(why) => format!("not measured: {why}"),
+        Verdict::Measured => "measured (no limit)".into(),
     }
 }
 
@@ -251,16 +253,91 @@ pub fn alarm_latency_text(w: &mut dyn Write, r: &LatencyBench) -> io::Result<()>
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::thirty_million_verdict;
-
-    #[test]
-    fn only_a_projection_over_the_target_is_a_verdict() {
-        assert_eq!(thirty_million_verdict(100_000, 20.0, false), "NOT met");
-        assert_eq!(thirty_million_verdict(100_000, 20.0, true), "NOT met");
-        assert!(thirty_million_verdict(100_000, 8.0, false).starts_with("not shown"));
-        assert!(thirty_million_verdict(6_000_000, 8.0, true).starts_with("met by projection"));
-        assert_eq!(thirty_million_verdict(30_000_000, 14.0, false), "met");
+/// The table of every target (`vagtctl bench targets`): a block per target, its figure beside
+/// its reference, the verdict; then what falls short, plainly.
+pub fn targets_text(w: &mut dyn Write, r: &TargetsBench) -> io::Result<()> {
+    writeln!(
+        w,
+        "issue 15's targets: a region of {} citizens over {} days ({} readings), each figure beside its reference from this run",
+        grouped(r.region.citizens as f64),
+        r.region.days,
+        grouped(r.region.readings as f64)
+    )?;
+    for row in &r.rows {
+        target_row_text(w, row)?;
     }
+    let short: Vec<&TargetRow> = r
+        .rows
+        .iter()
+        .filter(|row| row.verdict.falls_short())
+        .collect();
+    if short.is_empty() {
+        writeln!(w, "every target met")
+    } else {
+        writeln!(
+            w,
+            "{} of {} not met or not shown:",
+            short.len(),
+            r.rows.len()
+        )?;
+        for row in short {
+            writeln!(
+                w,
+                "  {}: {}",
+                row.target.stated(),
+                verdict_text(&row.verdict)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A large figure with its thousands grouped (148,178).
+fn grouped(value: f64) -> String {
+    let digits = format!("{value:.0}");
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+fn target_row_text(w: &mut dyn Write, row: &TargetRow) -> io::Result<()> {
+    let amount = |value: f64, unit: &str| {
+        let number = if value >= 10_000.0 {
+            grouped(value)
+        } else if value >= 100.0 || unit.is_empty() && value >= 10.0 {
+            format!("{value:.0}")
+        } else if unit.is_empty() {
+            format!("{value:.2}")
+        } else {
+            format!("{value:.1}")
+        };
+        format!("{number} {unit}").trim_end().to_owned()
+    };
+    writeln!(w, "  {}", row.target.stated())?;
+    match row.figure {
+        Some(figure) => writeln!(
+            w,
+            "      {:<20} {}",
+            amount(figure, row.unit),
+            verdict_text(&row.verdict)
+        )?,
+        None => writeln!(w, "      {:<20} {}", "-", verdict_text(&row.verdict))?,
+    }
+    if let Some(reference) = &row.reference {
+        writeln!(
+            w,
+            "      {:<20} reference: {}",
+            amount(reference.value, reference.unit),
+            reference.what
+        )?;
+    }
+    if !row.note.is_empty() {
+        writeln!(w, "      {:<20} {}", "", row.note)?;
+    }
+    Ok(())
 }

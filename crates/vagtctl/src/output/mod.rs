@@ -8,7 +8,7 @@ mod dispatches;
 mod handover;
 mod visits;
 pub use bench::{
-    alarm_latency_text, evaluation_bench_text, ingest_bench_text, region_bench_text,
+    alarm_latency_text, evaluation_bench_text, ingest_bench_text, region_bench_text, targets_text,
     worklist_bench_text,
 };
 pub use calls::{call_text, calls_table, plot_text};

@@ -1,0 +1,250 @@
+//! The table's verdicts, from figures made up to sit either side of each target.
+
+use super::*;
+use crate::bench::LatencyFigures;
+
+fn region(citizens: usize) -> RegionBench {
+    RegionBench {
+        citizens,
+        days: 30,
+        readings: 1_900_000,
+        runs: 3,
+        load_seconds: 40.0,
+        load_readings_per_second: 47_500.0,
+        database_bytes: 400_000_000,
+        bytes_per_million_readings: 210e6,
+        worklist_ms: 14.0,
+        worklist_cached_ms: 9.0,
+        latest_by_search_ms: 900.0,
+        first_worklist_ms: 300.0,
+        wave_ms: 13.0,
+        wave_citizens: 17,
+        wave_raw_insert_ms: 2.0,
+        page_ms: 5.0,
+        page_trend_ms: 3.0,
+        page_timeline_ms: 1.0,
+        page_rows_ms: 0.5,
+        page_readings: 1_400,
+    }
+}
+
+fn ingest(readings: usize, rate: f64) -> IngestBench {
+    IngestBench {
+        readings,
+        citizens: 10_000,
+        page_size: 1_000,
+        transactions: 20,
+        bulk_load: true,
+        pipeline_index_seconds: 10.0,
+        pipeline_readings_per_second: rate,
+        raw_insert_readings_per_second: 100_000.0,
+        ratio: rate / 100_000.0,
+        pipeline_last_tenth_readings_per_second: rate,
+        raw_insert_last_tenth_readings_per_second: 100_000.0,
+        unencrypted_insert_readings_per_second: 140_000.0,
+        thirty_million_minutes: 30e6 / rate / 60.0,
+    }
+}
+
+fn app(highest_step: f64) -> AppFigures {
+    let frames = |p50_ms| Frames { p50_ms };
+    AppFigures {
+        citizens: 10_000,
+        session_started_ms: 900.0,
+        worklist_painted_ms: 3_000.0,
+        resident_mib_after_scrolling: 560.0,
+        proportional_mib_at_start: 350.0,
+        proportional_mib_after_scrolling: 360.0,
+        proportional_mib_settled: 362.0,
+        proportional_mib_by_step: vec![MemoryStep {
+            step: "1920x1080: jumped about".into(),
+            proportional_mib: highest_step,
+        }],
+        sizes: vec![
+            ScreenFigures {
+                size: "1366x768".into(),
+                scroll_through: frames(35.0),
+                bare_scroller: frames(32.0),
+            },
+            ScreenFigures {
+                size: "1920x1080".into(),
+                scroll_through: frames(40.0),
+                bare_scroller: frames(33.0),
+            },
+        ],
+    }
+}
+
+fn row(rows: &[TargetRow], target: Target) -> &TargetRow {
+    rows.iter()
+        .find(|r| r.target == target)
+        .unwrap_or_else(|| panic!("no row for {target:?}"))
+}
+
+#[test]
+fn a_station_alone_says_what_needs_a_backend_or_the_window() {
+    let (region, ingest) = (region(10_000), ingest(3_000_000, 60_000.0));
+    let rows = table(&Figures {
+        region: &region,
+        ingest: &ingest,
+        first_sync: None,
+        incremental_sync: None,
+        alarm_latency: None,
+        app: None,
+    });
+    assert_eq!(rows.len(), 10, "a row for every target and measure");
+    assert_eq!(row(&rows, Target::Worklist).verdict, Verdict::Met);
+    assert_eq!(row(&rows, Target::CitizenPage).verdict, Verdict::Met);
+    let incremental = row(&rows, Target::IncrementalSync);
+    assert_eq!(incremental.verdict, Verdict::Met);
+    assert!(incremental.note.contains("not pulled over HTTP"));
+    assert!(matches!(
+        row(&rows, Target::ThirtyMillion).verdict,
+        Verdict::MetByProjection(_)
+    ));
+    for target in [
+        Target::AppMemory,
+        Target::ColdStart,
+        Target::Scrolling,
+        Target::ReadingToAlarm,
+    ] {
+        let r = row(&rows, target);
+        assert!(matches!(r.verdict, Verdict::NotMeasured(_)), "{target:?}");
+        assert_eq!(r.figure, None);
+    }
+    assert!(!every_target_met(&rows));
+}
+
+#[test]
+fn every_figure_in_reach_decides_its_target() {
+    let (region, ingest) = (region(10_000), ingest(30_500_000, 55_000.0));
+    let first_sync = FirstSync {
+        readings: 30_500_000,
+        runs: 11,
+        seconds: 515.0,
+        readings_per_second: 30_500_000.0 / 515.0,
+    };
+    let incremental = IncrementalSync {
+        readings_per_run: 100,
+        runs: 5,
+        ms: 60.0,
+        nothing_new_ms: 20.0,
+    };
+    let figures = |median_ms, max_ms| LatencyFigures {
+        posted: 20,
+        alarmed: 20,
+        median_ms,
+        p95_ms: max_ms,
+        max_ms,
+    };
+    let latency = LatencyBench {
+        subscriptions_bound: true,
+        poll_every_s: 10.0,
+        subscribed: figures(160.0, 660.0),
+        polling: figures(8_000.0, 12_000.0),
+    };
+    let app = app(370.0);
+    let rows = table(&Figures {
+        region: &region,
+        ingest: &ingest,
+        first_sync: Some(&first_sync),
+        incremental_sync: Some(&incremental),
+        alarm_latency: Some(&latency),
+        app: Some(&app),
+    });
+    assert!(every_target_met(&rows), "{rows:#?}");
+    let ratio = row(&rows, Target::InitialSyncRatio);
+    assert_eq!(
+        ratio.figure,
+        Some(0.55),
+        "the store path's rate over the raw insert's"
+    );
+    assert!(
+        ratio.note.contains("0.59 of the raw insert"),
+        "{}",
+        ratio.note
+    );
+    assert_eq!(row(&rows, Target::ThirtyMillion).verdict, Verdict::Met);
+    assert_eq!(
+        row(&rows, Target::AppMemory).figure,
+        Some(370.0 * 1.048_576),
+        "the highest step counts, in MB"
+    );
+    let scrolling = row(&rows, Target::Scrolling);
+    assert_eq!(scrolling.figure, Some(40.0), "the worse screen size counts");
+    assert_eq!(scrolling.verdict, Verdict::Met);
+    assert_eq!(row(&rows, Target::ColdStart).verdict, Verdict::Measured);
+}
+
+#[test]
+fn a_figure_over_its_target_or_short_of_the_region_falls_short() {
+    let mut slow = region(10_000);
+    slow.worklist_ms = 25.0;
+    slow.page_ms = 31.0;
+    let ingest = ingest(3_000_000, 40_000.0);
+    // 382 MiB is 400.6 MB: the target is in MB.
+    let mut heavy = app(382.0);
+    heavy.sizes[1].scroll_through.p50_ms = 55.0;
+    let unbound = LatencyBench {
+        subscriptions_bound: false,
+        poll_every_s: 10.0,
+        subscribed: LatencyFigures::default(),
+        polling: LatencyFigures::default(),
+    };
+    let rows = table(&Figures {
+        region: &slow,
+        ingest: &ingest,
+        first_sync: None,
+        incremental_sync: None,
+        alarm_latency: Some(&unbound),
+        app: Some(&heavy),
+    });
+    for target in [
+        Target::Worklist,
+        Target::CitizenPage,
+        Target::InitialSyncRatio,
+        Target::AppMemory,
+        Target::Scrolling,
+        Target::ReadingToAlarm,
+    ] {
+        assert!(
+            matches!(row(&rows, target).verdict, Verdict::NotMet(_)),
+            "{target:?}: {:?}",
+            row(&rows, target).verdict
+        );
+    }
+    let small = region(1_000);
+    let rows = table(&Figures {
+        region: &small,
+        ingest: &ingest,
+        first_sync: None,
+        incremental_sync: None,
+        alarm_latency: None,
+        app: None,
+    });
+    assert!(matches!(
+        row(&rows, Target::Worklist).verdict,
+        Verdict::NotShown(_)
+    ));
+}
+
+#[test]
+fn only_a_projection_over_the_target_is_a_verdict() {
+    assert!(matches!(
+        thirty_million(100_000, 20.0, false),
+        Verdict::NotMet(_)
+    ));
+    assert!(matches!(
+        thirty_million(100_000, 20.0, true),
+        Verdict::NotMet(_)
+    ));
+    assert!(matches!(
+        thirty_million(100_000, 8.0, false),
+        Verdict::NotShown(_)
+    ));
+    assert!(matches!(
+        thirty_million(6_000_000, 8.0, true),
+        Verdict::MetByProjection(_)
+    ));
+    assert_eq!(thirty_million(30_000_000, 14.0, false), Verdict::Met);
+}

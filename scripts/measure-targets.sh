@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Every target of issue 15 in one table, `vagtctl bench targets`: first the app in its window
+# under Xvfb (scripts/measure-scale.sh: memory, cold start to a painted worklist, scrolling),
+# then vagt-sim serving the region, and the bench: the station's own figures on a region made
+# by the bulk path, a whole first sync from the backend, an incremental sync over HTTP and a
+# reading's way to its alarm, each beside its reference from the same run, with a verdict.
+#   scripts/measure-targets.sh [CITIZENS] [DAYS]      (defaults 10000 and 30)
+# JSON=1 prints the bench's JSON instead of its table. Release builds. SIM_START_SECONDS (here
+# 600) bounds the backend's start: a region over 490 days takes it about five minutes.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$REPO"
+citizens="${1:-10000}"
+days="${2:-30}"
+cargo build --quiet --release -p vagtctl -p vagt-sim
+work="$(mktemp -d)"
+SIM_PID=""
+trap 'kill "${SIM_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+# Before the backend starts, so its memory takes nothing from the app's.
+say "the app in its window (scripts/measure-scale.sh $citizens $days)"
+PROFILE=release scripts/measure-scale.sh "$citizens" "$days" >"$work/app.json"
+export VAGT_THROWAWAY_KEY=targets HOME="$work/home"
+mkdir -p "$HOME"
+say "vagt-sim serving $citizens citizens over $days days"
+SIM_START_SECONDS="${SIM_START_SECONDS:-600}" start_sim release "$work" \
+  --citizens "$citizens" --days "$days"
+say "vagtctl bench targets"
+"$TARGET/release/vagtctl" bench targets --citizens "$citizens" --days "$days" \
+  --backend "$SIM_URL" --app "$work/app.json" ${JSON:+--json}
