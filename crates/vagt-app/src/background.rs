@@ -167,6 +167,10 @@ fn clock_loop(
             // bulk load's end): the clock tries again at its next beat, not never again.
             Err(e) => tracing::warn!(code = e.code(), "the rules' clock missed a beat: {e}"),
         }
+        // A minute to the next beat: what this one read need not be held meanwhile.
+        if let Err(e) = store.release_memory() {
+            tracing::warn!(code = e.code(), "the rules' clock kept its memory: {e}");
+        }
     }
     Ok(())
 }

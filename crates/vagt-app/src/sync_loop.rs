@@ -81,6 +81,11 @@ pub(crate) fn sync_loop_with(
             sink,
         ));
         observer.ran(&due, &result);
+        // A first sync reads and writes gigabytes, and a bulk load's end sorts its index in
+        // memory; the next run, seconds or minutes later, needs none of what this one held.
+        if let Err(e) = store.release_memory() {
+            tracing::warn!(code = e.code(), "the sync kept its memory: {e}");
+        }
         // A busy backend said how long to leave it alone: that long (within reason), not the
         // usual interval and not a probe every 2 s.
         if let Err(AppError::Sync(SyncError::Busy { seconds })) = &result {
