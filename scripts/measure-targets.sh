@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every target of issue 15 in one table, `vagtctl bench targets`: first the app in its window
-# under Xvfb (scripts/measure-scale.sh: memory, cold start to a painted worklist, scrolling),
+# under Xvfb (scripts/measure-scale.sh: memory, cold start to a painted worklist, scrolling;
+# opened on a loaded database, and after its first sync),
 # then vagt-sim serving the region, and the bench: the station's own figures on a region made
 # by the bulk path, a whole first sync from the backend, an incremental sync over HTTP and a
 # reading's way to its alarm, each beside its reference from the same run, with a verdict.
@@ -16,9 +17,13 @@ cargo build --quiet --release -p vagtctl -p vagt-sim
 work="$(mktemp -d)"
 SIM_PID=""
 trap 'kill "${SIM_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-# Before the backend starts, so its memory takes nothing from the app's.
+# Before the bench's backend starts, so its memory takes nothing from the app's: the app opened
+# on a loaded database (cold start, scrolling), then on an empty one whose first sync brings the
+# region from a vagt-sim of its own (what a station holds after it).
 say "the app in its window (scripts/measure-scale.sh $citizens $days)"
 PROFILE=release scripts/measure-scale.sh "$citizens" "$days" >"$work/app.json"
+say "the app after its first sync (FIRST_SYNC=1 scripts/measure-scale.sh $citizens $days)"
+FIRST_SYNC=1 PROFILE=release scripts/measure-scale.sh "$citizens" "$days" >"$work/app-synced.json"
 export VAGT_THROWAWAY_KEY=targets HOME="$work/home"
 mkdir -p "$HOME"
 say "vagt-sim serving $citizens citizens over $days days"
@@ -26,4 +31,4 @@ SIM_START_SECONDS="${SIM_START_SECONDS:-600}" start_sim release "$work" \
   --citizens "$citizens" --days "$days"
 say "vagtctl bench targets"
 "$TARGET/release/vagtctl" bench targets --citizens "$citizens" --days "$days" \
-  --backend "$SIM_URL" --app "$work/app.json" ${JSON:+--json}
+  --backend "$SIM_URL" --app "$work/app.json" --app "$work/app-synced.json" ${JSON:+--json}

@@ -357,7 +357,10 @@ fn bench(out: &Output, what: &BenchWhat) -> Result<(), CliError> {
             latency_runs,
             ref app,
         } => {
-            let app = app.as_deref().map(app_figures).transpose()?;
+            let app = app
+                .iter()
+                .map(|path| app_figures(path))
+                .collect::<Result<_, _>>()?;
             let report = vagt_app::bench::targets(&vagt_app::bench::TargetsPlan {
                 citizens,
                 days,

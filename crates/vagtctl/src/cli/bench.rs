@@ -88,8 +88,9 @@ pub enum BenchWhat {
         backend: Option<String>,
         #[arg(long, default_value_t = 20)]
         latency_runs: usize,
-        /// The JSON `scripts/measure-scale.sh` printed.
+        /// The JSON `scripts/measure-scale.sh` printed; again for another run (the app opened
+        /// on a loaded database, and after its first sync with FIRST_SYNC=1).
         #[arg(long)]
-        app: Option<std::path::PathBuf>,
+        app: Vec<std::path::PathBuf>,
     },
 }

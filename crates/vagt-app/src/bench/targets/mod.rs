@@ -32,8 +32,9 @@ pub struct TargetsPlan {
     /// Readings posted to the backend for the way to an alarm (and a sixth as many, at least
     /// one, for the reference by polling).
     pub latency_runs: usize,
-    /// The app's figures in its window, from `scripts/measure-scale.sh`.
-    pub app: Option<AppFigures>,
+    /// The app's figures in its window, from `scripts/measure-scale.sh`: opened on a loaded
+    /// database, and after its first sync (`FIRST_SYNC=1`).
+    pub app: Vec<AppFigures>,
 }
 
 /// What `scripts/measure-scale.sh` prints (`ui/e2e/scale.mjs`): the part the targets read.
@@ -42,6 +43,9 @@ pub struct AppFigures {
     pub citizens: usize,
     pub session_started_ms: f64,
     pub worklist_painted_ms: f64,
+    /// When its first sync was done, where the app got its region that way.
+    #[serde(default)]
+    pub first_sync_done_ms: Option<f64>,
     pub resident_mib_after_scrolling: f64,
     pub proportional_mib_at_start: f64,
     pub proportional_mib_after_scrolling: f64,
@@ -115,7 +119,7 @@ pub struct TargetsBench {
     pub first_sync: Option<FirstSync>,
     pub incremental_sync: Option<IncrementalSync>,
     pub alarm_latency: Option<LatencyBench>,
-    pub app: Option<AppFigures>,
+    pub app: Vec<AppFigures>,
     pub rows: Vec<TargetRow>,
 }
 
@@ -153,7 +157,7 @@ pub fn targets(plan: &TargetsPlan) -> Result<TargetsBench, AppError> {
         first_sync: first_sync.as_ref(),
         incremental_sync: incremental_sync.as_ref(),
         alarm_latency: alarm_latency.as_ref(),
-        app: plan.app.as_ref(),
+        app: &plan.app,
     });
     Ok(TargetsBench {
         region,

@@ -1,7 +1,7 @@
 //! The table of `vagtctl bench targets`: a row for each of issue 15's targets, decided from
 //! the figures alone (pure, so the verdicts are tested exactly).
 
-use super::{AppFigures, FirstSync, IncrementalSync};
+use super::{AppFigures, FirstSync, IncrementalSync, ScreenFigures};
 use crate::bench::{IngestBench, LatencyBench, RegionBench};
 use serde::Serialize;
 use vagt_sync::SyncConfig;
@@ -103,7 +103,7 @@ pub struct Figures<'a> {
     pub first_sync: Option<&'a FirstSync>,
     pub incremental_sync: Option<&'a IncrementalSync>,
     pub alarm_latency: Option<&'a LatencyBench>,
-    pub app: Option<&'a AppFigures>,
+    pub app: &'a [AppFigures],
 }
 
 const NEEDS_BACKEND: &str =
@@ -332,12 +332,38 @@ fn not_measured(target: Target, unit: &'static str, why: &str) -> TargetRow {
 /// Bytes in a MiB over bytes in an MB: the window's figures are in MiB, the target in MB.
 const MB_PER_MIB: f64 = 1.048_576;
 
-fn memory_row(app: Option<&AppFigures>) -> TargetRow {
-    let Some(a) = app else {
+/// How the app got its region, for a note.
+fn how(a: &AppFigures) -> &'static str {
+    if a.first_sync_done_ms.is_some() {
+        "after its first sync"
+    } else {
+        "opened on a loaded database"
+    }
+}
+
+/// The app's memory: the highest of every run given (opened on a loaded database, after its
+/// first sync), at its highest step, not once settled: a station holds what it peaked at until
+/// WebKit collects, and the machine must have it then.
+fn memory_row(app: &[AppFigures]) -> TargetRow {
+    let Some(a) = app.iter().max_by(|x, y| {
+        x.highest_proportional_mib()
+            .total_cmp(&y.highest_proportional_mib())
+    }) else {
         return not_measured(Target::AppMemory, "MB", NEEDS_WINDOW);
     };
     let highest = a.highest_proportional_mib();
-    let settled = a.proportional_mib_settled;
+    let each: Vec<String> = app
+        .iter()
+        .map(|a| {
+            format!(
+                "{}: at start {:.1}, highest {:.1}, settled {:.1} MiB",
+                how(a),
+                a.proportional_mib_at_start,
+                a.highest_proportional_mib(),
+                a.proportional_mib_settled
+            )
+        })
+        .collect();
     TargetRow {
         target: Target::AppMemory,
         figure: Some(highest * MB_PER_MIB),
@@ -349,22 +375,28 @@ fn memory_row(app: Option<&AppFigures>) -> TargetRow {
             value: a.resident_mib_after_scrolling * MB_PER_MIB,
             unit: "MB",
         }),
-        // The highest of the steps, not the memory once settled: a station holds what it
-        // peaked at until WebKit collects, and the machine must have it then.
-        verdict: at_region(a.citizens, highest * MB_PER_MIB < 400.0),
+        verdict: at_region(
+            app.iter().map(|a| a.citizens).min().unwrap_or(0),
+            highest * MB_PER_MIB < 400.0,
+        ),
         note: format!(
-            "counted once (PSS), at its highest step {highest:.1} MiB; at start {:.1}, after \
-             scrolling {:.1}, settled {settled:.1} MiB ({:.0} MB)",
-            a.proportional_mib_at_start,
-            a.proportional_mib_after_scrolling,
-            settled * MB_PER_MIB
+            "counted once (PSS), {highest:.1} MiB at its highest step {}; {}",
+            how(a),
+            each.join("; ")
         ),
     }
 }
 
-fn cold_start_row(app: Option<&AppFigures>) -> TargetRow {
-    let Some(a) = app else {
-        return not_measured(Target::ColdStart, "ms", NEEDS_WINDOW);
+/// Cold start: the app opened on a loaded database (one after a first sync paints its list
+/// when the citizens come, before their readings).
+fn cold_start_row(app: &[AppFigures]) -> TargetRow {
+    let Some(a) = app.iter().find(|a| a.first_sync_done_ms.is_none()) else {
+        return not_measured(
+            Target::ColdStart,
+            "ms",
+            "needs the app opened on a loaded database: --app with scripts/measure-scale.sh's \
+             JSON without FIRST_SYNC",
+        );
     };
     TargetRow {
         target: Target::ColdStart,
@@ -380,23 +412,25 @@ fn cold_start_row(app: Option<&AppFigures>) -> TargetRow {
     }
 }
 
-/// Smooth: at every screen size the list's median frame is within one 60 Hz period of a bare
-/// scroller's as tall, which is what this machine's rendering allows without the app.
-fn scrolling_row(app: Option<&AppFigures>) -> TargetRow {
-    let Some(a) = app else {
+/// Smooth: at every screen size of every run the list's median frame is within one 60 Hz
+/// period of a bare scroller's as tall, which is what this machine's rendering allows without
+/// the app.
+fn scrolling_row(app: &[AppFigures]) -> TargetRow {
+    if app.is_empty() {
         return not_measured(Target::Scrolling, "ms", NEEDS_WINDOW);
-    };
-    let Some(worst) = a.sizes.iter().max_by(|x, y| {
-        (x.scroll_through.p50_ms - x.bare_scroller.p50_ms)
-            .total_cmp(&(y.scroll_through.p50_ms - y.bare_scroller.p50_ms))
-    }) else {
+    }
+    let slack = |s: &ScreenFigures| s.scroll_through.p50_ms - s.bare_scroller.p50_ms;
+    let sizes = app.iter().flat_map(|a| a.sizes.iter().map(move |s| (a, s)));
+    let Some((a, worst)) = sizes
+        .clone()
+        .max_by(|x, y| slack(x.1).total_cmp(&slack(y.1)))
+    else {
         return not_measured(
             Target::Scrolling,
             "ms",
             "the app's figures hold no screen size",
         );
     };
-    let slack = worst.scroll_through.p50_ms - worst.bare_scroller.p50_ms;
     TargetRow {
         target: Target::Scrolling,
         figure: Some(worst.scroll_through.p50_ms),
@@ -406,12 +440,16 @@ fn scrolling_row(app: Option<&AppFigures>) -> TargetRow {
             value: worst.bare_scroller.p50_ms,
             unit: "ms a frame",
         }),
-        verdict: at_region(a.citizens, slack <= FRAME_MS),
+        verdict: at_region(
+            app.iter().map(|a| a.citizens).min().unwrap_or(0),
+            slack(worst) <= FRAME_MS,
+        ),
         note: format!(
-            "median frame at {}, the worse of {} sizes; smooth is within one 60 Hz period of \
+            "median frame at {} {}, the worst of {} sizes; smooth is within one 60 Hz period of \
              the bare scroller",
             worst.size,
-            a.sizes.len()
+            how(a),
+            sizes.count()
         ),
     }
 }

@@ -52,6 +52,7 @@ fn app(highest_step: f64) -> AppFigures {
         citizens: 10_000,
         session_started_ms: 900.0,
         worklist_painted_ms: 3_000.0,
+        first_sync_done_ms: None,
         resident_mib_after_scrolling: 560.0,
         proportional_mib_at_start: 350.0,
         proportional_mib_after_scrolling: 360.0,
@@ -90,7 +91,7 @@ fn a_station_alone_says_what_needs_a_backend_or_the_window() {
         first_sync: None,
         incremental_sync: None,
         alarm_latency: None,
-        app: None,
+        app: &[],
     });
     assert_eq!(rows.len(), 10, "a row for every target and measure");
     assert_eq!(row(&rows, Target::Worklist).verdict, Verdict::Met);
@@ -150,7 +151,7 @@ fn every_figure_in_reach_decides_its_target() {
         first_sync: Some(&first_sync),
         incremental_sync: Some(&incremental),
         alarm_latency: Some(&latency),
-        app: Some(&app),
+        app: std::slice::from_ref(&app),
     });
     assert!(every_target_met(&rows), "{rows:#?}");
     let ratio = row(&rows, Target::InitialSyncRatio);
@@ -197,7 +198,7 @@ fn a_figure_over_its_target_or_short_of_the_region_falls_short() {
         first_sync: None,
         incremental_sync: None,
         alarm_latency: Some(&unbound),
-        app: Some(&heavy),
+        app: std::slice::from_ref(&heavy),
     });
     for target in [
         Target::Worklist,
@@ -220,7 +221,7 @@ fn a_figure_over_its_target_or_short_of_the_region_falls_short() {
         first_sync: None,
         incremental_sync: None,
         alarm_latency: None,
-        app: None,
+        app: &[],
     });
     assert!(matches!(
         row(&rows, Target::Worklist).verdict,
@@ -247,4 +248,50 @@ fn only_a_projection_over_the_target_is_a_verdict() {
         Verdict::MetByProjection(_)
     ));
     assert_eq!(thirty_million(30_000_000, 14.0, false), Verdict::Met);
+}
+
+#[test]
+fn the_app_counts_at_its_worst_run_and_starts_cold_on_a_loaded_database() {
+    let (region, ingest) = (region(10_000), ingest(3_000_000, 60_000.0));
+    let loaded = app(370.0);
+    let mut after_sync = app(395.0);
+    after_sync.first_sync_done_ms = Some(36_000.0);
+    after_sync.worklist_painted_ms = 1_700.0;
+    let runs = [loaded, after_sync];
+    let rows = table(&Figures {
+        region: &region,
+        ingest: &ingest,
+        first_sync: None,
+        incremental_sync: None,
+        alarm_latency: None,
+        app: &runs,
+    });
+    let memory = row(&rows, Target::AppMemory);
+    assert_eq!(memory.figure, Some(395.0 * 1.048_576));
+    assert!(
+        memory.note.contains("after its first sync"),
+        "{}",
+        memory.note
+    );
+    assert!(
+        matches!(memory.verdict, Verdict::NotMet(_)),
+        "414 MB is over 400"
+    );
+    assert_eq!(row(&rows, Target::ColdStart).figure, Some(3_000.0));
+
+    let rows = table(&Figures {
+        region: &region,
+        ingest: &ingest,
+        first_sync: None,
+        incremental_sync: None,
+        alarm_latency: None,
+        app: &runs[1..],
+    });
+    assert!(
+        matches!(
+            row(&rows, Target::ColdStart).verdict,
+            Verdict::NotMeasured(_)
+        ),
+        "a list painted before its readings came is no cold start of the region"
+    );
 }
