@@ -295,3 +295,27 @@ fn the_app_counts_at_its_worst_run_and_starts_cold_on_a_loaded_database() {
         "a list painted before its readings came is no cold start of the region"
     );
 }
+
+#[test]
+fn a_list_painting_every_second_frame_is_not_smooth() {
+    let (region, ingest) = (region(10_000), ingest(3_000_000, 60_000.0));
+    let mut every_second = app(360.0);
+    // A bare scroller at 60 Hz, the list a period behind it: 34 against 17 ms.
+    every_second.sizes[0].scroll_through.p50_ms = 34.0;
+    every_second.sizes[0].bare_scroller.p50_ms = 17.0;
+    let rows = table(&Figures {
+        region: &region,
+        ingest: &ingest,
+        first_sync: None,
+        incremental_sync: None,
+        alarm_latency: None,
+        app: std::slice::from_ref(&every_second),
+    });
+    let scrolling = row(&rows, Target::Scrolling);
+    assert!(
+        matches!(scrolling.verdict, Verdict::NotMet(_)),
+        "{scrolling:?}"
+    );
+    assert_eq!(scrolling.figure, Some(34.0));
+    assert!(scrolling.note.contains("1366x768"), "{}", scrolling.note);
+}
