@@ -17,9 +17,9 @@ cargo build --quiet --release -p vagtctl -p vagt-sim
 work="$(mktemp -d)"
 SIM_PID=""
 trap 'kill "${SIM_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-# Before the bench's backend starts, so its memory takes nothing from the app's: the app opened
-# on a loaded database (cold start, scrolling), then on an empty one whose first sync brings the
-# region from a vagt-sim of its own (what a station holds after it).
+# Before the bench's backend starts, whose memory would take from the app's (the second run's
+# vagt-sim serves only that run): the app opened on a loaded database (cold start, scrolling),
+# then on an empty one whose first sync brings the region (what a station holds after it).
 say "the app in its window (scripts/measure-scale.sh $citizens $days)"
 PROFILE=release scripts/measure-scale.sh "$citizens" "$days" >"$work/app.json"
 say "the app after its first sync (FIRST_SYNC=1 scripts/measure-scale.sh $citizens $days)"
@@ -30,5 +30,6 @@ say "vagt-sim serving $citizens citizens over $days days"
 SIM_START_SECONDS="${SIM_START_SECONDS:-600}" start_sim release "$work" \
   --citizens "$citizens" --days "$days"
 say "vagtctl bench targets"
+json=""; [ "${JSON:-0}" = 1 ] && json="--json"
 "$TARGET/release/vagtctl" bench targets --citizens "$citizens" --days "$days" \
-  --backend "$SIM_URL" --app "$work/app.json" --app "$work/app-synced.json" ${JSON:+--json}
+  --backend "$SIM_URL" --app "$work/app.json" --app "$work/app-synced.json" $json

@@ -83,7 +83,10 @@ pub(crate) fn sync_loop_with(
         observer.ran(&due, &result);
         // A first sync reads and writes gigabytes, and a bulk load's end sorts its index in
         // memory; the next run, seconds or minutes later, needs none of what this one held.
-        if let Err(e) = store.release_memory() {
+        // A run cut short is followed at once by the next, which reads what this one cached.
+        if !cut_short(&result)
+            && let Err(e) = store.release_memory()
+        {
             tracing::warn!(code = e.code(), "the sync kept its memory: {e}");
         }
         // A busy backend said how long to leave it alone: that long (within reason), not the

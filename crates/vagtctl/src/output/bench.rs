@@ -266,17 +266,17 @@ pub fn targets_text(w: &mut dyn Write, r: &TargetsBench) -> io::Result<()> {
     for row in &r.rows {
         target_row_text(w, row)?;
     }
-    let short: Vec<&TargetRow> = r
-        .rows
-        .iter()
-        .filter(|row| row.verdict.falls_short())
-        .collect();
-    if short.is_empty() {
+    if vagt_app::bench::every_target_met(&r.rows) {
         writeln!(w, "every target met")
     } else {
+        let short: Vec<&TargetRow> = r
+            .rows
+            .iter()
+            .filter(|row| row.verdict.falls_short())
+            .collect();
         writeln!(
             w,
-            "{} of {} not met or not shown:",
+            "{} of {} not met, not shown or not measured:",
             short.len(),
             r.rows.len()
         )?;

@@ -6,7 +6,7 @@ use crate::bench::LatencyFigures;
 fn region(citizens: usize) -> RegionBench {
     RegionBench {
         citizens,
-        days: 30,
+        days: 365,
         readings: 1_900_000,
         runs: 3,
         load_seconds: 40.0,
@@ -97,8 +97,10 @@ fn a_station_alone_says_what_needs_a_backend_or_the_window() {
     assert_eq!(row(&rows, Target::Worklist).verdict, Verdict::Met);
     assert_eq!(row(&rows, Target::CitizenPage).verdict, Verdict::Met);
     let incremental = row(&rows, Target::IncrementalSync);
-    assert_eq!(incremental.verdict, Verdict::Met);
-    assert!(incremental.note.contains("not pulled over HTTP"));
+    assert!(
+        matches!(&incremental.verdict, Verdict::NotShown(why) if why.contains("not pulled over")),
+        "stored alone, it cannot decide a sync's target: {incremental:?}"
+    );
     assert!(matches!(
         row(&rows, Target::ThirtyMillion).verdict,
         Verdict::MetByProjection(_)
@@ -124,6 +126,7 @@ fn every_figure_in_reach_decides_its_target() {
         runs: 11,
         seconds: 515.0,
         readings_per_second: 30_500_000.0 / 515.0,
+        bulk_load: true,
     };
     let incremental = IncrementalSync {
         readings_per_run: 100,
@@ -186,11 +189,19 @@ fn a_figure_over_its_target_or_short_of_the_region_falls_short() {
     // 382 MiB is 400.6 MB: the target is in MB.
     let mut heavy = app(382.0);
     heavy.sizes[1].scroll_through.p50_ms = 55.0;
+    // Every alarm came, by the poll: the Subscriptions were not bound.
+    let polled = LatencyFigures {
+        posted: 20,
+        alarmed: 20,
+        median_ms: 5_000.0,
+        p95_ms: 9_000.0,
+        max_ms: 9_500.0,
+    };
     let unbound = LatencyBench {
         subscriptions_bound: false,
         poll_every_s: 10.0,
-        subscribed: LatencyFigures::default(),
-        polling: LatencyFigures::default(),
+        subscribed: polled.clone(),
+        polling: polled,
     };
     let rows = table(&Figures {
         region: &slow,
@@ -318,4 +329,54 @@ fn a_list_painting_every_second_frame_is_not_smooth() {
     );
     assert_eq!(scrolling.figure, Some(34.0));
     assert!(scrolling.note.contains("1366x768"), "{}", scrolling.note);
+}
+
+#[test]
+fn a_citizen_page_without_a_year_of_history_decides_nothing() {
+    let (mut month, ingest) = (region(10_000), ingest(3_000_000, 60_000.0));
+    month.days = 30;
+    let rows = table(&Figures {
+        region: &month,
+        ingest: &ingest,
+        first_sync: None,
+        incremental_sync: None,
+        alarm_latency: None,
+        app: &[],
+    });
+    assert!(matches!(
+        row(&rows, Target::CitizenPage).verdict,
+        Verdict::NotShown(_)
+    ));
+}
+
+#[test]
+fn the_measurements_own_reference_is_not_the_apps_memory() {
+    let mut figures = app(370.0);
+    figures.proportional_mib_by_step.push(MemoryStep {
+        step: "1920x1080: the bare scroller (reference) scrolled and removed".into(),
+        proportional_mib: 420.0,
+    });
+    assert_eq!(figures.highest_proportional_mib(), 370.0);
+}
+
+#[test]
+fn no_reading_posted_is_no_figure() {
+    let (region, ingest) = (region(10_000), ingest(3_000_000, 60_000.0));
+    let nothing = LatencyBench {
+        subscriptions_bound: true,
+        poll_every_s: 10.0,
+        subscribed: LatencyFigures::default(),
+        polling: LatencyFigures::default(),
+    };
+    let rows = table(&Figures {
+        region: &region,
+        ingest: &ingest,
+        first_sync: None,
+        incremental_sync: None,
+        alarm_latency: Some(&nothing),
+        app: &[],
+    });
+    let alarm = row(&rows, Target::ReadingToAlarm);
+    assert!(matches!(alarm.verdict, Verdict::NotMeasured(_)));
+    assert_eq!(alarm.figure, None, "not a 0 ms alarm");
 }
