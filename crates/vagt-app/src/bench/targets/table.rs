@@ -212,7 +212,7 @@ fn page_row(r: &RegionBench) -> TargetRow {
         figure: Some(r.page_ms),
         unit: "ms",
         reference: Some(Reference {
-            what: format!("the year's {} rows read alone", r.page_readings),
+            what: format!("the page's {} rows read alone", r.page_readings),
             value: r.page_rows_ms,
             unit: "ms",
         }),
