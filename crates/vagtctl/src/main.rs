@@ -7,6 +7,7 @@ use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 
+mod bench;
 mod call;
 mod cli;
 mod commands;

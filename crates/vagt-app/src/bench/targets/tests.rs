@@ -76,6 +76,22 @@ fn app(highest_step: f64) -> AppFigures {
     }
 }
 
+/// The table of a station measured without a backend's sync figures.
+fn station_table(
+    region: &RegionBench,
+    ingest: &IngestBench,
+    alarm_latency: Option<&LatencyBench>,
+    app: &[AppFigures],
+) -> Vec<TargetRow> {
+    table(&Figures {
+        region,
+        ingest,
+        first_sync: None,
+        incremental_sync: None,
+        alarm_latency,
+        app,
+    })
+}
 fn row(rows: &[TargetRow], target: Target) -> &TargetRow {
     rows.iter()
         .find(|r| r.target == target)
@@ -85,14 +101,7 @@ fn row(rows: &[TargetRow], target: Target) -> &TargetRow {
 #[test]
 fn a_station_alone_says_what_needs_a_backend_or_the_window() {
     let (region, ingest) = (region(10_000), ingest(3_000_000, 60_000.0));
-    let rows = table(&Figures {
-        region: &region,
-        ingest: &ingest,
-        first_sync: None,
-        incremental_sync: None,
-        alarm_latency: None,
-        app: &[],
-    });
+    let rows = station_table(&region, &ingest, None, &[]);
     assert_eq!(rows.len(), 10, "a row for every target and measure");
     assert_eq!(row(&rows, Target::Worklist).verdict, Verdict::Met);
     assert_eq!(row(&rows, Target::CitizenPage).verdict, Verdict::Met);
@@ -203,14 +212,7 @@ fn a_figure_over_its_target_or_short_of_the_region_falls_short() {
         subscribed: polled.clone(),
         polling: polled,
     };
-    let rows = table(&Figures {
-        region: &slow,
-        ingest: &ingest,
-        first_sync: None,
-        incremental_sync: None,
-        alarm_latency: Some(&unbound),
-        app: std::slice::from_ref(&heavy),
-    });
+    let rows = station_table(&slow, &ingest, Some(&unbound), std::slice::from_ref(&heavy));
     for target in [
         Target::Worklist,
         Target::CitizenPage,
@@ -226,14 +228,7 @@ fn a_figure_over_its_target_or_short_of_the_region_falls_short() {
         );
     }
     let small = region(1_000);
-    let rows = table(&Figures {
-        region: &small,
-        ingest: &ingest,
-        first_sync: None,
-        incremental_sync: None,
-        alarm_latency: None,
-        app: &[],
-    });
+    let rows = station_table(&small, &ingest, None, &[]);
     assert!(matches!(
         row(&rows, Target::Worklist).verdict,
         Verdict::NotShown(_)
@@ -269,14 +264,7 @@ fn the_app_counts_at_its_worst_run_and_starts_cold_on_a_loaded_database() {
     after_sync.first_sync_done_ms = Some(36_000.0);
     after_sync.worklist_painted_ms = 1_700.0;
     let runs = [loaded, after_sync];
-    let rows = table(&Figures {
-        region: &region,
-        ingest: &ingest,
-        first_sync: None,
-        incremental_sync: None,
-        alarm_latency: None,
-        app: &runs,
-    });
+    let rows = station_table(&region, &ingest, None, &runs);
     let memory = row(&rows, Target::AppMemory);
     assert_eq!(memory.figure, Some(395.0 * 1.048_576));
     assert!(
@@ -290,14 +278,7 @@ fn the_app_counts_at_its_worst_run_and_starts_cold_on_a_loaded_database() {
     );
     assert_eq!(row(&rows, Target::ColdStart).figure, Some(3_000.0));
 
-    let rows = table(&Figures {
-        region: &region,
-        ingest: &ingest,
-        first_sync: None,
-        incremental_sync: None,
-        alarm_latency: None,
-        app: &runs[1..],
-    });
+    let rows = station_table(&region, &ingest, None, &runs[1..]);
     assert!(
         matches!(
             row(&rows, Target::ColdStart).verdict,
@@ -314,14 +295,7 @@ fn a_list_painting_every_second_frame_is_not_smooth() {
     // A bare scroller at 60 Hz, the list a period behind it: 34 against 17 ms.
     every_second.sizes[0].scroll_through.p50_ms = 34.0;
     every_second.sizes[0].bare_scroller.p50_ms = 17.0;
-    let rows = table(&Figures {
-        region: &region,
-        ingest: &ingest,
-        first_sync: None,
-        incremental_sync: None,
-        alarm_latency: None,
-        app: std::slice::from_ref(&every_second),
-    });
+    let rows = station_table(&region, &ingest, None, std::slice::from_ref(&every_second));
     let scrolling = row(&rows, Target::Scrolling);
     assert!(
         matches!(scrolling.verdict, Verdict::NotMet(_)),
@@ -335,14 +309,7 @@ fn a_list_painting_every_second_frame_is_not_smooth() {
 fn a_citizen_page_without_a_year_of_history_decides_nothing() {
     let (mut month, ingest) = (region(10_000), ingest(3_000_000, 60_000.0));
     month.days = 30;
-    let rows = table(&Figures {
-        region: &month,
-        ingest: &ingest,
-        first_sync: None,
-        incremental_sync: None,
-        alarm_latency: None,
-        app: &[],
-    });
+    let rows = station_table(&month, &ingest, None, &[]);
     assert!(matches!(
         row(&rows, Target::CitizenPage).verdict,
         Verdict::NotShown(_)
@@ -368,14 +335,7 @@ fn no_reading_posted_is_no_figure() {
         subscribed: LatencyFigures::default(),
         polling: LatencyFigures::default(),
     };
-    let rows = table(&Figures {
-        region: &region,
-        ingest: &ingest,
-        first_sync: None,
-        incremental_sync: None,
-        alarm_latency: Some(&nothing),
-        app: &[],
-    });
+    let rows = station_table(&region, &ingest, Some(&nothing), &[]);
     let alarm = row(&rows, Target::ReadingToAlarm);
     assert!(matches!(alarm.verdict, Verdict::NotMeasured(_)));
     assert_eq!(alarm.figure, None, "not a 0 ms alarm");
