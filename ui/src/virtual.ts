@@ -6,6 +6,12 @@
 export const ROW_HEIGHT = 32;
 /** Rows rendered beyond each edge, so a fast scroll shows no blank before the next frame. */
 export const OVERSCAN = 8;
+/**
+ * The worklist's: its rows are rendered in the frame of the scroll event, so a few are enough
+ * for a compositor that moves the page before the rows come; every row rendered is refilled in
+ * every frame the list scrolls (the rows are not keyed), so each one more costs each frame.
+ */
+export const WORKLIST_OVERSCAN = 3;
 
 /** The half-open range [start, end) of rows to render. */
 export function windowOf(scrollTop: number, viewport: number, rowHeight: number, count: number, overscan: number): {

@@ -44,6 +44,34 @@ describe('the worklist', () => {
     expect(ids).not.toContain('c-00000');
   });
 
+  it('gives a row its hints while the pointer is on it, of the citizen the row shows then', async () => {
+    // Levels 1 to 5 in turn, so that a row refilled with another citizen has other hints.
+    installFake(Array.from({ length: 10_000 }, (_, i) => citizen(i, { confirmed_level: (i % 5) + 1, suggested_level: (i % 5) + 1 })));
+    render(App);
+    await waitFor(() => expect(document.body.dataset.state).toBe('ready'));
+    await tick();
+    const first = rows()[0] as HTMLElement;
+    const levelOf = (row: HTMLElement) => (Number(row.dataset.citizenId!.slice(2)) % 5) + 1;
+    const ecm = () => first.querySelector('[data-testid="citizen-ecm"]')!.getAttribute('title');
+    const spo2 = () => first.querySelector('[data-parameter="spo2"]')!.getAttribute('title');
+    expect(ecm()).toBeNull();
+    await fireEvent.pointerEnter(first);
+    const before = first.dataset.citizenId;
+    const levelBefore = levelOf(first);
+    expect(ecm()).toBe(`Bekræftet ECM${levelBefore}`);
+    expect(spo2()).toMatch(/^SpO2: 94 % \(målt /);
+    // Scrolled, the same row in the page shows another citizen, and its hints follow.
+    const scroller = screen.getByTestId('worklist-scroll');
+    scroller.scrollTop = ROW_HEIGHT * 5000;
+    await fireEvent.scroll(scroller);
+    expect(first.isConnected).toBe(true);
+    expect(first.dataset.citizenId).not.toBe(before);
+    expect(levelOf(first)).not.toBe(levelBefore);
+    expect(ecm()).toBe(`Bekræftet ECM${levelOf(first)}`);
+    await fireEvent.pointerLeave(first);
+    expect(ecm()).toBeNull();
+  });
+
   it('shows its column headers in both languages', async () => {
     await startApp(3);
     const headers = () => [...document.querySelectorAll('#citizen-table thead th')].map((th) => th.textContent?.trim());

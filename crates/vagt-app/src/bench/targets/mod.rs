@@ -61,17 +61,33 @@ pub struct MemoryStep {
     pub proportional_mib: f64,
 }
 
-/// The worklist scrolled through at one screen size, and a bare scroller as tall.
+/// The worklist scrolled at one screen size.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScreenFigures {
     pub size: String,
-    pub scroll_through: Frames,
-    pub bare_scroller: Frames,
+    /// The frame meter's frames, the list's and a bare scroller's as tall (none in the JSON of
+    /// a script from before the meter).
+    #[serde(default)]
+    pub smoothness: Option<Smoothness>,
 }
 
+/// The same frame meter on the worklist and on a bare scroller as tall, each scrolled so many
+/// pixels a frame: what the app's rows cost beside what WebKit's scrolling costs here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Smoothness {
+    pub step_px: f64,
+    pub list: Frames,
+    pub bare: Frames,
+}
+
+/// Frame intervals as a requestAnimationFrame loop saw them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Frames {
+    pub frames: usize,
     pub p50_ms: f64,
+    pub p95_ms: f64,
+    /// Frames longer than a 60 Hz period and a half: a 60 Hz screen showed the last one twice.
+    pub over_25_ms: usize,
 }
 
 impl AppFigures {
