@@ -1,7 +1,7 @@
 //! The table of `vagtctl bench targets`: a row for each of issue 15's targets, decided from
 //! the figures alone (pure, so the verdicts are tested exactly).
 
-use super::{AppFigures, FirstSync, IncrementalSync, Smoothness};
+use super::{AppFigures, FirstSync, Frames, IncrementalSync, Smoothness};
 use crate::bench::{IngestBench, LatencyBench, RegionBench};
 use serde::Serialize;
 
@@ -97,7 +97,8 @@ const REGION_CITIZENS: usize = 10_000;
 const DAYS_IN_A_YEAR: u32 = 365;
 /// A 60 Hz period: a screen's frame.
 const FRAME_MS: f64 = 1000.0 / 60.0;
-/// At most one frame in this many may miss its period (a stutter a second of scrolling).
+/// One frame in this many may miss its period beyond those the bare scroller missed (a stutter
+/// a second of scrolling).
 const MISSED_FRAME_EVERY: usize = 60;
 
 /// What the table is made of.
@@ -416,9 +417,11 @@ fn cold_start_row(app: &[AppFigures]) -> TargetRow {
 }
 
 /// Smooth: at every screen size of every run the list, scrolled a fast wheel's step a frame,
-/// keeps pace with a 60 Hz screen: its median frame within the period, and at most one frame
-/// in 60 longer than a period and a half (one the screen showed twice). The bare scroller
-/// measured by the same meter is the reference: what this machine's rendering allows.
+/// keeps pace with a 60 Hz screen as a bare scroller as tall does on this machine: its median
+/// frame within the period, and its frames longer than a period and a half (ones the screen
+/// showed twice) at most the bare scroller's and one in 60 more. The two are measured by the
+/// same meter in turns, so the machine's other work (a sync run, a second core's load) falls on
+/// both; what the list misses beyond the bare scroller is the app's.
 fn scrolling_row(app: &[AppFigures]) -> TargetRow {
     if app.is_empty() {
         return not_measured(Target::Scrolling, "ms", NEEDS_WINDOW);
@@ -440,19 +443,21 @@ fn scrolling_row(app: &[AppFigures]) -> TargetRow {
              (scripts/measure-scale.sh measures them)",
         );
     }
-    let smooth = |m: &Smoothness| {
-        m.list.p50_ms <= FRAME_MS && m.list.over_25_ms * MISSED_FRAME_EVERY <= m.list.frames
+    // The list's frames missed beyond the bare scroller's, per thousand frames.
+    let beyond = |m: &Smoothness| {
+        let missed = |f: &Frames| f.over_25_ms as f64 / f.frames.max(1) as f64;
+        (missed(&m.list) - missed(&m.bare)) * 1000.0
     };
-    // The worst: a size that is not smooth, else the one with most missed frames.
+    let smooth = |m: &Smoothness| {
+        m.list.p50_ms <= FRAME_MS
+            && m.list.over_25_ms * MISSED_FRAME_EVERY
+                <= m.bare.over_25_ms * MISSED_FRAME_EVERY + m.list.frames
+    };
+    // The worst: a size that is not smooth, else the one that missed most beyond the bare.
     let worst = sizes.iter().max_by(|x, y| {
-        (
-            !smooth(x.2),
-            x.2.list.over_25_ms * 1000 / x.2.list.frames.max(1),
-        )
-            .cmp(&(
-                !smooth(y.2),
-                y.2.list.over_25_ms * 1000 / y.2.list.frames.max(1),
-            ))
+        (!smooth(x.2))
+            .cmp(&!smooth(y.2))
+            .then(beyond(x.2).total_cmp(&beyond(y.2)))
             .then(x.2.list.p50_ms.total_cmp(&y.2.list.p50_ms))
     });
     let Some(&(a, size, m)) = worst else {
@@ -477,8 +482,9 @@ fn scrolling_row(app: &[AppFigures]) -> TargetRow {
         ),
         note: format!(
             "median frame at {size} {}, {} px a frame; {} of {} frames over 25 ms (the bare \
-             scroller {} of {}); the worst of {} sizes in {} runs; smooth is a 60 Hz pace: the \
-             median within its period, at most one frame in {MISSED_FRAME_EVERY} missed",
+             scroller {} of {}, in turns with it); the worst of {} sizes in {} runs; smooth is a \
+             60 Hz pace: the median within its period, at most one frame in \
+             {MISSED_FRAME_EVERY} missed beyond the bare scroller's",
             how(a),
             m.step_px,
             m.list.over_25_ms,
