@@ -70,6 +70,18 @@ describe('the worklist', () => {
     expect(ecm()).toBe(`Bekræftet ECM${levelOf(first)}`);
     await fireEvent.pointerLeave(first);
     expect(ecm()).toBeNull();
+    // A refilled row clicked selects the citizen it shows, whose hints it then keeps (the
+    // grid names it to a screen reader), and a double click opens that citizen.
+    // (The first row in the page is above the view: selected, it is scrolled into view, and the
+    // rows are refilled again.)
+    const shown = first.dataset.citizenId!;
+    await fireEvent.click(first);
+    const chosen = document.querySelector(`[data-citizen-id="${shown}"]`) as HTMLElement;
+    expect(chosen.getAttribute('aria-selected')).toBe('true');
+    expect(screen.getByRole('grid').getAttribute('aria-activedescendant')).toBe(chosen.id);
+    expect(chosen.querySelector('[data-testid="citizen-ecm"]')!.getAttribute('title')).toBe(`Bekræftet ECM${levelOf(chosen)}`);
+    await fireEvent.dblClick(chosen);
+    await waitFor(() => expect(screen.getByTestId('citizen-page-name').textContent).toBe(`Borger ${shown.slice(2)}`));
   });
 
   it('shows its column headers in both languages', async () => {

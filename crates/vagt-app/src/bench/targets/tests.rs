@@ -360,6 +360,23 @@ fn a_list_whose_median_frame_is_over_a_period_is_not_smooth() {
     );
     assert_eq!(scrolling.figure, Some(17.0));
     assert_eq!(scrolling.reference.as_ref().map(|r| r.value), Some(9.0));
+    // Paced exactly at 60 Hz, as the meter reports it to a tenth of a millisecond.
+    slow.sizes[1] = screen("1920x1080", frames(16.7, 0));
+    let rows = station_table(&region, &ingest, None, std::slice::from_ref(&slow));
+    assert_eq!(row(&rows, Target::Scrolling).verdict, Verdict::Met);
+}
+
+#[test]
+fn figures_without_a_screen_size_decide_no_smoothness() {
+    let (region, ingest) = (region(10_000), ingest(3_000_000, 60_000.0));
+    let mut none = app(360.0);
+    none.sizes.clear();
+    let rows = station_table(&region, &ingest, None, std::slice::from_ref(&none));
+    assert!(
+        matches!(&row(&rows, Target::Scrolling).verdict, Verdict::NotMeasured(why) if why.contains("no screen size")),
+        "{:?}",
+        row(&rows, Target::Scrolling)
+    );
 }
 
 #[test]
