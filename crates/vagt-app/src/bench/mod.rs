@@ -37,6 +37,30 @@ fn temporary_session() -> Result<(tempfile::TempDir, crate::Session), crate::App
     Ok((dir, session))
 }
 
+/// The most sync runs a bench's whole sync may take: a run stops at its page limit (5,000 pages
+/// of 500 readings) or its time budget, so 30 million readings take a dozen.
+const MOST_SYNC_RUNS: usize = 50;
+
+/// Syncs `session` with the backend until a run completes, as the sync loop goes on at once
+/// after a run cut short; the runs it took. A station's first sync of a region of more than
+/// 2.5 million readings is cut short: one run would leave the rest for the next.
+fn sync_whole(
+    session: &crate::Session,
+    client: &vagt_sync::FhirClient,
+) -> Result<usize, crate::AppError> {
+    for runs in 1..=MOST_SYNC_RUNS {
+        let result = session.sync_once_with(client, &mut |_| {});
+        if !crate::sync_loop::cut_short(&result) {
+            result?;
+            return Ok(runs);
+        }
+    }
+    Err(crate::AppError::invalid(
+        "bench_incomplete",
+        format!("{MOST_SYNC_RUNS} sync runs, each cut short: the sync does not finish"),
+    ))
+}
+
 /// The middle of the samples (the upper middle of an even number).
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);

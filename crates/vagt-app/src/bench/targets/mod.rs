@@ -197,21 +197,7 @@ pub fn targets(plan: &TargetsPlan) -> Result<TargetsBench, AppError> {
 fn first_sync(session: &Session, backend: &str) -> Result<FirstSync, AppError> {
     let client = session.sync_client(backend)?;
     let started = Instant::now();
-    let mut runs = 0;
-    loop {
-        runs += 1;
-        let result = session.sync_once_with(&client, &mut |_| {});
-        if !crate::sync_loop::cut_short(&result) {
-            result?;
-            break;
-        }
-        if runs == 50 {
-            return Err(AppError::invalid(
-                "bench_incomplete",
-                "50 sync runs, each cut short: the first sync does not finish",
-            ));
-        }
-    }
+    let runs = super::sync_whole(session, &client)?;
     let seconds = started.elapsed().as_secs_f64();
     let readings = session.store_status()?.readings;
     let bulk_load = session
