@@ -11,7 +11,7 @@
 
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterRepaint, appConfig, fail, log, resize, saveScreenshot, startApp, waitFor, waitReady } from './webdriver.mjs';
+import { afterRepaint, appConfig, fail, log, resize, saveScreenshot, startApp, waitFor, waitReady, wd } from './webdriver.mjs';
 
 const SCROLLER = '[data-testid=worklist-scroll]';
 
@@ -227,27 +227,51 @@ async function smoothFrames(s, selector, step, frames) {
 /**
  * The worklist and the bare scroller, `frames` frames of the meter each, from the middle of each,
  * in turns of `block` frames: the sync's runs and the machine's other work then fall on both
- * alike, not on whichever was measured when they came. The bare scroller lies over the list,
- * hidden while the list is measured.
+ * alike, not on whichever was measured when they came. The pointer rests over the list, as a
+ * wheel's does (the row under it makes its hints). The bare scroller lies over the list; the
+ * list is hidden in the bare scroller's turns (WebKit would paint it under the cover), and
+ * after each of its own turns the list settles (its sparklines fetched and drawn) before the
+ * bare scroller's begins, so that neither is charged with the other's work.
  */
 async function smoothness(s, step, frames, block = 50) {
   await s.exec(`var sc = document.querySelector('${SCROLLER}'); sc.scrollTop = (sc.scrollHeight - sc.clientHeight) / 2;`);
+  const pointerOverList = await pointAt(s, SCROLLER);
   await addBare(s);
   await s.exec(`var b = document.getElementById('bare-scroller'); b.scrollTop = (b.scrollHeight - b.clientHeight) / 2;
     b.style.visibility = 'hidden';`);
+  const turn = (list) => s.exec(`document.getElementById('bare-scroller').style.visibility = '${list ? 'hidden' : 'visible'}';
+    document.querySelector('${SCROLLER}').style.visibility = '${list ? '' : 'hidden'}';`);
   const list = [];
   const bare = [];
   for (let done = 0; done < frames; done += block) {
     const n = Math.min(block, frames - done);
+    await turn(true);
     await afterRepaint(s);
     list.push(...(await smoothFrames(s, SCROLLER, step, n)));
-    await s.exec("document.getElementById('bare-scroller').style.visibility = 'visible';");
+    await new Promise((settled) => setTimeout(settled, 400));
+    await turn(false);
     await afterRepaint(s);
     bare.push(...(await smoothFrames(s, '#bare-scroller', step, n)));
-    await s.exec("document.getElementById('bare-scroller').style.visibility = 'hidden';");
   }
+  await turn(true);
   await removeBare(s);
-  return { step_px: step, list: frameStats(list), bare: frameStats(bare) };
+  return { step_px: step, pointer_over_list: pointerOverList, list: frameStats(list), bare: frameStats(bare) };
+}
+
+/** Moves the pointer to the middle of the element; false where the driver cannot. */
+async function pointAt(s, selector) {
+  try {
+    const element = await s.find(selector);
+    const origin = { 'element-6066-11e4-a52e-4f735466cecf': element };
+    await wd('POST', `/session/${s.id}/actions`, {
+      actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' },
+        actions: [{ type: 'pointerMove', duration: 0, origin, x: 0, y: 0 }] }],
+    });
+    return true;
+  } catch (e) {
+    log(`the pointer could not be moved over the list (${e.message}): measured without it`);
+    return false;
+  }
 }
 
 /** The bare scroller moved as scrollFrame moves the list (without its scroll event and work). */

@@ -456,10 +456,13 @@ fn scrolling_row(app: &[AppFigures]) -> TargetRow {
         let missed = |f: &Frames| f.over_25_ms as f64 / f.frames.max(1) as f64;
         (missed(&m.list) - missed(&m.bare)) * 1000.0
     };
+    // Missed frames as shares, cross-multiplied to stay exact: list / list frames at most
+    // bare / bare frames + 1 / 60.
     let smooth = |m: &Smoothness| {
+        let (list, bare) = (&m.list, &m.bare);
         m.list.p50_ms <= FRAME_MS
-            && m.list.over_25_ms * MISSED_FRAME_EVERY
-                <= m.bare.over_25_ms * MISSED_FRAME_EVERY + m.list.frames
+            && list.over_25_ms * bare.frames * MISSED_FRAME_EVERY
+                <= bare.over_25_ms * list.frames * MISSED_FRAME_EVERY + list.frames * bare.frames
     };
     // The worst: a size that is not smooth, else the one that missed most beyond the bare.
     let worst = sizes.iter().max_by(|x, y| {

@@ -344,6 +344,18 @@ fn frames_the_bare_scroller_missed_too_are_the_machines() {
     assert_eq!(verdict(11, 6), Verdict::Met);
     assert!(matches!(verdict(12, 6), Verdict::NotMet(_)));
     assert!(matches!(verdict(20, 1), Verdict::NotMet(_)));
+    // Shares, not counts, where the two were measured over different numbers of frames: 10 of
+    // 300 is within 2 of 100 and one in 60.
+    let mut fewer = app(360.0);
+    if let Some(m) = fewer.sizes[1].smoothness.as_mut() {
+        m.list = frames(14.0, 10);
+        m.bare = Frames {
+            frames: 100,
+            ..frames(14.0, 2)
+        };
+    }
+    let rows = station_table(&region, &ingest, None, &[fewer]);
+    assert_eq!(row(&rows, Target::Scrolling).verdict, Verdict::Met);
 }
 
 #[test]
