@@ -104,6 +104,16 @@ fn station_table(
         app,
     })
 }
+/// The scrolling row of a region's table with `app`'s figures alone.
+fn scrolling_of(app: &AppFigures) -> TargetRow {
+    let (region, ingest) = (region(10_000), ingest(3_000_000, 60_000.0));
+    row(
+        &station_table(&region, &ingest, None, std::slice::from_ref(app)),
+        Target::Scrolling,
+    )
+    .clone()
+}
+
 fn row(rows: &[TargetRow], target: Target) -> &TargetRow {
     rows.iter()
         .find(|r| r.target == target)
@@ -302,14 +312,11 @@ fn the_app_counts_at_its_worst_run_and_starts_cold_on_a_loaded_database() {
 
 #[test]
 fn a_list_that_misses_more_than_a_frame_a_second_is_not_smooth() {
-    let (region, ingest) = (region(10_000), ingest(3_000_000, 60_000.0));
-    let smooth = station_table(&region, &ingest, None, &[app(360.0)]);
-    assert_eq!(row(&smooth, Target::Scrolling).verdict, Verdict::Met);
+    assert_eq!(scrolling_of(&app(360.0)).verdict, Verdict::Met);
     let mut stutters = app(360.0);
     // 6 of 300 frames missed: one in 50, where one in 60 is allowed.
     stutters.sizes[0] = screen("1366x768", frames(10.0, 6));
-    let rows = station_table(&region, &ingest, None, std::slice::from_ref(&stutters));
-    let scrolling = row(&rows, Target::Scrolling);
+    let scrolling = scrolling_of(&stutters);
     assert!(
         matches!(scrolling.verdict, Verdict::NotMet(_)),
         "{scrolling:?}"
@@ -320,52 +327,44 @@ fn a_list_that_misses_more_than_a_frame_a_second_is_not_smooth() {
     assert!(scrolling.note.contains("6 of 300"), "{}", scrolling.note);
     // Five in 300 is one in 60: still smooth.
     stutters.sizes[0] = screen("1366x768", frames(10.0, 5));
-    let rows = station_table(&region, &ingest, None, std::slice::from_ref(&stutters));
-    assert_eq!(row(&rows, Target::Scrolling).verdict, Verdict::Met);
+    assert_eq!(scrolling_of(&stutters).verdict, Verdict::Met);
 }
 
 #[test]
 fn frames_the_bare_scroller_missed_too_are_the_machines() {
-    let (region, ingest) = (region(10_000), ingest(3_000_000, 60_000.0));
-    let verdict = |list_missed, bare_missed| {
+    let verdict = |list: Frames, bare: Frames| {
         let mut busy = app(360.0);
         if let Some(m) = busy.sizes[1].smoothness.as_mut() {
-            m.list = frames(14.0, list_missed);
-            m.bare = frames(14.0, bare_missed);
+            m.list = list;
+            m.bare = bare;
         }
-        row(
-            &station_table(&region, &ingest, None, &[busy]),
-            Target::Scrolling,
-        )
-        .verdict
-        .clone()
+        scrolling_of(&busy).verdict
     };
     // A sync run in the measure: 11 missed where the bare scroller missed 6, one in 60 more.
-    assert_eq!(verdict(11, 6), Verdict::Met);
-    assert!(matches!(verdict(12, 6), Verdict::NotMet(_)));
-    assert!(matches!(verdict(20, 1), Verdict::NotMet(_)));
+    assert_eq!(verdict(frames(14.0, 11), frames(14.0, 6)), Verdict::Met);
+    assert!(matches!(
+        verdict(frames(14.0, 12), frames(14.0, 6)),
+        Verdict::NotMet(_)
+    ));
+    assert!(matches!(
+        verdict(frames(14.0, 20), frames(14.0, 1)),
+        Verdict::NotMet(_)
+    ));
     // Shares, not counts, where the two were measured over different numbers of frames: 10 of
     // 300 is within 2 of 100 and one in 60.
-    let mut fewer = app(360.0);
-    if let Some(m) = fewer.sizes[1].smoothness.as_mut() {
-        m.list = frames(14.0, 10);
-        m.bare = Frames {
-            frames: 100,
-            ..frames(14.0, 2)
-        };
-    }
-    let rows = station_table(&region, &ingest, None, &[fewer]);
-    assert_eq!(row(&rows, Target::Scrolling).verdict, Verdict::Met);
+    let bare = Frames {
+        frames: 100,
+        ..frames(14.0, 2)
+    };
+    assert_eq!(verdict(frames(14.0, 10), bare), Verdict::Met);
 }
 
 #[test]
 fn a_list_whose_median_frame_is_over_a_period_is_not_smooth() {
-    let (region, ingest) = (region(10_000), ingest(3_000_000, 60_000.0));
     let mut slow = app(360.0);
     // Every frame late by a little: no frame over 25 ms, but under 60 frames a second.
     slow.sizes[1] = screen("1920x1080", frames(17.0, 0));
-    let rows = station_table(&region, &ingest, None, std::slice::from_ref(&slow));
-    let scrolling = row(&rows, Target::Scrolling);
+    let scrolling = scrolling_of(&slow);
     assert!(
         matches!(scrolling.verdict, Verdict::NotMet(_)),
         "{scrolling:?}"
@@ -374,36 +373,28 @@ fn a_list_whose_median_frame_is_over_a_period_is_not_smooth() {
     assert_eq!(scrolling.reference.as_ref().map(|r| r.value), Some(9.0));
     // Paced exactly at 60 Hz, as the meter reports it to a tenth of a millisecond.
     slow.sizes[1] = screen("1920x1080", frames(16.7, 0));
-    let rows = station_table(&region, &ingest, None, std::slice::from_ref(&slow));
-    assert_eq!(row(&rows, Target::Scrolling).verdict, Verdict::Met);
+    assert_eq!(scrolling_of(&slow).verdict, Verdict::Met);
 }
 
 #[test]
 fn figures_without_a_screen_size_decide_no_smoothness() {
-    let (region, ingest) = (region(10_000), ingest(3_000_000, 60_000.0));
     let mut none = app(360.0);
     none.sizes.clear();
-    let rows = station_table(&region, &ingest, None, std::slice::from_ref(&none));
+    let scrolling = scrolling_of(&none);
     assert!(
-        matches!(&row(&rows, Target::Scrolling).verdict, Verdict::NotMeasured(why) if why.contains("no screen size")),
-        "{:?}",
-        row(&rows, Target::Scrolling)
+        matches!(&scrolling.verdict, Verdict::NotMeasured(why) if why.contains("no screen size")),
+        "{scrolling:?}"
     );
 }
 
 #[test]
 fn figures_without_the_frame_meter_decide_no_smoothness() {
-    let (region, ingest) = (region(10_000), ingest(3_000_000, 60_000.0));
     let mut old = app(360.0);
     old.sizes[1].smoothness = None;
-    let rows = station_table(&region, &ingest, None, std::slice::from_ref(&old));
+    let scrolling = scrolling_of(&old);
     assert!(
-        matches!(
-            row(&rows, Target::Scrolling).verdict,
-            Verdict::NotMeasured(_)
-        ),
-        "{:?}",
-        row(&rows, Target::Scrolling)
+        matches!(scrolling.verdict, Verdict::NotMeasured(_)),
+        "{scrolling:?}"
     );
 }
 
