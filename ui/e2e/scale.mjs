@@ -274,20 +274,6 @@ async function pointAt(s, selector) {
   }
 }
 
-/** The bare scroller moved as scrollFrame moves the list (without its scroll event and work). */
-async function bareScroll(s, step, frames) {
-  await addBare(s);
-  const deltas = [];
-  for (let i = 0; i < frames; i += 1) {
-    deltas.push((await s.execAsync(`var done = arguments[arguments.length - 1];
-      var sc = document.getElementById('bare-scroller');
-      requestAnimationFrame(function () { var moved = performance.now(); sc.scrollTop = sc.scrollTop + ${step};
-        requestAnimationFrame(function () { requestAnimationFrame(function () { done(performance.now() - moved); }); }); });`)));
-  }
-  await removeBare(s);
-  return deltas;
-}
-
 /** What countCommands counted since it began, or since the last call; the count starts again. */
 async function commandsCounted(s) {
   const seen = await s.exec(`var c = window.__vagtCommands || {}; var out = JSON.parse(JSON.stringify(c));
@@ -370,7 +356,9 @@ async function main() {
     const idleCommands = await commandsCounted(s);
     log(`at rest: ${idle.frames} frames (median ${idle.p50_ms} ms, p95 ${idle.p95_ms} ms); commands meanwhile: ${JSON.stringify(idleCommands)}`);
     const sizes = [];
-    // The proportional memory after each step, to tell which one a growth came with.
+    // The proportional memory after each step, to tell which one a growth came with. The
+    // app's alone: the frame meter's reference scroller (a page as tall as the list) comes
+    // after, and its memory is the harness's, not the app's.
     const steps = [{ step: 'start', proportional_mib: total(memoryAtStart, 'proportional_mib') }];
     const stepDone = (step) => steps.push({ step, proportional_mib: total(memory(bin), 'proportional_mib') });
     for (const [width, height] of [[1366, 768], [1920, 1080]]) {
@@ -395,18 +383,24 @@ async function main() {
       await saveScreenshot(s, join(artifacts, `scale-${expected}-${width}x${height}.png`));
       log(`${width}x${height}: ${rendered} rows in the DOM; scrolled through in ${through.frames} frames (median ${through.p50_ms} ms, p95 ${through.p95_ms} ms; the app's work median ${through.work.p50_ms} ms, p95 ${through.work.p95_ms} ms, of it script ${through.script.p50_ms} ms), 60 jumps (median ${jumps.p50_ms} ms, p95 ${jumps.p95_ms} ms; work median ${jumps.work.p50_ms} ms, p95 ${jumps.work.p95_ms} ms)`);
       const commands = await commandsCounted(s);
-      const bare = frameStats(await bareScroll(s, 480, 60));
-      const smooth = await smoothness(s, 480, 300);
-      stepDone(`${width}x${height}: the bare scroller (reference) scrolled and removed`);
-      log(`${width}x${height}: a bare scroller as tall: median ${bare.p50_ms} ms, p95 ${bare.p95_ms} ms`);
-      log(`${width}x${height}: frame meter, ${smooth.step_px} px a frame: the list median ${smooth.list.p50_ms} ms, p95 ${smooth.list.p95_ms} ms, ${smooth.list.over_25_ms} of ${smooth.list.frames} over 25 ms; the bare scroller median ${smooth.bare.p50_ms} ms, p95 ${smooth.bare.p95_ms} ms, ${smooth.bare.over_25_ms} over 25 ms`);
       log(`${width}x${height}: commands while scrolling: ${JSON.stringify(commands)}`);
-      sizes.push({ size: `${width}x${height}`, rows_in_dom: rendered, scroll_through: through, jumps, bare_scroller: bare, smoothness: smooth, commands });
+      sizes.push({ size: `${width}x${height}`, width, height, rows_in_dom: rendered, scroll_through: through, jumps, commands });
     }
     const memoryAfter = memory(bin);
     // And once the page is left alone a while (its garbage collected, its caches trimmed).
     await new Promise((r) => setTimeout(r, 20_000));
     const memorySettled = memory(bin);
+    // The frame meter at each size: the list and a bare scroller as tall, in turns.
+    for (const size of sizes) {
+      await resize(s, size.width, size.height);
+      await afterRepaint(s);
+      const smooth = await smoothness(s, 480, 300);
+      log(`${size.size}: frame meter, ${smooth.step_px} px a frame: the list median ${smooth.list.p50_ms} ms, p95 ${smooth.list.p95_ms} ms, ${smooth.list.over_25_ms} of ${smooth.list.frames} over 25 ms; the bare scroller median ${smooth.bare.p50_ms} ms, p95 ${smooth.bare.p95_ms} ms, ${smooth.bare.over_25_ms} over 25 ms`);
+      size.smoothness = smooth;
+      delete size.width;
+      delete size.height;
+    }
+    const withMeter = total(memory(bin), 'proportional_mib');
     log(`memory, MiB resident / proportional: at start ${total(memoryAtStart)} / ${total(memoryAtStart, 'proportional_mib')}, after scrolling ${total(memoryAfter)} / ${total(memoryAfter, 'proportional_mib')}, 20 s later ${total(memorySettled)} / ${total(memorySettled, 'proportional_mib')}`);
     console.log(JSON.stringify({
       citizens: expected,
@@ -420,9 +414,12 @@ async function main() {
       proportional_mib_after_scrolling: total(memoryAfter, 'proportional_mib'),
       proportional_mib_settled: total(memorySettled, 'proportional_mib'),
       at_rest: { ...idle, commands: idleCommands },
+      processes_at_start: memoryAtStart,
       processes: memoryAfter,
       processes_settled: memorySettled,
       proportional_mib_by_step: steps,
+      // The harness's reference scroller included: not the app's memory.
+      proportional_mib_with_frame_meter: withMeter,
       sizes,
     }, null, 2));
   } finally {
