@@ -6,12 +6,12 @@ fn main() {
     // the web view can call only what capabilities/default.json grants.
     let attributes =
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
-            "worklist",
+            "worklist_page",
             "worklist_rows",
             "store_status",
             "list_alarms",
             "acknowledge_alarm",
-            "alarm_episodes",
+            "alarm_episodes_page",
             "alarm_episodes_of",
             "acknowledge_episode",
             "snooze_alarm",

@@ -7,8 +7,8 @@ use vagt_app::{
     StationStatus, StoreLocation, parse_citizen, parse_citizens, parse_level,
 };
 use vagt_store::{
-    AckOutcome, Actor, AlarmEpisode, AlarmRow, CitizenSummary, OpenMode, PlanCheck, PlanForm,
-    PlanView, SnoozeOutcome,
+    AckOutcome, Actor, AlarmEpisode, AlarmRow, CitizenSummary, EpisodePage, OpenMode, PlanCheck,
+    PlanForm, PlanView, SnoozeOutcome, WorklistAfter, WorklistPage,
 };
 
 pub struct AppState {
@@ -59,8 +59,12 @@ impl AppState {
 
 // Async so that they run off the main (UI) thread.
 #[tauri::command]
-pub async fn worklist(state: tauri::State<'_, AppState>) -> Reply<Vec<CitizenSummary>> {
-    state.call(|s, a| s.worklist(a))
+pub async fn worklist_page(
+    state: tauri::State<'_, AppState>,
+    after: Option<WorklistAfter>,
+    limit: usize,
+) -> Reply<WorklistPage> {
+    state.call(|s, a| s.worklist_page(a, after.as_ref(), limit))
 }
 
 #[tauri::command]
@@ -292,10 +296,15 @@ pub async fn acknowledge_alarm(
     state.call(|s, a| s.acknowledge(a, &alarm_id, comment.as_deref()))
 }
 
-/// One row per citizen who needs attention, every open cause under it.
+/// One row per citizen who needs attention, every open cause under it: those of the next
+/// `citizens` citizens after `after`, a page of them.
 #[tauri::command]
-pub async fn alarm_episodes(state: tauri::State<'_, AppState>) -> Reply<Vec<AlarmEpisode>> {
-    state.call(|s, a| s.alarm_episodes(a))
+pub async fn alarm_episodes_page(
+    state: tauri::State<'_, AppState>,
+    after: Option<String>,
+    citizens: usize,
+) -> Reply<EpisodePage> {
+    state.call(|s, a| s.alarm_episodes_page(a, after.as_deref(), citizens))
 }
 
 /// The episodes of these citizens only: read again at an escalation step or a snooze's end,

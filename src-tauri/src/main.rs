@@ -87,12 +87,12 @@ fn main() -> ExitCode {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            commands::worklist,
+            commands::worklist_page,
             commands::worklist_rows,
             commands::store_status,
             commands::list_alarms,
             commands::acknowledge_alarm,
-            commands::alarm_episodes,
+            commands::alarm_episodes_page,
             commands::alarm_episodes_of,
             commands::acknowledge_episode,
             commands::snooze_alarm,

@@ -2,8 +2,9 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   acknowledgeEpisode, alarmEpisodes, checkPlan, discardDraft, listCalls, listDrafts, saveDraft, setPlan, setPlanToml, storeStatus,
-  timeline, toApiError, worklistRows,
+  timeline, toApiError, worklist, worklistRows, EPISODE_PAGE_CITIZENS, WORKLIST_PAGE_ROWS,
 } from './api';
+import { citizen } from './test/fakeBackend';
 
 afterEach(() => clearMocks());
 
@@ -27,10 +28,51 @@ describe('toApiError', () => {
 });
 
 describe('commands', () => {
+  it('reads the whole worklist a page at a time, each after the last row of the one before', async () => {
+    const all = Array.from({ length: 2 * WORKLIST_PAGE_ROWS + 3 }, (_, i) => citizen(i));
+    const asked: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd !== 'worklist_page') throw new Error(`unexpected ${cmd}`);
+      const { after, limit } = args as { after: { name: string; id: string } | null; limit: number };
+      asked.push(after);
+      const from = after === null ? 0 : all.findIndex((c) => c.id === after.id) + 1;
+      const rows = all.slice(from, from + limit);
+      const last = rows.at(-1);
+      return { rows, next: rows.length === limit && last ? { name: last.name, id: last.id } : null };
+    });
+    const rows = await worklist();
+    expect(rows.map((c) => c.id)).toEqual(all.map((c) => c.id));
+    const lastOf = (page: number) => all[page * WORKLIST_PAGE_ROWS - 1]!;
+    expect(asked).toEqual([
+      null,
+      { name: lastOf(1).name, id: lastOf(1).id },
+      { name: lastOf(2).name, id: lastOf(2).id },
+    ]);
+  });
+
+  it('reads every episode a page of citizens at a time, each after the last citizen of the one before', async () => {
+    const ids = Array.from({ length: EPISODE_PAGE_CITIZENS + 2 }, (_, i) => `c-${String(i).padStart(5, '0')}`);
+    const asked: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd !== 'alarm_episodes_page') throw new Error(`unexpected ${cmd}`);
+      const { after, citizens } = args as { after: string | null; citizens: number };
+      asked.push(after);
+      const page = ids.filter((id) => after === null || id > after).slice(0, citizens);
+      return {
+        episodes: page.map((citizen_id) => ({ citizen_id })),
+        next: page.length === citizens ? page.at(-1) : null,
+      };
+    });
+    const episodes = await alarmEpisodes();
+    expect(episodes.map((e) => e.citizen_id)).toEqual(ids);
+    expect(asked).toEqual([null, ids[EPISODE_PAGE_CITIZENS - 1]]);
+  });
+
   it('sends the contract names with camelCase arguments', async () => {
     const calls: [string, unknown][] = [];
     mockIPC((cmd, args) => {
       calls.push([cmd, args]);
+      if (cmd === 'alarm_episodes_page') return { episodes: [], next: null };
       return cmd === 'check_plan' ? { problems: [], resolved: null } : [];
     });
     await worklistRows(['c-1']);
@@ -44,7 +86,7 @@ describe('commands', () => {
     expect(calls).toEqual([
       ['worklist_rows', { citizenIds: ['c-1'] }],
       ['check_plan', { citizenId: 'c-1', overrides: { limits: { spo2: { red_low: 85 } } } }],
-      ['alarm_episodes', {}],
+      ['alarm_episodes_page', { after: null, citizens: EPISODE_PAGE_CITIZENS }],
       ['acknowledge_episode', { citizenId: 'c-1', alarmIds: ['a1', 'a2'], comment: null }],
       ['set_plan', { citizenId: 'c-1', overrides: {}, reason: 'why', bases: ['k1', 'k2'] }],
       ['set_plan_toml', { citizenId: 'c-1', toml: '', reason: 'why', bases: [] }],

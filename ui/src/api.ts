@@ -8,7 +8,7 @@ import type {
   AckOutcome, AlarmEpisode, AlarmRow, BoxedMedicine, CallForm, Contingency, Handover, HandoverNote, HandoverSignoff, Judgement, ShiftSpan, CallLink, CallProblem, CallRecord, CallRecorded, CitizenId, CitizenPage,
   CitizenSummary, CommandError, Dispatch, DispatchChanged, DispatchEdit, DispatchForm, DispatchProblem, FormDraft, News2Score,
   PersonDispatchForm, PersonDispatched, PersonProblem, PlanCheck, PlanDocument, PlanForm, PlanProblem, PlanView, Rendered, SnoozeOutcome, Sparkline, StoreChanged, StationStatus,
-  TimelineEntry, TimelineKind, VisitForm, VisitProblem, VisitRecorded, VisitVitals,
+  TimelineEntry, TimelineKind, VisitForm, VisitProblem, VisitRecorded, VisitVitals, WorklistAfter, WorklistPage, EpisodePage,
 } from './bindings';
 
 export type * from './bindings';
@@ -52,7 +52,22 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
-export const worklist = (): Promise<CitizenSummary[]> => call('worklist');
+/** Rows a page holds as the window reads the whole list: ten thousand rows in one answer held
+ * some 50 MiB in WebKit's side of the app while they crossed. */
+export const WORKLIST_PAGE_ROWS = 250;
+
+/** The whole worklist, read a page at a time. A change made between two pages is told as a
+ * change of its rows and read after this. */
+export async function worklist(): Promise<CitizenSummary[]> {
+  let rows: CitizenSummary[] = [];
+  let after: WorklistAfter | null = null;
+  for (;;) {
+    const page: WorklistPage = await call('worklist_page', { after, limit: WORKLIST_PAGE_ROWS });
+    rows = rows.length === 0 ? page.rows : rows.concat(page.rows);
+    if (page.next === null) return rows;
+    after = page.next;
+  }
+}
 
 /** The rows of these citizens; an id missing from the answer was removed. */
 export const worklistRows = (citizenIds: CitizenId[]): Promise<CitizenSummary[]> =>
@@ -66,7 +81,22 @@ export const acknowledgeAlarm = (alarmId: string, comment: string | null = null)
   call('acknowledge_alarm', { alarmId, comment });
 
 /** One row per citizen who needs attention, every open cause under it, most urgent first. */
-export const alarmEpisodes = (): Promise<AlarmEpisode[]> => call('alarm_episodes');
+/** Citizens whose episodes a page holds as the window reads them all (a region has thousands of
+ * episodes, some 7 MB as one answer). */
+export const EPISODE_PAGE_CITIZENS = 125;
+
+/** Every episode, read a page of citizens at a time; in citizen id order, not sorted by urgency
+ * (`sortEpisodes`). */
+export async function alarmEpisodes(): Promise<AlarmEpisode[]> {
+  let episodes: AlarmEpisode[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page: EpisodePage = await call('alarm_episodes_page', { after, citizens: EPISODE_PAGE_CITIZENS });
+    episodes = episodes.length === 0 ? page.episodes : episodes.concat(page.episodes);
+    if (page.next === null) return episodes;
+    after = page.next;
+  }
+}
 /** The episodes of these citizens only; one with no open alarm has none. */
 export const alarmEpisodesOf = (citizenIds: CitizenId[]): Promise<AlarmEpisode[]> =>
   call('alarm_episodes_of', { citizenIds });

@@ -193,6 +193,14 @@ mas_only: boolean, };
 
 export type LatestReading = { value: number, unit: string, effective_at: Timestamp, };
 
+export type WorklistAfter = { name: string, id: string, };
+
+export type WorklistPage = { rows: Array<CitizenSummary>, 
+/**
+ * Where the next page begins; `null` when this page is the list's end.
+ */
+next: WorklistAfter | null, };
+
 export type AlarmRow = { id: string, citizen_id: CitizenId, citizen_name: string, kind: AlarmKind, priority: AlarmPriority, raised_at: Timestamp, 
 /**
  * Codes and values; the UI words it.
@@ -243,6 +251,12 @@ snoozed_until: Timestamp | null,
  * Every open cause, most urgent first; acknowledging the episode acknowledges these.
  */
 causes: Array<AlarmRow>, };
+
+export type EpisodePage = { episodes: Array<AlarmEpisode>, 
+/**
+ * The page after this one begins after this citizen id; `null` when this is the last.
+ */
+next: string | null, };
 
 export type PlanRevisionSummary = { key: string, revision: number, changed_by: string, changed_at: Timestamp, reason: string, 
 /**

@@ -6,7 +6,9 @@ use crate::{AppError, Session, StoreChanged};
 use std::collections::BTreeSet;
 use vagt_core::alarm::{AlarmPriority, EscalationPolicy, EscalationRule};
 use vagt_core::{CitizenId, Timestamp};
-use vagt_store::{AckOutcome, Actor, AlarmEpisode, AlarmFilter, AlarmRow, SnoozeOutcome};
+use vagt_store::{
+    AckOutcome, Actor, AlarmEpisode, AlarmFilter, AlarmRow, EpisodePage, SnoozeOutcome,
+};
 
 impl Session {
     pub fn alarms(&self, actor: &Actor, open_only: bool) -> Result<Vec<AlarmRow>, AppError> {
@@ -39,6 +41,19 @@ impl Session {
     /// One row per citizen who needs attention, every open cause under it, most urgent first.
     pub fn alarm_episodes(&self, actor: &Actor) -> Result<Vec<AlarmEpisode>, AppError> {
         Ok(self.store()?.alarm_episodes(actor, Timestamp::now())?)
+    }
+
+    /// The episodes of the next `citizens` citizens with an open alarm after `after`, and where
+    /// the next page begins (see [`vagt_store::Store::alarm_episodes_page`]).
+    pub fn alarm_episodes_page(
+        &self,
+        actor: &Actor,
+        after: Option<&str>,
+        citizens: usize,
+    ) -> Result<EpisodePage, AppError> {
+        Ok(self
+            .store()?
+            .alarm_episodes_page(actor, after, citizens, Timestamp::now())?)
     }
 
     /// The episodes of `citizens` only (see [`vagt_store::Store::alarm_episodes_of`]).

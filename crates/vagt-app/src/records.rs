@@ -7,6 +7,7 @@ use vagt_core::news2::FullSetScore;
 use vagt_core::{CitizenId, Parameter, Timestamp};
 use vagt_store::{
     Actor, AuditEntry, ChainBreak, CitizenSummary, RejectedInput, StoreStatus, StoredReading,
+    WorklistAfter, WorklistPage,
 };
 
 /// The status bar's content: the store's counts and sync state, and who is signed in here.
@@ -45,6 +46,20 @@ impl Session {
     /// Every citizen's worklist row.
     pub fn worklist(&self, actor: &Actor) -> Result<Vec<CitizenSummary>, AppError> {
         Ok(self.store()?.citizen_summaries(actor)?)
+    }
+
+    /// At most `limit` worklist rows after `after` (the list's start when `None`), and where the
+    /// next page begins. The window reads a region's list this way: ten thousand rows as one
+    /// answer held some 50 MiB in WebKit's side of the app while they crossed.
+    pub fn worklist_page(
+        &self,
+        actor: &Actor,
+        after: Option<&WorklistAfter>,
+        limit: usize,
+    ) -> Result<WorklistPage, AppError> {
+        Ok(self
+            .store()?
+            .citizen_summaries_page_at(actor, after, limit, Timestamp::now())?)
     }
 
     /// The rows of the citizens a change named; a citizen no longer there is left out.

@@ -34,8 +34,9 @@ fn generated() -> String {
         PlanDocumentWire, LimitsEntry, ScheduleEntry, RelativeEntryWire, EngineSection,
         LevelSection, News2SectionWire, PlanProblem, PlanProblemCode,
         // What the store answers.
-        vagt_store::CitizenSummary, vagt_store::LatestReading, vagt_store::AlarmRow,
-        vagt_store::AlarmEpisode, vagt_store::PlanRevisionSummary,
+        vagt_store::CitizenSummary, vagt_store::LatestReading, vagt_store::WorklistAfter,
+        vagt_store::WorklistPage, vagt_store::AlarmRow,
+        vagt_store::AlarmEpisode, vagt_store::EpisodePage, vagt_store::PlanRevisionSummary,
         vagt_store::AckOutcome, vagt_store::SnoozeOutcome, vagt_store::StoreStatus,
         vagt_store::SyncState, vagt_store::SyncProgress, vagt_store::PlanView,
         vagt_store::PlanForm, vagt_store::PlanCheck, vagt_store::LevelHistoryEntry,

@@ -257,6 +257,40 @@ impl Store {
         Ok(episodes_of(open))
     }
 
+    /// The episodes of the next `citizens` citizens (at least one) with an open alarm, in id
+    /// order after `after` (from the first when `None`), and where the next page begins: the
+    /// window reads a region's episodes this way (thousands, some 7 MB as one answer) and
+    /// sorts them itself. A change between two pages is told as a change, read after.
+    pub fn alarm_episodes_page(
+        &mut self,
+        actor: &Actor,
+        after: Option<&str>,
+        citizens: usize,
+        now: Timestamp,
+    ) -> Result<EpisodePage> {
+        let limit = i64::try_from(citizens.max(1)).unwrap_or(i64::MAX);
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached(EPISODE_CITIZENS_SQL)?
+            .query_map(rusqlite::params![after.unwrap_or(""), limit], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let next = (i64::try_from(ids.len()).ok() == Some(limit))
+            .then(|| ids.last().cloned())
+            .flatten();
+        let ids = ids
+            .into_iter()
+            .map(|id| {
+                CitizenId::new(id).map_err(|e| StoreError::Corrupt(format!("citizen id: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let episodes = if ids.is_empty() {
+            Vec::new()
+        } else {
+            episodes_of(self.alarms(AlarmFilter::OpenOf(&ids), actor, now)?)
+        };
+        Ok(EpisodePage { episodes, next })
+    }
+
     /// The episodes of `citizens` only, as [`Store::alarm_episodes`] has them (a citizen with no
     /// open alarm has none), most urgent first: what a window reads again when only their
     /// episodes can have changed, such as at an escalation step, instead of every episode of a
@@ -320,6 +354,20 @@ pub(crate) fn acknowledge_here_tx(
         )?;
     }
     Ok(outcome)
+}
+
+/// The citizens with an open alarm after ?1, in id order, ?2 of them: from the open alarms'
+/// index by citizen, never a scan of every alarm.
+const EPISODE_CITIZENS_SQL: &str = "SELECT DISTINCT citizen_id FROM alarms
+     WHERE state = 'open' AND citizen_id > ?1
+     ORDER BY citizen_id LIMIT ?2";
+
+/// A page of the episodes: those of some citizens, in the order the store keeps them.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct EpisodePage {
+    pub episodes: Vec<AlarmEpisode>,
+    /// The page after this one begins after this citizen id; `null` when this is the last.
+    pub next: Option<String>,
 }
 
 /// One citizen who needs attention: their open alarms under one row.
@@ -438,5 +486,15 @@ mod tests {
                 "{filter:?}: {plan:?}"
             );
         }
+        // A page of episodes finds its citizens from the open alarms' index by citizen,
+        // starting where the page begins.
+        let plan =
+            crate::query_plan::plan_of(&store, EPISODE_CITIZENS_SQL, rusqlite::params!["c1", 500]);
+        assert!(
+            plan.iter().any(|step| step.starts_with(
+                "SEARCH alarms USING COVERING INDEX alarms_open_by_citizen (citizen_id>?)"
+            )),
+            "{plan:?}"
+        );
     }
 }

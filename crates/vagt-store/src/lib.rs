@@ -45,7 +45,7 @@ mod withdrawals;
 mod worklist;
 
 pub use alarm_rows::AckOutcome;
-pub use alarms::{AlarmEpisode, AlarmFilter, AlarmRow, episodes_of};
+pub use alarms::{AlarmEpisode, AlarmFilter, AlarmRow, EpisodePage, episodes_of};
 pub use audit::{AuditEntry, ChainBreak};
 pub use bulk_load::{BULK_LOAD_INDEX, BULK_LOAD_LONGEST_MS, BulkLoadEnded};
 pub use calls::{CallSaved, FormDraft};
@@ -70,7 +70,7 @@ pub use sync_runs::{SyncProgress, SyncRunEnd};
 pub use timeline::{PlanRevisionEntry, TimelineRows};
 pub use trend::{PlanHistoryStep, TrendReadingRow, TrendRows};
 pub use visits::VisitSaved;
-pub use worklist::{CitizenSummary, LatestReading};
+pub use worklist::{CitizenSummary, LatestReading, WorklistAfter, WorklistPage};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

@@ -9,7 +9,7 @@
 use crate::citizens::NEWS2_MAX_AGE_MS;
 use crate::{Actor, Result, Store, StoreError};
 use rusqlite::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use vagt_core::alarm::AlarmPriority;
 use vagt_core::news2::FullSetScore;
@@ -103,6 +103,22 @@ pub struct CitizenSummary {
     pub mas_only: bool,
 }
 
+/// Where a page of the worklist begins: after the row of this name and id (the list is in
+/// name order, then id). Not a citizen's id to look up: any pair is a place in the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct WorklistAfter {
+    pub name: String,
+    pub id: String,
+}
+
+/// A page of the worklist, so that a region's list crosses into the window a part at a time.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct WorklistPage {
+    pub rows: Vec<CitizenSummary>,
+    /// Where the next page begins; `null` when this page is the list's end.
+    pub next: Option<WorklistAfter>,
+}
+
 impl CitizenSummary {
     /// The row of a citizen with nothing merged into it yet.
     fn empty(id: CitizenId) -> Self {
@@ -147,6 +163,40 @@ impl Store {
         crate::audit::append_tx(&tx, actor, "citizens.list", None, None, Timestamp::now())?;
         tx.commit()?;
         Ok(summaries)
+    }
+
+    /// At most `limit` rows (at least one) of the worklist after `after`, from its start when
+    /// `None`, as of `now`: the stale rows made again first, then the page read and its access
+    /// audited, in one transaction. A list read page by page is each page's moment: a change
+    /// between two pages is told as a change of its rows, read after.
+    pub fn citizen_summaries_page_at(
+        &mut self,
+        actor: &Actor,
+        after: Option<&WorklistAfter>,
+        limit: usize,
+        now: Timestamp,
+    ) -> Result<WorklistPage> {
+        let limit = limit.max(1);
+        let tx = self.conn.transaction()?;
+        rows::refresh(&tx)?;
+        let rows = rows::read_page(&tx, after, limit, now.millis() - NEWS2_MAX_AGE_MS)?;
+        crate::audit::append_tx(
+            &tx,
+            actor,
+            "citizens.list",
+            None,
+            Some(&serde_json::json!({ "page_rows": rows.len() })),
+            Timestamp::now(),
+        )?;
+        tx.commit()?;
+        let next = (rows.len() == limit)
+            .then(|| rows.last())
+            .flatten()
+            .map(|last| WorklistAfter {
+                name: last.name.clone(),
+                id: last.id.as_str().to_owned(),
+            });
+        Ok(WorklistPage { rows, next })
     }
 
     /// The worklist rows of `ids` only (those a change named), as of `now`; an id the store

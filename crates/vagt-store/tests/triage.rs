@@ -624,3 +624,43 @@ fn the_episodes_of_a_few_citizens_are_those_of_the_whole_read() {
             .is_empty()
     );
 }
+
+/// A window reads a region's episodes a page of citizens at a time: however small the pages,
+/// they hold every episode of the whole read once, each as the whole read has it.
+#[test]
+fn the_episodes_read_in_pages_are_those_of_the_whole_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = store(dir.path(), "a.db");
+    load_demo(&mut store, &Actor::system(), &spec()).expect("demo");
+    let nurse = Actor("nurse-a".into());
+    let now = Timestamp::now();
+    let mut whole = store.alarm_episodes(&nurse, now).expect("episodes");
+    assert!(whole.len() >= 3, "the cohort has episodes: {}", whole.len());
+    whole.sort_by(|a, b| a.citizen_id.cmp(&b.citizen_id));
+    for citizens in [1, 2, whole.len(), whole.len() + 1] {
+        let mut paged = Vec::new();
+        let mut after: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let page = store
+                .alarm_episodes_page(&nurse, after.as_deref(), citizens, now)
+                .expect("page");
+            pages += 1;
+            assert!(
+                page.episodes.len() <= citizens,
+                "at most {citizens} citizens"
+            );
+            paged.extend(page.episodes);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        paged.sort_by(|a, b| a.citizen_id.cmp(&b.citizen_id));
+        assert_eq!(paged, whole, "pages of {citizens}");
+        assert!(
+            pages >= whole.len().div_ceil(citizens),
+            "{pages} pages of {citizens}"
+        );
+    }
+}

@@ -299,6 +299,11 @@ fn every_row_holds_its_own_citizens_data_in_name_order() {
         .collect();
     assert_eq!(namesakes.first(), Some(&"0-namesake"));
     assert_eq!(namesakes.last(), Some(&"zz-namesake"));
+    // Read a page at a time, however small, the list is the same rows in the same order: a
+    // page that ends among namesakes goes on with the next of them.
+    for limit in [1, 5, 41, 42, 100] {
+        assert_eq!(paged(&mut store, limit, end()), list, "pages of {limit}");
+    }
 
     let open = store
         .alarms(vagt_store::AlarmFilter::Open, &actor, end())
@@ -344,7 +349,25 @@ fn every_row_holds_its_own_citizens_data_in_name_order() {
     }
 }
 
-/// The whole list is every citizen's row read alone, as of the same moment.
+/// The whole list read a page of `limit` rows at a time.
+fn paged(store: &mut Store, limit: usize, now: Timestamp) -> Vec<vagt_store::CitizenSummary> {
+    let actor = Actor::system();
+    let mut rows = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .citizen_summaries_page_at(&actor, after.as_ref(), limit, now)
+            .expect("page");
+        assert!(page.rows.len() <= limit.max(1), "at most {limit} rows");
+        rows.extend(page.rows);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return rows,
+        }
+    }
+}
+
+/// The whole list is every citizen's row read alone, as of the same moment, and its pages.
 fn assert_whole_list_is_its_rows(store: &mut Store, now: Timestamp, when: &str) {
     let actor = Actor::system();
     let ids: Vec<vagt_core::CitizenId> = store
@@ -359,6 +382,7 @@ fn assert_whole_list_is_its_rows(store: &mut Store, now: Timestamp, when: &str) 
     let alone = store.citizen_summaries_of(&actor, &ids, now).expect("rows");
     assert_eq!(whole.len(), ids.len(), "every citizen {when}");
     assert_eq!(whole, alone, "{when}");
+    assert_eq!(paged(store, 2, now), whole, "in pages {when}");
 }
 
 /// The whole list keeps one row per citizen, made again when something it shows changes: after

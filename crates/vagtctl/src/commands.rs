@@ -56,10 +56,29 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let report = session.load_demo(&actor, &spec)?;
             out.print(&report, |w| output::demo_text(w, &report))
         }
-        Command::Citizens => {
+        Command::Citizens { limit: None, .. } => {
             let list = session.worklist(&actor)?;
             out.print(&list, |w| {
                 output::citizens_table(w, &list, Timestamp::now())
+            })
+        }
+        Command::Citizens {
+            limit: Some(limit),
+            after_name,
+            after_id,
+        } => {
+            let after = after_name
+                .zip(after_id)
+                .map(|(name, id)| vagt_store::WorklistAfter { name, id });
+            let page = session.worklist_page(&actor, after.as_ref(), limit)?;
+            out.print(&page, |w| {
+                output::citizens_table(w, &page.rows, Timestamp::now())?;
+                match &page.next {
+                    Some(next) => {
+                        writeln!(w, "--after-name {:?} --after-id {:?}", next.name, next.id)
+                    }
+                    None => Ok(()),
+                }
             })
         }
         Command::Readings {
@@ -123,7 +142,21 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let list = session.alarms(&actor, open)?;
             out.print(&list, |w| output::alarms_table(w, &list, Timestamp::now()))
         }
-        Command::Episodes { citizens } => {
+        Command::Episodes {
+            limit: Some(limit),
+            after,
+            ..
+        } => {
+            let page = session.alarm_episodes_page(&actor, after.as_deref(), limit)?;
+            out.print(&page, |w| {
+                output::episodes_table(w, &page.episodes, Timestamp::now())?;
+                match &page.next {
+                    Some(next) => writeln!(w, "--after {next:?}"),
+                    None => Ok(()),
+                }
+            })
+        }
+        Command::Episodes { citizens, .. } => {
             let episodes = if citizens.is_empty() {
                 session.alarm_episodes(&actor)?
             } else {

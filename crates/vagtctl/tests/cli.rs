@@ -25,6 +25,36 @@ fn init_demo_citizens_status_readings_round_trip() {
     let citizens = json_of(&vagtctl(&db, &["citizens", "--json"]));
     let list = citizens.as_array().expect("an array");
     assert_eq!(list.len(), 50);
+    // Read a page at a time, as the window reads it, the list is the same rows in its order.
+    let mut paged = Vec::new();
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let mut args = vec![
+            "citizens".to_owned(),
+            "--json".into(),
+            "--limit".into(),
+            "20".into(),
+        ];
+        if let Some((name, id)) = &after {
+            args.extend([
+                "--after-name".into(),
+                name.clone(),
+                "--after-id".into(),
+                id.clone(),
+            ]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let page = json_of(&vagtctl(&db, &args));
+        paged.extend(page["rows"].as_array().expect("rows").iter().cloned());
+        match page["next"].as_object() {
+            Some(next) => {
+                let text = |k: &str| next[k].as_str().expect("text").to_owned();
+                after = Some((text("name"), text("id")));
+            }
+            None => break,
+        }
+    }
+    assert_eq!(&paged, list);
     let first = &list[0];
     for key in [
         "id",
@@ -280,6 +310,28 @@ fn demo_alarms_show_exacerbations_and_ack_closes_one_on_the_record() {
         ],
     ));
     assert_eq!(few.as_array().expect("a list"), &episodes[..2]);
+    // A page of citizens' episodes at a time, as the window reads them: every episode once.
+    let first_page = json_of(&vagtctl(&db, &["--json", "episodes", "--limit", "1"]));
+    let next = first_page["next"].as_str().expect("more pages");
+    let rest = json_of(&vagtctl(
+        &db,
+        &["--json", "episodes", "--limit", "1000", "--after", next],
+    ));
+    assert!(rest["next"].is_null(), "{rest}");
+    let mut ids: Vec<&str> = first_page["episodes"]
+        .as_array()
+        .expect("episodes")
+        .iter()
+        .chain(rest["episodes"].as_array().expect("episodes"))
+        .map(|e| e["citizen_id"].as_str().expect("id"))
+        .collect();
+    let mut whole: Vec<&str> = episodes
+        .iter()
+        .map(|e| e["citizen_id"].as_str().expect("id"))
+        .collect();
+    ids.sort_unstable();
+    whole.sort_unstable();
+    assert_eq!(ids, whole);
 
     let alarm_id = rises[0]["id"].as_str().expect("id").to_owned();
     let prefix = &alarm_id[..12];

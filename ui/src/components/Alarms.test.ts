@@ -50,7 +50,7 @@ async function focusPanel(): Promise<void> {
 describe('the alarm panel', () => {
   it('shows one row per citizen, every cause under the name, most urgent first', async () => {
     const fake = await startApp(cohort());
-    expect(fake.callsOf('alarm_episodes')).toHaveLength(1);
+    expect(fake.callsOf('alarm_episodes_page')).toHaveLength(1);
     expect(fake.callsOf('list_alarms')).toEqual([]);
     expect(rows().map((r) => r.dataset.citizenId)).toEqual(['c-00001', 'c-00002']);
     expect(screen.getByTestId('alarm-count').textContent).toBe('2 borgere kræver opmærksomhed (3 alarmer)');
@@ -94,7 +94,7 @@ describe('the alarm panel', () => {
     expect(fake.callsOf('acknowledge_alarm')).toEqual([]);
     await waitFor(() => expect(screen.getByTestId('alarm-note').textContent).toBe('2 alarmer for Borger 00001 er kvitteret.'));
     // The panel reads the episodes again: the row stays for the cause that came later.
-    await waitFor(() => expect(fake.callsOf('alarm_episodes').length).toBeGreaterThan(0));
+    await waitFor(() => expect(fake.callsOf('alarm_episodes_page').length).toBeGreaterThan(0));
   });
 
   it('the Kvittér button acknowledges its own row', async () => {

@@ -101,8 +101,8 @@ describe('the worklist', () => {
     await emit('vagt://changed', { citizens: ['c-00007'], alarms: false, status: false });
     await waitFor(() => expect(screen.getByText('Ændret Navn')).toBeTruthy());
     expect(fake.callsOf('worklist_rows')).toEqual([{ citizenIds: ['c-00007'] }]);
-    expect(fake.callsOf('worklist')).toEqual([]);
-    expect(fake.callsOf('alarm_episodes')).toEqual([]);
+    expect(fake.callsOf('worklist_page')).toEqual([]);
+    expect(fake.callsOf('alarm_episodes_page')).toEqual([]);
     // A removed citizen leaves the list.
     fake.citizens.splice(3, 1);
     await emit('vagt://changed', { citizens: ['c-00003'], alarms: false, status: false });

@@ -258,7 +258,7 @@ export async function poll(): Promise<void> {
 const WAKE_READS_AT_MOST = 200;
 
 async function loadAlarms(announceNew: boolean): Promise<void> {
-  showEpisodes(await api.alarmEpisodes(), announceNew);
+  showEpisodes(sortEpisodes(await api.alarmEpisodes()), announceNew);
 }
 
 /** Reads the episodes of `ids` again and puts them in the list in the back end's order. */

@@ -35,7 +35,7 @@ describe('an idle window', () => {
     fake.citizens.push(citizen(2));
     await vi.advanceTimersByTimeAsync(POLL_MS);
     expect(fake.calls.map((c) => c.cmd).sort()).toEqual([
-      'alarm_episodes', 'list_dispatches', 'store_status', 'store_status', 'unlinked_calls', 'worklist',
+      'alarm_episodes_page', 'list_dispatches', 'store_status', 'store_status', 'unlinked_calls', 'worklist_page',
     ]);
     expect(store.total).toBe(2);
     stop();
@@ -53,8 +53,8 @@ describe('an idle window', () => {
     fake.alarms = [{ ...due, next_escalation_at: null }, calm];
     await vi.advanceTimersByTimeAsync(91_000);
     expect(fake.callsOf('alarm_episodes_of')).toEqual([{ citizenIds: ['c-00001'] }]);
-    expect(fake.callsOf('alarm_episodes')).toEqual([]);
-    expect(fake.callsOf('worklist')).toEqual([]);
+    expect(fake.callsOf('alarm_episodes_page')).toEqual([]);
+    expect(fake.callsOf('worklist_page')).toEqual([]);
     stop();
   });
 
@@ -98,7 +98,7 @@ describe('changes', () => {
     await applyChange({ citizens: ['c-00002'], alarms: false, alarm_citizens: ['c-00002'], status: false });
     // Not the region's every episode: that citizen's, and the new high alarm announced.
     const asked = fake.calls.map((c) => c.cmd);
-    expect(asked).not.toContain('alarm_episodes');
+    expect(asked).not.toContain('alarm_episodes_page');
     expect(fake.callsOf('alarm_episodes_of').map((a) => a.citizenIds)).toEqual([['c-00002']]);
     expect(asked).toContain('notify_alarm');
     expect(store.episodes.map((e) => [e.citizen_id, e.causes.length])).toEqual([['c-00002', 2], ['c-00001', 1]]);
@@ -131,7 +131,7 @@ describe('changes', () => {
     await first;
     await vi.advanceTimersByTimeAsync(0);
     expect(fake.callsOf('worklist_rows')).toEqual([{ citizenIds: ['c-00001'] }, { citizenIds: ['c-00002', 'c-00003'] }]);
-    expect(fake.callsOf('alarm_episodes')).toHaveLength(1);
+    expect(fake.callsOf('alarm_episodes_page')).toHaveLength(1);
     expect(fake.callsOf('store_status')).toHaveLength(1);
     stop();
   });

@@ -359,14 +359,32 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
     const id = args.citizenId as string;
     const plan = (): PlanForm => ({ ...planForm(id), ...fake.plan });
     switch (cmd) {
-      case 'worklist': return fake.citizens;
+      case 'worklist_page': {
+        // The back end's keyset: the rows after the one named, in the list's order.
+        const after = args.after as { name: string; id: string } | null;
+        const from = after === null ? 0 : fake.citizens.findIndex((c) => c.id === after.id) + 1;
+        const rows = fake.citizens.slice(from, from + (args.limit as number));
+        const last = rows.at(-1);
+        const full = rows.length === (args.limit as number);
+        return { rows, next: full && last ? { name: last.name, id: last.id } : null };
+      }
       case 'worklist_rows': return fake.citizens.filter((c) => (args.citizenIds as string[]).includes(c.id));
       case 'store_status': return status({
         citizens: fake.citizens.length, open_alarms: fake.alarms.length, subscribed: fake.subscribed ?? null,
         bulk_load: fake.bulkLoad ?? false,
       });
       case 'list_alarms': return fake.alarms;
-      case 'alarm_episodes': return episodesOf(fake.alarms);
+      case 'alarm_episodes_page': {
+        // The back end's pages: the episodes of the next citizens by id after the one named.
+        const ids = [...new Set(fake.alarms.filter((a) => a.state === 'open').map((a) => a.citizen_id))].sort();
+        const after = args.after as string | null;
+        const page = ids.filter((id) => after === null || id > after).slice(0, args.citizens as number);
+        const last = page.at(-1);
+        return {
+          episodes: episodesOf(fake.alarms.filter((a) => page.includes(a.citizen_id))),
+          next: page.length === (args.citizens as number) && last ? last : null,
+        };
+      }
       case 'alarm_episodes_of': return episodesOf(fake.alarms.filter((a) => (args.citizenIds as string[]).includes(a.citizen_id)));
       case 'acknowledge_alarm': return { outcome: 'acknowledged', alarm_id: args.alarmId };
       case 'acknowledge_episode': return (args.alarmIds as string[]).map((alarm_id) => ({ outcome: 'acknowledged', alarm_id }));

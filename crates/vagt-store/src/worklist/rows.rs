@@ -4,7 +4,7 @@
 //! it reads the list in name order. 10,000 citizens are one scan of 10,000 rows, where reading
 //! the tables themselves stepped through some 100,000 rows and sorted them.
 
-use super::{CitizenSummary, packed, summaries, text};
+use super::{CitizenSummary, WorklistAfter, packed, summaries, text};
 use crate::{Result, StoreError};
 use rusqlite::Connection;
 use vagt_core::CitizenId;
@@ -23,6 +23,15 @@ const COUNT_SQL: &str = "SELECT count(*) FROM worklist_summary";
 /// The whole list in name order (then id, as bytes), the table's key: no sort.
 const ROWS_SQL: &str = "SELECT citizen_id, name, shown FROM worklist_summary
      ORDER BY name, citizen_id";
+
+/// A page of the list: the rows after (?1, ?2) in the same order, from the table's key.
+const PAGE_SQL: &str = "SELECT citizen_id, name, shown FROM worklist_summary
+     WHERE (name, citizen_id) > (?1, ?2)
+     ORDER BY name, citizen_id LIMIT ?3";
+
+/// The first page.
+const FIRST_PAGE_SQL: &str = "SELECT citizen_id, name, shown FROM worklist_summary
+     ORDER BY name, citizen_id LIMIT ?1";
 
 /// Makes again the row of every citizen listed stale, within the caller's transaction: after a
 /// sync the few it changed, after a first load every citizen once. A citizen no longer in the
@@ -59,7 +68,39 @@ pub(super) fn read(conn: &Connection, news2_since: i64) -> Result<Vec<CitizenSum
         .query_row([], |r| r.get(0))?;
     let mut list = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
     let mut stmt = conn.prepare_cached(ROWS_SQL)?;
-    let mut rows = stmt.query([])?;
+    unpack_rows(stmt.query([])?, news2_since, &mut list)?;
+    Ok(list)
+}
+
+/// At most `limit` rows of the list after `after` (from its start when `None`), in its order.
+pub(super) fn read_page(
+    conn: &Connection,
+    after: Option<&WorklistAfter>,
+    limit: usize,
+    news2_since: i64,
+) -> Result<Vec<CitizenSummary>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut list = Vec::new();
+    match after {
+        Some(after) => {
+            let mut stmt = conn.prepare_cached(PAGE_SQL)?;
+            let rows = stmt.query(rusqlite::params![after.name, after.id, limit])?;
+            unpack_rows(rows, news2_since, &mut list)?;
+        }
+        None => {
+            let mut stmt = conn.prepare_cached(FIRST_PAGE_SQL)?;
+            unpack_rows(stmt.query([limit])?, news2_since, &mut list)?;
+        }
+    }
+    Ok(list)
+}
+
+/// Each row of `rows` (id, name, packed row) onto the end of `list`.
+fn unpack_rows(
+    mut rows: rusqlite::Rows<'_>,
+    news2_since: i64,
+    list: &mut Vec<CitizenSummary>,
+) -> Result<()> {
     while let Some(r) = rows.next()? {
         let id = CitizenId::new(text(r.get_ref(0)?)?)
             .map_err(|e| StoreError::Corrupt(format!("citizen id: {e}")))?;
@@ -75,7 +116,7 @@ pub(super) fn read(conn: &Connection, news2_since: i64) -> Result<Vec<CitizenSum
             packed::unpack(shown, news2_since, row)?;
         }
     }
-    Ok(list)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -91,6 +132,18 @@ mod tests {
         let store = empty_store(&dir);
         assert_eq!(
             outer_plan_of(&store, ROWS_SQL, []),
+            ["SCAN worklist_summary"]
+        );
+        // A page starts where the key says, and reads on in its order.
+        let page = plan_of(&store, PAGE_SQL, rusqlite::params!["Aase", "c1", 500]);
+        assert!(
+            page.len() == 1
+                && page[0].starts_with("SEARCH worklist_summary USING PRIMARY KEY ")
+                && page[0].contains("(name,citizen_id)>(?,?)"),
+            "{page:?}"
+        );
+        assert_eq!(
+            outer_plan_of(&store, FIRST_PAGE_SQL, [500]),
             ["SCAN worklist_summary"]
         );
         let plan = plan_of(&store, REMOVE_ROWS_SQL, ["[\"c1\"]"]);

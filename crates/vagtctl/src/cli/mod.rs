@@ -63,8 +63,19 @@ pub enum Command {
         #[arg(long)]
         end: Option<String>,
     },
-    /// The citizens, each with their latest readings.
-    Citizens,
+    /// The citizens, each with their latest readings. With --limit, one page of the list (as
+    /// the window reads it) and where the next begins (--after-name and --after-id).
+    Citizens {
+        /// At most this many rows.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// The page begins after the row of this name (with --after-id).
+        #[arg(long, requires = "after_id", requires = "limit")]
+        after_name: Option<String>,
+        /// The page begins after the row of this id (with --after-name).
+        #[arg(long, requires = "after_name")]
+        after_id: Option<String>,
+    },
     /// One citizen's readings, oldest first.
     Readings {
         citizen: String,
@@ -142,6 +153,13 @@ pub enum Command {
         /// again at an escalation step.
         #[arg(long = "citizen", value_name = "ID")]
         citizens: Vec<String>,
+        /// One page, as the window reads them: the episodes of at most this many citizens,
+        /// and where the next page begins (--after).
+        #[arg(long, conflicts_with = "citizens")]
+        limit: Option<usize>,
+        /// The page begins after this citizen id.
+        #[arg(long, requires = "limit")]
+        after: Option<String>,
     },
     /// Acknowledge an alarm as the nurse named by --as; the acknowledgement reaches the other
     /// stations through the backend. With --citizen, acknowledge the citizen's episode: the
