@@ -20,10 +20,14 @@ trap 'kill "${SIM_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf 
 # Before the bench's backend starts, whose memory would take from the app's (the second run's
 # vagt-sim serves only that run): the app opened on a loaded database (cold start, scrolling),
 # then on an empty one whose first sync brings the region (what a station holds after it).
+# The app's figures are kept in e2e-artifacts/ beside its screenshots, to be read after.
+mkdir -p "$REPO/e2e-artifacts"
+app="$REPO/e2e-artifacts/targets-app-$citizens-$days.json"
+synced="$REPO/e2e-artifacts/targets-app-synced-$citizens-$days.json"
 say "the app in its window (scripts/measure-scale.sh $citizens $days)"
-PROFILE=release scripts/measure-scale.sh "$citizens" "$days" >"$work/app.json"
+PROFILE=release scripts/measure-scale.sh "$citizens" "$days" >"$app"
 say "the app after its first sync (FIRST_SYNC=1 scripts/measure-scale.sh $citizens $days)"
-FIRST_SYNC=1 PROFILE=release scripts/measure-scale.sh "$citizens" "$days" >"$work/app-synced.json"
+FIRST_SYNC=1 PROFILE=release scripts/measure-scale.sh "$citizens" "$days" >"$synced"
 export VAGT_THROWAWAY_KEY=targets HOME="$work/home"
 mkdir -p "$HOME"
 say "vagt-sim serving $citizens citizens over $days days"
@@ -32,4 +36,4 @@ SIM_START_SECONDS="${SIM_START_SECONDS:-600}" start_sim release "$work" \
 say "vagtctl bench targets"
 json=""; [ "${JSON:-0}" = 1 ] && json="--json"
 "$TARGET/release/vagtctl" bench targets --citizens "$citizens" --days "$days" \
-  --backend "$SIM_URL" --app "$work/app.json" --app "$work/app-synced.json" $json
+  --backend "$SIM_URL" --app "$app" --app "$synced" $json
