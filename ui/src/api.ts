@@ -52,8 +52,10 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
-/** Rows a page holds as the window reads the whole list: ten thousand rows in one answer held
- * some 50 MiB in WebKit's side of the app while they crossed. */
+/** Rows a page holds as the window reads the whole list: ten thousand rows as one answer held
+ * some 40 MiB in WebKit's allocator in the app's process for 10-20 s; pages of 1,000 still
+ * 20-35 MiB, of 250 none measurable (docs/performance.md, "The window reads its lists in
+ * pages"). */
 export const WORKLIST_PAGE_ROWS = 250;
 
 /** The whole worklist, read a page at a time. A change made between two pages is told as a
@@ -80,13 +82,12 @@ export const listAlarms = (openOnly: boolean): Promise<AlarmRow[]> => call('list
 export const acknowledgeAlarm = (alarmId: string, comment: string | null = null): Promise<AckOutcome> =>
   call('acknowledge_alarm', { alarmId, comment });
 
-/** One row per citizen who needs attention, every open cause under it, most urgent first. */
 /** Citizens whose episodes a page holds as the window reads them all (a region has thousands of
- * episodes, some 7 MB as one answer). */
+ * episodes, some 7 MB as one answer): about as large a page as the worklist's. */
 export const EPISODE_PAGE_CITIZENS = 125;
 
-/** Every episode, read a page of citizens at a time; in citizen id order, not sorted by urgency
- * (`sortEpisodes`). */
+/** Every episode (one row per citizen who needs attention, every open cause under it), read a
+ * page of citizens at a time; in citizen id order, not yet most urgent first (`sortEpisodes`). */
 export async function alarmEpisodes(): Promise<AlarmEpisode[]> {
   let episodes: AlarmEpisode[] = [];
   let after: string | null = null;
@@ -97,6 +98,7 @@ export async function alarmEpisodes(): Promise<AlarmEpisode[]> {
     after = page.next;
   }
 }
+
 /** The episodes of these citizens only; one with no open alarm has none. */
 export const alarmEpisodesOf = (citizenIds: CitizenId[]): Promise<AlarmEpisode[]> =>
   call('alarm_episodes_of', { citizenIds });
