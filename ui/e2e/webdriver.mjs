@@ -152,12 +152,14 @@ export async function typeKeys(s, text) {
   await wd('DELETE', `/session/${s.id}/actions`);
 }
 
-/** Resizes the window and waits until the page has (nearly) that size. */
+/** Resizes the window and waits until the page has (nearly) that size: from a larger window
+ * too, so not merely at least that size. The page is never larger than the window. */
 export async function resize(s, width, height) {
   await s.setWindowRect({ width, height });
   await waitFor(`the window at ${width}x${height}`, 10_000, async () => {
     const got = await s.exec('return [window.innerWidth, window.innerHeight];');
-    return got[0] >= width * 0.95 && got[1] >= height * 0.85 ? got : undefined;
+    const near = got[0] >= width * 0.95 && got[0] <= width && got[1] >= height * 0.85 && got[1] <= height;
+    return near ? got : undefined;
   });
 }
 

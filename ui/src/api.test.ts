@@ -29,7 +29,8 @@ describe('toApiError', () => {
 
 describe('commands', () => {
   it('reads the whole worklist a page at a time, each after the last row of the one before', async () => {
-    const all = Array.from({ length: 2 * WORKLIST_PAGE_ROWS + 3 }, (_, i) => citizen(i));
+    // Two pages exactly full: the back end says there is no third.
+    const all = Array.from({ length: 2 * WORKLIST_PAGE_ROWS }, (_, i) => citizen(i));
     const asked: unknown[] = [];
     mockIPC((cmd, args) => {
       if (cmd !== 'worklist_page') throw new Error(`unexpected ${cmd}`);
@@ -38,33 +39,48 @@ describe('commands', () => {
       const from = after === null ? 0 : all.findIndex((c) => c.id === after.id) + 1;
       const rows = all.slice(from, from + limit);
       const last = rows.at(-1);
-      return { rows, next: rows.length === limit && last ? { name: last.name, id: last.id } : null };
+      return { rows, next: from + limit < all.length && last ? { name: last.name, id: last.id } : null };
     });
     const rows = await worklist();
     expect(rows.map((c) => c.id)).toEqual(all.map((c) => c.id));
-    const lastOf = (page: number) => all[page * WORKLIST_PAGE_ROWS - 1]!;
-    expect(asked).toEqual([
-      null,
-      { name: lastOf(1).name, id: lastOf(1).id },
-      { name: lastOf(2).name, id: lastOf(2).id },
+    const lastOfFirst = all[WORKLIST_PAGE_ROWS - 1]!;
+    expect(asked).toEqual([null, { name: lastOfFirst.name, id: lastOfFirst.id }]);
+  });
+
+  it('keeps the copy read last of a citizen renamed onto a later page meanwhile', async () => {
+    const first = [citizen(1), citizen(2)];
+    const renamed = { ...citizen(1), name: 'Åse Østergaard' };
+    let pages = 0;
+    mockIPC((cmd) => {
+      if (cmd !== 'worklist_page') throw new Error(`unexpected ${cmd}`);
+      pages += 1;
+      return pages === 1
+        ? { rows: first, next: { name: citizen(2).name, id: citizen(2).id } }
+        : { rows: [citizen(3), renamed], next: null };
+    });
+    const rows = await worklist();
+    expect(rows.map((c) => [c.id, c.name])).toEqual([
+      [citizen(2).id, citizen(2).name], [citizen(3).id, citizen(3).name], [renamed.id, renamed.name],
     ]);
   });
 
   it('reads every episode a page of citizens at a time, each after the last citizen of the one before', async () => {
     const ids = Array.from({ length: EPISODE_PAGE_CITIZENS + 2 }, (_, i) => `c-${String(i).padStart(5, '0')}`);
+    // The episodes of a page come most urgent first, not by id.
     const asked: unknown[] = [];
     mockIPC((cmd, args) => {
       if (cmd !== 'alarm_episodes_page') throw new Error(`unexpected ${cmd}`);
       const { after, citizens } = args as { after: string | null; citizens: number };
       asked.push(after);
-      const page = ids.filter((id) => after === null || id > after).slice(0, citizens);
+      const later = ids.filter((id) => after === null || id > after);
+      const page = later.slice(0, citizens);
       return {
-        episodes: page.map((citizen_id) => ({ citizen_id })),
-        next: page.length === citizens ? page.at(-1) : null,
+        episodes: page.map((citizen_id) => ({ citizen_id })).reverse(),
+        next: later.length > citizens ? page.at(-1) : null,
       };
     });
     const episodes = await alarmEpisodes();
-    expect(episodes.map((e) => e.citizen_id)).toEqual(ids);
+    expect(episodes.map((e) => e.citizen_id).sort()).toEqual(ids);
     expect(asked).toEqual([null, ids[EPISODE_PAGE_CITIZENS - 1]]);
   });
 

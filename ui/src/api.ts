@@ -52,23 +52,33 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
-/** Rows a page holds as the window reads the whole list: ten thousand rows as one answer held
- * some 40 MiB in WebKit's allocator in the app's process for 10-20 s; pages of 1,000 still
- * 20-35 MiB, of 250 none measurable (docs/performance.md, "The window reads its lists in
- * pages"). */
+/** Rows a page holds as the window reads the whole list. A region's list (10.5 MB) and its
+ * episodes (7 MB) as one answer each held some 40 MiB in WebKit's allocator in the app's process
+ * for 10-20 s after start; with pages of 1,000 rows and 500 citizens the app's process still
+ * held 15-40 MiB more at start than a minute later, with 250 and 125 under 25
+ * (docs/performance.md, "The window reads its lists in pages"). */
 export const WORKLIST_PAGE_ROWS = 250;
 
-/** The whole worklist, read a page at a time. A change made between two pages is told as a
- * change of its rows and read after this. */
+/** The whole worklist, read a page at a time. A change this station (or its sync) makes between
+ * two pages is told as a change of its rows and read after this; one another process makes,
+ * by the poll that notices it. A citizen whose new name moved them to a later page comes twice:
+ * the later copy, read later, is kept. */
 export async function worklist(): Promise<CitizenSummary[]> {
   let rows: CitizenSummary[] = [];
   let after: WorklistAfter | null = null;
   for (;;) {
     const page: WorklistPage = await call('worklist_page', { after, limit: WORKLIST_PAGE_ROWS });
     rows = rows.length === 0 ? page.rows : rows.concat(page.rows);
-    if (page.next === null) return rows;
+    if (page.next === null) return latestCopies(rows);
     after = page.next;
   }
+}
+
+/** Each citizen once, the copy read last; the rows in the order read. */
+function latestCopies(rows: CitizenSummary[]): CitizenSummary[] {
+  const last = new Map<CitizenId, number>();
+  rows.forEach((row, i) => last.set(row.id, i));
+  return last.size === rows.length ? rows : rows.filter((row, i) => last.get(row.id) === i);
 }
 
 /** The rows of these citizens; an id missing from the answer was removed. */
@@ -83,11 +93,12 @@ export const acknowledgeAlarm = (alarmId: string, comment: string | null = null)
   call('acknowledge_alarm', { alarmId, comment });
 
 /** Citizens whose episodes a page holds as the window reads them all (a region has thousands of
- * episodes, some 7 MB as one answer): about as large a page as the worklist's. */
+ * episodes, 7 MB as one answer): pages about as large as the worklist's. */
 export const EPISODE_PAGE_CITIZENS = 125;
 
 /** Every episode (one row per citizen who needs attention, every open cause under it), read a
- * page of citizens at a time; in citizen id order, not yet most urgent first (`sortEpisodes`). */
+ * page of citizens at a time: not in the order shown until sorted (`sortEpisodes`). A change
+ * between two pages is read after, as for the worklist. */
 export async function alarmEpisodes(): Promise<AlarmEpisode[]> {
   let episodes: AlarmEpisode[] = [];
   let after: string | null = null;

@@ -115,7 +115,7 @@ pub struct WorklistAfter {
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct WorklistPage {
     pub rows: Vec<CitizenSummary>,
-    /// Where the next page begins; `null` when this page is the list's end.
+    /// Where the next page begins; `null` when this page ends the list.
     pub next: Option<WorklistAfter>,
 }
 
@@ -166,9 +166,11 @@ impl Store {
     }
 
     /// At most `limit` rows (at least one) of the worklist after `after`, from its start when
-    /// `None`, as of `now`: the stale rows made again first, then the page read and its access
-    /// audited, in one transaction. A list read page by page is each page's moment: a change
-    /// between two pages is told as a change of its rows, read after.
+    /// `None`, as of `now`, and where the next page begins when there is one: the stale rows
+    /// made again first, then the page read and its access audited (how many rows, after which
+    /// citizen), in one transaction. A list read page by page is each page's moment: a change
+    /// the station makes between two pages is told to its window and read after the list; one
+    /// another process makes, when the window's poll sees the store moved.
     pub fn citizen_summaries_page_at(
         &mut self,
         actor: &Actor,
@@ -179,23 +181,31 @@ impl Store {
         let limit = limit.max(1);
         let tx = self.conn.transaction()?;
         rows::refresh(&tx)?;
-        let rows = rows::read_page(&tx, after, limit, now.millis() - NEWS2_MAX_AGE_MS)?;
+        // One row more than the page: whether there is a next page, without asking for it.
+        let mut rows = rows::read_page(
+            &tx,
+            after,
+            limit.saturating_add(1),
+            now.millis() - NEWS2_MAX_AGE_MS,
+        )?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
         crate::audit::append_tx(
             &tx,
             actor,
             "citizens.list",
             None,
-            Some(&serde_json::json!({ "page_rows": rows.len() })),
+            Some(&serde_json::json!({
+                "page_rows": rows.len(),
+                "after_id": after.map(|a| a.id.as_str()),
+            })),
             Timestamp::now(),
         )?;
         tx.commit()?;
-        let next = (rows.len() == limit)
-            .then(|| rows.last())
-            .flatten()
-            .map(|last| WorklistAfter {
-                name: last.name.clone(),
-                id: last.id.as_str().to_owned(),
-            });
+        let next = rows.last().filter(|_| more).map(|last| WorklistAfter {
+            name: last.name.clone(),
+            id: last.id.as_str().to_owned(),
+        });
         Ok(WorklistPage { rows, next })
     }
 

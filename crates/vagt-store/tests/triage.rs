@@ -637,7 +637,8 @@ fn the_episodes_read_in_pages_are_those_of_the_whole_read() {
     let mut whole = store.alarm_episodes(&nurse, now).expect("episodes");
     assert!(whole.len() >= 3, "the cohort has episodes: {}", whole.len());
     whole.sort_by(|a, b| a.citizen_id.cmp(&b.citizen_id));
-    for citizens in [1, 2, whole.len(), whole.len() + 1] {
+    for citizens in [0, 1, 2, whole.len(), whole.len() + 1] {
+        let full = citizens.max(1);
         let mut paged = Vec::new();
         let mut after: Option<String> = None;
         let mut pages = 0;
@@ -646,21 +647,20 @@ fn the_episodes_read_in_pages_are_those_of_the_whole_read() {
                 .alarm_episodes_page(&nurse, after.as_deref(), citizens, now)
                 .expect("page");
             pages += 1;
-            assert!(
-                page.episodes.len() <= citizens,
-                "at most {citizens} citizens"
-            );
+            assert!(pages <= whole.len() + 1, "pages of {citizens} never ended");
+            let count = page.episodes.len();
             paged.extend(page.episodes);
             match page.next {
-                Some(next) => after = Some(next),
+                Some(next) => {
+                    assert_eq!(count, full, "a page before the last is full");
+                    after = Some(next);
+                }
                 None => break,
             }
         }
         paged.sort_by(|a, b| a.citizen_id.cmp(&b.citizen_id));
         assert_eq!(paged, whole, "pages of {citizens}");
-        assert!(
-            pages >= whole.len().div_ceil(citizens),
-            "{pages} pages of {citizens}"
-        );
+        // No page after the last citizen: as many pages as the citizens fill.
+        assert_eq!(pages, whole.len().div_ceil(full), "pages of {citizens}");
     }
 }

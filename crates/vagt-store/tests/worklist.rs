@@ -301,9 +301,31 @@ fn every_row_holds_its_own_citizens_data_in_name_order() {
     assert_eq!(namesakes.last(), Some(&"zz-namesake"));
     // Read a page at a time, however small, the list is the same rows in the same order: a
     // page that ends among namesakes goes on with the next of them.
-    for limit in [1, 5, 41, 42, 100] {
+    // 42 rows: pages of 21 end exactly full, of 0 are pages of one.
+    for limit in [0, 1, 5, 21, 41, 42, 100] {
         assert_eq!(paged(&mut store, limit, end()), list, "pages of {limit}");
     }
+    // Each page is an access of its own, saying how many rows it held and after whom.
+    paged(&mut store, 41, end());
+    let audited: Vec<_> = store
+        .audit_entries(2)
+        .expect("audit")
+        .into_iter()
+        .map(|e| (e.action, e.detail))
+        .collect();
+    assert_eq!(
+        audited,
+        [
+            (
+                "citizens.list".to_owned(),
+                Some(serde_json::json!({ "page_rows": 1, "after_id": list[40].id.as_str() }))
+            ),
+            (
+                "citizens.list".to_owned(),
+                Some(serde_json::json!({ "page_rows": 41, "after_id": null }))
+            ),
+        ]
+    );
 
     let open = store
         .alarms(vagt_store::AlarmFilter::Open, &actor, end())
@@ -349,22 +371,35 @@ fn every_row_holds_its_own_citizens_data_in_name_order() {
     }
 }
 
-/// The whole list read a page of `limit` rows at a time.
+/// The whole list read a page of `limit` rows at a time: every page full but the last, and the
+/// last empty only when the list is.
 fn paged(store: &mut Store, limit: usize, now: Timestamp) -> Vec<vagt_store::CitizenSummary> {
     let actor = Actor::system();
+    let full = limit.max(1);
     let mut rows = Vec::new();
     let mut after = None;
-    loop {
+    for _ in 0..10_000 {
         let page = store
             .citizen_summaries_page_at(&actor, after.as_ref(), limit, now)
             .expect("page");
-        assert!(page.rows.len() <= limit.max(1), "at most {limit} rows");
+        let count = page.rows.len();
+        let first = rows.is_empty();
         rows.extend(page.rows);
         match page.next {
-            Some(next) => after = Some(next),
-            None => return rows,
+            Some(next) => {
+                assert_eq!(count, full, "a page before the last is full");
+                after = Some(next);
+            }
+            None => {
+                assert!(
+                    count <= full && (count > 0 || first),
+                    "the last page: {count} rows"
+                );
+                return rows;
+            }
         }
     }
+    panic!("pages of {limit} never ended");
 }
 
 /// The whole list is every citizen's row read alone, as of the same moment, and its pages.

@@ -75,7 +75,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 output::citizens_table(w, &page.rows, Timestamp::now())?;
                 match &page.next {
                     Some(next) => {
-                        writeln!(w, "--after-name {:?} --after-id {:?}", next.name, next.id)
+                        let (name, id) = (shell_quoted(&next.name), shell_quoted(&next.id));
+                        writeln!(w, "--after-name {name} --after-id {id}")
                     }
                     None => Ok(()),
                 }
@@ -151,7 +152,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             out.print(&page, |w| {
                 output::episodes_table(w, &page.episodes, Timestamp::now())?;
                 match &page.next {
-                    Some(next) => writeln!(w, "--after {next:?}"),
+                    Some(next) => writeln!(w, "--after {}", shell_quoted(next)),
                     None => Ok(()),
                 }
             })
@@ -563,4 +564,9 @@ impl vagt_app::SyncObserver for PrintedRuns<'_> {
             }
         }
     }
+}
+
+/// `text` as one word for a POSIX shell, whatever it holds (a name may hold a quote).
+fn shell_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
 }

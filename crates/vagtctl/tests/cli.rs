@@ -55,6 +55,8 @@ fn init_demo_citizens_status_readings_round_trip() {
         }
     }
     assert_eq!(&paged, list);
+    let empty_page = vagtctl(&db, &["citizens", "--json", "--limit", "0"]);
+    assert!(!empty_page.status.success(), "a page of no rows is refused");
     let first = &list[0];
     for key in [
         "id",

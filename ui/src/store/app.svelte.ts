@@ -261,7 +261,7 @@ async function loadAlarms(announceNew: boolean): Promise<void> {
   showEpisodes(sortEpisodes(await api.alarmEpisodes()), announceNew);
 }
 
-/** Reads the episodes of `ids` again and puts them in the list in the back end's order. */
+/** Reads the episodes of `ids` again and puts them in the list, most urgent first. */
 async function loadEpisodesOf(ids: CitizenId[]): Promise<void> {
   const fresh = await api.alarmEpisodesOf(ids);
   const named = new Set(ids);

@@ -360,13 +360,18 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
     const plan = (): PlanForm => ({ ...planForm(id), ...fake.plan });
     switch (cmd) {
       case 'worklist_page': {
-        // The back end's keyset: the rows after the one named, in the list's order.
+        // The back end's keyset: the rows after (name, id) in the list's order, and where the
+        // next page begins when there are more.
         const after = args.after as { name: string; id: string } | null;
-        const from = after === null ? 0 : fake.citizens.findIndex((c) => c.id === after.id) + 1;
-        const rows = fake.citizens.slice(from, from + (args.limit as number));
+        const limit = args.limit as number;
+        const key = (c: { name: string; id: string }) => [c.name, c.id] as const;
+        const past = (c: CitizenSummary) => after === null
+          || key(c)[0] > after.name || (key(c)[0] === after.name && key(c)[1] > after.id);
+        const ordered = fake.citizens.filter(past).sort((a, b) =>
+          a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+        const rows = ordered.slice(0, limit);
         const last = rows.at(-1);
-        const full = rows.length === (args.limit as number);
-        return { rows, next: full && last ? { name: last.name, id: last.id } : null };
+        return { rows, next: ordered.length > limit && last ? { name: last.name, id: last.id } : null };
       }
       case 'worklist_rows': return fake.citizens.filter((c) => (args.citizenIds as string[]).includes(c.id));
       case 'store_status': return status({
@@ -378,11 +383,12 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
         // The back end's pages: the episodes of the next citizens by id after the one named.
         const ids = [...new Set(fake.alarms.filter((a) => a.state === 'open').map((a) => a.citizen_id))].sort();
         const after = args.after as string | null;
-        const page = ids.filter((id) => after === null || id > after).slice(0, args.citizens as number);
+        const later = ids.filter((id) => after === null || id > after);
+        const page = later.slice(0, args.citizens as number);
         const last = page.at(-1);
         return {
           episodes: episodesOf(fake.alarms.filter((a) => page.includes(a.citizen_id))),
-          next: page.length === (args.citizens as number) && last ? last : null,
+          next: later.length > page.length && last ? last : null,
         };
       }
       case 'alarm_episodes_of': return episodesOf(fake.alarms.filter((a) => (args.citizenIds as string[]).includes(a.citizen_id)));

@@ -66,8 +66,8 @@ pub enum Command {
     /// The citizens, each with their latest readings. With --limit, one page of the list (as
     /// the window reads it) and where the next begins (--after-name and --after-id).
     Citizens {
-        /// At most this many rows.
-        #[arg(long)]
+        /// At most this many rows (1 or more).
+        #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         limit: Option<usize>,
         /// The page begins after the row of this name (with --after-id).
         #[arg(long, requires = "after_id", requires = "limit")]
@@ -155,7 +155,11 @@ pub enum Command {
         citizens: Vec<String>,
         /// One page, as the window reads them: the episodes of at most this many citizens,
         /// and where the next page begins (--after).
-        #[arg(long, conflicts_with = "citizens")]
+        #[arg(
+            long,
+            conflicts_with = "citizens",
+            value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+        )]
         limit: Option<usize>,
         /// The page begins after this citizen id.
         #[arg(long, requires = "limit")]
