@@ -197,7 +197,7 @@ export type WorklistAfter = { name: string, id: string, };
 
 export type WorklistPage = { rows: Array<CitizenSummary>, 
 /**
- * Where the next page begins; `null` when this page is the list's end.
+ * Where the next page begins; `null` when this page ends the list.
  */
 next: WorklistAfter | null, };
 
