@@ -64,12 +64,21 @@ export const WORKLIST_PAGE_ROWS = 250;
  * by the poll that notices it. A citizen whose new name moved them to a later page comes twice:
  * the later copy, read later, is kept. */
 export async function worklist(): Promise<CitizenSummary[]> {
-  let rows: CitizenSummary[] = [];
-  let after: WorklistAfter | null = null;
+  const rows = await allPages<WorklistPage, CitizenSummary, WorklistAfter>(
+    (after) => call('worklist_page', { after, limit: WORKLIST_PAGE_ROWS }), (page) => page.rows);
+  return latestCopies(rows);
+}
+
+/** Every item of a list read a page at a time, each page after where the one before ended. */
+async function allPages<P extends { next: A | null }, T, A>(
+  read: (after: A | null) => Promise<P>, items: (page: P) => T[],
+): Promise<T[]> {
+  let all: T[] = [];
+  let after: A | null = null;
   for (;;) {
-    const page: WorklistPage = await call('worklist_page', { after, limit: WORKLIST_PAGE_ROWS });
-    rows = rows.length === 0 ? page.rows : rows.concat(page.rows);
-    if (page.next === null) return latestCopies(rows);
+    const page = await read(after);
+    all = all.length === 0 ? items(page) : all.concat(items(page));
+    if (page.next === null) return all;
     after = page.next;
   }
 }
@@ -99,16 +108,9 @@ export const EPISODE_PAGE_CITIZENS = 125;
 /** Every episode (one row per citizen who needs attention, every open cause under it), read a
  * page of citizens at a time: not in the order shown until sorted (`sortEpisodes`). A change
  * between two pages is read after, as for the worklist. */
-export async function alarmEpisodes(): Promise<AlarmEpisode[]> {
-  let episodes: AlarmEpisode[] = [];
-  let after: string | null = null;
-  for (;;) {
-    const page: EpisodePage = await call('alarm_episodes_page', { after, citizens: EPISODE_PAGE_CITIZENS });
-    episodes = episodes.length === 0 ? page.episodes : episodes.concat(page.episodes);
-    if (page.next === null) return episodes;
-    after = page.next;
-  }
-}
+export const alarmEpisodes = (): Promise<AlarmEpisode[]> =>
+  allPages<EpisodePage, AlarmEpisode, string>(
+    (after) => call('alarm_episodes_page', { after, citizens: EPISODE_PAGE_CITIZENS }), (page) => page.episodes);
 
 /** The episodes of these citizens only; one with no open alarm has none. */
 export const alarmEpisodesOf = (citizenIds: CitizenId[]): Promise<AlarmEpisode[]> =>
