@@ -1,7 +1,7 @@
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  acknowledgeEpisode, alarmEpisodes, checkPlan, discardDraft, listCalls, listDrafts, saveDraft, setPlan, setPlanToml, storeStatus,
+  acknowledgeEpisode, alarmEpisodes, alarmEpisodesOf, checkPlan, discardDraft, listCalls, listDrafts, saveDraft, setPlan, setPlanToml, storeStatus,
   timeline, toApiError, worklist, worklistRows, EPISODE_PAGE_CITIZENS, WORKLIST_PAGE_ROWS,
 } from './api';
 import { citizen } from './test/fakeBackend';
@@ -82,6 +82,33 @@ describe('commands', () => {
     const episodes = await alarmEpisodes();
     expect(episodes.map((e) => e.citizen_id).sort()).toEqual(ids);
     expect(asked).toEqual([null, ids[EPISODE_PAGE_CITIZENS - 1]]);
+  });
+
+  it('reads the rows and episodes of many citizens a page of ids at a time, as one list', async () => {
+    // A first sync's run names every citizen it brought.
+    const ids = Array.from({ length: 2 * WORKLIST_PAGE_ROWS + 1 }, (_, i) => citizen(i).id);
+    const asked: [string, number][] = [];
+    mockIPC((cmd, args) => {
+      const { citizenIds } = args as { citizenIds: string[] };
+      asked.push([cmd, citizenIds.length]);
+      // One citizen of each call is gone from the store.
+      const known = citizenIds.slice(1);
+      if (cmd === 'worklist_rows') return known.map((id) => ({ ...citizen(0), id }));
+      if (cmd === 'alarm_episodes_of') return known.map((citizen_id) => ({ citizen_id }));
+      throw new Error(`unexpected ${cmd}`);
+    });
+    const rows = await worklistRows(ids);
+    const firstOfEach = new Set([ids[0], ids[WORKLIST_PAGE_ROWS], ids[2 * WORKLIST_PAGE_ROWS]]);
+    expect(rows.map((c) => c.id)).toEqual(ids.filter((id) => !firstOfEach.has(id)));
+    expect(asked).toEqual([['worklist_rows', WORKLIST_PAGE_ROWS], ['worklist_rows', WORKLIST_PAGE_ROWS], ['worklist_rows', 1]]);
+    asked.length = 0;
+    const some = ids.slice(0, EPISODE_PAGE_CITIZENS + 3);
+    const episodes = await alarmEpisodesOf(some);
+    expect(episodes.map((e) => e.citizen_id)).toEqual(some.filter((id) => id !== some[0] && id !== some[EPISODE_PAGE_CITIZENS]));
+    expect(asked).toEqual([['alarm_episodes_of', EPISODE_PAGE_CITIZENS], ['alarm_episodes_of', 3]]);
+    asked.length = 0;
+    expect(await worklistRows([])).toEqual([]);
+    expect(asked).toEqual([]);
   });
 
   it('sends the contract names with camelCase arguments', async () => {

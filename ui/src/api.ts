@@ -90,9 +90,21 @@ function latestCopies(rows: CitizenSummary[]): CitizenSummary[] {
   return last.size === rows.length ? rows : rows.filter((row, i) => last.get(row.id) === i);
 }
 
-/** The rows of these citizens; an id missing from the answer was removed. */
+/** The rows of these citizens, a page of ids at a time; an id missing from the answer was
+ * removed. A first sync's runs name every citizen they brought, a region's whole list: as one
+ * answer it is the 10 MB the whole list's pages avoid. */
 export const worklistRows = (citizenIds: CitizenId[]): Promise<CitizenSummary[]> =>
-  call('worklist_rows', { citizenIds });
+  inChunks(citizenIds, WORKLIST_PAGE_ROWS, (chunk) => call('worklist_rows', { citizenIds: chunk }));
+
+/** What `read` answers for each chunk of `ids` in turn, `size` ids a call, as one list. */
+async function inChunks<T>(ids: CitizenId[], size: number, read: (chunk: CitizenId[]) => Promise<T[]>): Promise<T[]> {
+  let all: T[] = [];
+  for (let from = 0; from < ids.length; from += size) {
+    const part = await read(ids.slice(from, from + size));
+    all = all.length === 0 ? part : all.concat(part);
+  }
+  return all;
+}
 
 export const storeStatus = (): Promise<StationStatus> => call('store_status');
 
@@ -112,9 +124,10 @@ export const alarmEpisodes = (): Promise<AlarmEpisode[]> =>
   allPages<EpisodePage, AlarmEpisode, string>(
     (after) => call('alarm_episodes_page', { after, citizens: EPISODE_PAGE_CITIZENS }), (page) => page.episodes);
 
-/** The episodes of these citizens only; one with no open alarm has none. */
+/** The episodes of these citizens only, a page of citizens at a time; one with no open alarm
+ * has none. */
 export const alarmEpisodesOf = (citizenIds: CitizenId[]): Promise<AlarmEpisode[]> =>
-  call('alarm_episodes_of', { citizenIds });
+  inChunks(citizenIds, EPISODE_PAGE_CITIZENS, (chunk) => call('alarm_episodes_of', { citizenIds: chunk }));
 
 /**
  * Acknowledges the causes of a citizen's episode the nurse was shown (`alarmIds`); a cause
