@@ -12,7 +12,9 @@ mod worklist;
 pub use evaluation::{EvaluationBench, evaluation};
 pub use ingest::{IngestBench, ingest};
 pub use latency::{LatencyBench, LatencyFigures, reading_to_alarm};
-pub use region::{RegionBench, WAVE_READINGS, region};
+pub use region::{
+    RegionBench, WAVE_READINGS, WINDOW_EPISODE_PAGE_CITIZENS, WINDOW_PAGE_ROWS, region,
+};
 pub use targets::{
     AppFigures, Figures, FirstSync, IncrementalSync, Reference, Target, TargetRow, TargetsBench,
     TargetsPlan, Verdict, every_target_met, table, targets, thirty_million,

@@ -18,6 +18,10 @@ use vagt_store::Actor;
 /// A morning's wave of new readings: this many, spread over citizens as they measure (a set of
 /// [`MORNING_SET`] each).
 pub const WAVE_READINGS: usize = 100;
+/// Rows a page holds as the window reads the worklist, and citizens a page holds as it reads the
+/// alarm episodes (`WORKLIST_PAGE_ROWS` and `EPISODE_PAGE_CITIZENS` in ui/src/api.ts).
+pub const WINDOW_PAGE_ROWS: usize = 250;
+pub const WINDOW_EPISODE_PAGE_CITIZENS: usize = 125;
 const MORNING_SET: [(Parameter, f64, &str); 6] = [
     (Parameter::Spo2, 94.0, "%"),
     (Parameter::Pulse, 78.0, "/min"),
@@ -47,6 +51,18 @@ pub struct RegionBench {
     pub worklist_ms: f64,
     pub worklist_cached_ms: f64,
     pub latest_by_search_ms: f64,
+    /// The whole worklist as the window reads it, [`WINDOW_PAGE_ROWS`] rows a page, each page
+    /// after the row the one before ended with (median of every page's read in turn), and its
+    /// first page alone (median), what the window paints first. Read after the whole list, so
+    /// with its pages cached.
+    pub worklist_in_pages_ms: f64,
+    pub worklist_first_page_ms: f64,
+    pub worklist_pages: usize,
+    /// Every alarm episode as the window reads them, [`WINDOW_EPISODE_PAGE_CITIZENS`] citizens a
+    /// page (median of every page in turn), and how many episodes and pages.
+    pub episodes_in_pages_ms: f64,
+    pub episodes: usize,
+    pub episode_pages: usize,
     /// The first whole worklist after the load, which makes every citizen's row once
     /// (`worklist_summary`); the runs after make only the rows a wave changed.
     pub first_worklist_ms: f64,
@@ -117,6 +133,15 @@ pub fn region(citizens: usize, days: u32, runs: usize) -> Result<RegionBench, Ap
         std::hint::black_box(session.worklist(&actor)?);
         samples.worklist_cached.push(ms(started));
         let started = Instant::now();
+        let (pages, first_page_ms) = worklist_in_pages(&session, &actor)?;
+        samples.worklist_in_pages.push(ms(started));
+        samples.worklist_first_page.push(first_page_ms);
+        samples.worklist_pages = pages;
+        let started = Instant::now();
+        let (episodes, pages) = episodes_in_pages(&session, &actor)?;
+        samples.episodes_in_pages.push(ms(started));
+        (samples.episodes, samples.episode_pages) = (episodes, pages);
+        let started = Instant::now();
         std::hint::black_box(super::worklist::latest_by_search(&session)?);
         samples.search.push(ms(started));
 
@@ -176,6 +201,12 @@ pub fn region(citizens: usize, days: u32, runs: usize) -> Result<RegionBench, Ap
         worklist_ms: median(samples.worklist),
         worklist_cached_ms: median(samples.worklist_cached),
         latest_by_search_ms: median(samples.search),
+        worklist_in_pages_ms: median(samples.worklist_in_pages),
+        worklist_first_page_ms: median(samples.worklist_first_page),
+        worklist_pages: samples.worklist_pages,
+        episodes_in_pages_ms: median(samples.episodes_in_pages),
+        episodes: samples.episodes,
+        episode_pages: samples.episode_pages,
         first_worklist_ms,
         wave_ms: median(samples.wave),
         wave_citizens: wave_citizens.len(),
@@ -192,6 +223,12 @@ pub fn region(citizens: usize, days: u32, runs: usize) -> Result<RegionBench, Ap
 struct Samples {
     worklist: Vec<f64>,
     worklist_cached: Vec<f64>,
+    worklist_in_pages: Vec<f64>,
+    worklist_first_page: Vec<f64>,
+    worklist_pages: usize,
+    episodes_in_pages: Vec<f64>,
+    episodes: usize,
+    episode_pages: usize,
     search: Vec<f64>,
     wave: Vec<f64>,
     raw: Vec<f64>,
@@ -274,4 +311,39 @@ fn directory_bytes(dir: &std::path::Path) -> Result<u64, AppError> {
         total += entry.map_err(io)?.metadata().map_err(io)?.len();
     }
     Ok(total)
+}
+
+/// Reads the whole worklist a page at a time, as the window does: how many pages, and how long
+/// the first took (ms).
+fn worklist_in_pages(session: &Session, actor: &Actor) -> Result<(usize, f64), AppError> {
+    let (mut pages, mut first_ms, mut after) = (0, 0.0, None);
+    loop {
+        let started = Instant::now();
+        let page = session.worklist_page(actor, after.as_ref(), WINDOW_PAGE_ROWS)?;
+        if pages == 0 {
+            first_ms = ms(started);
+        }
+        pages += 1;
+        std::hint::black_box(&page.rows);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok((pages, first_ms)),
+        }
+    }
+}
+
+/// Reads every alarm episode a page of citizens at a time, as the window does: how many
+/// episodes, and in how many pages.
+fn episodes_in_pages(session: &Session, actor: &Actor) -> Result<(usize, usize), AppError> {
+    let (mut episodes, mut pages, mut after) = (0, 0, None);
+    loop {
+        let page =
+            session.alarm_episodes_page(actor, after.as_deref(), WINDOW_EPISODE_PAGE_CITIZENS)?;
+        episodes += page.episodes.len();
+        pages += 1;
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok((episodes, pages)),
+        }
+    }
 }

@@ -188,6 +188,22 @@ pub fn region_bench_text(w: &mut dyn Write, r: &RegionBench) -> io::Result<()> {
     )?;
     writeln!(
         w,
+        "  as the window reads it, {} pages of {}      {:>9.1} ms  the first page {:.1} ms",
+        r.worklist_pages,
+        vagt_app::bench::WINDOW_PAGE_ROWS,
+        r.worklist_in_pages_ms,
+        r.worklist_first_page_ms
+    )?;
+    writeln!(
+        w,
+        "  alarm episodes ({}), {} pages of {} citizens {:>6.1} ms",
+        r.episodes,
+        r.episode_pages,
+        vagt_app::bench::WINDOW_EPISODE_PAGE_CITIZENS,
+        r.episodes_in_pages_ms
+    )?;
+    writeln!(
+        w,
         "  first whole worklist after the load (makes everyone's row) {:>6.1} ms",
         r.first_worklist_ms
     )?;

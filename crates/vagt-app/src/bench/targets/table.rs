@@ -2,7 +2,9 @@
 //! the figures alone (pure, so the verdicts are tested exactly).
 
 use super::{AppFigures, FirstSync, Frames, IncrementalSync, Smoothness};
-use crate::bench::{IngestBench, LatencyBench, RegionBench};
+use crate::bench::{
+    IngestBench, LatencyBench, RegionBench, WINDOW_EPISODE_PAGE_CITIZENS, WINDOW_PAGE_ROWS,
+};
 use serde::Serialize;
 
 /// One line of the table.
@@ -167,8 +169,20 @@ fn worklist_row(r: &RegionBench) -> TargetRow {
         }),
         verdict: at_region(r.citizens, r.worklist_ms < 20.0),
         note: format!(
-            "{} citizens, {} readings, after the run's writes; {:.1} ms with its pages cached",
-            r.citizens, r.readings, r.worklist_cached_ms
+            "{} citizens, {} readings, after the run's writes; {:.1} ms with its pages cached; \
+             as the window reads it, {} pages of {}: {:.1} ms, the first {:.1} ms; the alarm \
+             episodes ({}), {} pages of {} citizens: {:.1} ms",
+            r.citizens,
+            r.readings,
+            r.worklist_cached_ms,
+            r.worklist_pages,
+            WINDOW_PAGE_ROWS,
+            r.worklist_in_pages_ms,
+            r.worklist_first_page_ms,
+            r.episodes,
+            r.episode_pages,
+            WINDOW_EPISODE_PAGE_CITIZENS,
+            r.episodes_in_pages_ms
         ),
     }
 }
