@@ -53,10 +53,10 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 
 /** Rows a page holds as the window reads the whole list. A region's list (10.5 MB) and its
- * episodes (7 MB) as one answer each held some 40 MiB in WebKit's allocator in the app's process
- * for 10-20 s after start: the app's process held 123-135 MiB at start then, 105-120 with pages
- * of 1,000 rows and 500 citizens, 81-90 with pages of 250 and 125 (docs/performance.md, "The
- * window reads its lists in pages"). */
+ * episodes (7 MB) as one answer each held some 40 MiB in the app's process for 10-20 s after
+ * start (in its allocator, mimalloc, where the answers are made): the app's process held 123-135
+ * MiB at start then, 105-120 with pages of 1,000 rows and 500 citizens, 81-90 with pages of 250
+ * and 125 (docs/performance.md, "The window reads its lists in pages"). */
 export const WORKLIST_PAGE_ROWS = 250;
 
 /** The whole worklist, read a page at a time. A change this station (or its sync) makes between

@@ -50,7 +50,7 @@ impl Session {
 
     /// At most `limit` worklist rows after `after` (the list's start when `None`), and where the
     /// next page begins. The window reads a region's list this way: ten thousand rows as one
-    /// answer held some 40 MiB in WebKit's allocator in the app's process for 10-20 s.
+    /// answer held some 40 MiB in the app's allocator (mimalloc) for 10-20 s.
     pub fn worklist_page(
         &self,
         actor: &Actor,
