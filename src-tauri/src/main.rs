@@ -22,7 +22,7 @@ use vagt_app::{BackgroundPlan, StoreChanged, StoreLocation};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// `mi_option_purge_delay` in mimalloc.h (v3, the version the lock file pins): the bindings
-/// name no constant for it. A test holds it to the option's documented default.
+/// name no constant for it. A test holds it to the option's default in mimalloc's options.c.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 #[derive(Debug, Parser)]
@@ -158,23 +158,21 @@ const WEBKIT_DEFAULTS: [(&str, &str); 2] = [
     ("JSC_forceRAMSize", "268435456"),
 ];
 
-/// How long mimalloc keeps memory it freed before giving it back to the system (ms; its
-/// arenas ten times as long). v3 waits a second, and looks again only on a later allocation, so
-/// what a first sync and the window's answers had freed stayed resident while the app idled:
-/// after a first sync of a year's region it held 97-105 MiB anonymous, 73 when purging at
-/// once, which made the worklist's cold paint a second slower (docs/performance.md, "mimalloc
-/// gives back what it freed").
+/// How long mimalloc keeps memory it freed before giving it back to the system (ms). v3 waits a
+/// second, and looks again only when a thread allocates on its slow path, frees a whole page or
+/// collects, so what a first sync and the window's answers had freed stayed resident while the
+/// app idled: after a first sync of a year's region the app's process held 97-105 MiB
+/// anonymous, 71 with this delay. Purging at once held as little but painted the worklist a
+/// second later at start (docs/performance.md, "mimalloc gives back what it freed").
 const PURGE_DELAY_MS: std::ffi::c_long = 10;
 
-/// Sets [`PURGE_DELAY_MS`], unless the user set `MIMALLOC_PURGE_DELAY` (read before `main`).
+/// Makes [`PURGE_DELAY_MS`] mimalloc's default: a purge delay the user set in the environment
+/// (read before `main`) stands.
 fn give_back_freed_memory_sooner() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        #[allow(unsafe_code)]
-        // SAFETY: sets one of mimalloc's options, an integer it reads atomically; before any
-        // other thread exists.
-        unsafe {
-            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS);
-        }
+    #[allow(unsafe_code)]
+    // SAFETY: sets one of mimalloc's options, a plain long, before any other thread exists.
+    unsafe {
+        libmimalloc_sys::mi_option_set_default(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS);
     }
 }
 
@@ -219,7 +217,12 @@ mod tests {
     fn the_purge_delay_is_mimallocs_and_is_set_shorter() {
         // SAFETY: reads one of mimalloc's options.
         let read = || unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        // mimalloc reads its options from the environment, the name in any case.
+        let set_by_user = std::env::vars_os().any(|(name, _)| {
+            let name = name.to_string_lossy().to_ascii_uppercase();
+            name == "MIMALLOC_PURGE_DELAY" || name == "MIMALLOC_RESET_DELAY"
+        });
+        if set_by_user {
             return; // the user's value stands, and is not the default this test knows
         }
         // The default of v3's purge delay (options.c): an index naming another option would

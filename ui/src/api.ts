@@ -92,7 +92,8 @@ function latestCopies(rows: CitizenSummary[]): CitizenSummary[] {
 
 /** The rows of these citizens, a page of ids at a time; an id missing from the answer was
  * removed. A first sync's runs name every citizen they brought, a region's whole list: as one
- * answer it is the 10 MB the whole list's pages avoid. */
+ * answer it is the 10 MB the whole list's pages avoid. Each page is an audited read, as the
+ * whole list's pages are. */
 export const worklistRows = (citizenIds: CitizenId[]): Promise<CitizenSummary[]> =>
   inChunks(citizenIds, WORKLIST_PAGE_ROWS, (chunk) => call('worklist_rows', { citizenIds: chunk }));
 

@@ -52,14 +52,14 @@ pub struct RegionBench {
     pub worklist_cached_ms: f64,
     pub latest_by_search_ms: f64,
     /// The whole worklist as the window reads it, [`WINDOW_PAGE_ROWS`] rows a page, each page
-    /// after the row the one before ended with (median of every page's read in turn), and its
-    /// first page alone (median), what the window paints first. Read after the whole list, so
-    /// with its pages cached.
+    /// after the row the one before ended with: every page read in turn (ms, median of the
+    /// runs), and the first page alone (median). Read after the whole list, so with its pages
+    /// cached.
     pub worklist_in_pages_ms: f64,
     pub worklist_first_page_ms: f64,
     pub worklist_pages: usize,
     /// Every alarm episode as the window reads them, [`WINDOW_EPISODE_PAGE_CITIZENS`] citizens a
-    /// page (median of every page in turn), and how many episodes and pages.
+    /// page: every page read in turn (ms, median of the runs), and how many episodes and pages.
     pub episodes_in_pages_ms: f64,
     pub episodes: usize,
     pub episode_pages: usize,

@@ -188,7 +188,7 @@ pub fn region_bench_text(w: &mut dyn Write, r: &RegionBench) -> io::Result<()> {
     )?;
     writeln!(
         w,
-        "  as the window reads it, {} pages of {}      {:>9.1} ms  the first page {:.1} ms",
+        "  as the window reads it, {} pages of {}    {:>9.1} ms  the first page {:.1} ms",
         r.worklist_pages,
         vagt_app::bench::WINDOW_PAGE_ROWS,
         r.worklist_in_pages_ms,
