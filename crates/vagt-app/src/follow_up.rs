@@ -30,6 +30,24 @@ impl Affected {
             Affected::Citizens(citizens)
         }
     }
+
+    /// After a sync run: everyone when it ended a bulk load; nobody when a load lasted through
+    /// it; else the citizens it brought. A first sync's runs each bring readings for most of a
+    /// region, and the window read most of its rows again after each, only to read them all at
+    /// the load's end. Meanwhile the rules wait, so the rows show the load's readings, levels
+    /// and alarms once, at its end, as a citizen's page does (the status bar says so). The run
+    /// that began the load names its citizens: the Patients it pulled before the readings.
+    pub fn after_sync_run(
+        ended: bool,
+        loading_throughout: bool,
+        citizens: BTreeSet<CitizenId>,
+    ) -> Affected {
+        if loading_throughout && !ended {
+            Affected::nobody_named()
+        } else {
+            Affected::after_bulk_load(ended, citizens)
+        }
+    }
 }
 
 /// Whose alarms a change changed, besides what the evaluation raises and resolves.

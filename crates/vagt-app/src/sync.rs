@@ -18,10 +18,15 @@ pub async fn sync_and_follow_up(
     progress: &mut dyn FnMut(&Progress),
     sink: &dyn ChangeSink,
 ) -> Result<SyncReport, AppError> {
+    let loading_before = store.bulk_loading()?;
     let run = sync_run(store, client, config, progress).await?;
     let mut report = run.report;
-    let affected =
-        Affected::after_bulk_load(report.bulk_load_ended, report.changed_citizens.clone());
+    let loading_throughout = loading_before && store.bulk_loading()?;
+    let affected = Affected::after_sync_run(
+        report.bulk_load_ended,
+        loading_throughout,
+        report.changed_citizens.clone(),
+    );
     let evaluation = follow_up(
         store,
         affected,
@@ -117,5 +122,90 @@ impl Session {
             progress,
             self.sink(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreLocation;
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+    use vagt_store::OpenMode;
+    use vagt_sync::RetryPolicy;
+
+    /// A first sync in bulk over several runs: the run that begins it names the citizens it
+    /// brought, the runs while it lasts name nobody's row (each brought readings for most of
+    /// the cohort), and the run that ends it names everyone.
+    #[test]
+    fn a_bulk_loads_runs_name_no_rows_until_its_end_reads_them_all() {
+        let runtime = sync_runtime().expect("runtime");
+        let sim = runtime
+            .block_on(vagt_sim::spawn(vagt_sim::SimConfig {
+                citizens: 4,
+                days: 3,
+                ..vagt_sim::SimConfig::default()
+            }))
+            .expect("sim");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let location = StoreLocation {
+            db: Some(dir.path().join("bulk.db")),
+            throwaway_key: Some(zeroize::Zeroizing::new("bulk".into())),
+        };
+        let mut store = location.open(OpenMode::CreateIfMissing).expect("store");
+        let client = FhirClient::new(&sim.base_url, None, RetryPolicy::default()).expect("client");
+        // Pages of 10, two of a type a run: the Observations take several runs, all in bulk.
+        let config = SyncConfig {
+            page_size: 10,
+            max_pages_per_type: 2,
+            bulk_load_from: Some(1),
+            ..SyncConfig::default()
+        };
+        let told = Mutex::new(Vec::<StoreChanged>::new());
+        let sink = |change: &StoreChanged| told.lock().expect("told").push(change.clone());
+        let (mut loading_runs, mut ended) = (0, false);
+        for run in 0..100 {
+            told.lock().expect("told").clear();
+            let result = runtime.block_on(sync_and_follow_up(
+                &mut store,
+                &client,
+                &config,
+                &mut |_| {},
+                &sink,
+            ));
+            let changes = told.lock().expect("told").clone();
+            if run == 0 {
+                assert!(
+                    store.bulk_loading().expect("state"),
+                    "the first run began it"
+                );
+                let named = changes.iter().filter_map(|c| c.citizens.as_ref());
+                assert_eq!(
+                    named.flatten().collect::<BTreeSet<_>>().len(),
+                    4,
+                    "the run that began the load names the citizens it brought: {changes:?}"
+                );
+            } else if store.bulk_loading().expect("state") {
+                loading_runs += 1;
+                assert!(
+                    changes
+                        .iter()
+                        .all(|c| c.citizens.as_ref().is_some_and(Vec::is_empty)),
+                    "a run during the load named rows: {changes:?}"
+                );
+                assert!(changes.iter().any(|c| c.status), "the status still moves");
+            } else if loading_runs > 0 {
+                assert!(
+                    changes.iter().any(|c| c.citizens.is_none() && c.alarms),
+                    "the load's end reads every row and alarm: {changes:?}"
+                );
+                ended = true;
+            }
+            if result.is_ok() {
+                break;
+            }
+        }
+        assert!(loading_runs >= 2, "the load lasted {loading_runs} runs");
+        assert!(ended, "the load ended");
     }
 }

@@ -41,6 +41,24 @@ describe('an idle window', () => {
     stop();
   });
 
+  it('while a first sync loads in bulk, reads no row as its counts move, and every row at its end', async () => {
+    const fake = installFake([citizen(1)]);
+    fake.bulkLoad = true;
+    const stop = await start();
+    fake.reset();
+    // The load stores citizens (and readings) page by page: the status counts them.
+    fake.citizens.push(citizen(2));
+    await vi.advanceTimersByTimeAsync(3 * POLL_MS);
+    expect(fake.calls.map((c) => c.cmd)).toEqual(Array(3).fill('store_status'));
+    expect(store.status?.citizens).toBe(2);
+    expect(store.total).toBe(1);
+    fake.bulkLoad = false;
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    expect(fake.callsOf('worklist_page').length).toBe(1);
+    expect(store.total).toBe(2);
+    stop();
+  });
+
   it('reads again, once, only the episodes whose escalation step fell due', async () => {
     const due = alarm('a1', 'c-00001', 'Borger 00001', 'high');
     due.next_escalation_at = new Date(Date.now() + 90_000).toISOString();
