@@ -31,21 +31,22 @@ impl Affected {
         }
     }
 
-    /// After a sync run: everyone when it ended a bulk load; nobody when a load lasted through
-    /// it; else the citizens it brought. A first sync's runs each bring readings for most of a
-    /// region, and the window read most of its rows again after each, only to read them all at
-    /// the load's end. Meanwhile the rules wait, so the rows show the load's readings, levels
-    /// and alarms once, at its end, as a citizen's page does (the status bar says so). The run
-    /// that began the load names its citizens: the Patients it pulled before the readings.
+    /// After a sync run: everyone when it ended a bulk load; when a load lasted through it,
+    /// only the citizens it changed by more than readings (a Patient, a diagnosis, a nurse's
+    /// record); else every citizen it changed. A first sync's runs each bring readings for
+    /// most of a region, and the window read most of its rows again after each, to read them
+    /// all at the load's end; meanwhile the rules wait, so the rows' latest readings, levels
+    /// and alarms from the load show at its end, as a citizen's page's readings do.
     pub fn after_sync_run(
         ended: bool,
         loading_throughout: bool,
-        citizens: BTreeSet<CitizenId>,
+        changed: BTreeSet<CitizenId>,
+        changed_besides_readings: BTreeSet<CitizenId>,
     ) -> Affected {
         if loading_throughout && !ended {
-            Affected::nobody_named()
+            Affected::Citizens(changed_besides_readings)
         } else {
-            Affected::after_bulk_load(ended, citizens)
+            Affected::after_bulk_load(ended, changed)
         }
     }
 }

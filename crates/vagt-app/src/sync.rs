@@ -18,14 +18,17 @@ pub async fn sync_and_follow_up(
     progress: &mut dyn FnMut(&Progress),
     sink: &dyn ChangeSink,
 ) -> Result<SyncReport, AppError> {
-    let loading_before = store.bulk_loading()?;
+    // Unknown counts as not loading: the window then reads the rows, as before bulk loads.
+    let loading = |store: &Store| store.bulk_loading().unwrap_or(false);
+    let loading_before = loading(store);
     let run = sync_run(store, client, config, progress).await?;
     let mut report = run.report;
-    let loading_throughout = loading_before && store.bulk_loading()?;
+    let loading_throughout = loading_before && !report.bulk_load_ended && loading(store);
     let affected = Affected::after_sync_run(
         report.bulk_load_ended,
         loading_throughout,
         report.changed_citizens.clone(),
+        report.changed_besides_readings.clone(),
     );
     let evaluation = follow_up(
         store,
@@ -131,14 +134,16 @@ mod tests {
     use crate::StoreLocation;
     use std::collections::BTreeSet;
     use std::sync::Mutex;
+    use vagt_core::CitizenId;
     use vagt_store::OpenMode;
     use vagt_sync::RetryPolicy;
 
     /// A first sync in bulk over several runs: the run that begins it names the citizens it
-    /// brought, the runs while it lasts name nobody's row (each brought readings for most of
-    /// the cohort), and the run that ends it names everyone.
+    /// brought, the runs while it lasts name no row for their readings (each brought readings
+    /// for most of the cohort) but do name a citizen new meanwhile, and the run that ends it
+    /// names everyone.
     #[test]
-    fn a_bulk_loads_runs_name_no_rows_until_its_end_reads_them_all() {
+    fn a_bulk_loads_runs_name_rows_for_more_than_readings_until_its_end_reads_them_all() {
         let runtime = sync_runtime().expect("runtime");
         let sim = runtime
             .block_on(vagt_sim::spawn(vagt_sim::SimConfig {
@@ -163,7 +168,12 @@ mod tests {
         };
         let told = Mutex::new(Vec::<StoreChanged>::new());
         let sink = |change: &StoreChanged| told.lock().expect("told").push(change.clone());
-        let (mut loading_runs, mut ended) = (0, false);
+        let named = |changes: &[StoreChanged]| -> BTreeSet<CitizenId> {
+            let rows = changes.iter().filter_map(|c| c.citizens.as_ref());
+            rows.flatten().cloned().collect()
+        };
+        let mut first = BTreeSet::new();
+        let (mut loading_runs, mut newcomer_runs, mut ended) = (0, 0, false);
         for run in 0..100 {
             told.lock().expect("told").clear();
             let result = runtime.block_on(sync_and_follow_up(
@@ -174,27 +184,33 @@ mod tests {
                 &sink,
             ));
             let changes = told.lock().expect("told").clone();
+            let loading = store.bulk_loading().expect("state");
             if run == 0 {
-                assert!(
-                    store.bulk_loading().expect("state"),
-                    "the first run began it"
-                );
-                let named = changes.iter().filter_map(|c| c.citizens.as_ref());
-                assert_eq!(
-                    named.flatten().collect::<BTreeSet<_>>().len(),
-                    4,
-                    "the run that began the load names the citizens it brought: {changes:?}"
-                );
-            } else if store.bulk_loading().expect("state") {
+                assert!(loading, "the first run began the load");
+                first = named(&changes);
+                assert_eq!(first.len(), 4, "the first run names who it brought");
+            } else if loading {
                 loading_runs += 1;
-                assert!(
-                    changes
-                        .iter()
-                        .all(|c| c.citizens.as_ref().is_some_and(Vec::is_empty)),
-                    "a run during the load named rows: {changes:?}"
-                );
                 assert!(changes.iter().any(|c| c.status), "the status still moves");
-            } else if loading_runs > 0 {
+                let rows = named(&changes);
+                if loading_runs == 3 {
+                    // Told of at once: a citizen enrolled meanwhile, who has no readings yet.
+                    assert_eq!(rows.len(), 1, "the newcomer is named: {changes:?}");
+                    assert!(rows.is_disjoint(&first), "{rows:?}");
+                    newcomer_runs += 1;
+                } else {
+                    assert!(
+                        rows.is_empty(),
+                        "a run named rows for readings: {changes:?}"
+                    );
+                }
+                if loading_runs == 2 {
+                    runtime.block_on(sim.advance(vagt_sim::AdvanceSpec {
+                        silent_citizens: 1,
+                        ..Default::default()
+                    }));
+                }
+            } else if loading_runs > 0 && !ended {
                 assert!(
                     changes.iter().any(|c| c.citizens.is_none() && c.alarms),
                     "the load's end reads every row and alarm: {changes:?}"
@@ -205,7 +221,8 @@ mod tests {
                 break;
             }
         }
-        assert!(loading_runs >= 2, "the load lasted {loading_runs} runs");
+        assert!(loading_runs >= 3, "the load lasted {loading_runs} runs");
+        assert_eq!(newcomer_runs, 1);
         assert!(ended, "the load ended");
     }
 }

@@ -132,7 +132,7 @@ describe('the status bar', () => {
     fake.bulkLoad = true;
     render(App);
     const bulk = await waitFor(() => screen.getByTestId('status-bulk-load'));
-    expect(bulk.textContent).toContain('målinger og alarmer vises, når alle målinger er hentet');
+    expect(bulk.textContent).toContain('målinger og alarmer opdateres, når alt er hentet');
     fake.bulkLoad = false;
     await emit('vagt://changed', { citizens: [], alarms: false, alarm_citizens: null, status: true });
     await waitFor(() => expect(screen.queryByTestId('status-bulk-load')).toBeNull());

@@ -237,8 +237,7 @@ function setStatus(next: StationStatus): void {
 /** What in the status means the data may have changed (another process wrote; a bulk load
  * began or ended, which changes what a citizen's rows and page can show). While a first sync
  * loads in bulk, its counts move with every page it stores, and rows are read once, at its
- * end: a poll then reading the region's every row again (10 MB) would only keep the window's
- * memory high. */
+ * end: a poll would otherwise read the region's every row again (10 MB) every 30 s. */
 function dataVersion(s: StationStatus | null): string {
   if (!s) return '';
   const synced = s.bulk_load ? 'loading' : `${s.citizens}/${s.readings}/${s.rejected}/${s.last_sync ?? ''}`;

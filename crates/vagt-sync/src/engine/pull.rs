@@ -150,6 +150,10 @@ pub(super) async fn pull_type(
         report.add(&page, resources);
         if observations {
             report.observations_done += resources;
+        } else {
+            report
+                .changed_besides_readings
+                .extend(page.changed_citizens.iter().cloned());
         }
     }
     pulled?;

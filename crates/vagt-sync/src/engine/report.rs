@@ -41,6 +41,10 @@ pub struct SyncReport {
     /// The citizens whose data this run changed: what must be evaluated and shown again.
     #[serde(skip)]
     pub changed_citizens: BTreeSet<CitizenId>,
+    /// Those of them changed by a type other than Observation (a Patient, a diagnosis, a
+    /// nurse's record): what a row shows that a bulk load does not wait for.
+    #[serde(skip)]
+    pub changed_besides_readings: BTreeSet<CitizenId>,
     /// The server's count of Observations to pull this run, when it gave one.
     #[serde(skip)]
     pub observations_total: Option<u64>,
