@@ -171,6 +171,7 @@ fn clock_loop(
         if let Err(e) = store.release_memory() {
             tracing::warn!(code = e.code(), "the rules' clock kept its memory: {e}");
         }
+        crate::allocator::give_back_freed_memory();
     }
     Ok(())
 }

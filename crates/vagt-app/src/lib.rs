@@ -7,6 +7,7 @@
 //! [`ChangeSink`]). The adapters (`src-tauri`, `vagtctl`) only parse, call and map errors.
 
 mod alarms;
+pub mod allocator;
 mod backend;
 mod background;
 pub mod bench;

@@ -4,6 +4,7 @@
 //! starts the next run the moment the network is back; a busy backend is left alone as long as
 //! it asks (within reason).
 
+use crate::allocator::give_back_freed_memory;
 use crate::sync::{sync_and_follow_up, sync_runtime};
 use crate::{AppError, ChangeSink, OutboxWatch, Session, StoreLocation, SyncDue, SyncWakeups};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -84,10 +85,11 @@ pub(crate) fn sync_loop_with(
         // A first sync reads and writes gigabytes, and a bulk load's end sorts its index in
         // memory; the next run, seconds or minutes later, needs none of what this one held.
         // A run cut short is followed at once by the next, which reads what this one cached.
-        if !cut_short(&result)
-            && let Err(e) = store.release_memory()
-        {
-            tracing::warn!(code = e.code(), "the sync kept its memory: {e}");
+        if !cut_short(&result) {
+            if let Err(e) = store.release_memory() {
+                tracing::warn!(code = e.code(), "the sync kept its memory: {e}");
+            }
+            give_back_freed_memory();
         }
         // A busy backend said how long to leave it alone: that long (within reason), not the
         // usual interval and not a probe every 2 s.
