@@ -19,7 +19,12 @@ pub async fn sync_and_follow_up(
     sink: &dyn ChangeSink,
 ) -> Result<SyncReport, AppError> {
     // Unknown counts as not loading: the window then reads the rows, as before bulk loads.
-    let loading = |store: &Store| store.bulk_loading().unwrap_or(false);
+    let loading = |store: &Store| {
+        store.bulk_loading().unwrap_or_else(|e| {
+            tracing::warn!(code = e.code(), "the bulk load's state was not read: {e}");
+            false
+        })
+    };
     let loading_before = loading(store);
     let run = sync_run(store, client, config, progress).await?;
     let mut report = run.report;
@@ -128,15 +133,53 @@ impl Session {
     }
 }
 
+/// A station of the sync's tests: a `vagt-sim` of 4 citizens over 3 days, a new store for it in
+/// a temporary directory (gone when this is dropped), and a client of the sim.
+#[cfg(test)]
+pub(crate) struct SimStation {
+    pub(crate) sim: vagt_sim::RunningSim,
+    pub(crate) location: crate::StoreLocation,
+    pub(crate) client: FhirClient,
+    _dir: tempfile::TempDir,
+}
+
+/// A [`SimStation`], its sim serving on `runtime`.
+#[cfg(test)]
+pub(crate) fn sim_station(runtime: &tokio::runtime::Runtime) -> SimStation {
+    let sim = runtime
+        .block_on(vagt_sim::spawn(vagt_sim::SimConfig {
+            citizens: 4,
+            days: 3,
+            ..vagt_sim::SimConfig::default()
+        }))
+        .expect("sim");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let location = crate::StoreLocation {
+        db: Some(dir.path().join("station.db")),
+        throwaway_key: Some(zeroize::Zeroizing::new("station".into())),
+    };
+    drop(
+        location
+            .open(vagt_store::OpenMode::CreateIfMissing)
+            .expect("store"),
+    );
+    let client =
+        FhirClient::new(&sim.base_url, None, vagt_sync::RetryPolicy::default()).expect("client");
+    SimStation {
+        sim,
+        location,
+        client,
+        _dir: dir,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::StoreLocation;
     use std::collections::BTreeSet;
     use std::sync::Mutex;
     use vagt_core::CitizenId;
     use vagt_store::OpenMode;
-    use vagt_sync::RetryPolicy;
 
     /// A first sync in bulk over several runs: the run that begins it names the citizens it
     /// brought, the runs while it lasts name no row for their readings (each brought readings
@@ -145,20 +188,9 @@ mod tests {
     #[test]
     fn a_bulk_loads_runs_name_rows_for_more_than_readings_until_its_end_reads_them_all() {
         let runtime = sync_runtime().expect("runtime");
-        let sim = runtime
-            .block_on(vagt_sim::spawn(vagt_sim::SimConfig {
-                citizens: 4,
-                days: 3,
-                ..vagt_sim::SimConfig::default()
-            }))
-            .expect("sim");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let location = StoreLocation {
-            db: Some(dir.path().join("bulk.db")),
-            throwaway_key: Some(zeroize::Zeroizing::new("bulk".into())),
-        };
-        let mut store = location.open(OpenMode::CreateIfMissing).expect("store");
-        let client = FhirClient::new(&sim.base_url, None, RetryPolicy::default()).expect("client");
+        let station = sim_station(&runtime);
+        let (sim, client) = (&station.sim, &station.client);
+        let mut store = station.location.open(OpenMode::Existing).expect("store");
         // Pages of 10, two of a type a run: the Patients and the other small types come in the
         // first run, and the readings take two or more (as the hour of the day allows), all in
         // bulk.
@@ -180,7 +212,7 @@ mod tests {
             told.lock().expect("told").clear();
             let result = runtime.block_on(sync_and_follow_up(
                 &mut store,
-                &client,
+                client,
                 &config,
                 &mut |_| {},
                 &sink,

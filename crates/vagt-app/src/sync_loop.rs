@@ -238,20 +238,8 @@ mod tests {
     #[test]
     fn a_run_cut_short_by_its_page_limit_is_followed_at_once() {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let sim = runtime
-            .block_on(vagt_sim::spawn(vagt_sim::SimConfig {
-                citizens: 4,
-                days: 3,
-                ..vagt_sim::SimConfig::default()
-            }))
-            .expect("sim");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let location = StoreLocation {
-            db: Some(dir.path().join("loop.db")),
-            throwaway_key: Some(zeroize::Zeroizing::new("loop".into())),
-        };
-        drop(location.open(OpenMode::CreateIfMissing).expect("store"));
-        let client = FhirClient::new(&sim.base_url, None, RetryPolicy::default()).expect("client");
+        let station = crate::sync::sim_station(&runtime);
+        let (location, client) = (&station.location, &station.client);
         // Pages of 10 and two of them a type in a run: the Observations take many runs.
         let base = SyncConfig {
             page_size: 10,
@@ -269,8 +257,8 @@ mod tests {
         let finished = std::thread::scope(|scope| {
             let looping = scope.spawn(|| {
                 sync_loop_with(
-                    &location,
-                    &client,
+                    location,
+                    client,
                     &base,
                     &SyncWakeups::polling(),
                     Duration::from_secs(3_600),
