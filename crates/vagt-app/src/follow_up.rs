@@ -31,24 +31,33 @@ impl Affected {
         }
     }
 
-    /// After a sync run: everyone when it ended a bulk load; when a load lasted through it,
-    /// only the citizens it changed by more than readings (a Patient, a diagnosis, a nurse's
-    /// record); else every citizen it changed. A first sync's runs each bring readings for
-    /// most of a region, and the window read most of its rows again after each, to read them
-    /// all at the load's end; meanwhile the rules wait, so the rows' latest readings, levels
-    /// and alarms from the load show at its end, as a citizen's page's readings do.
+    /// After a sync run, by where a bulk load stood over it. A first sync's runs each bring
+    /// readings for most of a region, and the window read most of its rows again after each, to
+    /// read them all at the load's end; meanwhile the rules wait, so the rows' latest readings,
+    /// levels and alarms from the load show at its end, as a citizen's page's readings do.
     pub fn after_sync_run(
-        ended: bool,
-        loading_throughout: bool,
+        load: LoadOverRun,
         changed: BTreeSet<CitizenId>,
         changed_besides_readings: BTreeSet<CitizenId>,
     ) -> Affected {
-        if loading_throughout && !ended {
-            Affected::Citizens(changed_besides_readings)
-        } else {
-            Affected::after_bulk_load(ended, changed)
+        match load {
+            LoadOverRun::Ended => Affected::Everyone,
+            LoadOverRun::Throughout => Affected::Citizens(changed_besides_readings),
+            LoadOverRun::NotThroughout => Affected::Citizens(changed),
         }
     }
+}
+
+/// Where a bulk load stood over a sync run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadOverRun {
+    /// No load, or one the run began: every citizen it changed is named.
+    NotThroughout,
+    /// A load went on before and after the run: only the citizens it changed by more than
+    /// readings (a Patient, a diagnosis, a nurse's record) are named.
+    Throughout,
+    /// The run ended a load: everyone (its deferred citizens, and every row the window shows).
+    Ended,
 }
 
 /// Whose alarms a change changed, besides what the evaluation raises and resolves.

@@ -3,7 +3,7 @@
 //! sync.
 
 use crate::backend::backend_client;
-use crate::follow_up::{Affected, AlarmsChanged, follow_up};
+use crate::follow_up::{Affected, AlarmsChanged, LoadOverRun, follow_up};
 use crate::{AppError, ChangeSink, Session, StoreChanged, SyncDue};
 use vagt_core::Timestamp;
 use vagt_store::Store;
@@ -28,10 +28,15 @@ pub async fn sync_and_follow_up(
     let loading_before = loading(store);
     let run = sync_run(store, client, config, progress).await?;
     let mut report = run.report;
-    let loading_throughout = loading_before && !report.bulk_load_ended && loading(store);
+    let load = if report.bulk_load_ended {
+        LoadOverRun::Ended
+    } else if loading_before && loading(store) {
+        LoadOverRun::Throughout
+    } else {
+        LoadOverRun::NotThroughout
+    };
     let affected = Affected::after_sync_run(
-        report.bulk_load_ended,
-        loading_throughout,
+        load,
         report.changed_citizens.clone(),
         report.changed_besides_readings.clone(),
     );
