@@ -63,20 +63,22 @@ export const WORKLIST_PAGE_ROWS = 250;
  * two pages is told as a change of its rows and read after this; one another process makes,
  * by the poll that notices it. A citizen whose new name moved them to a later page comes twice:
  * the later copy, read later, is kept. */
-export async function worklist(): Promise<CitizenSummary[]> {
+export async function worklist(onPage?: (rows: CitizenSummary[]) => void): Promise<CitizenSummary[]> {
   const rows = await allPages<WorklistPage, CitizenSummary, WorklistAfter>(
-    (after) => call('worklist_page', { after, limit: WORKLIST_PAGE_ROWS }), (page) => page.rows);
+    (after) => call('worklist_page', { after, limit: WORKLIST_PAGE_ROWS }), (page) => page.rows, onPage);
   return latestCopies(rows);
 }
 
-/** Every item of a list read a page at a time, each page after where the one before ended. */
+/** Every item of a list read a page at a time, each page after where the one before ended;
+ * `onPage` is given each page's items as it arrives. */
 async function allPages<P extends { next: A | null }, T, A>(
-  read: (after: A | null) => Promise<P>, items: (page: P) => T[],
+  read: (after: A | null) => Promise<P>, items: (page: P) => T[], onPage?: (items: T[]) => void,
 ): Promise<T[]> {
   let all: T[] = [];
   let after: A | null = null;
   for (;;) {
     const page = await read(after);
+    onPage?.(items(page));
     all = all.length === 0 ? items(page) : all.concat(items(page));
     if (page.next === null) return all;
     after = page.next;

@@ -2,6 +2,7 @@
 // what a timer or another process's change makes it read.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { alarm, citizen, episodesOf, installFake } from '../test/fakeBackend';
+import { WORKLIST_PAGE_ROWS } from '../api';
 import { applyChange, POLL_MS, resetStore, start, store, tick, TICK_MS } from './index';
 
 beforeEach(() => {
@@ -56,6 +57,26 @@ describe('an idle window', () => {
     await vi.advanceTimersByTimeAsync(POLL_MS);
     expect(fake.callsOf('worklist_page').length).toBe(1);
     expect(store.total).toBe(2);
+    stop();
+  });
+
+  it('replaces the rows it shows page by page when it reads the whole list again', async () => {
+    const count = WORKLIST_PAGE_ROWS + 50;
+    const fake = installFake(Array.from({ length: count }, (_, i) => citizen(i + 1)));
+    const stop = await start();
+    // New objects, as the back end's answers are: each row with an alarm now.
+    fake.citizens = fake.citizens.map((c) => ({ ...c, open_alarms: 1 }));
+    let whileReading: number[] = [];
+    fake.beforeAnswer = (cmd, args) => {
+      if (cmd === 'worklist_page' && args.after !== null) whileReading = store.rows.map((c) => c.open_alarms);
+    };
+    await applyChange({ citizens: null, alarms: false, status: false });
+    // As the second page was asked for, the first page's rows were already the fresh copies,
+    // and the old copies no longer held: the rest were still the old ones.
+    expect(whileReading.filter((n) => n === 1)).toHaveLength(WORKLIST_PAGE_ROWS);
+    expect(whileReading).toHaveLength(count);
+    expect(store.rows.every((c) => c.open_alarms === 1)).toBe(true);
+    expect(store.total).toBe(count);
     stop();
   });
 

@@ -311,6 +311,8 @@ export interface Fake {
   handoverPath: string;
   /** The timeline the fake answers for any citizen (null: timelineOf the citizen asked for). */
   timeline: TimelineEntry[] | null;
+  /** Called with each command before it is answered (to look at the window meanwhile). */
+  beforeAnswer?: (cmd: string, args: Record<string, unknown>) => void;
   calls: { cmd: string; args: Record<string, unknown> }[];
   callsOf: (cmd: string) => Record<string, unknown>[];
   reset: () => void;
@@ -355,6 +357,7 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
   mockIPC((cmd, raw) => {
     const args = (raw ?? {}) as Record<string, unknown>;
     fake.calls.push({ cmd, args });
+    fake.beforeAnswer?.(cmd, args);
     if (fake.failing?.has(cmd)) throw { code: 'store_busy', message: 'the store is busy' };
     const id = args.citizenId as string;
     const plan = (): PlanForm => ({ ...planForm(id), ...fake.plan });
