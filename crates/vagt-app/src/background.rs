@@ -168,10 +168,7 @@ fn clock_loop(
             Err(e) => tracing::warn!(code = e.code(), "the rules' clock missed a beat: {e}"),
         }
         // A minute to the next beat: what this one read need not be held meanwhile.
-        if let Err(e) = store.release_memory() {
-            tracing::warn!(code = e.code(), "the rules' clock kept its memory: {e}");
-        }
-        crate::allocator::give_back_freed_memory();
+        crate::allocator::release_memory(&store, None, "rules' clock");
     }
     Ok(())
 }

@@ -138,43 +138,44 @@ impl Session {
     }
 }
 
-/// A station of the sync's tests: a `vagt-sim` of 4 citizens over 3 days, a new store for it in
-/// a temporary directory (gone when this is dropped), and a client of the sim.
+/// The sync's tests' station, for the sync loop's tests too.
 #[cfg(test)]
-pub(crate) struct SimStation {
-    pub(crate) sim: vagt_sim::RunningSim,
-    pub(crate) location: crate::StoreLocation,
-    pub(crate) client: FhirClient,
-    _dir: tempfile::TempDir,
-}
+pub(crate) mod station {
+    use crate::StoreLocation;
+    use vagt_store::OpenMode;
+    use vagt_sync::{FhirClient, RetryPolicy};
 
-/// A [`SimStation`], its sim serving on `runtime`.
-#[cfg(test)]
-pub(crate) fn sim_station(runtime: &tokio::runtime::Runtime) -> SimStation {
-    let sim = runtime
-        .block_on(vagt_sim::spawn(vagt_sim::SimConfig {
-            citizens: 4,
-            days: 3,
-            ..vagt_sim::SimConfig::default()
-        }))
-        .expect("sim");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let location = crate::StoreLocation {
-        db: Some(dir.path().join("station.db")),
-        throwaway_key: Some(zeroize::Zeroizing::new("station".into())),
-    };
-    drop(
-        location
-            .open(vagt_store::OpenMode::CreateIfMissing)
-            .expect("store"),
-    );
-    let client =
-        FhirClient::new(&sim.base_url, None, vagt_sync::RetryPolicy::default()).expect("client");
-    SimStation {
-        sim,
-        location,
-        client,
-        _dir: dir,
+    /// A `vagt-sim` of 4 citizens over 3 days, a new store for it in a temporary directory
+    /// (gone when this is dropped), and a client of the sim.
+    pub(crate) struct SimStation {
+        pub(crate) sim: vagt_sim::RunningSim,
+        pub(crate) location: StoreLocation,
+        pub(crate) client: FhirClient,
+        _dir: tempfile::TempDir,
+    }
+
+    /// A [`SimStation`], its sim serving on `runtime`.
+    pub(crate) fn sim_station(runtime: &tokio::runtime::Runtime) -> SimStation {
+        let sim = runtime
+            .block_on(vagt_sim::spawn(vagt_sim::SimConfig {
+                citizens: 4,
+                days: 3,
+                ..vagt_sim::SimConfig::default()
+            }))
+            .expect("sim");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let location = StoreLocation {
+            db: Some(dir.path().join("station.db")),
+            throwaway_key: Some(zeroize::Zeroizing::new("station".into())),
+        };
+        drop(location.open(OpenMode::CreateIfMissing).expect("store"));
+        let client = FhirClient::new(&sim.base_url, None, RetryPolicy::default()).expect("client");
+        SimStation {
+            sim,
+            location,
+            client,
+            _dir: dir,
+        }
     }
 }
 
@@ -193,7 +194,7 @@ mod tests {
     #[test]
     fn a_bulk_loads_runs_name_rows_for_more_than_readings_until_its_end_reads_them_all() {
         let runtime = sync_runtime().expect("runtime");
-        let station = sim_station(&runtime);
+        let station = station::sim_station(&runtime);
         let (sim, client) = (&station.sim, &station.client);
         let mut store = station.location.open(OpenMode::Existing).expect("store");
         // Pages of 10, two of a type a run: the Patients and the other small types come in the

@@ -4,7 +4,7 @@
 //! starts the next run the moment the network is back; a busy backend is left alone as long as
 //! it asks (within reason).
 
-use crate::allocator::give_back_freed_memory;
+use crate::allocator::release_memory;
 use crate::sync::{sync_and_follow_up, sync_runtime};
 use crate::{AppError, ChangeSink, OutboxWatch, Session, StoreLocation, SyncDue, SyncWakeups};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -86,10 +86,7 @@ pub(crate) fn sync_loop_with(
         // memory; the next run, seconds or minutes later, needs none of what this one held.
         // A run cut short is followed at once by the next, which reads what this one cached.
         if !cut_short(&result) {
-            if let Err(e) = store.release_memory() {
-                tracing::warn!(code = e.code(), "the sync kept its memory: {e}");
-            }
-            give_back_freed_memory();
+            release_memory(&store, Some(&runtime), "sync");
         }
         // A busy backend said how long to leave it alone: that long (within reason), not the
         // usual interval and not a probe every 2 s.
@@ -238,7 +235,7 @@ mod tests {
     #[test]
     fn a_run_cut_short_by_its_page_limit_is_followed_at_once() {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let station = crate::sync::sim_station(&runtime);
+        let station = crate::sync::station::sim_station(&runtime);
         let (location, client) = (&station.location, &station.client);
         // Pages of 10 and two of them a type in a run: the Observations take many runs.
         let base = SyncConfig {

@@ -180,20 +180,35 @@ function mergeRows(current: CitizenSummary[], ids: CitizenId[], fresh: CitizenSu
   return out.concat([...byId.values()]);
 }
 
+/** Rows a whole read puts in place of their old copies at a time (see readWholeWorklist). */
+export const WHOLE_READ_REPLACES_ROWS = 2_000;
+
+/** Every row read again. Rows already shown are replaced by their fresh copies as these arrive,
+ * some pages at a time: held until the last page was read, a region's old rows and its new ones
+ * were both in the web process at the end of a first sync, whose heap then stayed the larger
+ * (docs/performance.md, "The window's rows replaced as they are read"). Not a page at a time:
+ * each replacement sorts the whole list again. */
+async function readWholeWorklist(): Promise<void> {
+  const replaceShownRows = rows.length > 0;
+  let arrived: CitizenSummary[] = [];
+  const replace = () => {
+    rows = mergeRows(rows, arrived.map((c) => c.id), arrived);
+    arrived = [];
+  };
+  const fresh = await api.worklist((page) => {
+    if (!replaceShownRows) return;
+    arrived = arrived.concat(page);
+    if (arrived.length >= WHOLE_READ_REPLACES_ROWS) replace();
+  });
+  rows = fresh;
+  rowsLoaded = true;
+}
+
 async function reread(change: Change): Promise<void> {
   const jobs: Promise<unknown>[] = [];
   const ids = change.citizens;
   if (ids === null) {
-    // Rows already shown are replaced by their fresh copies page by page: held until the last
-    // page was read, the region's old rows and the new ones were both in the web process at
-    // the end of a first sync, whose heap then stayed the larger by some 20 MiB.
-    const shown = rows.length > 0;
-    jobs.push(api.worklist((page) => {
-      if (shown) rows = mergeRows(rows, page.map((c) => c.id), page);
-    }).then((r) => {
-      rows = r;
-      rowsLoaded = true;
-    }));
+    jobs.push(readWholeWorklist());
   } else if (ids.length > 0) {
     jobs.push(api.worklistRows(ids).then((r) => {
       rows = mergeRows(rows, ids, r);

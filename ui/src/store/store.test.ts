@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { alarm, citizen, episodesOf, installFake } from '../test/fakeBackend';
 import { WORKLIST_PAGE_ROWS } from '../api';
-import { applyChange, POLL_MS, resetStore, start, store, tick, TICK_MS } from './index';
+import { applyChange, POLL_MS, resetStore, start, store, tick, TICK_MS, WHOLE_READ_REPLACES_ROWS } from './index';
 
 beforeEach(() => {
   resetStore();
@@ -60,8 +60,8 @@ describe('an idle window', () => {
     stop();
   });
 
-  it('replaces the rows it shows page by page when it reads the whole list again', async () => {
-    const count = WORKLIST_PAGE_ROWS + 50;
+  it('replaces the rows it shows as their fresh copies arrive when it reads the whole list again', async () => {
+    const count = WHOLE_READ_REPLACES_ROWS + WORKLIST_PAGE_ROWS;
     const fake = installFake(Array.from({ length: count }, (_, i) => citizen(i + 1)));
     const stop = await start();
     // New objects, as the back end's answers are: each row with an alarm now.
@@ -71,9 +71,9 @@ describe('an idle window', () => {
       if (cmd === 'worklist_page' && args.after !== null) whileReading = store.rows.map((c) => c.open_alarms);
     };
     await applyChange({ citizens: null, alarms: false, status: false });
-    // As the second page was asked for, the first page's rows were already the fresh copies,
-    // and the old copies no longer held: the rest were still the old ones.
-    expect(whileReading.filter((n) => n === 1)).toHaveLength(WORKLIST_PAGE_ROWS);
+    // As the last page was asked for, the rows of the pages before it were the fresh copies
+    // in the window's list (the old ones no longer in it), the last page's still the old.
+    expect(whileReading.filter((n) => n === 1)).toHaveLength(WHOLE_READ_REPLACES_ROWS);
     expect(whileReading).toHaveLength(count);
     expect(store.rows.every((c) => c.open_alarms === 1)).toBe(true);
     expect(store.total).toBe(count);
