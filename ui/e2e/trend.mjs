@@ -53,9 +53,10 @@ async function checkSparklines(s) {
   const seen = await waitFor('sparklines in the worklist', 20_000, async () => {
     const got = await s.exec(`var rows = document.querySelectorAll('${ROW}');
       var sparks = document.querySelectorAll('${ROW} [data-testid=sparkline]');
-      var red = document.querySelectorAll('${ROW} [data-testid=sparkline] circle[data-triage=red]');
+      var red = Array.from(document.querySelectorAll('${ROW} [data-testid=sparkline] path[data-triage=red]'))
+        .reduce(function (sum, e) { return sum + Number(e.getAttribute('data-count')); }, 0);
       var labels = Array.from(sparks).slice(0, 3).map(function (e) { return e.getAttribute('aria-label'); });
-      return { rows: rows.length, sparks: sparks.length, red: red.length, labels: labels };`);
+      return { rows: rows.length, sparks: sparks.length, red: red, labels: labels };`);
     return got.sparks > 0 ? got : undefined;
   });
   if (seen.sparks > seen.rows) fail(`${seen.sparks} sparklines for ${seen.rows} rendered rows`);

@@ -10,12 +10,25 @@ export interface SparkDot {
   triage: Triage;
 }
 
+/** The dots of one triage colour as one path: a row's sparkline is a handful of elements. */
+export interface SparkMarks {
+  triage: Triage;
+  /** The `d` attribute: a circle per reading. */
+  path: string;
+  count: number;
+}
+
 export interface SparkShape {
   /** The `points` attribute of the line through the readings. */
   line: string;
   /** Reds last, so they are drawn on top. */
   dots: SparkDot[];
+  /** The dots by colour, green, yellow, red (drawn in that order), colours without dots left out. */
+  marks: SparkMarks[];
 }
+
+/** A dot's radius: red larger, so it stands out beside the others. */
+export const DOT_RADIUS: Record<Triage, number> = { green: 1.5, yellow: 1.5, red: 2.4 };
 
 const round = (v: number) => Math.round(v * 10) / 10;
 
@@ -28,7 +41,7 @@ export function sparkShape(points: readonly SparkPoint[], now: number, width: nu
   const timed = points
     .map((p) => ({ p, at: parseTime(p.at) }))
     .filter((x): x is { p: SparkPoint; at: number } => x.at !== null && Number.isFinite(x.p.value));
-  if (timed.length === 0) return { line: '', dots: [] };
+  if (timed.length === 0) return { line: '', dots: [], marks: [] };
   const from = Math.min(now - SPARK_WINDOW_MS, timed[0]!.at);
   const to = Math.max(now, timed[timed.length - 1]!.at, from + 1);
   const values = timed.map((x) => x.p.value);
@@ -38,8 +51,30 @@ export function sparkShape(points: readonly SparkPoint[], now: number, width: nu
   const yOf = (v: number) => round(hi === lo ? height / 2 : pad + ((hi - v) / (hi - lo)) * (height - 2 * pad));
   const dots = timed.map(({ p, at }) => ({ x: xOf(at), y: yOf(p.value), triage: p.triage }));
   const rank: Record<Triage, number> = { green: 0, yellow: 1, red: 2 };
+  const sorted = [...dots].sort((a, b) => rank[a.triage] - rank[b.triage]);
   return {
     line: dots.map((d) => `${d.x},${d.y}`).join(' '),
-    dots: [...dots].sort((a, b) => rank[a.triage] - rank[b.triage]),
+    dots: sorted,
+    marks: sparkMarks(sorted),
   };
+}
+
+/**
+ * The dots drawn as one path per colour. A worklist row refilled while the list is flicked
+ * changed one SVG circle per reading (created, moved or removed); a path is one attribute.
+ */
+function sparkMarks(sorted: readonly SparkDot[]): SparkMarks[] {
+  const marks: SparkMarks[] = [];
+  for (const d of sorted) {
+    let last = marks[marks.length - 1];
+    if (!last || last.triage !== d.triage) {
+      last = { triage: d.triage, path: '', count: 0 };
+      marks.push(last);
+    }
+    const r = DOT_RADIUS[d.triage];
+    // Two half arcs from the dot's left edge: a whole circle in a path.
+    last.path += `M${round(d.x - r)},${d.y}a${r},${r} 0 1,0 ${2 * r},0a${r},${r} 0 1,0 ${-2 * r},0`;
+    last.count += 1;
+  }
+  return marks;
 }

@@ -248,10 +248,12 @@ describe('a sparkline', () => {
     expect(svg.getAttribute('aria-label')).toBe('SpO2, seneste 7 dage, værste: rød');
     expect(svg.querySelector('title')?.textContent).toBe('SpO2, seneste 7 dage, værste: rød');
     expect(svg.querySelector('polyline')?.getAttribute('points')?.split(' ')).toHaveLength(4);
-    const dots = [...svg.querySelectorAll('circle[data-triage]')];
-    expect(dots.map((d) => d.getAttribute('data-triage'))).toEqual(['green', 'green', 'yellow', 'red']);
-    const red = dots[3]!;
-    expect(Number(red.getAttribute('r'))).toBeGreaterThan(Number(dots[0]!.getAttribute('r')));
+    // One path a colour, red last (on top), a circle a reading.
+    const marks = [...svg.querySelectorAll('path[data-triage]')];
+    expect(marks.map((m) => [m.getAttribute('data-triage'), m.getAttribute('data-count')])).toEqual([['green', '2'], ['yellow', '1'], ['red', '1']]);
+    const radius = (m: Element) => Number(/a([\d.]+),/.exec(m.getAttribute('d') ?? '')?.[1]);
+    const red = marks[2]!;
+    expect(radius(red)).toBeGreaterThan(radius(marks[0]!));
     expect(red.getAttribute('class')).toContain('dot-red');
     // The worst colour as a shape (a diamond for red), not by colour alone.
     expect(screen.getByTestId('sparkline-worst').tagName.toLowerCase()).toBe('polygon');
