@@ -359,8 +359,13 @@ async function main() {
     // The proportional memory after each step, to tell which one a growth came with. The
     // app's alone: the frame meter's reference scroller (a page as tall as the list) comes
     // after, and its memory is the harness's, not the app's.
-    const steps = [{ step: 'start', proportional_mib: total(memoryAtStart, 'proportional_mib') }];
-    const stepDone = (step) => steps.push({ step, proportional_mib: total(memory(bin), 'proportional_mib') });
+    // Each process's anonymous memory beside the sum: which process a growth is in.
+    const anonymousByProcess = (rows) => Object.fromEntries(rows.map((r) => [r.process, r.proportional_anonymous_mib]));
+    const step = (name, rows) => ({
+      step: name, proportional_mib: total(rows, 'proportional_mib'), anonymous_mib: anonymousByProcess(rows),
+    });
+    const steps = [step('start', memoryAtStart)];
+    const stepDone = (name) => steps.push(step(name, memory(bin)));
     for (const [width, height] of [[1366, 768], [1920, 1080]]) {
       await resize(s, width, height);
       await afterRepaint(s);
