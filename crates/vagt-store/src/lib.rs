@@ -126,7 +126,8 @@ fn configure(mut conn: Connection) -> Result<Connection> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // SQLCipher decrypts each page it reads into this cache: 64 MiB (rather than 2) keeps
-    // the worklist's summary tables of a region decrypted between reads.
+    // the worklist's summary tables of a region decrypted between reads (until a
+    // `release_memory` in the app: once a minute on the rules' clock).
     conn.pragma_update(None, "cache_size", -65_536)?;
     // rusqlite keeps 16 prepared statements by default; a citizen's evaluation alone runs more,
     // so each was parsed and planned again for every citizen.
@@ -323,7 +324,9 @@ impl Store {
     /// sync of a region left the sync loop's process holding 215 MiB, 127 of it freed by
     /// SQLite (the index's sort at a bulk load's end among it) and kept by glibc, which gives
     /// back only the top of its heaps on its own. For the rules' clock between beats and the
-    /// sync loop between runs, not for the window's connection, whose cache is the worklist's.
+    /// sync loop between runs. SQLite is built with `SQLITE_ENABLE_MEMORY_MANAGEMENT`, so the
+    /// process's connections share one group of page caches: this also gives back the unused
+    /// pages of the others, the window's among them.
     pub fn release_memory(&self) -> Result<()> {
         self.conn.execute_batch("PRAGMA shrink_memory")?;
         trim_c_heap();
