@@ -32,11 +32,19 @@ describe('the sparkline\'s shape', () => {
     ];
     const s = sparkShape(points, NOW, 80, 20);
     expect(s.marks.map((m) => [m.triage, m.count])).toEqual([['green', 2], ['red', 2]]);
-    // Each circle starts at the dot's left edge, one radius from its centre, and is two arcs.
-    const red = s.marks[1]!;
-    const firstRed = s.dots.find((d) => d.triage === 'red')!;
-    expect(red.path.startsWith(`M${Math.round((firstRed.x - 2.4) * 10) / 10},${firstRed.y}a2.4,2.4 0 1,0 4.8,0a2.4,2.4 0 1,0 -4.8,0`)).toBe(true);
-    expect(red.path.match(/M/g)).toHaveLength(2);
-    expect(red.path.match(/a/g)).toHaveLength(4);
+    // Each subpath is a whole circle: two half arcs of radius r from a point r left of the
+    // reading, back to it, so its centre is the reading's place.
+    const circles = (path: string) => [...path.matchAll(/M([-\d.]+),([-\d.]+)a([\d.]+),[\d.]+ 0 1,0 ([-\d.]+),0a[\d.]+,[\d.]+ 0 1,0 ([-\d.]+),0z/g)]
+      .map((m) => ({ x: Number(m[1]) + Number(m[3]), y: Number(m[2]), r: Number(m[3]), there: Number(m[4]), back: Number(m[5]) }));
+    const [green, red] = s.marks;
+    const placesOf = (t: string) => s.dots.filter((d) => d.triage === t).map((d) => ({ x: d.x, y: d.y }));
+    for (const [mark, r] of [[green!, 1.5], [red!, 2]] as const) {
+      const got = circles(mark.path);
+      expect(got.map((c) => ({ x: Math.round(c.x * 10) / 10, y: c.y }))).toEqual(placesOf(mark.triage));
+      expect(got.every((c) => c.r === r && c.there === 2 * r && c.back === -2 * r)).toBe(true);
+    }
+    // Red dots get a wider white ring, drawn under them all; the others none.
+    expect(circles(red!.halo ?? '').map((c) => c.r)).toEqual([2.8, 2.8]);
+    expect(green!.halo).toBeUndefined();
   });
 });

@@ -15,20 +15,25 @@ export interface SparkMarks {
   triage: Triage;
   /** The `d` attribute: a circle per reading. */
   path: string;
+  /** Red only: the white rings under the red dots, as one path drawn before them. */
+  halo?: string;
   count: number;
 }
 
 export interface SparkShape {
   /** The `points` attribute of the line through the readings. */
   line: string;
-  /** Reds last, so they are drawn on top. */
+  /** The readings' places, reds last. */
   dots: SparkDot[];
-  /** The dots by colour, green, yellow, red (drawn in that order), colours without dots left out. */
+  /** The dots by colour, green, yellow, red (drawn in that order, so reds are on top), colours
+   * without dots left out. */
   marks: SparkMarks[];
 }
 
 /** A dot's radius: red larger, so it stands out beside the others. */
-export const DOT_RADIUS: Record<Triage, number> = { green: 1.5, yellow: 1.5, red: 2.4 };
+export const DOT_RADIUS: Record<Triage, number> = { green: 1.5, yellow: 1.5, red: 2 };
+/** The white ring around a red dot, so it stands out on the line and its neighbours. */
+export const RED_HALO_RADIUS = 2.8;
 
 const round = (v: number) => Math.round(v * 10) / 10;
 
@@ -68,13 +73,18 @@ function sparkMarks(sorted: readonly SparkDot[]): SparkMarks[] {
   for (const d of sorted) {
     let last = marks[marks.length - 1];
     if (!last || last.triage !== d.triage) {
-      last = { triage: d.triage, path: '', count: 0 };
+      last = { triage: d.triage, path: '', count: 0, ...(d.triage === 'red' ? { halo: '' } : {}) };
       marks.push(last);
     }
-    const r = DOT_RADIUS[d.triage];
-    // Two half arcs from the dot's left edge: a whole circle in a path.
-    last.path += `M${round(d.x - r)},${d.y}a${r},${r} 0 1,0 ${2 * r},0a${r},${r} 0 1,0 ${-2 * r},0`;
+    last.path += circle(d, DOT_RADIUS[d.triage]);
+    // Under every red dot, not each over the last one's: a red dot is never covered.
+    if (last.halo !== undefined) last.halo += circle(d, RED_HALO_RADIUS);
     last.count += 1;
   }
   return marks;
+}
+
+/** A whole circle as a subpath: two half arcs from its left edge. */
+function circle(d: SparkDot, r: number): string {
+  return `M${round(d.x - r)},${d.y}a${r},${r} 0 1,0 ${round(2 * r)},0a${r},${r} 0 1,0 ${round(-2 * r)},0z`;
 }
