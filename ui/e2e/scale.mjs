@@ -70,7 +70,8 @@ function memory(bin) {
         // Pss_Anon and the others since Linux 5.8; before it, only the whole.
         Object.assign(row, {
           proportional_mib: mib(rollup.Pss ?? 0),
-          proportional_anonymous_mib: mib(rollup.Pss_Anon ?? 0),
+          // null, not 0, where the kernel does not tell it (before Linux 5.8).
+          proportional_anonymous_mib: rollup.Pss_Anon === undefined ? null : mib(rollup.Pss_Anon),
           proportional_file_mib: mib(rollup.Pss_File ?? 0),
           // Shared memory: the window's images shared with the X server.
           proportional_shared_mib: mib(rollup.Pss_Shmem ?? 0),
@@ -360,7 +361,9 @@ async function main() {
     // app's alone: the frame meter's reference scroller (a page as tall as the list) comes
     // after, and its memory is the harness's, not the app's.
     // Each process's anonymous memory beside the sum: which process a growth is in.
-    const anonymousByProcess = (rows) => Object.fromEntries(rows.map((r) => [r.process, r.proportional_anonymous_mib]));
+    const anonymousByProcess = (rows) => rows.map((r) => ({
+      process: r.process, pid: r.pid, mib: r.proportional_anonymous_mib ?? null,
+    }));
     const step = (name, rows) => ({
       step: name, proportional_mib: total(rows, 'proportional_mib'), anonymous_mib: anonymousByProcess(rows),
     });
