@@ -127,7 +127,7 @@ fn configure(mut conn: Connection) -> Result<Connection> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // SQLCipher decrypts each page it reads into this cache: 64 MiB (rather than 2) keeps
     // the worklist's summary tables of a region decrypted between reads (until a
-    // `release_memory` in the app: once a minute on the rules' clock).
+    // `release_memory` in the app: once a minute on the rules' clock, and after a sync run).
     conn.pragma_update(None, "cache_size", -65_536)?;
     // rusqlite keeps 16 prepared statements by default; a citizen's evaluation alone runs more,
     // so each was parsed and planned again for every citizen.
