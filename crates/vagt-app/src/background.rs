@@ -4,13 +4,17 @@
 //! - the sync ([`crate::sync_loop`]), a run every interval, or at once when the backend's
 //!   Subscriptions say a type changed or a nurse queued a record (see [`crate::wakeups`]);
 //! - the rules' clock: every citizen evaluated at a fixed pace, so a measurement that comes due
-//!   or a hold that runs out raises its alarm however slow or stuck the backend is.
+//!   or a hold that runs out raises its alarm however slow or stuck the backend is;
+//! - the window's connection's cache given back once the window lets it be
+//!   ([`crate::window_use`]).
 //!
-//! Both tell the window what changed through the session's sink.
+//! The sync and the clock tell the window what changed through the session's sink.
 
+use crate::allocator::release_memory;
 use crate::backend::backend_client;
 use crate::follow_up::{Affected, AlarmsChanged, follow_up};
 use crate::sync_loop::{SyncObserver, sleep_until, sync_loop};
+use crate::window_use::QUIET;
 use crate::{AppError, ChangeSink, Session, StoreLocation, SyncDue, SyncWakeups};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -111,6 +115,19 @@ impl Session {
                 }),
             )?);
         }
+        let ((store, used), stop_memory) = (self.store_and_use(), stop.clone());
+        threads.push(spawn(
+            "vagt-memory",
+            Box::new(move || {
+                while used.wait_until_quiet(QUIET, &stop_memory).is_some() {
+                    match store.lock() {
+                        Ok(store) => release_memory(&store, None, "the window's quiet"),
+                        // A use case panicked holding it: nothing is read through it again.
+                        Err(_) => return,
+                    }
+                }
+            }),
+        )?);
         let (location, sink, stop_clock) =
             (self.location().clone(), self.sink_handle(), stop.clone());
         let every = plan.evaluate_every;
@@ -168,7 +185,7 @@ fn clock_loop(
             Err(e) => tracing::warn!(code = e.code(), "the rules' clock missed a beat: {e}"),
         }
         // A minute to the next beat: what this one read need not be held meanwhile.
-        crate::allocator::release_memory(&store, None, "rules' clock");
+        release_memory(&store, None, "rules' clock");
     }
     Ok(())
 }
@@ -219,5 +236,70 @@ impl SyncObserver for LoggedRuns {
             // Recorded in sync_runs, which the status bar shows.
             Err(e) => tracing::warn!(code = e.code(), "sync failed: {e}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vagt_cohort::CohortSpec;
+    use vagt_store::Actor;
+    use zeroize::Zeroizing;
+
+    #[test]
+    fn the_windows_cache_is_given_back_once_it_lets_its_connection_be() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let session = Session::open(
+            StoreLocation {
+                db: Some(dir.path().join("quiet.db")),
+                throwaway_key: Some(Zeroizing::new("quiet".into())),
+            },
+            OpenMode::CreateIfMissing,
+        )
+        .expect("session");
+        let actor = Actor("nurse-a".into());
+        let spec = CohortSpec {
+            seed: 5,
+            citizens: 60,
+            days: 30,
+            end: Timestamp::now(),
+        };
+        session.load_demo(&actor, &spec).expect("demo");
+        // No sync, and the clock (which gives back every connection's cache) far off.
+        let background = session
+            .start_background(BackgroundPlan {
+                backend: None,
+                sync_every: Duration::from_secs(3_600),
+                evaluate_every: Duration::from_secs(3_600),
+                subscribe: false,
+            })
+            .expect("background");
+        // Read and weighed in one hold of the connection: nothing is given back meanwhile.
+        let filled = {
+            let mut store = session.store().expect("store");
+            store.release_memory().expect("release");
+            let rows = store.citizen_summaries(&actor).expect("worklist");
+            assert_eq!(rows.len(), 60);
+            store.page_cache_bytes().expect("cache")
+        };
+        assert!(
+            filled > 64 * 1024,
+            "the read cached its pages: {filled} bytes"
+        );
+        let started = Instant::now();
+        let mut now_held = filled;
+        while now_held >= filled / 4 && started.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(100));
+            now_held = session
+                .store()
+                .expect("store")
+                .page_cache_bytes()
+                .expect("cache");
+        }
+        assert!(
+            now_held < filled / 4,
+            "the cache given back once the window let it be: {filled} bytes, then {now_held}"
+        );
+        background.stop();
     }
 }

@@ -31,6 +31,7 @@ mod timeline;
 mod trend;
 mod visits;
 mod wakeups;
+mod window_use;
 
 pub use backend::{BackendView, backend_client, backend_token, check_backend_url};
 pub use background::{BackgroundHandle, BackgroundPlan};

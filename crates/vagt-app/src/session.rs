@@ -2,7 +2,9 @@
 //! and `vagtctl` start one the same way ([`StoreLocation`], [`resolve_actor`],
 //! [`init_logging`]); every use case is a method on it and takes the acting user explicitly.
 
+use crate::window_use::WindowUse;
 use crate::{AppError, ChangeSink, NoWindow};
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use vagt_secrets::OsKeyring;
@@ -72,9 +74,13 @@ pub fn init_logging() {
 /// The station's session: one database connection for the use cases, the location to open
 /// more (the background sync has its own), and whom to tell about changes.
 pub struct Session {
-    store: Mutex<Store>,
+    /// Shared with the thread that gives back its cache when the window lets it be
+    /// ([`crate::window_use`]).
+    store: Arc<Mutex<Store>>,
     location: StoreLocation,
     sink: Arc<dyn ChangeSink>,
+    /// When a use case last let `store` be.
+    used: Arc<WindowUse>,
 }
 
 impl std::fmt::Debug for Session {
@@ -89,9 +95,10 @@ impl Session {
     pub fn open(location: StoreLocation, mode: OpenMode) -> Result<Session, AppError> {
         let store = location.open(mode)?;
         Ok(Session {
-            store: Mutex::new(store),
+            store: Arc::new(Mutex::new(store)),
             location,
             sink: Arc::new(NoWindow),
+            used: Arc::default(),
         })
     }
 
@@ -113,7 +120,43 @@ impl Session {
         Arc::clone(&self.sink)
     }
 
-    pub(crate) fn store(&self) -> Result<MutexGuard<'_, Store>, AppError> {
-        self.store.lock().map_err(|_| AppError::Poisoned)
+    pub(crate) fn store(&self) -> Result<StoreInUse<'_>, AppError> {
+        let guard = self.store.lock().map_err(|_| AppError::Poisoned)?;
+        Ok(StoreInUse {
+            guard,
+            used: &self.used,
+        })
+    }
+
+    /// The session's connection and when it was last let be, for the thread that gives back
+    /// its cache.
+    pub(crate) fn store_and_use(&self) -> (Arc<Mutex<Store>>, Arc<WindowUse>) {
+        (Arc::clone(&self.store), Arc::clone(&self.used))
+    }
+}
+
+/// The session's connection while a use case holds it; letting it go is told to
+/// [`WindowUse`].
+pub(crate) struct StoreInUse<'a> {
+    guard: MutexGuard<'a, Store>,
+    used: &'a WindowUse,
+}
+
+impl Deref for StoreInUse<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.guard
+    }
+}
+
+impl DerefMut for StoreInUse<'_> {
+    fn deref_mut(&mut self) -> &mut Store {
+        &mut self.guard
+    }
+}
+
+impl Drop for StoreInUse<'_> {
+    fn drop(&mut self) {
+        self.used.touch();
     }
 }

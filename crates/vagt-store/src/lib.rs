@@ -126,8 +126,9 @@ fn configure(mut conn: Connection) -> Result<Connection> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // SQLCipher decrypts each page it reads into this cache: 64 MiB (rather than 2) keeps
-    // the worklist's summary tables of a region decrypted between reads (until a
-    // `release_memory` in the app: once a minute on the rules' clock, and after a sync run).
+    // the worklist's summary tables of a region decrypted within a burst of reads (until a
+    // `release_memory` in the app: 2 s after the window's last use of its connection, once a
+    // minute on the rules' clock, and after a sync run).
     conn.pragma_update(None, "cache_size", -65_536)?;
     // rusqlite keeps 16 prepared statements by default; a citizen's evaluation alone runs more,
     // so each was parsed and planned again for every citizen.
@@ -323,14 +324,37 @@ impl Store {
     /// decrypted (up to 64 MiB), and the memory SQLite freed that the C allocator kept. A first
     /// sync of a region left the sync loop's process holding 215 MiB, 127 of it freed by
     /// SQLite (the index's sort at a bulk load's end among it) and kept by glibc, which gives
-    /// back only the top of its heaps on its own. For the rules' clock between beats and the
-    /// sync loop between runs. SQLite is built with `SQLITE_ENABLE_MEMORY_MANAGEMENT`, so the
-    /// process's connections share one group of page caches: this also gives back the unused
-    /// pages of the others, the window's among them.
+    /// back only the top of its heaps on its own. For the rules' clock between beats, the sync
+    /// loop between runs and the window's connection once the window lets it be. SQLite is
+    /// built with `SQLITE_ENABLE_MEMORY_MANAGEMENT`, so the process's connections share one
+    /// group of page caches: this also gives back the unused pages of the others
+    /// (`tests/memory.rs`).
     pub fn release_memory(&self) -> Result<()> {
         self.conn.execute_batch("PRAGMA shrink_memory")?;
         trim_c_heap();
         Ok(())
+    }
+
+    /// The bytes this connection's page cache holds now (SQLite's `SQLITE_DBSTATUS_CACHE_USED`):
+    /// what a [`Store::release_memory`], on this connection or another, gives back.
+    #[allow(unsafe_code)]
+    pub fn page_cache_bytes(&self) -> Result<i64> {
+        let (mut current, mut highest) = (0, 0);
+        // SAFETY: the handle is this open connection's and outlives the call; the two out
+        // pointers are live locals; sqlite3_db_status only reads the connection's counters.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_db_status(
+                self.conn.handle(),
+                rusqlite::ffi::SQLITE_DBSTATUS_CACHE_USED,
+                &mut current,
+                &mut highest,
+                0,
+            )
+        };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            return Err(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), None).into());
+        }
+        Ok(i64::from(current))
     }
 
     /// Direct access for the crates that own other tables (sync, alarms) and for tests.
