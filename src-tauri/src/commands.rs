@@ -32,7 +32,11 @@ impl AppState {
         backend: Option<String>,
     ) -> AppState {
         let session = Session::open(location, OpenMode::CreateIfMissing)
-            .map(|s| s.with_sink(sink))
+            // The async commands below run on Tauri's runtime.
+            .map(|s| {
+                s.with_sink(sink)
+                    .with_use_threads(tauri::async_runtime::handle().inner().clone())
+            })
             .inspect_err(|e| tracing::error!(code = e.code(), "Vagt cannot open its database"));
         let background = session.as_ref().ok().and_then(|session| {
             let backend = match backend {

@@ -7,13 +7,13 @@
 //! (docs/performance.md, "The sync gives back what mimalloc kept"). In a process that
 //! allocates with something else, mimalloc has nothing to give back and this does nothing.
 
-use tokio::runtime::Runtime;
+use tokio::runtime::Handle;
 use vagt_store::Store;
 
 /// What `store`'s connection holds between uses (its page cache, what glibc kept of SQLite's
 /// frees), and what mimalloc kept freed: by this thread and, given `runtime`, by its workers.
 /// `doing` names the job in a warning.
-pub(crate) fn release_memory(store: &Store, runtime: Option<&Runtime>, doing: &'static str) {
+pub(crate) fn release_memory(store: &Store, runtime: Option<&Handle>, doing: &'static str) {
     if let Err(e) = store.release_memory() {
         tracing::warn!(code = e.code(), doing, "the store kept its memory: {e}");
     }
@@ -35,8 +35,10 @@ pub fn give_back_freed_memory() {
 }
 
 /// [`give_back_freed_memory`] on each of `runtime`'s workers (the sync's runtime has one,
-/// where the backend's answers are read).
-pub fn give_back_workers_freed_memory(runtime: &Runtime) {
+/// where the backend's answers are read; the window's answers are made on the app's). Not
+/// from one of its workers, and not while holding a lock its tasks may wait for: this waits
+/// for a task on each.
+pub fn give_back_workers_freed_memory(runtime: &Handle) {
     let workers = runtime.metrics().num_workers();
     runtime.block_on(async {
         // A task a worker; a worker busy meanwhile may take two, and the other's is done at

@@ -10,7 +10,7 @@
 //!
 //! The sync and the clock tell the window what changed through the session's sink.
 
-use crate::allocator::release_memory;
+use crate::allocator::{give_back_workers_freed_memory, release_memory};
 use crate::backend::backend_client;
 use crate::follow_up::{Affected, AlarmsChanged, follow_up};
 use crate::sync_loop::{SyncObserver, sleep_until, sync_loop};
@@ -115,15 +115,18 @@ impl Session {
                 }),
             )?);
         }
-        let ((store, used), stop_memory) = (self.store_and_use(), stop.clone());
+        let ((store, used, use_threads), stop_memory) = (self.store_and_use(), stop.clone());
         threads.push(spawn(
             "vagt-memory",
             Box::new(move || {
                 while used.wait_until_quiet(QUIET, &stop_memory).is_some() {
-                    match store.lock() {
-                        Ok(store) => release_memory(&store, None, "the window's quiet"),
-                        // A use case panicked holding it: nothing is read through it again.
-                        Err(_) => return,
+                    // A use case panicked holding it: nothing is read through it again.
+                    let Ok(held) = store.lock() else { return };
+                    release_memory(&held, None, "the window's quiet");
+                    drop(held);
+                    // Not under the lock: a use case on a worker may be waiting for it.
+                    if let Some(runtime) = &use_threads {
+                        give_back_workers_freed_memory(runtime);
                     }
                 }
             }),

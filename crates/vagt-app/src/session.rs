@@ -7,6 +7,7 @@ use crate::{AppError, ChangeSink, NoWindow};
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::runtime::Handle;
 use vagt_secrets::OsKeyring;
 use vagt_store::{Actor, KeySource, OpenMode, Store};
 use zeroize::Zeroizing;
@@ -81,6 +82,9 @@ pub struct Session {
     sink: Arc<dyn ChangeSink>,
     /// When a use case last let `store` be.
     used: Arc<WindowUse>,
+    /// The threads the use cases run on, when they run on a runtime's (the app's commands):
+    /// what they freed is given back with `store`'s cache.
+    use_threads: Option<Handle>,
 }
 
 impl std::fmt::Debug for Session {
@@ -99,12 +103,21 @@ impl Session {
             location,
             sink: Arc::new(NoWindow),
             used: Arc::default(),
+            use_threads: None,
         })
     }
 
     /// Changes are told to `sink` from now on.
     pub fn with_sink(mut self, sink: Arc<dyn ChangeSink>) -> Session {
         self.sink = sink;
+        self
+    }
+
+    /// The use cases are called on `runtime`'s workers (the window's commands are): when the
+    /// window lets the connection be, what those threads freed and mimalloc kept is given back
+    /// too, as a thread gives back its own only when it allocates again.
+    pub fn with_use_threads(mut self, runtime: Handle) -> Session {
+        self.use_threads = Some(runtime);
         self
     }
 
@@ -128,10 +141,14 @@ impl Session {
         })
     }
 
-    /// The session's connection and when it was last let be, for the thread that gives back
-    /// its cache.
-    pub(crate) fn store_and_use(&self) -> (Arc<Mutex<Store>>, Arc<WindowUse>) {
-        (Arc::clone(&self.store), Arc::clone(&self.used))
+    /// The session's connection, when it was last let be, and the threads that use it, for
+    /// the thread that gives back what they hold.
+    pub(crate) fn store_and_use(&self) -> (Arc<Mutex<Store>>, Arc<WindowUse>, Option<Handle>) {
+        (
+            Arc::clone(&self.store),
+            Arc::clone(&self.used),
+            self.use_threads.clone(),
+        )
     }
 }
 

@@ -86,7 +86,7 @@ pub(crate) fn sync_loop_with(
         // memory; the next run, seconds or minutes later, needs none of what this one held.
         // A run cut short is followed at once by the next, which reads what this one cached.
         if !cut_short(&result) {
-            release_memory(&store, Some(&runtime), "sync");
+            release_memory(&store, Some(runtime.handle()), "sync");
         }
         // A busy backend said how long to leave it alone: that long (within reason), not the
         // usual interval and not a probe every 2 s.
