@@ -176,6 +176,44 @@ async function countCommands(s) {
 }
 
 /**
+ * Notes, from now on, when the page asks for each command (no answer is read, so nothing is
+ * held): when a first sync's end makes the window read its lists again, and how often.
+ */
+async function traceCommands(s) {
+  return s.exec(`if (window.__vagtTrace) return true;
+    var trace = []; window.__vagtTrace = trace; var plain = window.fetch.bind(window);
+    window.fetch = function (input, init) {
+      var url = String(input && input.url ? input.url : input);
+      if (url.indexOf('ipc') === 0 || url.indexOf('//ipc.') >= 0) {
+        if (trace.length < 20000) trace.push([decodeURIComponent(url.split('/').pop() || url), performance.now()]);
+      }
+      return plain(input, init);
+    };
+    return true;`);
+}
+
+/** The traced commands as bursts: calls of one command less than 2 s apart are one burst. */
+async function tracedBursts(s, sinceMs) {
+  const trace = await s.exec('return window.__vagtTrace || [];');
+  const bursts = [];
+  const open = new Map();
+  for (const [command, at] of trace) {
+    const last = open.get(command);
+    if (last && at - last.last_ms < 2_000) {
+      last.calls += 1;
+      last.last_ms = at;
+    } else {
+      const burst = { command, at_ms: at, last_ms: at, calls: 1 };
+      bursts.push(burst);
+      open.set(command, burst);
+    }
+  }
+  return bursts
+    .filter((b) => b.command !== 'store_status' && b.command !== 'sparklines')
+    .map((b) => ({ command: b.command, at_s: Math.round((b.at_ms - sinceMs) / 100) / 10, calls: b.calls }));
+}
+
+/**
  * A bare scroller over the worklist, as big, holding one block as tall as the worklist's rows
  * and nothing else: what WebKit itself costs to scroll that height here. `addBare` puts it in
  * the page, `removeBare` takes it out.
@@ -324,6 +362,8 @@ async function main() {
   const sessionMs = performance.now() - started;
   try {
     await waitReady(s);
+    const tracing = process.env.WAIT_FOR_SYNC === '1';
+    const traceFrom = tracing ? (await traceCommands(s), await s.exec('return performance.now();')) : 0;
     await waitFor(`${expected} rows in the worklist`, 120_000, async () => {
       const held = Number(await s.exec("var g = document.querySelector('[role=grid]'); return g ? g.getAttribute('aria-rowcount') : 0;")) - 1;
       const shown = await s.exec("return document.querySelectorAll('[data-testid=citizen-row]').length;");
@@ -347,6 +387,8 @@ async function main() {
     // Let the first evaluation, the sparklines and the alarm panel settle before memory counts.
     await new Promise((r) => setTimeout(r, 5_000));
     const memoryAtStart = memory(bin);
+    const readsDuringSync = tracing ? await tracedBursts(s, traceFrom) : null;
+    if (readsDuringSync) log(`lists read from the start to 5 s after the first sync (s after tracing began): ${JSON.stringify(readsDuringSync)}`);
     const total = (rows, key = 'resident_mib') => Math.round(rows.reduce((sum, r) => sum + r[key], 0) * 10) / 10;
     if (process.env.SCALE_WITHOUT_ALARM_LIST === '1') {
       // A diagnosis: what scrolling costs when the alarm panel's list is out of the page.
@@ -418,6 +460,7 @@ async function main() {
       session_started_ms: Math.round(sessionMs),
       worklist_painted_ms: Math.round(paintedMs),
       first_sync_done_ms: firstSyncMs,
+      reads_during_first_sync: readsDuringSync,
       resident_mib_at_start: total(memoryAtStart),
       resident_mib_after_scrolling: total(memoryAfter),
       resident_mib_settled: total(memorySettled),
