@@ -8,7 +8,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 use vagt_app::allocator::{give_back_freed_memory, give_back_workers_freed_memory};
 use vagt_app::{BackgroundPlan, Session, StoreLocation};
@@ -17,14 +17,24 @@ use vagt_store::OpenMode;
 /// Held by each test while it measures: another's allocations would be counted as its own.
 static MEASURING: Mutex<()> = Mutex::new(());
 
-/// mimalloc's purge as it is by default: one set in the environment (to 0, or to reset instead
-/// of decommit) would give back at the free, or never show in the resident memory.
-fn mimalloc_as_by_default() -> bool {
-    let set = std::env::vars().any(|(name, _)| name.to_ascii_lowercase().starts_with("mimalloc_"));
-    if set {
+/// This test's turn to measure; `None` (the test is skipped) when mimalloc's options are set
+/// in the environment: its purge set to 0, or to reset instead of decommit, would give back at
+/// the free, or never show in the resident memory.
+fn turn_to_measure() -> Option<MutexGuard<'static, ()>> {
+    if std::env::vars().any(|(name, _)| name.to_ascii_lowercase().starts_with("mimalloc_")) {
         eprintln!("skipped: mimalloc's options are set in the environment");
+        return None;
     }
-    !set
+    Some(MEASURING.lock().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// A runtime of one worker, as the sync's, and as Tauri's is for a command at a time.
+fn one_worker_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime")
 }
 
 /// The process's resident anonymous memory, in bytes.
@@ -59,17 +69,12 @@ fn allocate() -> Vec<Vec<u8>> {
 
 #[test]
 fn what_the_syncs_threads_freed_is_given_back_after_a_run() {
-    if !mimalloc_as_by_default() {
+    let Some(_measuring) = turn_to_measure() else {
         return;
-    }
-    let _measuring = MEASURING.lock().unwrap_or_else(PoisonError::into_inner);
+    };
     // As the sync's runtime: one worker, where the backend's answers are read; the run itself
     // is on the thread that blocks on it.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let runtime = one_worker_runtime();
     let at_start = resident_anonymous();
 
     // Each thread frees what it allocated, the two at once in memory: idle after, neither
@@ -100,17 +105,12 @@ fn what_the_syncs_threads_freed_is_given_back_after_a_run() {
 
 #[test]
 fn what_the_windows_threads_freed_is_given_back_once_it_lets_its_connection_be() {
-    if !mimalloc_as_by_default() {
+    let Some(_measuring) = turn_to_measure() else {
         return;
-    }
-    let _measuring = MEASURING.lock().unwrap_or_else(PoisonError::into_inner);
+    };
     // As Tauri's runtime, where the window's commands run; one worker, so the command below
     // and the allocation run on the thread that is to give back.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let runtime = one_worker_runtime();
     let dir = tempfile::tempdir().expect("tempdir");
     let session = Arc::new(
         Session::open(
