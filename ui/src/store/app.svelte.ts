@@ -250,12 +250,8 @@ function retryLater(change: Change): void {
   retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
 }
 
-/** The data version of the newest status read while no sync ran: what a poll compares with. */
-let versionSeen = '';
-
 /** Only a status that differs is stored, so an unchanged poll re-renders nothing. */
 function setStatus(next: StationStatus): void {
-  if (next.sync_state !== 'syncing') versionSeen = dataVersion(next);
   if (JSON.stringify(next) !== JSON.stringify(status)) status = next;
 }
 
@@ -269,18 +265,13 @@ function dataVersion(s: StationStatus | null): string {
   return `${synced}/${s.open_alarms}/${s.alarms_total}/${s.outbox}/${s.bulk_load}`;
 }
 
-/** The slow fallback: one store_status; everything is read again only if it moved. Not while a
- * sync runs: it tells its own changes when its run ends (this station's, by the back end's
- * notice), or the first poll after it sees them (another process's). At a region's first sync
- * the poll saw its bulk load end while the sync still evaluated everyone, and the window read
- * every row twice within seconds (docs/performance.md, "The window's connection given back"). */
+/** The slow fallback: one store_status; everything is read again only if it moved. */
 export async function poll(): Promise<void> {
   if (load !== 'ready') return;
   try {
     const next = await api.storeStatus();
-    if (next.sync_state !== 'syncing' && dataVersion(next) !== versionSeen) {
-      await applyChange({ citizens: null, alarms: true, status: true });
-    } else setStatus(next);
+    if (dataVersion(next) !== dataVersion(status)) await applyChange({ citizens: null, alarms: true, status: true });
+    else setStatus(next);
   } catch (err) {
     error = api.toApiError(err);
     errorFromRefresh = true;
@@ -452,7 +443,7 @@ export async function start(): Promise<() => void> {
 /** Puts the store back as at launch (tests mount the app many times). */
 export function resetApp(): void {
   rows = []; rowsLoaded = false; query = ''; selectedId = null; episodes = [];
-  heard = new Map(); status = null; versionSeen = ''; view = { kind: 'worklist' }; page = null; pageError = '';
+  heard = new Map(); status = null; view = { kind: 'worklist' }; page = null; pageError = '';
   helpOpen = false; note = ''; error = null; errorFromRefresh = false; load = 'loading';
   pending = null; started = false; retryDelay = RETRY_FIRST_MS; toRetry = null;
   clearTimeout(wakeTimer); clearTimeout(retryTimer);

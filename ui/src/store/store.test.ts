@@ -97,44 +97,6 @@ describe('an idle window', () => {
     stop();
   });
 
-  it('while a sync runs, reads no row as its counts move; the first poll after it reads them once', async () => {
-    const fake = installFake([citizen(1)]);
-    const stop = await start();
-    fake.reset();
-    // Another process's sync: it stores a citizen, and runs on over three polls.
-    fake.syncing = true;
-    fake.citizens.push(citizen(2));
-    await vi.advanceTimersByTimeAsync(3 * POLL_MS);
-    expect(fake.calls.map((c) => c.cmd)).toEqual(Array(3).fill('store_status'));
-    expect(store.status?.citizens).toBe(2);
-    expect(store.status?.sync_state).toBe('syncing');
-    expect(store.total).toBe(1);
-    fake.syncing = false;
-    await vi.advanceTimersByTimeAsync(POLL_MS);
-    expect(fake.callsOf('worklist_page').length).toBe(1);
-    expect(store.total).toBe(2);
-    stop();
-  });
-
-  it("after this station's sync tells its change, the poll reads no row again", async () => {
-    const fake = installFake([citizen(1)]);
-    fake.syncing = true;
-    const stop = await start();
-    fake.reset();
-    // The sync's bulk load has ended and it evaluates everyone: the counts moved, the run goes on.
-    fake.citizens.push(citizen(2));
-    await vi.advanceTimersByTimeAsync(POLL_MS);
-    expect(fake.callsOf('worklist_page')).toEqual([]);
-    // Its run ends and it tells the window: every row, once.
-    fake.syncing = false;
-    await applyChange({ citizens: null, alarms: true, status: true });
-    expect(fake.callsOf('worklist_page').length).toBe(1);
-    await vi.advanceTimersByTimeAsync(3 * POLL_MS);
-    expect(fake.callsOf('worklist_page').length).toBe(1);
-    expect(store.total).toBe(2);
-    stop();
-  });
-
   it('puts the episodes read at a wake where a whole read would: every station shows one order', async () => {
     // Four citizens; at the wake one is escalated to step 2, one's snooze ends, and one has
     // resolved meanwhile; the others are read as they were.
