@@ -108,9 +108,10 @@ mod tests {
                 *came - *after
             );
         }
+        // Two expected (the burst's, the last use's); a stalled sleep may split the burst once.
         assert!(
-            seen.len() < uses,
-            "fewer quiets than uses: {} of {uses}",
+            seen.len() <= 3,
+            "{} quiets for {uses} uses in two bursts",
             seen.len()
         );
     }
