@@ -7,7 +7,7 @@ use crate::follow_up::{Affected, AlarmsChanged, LoadOverRun, follow_up};
 use crate::{AppError, ChangeSink, Session, StoreChanged, SyncDue};
 use vagt_core::Timestamp;
 use vagt_store::Store;
-use vagt_sync::{FhirClient, Progress, RetryPolicy, SyncConfig, SyncReport, sync_run};
+use vagt_sync::{FhirClient, Progress, RetryPolicy, SyncConfig, SyncReport, sync_run_unfinished};
 
 /// One run on `store`, then the follow-up of what it brought. What a failed run pulled before it
 /// failed is evaluated too; the run's error is returned after.
@@ -26,9 +26,11 @@ pub async fn sync_and_follow_up(
         })
     };
     let loading_before = loading(store);
-    let run = sync_run(store, client, config, progress).await?;
-    let mut report = run.report;
-    let load = if report.bulk_load_ended {
+    // The run is recorded finished only after its follow-up: until then the status says it
+    // syncs, so no reader takes its end for the end of its changes (the window's poll read
+    // every row once at a first sync's end and again at its notice, docs/performance.md).
+    let run = sync_run_unfinished(store, client, config, progress).await?;
+    let load = if run.report.bulk_load_ended {
         LoadOverRun::Ended
     } else if loading_before && loading(store) {
         LoadOverRun::Throughout
@@ -37,17 +39,20 @@ pub async fn sync_and_follow_up(
     };
     let affected = Affected::after_sync_run(
         load,
-        report.changed_citizens.clone(),
-        report.changed_besides_readings.clone(),
+        run.report.changed_citizens.clone(),
+        run.report.changed_besides_readings.clone(),
     );
     let evaluation = follow_up(
         store,
         affected,
-        AlarmsChanged::Of(report.acknowledged_citizens.clone()),
+        AlarmsChanged::Of(run.report.acknowledged_citizens.clone()),
         Timestamp::now(),
         sink,
-    )?;
-    report.alarms_raised = evaluation.raised.len();
+    );
+    // Finished whatever the follow-up's outcome: a run left open shows as syncing for minutes.
+    let run = run.finish(store)?;
+    let mut report = run.report;
+    report.alarms_raised = evaluation?.raised.len();
     // The last sync, its state and what waits to be sent changed, whatever else did.
     sink.changed(&StoreChanged {
         citizens: Some(Vec::new()),
@@ -185,7 +190,56 @@ mod tests {
     use std::collections::BTreeSet;
     use std::sync::Mutex;
     use vagt_core::CitizenId;
-    use vagt_store::OpenMode;
+    use vagt_store::{OpenMode, SyncState};
+
+    /// A run is recorded finished only after its follow-up: a reader of the store (another
+    /// process, the window's poll) at the follow-up's notices sees it still syncing, so it
+    /// does not read the rows before the notice does; at the last notice the run has ended.
+    #[test]
+    fn a_run_shows_as_syncing_until_its_follow_up_has_told_its_changes() {
+        let runtime = sync_runtime().expect("runtime");
+        let station = station::sim_station(&runtime);
+        let mut store = station.location.open(OpenMode::Existing).expect("store");
+        let reader = Mutex::new(station.location.open(OpenMode::Existing).expect("reader"));
+        let seen = Mutex::new(Vec::new());
+        let sink = |change: &StoreChanged| {
+            let status = reader.lock().expect("reader").status().expect("status");
+            let told = (change.clone(), status.sync_state, status.last_sync);
+            seen.lock().expect("seen").push(told);
+        };
+        let config = SyncConfig::default();
+        runtime
+            .block_on(sync_and_follow_up(
+                &mut store,
+                &station.client,
+                &config,
+                &mut |_| {},
+                &sink,
+            ))
+            .expect("sync");
+        let seen = seen.into_inner().expect("seen");
+        let names_rows = |c: &StoreChanged| c.citizens.as_ref().is_none_or(|ids| !ids.is_empty());
+        let rows_told: Vec<_> = seen.iter().filter(|(c, _, _)| names_rows(c)).collect();
+        assert!(!rows_told.is_empty(), "the follow-up named rows: {seen:?}");
+        for (change, state, last_sync) in rows_told {
+            assert_eq!(*state, SyncState::Syncing, "at {change:?}");
+            assert_eq!(*last_sync, None, "no run had finished at {change:?}");
+        }
+        let (last, state, last_sync) = seen.last().expect("told");
+        assert!(
+            last.status && !names_rows(last),
+            "the last notice: {last:?}"
+        );
+        assert_eq!(*state, SyncState::Online);
+        assert!(
+            last_sync.is_some(),
+            "the run finished before its last notice"
+        );
+        assert_eq!(
+            store.status().expect("status").sync_state,
+            SyncState::Online
+        );
+    }
 
     /// A first sync in bulk over several runs: the run that begins it names the citizens it
     /// brought, the runs while it lasts name no row for their readings (each brought readings

@@ -20,7 +20,8 @@ mod subscription;
 pub use capabilities::{PullMode, ServerCapabilities};
 pub use client::{FhirClient, Transport, check_backend_url, is_loopback_host};
 pub use engine::{
-    HeldPages, PULLED_TYPES, Progress, SyncConfig, SyncReport, SyncRun, sync_once, sync_run,
+    HeldPages, PULLED_TYPES, Progress, SyncConfig, SyncReport, SyncRun, UnfinishedRun, sync_once,
+    sync_run, sync_run_unfinished,
 };
 pub use error::SyncError;
 pub use retry::RetryPolicy;

@@ -250,8 +250,22 @@ function retryLater(change: Change): void {
   retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
 }
 
+/** The data version of the newest status read outside a bulk load's ending: what a poll
+ * compares with. */
+let versionSeen = '';
+/** A first sync's bulk load has ended and its run still syncs: it evaluates everyone, then
+ * tells every row, and only then is recorded finished. */
+let loadEnding = false;
+
+/** Whether `next` is a bulk load's ending, as the statuses read before it tell. */
+function endsBulkLoad(next: StationStatus): boolean {
+  return next.sync_state === 'syncing' && !next.bulk_load && (loadEnding || status?.bulk_load === true);
+}
+
 /** Only a status that differs is stored, so an unchanged poll re-renders nothing. */
 function setStatus(next: StationStatus): void {
+  loadEnding = endsBulkLoad(next);
+  if (!loadEnding) versionSeen = dataVersion(next);
   if (JSON.stringify(next) !== JSON.stringify(status)) status = next;
 }
 
@@ -265,13 +279,18 @@ function dataVersion(s: StationStatus | null): string {
   return `${synced}/${s.open_alarms}/${s.alarms_total}/${s.outbox}/${s.bulk_load}`;
 }
 
-/** The slow fallback: one store_status; everything is read again only if it moved. */
+/** The slow fallback: one store_status; everything is read again only if it moved. Not while
+ * a bulk load ends: its run tells every row once it has evaluated everyone (this station's,
+ * by the back end's notice), or the first poll after its run sees them (another process's).
+ * A poll that read them as the load ended read every row twice within seconds
+ * (docs/performance.md, "A first sync's end read once"). */
 export async function poll(): Promise<void> {
   if (load !== 'ready') return;
   try {
     const next = await api.storeStatus();
-    if (dataVersion(next) !== dataVersion(status)) await applyChange({ citizens: null, alarms: true, status: true });
-    else setStatus(next);
+    if (!endsBulkLoad(next) && dataVersion(next) !== versionSeen) {
+      await applyChange({ citizens: null, alarms: true, status: true });
+    } else setStatus(next);
   } catch (err) {
     error = api.toApiError(err);
     errorFromRefresh = true;
@@ -443,7 +462,7 @@ export async function start(): Promise<() => void> {
 /** Puts the store back as at launch (tests mount the app many times). */
 export function resetApp(): void {
   rows = []; rowsLoaded = false; query = ''; selectedId = null; episodes = [];
-  heard = new Map(); status = null; view = { kind: 'worklist' }; page = null; pageError = '';
+  heard = new Map(); status = null; versionSeen = ''; loadEnding = false; view = { kind: 'worklist' }; page = null; pageError = '';
   helpOpen = false; note = ''; error = null; errorFromRefresh = false; load = 'loading';
   pending = null; started = false; retryDelay = RETRY_FIRST_MS; toRetry = null;
   clearTimeout(wakeTimer); clearTimeout(retryTimer);

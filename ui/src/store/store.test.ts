@@ -97,6 +97,65 @@ describe('an idle window', () => {
     stop();
   });
 
+  it("reads no row while a bulk load ends and its run evaluates; the run's notice reads them once", async () => {
+    const fake = installFake([citizen(1)]);
+    fake.bulkLoad = true;
+    fake.syncing = true;
+    const stop = await start();
+    fake.reset();
+    // The load has ended and its run evaluates everyone: the counts move, the run goes on.
+    fake.bulkLoad = false;
+    fake.citizens.push(citizen(2));
+    await vi.advanceTimersByTimeAsync(3 * POLL_MS);
+    expect(fake.calls.map((c) => c.cmd)).toEqual(Array(3).fill('store_status'));
+    expect(store.status?.bulk_load).toBe(false);
+    expect(store.total).toBe(1);
+    // The follow-up tells every row while the run is still open; then the run ends and tells
+    // the status alone.
+    await applyChange({ citizens: null, alarms: true, status: true });
+    expect(fake.callsOf('worklist_page').length).toBe(1);
+    expect(store.total).toBe(2);
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    fake.syncing = false;
+    await applyChange({ citizens: [], alarms: false, status: true });
+    await vi.advanceTimersByTimeAsync(3 * POLL_MS);
+    expect(fake.callsOf('worklist_page').length).toBe(1);
+    expect(store.status?.sync_state).toBe('online');
+    stop();
+  });
+
+  it("reads the rows at the first poll after another process's bulk load ended, though its run failed", async () => {
+    const fake = installFake([citizen(1)]);
+    fake.bulkLoad = true;
+    fake.syncing = true;
+    const stop = await start();
+    fake.reset();
+    fake.bulkLoad = false;
+    fake.citizens.push(citizen(2));
+    await vi.advanceTimersByTimeAsync(2 * POLL_MS);
+    expect(fake.callsOf('worklist_page')).toEqual([]);
+    // No notice reaches this window; its run ends with its last sync unchanged (it failed).
+    fake.syncing = false;
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    expect(fake.callsOf('worklist_page').length).toBe(1);
+    expect(store.total).toBe(2);
+    await vi.advanceTimersByTimeAsync(3 * POLL_MS);
+    expect(fake.callsOf('worklist_page').length).toBe(1);
+    stop();
+  });
+
+  it("reads another process's changes while a sync runs that ends no bulk load", async () => {
+    const fake = installFake([citizen(1)]);
+    fake.syncing = true;
+    const stop = await start();
+    fake.reset();
+    fake.citizens.push(citizen(2));
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    expect(fake.callsOf('worklist_page').length).toBe(1);
+    expect(store.total).toBe(2);
+    stop();
+  });
+
   it('puts the episodes read at a wake where a whole read would: every station shows one order', async () => {
     // Four citizens; at the wake one is escalated to step 2, one's snooze ends, and one has
     // resolved meanwhile; the others are read as they were.

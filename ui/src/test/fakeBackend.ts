@@ -277,6 +277,8 @@ export interface Fake {
   subscribed?: boolean | null;
   /** Whether a first sync's bulk load is under way (the rules wait for its end). */
   bulkLoad?: boolean;
+  /** A sync runs now (the status says `syncing`). */
+  syncing?: boolean;
   /** Commands that fail (as a locked or broken store makes them). */
   failing?: Set<string>;
   /** Laid over every plan the fake answers (a revision, a conflict). */
@@ -379,7 +381,7 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
       case 'worklist_rows': return fake.citizens.filter((c) => (args.citizenIds as string[]).includes(c.id));
       case 'store_status': return status({
         citizens: fake.citizens.length, open_alarms: fake.alarms.length, subscribed: fake.subscribed ?? null,
-        bulk_load: fake.bulkLoad ?? false,
+        bulk_load: fake.bulkLoad ?? false, sync_state: fake.syncing ? 'syncing' : 'online',
       });
       case 'list_alarms': return fake.alarms;
       case 'alarm_episodes_page': {

@@ -27,4 +27,4 @@ mod run;
 pub use config::SyncConfig;
 pub use held::HeldPages;
 pub use report::{Progress, SyncReport, SyncRun};
-pub use run::{PULLED_TYPES, sync_once, sync_run};
+pub use run::{PULLED_TYPES, UnfinishedRun, sync_once, sync_run, sync_run_unfinished};

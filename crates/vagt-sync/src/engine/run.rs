@@ -67,6 +67,29 @@ pub async fn sync_run(
     config: &SyncConfig,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<SyncRun, SyncError> {
+    sync_run_unfinished(store, client, config, progress)
+        .await?
+        .finish(store)
+}
+
+/// A run that has pulled and pushed but is not yet recorded as finished: the status still says
+/// it syncs. Whoever evaluates what it brought finishes it after, so that no reader of the
+/// store (another process, the window's poll) takes the run's end for the end of its changes.
+#[derive(Debug)]
+#[must_use = "a run not finished shows as syncing until its heartbeat goes stale"]
+pub struct UnfinishedRun {
+    id: i64,
+    pub report: SyncReport,
+    pub result: Result<(), SyncError>,
+}
+
+/// One full run as [`sync_run`], left for the caller to [`UnfinishedRun::finish`].
+pub async fn sync_run_unfinished(
+    store: &mut Store,
+    client: &FhirClient,
+    config: &SyncConfig,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<UnfinishedRun, SyncError> {
     let run = store.begin_sync_run(client.base())?;
     let mut report = SyncReport::default();
     let deadline = Instant::now() + config.run_budget;
@@ -170,31 +193,51 @@ pub async fn sync_run(
     if result.is_err() {
         client.capabilities.forget();
     }
-    // The rules are not applied here: whoever runs the sync evaluates what it changed (see
-    // `SyncReport::changed_citizens`), whatever the outcome, on its own clock.
-    let message = result.as_ref().err().map(ToString::to_string);
-    let error = result
-        .as_ref()
-        .err()
-        .map(SyncError::code)
-        .zip(message.as_deref());
-    // After a whole run nothing counted is missing; a run cut short knows it only once the
-    // Observation pull has counted.
-    let behind = match (&result, report.observations_total) {
-        (Ok(()), _) => Some(0),
-        (Err(_), Some(total)) => Some(total.saturating_sub(report.observations_done as u64)),
-        (Err(_), None) => None,
-    };
-    store.finish_sync_run(
-        run,
-        &SyncRunEnd {
-            outcome: if result.is_ok() { "ok" } else { "failed" },
-            pulled: report.pulled,
-            pushed: report.pushed,
-            rejected: report.rejected,
-            error,
-            behind,
-        },
-    )?;
-    Ok(SyncRun { report, result })
+    // Ending a bulk load makes an index that takes minutes at a region: the run is alive.
+    if let Err(e) = store.beat_sync_run(run) {
+        tracing::warn!(code = e.code(), "the run's heartbeat was not recorded: {e}");
+    }
+    Ok(UnfinishedRun {
+        id: run,
+        report,
+        result,
+    })
+}
+
+impl UnfinishedRun {
+    /// Records the run's end in `sync_runs`. The rules are not applied here: whoever runs the
+    /// sync evaluates what it changed (see `SyncReport::changed_citizens`), whatever the
+    /// outcome, on its own clock, before this.
+    pub fn finish(self, store: &mut Store) -> Result<SyncRun, SyncError> {
+        let UnfinishedRun {
+            id: run,
+            report,
+            result,
+        } = self;
+        let message = result.as_ref().err().map(ToString::to_string);
+        let error = result
+            .as_ref()
+            .err()
+            .map(SyncError::code)
+            .zip(message.as_deref());
+        // After a whole run nothing counted is missing; a run cut short knows it only once the
+        // Observation pull has counted.
+        let behind = match (&result, report.observations_total) {
+            (Ok(()), _) => Some(0),
+            (Err(_), Some(total)) => Some(total.saturating_sub(report.observations_done as u64)),
+            (Err(_), None) => None,
+        };
+        store.finish_sync_run(
+            run,
+            &SyncRunEnd {
+                outcome: if result.is_ok() { "ok" } else { "failed" },
+                pulled: report.pulled,
+                pushed: report.pushed,
+                rejected: report.rejected,
+                error,
+                behind,
+            },
+        )?;
+        Ok(SyncRun { report, result })
+    }
 }
