@@ -161,6 +161,7 @@ impl Store {
         }
         let create_index = schema_statement(BULK_LOAD_INDEX)?;
         let started = Instant::now();
+        let started_at = Timestamp::now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -196,6 +197,17 @@ impl Store {
         )?;
         let stale_latest = tx.execute("DELETE FROM latest_readings_stale", [])?;
         tx.execute("DELETE FROM bulk_load", [])?;
+        // The index takes a minute or two at a region, with no page to beat on: a run alive
+        // when it began is beaten as the load's end shows, or it would show as dead then and
+        // a reader take the run for ended before its follow-up (a second read of every row).
+        tx.execute(
+            "UPDATE sync_runs SET heartbeat_at = ?1
+             WHERE finished_at IS NULL AND coalesce(heartbeat_at, started_at) >= ?2",
+            (
+                Timestamp::now().millis(),
+                started_at.millis() - crate::status::HEARTBEAT_STALE_MS,
+            ),
+        )?;
         let readings = current_readings(&tx)?;
         let ended = BulkLoadEnded {
             began_at,

@@ -56,7 +56,7 @@ pub enum SyncState {
 }
 
 /// A running sync beats once per page; one silent for this long died without finishing.
-const HEARTBEAT_STALE_MS: i64 = 120_000;
+pub(crate) const HEARTBEAT_STALE_MS: i64 = 120_000;
 
 impl Store {
     pub fn status(&self) -> Result<StoreStatus> {

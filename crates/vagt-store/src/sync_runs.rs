@@ -47,8 +47,8 @@ impl Store {
         Ok(())
     }
 
-    /// A running sync's heartbeat alone, for what it does between pages (the end of a bulk
-    /// load, the evaluation of what it pulled), so that it does not show as dead meanwhile.
+    /// A running sync's heartbeat alone, before the evaluation of what it pulled, so that it
+    /// does not show as dead meanwhile.
     pub fn beat_sync_run(&mut self, run: i64) -> Result<()> {
         self.conn.execute(
             "UPDATE sync_runs SET heartbeat_at = ?2 WHERE id = ?1",

@@ -254,18 +254,25 @@ function retryLater(change: Change): void {
  * compares with. */
 let versionSeen = '';
 /** A first sync's bulk load has ended and its run still syncs: it evaluates everyone, then
- * tells every row, and only then is recorded finished. */
-let loadEnding = false;
+ * tells every row, and only then is recorded finished. Its progress as the load ended, and
+ * when: a run that pulls again, or an ending longer than this, is not that run's follow-up. */
+let loadEnding: { progress: string; since: number } | null = null;
+const LOAD_ENDING_AT_MOST_MS = 60_000;
 
 /** Whether `next` is a bulk load's ending, as the statuses read before it tell. */
 function endsBulkLoad(next: StationStatus): boolean {
-  return next.sync_state === 'syncing' && !next.bulk_load && (loadEnding || status?.bulk_load === true);
+  if (next.sync_state !== 'syncing' || next.bulk_load) return false;
+  if (!loadEnding) return status?.bulk_load === true;
+  return JSON.stringify(next.sync_progress) === loadEnding.progress
+    && Date.now() - loadEnding.since < LOAD_ENDING_AT_MOST_MS;
 }
 
 /** Only a status that differs is stored, so an unchanged poll re-renders nothing. */
 function setStatus(next: StationStatus): void {
-  loadEnding = endsBulkLoad(next);
-  if (!loadEnding) versionSeen = dataVersion(next);
+  if (!endsBulkLoad(next)) {
+    loadEnding = null;
+    versionSeen = dataVersion(next);
+  } else loadEnding ??= { progress: JSON.stringify(next.sync_progress), since: Date.now() };
   if (JSON.stringify(next) !== JSON.stringify(status)) status = next;
 }
 
@@ -462,7 +469,7 @@ export async function start(): Promise<() => void> {
 /** Puts the store back as at launch (tests mount the app many times). */
 export function resetApp(): void {
   rows = []; rowsLoaded = false; query = ''; selectedId = null; episodes = [];
-  heard = new Map(); status = null; versionSeen = ''; loadEnding = false; view = { kind: 'worklist' }; page = null; pageError = '';
+  heard = new Map(); status = null; versionSeen = ''; loadEnding = null; view = { kind: 'worklist' }; page = null; pageError = '';
   helpOpen = false; note = ''; error = null; errorFromRefresh = false; load = 'loading';
   pending = null; started = false; retryDelay = RETRY_FIRST_MS; toRetry = null;
   clearTimeout(wakeTimer); clearTimeout(retryTimer);

@@ -106,8 +106,8 @@ describe('an idle window', () => {
     // The load has ended and its run evaluates everyone: the counts move, the run goes on.
     fake.bulkLoad = false;
     fake.citizens.push(citizen(2));
-    await vi.advanceTimersByTimeAsync(3 * POLL_MS);
-    expect(fake.calls.map((c) => c.cmd)).toEqual(Array(3).fill('store_status'));
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    expect(fake.calls.map((c) => c.cmd)).toEqual(['store_status']);
     expect(store.status?.bulk_load).toBe(false);
     expect(store.total).toBe(1);
     // The follow-up tells every row while the run is still open; then the run ends and tells
@@ -141,6 +141,37 @@ describe('an idle window', () => {
     expect(store.total).toBe(2);
     await vi.advanceTimersByTimeAsync(3 * POLL_MS);
     expect(fake.callsOf('worklist_page').length).toBe(1);
+    stop();
+  });
+
+  it('reads the rows once a run that ended a bulk load pulls again, or a minute after it ended', async () => {
+    const fake = installFake([citizen(1)]);
+    fake.bulkLoad = true;
+    fake.syncing = true;
+    fake.progress = { resource_type: 'Observation', done: 500, total: 500, per_second: 100 };
+    const stop = await start();
+    fake.reset();
+    fake.bulkLoad = false;
+    fake.citizens.push(citizen(2));
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    expect(fake.callsOf('worklist_page')).toEqual([]);
+    // Not the follow-up of the run that ended it: a run that pulls.
+    fake.progress = { resource_type: 'Patient', done: 0, total: null, per_second: 0 };
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    expect(fake.callsOf('worklist_page').length).toBe(1);
+    expect(store.total).toBe(2);
+    // Another ending whose run shows no progress for a minute: read then, once.
+    fake.bulkLoad = true;
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    fake.bulkLoad = false;
+    fake.citizens.push(citizen(3));
+    await vi.advanceTimersByTimeAsync(2 * POLL_MS);
+    expect(fake.callsOf('worklist_page').length).toBe(2);
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    expect(fake.callsOf('worklist_page').length).toBe(3);
+    expect(store.total).toBe(3);
+    await vi.advanceTimersByTimeAsync(2 * POLL_MS);
+    expect(fake.callsOf('worklist_page').length).toBe(3);
     stop();
   });
 

@@ -277,8 +277,9 @@ export interface Fake {
   subscribed?: boolean | null;
   /** Whether a first sync's bulk load is under way (the rules wait for its end). */
   bulkLoad?: boolean;
-  /** A sync runs now (the status says `syncing`). */
+  /** A sync runs now (the status says `syncing`), with this progress. */
   syncing?: boolean;
+  progress?: StationStatus['sync_progress'];
   /** Commands that fail (as a locked or broken store makes them). */
   failing?: Set<string>;
   /** Laid over every plan the fake answers (a revision, a conflict). */
@@ -382,6 +383,7 @@ export function installFake(citizens: CitizenSummary[], alarms: AlarmRow[] = [])
       case 'store_status': return status({
         citizens: fake.citizens.length, open_alarms: fake.alarms.length, subscribed: fake.subscribed ?? null,
         bulk_load: fake.bulkLoad ?? false, sync_state: fake.syncing ? 'syncing' : 'online',
+        sync_progress: fake.syncing ? fake.progress ?? null : null,
       });
       case 'list_alarms': return fake.alarms;
       case 'alarm_episodes_page': {
