@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { alarm, citizen, episodesOf, installFake } from '../test/fakeBackend';
 import { WORKLIST_PAGE_ROWS } from '../api';
+import type { StationStatus } from '../bindings';
 import { applyChange, POLL_MS, resetStore, start, store, tick, TICK_MS, WHOLE_READ_REPLACES_ROWS } from './index';
 
 beforeEach(() => {
@@ -97,15 +98,22 @@ describe('an idle window', () => {
     stop();
   });
 
-  it("reads no row while a bulk load ends and its run evaluates; the run's notice reads them once", async () => {
+  /** A window started during a first sync's bulk load, which has just ended: its run evaluates
+   * everyone (the counts moved: a second citizen), and goes on. */
+  async function loadEnded(progress: StationStatus['sync_progress'] = null) {
     const fake = installFake([citizen(1)]);
     fake.bulkLoad = true;
     fake.syncing = true;
+    fake.progress = progress;
     const stop = await start();
     fake.reset();
-    // The load has ended and its run evaluates everyone: the counts move, the run goes on.
     fake.bulkLoad = false;
     fake.citizens.push(citizen(2));
+    return { fake, stop };
+  }
+
+  it("reads no row while a bulk load ends and its run evaluates; the run's notice reads them once", async () => {
+    const { fake, stop } = await loadEnded();
     await vi.advanceTimersByTimeAsync(POLL_MS);
     expect(fake.calls.map((c) => c.cmd)).toEqual(['store_status']);
     expect(store.status?.bulk_load).toBe(false);
@@ -125,13 +133,7 @@ describe('an idle window', () => {
   });
 
   it("reads the rows at the first poll after another process's bulk load ended, though its run failed", async () => {
-    const fake = installFake([citizen(1)]);
-    fake.bulkLoad = true;
-    fake.syncing = true;
-    const stop = await start();
-    fake.reset();
-    fake.bulkLoad = false;
-    fake.citizens.push(citizen(2));
+    const { fake, stop } = await loadEnded();
     await vi.advanceTimersByTimeAsync(2 * POLL_MS);
     expect(fake.callsOf('worklist_page')).toEqual([]);
     // No notice reaches this window; its run ends with its last sync unchanged (it failed).
@@ -145,14 +147,7 @@ describe('an idle window', () => {
   });
 
   it('reads the rows once a run that ended a bulk load pulls again, or a minute after it ended', async () => {
-    const fake = installFake([citizen(1)]);
-    fake.bulkLoad = true;
-    fake.syncing = true;
-    fake.progress = { resource_type: 'Observation', done: 500, total: 500, per_second: 100 };
-    const stop = await start();
-    fake.reset();
-    fake.bulkLoad = false;
-    fake.citizens.push(citizen(2));
+    const { fake, stop } = await loadEnded({ resource_type: 'Observation', done: 500, total: 500, per_second: 100 });
     await vi.advanceTimersByTimeAsync(POLL_MS);
     expect(fake.callsOf('worklist_page')).toEqual([]);
     // Not the follow-up of the run that ended it: a run that pulls.
