@@ -47,16 +47,6 @@ impl Store {
         Ok(())
     }
 
-    /// A running sync's heartbeat alone, before the evaluation of what it pulled, so that it
-    /// does not show as dead meanwhile.
-    pub fn beat_sync_run(&mut self, run: i64) -> Result<()> {
-        self.conn.execute(
-            "UPDATE sync_runs SET heartbeat_at = ?2 WHERE id = ?1",
-            (run, Timestamp::now().millis()),
-        )?;
-        Ok(())
-    }
-
     /// A running sync's progress and heartbeat, once per page, so that any process reading the
     /// store (the app's status bar, `vagtctl status`) can show it.
     pub fn record_sync_progress(&mut self, run: i64, progress: &SyncProgress) -> Result<()> {

@@ -193,11 +193,6 @@ pub async fn sync_run_unfinished(
     if result.is_err() {
         client.capabilities.forget();
     }
-    // Its follow-up evaluates what it brought before it is finished: beaten now, after a load's
-    // end and the memory it gave back, so it shows as syncing meanwhile.
-    if let Err(e) = store.beat_sync_run(run) {
-        tracing::warn!(code = e.code(), "the run's heartbeat was not recorded: {e}");
-    }
     Ok(UnfinishedRun {
         id: run,
         report,
