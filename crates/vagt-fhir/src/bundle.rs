@@ -70,18 +70,23 @@ impl Resource for Bundle {
 impl Bundle {
     /// The URL of the next page of a search, if there is one.
     pub fn next_link(&self) -> Option<&str> {
-        self.link
-            .iter()
-            .find(|l| l.relation.as_deref() == Some("next"))
-            .and_then(|l| l.url.as_deref())
-            .map(str::trim)
-            .filter(|url| !url.is_empty())
+        next_link_of(&self.link)
     }
 
     /// The entries' resources, in order (entries without one are skipped).
     pub fn resources(&self) -> impl Iterator<Item = &Value> {
         self.entry.iter().filter_map(|e| e.resource.as_ref())
     }
+}
+
+/// The URL of the link whose relation is `next`.
+pub(crate) fn next_link_of(links: &[BundleLink]) -> Option<&str> {
+    links
+        .iter()
+        .find(|l| l.relation.as_deref() == Some("next"))
+        .and_then(|l| l.url.as_deref())
+        .map(str::trim)
+        .filter(|url| !url.is_empty())
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -198,7 +203,7 @@ pub fn parse_bundle(bytes: &[u8]) -> Result<Bundle, FhirError> {
 }
 
 /// An element of the wrong shape reads as absent instead of failing the whole bundle.
-fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+pub(crate) fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: DeserializeOwned,
@@ -207,7 +212,7 @@ where
     Ok(T::deserialize(value).ok())
 }
 
-fn lenient_links<'de, D>(deserializer: D) -> Result<Vec<BundleLink>, D::Error>
+pub(crate) fn lenient_links<'de, D>(deserializer: D) -> Result<Vec<BundleLink>, D::Error>
 where
     D: Deserializer<'de>,
 {

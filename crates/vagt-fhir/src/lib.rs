@@ -55,7 +55,7 @@ pub use outbound::{
     CALL_LINK_CODE, ECM_LEVEL_CODE, ECM_LEVEL_SYSTEM, EXTENSION_BASE, PLAN_REVISION_CODE,
     RECORD_IDENTIFIER_SYSTEM, SHARED_SETTING_CODE, outbound_resource,
 };
-pub use page::{BrokenEntry, NotABundle, Page, read_page};
+pub use page::{BrokenEntry, NotABundle, Page, PageResource, read_page};
 pub use patient::{
     MAS_ONLY_TAG, MAX_ADDRESS_CHARS, MAX_NAME_CHARS, MAX_PHONE_CHARS, PatientRecord, map_patient,
     person_patient,

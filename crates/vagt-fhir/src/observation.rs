@@ -61,6 +61,19 @@ pub fn map_observation(
     citizen_for: &dyn Fn(&str) -> Option<CitizenId>,
 ) -> Result<ObservationUpdate, Rejected> {
     let observation: Observation = view(resource, Some(base))?;
+    map_observation_view(&observation, Some(resource), base, citizen_for)
+}
+
+/// [`map_observation`] of an Observation's typed view. `resource`, its JSON where it is at hand,
+/// names a value of another type (`valueString`) in a rejection; without it, the rejection says
+/// only that there is no numeric value.
+pub(crate) fn map_observation_view(
+    observation: &Observation,
+    resource: Option<&Value>,
+    base: &str,
+    citizen_for: &dyn Fn(&str) -> Option<CitizenId>,
+) -> Result<ObservationUpdate, Rejected> {
+    let resource = resource.unwrap_or(&Value::Null);
     let Some(id) = non_empty(observation.id.as_deref()) else {
         return Err(Rejected::malformed(
             "Observation has no id",
@@ -92,7 +105,7 @@ pub fn map_observation(
     let meaning = code_meaning(observation.code.as_ref(), "Observation").map_err(reject)?;
     let citizen_id = resolve_subject(observation.subject.as_ref(), citizen_for, "Observation")
         .map_err(reject)?;
-    let effective_at = effective_at(&observation).map_err(reject)?;
+    let effective_at = effective_at(observation).map_err(reject)?;
     let version = version_of(observation.meta.as_ref());
 
     let measurement =

@@ -1,4 +1,10 @@
-//! A search page read entry by entry when it cannot be read whole.
+//! A search page as a sync reads it: its resources, its links, and what could not be read.
+//!
+//! Read straight from the page's bytes: each entry's resource is found without building a JSON
+//! tree of the page, and an Observation (nearly every resource of a first sync) is read into
+//! its typed view from its own text. Through a tree, a reading was built twice (the tree, then
+//! the view) and freed twice: about two thirds of what the sync spends on a reading besides
+//! storing it.
 //!
 //! One unparseable resource (nesting deeper than the JSON parser allows, a number like `1e309`,
 //! a bare `NaN`) makes the whole body fail to parse, and every good resource on the page would be
@@ -7,17 +13,37 @@
 //! entry on its own, and hands back the entries that parse with the raw text of those that do
 //! not, so they can be kept for a human.
 
-use crate::bundle::{Bundle, BundleLink, entry_of, parse_bundle};
+use crate::bundle::{
+    Bundle, BundleLink, entry_of, lenient, lenient_links, next_link_of, parse_bundle,
+};
+use crate::observation::{ObservationUpdate, map_observation, map_observation_view};
+use crate::types::{Observation, Resource, resource_type_of};
+use crate::visit::{VISIT_PART_SYSTEM, is_visit_part};
+use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::ops::Range;
+use vagt_core::CitizenId;
 
 /// A page as far as it could be read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
-    /// The Bundle with every entry that parsed (its links and total where those parsed).
-    pub bundle: Bundle,
+    /// The search's total, where the server gave one that reads.
+    pub total: Option<u64>,
+    /// The page's links that read.
+    pub link: Vec<BundleLink>,
+    /// The entries' resources that parsed, in order (entries without one are skipped).
+    pub resources: Vec<PageResource>,
     /// Entries that did not parse, each with its raw text and why.
     pub broken: Vec<BrokenEntry>,
+}
+
+impl Page {
+    /// The URL of the next page of the search, if there is one.
+    pub fn next_link(&self) -> Option<&str> {
+        next_link_of(&self.link)
+    }
 }
 
 /// An entry of a page that is not JSON the parser accepts.
@@ -32,16 +58,224 @@ pub struct BrokenEntry {
 #[error("the page is not a FHIR Bundle: {0}")]
 pub struct NotABundle(pub String);
 
-/// The page in `bytes`: whole when it parses, else entry by entry.
-pub fn read_page(bytes: &[u8]) -> Result<Page, NotABundle> {
+/// One resource of a page: an Observation read into its typed view with its text kept (for a
+/// human, should it be rejected), anything else as JSON for its mapper.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageResource(Read);
+
+#[derive(Debug, Clone, PartialEq)]
+enum Read {
+    Observation {
+        view: Box<Observation>,
+        text: Box<str>,
+    },
+    Json(Value),
+}
+
+impl PageResource {
+    /// A resource as JSON (read as it was before pages were read from their bytes).
+    pub fn from_json(resource: Value) -> Self {
+        Self(Read::Json(resource))
+    }
+
+    /// The resource in `text`: typed when it is an Observation that reads as one and the page
+    /// is a search of Observations, else as JSON. `Err` when it is not JSON the parser takes.
+    fn read(text: &str, searched: &str) -> Result<Self, serde_json::Error> {
+        if searched == Observation::TYPE
+            && let Ok(view) = serde_json::from_str::<Observation>(text)
+            && view.resource_type == Observation::TYPE
+        {
+            return Ok(Self(Read::Observation {
+                view: Box::new(view),
+                text: text.into(),
+            }));
+        }
+        // An element of the wrong type is the mapper's to name: read as JSON, it is.
+        serde_json::from_str::<Value>(text).map(|json| Self(Read::Json(json)))
+    }
+
+    /// The resource as JSON, for its mapper: free where it was read as JSON. An Observation
+    /// read typed is parsed again from its text; where that text does not read as a tree (a
+    /// member nested deeper than a tree may be, which its typed view skips), it is the text as a
+    /// JSON string, which a mapper rejects as not a resource, kept with its text.
+    pub fn json(&self) -> Cow<'_, Value> {
+        match &self.0 {
+            Read::Json(json) => Cow::Borrowed(json),
+            Read::Observation { text, .. } => Cow::Owned(
+                serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string())),
+            ),
+        }
+    }
+
+    /// The resource's JSON text, to keep for a human: as the server wrote it where it was read
+    /// typed, else written out again.
+    pub fn text(&self) -> Cow<'_, str> {
+        match &self.0 {
+            Read::Observation { text, .. } => Cow::Borrowed(text),
+            Read::Json(json) => Cow::Owned(json.to_string()),
+        }
+    }
+
+    pub fn resource_type(&self) -> Option<&str> {
+        match &self.0 {
+            Read::Observation { .. } => Some(Observation::TYPE),
+            Read::Json(json) => resource_type_of(json),
+        }
+    }
+
+    /// `id`, where it is a string.
+    pub fn id(&self) -> Option<&str> {
+        match &self.0 {
+            Read::Observation { view, .. } => view.id.as_deref(),
+            Read::Json(json) => json.get("id")?.as_str(),
+        }
+    }
+
+    /// `meta.versionId`, where it is a string.
+    pub fn version_id(&self) -> Option<&str> {
+        match &self.0 {
+            Read::Observation { view, .. } => view.meta.as_ref()?.version_id.as_deref(),
+            Read::Json(json) => json.get("meta")?.get("versionId")?.as_str(),
+        }
+    }
+
+    /// `meta.lastUpdated`, where it is a string.
+    pub fn last_updated(&self) -> Option<&str> {
+        match &self.0 {
+            Read::Observation { view, .. } => view.meta.as_ref()?.last_updated.as_deref(),
+            Read::Json(json) => json.get("meta")?.get("lastUpdated")?.as_str(),
+        }
+    }
+
+    /// The reference of the resource's subject (an EpisodeOfCare's `patient`, a Task's
+    /// `for`). Field by field: `Value::pointer` copies each step of its path to unescape it,
+    /// several times a resource in a pull of millions.
+    pub fn subject_reference(&self) -> Option<&str> {
+        match &self.0 {
+            Read::Observation { view, .. } => view.subject.as_ref()?.reference.as_deref(),
+            Read::Json(json) => ["subject", "patient", "for"]
+                .iter()
+                .find_map(|field| json.get(field)?.get("reference"))
+                .and_then(Value::as_str),
+        }
+    }
+
+    /// Whether the resource is a part of a Vagt visit ([`is_visit_part`]).
+    pub fn is_visit_part(&self) -> bool {
+        match &self.0 {
+            Read::Observation { view, .. } => view
+                .identifier
+                .iter()
+                .any(|i| i.system.as_deref() == Some(VISIT_PART_SYSTEM)),
+            Read::Json(json) => is_visit_part(json),
+        }
+    }
+
+    /// [`map_observation`] of the resource.
+    pub fn map_observation(
+        &self,
+        base: &str,
+        citizen_for: &dyn Fn(&str) -> Option<CitizenId>,
+    ) -> Result<ObservationUpdate, crate::Rejected> {
+        match &self.0 {
+            Read::Json(json) => map_observation(json, base, citizen_for),
+            // A rejection is made again from the JSON, which names what the view does not
+            // hold (a `valueString` where a number was expected): it is rare, and its words are
+            // then those of every other path.
+            Read::Observation { view, text } => map_observation_view(view, None, base, citizen_for)
+                .or_else(|typed| match serde_json::from_str::<Value>(text) {
+                    Ok(json) => map_observation(&json, base, citizen_for),
+                    Err(_) => Err(typed),
+                }),
+        }
+    }
+}
+
+/// The members of a page the sync reads, each entry's text borrowed from the page.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageText<'a> {
+    #[serde(default)]
+    resource_type: String,
+    #[serde(default, deserialize_with = "lenient")]
+    total: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_links")]
+    link: Vec<BundleLink>,
+    #[serde(default, borrow)]
+    entry: Option<Vec<&'a RawValue>>,
+}
+
+/// An entry's resource, borrowed from the page. `"resource": null` is no resource.
+#[derive(Deserialize)]
+struct EntryText<'a> {
+    #[serde(default, borrow)]
+    resource: Option<&'a RawValue>,
+}
+
+/// The page in `bytes`, a search of `searched` resources: read from its bytes where it
+/// parses whole, else entry by entry.
+pub fn read_page(bytes: &[u8], searched: &str) -> Result<Page, NotABundle> {
+    // Only an object: a struct also reads from an array, its members in order.
+    if bytes.trim_ascii_start().first() == Some(&b'{')
+        && let Ok(page) = serde_json::from_slice::<PageText<'_>>(bytes)
+        && page.resource_type == Bundle::TYPE
+    {
+        let mut resources = Vec::new();
+        let mut broken = Vec::new();
+        for entry in page.entry.unwrap_or_default() {
+            match read_entry(entry.get(), searched) {
+                Ok(resource) => resources.extend(resource),
+                Err(entry) => broken.push(entry),
+            }
+        }
+        return Ok(Page {
+            total: page.total,
+            link: page.link,
+            resources,
+            broken,
+        });
+    }
+    // Through a tree, which also reads what a struct does not (a member twice, the last one
+    // winning).
     if let Ok(bundle) = parse_bundle(bytes) {
         return Ok(Page {
-            bundle,
+            total: bundle.total,
+            link: bundle.link,
+            resources: bundle
+                .entry
+                .into_iter()
+                .filter_map(|entry| entry.resource.map(PageResource::from_json))
+                .collect(),
             broken: Vec::new(),
         });
     }
+    read_entry_by_entry(bytes, searched)
+}
+
+/// The resource of one entry, by the rule of a whole page (`entry_of`): an entry that is not an
+/// object is its own resource, for the mapper to reject; an entry without one has none.
+fn read_entry(entry: &str, searched: &str) -> Result<Option<PageResource>, BrokenEntry> {
+    let broken = |error: serde_json::Error| BrokenEntry {
+        raw: entry.to_owned(),
+        error: error.to_string(),
+    };
+    if entry.starts_with('{')
+        && let Ok(members) = serde_json::from_str::<EntryText<'_>>(entry)
+    {
+        return members
+            .resource
+            .map(|resource| PageResource::read(resource.get(), searched))
+            .transpose()
+            .map_err(broken);
+    }
+    serde_json::from_str::<Value>(entry)
+        .map(|entry| entry_of(entry).resource.map(PageResource::from_json))
+        .map_err(broken)
+}
+
+/// The page entry by entry, its structure scanned without interpreting values.
+fn read_entry_by_entry(bytes: &[u8], searched: &str) -> Result<Page, NotABundle> {
     let members = top_level_members(bytes).map_err(NotABundle)?;
-    let text = |range: &Range<usize>| String::from_utf8_lossy(&bytes[range.clone()]).into_owned();
     let member = |name: &str| members.iter().find(|(key, _)| key == name).map(|(_, r)| r);
     let resource_type = member("resourceType")
         .and_then(|r| serde_json::from_slice::<String>(&bytes[r.clone()]).ok());
@@ -54,35 +288,32 @@ pub fn read_page(bytes: &[u8]) -> Result<Page, NotABundle> {
     let parsed = |name: &str| {
         member(name).and_then(|r| serde_json::from_slice::<Value>(&bytes[r.clone()]).ok())
     };
-    let mut bundle = Bundle {
-        resource_type: "Bundle".into(),
-        id: parsed("id").and_then(|v| v.as_str().map(str::to_owned)),
-        meta: None,
-        bundle_type: parsed("type").and_then(|v| v.as_str().map(str::to_owned)),
-        timestamp: None,
+    let mut page = Page {
         total: parsed("total").and_then(|v| v.as_u64()),
         // Links that do not parse leave the page without a `next`: the sync continues by a
         // cursor of its own.
         link: parsed("link")
             .and_then(|v| serde_json::from_value::<Vec<BundleLink>>(v).ok())
             .unwrap_or_default(),
-        entry: Vec::new(),
+        resources: Vec::new(),
+        broken: Vec::new(),
     };
-    let mut broken = Vec::new();
     if let Some(range) = member("entry") {
-        let elements = array_elements(bytes, range.clone()).map_err(NotABundle)?;
-        for element in elements {
-            // By the rule of a whole page (`entry_of`): what is JSON is an entry.
-            match serde_json::from_slice::<Value>(&bytes[element.clone()]) {
-                Ok(entry) => bundle.entry.push(entry_of(entry)),
-                Err(error) => broken.push(BrokenEntry {
-                    raw: text(&element),
+        for element in array_elements(bytes, range.clone()).map_err(NotABundle)? {
+            let read = match std::str::from_utf8(&bytes[element.clone()]) {
+                Ok(entry) => read_entry(entry, searched),
+                Err(error) => Err(BrokenEntry {
+                    raw: String::from_utf8_lossy(&bytes[element]).into_owned(),
                     error: error.to_string(),
                 }),
+            };
+            match read {
+                Ok(resource) => page.resources.extend(resource),
+                Err(entry) => page.broken.push(entry),
             }
         }
     }
-    Ok(Page { bundle, broken })
+    Ok(page)
 }
 
 fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
@@ -232,8 +463,12 @@ mod tests {
 
     #[test]
     fn a_page_that_parses_is_read_whole() {
-        let read = read_page(&page(&[observation("a"), observation("b")], "")).expect("page");
-        assert_eq!(read.bundle.entry.len(), 2);
+        let read = read_page(
+            &page(&[observation("a"), observation("b")], ""),
+            "Observation",
+        )
+        .expect("page");
+        assert_eq!(read.resources.len(), 2);
         assert!(read.broken.is_empty());
     }
 
@@ -245,17 +480,20 @@ mod tests {
             r#"{"resource":null,"fullUrl":"u"}"#.into(),
             r#"{"resource":{"resourceType":"Observation","id":"nan","x":NaN}}"#.into(),
         ];
-        let read = read_page(&page(&entries, "")).expect("read entry by entry");
-        let whole = read_page(&page(&entries[..3], "")).expect("read whole");
-        assert_eq!(read.broken.len(), 1);
-        // The entry by entry and the whole page read the same entries.
-        assert_eq!(read.bundle.entry, whole.bundle.entry);
-        assert_eq!(
-            read.bundle.entry[1].resource,
-            Some(serde_json::json!(["u", {"resourceType": "Observation", "id": "in-an-array"}]))
-        );
-        assert_eq!(read.bundle.entry[2].resource, None);
-        assert_eq!(read.bundle.entry[2].full_url.as_deref(), Some("u"));
+        for searched in ["Observation", "Patient"] {
+            let read = read_page(&page(&entries, ""), searched).expect("read entry by entry");
+            let whole = read_page(&page(&entries[..3], ""), searched).expect("read whole");
+            assert_eq!(read.broken.len(), 1);
+            // The entry by entry and the whole page read the same entries, and the entry
+            // without a resource has none.
+            assert_eq!(read.resources, whole.resources);
+            assert_eq!(read.resources.len(), 2);
+            assert_eq!(read.resources[0].id(), Some("a"));
+            assert_eq!(
+                *read.resources[1].json(),
+                serde_json::json!(["u", {"resourceType": "Observation", "id": "in-an-array"}])
+            );
+        }
     }
 
     #[test]
@@ -281,22 +519,89 @@ mod tests {
             parse_bundle(&body).is_err(),
             "the page does not parse whole"
         );
-        let read = read_page(&body).expect("read entry by entry");
-        let ids: Vec<_> = read
-            .bundle
-            .resources()
-            .filter_map(|r| r["id"].as_str())
-            .collect();
+        let read = read_page(&body, "Patient").expect("read entry by entry");
+        let ids: Vec<_> = read.resources.iter().filter_map(PageResource::id).collect();
         assert_eq!(ids, ["a", "b"]);
         assert_eq!(read.broken.len(), 3);
         assert_eq!(read.broken[0].raw, deep);
         assert_eq!(read.broken[1].raw, huge_number);
         assert_eq!(read.broken[2].raw, nan);
-        assert_eq!(
-            read.bundle.next_link(),
-            Some("https://x/fhir/Observation?page=2")
+        assert_eq!(read.next_link(), Some("https://x/fhir/Observation?page=2"));
+        assert_eq!(read.total, Some(3));
+    }
+
+    #[test]
+    fn an_observation_searched_for_is_read_typed_and_keeps_its_text_as_written() {
+        let written = r#"{ "resourceType" : "Observation", "id": "o1",
+            "meta": {"versionId": "3", "lastUpdated": "2026-11-20T08:00:00Z"},
+            "status": "final", "subject": {"reference": "Patient/p1"},
+            "identifier": [{"system": "urn:dk:naerklinikken:vagt:visit-part", "value": "v"}],
+            "note": [{"text": "caf\u00e9"}] }"#;
+        let body = page(&[format!(r#"{{"resource": {written}}}"#)], "");
+        let read = read_page(&body, "Observation").expect("page");
+        let [resource] = read.resources.as_slice() else {
+            panic!("one resource");
+        };
+        assert!(matches!(resource.0, Read::Observation { .. }));
+        assert_eq!(resource.text(), written);
+        assert_eq!(resource.resource_type(), Some("Observation"));
+        assert_eq!(resource.id(), Some("o1"));
+        assert_eq!(resource.version_id(), Some("3"));
+        assert_eq!(resource.last_updated(), Some("2026-11-20T08:00:00Z"));
+        assert_eq!(resource.subject_reference(), Some("Patient/p1"));
+        assert!(resource.is_visit_part());
+        // The same page searched as another type is read as JSON, and tells the same.
+        let as_json = read_page(&body, "Patient").expect("page");
+        let [json] = as_json.resources.as_slice() else {
+            panic!("one resource");
+        };
+        assert!(matches!(json.0, Read::Json(_)));
+        assert_eq!(json.json(), resource.json());
+        for (typed, tree) in [
+            (resource.id(), json.id()),
+            (resource.version_id(), json.version_id()),
+            (resource.last_updated(), json.last_updated()),
+            (resource.subject_reference(), json.subject_reference()),
+        ] {
+            assert_eq!(typed, tree);
+        }
+        assert!(json.is_visit_part());
+        // Another resource type on an Observation search is read as JSON, for its mapper to
+        // reject with its type.
+        let patient = page(
+            &[r#"{"resource":{"resourceType":"Patient","id":"p"}}"#.into()],
+            "",
         );
-        assert_eq!(read.bundle.total, Some(3));
+        let read = read_page(&patient, "Observation").expect("page");
+        assert!(matches!(read.resources[0].0, Read::Json(_)));
+    }
+
+    #[test]
+    fn an_observation_nested_deeper_than_a_tree_may_be_is_read_by_its_view() {
+        // Its typed view skips the unknown member, which a JSON tree cannot hold.
+        let deep = format!(
+            r#"{{"resource":{{"resourceType":"Observation","id":"deep","x":{}1{}}}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        for body in [
+            page(&[observation("a"), deep.clone()], ""),
+            // Entry by entry (the page is not JSON), the same.
+            page(&[observation("a"), deep, r#"{"resource":NaN}"#.into()], ""),
+        ] {
+            let read = read_page(&body, "Observation").expect("page");
+            let ids: Vec<_> = read.resources.iter().filter_map(PageResource::id).collect();
+            assert_eq!(ids, ["a", "deep"]);
+            // For a mapper of another type, it is its text: no resource, kept with its text.
+            assert!(read.resources[1].json().is_string());
+            let rejected = read.resources[1]
+                .map_observation("https://x/fhir", &|_| None)
+                .expect_err("no status");
+            assert!(
+                rejected.reason.to_string().contains("no status"),
+                "{rejected:?}"
+            );
+        }
     }
 
     #[test]
@@ -310,7 +615,7 @@ mod tests {
             ),
             (b"", "not a JSON object"),
         ] {
-            let error = read_page(body).expect_err("not a page");
+            let error = read_page(body, "Observation").expect_err("not a page");
             assert!(error.0.contains(why), "{error} should say {why}");
         }
     }
@@ -320,8 +625,8 @@ mod tests {
         let tricky =
             r#"{"resource":{"resourceType":"Observation","id":"q","note":"a \"]}\" [ {","x":NaN}}"#;
         let body = page(&[tricky.into(), observation("ok")], "");
-        let read = read_page(&body).expect("page");
-        assert_eq!(read.bundle.entry.len(), 1);
+        let read = read_page(&body, "Observation").expect("page");
+        assert_eq!(read.resources.len(), 1);
         assert_eq!(read.broken[0].raw, tricky);
     }
 }

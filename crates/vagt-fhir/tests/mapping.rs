@@ -7,7 +7,7 @@ use vagt_core::{CitizenId, Diagnosis, IncomingMeasurement, Parameter, RejectReas
 use vagt_fhir::{
     CapabilityStatement, FhirError, ObservationUpdate, QuestionnaireUpdate, Rejected,
     local_reference, map_condition, map_observation, map_patient, map_questionnaire_response,
-    parse_bundle, parse_resource, resource_type_of, retraction_covers,
+    parse_bundle, parse_resource, read_page, resource_type_of, retraction_covers,
 };
 
 const BASE: &str = "https://ehealth.example/fhir";
@@ -33,8 +33,24 @@ fn resolve(reference: &str) -> Option<CitizenId> {
     }
 }
 
+/// The resource mapped from its JSON tree, and, as a sync reads it, from its text on a page:
+/// the two must agree on every resource of these tests, a reading or a rejection alike.
 fn map(resource: &Value) -> Result<ObservationUpdate, Rejected> {
-    map_observation(resource, BASE, &resolve)
+    let from_json = map_observation(resource, BASE, &resolve);
+    let page =
+        json!({"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": resource}]});
+    let bytes = serde_json::to_vec_pretty(&page).expect("a page");
+    let read = read_page(&bytes, "Observation").expect("a page");
+    assert!(read.broken.is_empty(), "{:?}", read.broken);
+    let [from_page] = read.resources.as_slice() else {
+        panic!("one resource on the page, got {}", read.resources.len());
+    };
+    assert_eq!(
+        from_page.map_observation(BASE, &resolve),
+        from_json,
+        "read from the page's text, {resource} maps as from its tree"
+    );
+    from_json
 }
 
 fn measurements(resource: &Value) -> Vec<IncomingMeasurement> {

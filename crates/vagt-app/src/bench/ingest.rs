@@ -193,12 +193,13 @@ pub fn ingest(readings: usize, citizens: usize, bulk_load: bool) -> Result<Inges
             pipeline_last_tenth = Some((Instant::now(), rows.len()));
             making_before_last_tenth = making;
         }
-        let bundle = vagt_fhir::parse_bundle(&page)
+        // Read as the sync reads a page (`vagt_sync`'s pull).
+        let read = vagt_fhir::read_page(&page, "Observation")
             .map_err(|e| AppError::invalid("usage", e.to_string()))?;
         let mut batch = PullBatch::default();
-        for resource in bundle.resources() {
+        for resource in &read.resources {
             if let Ok(vagt_fhir::ObservationUpdate::Measurements(m)) =
-                vagt_fhir::map_observation(resource, BASE, &citizen_for)
+                resource.map_observation(BASE, &citizen_for)
             {
                 batch.measurements.extend(m);
             }

@@ -36,13 +36,15 @@ pub(super) struct PageAhead {
 }
 
 impl PageAhead {
-    fn ask(client: &FhirClient, url: String) -> Self {
+    /// `url`, a search of `searched` resources.
+    fn ask(client: &FhirClient, url: String, searched: &str) -> Self {
         let client = client.clone();
+        let searched = searched.to_owned();
         Self::spawn(async move {
             let response = client.get(&url).await?;
             // Parsing a page of 500 resources costs as much as storing a good part of it: done
             // here, it overlaps the page before being stored.
-            let page = vagt_fhir::read_page(&response.body).map_err(|why| NotAPage {
+            let page = vagt_fhir::read_page(&response.body, &searched).map_err(|why| NotAPage {
                 why,
                 body: response.body,
             });
@@ -144,7 +146,7 @@ impl PageRequests<'_> {
             });
         }
         self.visited.insert(url.clone());
-        Ok(PageAhead::ask(client, url))
+        Ok(PageAhead::ask(client, url, self.resource_type))
     }
 }
 
@@ -156,7 +158,7 @@ mod tests {
     fn answer(body: &[u8]) -> PageAnswer {
         PageAnswer {
             server_time: None,
-            page: vagt_fhir::read_page(body).map_err(|why| NotAPage {
+            page: vagt_fhir::read_page(body, "Observation").map_err(|why| NotAPage {
                 why,
                 body: body.to_vec(),
             }),
@@ -193,7 +195,7 @@ mod tests {
         assert!(ahead.ready_by(Instant::now(), || false).await);
         let read = ahead.answer().await.expect("answered");
         let page = read.page.map_err(|not| not.why).expect("a bundle");
-        assert_eq!(page.bundle.total, Some(7));
+        assert_eq!(page.total, Some(7));
     }
 
     #[tokio::test]

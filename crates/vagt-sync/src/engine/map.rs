@@ -8,16 +8,16 @@ use crate::error::SyncError;
 use std::collections::{BTreeSet, HashMap};
 use vagt_core::{CitizenId, Timestamp};
 use vagt_fhir::{
-    BasicRecord, ObservationUpdate, QuestionnaireUpdate, is_visit_part, local_reference,
+    BasicRecord, ObservationUpdate, PageResource, QuestionnaireUpdate, local_reference,
     map_acknowledgement_task, map_basic, map_call, map_condition, map_encounter,
-    map_episode_of_care, map_level_decision, map_medication_request, map_observation, map_patient,
+    map_episode_of_care, map_level_decision, map_medication_request, map_patient,
     map_questionnaire_response, map_visit_encounter,
 };
 use vagt_store::{PullBatch, PullReport, Pulled, Rejection, SourcedCitizen, Store};
 
 fn rejection(
     base: &str,
-    resource: &serde_json::Value,
+    payload: String,
     rejected: vagt_fhir::Rejected,
     citizen: Option<CitizenId>,
 ) -> Rejection {
@@ -27,7 +27,7 @@ fn rejection(
         resource_type: rejected.resource_type,
         reason_code: rejected.reason.code().to_owned(),
         reason: rejected.reason.to_string(),
-        payload: resource.to_string(),
+        payload,
         citizen_id: citizen.map(|c| c.as_str().to_owned()),
     }
 }
@@ -42,9 +42,11 @@ fn map_patients(base: &str, resources: &[&serde_json::Value]) -> PullBatch {
                 citizen: record.citizen,
                 mas_only: record.mas_only,
             }),
-            Err(rejected) => batch
-                .rejections
-                .push(rejection(base, resource, rejected, None)),
+            Err(rejected) => {
+                batch
+                    .rejections
+                    .push(rejection(base, resource.to_string(), rejected, None));
+            }
         }
     }
     batch
@@ -58,11 +60,13 @@ pub(super) async fn map_page(
     client: &FhirClient,
     held: &mut HeldPages<(PullReport, usize)>,
     resource_type: &str,
-    resources: &[&serde_json::Value],
+    resources: &[&PageResource],
 ) -> Result<PullBatch, SyncError> {
     let base = client.base().to_owned();
     if resource_type == "Patient" {
-        return Ok(map_patients(&base, resources));
+        let patients: Vec<_> = resources.iter().map(|r| r.json()).collect();
+        let patients: Vec<&serde_json::Value> = patients.iter().map(|p| &**p).collect();
+        return Ok(map_patients(&base, &patients));
     }
     let mut batch = PullBatch::default();
     // An encounter dated after this is from the future (beyond the tolerated clock skew).
@@ -81,20 +85,20 @@ pub(super) async fn map_page(
         |reference: &str| -> Option<CitizenId> { known.get(&local_reference(reference)?).cloned() };
     // A rejected reading is kept with its citizen where the subject is known, so an implausible
     // value can raise that citizen's alarm.
-    let reject = |resource: &serde_json::Value, rejected| {
-        let citizen = subject_reference(resource).and_then(citizen_for);
-        rejection(&base, resource, rejected, citizen)
+    let reject = |resource: &PageResource, rejected| {
+        let citizen = resource.subject_reference().and_then(citizen_for);
+        rejection(&base, resource.text().into_owned(), rejected, citizen)
     };
-    let pulled = |resource: &serde_json::Value| -> (String, String) {
-        let id = resource
-            .get("id")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default();
-        (format!("{base}|{resource_type}/{id}"), resource.to_string())
+    let pulled = |resource: &PageResource| -> (String, String) {
+        let id = resource.id().unwrap_or_default();
+        (
+            format!("{base}|{resource_type}/{id}"),
+            resource.text().into_owned(),
+        )
     };
     for resource in resources {
         match resource_type {
-            "Condition" => match map_condition(resource, &citizen_for) {
+            "Condition" => match map_condition(&resource.json(), &citizen_for) {
                 Ok(Some(diagnosis)) => batch.diagnoses.push(diagnosis),
                 Ok(None) => {}
                 Err(rejected) => batch.rejections.push(reject(resource, rejected)),
@@ -102,7 +106,8 @@ pub(super) async fn map_page(
             "Encounter" => {
                 // A Vagt visit is a visit record and, like any home-health Encounter, a MAS
                 // visit among the citizen's care events.
-                match map_visit_encounter(resource, &base, &citizen_for, received_at) {
+                let json = resource.json();
+                match map_visit_encounter(&json, &base, &citizen_for, received_at) {
                     Ok(Some(record)) => {
                         let (source_id, payload) = pulled(resource);
                         batch.visits.push(Pulled {
@@ -115,35 +120,37 @@ pub(super) async fn map_page(
                     Ok(None) => {}
                     Err(rejected) => batch.rejections.push(reject(resource, rejected)),
                 }
-                match map_encounter(resource, &base, &citizen_for, received_at) {
+                match map_encounter(&json, &base, &citizen_for, received_at) {
                     Ok(update) => batch.care_events.push(update),
                     Err(rejected) => batch.rejections.push(reject(resource, rejected)),
                 }
             }
-            "MedicationRequest" => match map_medication_request(resource, &base, &citizen_for) {
-                Ok(Some(update)) => batch.medicine.push(update),
-                // A draft: prescribed when a later version says so.
-                Ok(None) => {}
-                Err(rejected) => batch.rejections.push(reject(resource, rejected)),
-            },
+            "MedicationRequest" => {
+                match map_medication_request(&resource.json(), &base, &citizen_for) {
+                    Ok(Some(update)) => batch.medicine.push(update),
+                    // A draft: prescribed when a later version says so.
+                    Ok(None) => {}
+                    Err(rejected) => batch.rejections.push(reject(resource, rejected)),
+                }
+            }
             // A part of a Vagt visit (a vital sign, a sample): the visit's Encounter carries
             // the record every station keeps, so it is not a home reading.
-            "Observation" if is_visit_part(resource) => {}
+            "Observation" if resource.is_visit_part() => {}
             "EpisodeOfCare" => {
-                match map_episode_of_care(resource, &base, &citizen_for, received_at) {
+                match map_episode_of_care(&resource.json(), &base, &citizen_for, received_at) {
                     Ok(enrolment) => batch.enrolments.push(enrolment),
                     Err(rejected) => batch.rejections.push(reject(resource, rejected)),
                 }
             }
             "ClinicalImpression" => {
-                match map_level_decision(resource, &base, &citizen_for, received_at) {
+                match map_level_decision(&resource.json(), &base, &citizen_for, received_at) {
                     Ok(Some(decision)) => batch.decisions.push(decision),
                     // Not Vagt's: a backend holds many kinds of ClinicalImpression.
                     Ok(None) => {}
                     Err(rejected) => batch.rejections.push(reject(resource, rejected)),
                 }
             }
-            "Basic" => match map_basic(resource, &base, &citizen_for, received_at) {
+            "Basic" => match map_basic(&resource.json(), &base, &citizen_for, received_at) {
                 Ok(Some(record)) => {
                     let (source_id, payload) = pulled(resource);
                     match record {
@@ -188,7 +195,7 @@ pub(super) async fn map_page(
                 Ok(None) => {}
                 Err(rejected) => batch.rejections.push(reject(resource, rejected)),
             },
-            "Communication" => match map_call(resource, &base, &citizen_for, received_at) {
+            "Communication" => match map_call(&resource.json(), &base, &citizen_for, received_at) {
                 Ok(Some(record)) => {
                     let (source_id, payload) = pulled(resource);
                     batch.calls.push(Pulled {
@@ -202,8 +209,13 @@ pub(super) async fn map_page(
                 Ok(None) => {}
                 Err(rejected) => batch.rejections.push(reject(resource, rejected)),
             },
-            "Task" if vagt_fhir::is_dispatch_task(resource) => {
-                match vagt_fhir::map_dispatch_task(resource, &base, &citizen_for, received_at) {
+            "Task" if vagt_fhir::is_dispatch_task(&resource.json()) => {
+                match vagt_fhir::map_dispatch_task(
+                    &resource.json(),
+                    &base,
+                    &citizen_for,
+                    received_at,
+                ) {
                     Ok(Some(record)) => {
                         let (source_id, payload) = pulled(resource);
                         batch.dispatches.push(Pulled {
@@ -217,14 +229,14 @@ pub(super) async fn map_page(
                     Err(rejected) => batch.rejections.push(reject(resource, rejected)),
                 }
             }
-            "Task" => match map_acknowledgement_task(resource) {
+            "Task" => match map_acknowledgement_task(&resource.json()) {
                 Ok(Some(ack)) => batch.acknowledgements.push(ack),
                 // Not Vagt's: a backend holds many kinds of Task.
                 Ok(None) => {}
                 Err(rejected) => batch.rejections.push(reject(resource, rejected)),
             },
             "QuestionnaireResponse" => {
-                match map_questionnaire_response(resource, &base, &citizen_for) {
+                match map_questionnaire_response(&resource.json(), &base, &citizen_for) {
                     Ok(QuestionnaireUpdate::Measurement(m)) => batch.measurements.push(m),
                     Ok(QuestionnaireUpdate::Retracted { source_id }) => {
                         batch.retractions.push(source_id);
@@ -234,7 +246,7 @@ pub(super) async fn map_page(
                     Err(rejected) => batch.rejections.push(reject(resource, rejected)),
                 }
             }
-            _ => match map_observation(resource, &base, &citizen_for) {
+            _ => match resource.map_observation(&base, &citizen_for) {
                 Ok(ObservationUpdate::Measurements(m)) => batch.measurements.extend(m),
                 Ok(ObservationUpdate::Retracted { source_id }) => batch.retractions.push(source_id),
                 Err(rejected) => batch.rejections.push(reject(resource, rejected)),
@@ -244,22 +256,12 @@ pub(super) async fn map_page(
     Ok(batch)
 }
 
-/// The reference of a resource's subject (an EpisodeOfCare's `patient`, a Task's `for`).
-/// Field by field: `Value::pointer` copies each step of its path to unescape it, several
-/// times a resource in a pull of millions.
-fn subject_reference(resource: &serde_json::Value) -> Option<&str> {
-    ["subject", "patient", "for"]
-        .iter()
-        .find_map(|field| resource.get(field)?.get("reference"))
-        .and_then(serde_json::Value::as_str)
-}
-
 /// The local references (`Patient/123`) of the resources' subjects (an EpisodeOfCare's
 /// `patient`).
-fn subject_references(resources: &[&serde_json::Value]) -> BTreeSet<String> {
+fn subject_references(resources: &[&PageResource]) -> BTreeSet<String> {
     resources
         .iter()
-        .filter_map(|r| subject_reference(r))
+        .filter_map(|r| r.subject_reference())
         .filter_map(local_reference)
         .filter(|local| local.starts_with("Patient/"))
         .collect()

@@ -19,6 +19,7 @@ use std::collections::HashSet;
 use std::time::Instant;
 use vagt_core::reading::CLOCK_SKEW_TOLERANCE_MS;
 use vagt_core::{RejectReason, Timestamp};
+use vagt_fhir::PageResource;
 use vagt_store::{PullReport, Rejection, Store, SyncProgress};
 
 /// How often a running pull writes its progress (and heartbeat) to the store.
@@ -65,24 +66,15 @@ fn search_url(resource_type: &str, query: Query, page_size: usize, summary_count
     format!("{resource_type}?{}", params.join("&"))
 }
 
-/// A resource's `meta.lastUpdated`, read field by field (not by `Value::pointer`, which
-/// copies its path's steps: twice a resource).
-fn last_updated(resource: &serde_json::Value) -> Option<Timestamp> {
-    resource
-        .get("meta")?
-        .get("lastUpdated")
-        .and_then(serde_json::Value::as_str)
-        .and_then(|s| Timestamp::parse_rfc3339(s).ok())
+/// A resource's `meta.lastUpdated`.
+fn last_updated(resource: &PageResource) -> Option<Timestamp> {
+    Timestamp::parse_rfc3339(resource.last_updated()?).ok()
 }
 
 /// A resource version's identity within one pull, to tell a page that brings nothing new.
-fn version_key(resource: &serde_json::Value) -> Option<(String, String)> {
-    let id = resource.get("id")?.as_str()?;
-    let version = resource
-        .get("meta")
-        .and_then(|meta| meta.get("versionId"))
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("");
+fn version_key(resource: &PageResource) -> Option<(String, String)> {
+    let id = resource.id()?;
+    let version = resource.version_id().unwrap_or("");
     Some((id.to_owned(), version.to_owned()))
 }
 
@@ -271,9 +263,8 @@ async fn pull_pages(
                 return Err(SyncError::NotFhir(why.to_string()));
             }
         };
-        let bundle = page.bundle;
-        let mut apart: Vec<Rejection> = page
-            .broken
+        let mut page = page;
+        let mut apart: Vec<Rejection> = std::mem::take(&mut page.broken)
             .into_iter()
             .map(|broken| {
                 kept_apart(
@@ -288,13 +279,13 @@ async fn pull_pages(
         // Nothing is believed to have changed after now (and a little clock skew): such a
         // stamp would move the checkpoint past everything the server will ever hold.
         let latest_believable = received_at.plus_millis(CLOCK_SKEW_TOLERANCE_MS);
-        let mut resources: Vec<&serde_json::Value> = Vec::new();
-        for resource in bundle.resources() {
+        let mut resources: Vec<&PageResource> = Vec::new();
+        for resource in &page.resources {
             match last_updated(resource) {
                 Some(stamp) if stamp > latest_believable => apart.push(kept_apart(
                     &backend,
                     resource_type,
-                    resource.to_string(),
+                    resource.text().into_owned(),
                     RejectReason::FromTheFuture {
                         effective_at: stamp,
                         received_at,
@@ -330,9 +321,9 @@ async fn pull_pages(
         if !counted {
             counted = true;
             let on_this_page = resources.len() + apart.len();
-            total = match bundle.total {
+            total = match page.total {
                 Some(t) => Some(t),
-                None if bundle.next_link().is_none() && on_this_page < config.page_size => {
+                None if page.next_link().is_none() && on_this_page < config.page_size => {
                     Some(on_this_page as u64)
                 }
                 None => count(client, resource_type, query, config).await,
@@ -363,7 +354,7 @@ async fn pull_pages(
         received_for_query += resources.len();
         // A link to another origin is not followed (the token never goes there): the page is
         // continued as one without a link, by a cursor of our own.
-        let link = bundle.next_link().filter(|link| match client.url(link) {
+        let link = page.next_link().filter(|link| match client.url(link) {
             Ok(_) => true,
             Err(refused) => {
                 tracing::warn!(
@@ -381,7 +372,7 @@ async fn pull_pages(
                 Some(link.to_owned())
             }
             None => {
-                let more_by_total = bundle
+                let more_by_total = page
                     .total
                     .is_some_and(|t| usize::try_from(t).unwrap_or(usize::MAX) > received_for_query);
                 let full_page = resources.len() >= config.page_size;
@@ -393,7 +384,7 @@ async fn pull_pages(
                 // search, as it did.
                 let nothing_new = fresh == 0 && query.offset > 0;
                 let before_this_page = received_for_query.saturating_sub(resources.len());
-                let all_counted = bundle
+                let all_counted = page
                     .total
                     .is_some_and(|t| usize::try_from(t).unwrap_or(usize::MAX) <= before_this_page);
                 if nothing_new && !resources.is_empty() && !all_counted {
@@ -445,7 +436,7 @@ async fn pull_pages(
             .filter(|_| move_checkpoint)
             .map(Timestamp::to_rfc3339);
         held.hold(store)?;
-        let page = store.apply_pull(
+        let stored = store.apply_pull(
             &backend,
             resource_type,
             batch,
@@ -453,11 +444,11 @@ async fn pull_pages(
             Timestamp::now(),
         )?;
         let on_page = resources.len();
-        held.stored((page, on_page));
+        held.stored((stored, on_page));
         drop(resources);
-        // Freeing a page's JSON (every resource a tree of allocations) is left to the worker,
-        // as reading it was: this thread, which stores, is the pull's bottleneck.
-        tokio::spawn(async move { drop(bundle) });
+        // Freeing a page's resources (each a view of many allocations) is left to the worker,
+        // as reading them was: this thread, which stores, is the pull's bottleneck.
+        tokio::spawn(async move { drop(page) });
         newest = page_newest;
         done += on_page;
         let elapsed = started.elapsed().as_secs_f64().max(1e-3);
