@@ -451,6 +451,15 @@ mod tests {
         format!(r#"{{"resource":{{"resourceType":"Observation","id":"{id}","status":"final"}}}}"#)
     }
 
+    /// An Observation entry with a member nested deeper than a JSON tree may be.
+    fn deep_entry() -> String {
+        format!(
+            r#"{{"resource":{{"resourceType":"Observation","id":"deep","x":{}1{}}}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        )
+    }
+
     fn page(entries: &[String], extra: &str) -> Vec<u8> {
         format!(
             r#"{{"resourceType":"Bundle","type":"searchset","total":3{extra},
@@ -498,11 +507,7 @@ mod tests {
 
     #[test]
     fn each_poisoned_entry_is_kept_raw_and_the_good_ones_are_read() {
-        let deep = format!(
-            r#"{{"resource":{{"resourceType":"Observation","id":"deep","x":{}1{}}}}}"#,
-            "[".repeat(100_000),
-            "]".repeat(100_000)
-        );
+        let deep = deep_entry();
         let huge_number = r#"{"resource":{"resourceType":"Observation","id":"big","valueQuantity":{"value":1e309}}}"#;
         let nan = r#"{"resource":{"resourceType":"Observation","id":"nan","x":NaN}}"#;
         let body = page(
@@ -579,11 +584,7 @@ mod tests {
     #[test]
     fn an_observation_nested_deeper_than_a_tree_may_be_is_read_by_its_view() {
         // Its typed view skips the unknown member, which a JSON tree cannot hold.
-        let deep = format!(
-            r#"{{"resource":{{"resourceType":"Observation","id":"deep","x":{}1{}}}}}"#,
-            "[".repeat(100_000),
-            "]".repeat(100_000)
-        );
+        let deep = deep_entry();
         for body in [
             page(&[observation("a"), deep.clone()], ""),
             // Entry by entry (the page is not JSON), the same.
