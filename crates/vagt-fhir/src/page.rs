@@ -6,12 +6,21 @@
 //! the view) and freed twice: about two thirds of what the sync spends on a reading besides
 //! storing it.
 //!
-//! One unparseable resource (nesting deeper than the JSON parser allows, a number like `1e309`,
-//! a bare `NaN`) makes the whole body fail to parse, and every good resource on the page would be
-//! lost with it, run after run. [`read_page`] therefore scans the page's structure without
-//! interpreting values (iteratively, so no nesting depth can overflow a stack), parses each
-//! entry on its own, and hands back the entries that parse with the raw text of those that do
-//! not, so they can be kept for a human.
+//! What the view reads must fit it, what it does not read is only checked to be JSON: a member
+//! of its own nested deeper than a tree may be, or a number beyond `f64` (`1e309`), no longer
+//! makes an Observation unreadable. A resource that is not JSON the parser takes (such a number
+//! where the view reads one, or any resource read as a tree) is kept with its entry's raw text.
+//! One resource that is not JSON at all (a bare `NaN`) makes the whole body fail to parse, and
+//! every good resource on the page would be lost with it, run after run. [`read_page`] then
+//! scans the page's structure without interpreting values (iteratively, so no nesting depth can
+//! overflow a stack) and reads each entry on its own, as above.
+//!
+//! Where a view differs from the tree: serde reads a struct from an array as well, its members
+//! in order, so a `meta` or `subject` written as an array (not FHIR) gives the view a version,
+//! a time or a subject that the tree's lookups did not find. The mapping reads the view either
+//! way; only the pull's own lookups (the version seen, the checkpoint, the subjects fetched
+//! first) can differ. A resource written as an array is never read as a view, and a visit part
+//! is confirmed from the tree.
 
 use crate::bundle::{
     Bundle, BundleLink, entry_of, lenient, lenient_links, next_link_of, parse_bundle,
@@ -81,7 +90,9 @@ impl PageResource {
     /// The resource in `text`: typed when it is an Observation that reads as one and the page
     /// is a search of Observations, else as JSON. `Err` when it is not JSON the parser takes.
     fn read(text: &str, searched: &str) -> Result<Self, serde_json::Error> {
+        // An array would read as a view too, its elements taken as the members in order.
         if searched == Observation::TYPE
+            && text.starts_with('{')
             && let Ok(view) = serde_json::from_str::<Observation>(text)
             && view.resource_type == Observation::TYPE
         {
@@ -90,14 +101,13 @@ impl PageResource {
                 text: text.into(),
             }));
         }
-        // An element of the wrong type is the mapper's to name: read as JSON, it is.
+        // A view that does not fit is read as JSON, so that the mapper names the misfit.
         serde_json::from_str::<Value>(text).map(|json| Self(Read::Json(json)))
     }
 
-    /// The resource as JSON, for its mapper: free where it was read as JSON. An Observation
-    /// read typed is parsed again from its text; where that text does not read as a tree (a
-    /// member nested deeper than a tree may be, which its typed view skips), it is the text as a
-    /// JSON string, which a mapper rejects as not a resource, kept with its text.
+    /// The resource as JSON, for its mapper: free where it was read as JSON, parsed again from
+    /// its text where it was read typed. A text too deep for a tree comes back as a JSON
+    /// string, which a mapper rejects as not a resource.
     pub fn json(&self) -> Cow<'_, Value> {
         match &self.0 {
             Read::Json(json) => Cow::Borrowed(json),
@@ -163,10 +173,14 @@ impl PageResource {
     /// Whether the resource is a part of a Vagt visit ([`is_visit_part`]).
     pub fn is_visit_part(&self) -> bool {
         match &self.0 {
-            Read::Observation { view, .. } => view
-                .identifier
-                .iter()
-                .any(|i| i.system.as_deref() == Some(VISIT_PART_SYSTEM)),
+            // Confirmed from the tree (visit parts are few): an identifier written as an array
+            // reads as one in the view, not in the tree, and a visit part is not mapped at all.
+            Read::Observation { view, .. } => {
+                view.identifier
+                    .iter()
+                    .any(|i| i.system.as_deref() == Some(VISIT_PART_SYSTEM))
+                    && is_visit_part(&self.json())
+            }
             Read::Json(json) => is_visit_part(json),
         }
     }
@@ -603,6 +617,59 @@ mod tests {
                 "{rejected:?}"
             );
         }
+    }
+
+    #[test]
+    fn what_a_view_would_read_otherwise_than_the_tree_is_read_as_the_tree() {
+        let part = r#"{"system":"urn:dk:naerklinikken:vagt:visit-part","value":"v"}"#;
+        let entries = [
+            // A resource written as an array (a struct reads from one, members in order).
+            format!(r#"{{"resource":["Observation","a1",null,[{part}]]}}"#),
+            // An identifier written as an array: a visit part to the view, not to the tree.
+            r#"{"resource":{"resourceType":"Observation","id":"a2","identifier":[[null,"urn:dk:naerklinikken:vagt:visit-part","v"]]}}"#.into(),
+            // A member twice: the tree keeps the last.
+            r#"{"resource":{"resourceType":"Observation","id":"a3","status":"registered","status":"final"}}"#.into(),
+        ];
+        let read = read_page(&page(&entries, ""), "Observation").expect("page");
+        assert!(read.broken.is_empty());
+        assert!(matches!(read.resources[0].0, Read::Json(_)));
+        assert!(!read.resources[0].is_visit_part());
+        let rejected = read.resources[0]
+            .map_observation("https://x/fhir", &|_| None)
+            .expect_err("an array is no resource");
+        assert!(
+            rejected.reason.to_string().contains("JSON object"),
+            "{rejected:?}"
+        );
+        assert!(matches!(read.resources[1].0, Read::Observation { .. }));
+        assert!(!read.resources[1].is_visit_part());
+        assert!(matches!(read.resources[2].0, Read::Json(_)));
+        assert_eq!(read.resources[2].json()["status"], "final");
+    }
+
+    #[test]
+    fn a_number_beyond_f64_is_broken_where_the_view_reads_it_only() {
+        let unknown = r#"{"resource":{"resourceType":"Observation","id":"u","x":1e309}}"#;
+        let read = read_page(
+            &page(&[unknown.into(), observation("a")], ""),
+            "Observation",
+        )
+        .expect("page");
+        let ids: Vec<_> = read.resources.iter().filter_map(PageResource::id).collect();
+        assert_eq!(ids, ["u", "a"]);
+        // Read as a tree, it is kept raw with why.
+        let as_json = read_page(&page(&[unknown.into()], ""), "Patient").expect("page");
+        assert!(as_json.resources.is_empty());
+        assert_eq!(as_json.broken[0].raw, unknown);
+        let value = r#"{"resource":{"resourceType":"Observation","id":"v","valueQuantity":{"value":1e309}}}"#;
+        let read = read_page(&page(&[value.into()], ""), "Observation").expect("page");
+        assert!(read.resources.is_empty());
+        assert_eq!(read.broken[0].raw, value);
+        assert!(
+            read.broken[0].error.contains("number out of range"),
+            "{:?}",
+            read.broken
+        );
     }
 
     #[test]

@@ -248,7 +248,7 @@ async fn pull_pages(
         let received_at = Timestamp::now();
         let searched_at =
             *first_answer.get_or_insert_with(|| server_time.map(|t| t.min(received_at)));
-        let page = match page {
+        let mut page = match page {
             Ok(page) => page,
             // Kept with its reason; the other types still get their turn.
             Err(NotAPage { why, body }) => {
@@ -263,7 +263,6 @@ async fn pull_pages(
                 return Err(SyncError::NotFhir(why.to_string()));
             }
         };
-        let mut page = page;
         let mut apart: Vec<Rejection> = std::mem::take(&mut page.broken)
             .into_iter()
             .map(|broken| {
