@@ -132,7 +132,7 @@ async function scrollFrame(s, how) {
       sc.dispatchEvent(new Event('scroll'));
       Promise.resolve().then(function () {}).then(function () {}).then(function () {
         var script = performance.now() - moved;
-        void sc.scrollHeight; var row = sc.querySelector('tbody tr:last-child'); if (row) void row.offsetTop;
+        void sc.scrollHeight; var row = sc.querySelector('[data-testid=citizen-row]:last-child'); if (row) void row.offsetTop;
         var work = performance.now() - moved;
         requestAnimationFrame(function () {
           requestAnimationFrame(function () {

@@ -35,7 +35,7 @@ const getLang = (s) => s.exec('return document.documentElement.lang;');
 const renderedRows = async (s) => (await s.findAll(ROW)).length;
 /** Rows the worklist holds (after the search), as its grid says. */
 const listedRows = async (s) => Number(await s.exec("return document.querySelector('[role=grid]').getAttribute('aria-rowcount');")) - 1;
-const headers = (s) => s.exec("return Array.from(document.querySelectorAll('#citizen-table thead th')).map(function (t) { return t.textContent.trim(); });");
+const headers = (s) => s.exec("return Array.from(document.querySelectorAll('#citizen-table [role=columnheader]')).map(function (t) { return t.textContent.trim(); });");
 
 async function checkHeaders(s, lang) {
   const names = await headers(s);

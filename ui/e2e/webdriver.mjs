@@ -215,7 +215,10 @@ export async function collectRows(s) {
   for (let guard = 0; guard < 10_000; guard++) {
     await afterRepaint(s);
     const page = await s.exec(`var sc = document.querySelector('${scroller}');
-      var rows = Array.from(document.querySelectorAll('[data-testid=citizen-row]')).map(function (r) {
+      // In the list's order: the rows' elements are recycled, not kept in it (Worklist.svelte).
+      var rows = Array.from(document.querySelectorAll('[data-testid=citizen-row]')).sort(function (a, b) {
+        return Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex'));
+      }).map(function (r) {
         return [r.dataset.citizenId, r.querySelector('[data-testid=citizen-name]').textContent,
           r.querySelector('[data-testid=citizen-ecm]').textContent.trim(), r.querySelector('[data-testid=citizen-news2]').textContent.trim()];
       });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { offsetsOf, scrollToShow, scrollToShowSpan, windowAt, windowOf } from './virtual';
+import { offsetsOf, rowInSlot, scrollToShow, scrollToShowSpan, slotCount, windowAt, windowOf } from './virtual';
 
 describe('windowOf', () => {
   it('renders the rows in view and a few beyond', () => {
@@ -10,6 +10,34 @@ describe('windowOf', () => {
     expect(windowOf(32 * 9999, 320, 32, 10_000, 8)).toEqual({ start: 9991, end: 10_000 });
     expect(windowOf(0, 320, 32, 3, 8)).toEqual({ start: 0, end: 3 });
     expect(windowOf(500, 320, 32, 0, 8)).toEqual({ start: 0, end: 0 });
+  });
+});
+
+describe('rows recycled through slots', () => {
+  const shown = (range: { start: number; end: number }, slots: number) =>
+    Array.from({ length: slots }, (_, slot) => rowInSlot(slot, range, slots));
+
+  it('holds every window windowOf gives', () => {
+    for (const scrollTop of [0, 100, 32 * 5000 + 7, 32 * 9999, 32 * 20_000]) {
+      const range = windowOf(scrollTop, 700, 32, 10_000, 3);
+      expect(range.end - range.start).toBeLessThanOrEqual(slotCount(700, 32, 3));
+    }
+  });
+
+  it('shows each row of the window in exactly one slot', () => {
+    const range = { start: 4990, end: 5019 };
+    const rows = shown(range, 30).filter((r) => r !== null);
+    expect([...rows].sort((a, b) => a - b)).toEqual(Array.from({ length: 29 }, (_, k) => 4990 + k));
+    expect(shown({ start: 0, end: 3 }, 30).filter((r) => r !== null)).toEqual([0, 1, 2]);
+  });
+
+  it('keeps a row in its slot while it stays in view, so a scroll refills only the slots of rows that came', () => {
+    const before = shown({ start: 100, end: 130 }, 30);
+    const after = shown({ start: 115, end: 145 }, 30);
+    const kept = before.filter((row, slot) => row !== null && row === after[slot]);
+    expect(kept).toEqual(Array.from({ length: 15 }, (_, k) => 115 + k).sort((a, b) => (a % 30) - (b % 30)));
+    const refilled = after.filter((row, slot) => row !== before[slot]);
+    expect([...refilled].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(Array.from({ length: 15 }, (_, k) => 130 + k));
   });
 });
 

@@ -8,8 +8,8 @@ export const ROW_HEIGHT = 32;
 export const OVERSCAN = 8;
 /**
  * The worklist's: its rows are rendered in the frame of the scroll event, so a few are enough
- * for a compositor that moves the page before the rows come; every row rendered is refilled in
- * every frame the list scrolls (the rows are not keyed), so each one more costs each frame.
+ * for a compositor that moves the page before the rows come; each one more is one more row
+ * filled in a frame of a fast scroll.
  */
 export const WORKLIST_OVERSCAN = 3;
 
@@ -23,6 +23,21 @@ export function windowOf(scrollTop: number, viewport: number, rowHeight: number,
   const start = Math.max(0, Math.min(first, count - 1) - overscan);
   const end = Math.min(count, first + fit + overscan);
   return { start, end: Math.max(end, start) };
+}
+
+/** How many rows a window of windowOf can hold at most: the slots the rows are recycled through. */
+export function slotCount(viewport: number, rowHeight: number, overscan: number): number {
+  return Math.ceil(Math.max(0, viewport) / rowHeight) + 1 + 2 * overscan;
+}
+
+/**
+ * The row a slot shows, or null: row i of the window [start, end) lives in slot i mod `slots`
+ * (`slots` at least end - start). A row keeps its slot, and so its elements, while it stays in
+ * the window; a scroll refills only the slots of the rows that left with the rows that came.
+ */
+export function rowInSlot(slot: number, range: { start: number; end: number }, slots: number): number | null {
+  const row = range.start + ((((slot - range.start) % slots) + slots) % slots);
+  return row < range.end ? row : null;
 }
 
 /** The scrollTop that brings the span [top, bottom) fully into view, or null when it already is. */

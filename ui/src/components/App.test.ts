@@ -44,6 +44,29 @@ describe('the worklist', () => {
     expect(ids).not.toContain('c-00000');
   });
 
+  it('keeps the elements of the rows that stay in view when scrolled, and fills only the rows that came', async () => {
+    await startApp(10_000);
+    const scroller = screen.getByTestId('worklist-scroll');
+    scroller.scrollTop = ROW_HEIGHT * 100;
+    await fireEvent.scroll(scroller);
+    const before = new Map([...rows()].map((r) => [(r as HTMLElement).dataset.citizenId, r]));
+    scroller.scrollTop = ROW_HEIGHT * 105;
+    await fireEvent.scroll(scroller);
+    const after = [...rows()] as HTMLElement[];
+    const kept = after.filter((r) => before.get(r.dataset.citizenId) === r);
+    expect(after.length).toBe(before.size);
+    expect(kept.length).toBe(after.length - 5);
+    // Each row stands at its own height, whatever its place among the elements.
+    const rowOf = (r: HTMLElement) => Number(r.getAttribute('aria-rowindex')) - 2;
+    for (const r of after) {
+      expect(r.style.top).toBe(`${rowOf(r) * ROW_HEIGHT}px`);
+      expect(r.dataset.citizenId).toBe(`c-${String(rowOf(r)).padStart(5, '0')}`);
+    }
+    const shown = after.map(rowOf).sort((x, y) => x - y);
+    expect(shown).toEqual(Array.from({ length: shown.length }, (_, k) => shown[0]! + k));
+    expect(shown).toContain(105);
+  });
+
   it('gives a row its hints while the pointer is on it, of the citizen the row shows then', async () => {
     // Levels 1 to 5 in turn, so that a row refilled with another citizen has other hints.
     installFake(Array.from({ length: 10_000 }, (_, i) => citizen(i, { confirmed_level: (i % 5) + 1, suggested_level: (i % 5) + 1 })));
@@ -86,7 +109,7 @@ describe('the worklist', () => {
 
   it('shows its column headers in both languages', async () => {
     await startApp(3);
-    const headers = () => [...document.querySelectorAll('#citizen-table thead th')].map((th) => th.textContent?.trim());
+    const headers = () => [...document.querySelectorAll('#citizen-table [role=columnheader]')].map((th) => th.textContent?.trim());
     expect(headers()).toEqual(['Navn', 'Id', 'ECM', 'NEWS2', 'Diagnoser', 'Seneste måling', 'Forløb 7 d', 'SpO2', 'Puls', 'FEV1', 'Temp.', 'Vægt']);
     await press('l', { altKey: true, code: 'KeyL' });
     await tick();

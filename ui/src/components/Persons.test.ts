@@ -61,7 +61,7 @@ describe('a person outside the clinic', () => {
       },
     }]);
     await waitFor(() => expect(byTestId('row-mas-only')).not.toBeNull());
-    expect(byTestId('row-mas-only')?.closest('tr')?.textContent).toContain('Ib Hansen');
+    expect(byTestId('row-mas-only')?.closest('[role=row]')?.textContent).toContain('Ib Hansen');
 
     await press('m', { altKey: true, code: 'KeyM' });
     await waitFor(() => expect(dialogOpen('dispatch-dialog')).toBe(true));
