@@ -83,7 +83,7 @@ describe('the worklist', () => {
     const levelBefore = levelOf(first);
     expect(ecm()).toBe(`Bekræftet ECM${levelBefore}`);
     expect(spo2()).toMatch(/^SpO2: 94 % \(målt /);
-    // Scrolled, the same row in the page shows another citizen, and its hints follow.
+    // Scrolled far, every row is refilled: the same element shows another citizen, and its hints follow.
     const scroller = screen.getByTestId('worklist-scroll');
     scroller.scrollTop = ROW_HEIGHT * 5000;
     await fireEvent.scroll(scroller);

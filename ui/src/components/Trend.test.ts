@@ -20,7 +20,9 @@ beforeEach(() => {
   setLanguage('da');
 });
 
-const rows = () => [...document.querySelectorAll<HTMLElement>('[data-testid="citizen-row"]')];
+// In the list's order: the rows' elements are recycled through slots, not kept in it.
+const rows = () => [...document.querySelectorAll<HTMLElement>('[data-testid="citizen-row"]')]
+  .sort((a, b) => Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')));
 const tipText = () => [...(byTestId('trend-tip')?.children ?? [])].map((e) => e.textContent);
 
 async function startApp(count: number, before?: (fake: Fake) => void): Promise<Fake> {
