@@ -19,8 +19,8 @@
 
 import { join } from 'node:path';
 import {
-  KEY, SmokeError, afterRepaint, appConfig, bannerText, dialogOpen, fail, log, press, resize, saveScreenshot, startApp,
-  typeKeys, vagtctl, waitFor, waitReady,
+  KEY, ROWS_IN_ORDER, SmokeError, afterRepaint, appConfig, bannerText, dialogOpen, fail, log, press, resize, saveScreenshot,
+  startApp, typeKeys, vagtctl, waitFor, waitReady,
 } from './webdriver.mjs';
 
 const ROW = '[data-testid="citizen-row"]';
@@ -38,8 +38,7 @@ const focused = (s) => s.exec(`var a = document.activeElement; if (!a) return nu
 /** Selects the worklist row of citizen `index` (0: the first) and gives the table the keys. */
 async function selectRow(s, index) {
   const row = await waitFor('a worklist row', 20_000, async () =>
-    s.exec(`var r = Array.from(document.querySelectorAll('${ROW}')).sort(function (a, b) {
-        return Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')); })[arguments[0]]; return r ? [r.dataset.citizenId, r.querySelector('[data-testid=citizen-name]').textContent] : null;`, [index])
+    s.exec(`var r = ${ROWS_IN_ORDER}[arguments[0]]; return r ? [r.dataset.citizenId, r.querySelector('[data-testid=citizen-name]').textContent] : null;`, [index])
       .then((v) => v ?? undefined));
   await s.exec(`var r = document.querySelector('${ROW}[data-citizen-id="' + arguments[0] + '"]'); r.click();
     document.getElementById('citizen-table').focus(); return true;`, [row[0]]);

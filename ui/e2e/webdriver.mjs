@@ -205,6 +205,13 @@ export async function bannerText(s) {
 }
 
 /**
+ * A script expression: the worklist's rows in the page, in the list's order. Their elements are
+ * recycled through slots, not kept in that order (Worklist.svelte); each row says its place.
+ */
+export const ROWS_IN_ORDER = `Array.from(document.querySelectorAll('[data-testid=citizen-row]')).sort(function (a, b) {
+  return Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')); })`;
+
+/**
  * Every worklist row as [id, name, ecm, news2], read by scrolling the virtual list from top to
  * bottom (only the rows in view are in the DOM), then back to the top.
  */
@@ -215,10 +222,7 @@ export async function collectRows(s) {
   for (let guard = 0; guard < 10_000; guard++) {
     await afterRepaint(s);
     const page = await s.exec(`var sc = document.querySelector('${scroller}');
-      // In the list's order: the rows' elements are recycled, not kept in it (Worklist.svelte).
-      var rows = Array.from(document.querySelectorAll('[data-testid=citizen-row]')).sort(function (a, b) {
-        return Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex'));
-      }).map(function (r) {
+      var rows = ${ROWS_IN_ORDER}.map(function (r) {
         return [r.dataset.citizenId, r.querySelector('[data-testid=citizen-name]').textContent,
           r.querySelector('[data-testid=citizen-ecm]').textContent.trim(), r.querySelector('[data-testid=citizen-news2]').textContent.trim()];
       });
