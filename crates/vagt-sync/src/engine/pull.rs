@@ -278,34 +278,31 @@ async fn pull_pages(
         // Nothing is believed to have changed after now (and a little clock skew): such a
         // stamp would move the checkpoint past everything the server will ever hold.
         let latest_believable = received_at.plus_millis(CLOCK_SKEW_TOLERANCE_MS);
-        // The kept resources, and beside them their stamps, read once: a first sync reads millions.
+        // One pass, each stamp read once (a first sync reads millions): a resource from the
+        // future is kept apart; the others are kept, and their stamps tell the page's order
+        // and its newest.
         let mut resources: Vec<&PageResource> = Vec::new();
-        let mut stamps: Vec<Option<Timestamp>> = Vec::new();
-        for resource in &page.resources {
-            let stamp = last_updated(resource);
-            match stamp {
-                Some(stamp) if stamp > latest_believable => apart.push(kept_apart(
-                    &backend,
-                    resource_type,
-                    resource.text().into_owned(),
-                    RejectReason::FromTheFuture {
-                        effective_at: stamp,
-                        received_at,
-                    },
-                    version_key(resource)
-                        .map(|(id, _)| format!("{base}|{resource_type}/{id}", base = backend)),
-                )),
-                _ => {
-                    resources.push(resource);
-                    stamps.push(stamp);
-                }
-            }
-        }
         let mut page_newest = newest;
         let mut page_sorted = true;
         let mut previous: Option<Timestamp> = None;
         let mut fresh = 0usize;
-        for (resource, &stamp) in resources.iter().zip(&stamps) {
+        for resource in &page.resources {
+            let stamp = last_updated(resource);
+            if let Some(t) = stamp.filter(|&t| t > latest_believable) {
+                apart.push(kept_apart(
+                    &backend,
+                    resource_type,
+                    resource.text().into_owned(),
+                    RejectReason::FromTheFuture {
+                        effective_at: t,
+                        received_at,
+                    },
+                    version_key(resource)
+                        .map(|(id, _)| format!("{base}|{resource_type}/{id}", base = backend)),
+                ));
+                continue;
+            }
+            resources.push(resource);
             if let Some(t) = stamp {
                 if newest.is_some_and(|n| t < n.plus_millis(-overlap_ms)) {
                     in_order = false;
