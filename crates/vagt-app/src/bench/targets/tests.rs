@@ -383,6 +383,54 @@ fn a_list_whose_median_frame_is_over_a_period_is_not_smooth() {
 }
 
 #[test]
+fn a_list_that_is_not_smooth_says_why_at_each_size_it_failed() {
+    let mut slow = app(360.0);
+    // At 1366x768 smooth; at 1920x1080 late and stuttering where the bare scroller kept pace.
+    slow.sizes[1] = screen("1920x1080", frames(21.0, 40));
+    let why = |figures: &AppFigures| match scrolling_of(figures).verdict {
+        Verdict::NotMet(why) => why,
+        other => panic!("{other:?}"),
+    };
+    let ours = why(&slow);
+    assert!(
+        ours.starts_with("at 1920x1080 opened on a loaded database: the median 21.0 ms"),
+        "{ours}"
+    );
+    assert!(
+        ours.contains(
+            "40 of 300 frames over 25 ms, where 5 are allowed (the bare scroller 0 of 300)"
+        ),
+        "{ours}"
+    );
+    assert!(ours.contains("the rest is the rows' own work"), "{ours}");
+    assert!(
+        !ours.contains("1366x768"),
+        "a smooth size is not a reason: {ours}"
+    );
+    // The bare scroller itself over the period at that size: the machine's floor is named, and
+    // a median within the period is not given as a reason.
+    if let Some(m) = slow.sizes[1].smoothness.as_mut() {
+        m.list = frames(16.0, 30);
+        m.bare = frames(18.0, 20);
+    }
+    let floor = why(&slow);
+    assert!(!floor.contains("the median"), "{floor}");
+    assert!(floor.contains("where 25 are allowed"), "{floor}");
+    assert!(
+        floor.contains("the bare scroller alone 18.0 ms, over the period"),
+        "{floor}"
+    );
+    // Two sizes short: both are named.
+    slow.sizes[0] = screen("1366x768", frames(18.0, 0));
+    let both = why(&slow);
+    assert!(
+        both.contains("at 1366x768 opened on a loaded database: the median 18.0 ms")
+            && both.contains("; at 1920x1080"),
+        "{both}"
+    );
+}
+
+#[test]
 fn figures_without_a_screen_size_decide_no_smoothness() {
     let mut none = app(360.0);
     none.sizes.clear();
