@@ -470,14 +470,8 @@ fn scrolling_row(app: &[AppFigures]) -> TargetRow {
         let missed = |f: &Frames| f.over_25_ms as f64 / f.frames.max(1) as f64;
         (missed(&m.list) - missed(&m.bare)) * 1000.0
     };
-    // Missed frames as shares, cross-multiplied to stay exact: list / list frames at most
-    // bare / bare frames + 1 / 60.
-    let smooth = |m: &Smoothness| {
-        let (list, bare) = (&m.list, &m.bare);
-        m.list.p50_ms <= FRAME_MS
-            && list.over_25_ms * bare.frames * MISSED_FRAME_EVERY
-                <= bare.over_25_ms * list.frames * MISSED_FRAME_EVERY + list.frames * bare.frames
-    };
+    let smooth =
+        |m: &Smoothness| m.list.p50_ms <= FRAME_MS && m.list.over_25_ms <= allowed_misses(m);
     // The worst: a size that is not smooth, else the one that missed most beyond the bare.
     let worst = sizes.iter().max_by(|x, y| {
         (!smooth(x.2))
@@ -505,14 +499,13 @@ fn scrolling_row(app: &[AppFigures]) -> TargetRow {
             app.iter().map(|a| a.citizens).min().unwrap_or(0),
             sizes.iter().all(|s| smooth(s.2)),
         ) {
-            Verdict::NotMet(_) => Verdict::NotMet(
-                sizes
+            Verdict::NotMet(_) => Verdict::NotMet(why_not_smooth(
+                &sizes
                     .iter()
                     .filter(|s| !smooth(s.2))
-                    .map(|&(a, size, m)| why_not_smooth(a, size, m))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+                    .copied()
+                    .collect::<Vec<_>>(),
+            )),
             verdict => verdict,
         },
         note: format!(
@@ -532,43 +525,68 @@ fn scrolling_row(app: &[AppFigures]) -> TargetRow {
     }
 }
 
-/// Why one screen size of one run was not smooth, from its figures: which half of the rule it
-/// broke, and whether the bare scroller, WebKit with nothing of the app's, already needed more
-/// than a period there (then no list can keep a 60 Hz pace on this machine at that size).
-fn why_not_smooth(a: &AppFigures, size: &str, m: &Smoothness) -> String {
+/// How many of the list's frames may run over 25 ms (ones a 60 Hz screen showed twice): the
+/// bare scroller's share of its own frames and one in 60 more, in whole frames. Exact, as the
+/// shares cross-multiplied: `l <= floor(x / d)` holds for whole numbers exactly when `l * d <= x`.
+/// With no bare scroller's frames there is no share of them to allow.
+fn allowed_misses(m: &Smoothness) -> usize {
     let (list, bare) = (&m.list, &m.bare);
-    let mut broke = Vec::new();
-    if list.p50_ms > FRAME_MS {
-        broke.push(format!(
-            "the median {:.1} ms, over the {FRAME_MS} ms period",
-            list.p50_ms
-        ));
+    if bare.frames == 0 {
+        return list.frames / MISSED_FRAME_EVERY;
     }
-    // As many as the rule lets the list miss: the bare scroller's share and one in 60 more,
-    // rounded down as a whole (`smooth`'s cross-multiplied test, solved for the list's count).
-    let bare_frames = bare.frames.max(1);
-    let allowed = (bare.over_25_ms * list.frames * MISSED_FRAME_EVERY + list.frames * bare_frames)
-        / (bare_frames * MISSED_FRAME_EVERY);
-    if list.over_25_ms > allowed {
-        broke.push(format!(
-            "{} of {} frames over 25 ms, where {allowed} are allowed (the bare scroller {} of {})",
-            list.over_25_ms, list.frames, bare.over_25_ms, bare.frames
-        ));
+    (bare.over_25_ms * list.frames * MISSED_FRAME_EVERY + list.frames * bare.frames)
+        / (bare.frames * MISSED_FRAME_EVERY)
+}
+
+/// Why the list was not smooth, from the figures of each size and run that failed: which half
+/// of the rule each broke, then once what that points to. A median over the period where the
+/// bare scroller's own was over it too is the machine's painting; frames missed beyond the bare
+/// scroller's, or a median beyond both the period and the bare scroller's, are the rows' work.
+fn why_not_smooth(failed: &[(&AppFigures, &str, &Smoothness)]) -> String {
+    let (mut machine, mut rows) = (false, false);
+    let mut sizes = Vec::new();
+    for &(a, size, m) in failed {
+        let (list, bare) = (&m.list, &m.bare);
+        let mut broke = Vec::new();
+        if list.p50_ms > FRAME_MS {
+            machine |= bare.p50_ms > FRAME_MS;
+            rows |= list.p50_ms > bare.p50_ms.max(FRAME_MS);
+            broke.push(format!(
+                "the median {:.1} ms, over the {FRAME_MS} ms period (the bare scroller {:.1} ms)",
+                list.p50_ms, bare.p50_ms
+            ));
+        }
+        let allowed = allowed_misses(m);
+        if list.over_25_ms > allowed {
+            rows = true;
+            broke.push(format!(
+                "{} of {} frames over 25 ms, where {allowed} are allowed (the bare scroller {} \
+                 of {})",
+                list.over_25_ms, list.frames, bare.over_25_ms, bare.frames
+            ));
+        }
+        sizes.push(format!("at {size} {}: {}", how(a), broke.join(" and ")));
     }
-    let floor = if bare.p50_ms > FRAME_MS {
-        format!(
-            "the bare scroller alone {:.1} ms, over the period: this machine paints that screen \
-             slower than 60 Hz with nothing of the app's in it",
-            bare.p50_ms
-        )
-    } else {
-        format!(
-            "the bare scroller {:.1} ms: the rest is the rows' own work (docs/performance.md, \
-             \"What a row's content costs\")",
-            bare.p50_ms
-        )
-    };
-    format!("at {size} {}: {}; {floor}", how(a), broke.join(", "))
+    let mut causes = Vec::new();
+    if machine {
+        causes.push(
+            "where the bare scroller's own median is over the period, this machine paints that \
+             screen slower than 60 Hz with nothing of the app's in it",
+        );
+    }
+    if rows {
+        causes.push(
+            "what the list needs beyond the bare scroller is its rows' own work \
+             (docs/performance.md, \"What a row's content costs\")",
+        );
+    }
+    let causes = causes.join("; ");
+    let mut first = causes.chars();
+    let causes: String = first
+        .next()
+        .map(|c| c.to_uppercase().chain(first).collect())
+        .unwrap_or_default();
+    format!("{}. {causes}", sizes.join("; "))
 }
 
 fn alarm_row(latency: Option<&LatencyBench>) -> TargetRow {
